@@ -1,0 +1,24 @@
+/*
+ * batch.h - batch mode: the sampler's snapshots printed as lines.
+ *
+ * Runs on the main thread in place of the UI and reads the ring the same
+ * way the UI does, so scripts see exactly what the dashboard counts.
+ */
+#ifndef TCPDECK_BATCH_H
+#define TCPDECK_BATCH_H
+
+#include <stdio.h>
+
+#include "output.h"
+#include "ring.h"
+#include "sampler.h"
+
+/*
+ * Prints every snapshot the sampler publishes until the ring closes.
+ * Returns 0 when the sampler ended normally (sample limit, end of input),
+ * or -1 with a one-line cause (source failure, write error).
+ */
+int batch_run(struct ring *ring, struct sampler *sampler, const struct output_format *format,
+	      FILE *out, char *cause, size_t cause_len);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * format.h - small text formatting helpers shared by batch output and UI.
+ * Pure functions writing into caller buffers; any thread.
+ */
+#ifndef TCPDECK_FORMAT_H
+#define TCPDECK_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* RFC 3339 UTC time with milliseconds: "2026-11-25T08:30:00.123Z". */
+size_t format_rfc3339(const struct timespec *wall, char *out, size_t out_size);
+
+/* Count with thousands separators: "100,000". */
+size_t format_count(uint64_t value, char *out, size_t out_size);
+
+/* Signed change with separators and an explicit sign: "+12", "-3", "0". */
+size_t format_delta(int64_t delta, char *out, size_t out_size);
+
+/* A duration in seconds, short: "850us", "12.3ms", "1.5s", "2m05s", "3h07m". */
+size_t format_duration(double seconds, char *out, size_t out_size);
+
+/* Parses a number of seconds ("0.5", "2", "1e-1"); returns 0 or -1 when
+ * the text is not a finite number or has trailing characters. */
+int format_parse_seconds(const char *text, double *seconds);
+
+/* Parses a non-negative decimal integer that fits unsigned long; 0 or -1. */
+int format_parse_count(const char *text, unsigned long *value);
+
+#endif

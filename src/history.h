@@ -1,0 +1,49 @@
+/*
+ * history.h - per-state count history that feeds the sparklines.
+ *
+ * A fixed ring of count rows: its memory is set at creation and does not
+ * depend on how many sockets there are.  A sample the reader never saw
+ * (the snapshot ring lapped it) is recorded as a gap, so time stays
+ * evenly spaced on screen.
+ * Owned by one thread (the UI); not thread-safe.
+ */
+#ifndef TCPDECK_HISTORY_H
+#define TCPDECK_HISTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcp_state.h"
+
+/* Marks a sample that was never seen. */
+#define HISTORY_GAP UINT32_MAX
+
+/* Enough for 10 minutes at the shortest interval (0.1 s). */
+#define HISTORY_DEFAULT_CAPACITY 6000
+
+struct history;
+
+/* Returns a history of `capacity` samples per state, or NULL with errno. */
+struct history *history_new(size_t capacity);
+void history_free(struct history *hist);
+
+/* Appends one sample's counts; the oldest falls off when full. */
+void history_push(struct history *hist, const uint32_t counts[TCP_STATE_COUNT]);
+
+/* Appends `n` gaps (capped at the capacity). */
+void history_push_gaps(struct history *hist, uint64_t n);
+
+/* Samples held (at most the capacity) and the capacity. */
+size_t history_len(const struct history *hist);
+size_t history_capacity(const struct history *hist);
+
+/*
+ * Copies up to n values of one state into out, oldest first, and returns
+ * how many were copied: the newest ones, leaving out the newest
+ * skip_newest (a paused view skips what arrived since it froze).  Gaps
+ * read as HISTORY_GAP.
+ */
+size_t history_read(const struct history *hist, enum tcp_state state, size_t skip_newest,
+		    size_t n, uint32_t *out);
+
+#endif

@@ -1,0 +1,221 @@
+/*
+ * nl_dump.c - sock_diag dump requests over libmnl.
+ *
+ * Two requests per sample, one per address family, each asking for every
+ * state (request and bound-inactive sockets included) and for tcp_info.
+ * The receive buffer is large enough for the kernel's biggest dump batch,
+ * so one recvmsg() returns one whole batch.
+ * Called from the sampler thread only; never prints.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+
+#include "nl_dump.h"
+#include "nl_parse.h"
+
+/* The kernel sizes dump batches up to 32 KiB; twice that leaves room. */
+enum { NL_DUMP_RECV_BUFFER = 64 * 1024 };
+
+/* Every kernel state bit, including NEW_SYN_RECV (12) and BOUND_INACTIVE
+ * (13): older kernels ignore the bits they do not know. */
+#define NL_DUMP_ALL_STATES ((1u << KERNEL_TCP_MAX_STATES) - 1)
+
+struct nl_dumper {
+	struct mnl_socket *nl;
+	unsigned int portid;
+	unsigned int seq;
+	unsigned long restarts;
+	char buffer[NL_DUMP_RECV_BUFFER];
+};
+
+static int
+dumper_open(struct nl_dumper *dumper)
+{
+	int rcvbuf = 1024 * 1024;
+
+	dumper->nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	if (dumper->nl == NULL)
+		return -1;
+	if (mnl_socket_bind(dumper->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int saved = errno;
+
+		mnl_socket_close(dumper->nl);
+		dumper->nl = NULL;
+		errno = saved;
+		return -1;
+	}
+	/* A bigger socket buffer makes overruns rarer; failure is harmless. */
+	(void)setsockopt(mnl_socket_get_fd(dumper->nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			 sizeof(rcvbuf));
+	dumper->portid = mnl_socket_get_portid(dumper->nl);
+	return 0;
+}
+
+struct nl_dumper *
+nl_dumper_new(void)
+{
+	struct nl_dumper *dumper = calloc(1, sizeof(*dumper));
+
+	if (dumper == NULL)
+		return NULL;
+	if (dumper_open(dumper) < 0) {
+		int saved = errno;
+
+		free(dumper);
+		errno = saved;
+		return NULL;
+	}
+	return dumper;
+}
+
+void
+nl_dumper_free(struct nl_dumper *dumper)
+{
+	if (dumper == NULL)
+		return;
+	if (dumper->nl != NULL)
+		mnl_socket_close(dumper->nl);
+	free(dumper);
+}
+
+unsigned long
+nl_dumper_restarts(const struct nl_dumper *dumper)
+{
+	return dumper->restarts;
+}
+
+static int
+send_request(struct nl_dumper *dumper, int family)
+{
+	/* Header plus request, aligned for the netlink header. */
+	char request[256] __attribute__((aligned(8)));
+	struct nlmsghdr *nlh;
+	struct inet_diag_req_v2 *req;
+
+	memset(request, 0, sizeof(request));
+	nlh = mnl_nlmsg_put_header(request);
+
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = ++dumper->seq;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = (unsigned char)family;
+	req->sdiag_protocol = IPPROTO_TCP;
+	req->idiag_states = NL_DUMP_ALL_STATES;
+	req->idiag_ext = 1u << (INET_DIAG_INFO - 1);
+	if (mnl_socket_sendto(dumper->nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	return 0;
+}
+
+/* Outcome of one family's dump. */
+enum dump_outcome { DUMP_OK, DUMP_REPEAT, DUMP_FAILED };
+
+static enum dump_outcome
+dump_family(struct nl_dumper *dumper, int family, struct snapshot *snap, bool *interrupted)
+{
+	struct nl_parse_result res;
+
+	memset(&res, 0, sizeof(res));
+	if (send_request(dumper, family) < 0)
+		return DUMP_FAILED;
+	while (!res.done) {
+		ssize_t got = mnl_socket_recvfrom(dumper->nl, dumper->buffer, sizeof(dumper->buffer));
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS)
+				return DUMP_REPEAT;
+			return DUMP_FAILED;
+		}
+		if (got == 0) {
+			errno = EPIPE;
+			return DUMP_FAILED;
+		}
+		if (nl_parse_buffer(dumper->buffer, (size_t)got, snap, &res) < 0)
+			return DUMP_FAILED;
+	}
+	if (res.interrupted)
+		*interrupted = true;
+	return DUMP_OK;
+}
+
+/* After an overrun the socket may still hold the rest of the old dump;
+ * a fresh socket is the simplest way to be sure none of it is read. */
+static int
+dumper_reopen(struct nl_dumper *dumper)
+{
+	mnl_socket_close(dumper->nl);
+	dumper->nl = NULL;
+	return dumper_open(dumper);
+}
+
+static const char *
+family_name(int family)
+{
+	return family == AF_INET ? "IPv4" : "IPv6";
+}
+
+int
+nl_dumper_dump(struct nl_dumper *dumper, struct snapshot *snap, char *cause, size_t cause_len)
+{
+	static const int families[] = {AF_INET, AF_INET6};
+	unsigned int restarts = 0;
+
+	for (;;) {
+		bool interrupted = false;
+		bool repeat = false;
+
+		snapshot_clear(snap);
+		for (size_t i = 0; i < sizeof(families) / sizeof(families[0]) && !repeat; i++) {
+			switch (dump_family(dumper, families[i], snap, &interrupted)) {
+			case DUMP_OK:
+				break;
+			case DUMP_REPEAT:
+				repeat = true;
+				break;
+			case DUMP_FAILED:
+				snprintf(cause, cause_len, "sock_diag dump of TCP/%s sockets failed: %s%s",
+					 family_name(families[i]), strerror(errno),
+					 errno == ENOENT ? " (is the tcp_diag module loaded?)" : "");
+				return -1;
+			}
+		}
+		if (repeat && dumper_reopen(dumper) < 0) {
+			snprintf(cause, cause_len, "cannot reopen the sock_diag socket: %s",
+				 strerror(errno));
+			return -1;
+		}
+		if (!repeat && !interrupted)
+			break;
+		if (restarts == NL_DUMP_MAX_RESTARTS) {
+			/* The tables keep changing under the walk; an
+			 * interrupted dump is still close to the truth.  An
+			 * overrun one is incomplete, so it is not kept. */
+			if (repeat) {
+				snprintf(cause, cause_len,
+					 "sock_diag dump overran its buffer %u times in a row",
+					 restarts + 1);
+				errno = ENOBUFS;
+				return -1;
+			}
+			break;
+		}
+		restarts++;
+		dumper->restarts++;
+	}
+	snap->dump_restarts = restarts;
+	return 0;
+}

@@ -1,0 +1,38 @@
+/*
+ * options.h - the command line, parsed into a plain struct.
+ *
+ * Parsing never prints or exits: a bad option yields a one-line message
+ * for main.c to show.  Pure apart from getopt's global state.
+ */
+#ifndef TCPDECK_OPTIONS_H
+#define TCPDECK_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "output.h"
+
+enum options_action {
+	OPTIONS_RUN,     /* dashboard or batch */
+	OPTIONS_HELP,
+	OPTIONS_VERSION,
+};
+
+struct options {
+	enum options_action action;
+	bool batch;
+	double interval_s;
+	unsigned long max_samples;          /* 0: no limit */
+	const struct output_format *format;
+	const char *log_path;               /* -v FILE, NULL when off */
+	bool ascii;                         /* force ASCII sparklines */
+};
+
+/* Fills opts from argv.  Returns 0, or -1 with a one-line message (without
+ * the program name) in msg[0..msg_len). */
+int options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg_len);
+
+/* The --help text. */
+const char *options_usage(void);
+
+#endif

@@ -1,0 +1,218 @@
+/*
+ * sampler.c - the thread that turns a source into published snapshots.
+ *
+ * It is the only thread that calls the source.  Between samples it waits
+ * on a condition variable against CLOCK_MONOTONIC, so an interval change
+ * or a stop request takes effect at once.  It never prints: failures go
+ * into the ring for the reader to report.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sampler.h"
+
+struct sampler {
+	struct source source;
+	struct ring *ring;
+	unsigned long max_samples;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock; /* guards interval and stopping */
+	pthread_cond_t wake;
+	double interval;
+	bool stopping;
+};
+
+static uint64_t
+ns_between(const struct timespec *a, const struct timespec *b)
+{
+	return (uint64_t)(b->tv_sec - a->tv_sec) * 1000000000ull + (uint64_t)b->tv_nsec -
+	       (uint64_t)a->tv_nsec;
+}
+
+static struct timespec
+add_seconds(struct timespec t, double seconds)
+{
+	long long ns = (long long)(seconds * 1e9);
+
+	t.tv_sec += ns / 1000000000ll;
+	t.tv_nsec += ns % 1000000000ll;
+	if (t.tv_nsec >= 1000000000l) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000l;
+	}
+	return t;
+}
+
+/* Sleeps until `start + interval`, re-reading the interval when woken.
+ * Returns false when asked to stop. */
+static bool
+wait_next(struct sampler *sampler, const struct timespec *start)
+{
+	bool go_on;
+
+	pthread_mutex_lock(&sampler->lock);
+	while (!sampler->stopping) {
+		struct timespec deadline = add_seconds(*start, sampler->interval);
+
+		if (pthread_cond_timedwait(&sampler->wake, &sampler->lock, &deadline) == ETIMEDOUT) {
+			struct timespec now;
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			deadline = add_seconds(*start, sampler->interval);
+			if (now.tv_sec > deadline.tv_sec ||
+			    (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec))
+				break;
+		}
+	}
+	go_on = !sampler->stopping;
+	pthread_mutex_unlock(&sampler->lock);
+	return go_on;
+}
+
+static void *
+sampler_main(void *arg)
+{
+	struct sampler *sampler = arg;
+	size_t last_count = 0;
+	unsigned long taken = 0;
+	char cause[256];
+
+	for (;;) {
+		struct timespec start, end;
+		struct snapshot *snap;
+		int rc;
+
+		if (sampler->max_samples != 0 && taken == sampler->max_samples) {
+			ring_close(sampler->ring, 0, "sample limit reached");
+			break;
+		}
+		/* Room for the last count plus some growth avoids most
+		 * reallocations during the dump. */
+		snap = snapshot_new(last_count + last_count / 8);
+		if (snap == NULL) {
+			ring_close(sampler->ring, errno, "out of memory for a snapshot");
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		clock_gettime(CLOCK_REALTIME, &snap->taken_wall);
+		snap->taken_mono = start;
+		cause[0] = '\0';
+		rc = sampler->source.ops->sample(sampler->source.state, snap, cause, sizeof(cause));
+		if (rc != 0) {
+			snapshot_unref(snap);
+			ring_close(sampler->ring, rc < 0 ? errno : 0,
+				   rc < 0 ? cause : "end of input");
+			break;
+		}
+		snapshot_seal(snap);
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		snap->sample_ns = ns_between(&start, &end);
+		last_count = snap->n_entries;
+		ring_publish(sampler->ring, snap);
+		taken++;
+		if (sampler->max_samples != 0 && taken == sampler->max_samples) {
+			ring_close(sampler->ring, 0, "sample limit reached");
+			break;
+		}
+		if (!wait_next(sampler, &start))
+			break;
+	}
+	return NULL;
+}
+
+struct sampler *
+sampler_new(struct source *src, struct ring *ring, double interval_s, unsigned long max_samples)
+{
+	struct sampler *sampler = calloc(1, sizeof(*sampler));
+	pthread_condattr_t attr;
+
+	if (sampler == NULL)
+		return NULL;
+	sampler->source = *src;
+	memset(src, 0, sizeof(*src));
+	sampler->ring = ring;
+	sampler->max_samples = max_samples;
+	pthread_mutex_init(&sampler->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&sampler->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	sampler_set_interval(sampler, interval_s);
+	return sampler;
+}
+
+int
+sampler_start(struct sampler *sampler)
+{
+	sigset_t all, old;
+	int err;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = pthread_create(&sampler->thread, NULL, sampler_main, sampler);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	sampler->started = true;
+	return 0;
+}
+
+double
+sampler_set_interval(struct sampler *sampler, double interval_s)
+{
+	if (!(interval_s >= SAMPLER_MIN_INTERVAL))
+		interval_s = SAMPLER_MIN_INTERVAL;
+	if (interval_s > SAMPLER_MAX_INTERVAL)
+		interval_s = SAMPLER_MAX_INTERVAL;
+	pthread_mutex_lock(&sampler->lock);
+	sampler->interval = interval_s;
+	pthread_cond_signal(&sampler->wake);
+	pthread_mutex_unlock(&sampler->lock);
+	return interval_s;
+}
+
+double
+sampler_interval(struct sampler *sampler)
+{
+	double interval;
+
+	pthread_mutex_lock(&sampler->lock);
+	interval = sampler->interval;
+	pthread_mutex_unlock(&sampler->lock);
+	return interval;
+}
+
+void
+sampler_stop(struct sampler *sampler)
+{
+	if (!sampler->started)
+		return;
+	pthread_mutex_lock(&sampler->lock);
+	sampler->stopping = true;
+	pthread_cond_signal(&sampler->wake);
+	pthread_mutex_unlock(&sampler->lock);
+	pthread_join(sampler->thread, NULL);
+	sampler->started = false;
+}
+
+void
+sampler_free(struct sampler *sampler)
+{
+	if (sampler == NULL)
+		return;
+	sampler_stop(sampler);
+	source_close(&sampler->source);
+	pthread_cond_destroy(&sampler->wake);
+	pthread_mutex_destroy(&sampler->lock);
+	free(sampler);
+}

@@ -1,0 +1,45 @@
+/*
+ * sampler.h - the sampler thread.
+ *
+ * Contract: the sampler owns its source.  It takes a sample, seals it and
+ * publishes it into the ring, then sleeps until the next interval; it
+ * never touches the terminal.  When the source fails or the sample limit
+ * is reached it closes the ring (ring_close) with the cause and ends.
+ * sampler_set_interval() and sampler_stop() may be called from any thread.
+ * Shutdown sets a flag, wakes the thread and joins it: no cancellation.
+ */
+#ifndef TCPDECK_SAMPLER_H
+#define TCPDECK_SAMPLER_H
+
+#include "ring.h"
+#include "source.h"
+
+#define SAMPLER_MIN_INTERVAL 0.1
+#define SAMPLER_MAX_INTERVAL 60.0
+
+struct sampler;
+
+/*
+ * Creates a sampler that will read src (taking it over) and publish into
+ * ring every interval_s seconds, max_samples times (0: no limit).
+ * Returns NULL with errno.
+ */
+struct sampler *sampler_new(struct source *src, struct ring *ring, double interval_s,
+			    unsigned long max_samples);
+
+/* Starts the thread with every signal blocked in it, so signals such as
+ * SIGWINCH reach the thread that polls the terminal.  Returns 0 or -1. */
+int sampler_start(struct sampler *sampler);
+
+/* Clamps to [SAMPLER_MIN_INTERVAL, SAMPLER_MAX_INTERVAL] and applies it
+ * from the next sample on; returns the value applied. */
+double sampler_set_interval(struct sampler *sampler, double interval_s);
+double sampler_interval(struct sampler *sampler);
+
+/* Stops and joins the thread; safe to call more than once. */
+void sampler_stop(struct sampler *sampler);
+
+/* Stops if needed, then frees the sampler and its source. */
+void sampler_free(struct sampler *sampler);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * snapshot.h - every TCP socket of one sample, plus its per-state counts.
+ *
+ * Contract: a snapshot is built by one thread (snapshot_new, snapshot_add,
+ * snapshot_seal) and is immutable once sealed.  From then on any thread may
+ * read it and take or drop references; the last snapshot_unref() frees it.
+ * Readers must not write to any field.
+ */
+#ifndef TCPDECK_SNAPSHOT_H
+#define TCPDECK_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "sock_entry.h"
+#include "tcp_state.h"
+
+struct snapshot {
+	uint64_t seq;              /* set by ring_publish(); 0 before */
+	struct timespec taken_mono;/* CLOCK_MONOTONIC when the dump began */
+	struct timespec taken_wall;/* CLOCK_REALTIME when the dump began */
+	uint64_t sample_ns;        /* wall time the dump and parse took */
+	unsigned int dump_restarts;/* dumps repeated (interrupted, overrun) */
+	uint32_t counts[TCP_STATE_COUNT];
+	uint32_t total;
+	size_t n_entries;
+	struct sock_entry *entries;
+	/* private */
+	size_t capacity;
+	int refs;
+};
+
+/* Returns an empty, unsealed snapshot with room for capacity_hint entries
+ * and one reference, or NULL with errno set. */
+struct snapshot *snapshot_new(size_t capacity_hint);
+
+/* Appends a zeroed entry and returns it, or NULL with errno (ENOMEM). */
+struct sock_entry *snapshot_add(struct snapshot *snap);
+
+/* Drops every entry so a failed dump can be repeated into it. */
+void snapshot_clear(struct snapshot *snap);
+
+/* Computes counts and total from the entries.  Call once, last. */
+void snapshot_seal(struct snapshot *snap);
+
+struct snapshot *snapshot_ref(struct snapshot *snap);
+
+/* Drops one reference; NULL is accepted. */
+void snapshot_unref(struct snapshot *snap);
+
+#endif

@@ -1,0 +1,163 @@
+/*
+ * ui_main.c - the dashboard's event loop.
+ *
+ * poll()s the keyboard and the ring's wake descriptor; takes each new
+ * snapshot from the ring (every one feeds the history, the newest is
+ * shown unless paused); redraws at least twice a second so the sample's
+ * age stays true.  SIGINT and SIGTERM end the loop like 'q', so the
+ * terminal is always restored.  Main thread only.
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "ui.h"
+#include "ui_internal.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void
+on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void
+install_signal_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: poll() must return so the loop sees the flag. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Moves every snapshot newer than the last one taken into the history;
+ * the newest becomes the one on screen unless the view is paused. */
+static void
+take_snapshots(struct ui *ui)
+{
+	struct snapshot *snap;
+	uint64_t missed;
+
+	while ((snap = ring_next(ui->ring, ui->last_seq, &missed)) != NULL) {
+		if (missed > 0)
+			history_push_gaps(ui->history, missed);
+		history_push(ui->history, snap->counts);
+		if (ui->paused)
+			ui->pushed_since_pause += 1 + missed;
+		if (!ui->paused) {
+			/* Without a gap, the previous sample is the one taken
+			 * last; after a gap there is no honest "change". */
+			ui->shown_has_prev = ui->has_last && missed == 0;
+			memcpy(ui->shown_prev_counts, ui->last_counts, sizeof(ui->last_counts));
+			snapshot_unref(ui->shown);
+			ui->shown = snapshot_ref(snap);
+		}
+		memcpy(ui->last_counts, snap->counts, sizeof(ui->last_counts));
+		ui->has_last = true;
+		ui->last_seq = snap->seq;
+		snapshot_unref(snap);
+	}
+}
+
+static void
+draw(struct ui *ui)
+{
+	if (ui->show_help)
+		ui_keys_draw_help(ui);
+	else
+		ui_view_states_draw(ui);
+	refresh();
+}
+
+static void
+identify_host(struct ui *ui)
+{
+	struct utsname uts;
+
+	if (gethostname(ui->hostname, sizeof(ui->hostname)) < 0)
+		snprintf(ui->hostname, sizeof(ui->hostname), "?");
+	ui->hostname[sizeof(ui->hostname) - 1] = '\0';
+	if (uname(&uts) == 0)
+		snprintf(ui->kernel, sizeof(ui->kernel), "%s", uts.release);
+	else
+		snprintf(ui->kernel, sizeof(ui->kernel), "?");
+}
+
+int
+ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts, char *cause,
+       size_t cause_len)
+{
+	struct ui ui;
+	int rc = 0;
+
+	memset(&ui, 0, sizeof(ui));
+	ui.ring = ring;
+	ui.sampler = sampler;
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		snprintf(cause, cause_len,
+			 "the dashboard needs a terminal; use -b for batch output");
+		return -1;
+	}
+	ui.history = history_new(HISTORY_DEFAULT_CAPACITY);
+	if (ui.history == NULL) {
+		snprintf(cause, cause_len, "out of memory for the history");
+		return -1;
+	}
+	identify_host(&ui);
+	if (ui_term_start(&ui, opts->ascii) < 0) {
+		snprintf(cause, cause_len, "cannot initialise the terminal (is TERM set?)");
+		history_free(ui.history);
+		return -1;
+	}
+	install_signal_handlers();
+
+	while (!ui.quit && !stop_signal) {
+		struct pollfd fds[2] = {
+			{.fd = STDIN_FILENO, .events = POLLIN},
+			{.fd = ring_wake_fd(ring), .events = POLLIN},
+		};
+		bool closed;
+		int err = 0;
+		int key;
+
+		closed = ring_closed(ring, &err, cause, cause_len);
+		ring_drain_wake(ring);
+		take_snapshots(&ui);
+		if (closed) {
+			/* A source failure ends the program with its cause; a
+			 * sample limit or end of input is a normal end. */
+			if (err != 0)
+				rc = -1;
+			break;
+		}
+		draw(&ui);
+		if (poll(fds, 2, 500) < 0 && errno != EINTR) {
+			snprintf(cause, cause_len, "poll: %s", strerror(errno));
+			rc = -1;
+			break;
+		}
+		while ((key = getch()) != ERR) {
+			if (key == KEY_RESIZE)
+				continue; /* the next draw uses the new size */
+			ui_keys_handle(&ui, key);
+		}
+	}
+
+	ui_term_stop();
+	snapshot_unref(ui.shown);
+	history_free(ui.history);
+	return rc;
+}
