@@ -82,6 +82,10 @@ format_parse_seconds(const char *text, double *seconds)
 	char *end;
 	double value;
 
+	/* strtod() would skip leading blanks and take a sign; a number of
+	 * seconds has neither (format_parse_count() rejects them too). */
+	if ((*text < '0' || *text > '9') && *text != '.')
+		return -1;
 	errno = 0;
 	value = strtod(text, &end);
 	if (end == text || *end != '\0' || errno != 0 || !isfinite(value))

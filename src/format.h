@@ -21,8 +21,9 @@ size_t format_delta(int64_t delta, char *out, size_t out_size);
 /* A duration in seconds, short: "850us", "12.3ms", "1.5s", "2m05s", "3h07m". */
 size_t format_duration(double seconds, char *out, size_t out_size);
 
-/* Parses a number of seconds ("0.5", "2", "1e-1"); returns 0 or -1 when
- * the text is not a finite number or has trailing characters. */
+/* Parses a non-negative number of seconds ("0.5", "2", "1e-1"); returns 0
+ * or -1 when the text is not a finite number, starts with a blank or a
+ * sign, or has trailing characters. */
 int format_parse_seconds(const char *text, double *seconds);
 
 /* Parses a non-negative decimal integer that fits unsigned long; 0 or -1. */

@@ -1,8 +1,13 @@
 /*
  * nl_dump.c - sock_diag dump requests over libmnl.
  *
- * Two requests per sample, one per address family, each asking for every
- * state (request and bound-inactive sockets included) and for tcp_info.
+ * Each request asks for every state (request and bound-inactive sockets
+ * included) and for tcp_info.  The kernel walks its whole connection hash
+ * table once per request, and that walk costs about as much as thousands
+ * of sockets, so the first choice is the older TCPDIAG_GETSOCK request,
+ * which the kernel answers for IPv4 and IPv6 in a single walk.  A kernel
+ * that refuses it gets the usual two SOCK_DIAG_BY_FAMILY requests, one per
+ * family, from then on.
  * The receive buffer is large enough for the kernel's biggest dump batch,
  * so one recvmsg() returns one whole batch.
  * Called from the sampler thread only; never prints.
@@ -29,13 +34,14 @@ enum { NL_DUMP_RECV_BUFFER = 64 * 1024 };
 
 /* Every kernel state bit, including NEW_SYN_RECV (12) and BOUND_INACTIVE
  * (13): older kernels ignore the bits they do not know. */
-#define NL_DUMP_ALL_STATES ((1u << KERNEL_TCP_MAX_STATES) - 1)
+#define NL_DUMP_ALL_STATES (((1u << KERNEL_TCP_MAX_STATES) - 1) & ~1u)
 
 struct nl_dumper {
 	struct mnl_socket *nl;
 	unsigned int portid;
 	unsigned int seq;
 	unsigned long restarts;
+	bool per_family;        /* the single-walk request was refused */
 	char buffer[NL_DUMP_RECV_BUFFER];
 };
 
@@ -95,6 +101,7 @@ nl_dumper_restarts(const struct nl_dumper *dumper)
 	return dumper->restarts;
 }
 
+/* family AF_UNSPEC asks for both families in one walk. */
 static int
 send_request(struct nl_dumper *dumper, int family)
 {
@@ -105,10 +112,20 @@ send_request(struct nl_dumper *dumper, int family)
 
 	memset(request, 0, sizeof(request));
 	nlh = mnl_nlmsg_put_header(request);
-
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = ++dumper->seq;
+	if (family == AF_UNSPEC) {
+		struct inet_diag_req *old;
+
+		/* The kernel dumps this request with no family filter. */
+		nlh->nlmsg_type = TCPDIAG_GETSOCK;
+		old = mnl_nlmsg_put_extra_header(nlh, sizeof(*old));
+		old->idiag_family = AF_INET;
+		old->idiag_states = NL_DUMP_ALL_STATES;
+		old->idiag_ext = 1u << (INET_DIAG_INFO - 1);
+		return mnl_socket_sendto(dumper->nl, nlh, nlh->nlmsg_len) < 0 ? -1 : 0;
+	}
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->sdiag_family = (unsigned char)family;
 	req->sdiag_protocol = IPPROTO_TCP;
@@ -165,21 +182,25 @@ dumper_reopen(struct nl_dumper *dumper)
 static const char *
 family_name(int family)
 {
-	return family == AF_INET ? "IPv4" : "IPv6";
+	return family == AF_INET ? "IPv4" : family == AF_INET6 ? "IPv6" : "IPv4+IPv6";
 }
 
 int
 nl_dumper_dump(struct nl_dumper *dumper, struct snapshot *snap, char *cause, size_t cause_len)
 {
-	static const int families[] = {AF_INET, AF_INET6};
+	static const int single_walk[] = {AF_UNSPEC};
+	static const int per_family[] = {AF_INET, AF_INET6};
 	unsigned int restarts = 0;
 
 	for (;;) {
+		const int *families = dumper->per_family ? per_family : single_walk;
+		size_t n_families = dumper->per_family ? 2 : 1;
 		bool interrupted = false;
 		bool repeat = false;
+		bool fell_back = false;
 
 		snapshot_clear(snap);
-		for (size_t i = 0; i < sizeof(families) / sizeof(families[0]) && !repeat; i++) {
+		for (size_t i = 0; i < n_families && !repeat; i++) {
 			switch (dump_family(dumper, families[i], snap, &interrupted)) {
 			case DUMP_OK:
 				break;
@@ -187,17 +208,24 @@ nl_dumper_dump(struct nl_dumper *dumper, struct snapshot *snap, char *cause, siz
 				repeat = true;
 				break;
 			case DUMP_FAILED:
+				if (!dumper->per_family && errno != ENOMEM) {
+					/* Refused: fall back for good and
+					 * start this sample again. */
+					dumper->per_family = true;
+					fell_back = true;
+					repeat = true;
+					break;
+				}
 				snprintf(cause, cause_len, "sock_diag dump of TCP/%s sockets failed: %s%s",
 					 family_name(families[i]), strerror(errno),
 					 errno == ENOENT ? " (is the tcp_diag module loaded?)" : "");
 				return -1;
 			}
 		}
-		if (repeat && dumper_reopen(dumper) < 0) {
-			snprintf(cause, cause_len, "cannot reopen the sock_diag socket: %s",
-				 strerror(errno));
-			return -1;
-		}
+		if (repeat && dumper_reopen(dumper) < 0)
+			goto reopen_failed;
+		if (fell_back)
+			continue; /* not the kernel's doing: no restart counted */
 		if (!repeat && !interrupted)
 			break;
 		if (restarts == NL_DUMP_MAX_RESTARTS) {
@@ -218,4 +246,8 @@ nl_dumper_dump(struct nl_dumper *dumper, struct snapshot *snap, char *cause, siz
 	}
 	snap->dump_restarts = restarts;
 	return 0;
+
+reopen_failed:
+	snprintf(cause, cause_len, "cannot reopen the sock_diag socket: %s", strerror(errno));
+	return -1;
 }

@@ -52,7 +52,9 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 	opts->interval_s = 1.0;
 	opts->format = output_format_find("text");
 	opterr = 0;
-	optind = 1;
+	/* 0, not 1: only 0 makes getopt forget where it stopped inside a
+	 * previous argv (e.g. at h in "-hA"), which it would read again. */
+	optind = 0;
 	while ((opt = getopt_long(argc, argv, ":bn:d:o:v:AhV", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'b':

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
 #include "sampler.h"
 
 struct sampler {
@@ -116,6 +117,9 @@ sampler_main(void *arg)
 		clock_gettime(CLOCK_MONOTONIC, &end);
 		snap->sample_ns = ns_between(&start, &end);
 		last_count = snap->n_entries;
+		if (snap->dump_restarts > 0)
+			log_msg("sample of %zu sockets needed %u dump restart(s)",
+				snap->n_entries, snap->dump_restarts);
 		ring_publish(sampler->ring, snap);
 		taken++;
 		if (sampler->max_samples != 0 && taken == sampler->max_samples) {

@@ -21,7 +21,7 @@ enum {
 	DELTA_WIDTH = 8,
 	SPARK_COLUMN = NAME_WIDTH + 1 + COUNT_WIDTH + 1 + DELTA_WIDTH + 2,
 	MIN_SPARK_WIDTH = 8,
-	/* header, blank, column titles, 11 states, footer */
+	/* two header lines, column titles, 11 states, footer */
 	MIN_ROWS = 3 + TCP_STATE_COUNT + 1,
 	MIN_COLS = SPARK_COLUMN + MIN_SPARK_WIDTH,
 };
@@ -40,7 +40,6 @@ draw_header(struct ui *ui, int cols)
 {
 	char line[512], total[32], age[32], took[32];
 	const struct snapshot *snap = ui->shown;
-	int len;
 
 	if (snap != NULL) {
 		format_count(snap->total, total, sizeof(total));
@@ -51,9 +50,8 @@ draw_header(struct ui *ui, int cols)
 		snprintf(age, sizeof(age), "-");
 		snprintf(took, sizeof(took), "-");
 	}
-	len = snprintf(line, sizeof(line),
-		       " tcpdeck  %s  Linux %s  interval %gs  sockets %s  sample %s ago, took %s",
-		       ui->hostname, ui->kernel, sampler_interval(ui->sampler), total, age, took);
+	snprintf(line, sizeof(line), " tcpdeck  %s  Linux %s  interval %gs", ui->hostname,
+		 ui->kernel, sampler_interval(ui->sampler));
 	attrset(ui_term_attr(ui, UI_COLOR_HEADER));
 	mvhline(0, 0, ' ', cols);
 	mvaddnstr(0, 0, line, cols);
@@ -62,7 +60,12 @@ draw_header(struct ui *ui, int cols)
 		mvaddstr(0, cols - 8, " PAUSED ");
 	}
 	attrset(A_NORMAL);
-	(void)len;
+	if (snap != NULL)
+		snprintf(line, sizeof(line), " sockets %s   last sample %s ago, took %s", total,
+			 age, took);
+	else
+		snprintf(line, sizeof(line), " waiting for the first sample...");
+	mvaddnstr(1, 0, line, cols);
 }
 
 static void

@@ -1,0 +1,113 @@
+# lib.sh - shared helpers for tcpdeck's shell tests.
+#
+# Sourced by tests/*.sh.  Exit codes follow automake: 0 pass, 77 skip (with
+# the reason on stderr), 99 hard error; a failed assertion exits 1.
+
+: "${TCPDECK:?TCPDECK must name the tcpdeck binary}"
+
+failures=0
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+pass() {
+  echo "ok: $*"
+}
+
+skip_test() {
+  echo "SKIP: $*" >&2
+  exit 77
+}
+
+hard_error() {
+  echo "ERROR: $*" >&2
+  exit 99
+}
+
+finish() {
+  if [ "$failures" -ne 0 ]; then
+    echo "$failures assertion(s) failed" >&2
+    exit 1
+  fi
+  exit 0
+}
+
+# Re-executes the calling script inside a new network namespace, so the
+# sockets it sees are exactly the ones it creates.
+enter_private_netns() {
+  if [ -n "${TCPDECK_TEST_NETNS:-}" ]; then
+    ip link set lo up || hard_error "cannot bring up lo in the test namespace"
+    return 0
+  fi
+  command -v unshare >/dev/null || skip_test "unshare (util-linux) is not installed"
+  if ! unshare -n true 2>/dev/null; then
+    skip_test "creating a network namespace needs root (CAP_SYS_ADMIN); run the tests as root"
+  fi
+  TCPDECK_TEST_NETNS=1 exec unshare -n "${BASH:-bash}" "$0" "$@"
+}
+
+# Starts the socket generator in the background; waits (bounded) for its
+# "ready ..." line and stores it in $SOCKGEN_READY.  Its pid is $SOCKGEN_PID.
+start_sockgen() {
+  : "${SOCKGEN:?SOCKGEN must name the tcpdeck-sockgen binary}"
+  sockgen_out=$(mktemp)
+  "$SOCKGEN" --hold 120 "$@" >"$sockgen_out" &
+  SOCKGEN_PID=$!
+  SOCKGEN_READY=""
+  for _ in $(seq 1 200); do
+    SOCKGEN_READY=$(grep '^ready ' "$sockgen_out" || true)
+    [ -n "$SOCKGEN_READY" ] && break
+    kill -0 "$SOCKGEN_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  rm -f "$sockgen_out"
+  [ -n "$SOCKGEN_READY" ] || hard_error "socket generator did not get ready: $*"
+}
+
+stop_sockgen() {
+  if [ -n "${SOCKGEN_PID:-}" ]; then
+    kill "$SOCKGEN_PID" 2>/dev/null || true
+    wait "$SOCKGEN_PID" 2>/dev/null || true
+    SOCKGEN_PID=""
+  fi
+}
+
+# The eleven states in tcpdeck's order.
+STATES="LISTEN SYN_SENT SYN_RECV ESTABLISHED FIN_WAIT1 FIN_WAIT2 CLOSE_WAIT CLOSING LAST_ACK TIME_WAIT CLOSE"
+
+# ss's state column to tcpdeck's name.
+ss_state_name() {
+  case "$1" in
+    LISTEN) echo LISTEN ;;
+    SYN-SENT) echo SYN_SENT ;;
+    SYN-RECV) echo SYN_RECV ;;
+    ESTAB) echo ESTABLISHED ;;
+    FIN-WAIT-1) echo FIN_WAIT1 ;;
+    FIN-WAIT-2) echo FIN_WAIT2 ;;
+    CLOSE-WAIT) echo CLOSE_WAIT ;;
+    CLOSING) echo CLOSING ;;
+    LAST-ACK) echo LAST_ACK ;;
+    TIME-WAIT) echo TIME_WAIT ;;
+    UNCONN|CLOSED) echo CLOSE ;;
+    *) echo "UNKNOWN:$1" ;;
+  esac
+}
+
+# Prints "STATE=N" for every state, counted from `ss -tan` (all states).
+ss_counts() {
+  ss -tan state all | awk 'NR > 1 { print $1 }' | while read -r s; do
+    ss_state_name "$s"
+  done | sort | uniq -c | awk '{ print $2 "=" $1 }'
+}
+
+# Value of STATE in a "A=1 B=2" list (one per line or space separated); 0 if absent.
+count_of() {
+  printf '%s\n' $2 | awk -F= -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'
+}
+
+# Value of "STATE": N inside tcpdeck's JSON line.
+json_count() {
+  printf '%s\n' "$2" | sed -n "s/.*\"$1\": \\([0-9][0-9]*\\).*/\\1/p"
+}
