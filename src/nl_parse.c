@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -130,6 +131,10 @@ error_from_message(const struct nlmsghdr *nlh)
 	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*err))
 		return EBADMSG;
 	err = mnl_nlmsg_get_payload(nlh);
+	/* INT_MIN has no positive counterpart: not an errno, and negating it
+	 * would overflow. */
+	if (err->error == INT_MIN)
+		return EBADMSG;
 	return err->error < 0 ? -err->error : 0;
 }
 
@@ -158,7 +163,8 @@ nl_parse_buffer(const void *buf, size_t len, struct snapshot *snap, struct nl_pa
 
 				memcpy(&status, mnl_nlmsg_get_payload(nlh), sizeof(status));
 				if (status < 0) {
-					errno = -status;
+					/* See error_from_message() on INT_MIN. */
+					errno = status == INT_MIN ? EBADMSG : -status;
 					return -1;
 				}
 			}

@@ -108,9 +108,10 @@ sampler_main(void *arg)
 		cause[0] = '\0';
 		rc = sampler->source.ops->sample(sampler->source.state, snap, cause, sizeof(cause));
 		if (rc != 0) {
+			int err = rc < 0 ? errno : 0;
+
 			snapshot_unref(snap);
-			ring_close(sampler->ring, rc < 0 ? errno : 0,
-				   rc < 0 ? cause : "end of input");
+			ring_close(sampler->ring, err, rc < 0 ? cause : "end of input");
 			break;
 		}
 		snapshot_seal(snap);

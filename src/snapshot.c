@@ -16,8 +16,14 @@ enum { SNAPSHOT_MIN_CAPACITY = 64 };
 struct snapshot *
 snapshot_new(size_t capacity_hint)
 {
-	struct snapshot *snap = calloc(1, sizeof(*snap));
+	struct snapshot *snap;
 
+	/* The byte size below must not wrap into a small allocation. */
+	if (capacity_hint > SIZE_MAX / sizeof(*snap->entries)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	snap = calloc(1, sizeof(*snap));
 	if (snap == NULL)
 		return NULL;
 	if (capacity_hint < SNAPSHOT_MIN_CAPACITY)

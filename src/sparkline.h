@@ -14,7 +14,7 @@
 
 enum sparkline_charset {
 	SPARKLINE_UTF8,  /* U+2581..U+2588, three bytes per cell */
-	SPARKLINE_ASCII, /* "_.-=+*#", one byte per cell */
+	SPARKLINE_ASCII, /* "_.-=+*#@", one byte per cell */
 };
 
 /*

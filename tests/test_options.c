@@ -1,0 +1,318 @@
+/*
+ * test_options.c - the command line: defaults, every option, every error.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+enum { MAX_ARGS = 16 };
+
+/* A writable, heap-allocated argv (getopt permutes it), so a parse that
+ * keeps reading a freed argv shows up under ASan and valgrind. */
+struct args {
+	int argc;
+	char *argv[MAX_ARGS + 1];
+};
+
+static struct args *
+args_new(const char *const *words)
+{
+	struct args *a = calloc(1, sizeof(*a));
+
+	assert_non_null(a);
+	a->argv[a->argc++] = strdup("tcpdeck");
+	for (; *words != NULL; words++) {
+		assert_true(a->argc < MAX_ARGS);
+		a->argv[a->argc++] = strdup(*words);
+	}
+	for (int i = 0; i < a->argc; i++)
+		assert_non_null(a->argv[i]);
+	return a;
+}
+
+static void
+args_free(struct args *a)
+{
+	for (int i = 0; i < a->argc; i++)
+		free(a->argv[i]);
+	free(a);
+}
+
+/* Parses words; returns options_parse()'s result.  The caller frees *out. */
+static int
+parse(struct args **out, struct options *opts, char *msg, size_t msg_len, const char *const *words)
+{
+	*out = args_new(words);
+	msg[0] = '\0';
+	return options_parse((*out)->argc, (*out)->argv, opts, msg, msg_len);
+}
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static void
+test_defaults(void **state)
+{
+	static const char *const none[] = {NULL};
+	struct options opts;
+	struct args *a;
+	char msg[256];
+
+	(void)state;
+	memset(&opts, 0xa5, sizeof(opts));
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), none), 0);
+	assert_int_equal(opts.action, OPTIONS_RUN);
+	assert_false(opts.batch);
+	assert_true(opts.interval_s == 1.0);
+	assert_int_equal(opts.max_samples, 0);
+	assert_non_null(opts.format);
+	assert_ptr_equal(opts.format, output_format_find("text"));
+	assert_string_equal(opts.format->name, "text");
+	assert_null(opts.log_path);
+	assert_false(opts.ascii);
+	args_free(a);
+}
+
+static void
+test_short_options(void **state)
+{
+	struct options opts;
+	struct args *a;
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg),
+			       ARGS("-b", "-n", "5", "-d", "0.5", "-o", "json", "-A", "-v",
+				    "/tmp/tcpdeck.log")),
+			 0);
+	assert_int_equal(opts.action, OPTIONS_RUN);
+	assert_true(opts.batch);
+	assert_int_equal(opts.max_samples, 5);
+	assert_true(opts.interval_s == 0.5);
+	assert_ptr_equal(opts.format, output_format_find("json"));
+	assert_true(opts.ascii);
+	assert_non_null(opts.log_path);
+	assert_string_equal(opts.log_path, "/tmp/tcpdeck.log");
+	args_free(a);
+}
+
+static void
+test_short_options_attached_and_grouped(void **state)
+{
+	struct options opts;
+	struct args *a;
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-bAn3", "-d2", "-ojson")), 0);
+	assert_true(opts.batch);
+	assert_true(opts.ascii);
+	assert_int_equal(opts.max_samples, 3);
+	assert_true(opts.interval_s == 2.0);
+	assert_string_equal(opts.format->name, "json");
+	args_free(a);
+}
+
+static void
+test_long_options(void **state)
+{
+	struct options opts;
+	struct args *a;
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg),
+			       ARGS("--batch", "--count=7", "--delay", "0.25", "--output=json",
+				    "--ascii", "--log", "debug.log")),
+			 0);
+	assert_int_equal(opts.action, OPTIONS_RUN);
+	assert_true(opts.batch);
+	assert_int_equal(opts.max_samples, 7);
+	assert_true(opts.interval_s == 0.25);
+	assert_string_equal(opts.format->name, "json");
+	assert_true(opts.ascii);
+	assert_string_equal(opts.log_path, "debug.log");
+	args_free(a);
+
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg),
+			       ARGS("--count", "2", "--delay=3", "--output", "text", "--log=x")),
+			 0);
+	assert_false(opts.batch);
+	assert_int_equal(opts.max_samples, 2);
+	assert_true(opts.interval_s == 3.0);
+	assert_string_equal(opts.format->name, "text");
+	assert_string_equal(opts.log_path, "x");
+	assert_false(opts.ascii);
+	args_free(a);
+}
+
+/* The interval limits themselves are accepted. */
+static void
+test_interval_bounds(void **state)
+{
+	struct options opts;
+	struct args *a;
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-d", "0.1")), 0);
+	assert_true(opts.interval_s == 0.1);
+	args_free(a);
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-d", "60")), 0);
+	assert_true(opts.interval_s == 60.0);
+	args_free(a);
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-n", "1")), 0);
+	assert_int_equal(opts.max_samples, 1);
+	args_free(a);
+}
+
+/* Each case: the arguments, and a word the message must quote. */
+struct bad_case {
+	const char *const *words;
+	const char *quoted;
+};
+
+static void
+test_errors_name_the_bad_word(void **state)
+{
+	const struct bad_case cases[] = {
+		{ARGS("-n", "0"), "'0'"},
+		{ARGS("-n", "abc"), "'abc'"},
+		{ARGS("--count=0"), "'0'"},
+		{ARGS("-n", "-1"), "'-1'"},
+		{ARGS("-d", "0.05"), "'0.05'"},
+		{ARGS("-d", "61"), "'61'"},
+		{ARGS("-d", "abc"), "'abc'"},
+		{ARGS("--delay", "nan"), "'nan'"},
+		{ARGS("-o", "xml"), "'xml'"},
+		{ARGS("--output=csv"), "'csv'"},
+		{ARGS("-x"), "'-x'"},
+		{ARGS("-bz"), "'-z'"},
+		{ARGS("--bogus"), "'--bogus'"},
+		{ARGS("-n"), "'-n'"},
+		{ARGS("-b", "-d"), "'-d'"},
+		{ARGS("-o"), "'-o'"},
+		{ARGS("-v"), "'-v'"},
+		{ARGS("--count"), "'--count'"},
+		{ARGS("--delay"), "'--delay'"},
+		{ARGS("stray"), "'stray'"},
+		{ARGS("-b", "extra"), "'extra'"},
+		{ARGS("extra", "-b"), "'extra'"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct options opts;
+		struct args *a;
+		char msg[256];
+
+		assert_int_equal(parse(&a, &opts, msg, sizeof(msg), cases[i].words), -1);
+		print_message("%-10s -> %s\n", a->argc > 1 ? cases[i].words[0] : "", msg);
+		assert_non_null(strstr(msg, cases[i].quoted));
+		/* One line, without the program name. */
+		assert_null(strchr(msg, '\n'));
+		assert_null(strstr(msg, "tcpdeck"));
+		args_free(a);
+	}
+}
+
+static void
+test_error_messages_explain(void **state)
+{
+	struct options opts;
+	struct args *a;
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-o", "xml")), -1);
+	/* The message lists what would have been accepted. */
+	assert_non_null(strstr(msg, "text"));
+	assert_non_null(strstr(msg, "json"));
+	args_free(a);
+
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-d", "61")), -1);
+	assert_non_null(strstr(msg, "0.1"));
+	assert_non_null(strstr(msg, "60"));
+	args_free(a);
+
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("--count")), -1);
+	assert_non_null(strstr(msg, "value"));
+	args_free(a);
+}
+
+static void
+test_help_and_version(void **state)
+{
+	struct options opts;
+	struct args *a;
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("--help")), 0);
+	assert_int_equal(opts.action, OPTIONS_HELP);
+	args_free(a);
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-h")), 0);
+	assert_int_equal(opts.action, OPTIONS_HELP);
+	args_free(a);
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("--version")), 0);
+	assert_int_equal(opts.action, OPTIONS_VERSION);
+	args_free(a);
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-V")), 0);
+	assert_int_equal(opts.action, OPTIONS_VERSION);
+	args_free(a);
+	/* Help wins over whatever follows, even a bad option. */
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-b", "--help", "--bogus")), 0);
+	assert_int_equal(opts.action, OPTIONS_HELP);
+	args_free(a);
+
+	assert_non_null(strstr(options_usage(), "--batch"));
+	assert_non_null(strstr(options_usage(), "--delay"));
+	assert_non_null(strstr(options_usage(), "--output"));
+}
+
+/* A parse that stopped in the middle of grouped options ("-hA" stops at
+ * h) must not leak getopt's position into the next parse. */
+static void
+test_reparse_starts_fresh(void **state)
+{
+	struct options opts;
+	struct args *a;
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-hA")), 0);
+	assert_int_equal(opts.action, OPTIONS_HELP);
+	args_free(a);
+
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-b")), 0);
+	assert_int_equal(opts.action, OPTIONS_RUN);
+	assert_true(opts.batch);
+	assert_false(opts.ascii);
+	args_free(a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_short_options),
+		cmocka_unit_test(test_short_options_attached_and_grouped),
+		cmocka_unit_test(test_long_options),
+		cmocka_unit_test(test_interval_bounds),
+		cmocka_unit_test(test_errors_name_the_bad_word),
+		cmocka_unit_test(test_error_messages_explain),
+		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_reparse_starts_fresh),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,234 @@
+/*
+ * test_snapshot.c - storage, counts and reference counting of snapshots.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "snapshot.h"
+
+static void
+test_new_is_empty(void **state)
+{
+	struct snapshot *snap = snapshot_new(0);
+
+	(void)state;
+	assert_non_null(snap);
+	assert_int_equal(snap->seq, 0);
+	assert_int_equal(snap->n_entries, 0);
+	assert_int_equal(snap->total, 0);
+	assert_int_equal(snap->dump_restarts, 0);
+	assert_int_equal(snap->sample_ns, 0);
+	for (int i = 0; i < TCP_STATE_COUNT; i++)
+		assert_int_equal(snap->counts[i], 0);
+	assert_non_null(snap->entries);
+	assert_int_equal(snap->refs, 1);
+	snapshot_unref(snap);
+}
+
+/* Thousands of entries, from a small hint: every entry survives growth. */
+static void
+test_add_grows(void **state)
+{
+	enum { N = 5000 };
+	struct snapshot *snap = snapshot_new(10);
+
+	(void)state;
+	assert_non_null(snap);
+	for (uint32_t i = 0; i < N; i++) {
+		struct sock_entry *e = snapshot_add(snap);
+
+		assert_non_null(e);
+		assert_int_equal(snap->n_entries, i + 1);
+		assert_ptr_equal(e, &snap->entries[i]);
+		/* A new entry is zeroed. */
+		assert_int_equal(e->cookie, 0);
+		assert_int_equal(e->flags, 0);
+		assert_int_equal(e->local_port, 0);
+		e->cookie = 0x1000000000ull + i;
+		e->inode = i;
+		e->state = (uint8_t)(i % TCP_STATE_COUNT);
+	}
+	assert_true(snap->capacity >= N);
+	for (uint32_t i = 0; i < N; i++) {
+		assert_int_equal(snap->entries[i].cookie, 0x1000000000ull + i);
+		assert_int_equal(snap->entries[i].inode, i);
+	}
+	snapshot_unref(snap);
+}
+
+/* A large hint is honoured up front. */
+static void
+test_capacity_hint(void **state)
+{
+	struct snapshot *snap = snapshot_new(3000);
+	struct sock_entry *first;
+
+	(void)state;
+	assert_non_null(snap);
+	assert_true(snap->capacity >= 3000);
+	first = snap->entries;
+	for (int i = 0; i < 3000; i++)
+		assert_non_null(snapshot_add(snap));
+	/* No reallocation was needed. */
+	assert_ptr_equal(snap->entries, first);
+	snapshot_unref(snap);
+}
+
+/* A hint whose byte size does not fit size_t fails cleanly. */
+static void
+test_capacity_hint_overflow(void **state)
+{
+	struct snapshot *snap;
+
+	(void)state;
+	errno = 0;
+	snap = snapshot_new(SIZE_MAX / sizeof(struct sock_entry) + 1);
+	assert_null(snap);
+	assert_int_equal(errno, ENOMEM);
+	errno = 0;
+	snap = snapshot_new(SIZE_MAX);
+	assert_null(snap);
+	assert_int_equal(errno, ENOMEM);
+}
+
+static void
+test_clear(void **state)
+{
+	struct snapshot *snap = snapshot_new(0);
+	struct sock_entry *e;
+
+	(void)state;
+	for (int i = 0; i < 200; i++) {
+		e = snapshot_add(snap);
+		assert_non_null(e);
+		e->cookie = 99;
+		e->state = TCP_STATE_LISTEN;
+	}
+	snapshot_clear(snap);
+	assert_int_equal(snap->n_entries, 0);
+	snapshot_seal(snap);
+	assert_int_equal(snap->total, 0);
+	assert_int_equal(snap->counts[TCP_STATE_LISTEN], 0);
+
+	/* Reused after clearing: entries start zeroed again. */
+	e = snapshot_add(snap);
+	assert_non_null(e);
+	assert_int_equal(snap->n_entries, 1);
+	assert_int_equal(e->cookie, 0);
+	assert_int_equal(e->state, 0);
+	snapshot_unref(snap);
+}
+
+static void
+test_seal_counts(void **state)
+{
+	struct snapshot *snap = snapshot_new(0);
+	uint32_t expected[TCP_STATE_COUNT] = {0};
+	uint32_t n = 0;
+
+	(void)state;
+	/* State s gets 3*s + 1 entries, interleaved. */
+	for (int round = 0; round < 3 * TCP_STATE_COUNT + 1; round++) {
+		for (int s = 0; s < TCP_STATE_COUNT; s++) {
+			if (round < 3 * s + 1) {
+				struct sock_entry *e = snapshot_add(snap);
+
+				assert_non_null(e);
+				e->state = (uint8_t)s;
+				expected[s]++;
+				n++;
+			}
+		}
+	}
+	snapshot_seal(snap);
+	assert_int_equal(snap->total, n);
+	for (int s = 0; s < TCP_STATE_COUNT; s++) {
+		assert_int_equal(snap->counts[s], expected[s]);
+		assert_int_equal(snap->counts[s], 3 * s + 1);
+	}
+	snapshot_unref(snap);
+}
+
+/* An out-of-range state is in the total but in no count. */
+static void
+test_seal_ignores_bad_state(void **state)
+{
+	struct snapshot *snap = snapshot_new(0);
+	uint32_t sum = 0;
+
+	(void)state;
+	snapshot_add(snap)->state = TCP_STATE_ESTABLISHED;
+	snapshot_add(snap)->state = TCP_STATE_COUNT;
+	snapshot_add(snap)->state = 0xff;
+	snapshot_seal(snap);
+	assert_int_equal(snap->total, 3);
+	assert_int_equal(snap->counts[TCP_STATE_ESTABLISHED], 1);
+	for (int s = 0; s < TCP_STATE_COUNT; s++)
+		sum += snap->counts[s];
+	assert_int_equal(sum, 1);
+	snapshot_unref(snap);
+}
+
+/* Sealing twice recomputes instead of adding up. */
+static void
+test_seal_twice(void **state)
+{
+	struct snapshot *snap = snapshot_new(0);
+
+	(void)state;
+	snapshot_add(snap)->state = TCP_STATE_TIME_WAIT;
+	snapshot_seal(snap);
+	snapshot_seal(snap);
+	assert_int_equal(snap->counts[TCP_STATE_TIME_WAIT], 1);
+	assert_int_equal(snap->total, 1);
+	snapshot_unref(snap);
+}
+
+/* Valgrind and ASan check that only the last unref frees. */
+static void
+test_ref_unref(void **state)
+{
+	struct snapshot *snap = snapshot_new(0);
+
+	(void)state;
+	snapshot_add(snap)->cookie = 77;
+	snapshot_seal(snap);
+	assert_ptr_equal(snapshot_ref(snap), snap);
+	assert_ptr_equal(snapshot_ref(snap), snap);
+	assert_int_equal(snap->refs, 3);
+	snapshot_unref(snap);
+	snapshot_unref(snap);
+	assert_int_equal(snap->refs, 1);
+	/* Still alive and readable after two of three unrefs. */
+	assert_int_equal(snap->entries[0].cookie, 77);
+	assert_int_equal(snap->total, 1);
+	snapshot_unref(snap);
+	/* NULL is accepted. */
+	snapshot_unref(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_new_is_empty),
+		cmocka_unit_test(test_add_grows),
+		cmocka_unit_test(test_capacity_hint),
+		cmocka_unit_test(test_capacity_hint_overflow),
+		cmocka_unit_test(test_clear),
+		cmocka_unit_test(test_seal_counts),
+		cmocka_unit_test(test_seal_ignores_bad_state),
+		cmocka_unit_test(test_seal_twice),
+		cmocka_unit_test(test_ref_unref),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
