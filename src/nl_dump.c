@@ -42,7 +42,7 @@ struct nl_dumper {
 	unsigned int seq;
 	unsigned long restarts;
 	bool per_family;        /* the single-walk request was refused */
-	char buffer[NL_DUMP_RECV_BUFFER];
+	char buffer[NL_DUMP_RECV_BUFFER] __attribute__((aligned(8)));
 };
 
 static int

@@ -9,6 +9,7 @@
 #ifndef TCPDECK_SNAPSHOT_H
 #define TCPDECK_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -28,12 +29,18 @@ struct snapshot {
 	struct sock_entry *entries;
 	/* private */
 	size_t capacity;
+	size_t mapped_bytes;       /* size of the mapping when mapped */
+	bool mapped;               /* entries is an mmap()ed region */
 	int refs;
 };
 
 /* Returns an empty, unsealed snapshot with room for capacity_hint entries
  * and one reference, or NULL with errno set. */
 struct snapshot *snapshot_new(size_t capacity_hint);
+
+/* Makes room for at least `capacity` entries in one step (a good first
+ * guess saves repeated growth).  Returns 0, or -1 with errno (ENOMEM). */
+int snapshot_reserve(struct snapshot *snap, size_t capacity);
 
 /* Appends a zeroed entry and returns it, or NULL with errno (ENOMEM). */
 struct sock_entry *snapshot_add(struct snapshot *snap);
