@@ -92,6 +92,7 @@ ss_count() {
 
 rows_tan=""
 rows_tani=""
+rows_ui=""
 
 for size in "$@"; do
   case $size in '' | *[!0-9]*) die "size '$size' is not a number" ;; esac
@@ -140,6 +141,33 @@ for size in "$@"; do
     r=$((r + 1))
   done
 
+  # The dashboard itself, in a terminal, at a 0.5 s interval for 20
+  # samples: peak memory with its history, CPU per sample, the slowest
+  # sample and frame (from its debug log), and samples it failed to show.
+  ui_row=""
+  if command -v tmux >/dev/null 2>&1; then
+    rm -f "$work/ui.log" "$work/ui.cpu"
+    ip netns exec "$ns" tmux -L "tcpdeck-bench-$$" -f /dev/null new-session -d -x 120 -y 40 \
+      "$CPUTIME $TCPDECK -n 20 -d 0.5 -v $work/ui.log 2>$work/ui.cpu"
+    i=0
+    while ! grep -q '^cputime:' "$work/ui.cpu" 2>/dev/null && [ $i -lt 600 ]; do
+      sleep 0.1
+      i=$((i + 1))
+    done
+    tmux -L "tcpdeck-bench-$$" kill-server 2>/dev/null
+    line=$(grep '^cputime:' "$work/ui.cpu" 2>/dev/null)
+    if [ -n "$line" ]; then
+      ui_cpu=$(echo "$line" | sed -n 's/.* cpu=\([0-9.]*\) .*/\1/p' | awk '{ printf "%.1f", $1 * 1000 / 20 }')
+      ui_rss=$(echo "$line" | sed -n 's/.* maxrss_kib=\([0-9]*\) .*/\1/p' | awk '{ printf "%.1f", $1 / 1024 }')
+      ui_sample=$(sed -n 's/.*sample: [0-9]* sockets in \([0-9.]*\) ms.*/\1/p' "$work/ui.log" | sort -g | tail -n 1)
+      ui_frame=$(sed -n 's/.*ui: frame drawn in \([0-9.]*\) ms.*/\1/p' "$work/ui.log" | sort -g | tail -n 1)
+      ui_missed=$(grep -c 'overwritten before' "$work/ui.log")
+      ui_row="| $total | $ui_cpu | $ui_sample | $ui_frame | $ui_missed | $ui_rss |"
+    fi
+  fi
+  rows_ui="$rows_ui${ui_row:-| $total | dashboard run failed or tmux missing | | | | |}
+"
+
   seen=$(ss_count)
   elapsed=$(($(date +%s) - ready_at))
   if [ "$seen" -ne "$total" ]; then
@@ -177,6 +205,12 @@ echo
 echo "| sockets | tcpdeck CPU ms | ss -tani CPU ms | tcpdeck/ss | tcpdeck peak RSS MiB |"
 echo "|--------:|---------------:|----------------:|-----------:|---------------------:|"
 printf '%s' "$rows_tani"
+echo
+echo "the dashboard in tmux (120x40), tcpdeck -n 20 -d 0.5, with its full history"
+echo
+echo "| sockets | CPU ms per sample | slowest sample ms | slowest frame ms | samples missed | peak RSS MiB |"
+echo "|--------:|------------------:|------------------:|-----------------:|---------------:|-------------:|"
+printf '%s' "$rows_ui"
 echo
 echo "kernel: $(uname -srm)"
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"

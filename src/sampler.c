@@ -118,9 +118,8 @@ sampler_main(void *arg)
 		clock_gettime(CLOCK_MONOTONIC, &end);
 		snap->sample_ns = ns_between(&start, &end);
 		last_count = snap->n_entries;
-		if (snap->dump_restarts > 0)
-			log_msg("sample of %zu sockets needed %u dump restart(s)",
-				snap->n_entries, snap->dump_restarts);
+		log_msg("sample: %zu sockets in %.1f ms, %u dump restart(s)", snap->n_entries,
+			(double)snap->sample_ns / 1e6, snap->dump_restarts);
 		ring_publish(sampler->ring, snap);
 		taken++;
 		if (sampler->max_samples != 0 && taken == sampler->max_samples) {

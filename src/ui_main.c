@@ -16,8 +16,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "ui.h"
 #include "ui_internal.h"
 
@@ -52,8 +54,11 @@ take_snapshots(struct ui *ui)
 	uint64_t missed;
 
 	while ((snap = ring_next(ui->ring, ui->last_seq, &missed)) != NULL) {
-		if (missed > 0)
+		if (missed > 0) {
+			log_msg("ui: %llu sample(s) overwritten before they were shown",
+				(unsigned long long)missed);
 			history_push_gaps(ui->history, missed);
+		}
 		history_push(ui->history, snap->counts);
 		if (ui->paused)
 			ui->pushed_since_pause += 1 + missed;
@@ -75,11 +80,18 @@ take_snapshots(struct ui *ui)
 static void
 draw(struct ui *ui)
 {
+	struct timespec start, end;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (ui->show_help)
 		ui_keys_draw_help(ui);
 	else
 		ui_view_states_draw(ui);
 	refresh();
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	log_msg("ui: frame drawn in %.2f ms",
+		(double)(end.tv_sec - start.tv_sec) * 1e3 +
+			(double)(end.tv_nsec - start.tv_nsec) / 1e6);
 }
 
 static void
