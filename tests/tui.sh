@@ -11,8 +11,10 @@ enter_private_netns "$@"
 sock="tcpdeck-test-$$"
 tm() { tmux -u -L "$sock" -f /dev/null "$@"; }
 cleanup() {
-  tm kill-server 2>/dev/null
-  tmux -L "tcpdeck-test-$$" kill-server 2>/dev/null
+  local suffix
+  for suffix in "" -color -color-nocolor -color-nocolor-c; do
+    tmux -L "tcpdeck-test-$$$suffix" kill-server 2>/dev/null
+  done
   stop_sockgen
   rm -f "$status_file"
 }
@@ -104,6 +106,25 @@ for _ in $(seq 1 100); do
 done
 [ "$(cat "$status_file")" = 0 ] && pass "q exits with status 0" ||
   fail "after q: exit status '$(cat "$status_file")', expected 0"
+
+# Colours: green and yellow escapes normally, none at all with NO_COLOR.
+tm kill-server 2>/dev/null
+sock="$sock-color"
+tm new-session -d -s tui -x 80 -y 24 "env LANG=C.UTF-8 TERM=xterm-256color $TCPDECK -d 0.2"
+wait_screen '^ESTABLISHED +[0-9]' || fail "no dashboard for the colour check"
+escapes=$(tm capture-pane -p -e -t tui)
+[[ "$escapes" == *$'\e[32m'* && "$escapes" == *$'\e[33m'* ]] && pass "states coloured" ||
+  fail "no green/yellow escapes in the coloured dashboard"
+tm kill-server 2>/dev/null
+sock="$sock-nocolor"
+tm new-session -d -s tui -x 80 -y 24 "env NO_COLOR=1 LANG=C.UTF-8 TERM=xterm-256color $TCPDECK -d 0.2"
+wait_screen '^ESTABLISHED +[0-9]' || fail "no dashboard with NO_COLOR"
+escapes=$(tm capture-pane -p -e -t tui)
+if [[ "$escapes" =~ $'\e'\[[0-9\;]*3[0-7]m || "$escapes" =~ $'\e'\[[0-9\;]*38\; ]]; then
+  fail "colour escapes drawn with NO_COLOR set"
+else
+  pass "NO_COLOR: no colours"
+fi
 
 # Without UTF-8 the sparklines fall back to ASCII.  A fresh tmux server:
 # the old one may still be shutting down.
