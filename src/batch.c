@@ -13,7 +13,7 @@
 
 int
 batch_run(struct ring *ring, struct sampler *sampler, const struct output_format *format,
-	  FILE *out, char *cause, size_t cause_len)
+	  enum output_view view, FILE *out, char *cause, size_t cause_len)
 {
 	uint64_t last_seq = 0;
 
@@ -28,7 +28,7 @@ batch_run(struct ring *ring, struct sampler *sampler, const struct output_format
 		closed = ring_closed(ring, &err, cause, cause_len);
 		ring_drain_wake(ring);
 		while ((snap = ring_next(ring, last_seq, NULL)) != NULL) {
-			int rc = format->states(out, snap, sampler_interval(sampler));
+			int rc = output_print(format, view, out, snap, sampler_interval(sampler));
 
 			last_seq = snap->seq;
 			snapshot_unref(snap);
@@ -47,6 +47,33 @@ batch_run(struct ring *ring, struct sampler *sampler, const struct output_format
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
 			snprintf(cause, cause_len, "poll: %s", strerror(errno));
 			return -1;
+		}
+	}
+}
+
+struct snapshot *
+batch_first(struct ring *ring, char *cause, size_t cause_len)
+{
+	for (;;) {
+		struct pollfd pfd = {.fd = ring_wake_fd(ring), .events = POLLIN};
+		struct snapshot *snap;
+		bool closed;
+		int err = 0;
+
+		closed = ring_closed(ring, &err, cause, cause_len);
+		ring_drain_wake(ring);
+		snap = ring_next(ring, 0, NULL);
+		if (snap != NULL)
+			return snap;
+		if (closed) {
+			if (err == 0)
+				snprintf(cause, cause_len, "no sample was taken");
+			errno = err != 0 ? err : ENODATA;
+			return NULL;
+		}
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+			snprintf(cause, cause_len, "poll: %s", strerror(errno));
+			return NULL;
 		}
 	}
 }

@@ -19,6 +19,13 @@
  * or -1 with a one-line cause (source failure, write error).
  */
 int batch_run(struct ring *ring, struct sampler *sampler, const struct output_format *format,
-	      FILE *out, char *cause, size_t cause_len);
+	      enum output_view view, FILE *out, char *cause, size_t cause_len);
+
+/*
+ * Waits for the first snapshot the sampler publishes and returns it (a
+ * reference), or NULL with a one-line cause when the sampler failed or
+ * ended first.
+ */
+struct snapshot *batch_first(struct ring *ring, char *cause, size_t cause_len);
 
 #endif

@@ -10,23 +10,56 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "batch.h"
 #include "log.h"
 #include "options.h"
+#include "procmap.h"
 #include "ring.h"
 #include "sampler.h"
 #include "source.h"
 #include "ui.h"
+#include "who.h"
 
 /* The ring only has to bridge short stalls of the reader; every slot can
  * pin a whole snapshot in memory, so it stays small. */
 enum { RING_SLOTS = 2 };
 
+/*
+ * --who: one sample with owners, the report, and an exit status a script
+ * can test: 0 when some process owns the port, 1 when none does.
+ */
+static int
+run_who(struct ring *ring, const struct who_target *who, char *msg, size_t msg_len)
+{
+	struct snapshot *snap = batch_first(ring, msg, msg_len);
+	size_t sockets, hidden, owned;
+
+	if (snap == NULL)
+		return -1;
+	owned = who_print(stdout, snap, who, &sockets, &hidden);
+	if (owned == 0) {
+		if (hidden > 0)
+			fprintf(stderr,
+				"tcpdeck: port %u: %zu socket(s), owned by processes of other users; "
+				"run as root to see them\n",
+				who->port, sockets);
+		else if (sockets > 0)
+			fprintf(stderr, "tcpdeck: port %u: %zu socket(s), none held by a process\n",
+				who->port, sockets);
+		else
+			fprintf(stderr, "tcpdeck: no socket on port %u\n", who->port);
+	}
+	snapshot_unref(snap);
+	return owned > 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct options opts;
+	struct who_target who;
 	struct source source = {0};
 	struct ring *ring;
 	struct sampler *sampler;
@@ -46,6 +79,10 @@ main(int argc, char **argv)
 		printf("tcpdeck %s\n", PACKAGE_VERSION);
 		return 0;
 	}
+	if (opts.who != NULL && who_parse(opts.who, &who, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "tcpdeck: --who: %s\n", msg);
+		return 2;
+	}
 	if (opts.log_path != NULL && log_open(opts.log_path) < 0) {
 		fprintf(stderr, "tcpdeck: cannot open log file '%s': %s\n", opts.log_path,
 			strerror(errno));
@@ -57,8 +94,18 @@ main(int argc, char **argv)
 		return 1;
 	}
 	ring = ring_new(RING_SLOTS);
-	sampler = ring != NULL ? sampler_new(&source, ring, opts.interval_s, opts.max_samples)
+	sampler = ring != NULL ? sampler_new(&source, ring, opts.interval_s,
+					     opts.who != NULL ? 1 : opts.max_samples)
 			       : NULL;
+	if (sampler != NULL) {
+		/* Without /proc tcpdeck still counts sockets, only without
+		 * owners. */
+		struct procmap *map = procmap_new("/proc", geteuid() == 0, getuid());
+
+		if (map == NULL)
+			log_msg("no process attribution: cannot open /proc: %s", strerror(errno));
+		sampler_set_procmap(sampler, map);
+	}
 	if (sampler == NULL || sampler_start(sampler) < 0) {
 		fprintf(stderr, "tcpdeck: cannot start the sampler: %s\n", strerror(errno));
 		sampler_free(sampler);
@@ -68,8 +115,10 @@ main(int argc, char **argv)
 	}
 
 	msg[0] = '\0';
-	if (opts.batch)
-		rc = batch_run(ring, sampler, opts.format, stdout, msg, sizeof(msg));
+	if (opts.who != NULL)
+		rc = run_who(ring, &who, msg, sizeof(msg));
+	else if (opts.batch)
+		rc = batch_run(ring, sampler, opts.format, opts.view, stdout, msg, sizeof(msg));
 	else
 		rc = ui_run(ring, sampler, &opts, msg, sizeof(msg));
 
@@ -80,5 +129,5 @@ main(int argc, char **argv)
 		fprintf(stderr, "tcpdeck: %s\n", msg);
 		return 1;
 	}
-	return 0;
+	return rc;
 }

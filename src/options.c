@@ -19,6 +19,8 @@ static const struct option long_options[] = {
 	{"output", required_argument, NULL, 'o'},
 	{"log", required_argument, NULL, 'v'},
 	{"ascii", no_argument, NULL, 'A'},
+	{"view", required_argument, NULL, 'w'},
+	{"who", required_argument, NULL, 'W'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -28,12 +30,18 @@ const char *
 options_usage(void)
 {
 	return "Usage: tcpdeck [OPTIONS]\n"
+	       "       tcpdeck --who PORT\n"
 	       "Live dashboard of the TCP sockets of this host (IPv4 and IPv6).\n"
 	       "\n"
 	       "  -b, --batch          print samples as lines instead of the dashboard\n"
 	       "  -n, --count N        stop after N samples (dashboard and batch)\n"
 	       "  -d, --delay SECONDS  sampling interval, 0.1 to 60 (default 1)\n"
 	       "  -o, --output FORMAT  batch output format: text or json (default text)\n"
+	       "      --view VIEW      batch view: states (counts, default) or listen\n"
+	       "                       (listening sockets with owners and load)\n"
+	       "      --who PORT       print the processes holding sockets on a local\n"
+	       "                       port (9000, :9000, http, ADDR:PORT) and exit;\n"
+	       "                       exit status 1 when none does\n"
 	       "  -A, --ascii          draw sparklines with ASCII even in a UTF-8 locale\n"
 	       "  -v, --log FILE       append debug messages to FILE\n"
 	       "  -h, --help           show this help and exit\n"
@@ -92,6 +100,20 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 			break;
 		case 'A':
 			opts->ascii = true;
+			break;
+		case 'w': {
+			int view = output_view_find(optarg);
+
+			if (view < 0) {
+				snprintf(msg, msg_len, "unknown view '%s': expected one of %s", optarg,
+					 output_view_names());
+				return -1;
+			}
+			opts->view = (enum output_view)view;
+			break;
+		}
+		case 'W':
+			opts->who = optarg;
 			break;
 		case 'h':
 			opts->action = OPTIONS_HELP;

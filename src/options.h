@@ -24,6 +24,8 @@ struct options {
 	double interval_s;
 	unsigned long max_samples;          /* 0: no limit */
 	const struct output_format *format;
+	enum output_view view;              /* --view, batch mode */
+	const char *who;                    /* --who PORT, NULL when off */
 	const char *log_path;               /* -v FILE, NULL when off */
 	bool ascii;                         /* force ASCII sparklines */
 };

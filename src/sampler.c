@@ -21,6 +21,7 @@
 
 struct sampler {
 	struct source source;
+	struct procmap *procmap;  /* NULL: no attribution */
 	struct ring *ring;
 	unsigned long max_samples;
 	pthread_t thread;
@@ -113,6 +114,20 @@ sampler_main(void *arg)
 			snapshot_unref(snap);
 			ring_close(sampler->ring, err, rc < 0 ? cause : "end of input");
 			break;
+		}
+		if (sampler->procmap != NULL) {
+			struct procmap_stats stats;
+
+			/* Owners are extra: a failure leaves this sample
+			 * without them, it does not end sampling. */
+			if (procmap_attribute(sampler->procmap, snap, &stats) < 0)
+				log_msg("attribution failed: %s", strerror(errno));
+			else
+				log_msg("owners: %zu processes, %zu read (%zu fds), %zu found, "
+					"%zu hidden, %zu unknown%s",
+					stats.procs, stats.procs_scanned, stats.fds_read, stats.found,
+					stats.hidden, stats.unknown,
+					stats.table_rebuilt ? ", table rebuilt" : "");
 		}
 		snapshot_seal(snap);
 		clock_gettime(CLOCK_MONOTONIC, &end);
@@ -210,12 +225,20 @@ sampler_stop(struct sampler *sampler)
 }
 
 void
+sampler_set_procmap(struct sampler *sampler, struct procmap *map)
+{
+	procmap_free(sampler->procmap);
+	sampler->procmap = map;
+}
+
+void
 sampler_free(struct sampler *sampler)
 {
 	if (sampler == NULL)
 		return;
 	sampler_stop(sampler);
 	source_close(&sampler->source);
+	procmap_free(sampler->procmap);
 	pthread_cond_destroy(&sampler->wake);
 	pthread_mutex_destroy(&sampler->lock);
 	free(sampler);

@@ -11,6 +11,7 @@
 #ifndef TCPDECK_SAMPLER_H
 #define TCPDECK_SAMPLER_H
 
+#include "procmap.h"
 #include "ring.h"
 #include "source.h"
 
@@ -26,6 +27,10 @@ struct sampler;
  */
 struct sampler *sampler_new(struct source *src, struct ring *ring, double interval_s,
 			    unsigned long max_samples);
+
+/* Gives the sampler a process map (taken over) to attribute every sample's
+ * sockets to processes.  Call before sampler_start(). */
+void sampler_set_procmap(struct sampler *sampler, struct procmap *map);
 
 /* Starts the thread with every signal blocked in it, so signals such as
  * SIGWINCH reach the thread that polls the terminal.  Returns 0 or -1. */

@@ -175,5 +175,6 @@ snapshot_unref(struct snapshot *snap)
 	if (__atomic_sub_fetch(&snap->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	storage_free(snap);
+	owner_table_unref(snap->owners);
 	free(snap);
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "owners.h"
 #include "sock_entry.h"
 #include "tcp_state.h"
 
@@ -27,6 +28,9 @@ struct snapshot {
 	uint32_t total;
 	size_t n_entries;
 	struct sock_entry *entries;
+	struct owner_table *owners;/* holders of the sockets; NULL when the
+				    * source cannot know them (a recording) */
+	bool owners_partial;       /* some owners hidden: not privileged */
 	/* private */
 	size_t capacity;
 	size_t mapped_bytes;       /* size of the mapping when mapped */

@@ -52,6 +52,10 @@ struct sock_entry {
 	uint8_t timer;           /* enum sock_timer */
 	uint8_t retrans;         /* retransmits of the pending timer */
 	uint8_t flags;           /* SOCK_ENTRY_* */
+	uint8_t owner_status;    /* enum owner_status */
+	uint16_t n_owners;       /* processes holding it (saturates) */
+	uint32_t owner;          /* OWNER_FOUND: first holder's index in the
+				  * snapshot's owner table */
 };
 
 #endif

@@ -439,7 +439,7 @@ test_batch_json_lines(void **state)
 	assert_non_null(json);
 	assert_non_null(out);
 	assert_int_equal(sampler_start(sampler), 0);
-	assert_int_equal(batch_run(ring, sampler, json, out, cause, sizeof(cause)), 0);
+	assert_int_equal(batch_run(ring, sampler, json, OUTPUT_VIEW_STATES, out, cause, sizeof(cause)), 0);
 	sampler_free(sampler);
 	assert_int_equal(fclose(out), 0);
 	assert_non_null(text);
@@ -490,7 +490,7 @@ test_batch_text_lines(void **state)
 	(void)state;
 	assert_int_equal(sampler_start(sampler), 0);
 	assert_int_equal(
-		batch_run(ring, sampler, output_format_find("text"), out, cause, sizeof(cause)), 0);
+		batch_run(ring, sampler, output_format_find("text"), OUTPUT_VIEW_STATES, out, cause, sizeof(cause)), 0);
 	sampler_free(sampler);
 	fclose(out);
 	assert_int_equal(split_lines(text, lines, 8), 2);
@@ -519,7 +519,7 @@ test_batch_failing_source(void **state)
 	assert_int_equal(sampler_start(sampler), 0);
 	errno = 0;
 	assert_int_equal(
-		batch_run(ring, sampler, output_format_find("json"), out, cause, sizeof(cause)), -1);
+		batch_run(ring, sampler, output_format_find("json"), OUTPUT_VIEW_STATES, out, cause, sizeof(cause)), -1);
 	assert_int_equal(errno, EIO);
 	assert_string_equal(cause, "fake: dump failed at call 2");
 	sampler_free(sampler);

@@ -1,0 +1,214 @@
+/*
+ * listen.c - listener rows and their connection counts.
+ * Pure; any thread.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "listen.h"
+
+static bool
+is_wildcard(const struct sock_entry *e)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(e->local_addr, zero, e->family == AF_INET ? 4 : 16) == 0;
+}
+
+/* Order of listeners for the lookup: family, port, then address. */
+static int
+compare_key(const struct sock_entry *a, const struct sock_entry *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->local_port != b->local_port)
+		return a->local_port < b->local_port ? -1 : 1;
+	return memcmp(a->local_addr, b->local_addr, sizeof(a->local_addr));
+}
+
+static int
+compare_rows_by_key(const void *x, const void *y)
+{
+	const struct listen_row *a = x, *b = y;
+	int c = compare_key(a->sock, b->sock);
+
+	/* Tie-break on position in the snapshot: a stable order. */
+	return c != 0 ? c : (a->sock < b->sock ? -1 : a->sock > b->sock);
+}
+
+/* The listener a connection belongs to, or NULL.  rows sorted by key. */
+static struct listen_row *
+find_listener(struct listen_row *rows, size_t n, const struct sock_entry *conn)
+{
+	size_t lo = 0, hi = n;
+	struct listen_row *wildcard = NULL;
+
+	/* First row of (family, port). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct sock_entry *s = rows[mid].sock;
+
+		if (s->family < conn->family ||
+		    (s->family == conn->family && s->local_port < conn->local_port))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && rows[lo].sock->family == conn->family &&
+	       rows[lo].sock->local_port == conn->local_port;
+	     lo++) {
+		if (memcmp(rows[lo].sock->local_addr, conn->local_addr, 16) == 0)
+			return &rows[lo];
+		if (wildcard == NULL && is_wildcard(rows[lo].sock))
+			wildcard = &rows[lo];
+	}
+	return wildcard;
+}
+
+ssize_t
+listen_rows_build(const struct snapshot *snap, struct listen_row **rows_out)
+{
+	struct listen_row *rows;
+	size_t n, k = 0;
+
+	/* Count afresh: the snapshot may not be sealed yet. */
+	n = 0;
+	for (size_t i = 0; i < snap->n_entries; i++)
+		n += snap->entries[i].state == TCP_STATE_LISTEN;
+	rows = calloc(n > 0 ? n : 1, sizeof(*rows));
+	if (rows == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t i = 0; i < snap->n_entries; i++)
+		if (snap->entries[i].state == TCP_STATE_LISTEN)
+			rows[k++].sock = &snap->entries[i];
+	qsort(rows, n, sizeof(*rows), compare_rows_by_key);
+	for (size_t i = 0; i < snap->n_entries && n > 0; i++) {
+		const struct sock_entry *e = &snap->entries[i];
+		struct listen_row *row;
+
+		if (e->state != TCP_STATE_ESTABLISHED && e->state != TCP_STATE_SYN_RECV)
+			continue;
+		row = find_listener(rows, n, e);
+		if (row == NULL)
+			continue;
+		if (e->state == TCP_STATE_ESTABLISHED)
+			row->established++;
+		else
+			row->syn_recv++;
+	}
+	listen_rows_sort(rows, n, snap, LISTEN_SORT_PORT);
+	*rows_out = rows;
+	return (ssize_t)n;
+}
+
+/* qsort has no context argument: the snapshot travels inside the rows'
+ * pointers instead, and the owner table is reached through a wrapper. */
+struct sort_item {
+	struct listen_row row;
+	const struct owner_proc *owner;
+	size_t position;
+};
+
+static int
+compare_port(const struct sort_item *a, const struct sort_item *b)
+{
+	if (a->row.sock->local_port != b->row.sock->local_port)
+		return a->row.sock->local_port < b->row.sock->local_port ? -1 : 1;
+	if (a->row.sock->family != b->row.sock->family)
+		return a->row.sock->family < b->row.sock->family ? -1 : 1;
+	return memcmp(a->row.sock->local_addr, b->row.sock->local_addr, 16);
+}
+
+static int
+compare_process(const void *x, const void *y)
+{
+	const struct sort_item *a = x, *b = y;
+	int c;
+
+	/* Rows without a known owner go last. */
+	if ((a->owner == NULL) != (b->owner == NULL))
+		return a->owner == NULL ? 1 : -1;
+	if (a->owner != NULL) {
+		c = strcmp(a->owner->comm, b->owner->comm);
+		if (c != 0)
+			return c;
+		if (a->owner->pid != b->owner->pid)
+			return a->owner->pid < b->owner->pid ? -1 : 1;
+	}
+	c = compare_port(a, b);
+	return c != 0 ? c : (a->position < b->position ? -1 : 1);
+}
+
+static int
+compare_port_items(const void *x, const void *y)
+{
+	const struct sort_item *a = x, *b = y;
+	int c = compare_port(a, b);
+
+	return c != 0 ? c : (a->position < b->position ? -1 : 1);
+}
+
+static int
+compare_connections(const void *x, const void *y)
+{
+	const struct sort_item *a = x, *b = y;
+	uint64_t ca = (uint64_t)a->row.established + a->row.syn_recv;
+	uint64_t cb = (uint64_t)b->row.established + b->row.syn_recv;
+	int c;
+
+	if (ca != cb)
+		return ca > cb ? -1 : 1;
+	c = compare_port(a, b);
+	return c != 0 ? c : (a->position < b->position ? -1 : 1);
+}
+
+void
+listen_rows_sort(struct listen_row *rows, size_t n, const struct snapshot *snap,
+		 enum listen_sort by)
+{
+	static int (*const comparators[LISTEN_SORT_COUNT])(const void *, const void *) = {
+		[LISTEN_SORT_PORT] = compare_port_items,
+		[LISTEN_SORT_PROCESS] = compare_process,
+		[LISTEN_SORT_CONNECTIONS] = compare_connections,
+	};
+	struct sort_item *items;
+
+	if (n < 2 || (unsigned int)by >= LISTEN_SORT_COUNT)
+		return;
+	items = malloc(n * sizeof(*items));
+	if (items == NULL)
+		return; /* unsorted is still correct, only less helpful */
+	for (size_t i = 0; i < n; i++) {
+		const struct sock_entry *e = rows[i].sock;
+
+		items[i].row = rows[i];
+		items[i].position = i;
+		items[i].owner = snap->owners != NULL && e->owner_status == OWNER_FOUND
+					 ? owner_table_proc(snap->owners, e->owner)
+					 : NULL;
+	}
+	/* The position tie-break makes qsort stable. */
+	qsort(items, n, sizeof(*items), comparators[by]);
+	for (size_t i = 0; i < n; i++)
+		rows[i] = items[i].row;
+	free(items);
+}
+
+const char *
+listen_sort_name(enum listen_sort by)
+{
+	static const char *const names[LISTEN_SORT_COUNT] = {
+		[LISTEN_SORT_PORT] = "port",
+		[LISTEN_SORT_PROCESS] = "process",
+		[LISTEN_SORT_CONNECTIONS] = "connections",
+	};
+
+	return (unsigned int)by < LISTEN_SORT_COUNT ? names[by] : "?";
+}

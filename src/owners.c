@@ -1,0 +1,245 @@
+/*
+ * owners.c - the immutable table of socket holders.
+ *
+ * Links (inode, process) are kept sorted by inode, then pid, so all
+ * holders of a socket are adjacent; an open-addressing hash from inode to
+ * its first link makes the per-socket lookup of every sample O(1).  Links
+ * are sorted with a radix sort: at 100,000 sockets a comparison sort was
+ * the largest cost of rebuilding the table.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "owners.h"
+
+struct owner_link {
+	uint32_t inode;
+	uint32_t proc;
+};
+
+struct owner_table {
+	int refs;
+	struct owner_proc *procs;
+	size_t n_procs, procs_cap;
+	struct owner_link *links;
+	size_t n_links, links_cap;
+	uint32_t *index;      /* hash: slot -> first link + 1, 0 = empty */
+	size_t index_mask;
+};
+
+struct owner_table *
+owner_table_new(void)
+{
+	struct owner_table *table = calloc(1, sizeof(*table));
+
+	if (table != NULL)
+		table->refs = 1;
+	return table;
+}
+
+static int
+grow(void **array, size_t *cap, size_t need, size_t elem)
+{
+	size_t new_cap = *cap ? *cap : 16;
+	void *more;
+
+	if (need <= *cap)
+		return 0;
+	while (new_cap < need)
+		new_cap *= 2;
+	more = realloc(*array, new_cap * elem);
+	if (more == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	*array = more;
+	*cap = new_cap;
+	return 0;
+}
+
+int
+owner_table_add_proc(struct owner_table *table, const struct owner_proc *proc)
+{
+	struct owner_proc *copy;
+
+	if (grow((void **)&table->procs, &table->procs_cap, table->n_procs + 1,
+		 sizeof(*table->procs)) < 0)
+		return -1;
+	copy = &table->procs[table->n_procs];
+	*copy = *proc;
+	copy->cmdline = strdup(proc->cmdline != NULL ? proc->cmdline : "");
+	copy->user = strdup(proc->user != NULL ? proc->user : "");
+	if (copy->cmdline == NULL || copy->user == NULL) {
+		free((char *)copy->cmdline);
+		free((char *)copy->user);
+		errno = ENOMEM;
+		return -1;
+	}
+	return (int)table->n_procs++;
+}
+
+int
+owner_table_add_link(struct owner_table *table, uint32_t inode, uint32_t proc_index)
+{
+	if (grow((void **)&table->links, &table->links_cap, table->n_links + 1,
+		 sizeof(*table->links)) < 0)
+		return -1;
+	table->links[table->n_links].inode = inode;
+	table->links[table->n_links].proc = proc_index;
+	table->n_links++;
+	return 0;
+}
+
+/* Stable LSD radix sort of links by (inode, pid of proc). */
+static int
+sort_links(struct owner_table *table)
+{
+	size_t n = table->n_links;
+	struct owner_link *tmp;
+	uint64_t *keys, *tmp_keys;
+
+	if (n < 2)
+		return 0;
+	tmp = malloc(n * sizeof(*tmp));
+	keys = malloc(n * sizeof(*keys));
+	tmp_keys = malloc(n * sizeof(*tmp_keys));
+	if (tmp == NULL || keys == NULL || tmp_keys == NULL) {
+		free(tmp);
+		free(keys);
+		free(tmp_keys);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		keys[i] = ((uint64_t)table->links[i].inode << 32) |
+			  (uint32_t)table->procs[table->links[i].proc].pid;
+	for (int shift = 0; shift < 64; shift += 8) {
+		size_t count[257];
+		bool uniform = false;
+
+		memset(count, 0, sizeof(count));
+		for (size_t i = 0; i < n; i++)
+			count[((keys[i] >> shift) & 0xff) + 1]++;
+		/* A digit every key shares (high bits of pids and
+		 * inodes) does not need a pass. */
+		for (size_t b = 0; b < 256 && !uniform; b++)
+			uniform = count[b + 1] == n;
+		if (uniform)
+			continue;
+		for (size_t b = 0; b < 256; b++)
+			count[b + 1] += count[b];
+		for (size_t i = 0; i < n; i++) {
+			size_t to = count[(keys[i] >> shift) & 0xff]++;
+
+			tmp_keys[to] = keys[i];
+			tmp[to] = table->links[i];
+		}
+		memcpy(keys, tmp_keys, n * sizeof(*keys));
+		memcpy(table->links, tmp, n * sizeof(*tmp));
+	}
+	free(tmp);
+	free(keys);
+	free(tmp_keys);
+	return 0;
+}
+
+static size_t
+hash_inode(uint32_t inode)
+{
+	/* Inodes are sequential; a multiplicative hash spreads them. */
+	return (size_t)((inode * 2654435761u) ^ (inode >> 16));
+}
+
+int
+owner_table_seal(struct owner_table *table)
+{
+	size_t slots = 16;
+
+	if (sort_links(table) < 0)
+		return -1;
+	while (slots < table->n_links * 2)
+		slots *= 2;
+	table->index = calloc(slots, sizeof(*table->index));
+	if (table->index == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	table->index_mask = slots - 1;
+	for (size_t i = 0; i < table->n_links; i++) {
+		size_t slot;
+
+		if (i > 0 && table->links[i].inode == table->links[i - 1].inode)
+			continue;
+		slot = hash_inode(table->links[i].inode) & table->index_mask;
+		while (table->index[slot] != 0)
+			slot = (slot + 1) & table->index_mask;
+		table->index[slot] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
+size_t
+owner_table_procs(const struct owner_table *table)
+{
+	return table->n_procs;
+}
+
+const struct owner_proc *
+owner_table_proc(const struct owner_table *table, uint32_t index)
+{
+	return index < table->n_procs ? &table->procs[index] : NULL;
+}
+
+size_t
+owner_table_lookup(const struct owner_table *table, uint32_t inode, uint32_t *first_proc,
+		   uint32_t *out, size_t max)
+{
+	size_t slot, first, n = 0;
+
+	if (table->index == NULL || inode == 0)
+		return 0;
+	slot = hash_inode(inode) & table->index_mask;
+	for (;;) {
+		uint32_t at = table->index[slot];
+
+		if (at == 0)
+			return 0;
+		if (table->links[at - 1].inode == inode) {
+			first = at - 1;
+			break;
+		}
+		slot = (slot + 1) & table->index_mask;
+	}
+	if (first_proc != NULL)
+		*first_proc = table->links[first].proc;
+	for (size_t i = first; i < table->n_links && table->links[i].inode == inode; i++, n++)
+		if (out != NULL && n < max)
+			out[n] = table->links[i].proc;
+	return n;
+}
+
+struct owner_table *
+owner_table_ref(struct owner_table *table)
+{
+	__atomic_add_fetch(&table->refs, 1, __ATOMIC_RELAXED);
+	return table;
+}
+
+void
+owner_table_unref(struct owner_table *table)
+{
+	if (table == NULL || __atomic_sub_fetch(&table->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	for (size_t i = 0; i < table->n_procs; i++) {
+		free((char *)table->procs[i].cmdline);
+		free((char *)table->procs[i].user);
+	}
+	free(table->procs);
+	free(table->links);
+	free(table->index);
+	free(table);
+}

@@ -1,0 +1,692 @@
+/*
+ * procmap.c - the incremental /proc walker behind socket attribution.
+ *
+ * State kept between samples: one record per process (start time, name,
+ * command line, descriptor count and the socket inodes it held when last
+ * read), and the owner table built from them.  The table is rebuilt only
+ * when some record's sockets changed; otherwise consecutive snapshots
+ * share it.  All file access is relative to a directory descriptor of the
+ * /proc root.  Sampler thread only.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "procmap.h"
+
+enum { CMDLINE_MAX = 1024 };
+
+struct proc_rec {
+	int32_t pid;
+	uint32_t uid;
+	uint64_t start_time;
+	long long fd_count;      /* fd directory size when last read; -1 */
+	char comm[16];
+	char *cmdline;           /* read once, when it first holds a socket */
+	uint32_t *inodes;        /* sorted socket inodes held */
+	size_t n_inodes;
+	bool denied;             /* its descriptors cannot be read */
+	bool scanned;            /* read during the current refresh */
+};
+
+struct uid_name {
+	uint32_t uid;
+	char name[33];
+};
+
+/* Inodes searched for in every process without success. */
+struct inode_set {
+	uint32_t *slots;         /* 0 = empty */
+	size_t mask, count;
+};
+
+struct procmap {
+	int root_fd;
+	bool privileged;
+	uid_t self_uid;
+	struct proc_rec *recs;
+	size_t n_recs;
+	struct owner_table *table;
+	bool table_stale;
+	struct uid_name *names;
+	size_t n_names;
+	struct inode_set given_up;
+};
+
+/* ------------------------------------------------------------ inode set */
+
+static size_t
+inode_hash(uint32_t inode)
+{
+	return (size_t)(inode * 2654435761u);
+}
+
+static int
+inode_set_init(struct inode_set *set, size_t expected)
+{
+	size_t slots = 16;
+
+	while (slots < expected * 2)
+		slots *= 2;
+	set->slots = calloc(slots, sizeof(*set->slots));
+	if (set->slots == NULL)
+		return -1;
+	set->mask = slots - 1;
+	set->count = 0;
+	return 0;
+}
+
+static void
+inode_set_free(struct inode_set *set)
+{
+	free(set->slots);
+	set->slots = NULL;
+	set->count = 0;
+}
+
+/* The set must have been sized for everything added to it. */
+static void
+inode_set_add(struct inode_set *set, uint32_t inode)
+{
+	size_t slot = inode_hash(inode) & set->mask;
+
+	while (set->slots[slot] != 0) {
+		if (set->slots[slot] == inode)
+			return;
+		slot = (slot + 1) & set->mask;
+	}
+	set->slots[slot] = inode;
+	set->count++;
+}
+
+static bool
+inode_set_has(const struct inode_set *set, uint32_t inode)
+{
+	size_t slot;
+
+	if (set->slots == NULL)
+		return false;
+	for (slot = inode_hash(inode) & set->mask; set->slots[slot] != 0;
+	     slot = (slot + 1) & set->mask)
+		if (set->slots[slot] == inode)
+			return true;
+	return false;
+}
+
+/* ------------------------------------------------------------ /proc I/O */
+
+/* Reads a small file below the root into buf (NUL-terminated); returns
+ * the length or -1. */
+static ssize_t
+read_small(int root_fd, const char *path, char *buf, size_t size)
+{
+	int fd = openat(root_fd, path, O_RDONLY | O_CLOEXEC);
+	ssize_t got, total = 0;
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)total < size - 1 &&
+	       (got = read(fd, buf + total, size - 1 - (size_t)total)) > 0)
+		total += got;
+	close(fd);
+	buf[total] = '\0';
+	return total;
+}
+
+/* Reads comm and start time from PID/stat.  The name sits between the
+ * first '(' and the last ')' and may itself hold spaces and parentheses;
+ * start time is the 22nd field. */
+static int
+read_stat(int root_fd, struct proc_rec *rec, uint64_t *start_time)
+{
+	char path[64], buf[1024];
+	char *open_paren, *close_paren, *field;
+	size_t name_len;
+	int n;
+
+	snprintf(path, sizeof(path), "%d/stat", rec->pid);
+	if (read_small(root_fd, path, buf, sizeof(buf)) <= 0)
+		return -1;
+	open_paren = strchr(buf, '(');
+	close_paren = strrchr(buf, ')');
+	if (open_paren == NULL || close_paren == NULL || close_paren < open_paren)
+		return -1;
+	name_len = (size_t)(close_paren - open_paren - 1);
+	if (name_len >= sizeof(rec->comm))
+		name_len = sizeof(rec->comm) - 1;
+	memcpy(rec->comm, open_paren + 1, name_len);
+	rec->comm[name_len] = '\0';
+	/* After ") " comes field 3 (state); start time is field 22. */
+	field = close_paren + 1;
+	for (n = 3; n < 22 && field != NULL; n++) {
+		field = strchr(field + 1, ' ');
+	}
+	if (field == NULL)
+		return -1;
+	*start_time = strtoull(field + 1, NULL, 10);
+	return 0;
+}
+
+static void
+read_cmdline(int root_fd, struct proc_rec *rec)
+{
+	char path[64], buf[CMDLINE_MAX];
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "%d/cmdline", rec->pid);
+	len = read_small(root_fd, path, buf, sizeof(buf));
+	if (len < 0)
+		len = 0;
+	/* Arguments are NUL-separated; trailing NULs end the last one. */
+	while (len > 0 && buf[len - 1] == '\0')
+		len--;
+	for (ssize_t i = 0; i < len; i++)
+		if (buf[i] == '\0' || buf[i] == '\n')
+			buf[i] = ' ';
+	buf[len] = '\0';
+	free(rec->cmdline);
+	rec->cmdline = strdup(buf);
+}
+
+static int
+compare_inodes(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Reads the socket inodes of one process.  Returns 1 when its set of
+ * sockets changed, 0 when not, -1 when the process is gone. */
+static int
+scan_fds(struct procmap *map, struct proc_rec *rec, size_t *fds_read)
+{
+	char path[64];
+	uint32_t *inodes = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *dir;
+	int dir_fd, changed;
+
+	snprintf(path, sizeof(path), "%d/fd", rec->pid);
+	dir_fd = openat(map->root_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0) {
+		if (errno == EACCES || errno == EPERM) {
+			rec->denied = true;
+			return 0;
+		}
+		return -1;
+	}
+	dir = fdopendir(dir_fd);
+	if (dir == NULL) {
+		close(dir_fd);
+		return -1;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		char link[64];
+		ssize_t len;
+		unsigned long inode;
+
+		if (de->d_name[0] == '.')
+			continue;
+		(*fds_read)++;
+		len = readlinkat(dir_fd, de->d_name, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue; /* closed meanwhile */
+		link[len] = '\0';
+		if (strncmp(link, "socket:[", 8) != 0)
+			continue;
+		inode = strtoul(link + 8, NULL, 10);
+		if (inode == 0 || inode > UINT32_MAX)
+			continue;
+		if (n == cap) {
+			uint32_t *more;
+
+			cap = cap ? cap * 2 : 16;
+			more = realloc(inodes, cap * sizeof(*inodes));
+			if (more == NULL)
+				break; /* keep what we have */
+			inodes = more;
+		}
+		inodes[n++] = (uint32_t)inode;
+	}
+	closedir(dir);
+	if (n > 1) {
+		size_t unique = 1;
+
+		qsort(inodes, n, sizeof(*inodes), compare_inodes);
+		/* A socket duplicated with dup() appears twice. */
+		for (size_t i = 1; i < n; i++)
+			if (inodes[i] != inodes[unique - 1])
+				inodes[unique++] = inodes[i];
+		n = unique;
+	}
+	changed = n != rec->n_inodes ||
+		  (n > 0 && memcmp(inodes, rec->inodes, n * sizeof(*inodes)) != 0);
+	free(rec->inodes);
+	rec->inodes = inodes;
+	rec->n_inodes = n;
+	rec->scanned = true;
+	if (n > 0 && rec->cmdline == NULL)
+		read_cmdline(map->root_fd, rec);
+	return changed;
+}
+
+static void
+rec_clear(struct proc_rec *rec)
+{
+	free(rec->cmdline);
+	free(rec->inodes);
+	memset(rec, 0, sizeof(*rec));
+}
+
+/* ---------------------------------------------------------- user names */
+
+static const char *
+user_name(struct procmap *map, uint32_t uid)
+{
+	struct uid_name *more;
+	struct passwd pw, *found = NULL;
+	char buf[1024];
+
+	for (size_t i = 0; i < map->n_names; i++)
+		if (map->names[i].uid == uid)
+			return map->names[i].name;
+	more = realloc(map->names, (map->n_names + 1) * sizeof(*map->names));
+	if (more == NULL)
+		return NULL;
+	map->names = more;
+	more = &map->names[map->n_names++];
+	more->uid = uid;
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &found) == 0 && found != NULL)
+		snprintf(more->name, sizeof(more->name), "%s", pw.pw_name);
+	else
+		snprintf(more->name, sizeof(more->name), "%u", uid);
+	return more->name;
+}
+
+/* ------------------------------------------------------------- refresh */
+
+static int
+compare_pids(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Lists the numeric entries of the root, sorted.  NULL on failure. */
+static int32_t *
+list_pids(struct procmap *map, size_t *count)
+{
+	int32_t *pids = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	int fd = openat(map->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (dir == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		char *end;
+		long pid;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		pid = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0 || pid > INT32_MAX)
+			continue;
+		if (n == cap) {
+			int32_t *more;
+
+			cap = cap ? cap * 2 : 256;
+			more = realloc(pids, cap * sizeof(*pids));
+			if (more == NULL) {
+				free(pids);
+				closedir(dir);
+				errno = ENOMEM;
+				return NULL;
+			}
+			pids = more;
+		}
+		pids[n++] = (int32_t)pid;
+	}
+	closedir(dir);
+	qsort(pids, n, sizeof(*pids), compare_pids);
+	*count = n;
+	if (pids == NULL)
+		pids = malloc(sizeof(*pids)); /* an empty list is not a failure */
+	return pids;
+}
+
+/*
+ * Brings the records in line with the processes listed now: carries over
+ * the known ones (both lists are sorted by pid), starts records for new
+ * ones, drops the vanished.  Then decides per process whether its
+ * descriptors must be read again.  Returns -1 on failure.
+ */
+static int
+refresh_processes(struct procmap *map, struct procmap_stats *stats)
+{
+	size_t n_pids = 0, old = 0, n = 0;
+	int32_t *pids = list_pids(map, &n_pids);
+	struct proc_rec *recs;
+
+	if (pids == NULL)
+		return -1;
+	recs = calloc(n_pids > 0 ? n_pids : 1, sizeof(*recs));
+	if (recs == NULL) {
+		free(pids);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t i = 0; i < n_pids; i++) {
+		struct proc_rec *rec = &recs[n];
+		char path[64];
+		struct stat st;
+		bool fresh;
+
+		while (old < map->n_recs && map->recs[old].pid < pids[i]) {
+			if (map->recs[old].n_inodes > 0)
+				map->table_stale = true; /* its sockets left */
+			rec_clear(&map->recs[old++]);
+		}
+		fresh = !(old < map->n_recs && map->recs[old].pid == pids[i]);
+		if (!fresh) {
+			*rec = map->recs[old];
+			memset(&map->recs[old++], 0, sizeof(*rec));
+		} else {
+			rec->pid = pids[i];
+			rec->fd_count = -1;
+		}
+		rec->scanned = false;
+
+		/* One stat per process per sample: the fd directory's size
+		 * is its descriptor count, and its owner the process's. */
+		snprintf(path, sizeof(path), "%d/fd", rec->pid);
+		if (fstatat(map->root_fd, path, &st, 0) < 0) {
+			if (errno == EACCES || errno == EPERM) {
+				rec->denied = true;
+				n++;
+				continue;
+			}
+			/* Gone since the listing. */
+			if (rec->n_inodes > 0)
+				map->table_stale = true;
+			rec_clear(rec);
+			continue;
+		}
+		rec->uid = st.st_uid;
+		if (fresh || rec->fd_count != (long long)st.st_size) {
+			uint64_t start_time = 0;
+
+			if (read_stat(map->root_fd, rec, &start_time) < 0) {
+				if (rec->n_inodes > 0)
+					map->table_stale = true;
+				rec_clear(rec);
+				continue;
+			}
+			if (!fresh && start_time != rec->start_time) {
+				/* The pid was reused: a different process. */
+				free(rec->cmdline);
+				rec->cmdline = NULL;
+				rec->denied = false;
+			}
+			rec->start_time = start_time;
+			rec->fd_count = (long long)st.st_size;
+			if (!rec->denied) {
+				int changed = scan_fds(map, rec, &stats->fds_read);
+
+				stats->procs_scanned++;
+				if (changed != 0)
+					map->table_stale = true;
+			}
+		}
+		n++;
+	}
+	while (old < map->n_recs) {
+		if (map->recs[old].n_inodes > 0)
+			map->table_stale = true;
+		rec_clear(&map->recs[old++]);
+	}
+	free(map->recs);
+	free(pids);
+	map->recs = recs;
+	map->n_recs = n;
+	stats->procs = n;
+	return 0;
+}
+
+static int
+rebuild_table(struct procmap *map)
+{
+	struct owner_table *table = owner_table_new();
+
+	if (table == NULL)
+		return -1;
+	for (size_t i = 0; i < map->n_recs; i++) {
+		struct proc_rec *rec = &map->recs[i];
+		struct owner_proc proc;
+		int index;
+
+		if (rec->n_inodes == 0)
+			continue;
+		memset(&proc, 0, sizeof(proc));
+		proc.pid = rec->pid;
+		proc.uid = rec->uid;
+		proc.start_time = rec->start_time;
+		memcpy(proc.comm, rec->comm, sizeof(proc.comm));
+		proc.cmdline = rec->cmdline;
+		proc.user = user_name(map, rec->uid);
+		index = owner_table_add_proc(table, &proc);
+		if (index < 0)
+			goto fail;
+		for (size_t k = 0; k < rec->n_inodes; k++)
+			if (owner_table_add_link(table, rec->inodes[k], (uint32_t)index) < 0)
+				goto fail;
+	}
+	if (owner_table_seal(table) < 0)
+		goto fail;
+	owner_table_unref(map->table);
+	map->table = table;
+	map->table_stale = false;
+	return 0;
+fail:
+	owner_table_unref(table);
+	return -1;
+}
+
+/* A socket we may expect to find: not of another user when we cannot
+ * look into other users' processes. */
+static bool
+visible(const struct procmap *map, const struct sock_entry *entry)
+{
+	return map->privileged || entry->uid == (uint32_t)map->self_uid;
+}
+
+/* Sockets of snap that should have an owner and have none in the table,
+ * not counting those a full search already failed to find. */
+static int
+collect_unknown(struct procmap *map, const struct snapshot *snap, struct inode_set *unknown)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < snap->n_entries; i++) {
+		const struct sock_entry *e = &snap->entries[i];
+
+		if (e->inode != 0 && visible(map, e) &&
+		    owner_table_lookup(map->table, e->inode, NULL, NULL, 0) == 0 &&
+		    !inode_set_has(&map->given_up, e->inode))
+			n++;
+	}
+	if (inode_set_init(unknown, n) < 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < snap->n_entries; i++) {
+		const struct sock_entry *e = &snap->entries[i];
+
+		if (e->inode != 0 && visible(map, e) &&
+		    owner_table_lookup(map->table, e->inode, NULL, NULL, 0) == 0 &&
+		    !inode_set_has(&map->given_up, e->inode))
+			inode_set_add(unknown, e->inode);
+	}
+	return 0;
+}
+
+/*
+ * Reads the processes not read this sample until every unknown socket is
+ * found: first those that already hold sockets (network programs open
+ * more), then the rest.  What is still unknown afterwards is given up on,
+ * so one ownerless socket does not cause a full walk every sample.
+ */
+static int
+search_unknown(struct procmap *map, const struct snapshot *snap, struct procmap_stats *stats)
+{
+	struct inode_set unknown, given_up;
+	size_t left;
+
+	if (collect_unknown(map, snap, &unknown) < 0)
+		return -1;
+	left = unknown.count;
+	for (int pass = 0; pass < 2 && left > 0; pass++) {
+		for (size_t i = 0; i < map->n_recs && left > 0; i++) {
+			struct proc_rec *rec = &map->recs[i];
+			int changed;
+
+			if (rec->scanned || rec->denied || (pass == 0) != (rec->n_inodes > 0))
+				continue;
+			changed = scan_fds(map, rec, &stats->fds_read);
+			stats->procs_scanned++;
+			if (changed <= 0)
+				continue;
+			map->table_stale = true;
+			for (size_t k = 0; k < rec->n_inodes; k++)
+				if (inode_set_has(&unknown, rec->inodes[k]))
+					left--;
+		}
+	}
+	if (map->table_stale && rebuild_table(map) < 0) {
+		inode_set_free(&unknown);
+		return -1;
+	}
+	/* Given up: what a full search missed now, plus what was given up
+	 * before and is still there; sockets that closed drop out. */
+	if (inode_set_init(&given_up, map->given_up.count + left) == 0) {
+		for (size_t i = 0; i < snap->n_entries; i++) {
+			uint32_t inode = snap->entries[i].inode;
+
+			if (inode != 0 && inode_set_has(&map->given_up, inode))
+				inode_set_add(&given_up, inode);
+		}
+		for (size_t i = 0; left > 0 && i <= unknown.mask; i++)
+			if (unknown.slots[i] != 0 &&
+			    owner_table_lookup(map->table, unknown.slots[i], NULL, NULL, 0) == 0)
+				inode_set_add(&given_up, unknown.slots[i]);
+		inode_set_free(&map->given_up);
+		map->given_up = given_up;
+	}
+	inode_set_free(&unknown);
+	return 0;
+}
+
+static void
+attribute_entries(struct procmap *map, struct snapshot *snap, struct procmap_stats *stats)
+{
+	for (size_t i = 0; i < snap->n_entries; i++) {
+		struct sock_entry *e = &snap->entries[i];
+		uint32_t first = 0;
+		size_t n;
+
+		e->owner = 0;
+		e->n_owners = 0;
+		if (e->inode == 0) {
+			e->owner_status = OWNER_NONE;
+			continue;
+		}
+		n = owner_table_lookup(map->table, e->inode, &first, NULL, 0);
+		if (n > 0) {
+			e->owner_status = OWNER_FOUND;
+			e->owner = first;
+			e->n_owners = n > UINT16_MAX ? UINT16_MAX : (uint16_t)n;
+			stats->found++;
+		} else if (!visible(map, e)) {
+			e->owner_status = OWNER_HIDDEN;
+			stats->hidden++;
+		} else {
+			e->owner_status = OWNER_UNKNOWN;
+			stats->unknown++;
+		}
+	}
+}
+
+int
+procmap_attribute(struct procmap *map, struct snapshot *snap, struct procmap_stats *stats)
+{
+	struct procmap_stats local;
+	const struct owner_table *before;
+
+	if (stats == NULL)
+		stats = &local;
+	memset(stats, 0, sizeof(*stats));
+	before = map->table;
+	if (refresh_processes(map, stats) < 0)
+		return -1;
+	if ((map->table_stale || map->table == NULL) && rebuild_table(map) < 0)
+		return -1;
+	if (search_unknown(map, snap, stats) < 0)
+		return -1;
+	stats->table_rebuilt = map->table != before;
+	attribute_entries(map, snap, stats);
+	owner_table_unref(snap->owners);
+	snap->owners = owner_table_ref(map->table);
+	snap->owners_partial = !map->privileged;
+	return 0;
+}
+
+struct procmap *
+procmap_new(const char *proc_root, bool privileged, uid_t self_uid)
+{
+	struct procmap *map = calloc(1, sizeof(*map));
+
+	if (map == NULL)
+		return NULL;
+	map->root_fd = open(proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (map->root_fd < 0) {
+		int saved = errno;
+
+		free(map);
+		errno = saved;
+		return NULL;
+	}
+	map->privileged = privileged;
+	map->self_uid = self_uid;
+	return map;
+}
+
+void
+procmap_free(struct procmap *map)
+{
+	if (map == NULL)
+		return;
+	for (size_t i = 0; i < map->n_recs; i++)
+		rec_clear(&map->recs[i]);
+	free(map->recs);
+	free(map->names);
+	inode_set_free(&map->given_up);
+	owner_table_unref(map->table);
+	close(map->root_fd);
+	free(map);
+}

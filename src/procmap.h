@@ -1,0 +1,57 @@
+/*
+ * procmap.h - attributes sockets to processes through /proc.
+ *
+ * The only way to learn which process holds a socket is to read every
+ * process's /proc/PID/fd, about 3 us per descriptor; at tens of thousands
+ * of descriptors that is more than a whole netlink dump.  So the map is
+ * kept between samples and refreshed incrementally:
+ *  - every sample lists /proc and stats each process's fd directory (its
+ *    size is the number of open descriptors); only processes that are new
+ *    or whose count changed are read again, and a changed start time (a
+ *    reused pid) makes a process new;
+ *  - sockets still unknown after that are searched for in the other
+ *    processes, until all are found; a socket that a full search did not
+ *    find is not searched for again while it lives.
+ * Processes that exit or deny access in the middle of a walk are normal.
+ * The /proc root is a parameter, so tests use fixture trees.
+ * Sampler thread only; never prints.
+ */
+#ifndef TCPDECK_PROCMAP_H
+#define TCPDECK_PROCMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "snapshot.h"
+
+struct procmap_stats {
+	size_t procs;          /* processes listed */
+	size_t procs_scanned;  /* processes whose descriptors were read */
+	size_t fds_read;       /* descriptors read */
+	size_t found;          /* sockets attributed */
+	size_t hidden;         /* sockets of processes we may not look into */
+	size_t unknown;        /* sockets not found */
+	bool table_rebuilt;    /* the owner table changed this sample */
+};
+
+struct procmap;
+
+/*
+ * proc_root: usually "/proc".  privileged: whether every process's fd
+ * directory can be read (root); when false, sockets of other users are
+ * marked hidden rather than searched for.  self_uid: the caller's uid.
+ * Returns NULL with errno (the root cannot be opened, ENOMEM).
+ */
+struct procmap *procmap_new(const char *proc_root, bool privileged, uid_t self_uid);
+
+/*
+ * Refreshes the map and sets owner, n_owners and owner_status of every
+ * entry of snap (unsealed), and snap->owners.  Returns 0, or -1 with errno
+ * (ENOMEM; /proc itself unreadable).  stats may be NULL.
+ */
+int procmap_attribute(struct procmap *map, struct snapshot *snap, struct procmap_stats *stats);
+
+void procmap_free(struct procmap *map);
+
+#endif

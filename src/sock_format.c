@@ -1,0 +1,80 @@
+/*
+ * sock_format.c - text forms of socket fields.
+ * Pure apart from if_indextoname(); any thread.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sock_format.h"
+
+void
+sock_format_addr(const struct sock_entry *e, int remote, char *out, size_t out_size)
+{
+	const uint8_t *addr = remote ? e->remote_addr : e->local_addr;
+	char text[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(e->family == AF_INET ? AF_INET : AF_INET6, addr, text, sizeof(text)) == NULL)
+		snprintf(text, sizeof(text), "?");
+	snprintf(out, out_size, "%s", text);
+}
+
+void
+sock_format_endpoint(const struct sock_entry *e, int remote, char *out, size_t out_size)
+{
+	char addr[INET6_ADDRSTRLEN], port[8], ifpart[IF_NAMESIZE + 2] = "";
+	uint16_t num = remote ? e->remote_port : e->local_port;
+
+	sock_format_addr(e, remote, addr, sizeof(addr));
+	if (num == 0)
+		snprintf(port, sizeof(port), "*");
+	else
+		snprintf(port, sizeof(port), "%u", num);
+	if (!remote && e->ifindex != 0) {
+		char name[IF_NAMESIZE];
+
+		if (if_indextoname(e->ifindex, name) != NULL)
+			snprintf(ifpart, sizeof(ifpart), "%%%s", name);
+		else
+			snprintf(ifpart, sizeof(ifpart), "%%%u", e->ifindex);
+	}
+	if (e->family == AF_INET6)
+		snprintf(out, out_size, "[%s]%s:%s", addr, ifpart, port);
+	else
+		snprintf(out, out_size, "%s%s:%s", addr, ifpart, port);
+}
+
+const char *
+sock_format_family(const struct sock_entry *e)
+{
+	return e->family == AF_INET ? "ipv4" : "ipv6";
+}
+
+const struct owner_proc *
+sock_format_owner(const struct snapshot *snap, const struct sock_entry *e)
+{
+	if (snap->owners == NULL || e->owner_status != OWNER_FOUND)
+		return NULL;
+	return owner_table_proc(snap->owners, e->owner);
+}
+
+void
+sock_format_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
