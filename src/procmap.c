@@ -19,21 +19,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "procmap.h"
 
 enum { CMDLINE_MAX = 1024 };
 
+/* Longest a process goes without being read again, in seconds. */
+#define PROCMAP_REFRESH_SECONDS 10.0
+
 struct proc_rec {
 	int32_t pid;
 	uint32_t uid;
 	uint64_t start_time;
-	long long fd_count;      /* fd directory size when last read; -1 */
+	struct timespec last_scan;/* when its descriptors were last read */
 	char comm[16];
 	char *cmdline;           /* read once, when it first holds a socket */
 	uint32_t *inodes;        /* sorted socket inodes held */
 	size_t n_inodes;
+	unsigned int hits;       /* recent unknown sockets found in it */
 	bool denied;             /* its descriptors cannot be read */
 	bool scanned;            /* read during the current refresh */
 };
@@ -60,6 +65,7 @@ struct procmap {
 	struct uid_name *names;
 	size_t n_names;
 	struct inode_set given_up;
+	size_t cursor;           /* where the background refresh goes on */
 };
 
 /* ------------------------------------------------------------ inode set */
@@ -371,18 +377,65 @@ list_pids(struct procmap *map, size_t *count)
 	return pids;
 }
 
+/* Re-reads a process: start time (a different one means the pid was
+ * reused), then its descriptors.  Returns -1 when it is gone. */
+static int
+rescan(struct procmap *map, struct proc_rec *rec, bool fresh, struct procmap_stats *stats)
+{
+	uint64_t start_time = 0;
+	int changed;
+
+	if (read_stat(map->root_fd, rec, &start_time) < 0)
+		return -1;
+	if (fresh || start_time != rec->start_time) {
+		char path[32];
+		struct stat st;
+
+		if (!fresh) {
+			free(rec->cmdline);
+			rec->cmdline = NULL;
+		}
+		/* /proc/PID belongs to the process's user. */
+		snprintf(path, sizeof(path), "%d", rec->pid);
+		if (fstatat(map->root_fd, path, &st, 0) < 0)
+			return -1;
+		rec->uid = st.st_uid;
+		rec->denied = false;
+		rec->start_time = start_time;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &rec->last_scan);
+	if (rec->denied)
+		return 0;
+	changed = scan_fds(map, rec, &stats->fds_read);
+	stats->procs_scanned++;
+	if (changed < 0)
+		return -1;
+	if (changed > 0)
+		map->table_stale = true;
+	return 0;
+}
+
+static double
+seconds_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
 /*
  * Brings the records in line with the processes listed now: carries over
- * the known ones (both lists are sorted by pid), starts records for new
- * ones, drops the vanished.  Then decides per process whether its
- * descriptors must be read again.  Returns -1 on failure.
+ * the known ones (both lists are sorted by pid), reads new ones, drops the
+ * vanished.  Known processes are not read again here: a socket they open
+ * shows up as unknown and is searched for.  A few of them, whose last
+ * read is oldest, are re-read each sample so that sockets they closed or
+ * handed over do not stay attributed to them for long.
  */
 static int
 refresh_processes(struct procmap *map, struct procmap_stats *stats)
 {
-	size_t n_pids = 0, old = 0, n = 0;
+	size_t n_pids = 0, old = 0, n = 0, budget;
 	int32_t *pids = list_pids(map, &n_pids);
 	struct proc_rec *recs;
+	struct timespec now;
 
 	if (pids == NULL)
 		return -1;
@@ -394,8 +447,6 @@ refresh_processes(struct procmap *map, struct procmap_stats *stats)
 	}
 	for (size_t i = 0; i < n_pids; i++) {
 		struct proc_rec *rec = &recs[n];
-		char path[64];
-		struct stat st;
 		bool fresh;
 
 		while (old < map->n_recs && map->recs[old].pid < pids[i]) {
@@ -407,52 +458,14 @@ refresh_processes(struct procmap *map, struct procmap_stats *stats)
 		if (!fresh) {
 			*rec = map->recs[old];
 			memset(&map->recs[old++], 0, sizeof(*rec));
-		} else {
-			rec->pid = pids[i];
-			rec->fd_count = -1;
-		}
-		rec->scanned = false;
-
-		/* One stat per process per sample: the fd directory's size
-		 * is its descriptor count, and its owner the process's. */
-		snprintf(path, sizeof(path), "%d/fd", rec->pid);
-		if (fstatat(map->root_fd, path, &st, 0) < 0) {
-			if (errno == EACCES || errno == EPERM) {
-				rec->denied = true;
-				n++;
-				continue;
-			}
-			/* Gone since the listing. */
-			if (rec->n_inodes > 0)
-				map->table_stale = true;
-			rec_clear(rec);
+			rec->scanned = false;
+			n++;
 			continue;
 		}
-		rec->uid = st.st_uid;
-		if (fresh || rec->fd_count != (long long)st.st_size) {
-			uint64_t start_time = 0;
-
-			if (read_stat(map->root_fd, rec, &start_time) < 0) {
-				if (rec->n_inodes > 0)
-					map->table_stale = true;
-				rec_clear(rec);
-				continue;
-			}
-			if (!fresh && start_time != rec->start_time) {
-				/* The pid was reused: a different process. */
-				free(rec->cmdline);
-				rec->cmdline = NULL;
-				rec->denied = false;
-			}
-			rec->start_time = start_time;
-			rec->fd_count = (long long)st.st_size;
-			if (!rec->denied) {
-				int changed = scan_fds(map, rec, &stats->fds_read);
-
-				stats->procs_scanned++;
-				if (changed != 0)
-					map->table_stale = true;
-			}
+		rec->pid = pids[i];
+		if (rescan(map, rec, true, stats) < 0) {
+			rec_clear(rec); /* gone since the listing */
+			continue;
 		}
 		n++;
 	}
@@ -466,6 +479,27 @@ refresh_processes(struct procmap *map, struct procmap_stats *stats)
 	map->recs = recs;
 	map->n_recs = n;
 	stats->procs = n;
+
+	/* Background refresh: every process at least every
+	 * PROCMAP_REFRESH_SECONDS, spread over samples. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	budget = n / 16 + 1;
+	for (size_t k = 0; k < n && budget > 0; k++) {
+		struct proc_rec *rec = &map->recs[(map->cursor + k) % n];
+
+		if (rec->scanned || rec->denied ||
+		    seconds_between(&rec->last_scan, &now) < PROCMAP_REFRESH_SECONDS)
+			continue;
+		budget--;
+		if (rescan(map, rec, false, stats) < 0 && rec->n_inodes > 0) {
+			/* Exited meanwhile: forget its sockets now. */
+			free(rec->inodes);
+			rec->inodes = NULL;
+			rec->n_inodes = 0;
+			map->table_stale = true;
+		}
+	}
+	map->cursor = n > 0 ? (map->cursor + n / 16 + 1) % n : 0;
 	return 0;
 }
 
@@ -546,38 +580,64 @@ collect_unknown(struct procmap *map, const struct snapshot *snap, struct inode_s
 	return 0;
 }
 
+/* Search order: processes that recently opened sockets first (a server
+ * accepting connections keeps doing so), then those holding sockets,
+ * then the rest. */
+static int
+compare_search_order(const void *x, const void *y, void *context)
+{
+	const struct proc_rec *recs = context;
+	const struct proc_rec *a = &recs[*(const size_t *)x], *b = &recs[*(const size_t *)y];
+
+	if (a->hits != b->hits)
+		return a->hits > b->hits ? -1 : 1;
+	if ((a->n_inodes > 0) != (b->n_inodes > 0))
+		return a->n_inodes > 0 ? -1 : 1;
+	return a->pid < b->pid ? -1 : a->pid > b->pid;
+}
+
 /*
- * Reads the processes not read this sample until every unknown socket is
- * found: first those that already hold sockets (network programs open
- * more), then the rest.  What is still unknown afterwards is given up on,
- * so one ownerless socket does not cause a full walk every sample.
+ * Reads the processes not read this sample, in search order, until every
+ * unknown socket is found.  What is still unknown afterwards is given up
+ * on, so one ownerless socket does not cause a full walk every sample.
  */
 static int
 search_unknown(struct procmap *map, const struct snapshot *snap, struct procmap_stats *stats)
 {
-	struct inode_set unknown, given_up;
-	size_t left;
+	struct inode_set unknown, resolved, given_up;
+	size_t left, *order, n_order = 0;
 
 	if (collect_unknown(map, snap, &unknown) < 0)
 		return -1;
 	left = unknown.count;
-	for (int pass = 0; pass < 2 && left > 0; pass++) {
-		for (size_t i = 0; i < map->n_recs && left > 0; i++) {
-			struct proc_rec *rec = &map->recs[i];
-			int changed;
-
-			if (rec->scanned || rec->denied || (pass == 0) != (rec->n_inodes > 0))
-				continue;
-			changed = scan_fds(map, rec, &stats->fds_read);
-			stats->procs_scanned++;
-			if (changed <= 0)
-				continue;
-			map->table_stale = true;
-			for (size_t k = 0; k < rec->n_inodes; k++)
-				if (inode_set_has(&unknown, rec->inodes[k]))
-					left--;
-		}
+	for (size_t i = 0; i < map->n_recs; i++)
+		map->recs[i].hits -= map->recs[i].hits / 4; /* older finds count less */
+	order = malloc((map->n_recs + 1) * sizeof(*order));
+	if (order == NULL || inode_set_init(&resolved, left) < 0) {
+		free(order);
+		inode_set_free(&unknown);
+		errno = ENOMEM;
+		return -1;
 	}
+	for (size_t i = 0; left > 0 && i < map->n_recs; i++)
+		if (!map->recs[i].scanned && !map->recs[i].denied)
+			order[n_order++] = i;
+	qsort_r(order, n_order, sizeof(*order), compare_search_order, map->recs);
+	for (size_t i = 0; i < n_order && left > 0; i++) {
+		struct proc_rec *rec = &map->recs[order[i]];
+
+		if (rescan(map, rec, false, stats) < 0)
+			continue;
+		for (size_t k = 0; k < rec->n_inodes; k++)
+			if (inode_set_has(&unknown, rec->inodes[k]) &&
+			    !inode_set_has(&resolved, rec->inodes[k])) {
+				inode_set_add(&resolved, rec->inodes[k]);
+				rec->hits += 4;
+				left--;
+			}
+	}
+	free(order);
+	inode_set_free(&resolved);
 	if (map->table_stale && rebuild_table(map) < 0) {
 		inode_set_free(&unknown);
 		return -1;

@@ -22,8 +22,35 @@ enum ui_color {
 	UI_COLOR_WATCH,    /* states worth a look when they pile up */
 	UI_COLOR_HEADER,
 	UI_COLOR_PAUSED,
+	UI_COLOR_ALERT,    /* a full accept queue */
 	UI_COLOR_COUNT
 };
+
+struct ui;
+
+/* A key binding: the tables of these generate the help screen. */
+struct ui_key {
+	int key;
+	int alt_key;          /* a second key for the same action, or 0 */
+	const char *label;    /* as shown in help */
+	const char *help;
+	void (*action)(struct ui *ui);
+};
+
+/*
+ * A view of the dashboard: one const table per view, listed in the
+ * registry in ui_keys.c.  draw() fills rows [top, top + height) of the
+ * screen; the header and footer are drawn around it.
+ */
+struct ui_view {
+	const char *name;
+	void (*draw)(struct ui *ui, int top, int height, int cols);
+	const struct ui_key *keys; /* keys of this view only */
+	size_t n_keys;
+};
+
+extern const struct ui_view ui_view_states;
+extern const struct ui_view ui_view_listen;
 
 struct ui {
 	struct ring *ring;
@@ -41,6 +68,11 @@ struct ui {
 	bool quit;
 	bool colors;
 	enum sparkline_charset charset;
+	size_t view;                     /* index in the view registry */
+	int listen_sort;                 /* enum listen_sort */
+	int listen_scroll;               /* first line shown */
+	int listen_lines;                /* lines the panel had last draw */
+	int listen_height;
 	char hostname[80];
 	char kernel[80];
 };
@@ -50,14 +82,15 @@ int ui_term_start(struct ui *ui, bool force_ascii);
 void ui_term_stop(void);
 int ui_term_attr(const struct ui *ui, enum ui_color color);
 
-/* The state panel (ui_view_states.c). */
-void ui_view_states_draw(struct ui *ui);
+/* Header, view, footer; or a message when the terminal is too small
+ * (ui_frame.c). */
+void ui_frame_draw(struct ui *ui);
 
-/* Key handling and the help screen generated from the key table
- * (ui_keys.c). */
+/* Keys: the global table, the view registry, help (ui_keys.c). */
 void ui_keys_handle(struct ui *ui, int key);
 void ui_keys_draw_help(struct ui *ui);
-/* One-line summary of the main keys for the footer. */
-const char *ui_keys_footer(void);
+const struct ui_view *ui_keys_view(const struct ui *ui);
+size_t ui_keys_view_count(void);
+const struct ui_view *ui_keys_view_at(size_t index);
 
 #endif

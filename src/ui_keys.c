@@ -6,17 +6,10 @@
 #include "config.h"
 
 #include <curses.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "ui_internal.h"
-
-struct ui_key {
-	int key;
-	int alt_key;          /* a second key for the same action, or 0 */
-	const char *label;    /* as shown in help */
-	const char *help;
-	void (*action)(struct ui *ui);
-};
 
 /* Interval steps for + and -, in seconds. */
 static const double interval_steps[] = {0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60};
@@ -65,18 +58,69 @@ key_help(struct ui *ui)
 	ui->show_help = !ui->show_help;
 }
 
+/* The views, in the order of their number keys. */
+static const struct ui_view *const views[] = {
+	&ui_view_states,
+	&ui_view_listen,
+};
+enum { N_VIEWS = sizeof(views) / sizeof(views[0]) };
+
+static void
+key_next_view(struct ui *ui)
+{
+	ui->view = (ui->view + 1) % N_VIEWS;
+}
+
+static void
+key_view_1(struct ui *ui)
+{
+	ui->view = 0;
+}
+
+static void
+key_view_2(struct ui *ui)
+{
+	ui->view = 1;
+}
+
 static const struct ui_key keys[] = {
 	{'q', 'Q', "q", "quit", key_quit},
 	{' ', 0, "space", "pause or resume the view (sampling goes on)", key_pause},
 	{'+', '=', "+", "sample less often (longer interval, up to 60 s)", key_slower},
 	{'-', '_', "-", "sample more often (shorter interval, down to 0.1 s)", key_faster},
+	{'\t', 0, "Tab", "next view", key_next_view},
+	{'1', 0, "1", "view 1: state counts and history", key_view_1},
+	{'2', 0, "2", "view 2: listening ports and their processes", key_view_2},
 	{'?', 'h', "?", "show or hide this help", key_help},
 };
 
-const char *
-ui_keys_footer(void)
+size_t
+ui_keys_view_count(void)
 {
-	return " q quit  space pause  +/- interval  ? help";
+	return N_VIEWS;
+}
+
+const struct ui_view *
+ui_keys_view_at(size_t index)
+{
+	return index < N_VIEWS ? views[index] : NULL;
+}
+
+const struct ui_view *
+ui_keys_view(const struct ui *ui)
+{
+	return views[ui->view < N_VIEWS ? ui->view : 0];
+}
+
+static bool
+run_key(const struct ui_key *table, size_t n, struct ui *ui, int key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (table[i].key == key || (table[i].alt_key != 0 && table[i].alt_key == key)) {
+			table[i].action(ui);
+			return true;
+		}
+	return false;
 }
 
 void
@@ -87,11 +131,22 @@ ui_keys_handle(struct ui *ui, int key)
 		ui->show_help = false;
 		return;
 	}
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (keys[i].key == key || (keys[i].alt_key != 0 && keys[i].alt_key == key)) {
-			keys[i].action(ui);
-			return;
-		}
+	/* The view's own keys first: they are the more specific. */
+	if (run_key(ui_keys_view(ui)->keys, ui_keys_view(ui)->n_keys, ui, key))
+		return;
+	run_key(keys, sizeof(keys) / sizeof(keys[0]), ui, key);
+}
+
+static int
+draw_key_rows(const struct ui_key *table, size_t n, int row, int rows, int cols)
+{
+	for (size_t i = 0; i < n && row < rows - 1; i++, row++) {
+		attrset(A_BOLD);
+		mvprintw(row, 2, "%-8s", table[i].label);
+		attrset(A_NORMAL);
+		mvaddnstr(row, 12, table[i].help, cols - 12 > 0 ? cols - 12 : 0);
+	}
+	return row;
 }
 
 void
@@ -106,11 +161,13 @@ ui_keys_draw_help(struct ui *ui)
 	mvhline(0, 0, ' ', cols);
 	mvaddnstr(0, 0, " tcpdeck help: any key returns", cols);
 	attrset(A_NORMAL);
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && row < rows - 1; i++, row++) {
+	row = draw_key_rows(keys, sizeof(keys) / sizeof(keys[0]), row, rows, cols);
+	if (ui_keys_view(ui)->n_keys > 0 && row + 2 < rows - 1) {
+		row++;
 		attrset(A_BOLD);
-		mvprintw(row, 2, "%-8s", keys[i].label);
+		mvprintw(row++, 2, "In the %s view:", ui_keys_view(ui)->name);
 		attrset(A_NORMAL);
-		mvaddnstr(row, 12, keys[i].help, cols - 12 > 0 ? cols - 12 : 0);
+		row = draw_key_rows(ui_keys_view(ui)->keys, ui_keys_view(ui)->n_keys, row, rows, cols);
 	}
 	row++;
 	if (row < rows - 1)

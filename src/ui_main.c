@@ -86,7 +86,7 @@ draw(struct ui *ui)
 	if (ui->show_help)
 		ui_keys_draw_help(ui);
 	else
-		ui_view_states_draw(ui);
+		ui_frame_draw(ui);
 	refresh();
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	log_msg("ui: frame drawn in %.2f ms",

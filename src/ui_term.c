@@ -42,6 +42,7 @@ ui_term_start(struct ui *ui, bool force_ascii)
 		init_pair(UI_COLOR_WATCH, COLOR_YELLOW, -1);
 		init_pair(UI_COLOR_HEADER, COLOR_BLACK, COLOR_CYAN);
 		init_pair(UI_COLOR_PAUSED, COLOR_BLACK, COLOR_YELLOW);
+		init_pair(UI_COLOR_ALERT, COLOR_RED, -1);
 		ui->colors = true;
 	}
 	ui->charset = !force_ascii && strcmp(nl_langinfo(CODESET), "UTF-8") == 0
@@ -65,7 +66,8 @@ ui_term_attr(const struct ui *ui, enum ui_color color)
 	if (color == UI_COLOR_NONE)
 		return A_NORMAL;
 	if (ui->colors)
-		return COLOR_PAIR(color) | (color == UI_COLOR_WATCH ? A_BOLD : 0);
+		return COLOR_PAIR(color) |
+		       (color == UI_COLOR_WATCH || color == UI_COLOR_ALERT ? A_BOLD : 0);
 	/* Monochrome: reverse video for bars, bold for states to watch. */
 	switch (color) {
 	case UI_COLOR_HEADER:
@@ -73,6 +75,8 @@ ui_term_attr(const struct ui *ui, enum ui_color color)
 		return A_REVERSE;
 	case UI_COLOR_WATCH:
 		return A_BOLD;
+	case UI_COLOR_ALERT:
+		return A_BOLD | A_UNDERLINE;
 	default:
 		return A_NORMAL;
 	}

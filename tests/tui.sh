@@ -25,7 +25,7 @@ screen() { tm capture-pane -p -t tui; }
 
 # Waits (bounded) until the screen matches an extended regex.
 wait_screen() {
-  for _ in $(seq 1 50); do
+  for _ in $(seq 1 100); do
     screen | grep -Eq -- "$1" && return 0
     sleep 0.1
   done
@@ -49,7 +49,7 @@ run_dashboard() {
 
 run_dashboard C.UTF-8
 wait_screen '^ESTABLISHED +[0-9]' || fail "no ESTABLISHED row; screen was:$(screen)"
-sleep 1.2 # a few samples for the sparklines
+wait_screen '^ESTABLISHED .*▄▄▄' # a few samples for the sparklines
 
 counts=$(ss_counts)
 for state in $STATES; do
@@ -132,7 +132,7 @@ tm kill-server 2>/dev/null
 sock="$sock-c"
 run_dashboard C
 wait_screen '^ESTABLISHED +[0-9]' || fail "no dashboard in the C locale"
-sleep 1
+wait_screen '^ESTABLISHED .*===' # a few samples for the sparklines
 screen | grep -E '^ESTABLISHED' | grep -q '===' && pass "ASCII sparkline in the C locale" ||
   fail "no ASCII sparkline: $(screen | grep -E '^ESTABLISHED')"
 screen | grep -q '▄' && fail "UTF-8 blocks drawn in the C locale"

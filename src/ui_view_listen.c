@@ -1,0 +1,286 @@
+/*
+ * ui_view_listen.c - the LISTEN panel: one block per process, under it
+ * each address and port it listens on, with the accept queue against the
+ * backlog and the connections the port holds.  "Which program owns port
+ * 9000, and is it keeping up?"  Main thread only; reads snapshots.
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "format.h"
+#include "listen.h"
+#include "sock_format.h"
+#include "ui_internal.h"
+
+/* Width of the column titles line. */
+enum { TITLES_WIDTH = 74 };
+
+/* The rows of one process (or of no visible process). */
+struct block {
+	const struct owner_proc *owner; /* NULL: none found, or hidden */
+	int status;                     /* owner_status of its sockets */
+	size_t first, n;                /* rows [first, first + n) */
+	uint16_t min_port;
+	uint64_t connections;
+};
+
+/* A screen line: a block header (row == NULL) or one listening socket. */
+struct line {
+	const struct block *block;
+	const struct listen_row *row;
+};
+
+/* A queue past 80% of its backlog is about to drop connections. */
+static bool
+queue_nearly_full(const struct sock_entry *e)
+{
+	return e->send_q > 0 && (uint64_t)e->recv_q * 5 > (uint64_t)e->send_q * 4;
+}
+
+static int
+owner_key(const struct snapshot *snap, const struct sock_entry *e)
+{
+	const struct owner_proc *p = sock_format_owner(snap, e);
+
+	if (p != NULL)
+		return p->pid;
+	return e->owner_status == OWNER_HIDDEN ? -1 : -2;
+}
+
+static int
+compare_blocks(const void *x, const void *y, void *context)
+{
+	const struct block *a = x, *b = y;
+	int sort_by = *(const int *)context;
+
+	if (sort_by == LISTEN_SORT_PROCESS) {
+		if ((a->owner == NULL) != (b->owner == NULL))
+			return a->owner == NULL ? 1 : -1;
+		if (a->owner != NULL) {
+			int c = strcmp(a->owner->comm, b->owner->comm);
+
+			if (c != 0)
+				return c;
+		}
+	} else if (sort_by == LISTEN_SORT_CONNECTIONS && a->connections != b->connections) {
+		return a->connections > b->connections ? -1 : 1;
+	}
+	if (a->min_port != b->min_port)
+		return a->min_port < b->min_port ? -1 : 1;
+	return a->first < b->first ? -1 : a->first > b->first;
+}
+
+/*
+ * Groups port-sorted rows into blocks by owner; rows of a block are
+ * reordered to be adjacent.  Returns the number of blocks.
+ */
+static size_t
+build_blocks(const struct snapshot *snap, struct listen_row *rows, size_t n,
+	     struct block *blocks, struct listen_row *grouped)
+{
+	size_t n_blocks = 0, out = 0;
+	int *keys = malloc((n > 0 ? n : 1) * sizeof(*keys));
+	bool *taken = calloc(n > 0 ? n : 1, sizeof(*taken));
+
+	if (keys == NULL || taken == NULL) {
+		free(keys);
+		free(taken);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		keys[i] = owner_key(snap, rows[i].sock);
+	for (size_t i = 0; i < n; i++) {
+		struct block *b;
+
+		if (taken[i])
+			continue;
+		b = &blocks[n_blocks++];
+		memset(b, 0, sizeof(*b));
+		b->owner = sock_format_owner(snap, rows[i].sock);
+		b->status = rows[i].sock->owner_status;
+		b->first = out;
+		b->min_port = rows[i].sock->local_port;
+		for (size_t k = i; k < n; k++) {
+			if (taken[k] || keys[k] != keys[i])
+				continue;
+			taken[k] = true;
+			grouped[out++] = rows[k];
+			b->n++;
+			b->connections += (uint64_t)rows[k].established + rows[k].syn_recv;
+		}
+	}
+	free(keys);
+	free(taken);
+	return n_blocks;
+}
+
+static void
+draw_block_header(struct ui *ui, int y, int cols, const struct block *b)
+{
+	char text[1200];
+
+	if (b->owner != NULL)
+		snprintf(text, sizeof(text), "%d  %s  %s", b->owner->pid, b->owner->user,
+			 b->owner->cmdline[0] != '\0' ? b->owner->cmdline : b->owner->comm);
+	else if (b->status == OWNER_HIDDEN)
+		snprintf(text, sizeof(text), "(owned by another user: run as root to see)");
+	else
+		snprintf(text, sizeof(text), "(no process found: kernel or another namespace)");
+	attrset(b->owner != NULL ? A_BOLD : A_DIM);
+	mvaddnstr(y, 0, text, cols);
+	attrset(A_NORMAL);
+	(void)ui;
+}
+
+static void
+draw_row(struct ui *ui, int y, int cols, const struct listen_row *row)
+{
+	const struct sock_entry *e = row->sock;
+	char local[SOCK_FORMAT_ADDR_MAX], est[32], syn[32], line[256];
+
+	sock_format_endpoint(e, 0, local, sizeof(local));
+	format_count(row->established, est, sizeof(est));
+	format_count(row->syn_recv, syn, sizeof(syn));
+	snprintf(line, sizeof(line), "  %-30s %-4s %7u/%-7u %10s %9s", local,
+		 e->family == AF_INET ? "tcp" : "tcp6", e->recv_q, e->send_q, est, syn);
+	if (queue_nearly_full(e))
+		attrset(ui_term_attr(ui, UI_COLOR_ALERT));
+	mvaddnstr(y, 0, line, cols);
+	if (queue_nearly_full(e) && cols > (int)strlen(line) + 12)
+		mvaddstr(y, (int)strlen(line) + 2, "QUEUE FULL");
+	attrset(A_NORMAL);
+}
+
+static void
+listen_draw(struct ui *ui, int top, int height, int cols)
+{
+	struct listen_row *rows = NULL, *grouped = NULL;
+	struct block *blocks = NULL;
+	struct line *lines = NULL;
+	ssize_t n;
+	size_t n_blocks, n_lines = 0;
+	char title[128];
+
+	ui->listen_height = height - 1;
+	if (ui->shown == NULL || height < 2)
+		return;
+	n = listen_rows_build(ui->shown, &rows);
+	if (n < 0)
+		return;
+	grouped = malloc(((size_t)n + 1) * sizeof(*grouped));
+	blocks = malloc(((size_t)n + 1) * sizeof(*blocks));
+	lines = malloc(((size_t)n * 2 + 1) * sizeof(*lines));
+	if (grouped == NULL || blocks == NULL || lines == NULL)
+		goto out;
+	n_blocks = build_blocks(ui->shown, rows, (size_t)n, blocks, grouped);
+	qsort_r(blocks, n_blocks, sizeof(*blocks), compare_blocks, &ui->listen_sort);
+	for (size_t b = 0; b < n_blocks; b++) {
+		lines[n_lines].block = &blocks[b];
+		lines[n_lines++].row = NULL;
+		for (size_t k = 0; k < blocks[b].n; k++) {
+			lines[n_lines].block = &blocks[b];
+			lines[n_lines++].row = &grouped[blocks[b].first + k];
+		}
+	}
+
+	snprintf(title, sizeof(title), "  %-30s %-4s %15s %10s %9s", "LOCAL ADDRESS:PORT", "PROTO",
+		 "ACCEPTQ/BACKLOG", "ESTAB", "SYN_RECV");
+	attrset(A_BOLD);
+	mvaddnstr(top, 0, title, cols);
+	attrset(A_NORMAL);
+	snprintf(title, sizeof(title), "%zd listening, by %s (< >)", n,
+		 listen_sort_name(ui->listen_sort));
+	/* The summary goes right of the column titles when it fits. */
+	if (cols - (int)strlen(title) - 1 > TITLES_WIDTH + 1)
+		mvaddstr(top, cols - (int)strlen(title) - 1, title);
+
+	ui->listen_lines = (int)n_lines;
+	if (ui->listen_scroll > (int)n_lines - (height - 1))
+		ui->listen_scroll = (int)n_lines - (height - 1);
+	if (ui->listen_scroll < 0)
+		ui->listen_scroll = 0;
+	for (int y = 0; y < height - 1 && (size_t)(ui->listen_scroll + y) < n_lines; y++) {
+		const struct line *l = &lines[ui->listen_scroll + y];
+
+		if (l->row == NULL)
+			draw_block_header(ui, top + 1 + y, cols, l->block);
+		else
+			draw_row(ui, top + 1 + y, cols, l->row);
+	}
+out:
+	free(rows);
+	free(grouped);
+	free(blocks);
+	free(lines);
+}
+
+static void
+key_sort_next(struct ui *ui)
+{
+	ui->listen_sort = (ui->listen_sort + 1) % LISTEN_SORT_COUNT;
+}
+
+static void
+key_sort_prev(struct ui *ui)
+{
+	ui->listen_sort = (ui->listen_sort + LISTEN_SORT_COUNT - 1) % LISTEN_SORT_COUNT;
+}
+
+static void
+key_down(struct ui *ui)
+{
+	ui->listen_scroll++;
+}
+
+static void
+key_up(struct ui *ui)
+{
+	ui->listen_scroll--;
+}
+
+static void
+key_page_down(struct ui *ui)
+{
+	ui->listen_scroll += ui->listen_height > 1 ? ui->listen_height - 1 : 1;
+}
+
+static void
+key_page_up(struct ui *ui)
+{
+	ui->listen_scroll -= ui->listen_height > 1 ? ui->listen_height - 1 : 1;
+}
+
+static void
+key_home(struct ui *ui)
+{
+	ui->listen_scroll = 0;
+}
+
+static void
+key_end(struct ui *ui)
+{
+	ui->listen_scroll = ui->listen_lines; /* clamped when drawn */
+}
+
+static const struct ui_key listen_keys[] = {
+	{'>', '.', ">", "sort by the next key: port, process, connections", key_sort_next},
+	{'<', ',', "<", "sort by the previous key", key_sort_prev},
+	{KEY_DOWN, 'j', "Down", "scroll down", key_down},
+	{KEY_UP, 'k', "Up", "scroll up", key_up},
+	{KEY_NPAGE, 0, "PgDn", "scroll a page down", key_page_down},
+	{KEY_PPAGE, 0, "PgUp", "scroll a page up", key_page_up},
+	{KEY_HOME, 'g', "Home", "go to the top", key_home},
+	{KEY_END, 'G', "End", "go to the bottom", key_end},
+};
+
+const struct ui_view ui_view_listen = {
+	.name = "listen",
+	.draw = listen_draw,
+	.keys = listen_keys,
+	.n_keys = sizeof(listen_keys) / sizeof(listen_keys[0]),
+};
