@@ -40,11 +40,12 @@ struct owner_table *owner_table_new(void);
 /* Adds a process; strings are copied.  Returns its index, or -1 (ENOMEM). */
 int owner_table_add_proc(struct owner_table *table, const struct owner_proc *proc);
 
-/* Records that process `proc_index` holds socket `inode`.  0 or -1. */
+/* Records that process `proc_index` (a value returned by
+ * owner_table_add_proc) holds socket `inode`.  0 or -1. */
 int owner_table_add_link(struct owner_table *table, uint32_t inode, uint32_t proc_index);
 
-/* Sorts and indexes the links; after this the table is read-only.
- * Returns 0 or -1 (ENOMEM). */
+/* Sorts and indexes the links; after this the table is read-only.  Call
+ * once.  Returns 0 or -1 (ENOMEM). */
 int owner_table_seal(struct owner_table *table);
 
 /* Number of processes, and one by index (NULL when out of range). */

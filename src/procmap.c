@@ -65,6 +65,7 @@ struct procmap {
 	struct uid_name *names;
 	size_t n_names;
 	struct inode_set given_up;
+	struct inode_set missed_once; /* missed by the last full search */
 	size_t cursor;           /* where the background refresh goes on */
 };
 
@@ -370,7 +371,8 @@ list_pids(struct procmap *map, size_t *count)
 		pids[n++] = (int32_t)pid;
 	}
 	closedir(dir);
-	qsort(pids, n, sizeof(*pids), compare_pids);
+	if (n > 1) /* pids is NULL when n is 0, and qsort must not see it */
+		qsort(pids, n, sizeof(*pids), compare_pids);
 	*count = n;
 	if (pids == NULL)
 		pids = malloc(sizeof(*pids)); /* an empty list is not a failure */
@@ -404,8 +406,10 @@ rescan(struct procmap *map, struct proc_rec *rec, bool fresh, struct procmap_sta
 		rec->start_time = start_time;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &rec->last_scan);
-	if (rec->denied)
-		return 0;
+	/* Tried again even when denied before: the background refresh
+	 * comes here every 10 s, so a process that was unreadable for a
+	 * moment (during a setuid exec) is not unreadable for good. */
+	rec->denied = false;
 	changed = scan_fds(map, rec, &stats->fds_read);
 	stats->procs_scanned++;
 	if (changed < 0)
@@ -487,8 +491,7 @@ refresh_processes(struct procmap *map, struct procmap_stats *stats)
 	for (size_t k = 0; k < n && budget > 0; k++) {
 		struct proc_rec *rec = &map->recs[(map->cursor + k) % n];
 
-		if (rec->scanned || rec->denied ||
-		    seconds_between(&rec->last_scan, &now) < PROCMAP_REFRESH_SECONDS)
+		if (rec->scanned || seconds_between(&rec->last_scan, &now) < PROCMAP_REFRESH_SECONDS)
 			continue;
 		budget--;
 		if (rescan(map, rec, false, stats) < 0 && rec->n_inodes > 0) {
@@ -604,7 +607,7 @@ compare_search_order(const void *x, const void *y, void *context)
 static int
 search_unknown(struct procmap *map, const struct snapshot *snap, struct procmap_stats *stats)
 {
-	struct inode_set unknown, resolved, given_up;
+	struct inode_set unknown, resolved, given_up, missed;
 	size_t left, *order, n_order = 0;
 
 	if (collect_unknown(map, snap, &unknown) < 0)
@@ -642,21 +645,35 @@ search_unknown(struct procmap *map, const struct snapshot *snap, struct procmap_
 		inode_set_free(&unknown);
 		return -1;
 	}
-	/* Given up: what a full search missed now, plus what was given up
-	 * before and is still there; sockets that closed drop out. */
-	if (inode_set_init(&given_up, map->given_up.count + left) == 0) {
+	/*
+	 * A socket missed by two full searches in a row is given up on: one
+	 * miss may only mean its process was read just before it opened
+	 * the socket.  Given-up sockets that closed drop out of the set.
+	 */
+	if (inode_set_init(&given_up, map->given_up.count + left) == 0 &&
+	    inode_set_init(&missed, left) == 0) {
 		for (size_t i = 0; i < snap->n_entries; i++) {
 			uint32_t inode = snap->entries[i].inode;
 
 			if (inode != 0 && inode_set_has(&map->given_up, inode))
 				inode_set_add(&given_up, inode);
 		}
-		for (size_t i = 0; left > 0 && i <= unknown.mask; i++)
-			if (unknown.slots[i] != 0 &&
-			    owner_table_lookup(map->table, unknown.slots[i], NULL, NULL, 0) == 0)
-				inode_set_add(&given_up, unknown.slots[i]);
+		for (size_t i = 0; left > 0 && i <= unknown.mask; i++) {
+			uint32_t inode = unknown.slots[i];
+
+			if (inode == 0 || owner_table_lookup(map->table, inode, NULL, NULL, 0) > 0)
+				continue;
+			if (inode_set_has(&map->missed_once, inode))
+				inode_set_add(&given_up, inode);
+			else
+				inode_set_add(&missed, inode);
+		}
 		inode_set_free(&map->given_up);
+		inode_set_free(&map->missed_once);
 		map->given_up = given_up;
+		map->missed_once = missed;
+	} else {
+		inode_set_free(&given_up);
 	}
 	inode_set_free(&unknown);
 	return 0;
@@ -746,6 +763,7 @@ procmap_free(struct procmap *map)
 	free(map->recs);
 	free(map->names);
 	inode_set_free(&map->given_up);
+	inode_set_free(&map->missed_once);
 	owner_table_unref(map->table);
 	close(map->root_fd);
 	free(map);

@@ -5,13 +5,15 @@
  * process's /proc/PID/fd, about 3 us per descriptor; at tens of thousands
  * of descriptors that is more than a whole netlink dump.  So the map is
  * kept between samples and refreshed incrementally:
- *  - every sample lists /proc and stats each process's fd directory (its
- *    size is the number of open descriptors); only processes that are new
- *    or whose count changed are read again, and a changed start time (a
- *    reused pid) makes a process new;
+ *  - every sample lists /proc; processes not seen before are read (their
+ *    start time, name and descriptors), vanished ones are dropped;
  *  - sockets still unknown after that are searched for in the other
- *    processes, until all are found; a socket that a full search did not
- *    find is not searched for again while it lives.
+ *    processes, those that recently opened sockets first, until all are
+ *    found; a socket that two full searches in a row did not find is not
+ *    searched for again while it lives;
+ *  - a few processes are re-read each sample so that every one is read
+ *    at least every 10 seconds (sockets closed or handed over, reused
+ *    pids: a changed start time makes a process new).
  * Processes that exit or deny access in the middle of a walk are normal.
  * The /proc root is a parameter, so tests use fixture trees.
  * Sampler thread only; never prints.
@@ -26,7 +28,7 @@
 #include "snapshot.h"
 
 struct procmap_stats {
-	size_t procs;          /* processes listed */
+	size_t procs;          /* processes listed and still there */
 	size_t procs_scanned;  /* processes whose descriptors were read */
 	size_t fds_read;       /* descriptors read */
 	size_t found;          /* sockets attributed */
