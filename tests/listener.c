@@ -3,7 +3,9 @@
  * tests: it listens on a given port (IPv4 127.0.0.1 or IPv6 ::1), makes
  * N connections to itself and accepts them, prints "ready" and waits to
  * be killed.  With -f it forks first, so parent and child share every
- * socket.  Bounded: it exits by itself after 120 s.
+ * socket.  -b sets the listen backlog (64) and -q makes that many more
+ * connections that are left in the accept queue.  Bounded: it exits by
+ * itself after 120 s.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -41,18 +43,22 @@ main(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int v6 = 0, share = 0, opt, port, conns, family, lfd, one = 1;
+	int v6 = 0, share = 0, backlog = 64, queued = 0, opt, port, conns, family, lfd, one = 1;
 
-	while ((opt = getopt(argc, argv, "6f")) != -1) {
+	while ((opt = getopt(argc, argv, "6fb:q:")) != -1) {
 		if (opt == '6')
 			v6 = 1;
 		else if (opt == 'f')
 			share = 1;
+		else if (opt == 'b')
+			backlog = atoi(optarg);
+		else if (opt == 'q')
+			queued = atoi(optarg);
 		else
 			return 2;
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "usage: listener [-6] [-f] PORT CONNECTIONS\n");
+		fprintf(stderr, "usage: listener [-6] [-f] [-b BACKLOG] [-q QUEUED] PORT CONNECTIONS\n");
 		return 2;
 	}
 	port = atoi(argv[optind]);
@@ -60,7 +66,7 @@ main(int argc, char **argv)
 	family = make_addr(v6, port, &ss, &len);
 	lfd = socket(family, SOCK_STREAM, 0);
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&ss, len) < 0 || listen(lfd, 64) < 0) {
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&ss, len) < 0 || listen(lfd, backlog) < 0) {
 		perror("listener: bind/listen");
 		return 1;
 	}
@@ -69,6 +75,14 @@ main(int argc, char **argv)
 
 		if (c < 0 || connect(c, (struct sockaddr *)&ss, len) < 0 || accept(lfd, NULL, NULL) < 0) {
 			perror("listener: connect/accept");
+			return 1;
+		}
+	}
+	for (int i = 0; i < queued; i++) {
+		int c = socket(family, SOCK_STREAM, 0);
+
+		if (c < 0 || connect(c, (struct sockaddr *)&ss, len) < 0) {
+			perror("listener: connect");
 			return 1;
 		}
 	}
