@@ -141,5 +141,8 @@ err=$("$TCPDECK" --who nosuchservice 2>&1 >/dev/null)
 "$TCPDECK" --who "127.0.0.1:9001" >/dev/null 2>&1
 [ $? -eq 1 ] && pass "--who 127.0.0.1:9001 (IPv6-only port) exits 1" || fail "--who 127.0.0.1:9001"
 "$TCPDECK" --who ":9002" >/dev/null && pass "--who :9002" || fail "--who :9002"
+# Service names come from /etc/services (netbase).
+err=$("$TCPDECK" --who http 2>&1 >/dev/null)
+[ $? -eq 1 ] && [[ "$err" == *"port 80"* ]] && pass "--who http means port 80" || fail "--who http: '$err'"
 
 finish
