@@ -13,6 +13,16 @@
  * prints the ready line and holds until SIGTERM/SIGINT or a deadline. Workers
  * never print; they report through their pipe and then sleep until killed.
  *
+ * With --procs N the sockets are handed out to N holder processes, to look
+ * like a host where many processes own a few hundred sockets each. Creation
+ * is unchanged (same workers, same sockets, same ready line); afterwards each
+ * worker forks holders and keeps one contiguous slice of its sockets, in
+ * creation order, per process: every socket ends up with exactly one owner.
+ * The two ends of a connection are made one after the other, so both are
+ * held by the same process except where a slice boundary falls between them.
+ * A holder that dies makes its worker exit, which the parent reports. The
+ * parent is a child subreaper so that it also reaps the holders at the end.
+ *
  * Must not: touch anything outside the current network namespace (the only
  * sysctls written are per-namespace ones), leave workers behind, or wait
  * without a bound.
@@ -55,6 +65,9 @@
 #define SOCKGEN_WORKER_BUDGET 7600
 #define SOCKGEN_MAX_WORKERS 64
 #define SOCKGEN_MAX_UNITS 1000000L
+/* --procs: each holder is a small sleeping process (about 1 MiB RSS, nearly
+ * all of it shared with its worker). */
+#define SOCKGEN_MAX_PROCS 20000L
 
 /* Kernel minimums apply (the value is doubled and clamped), so this asks for
  * "as small as allowed": it bounds the memory a stuck socket can pin. */
@@ -125,6 +138,7 @@ struct sockgen_worker {
 	size_t cap_held;
 	long counts[SOCKGEN_STATE_COUNT];
 	double deadline;
+	int listen_port;    /* first port for the listen kind; 0: kernel-chosen */
 	unsigned char kind; /* kind being built, for messages */
 	char cause[256];
 };
@@ -312,10 +326,10 @@ sockgen_set_int(struct sockgen_worker *w, int fd, int level, int name, int value
 	return 0;
 }
 
-/* A TCP socket with optional small buffers, bound to the loopback address
- * with a kernel-chosen port when bind_it is set. */
+/* A TCP socket with optional small buffers. With bind_port >= 0 it is bound
+ * to the loopback address, on that port or (0) on one the kernel chooses. */
 static int
-sockgen_socket(struct sockgen_worker *w, int af, int rcvbuf, int sndbuf, bool bind_it)
+sockgen_socket(struct sockgen_worker *w, int af, int rcvbuf, int sndbuf, int bind_port)
 {
 	int fd = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
@@ -326,24 +340,33 @@ sockgen_socket(struct sockgen_worker *w, int af, int rcvbuf, int sndbuf, bool bi
 		return -1;
 	if (sndbuf > 0 && sockgen_set_int(w, fd, SOL_SOCKET, SO_SNDBUF, sndbuf, "SO_SNDBUF") < 0)
 		return -1;
-	if (bind_it) {
+	if (bind_port >= 0) {
 		struct sockaddr_storage ss;
 		socklen_t len = sockgen_loopback(af, &ss);
 
-		if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+		if (af == AF_INET)
+			((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)bind_port);
+		else
+			((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)bind_port);
+		if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+			if (bind_port > 0)
+				return sockgen_fail(w, "bind to loopback port %d: %s", bind_port,
+				                    strerror(errno));
 			return sockgen_fail(
 			    w, "bind to loopback: %s%s", strerror(errno),
 			    errno == EADDRINUSE ? " (ports exhausted; try --widen-ports)" : "");
+		}
 	}
 	return fd;
 }
 
-/* A held listener; buffer sizes set here are inherited by accepted sockets. */
+/* A held listener on port (0: kernel-chosen); buffer sizes set here are
+ * inherited by accepted sockets. */
 static int
-sockgen_listener(struct sockgen_worker *w, int af, int backlog, int rcvbuf, int sndbuf, int defer_s,
-                 struct sockgen_peer *peer)
+sockgen_listener(struct sockgen_worker *w, int af, int port, int backlog, int rcvbuf, int sndbuf,
+                 int defer_s, struct sockgen_peer *peer)
 {
-	int fd = sockgen_socket(w, af, rcvbuf, sndbuf, true);
+	int fd = sockgen_socket(w, af, rcvbuf, sndbuf, port);
 
 	if (fd < 0)
 		return -1;
@@ -367,7 +390,7 @@ static int
 sockgen_connect_start(struct sockgen_worker *w, int af, const struct sockgen_peer *peer, int rcvbuf,
                       int sndbuf, int syn_count)
 {
-	int fd = sockgen_socket(w, af, rcvbuf, sndbuf, false);
+	int fd = sockgen_socket(w, af, rcvbuf, sndbuf, -1);
 
 	if (fd < 0)
 		return -1;
@@ -445,13 +468,18 @@ sockgen_shutdown_wr(struct sockgen_worker *w, int fd)
 
 /* ---- kinds: one function each, documented with why its count is exact ---- */
 
-/* listen=N: N listeners, each on its own kernel-chosen port. */
+/* listen=N: N listeners, each on its own kernel-chosen port, or with --port
+ * on consecutive ports from the one this worker was given (the same numbers
+ * in each family: 127.0.0.1 and ::1 are different addresses). */
 static int
 sockgen_make_listen(struct sockgen_worker *w, int af, long units)
 {
-	for (long i = 0; i < units; i++)
-		if (sockgen_listener(w, af, 8, 0, 0, 0, NULL) < 0)
+	for (long i = 0; i < units; i++) {
+		int port = w->listen_port > 0 ? w->listen_port + (int)i : 0;
+
+		if (sockgen_listener(w, af, port, 8, 0, 0, 0, NULL) < 0)
 			return -1;
+	}
 	return 0;
 }
 
@@ -467,7 +495,7 @@ sockgen_make_established(struct sockgen_worker *w, int af, long units)
 		int c, s;
 
 		if (i % sockgen_kinds[w->kind].units_per_listener == 0 &&
-		    (lfd = sockgen_listener(w, af, 64, 0, 0, 0, &peer)) < 0)
+		    (lfd = sockgen_listener(w, af, 0, 64, 0, 0, 0, &peer)) < 0)
 			return -1;
 		if ((c = sockgen_connect(w, af, &peer, 0, 0)) < 0 ||
 		    (s = sockgen_accept(w, lfd)) < 0)
@@ -493,7 +521,7 @@ sockgen_make_close_wait(struct sockgen_worker *w, int af, long units)
 		int c, s;
 
 		if (i % sockgen_kinds[w->kind].units_per_listener == 0 &&
-		    (lfd = sockgen_listener(w, af, 64, 0, 0, 0, &peer)) < 0)
+		    (lfd = sockgen_listener(w, af, 0, 64, 0, 0, 0, &peer)) < 0)
 			return -1;
 		if ((c = sockgen_connect(w, af, &peer, 0, 0)) < 0 ||
 		    (s = sockgen_accept(w, lfd)) < 0 || sockgen_shutdown_wr(w, c) < 0)
@@ -527,7 +555,7 @@ sockgen_make_time_wait(struct sockgen_worker *w, int af, long units)
 		int c, s;
 
 		if (i % sockgen_kinds[w->kind].units_per_listener == 0 &&
-		    (lfd = sockgen_listener(w, af, 64, 0, 0, 0, &peer)) < 0)
+		    (lfd = sockgen_listener(w, af, 0, 64, 0, 0, 0, &peer)) < 0)
 			return -1;
 		if ((c = sockgen_connect(w, af, &peer, 0, 0)) < 0 ||
 		    (s = sockgen_accept(w, lfd)) < 0 || sockgen_shutdown_wr(w, c) < 0)
@@ -560,7 +588,7 @@ sockgen_make_syn_recv(struct sockgen_worker *w, int af, long units)
 		int c;
 
 		if (i % sockgen_kinds[w->kind].units_per_listener == 0 &&
-		    sockgen_listener(w, af, 4096, 0, 0, SOCKGEN_DEFER_ACCEPT_S, &peer) < 0)
+		    sockgen_listener(w, af, 0, 4096, 0, 0, SOCKGEN_DEFER_ACCEPT_S, &peer) < 0)
 			return -1;
 		if ((c = sockgen_connect(w, af, &peer, 0, 0)) < 0 ||
 		    sockgen_hold(w, c, SOCKGEN_ESTABLISHED) < 0)
@@ -586,7 +614,7 @@ sockgen_make_syn_sent(struct sockgen_worker *w, int af, long units)
 		int c;
 
 		if (i % sockgen_kinds[w->kind].units_per_listener == 0) {
-			int lfd = sockgen_listener(w, af, 0, 0, 0, 0, &peer);
+			int lfd = sockgen_listener(w, af, 0, 0, 0, 0, 0, &peer);
 
 			if (lfd < 0 || (c = sockgen_connect(w, af, &peer, 0, 0)) < 0)
 				return -1;
@@ -623,7 +651,7 @@ sockgen_make_fin_wait1(struct sockgen_worker *w, int af, long units)
 		int c, s;
 
 		if (i % sockgen_kinds[w->kind].units_per_listener == 0 &&
-		    (lfd = sockgen_listener(w, af, 64, SOCKGEN_SMALL_BUF, 0, 0, &peer)) < 0)
+		    (lfd = sockgen_listener(w, af, 0, 64, SOCKGEN_SMALL_BUF, 0, 0, &peer)) < 0)
 			return -1;
 		if ((c = sockgen_connect(w, af, &peer, 0, SOCKGEN_SMALL_BUF)) < 0 ||
 		    (s = sockgen_accept(w, lfd)) < 0 || sockgen_fill(w, c) < 0 ||
@@ -657,7 +685,7 @@ sockgen_make_last_ack(struct sockgen_worker *w, int af, long units)
 		int c, s;
 
 		if (i % sockgen_kinds[w->kind].units_per_listener == 0 &&
-		    (lfd = sockgen_listener(w, af, 64, 0, SOCKGEN_SMALL_BUF, 0, &peer)) < 0)
+		    (lfd = sockgen_listener(w, af, 0, 64, 0, SOCKGEN_SMALL_BUF, 0, &peer)) < 0)
 			return -1;
 		if ((c = sockgen_connect(w, af, &peer, SOCKGEN_SMALL_BUF, 0)) < 0 ||
 		    (s = sockgen_accept(w, lfd)) < 0 || sockgen_shutdown_wr(w, c) < 0)
@@ -681,7 +709,7 @@ static int
 sockgen_make_bound(struct sockgen_worker *w, int af, long units)
 {
 	for (long i = 0; i < units; i++) {
-		int fd = sockgen_socket(w, af, 0, 0, true);
+		int fd = sockgen_socket(w, af, 0, 0, 0);
 
 		if (fd < 0 || sockgen_hold(w, fd, SOCKGEN_CLOSE) < 0)
 			return -1;
@@ -753,28 +781,118 @@ sockgen_verify(struct sockgen_worker *w)
 	return 0;
 }
 
-typedef long sockgen_plan_row[SOCKGEN_KIND_COUNT][SOCKGEN_FAMILY_COUNT];
+/* What the parent asks of one worker. */
+struct sockgen_assign {
+	long units[SOCKGEN_KIND_COUNT][SOCKGEN_FAMILY_COUNT];
+	long holders;    /* processes to hold this worker's sockets, itself included */
+	int listen_port; /* first --port for this worker's listen kind, or 0 */
+};
+
+/* A holder: keeps held[lo..hi) and nothing else. The slices above hi were
+ * already closed by the worker before this fork, so only [0, lo) and the
+ * worker's pipes are closed here. Closing the sync pipe tells the worker
+ * that the sockets are now ours alone. */
+static void __attribute__((noreturn))
+sockgen_holder_main(const struct sockgen_worker *w, size_t lo, pid_t worker, int report_fd,
+                    const int *sync, unsigned alarm_s)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != worker)
+		_exit(1);
+	alarm(alarm_s);
+	for (size_t i = 0; i < lo; i++)
+		close(w->held[i].fd);
+	close(report_fd);
+	close(sync[0]);
+	close(sync[1]);
+	for (;;)
+		pause();
+}
+
+/* Like sockgen_fail, for messages that belong to no kind. */
+static int
+sockgen_split_fail(struct sockgen_worker *w, const char *what, int err)
+{
+	snprintf(w->cause, sizeof(w->cause), "--procs: %s%s%s", what, err ? ": " : "",
+	         err ? strerror(err) : "");
+	return -1;
+}
+
+/* --procs: forks holders-1 processes, from the last slice down so that each
+ * fork copies only the fds still open, and keeps the first slice. Returns
+ * once every holder has closed the fds that are not its own, so the ready
+ * line is never printed while a socket has two owners. */
+static int
+sockgen_split(struct sockgen_worker *w, long holders, int report_fd, unsigned alarm_s)
+{
+	size_t n = w->n_held;
+	pid_t self = getpid();
+	double give_up;
+	int sync[2];
+	char byte;
+
+	if (holders > (long)n)
+		holders = (long)n;
+	if (holders <= 1)
+		return 0;
+	if (pipe2(sync, O_CLOEXEC) < 0)
+		return sockgen_split_fail(w, "pipe", errno);
+	for (long k = holders - 1; k >= 1; k--) {
+		size_t lo = n * (size_t)k / (size_t)holders;
+		size_t hi = n * (size_t)(k + 1) / (size_t)holders;
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return sockgen_split_fail(w, "fork", errno);
+		if (pid == 0)
+			sockgen_holder_main(w, lo, self, report_fd, sync, alarm_s);
+		for (size_t i = lo; i < hi; i++)
+			close(w->held[i].fd);
+	}
+	w->n_held = n / (size_t)holders;
+	close(sync[1]);
+	give_up = sockgen_now() + SOCKGEN_STATE_WAIT_S;
+	for (int i = 0; i < 1000; i++) {
+		struct pollfd p = {.fd = sync[0], .events = POLLIN};
+		double left = give_up - sockgen_now();
+
+		if (left <= 0)
+			break;
+		if (poll(&p, 1, (int)(left * 1000) + 1) > 0 && read(sync[0], &byte, 1) == 0) {
+			close(sync[0]);
+			/* EOF also comes from a holder that died: check. */
+			if (waitpid(-1, NULL, WNOHANG) > 0)
+				return sockgen_split_fail(w, "a holder process died", 0);
+			return 0;
+		}
+	}
+	return sockgen_split_fail(w, "holders did not settle", ETIMEDOUT);
+}
 
 static void __attribute__((noreturn))
-sockgen_worker_main(const sockgen_plan_row *plan, int report_fd, unsigned hold_cap_s)
+sockgen_worker_main(const struct sockgen_assign *a, int report_fd, unsigned hold_cap_s)
 {
-	struct sockgen_worker w = {.deadline = sockgen_now() + SOCKGEN_CREATE_DEADLINE_S};
+	struct sockgen_worker w = {.deadline = sockgen_now() + SOCKGEN_CREATE_DEADLINE_S,
+	                           .listen_port = a->listen_port};
+	unsigned alarm_s = (unsigned)SOCKGEN_CREATE_DEADLINE_S + hold_cap_s + 60;
 	struct sockgen_report rep;
 	int rc = 0;
 
 	/* Workers run before SIGALRM could be armed for the hold; give the whole
 	 * life of the worker one bound so nothing survives a lost parent. */
-	alarm((unsigned)SOCKGEN_CREATE_DEADLINE_S + hold_cap_s + 60);
+	alarm(alarm_s);
 	for (int k = 0; k < SOCKGEN_KIND_COUNT && rc == 0; k++) {
 		for (int f = 0; f < SOCKGEN_FAMILY_COUNT && rc == 0; f++) {
-			if ((*plan)[k][f] == 0)
+			if (a->units[k][f] == 0)
 				continue;
 			w.kind = (unsigned char)k;
-			rc = sockgen_kinds[k].make(&w, sockgen_af[f], (*plan)[k][f]);
+			rc = sockgen_kinds[k].make(&w, sockgen_af[f], a->units[k][f]);
 		}
 	}
 	if (rc == 0)
 		rc = sockgen_verify(&w);
+	if (rc == 0)
+		rc = sockgen_split(&w, a->holders, report_fd, alarm_s);
 
 	memset(&rep, 0, sizeof(rep));
 	rep.ok = rc == 0;
@@ -782,9 +900,15 @@ sockgen_worker_main(const sockgen_plan_row *plan, int report_fd, unsigned hold_c
 	snprintf(rep.cause, sizeof(rep.cause), "%s", w.cause);
 	if (write(report_fd, &rep, sizeof(rep)) != (ssize_t)sizeof(rep) || rc != 0)
 		_exit(1);
-	/* Hold: the parent ends us with SIGKILL; the alarm is the backstop. */
-	for (;;)
-		pause();
+	/* Hold: the parent ends us with SIGKILL (our holders follow through
+	 * PR_SET_PDEATHSIG); the alarm is the backstop. A holder that exits
+	 * takes sockets with it, so we exit too and the parent notices. */
+	for (;;) {
+		if (waitpid(-1, NULL, 0) > 0)
+			_exit(1);
+		if (errno == ECHILD)
+			pause();
+	}
 }
 
 /* ---- parent ---- */
@@ -794,16 +918,21 @@ struct sockgen_opts {
 	long units[SOCKGEN_KIND_COUNT];
 	long hold_s; /* -1: until signalled, capped */
 	bool widen_ports;
+	long procs; /* --procs: at least this many holder processes; 0: workers only */
+	long port;  /* --port: first port of the listen kind; 0: kernel-chosen */
 };
 
 static pid_t sockgen_pids[SOCKGEN_MAX_WORKERS];
 static int sockgen_n_pids;
 
-/* Ends our own workers, by pid, and reaps them within a bounded time. */
+/* Ends our own workers, by pid, and reaps them within a bounded time. Their
+ * holders (--procs) die with them through PR_SET_PDEATHSIG and, since we are
+ * a child subreaper, become our children, so they are reaped here as well. */
 static void
 sockgen_reap_workers(void)
 {
 	double give_up = sockgen_now() + 10.0;
+	int status;
 
 	for (int i = 0; i < sockgen_n_pids; i++)
 		if (sockgen_pids[i] > 0)
@@ -818,6 +947,14 @@ sockgen_reap_workers(void)
 			else
 				sockgen_nap(1000000);
 		}
+	}
+	for (int i = 0; i < 100000 && sockgen_now() <= give_up; i++) {
+		pid_t r = waitpid(-1, &status, WNOHANG);
+
+		if (r < 0 && errno != EINTR)
+			break; /* ECHILD: none left */
+		if (r == 0)
+			sockgen_nap(1000000);
 	}
 }
 
@@ -838,7 +975,8 @@ sockgen_die(const char *fmt, ...)
 static void __attribute__((noreturn)) sockgen_usage(const char *why)
 {
 	fprintf(stderr,
-	        "%s: %s; usage: %s [-4|-6|-46] [--hold SECONDS] [--widen-ports] KIND=N ... "
+	        "%s: %s; usage: %s [-4|-6|-46] [--hold SECONDS] [--widen-ports] [--procs N] "
+	        "[--port PORT] KIND=N ... "
 	        "(KIND: listen established close_wait time_wait syn_recv syn_sent fin_wait1 "
 	        "last_ack bound)\n",
 	        SOCKGEN_PROG, why, SOCKGEN_PROG);
@@ -880,6 +1018,15 @@ sockgen_parse(int argc, char **argv, struct sockgen_opts *o)
 			if (i + 1 >= argc ||
 			    !sockgen_parse_long(argv[++i], SOCKGEN_HOLD_MAX_S, &o->hold_s))
 				sockgen_usage("--hold takes 0 to 3600 seconds");
+		} else if (strcmp(a, "--procs") == 0) {
+			if (i + 1 >= argc ||
+			    !sockgen_parse_long(argv[++i], SOCKGEN_MAX_PROCS, &o->procs) ||
+			    o->procs < 1)
+				sockgen_usage("--procs takes 1 to 20000 processes");
+		} else if (strcmp(a, "--port") == 0) {
+			if (i + 1 >= argc || !sockgen_parse_long(argv[++i], 65535, &o->port) ||
+			    o->port < 1)
+				sockgen_usage("--port takes 1 to 65535");
 		} else if (eq != NULL) {
 			int k;
 
@@ -898,6 +1045,8 @@ sockgen_parse(int argc, char **argv, struct sockgen_opts *o)
 	}
 	if (!any)
 		sockgen_usage("no KIND=N given");
+	if (o->port > 0 && o->port + o->units[SOCKGEN_K_LISTEN] - 1 > 65535)
+		sockgen_usage("--port: the listen ports would pass 65535");
 }
 
 static int
@@ -1038,10 +1187,14 @@ sockgen_raise_nofile(void)
 
 /* Splits every (kind, family) evenly over just enough workers to keep each
  * under the fd budget; small requests get one worker, so their listener
- * count stays minimal and predictable. */
+ * count stays minimal and predictable. --procs does not change this: its
+ * holders are spread evenly over the workers, which hold similar numbers of
+ * fds, so every holder gets about the same share. */
 static int
-sockgen_plan(const struct sockgen_opts *o, sockgen_plan_row *plan)
+sockgen_plan(const struct sockgen_opts *o, struct sockgen_assign *plan)
 {
+	long port = o->port;
+
 	long cost = 0;
 	long n;
 
@@ -1054,14 +1207,20 @@ sockgen_plan(const struct sockgen_opts *o, sockgen_plan_row *plan)
 		n = 1;
 	if (n > SOCKGEN_MAX_WORKERS)
 		return -1;
-	memset(plan, 0, sizeof(sockgen_plan_row) * SOCKGEN_MAX_WORKERS);
-	for (int k = 0; k < SOCKGEN_KIND_COUNT; k++) {
-		for (int f = 0; f < SOCKGEN_FAMILY_COUNT; f++) {
-			if (!o->family[f])
-				continue;
-			for (long i = 0; i < n; i++)
-				plan[i][k][f] = o->units[k] / n + (i < o->units[k] % n);
-		}
+	memset(plan, 0, sizeof(*plan) * SOCKGEN_MAX_WORKERS);
+	for (long i = 0; i < n; i++) {
+		for (int k = 0; k < SOCKGEN_KIND_COUNT; k++)
+			for (int f = 0; f < SOCKGEN_FAMILY_COUNT; f++)
+				if (o->family[f])
+					plan[i].units[k][f] =
+					    o->units[k] / n + (i < o->units[k] % n);
+		plan[i].holders = o->procs / n + (i < o->procs % n);
+		/* Both families use the same port numbers, so the listen units
+		 * of one family say how far each worker's ports reach. */
+		plan[i].listen_port = (int)port;
+		if (port > 0)
+			port +=
+			    o->units[SOCKGEN_K_LISTEN] / n + (i < o->units[SOCKGEN_K_LISTEN] % n);
 	}
 	return (int)n;
 }
@@ -1109,7 +1268,7 @@ sockgen_worker_died(void)
 }
 
 static void
-sockgen_spawn(const sockgen_plan_row *plan, int n, int sfd, unsigned hold_cap_s, int *pipes)
+sockgen_spawn(const struct sockgen_assign *plan, int n, int sfd, unsigned hold_cap_s, int *pipes)
 {
 	pid_t parent = getpid();
 
@@ -1235,7 +1394,7 @@ sockgen_hold_all(int sfd, long hold_s)
 int
 main(int argc, char **argv)
 {
-	static sockgen_plan_row plan[SOCKGEN_MAX_WORKERS];
+	static struct sockgen_assign plan[SOCKGEN_MAX_WORKERS];
 	struct sockgen_opts o;
 	long totals[SOCKGEN_STATE_COUNT] = {0};
 	int pipes[SOCKGEN_MAX_WORKERS];
@@ -1258,6 +1417,9 @@ main(int argc, char **argv)
 		if (o.family[f])
 			sockgen_wait_address(sockgen_af[f]);
 	sockgen_prepare_netns(&o, time_wait_total);
+	/* Holders whose worker died are reparented to us, and reaped by us. */
+	if (o.procs > 0 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		sockgen_die("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 
 	sockgen_spawn(plan, n, sfd, (unsigned)(o.hold_s < 0 ? SOCKGEN_HOLD_CAP_S : o.hold_s),
 	              pipes);
