@@ -26,6 +26,7 @@ struct block {
 	int status;                     /* owner_status of its sockets */
 	size_t first, n;                /* rows [first, first + n) */
 	uint16_t min_port;
+	unsigned int shared;            /* most processes holding one socket */
 	uint64_t connections;
 };
 
@@ -110,6 +111,8 @@ build_blocks(const struct snapshot *snap, struct listen_row *rows, size_t n,
 				continue;
 			taken[k] = true;
 			grouped[out++] = rows[k];
+			if (rows[k].sock->n_owners > b->shared)
+				b->shared = rows[k].sock->n_owners;
 			b->n++;
 			b->connections += (uint64_t)rows[k].established + rows[k].syn_recv;
 		}
@@ -124,7 +127,12 @@ draw_block_header(struct ui *ui, int y, int cols, const struct block *b)
 {
 	char text[1200];
 
-	if (b->owner != NULL)
+	if (b->owner != NULL && b->shared > 1)
+		snprintf(text, sizeof(text), "%d  %s  %s  (+%u sharing its sockets)", b->owner->pid,
+			 b->owner->user,
+			 b->owner->cmdline[0] != '\0' ? b->owner->cmdline : b->owner->comm,
+			 b->shared - 1);
+	else if (b->owner != NULL)
 		snprintf(text, sizeof(text), "%d  %s  %s", b->owner->pid, b->owner->user,
 			 b->owner->cmdline[0] != '\0' ? b->owner->cmdline : b->owner->comm);
 	else if (b->status == OWNER_HIDDEN)

@@ -141,6 +141,30 @@ err=$("$TCPDECK" --who nosuchservice 2>&1 >/dev/null)
 "$TCPDECK" --who "127.0.0.1:9001" >/dev/null 2>&1
 [ $? -eq 1 ] && pass "--who 127.0.0.1:9001 (IPv6-only port) exits 1" || fail "--who 127.0.0.1:9001"
 "$TCPDECK" --who ":9002" >/dev/null && pass "--who :9002" || fail "--who :9002"
+# Without root: other users' owners are hidden, not absent, and said so.
+if command -v setpriv >/dev/null; then
+  nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
+  # A copy nobody can reach: the build tree may sit under a private home.
+  bindir_saved=$TCPDECK
+  bindir=$(mktemp -d)
+  cp "$TCPDECK" "$bindir/tcpdeck"
+  chmod 755 "$bindir" "$bindir/tcpdeck"
+  TCPDECK=$bindir/tcpdeck
+  err=$("${nobody[@]}" "$TCPDECK" --who 9001 2>&1 >/dev/null)
+  [ $? -eq 1 ] && [[ "$err" == *"other users"*"root"* ]] && pass "unprivileged --who: $err" ||
+    fail "unprivileged --who 9001: '$err'"
+  line=$("${nobody[@]}" "$TCPDECK" -b -n 1 --view listen -o json | grep '"local_port": 9001,')
+  [[ "$line" == *'"pid": null'* && "$line" == *'"established": 2,'* ]] &&
+    pass "unprivileged listen view: owner null, load still counted" ||
+    fail "unprivileged listen view: $line"
+  "${nobody[@]}" "$TCPDECK" -b -n 1 --view listen | grep -q '^\[::1\]:9001 .*(hidden)' &&
+    pass "unprivileged text view says (hidden)" || fail "no (hidden) in the unprivileged text view"
+  rm -rf "$bindir"
+  TCPDECK=$bindir_saved
+else
+  fail "setpriv (util-linux) is missing: the unprivileged checks cannot run"
+fi
+
 # Service names come from /etc/services (netbase).
 err=$("$TCPDECK" --who http 2>&1 >/dev/null)
 [ $? -eq 1 ] && [[ "$err" == *"port 80"* ]] && pass "--who http means port 80" || fail "--who http: '$err'"
