@@ -21,6 +21,20 @@
 int batch_run(struct ring *ring, struct sampler *sampler, const struct output_format *format,
 	      enum output_view view, FILE *out, char *cause, size_t cause_len);
 
+/* What batch mode prints beyond format and view. */
+struct batch_request {
+	const struct output_format *format;
+	enum output_view view;
+	output_match_fn match;     /* socket filter, NULL for all */
+	const void *filter;
+	int sort_column;           /* enum conn_column, -1: dump order */
+	bool sort_descending;
+};
+
+/* batch_run() with a filter and a sort order. */
+int batch_run_request(struct ring *ring, struct sampler *sampler, const struct batch_request *req,
+		      FILE *out, char *cause, size_t cause_len);
+
 /*
  * Waits for the first snapshot the sampler publishes and returns it (a
  * reference), or NULL with a one-line cause when the sampler failed or

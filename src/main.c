@@ -89,17 +89,19 @@ main(int argc, char **argv)
 		return 2;
 	}
 
-	if (source_live_open(&source, msg, sizeof(msg)) < 0) {
+	if ((opts.replay != NULL ? source_ssdump_open(&source, opts.replay, msg, sizeof(msg))
+				 : source_live_open(&source, msg, sizeof(msg))) < 0) {
 		fprintf(stderr, "tcpdeck: %s\n", msg);
+		options_free(&opts);
 		return 1;
 	}
 	ring = ring_new(RING_SLOTS);
 	sampler = ring != NULL ? sampler_new(&source, ring, opts.interval_s,
 					     opts.who != NULL ? 1 : opts.max_samples)
 			       : NULL;
-	if (sampler != NULL) {
+	if (sampler != NULL && opts.replay == NULL) {
 		/* Without /proc tcpdeck still counts sockets, only without
-		 * owners. */
+		 * owners.  A recording has no owners to find. */
 		struct procmap *map = procmap_new("/proc", geteuid() == 0, getuid());
 
 		if (map == NULL)
@@ -117,14 +119,23 @@ main(int argc, char **argv)
 	msg[0] = '\0';
 	if (opts.who != NULL)
 		rc = run_who(ring, &who, msg, sizeof(msg));
-	else if (opts.batch)
-		rc = batch_run(ring, sampler, opts.format, opts.view, stdout, msg, sizeof(msg));
+	else if (opts.batch) {
+		struct batch_request req = {
+			.format = opts.format,
+			.view = opts.view,
+			.sort_column = opts.sort_column,
+			.sort_descending = opts.sort_descending,
+		};
+
+		rc = batch_run_request(ring, sampler, &req, stdout, msg, sizeof(msg));
+	}
 	else
 		rc = ui_run(ring, sampler, &opts, msg, sizeof(msg));
 
 	sampler_free(sampler);
 	ring_free(ring);
 	log_close();
+	options_free(&opts);
 	if (rc < 0) {
 		fprintf(stderr, "tcpdeck: %s\n", msg);
 		return 1;

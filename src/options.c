@@ -4,10 +4,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "conn_columns.h"
 #include "format.h"
 #include "options.h"
 #include "sampler.h"
@@ -20,6 +23,10 @@ static const struct option long_options[] = {
 	{"log", required_argument, NULL, 'v'},
 	{"ascii", no_argument, NULL, 'A'},
 	{"view", required_argument, NULL, 'w'},
+	{"sort", required_argument, NULL, 's'},
+	{"read", required_argument, NULL, 'r'},
+	{"filter-file", required_argument, NULL, 'F'},
+	{"linger", required_argument, NULL, 'L'},
 	{"who", required_argument, NULL, 'W'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -29,16 +36,25 @@ static const struct option long_options[] = {
 const char *
 options_usage(void)
 {
-	return "Usage: tcpdeck [OPTIONS]\n"
+	return "Usage: tcpdeck [OPTIONS] [FILTER]\n"
 	       "       tcpdeck --who PORT\n"
 	       "Live dashboard of the TCP sockets of this host (IPv4 and IPv6).\n"
+	       "FILTER is an ss expression, such as: state established '( dport = :443 )'\n"
 	       "\n"
 	       "  -b, --batch          print samples as lines instead of the dashboard\n"
 	       "  -n, --count N        stop after N samples (dashboard and batch)\n"
 	       "  -d, --delay SECONDS  sampling interval, 0.1 to 60 (default 1)\n"
 	       "  -o, --output FORMAT  batch output format: text or json (default text)\n"
-	       "      --view VIEW      batch view: states (counts, default) or listen\n"
-	       "                       (listening sockets with owners and load)\n"
+	       "      --view VIEW      batch view: states (counts, default), listen\n"
+	       "                       (listening sockets with owners and load) or\n"
+	       "                       conns (every socket, one per line)\n"
+	       "  -s, --sort COLUMN[:desc]  sort the conns view by a column\n"
+	       "  -r, --read FILE      show a dump recorded with `ss -D FILE` instead of\n"
+	       "                       this host's sockets\n"
+	       "  -F, --filter-file FILE  read the filter expression from FILE\n"
+	       "      --linger SECONDS how long closed connections stay (red) and new or\n"
+	       "                       changed ones are marked in the table (default 3,\n"
+	       "                       0 disables)\n"
 	       "      --who PORT       print the processes holding sockets on a local\n"
 	       "                       port (9000, :9000, http, ADDR:PORT) and exit;\n"
 	       "                       exit status 1 when none does\n"
@@ -51,6 +67,61 @@ options_usage(void)
 	       "? help.  See tcpdeck(1).\n";
 }
 
+/* The FILTER words, joined by spaces as ss does. */
+static char *
+join_words(int n, char **words)
+{
+	size_t len = 1;
+	char *joined;
+
+	for (int i = 0; i < n; i++)
+		len += strlen(words[i]) + 1;
+	joined = malloc(len);
+	if (joined == NULL)
+		return NULL;
+	joined[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(joined, " ");
+		strcat(joined, words[i]);
+	}
+	return joined;
+}
+
+/* -F FILE: the whole file is the expression; newlines count as spaces. */
+static int
+read_filter_file(const char *path, struct options *opts, char *msg, size_t msg_len)
+{
+	FILE *file = fopen(path, "re");
+	char *text;
+	size_t len;
+
+	if (file == NULL) {
+		snprintf(msg, msg_len, "cannot read filter file '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	text = calloc(1, 65536);
+	if (text == NULL) {
+		fclose(file);
+		snprintf(msg, msg_len, "out of memory");
+		return -1;
+	}
+	len = fread(text, 1, 65535, file);
+	if (!feof(file)) {
+		free(text);
+		fclose(file);
+		snprintf(msg, msg_len, "filter file '%s' is larger than 64 KiB", path);
+		return -1;
+	}
+	fclose(file);
+	for (size_t i = 0; i < len; i++)
+		if (text[i] == '\n' || text[i] == '\r' || text[i] == '\t')
+			text[i] = ' ';
+	free(opts->filter);
+	opts->filter = text;
+	return 0;
+}
+
 int
 options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg_len)
 {
@@ -58,12 +129,14 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 
 	memset(opts, 0, sizeof(*opts));
 	opts->interval_s = 1.0;
+	opts->sort_column = -1;
+	opts->linger_s = 3.0;
 	opts->format = output_format_find("text");
 	opterr = 0;
 	/* 0, not 1: only 0 makes getopt forget where it stopped inside a
 	 * previous argv (e.g. at h in "-hA"), which it would read again. */
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":bn:d:o:v:AhV", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":bn:d:o:v:AhVs:r:F:", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
 			opts->batch = true;
@@ -115,6 +188,44 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 		case 'W':
 			opts->who = optarg;
 			break;
+		case 's': {
+			char name[32];
+			const char *colon = strchr(optarg, ':');
+			size_t len = colon != NULL ? (size_t)(colon - optarg) : strlen(optarg);
+
+			if (len >= sizeof(name) ||
+			    (colon != NULL && strcmp(colon, ":desc") != 0 && strcmp(colon, ":asc") != 0)) {
+				snprintf(msg, msg_len,
+					 "invalid sort '%s': expected COLUMN, COLUMN:asc or COLUMN:desc",
+					 optarg);
+				return -1;
+			}
+			memcpy(name, optarg, len);
+			name[len] = '\0';
+			opts->sort_column = conn_column_find(name);
+			if (opts->sort_column < 0) {
+				snprintf(msg, msg_len, "unknown column '%s': expected one of %s", name,
+					 conn_column_names());
+				return -1;
+			}
+			opts->sort_descending = colon != NULL && strcmp(colon, ":desc") == 0;
+			break;
+		}
+		case 'r':
+			opts->replay = optarg;
+			break;
+		case 'F':
+			if (read_filter_file(optarg, opts, msg, msg_len) < 0)
+				return -1;
+			break;
+		case 'L':
+			if (format_parse_seconds(optarg, &opts->linger_s) < 0 || opts->linger_s < 0 ||
+			    opts->linger_s > 3600) {
+				snprintf(msg, msg_len,
+					 "invalid linger '%s': expected seconds from 0 to 3600", optarg);
+				return -1;
+			}
+			break;
 		case 'h':
 			opts->action = OPTIONS_HELP;
 			return 0;
@@ -134,8 +245,23 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 		}
 	}
 	if (optind < argc) {
-		snprintf(msg, msg_len, "unexpected argument '%s' (see --help)", argv[optind]);
-		return -1;
+		if (opts->filter != NULL) {
+			snprintf(msg, msg_len, "a filter was given both with -F and as '%s'",
+				 argv[optind]);
+			return -1;
+		}
+		opts->filter = join_words(argc - optind, argv + optind);
+		if (opts->filter == NULL) {
+			snprintf(msg, msg_len, "out of memory");
+			return -1;
+		}
 	}
 	return 0;
+}
+
+void
+options_free(struct options *opts)
+{
+	free(opts->filter);
+	opts->filter = NULL;
 }

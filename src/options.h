@@ -26,6 +26,11 @@ struct options {
 	const struct output_format *format;
 	enum output_view view;              /* --view, batch mode */
 	const char *who;                    /* --who PORT, NULL when off */
+	int sort_column;                    /* -s: enum conn_column, -1 */
+	bool sort_descending;
+	const char *replay;                 /* -r FILE, NULL when live */
+	double linger_s;                    /* --linger: closed rows stay */
+	char *filter;                       /* FILTER words or -F file (malloc'd) */
 	const char *log_path;               /* -v FILE, NULL when off */
 	bool ascii;                         /* force ASCII sparklines */
 };
@@ -33,6 +38,9 @@ struct options {
 /* Fills opts from argv.  Returns 0, or -1 with a one-line message (without
  * the program name) in msg[0..msg_len). */
 int options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg_len);
+
+/* Frees what options_parse() allocated. */
+void options_free(struct options *opts);
 
 /* The --help text. */
 const char *options_usage(void);

@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "output.h"
@@ -10,11 +12,13 @@
 static const struct output_format *const formats[] = {
 	&output_text,
 	&output_json,
+	&output_csv,
 };
 
 static const char *const view_names[OUTPUT_VIEW_COUNT] = {
 	[OUTPUT_VIEW_STATES] = "states",
 	[OUTPUT_VIEW_LISTEN] = "listen",
+	[OUTPUT_VIEW_CONNS] = "conns",
 };
 
 const struct output_format *
@@ -29,7 +33,7 @@ output_format_find(const char *name)
 const char *
 output_format_names(void)
 {
-	return "text, json";
+	return "text, json, csv";
 }
 
 int
@@ -44,16 +48,70 @@ output_view_find(const char *name)
 const char *
 output_view_names(void)
 {
-	return "states, listen";
+	return "states, listen, conns";
 }
 
 int
 output_print(const struct output_format *format, enum output_view view, FILE *out,
-	     const struct snapshot *snap, double interval_s)
+	     struct output_context *ctx)
 {
-	output_fn fn = view == OUTPUT_VIEW_LISTEN ? format->listen : format->states;
+	output_fn fn = view == OUTPUT_VIEW_LISTEN  ? format->listen
+		       : view == OUTPUT_VIEW_CONNS ? format->conns
+						   : format->states;
 
-	return fn(out, snap, interval_s);
+	return fn(out, ctx);
+}
+
+bool
+output_selected(const struct output_context *ctx, const struct sock_entry *e)
+{
+	return ctx->match == NULL || ctx->match(ctx->filter, e);
+}
+
+void
+output_count_states(const struct output_context *ctx, uint32_t counts[TCP_STATE_COUNT],
+		    uint32_t *total)
+{
+	if (ctx->match == NULL) {
+		memcpy(counts, ctx->snap->counts, sizeof(ctx->snap->counts));
+		*total = ctx->snap->total;
+		return;
+	}
+	memset(counts, 0, TCP_STATE_COUNT * sizeof(counts[0]));
+	*total = 0;
+	for (size_t i = 0; i < ctx->snap->n_entries; i++)
+		if (output_selected(ctx, &ctx->snap->entries[i]) &&
+		    ctx->snap->entries[i].state < TCP_STATE_COUNT) {
+			counts[ctx->snap->entries[i].state]++;
+			(*total)++;
+		}
+}
+
+ssize_t
+output_conn_rows(const struct output_context *ctx, struct conn_row **rows_out)
+{
+	struct conn_row *rows = malloc((ctx->snap->n_entries + 1) * sizeof(*rows));
+	struct conn_context cc = {ctx->snap, ctx->ct != NULL ? conntrack_now(ctx->ct) : 0};
+	size_t n = 0;
+
+	if (rows == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t i = 0; i < ctx->snap->n_entries; i++) {
+		const struct sock_entry *e = &ctx->snap->entries[i];
+
+		if (!output_selected(ctx, e))
+			continue;
+		rows[n].entry = e;
+		rows[n].info = ctx->ct != NULL ? conntrack_get(ctx->ct, e->cookie) : NULL;
+		n++;
+	}
+	if (ctx->sort_column >= 0)
+		conn_rows_sort(rows, n, (enum conn_column)ctx->sort_column, ctx->sort_descending,
+			       &cc);
+	*rows_out = rows;
+	return (ssize_t)n;
 }
 
 int

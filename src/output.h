@@ -11,21 +11,44 @@
 
 #include <stdio.h>
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conn_columns.h"
+#include "conntrack.h"
 #include "snapshot.h"
 
 enum output_view {
 	OUTPUT_VIEW_STATES, /* per-state counts: one line per sample */
 	OUTPUT_VIEW_LISTEN, /* listening sockets: one line per socket */
+	OUTPUT_VIEW_CONNS,  /* every socket: one line per socket */
 	OUTPUT_VIEW_COUNT
 };
 
-typedef int (*output_fn)(FILE *out, const struct snapshot *snap, double interval_s);
+/* A socket filter: true when the socket is selected. */
+typedef bool (*output_match_fn)(const void *filter, const struct sock_entry *e);
+
+/* One sample to write, and how. */
+struct output_context {
+	const struct snapshot *snap;
+	double interval_s;
+	const struct conntrack *ct;  /* ages and rates; NULL when unknown */
+	output_match_fn match;       /* NULL: every socket */
+	const void *filter;          /* argument of match */
+	int sort_column;             /* enum conn_column, -1: dump order */
+	bool sort_descending;
+	bool header_written;         /* CSV: the header goes out once */
+};
+
+typedef int (*output_fn)(FILE *out, struct output_context *ctx);
 
 struct output_format {
 	const char *name;
 	/* Each writes one sample; returns 0 or -1 with errno. */
 	output_fn states;
 	output_fn listen;
+	output_fn conns;
 };
 
 /* The format called `name`, or NULL. */
@@ -40,7 +63,18 @@ const char *output_view_names(void);
 
 /* Writes one sample of `view` in `format`. */
 int output_print(const struct output_format *format, enum output_view view, FILE *out,
-		 const struct snapshot *snap, double interval_s);
+		 struct output_context *ctx);
+
+/* True when the context's filter selects e. */
+bool output_selected(const struct output_context *ctx, const struct sock_entry *e);
+
+/* Per-state counts and total of the selected sockets. */
+void output_count_states(const struct output_context *ctx, uint32_t counts[TCP_STATE_COUNT],
+			 uint32_t *total);
+
+/* The selected sockets as table rows, sorted as asked; *rows is malloc'd.
+ * Returns the count or -1 (ENOMEM). */
+ssize_t output_conn_rows(const struct output_context *ctx, struct conn_row **rows);
 
 /* Ends a line and flushes it, so a script reading a pipe sees each line
  * as it is made; returns 0 or -1 on a write error. */
@@ -49,5 +83,6 @@ int output_end_line(FILE *out);
 /* The formats (output_text.c, output_json.c). */
 extern const struct output_format output_text;
 extern const struct output_format output_json;
+extern const struct output_format output_csv;
 
 #endif

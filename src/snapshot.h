@@ -31,6 +31,8 @@ struct snapshot {
 	struct owner_table *owners;/* holders of the sockets; NULL when the
 				    * source cannot know them (a recording) */
 	bool owners_partial;       /* some owners hidden: not privileged */
+	char note[160];            /* a remark of the source for the user,
+				    * such as where a recording was cut */
 	/* private */
 	size_t capacity;
 	size_t mapped_bytes;       /* size of the mapping when mapped */

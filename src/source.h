@@ -31,6 +31,10 @@ struct source {
  * one-line cause. */
 int source_live_open(struct source *src, char *cause, size_t cause_len);
 
+/* Opens a dump saved by `ss -D FILE` as a source of one sample.
+ * Returns 0, or -1 with errno and a one-line cause. */
+int source_ssdump_open(struct source *src, const char *path, char *cause, size_t cause_len);
+
 /* Releases whatever the source holds; safe on a zeroed source. */
 void source_close(struct source *src);
 

@@ -49,9 +49,15 @@ draw_header(struct ui *ui, int cols)
 	format_count(snap->total, total, sizeof(total));
 	format_duration(seconds_since(&snap->taken_mono), age, sizeof(age));
 	format_duration((double)snap->sample_ns / 1e9, took, sizeof(took));
-	snprintf(line, sizeof(line), " sockets %s   last sample %s ago, took %s%s", total, age, took,
-		 snap->owners_partial ? "   other users' owners hidden: run as root to see all"
-				      : "");
+	if (snap->note[0] != '\0')
+		snprintf(line, sizeof(line), " sockets %s   %s", total, snap->note);
+	else if (ui->ended)
+		snprintf(line, sizeof(line), " sockets %s   recorded sample: q quits", total);
+	else
+		snprintf(line, sizeof(line), " sockets %s   last sample %s ago, took %s%s", total, age,
+			 took,
+			 snap->owners_partial ? "   other users' owners hidden: run as root to see all"
+					      : "");
 	mvaddnstr(1, 0, line, cols);
 }
 

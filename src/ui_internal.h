@@ -64,6 +64,7 @@ struct ui {
 	bool has_last;
 	size_t pushed_since_pause;       /* history rows the frozen view skips */
 	bool paused;
+	bool ended;                      /* the source has no more samples */
 	bool show_help;
 	bool quit;
 	bool colors;

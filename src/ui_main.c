@@ -148,13 +148,15 @@ ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts, c
 		closed = ring_closed(ring, &err, cause, cause_len);
 		ring_drain_wake(ring);
 		take_snapshots(&ui);
-		if (closed) {
+		if (closed && (err != 0 || opts->max_samples != 0 || ui.shown == NULL)) {
 			/* A source failure ends the program with its cause; a
-			 * sample limit or end of input is a normal end. */
+			 * sample limit is a normal end. */
 			if (err != 0)
 				rc = -1;
 			break;
 		}
+		/* A recording that ended stays on screen until q. */
+		ui.ended = closed;
 		draw(&ui);
 		if (poll(fds, 2, 500) < 0 && errno != EINTR) {
 			snprintf(cause, cause_len, "poll: %s", strerror(errno));

@@ -1,0 +1,80 @@
+/*
+ * conn_columns.h - the columns of the connection table.
+ *
+ * One const table describes every column: its name (for -s and the
+ * header), title, width, alignment, how to write a row's value as text and
+ * how to compare two rows.  The dashboard's table and batch text output
+ * both draw from it, so they can never disagree.
+ * Pure; any thread (reads immutable data).
+ */
+#ifndef TCPDECK_CONN_COLUMNS_H
+#define TCPDECK_CONN_COLUMNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conntrack.h"
+#include "snapshot.h"
+
+enum conn_column {
+	COL_PROTO,
+	COL_LOCAL,
+	COL_REMOTE,
+	COL_STATE,
+	COL_PID,
+	COL_PROCESS,
+	COL_USER,
+	COL_RECV_Q,
+	COL_SEND_Q,
+	COL_RTT,
+	COL_RETRANS,
+	COL_SENT,
+	COL_RECEIVED,
+	COL_SEND_RATE,
+	COL_RECV_RATE,
+	COL_AGE,
+	COL_TIMER,
+	COL_COUNT
+};
+
+/* A row: a live socket or a tombstone, with what conntrack knows of it. */
+struct conn_row {
+	const struct sock_entry *entry;
+	const struct conn_info *info;   /* NULL when unknown */
+};
+
+/* What a column needs besides the row. */
+struct conn_context {
+	const struct snapshot *snap;    /* for owners */
+	double now;                     /* for ages: conntrack_now() */
+};
+
+struct conn_column_def {
+	const char *name;     /* for -s: "local", "rtt", ... */
+	const char *title;    /* header: "LOCAL", "RTT ms" */
+	int width;            /* preferred width in cells */
+	bool right;           /* right-aligned (numbers) */
+	int priority;         /* lower shows first when space is short */
+	void (*format)(const struct conn_row *row, const struct conn_context *ctx, char *out,
+		       size_t out_size);
+	int (*compare)(const struct conn_row *a, const struct conn_row *b,
+		       const struct conn_context *ctx);
+};
+
+const struct conn_column_def *conn_column(enum conn_column column);
+
+/* The column called `name`, or -1. */
+int conn_column_find(const char *name);
+
+/* Comma-separated column names, for help and errors. */
+const char *conn_column_names(void);
+
+/*
+ * Sorts rows by a column, ascending or descending, stably (rows that
+ * compare equal keep their order, so re-sorting by another column keeps
+ * the previous order among ties).
+ */
+void conn_rows_sort(struct conn_row *rows, size_t n, enum conn_column column, bool descending,
+		    const struct conn_context *ctx);
+
+#endif

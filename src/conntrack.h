@@ -1,0 +1,71 @@
+/*
+ * conntrack.h - what tcpdeck knows about each connection across samples.
+ *
+ * Fed every snapshot in order, it remembers per socket (by cookie) when
+ * it was first seen, its byte counters at the previous sample (for send
+ * and receive rates), the states it was seen in with their times, and
+ * whether it is new or changed state in the latest sample.  Sockets that
+ * disappeared are kept as tombstones for `linger` seconds, so a view can
+ * show them closing (TCPView's red rows).  Memory is per live socket plus
+ * the tombstones, independent of history length.
+ * Owned by one thread (the UI or the batch loop); not thread-safe.
+ */
+#ifndef TCPDECK_CONNTRACK_H
+#define TCPDECK_CONNTRACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+
+/* States remembered per connection (the newest ones). */
+#define CONNTRACK_STATES 6
+
+enum conn_mark {
+	CONN_STEADY = 0,
+	CONN_NEW,     /* first seen within the highlight time */
+	CONN_CHANGED, /* changed state within the highlight time */
+	CONN_GONE,    /* a tombstone */
+};
+
+struct conn_info {
+	uint64_t cookie;
+	double first_seen;       /* seconds, on the snapshots' monotonic clock */
+	double marked_at;        /* when it became new or changed state */
+	double send_rate;        /* bytes acked per second since the last
+				  * sample; negative until a second sample */
+	double recv_rate;        /* bytes received per second; likewise */
+	uint64_t last_acked, last_received;
+	double last_time;        /* taken_mono of the last sample it was in */
+	uint8_t mark;            /* enum conn_mark, as of the latest sample */
+	uint8_t n_states;
+	uint8_t states[CONNTRACK_STATES];   /* oldest first */
+	double state_times[CONNTRACK_STATES];
+};
+
+struct conntrack;
+
+/* highlight_s: how long new and changed rows stay marked, and tombstones
+ * stay listed (0 disables both).  NULL with errno. */
+struct conntrack *conntrack_new(double highlight_s);
+void conntrack_free(struct conntrack *ct);
+
+/* Takes in the next snapshot.  Returns 0 or -1 (ENOMEM). */
+int conntrack_update(struct conntrack *ct, struct snapshot *snap);
+
+/* What is known of a live socket, or NULL. */
+const struct conn_info *conntrack_get(const struct conntrack *ct, uint64_t cookie);
+
+/* Tombstones of the latest update: sockets gone less than highlight_s
+ * ago, with their last entry. */
+size_t conntrack_gone_count(const struct conntrack *ct);
+const struct sock_entry *conntrack_gone_entry(const struct conntrack *ct, size_t i,
+					       const struct conn_info **info);
+
+/* Seconds of the latest snapshot fed, on its monotonic clock. */
+double conntrack_now(const struct conntrack *ct);
+
+double conntrack_highlight(const struct conntrack *ct);
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * source_ssdump.c - replays a sock_diag dump saved by `ss -D FILE`.
+ *
+ * Such a file is the raw bytes ss received: netlink messages back to
+ * back, one NLMSG_DONE after each family's dump.  The whole file is one
+ * sample, parsed by the same parser as live data.  A file cut short
+ * yields every whole message before the cut; the cut is reported through
+ * ssdump_truncated_at() for the caller to mention.
+ * Used by the sampler thread only.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "nl_parse.h"
+#include "source.h"
+
+/* Larger files are refused: a dump of a million sockets is ~100 MB. */
+#define SSDUMP_MAX_BYTES ((size_t)1 << 30)
+
+struct ssdump {
+	char *bytes;       /* 8-byte aligned, as netlink headers need */
+	size_t len;
+	bool served;
+	char path[256];
+};
+
+static int
+ssdump_sample(void *state, struct snapshot *snap, char *cause, size_t cause_len)
+{
+	struct ssdump *dump = state;
+	size_t offset = 0;
+
+	if (dump->served)
+		return 1;
+	dump->served = true;
+	/* Each NLMSG_DONE ends one family's part; go on past it. */
+	while (offset < dump->len) {
+		struct nl_parse_result res;
+
+		memset(&res, 0, sizeof(res));
+		if (nl_parse_buffer(dump->bytes + offset, dump->len - offset, snap, &res) < 0) {
+			if (errno != EBADMSG)
+				snprintf(cause, cause_len, "%s: the dump records an error: %s",
+					 dump->path, strerror(errno));
+			else if (offset + res.consumed == 0)
+				snprintf(cause, cause_len,
+					 "%s: not a sock_diag dump written by ss -D "
+					 "(no whole netlink message at its start)",
+					 dump->path);
+			else
+				snprintf(cause, cause_len,
+					 "%s: not a whole sock_diag message at byte %zu; "
+					 "showing the %zu sockets before it",
+					 dump->path, offset + res.consumed, snap->n_entries);
+			if (errno == EBADMSG && snap->n_entries > 0) {
+				/* What is whole is shown; the cut is noted. */
+				snprintf(snap->note, sizeof(snap->note), "%s", cause);
+				break;
+			}
+			return -1;
+		}
+		if (res.consumed == 0)
+			break;
+		offset += res.consumed;
+	}
+	return 0;
+}
+
+static void
+ssdump_free(void *state)
+{
+	struct ssdump *dump = state;
+
+	if (dump == NULL)
+		return;
+	free(dump->bytes);
+	free(dump);
+}
+
+static const struct source_ops ssdump_ops = {
+	.name = "ss dump",
+	.sample = ssdump_sample,
+	.free = ssdump_free,
+};
+
+int
+source_ssdump_open(struct source *src, const char *path, char *cause, size_t cause_len)
+{
+	struct ssdump *dump = calloc(1, sizeof(*dump));
+	FILE *file = NULL;
+	struct stat st;
+	size_t got;
+
+	if (dump == NULL) {
+		snprintf(cause, cause_len, "out of memory");
+		return -1;
+	}
+	snprintf(dump->path, sizeof(dump->path), "%s", path);
+	file = fopen(path, "rbe");
+	if (file == NULL || fstat(fileno(file), &st) < 0) {
+		snprintf(cause, cause_len, "cannot read '%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > SSDUMP_MAX_BYTES) {
+		snprintf(cause, cause_len, "'%s' is not a regular file of at most 1 GiB", path);
+		errno = EINVAL;
+		goto fail;
+	}
+	dump->len = (size_t)st.st_size;
+	/* Netlink headers are read in place: keep them aligned. */
+	dump->bytes = aligned_alloc(8, (dump->len + 8) & ~(size_t)7);
+	if (dump->bytes == NULL) {
+		snprintf(cause, cause_len, "out of memory for '%s'", path);
+		goto fail;
+	}
+	got = fread(dump->bytes, 1, dump->len, file);
+	if (got != dump->len) {
+		snprintf(cause, cause_len, "cannot read '%s': short read", path);
+		errno = EIO;
+		goto fail;
+	}
+	fclose(file);
+	if (dump->len < 16) {
+		snprintf(cause, cause_len, "'%s' is too short to be a sock_diag dump (ss -D)", path);
+		ssdump_free(dump);
+		errno = EINVAL;
+		return -1;
+	}
+	src->ops = &ssdump_ops;
+	src->state = dump;
+	return 0;
+fail:
+	if (file != NULL)
+		fclose(file);
+	ssdump_free(dump);
+	return -1;
+}
