@@ -58,9 +58,9 @@ enum entry_state {
 
 struct entry {
 	struct key key;
-	uint8_t state;      /* enum entry_state */
-	uint32_t hash_next; /* next entry in the same bucket */
-	uint32_t prev, next;/* in the list its state puts it in */
+	uint8_t state;                /* enum entry_state */
+	uint32_t hash_next;           /* next entry in the same bucket */
+	uint32_t prev, next;          /* in the list its state puts it in */
 	char name[RESOLVER_NAME_MAX]; /* ENTRY_NAMED only */
 };
 
@@ -296,6 +296,7 @@ queue_key(struct resolver *r, const struct key *key)
 			drop_oldest_queued(r);
 		} else {
 			/* Capacity 1, and that entry is in flight. */
+			r->stats.misses++;
 			r->stats.dropped++;
 			return;
 		}
@@ -323,25 +324,16 @@ resolver_lookup(struct resolver *r, const struct key *key, char *out, size_t out
 	idx = hash_find(r, key);
 	if (idx == NONE) {
 		queue_key(r, key);
+	} else if (r->entries[idx].state == ENTRY_NAMED || r->entries[idx].state == ENTRY_FAILED) {
+		named = r->entries[idx].state == ENTRY_NAMED;
+		if (named && out_size > 0)
+			snprintf(out, out_size, "%s", r->entries[idx].name);
+		list_remove(r, &r->lru, idx);
+		list_push_head(r, &r->lru, idx);
+		r->stats.hits++;
+		known = true;
 	} else {
-		struct entry *e = &r->entries[idx];
-
-		switch (e->state) {
-		case ENTRY_NAMED:
-			if (out_size > 0)
-				snprintf(out, out_size, "%s", e->name);
-			named = true;
-			/* fall through */
-		case ENTRY_FAILED:
-			list_remove(r, &r->lru, idx);
-			list_push_head(r, &r->lru, idx);
-			r->stats.hits++;
-			known = true;
-			break;
-		default:
-			r->stats.deduped++;
-			break;
-		}
+		r->stats.deduped++; /* queued or in flight */
 	}
 	pthread_mutex_unlock(&r->lock);
 

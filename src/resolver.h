@@ -15,8 +15,8 @@
  *    grows with the number of distinct addresses seen.
  *  - A failed lookup is cached as the numeric form and not retried until
  *    its entry is evicted.
- *  - At most RESOLVER_QUEUE_MAX keys (and never more than half the cache)
- *    wait for the worker.  When the queue is full the oldest waiting key is
+ *  - At most RESOLVER_QUEUE_MAX keys, and at most half the cache (but at
+ *    least one), wait for the worker.  When the queue is full the oldest waiting key is
  *    dropped: the row that asked for it has probably scrolled away, and if
  *    it is still on screen the next frame queues it again.
  *  - Service keys are looked up before host keys: they come from a local
@@ -109,6 +109,10 @@ int resolver_wake_fd(const struct resolver *r);
 void resolver_drain_wake(struct resolver *r);
 
 /* Counters since resolver_new(), and two gauges (pending, entries). */
+/*
+ * Every call for a known family counts once in hits, misses or deduped.
+ * Once nothing is pending, resolved + failed == misses - dropped.
+ */
 struct resolver_stats {
 	size_t hits;     /* calls answered from the cache (returned true) */
 	size_t misses;   /* calls that found nothing and queued the key */
@@ -117,8 +121,9 @@ struct resolver_stats {
 	size_t resolved; /* lookups that gave a name */
 	size_t failed;   /* lookups that gave none (cached as the numeric form) */
 	size_t evicted;  /* answers dropped, least recently used first, to make room */
-	size_t dropped;  /* keys dropped unlooked-up: the oldest when the queue was full,
-			  * or a new one when every entry was waiting */
+	size_t dropped;  /* queued keys dropped without a lookup: the oldest when the
+			  * queue was full, or (capacity 1) the new one when the only
+			  * entry was in flight */
 	size_t entries;  /* now: cache entries in use, at most the capacity */
 };
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn_columns.h"
 #include "options.h"
 
 enum { MAX_ARGS = 16 };
@@ -193,7 +194,13 @@ test_errors_name_the_bad_word(void **state)
 		{ARGS("-d", "abc"), "'abc'"},
 		{ARGS("--delay", "nan"), "'nan'"},
 		{ARGS("-o", "xml"), "'xml'"},
-		{ARGS("--output=csv"), "'csv'"},
+		{ARGS("--output=yaml"), "'yaml'"},
+		{ARGS("-s", "bogus"), "'bogus'"},
+		{ARGS("-s", "rtt:down"), "'rtt:down'"},
+		{ARGS("--view", "tables"), "'tables'"},
+		{ARGS("--linger", "-1"), "'-1'"},
+		{ARGS("-F", "/nonexistent/filter"), "'/nonexistent/filter'"},
+		{ARGS("-F", "/dev/null", "state", "listening"), "'state'"},
 		{ARGS("-x"), "'-x'"},
 		{ARGS("-bz"), "'-z'"},
 		{ARGS("--bogus"), "'--bogus'"},
@@ -203,9 +210,6 @@ test_errors_name_the_bad_word(void **state)
 		{ARGS("-v"), "'-v'"},
 		{ARGS("--count"), "'--count'"},
 		{ARGS("--delay"), "'--delay'"},
-		{ARGS("stray"), "'stray'"},
-		{ARGS("-b", "extra"), "'extra'"},
-		{ARGS("extra", "-b"), "'extra'"},
 	};
 
 	(void)state;
@@ -221,7 +225,39 @@ test_errors_name_the_bad_word(void **state)
 		assert_null(strchr(msg, '\n'));
 		assert_null(strstr(msg, "tcpdeck"));
 		args_free(a);
+		options_free(&opts);
 	}
+}
+
+/* Words that are not options form the filter expression, joined by
+ * spaces as ss joins them; options may come before or after. */
+static void
+test_filter_words(void **state)
+{
+	struct options opts;
+	struct args *a;
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg),
+			       ARGS("state", "established", "-b", "(", "dport", "=", ":443", ")")),
+			 0);
+	assert_true(opts.batch);
+	assert_string_equal(opts.filter, "state established ( dport = :443 )");
+	args_free(a);
+	options_free(&opts);
+	assert_null(opts.filter);
+
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-b")), 0);
+	assert_null(opts.filter);
+	args_free(a);
+
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-s", "rtt:desc", "--view", "conns")),
+			 0);
+	assert_int_equal(opts.sort_column, conn_column_find("rtt"));
+	assert_true(opts.sort_descending);
+	assert_int_equal(opts.view, OUTPUT_VIEW_CONNS);
+	args_free(a);
 }
 
 static void
@@ -309,6 +345,7 @@ main(void)
 		cmocka_unit_test(test_long_options),
 		cmocka_unit_test(test_interval_bounds),
 		cmocka_unit_test(test_errors_name_the_bad_word),
+		cmocka_unit_test(test_filter_words),
 		cmocka_unit_test(test_error_messages_explain),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_reparse_starts_fresh),
