@@ -76,6 +76,13 @@ history_push_gaps(struct history *hist, uint64_t n)
 		history_append(hist, gap);
 }
 
+void
+history_clear(struct history *hist)
+{
+	hist->len = 0;
+	hist->head = 0;
+}
+
 size_t
 history_len(const struct history *hist)
 {

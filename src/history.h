@@ -33,6 +33,9 @@ void history_push(struct history *hist, const uint32_t counts[TCP_STATE_COUNT]);
 /* Appends `n` gaps (capped at the capacity). */
 void history_push_gaps(struct history *hist, uint64_t n);
 
+/* Forgets every sample (a new filter starts a new history). */
+void history_clear(struct history *hist);
+
 /* Samples held (at most the capacity) and the capacity. */
 size_t history_len(const struct history *hist);
 size_t history_capacity(const struct history *hist);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "filter.h"
 #include "log.h"
 #include "options.h"
 #include "procmap.h"
@@ -55,10 +56,17 @@ run_who(struct ring *ring, const struct who_target *who, char *msg, size_t msg_l
 	return owned > 0 ? 0 : 1;
 }
 
+static bool
+match_filter(const void *filter, const struct sock_entry *e)
+{
+	return filter_match(filter, e);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct options opts;
+	struct filter *filter = NULL;
 	struct who_target who;
 	struct source source = {0};
 	struct ring *ring;
@@ -83,16 +91,33 @@ main(int argc, char **argv)
 		fprintf(stderr, "tcpdeck: --who: %s\n", msg);
 		return 2;
 	}
+	if (opts.filter != NULL) {
+		char *error = NULL;
+
+		filter = filter_parse(opts.filter, &error, NULL);
+		if (filter == NULL) {
+			fprintf(stderr, "tcpdeck: %s\n", error != NULL ? error : "out of memory");
+			free(error);
+			options_free(&opts);
+			return 2;
+		}
+		if (filter_hint(filter) != NULL && opts.batch)
+			fprintf(stderr, "tcpdeck: note: %s\n", filter_hint(filter));
+	}
 	if (opts.log_path != NULL && log_open(opts.log_path) < 0) {
 		fprintf(stderr, "tcpdeck: cannot open log file '%s': %s\n", opts.log_path,
 			strerror(errno));
+		filter_free(filter);
+		options_free(&opts);
 		return 2;
 	}
 
 	if ((opts.replay != NULL ? source_ssdump_open(&source, opts.replay, msg, sizeof(msg))
 				 : source_live_open(&source, msg, sizeof(msg))) < 0) {
 		fprintf(stderr, "tcpdeck: %s\n", msg);
+		filter_free(filter);
 		options_free(&opts);
+		log_close();
 		return 1;
 	}
 	ring = ring_new(RING_SLOTS);
@@ -113,24 +138,31 @@ main(int argc, char **argv)
 		sampler_free(sampler);
 		source_close(&source);
 		ring_free(ring);
+		filter_free(filter);
+		options_free(&opts);
 		return 1;
 	}
 
 	msg[0] = '\0';
-	if (opts.who != NULL)
+	if (opts.who != NULL) {
 		rc = run_who(ring, &who, msg, sizeof(msg));
+		filter_free(filter);
+	}
 	else if (opts.batch) {
 		struct batch_request req = {
 			.format = opts.format,
 			.view = opts.view,
+			.match = filter != NULL ? match_filter : NULL,
+			.filter = filter,
 			.sort_column = opts.sort_column,
 			.sort_descending = opts.sort_descending,
 		};
 
 		rc = batch_run_request(ring, sampler, &req, stdout, msg, sizeof(msg));
+		filter_free(filter);
 	}
 	else
-		rc = ui_run(ring, sampler, &opts, msg, sizeof(msg));
+		rc = ui_run(ring, sampler, &opts, filter, msg, sizeof(msg));
 
 	sampler_free(sampler);
 	ring_free(ring);

@@ -10,16 +10,18 @@
 
 #include <stddef.h>
 
+#include "filter.h"
 #include "options.h"
 #include "ring.h"
 #include "sampler.h"
 
 /*
- * Shows the dashboard until the user quits or the ring closes.  The
+ * Shows the dashboard until the user quits or the ring closes, filtered
+ * by initial_filter (taken over; NULL for none).  The
  * terminal is restored before it returns.  Returns 0, or -1 with a
  * one-line cause (for example the sampler's failure).
  */
-int ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts, char *cause,
-	   size_t cause_len);
+int ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts,
+	   struct filter *initial_filter, char *cause, size_t cause_len);
 
 #endif

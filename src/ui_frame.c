@@ -14,8 +14,9 @@
 #include "ui_internal.h"
 
 /* Smallest terminal every view fits: two header lines, eleven state rows
- * with their titles, footer; the state columns plus a short sparkline. */
-enum { MIN_ROWS = 15, MIN_COLS = 41 };
+ * with their titles, the prompt line, footer; the state columns plus a
+ * short sparkline. */
+enum { MIN_ROWS = 16, MIN_COLS = 41 };
 
 static double
 seconds_since(const struct timespec *then)
@@ -46,7 +47,7 @@ draw_header(struct ui *ui, int cols)
 		mvaddnstr(1, 0, " waiting for the first sample...", cols);
 		return;
 	}
-	format_count(snap->total, total, sizeof(total));
+	format_count(ui->shown_total, total, sizeof(total));
 	format_duration(seconds_since(&snap->taken_mono), age, sizeof(age));
 	format_duration((double)snap->sample_ns / 1e9, took, sizeof(took));
 	if (snap->note[0] != '\0')
@@ -59,6 +60,17 @@ draw_header(struct ui *ui, int cols)
 			 snap->owners_partial ? "   other users' owners hidden: run as root to see all"
 					      : "");
 	mvaddnstr(1, 0, line, cols);
+	if (ui->filter != NULL) {
+		/* The active filter is always in sight. */
+		char filt[300];
+		int len = snprintf(filt, sizeof(filt), " filter: %s ", filter_text(ui->filter));
+
+		if (len > cols / 2)
+			len = cols / 2;
+		attrset(ui_term_attr(ui, UI_COLOR_WATCH) | A_REVERSE);
+		mvaddnstr(1, cols - len, filt, len);
+		attrset(A_NORMAL);
+	}
 }
 
 static void
@@ -98,6 +110,8 @@ ui_frame_draw(struct ui *ui)
 		return;
 	}
 	draw_header(ui, cols);
-	ui_keys_view(ui)->draw(ui, 2, rows - 3, cols);
+	/* The line above the footer is the prompt's (or a status message). */
+	ui_keys_view(ui)->draw(ui, 2, rows - 4, cols);
+	ui_prompt_draw(ui, rows - 2, cols);
 	draw_footer(ui, rows - 1, cols);
 }

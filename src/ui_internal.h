@@ -9,7 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conn_columns.h"
+#include "conntrack.h"
+#include "filter.h"
 #include "history.h"
+#include "resolver.h"
 #include "ring.h"
 #include "sampler.h"
 #include "snapshot.h"
@@ -51,12 +55,33 @@ struct ui_view {
 
 extern const struct ui_view ui_view_states;
 extern const struct ui_view ui_view_listen;
+extern const struct ui_view ui_view_conns;
+
+/* What the one-line prompt at the bottom is asking for. */
+enum ui_prompt {
+	UI_PROMPT_NONE,
+	UI_PROMPT_FILTER,   /* an ss expression */
+	UI_PROMPT_STATE,    /* a state picker: one key */
+	UI_PROMPT_CONFIRM,  /* y/n before closing sockets or signalling */
+};
+
+/* What a confirmed action does. */
+enum ui_action {
+	UI_ACTION_NONE,
+	UI_ACTION_DESTROY,  /* close the sockets (SOCK_DESTROY) */
+	UI_ACTION_SIGNAL,   /* SIGTERM to the owning processes */
+};
+
+/* Samples kept for the drill-down sparklines. */
+#define UI_DRILL_POINTS 240
 
 struct ui {
 	struct ring *ring;
 	struct sampler *sampler;
 	struct history *history;
 	struct snapshot *shown;          /* snapshot on screen (a reference) */
+	uint32_t shown_counts[TCP_STATE_COUNT];      /* through the filter */
+	uint32_t shown_total;
 	uint32_t shown_prev_counts[TCP_STATE_COUNT]; /* sample before shown */
 	bool shown_has_prev;
 	uint64_t last_seq;               /* newest snapshot taken from the ring */
@@ -70,6 +95,38 @@ struct ui {
 	bool colors;
 	enum sparkline_charset charset;
 	size_t view;                     /* index in the view registry */
+	struct conntrack *ct;            /* ages, rates, tombstones */
+	double linger_s;
+	struct resolver *resolver;       /* started the first time n is used */
+	bool names;
+	struct filter *filter;           /* NULL: every socket */
+	char status[256];                /* a one-line message over the footer */
+	/* connection table */
+	int conn_sort;                   /* enum conn_column */
+	bool conn_desc;
+	uint64_t selected;               /* cookie of the selected row */
+	int conn_top;                    /* first row on screen */
+	int conn_height;
+	struct conn_row *rows;           /* rows of the last draw */
+	size_t n_rows, rows_cap;
+	const struct snapshot *rows_snap;/* the snapshot rows were built from */
+	int rows_sort;
+	bool rows_desc;
+	const struct filter *rows_filter;
+	uint64_t *tags;                  /* cookies tagged with space */
+	size_t n_tags, tags_cap;
+	/* prompt */
+	enum ui_prompt prompt;
+	enum ui_action action;
+	char prompt_text[512];
+	size_t prompt_len;
+	char prompt_question[256];
+	/* drill-down */
+	bool drill;
+	uint64_t drill_cookie;
+	uint32_t drill_rtt[UI_DRILL_POINTS], drill_cwnd[UI_DRILL_POINTS];
+	uint32_t drill_send[UI_DRILL_POINTS], drill_recv[UI_DRILL_POINTS];
+	size_t drill_len;
 	int listen_sort;                 /* enum listen_sort */
 	int listen_scroll;               /* first line shown */
 	int listen_lines;                /* lines the panel had last draw */
@@ -86,6 +143,30 @@ int ui_term_attr(const struct ui *ui, enum ui_color color);
 /* Header, view, footer; or a message when the terminal is too small
  * (ui_frame.c). */
 void ui_frame_draw(struct ui *ui);
+
+/* The connection table (ui_view_conns.c). */
+bool ui_conns_is_tagged(const struct ui *ui, uint64_t cookie);
+const struct conn_row *ui_conns_selected(const struct ui *ui);
+
+/* Per-state counts of the sockets the filter selects (ui_main.c). */
+void ui_count(const struct ui *ui, const struct snapshot *snap, uint32_t counts[TCP_STATE_COUNT],
+	      uint32_t *total);
+
+/* The prompt line: filter, state picker, confirmation (ui_prompt.c). */
+void ui_prompt_open(struct ui *ui, enum ui_prompt prompt, const char *initial);
+bool ui_prompt_key(struct ui *ui, int key);   /* true: the key was the prompt's */
+void ui_prompt_draw(struct ui *ui, int row, int cols);
+/* Replaces the filter with the expression; on error keeps the old one and
+ * puts the message (pointing at the word) in ui->status. */
+bool ui_filter_set(struct ui *ui, const char *expr);
+
+/* Drill-down of one connection (ui_drill.c). */
+void ui_drill_draw(struct ui *ui);
+void ui_drill_sample(struct ui *ui, const struct snapshot *snap);
+
+/* Acting on connections (ui_act.c). */
+void ui_act_confirm(struct ui *ui, enum ui_action action);
+void ui_act_run(struct ui *ui);
 
 /* Keys: the global table, the view registry, help (ui_keys.c). */
 void ui_keys_handle(struct ui *ui, int key);

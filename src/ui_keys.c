@@ -62,6 +62,7 @@ key_help(struct ui *ui)
 static const struct ui_view *const views[] = {
 	&ui_view_states,
 	&ui_view_listen,
+	&ui_view_conns,
 };
 enum { N_VIEWS = sizeof(views) / sizeof(views[0]) };
 
@@ -83,14 +84,29 @@ key_view_2(struct ui *ui)
 	ui->view = 1;
 }
 
+static void
+key_view_3(struct ui *ui)
+{
+	ui->view = 2;
+}
+
+static void
+key_filter(struct ui *ui)
+{
+	ui_prompt_open(ui, UI_PROMPT_FILTER, ui->filter != NULL ? filter_text(ui->filter) : "");
+}
+
 static const struct ui_key keys[] = {
 	{'q', 'Q', "q", "quit", key_quit},
-	{' ', 0, "space", "pause or resume the view (sampling goes on)", key_pause},
+	{' ', 'z', "space, z", "pause or resume the view (sampling goes on)", key_pause},
 	{'+', '=', "+", "sample less often (longer interval, up to 60 s)", key_slower},
 	{'-', '_', "-", "sample more often (shorter interval, down to 0.1 s)", key_faster},
 	{'\t', 0, "Tab", "next view", key_next_view},
 	{'1', 0, "1", "view 1: state counts and history", key_view_1},
 	{'2', 0, "2", "view 2: listening ports and their processes", key_view_2},
+	{'3', 0, "3", "view 3: every connection, TCPView-style", key_view_3},
+	{'/', KEY_F(4), "/ or F4", "filter every view with an ss expression (empty: none)",
+	 key_filter},
 	{'?', 'h', "?", "show or hide this help", key_help},
 };
 
@@ -126,6 +142,18 @@ run_key(const struct ui_key *table, size_t n, struct ui *ui, int key)
 void
 ui_keys_handle(struct ui *ui, int key)
 {
+	if (ui_prompt_key(ui, key))
+		return;
+	if (ui->drill) {
+		/* The details view: Esc, Enter or Backspace go back. */
+		if (key == 27 || key == '\r' || key == KEY_ENTER || key == KEY_BACKSPACE || key == 127)
+			ui->drill = false;
+		else if (key == 'q' || key == 'Q')
+			ui->quit = true;
+		return;
+	}
+	if (key != 27)
+		ui->status[0] = '\0';
 	if (ui->show_help && key != 'q' && key != 'Q') {
 		/* Any key closes help; q still quits from there. */
 		ui->show_help = false;

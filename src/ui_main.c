@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -45,8 +46,28 @@ install_signal_handlers(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-/* Moves every snapshot newer than the last one taken into the history;
- * the newest becomes the one on screen unless the view is paused. */
+void
+ui_count(const struct ui *ui, const struct snapshot *snap, uint32_t counts[TCP_STATE_COUNT],
+	 uint32_t *total)
+{
+	if (ui->filter == NULL) {
+		memcpy(counts, snap->counts, sizeof(snap->counts));
+		*total = snap->total;
+		return;
+	}
+	memset(counts, 0, TCP_STATE_COUNT * sizeof(counts[0]));
+	*total = 0;
+	for (size_t i = 0; i < snap->n_entries; i++)
+		if (snap->entries[i].state < TCP_STATE_COUNT &&
+		    filter_match(ui->filter, &snap->entries[i])) {
+			counts[snap->entries[i].state]++;
+			(*total)++;
+		}
+}
+
+/* Moves every snapshot newer than the last one taken into the history
+ * and the connection tracker; the newest becomes the one on screen unless
+ * the view is paused. */
 static void
 take_snapshots(struct ui *ui)
 {
@@ -54,12 +75,15 @@ take_snapshots(struct ui *ui)
 	uint64_t missed;
 
 	while ((snap = ring_next(ui->ring, ui->last_seq, &missed)) != NULL) {
+		uint32_t counts[TCP_STATE_COUNT], total;
+
 		if (missed > 0) {
 			log_msg("ui: %llu sample(s) overwritten before they were shown",
 				(unsigned long long)missed);
 			history_push_gaps(ui->history, missed);
 		}
-		history_push(ui->history, snap->counts);
+		ui_count(ui, snap, counts, &total);
+		history_push(ui->history, counts);
 		if (ui->paused)
 			ui->pushed_since_pause += 1 + missed;
 		if (!ui->paused) {
@@ -67,14 +91,29 @@ take_snapshots(struct ui *ui)
 			 * last; after a gap there is no honest "change". */
 			ui->shown_has_prev = ui->has_last && missed == 0;
 			memcpy(ui->shown_prev_counts, ui->last_counts, sizeof(ui->last_counts));
+			memcpy(ui->shown_counts, counts, sizeof(counts));
+			ui->shown_total = total;
 			snapshot_unref(ui->shown);
 			ui->shown = snapshot_ref(snap);
+			if (ui->ct != NULL && conntrack_update(ui->ct, snap) < 0)
+				log_msg("ui: connection tracking out of memory");
+			ui_drill_sample(ui, snap);
 		}
-		memcpy(ui->last_counts, snap->counts, sizeof(ui->last_counts));
+		memcpy(ui->last_counts, counts, sizeof(ui->last_counts));
 		ui->has_last = true;
 		ui->last_seq = snap->seq;
 		snapshot_unref(snap);
 	}
+}
+
+/* After the filter changed: the counts on screen follow at once. */
+static void
+recount_shown(struct ui *ui)
+{
+	if (ui->shown != NULL)
+		ui_count(ui, ui->shown, ui->shown_counts, &ui->shown_total);
+	ui->shown_has_prev = false;
+	ui->has_last = false;
 }
 
 static void
@@ -85,6 +124,8 @@ draw(struct ui *ui)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (ui->show_help)
 		ui_keys_draw_help(ui);
+	else if (ui->drill)
+		ui_drill_draw(ui);
 	else
 		ui_frame_draw(ui);
 	refresh();
@@ -109,8 +150,8 @@ identify_host(struct ui *ui)
 }
 
 int
-ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts, char *cause,
-       size_t cause_len)
+ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts,
+       struct filter *initial_filter, char *cause, size_t cause_len)
 {
 	struct ui ui;
 	int rc = 0;
@@ -121,11 +162,22 @@ ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts, c
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		snprintf(cause, cause_len,
 			 "the dashboard needs a terminal; use -b for batch output");
+		filter_free(initial_filter);
 		return -1;
 	}
 	ui.history = history_new(HISTORY_DEFAULT_CAPACITY);
 	if (ui.history == NULL) {
 		snprintf(cause, cause_len, "out of memory for the history");
+		return -1;
+	}
+	ui.ct = conntrack_new(opts->linger_s);
+	ui.linger_s = opts->linger_s;
+	ui.conn_sort = COL_STATE;
+	ui.filter = initial_filter;
+	if (ui.ct == NULL) {
+		snprintf(cause, cause_len, "out of memory for connection tracking");
+		history_free(ui.history);
+		filter_free(ui.filter);
 		return -1;
 	}
 	identify_host(&ui);
@@ -137,10 +189,13 @@ ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts, c
 	install_signal_handlers();
 
 	while (!ui.quit && !stop_signal) {
-		struct pollfd fds[2] = {
+		struct pollfd fds[3] = {
 			{.fd = STDIN_FILENO, .events = POLLIN},
 			{.fd = ring_wake_fd(ring), .events = POLLIN},
+			{.fd = ui.resolver != NULL ? resolver_wake_fd(ui.resolver) : -1,
+			 .events = POLLIN},
 		};
+		const struct filter *filter_before = ui.filter;
 		bool closed;
 		int err = 0;
 		int key;
@@ -158,20 +213,29 @@ ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts, c
 		/* A recording that ended stays on screen until q. */
 		ui.ended = closed;
 		draw(&ui);
-		if (poll(fds, 2, 500) < 0 && errno != EINTR) {
+		if (poll(fds, 3, 500) < 0 && errno != EINTR) {
 			snprintf(cause, cause_len, "poll: %s", strerror(errno));
 			rc = -1;
 			break;
 		}
+		if (ui.resolver != NULL)
+			resolver_drain_wake(ui.resolver); /* new names: redraw */
 		while ((key = getch()) != ERR) {
 			if (key == KEY_RESIZE)
 				continue; /* the next draw uses the new size */
 			ui_keys_handle(&ui, key);
 		}
+		if (ui.filter != filter_before)
+			recount_shown(&ui);
 	}
 
 	ui_term_stop();
 	snapshot_unref(ui.shown);
 	history_free(ui.history);
+	conntrack_free(ui.ct);
+	resolver_free(ui.resolver);
+	filter_free(ui.filter);
+	free(ui.rows);
+	free(ui.tags);
 	return rc;
 }

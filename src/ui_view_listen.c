@@ -180,6 +180,15 @@ listen_draw(struct ui *ui, int top, int height, int cols)
 	n = listen_rows_build(ui->shown, &rows);
 	if (n < 0)
 		return;
+	if (ui->filter != NULL) {
+		/* The filter applies here too: only the listeners it selects. */
+		ssize_t kept = 0;
+
+		for (ssize_t i = 0; i < n; i++)
+			if (filter_match(ui->filter, rows[i].sock))
+				rows[kept++] = rows[i];
+		n = kept;
+	}
 	grouped = malloc(((size_t)n + 1) * sizeof(*grouped));
 	blocks = malloc(((size_t)n + 1) * sizeof(*blocks));
 	lines = malloc(((size_t)n * 2 + 1) * sizeof(*lines));

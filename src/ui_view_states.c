@@ -28,7 +28,7 @@ draw_state_row(struct ui *ui, int row, enum tcp_state state, int spark_width, ui
 {
 	const struct snapshot *snap = ui->shown;
 	char count[32], delta[32];
-	uint32_t now = snap != NULL ? snap->counts[state] : 0;
+	uint32_t now = snap != NULL ? ui->shown_counts[state] : 0;
 	size_t n;
 	int attr = ui_term_attr(ui, tcp_state_is_steady(state) ? UI_COLOR_STEADY : UI_COLOR_WATCH);
 

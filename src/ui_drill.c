@@ -1,0 +1,214 @@
+/*
+ * ui_drill.c - one connection in detail: every field the sample holds,
+ * its owner (with command line and cgroup), when tcpdeck first saw it and
+ * the states it was seen in, sparklines of its rtt, congestion window and
+ * throughput while the view is open, and ready-to-copy tcpdump and ss
+ * expressions for exactly this connection.  Main thread only.
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "format.h"
+#include "sock_format.h"
+#include "sparkline.h"
+#include "ui_internal.h"
+
+static const struct sock_entry *
+find_entry(const struct snapshot *snap, uint64_t cookie)
+{
+	for (size_t i = 0; snap != NULL && i < snap->n_entries; i++)
+		if (snap->entries[i].cookie == cookie)
+			return &snap->entries[i];
+	return NULL;
+}
+
+static void
+push(uint32_t *ring, size_t len, uint32_t value)
+{
+	if (len == UI_DRILL_POINTS)
+		memmove(ring, ring + 1, (UI_DRILL_POINTS - 1) * sizeof(*ring));
+	ring[len == UI_DRILL_POINTS ? len - 1 : len] = value;
+}
+
+void
+ui_drill_sample(struct ui *ui, const struct snapshot *snap)
+{
+	const struct sock_entry *e;
+	const struct conn_info *info;
+
+	if (!ui->drill || (e = find_entry(snap, ui->drill_cookie)) == NULL)
+		return;
+	info = ui->ct != NULL ? conntrack_get(ui->ct, e->cookie) : NULL;
+	push(ui->drill_rtt, ui->drill_len, e->rtt_us);
+	push(ui->drill_cwnd, ui->drill_len, e->snd_cwnd);
+	push(ui->drill_send, ui->drill_len,
+	     info != NULL && info->send_rate > 0 ? (uint32_t)(info->send_rate > 4e9 ? 4e9 : info->send_rate) : 0);
+	push(ui->drill_recv, ui->drill_len,
+	     info != NULL && info->recv_rate > 0 ? (uint32_t)(info->recv_rate > 4e9 ? 4e9 : info->recv_rate) : 0);
+	if (ui->drill_len < UI_DRILL_POINTS)
+		ui->drill_len++;
+}
+
+/* Reads the first line of /proc/PID/cgroup ("0::/system.slice/x"). */
+static void
+read_cgroup(int pid, char *out, size_t size)
+{
+	char path[64], line[512];
+	FILE *file;
+
+	snprintf(out, size, "-");
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	file = fopen(path, "re");
+	if (file == NULL)
+		return;
+	if (fgets(line, sizeof(line), file) != NULL) {
+		char *colon = strrchr(line, ':');
+
+		line[strcspn(line, "\n")] = '\0';
+		const char *group = colon != NULL ? colon + 1 : line;
+		size_t len = strlen(group);
+
+		if (len >= size)
+			len = size - 1;
+		memcpy(out, group, len);
+		out[len] = '\0';
+	}
+	fclose(file);
+}
+
+static void
+spark_row(struct ui *ui, int row, int cols, const char *label, const uint32_t *values, size_t n,
+	  const char *now)
+{
+	char spark[UI_DRILL_POINTS * 3 + 1];
+	int width = cols - 30;
+	size_t skip;
+
+	if (width < 4)
+		return;
+	if ((size_t)width > n)
+		width = (int)n;
+	skip = n - (size_t)width;
+	mvprintw(row, 2, "%-8s %-14s", label, now);
+	if (n > 0 && sparkline_render(values + skip, (size_t)width, ui->charset, spark,
+				      sizeof(spark)) > 0)
+		mvaddstr(row, 27, spark);
+}
+
+void
+ui_drill_draw(struct ui *ui)
+{
+	const struct sock_entry *e = find_entry(ui->shown, ui->drill_cookie);
+	const struct conn_info *info = NULL;
+	const struct owner_proc *owner;
+	char local[SOCK_FORMAT_ADDR_MAX], remote[SOCK_FORMAT_ADDR_MAX], a[64], b[64], c[64];
+	char la[SOCK_FORMAT_ADDR_MAX], ra[SOCK_FORMAT_ADDR_MAX];
+	int rows, cols, y = 2;
+
+	getmaxyx(stdscr, rows, cols);
+	erase();
+	attrset(ui_term_attr(ui, UI_COLOR_HEADER));
+	mvhline(0, 0, ' ', cols);
+	mvaddnstr(0, 0, " connection details: Esc or Enter returns", cols);
+	attrset(A_NORMAL);
+	if (e == NULL && ui->ct != NULL) {
+		/* Closed: show its tombstone while it lingers. */
+		for (size_t i = 0; i < conntrack_gone_count(ui->ct); i++) {
+			const struct conn_info *gi;
+			const struct sock_entry *g = conntrack_gone_entry(ui->ct, i, &gi);
+
+			if (g->cookie == ui->drill_cookie) {
+				e = g;
+				info = gi;
+			}
+		}
+	}
+	if (e == NULL) {
+		mvaddnstr(2, 2, "the connection is gone", cols - 2);
+		return;
+	}
+	if (info == NULL && ui->ct != NULL)
+		info = conntrack_get(ui->ct, e->cookie);
+	sock_format_endpoint(e, 0, local, sizeof(local));
+	sock_format_endpoint(e, 1, remote, sizeof(remote));
+	attrset(A_BOLD);
+	mvprintw(y++, 2, "%s  %s -> %s  %s%s", e->family == AF_INET ? "tcp" : "tcp6", local, remote,
+		 tcp_state_name(e->state), info != NULL && info->mark == CONN_GONE ? "  (closed)" : "");
+	attrset(A_NORMAL);
+	owner = sock_format_owner(ui->shown, e);
+	if (owner != NULL) {
+		char cgroup[256];
+
+		read_cgroup(owner->pid, cgroup, sizeof(cgroup));
+		mvprintw(y++, 2, "owner     pid %d%s  user %s  cgroup %s", owner->pid,
+			 e->n_owners > 1 ? " (shared)" : "", owner->user, cgroup);
+		mvaddnstr(y++, 12, owner->cmdline[0] != '\0' ? owner->cmdline : owner->comm,
+			  cols - 12);
+	} else {
+		mvprintw(y++, 2, "owner     %s",
+			 e->owner_status == OWNER_HIDDEN  ? "another user's process (run as root)"
+			 : e->owner_status == OWNER_NONE ? "none (no process holds this socket)"
+							  : "not found");
+	}
+	mvprintw(y++, 2, "socket    inode %u  cookie %llu  uid %u  interface %u", e->inode,
+		 (unsigned long long)e->cookie, e->uid, e->ifindex);
+	format_duration(e->timer_expires_ms / 1000.0, a, sizeof(a));
+	mvprintw(y++, 2, "queues    recv %u  send %u   timer %s %s  retransmits %u", e->recv_q,
+		 e->send_q,
+		 e->timer == 1 ? "retransmit" : e->timer == 2 ? "keepalive" : e->timer == 3 ? "time-wait"
+		 : e->timer == 4 ? "zero-window probe" : "none",
+		 e->timer != 0 ? a : "", e->retrans);
+	if (info != NULL) {
+		int x;
+
+		format_duration(conntrack_now(ui->ct) - info->first_seen, a, sizeof(a));
+		mvprintw(y, 2, "seen      first %s ago; states:", a);
+		x = 35 + (int)strlen(a);
+		for (int i = 0; i < info->n_states && x < cols - 20; i++) {
+			format_duration(conntrack_now(ui->ct) - info->state_times[i], b, sizeof(b));
+			mvprintw(y, x, "%s%s (%s ago)", i > 0 ? " -> " : "",
+				 tcp_state_name(info->states[i]), b);
+			x += (int)strlen(tcp_state_name(info->states[i])) + (int)strlen(b) + 10;
+		}
+		y++;
+	}
+	if (e->flags & SOCK_ENTRY_HAS_INFO) {
+		format_duration(e->last_data_sent_ms / 1000.0, a, sizeof(a));
+		format_duration(e->last_data_recv_ms / 1000.0, b, sizeof(b));
+		mvprintw(y++, 2, "tcp_info  rtt %.3f ms  rttvar %.3f ms  cwnd %u  retransmitted %u",
+			 e->rtt_us / 1000.0, e->rttvar_us / 1000.0, e->snd_cwnd, e->total_retrans);
+		mvprintw(y++, 12, "bytes sent (acked) %llu  received %llu  segments in %u out %u",
+			 (unsigned long long)e->bytes_acked, (unsigned long long)e->bytes_received,
+			 e->segs_in, e->segs_out);
+		mvprintw(y++, 12, "last send %s ago  last receive %s ago", a, b);
+	} else {
+		mvprintw(y++, 2, "tcp_info  none (the kernel keeps none for %s sockets)",
+			 tcp_state_name(e->state));
+	}
+	y++;
+	snprintf(a, sizeof(a), "%.2f ms", ui->drill_len ? ui->drill_rtt[ui->drill_len - 1] / 1000.0 : 0);
+	spark_row(ui, y++, cols, "rtt", ui->drill_rtt, ui->drill_len, a);
+	snprintf(b, sizeof(b), "%u", ui->drill_len ? ui->drill_cwnd[ui->drill_len - 1] : 0);
+	spark_row(ui, y++, cols, "cwnd", ui->drill_cwnd, ui->drill_len, b);
+	snprintf(c, sizeof(c), "%u B/s", ui->drill_len ? ui->drill_send[ui->drill_len - 1] : 0);
+	spark_row(ui, y++, cols, "send", ui->drill_send, ui->drill_len, c);
+	snprintf(c, sizeof(c), "%u B/s", ui->drill_len ? ui->drill_recv[ui->drill_len - 1] : 0);
+	spark_row(ui, y++, cols, "receive", ui->drill_recv, ui->drill_len, c);
+	y++;
+
+	sock_format_addr(e, 0, la, sizeof(la));
+	sock_format_addr(e, 1, ra, sizeof(ra));
+	if (y < rows - 1)
+		mvprintw(y++, 2, "tcpdump -ni any '%stcp and host %s and port %u and host %s and port %u'",
+			 e->family == AF_INET6 ? "ip6 and " : "", la, e->local_port, ra,
+			 e->remote_port);
+	if (y < rows - 1)
+		mvprintw(y++, 2, "ss -tani 'src %s%s%s:%u and dst %s%s%s:%u'",
+			 e->family == AF_INET6 ? "[" : "", la, e->family == AF_INET6 ? "]" : "",
+			 e->local_port, e->family == AF_INET6 ? "[" : "", ra,
+			 e->family == AF_INET6 ? "]" : "", e->remote_port);
+}

@@ -1,0 +1,437 @@
+/*
+ * ui_view_conns.c - the connection table, TCPView-style: every socket
+ * (through the filter), sortable by any column, with the selection
+ * following its socket by cookie across refreshes and re-sorts.  New rows
+ * are green, rows that changed state yellow, closed sockets stay red for
+ * the linger time.  The rows are rebuilt and re-sorted only when the
+ * snapshot, the filter or the order changes, not on every key press.
+ * Main thread only.
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "format.h"
+#include "sock_format.h"
+#include "ui_internal.h"
+
+/* Columns in display order; those of lowest priority go first when the
+ * terminal is narrow. */
+static const enum conn_column display_order[] = {
+	COL_PROTO, COL_LOCAL, COL_REMOTE, COL_STATE, COL_PID, COL_PROCESS, COL_USER,
+	COL_RECV_Q, COL_SEND_Q, COL_RTT, COL_RETRANS, COL_SENT, COL_RECEIVED,
+	COL_SEND_RATE, COL_RECV_RATE, COL_AGE, COL_TIMER,
+};
+enum { N_DISPLAY = sizeof(display_order) / sizeof(display_order[0]) };
+
+bool
+ui_conns_is_tagged(const struct ui *ui, uint64_t cookie)
+{
+	for (size_t i = 0; i < ui->n_tags; i++)
+		if (ui->tags[i] == cookie)
+			return true;
+	return false;
+}
+
+/* Rebuilds the rows when their inputs changed: the live sockets the
+ * filter selects, then the tombstones it selects, sorted. */
+static void
+build_rows(struct ui *ui)
+{
+	const struct snapshot *snap = ui->shown;
+	size_t need, n = 0, gone = ui->ct != NULL ? conntrack_gone_count(ui->ct) : 0;
+	struct conn_context cc;
+
+	if (snap == ui->rows_snap && ui->rows_sort == ui->conn_sort &&
+	    ui->rows_desc == ui->conn_desc && ui->rows_filter == ui->filter && ui->rows != NULL)
+		return;
+	need = snap->n_entries + gone + 1;
+	if (need > ui->rows_cap) {
+		struct conn_row *more = realloc(ui->rows, need * sizeof(*more));
+
+		if (more == NULL)
+			return;
+		ui->rows = more;
+		ui->rows_cap = need;
+	}
+	for (size_t i = 0; i < snap->n_entries; i++) {
+		const struct sock_entry *e = &snap->entries[i];
+
+		if (ui->filter != NULL && !filter_match(ui->filter, e))
+			continue;
+		ui->rows[n].entry = e;
+		ui->rows[n].info = ui->ct != NULL ? conntrack_get(ui->ct, e->cookie) : NULL;
+		n++;
+	}
+	for (size_t i = 0; i < gone; i++) {
+		const struct conn_info *info;
+		const struct sock_entry *e = conntrack_gone_entry(ui->ct, i, &info);
+
+		if (ui->filter != NULL && !filter_match(ui->filter, e))
+			continue;
+		ui->rows[n].entry = e;
+		ui->rows[n].info = info;
+		n++;
+	}
+	cc.snap = snap;
+	cc.now = ui->ct != NULL ? conntrack_now(ui->ct) : 0;
+	conn_rows_sort(ui->rows, n, (enum conn_column)ui->conn_sort, ui->conn_desc, &cc);
+	ui->n_rows = n;
+	ui->rows_snap = snap;
+	ui->rows_sort = ui->conn_sort;
+	ui->rows_desc = ui->conn_desc;
+	ui->rows_filter = ui->filter;
+}
+
+static int
+selected_index(const struct ui *ui)
+{
+	for (size_t i = 0; i < ui->n_rows; i++)
+		if (ui->rows[i].entry->cookie == ui->selected)
+			return (int)i;
+	return -1;
+}
+
+const struct conn_row *
+ui_conns_selected(const struct ui *ui)
+{
+	int i = selected_index(ui);
+
+	return i >= 0 ? &ui->rows[i] : NULL;
+}
+
+/* Which columns fit in `cols`, in display order; returns how many. */
+static int
+choose_columns(int cols, enum conn_column *out)
+{
+	bool on[N_DISPLAY];
+	int used = 0;
+
+	/* Add columns by priority while they fit. */
+	for (int i = 0; i < N_DISPLAY; i++)
+		on[i] = false;
+	for (int priority = 0; priority < 10; priority++)
+		for (int i = 0; i < N_DISPLAY; i++) {
+			const struct conn_column_def *def = conn_column(display_order[i]);
+
+			if (on[i] || def->priority != priority)
+				continue;
+			if (used + def->width + 1 <= cols) {
+				on[i] = true;
+				used += def->width + 1;
+			}
+		}
+	used = 0;
+	for (int i = 0; i < N_DISPLAY; i++)
+		if (on[i])
+			out[used++] = display_order[i];
+	return used;
+}
+
+static int
+row_attr(struct ui *ui, const struct conn_row *row)
+{
+	if (row->info == NULL)
+		return A_NORMAL;
+	switch (row->info->mark) {
+	case CONN_NEW:
+		return ui_term_attr(ui, UI_COLOR_STEADY);
+	case CONN_CHANGED:
+		return ui_term_attr(ui, UI_COLOR_WATCH);
+	case CONN_GONE:
+		return ui_term_attr(ui, UI_COLOR_ALERT);
+	default:
+		return A_NORMAL;
+	}
+}
+
+/* The endpoint with names when asked for: host from the resolver (which
+ * answers at once, queueing what it does not know yet). */
+static void
+named_endpoint(struct ui *ui, const struct sock_entry *e, int remote, char *out, size_t size)
+{
+	char host[300], service[64];
+	uint16_t port = remote ? e->remote_port : e->local_port;
+
+	if (!ui->names || ui->resolver == NULL) {
+		sock_format_endpoint(e, remote, out, size);
+		return;
+	}
+	resolver_host(ui->resolver, e->family, remote ? e->remote_addr : e->local_addr, host,
+		      sizeof(host));
+	if (port == 0)
+		snprintf(service, sizeof(service), "*");
+	else
+		resolver_service(ui->resolver, port, service, sizeof(service));
+	snprintf(out, size, "%s:%s", host, service);
+}
+
+static void
+conns_draw(struct ui *ui, int top, int height, int cols)
+{
+	enum conn_column shown[N_DISPLAY];
+	int n_cols, extra, x, sel;
+	struct conn_context cc;
+	char cell[400], title[64];
+
+	ui->conn_height = height - 1;
+	if (ui->shown == NULL || height < 2)
+		return;
+	build_rows(ui);
+	n_cols = choose_columns(cols, shown);
+
+	/* Spare width goes to the address columns. */
+	extra = cols;
+	for (int c = 0; c < n_cols; c++)
+		extra -= conn_column(shown[c])->width + 1;
+	if (extra < 0)
+		extra = 0;
+
+	/* Title line: the sort column is marked with an arrow. */
+	attrset(A_BOLD | A_UNDERLINE);
+	mvhline(top, 0, ' ', cols);
+	x = 0;
+	for (int c = 0; c < n_cols && x < cols; c++) {
+		const struct conn_column_def *def = conn_column(shown[c]);
+		int w = def->width + ((shown[c] == COL_LOCAL || shown[c] == COL_REMOTE) ? extra / 2 : 0);
+
+		snprintf(title, sizeof(title), "%s%s", def->title,
+			 (int)shown[c] == ui->conn_sort ? (ui->conn_desc ? "v" : "^") : "");
+		mvprintw(top, x, def->right ? "%*.*s" : "%-*.*s", w, w, title);
+		x += w + 1;
+	}
+	attrset(A_NORMAL);
+
+	/* Keep the selected socket in view; when it is gone, the first row. */
+	sel = selected_index(ui);
+	if (sel < 0 && ui->n_rows > 0) {
+		sel = ui->conn_top < (int)ui->n_rows ? ui->conn_top : 0;
+		ui->selected = ui->rows[sel].entry->cookie;
+	}
+	if (sel >= 0 && sel < ui->conn_top)
+		ui->conn_top = sel;
+	if (sel >= ui->conn_top + ui->conn_height)
+		ui->conn_top = sel - ui->conn_height + 1;
+	if (ui->conn_top < 0)
+		ui->conn_top = 0;
+
+	cc.snap = ui->shown;
+	cc.now = ui->ct != NULL ? conntrack_now(ui->ct) : 0;
+	for (int y = 0; y < ui->conn_height && ui->conn_top + y < (int)ui->n_rows; y++) {
+		const struct conn_row *row = &ui->rows[ui->conn_top + y];
+		int attr = row_attr(ui, row);
+		bool tagged = ui_conns_is_tagged(ui, row->entry->cookie);
+
+		if (ui->conn_top + y == sel)
+			attr |= A_REVERSE;
+		if (tagged)
+			attr |= A_BOLD;
+		attrset(attr);
+		mvhline(top + 1 + y, 0, ' ', cols);
+		x = 0;
+		for (int c = 0; c < n_cols && x < cols; c++) {
+			const struct conn_column_def *def = conn_column(shown[c]);
+			int w = def->width +
+				((shown[c] == COL_LOCAL || shown[c] == COL_REMOTE) ? extra / 2 : 0);
+
+			if (shown[c] == COL_LOCAL || shown[c] == COL_REMOTE)
+				named_endpoint(ui, row->entry, shown[c] == COL_REMOTE, cell,
+					       sizeof(cell));
+			else
+				def->format(row, &cc, cell, sizeof(cell));
+			if (c == 0 && tagged)
+				cell[0] = '*';
+			mvprintw(top + 1 + y, x, def->right ? "%*.*s" : "%-*.*s", w, w, cell);
+			x += w + 1;
+		}
+		attrset(A_NORMAL);
+	}
+	if (ui->n_rows == 0)
+		mvaddnstr(top + 2, 2,
+			  ui->filter != NULL ? "no socket matches the filter" : "no socket", cols - 2);
+}
+
+/* ------------------------------------------------------------------ keys */
+
+static void
+move_selection(struct ui *ui, int delta)
+{
+	int sel = selected_index(ui);
+
+	if (ui->n_rows == 0)
+		return;
+	sel = sel < 0 ? 0 : sel + delta;
+	if (sel < 0)
+		sel = 0;
+	if (sel >= (int)ui->n_rows)
+		sel = (int)ui->n_rows - 1;
+	ui->selected = ui->rows[sel].entry->cookie;
+}
+
+static void
+key_down(struct ui *ui)
+{
+	move_selection(ui, 1);
+}
+
+static void
+key_up(struct ui *ui)
+{
+	move_selection(ui, -1);
+}
+
+static void
+key_page_down(struct ui *ui)
+{
+	move_selection(ui, ui->conn_height > 1 ? ui->conn_height - 1 : 1);
+}
+
+static void
+key_page_up(struct ui *ui)
+{
+	move_selection(ui, -(ui->conn_height > 1 ? ui->conn_height - 1 : 1));
+}
+
+static void
+key_home(struct ui *ui)
+{
+	move_selection(ui, -(int)ui->n_rows);
+}
+
+static void
+key_end(struct ui *ui)
+{
+	move_selection(ui, (int)ui->n_rows);
+}
+
+static void
+key_sort_next(struct ui *ui)
+{
+	ui->conn_sort = (ui->conn_sort + 1) % COL_COUNT;
+}
+
+static void
+key_sort_prev(struct ui *ui)
+{
+	ui->conn_sort = (ui->conn_sort + COL_COUNT - 1) % COL_COUNT;
+}
+
+static void
+key_invert(struct ui *ui)
+{
+	ui->conn_desc = !ui->conn_desc;
+}
+
+static void
+key_tag(struct ui *ui)
+{
+	const struct conn_row *row = ui_conns_selected(ui);
+
+	if (row == NULL)
+		return;
+	for (size_t i = 0; i < ui->n_tags; i++)
+		if (ui->tags[i] == row->entry->cookie) {
+			ui->tags[i] = ui->tags[--ui->n_tags];
+			move_selection(ui, 1);
+			return;
+		}
+	if (ui->n_tags == ui->tags_cap) {
+		size_t cap = ui->tags_cap ? ui->tags_cap * 2 : 16;
+		uint64_t *more = realloc(ui->tags, cap * sizeof(*more));
+
+		if (more == NULL)
+			return;
+		ui->tags = more;
+		ui->tags_cap = cap;
+	}
+	ui->tags[ui->n_tags++] = row->entry->cookie;
+	move_selection(ui, 1);
+}
+
+static void
+key_drill(struct ui *ui)
+{
+	const struct conn_row *row = ui_conns_selected(ui);
+
+	if (row == NULL)
+		return;
+	ui->drill = true;
+	ui->drill_cookie = row->entry->cookie;
+	ui->drill_len = 0;
+	ui_drill_sample(ui, ui->shown);
+}
+
+static void
+key_port(struct ui *ui)
+{
+	const struct conn_row *row = ui_conns_selected(ui);
+	char expr[64];
+
+	if (row == NULL)
+		return;
+	/* Both directions: the socket's own port on either side. */
+	snprintf(expr, sizeof(expr), "( sport = :%u or dport = :%u )", row->entry->local_port,
+		 row->entry->local_port);
+	ui_filter_set(ui, expr);
+}
+
+static void
+key_states(struct ui *ui)
+{
+	ui_prompt_open(ui, UI_PROMPT_STATE, "");
+}
+
+static void
+key_names(struct ui *ui)
+{
+	if (ui->resolver == NULL) {
+		ui->resolver = resolver_new(4096);
+		if (ui->resolver == NULL) {
+			snprintf(ui->status, sizeof(ui->status), "cannot start the name resolver");
+			return;
+		}
+	}
+	ui->names = !ui->names;
+}
+
+static void
+key_destroy(struct ui *ui)
+{
+	ui_act_confirm(ui, UI_ACTION_DESTROY);
+}
+
+static void
+key_signal(struct ui *ui)
+{
+	ui_act_confirm(ui, UI_ACTION_SIGNAL);
+}
+
+static const struct ui_key conns_keys[] = {
+	{KEY_DOWN, 'j', "Down", "select the next row", key_down},
+	{KEY_UP, 0, "Up", "select the previous row", key_up},
+	{KEY_NPAGE, 0, "PgDn", "a page down", key_page_down},
+	{KEY_PPAGE, 0, "PgUp", "a page up", key_page_up},
+	{KEY_HOME, 'g', "Home", "first row", key_home},
+	{KEY_END, 'G', "End", "last row", key_end},
+	{'>', KEY_F(6), "> or F6", "sort by the next column", key_sort_next},
+	{'<', 0, "<", "sort by the previous column", key_sort_prev},
+	{'I', 0, "I", "invert the sort order", key_invert},
+	{'s', 0, "s", "show one state (state picker)", key_states},
+	{'p', 0, "p", "only sockets on the selected row's port", key_port},
+	{'\r', KEY_ENTER, "Enter", "details of the selected connection", key_drill},
+	{'n', 0, "n", "names: reverse DNS and service names (asynchronous)", key_names},
+	{' ', 0, "space", "tag or untag the row (k and K act on tagged rows)", key_tag},
+	{'k', 0, "k", "close the connection(s), as ss -K (asks first)", key_destroy},
+	{'K', 0, "K", "send SIGTERM to the owning process(es) (asks first)", key_signal},
+};
+
+const struct ui_view ui_view_conns = {
+	.name = "conns",
+	.draw = conns_draw,
+	.keys = conns_keys,
+	.n_keys = sizeof(conns_keys) / sizeof(conns_keys[0]),
+};
