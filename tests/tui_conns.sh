@@ -1,0 +1,145 @@
+#!/bin/bash
+# tui_conns.sh - the connection table inside tmux: rows and owners, moving
+# the selection, sorting, filtering (a valid expression, and a bad one that
+# is marked and leaves the previous filter in force), the state picker,
+# drill-down, and closing a connection with k (checked with ss), whose row
+# then lingers in red.
+set -u
+. "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
+: "${LISTENER:?LISTENER must name the test listener program}"
+command -v tmux >/dev/null || skip_test "tmux is not installed (apt-get install tmux)"
+enter_private_netns "$@"
+
+sock="tcpdeck-conns-$$"
+tm() { tmux -u -L "$sock" -f /dev/null "$@"; }
+pids=()
+cleanup() {
+  tm kill-server 2>/dev/null
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+}
+trap cleanup EXIT
+
+start() {
+  local out
+  out=$(mktemp)
+  "$LISTENER" "$@" >"$out" &
+  pids+=($!)
+  for _ in $(seq 1 50); do grep -q ready "$out" && break; sleep 0.1; done
+  grep -q ready "$out" || hard_error "listener $* did not start"
+  rm -f "$out"
+}
+start 7101 3
+start -6 7102 2
+lpid=${pids[0]}
+
+screen() { tm capture-pane -p -t tui; }
+wait_screen() {
+  for _ in $(seq 1 100); do
+    screen | grep -Eq -- "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+# Rows of the table: lines with an address:port in them.
+table_rows() { screen | grep -E '^(tcp|\*)' ; }
+
+tm new-session -d -s tui -x 160 -y 30 "env LANG=C.UTF-8 TERM=screen $TCPDECK -d 0.2 --linger 30"
+wait_screen '^ESTABLISHED' || hard_error "dashboard did not start: $(screen)"
+tm send-keys -t tui 3
+wait_screen 'PROTO +LOCAL' && pass "3 shows the connection table" || fail "no table: $(screen)"
+
+# Every socket ss sees is a row, with its owner.
+want=$(ss -tanH | wc -l)
+wait_screen "7102"
+got=$(table_rows | wc -l)
+[ "$got" -eq "$want" ] && pass "$got rows, as ss" || fail "$got rows, ss has $want: $(screen)"
+table_rows | grep -q "127.0.0.1:7101 .* LISTEN .* $lpid .*tcpdeck-test" &&
+  pass "listener row with its owner" || fail "no owner on the 7101 listener: $(table_rows)"
+
+# The table starts sorted by state (marked ^): LISTEN rows first.
+screen | grep -q 'STATE^' && pass "sort column marked" || fail "sort mark missing"
+[[ "$(table_rows | head -1)" == *LISTEN* ]] && pass "LISTEN first by state" ||
+  fail "first row: $(table_rows | head -1)"
+tm send-keys -t tui I
+wait_screen 'STATEv' && pass "I inverts the order" || fail "no inverted mark"
+[[ "$(table_rows | head -1)" == *ESTABLISHED* ]] && pass "ESTABLISHED first inverted" ||
+  fail "first row inverted: $(table_rows | head -1)"
+tm send-keys -t tui I
+
+# Moving the selection: the selected row is drawn in reverse video.
+selected() { tm capture-pane -p -e -t tui | grep -E $'\e\\[[0-9;]*7m.*(tcp|127|\\[)' | head -1; }
+tm send-keys -t tui End
+sleep 0.3
+last=$(selected)
+tm send-keys -t tui Home
+sleep 0.3
+first=$(selected)
+[ -n "$first" ] && [ "$first" != "$last" ] && pass "Home and End move the selection" ||
+  fail "selection did not move"
+
+# A valid filter narrows the rows and is shown in the header.
+tm send-keys -t tui / 'sport = :7101' Enter
+wait_screen 'filter: sport = :7101' && pass "the active filter is shown" || fail "filter not shown"
+sleep 0.3
+n=$(table_rows | wc -l)
+[ "$n" -eq 4 ] && pass "sport = :7101 leaves the listener and its 3 accepted sockets" ||
+  fail "sport = :7101: $n rows: $(table_rows)"
+
+# A bad filter: error pointing at the word, the old filter stays.
+tm send-keys -t tui / C-u 'state bogus' Enter
+wait_screen "unknown state 'bogus'" && pass "bad filter: $(screen | grep -o "filter: unknown.*" | head -1)" ||
+  fail "no error for a bad filter: $(screen | tail -4)"
+# The prompt line, with attributes: "bogus" alone is drawn reversed.
+prompt_line=$(tm capture-pane -p -e -t tui | grep 'filter: ' | grep 'bogus' | tail -n 1)
+[[ "$prompt_line" == *$'\e[1;7m'*bogus* && "$prompt_line" != *$'\e[1;7m'*state*bogus* ]] &&
+  pass "the offending word is marked" || fail "offending word not marked: $(cat -v <<<"$prompt_line")"
+tm send-keys -t tui Escape
+sleep 0.3
+[ "$(table_rows | wc -l)" -eq 4 ] && screen | grep -q 'filter: sport = :7101' &&
+  pass "the previous filter stays" || fail "previous filter lost: $(screen | head -3)"
+
+# The state picker: 1 is listening.
+tm send-keys -t tui s
+wait_screen 'state: a all' && pass "s opens the state picker" || fail "no state picker"
+tm send-keys -t tui 1
+wait_screen 'filter: state listening' || fail "picker did not set the filter"
+sleep 0.3
+[ "$(table_rows | grep -vc LISTEN)" -eq 0 ] && [ "$(table_rows | wc -l)" -eq 2 ] &&
+  pass "state listening: the 2 listeners" || fail "state listening: $(table_rows)"
+tm send-keys -t tui / C-u Enter
+wait_screen 'filter cleared' || fail "empty filter did not clear"
+
+# Drill-down of the selected connection.
+tm send-keys -t tui / 'state established sport = :7101' Enter
+sleep 0.4
+tm send-keys -t tui Home Enter
+wait_screen 'connection details' && pass "Enter opens the details" || fail "no details"
+screen | grep -q "owner     pid $lpid" && pass "details name the owner" || fail "details: $(screen)"
+screen | grep -Eq "tcpdump -ni any 'tcp and host 127.0.0.1 and port 7101 and host 127.0.0.1 and port [0-9]+'" &&
+  pass "details give a tcpdump filter" || fail "no tcpdump filter: $(screen)"
+screen | grep -Eq "ss -tani 'src 127.0.0.1:7101 and dst 127.0.0.1:[0-9]+'" &&
+  pass "details give an ss expression" || fail "no ss expression"
+screen | grep -Eq '^  rtt ' && pass "details draw an rtt sparkline" || fail "no rtt line"
+peer=$(screen | sed -n "s/.*ss -tani 'src 127.0.0.1:7101 and dst 127.0.0.1:\([0-9]*\)'.*/\1/p")
+tm send-keys -t tui Escape
+wait_screen 'PROTO +LOCAL' || fail "Escape did not leave the details"
+
+# k closes the selected connection, after a confirmation.
+[ -n "$peer" ] || hard_error "no peer port read from the details"
+before=$(ss -tanH "sport = :7101 and dport = :$peer" | wc -l)
+tm send-keys -t tui Home k
+wait_screen 'Close 1 connection' && pass "k asks first" || fail "no confirmation"
+tm send-keys -t tui y
+wait_screen 'closed 1 connection' && pass "k closed it" || fail "k: $(screen | tail -3)"
+after=$(ss -tanH state established "sport = :7101 and dport = :$peer" | wc -l)
+[ "$before" -eq 1 ] && [ "$after" -eq 0 ] && pass "ss no longer shows 127.0.0.1:7101 <- :$peer established" ||
+  fail "ss still shows the connection (before $before, after $after)"
+# Its row lingers, in red.
+sleep 0.5
+tm capture-pane -p -e -t tui | grep ":$peer" | grep -q $'\e\\[[0-9;]*31m\|\e\\[31' &&
+  pass "the closed row lingers in red" || fail "no red row for the closed connection"
+
+tm send-keys -t tui q
+finish
