@@ -122,6 +122,11 @@ fail(struct parser *p, size_t offset, const char *fmt, ...)
 	if (msg == NULL || asprintf(&p->error, "filter: %s at offset %zu", msg, offset) < 0)
 		p->error = NULL;
 	free(msg);
+	/* Words may hold escaped line breaks and other controls; the message
+	 * is one printable line. */
+	for (char *c = p->error; c != NULL && *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 }
 
 static void

@@ -111,6 +111,7 @@ struct ui {
 	size_t n_rows, rows_cap;
 	const struct snapshot *rows_snap;/* the snapshot rows were built from */
 	int rows_sort;
+	bool rows_rebuilt;               /* since the last frame (for the log) */
 	bool rows_desc;
 	const struct filter *rows_filter;
 	uint64_t *tags;                  /* cookies tagged with space */

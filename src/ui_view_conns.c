@@ -81,6 +81,7 @@ build_rows(struct ui *ui)
 	cc.now = ui->ct != NULL ? conntrack_now(ui->ct) : 0;
 	conn_rows_sort(ui->rows, n, (enum conn_column)ui->conn_sort, ui->conn_desc, &cc);
 	ui->n_rows = n;
+	ui->rows_rebuilt = true;
 	ui->rows_snap = snap;
 	ui->rows_sort = ui->conn_sort;
 	ui->rows_desc = ui->conn_desc;
