@@ -232,6 +232,8 @@ ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts,
 			ui_keys_handle(&ui, key);
 			keys_pending = true;
 		}
+		if (ui.filter != filter_before)
+			recount_shown(&ui);
 		if (keys_pending) {
 			struct timespec done;
 
@@ -244,8 +246,7 @@ ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts,
 				(double)(done.tv_sec - key_at.tv_sec) * 1e3 +
 					(double)(done.tv_nsec - key_at.tv_nsec) / 1e6);
 		}
-		if (ui.filter != filter_before)
-			recount_shown(&ui);
+
 	}
 
 	ui_term_stop();
