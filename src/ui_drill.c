@@ -51,6 +51,43 @@ ui_drill_sample(struct ui *ui, const struct snapshot *snap)
 	     info != NULL && info->recv_rate > 0 ? (uint32_t)(info->recv_rate > 4e9 ? 4e9 : info->recv_rate) : 0);
 	if (ui->drill_len < UI_DRILL_POINTS)
 		ui->drill_len++;
+	/* The whole tcp_info and the congestion algorithm come from a query
+	 * for this one socket: a dump keeps only what the table needs. */
+	ui->drill_info_ok = nl_query_info(e, &ui->drill_info, ui->drill_info_cause,
+					  sizeof(ui->drill_info_cause)) == 0;
+}
+
+/* Every tcp_info field the kernel gave, in columns; returns the next row. */
+static int
+draw_full_info(struct ui *ui, int y, int rows, int cols)
+{
+	size_t n;
+	const struct tcp_info_field *fields = tcp_info_fields(&n);
+	int col_width = 30, per_row = cols > col_width ? (cols - 2) / col_width : 1, k = 0;
+
+	if (!ui->drill_info_ok) {
+		mvprintw(y++, 2, "tcp_info  (%s)", ui->drill_info_cause);
+		return y;
+	}
+	if (ui->drill_info.len == 0) {
+		mvprintw(y++, 2, "tcp_info  none given for this socket");
+		return y;
+	}
+	mvprintw(y++, 2, "all of tcp_info (%zu bytes), congestion control %s", ui->drill_info.len,
+		 ui->drill_info.congestion[0] != '\0' ? ui->drill_info.congestion : "-");
+	for (size_t i = 0; i < n && y < rows - 8; i++) {
+		long long v = tcp_info_value(&ui->drill_info, &fields[i]);
+		char cell[64];
+
+		if (v < 0)
+			continue; /* the kernel's struct is shorter */
+		snprintf(cell, sizeof(cell), "%s %lld%s%s", fields[i].name, v,
+			 fields[i].unit[0] != '\0' ? " " : "", fields[i].unit);
+		mvaddnstr(y, 2 + (k % per_row) * col_width, cell, col_width - 1);
+		if (++k % per_row == 0)
+			y++;
+	}
+	return k % per_row != 0 ? y + 1 : y;
 }
 
 /* Reads the first line of /proc/PID/cgroup ("0::/system.slice/x"). */
@@ -189,6 +226,8 @@ ui_drill_draw(struct ui *ui)
 		mvprintw(y++, 2, "tcp_info  none (the kernel keeps none for %s sockets)",
 			 tcp_state_name(e->state));
 	}
+	if ((e->flags & SOCK_ENTRY_HAS_INFO) && (info == NULL || info->mark != CONN_GONE))
+		y = draw_full_info(ui, y, rows, cols);
 	y++;
 	snprintf(a, sizeof(a), "%.2f ms", ui->drill_len ? ui->drill_rtt[ui->drill_len - 1] / 1000.0 : 0);
 	spark_row(ui, y++, cols, "rtt", ui->drill_rtt, ui->drill_len, a);

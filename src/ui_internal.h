@@ -13,6 +13,7 @@
 #include "conntrack.h"
 #include "filter.h"
 #include "history.h"
+#include "nl_query.h"
 #include "resolver.h"
 #include "ring.h"
 #include "sampler.h"
@@ -128,6 +129,9 @@ struct ui {
 	uint32_t drill_rtt[UI_DRILL_POINTS], drill_cwnd[UI_DRILL_POINTS];
 	uint32_t drill_send[UI_DRILL_POINTS], drill_recv[UI_DRILL_POINTS];
 	size_t drill_len;
+	struct tcp_info_full drill_info; /* asked of the kernel each sample */
+	bool drill_info_ok;
+	char drill_info_cause[128];
 	int listen_sort;                 /* enum listen_sort */
 	int listen_scroll;               /* first line shown */
 	int listen_lines;                /* lines the panel had last draw */

@@ -122,6 +122,9 @@ screen | grep -Eq "tcpdump -ni any 'tcp and host 127.0.0.1 and port 7101 and hos
 screen | grep -Eq "ss -tani 'src 127.0.0.1:7101 and dst 127.0.0.1:[0-9]+'" &&
   pass "details give an ss expression" || fail "no ss expression"
 screen | grep -Eq '^  rtt ' && pass "details draw an rtt sparkline" || fail "no rtt line"
+screen | grep -Eq 'all of tcp_info \([0-9]+ bytes\), congestion control [a-z]' &&
+  screen | grep -q 'snd_mss ' && pass "details list every tcp_info field and the congestion control" ||
+  fail "no full tcp_info: $(screen)"
 peer=$(screen | sed -n "s/.*ss -tani 'src 127.0.0.1:7101 and dst 127.0.0.1:\([0-9]*\)'.*/\1/p")
 tm send-keys -t tui Escape
 wait_screen 'PROTO +LOCAL' || fail "Escape did not leave the details"

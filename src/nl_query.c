@@ -1,0 +1,187 @@
+/*
+ * nl_query.c - one socket's full tcp_info, by its id and cookie.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+
+#include "nl_query.h"
+#include "tcp_state.h"
+
+/* Field names and offsets of linux/tcp.h (the bit fields for window
+ * scales are left out). */
+static const struct tcp_info_field fields[] = {
+	{"state", offsetof(struct tcp_info, tcpi_state), 1, ""},
+	{"ca_state", offsetof(struct tcp_info, tcpi_ca_state), 1, ""},
+	{"retransmits", offsetof(struct tcp_info, tcpi_retransmits), 1, ""},
+	{"probes", offsetof(struct tcp_info, tcpi_probes), 1, ""},
+	{"backoff", offsetof(struct tcp_info, tcpi_backoff), 1, ""},
+	{"options", offsetof(struct tcp_info, tcpi_options), 1, ""},
+	{"rto", offsetof(struct tcp_info, tcpi_rto), 4, "us"},
+	{"ato", offsetof(struct tcp_info, tcpi_ato), 4, "us"},
+	{"snd_mss", offsetof(struct tcp_info, tcpi_snd_mss), 4, "bytes"},
+	{"rcv_mss", offsetof(struct tcp_info, tcpi_rcv_mss), 4, "bytes"},
+	{"unacked", offsetof(struct tcp_info, tcpi_unacked), 4, ""},
+	{"sacked", offsetof(struct tcp_info, tcpi_sacked), 4, ""},
+	{"lost", offsetof(struct tcp_info, tcpi_lost), 4, ""},
+	{"retrans", offsetof(struct tcp_info, tcpi_retrans), 4, ""},
+	{"fackets", offsetof(struct tcp_info, tcpi_fackets), 4, ""},
+	{"last_data_sent", offsetof(struct tcp_info, tcpi_last_data_sent), 4, "ms"},
+	{"last_ack_sent", offsetof(struct tcp_info, tcpi_last_ack_sent), 4, "ms"},
+	{"last_data_recv", offsetof(struct tcp_info, tcpi_last_data_recv), 4, "ms"},
+	{"last_ack_recv", offsetof(struct tcp_info, tcpi_last_ack_recv), 4, "ms"},
+	{"pmtu", offsetof(struct tcp_info, tcpi_pmtu), 4, "bytes"},
+	{"rcv_ssthresh", offsetof(struct tcp_info, tcpi_rcv_ssthresh), 4, "bytes"},
+	{"rtt", offsetof(struct tcp_info, tcpi_rtt), 4, "us"},
+	{"rttvar", offsetof(struct tcp_info, tcpi_rttvar), 4, "us"},
+	{"snd_ssthresh", offsetof(struct tcp_info, tcpi_snd_ssthresh), 4, ""},
+	{"snd_cwnd", offsetof(struct tcp_info, tcpi_snd_cwnd), 4, ""},
+	{"advmss", offsetof(struct tcp_info, tcpi_advmss), 4, "bytes"},
+	{"reordering", offsetof(struct tcp_info, tcpi_reordering), 4, ""},
+	{"rcv_rtt", offsetof(struct tcp_info, tcpi_rcv_rtt), 4, "us"},
+	{"rcv_space", offsetof(struct tcp_info, tcpi_rcv_space), 4, "bytes"},
+	{"total_retrans", offsetof(struct tcp_info, tcpi_total_retrans), 4, ""},
+	{"pacing_rate", offsetof(struct tcp_info, tcpi_pacing_rate), 8, "bytes/s"},
+	{"max_pacing_rate", offsetof(struct tcp_info, tcpi_max_pacing_rate), 8, "bytes/s"},
+	{"bytes_acked", offsetof(struct tcp_info, tcpi_bytes_acked), 8, "bytes"},
+	{"bytes_received", offsetof(struct tcp_info, tcpi_bytes_received), 8, "bytes"},
+	{"segs_out", offsetof(struct tcp_info, tcpi_segs_out), 4, ""},
+	{"segs_in", offsetof(struct tcp_info, tcpi_segs_in), 4, ""},
+	{"notsent_bytes", offsetof(struct tcp_info, tcpi_notsent_bytes), 4, "bytes"},
+	{"min_rtt", offsetof(struct tcp_info, tcpi_min_rtt), 4, "us"},
+	{"data_segs_in", offsetof(struct tcp_info, tcpi_data_segs_in), 4, ""},
+	{"data_segs_out", offsetof(struct tcp_info, tcpi_data_segs_out), 4, ""},
+	{"delivery_rate", offsetof(struct tcp_info, tcpi_delivery_rate), 8, "bytes/s"},
+	{"busy_time", offsetof(struct tcp_info, tcpi_busy_time), 8, "us"},
+	{"rwnd_limited", offsetof(struct tcp_info, tcpi_rwnd_limited), 8, "us"},
+	{"sndbuf_limited", offsetof(struct tcp_info, tcpi_sndbuf_limited), 8, "us"},
+	{"delivered", offsetof(struct tcp_info, tcpi_delivered), 4, ""},
+	{"delivered_ce", offsetof(struct tcp_info, tcpi_delivered_ce), 4, ""},
+	{"bytes_sent", offsetof(struct tcp_info, tcpi_bytes_sent), 8, "bytes"},
+	{"bytes_retrans", offsetof(struct tcp_info, tcpi_bytes_retrans), 8, "bytes"},
+	{"dsack_dups", offsetof(struct tcp_info, tcpi_dsack_dups), 4, ""},
+	{"reord_seen", offsetof(struct tcp_info, tcpi_reord_seen), 4, ""},
+	{"rcv_ooopack", offsetof(struct tcp_info, tcpi_rcv_ooopack), 4, ""},
+	{"snd_wnd", offsetof(struct tcp_info, tcpi_snd_wnd), 4, "bytes"},
+};
+
+const struct tcp_info_field *
+tcp_info_fields(size_t *n)
+{
+	*n = sizeof(fields) / sizeof(fields[0]);
+	return fields;
+}
+
+long long
+tcp_info_value(const struct tcp_info_full *full, const struct tcp_info_field *field)
+{
+	const unsigned char *base = (const unsigned char *)&full->info + field->offset;
+	uint64_t v64;
+	uint32_t v32;
+
+	if (field->offset + field->size > full->len)
+		return -1;
+	switch (field->size) {
+	case 1:
+		return *base;
+	case 4:
+		memcpy(&v32, base, 4);
+		return v32;
+	default:
+		memcpy(&v64, base, 8);
+		return (long long)(v64 > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : v64);
+	}
+}
+
+struct query_state {
+	struct tcp_info_full *out;
+	int found;
+};
+
+static int
+on_message(const struct nlmsghdr *nlh, void *data)
+{
+	struct query_state *qs = data;
+	const struct nlattr *attr;
+
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(struct inet_diag_msg))
+		return MNL_CB_ERROR;
+	mnl_attr_for_each(attr, nlh, sizeof(struct inet_diag_msg)) {
+		size_t len = mnl_attr_get_payload_len(attr);
+
+		if (mnl_attr_get_type(attr) == INET_DIAG_INFO) {
+			if (len > sizeof(qs->out->info))
+				len = sizeof(qs->out->info);
+			memcpy(&qs->out->info, mnl_attr_get_payload(attr), len);
+			qs->out->len = len;
+		} else if (mnl_attr_get_type(attr) == INET_DIAG_CONG) {
+			snprintf(qs->out->congestion, sizeof(qs->out->congestion), "%.*s",
+				 (int)len, (const char *)mnl_attr_get_payload(attr));
+		}
+	}
+	qs->found = 1;
+	return MNL_CB_OK;
+}
+
+int
+nl_query_info(const struct sock_entry *e, struct tcp_info_full *out, char *cause,
+	      size_t cause_len)
+{
+	char buf[16384] __attribute__((aligned(8)));
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	struct query_state qs = {out, 0};
+	struct inet_diag_req_v2 *req;
+	struct nlmsghdr *nlh;
+	int err = 0, rc;
+
+	memset(out, 0, sizeof(*out));
+	if (nl == NULL || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		snprintf(cause, cause_len, "cannot open a sock_diag socket: %s", strerror(errno));
+		if (nl != NULL)
+			mnl_socket_close(nl);
+		return -1;
+	}
+	memset(buf, 0, 256);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = 1;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = e->family;
+	req->sdiag_protocol = IPPROTO_TCP;
+	req->idiag_states = ~0u;
+	req->idiag_ext = (1u << (INET_DIAG_INFO - 1)) | (1u << (INET_DIAG_CONG - 1));
+	req->id.idiag_sport = htons(e->local_port);
+	req->id.idiag_dport = htons(e->remote_port);
+	memcpy(req->id.idiag_src, e->local_addr, sizeof(req->id.idiag_src));
+	memcpy(req->id.idiag_dst, e->remote_addr, sizeof(req->id.idiag_dst));
+	req->id.idiag_if = e->ifindex;
+	req->id.idiag_cookie[0] = (uint32_t)e->cookie;
+	req->id.idiag_cookie[1] = (uint32_t)(e->cookie >> 32);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		err = errno;
+	} else {
+		ssize_t got = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+
+		if (got < 0)
+			err = errno;
+		else if ((rc = mnl_cb_run(buf, (size_t)got, 1, mnl_socket_get_portid(nl), on_message,
+					  &qs)) < 0)
+			err = errno;
+	}
+	mnl_socket_close(nl);
+	if (err == 0 && qs.found)
+		return 0;
+	if (err == 0)
+		err = ENOENT;
+	snprintf(cause, cause_len, "%s",
+		 err == ENOENT ? "the connection is gone" : strerror(err));
+	errno = err;
+	return -1;
+}
