@@ -75,7 +75,7 @@ draw_full_info(struct ui *ui, int y, int rows, int cols)
 	}
 	mvprintw(y++, 2, "all of tcp_info (%zu bytes), congestion control %s", ui->drill_info.len,
 		 ui->drill_info.congestion[0] != '\0' ? ui->drill_info.congestion : "-");
-	for (size_t i = 0; i < n && y < rows - 8; i++) {
+	for (size_t i = 0; i < n && y < rows; i++) {
 		long long v = tcp_info_value(&ui->drill_info, &fields[i]);
 		char cell[64];
 
@@ -226,8 +226,6 @@ ui_drill_draw(struct ui *ui)
 		mvprintw(y++, 2, "tcp_info  none (the kernel keeps none for %s sockets)",
 			 tcp_state_name(e->state));
 	}
-	if ((e->flags & SOCK_ENTRY_HAS_INFO) && (info == NULL || info->mark != CONN_GONE))
-		y = draw_full_info(ui, y, rows, cols);
 	y++;
 	snprintf(a, sizeof(a), "%.2f ms", ui->drill_len ? ui->drill_rtt[ui->drill_len - 1] / 1000.0 : 0);
 	spark_row(ui, y++, cols, "rtt", ui->drill_rtt, ui->drill_len, a);
@@ -250,4 +248,8 @@ ui_drill_draw(struct ui *ui)
 			 e->family == AF_INET6 ? "[" : "", la, e->family == AF_INET6 ? "]" : "",
 			 e->local_port, e->family == AF_INET6 ? "[" : "", ra,
 			 e->family == AF_INET6 ? "]" : "", e->remote_port);
+	/* Last, as much of the full tcp_info as the screen holds. */
+	if ((e->flags & SOCK_ENTRY_HAS_INFO) && (info == NULL || info->mark != CONN_GONE) &&
+	    y + 2 < rows)
+		draw_full_info(ui, y + 1, rows, cols);
 }
