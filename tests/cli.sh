@@ -68,6 +68,36 @@ done
 total=$(printf '%s\n' "$json" | sed -n 's/.*"total": \([0-9]*\).*/\1/p')
 [ "$sum" -eq "$total" ] && pass "states sum to total ($total)" || fail "states sum $sum != total $total"
 
+# Replaying ss -D dumps: the recorded dump from iproute2's test suite.
+dump="${SHARED_DIR:-$TESTS_SRCDIR/../../shared}/ss-testdata/ss1.dump"
+[ -r "$dump" ] || hard_error "cannot find the recorded dump at $dump"
+out=$("$TCPDECK" -b -r "$dump" -o json)
+[[ "$out" == *'"total": 7,'*'"LISTEN": 2,'*'"ESTABLISHED": 5,'* ]] &&
+  pass "-r ss1.dump: 7 sockets, both families" || fail "-r ss1.dump: $out"
+rows=$("$TCPDECK" -b -r "$dump" --view conns -o csv -s local dport = 22)
+[ "$(wc -l <<<"$rows")" -eq 3 ] && [[ "$(sed -n 2p <<<"$rows")" == *",ESTABLISHED,ipv4,10.0.0.1,36266,10.0.0.1,22,"* ]] &&
+  [[ "$(sed -n 3p <<<"$rows")" == *",ESTABLISHED,ipv6,fec0:42::24,40520,fec0:42::1,22,"* ]] &&
+  pass "-r with a filter and -s: the two sockets with dport 22, sorted" ||
+  fail "-r dport = 22: $rows"
+tmpd=$(mktemp -d)
+head -c 300 "$dump" >"$tmpd/cut.dump"
+out=$("$TCPDECK" -b -r "$tmpd/cut.dump" 2>"$tmpd/err")
+status=$?
+[ $status -eq 0 ] && [[ "$out" == *"total=3 "* ]] && grep -q "byte 288" "$tmpd/err" &&
+  [ "$(wc -l <"$tmpd/err")" -eq 1 ] && pass "truncated dump: the 3 whole sockets, and where it stopped" ||
+  fail "truncated dump: status $status, '$out', '$(cat "$tmpd/err")'"
+for bad in /etc/hostname "$tmpd/none" "$tmpd"; do
+  err=$("$TCPDECK" -b -r "$bad" 2>&1 >/dev/null)
+  [ $? -eq 1 ] && [ "$(wc -l <<<"$err")" -eq 1 ] && [[ "$err" == *"$bad"* ]] &&
+    pass "-r $bad: $err" || fail "-r $bad: '$err'"
+done
+echo 'state bogus' >"$tmpd/filter"
+check_bad "bogus" -b -F "$tmpd/filter"
+echo 'state listening' >"$tmpd/filter"
+out=$("$TCPDECK" -b -r "$dump" -F "$tmpd/filter")
+[[ "$out" == *"total=2 LISTEN=2 "* ]] && pass "-F reads the filter from a file" || fail "-F: $out"
+rm -rf "$tmpd"
+
 # The dashboard refuses to draw into a pipe, with a hint.
 err=$("$TCPDECK" -n 1 </dev/null 2>&1 >/dev/null)
 status=$?
