@@ -77,7 +77,6 @@ static const struct {
 };
 
 struct parser {
-	const char *expr;
 	const struct filter_parse_options *opts;
 	struct filter_tokens toks;
 	size_t pos;
@@ -95,8 +94,8 @@ struct parser {
 	bool mixed_and_or;
 	bool no_state_left;
 	bool host_many;
-	int odd_port;        /* a port outside 0-65535 (-1: none seen) */
 	bool odd_port_seen;
+	int odd_port;        /* the first port outside 0-65535 */
 	char *error;
 	size_t error_pos;
 	bool failed;
@@ -991,8 +990,8 @@ choose_hint(struct parser *p)
 		f->hint = hint_no_state;
 	else if (p->odd_port_seen) {
 		snprintf(f->hint_buf, sizeof(f->hint_buf),
-			 "port %d is outside 0-65535; ss compares it as given, so it may match "
-			 "nothing or everything",
+			 "port %d is outside 0-65535; ss matches it oddly (the kernel keeps only "
+			 "its low 16 bits), and so does tcpdeck",
 			 p->odd_port);
 		f->hint = f->hint_buf;
 	} else if (p->host_many) {
@@ -1029,7 +1028,6 @@ filter_parse_with(const char *expr, const struct filter_parse_options *opts, cha
 		*error_pos = 0;
 	if (expr == NULL)
 		expr = "";
-	p.expr = expr;
 	f = calloc(1, sizeof(*f));
 	if (f == NULL || (f->text = strdup(expr)) == NULL) {
 		free(f);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "conn_columns.h"
+#include "filter.h"
 #include "format.h"
 #include "options.h"
 #include "sampler.h"
@@ -67,28 +68,8 @@ options_usage(void)
 	       "? help.  See tcpdeck(1).\n";
 }
 
-/* The FILTER words, joined by spaces as ss does. */
-static char *
-join_words(int n, char **words)
-{
-	size_t len = 1;
-	char *joined;
-
-	for (int i = 0; i < n; i++)
-		len += strlen(words[i]) + 1;
-	joined = malloc(len);
-	if (joined == NULL)
-		return NULL;
-	joined[0] = '\0';
-	for (int i = 0; i < n; i++) {
-		if (i > 0)
-			strcat(joined, " ");
-		strcat(joined, words[i]);
-	}
-	return joined;
-}
-
-/* -F FILE: the whole file is the expression; newlines count as spaces. */
+/* -F FILE: the whole file is the expression (the filter's lexer takes
+ * line breaks as spaces and lines starting with '#' as comments). */
 static int
 read_filter_file(const char *path, struct options *opts, char *msg, size_t msg_len)
 {
@@ -114,9 +95,7 @@ read_filter_file(const char *path, struct options *opts, char *msg, size_t msg_l
 		return -1;
 	}
 	fclose(file);
-	for (size_t i = 0; i < len; i++)
-		if (text[i] == '\n' || text[i] == '\r' || text[i] == '\t')
-			text[i] = ' ';
+	(void)len;
 	free(opts->filter);
 	opts->filter = text;
 	return 0;
@@ -250,7 +229,8 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 				 argv[optind]);
 			return -1;
 		}
-		opts->filter = join_words(argc - optind, argv + optind);
+		/* Joined so the filter reads them as ss reads its argv. */
+		opts->filter = filter_join_args(argc - optind, argv + optind);
 		if (opts->filter == NULL) {
 			snprintf(msg, msg_len, "out of memory");
 			return -1;

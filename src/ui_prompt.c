@@ -35,6 +35,8 @@ static const struct {
 
 static int error_pos = -1; /* byte offset of the bad word, or -1 */
 
+static const struct filter_parse_options prompt_parse = {.flags = FILTER_PARSE_NO_HOSTS};
+
 void
 ui_prompt_open(struct ui *ui, enum ui_prompt prompt, const char *initial)
 {
@@ -61,7 +63,8 @@ ui_filter_set(struct ui *ui, const char *expr)
 		snprintf(ui->status, sizeof(ui->status), "filter cleared");
 		return true;
 	}
-	f = filter_parse(expr, &error, &pos);
+	/* No host names at the prompt: a lookup could freeze the screen. */
+	f = filter_parse_with(expr, &prompt_parse, &error, &pos);
 	if (f == NULL) {
 		snprintf(ui->status, sizeof(ui->status), "%s",
 			 error != NULL ? error : "filter: out of memory");
