@@ -164,7 +164,12 @@ conntrack_update(struct conntrack *ct, struct snapshot *snap)
 			double dt = now - old->last_time;
 
 			*info = *old;
-			if (dt > 0 && (e->flags & SOCK_ENTRY_HAS_INFO)) {
+			if (!(e->flags & SOCK_ENTRY_HAS_INFO)) {
+				/* No counters now (TIME_WAIT keeps the cookie of
+				 * the socket it was): no rate, not the last one. */
+				info->send_rate = -1;
+				info->recv_rate = -1;
+			} else if (dt > 0) {
 				info->send_rate = e->bytes_acked >= old->last_acked
 							  ? (double)(e->bytes_acked - old->last_acked) / dt
 							  : 0;
@@ -197,16 +202,22 @@ conntrack_update(struct conntrack *ct, struct snapshot *snap)
 	if (ct->highlight > 0 && ct->prev != NULL) {
 		for (size_t i = 0; i < ct->prev->n_entries; i++) {
 			const struct sock_entry *e = &ct->prev->entries[i];
-			const struct conn_info *old;
+			struct conn_info *old;
 
 			if (e->cookie == 0 || find(table, slots - 1, e->cookie) != NULL)
 				continue;
 			old = find(ct->slots, ct->mask, e->cookie);
-			if (old != NULL && add_tombstone(ct, e, old, now) < 0) {
+			/* A cookie listed twice leaves one tombstone, of its
+			 * first listing; the old table is dropped below, so
+			 * marking it costs nothing. */
+			if (old == NULL || old->mark == CONN_GONE)
+				continue;
+			if (add_tombstone(ct, e, old, now) < 0) {
 				free(table);
 				errno = ENOMEM;
 				return -1;
 			}
+			old->mark = CONN_GONE;
 		}
 	}
 	free(ct->slots);

@@ -103,7 +103,11 @@ struct ui {
 	struct filter *filter;           /* NULL: every socket */
 	char status[256];                /* a one-line message over the footer */
 	/* connection table */
-	int conn_sort;                   /* enum conn_column */
+	int conn_sort;                   /* enum conn_column; also the column
+					  * that [ ] move and h hides */
+	int conn_order[COL_COUNT];       /* display order of the columns */
+	bool conn_hidden[COL_COUNT];
+	bool conn_order_set;
 	bool conn_desc;
 	uint64_t selected;               /* cookie of the selected row */
 	int conn_top;                    /* first row on screen */

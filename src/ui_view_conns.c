@@ -105,31 +105,45 @@ ui_conns_selected(const struct ui *ui)
 	return i >= 0 ? &ui->rows[i] : NULL;
 }
 
-/* Which columns fit in `cols`, in display order; returns how many. */
-static int
-choose_columns(int cols, enum conn_column *out)
+/* The display order, set to the default on first use. */
+static void
+ensure_order(struct ui *ui)
 {
-	bool on[N_DISPLAY];
+	if (ui->conn_order_set)
+		return;
+	for (int i = 0; i < N_DISPLAY; i++)
+		ui->conn_order[i] = display_order[i];
+	ui->conn_order_set = true;
+}
+
+/* Which columns fit in `cols`, in the user's order, leaving out hidden
+ * ones; returns how many. */
+static int
+choose_columns(struct ui *ui, int cols, enum conn_column *out)
+{
+	bool on[COL_COUNT];
 	int used = 0;
 
+	ensure_order(ui);
 	/* Add columns by priority while they fit. */
-	for (int i = 0; i < N_DISPLAY; i++)
+	for (int i = 0; i < COL_COUNT; i++)
 		on[i] = false;
 	for (int priority = 0; priority < 10; priority++)
 		for (int i = 0; i < N_DISPLAY; i++) {
-			const struct conn_column_def *def = conn_column(display_order[i]);
+			int col = ui->conn_order[i];
+			const struct conn_column_def *def = conn_column((enum conn_column)col);
 
-			if (on[i] || def->priority != priority)
+			if (on[col] || ui->conn_hidden[col] || def->priority != priority)
 				continue;
 			if (used + def->width + 1 <= cols) {
-				on[i] = true;
+				on[col] = true;
 				used += def->width + 1;
 			}
 		}
 	used = 0;
 	for (int i = 0; i < N_DISPLAY; i++)
-		if (on[i])
-			out[used++] = display_order[i];
+		if (on[ui->conn_order[i]])
+			out[used++] = (enum conn_column)ui->conn_order[i];
 	return used;
 }
 
@@ -183,7 +197,7 @@ conns_draw(struct ui *ui, int top, int height, int cols)
 	if (ui->shown == NULL || height < 2)
 		return;
 	build_rows(ui);
-	n_cols = choose_columns(cols, shown);
+	n_cols = choose_columns(ui, cols, shown);
 
 	/* Spare width goes to the address columns. */
 	extra = cols;
@@ -321,6 +335,53 @@ key_sort_prev(struct ui *ui)
 	ui->conn_sort = (ui->conn_sort + COL_COUNT - 1) % COL_COUNT;
 }
 
+/* Moves the current (sort) column one place left or right. */
+static void
+move_column(struct ui *ui, int delta)
+{
+	ensure_order(ui);
+	for (int i = 0; i < N_DISPLAY; i++)
+		if (ui->conn_order[i] == ui->conn_sort) {
+			int j = i + delta;
+
+			if (j >= 0 && j < N_DISPLAY) {
+				int t = ui->conn_order[j];
+
+				ui->conn_order[j] = ui->conn_order[i];
+				ui->conn_order[i] = t;
+			}
+			return;
+		}
+}
+
+static void
+key_column_left(struct ui *ui)
+{
+	move_column(ui, -1);
+}
+
+static void
+key_column_right(struct ui *ui)
+{
+	move_column(ui, 1);
+}
+
+static void
+key_hide_column(struct ui *ui)
+{
+	ui->conn_hidden[ui->conn_sort] = !ui->conn_hidden[ui->conn_sort];
+	snprintf(ui->status, sizeof(ui->status), "column %s %s (H shows every column)",
+		 conn_column((enum conn_column)ui->conn_sort)->title,
+		 ui->conn_hidden[ui->conn_sort] ? "hidden" : "shown");
+}
+
+static void
+key_show_all(struct ui *ui)
+{
+	for (int i = 0; i < COL_COUNT; i++)
+		ui->conn_hidden[i] = false;
+}
+
 static void
 key_invert(struct ui *ui)
 {
@@ -421,6 +482,10 @@ static const struct ui_key conns_keys[] = {
 	{'>', KEY_F(6), "> or F6", "sort by the next column", key_sort_next},
 	{'<', 0, "<", "sort by the previous column", key_sort_prev},
 	{'I', 0, "I", "invert the sort order", key_invert},
+	{'[', 0, "[", "move the sort column left", key_column_left},
+	{']', 0, "]", "move the sort column right", key_column_right},
+	{'h', 0, "h", "hide (or show) the sort column", key_hide_column},
+	{'H', 0, "H", "show every column", key_show_all},
 	{'s', 0, "s", "show one state (state picker)", key_states},
 	{'p', 0, "p", "only sockets on the selected row's port", key_port},
 	{'\r', KEY_ENTER, "Enter", "details of the selected connection", key_drill},

@@ -68,6 +68,21 @@ wait_screen 'STATEv' && pass "I inverts the order" || fail "no inverted mark"
   fail "first row inverted: $(table_rows | head -1)"
 tm send-keys -t tui I
 
+# Columns: h hides the sort column, H shows them all, ] moves it right.
+title() { screen | grep -E 'PROTO|LOCAL' | head -1; }
+tm send-keys -t tui h
+sleep 0.3
+[[ "$(title)" != *STATE* ]] && pass "h hides the sort column" || fail "STATE still shown: $(title)"
+tm send-keys -t tui H
+sleep 0.3
+[[ "$(title)" == *STATE* ]] && pass "H shows it again" || fail "STATE not back: $(title)"
+tm send-keys -t tui ']'
+sleep 0.3
+[[ "$(title)" =~ PID\ +STATE ]] && pass "] moves the column right" || fail "order: $(title)"
+tm send-keys -t tui '['
+sleep 0.3
+[[ "$(title)" =~ REMOTE\ +STATE ]] && pass "[ moves it back" || fail "order: $(title)"
+
 # Moving the selection: the selected row is drawn in reverse video.
 selected() { tm capture-pane -p -e -t tui | grep -E $'\e\\[[0-9;]*7m.*(tcp|127|\\[)' | head -1; }
 tm send-keys -t tui End
