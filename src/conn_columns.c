@@ -290,7 +290,8 @@ static int
 cmp_age(const struct conn_row *a, const struct conn_row *b, const struct conn_context *c)
 {
 	(void)c;
-	/* Older first when ascending: an earlier first sight is a larger age. */
+	/* Ascending is youngest first, like the other number columns; sockets
+	 * of unknown age count as youngest. */
 	return -cmp_double(a->info != NULL ? a->info->first_seen : 1e300,
 			   b->info != NULL ? b->info->first_seen : 1e300);
 }

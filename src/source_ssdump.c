@@ -4,8 +4,8 @@
  * Such a file is the raw bytes ss received: netlink messages back to
  * back, one NLMSG_DONE after each family's dump.  The whole file is one
  * sample, parsed by the same parser as live data.  A file cut short
- * yields every whole message before the cut; the cut is reported through
- * ssdump_truncated_at() for the caller to mention.
+ * yields every whole message before the cut, and the snapshot's note says
+ * where it stopped, for the caller to show.
  * Used by the sampler thread only.
  */
 #include "config.h"

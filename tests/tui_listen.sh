@@ -86,7 +86,9 @@ tm send-keys -t tui '?'
 wait_screen 'In the listen view' && pass "help lists the view's keys" || fail "no view keys in help"
 tm send-keys -t tui x
 tm send-keys -t tui Tab
-wait_screen '^STATE +COUNT' && pass "Tab returns to the states view" || fail "Tab: $(screen | head -4)"
+wait_screen 'LOCAL +REMOTE' && pass "Tab goes on to the connection table" || fail "Tab: $(screen | head -4)"
+tm send-keys -t tui Tab
+wait_screen '^STATE +COUNT' && pass "Tab comes back to the states view" || fail "Tab: $(screen | head -4)"
 tm send-keys -t tui q
 
 finish

@@ -1,0 +1,806 @@
+/*
+ * test_conntrack.c - connections coming and going across samples.
+ *
+ * Every sample here is a snapshot built by hand with a chosen monotonic
+ * time, so marks (new, changed, gone), their expiry, the state history,
+ * ages and rates can be checked to the exact second.  Times are whole or
+ * binary-fraction seconds, so the model's arithmetic on them is exact.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "conntrack.h"
+#include "snapshot.h"
+
+/* ------------------------------------------------------------ helpers */
+
+/* An empty snapshot taken at `t` seconds on the monotonic clock. */
+static struct snapshot *
+snap_at(double t)
+{
+	struct snapshot *snap = snapshot_new(0);
+
+	assert_non_null(snap);
+	snap->taken_mono.tv_sec = (time_t)t;
+	snap->taken_mono.tv_nsec = (long)((t - (double)(time_t)t) * 1e9);
+	return snap;
+}
+
+/* Appends a socket with tcp_info and the given counters. */
+static struct sock_entry *
+add_info(struct snapshot *snap, uint64_t cookie, enum tcp_state state, uint64_t acked,
+         uint64_t received)
+{
+	struct sock_entry *e = snapshot_add(snap);
+
+	assert_non_null(e);
+	e->cookie = cookie;
+	e->family = AF_INET;
+	e->state = (uint8_t)state;
+	e->local_port = (uint16_t)(1000 + cookie % 60000);
+	e->remote_port = 443;
+	e->flags = SOCK_ENTRY_HAS_INFO;
+	e->bytes_acked = acked;
+	e->bytes_received = received;
+	return e;
+}
+
+/* Appends a socket without tcp_info (as TIME_WAIT and request sockets). */
+static struct sock_entry *
+add_plain(struct snapshot *snap, uint64_t cookie, enum tcp_state state)
+{
+	struct sock_entry *e = add_info(snap, cookie, state, 0, 0);
+
+	e->flags = 0;
+	return e;
+}
+
+/* Seals the snapshot, feeds it and drops the test's reference: from here
+ * on only the tracker holds it, so valgrind sees any use after its end. */
+static void
+feed(struct conntrack *ct, struct snapshot *snap)
+{
+	snapshot_seal(snap);
+	assert_int_equal(conntrack_update(ct, snap), 0);
+	snapshot_unref(snap);
+}
+
+/* A sample of the given cookies, all ESTABLISHED with no counters. */
+static void
+feed_cookies(struct conntrack *ct, double t, const uint64_t *cookies, size_t n)
+{
+	struct snapshot *snap = snap_at(t);
+
+	for (size_t i = 0; i < n; i++)
+		add_info(snap, cookies[i], TCP_STATE_ESTABLISHED, 0, 0);
+	feed(ct, snap);
+}
+
+static const struct conn_info *
+must_get(const struct conntrack *ct, uint64_t cookie)
+{
+	const struct conn_info *info = conntrack_get(ct, cookie);
+
+	if (info == NULL)
+		fail_msg("cookie %llu is not tracked", (unsigned long long)cookie);
+	return info;
+}
+
+static struct conntrack *
+ct_new(double highlight)
+{
+	struct conntrack *ct = conntrack_new(highlight);
+
+	assert_non_null(ct);
+	return ct;
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void
+test_empty(void **state)
+{
+	struct conntrack *ct = ct_new(2);
+
+	(void)state;
+	assert_null(conntrack_get(ct, 1));
+	assert_int_equal(conntrack_gone_count(ct), 0);
+	assert_null(conntrack_gone_entry(ct, 0, NULL));
+	assert_true(conntrack_highlight(ct) == 2.0);
+	/* A negative highlight means none. */
+	conntrack_free(ct);
+	ct = ct_new(-3);
+	assert_true(conntrack_highlight(ct) == 0.0);
+	conntrack_free(ct);
+	conntrack_free(NULL);
+}
+
+/* What the first sample shows was there before us: nothing is new. */
+static void
+test_first_sample_marks_nothing(void **state)
+{
+	struct conntrack *ct = ct_new(2);
+	struct snapshot *snap = snap_at(10);
+	const struct conn_info *info;
+
+	(void)state;
+	add_info(snap, 11, TCP_STATE_ESTABLISHED, 100, 200);
+	add_info(snap, 12, TCP_STATE_LISTEN, 0, 0);
+	add_plain(snap, 13, TCP_STATE_TIME_WAIT);
+	feed(ct, snap);
+
+	assert_true(conntrack_now(ct) == 10.0);
+	assert_int_equal(conntrack_gone_count(ct), 0);
+	for (uint64_t c = 11; c <= 13; c++) {
+		info = must_get(ct, c);
+		assert_int_equal(info->cookie, c);
+		assert_int_equal(info->mark, CONN_STEADY);
+		assert_true(info->first_seen == 10.0);
+		assert_true(info->last_time == 10.0);
+		assert_true(info->send_rate < 0);
+		assert_true(info->recv_rate < 0);
+		assert_int_equal(info->n_states, 1);
+		assert_true(info->state_times[0] == 10.0);
+	}
+	assert_int_equal(must_get(ct, 11)->states[0], TCP_STATE_ESTABLISHED);
+	assert_int_equal(must_get(ct, 12)->states[0], TCP_STATE_LISTEN);
+	assert_int_equal(must_get(ct, 13)->states[0], TCP_STATE_TIME_WAIT);
+	assert_int_equal(must_get(ct, 11)->last_acked, 100);
+	assert_int_equal(must_get(ct, 11)->last_received, 200);
+	assert_null(conntrack_get(ct, 14));
+	conntrack_free(ct);
+}
+
+/* Seen from the second sample on: new, and steady once highlight_s has
+ * passed (exactly then, not a sample later). */
+static void
+test_new_then_steady(void **state)
+{
+	static const uint64_t a[] = {1}, ab[] = {1, 2}, abc[] = {1, 2, 3};
+	struct conntrack *ct = ct_new(2);
+	const struct conn_info *info;
+
+	(void)state;
+	feed_cookies(ct, 10, a, 1);
+	feed_cookies(ct, 11, ab, 2);
+	assert_int_equal(must_get(ct, 1)->mark, CONN_STEADY);
+	info = must_get(ct, 2);
+	assert_int_equal(info->mark, CONN_NEW);
+	assert_true(info->marked_at == 11.0);
+	assert_true(info->first_seen == 11.0);
+
+	feed_cookies(ct, 12.5, abc, 3);
+	assert_int_equal(must_get(ct, 2)->mark, CONN_NEW); /* 1.5 s < 2 s */
+	assert_int_equal(must_get(ct, 3)->mark, CONN_NEW);
+
+	feed_cookies(ct, 13, abc, 3);
+	assert_int_equal(must_get(ct, 2)->mark, CONN_STEADY); /* 2 s: over */
+	assert_int_equal(must_get(ct, 3)->mark, CONN_NEW);
+	assert_true(must_get(ct, 2)->first_seen == 11.0);
+
+	feed_cookies(ct, 14.5, abc, 3);
+	assert_int_equal(must_get(ct, 3)->mark, CONN_STEADY);
+	/* Steady stays steady. */
+	feed_cookies(ct, 30, abc, 3);
+	for (uint64_t c = 1; c <= 3; c++)
+		assert_int_equal(must_get(ct, c)->mark, CONN_STEADY);
+	assert_int_equal(conntrack_gone_count(ct), 0);
+	conntrack_free(ct);
+}
+
+/* One socket through one state per sample. */
+static void
+feed_state(struct conntrack *ct, double t, uint64_t cookie, enum tcp_state st)
+{
+	struct snapshot *snap = snap_at(t);
+
+	add_info(snap, cookie, st, 0, 0);
+	feed(ct, snap);
+}
+
+static void
+test_state_change(void **state)
+{
+	struct conntrack *ct = ct_new(2);
+	const struct conn_info *info;
+
+	(void)state;
+	feed_state(ct, 1, 7, TCP_STATE_SYN_SENT);
+	feed_state(ct, 2, 7, TCP_STATE_ESTABLISHED);
+	info = must_get(ct, 7);
+	assert_int_equal(info->mark, CONN_CHANGED);
+	assert_true(info->marked_at == 2.0);
+	assert_int_equal(info->n_states, 2);
+	assert_int_equal(info->states[0], TCP_STATE_SYN_SENT);
+	assert_int_equal(info->states[1], TCP_STATE_ESTABLISHED);
+	assert_true(info->state_times[0] == 1.0);
+	assert_true(info->state_times[1] == 2.0);
+	assert_true(info->first_seen == 1.0);
+
+	/* The same state again is no change: marked until highlight_s. */
+	feed_state(ct, 3, 7, TCP_STATE_ESTABLISHED);
+	info = must_get(ct, 7);
+	assert_int_equal(info->mark, CONN_CHANGED);
+	assert_int_equal(info->n_states, 2);
+	feed_state(ct, 4, 7, TCP_STATE_ESTABLISHED);
+	assert_int_equal(must_get(ct, 7)->mark, CONN_STEADY);
+
+	/* A change while still marked restarts the mark's clock. */
+	feed_state(ct, 5, 7, TCP_STATE_FIN_WAIT1);
+	feed_state(ct, 6, 7, TCP_STATE_FIN_WAIT2);
+	info = must_get(ct, 7);
+	assert_int_equal(info->mark, CONN_CHANGED);
+	assert_true(info->marked_at == 6.0);
+	feed_state(ct, 7.5, 7, TCP_STATE_FIN_WAIT2);
+	assert_int_equal(must_get(ct, 7)->mark, CONN_CHANGED);
+	feed_state(ct, 8, 7, TCP_STATE_FIN_WAIT2);
+	assert_int_equal(must_get(ct, 7)->mark, CONN_STEADY);
+	assert_int_equal(must_get(ct, 7)->n_states, 4);
+	conntrack_free(ct);
+}
+
+/* A socket new in one sample that changes state in the next is changed. */
+static void
+test_new_then_changed(void **state)
+{
+	struct conntrack *ct = ct_new(5);
+	struct snapshot *snap;
+
+	(void)state;
+	feed_state(ct, 1, 1, TCP_STATE_LISTEN);
+	snap = snap_at(2);
+	add_info(snap, 1, TCP_STATE_LISTEN, 0, 0);
+	add_info(snap, 2, TCP_STATE_SYN_SENT, 0, 0);
+	feed(ct, snap);
+	assert_int_equal(must_get(ct, 2)->mark, CONN_NEW);
+	snap = snap_at(3);
+	add_info(snap, 1, TCP_STATE_LISTEN, 0, 0);
+	add_info(snap, 2, TCP_STATE_ESTABLISHED, 0, 0);
+	feed(ct, snap);
+	assert_int_equal(must_get(ct, 2)->mark, CONN_CHANGED);
+	assert_true(must_get(ct, 2)->marked_at == 3.0);
+	assert_true(must_get(ct, 2)->first_seen == 2.0);
+	conntrack_free(ct);
+}
+
+/* More changes than CONNTRACK_STATES: the newest are kept, oldest first,
+ * each with its own time. */
+static void
+test_state_history_capped(void **state)
+{
+	static const enum tcp_state walk[] = {
+	    TCP_STATE_SYN_SENT,  TCP_STATE_ESTABLISHED, TCP_STATE_FIN_WAIT1, TCP_STATE_FIN_WAIT2,
+	    TCP_STATE_TIME_WAIT, TCP_STATE_CLOSE,       TCP_STATE_SYN_RECV,  TCP_STATE_CLOSE_WAIT,
+	    TCP_STATE_LAST_ACK,  TCP_STATE_CLOSING,
+	};
+	enum { N = sizeof(walk) / sizeof(walk[0]) };
+	struct conntrack *ct = ct_new(1);
+	const struct conn_info *info;
+
+	(void)state;
+	assert_true(N > CONNTRACK_STATES);
+	for (int i = 0; i < N; i++) {
+		feed_state(ct, 100 + 10 * i, 42, walk[i]);
+		info = must_get(ct, 42);
+		int kept = i + 1 < CONNTRACK_STATES ? i + 1 : CONNTRACK_STATES;
+
+		assert_int_equal(info->n_states, kept);
+		for (int k = 0; k < kept; k++) {
+			int src = i + 1 - kept + k;
+
+			assert_int_equal(info->states[k], walk[src]);
+			assert_true(info->state_times[k] == 100.0 + 10 * src);
+		}
+		assert_int_equal(info->mark, i == 0 ? CONN_STEADY : CONN_CHANGED);
+		/* The first sight survives the history's turnover. */
+		assert_true(info->first_seen == 100.0);
+	}
+	conntrack_free(ct);
+}
+
+/* A socket that disappears stays as a tombstone, with its last entry and
+ * what was known of it, for highlight_s; then it is forgotten. */
+static void
+test_tombstone(void **state)
+{
+	struct conntrack *ct = ct_new(2);
+	struct snapshot *snap;
+	const struct sock_entry *e;
+	const struct conn_info *info = NULL;
+
+	(void)state;
+	snap = snap_at(1);
+	add_info(snap, 1, TCP_STATE_ESTABLISHED, 0, 0);
+	add_info(snap, 2, TCP_STATE_ESTABLISHED, 1000, 2000)->local_port = 5001;
+	feed(ct, snap);
+	snap = snap_at(2);
+	add_info(snap, 1, TCP_STATE_ESTABLISHED, 0, 0);
+	e = add_info(snap, 2, TCP_STATE_FIN_WAIT1, 3000, 2500);
+	((struct sock_entry *)e)->local_port = 5002;
+	((struct sock_entry *)e)->rtt_us = 777;
+	feed(ct, snap);
+	assert_int_equal(conntrack_gone_count(ct), 0);
+
+	snap = snap_at(3);
+	add_info(snap, 1, TCP_STATE_ESTABLISHED, 0, 0);
+	feed(ct, snap);
+	assert_null(conntrack_get(ct, 2));
+	assert_non_null(conntrack_get(ct, 1));
+	assert_int_equal(conntrack_gone_count(ct), 1);
+	e = conntrack_gone_entry(ct, 0, &info);
+	assert_non_null(e);
+	assert_non_null(info);
+	/* The entry of the last sample it was in, not the first. */
+	assert_int_equal(e->cookie, 2);
+	assert_int_equal(e->state, TCP_STATE_FIN_WAIT1);
+	assert_int_equal(e->local_port, 5002);
+	assert_int_equal(e->rtt_us, 777);
+	assert_int_equal(e->bytes_acked, 3000);
+	assert_int_equal(info->cookie, 2);
+	assert_int_equal(info->mark, CONN_GONE);
+	assert_true(info->first_seen == 1.0);
+	assert_int_equal(info->n_states, 2);
+	assert_int_equal(info->states[0], TCP_STATE_ESTABLISHED);
+	assert_int_equal(info->states[1], TCP_STATE_FIN_WAIT1);
+	assert_true(info->send_rate == 2000.0);
+	assert_true(info->recv_rate == 500.0);
+	/* info may be NULL; out of range is NULL. */
+	assert_ptr_equal(conntrack_gone_entry(ct, 0, NULL), e);
+	assert_null(conntrack_gone_entry(ct, 1, &info));
+
+	/* Still listed 1.5 s after, gone at 2 s. */
+	snap = snap_at(4.5);
+	add_info(snap, 1, TCP_STATE_ESTABLISHED, 0, 0);
+	feed(ct, snap);
+	assert_int_equal(conntrack_gone_count(ct), 1);
+	assert_int_equal(conntrack_gone_entry(ct, 0, NULL)->cookie, 2);
+	snap = snap_at(5);
+	add_info(snap, 1, TCP_STATE_ESTABLISHED, 0, 0);
+	feed(ct, snap);
+	assert_int_equal(conntrack_gone_count(ct), 0);
+	assert_null(conntrack_gone_entry(ct, 0, NULL));
+	conntrack_free(ct);
+}
+
+/* Tombstones of different samples expire each on its own time; an empty
+ * sample turns every socket into one. */
+static void
+test_tombstones_expire_separately(void **state)
+{
+	static const uint64_t abcd[] = {1, 2, 3, 4}, bcd[] = {2, 3, 4}, d[] = {4};
+	struct conntrack *ct = ct_new(3);
+	const struct conn_info *info;
+	uint64_t seen = 0;
+
+	(void)state;
+	feed_cookies(ct, 0, abcd, 4);
+	feed_cookies(ct, 1, bcd, 3); /* 1 gone at 1 */
+	assert_int_equal(conntrack_gone_count(ct), 1);
+	feed_cookies(ct, 2, d, 1); /* 2 and 3 gone at 2 */
+	assert_int_equal(conntrack_gone_count(ct), 3);
+	feed_cookies(ct, 3, NULL, 0); /* 4 gone at 3 */
+	assert_int_equal(conntrack_gone_count(ct), 4);
+	for (size_t i = 0; i < 4; i++) {
+		const struct sock_entry *e = conntrack_gone_entry(ct, i, &info);
+
+		assert_int_equal(info->mark, CONN_GONE);
+		assert_int_equal(e->cookie, info->cookie);
+		seen |= 1u << e->cookie;
+	}
+	assert_int_equal(seen, 0x1e);
+	feed_cookies(ct, 4, NULL, 0); /* 1 expires (3 s) */
+	assert_int_equal(conntrack_gone_count(ct), 3);
+	feed_cookies(ct, 5, NULL, 0); /* 2, 3 expire */
+	assert_int_equal(conntrack_gone_count(ct), 1);
+	assert_int_equal(conntrack_gone_entry(ct, 0, NULL)->cookie, 4);
+	feed_cookies(ct, 6, NULL, 0);
+	assert_int_equal(conntrack_gone_count(ct), 0);
+	conntrack_free(ct);
+}
+
+/* highlight 0: no marks and no tombstones, but the history is kept. */
+static void
+test_highlight_zero(void **state)
+{
+	struct conntrack *ct = ct_new(0);
+	struct snapshot *snap;
+	const struct conn_info *info;
+
+	(void)state;
+	snap = snap_at(1);
+	add_info(snap, 1, TCP_STATE_SYN_SENT, 0, 0);
+	add_info(snap, 2, TCP_STATE_ESTABLISHED, 0, 0);
+	feed(ct, snap);
+	snap = snap_at(2);
+	add_info(snap, 1, TCP_STATE_ESTABLISHED, 0, 0); /* changed */
+	add_info(snap, 3, TCP_STATE_ESTABLISHED, 0, 0); /* new; 2 gone */
+	feed(ct, snap);
+	info = must_get(ct, 1);
+	assert_int_equal(info->mark, CONN_STEADY);
+	assert_int_equal(info->n_states, 2);
+	assert_int_equal(info->states[1], TCP_STATE_ESTABLISHED);
+	assert_int_equal(must_get(ct, 3)->mark, CONN_STEADY);
+	assert_true(must_get(ct, 3)->first_seen == 2.0);
+	assert_null(conntrack_get(ct, 2));
+	assert_int_equal(conntrack_gone_count(ct), 0);
+	feed_cookies(ct, 3, NULL, 0);
+	assert_int_equal(conntrack_gone_count(ct), 0);
+	conntrack_free(ct);
+}
+
+/* One socket, one sample: its counters and whether it has tcp_info. */
+static void
+feed_counters(struct conntrack *ct, double t, uint64_t acked, uint64_t received, bool info,
+              enum tcp_state st)
+{
+	struct snapshot *snap = snap_at(t);
+	struct sock_entry *e = add_info(snap, 5, st, acked, received);
+
+	if (!info)
+		e->flags = 0;
+	feed(ct, snap);
+}
+
+static void
+test_rates(void **state)
+{
+	struct conntrack *ct = ct_new(2);
+	const struct conn_info *info;
+
+	(void)state;
+	feed_counters(ct, 10, 1000, 500, true, TCP_STATE_ESTABLISHED);
+	info = must_get(ct, 5);
+	assert_true(info->send_rate < 0); /* unknown on first sight */
+	assert_true(info->recv_rate < 0);
+
+	/* 2000 and 4000 bytes in 2 s. */
+	feed_counters(ct, 12, 3000, 4500, true, TCP_STATE_ESTABLISHED);
+	info = must_get(ct, 5);
+	assert_true(info->send_rate == 1000.0);
+	assert_true(info->recv_rate == 2000.0);
+	assert_int_equal(info->last_acked, 3000);
+	assert_int_equal(info->last_received, 4500);
+	assert_true(info->last_time == 12.0);
+
+	/* Over a quarter second: the interval is the snapshots' own. */
+	feed_counters(ct, 12.25, 3256, 4500, true, TCP_STATE_ESTABLISHED);
+	info = must_get(ct, 5);
+	assert_true(info->send_rate == 1024.0);
+	assert_true(info->recv_rate == 0.0);
+
+	/* A counter that went backwards gives 0, not a huge number; the
+	 * other one still counts. */
+	feed_counters(ct, 13.25, 100, 5524, true, TCP_STATE_ESTABLISHED);
+	info = must_get(ct, 5);
+	assert_true(info->send_rate == 0.0);
+	assert_true(info->recv_rate == 1024.0);
+	feed_counters(ct, 14.25, 612, 0, true, TCP_STATE_ESTABLISHED);
+	info = must_get(ct, 5);
+	assert_true(info->send_rate == 512.0); /* from the new, lower base */
+	assert_true(info->recv_rate == 0.0);
+
+	/* The same instant twice: no division by zero, rates stand. */
+	feed_counters(ct, 14.25, 9999, 9999, true, TCP_STATE_ESTABLISHED);
+	info = must_get(ct, 5);
+	assert_true(info->send_rate == 512.0);
+	assert_true(info->recv_rate == 0.0);
+	conntrack_free(ct);
+}
+
+/* Rates come from tcp_info only: a socket without it has none, and one
+ * that loses it (ESTABLISHED to TIME_WAIT keeps the cookie) must not go on
+ * showing the rate it had. */
+static void
+test_rates_need_info(void **state)
+{
+	struct conntrack *ct = ct_new(2);
+	const struct conn_info *info;
+
+	(void)state;
+	feed_counters(ct, 1, 0, 0, false, TCP_STATE_SYN_RECV);
+	feed_counters(ct, 2, 0, 0, false, TCP_STATE_SYN_RECV);
+	feed_counters(ct, 3, 0, 0, false, TCP_STATE_SYN_RECV);
+	info = must_get(ct, 5);
+	assert_true(info->send_rate < 0);
+	assert_true(info->recv_rate < 0);
+	conntrack_free(ct);
+
+	ct = ct_new(2);
+	feed_counters(ct, 1, 1000, 1000, true, TCP_STATE_ESTABLISHED);
+	feed_counters(ct, 2, 9000, 5000, true, TCP_STATE_FIN_WAIT2);
+	info = must_get(ct, 5);
+	assert_true(info->send_rate == 8000.0);
+	assert_true(info->recv_rate == 4000.0);
+	feed_counters(ct, 3, 0, 0, false, TCP_STATE_TIME_WAIT);
+	info = must_get(ct, 5);
+	assert_int_equal(info->mark, CONN_CHANGED);
+	assert_true(info->send_rate < 0);
+	assert_true(info->recv_rate < 0);
+	feed_counters(ct, 4, 0, 0, false, TCP_STATE_TIME_WAIT);
+	info = must_get(ct, 5);
+	assert_true(info->send_rate < 0);
+	assert_true(info->recv_rate < 0);
+	conntrack_free(ct);
+}
+
+/* Age is now - first_seen, and first_seen never moves while the socket
+ * lives. */
+static void
+test_age(void **state)
+{
+	static const uint64_t a[] = {9}, ab[] = {9, 10};
+	struct conntrack *ct = ct_new(1);
+
+	(void)state;
+	feed_cookies(ct, 100, a, 1);
+	feed_cookies(ct, 101.5, ab, 2);
+	feed_cookies(ct, 160, ab, 2);
+	assert_true(conntrack_now(ct) == 160.0);
+	assert_true(conntrack_now(ct) - must_get(ct, 9)->first_seen == 60.0);
+	assert_true(conntrack_now(ct) - must_get(ct, 10)->first_seen == 58.5);
+	/* Gone and back (same cookie): a fresh start. */
+	feed_cookies(ct, 161, a, 1);
+	feed_cookies(ct, 162, ab, 2);
+	assert_true(must_get(ct, 10)->first_seen == 162.0);
+	assert_int_equal(must_get(ct, 10)->mark, CONN_NEW);
+	conntrack_free(ct);
+}
+
+/* Cookie 0 is no identity: never tracked, never a tombstone. */
+static void
+test_cookie_zero_ignored(void **state)
+{
+	struct conntrack *ct = ct_new(2);
+	struct snapshot *snap;
+
+	(void)state;
+	snap = snap_at(1);
+	add_info(snap, 0, TCP_STATE_ESTABLISHED, 10, 10);
+	add_info(snap, 1, TCP_STATE_ESTABLISHED, 10, 10);
+	add_info(snap, 0, TCP_STATE_LISTEN, 10, 10);
+	feed(ct, snap);
+	assert_null(conntrack_get(ct, 0));
+	assert_non_null(conntrack_get(ct, 1));
+
+	snap = snap_at(2);
+	add_info(snap, 0, TCP_STATE_SYN_SENT, 20, 20);
+	add_info(snap, 1, TCP_STATE_ESTABLISHED, 20, 20);
+	feed(ct, snap);
+	assert_null(conntrack_get(ct, 0));
+	assert_int_equal(must_get(ct, 1)->mark, CONN_STEADY);
+	assert_true(must_get(ct, 1)->send_rate == 10.0);
+
+	/* Every cookie-0 entry disappears: no tombstone. */
+	snap = snap_at(3);
+	add_info(snap, 1, TCP_STATE_ESTABLISHED, 30, 30);
+	feed(ct, snap);
+	assert_int_equal(conntrack_gone_count(ct), 0);
+	conntrack_free(ct);
+}
+
+/* A socket listed twice in one dump (it moved between hash chains while
+ * the kernel walked them): the first listing counts, the second is
+ * ignored, and when it goes it leaves one tombstone. */
+static void
+test_duplicate_cookies(void **state)
+{
+	struct conntrack *ct = ct_new(5);
+	struct snapshot *snap;
+	const struct conn_info *info;
+
+	(void)state;
+	snap = snap_at(1);
+	add_info(snap, 3, TCP_STATE_ESTABLISHED, 100, 100);
+	add_info(snap, 4, TCP_STATE_ESTABLISHED, 100, 100);
+	add_info(snap, 3, TCP_STATE_CLOSE_WAIT, 999, 999);
+	feed(ct, snap);
+	info = must_get(ct, 3);
+	assert_int_equal(info->n_states, 1);
+	assert_int_equal(info->states[0], TCP_STATE_ESTABLISHED);
+	assert_int_equal(info->last_acked, 100);
+
+	snap = snap_at(2);
+	add_info(snap, 3, TCP_STATE_ESTABLISHED, 300, 500);
+	add_info(snap, 3, TCP_STATE_LAST_ACK, 1, 1);
+	add_info(snap, 3, TCP_STATE_CLOSING, 2, 2);
+	add_info(snap, 4, TCP_STATE_ESTABLISHED, 100, 100);
+	feed(ct, snap);
+	info = must_get(ct, 3);
+	assert_int_equal(info->mark, CONN_STEADY); /* no change of state */
+	assert_int_equal(info->n_states, 1);
+	assert_true(info->send_rate == 200.0);
+	assert_true(info->recv_rate == 400.0);
+
+	/* Listed three times, gone once. */
+	snap = snap_at(3);
+	add_info(snap, 4, TCP_STATE_ESTABLISHED, 100, 100);
+	feed(ct, snap);
+	assert_int_equal(conntrack_gone_count(ct), 1);
+	info = NULL;
+	assert_int_equal(conntrack_gone_entry(ct, 0, &info)->cookie, 3);
+	assert_int_equal(conntrack_gone_entry(ct, 0, NULL)->state, TCP_STATE_ESTABLISHED);
+	assert_int_equal(conntrack_gone_entry(ct, 0, NULL)->bytes_acked, 300);
+	assert_int_equal(info->cookie, 3);
+	conntrack_free(ct);
+}
+
+/* ---------------------------------------------------- 100,000 sockets */
+
+/*
+ * A window of N cookies slides by STEP per sample: each sample STEP
+ * sockets are born and STEP die.  Counters grow with the cookie so every
+ * socket's rate is known in advance; states change on a pattern.
+ */
+enum { CHURN_N = 100000, CHURN_STEP = 20000, CHURN_SAMPLES = 6 };
+
+static uint64_t
+churn_cookie(size_t i)
+{
+	/* Spread over the whole 64-bit range; an odd multiplier is a
+	 * bijection, so distinct and never 0. */
+	return (uint64_t)(i + 1) * 0x9e3779b97f4a7c15ull;
+}
+
+/* churn_cookie() backwards: multiplies by the inverse of the multiplier
+ * modulo 2^64 (Newton's iteration doubles the correct bits each step). */
+static size_t
+churn_index(uint64_t cookie)
+{
+	const uint64_t m = 0x9e3779b97f4a7c15ull;
+	uint64_t inv = m;
+
+	for (int step = 0; step < 6; step++)
+		inv *= 2 - m * inv;
+	return (size_t)(cookie * inv - 1);
+}
+
+/* Socket i's state in sample k: every 7th one changes each sample. */
+static enum tcp_state
+churn_state(size_t i, int k)
+{
+	return i % 7 == 0 && k % 2 == 1 ? TCP_STATE_CLOSE_WAIT : TCP_STATE_ESTABLISHED;
+}
+
+/* The first sample socket i is in. */
+static int
+churn_born(size_t i)
+{
+	return i < CHURN_N ? 0 : (int)((i - CHURN_N) / CHURN_STEP) + 1;
+}
+
+static enum conn_mark
+churn_mark(size_t i, int k, double highlight)
+{
+	int born = churn_born(i);
+
+	if (k == born)
+		return born > 0 ? CONN_NEW : CONN_STEADY;
+	if (i % 7 == 0)
+		return CONN_CHANGED; /* its state flips every sample */
+	return born > 0 && k - born < highlight ? CONN_NEW : CONN_STEADY;
+}
+
+static void
+test_churn_100k(void **state)
+{
+	const double highlight = 2.5;
+	struct conntrack *ct = ct_new(highlight);
+
+	(void)state;
+	for (int k = 0; k < CHURN_SAMPLES; k++) {
+		size_t lo = (size_t)k * CHURN_STEP, hi = lo + CHURN_N;
+		struct snapshot *snap = snap_at(1000 + k);
+		size_t n_new = 0;
+
+		assert_int_equal(snapshot_reserve(snap, CHURN_N), 0);
+		for (size_t i = lo; i < hi; i++)
+			/* acked grows by 3*i bytes a second, received by i */
+			add_info(snap, churn_cookie(i), churn_state(i, k), 3 * i * (uint64_t)k,
+			         i * (uint64_t)k);
+		feed(ct, snap);
+
+		/* Every live socket's mark. */
+		for (size_t i = lo; i < hi; i++) {
+			const struct conn_info *info = conntrack_get(ct, churn_cookie(i));
+			enum conn_mark want = churn_mark(i, k, highlight);
+
+			if (info == NULL)
+				fail_msg("sample %d: socket %zu not tracked", k, i);
+			if (info->mark != want)
+				fail_msg("sample %d: socket %zu marked %d, expected %d", k, i,
+				         info->mark, want);
+			n_new += info->mark == CONN_NEW;
+		}
+		if (k == 0)
+			assert_int_equal(n_new, 0);
+		else
+			assert_true(n_new >= CHURN_STEP * 6 / 7);
+		/* Those that died at k - 2 .. k are within 2.5 s of death. */
+		assert_int_equal(conntrack_gone_count(ct), (size_t)CHURN_STEP * (k < 3 ? k : 3));
+
+		/* A sample of cookies, checked in full. */
+		for (size_t i = lo; i < hi; i += 997) {
+			const struct conn_info *info = must_get(ct, churn_cookie(i));
+			int born = churn_born(i), seen = k - born + 1;
+
+			assert_int_equal(info->cookie, churn_cookie(i));
+			assert_true(info->first_seen == 1000.0 + born);
+			assert_true(info->last_time == 1000.0 + k);
+			assert_int_equal(info->last_acked, 3 * i * (uint64_t)k);
+			assert_int_equal(info->last_received, i * (uint64_t)k);
+			if (born == k) {
+				assert_true(info->send_rate < 0);
+				assert_true(info->recv_rate < 0);
+			} else {
+				assert_true(info->send_rate == 3.0 * (double)i);
+				assert_true(info->recv_rate == (double)i);
+			}
+			assert_int_equal(info->n_states, i % 7 != 0 ? 1
+			                                 : seen < CONNTRACK_STATES
+			                                     ? seen
+			                                     : CONNTRACK_STATES);
+			assert_int_equal(info->states[info->n_states - 1], churn_state(i, k));
+			assert_true(info->state_times[info->n_states - 1] ==
+			            (i % 7 != 0 ? 1000.0 + born : 1000.0 + k));
+		}
+		/* The dead are no longer live, and their tombstones hold their
+		 * last entry. */
+		for (size_t g = 0; g < conntrack_gone_count(ct); g += 499) {
+			const struct conn_info *info;
+			const struct sock_entry *e = conntrack_gone_entry(ct, g, &info);
+			size_t i;
+			int last;
+
+			assert_non_null(e);
+			assert_int_equal(info->mark, CONN_GONE);
+			assert_int_equal(e->cookie, info->cookie);
+			assert_null(conntrack_get(ct, e->cookie));
+			/* Which socket it was, and the last sample it was in. */
+			i = churn_index(e->cookie);
+			assert_true(i < lo);
+			assert_true(i + 3 * CHURN_STEP >= lo);
+			last = (int)(i / CHURN_STEP);
+			assert_true(last < k);
+			assert_int_equal(e->state, churn_state(i, last));
+			assert_int_equal(e->bytes_acked, 3 * i * (uint64_t)last);
+			assert_int_equal(e->bytes_received, i * (uint64_t)last);
+			assert_true(info->last_time == 1000.0 + last);
+			assert_true(info->first_seen == 1000.0 + churn_born(i));
+		}
+	}
+	conntrack_free(ct);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_first_sample_marks_nothing),
+	    cmocka_unit_test(test_new_then_steady),
+	    cmocka_unit_test(test_state_change),
+	    cmocka_unit_test(test_new_then_changed),
+	    cmocka_unit_test(test_state_history_capped),
+	    cmocka_unit_test(test_tombstone),
+	    cmocka_unit_test(test_tombstones_expire_separately),
+	    cmocka_unit_test(test_highlight_zero),
+	    cmocka_unit_test(test_rates),
+	    cmocka_unit_test(test_rates_need_info),
+	    cmocka_unit_test(test_age),
+	    cmocka_unit_test(test_cookie_zero_ignored),
+	    cmocka_unit_test(test_duplicate_cookies),
+	    cmocka_unit_test(test_churn_100k),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
