@@ -159,5 +159,29 @@ sleep 0.5
 tm capture-pane -p -e -t tui | grep ":$peer" | grep -q $'\e\\[[0-9;]*31m\|\e\\[31' &&
   pass "the closed row lingers in red" || fail "no red row for the closed connection"
 
+# n: names from the resolver, asynchronously (127.0.0.1 is "localhost" in
+# /etc/hosts; the namespace has no route anywhere else, so no query leaves).
+tm send-keys -t tui / C-u Enter
+tm send-keys -t tui n
+if grep -qE '^127\.0\.0\.1[[:space:]].*localhost' /etc/hosts; then
+  wait_screen 'localhost:7101' && pass "n shows host names" || fail "no names: $(table_rows | head -3)"
+else
+  fail "/etc/hosts does not name 127.0.0.1 localhost: the names check cannot run"
+fi
+tm send-keys -t tui n
+wait_screen '127\.0\.0\.1:7101' && pass "n again shows numbers" || fail "names did not go away"
+
+# K: SIGTERM to the owner of the selected row, named in the question.
+start 7103 0
+victim=${pids[-1]}
+tm send-keys -t tui / 'sport = :7103' Enter
+sleep 0.5
+tm send-keys -t tui Home K
+wait_screen "Send SIGTERM to pid $victim \(tcpdeck-test-li\)" && pass "K names the process" ||
+  fail "K question: $(screen | tail -3)"
+tm send-keys -t tui y
+for _ in $(seq 1 50); do kill -0 "$victim" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$victim" 2>/dev/null && fail "pid $victim still runs after K" || pass "K ended pid $victim"
+
 tm send-keys -t tui q
 finish
