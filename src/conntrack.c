@@ -27,6 +27,11 @@ struct conntrack {
 	struct snapshot *prev;    /* the last snapshot fed (a reference) */
 	struct conn_info *slots;  /* cookie 0 marks an empty slot */
 	size_t mask;
+	/* The table of the sample before last, kept to be cleared and
+	 * reused: allocating a fresh one per sample cost more in page faults
+	 * than the whole update. */
+	struct conn_info *spare;
+	size_t spare_slots;
 	struct tombstone *gone;
 	size_t n_gone, gone_cap;
 };
@@ -57,6 +62,7 @@ conntrack_free(struct conntrack *ct)
 	if (ct == NULL)
 		return;
 	free(ct->slots);
+	free(ct->spare);
 	free(ct->gone);
 	snapshot_unref(ct->prev);
 	free(ct);
@@ -132,12 +138,22 @@ conntrack_update(struct conntrack *ct, struct snapshot *snap)
 	struct conn_info *table;
 	double now = seconds(&snap->taken_mono);
 
-	while (slots < snap->n_entries * 2)
+	/* At most three quarters full: short probes, half the memory of a
+	 * half-full table. */
+	while (slots * 3 < snap->n_entries * 4)
 		slots *= 2;
-	table = calloc(slots, sizeof(*table));
-	if (table == NULL) {
-		errno = ENOMEM;
-		return -1;
+	if (ct->spare != NULL && ct->spare_slots == slots) {
+		table = ct->spare;
+		ct->spare = NULL;
+		memset(table, 0, slots * sizeof(*table));
+	} else {
+		free(ct->spare);
+		ct->spare = NULL;
+		table = calloc(slots, sizeof(*table));
+		if (table == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
 	}
 	for (size_t i = 0; i < snap->n_entries; i++) {
 		const struct sock_entry *e = &snap->entries[i];
@@ -220,7 +236,8 @@ conntrack_update(struct conntrack *ct, struct snapshot *snap)
 			old->mark = CONN_GONE;
 		}
 	}
-	free(ct->slots);
+	ct->spare = ct->slots;
+	ct->spare_slots = ct->slots != NULL ? ct->mask + 1 : 0;
 	ct->slots = table;
 	ct->mask = slots - 1;
 	ct->now = now;

@@ -124,9 +124,12 @@ main(int argc, char **argv)
 	sampler = ring != NULL ? sampler_new(&source, ring, opts.interval_s,
 					     opts.who != NULL ? 1 : opts.max_samples)
 			       : NULL;
-	if (sampler != NULL && opts.replay == NULL) {
-		/* Without /proc tcpdeck still counts sockets, only without
-		 * owners.  A recording has no owners to find. */
+	/* Owners cost a walk of /proc on the first sample: only views that
+	 * show them pay for it (batch state counts do not).  Without /proc
+	 * tcpdeck still counts sockets, only without owners.  A recording
+	 * has no owners to find. */
+	if (sampler != NULL && opts.replay == NULL &&
+	    (!opts.batch || opts.who != NULL || opts.view != OUTPUT_VIEW_STATES)) {
 		struct procmap *map = procmap_new("/proc", geteuid() == 0, getuid());
 
 		if (map == NULL)

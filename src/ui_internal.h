@@ -81,6 +81,7 @@ struct ui {
 	struct sampler *sampler;
 	struct history *history;
 	struct snapshot *shown;          /* snapshot on screen (a reference) */
+	uint64_t tracked_seq;            /* seq of the last one fed to ct */
 	uint32_t shown_counts[TCP_STATE_COUNT];      /* through the filter */
 	uint32_t shown_total;
 	uint32_t shown_prev_counts[TCP_STATE_COUNT]; /* sample before shown */

@@ -95,14 +95,20 @@ take_snapshots(struct ui *ui)
 			ui->shown_total = total;
 			snapshot_unref(ui->shown);
 			ui->shown = snapshot_ref(snap);
-			if (ui->ct != NULL && conntrack_update(ui->ct, snap) < 0)
-				log_msg("ui: connection tracking out of memory");
-			ui_drill_sample(ui, snap);
 		}
 		memcpy(ui->last_counts, counts, sizeof(ui->last_counts));
 		ui->has_last = true;
 		ui->last_seq = snap->seq;
 		snapshot_unref(snap);
+	}
+	/* Connections are tracked from the sample shown only: when several
+	 * arrived at once, the ones in between would only delay the screen
+	 * (rates then span them, which is still right). */
+	if (ui->shown != NULL && ui->shown->seq != ui->tracked_seq && ui->ct != NULL) {
+		if (conntrack_update(ui->ct, ui->shown) < 0)
+			log_msg("ui: connection tracking out of memory");
+		ui->tracked_seq = ui->shown->seq;
+		ui_drill_sample(ui, ui->shown);
 	}
 }
 
