@@ -230,8 +230,8 @@ for size in "$@"; do
 
   r=0
   while [ $r -lt "$REPS" ]; do
-    measure cold "$TCPDECK" -b -n 1 -o json
-    measure steady "$TCPDECK" -b -n 21 -d 0.1 -o json
+    measure cold "$TCPDECK" -b -n 1 --view listen -o json
+    measure steady "$TCPDECK" -b -n 21 -d 0.1 --view listen -o json
     measure ss_tanp ss -tanp
     measure ss_tan ss -tan
     r=$((r + 1))

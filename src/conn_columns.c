@@ -323,24 +323,121 @@ cmp_timer(const struct conn_row *a, const struct conn_row *b, const struct conn_
 	return cmp_u64(a->entry->timer_expires_ms, b->entry->timer_expires_ms);
 }
 
+
+/* ------------------------------------------------------------ sort keys */
+
+static uint64_t
+key_proto(const struct conn_row *r, const struct conn_context *c)
+{
+	(void)c;
+	return r->entry->family;
+}
+
+static uint64_t
+key_state(const struct conn_row *r, const struct conn_context *c)
+{
+	(void)c;
+	return r->entry->state;
+}
+
+static uint64_t
+key_pid(const struct conn_row *r, const struct conn_context *c)
+{
+	const struct owner_proc *p = owner_of(r, c);
+
+	return p != NULL ? (uint64_t)(uint32_t)p->pid : UINT64_MAX;
+}
+
+static uint64_t
+key_recv_q(const struct conn_row *r, const struct conn_context *c)
+{
+	(void)c;
+	return r->entry->recv_q;
+}
+
+static uint64_t
+key_send_q(const struct conn_row *r, const struct conn_context *c)
+{
+	(void)c;
+	return r->entry->send_q;
+}
+
+static uint64_t
+key_rtt(const struct conn_row *r, const struct conn_context *c)
+{
+	(void)c;
+	return r->entry->flags & SOCK_ENTRY_HAS_INFO ? r->entry->rtt_us : 0;
+}
+
+static uint64_t
+key_retrans(const struct conn_row *r, const struct conn_context *c)
+{
+	(void)c;
+	return r->entry->total_retrans;
+}
+
+static uint64_t
+key_sent(const struct conn_row *r, const struct conn_context *c)
+{
+	(void)c;
+	return r->entry->bytes_acked;
+}
+
+static uint64_t
+key_received(const struct conn_row *r, const struct conn_context *c)
+{
+	(void)c;
+	return r->entry->bytes_received;
+}
+
+/* Rates: unknown (-1) sorts below every known rate, as in cmp_double. */
+static uint64_t
+rate_key(double rate, bool known)
+{
+	if (!known || rate < 0)
+		return 0;
+	return rate > 1.8e19 ? UINT64_MAX : (uint64_t)rate + 1;
+}
+
+static uint64_t
+key_send_rate(const struct conn_row *r, const struct conn_context *c)
+{
+	(void)c;
+	return rate_key(r->info != NULL ? r->info->send_rate : 0, r->info != NULL);
+}
+
+static uint64_t
+key_recv_rate(const struct conn_row *r, const struct conn_context *c)
+{
+	(void)c;
+	return rate_key(r->info != NULL ? r->info->recv_rate : 0, r->info != NULL);
+}
+
+static uint64_t
+key_timer(const struct conn_row *r, const struct conn_context *c)
+{
+	(void)c;
+	return ((uint64_t)r->entry->timer << 32) | r->entry->timer_expires_ms;
+}
+
 static const struct conn_column_def columns[COL_COUNT] = {
-	[COL_PROTO] = {"proto", "PROTO", 5, false, 9, fmt_proto, cmp_proto},
+	[COL_PROTO] = {"proto", "PROTO", 5, false, 9, fmt_proto, cmp_proto, key_proto},
 	[COL_LOCAL] = {"local", "LOCAL", 22, false, 0, fmt_local, cmp_local},
 	[COL_REMOTE] = {"remote", "REMOTE", 22, false, 0, fmt_remote, cmp_remote},
-	[COL_STATE] = {"state", "STATE", 11, false, 0, fmt_state, cmp_state},
-	[COL_PID] = {"pid", "PID", 7, true, 1, fmt_pid, cmp_pid},
+	[COL_STATE] = {"state", "STATE", 11, false, 0, fmt_state, cmp_state, key_state},
+	[COL_PID] = {"pid", "PID", 7, true, 1, fmt_pid, cmp_pid, key_pid},
 	[COL_PROCESS] = {"process", "PROCESS", 12, false, 1, fmt_process, cmp_process},
 	[COL_USER] = {"user", "USER", 8, false, 5, fmt_user, cmp_user},
-	[COL_RECV_Q] = {"recv-q", "RECV-Q", 7, true, 3, fmt_recv_q, cmp_recv_q},
-	[COL_SEND_Q] = {"send-q", "SEND-Q", 7, true, 3, fmt_send_q, cmp_send_q},
-	[COL_RTT] = {"rtt", "RTT ms", 7, true, 4, fmt_rtt, cmp_rtt},
-	[COL_RETRANS] = {"retrans", "RETR", 5, true, 6, fmt_retrans, cmp_retrans},
-	[COL_SENT] = {"sent", "SENT", 7, true, 7, fmt_sent, cmp_sent},
-	[COL_RECEIVED] = {"received", "RCVD", 7, true, 7, fmt_received, cmp_received},
-	[COL_SEND_RATE] = {"send-rate", "SEND/s", 9, true, 2, fmt_send_rate, cmp_send_rate},
-	[COL_RECV_RATE] = {"recv-rate", "RECV/s", 9, true, 2, fmt_recv_rate, cmp_recv_rate},
+	[COL_RECV_Q] = {"recv-q", "RECV-Q", 7, true, 3, fmt_recv_q, cmp_recv_q, key_recv_q},
+	[COL_SEND_Q] = {"send-q", "SEND-Q", 7, true, 3, fmt_send_q, cmp_send_q, key_send_q},
+	[COL_RTT] = {"rtt", "RTT ms", 7, true, 4, fmt_rtt, cmp_rtt, key_rtt},
+	[COL_RETRANS] = {"retrans", "RETR", 5, true, 6, fmt_retrans, cmp_retrans, key_retrans},
+	[COL_SENT] = {"sent", "SENT", 7, true, 7, fmt_sent, cmp_sent, key_sent},
+	[COL_RECEIVED] = {"received", "RCVD", 7, true, 7, fmt_received, cmp_received, key_received},
+	[COL_SEND_RATE] = {"send-rate", "SEND/s", 9, true, 2, fmt_send_rate, cmp_send_rate, key_send_rate},
+	[COL_RECV_RATE] = {"recv-rate", "RECV/s", 9, true, 2, fmt_recv_rate, cmp_recv_rate, key_recv_rate},
 	[COL_AGE] = {"age", "AGE", 7, true, 4, fmt_age, cmp_age},
-	[COL_TIMER] = {"timer", "TIMER", 16, false, 8, fmt_timer, cmp_timer},
+	[COL_TIMER] = {"timer", "TIMER", 16, false, 8, fmt_timer, cmp_timer, key_timer},
 };
 
 const struct conn_column_def *
@@ -391,6 +488,57 @@ compare_items(const void *x, const void *y, void *arg)
 	return c;
 }
 
+/*
+ * Stable LSD radix sort of items by the column's key (inverted when
+ * descending: stability then still keeps ties in their previous order).
+ * Returns -1 when out of memory, so the caller falls back to qsort.
+ */
+static int
+radix_sort(struct sort_item *items, size_t n, const struct conn_column_def *def,
+	   const struct conn_context *ctx, bool descending)
+{
+	uint64_t *keys = malloc(n * sizeof(*keys)), *keys_tmp = malloc(n * sizeof(*keys));
+	struct sort_item *tmp = malloc(n * sizeof(*tmp));
+
+	if (keys == NULL || keys_tmp == NULL || tmp == NULL) {
+		free(keys);
+		free(keys_tmp);
+		free(tmp);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		keys[i] = def->key(&items[i].row, ctx);
+		if (descending)
+			keys[i] = UINT64_MAX - keys[i];
+	}
+	for (int shift = 0; shift < 64; shift += 8) {
+		size_t count[257];
+		bool uniform = false;
+
+		memset(count, 0, sizeof(count));
+		for (size_t i = 0; i < n; i++)
+			count[((keys[i] >> shift) & 0xff) + 1]++;
+		for (size_t b = 0; b < 256 && !uniform; b++)
+			uniform = count[b + 1] == n;
+		if (uniform)
+			continue; /* every key has this byte: nothing to order */
+		for (size_t b = 0; b < 256; b++)
+			count[b + 1] += count[b];
+		for (size_t i = 0; i < n; i++) {
+			size_t to = count[(keys[i] >> shift) & 0xff]++;
+
+			keys_tmp[to] = keys[i];
+			tmp[to] = items[i];
+		}
+		memcpy(keys, keys_tmp, n * sizeof(*keys));
+		memcpy(items, tmp, n * sizeof(*items));
+	}
+	free(keys);
+	free(keys_tmp);
+	free(tmp);
+	return 0;
+}
+
 void
 conn_rows_sort(struct conn_row *rows, size_t n, enum conn_column column, bool descending,
 	       const struct conn_context *ctx)
@@ -407,7 +555,10 @@ conn_rows_sort(struct conn_row *rows, size_t n, enum conn_column column, bool de
 		items[i].row = rows[i];
 		items[i].position = i;
 	}
+	if (sc.def->key != NULL && radix_sort(items, n, sc.def, ctx, descending) == 0)
+		goto sorted;
 	qsort_r(items, n, sizeof(*items), compare_items, &sc);
+sorted:
 	for (size_t i = 0; i < n; i++)
 		rows[i] = items[i].row;
 	free(items);

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conntrack.h"
 #include "snapshot.h"
@@ -59,6 +60,10 @@ struct conn_column_def {
 		       size_t out_size);
 	int (*compare)(const struct conn_row *a, const struct conn_row *b,
 		       const struct conn_context *ctx);
+	/* For number columns: the row's value as an unsigned key whose order
+	 * is compare()'s, so 100,000 rows sort by radix in a few ms instead
+	 * of chasing pointers in every comparison; NULL for text columns. */
+	uint64_t (*key)(const struct conn_row *row, const struct conn_context *ctx);
 };
 
 const struct conn_column_def *conn_column(enum conn_column column);
