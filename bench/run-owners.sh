@@ -20,9 +20,9 @@
 # pairs, 20% CLOSE_WAIT/FIN_WAIT2 pairs, plus a few LISTEN. There is no
 # TIME_WAIT (it lasts only 60 s), so the counts hold for the whole run. It
 # then alternates REPS times between these, each under cputime:
-#   cold    tcpdeck -b -n 1 -o json          one sample, owners found by a
+#   cold    tcpdeck -b -n 1 --view listen -o json   one sample, owners found by a
 #                                            full /proc walk from a cold start
-#   steady  tcpdeck -b -n 21 -d 0.1 -o json  steady-state CPU per sample =
+#   steady  tcpdeck -b -n 21 -d 0.1 --view listen -o json  steady-state CPU per sample =
 #                                            (median(steady) - median(cold)) / 20
 #   ss -tanp, and ss -tan for reference.
 # Then, if tcpdeck has --view, it measures the owner latency: tcpdeck
@@ -312,7 +312,7 @@ echo "| sockets | processes | cold tcpdeck ms | ss -tanp ms | cold ratio | stead
 echo "|--------:|----------:|----------------:|------------:|-----------:|-------------------------:|-------------:|---------------------:|"
 printf '%s' "$rows"
 echo
-echo "for reference: ss -tan, and the whole tcpdeck -b -n 21 -d 0.1 -o json run"
+echo "for reference: ss -tan, and the whole tcpdeck -b -n 21 -d 0.1 --view listen -o json run"
 echo
 echo "| sockets | ss -tan ms | tcpdeck -n 21 ms | ss -tanp / ss -tan |"
 echo "|--------:|-----------:|-----------------:|-------------------:|"

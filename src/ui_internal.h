@@ -58,6 +58,9 @@ extern const struct ui_view ui_view_states;
 extern const struct ui_view ui_view_listen;
 extern const struct ui_view ui_view_conns;
 
+/* Index of the connection table in the view registry. */
+#define UI_VIEW_CONNS 2
+
 /* What the one-line prompt at the bottom is asking for. */
 enum ui_prompt {
 	UI_PROMPT_NONE,

@@ -101,9 +101,26 @@ take_snapshots(struct ui *ui)
 		ui->last_seq = snap->seq;
 		snapshot_unref(snap);
 	}
-	/* Connections are tracked from the sample shown only: when several
-	 * arrived at once, the ones in between would only delay the screen
-	 * (rates then span them, which is still right). */
+	/*
+	 * Connections are tracked only while the table or the details are on
+	 * screen: at 100,000 sockets the tracker's tables cost tens of MB and
+	 * milliseconds per sample that the other views have no use for.  It
+	 * starts afresh each time the table is opened (ages count from then).
+	 * And it is fed the sample shown only: when several arrived at once,
+	 * the ones in between would only delay the screen (rates then span
+	 * them, which is still right).
+	 */
+	if (ui->view == UI_VIEW_CONNS || ui->drill) {
+		if (ui->ct == NULL) {
+			ui->ct = conntrack_new(ui->linger_s);
+			ui->tracked_seq = 0;
+			ui->rows_snap = NULL; /* rows point into the tracker */
+		}
+	} else if (ui->ct != NULL) {
+		conntrack_free(ui->ct);
+		ui->ct = NULL;
+		ui->rows_snap = NULL;
+	}
 	if (ui->shown != NULL && ui->shown->seq != ui->tracked_seq && ui->ct != NULL) {
 		if (conntrack_update(ui->ct, ui->shown) < 0)
 			log_msg("ui: connection tracking out of memory");
@@ -179,16 +196,9 @@ ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts,
 		snprintf(cause, cause_len, "out of memory for the history");
 		return -1;
 	}
-	ui.ct = conntrack_new(opts->linger_s);
 	ui.linger_s = opts->linger_s;
 	ui.conn_sort = COL_STATE;
 	ui.filter = initial_filter;
-	if (ui.ct == NULL) {
-		snprintf(cause, cause_len, "out of memory for connection tracking");
-		history_free(ui.history);
-		filter_free(ui.filter);
-		return -1;
-	}
 	identify_host(&ui);
 	if (ui_term_start(&ui, opts->ascii) < 0) {
 		snprintf(cause, cause_len, "cannot initialise the terminal (is TERM set?)");
@@ -240,6 +250,8 @@ ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts,
 		}
 		if (ui.filter != filter_before)
 			recount_shown(&ui);
+		if (keys_pending)
+			take_snapshots(&ui); /* a view switch may start tracking */
 		if (keys_pending) {
 			struct timespec done;
 
