@@ -10,6 +10,7 @@
 
 #include "conn_columns.h"
 #include "format.h"
+#include "radix_sort.h"
 #include "sock_format.h"
 
 /* Bytes in binary units: "812", "12.4K", "3.1M", "1.2G". */
@@ -488,55 +489,26 @@ compare_items(const void *x, const void *y, void *arg)
 	return c;
 }
 
-/*
- * Stable LSD radix sort of items by the column's key (inverted when
- * descending: stability then still keeps ties in their previous order).
- * Returns -1 when out of memory, so the caller falls back to qsort.
- */
+/* Sorts items by the column's key (inverted when descending: the sort's
+ * stability then still keeps ties in their previous order).  Returns -1
+ * when out of memory, so the caller falls back to qsort. */
 static int
-radix_sort(struct sort_item *items, size_t n, const struct conn_column_def *def,
-	   const struct conn_context *ctx, bool descending)
+sort_by_key(struct sort_item *items, size_t n, const struct conn_column_def *def,
+	    const struct conn_context *ctx, bool descending)
 {
-	uint64_t *keys = malloc(n * sizeof(*keys)), *keys_tmp = malloc(n * sizeof(*keys));
-	struct sort_item *tmp = malloc(n * sizeof(*tmp));
+	uint64_t *keys = malloc(n * sizeof(*keys));
+	int rc;
 
-	if (keys == NULL || keys_tmp == NULL || tmp == NULL) {
-		free(keys);
-		free(keys_tmp);
-		free(tmp);
+	if (keys == NULL)
 		return -1;
-	}
 	for (size_t i = 0; i < n; i++) {
 		keys[i] = def->key(&items[i].row, ctx);
 		if (descending)
 			keys[i] = UINT64_MAX - keys[i];
 	}
-	for (int shift = 0; shift < 64; shift += 8) {
-		size_t count[257];
-		bool uniform = false;
-
-		memset(count, 0, sizeof(count));
-		for (size_t i = 0; i < n; i++)
-			count[((keys[i] >> shift) & 0xff) + 1]++;
-		for (size_t b = 0; b < 256 && !uniform; b++)
-			uniform = count[b + 1] == n;
-		if (uniform)
-			continue; /* every key has this byte: nothing to order */
-		for (size_t b = 0; b < 256; b++)
-			count[b + 1] += count[b];
-		for (size_t i = 0; i < n; i++) {
-			size_t to = count[(keys[i] >> shift) & 0xff]++;
-
-			keys_tmp[to] = keys[i];
-			tmp[to] = items[i];
-		}
-		memcpy(keys, keys_tmp, n * sizeof(*keys));
-		memcpy(items, tmp, n * sizeof(*items));
-	}
+	rc = radix_sort(items, keys, n, sizeof(*items));
 	free(keys);
-	free(keys_tmp);
-	free(tmp);
-	return 0;
+	return rc;
 }
 
 void
@@ -555,7 +527,7 @@ conn_rows_sort(struct conn_row *rows, size_t n, enum conn_column column, bool de
 		items[i].row = rows[i];
 		items[i].position = i;
 	}
-	if (sc.def->key != NULL && radix_sort(items, n, sc.def, ctx, descending) == 0)
+	if (sc.def->key != NULL && sort_by_key(items, n, sc.def, ctx, descending) == 0)
 		goto sorted;
 	qsort_r(items, n, sizeof(*items), compare_items, &sc);
 sorted:

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "owners.h"
+#include "radix_sort.h"
 
 struct owner_link {
 	uint32_t inode;
@@ -94,57 +95,27 @@ owner_table_add_link(struct owner_table *table, uint32_t inode, uint32_t proc_in
 	return 0;
 }
 
-/* Stable LSD radix sort of links by (inode, pid of proc). */
+/* Links in (inode, pid) order: all holders of a socket adjacent, lowest
+ * pid first. */
 static int
 sort_links(struct owner_table *table)
 {
-	size_t n = table->n_links;
-	struct owner_link *tmp;
-	uint64_t *keys, *tmp_keys;
+	uint64_t *keys;
+	int rc;
 
-	if (n < 2)
+	if (table->n_links < 2)
 		return 0;
-	tmp = malloc(n * sizeof(*tmp));
-	keys = malloc(n * sizeof(*keys));
-	tmp_keys = malloc(n * sizeof(*tmp_keys));
-	if (tmp == NULL || keys == NULL || tmp_keys == NULL) {
-		free(tmp);
-		free(keys);
-		free(tmp_keys);
+	keys = malloc(table->n_links * sizeof(*keys));
+	if (keys == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < table->n_links; i++)
 		keys[i] = ((uint64_t)table->links[i].inode << 32) |
 			  (uint32_t)table->procs[table->links[i].proc].pid;
-	for (int shift = 0; shift < 64; shift += 8) {
-		size_t count[257];
-		bool uniform = false;
-
-		memset(count, 0, sizeof(count));
-		for (size_t i = 0; i < n; i++)
-			count[((keys[i] >> shift) & 0xff) + 1]++;
-		/* A digit every key shares (high bits of pids and
-		 * inodes) does not need a pass. */
-		for (size_t b = 0; b < 256 && !uniform; b++)
-			uniform = count[b + 1] == n;
-		if (uniform)
-			continue;
-		for (size_t b = 0; b < 256; b++)
-			count[b + 1] += count[b];
-		for (size_t i = 0; i < n; i++) {
-			size_t to = count[(keys[i] >> shift) & 0xff]++;
-
-			tmp_keys[to] = keys[i];
-			tmp[to] = table->links[i];
-		}
-		memcpy(keys, tmp_keys, n * sizeof(*keys));
-		memcpy(table->links, tmp, n * sizeof(*tmp));
-	}
-	free(tmp);
+	rc = radix_sort(table->links, keys, table->n_links, sizeof(*table->links));
 	free(keys);
-	free(tmp_keys);
-	return 0;
+	return rc;
 }
 
 static size_t
