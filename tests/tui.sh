@@ -8,6 +8,10 @@ set -u
 command -v tmux >/dev/null || skip_test "tmux is not installed (apt-get install tmux)"
 enter_private_netns "$@"
 
+# tmux keeps its sockets here, removed with everything else at the end.
+TMUX_TMPDIR=$(mktemp -d)
+export TMUX_TMPDIR
+
 sock="tcpdeck-test-$$"
 tm() { tmux -u -L "$sock" -f /dev/null "$@"; }
 cleanup() {
@@ -17,6 +21,7 @@ cleanup() {
   done
   stop_sockgen
   rm -f "$status_file"
+  rm -rf "$TMUX_TMPDIR"
 }
 trap cleanup EXIT
 

@@ -10,6 +10,10 @@ set -u
 command -v tmux >/dev/null || skip_test "tmux is not installed (apt-get install tmux)"
 enter_private_netns "$@"
 
+# tmux keeps its sockets here, removed with everything else at the end.
+TMUX_TMPDIR=$(mktemp -d)
+export TMUX_TMPDIR
+
 sock="tcpdeck-conns-$$"
 tm() { tmux -u -L "$sock" -f /dev/null "$@"; }
 pids=()
@@ -18,6 +22,7 @@ cleanup() {
   local p
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
+  rm -rf "$TMUX_TMPDIR"
 }
 trap cleanup EXIT
 
