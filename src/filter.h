@@ -96,6 +96,10 @@ struct filter *filter_parse_with(const char *expr, const struct filter_parse_opt
  * filter matches everything. */
 bool filter_match(const struct filter *f, const struct sock_entry *e);
 
+/* filter_match() in the shape of a callback (snapshot_count(), batch
+ * output): filter is a const struct filter *. */
+bool filter_selects(const void *filter, const struct sock_entry *e);
+
 /* The states the filter lets through: bit (1u << enum tcp_state).  All
  * states when the expression has no state words. */
 uint32_t filter_state_mask(const struct filter *f);

@@ -183,3 +183,9 @@ filter_match(const struct filter *f, const struct sock_entry *e)
 		return false;
 	return filter_eval_node(f, f->root, e, false);
 }
+
+bool
+filter_selects(const void *filter, const struct sock_entry *e)
+{
+	return filter_match(filter, e);
+}

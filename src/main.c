@@ -56,12 +56,6 @@ run_who(struct ring *ring, const struct who_target *who, char *msg, size_t msg_l
 	return owned > 0 ? 0 : 1;
 }
 
-static bool
-match_filter(const void *filter, const struct sock_entry *e)
-{
-	return filter_match(filter, e);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -155,7 +149,7 @@ main(int argc, char **argv)
 		struct batch_request req = {
 			.format = opts.format,
 			.view = opts.view,
-			.match = filter != NULL ? match_filter : NULL,
+			.match = filter != NULL ? filter_selects : NULL,
 			.filter = filter,
 			.sort_column = opts.sort_column,
 			.sort_descending = opts.sort_descending,

@@ -72,19 +72,7 @@ void
 output_count_states(const struct output_context *ctx, uint32_t counts[TCP_STATE_COUNT],
 		    uint32_t *total)
 {
-	if (ctx->match == NULL) {
-		memcpy(counts, ctx->snap->counts, sizeof(ctx->snap->counts));
-		*total = ctx->snap->total;
-		return;
-	}
-	memset(counts, 0, TCP_STATE_COUNT * sizeof(counts[0]));
-	*total = 0;
-	for (size_t i = 0; i < ctx->snap->n_entries; i++)
-		if (output_selected(ctx, &ctx->snap->entries[i]) &&
-		    ctx->snap->entries[i].state < TCP_STATE_COUNT) {
-			counts[ctx->snap->entries[i].state]++;
-			(*total)++;
-		}
+	snapshot_count(ctx->snap, ctx->match, ctx->filter, counts, total);
 }
 
 ssize_t

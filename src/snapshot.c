@@ -159,6 +159,26 @@ snapshot_seal(struct snapshot *snap)
 	snap->total = (uint32_t)snap->n_entries;
 }
 
+void
+snapshot_count(const struct snapshot *snap,
+	       bool (*selected)(const void *arg, const struct sock_entry *e), const void *arg,
+	       uint32_t counts[TCP_STATE_COUNT], uint32_t *total)
+{
+	if (selected == NULL) {
+		memcpy(counts, snap->counts, sizeof(snap->counts));
+		*total = snap->total;
+		return;
+	}
+	memset(counts, 0, TCP_STATE_COUNT * sizeof(counts[0]));
+	*total = 0;
+	for (size_t i = 0; i < snap->n_entries; i++)
+		if (snap->entries[i].state < TCP_STATE_COUNT &&
+		    selected(arg, &snap->entries[i])) {
+			counts[snap->entries[i].state]++;
+			(*total)++;
+		}
+}
+
 struct snapshot *
 snapshot_ref(struct snapshot *snap)
 {

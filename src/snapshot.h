@@ -57,6 +57,12 @@ void snapshot_clear(struct snapshot *snap);
 /* Computes counts and total from the entries.  Call once, last. */
 void snapshot_seal(struct snapshot *snap);
 
+/* Per-state counts and total of the entries `selected` keeps (all of
+ * them, from the sealed counts, when selected is NULL). */
+void snapshot_count(const struct snapshot *snap,
+		    bool (*selected)(const void *arg, const struct sock_entry *e), const void *arg,
+		    uint32_t counts[TCP_STATE_COUNT], uint32_t *total);
+
 struct snapshot *snapshot_ref(struct snapshot *snap);
 
 /* Drops one reference; NULL is accepted. */

@@ -50,19 +50,7 @@ void
 ui_count(const struct ui *ui, const struct snapshot *snap, uint32_t counts[TCP_STATE_COUNT],
 	 uint32_t *total)
 {
-	if (ui->filter == NULL) {
-		memcpy(counts, snap->counts, sizeof(snap->counts));
-		*total = snap->total;
-		return;
-	}
-	memset(counts, 0, TCP_STATE_COUNT * sizeof(counts[0]));
-	*total = 0;
-	for (size_t i = 0; i < snap->n_entries; i++)
-		if (snap->entries[i].state < TCP_STATE_COUNT &&
-		    filter_match(ui->filter, &snap->entries[i])) {
-			counts[snap->entries[i].state]++;
-			(*total)++;
-		}
+	snapshot_count(snap, ui->filter != NULL ? filter_selects : NULL, ui->filter, counts, total);
 }
 
 /* Moves every snapshot newer than the last one taken into the history
