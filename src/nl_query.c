@@ -12,6 +12,7 @@
 #include <linux/sock_diag.h>
 
 #include "nl_query.h"
+#include "nl_request.h"
 #include "tcp_state.h"
 
 /* Field names and offsets of linux/tcp.h (the bit fields for window
@@ -133,55 +134,23 @@ int
 nl_query_info(const struct sock_entry *e, struct tcp_info_full *out, char *cause,
 	      size_t cause_len)
 {
-	char buf[16384] __attribute__((aligned(8)));
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_SOCK_DIAG);
 	struct query_state qs = {out, 0};
-	struct inet_diag_req_v2 *req;
-	struct nlmsghdr *nlh;
-	int err = 0, rc;
+	int opening, err = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (nl == NULL || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		snprintf(cause, cause_len, "cannot open a sock_diag socket: %s", strerror(errno));
-		if (nl != NULL)
-			mnl_socket_close(nl);
-		return -1;
-	}
-	memset(buf, 0, 256);
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = 1;
-	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = e->family;
-	req->sdiag_protocol = IPPROTO_TCP;
-	req->idiag_states = ~0u;
-	req->idiag_ext = (1u << (INET_DIAG_INFO - 1)) | (1u << (INET_DIAG_CONG - 1));
-	req->id.idiag_sport = htons(e->local_port);
-	req->id.idiag_dport = htons(e->remote_port);
-	memcpy(req->id.idiag_src, e->local_addr, sizeof(req->id.idiag_src));
-	memcpy(req->id.idiag_dst, e->remote_addr, sizeof(req->id.idiag_dst));
-	req->id.idiag_if = e->ifindex;
-	req->id.idiag_cookie[0] = (uint32_t)e->cookie;
-	req->id.idiag_cookie[1] = (uint32_t)(e->cookie >> 32);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+	if (nl_request_socket(e, SOCK_DIAG_BY_FAMILY, 0, ~0u,
+			      (1u << (INET_DIAG_INFO - 1)) | (1u << (INET_DIAG_CONG - 1)), on_message,
+			      &qs, &opening) < 0)
 		err = errno;
-	} else {
-		ssize_t got = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-
-		if (got < 0)
-			err = errno;
-		else if ((rc = mnl_cb_run(buf, (size_t)got, 1, mnl_socket_get_portid(nl), on_message,
-					  &qs)) < 0)
-			err = errno;
-	}
-	mnl_socket_close(nl);
 	if (err == 0 && qs.found)
 		return 0;
 	if (err == 0)
 		err = ENOENT;
-	snprintf(cause, cause_len, "%s",
-		 err == ENOENT ? "the connection is gone" : strerror(err));
+	if (opening)
+		snprintf(cause, cause_len, "cannot open a sock_diag socket: %s", strerror(err));
+	else
+		snprintf(cause, cause_len, "%s",
+			 err == ENOENT ? "the connection is gone" : strerror(err));
 	errno = err;
 	return -1;
 }
