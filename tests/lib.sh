@@ -111,3 +111,43 @@ count_of() {
 json_count() {
   printf '%s\n' "$2" | sed -n "s/.*\"$1\": \\([0-9][0-9]*\\).*/\\1/p"
 }
+
+# --- dashboard tests in tmux (tui_listen.sh, tui_conns.sh) ---------------
+# tmux_dashboard_setup NAME: a private tmux server (sockets in a directory
+# removed at exit) driven with `tm`, the session "tui" read with `screen`
+# and `wait_screen REGEX` (bounded), and `start ARGS` to run the test
+# listener in the background (its pid appended to pids[]); everything is
+# ended at exit.
+tmux_dashboard_setup() {
+  TMUX_TMPDIR=$(mktemp -d)
+  export TMUX_TMPDIR
+  sock="$1-$$"
+  pids=()
+  trap tmux_dashboard_cleanup EXIT
+}
+tm() { tmux -u -L "$sock" -f /dev/null "$@"; }
+tmux_dashboard_cleanup() {
+  local p
+  tm kill-server 2>/dev/null
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$TMUX_TMPDIR"
+}
+start() {
+  local out
+  : "${LISTENER:?LISTENER must name the test listener program}"
+  out=$(mktemp)
+  "$LISTENER" "$@" >"$out" &
+  pids+=($!)
+  for _ in $(seq 1 50); do grep -q ready "$out" && break; sleep 0.1; done
+  grep -q ready "$out" || hard_error "listener $* did not start"
+  rm -f "$out"
+}
+screen() { tm capture-pane -p -t tui; }
+wait_screen() {
+  for _ in $(seq 1 100); do
+    screen | grep -Eq -- "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}

@@ -10,43 +10,12 @@ set -u
 command -v tmux >/dev/null || skip_test "tmux is not installed (apt-get install tmux)"
 enter_private_netns "$@"
 
-# tmux keeps its sockets here, removed with everything else at the end.
-TMUX_TMPDIR=$(mktemp -d)
-export TMUX_TMPDIR
+tmux_dashboard_setup tcpdeck-conns
 
-sock="tcpdeck-conns-$$"
-tm() { tmux -u -L "$sock" -f /dev/null "$@"; }
-pids=()
-cleanup() {
-  tm kill-server 2>/dev/null
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$TMUX_TMPDIR"
-}
-trap cleanup EXIT
-
-start() {
-  local out
-  out=$(mktemp)
-  "$LISTENER" "$@" >"$out" &
-  pids+=($!)
-  for _ in $(seq 1 50); do grep -q ready "$out" && break; sleep 0.1; done
-  grep -q ready "$out" || hard_error "listener $* did not start"
-  rm -f "$out"
-}
 start 7101 3
 start -6 7102 2
 lpid=${pids[0]}
 
-screen() { tm capture-pane -p -t tui; }
-wait_screen() {
-  for _ in $(seq 1 100); do
-    screen | grep -Eq -- "$1" && return 0
-    sleep 0.1
-  done
-  return 1
-}
 # Rows of the table: lines with an address:port in them.
 table_rows() { screen | grep -E '^(tcp|\*)' ; }
 

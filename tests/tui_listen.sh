@@ -9,31 +9,8 @@ set -u
 command -v tmux >/dev/null || skip_test "tmux is not installed (apt-get install tmux)"
 enter_private_netns "$@"
 
-# tmux keeps its sockets here, removed with everything else at the end.
-TMUX_TMPDIR=$(mktemp -d)
-export TMUX_TMPDIR
+tmux_dashboard_setup tcpdeck-listen
 
-sock="tcpdeck-listen-$$"
-tm() { tmux -u -L "$sock" -f /dev/null "$@"; }
-pids=()
-cleanup() {
-  tm kill-server 2>/dev/null
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$TMUX_TMPDIR"
-}
-trap cleanup EXIT
-
-start() {
-  local out
-  out=$(mktemp)
-  "$LISTENER" "$@" >"$out" &
-  pids+=($!)
-  for _ in $(seq 1 50); do grep -q ready "$out" && break; sleep 0.1; done
-  grep -q ready "$out" || hard_error "listener $* did not start"
-  rm -f "$out"
-}
 start 7001 3                # 3 established
 start -6 7002 1             # IPv6, 1 established
 start -b 4 -q 4 7003 0      # accept queue 4 of backlog 4: full
@@ -41,14 +18,6 @@ web_pid=${pids[0]}
 v6_pid=${pids[1]}
 full_pid=${pids[2]}
 
-screen() { tm capture-pane -p -t tui; }
-wait_screen() {
-  for _ in $(seq 1 100); do
-    screen | grep -Eq -- "$1" && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 tm new-session -d -s tui -x 110 -y 30 "env LANG=C.UTF-8 TERM=xterm-256color $TCPDECK -d 0.2"
 wait_screen '^ESTABLISHED' || hard_error "dashboard did not start: $(screen)"
