@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "conntrack.h"
+#include "radix_sort.h"
 #include "snapshot.h"
 
 enum conn_column {
@@ -42,12 +43,20 @@ enum conn_column {
 struct conn_row {
 	const struct sock_entry *entry;
 	const struct conn_info *info;   /* NULL when unknown */
+	const struct owner_table *owners; /* the table entry->owner indexes
+					   * when it is not the snapshot's
+					   * (a tombstone's); else NULL */
 };
+
+struct conn_name_ranks;
 
 /* What a column needs besides the row. */
 struct conn_context {
 	const struct snapshot *snap;    /* for owners */
 	double now;                     /* for ages: conntrack_now() */
+	struct radix_scratch *scratch;  /* kept between sorts; may be NULL */
+	/* private: set by conn_rows_sort() for the text columns' keys */
+	const struct conn_name_ranks *comm_ranks, *user_ranks;
 };
 
 struct conn_column_def {
@@ -60,10 +69,12 @@ struct conn_column_def {
 		       size_t out_size);
 	int (*compare)(const struct conn_row *a, const struct conn_row *b,
 		       const struct conn_context *ctx);
-	/* For number columns: the row's value as an unsigned key whose order
-	 * is compare()'s, so 100,000 rows sort by radix in a few ms instead
-	 * of chasing pointers in every comparison; NULL for text columns. */
-	uint64_t (*key)(const struct conn_row *row, const struct conn_context *ctx);
+	/* The row's value as key_parts unsigned keys, most significant
+	 * (part 0) first, whose order is compare()'s, so 100,000 rows sort
+	 * by radix in a few ms instead of chasing pointers in every
+	 * comparison.  Text columns are keyed by the rank of their text. */
+	uint64_t (*key)(const struct conn_row *row, const struct conn_context *ctx, int part);
+	int key_parts;
 };
 
 const struct conn_column_def *conn_column(enum conn_column column);

@@ -18,20 +18,32 @@
 struct tombstone {
 	struct sock_entry entry;
 	struct conn_info info;
+	struct owner_table *owners; /* a reference: what entry.owner indexes */
 	double died;
+};
+
+/*
+ * One sample's knowledge: infos[i] belongs to entry i of the snapshot
+ * (cookie 0: none), and an open-addressing index of cookie -> i + 1.
+ * Keeping the 120-byte records dense in entry order and hashing only
+ * 4-byte indexes means a new sample clears 1 MB of index at 100,000
+ * sockets, not 30 MB of records, and entry i's record needs no lookup.
+ */
+struct generation {
+	struct conn_info *infos;
+	size_t n, cap;
+	uint32_t *index;   /* 0: empty slot */
+	size_t mask;       /* index has mask + 1 slots; 0 when none */
 };
 
 struct conntrack {
 	double highlight;
 	double now;
 	struct snapshot *prev;    /* the last snapshot fed (a reference) */
-	struct conn_info *slots;  /* cookie 0 marks an empty slot */
-	size_t mask;
-	/* The table of the sample before last, kept to be cleared and
-	 * reused: allocating a fresh one per sample cost more in page faults
-	 * than the whole update. */
-	struct conn_info *spare;
-	size_t spare_slots;
+	struct generation cur;    /* built from prev */
+	/* The generation before, kept to be reused: allocating fresh ones
+	 * per sample cost more in page faults than the whole update. */
+	struct generation spare;
 	struct tombstone *gone;
 	size_t n_gone, gone_cap;
 };
@@ -43,6 +55,46 @@ hash_cookie(uint64_t cookie)
 	cookie *= 0xff51afd7ed558ccdull;
 	cookie ^= cookie >> 33;
 	return (size_t)cookie;
+}
+
+static void
+generation_free(struct generation *g)
+{
+	free(g->infos);
+	free(g->index);
+	memset(g, 0, sizeof(*g));
+}
+
+/* Makes g empty with room for n records; 0 or -1 (ENOMEM). */
+static int
+generation_reset(struct generation *g, size_t n)
+{
+	size_t slots = 16;
+
+	/* At most three quarters full: short probes. */
+	while (slots * 3 < n * 4)
+		slots *= 2;
+	if (n > g->cap) {
+		struct conn_info *more = realloc(g->infos, n * sizeof(*more));
+
+		if (more == NULL)
+			return -1;
+		g->infos = more;
+		g->cap = n;
+	}
+	if (g->index == NULL || g->mask + 1 != slots) {
+		uint32_t *index = calloc(slots, sizeof(*index));
+
+		if (index == NULL)
+			return -1;
+		free(g->index);
+		g->index = index;
+		g->mask = slots - 1;
+	} else {
+		memset(g->index, 0, slots * sizeof(*g->index));
+	}
+	g->n = 0;
+	return 0;
 }
 
 struct conntrack *
@@ -61,34 +113,45 @@ conntrack_free(struct conntrack *ct)
 {
 	if (ct == NULL)
 		return;
-	free(ct->slots);
-	free(ct->spare);
+	generation_free(&ct->cur);
+	generation_free(&ct->spare);
+	for (size_t i = 0; i < ct->n_gone; i++)
+		owner_table_unref(ct->gone[i].owners);
 	free(ct->gone);
 	snapshot_unref(ct->prev);
 	free(ct);
 }
 
 static struct conn_info *
-find(struct conn_info *slots, size_t mask, uint64_t cookie)
+find(const struct generation *g, uint64_t cookie)
 {
-	size_t slot;
-
-	if (slots == NULL)
+	if (g->index == NULL)
 		return NULL;
-	for (slot = hash_cookie(cookie) & mask; slots[slot].cookie != 0; slot = (slot + 1) & mask)
-		if (slots[slot].cookie == cookie)
-			return &slots[slot];
+	for (size_t slot = hash_cookie(cookie) & g->mask; g->index[slot] != 0;
+	     slot = (slot + 1) & g->mask) {
+		struct conn_info *info = &g->infos[g->index[slot] - 1];
+
+		if (info->cookie == cookie)
+			return info;
+	}
 	return NULL;
 }
 
+/* Indexes record i under cookie, unless the cookie is there already;
+ * returns the record that holds it. */
 static struct conn_info *
-insert(struct conn_info *slots, size_t mask, uint64_t cookie)
+insert(struct generation *g, uint64_t cookie, size_t i)
 {
-	size_t slot = hash_cookie(cookie) & mask;
+	size_t slot = hash_cookie(cookie) & g->mask;
 
-	while (slots[slot].cookie != 0 && slots[slot].cookie != cookie)
-		slot = (slot + 1) & mask;
-	return &slots[slot];
+	for (; g->index[slot] != 0; slot = (slot + 1) & g->mask) {
+		struct conn_info *info = &g->infos[g->index[slot] - 1];
+
+		if (info->cookie == cookie)
+			return info;
+	}
+	g->index[slot] = (uint32_t)(i + 1);
+	return &g->infos[i];
 }
 
 static double
@@ -112,7 +175,7 @@ push_state(struct conn_info *info, uint8_t state, double when)
 
 static int
 add_tombstone(struct conntrack *ct, const struct sock_entry *entry, const struct conn_info *info,
-	      double died)
+	      struct owner_table *owners, double died)
 {
 	if (ct->n_gone == ct->gone_cap) {
 		size_t cap = ct->gone_cap ? ct->gone_cap * 2 : 64;
@@ -126,6 +189,8 @@ add_tombstone(struct conntrack *ct, const struct sock_entry *entry, const struct
 	ct->gone[ct->n_gone].entry = *entry;
 	ct->gone[ct->n_gone].info = *info;
 	ct->gone[ct->n_gone].info.mark = CONN_GONE;
+	ct->gone[ct->n_gone].owners =
+		entry->owner_status == OWNER_FOUND && owners != NULL ? owner_table_ref(owners) : NULL;
 	ct->gone[ct->n_gone].died = died;
 	ct->n_gone++;
 	return 0;
@@ -134,37 +199,30 @@ add_tombstone(struct conntrack *ct, const struct sock_entry *entry, const struct
 int
 conntrack_update(struct conntrack *ct, struct snapshot *snap)
 {
-	size_t slots = 16, w = 0;
-	struct conn_info *table;
+	struct generation *g = &ct->spare;
+	size_t w = 0;
 	double now = seconds(&snap->taken_mono);
 
-	/* At most three quarters full: short probes, half the memory of a
-	 * half-full table. */
-	while (slots * 3 < snap->n_entries * 4)
-		slots *= 2;
-	if (ct->spare != NULL && ct->spare_slots == slots) {
-		table = ct->spare;
-		ct->spare = NULL;
-		memset(table, 0, slots * sizeof(*table));
-	} else {
-		free(ct->spare);
-		ct->spare = NULL;
-		table = calloc(slots, sizeof(*table));
-		if (table == NULL) {
-			errno = ENOMEM;
-			return -1;
-		}
+	if (snap->n_entries >= UINT32_MAX || generation_reset(g, snap->n_entries) < 0) {
+		errno = ENOMEM;
+		return -1;
 	}
 	for (size_t i = 0; i < snap->n_entries; i++) {
 		const struct sock_entry *e = &snap->entries[i];
 		struct conn_info *old, *info;
 
+		g->infos[i].cookie = 0;
+		g->n = i + 1;
 		if (e->cookie == 0)
 			continue;
-		info = insert(table, slots - 1, e->cookie);
-		if (info->cookie == e->cookie)
-			continue; /* listed twice in one dump: keep the first */
-		old = find(ct->slots, ct->mask, e->cookie);
+		info = insert(g, e->cookie, i);
+		if (info != &g->infos[i]) {
+			/* Listed twice in one dump: the first listing
+			 * counts; this one shows the same. */
+			g->infos[i] = *info;
+			continue;
+		}
+		old = find(&ct->cur, e->cookie);
 		if (old == NULL) {
 			memset(info, 0, sizeof(*info));
 			info->cookie = e->cookie;
@@ -211,35 +269,40 @@ conntrack_update(struct conntrack *ct, struct snapshot *snap)
 
 	/* Tombstones: old ones expire, and every socket of the previous
 	 * sample missing from this one becomes one. */
-	for (size_t i = 0; i < ct->n_gone; i++)
+	for (size_t i = 0; i < ct->n_gone; i++) {
 		if (now - ct->gone[i].died < ct->highlight)
 			ct->gone[w++] = ct->gone[i];
+		else
+			owner_table_unref(ct->gone[i].owners);
+	}
 	ct->n_gone = w;
 	if (ct->highlight > 0 && ct->prev != NULL) {
-		for (size_t i = 0; i < ct->prev->n_entries; i++) {
+		for (size_t i = 0; i < ct->prev->n_entries && i < ct->cur.n; i++) {
 			const struct sock_entry *e = &ct->prev->entries[i];
-			struct conn_info *old;
+			struct conn_info *old = &ct->cur.infos[i];
 
-			if (e->cookie == 0 || find(table, slots - 1, e->cookie) != NULL)
-				continue;
-			old = find(ct->slots, ct->mask, e->cookie);
 			/* A cookie listed twice leaves one tombstone, of its
-			 * first listing; the old table is dropped below, so
-			 * marking it costs nothing. */
-			if (old == NULL || old->mark == CONN_GONE)
+			 * first listing (marked below). */
+			if (e->cookie == 0 || old->cookie != e->cookie || old->mark == CONN_GONE ||
+			    find(g, e->cookie) != NULL)
 				continue;
-			if (add_tombstone(ct, e, old, now) < 0) {
-				free(table);
+			if (find(&ct->cur, e->cookie) != old)
+				continue;
+			if (add_tombstone(ct, e, old, ct->prev->owners, now) < 0) {
 				errno = ENOMEM;
 				return -1;
 			}
+			/* The old generation is reused next time, so marking
+			 * it costs nothing. */
 			old->mark = CONN_GONE;
 		}
 	}
-	ct->spare = ct->slots;
-	ct->spare_slots = ct->slots != NULL ? ct->mask + 1 : 0;
-	ct->slots = table;
-	ct->mask = slots - 1;
+	{
+		struct generation older = ct->cur;
+
+		ct->cur = ct->spare;
+		ct->spare = older;
+	}
 	ct->now = now;
 	snapshot_unref(ct->prev);
 	ct->prev = snapshot_ref(snap);
@@ -251,7 +314,7 @@ conntrack_get(const struct conntrack *ct, uint64_t cookie)
 {
 	if (cookie == 0)
 		return NULL;
-	return find(ct->slots, ct->mask, cookie);
+	return find(&ct->cur, cookie);
 }
 
 size_t
@@ -260,13 +323,24 @@ conntrack_gone_count(const struct conntrack *ct)
 	return ct->n_gone;
 }
 
+const struct conn_info *
+conntrack_get_at(const struct conntrack *ct, size_t i)
+{
+	if (i >= ct->cur.n || ct->cur.infos[i].cookie == 0)
+		return NULL;
+	return &ct->cur.infos[i];
+}
+
 const struct sock_entry *
-conntrack_gone_entry(const struct conntrack *ct, size_t i, const struct conn_info **info)
+conntrack_gone_entry(const struct conntrack *ct, size_t i, const struct conn_info **info,
+		     const struct owner_table **owners)
 {
 	if (i >= ct->n_gone)
 		return NULL;
 	if (info != NULL)
 		*info = &ct->gone[i].info;
+	if (owners != NULL)
+		*owners = ct->gone[i].owners;
 	return &ct->gone[i].entry;
 }
 

@@ -57,11 +57,18 @@ int conntrack_update(struct conntrack *ct, struct snapshot *snap);
 /* What is known of a live socket, or NULL. */
 const struct conn_info *conntrack_get(const struct conntrack *ct, uint64_t cookie);
 
+/* What is known of entry i of the latest snapshot fed: what
+ * conntrack_get() of its cookie gives, without the hash lookup (for a
+ * cookie listed twice in one dump, a copy of it), or NULL. */
+const struct conn_info *conntrack_get_at(const struct conntrack *ct, size_t i);
+
 /* Tombstones of the latest update: sockets gone less than highlight_s
- * ago, with their last entry. */
+ * ago, with their last entry and, through *owners (may be NULL), the
+ * owner table its owner field indexes (NULL when none). */
 size_t conntrack_gone_count(const struct conntrack *ct);
 const struct sock_entry *conntrack_gone_entry(const struct conntrack *ct, size_t i,
-					       const struct conn_info **info);
+					       const struct conn_info **info,
+					       const struct owner_table **owners);
 
 /* Seconds of the latest snapshot fed, on its monotonic clock. */
 double conntrack_now(const struct conntrack *ct);

@@ -79,7 +79,8 @@ ssize_t
 output_conn_rows(const struct output_context *ctx, struct conn_row **rows_out)
 {
 	struct conn_row *rows = malloc((ctx->snap->n_entries + 1) * sizeof(*rows));
-	struct conn_context cc = {ctx->snap, ctx->ct != NULL ? conntrack_now(ctx->ct) : 0};
+	struct conn_context cc = {.snap = ctx->snap,
+				  .now = ctx->ct != NULL ? conntrack_now(ctx->ct) : 0};
 	size_t n = 0;
 
 	if (rows == NULL) {
@@ -93,6 +94,7 @@ output_conn_rows(const struct output_context *ctx, struct conn_row **rows_out)
 			continue;
 		rows[n].entry = e;
 		rows[n].info = ctx->ct != NULL ? conntrack_get(ctx->ct, e->cookie) : NULL;
+		rows[n].owners = NULL;
 		n++;
 	}
 	if (ctx->sort_column >= 0)

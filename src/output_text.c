@@ -115,7 +115,7 @@ text_conns(FILE *out, struct output_context *ctx)
 		COL_SEND_RATE, COL_RECV_RATE, COL_AGE, COL_TIMER,
 	};
 	enum { N = sizeof(shown_columns) / sizeof(shown_columns[0]) };
-	struct conn_context cc = {ctx->snap, ctx->ct != NULL ? conntrack_now(ctx->ct) : 0};
+	struct conn_context cc = {.snap = ctx->snap, .now = ctx->ct != NULL ? conntrack_now(ctx->ct) : 0};
 	int widths[N];
 	struct conn_row *rows;
 	ssize_t n = output_conn_rows(ctx, &rows);

@@ -1,5 +1,10 @@
 /*
  * radix_sort.c - LSD radix sort by 64-bit keys, 8 bits a pass.
+ *
+ * The passes move 16-byte (key, index) pairs between two buffers, never
+ * the records themselves: records are permuted once at the end, so their
+ * size does not multiply the cost of every pass.  The eight byte
+ * histograms are counted in a single read of the keys.
  */
 #include "config.h"
 
@@ -10,45 +15,139 @@
 
 #include "radix_sort.h"
 
-int
-radix_sort(void *records, uint64_t *keys, size_t n, size_t size)
+struct pair {
+	uint64_t key;
+	uint64_t index;
+};
+
+void
+radix_scratch_free(struct radix_scratch *scratch)
 {
-	unsigned char *tmp;
-	uint64_t *keys_tmp;
+	if (scratch == NULL)
+		return;
+	free(scratch->buf);
+	scratch->buf = NULL;
+	scratch->cap = 0;
+}
+
+/* Room for 2n pairs, from scratch when given. */
+static struct pair *
+pairs_get(struct radix_scratch *scratch, size_t n)
+{
+	size_t bytes = 2 * n * sizeof(struct pair);
+
+	if (scratch == NULL)
+		return malloc(bytes);
+	if (scratch->cap < bytes) {
+		void *more = malloc(bytes);
+
+		if (more == NULL)
+			return NULL;
+		free(scratch->buf);
+		scratch->buf = more;
+		scratch->cap = bytes;
+	}
+	return scratch->buf;
+}
+
+static void
+pairs_put(struct radix_scratch *scratch, struct pair *pairs)
+{
+	if (scratch == NULL)
+		free(pairs);
+}
+
+/* Sorts pairs[0..n) by key, using pairs[n..2n) as the other buffer;
+ * returns where the sorted pairs ended up. */
+static struct pair *
+sort_pairs(struct pair *pairs, size_t n)
+{
+	struct pair *from = pairs, *to = pairs + n, *swap;
+	size_t local[8][256];
+
+	memset(local, 0, sizeof(local));
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k = from[i].key;
+
+		for (int b = 0; b < 8; b++)
+			local[b][(k >> (8 * b)) & 0xff]++;
+	}
+	for (int b = 0; b < 8; b++) {
+		size_t sum = 0;
+		bool uniform = false;
+
+		for (int d = 0; d < 256 && !uniform; d++)
+			uniform = local[b][d] == n;
+		if (uniform)
+			continue;
+		for (int d = 0; d < 256; d++) {
+			size_t c = local[b][d];
+
+			local[b][d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++) {
+			size_t at = local[b][(from[i].key >> (8 * b)) & 0xff]++;
+
+			to[at] = from[i];
+		}
+		swap = from;
+		from = to;
+		to = swap;
+	}
+	return from;
+}
+
+int
+radix_sort_order(uint32_t *order, const uint64_t *keys, size_t n, struct radix_scratch *scratch)
+{
+	struct pair *pairs, *sorted;
 
 	if (n < 2)
 		return 0;
-	tmp = malloc(n * size);
-	keys_tmp = malloc(n * sizeof(*keys_tmp));
-	if (tmp == NULL || keys_tmp == NULL) {
-		free(tmp);
-		free(keys_tmp);
+	pairs = pairs_get(scratch, n);
+	if (pairs == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
-	for (int shift = 0; shift < 64; shift += 8) {
-		size_t count[257];
-		bool uniform = false;
-
-		memset(count, 0, sizeof(count));
-		for (size_t i = 0; i < n; i++)
-			count[((keys[i] >> shift) & 0xff) + 1]++;
-		for (size_t b = 0; b < 256 && !uniform; b++)
-			uniform = count[b + 1] == n;
-		if (uniform)
-			continue;
-		for (size_t b = 0; b < 256; b++)
-			count[b + 1] += count[b];
-		for (size_t i = 0; i < n; i++) {
-			size_t to = count[(keys[i] >> shift) & 0xff]++;
-
-			keys_tmp[to] = keys[i];
-			memcpy(tmp + to * size, (unsigned char *)records + i * size, size);
-		}
-		memcpy(keys, keys_tmp, n * sizeof(*keys));
-		memcpy(records, tmp, n * size);
+	for (size_t i = 0; i < n; i++) {
+		pairs[i].key = keys[order[i]];
+		pairs[i].index = order[i];
 	}
-	free(tmp);
-	free(keys_tmp);
+	sorted = sort_pairs(pairs, n);
+	for (size_t i = 0; i < n; i++)
+		order[i] = (uint32_t)sorted[i].index;
+	pairs_put(scratch, pairs);
+	return 0;
+}
+
+int
+radix_sort(void *records, uint64_t *keys, size_t n, size_t size)
+{
+	struct pair *pairs, *sorted;
+	unsigned char *moved;
+
+	if (n < 2)
+		return 0;
+	pairs = pairs_get(NULL, n);
+	moved = malloc(n * size);
+	if (pairs == NULL || moved == NULL) {
+		free(pairs);
+		free(moved);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		pairs[i].key = keys[i];
+		pairs[i].index = i;
+	}
+	sorted = sort_pairs(pairs, n);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(moved + i * size, (unsigned char *)records + sorted[i].index * size, size);
+		keys[i] = sorted[i].key;
+	}
+	memcpy(records, moved, n * size);
+	free(moved);
+	free(pairs);
 	return 0;
 }

@@ -1,10 +1,11 @@
 /*
- * radix_sort.h - a stable sort of records by 64-bit keys.
+ * radix_sort.h - stable sorts by 64-bit keys.
  *
  * Used where tens of thousands of records are sorted every sample (the
  * owner table's links, the connection table's rows): an LSD radix sort
  * touches each record a few times, where a comparison sort would chase
- * pointers in every comparison.  Pure; any thread.
+ * pointers in every comparison.  Pure; any thread (a scratch belongs to
+ * one thread at a time).
  */
 #ifndef TCPDECK_RADIX_SORT_H
 #define TCPDECK_RADIX_SORT_H
@@ -12,11 +13,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Working memory kept between sorts, so a sort repeated every sample
+ * does not pay for fresh pages each time.  Zero-initialise; release with
+ * radix_scratch_free(). */
+struct radix_scratch {
+	void *buf;
+	size_t cap;
+};
+
+void radix_scratch_free(struct radix_scratch *scratch);
+
+/*
+ * Reorders the permutation order[0..n) so that keys[order[i]] ascends,
+ * stably: indexes with equal keys keep their relative order.  keys is
+ * indexed by the values in order (each below UINT32_MAX).  Sorting by
+ * several keys is done least significant first.  Bytes that every key
+ * shares cost no pass.  scratch may be NULL (memory is then allocated
+ * for this call).  Returns 0, or -1 with errno ENOMEM (order unchanged).
+ */
+int radix_sort_order(uint32_t *order, const uint64_t *keys, size_t n,
+		     struct radix_scratch *scratch);
+
 /*
  * Sorts n records of `size` bytes at `records` by keys[i] (keys are
- * reordered with them), ascending and stable: records with equal keys keep
- * their order.  Bytes that every key shares cost no pass.  Returns 0, or
- * -1 with errno ENOMEM (records and keys are then unchanged).
+ * reordered with them), ascending and stable.  Returns 0, or -1 with errno
+ * ENOMEM (records and keys are then unchanged).
  */
 int radix_sort(void *records, uint64_t *keys, size_t n, size_t size);
 

@@ -156,7 +156,7 @@ ui_drill_draw(struct ui *ui)
 		/* Closed: show its tombstone while it lingers. */
 		for (size_t i = 0; i < conntrack_gone_count(ui->ct); i++) {
 			const struct conn_info *gi;
-			const struct sock_entry *g = conntrack_gone_entry(ui->ct, i, &gi);
+			const struct sock_entry *g = conntrack_gone_entry(ui->ct, i, &gi, NULL);
 
 			if (g->cookie == ui->drill_cookie) {
 				e = g;

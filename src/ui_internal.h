@@ -118,6 +118,7 @@ struct ui {
 	int conn_height;
 	struct conn_row *rows;           /* rows of the last draw */
 	size_t n_rows, rows_cap;
+	struct radix_scratch sort_scratch;/* kept between re-sorts */
 	const struct snapshot *rows_snap;/* the snapshot rows were built from */
 	int rows_sort;
 	bool rows_rebuilt;               /* since the last frame (for the log) */

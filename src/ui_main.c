@@ -262,6 +262,7 @@ ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts,
 	resolver_free(ui.resolver);
 	filter_free(ui.filter);
 	free(ui.rows);
+	radix_scratch_free(&ui.sort_scratch);
 	free(ui.tags);
 	return rc;
 }

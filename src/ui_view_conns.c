@@ -15,7 +15,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <time.h>
+
 #include "format.h"
+#include "log.h"
 #include "sock_format.h"
 #include "ui_internal.h"
 
@@ -45,6 +48,7 @@ build_rows(struct ui *ui)
 	const struct snapshot *snap = ui->shown;
 	size_t need, n = 0, gone = ui->ct != NULL ? conntrack_gone_count(ui->ct) : 0;
 	struct conn_context cc;
+	struct timespec t0, t1, t2;
 
 	if (snap == ui->rows_snap && ui->rows_sort == ui->conn_sort &&
 	    ui->rows_desc == ui->conn_desc && ui->rows_filter == ui->filter && ui->rows != NULL)
@@ -58,28 +62,41 @@ build_rows(struct ui *ui)
 		ui->rows = more;
 		ui->rows_cap = need;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (size_t i = 0; i < snap->n_entries; i++) {
 		const struct sock_entry *e = &snap->entries[i];
 
 		if (ui->filter != NULL && !filter_match(ui->filter, e))
 			continue;
 		ui->rows[n].entry = e;
-		ui->rows[n].info = ui->ct != NULL ? conntrack_get(ui->ct, e->cookie) : NULL;
+		/* The tracker was fed this very snapshot (ui_main.c). */
+		ui->rows[n].info = ui->ct != NULL ? conntrack_get_at(ui->ct, i) : NULL;
+		ui->rows[n].owners = NULL;
 		n++;
 	}
 	for (size_t i = 0; i < gone; i++) {
 		const struct conn_info *info;
-		const struct sock_entry *e = conntrack_gone_entry(ui->ct, i, &info);
+		const struct owner_table *owners;
+		const struct sock_entry *e = conntrack_gone_entry(ui->ct, i, &info, &owners);
 
 		if (ui->filter != NULL && !filter_match(ui->filter, e))
 			continue;
 		ui->rows[n].entry = e;
 		ui->rows[n].info = info;
+		ui->rows[n].owners = owners;
 		n++;
 	}
+	memset(&cc, 0, sizeof(cc));
 	cc.snap = snap;
 	cc.now = ui->ct != NULL ? conntrack_now(ui->ct) : 0;
+	cc.scratch = &ui->sort_scratch;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	conn_rows_sort(ui->rows, n, (enum conn_column)ui->conn_sort, ui->conn_desc, &cc);
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	log_msg("ui: %zu rows selected in %.2f ms, sorted by %s in %.2f ms", n,
+		(double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+		conn_column((enum conn_column)ui->conn_sort)->name,
+		(double)(t2.tv_sec - t1.tv_sec) * 1e3 + (double)(t2.tv_nsec - t1.tv_nsec) / 1e6);
 	ui->n_rows = n;
 	ui->rows_rebuilt = true;
 	ui->rows_snap = snap;
@@ -234,6 +251,7 @@ conns_draw(struct ui *ui, int top, int height, int cols)
 	if (ui->conn_top < 0)
 		ui->conn_top = 0;
 
+	memset(&cc, 0, sizeof(cc));
 	cc.snap = ui->shown;
 	cc.now = ui->ct != NULL ? conntrack_now(ui->ct) : 0;
 	for (int y = 0; y < ui->conn_height && ui->conn_top + y < (int)ui->n_rows; y++) {

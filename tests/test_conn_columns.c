@@ -67,7 +67,7 @@ cell(enum conn_column col, const struct sock_entry *e, const struct conn_info *i
      const struct conn_context *ctx)
 {
 	static char out[128];
-	struct conn_row row = {e, info};
+	struct conn_row row = {e, info, NULL};
 
 	memset(out, '#', sizeof(out));
 	conn_column(col)->format(&row, ctx, out, sizeof(out));
@@ -262,7 +262,7 @@ test_format_endpoints(void **state)
 	 * overrun when the buffer is small. */
 	{
 		char small[8];
-		struct conn_row row = {f.v6_estab, NULL};
+		struct conn_row row = {f.v6_estab, NULL, NULL};
 
 		memset(small, '#', sizeof(small));
 		conn_column(COL_LOCAL)->format(&row, &f.ctx, small, sizeof(small));
@@ -406,7 +406,7 @@ static int
 cmp(enum conn_column col, const struct sock_entry *a, const struct conn_info *ia,
     const struct sock_entry *b, const struct conn_info *ib, const struct conn_context *ctx)
 {
-	struct conn_row ra = {a, ia}, rb = {b, ib};
+	struct conn_row ra = {a, ia, NULL}, rb = {b, ib, NULL};
 	int c = conn_column(col)->compare(&ra, &rb, ctx),
 	    r = conn_column(col)->compare(&rb, &ra, ctx);
 
@@ -492,7 +492,15 @@ struct row_set {
 	struct conn_info infos[STABLE_ROWS];
 	struct conn_row rows[STABLE_ROWS];
 	struct conn_context ctx;
+	struct owner_table *foreign; /* an older table, as tombstones keep */
 };
+
+static void
+row_set_free(struct row_set *rs)
+{
+	owner_table_unref(rs->foreign);
+	snapshot_unref(rs->snap);
+}
 
 static void
 row_set_build(struct row_set *rs, uint64_t seed)
@@ -510,6 +518,15 @@ row_set_build(struct row_set *rs, uint64_t seed)
 	procs[2] = add_proc(owners, 200, "sshd", "root");
 	procs[3] = add_proc(owners, 50, "curl", "alice");
 	assert_int_equal(owner_table_seal(owners), 0);
+	/* Same indexes, partly other names: some the snapshot lacks
+	 * (sorting between, before and after its names), some it has. */
+	rs->foreign = owner_table_new();
+	assert_non_null(rs->foreign);
+	add_proc(rs->foreign, 70, "apache", "bob");
+	add_proc(rs->foreign, 300, "nginx", "www");
+	add_proc(rs->foreign, 20, "zzz", "zed");
+	add_proc(rs->foreign, 10, "postgres", "alice");
+	assert_int_equal(owner_table_seal(rs->foreign), 0);
 	rs->snap = snapshot_new(STABLE_ROWS);
 	assert_non_null(rs->snap);
 	rs->snap->owners = owners;
@@ -558,6 +575,8 @@ row_set_build(struct row_set *rs, uint64_t seed)
 		rs->rows[i].entry = &rs->snap->entries[i];
 		/* Some rows have nothing tracked. */
 		rs->rows[i].info = i % 11 == 3 ? NULL : &rs->infos[i];
+		/* Some rows are tombstones holding an older owner table. */
+		rs->rows[i].owners = i % 7 == 2 ? rs->foreign : NULL;
 	}
 	/* Shuffle: the starting order is not the entries' order. */
 	for (size_t i = STABLE_ROWS - 1; i > 0; i--) {
@@ -655,7 +674,7 @@ test_sort_stable_every_column(void **state)
 			}
 	/* The data really had ties to keep in order. */
 	assert_true(ties_checked > (size_t)COL_COUNT * COL_COUNT * 4 * 50);
-	snapshot_unref(rs.snap);
+	row_set_free(&rs);
 }
 
 /* Each column on its own, both ways, ties in their previous order. */
@@ -690,7 +709,7 @@ test_sort_single_column_ties(void **state)
 				fail_msg("column %s had no ties to test",
 				         conn_column((enum conn_column)c)->name);
 		}
-	snapshot_unref(rs.snap);
+	row_set_free(&rs);
 }
 
 static void
@@ -709,7 +728,7 @@ test_sort_edges(void **state)
 	/* An unknown column leaves the order alone. */
 	conn_rows_sort(rows, STABLE_ROWS, COL_COUNT, false, &rs.ctx);
 	assert_memory_equal(rows, rs.rows, sizeof(rows));
-	snapshot_unref(rs.snap);
+	row_set_free(&rs);
 }
 
 /* ------------------------------------------------------------ 50,000 rows */
@@ -751,7 +770,7 @@ test_sort_50k_by_rtt(void **state)
 	struct conn_row *rows = malloc(BIG_ROWS * sizeof(*rows));
 	struct keyed *ref = malloc(BIG_ROWS * sizeof(*ref));
 	const struct sock_entry **before = malloc(BIG_ROWS * sizeof(*before));
-	struct conn_context ctx = {NULL, 0};
+	struct conn_context ctx = {.snap = NULL};
 	uint64_t seed = 99;
 
 	(void)state;

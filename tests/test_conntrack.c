@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -72,6 +73,18 @@ feed(struct conntrack *ct, struct snapshot *snap)
 {
 	snapshot_seal(snap);
 	assert_int_equal(conntrack_update(ct, snap), 0);
+	/* Entry i's record by position is the one found by cookie (for a
+	 * cookie listed twice, a copy of its first listing's). */
+	for (size_t i = 0; i < snap->n_entries; i++) {
+		const struct conn_info *at = conntrack_get_at(ct, i),
+				       *by_cookie = conntrack_get(ct, snap->entries[i].cookie);
+
+		if (by_cookie == NULL)
+			assert_null(at);
+		else
+			assert_memory_equal(at, by_cookie, sizeof(*at));
+	}
+	assert_null(conntrack_get_at(ct, snap->n_entries));
 	snapshot_unref(snap);
 }
 
@@ -115,7 +128,7 @@ test_empty(void **state)
 	(void)state;
 	assert_null(conntrack_get(ct, 1));
 	assert_int_equal(conntrack_gone_count(ct), 0);
-	assert_null(conntrack_gone_entry(ct, 0, NULL));
+	assert_null(conntrack_gone_entry(ct, 0, NULL, NULL));
 	assert_true(conntrack_highlight(ct) == 2.0);
 	/* A negative highlight means none. */
 	conntrack_free(ct);
@@ -337,7 +350,7 @@ test_tombstone(void **state)
 	assert_null(conntrack_get(ct, 2));
 	assert_non_null(conntrack_get(ct, 1));
 	assert_int_equal(conntrack_gone_count(ct), 1);
-	e = conntrack_gone_entry(ct, 0, &info);
+	e = conntrack_gone_entry(ct, 0, &info, NULL);
 	assert_non_null(e);
 	assert_non_null(info);
 	/* The entry of the last sample it was in, not the first. */
@@ -355,20 +368,20 @@ test_tombstone(void **state)
 	assert_true(info->send_rate == 2000.0);
 	assert_true(info->recv_rate == 500.0);
 	/* info may be NULL; out of range is NULL. */
-	assert_ptr_equal(conntrack_gone_entry(ct, 0, NULL), e);
-	assert_null(conntrack_gone_entry(ct, 1, &info));
+	assert_ptr_equal(conntrack_gone_entry(ct, 0, NULL, NULL), e);
+	assert_null(conntrack_gone_entry(ct, 1, &info, NULL));
 
 	/* Still listed 1.5 s after, gone at 2 s. */
 	snap = snap_at(4.5);
 	add_info(snap, 1, TCP_STATE_ESTABLISHED, 0, 0);
 	feed(ct, snap);
 	assert_int_equal(conntrack_gone_count(ct), 1);
-	assert_int_equal(conntrack_gone_entry(ct, 0, NULL)->cookie, 2);
+	assert_int_equal(conntrack_gone_entry(ct, 0, NULL, NULL)->cookie, 2);
 	snap = snap_at(5);
 	add_info(snap, 1, TCP_STATE_ESTABLISHED, 0, 0);
 	feed(ct, snap);
 	assert_int_equal(conntrack_gone_count(ct), 0);
-	assert_null(conntrack_gone_entry(ct, 0, NULL));
+	assert_null(conntrack_gone_entry(ct, 0, NULL, NULL));
 	conntrack_free(ct);
 }
 
@@ -391,7 +404,7 @@ test_tombstones_expire_separately(void **state)
 	feed_cookies(ct, 3, NULL, 0); /* 4 gone at 3 */
 	assert_int_equal(conntrack_gone_count(ct), 4);
 	for (size_t i = 0; i < 4; i++) {
-		const struct sock_entry *e = conntrack_gone_entry(ct, i, &info);
+		const struct sock_entry *e = conntrack_gone_entry(ct, i, &info, NULL);
 
 		assert_int_equal(info->mark, CONN_GONE);
 		assert_int_equal(e->cookie, info->cookie);
@@ -402,7 +415,7 @@ test_tombstones_expire_separately(void **state)
 	assert_int_equal(conntrack_gone_count(ct), 3);
 	feed_cookies(ct, 5, NULL, 0); /* 2, 3 expire */
 	assert_int_equal(conntrack_gone_count(ct), 1);
-	assert_int_equal(conntrack_gone_entry(ct, 0, NULL)->cookie, 4);
+	assert_int_equal(conntrack_gone_entry(ct, 0, NULL, NULL)->cookie, 4);
 	feed_cookies(ct, 6, NULL, 0);
 	assert_int_equal(conntrack_gone_count(ct), 0);
 	conntrack_free(ct);
@@ -627,10 +640,60 @@ test_duplicate_cookies(void **state)
 	feed(ct, snap);
 	assert_int_equal(conntrack_gone_count(ct), 1);
 	info = NULL;
-	assert_int_equal(conntrack_gone_entry(ct, 0, &info)->cookie, 3);
-	assert_int_equal(conntrack_gone_entry(ct, 0, NULL)->state, TCP_STATE_ESTABLISHED);
-	assert_int_equal(conntrack_gone_entry(ct, 0, NULL)->bytes_acked, 300);
+	assert_int_equal(conntrack_gone_entry(ct, 0, &info, NULL)->cookie, 3);
+	assert_int_equal(conntrack_gone_entry(ct, 0, NULL, NULL)->state, TCP_STATE_ESTABLISHED);
+	assert_int_equal(conntrack_gone_entry(ct, 0, NULL, NULL)->bytes_acked, 300);
 	assert_int_equal(info->cookie, 3);
+	conntrack_free(ct);
+}
+
+/* A tombstone keeps the owner table its owner index points into, though
+ * later snapshots carry other tables. */
+static void
+test_tombstone_keeps_owners(void **state)
+{
+	struct conntrack *ct = ct_new(5);
+	struct owner_table *first = owner_table_new(), *second = owner_table_new();
+	struct owner_proc proc = {.pid = 42, .comm = "leaky", .cmdline = "", .user = "u"};
+	const struct owner_table *kept = NULL;
+	struct snapshot *snap;
+	struct sock_entry *e;
+
+	(void)state;
+	assert_non_null(first);
+	assert_non_null(second);
+	assert_int_equal(owner_table_add_proc(first, &proc), 0);
+	assert_int_equal(owner_table_seal(first), 0);
+	proc.pid = 7;
+	snprintf(proc.comm, sizeof(proc.comm), "other");
+	assert_int_equal(owner_table_add_proc(second, &proc), 0);
+	assert_int_equal(owner_table_seal(second), 0);
+
+	snap = snap_at(1);
+	snap->owners = first; /* the snapshot takes this reference */
+	e = add_info(snap, 9, TCP_STATE_CLOSE_WAIT, 0, 0);
+	e->owner_status = OWNER_FOUND;
+	e->owner = 0;
+	add_info(snap, 10, TCP_STATE_TIME_WAIT, 0, 0);
+	feed(ct, snap);
+
+	snap = snap_at(2);
+	snap->owners = second;
+	feed(ct, snap);
+	assert_int_equal(conntrack_gone_count(ct), 2);
+	for (size_t i = 0; i < 2; i++) {
+		const struct sock_entry *g = conntrack_gone_entry(ct, i, NULL, &kept);
+
+		if (g->cookie == 9) {
+			assert_ptr_equal(kept, first);
+			assert_int_equal(owner_table_proc(kept, g->owner)->pid, 42);
+		} else {
+			assert_null(kept); /* no owner, no table */
+		}
+	}
+	/* The tombstones expire and drop the table (valgrind: no leak). */
+	feed(ct, snap_at(20));
+	assert_int_equal(conntrack_gone_count(ct), 0);
 	conntrack_free(ct);
 }
 
@@ -757,7 +820,7 @@ test_churn_100k(void **state)
 		 * last entry. */
 		for (size_t g = 0; g < conntrack_gone_count(ct); g += 499) {
 			const struct conn_info *info;
-			const struct sock_entry *e = conntrack_gone_entry(ct, g, &info);
+			const struct sock_entry *e = conntrack_gone_entry(ct, g, &info, NULL);
 			size_t i;
 			int last;
 
@@ -799,6 +862,7 @@ main(void)
 	    cmocka_unit_test(test_age),
 	    cmocka_unit_test(test_cookie_zero_ignored),
 	    cmocka_unit_test(test_duplicate_cookies),
+	    cmocka_unit_test(test_tombstone_keeps_owners),
 	    cmocka_unit_test(test_churn_100k),
 	};
 

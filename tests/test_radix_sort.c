@@ -1,0 +1,155 @@
+/*
+ * test_radix_sort.c - the radix sorts against a stable reference sort.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "radix_sort.h"
+
+static uint64_t
+rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* A record of an awkward size that remembers where it started. */
+struct rec {
+	uint64_t key;
+	uint32_t origin;
+	uint8_t pad[5];
+} __attribute__((packed));
+
+static int
+cmp_rec(const void *a, const void *b)
+{
+	const struct rec *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->origin < y->origin ? -1 : x->origin > y->origin;
+}
+
+/* Keys drawn from `mask` bits of random numbers, so that there are ties
+ * and bytes shared by every key. */
+static void
+check_records(size_t n, uint64_t mask, uint64_t seed)
+{
+	struct rec *recs = malloc((n + 1) * sizeof(*recs));
+	struct rec *ref = malloc((n + 1) * sizeof(*ref));
+	uint64_t *keys = malloc((n + 1) * sizeof(*keys));
+
+	assert_non_null(recs);
+	assert_non_null(ref);
+	assert_non_null(keys);
+	for (size_t i = 0; i < n; i++) {
+		recs[i].key = rnd(&seed) & mask;
+		recs[i].origin = (uint32_t)i;
+		memset(recs[i].pad, (int)(i & 0xff), sizeof(recs[i].pad));
+		keys[i] = recs[i].key;
+	}
+	memcpy(ref, recs, n * sizeof(*ref));
+	qsort(ref, n, sizeof(*ref), cmp_rec);
+	assert_int_equal(radix_sort(recs, keys, n, sizeof(*recs)), 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(recs[i].key, ref[i].key);
+		assert_int_equal(recs[i].origin, ref[i].origin);
+		assert_int_equal(recs[i].pad[4], ref[i].origin & 0xff);
+		assert_int_equal(keys[i], recs[i].key);
+	}
+	free(keys);
+	free(ref);
+	free(recs);
+}
+
+static void
+test_records(void **state)
+{
+	(void)state;
+	check_records(0, ~0ull, 1);
+	check_records(1, ~0ull, 2);
+	check_records(2, 1, 3);
+	check_records(1000, ~0ull, 4);
+	check_records(1000, 0x3, 5);                  /* many ties, one pass */
+	check_records(5000, 0xff000000000000ffull, 6); /* two passes */
+	check_records(100000, 0xffffull << 24, 7);
+	check_records(300, 0, 8);                     /* all equal: no pass */
+}
+
+/* radix_sort_order sorts a permutation by keys indexed by its values,
+ * stably, and several passes least significant first sort by all keys. */
+static void
+test_order_multi_key(void **state)
+{
+	enum { N = 20000 };
+	uint64_t *major = malloc(N * sizeof(*major)), *minor = malloc(N * sizeof(*minor));
+	uint32_t *order = malloc(N * sizeof(*order));
+	struct radix_scratch scratch = {0};
+	uint64_t seed = 77;
+
+	(void)state;
+	assert_non_null(major);
+	assert_non_null(minor);
+	assert_non_null(order);
+	for (size_t i = 0; i < N; i++) {
+		major[i] = rnd(&seed) % 7;
+		minor[i] = rnd(&seed) % 1000 << 40;
+		/* Start from a reversed permutation: ties must keep it. */
+		order[i] = (uint32_t)(N - 1 - i);
+	}
+	assert_int_equal(radix_sort_order(order, minor, N, &scratch), 0);
+	assert_int_equal(radix_sort_order(order, major, N, &scratch), 0);
+	for (size_t i = 0; i + 1 < N; i++) {
+		uint32_t a = order[i], b = order[i + 1];
+
+		assert_true(major[a] <= major[b]);
+		if (major[a] == major[b]) {
+			assert_true(minor[a] <= minor[b]);
+			if (minor[a] == minor[b])
+				assert_true(a > b); /* the reversed start order */
+		}
+	}
+	/* Every index is still there once. */
+	{
+		char *seen = calloc(N, 1);
+
+		assert_non_null(seen);
+		for (size_t i = 0; i < N; i++) {
+			assert_true(order[i] < N);
+			assert_false(seen[order[i]]);
+			seen[order[i]] = 1;
+		}
+		free(seen);
+	}
+	/* Scratch is reused, and NULL scratch works too. */
+	assert_true(scratch.cap >= 2 * N * 16);
+	assert_int_equal(radix_sort_order(order, minor, N, NULL), 0);
+	for (size_t i = 0; i + 1 < N; i++)
+		assert_true(minor[order[i]] <= minor[order[i + 1]]);
+	radix_scratch_free(&scratch);
+	assert_null(scratch.buf);
+	free(order);
+	free(minor);
+	free(major);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_records),
+		cmocka_unit_test(test_order_multi_key),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
