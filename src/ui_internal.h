@@ -114,6 +114,7 @@ struct ui {
 	bool conn_order_set;
 	bool conn_desc;
 	uint64_t selected;               /* cookie of the selected row */
+	size_t sel_hint;                 /* the row it was last seen in */
 	int conn_top;                    /* first row on screen */
 	int conn_height;
 	struct conn_row *rows;           /* rows of the last draw */

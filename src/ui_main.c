@@ -53,16 +53,17 @@ ui_count(const struct ui *ui, const struct snapshot *snap, uint32_t counts[TCP_S
 	snapshot_count(snap, ui->filter != NULL ? filter_selects : NULL, ui->filter, counts, total);
 }
 
-/* Moves every snapshot newer than the last one taken into the history
- * and the connection tracker; the newest becomes the one on screen unless
- * the view is paused. */
+/* With from_ring, moves every snapshot newer than the last one taken into
+ * the history; the newest becomes the one on screen unless the view is
+ * paused.  Then brings the connection tracker up to date with the
+ * snapshot on screen, starting or ending tracking as the view needs. */
 static void
-take_snapshots(struct ui *ui)
+take_snapshots(struct ui *ui, bool from_ring)
 {
 	struct snapshot *snap;
 	uint64_t missed;
 
-	while ((snap = ring_next(ui->ring, ui->last_seq, &missed)) != NULL) {
+	while (from_ring && (snap = ring_next(ui->ring, ui->last_seq, &missed)) != NULL) {
 		uint32_t counts[TCP_STATE_COUNT], total;
 
 		if (missed > 0) {
@@ -211,7 +212,7 @@ ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts,
 
 		closed = ring_closed(ring, &err, cause, cause_len);
 		ring_drain_wake(ring);
-		take_snapshots(&ui);
+		take_snapshots(&ui, true);
 		if (closed && (err != 0 || opts->max_samples != 0 || ui.shown == NULL)) {
 			/* A source failure ends the program with its cause; a
 			 * sample limit is a normal end. */
@@ -238,8 +239,10 @@ ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts,
 		}
 		if (ui.filter != filter_before)
 			recount_shown(&ui);
+		/* A view switch may start tracking.  New samples wait for the
+		 * next turn: a key is answered first. */
 		if (keys_pending)
-			take_snapshots(&ui); /* a view switch may start tracking */
+			take_snapshots(&ui, false);
 		if (keys_pending) {
 			struct timespec done;
 

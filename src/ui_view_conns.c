@@ -105,9 +105,14 @@ build_rows(struct ui *ui)
 	ui->rows_filter = ui->filter;
 }
 
+/* Where the selected socket's row is, or -1.  The row where it was last
+ * found is tried first: scanning 100,000 rows, each a pointer away, costs
+ * milliseconds that a key press should not. */
 static int
 selected_index(const struct ui *ui)
 {
+	if (ui->sel_hint < ui->n_rows && ui->rows[ui->sel_hint].entry->cookie == ui->selected)
+		return (int)ui->sel_hint;
 	for (size_t i = 0; i < ui->n_rows; i++)
 		if (ui->rows[i].entry->cookie == ui->selected)
 			return (int)i;
@@ -244,6 +249,8 @@ conns_draw(struct ui *ui, int top, int height, int cols)
 		sel = ui->conn_top < (int)ui->n_rows ? ui->conn_top : 0;
 		ui->selected = ui->rows[sel].entry->cookie;
 	}
+	if (sel >= 0)
+		ui->sel_hint = (size_t)sel;
 	if (sel >= 0 && sel < ui->conn_top)
 		ui->conn_top = sel;
 	if (sel >= ui->conn_top + ui->conn_height)
@@ -303,6 +310,7 @@ move_selection(struct ui *ui, int delta)
 	if (sel >= (int)ui->n_rows)
 		sel = (int)ui->n_rows - 1;
 	ui->selected = ui->rows[sel].entry->cookie;
+	ui->sel_hint = (size_t)sel;
 }
 
 static void
