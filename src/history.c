@@ -1,5 +1,5 @@
 /*
- * history.c - fixed-capacity ring of per-state count rows.
+ * history.c - fixed-capacity ring of rows of series values.
  * Single-threaded (its owner's).
  */
 #include "config.h"
@@ -12,31 +12,39 @@
 
 struct history {
 	size_t capacity;
+	size_t n_series;
 	size_t len;
-	size_t head;                      /* index of the next row to write */
-	uint32_t (*rows)[TCP_STATE_COUNT];/* capacity rows */
+	size_t head;     /* index of the next row to write */
+	uint32_t *rows;  /* capacity rows of n_series values */
 };
 
 struct history *
-history_new(size_t capacity)
+history_new_series(size_t capacity, size_t n_series)
 {
 	struct history *hist;
 
-	if (capacity == 0) {
+	if (capacity == 0 || n_series == 0) {
 		errno = EINVAL;
 		return NULL;
 	}
 	hist = calloc(1, sizeof(*hist));
 	if (hist == NULL)
 		return NULL;
-	hist->rows = calloc(capacity, sizeof(*hist->rows));
+	hist->rows = calloc(capacity, n_series * sizeof(*hist->rows));
 	if (hist->rows == NULL) {
 		free(hist);
 		errno = ENOMEM;
 		return NULL;
 	}
 	hist->capacity = capacity;
+	hist->n_series = n_series;
 	return hist;
+}
+
+struct history *
+history_new(size_t capacity)
+{
+	return history_new_series(capacity, TCP_STATE_COUNT);
 }
 
 void
@@ -48,32 +56,35 @@ history_free(struct history *hist)
 	free(hist);
 }
 
-static void
-history_append(struct history *hist, const uint32_t counts[TCP_STATE_COUNT])
+/* The next row to write, taking it into the ring. */
+static uint32_t *
+history_append(struct history *hist)
 {
-	memcpy(hist->rows[hist->head], counts, sizeof(hist->rows[0]));
+	uint32_t *row = hist->rows + hist->head * hist->n_series;
+
 	hist->head = (hist->head + 1) % hist->capacity;
 	if (hist->len < hist->capacity)
 		hist->len++;
+	return row;
 }
 
 void
-history_push(struct history *hist, const uint32_t counts[TCP_STATE_COUNT])
+history_push(struct history *hist, const uint32_t *values)
 {
-	history_append(hist, counts);
+	memcpy(history_append(hist), values, hist->n_series * sizeof(*values));
 }
 
 void
 history_push_gaps(struct history *hist, uint64_t n)
 {
-	uint32_t gap[TCP_STATE_COUNT];
-
-	for (int i = 0; i < TCP_STATE_COUNT; i++)
-		gap[i] = HISTORY_GAP;
 	if (n > hist->capacity)
 		n = hist->capacity;
-	while (n-- > 0)
-		history_append(hist, gap);
+	while (n-- > 0) {
+		uint32_t *row = history_append(hist);
+
+		for (size_t i = 0; i < hist->n_series; i++)
+			row[i] = HISTORY_GAP;
+	}
 }
 
 void
@@ -96,18 +107,24 @@ history_capacity(const struct history *hist)
 }
 
 size_t
-history_read(const struct history *hist, enum tcp_state state, size_t skip_newest, size_t n,
+history_series(const struct history *hist)
+{
+	return hist->n_series;
+}
+
+size_t
+history_read(const struct history *hist, size_t series, size_t skip_newest, size_t n,
 	     uint32_t *out)
 {
 	size_t first;
 
-	if ((unsigned int)state >= TCP_STATE_COUNT || skip_newest >= hist->len)
+	if (series >= hist->n_series || skip_newest >= hist->len)
 		return 0;
 	if (n > hist->len - skip_newest)
 		n = hist->len - skip_newest;
 	/* The newest row sits just before head. */
 	first = (hist->head + 2 * hist->capacity - skip_newest - n) % hist->capacity;
 	for (size_t i = 0; i < n; i++)
-		out[i] = hist->rows[(first + i) % hist->capacity][state];
+		out[i] = hist->rows[(first + i) % hist->capacity * hist->n_series + series];
 	return n;
 }

@@ -248,11 +248,43 @@ test_capacity_one(void **state)
 	history_free(hist);
 }
 
+/* Any number of series: rows wrap, gaps cover every series, and a
+ * series past the last reads nothing. */
+static void
+test_other_series_count(void **state)
+{
+	struct history *hist = history_new_series(3, 2);
+	uint32_t row[2], out[4];
+
+	(void)state;
+	assert_non_null(hist);
+	assert_int_equal(history_series(hist), 2);
+	for (uint32_t i = 1; i <= 4; i++) {
+		row[0] = i;
+		row[1] = 100 * i;
+		history_push(hist, row);
+	}
+	assert_int_equal(history_read(hist, 0, 0, 4, out), 3);
+	assert_int_equal(out[0], 2);
+	assert_int_equal(out[2], 4);
+	assert_int_equal(history_read(hist, 1, 0, 4, out), 3);
+	assert_int_equal(out[0], 200);
+	assert_int_equal(out[2], 400);
+	history_push_gaps(hist, 1);
+	assert_int_equal(history_read(hist, 1, 0, 4, out), 3);
+	assert_int_equal(out[2], HISTORY_GAP);
+	assert_int_equal(out[1], 400);
+	assert_int_equal(history_read(hist, 2, 0, 4, out), 0);
+	assert_null(history_new_series(3, 0));
+	history_free(hist);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_empty),
+		cmocka_unit_test(test_other_series_count),
 		cmocka_unit_test(test_capacity_zero),
 		cmocka_unit_test(test_push_read_oldest_first),
 		cmocka_unit_test(test_read_more_than_len),
