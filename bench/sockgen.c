@@ -33,6 +33,8 @@
  * loudly instead of printing a wrong count.
  */
 #define _GNU_SOURCE
+#include "bench_net.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -163,22 +165,6 @@ struct sockgen_report {
 	char cause[256];
 };
 
-static double
-sockgen_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-sockgen_nap(long ns)
-{
-	struct timespec ts = {.tv_sec = ns / 1000000000L, .tv_nsec = ns % 1000000000L};
-
-	nanosleep(&ts, NULL);
-}
 
 static const char *
 sockgen_tcp_state_name(int tcp)
@@ -255,7 +241,7 @@ sockgen_tcp_state(int fd)
 static int
 sockgen_wait_state(struct sockgen_worker *w, int fd, enum sockgen_state want, const char *who)
 {
-	double give_up = sockgen_now() + SOCKGEN_STATE_WAIT_S;
+	double give_up = bench_net_now() + SOCKGEN_STATE_WAIT_S;
 	long nap = 10000;
 
 	for (int i = 0; i < 100000; i++) {
@@ -265,10 +251,10 @@ sockgen_wait_state(struct sockgen_worker *w, int fd, enum sockgen_state want, co
 			return 0;
 		if (st < 0)
 			return sockgen_fail(w, "TCP_INFO on %s: %s", who, strerror(errno));
-		if (sockgen_now() > give_up || sockgen_now() > w->deadline)
+		if (bench_net_now() > give_up || bench_net_now() > w->deadline)
 			return sockgen_fail(w, "%s stuck in %s, expected %s", who,
 			                    sockgen_tcp_state_name(st), sockgen_states[want].name);
-		sockgen_nap(nap);
+		bench_net_nap(nap);
 		if (nap < 10000000)
 			nap *= 2;
 	}
@@ -278,13 +264,13 @@ sockgen_wait_state(struct sockgen_worker *w, int fd, enum sockgen_state want, co
 static int
 sockgen_poll_one(struct sockgen_worker *w, int fd, short events, double seconds)
 {
-	double give_up = sockgen_now() + seconds;
+	double give_up = bench_net_now() + seconds;
 
 	if (give_up > w->deadline)
 		give_up = w->deadline;
 	for (int i = 0; i < 1000; i++) {
 		struct pollfd p = {.fd = fd, .events = events};
-		double left = give_up - sockgen_now();
+		double left = give_up - bench_net_now();
 		int r;
 
 		if (left <= 0)
@@ -299,24 +285,6 @@ sockgen_poll_one(struct sockgen_worker *w, int fd, short events, double seconds)
 	return -1;
 }
 
-static socklen_t
-sockgen_loopback(int af, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (af == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = in6addr_loopback;
-		return sizeof(*sin6);
-	}
-}
 
 static int
 sockgen_set_int(struct sockgen_worker *w, int fd, int level, int name, int value, const char *what)
@@ -342,7 +310,7 @@ sockgen_socket(struct sockgen_worker *w, int af, int rcvbuf, int sndbuf, int bin
 		return -1;
 	if (bind_port >= 0) {
 		struct sockaddr_storage ss;
-		socklen_t len = sockgen_loopback(af, &ss);
+		socklen_t len = bench_net_loopback(af, 0, &ss);
 
 		if (af == AF_INET)
 			((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)bind_port);
@@ -766,7 +734,7 @@ static int
 sockgen_verify(struct sockgen_worker *w)
 {
 	/* Let anything still in flight on loopback land first. */
-	sockgen_nap(100000000);
+	bench_net_nap(100000000);
 	for (size_t i = 0; i < w->n_held; i++) {
 		const struct sockgen_held *h = &w->held[i];
 		int st = sockgen_tcp_state(h->fd);
@@ -851,10 +819,10 @@ sockgen_split(struct sockgen_worker *w, long holders, int report_fd, unsigned al
 	}
 	w->n_held = n / (size_t)holders;
 	close(sync[1]);
-	give_up = sockgen_now() + SOCKGEN_STATE_WAIT_S;
+	give_up = bench_net_now() + SOCKGEN_STATE_WAIT_S;
 	for (int i = 0; i < 1000; i++) {
 		struct pollfd p = {.fd = sync[0], .events = POLLIN};
-		double left = give_up - sockgen_now();
+		double left = give_up - bench_net_now();
 
 		if (left <= 0)
 			break;
@@ -872,7 +840,7 @@ sockgen_split(struct sockgen_worker *w, long holders, int report_fd, unsigned al
 static void __attribute__((noreturn))
 sockgen_worker_main(const struct sockgen_assign *a, int report_fd, unsigned hold_cap_s)
 {
-	struct sockgen_worker w = {.deadline = sockgen_now() + SOCKGEN_CREATE_DEADLINE_S,
+	struct sockgen_worker w = {.deadline = bench_net_now() + SOCKGEN_CREATE_DEADLINE_S,
 	                           .listen_port = a->listen_port};
 	unsigned alarm_s = (unsigned)SOCKGEN_CREATE_DEADLINE_S + hold_cap_s + 60;
 	struct sockgen_report rep;
@@ -931,7 +899,7 @@ static int sockgen_n_pids;
 static void
 sockgen_reap_workers(void)
 {
-	double give_up = sockgen_now() + 10.0;
+	double give_up = bench_net_now() + 10.0;
 	int status;
 
 	for (int i = 0; i < sockgen_n_pids; i++)
@@ -942,19 +910,19 @@ sockgen_reap_workers(void)
 			pid_t r = waitpid(sockgen_pids[i], NULL, WNOHANG);
 
 			if (r == sockgen_pids[i] || (r < 0 && errno != EINTR) ||
-			    sockgen_now() > give_up)
+			    bench_net_now() > give_up)
 				sockgen_pids[i] = 0;
 			else
-				sockgen_nap(1000000);
+				bench_net_nap(1000000);
 		}
 	}
-	for (int i = 0; i < 100000 && sockgen_now() <= give_up; i++) {
+	for (int i = 0; i < 100000 && bench_net_now() <= give_up; i++) {
 		pid_t r = waitpid(-1, &status, WNOHANG);
 
 		if (r < 0 && errno != EINTR)
 			break; /* ECHILD: none left */
 		if (r == 0)
-			sockgen_nap(1000000);
+			bench_net_nap(1000000);
 	}
 }
 
@@ -1049,57 +1017,20 @@ sockgen_parse(int argc, char **argv, struct sockgen_opts *o)
 		sockgen_usage("--port: the listen ports would pass 65535");
 }
 
-static int
-sockgen_write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-	int saved;
 
-	if (fd < 0)
-		return -1;
-	n = write(fd, text, strlen(text));
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
-static long
-sockgen_read_long(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	long v = -1;
-
-	if (f == NULL)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
 
 /* A fresh namespace from unshare -n has "lo" down; nothing on loopback works
  * until it is up. */
 static void
 sockgen_loopback_up(void)
 {
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	const char *step;
 
-	if (fd < 0)
-		sockgen_die("socket: %s", strerror(errno));
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		sockgen_die("cannot read flags of lo: %s", strerror(errno));
-	if (!(ifr.ifr_flags & IFF_UP)) {
-		ifr.ifr_flags |= IFF_UP;
-		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-			sockgen_die("cannot bring lo up (needs CAP_NET_ADMIN): %s",
-			            strerror(errno));
-	}
-	close(fd);
+	if (bench_net_loopback_up(&step) == 0)
+		return;
+	if (errno == EPERM)
+		sockgen_die("cannot %s (needs CAP_NET_ADMIN): %s", step, strerror(errno));
+	sockgen_die("cannot %s: %s", step, strerror(errno));
 }
 
 /* ::1 is added by a workqueue after lo comes up, so binding may fail with
@@ -1107,50 +1038,20 @@ sockgen_loopback_up(void)
 static void
 sockgen_wait_address(int af)
 {
-	double give_up = sockgen_now() + 3.0;
-
-	for (int i = 0; i < 1000; i++) {
-		struct sockaddr_storage ss;
-		socklen_t len = sockgen_loopback(af, &ss);
-		int fd = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		int r, err;
-
-		if (fd < 0)
-			sockgen_die("%s is not available: %s", af == AF_INET ? "IPv4" : "IPv6",
-			            strerror(errno));
-		r = bind(fd, (struct sockaddr *)&ss, len);
-		err = errno;
-		close(fd);
-		if (r == 0)
-			return;
-		if (err != EADDRNOTAVAIL || sockgen_now() > give_up)
-			sockgen_die("cannot bind to %s: %s", af == AF_INET ? "127.0.0.1" : "::1",
-			            strerror(err));
-		sockgen_nap(10000000);
-	}
-	sockgen_die("loopback address never appeared");
+	if (bench_net_wait_address(af, 3.0) < 0)
+		sockgen_die("cannot bind to %s: %s", af == AF_INET ? "127.0.0.1" : "::1",
+		            strerror(errno));
 }
 
-/* True only when we can tell that this is not the initial network namespace,
- * where per-namespace sysctls would change the host's behaviour. */
-static bool
-sockgen_in_child_netns(void)
-{
-	struct stat self, init;
-
-	if (stat("/proc/self/ns/net", &self) < 0 || stat("/proc/1/ns/net", &init) < 0)
-		return false;
-	return self.st_ino != init.st_ino || self.st_dev != init.st_dev;
-}
 
 static void
 sockgen_prepare_netns(const struct sockgen_opts *o, long time_wait_total)
 {
 	if (o->widen_ports &&
-	    sockgen_write_file("/proc/sys/net/ipv4/ip_local_port_range", "1024 65535") < 0)
+	    bench_net_write_file("/proc/sys/net/ipv4/ip_local_port_range", "1024 65535") < 0)
 		sockgen_die("cannot widen ip_local_port_range: %s", strerror(errno));
 	if (time_wait_total > 0) {
-		long max_tw = sockgen_read_long("/proc/sys/net/ipv4/tcp_max_tw_buckets");
+		long max_tw = bench_net_read_long("/proc/sys/net/ipv4/tcp_max_tw_buckets");
 
 		/* Past this limit the kernel silently skips TIME_WAIT. */
 		if (max_tw >= 0 && time_wait_total > max_tw)
@@ -1158,12 +1059,12 @@ sockgen_prepare_netns(const struct sockgen_opts *o, long time_wait_total)
 			            time_wait_total, max_tw);
 		/* tcp_tw_reuse=2 (the default) lets connect() on loopback recycle
 		 * a TIME_WAIT older than a second, which would make counts drift. */
-		if (sockgen_in_child_netns() &&
-		    sockgen_write_file("/proc/sys/net/ipv4/tcp_tw_reuse", "0") < 0)
+		if (bench_net_in_child_netns() &&
+		    bench_net_write_file("/proc/sys/net/ipv4/tcp_tw_reuse", "0") < 0)
 			sockgen_die("cannot set tcp_tw_reuse: %s", strerror(errno));
 	}
 	if (o->units[SOCKGEN_K_SYN_RECV] > 0) {
-		long somax = sockgen_read_long("/proc/sys/net/core/somaxconn");
+		long somax = bench_net_read_long("/proc/sys/net/core/somaxconn");
 
 		if (somax >= 0 && somax < 2 * sockgen_kinds[SOCKGEN_K_SYN_RECV].units_per_listener)
 			sockgen_die("syn_recv needs net.core.somaxconn >= 2000 (it is %ld)", somax);
@@ -1315,11 +1216,11 @@ sockgen_collect(int n, int sfd, const int *pipes, long *totals)
 {
 	struct pollfd pf[SOCKGEN_MAX_WORKERS + 1];
 	bool done[SOCKGEN_MAX_WORKERS] = {false};
-	double give_up = sockgen_now() + SOCKGEN_CREATE_DEADLINE_S + 10.0;
+	double give_up = bench_net_now() + SOCKGEN_CREATE_DEADLINE_S + 10.0;
 	int left = n;
 
 	for (int iter = 0; left > 0 && iter < 100000; iter++) {
-		double wait_s = give_up - sockgen_now();
+		double wait_s = give_up - bench_net_now();
 		int r;
 
 		if (wait_s <= 0)
@@ -1368,11 +1269,11 @@ sockgen_collect(int n, int sfd, const int *pipes, long *totals)
 static void
 sockgen_hold_all(int sfd, long hold_s)
 {
-	double until = sockgen_now() + (double)(hold_s < 0 ? SOCKGEN_HOLD_CAP_S : hold_s);
+	double until = bench_net_now() + (double)(hold_s < 0 ? SOCKGEN_HOLD_CAP_S : hold_s);
 
 	for (int iter = 0; iter < 1000000; iter++) {
 		struct pollfd pf = {.fd = sfd, .events = POLLIN};
-		double left = until - sockgen_now();
+		double left = until - bench_net_now();
 		int r, sig;
 
 		if (left <= 0)
