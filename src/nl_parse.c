@@ -148,7 +148,10 @@ nl_parse_buffer(const void *buf, size_t len, struct snapshot *snap, struct nl_pa
 		struct sock_entry *entry;
 		int kept;
 
-		if (!mnl_nlmsg_ok(nlh, remaining)) {
+		/* mnl_nlmsg_ok() compares nlmsg_len as an int, so a length of
+		 * 2^31 or more would pass it: check it as unsigned first. */
+		if ((size_t)remaining < sizeof(*nlh) || nlh->nlmsg_len > (uint32_t)remaining ||
+		    !mnl_nlmsg_ok(nlh, remaining)) {
 			errno = EBADMSG;
 			return -1;
 		}

@@ -755,6 +755,34 @@ test_done_with_error(void **state)
 	builder_fini(&b);
 }
 
+/* A length of 2^31 or more (negative as an int) is refused, not
+ * followed past the buffer. */
+static void
+test_huge_length(void **state)
+{
+	struct {
+		struct nlmsghdr h;
+		unsigned char payload[64];
+	} msg;
+	struct nl_parse_result res;
+	struct snapshot *snap = snapshot_new(0);
+
+	(void)state;
+	assert_non_null(snap);
+	memset(&msg, 0, sizeof(msg));
+	msg.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	for (int i = 0; i < 3; i++) {
+		static const uint32_t lengths[] = {0x80000000u, 0xffffffffu, sizeof(msg) + 1};
+
+		msg.h.nlmsg_len = lengths[i];
+		memset(&res, 0, sizeof(res));
+		assert_int_equal(nl_parse_buffer(&msg, sizeof(msg), snap, &res), -1);
+		assert_int_equal(errno, EBADMSG);
+		assert_int_equal(snap->n_entries, 0);
+	}
+	snapshot_unref(snap);
+}
+
 /* The most negative status has no positive errno; it must not overflow. */
 static void
 test_error_int_min(void **state)
@@ -1077,6 +1105,7 @@ main(void)
 		cmocka_unit_test(test_nlmsg_error),
 		cmocka_unit_test(test_done_with_error),
 		cmocka_unit_test(test_error_int_min),
+		cmocka_unit_test(test_huge_length),
 		cmocka_unit_test(test_truncated_at_every_offset),
 		cmocka_unit_test(test_message_shorter_than_diag_msg),
 		cmocka_unit_test(test_truncated_attribute),
