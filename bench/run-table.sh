@@ -12,6 +12,8 @@
 #   KEYS     default 50: key presses sent to the dashboard, one every 0.3 s
 #   LOGDIR   if set, the dashboard's debug log is kept there
 #            (run-table-SIZE.log)
+#   DASHBOARD  default 1; 0 skips part 2 (the dashboard), and tmux is then
+#            not needed
 #
 # For each size, three namespaces in turn are filled with tcpdeck-sockgen
 # --widen-ports (about 70% ESTABLISHED, 20% TIME_WAIT, 10% CLOSE_WAIT and
@@ -57,6 +59,7 @@ REPS=${REPS:-5}
 KEYS=${KEYS:-50}
 SIZES=${SIZES:-100000}
 LOGDIR=${LOGDIR:-}
+DASHBOARD=${DASHBOARD:-1}
 READY_TIMEOUT_S=120
 # No rep starts later than this after the sockets are ready (TIME_WAIT: 60 s).
 TW_BUDGET_S=45
@@ -108,7 +111,9 @@ for tool in "$SOCKGEN" "$CPUTIME"; do
 done
 command -v "$TCPDECK" >/dev/null 2>&1 || die "$TCPDECK not found (set TCPDECK)"
 command -v ss >/dev/null 2>&1 || die "ss (iproute2) not found"
-command -v tmux >/dev/null 2>&1 || die "tmux not found (the dashboard part needs it)"
+case $DASHBOARD in 0 | 1) ;; *) die "DASHBOARD must be 0 or 1" ;; esac
+[ "$DASHBOARD" = 0 ] || command -v tmux >/dev/null 2>&1 ||
+  die "tmux not found (the dashboard part needs it; DASHBOARD=0 skips that part)"
 case $REPS in '' | *[!0-9]*) die "REPS must be a positive number" ;; esac
 [ "$REPS" -ge 1 ] || die "REPS must be a positive number"
 case $KEYS in '' | *[!0-9]*) die "KEYS must be a number" ;; esac
@@ -373,6 +378,7 @@ for size in "$@"; do
   done <"$work/exprs.batch"
 
   # ---- 2. the dashboard's connection table ----
+  [ "$DASHBOARD" = 0 ] && continue
   fill "$size" ui
   rm -f "$work/ui.log" "$work/ui.cpu" "$work/sent"
   : >"$work/sent"
@@ -529,6 +535,7 @@ echo "| sockets | filter | matches | runs | tcpdeck --view states -o json CPU ms
 echo "|--------:|--------|--------:|-----:|------------------------------------:|----------------:|-----------:|--------|-----------------------------------:|"
 printf '%s' "$rows_batch"
 echo
+if [ "$DASHBOARD" != 0 ]; then
 echo "the connection table (view 3) in tmux 200x50, tcpdeck -d $UI_DELAY -n $UI_SAMPLES,"
 echo "a key press every $KEY_GAP s: frame times from the debug log"
 echo
@@ -549,6 +556,7 @@ echo "| sockets | samples | sockets per sample (max) | sample median ms | sample
 echo "|--------:|--------:|-------------------------:|-----------------:|--------------:|---------------:|------------------:|-------------:|"
 printf '%s' "$rows_sampler"
 echo
+fi
 echo "kernel: $(uname -srm)"
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "ss: $(ss -V 2>&1 | head -n 1)"

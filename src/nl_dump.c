@@ -1,8 +1,10 @@
 /*
  * nl_dump.c - sock_diag dump requests over libmnl.
  *
- * Each request asks for every state (request and bound-inactive sockets
- * included) and for tcp_info.  The kernel walks its whole connection hash
+ * By default each request asks for every state (request and bound-inactive
+ * sockets included) and for tcp_info; nl_dumper_set_options() narrows the
+ * states, drops tcp_info and attaches a filter's bytecode
+ * (INET_DIAG_REQ_BYTECODE), which both request kinds accept.  The kernel walks its whole connection hash
  * table once per request, and that walk costs about as much as thousands
  * of sockets, so the first choice is the older TCPDIAG_GETSOCK request,
  * which the kernel answers for IPv4 and IPv6 in a single walk.  A kernel
@@ -26,6 +28,7 @@
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 
+#include "filter_bytecode.h"
 #include "nl_dump.h"
 #include "nl_parse.h"
 
@@ -42,6 +45,12 @@ struct nl_dumper {
 	unsigned int seq;
 	unsigned long restarts;
 	bool per_family;        /* the single-walk request was refused */
+	uint32_t states;        /* kernel state bits asked for */
+	uint8_t ext;            /* idiag_ext bits asked for */
+	void *bytecode;         /* NULL: none */
+	size_t bytecode_len;
+	char *request;          /* room for the request with its bytecode */
+	size_t request_cap;
 	char buffer[NL_DUMP_RECV_BUFFER] __attribute__((aligned(8)));
 };
 
@@ -82,6 +91,8 @@ nl_dumper_new(void)
 		errno = saved;
 		return NULL;
 	}
+	dumper->states = NL_DUMP_ALL_STATES;
+	dumper->ext = 1u << (INET_DIAG_INFO - 1);
 	return dumper;
 }
 
@@ -92,7 +103,54 @@ nl_dumper_free(struct nl_dumper *dumper)
 		return;
 	if (dumper->nl != NULL)
 		mnl_socket_close(dumper->nl);
+	free(dumper->bytecode);
+	free(dumper->request);
 	free(dumper);
+}
+
+/* Header, the larger request layout, the attribute header and the program,
+ * each aligned as netlink wants. */
+static size_t
+request_size(size_t bytecode_len)
+{
+	return MNL_ALIGN(sizeof(struct nlmsghdr)) + MNL_ALIGN(sizeof(struct inet_diag_req_v2)) +
+	       MNL_ALIGN(sizeof(struct inet_diag_req)) + MNL_ATTR_HDRLEN + MNL_ALIGN(bytecode_len);
+}
+
+int
+nl_dumper_set_options(struct nl_dumper *dumper, const struct nl_dump_options *opts)
+{
+	void *bytecode = NULL;
+	char *request;
+	size_t cap;
+
+	if (opts->bytecode != NULL &&
+	    (opts->bytecode_len == 0 || opts->bytecode_len > FILTER_BYTECODE_MAX_LEN ||
+	     opts->bytecode_len % 4 != 0)) {
+		errno = EINVAL;
+		return -1;
+	}
+	cap = request_size(opts->bytecode != NULL ? opts->bytecode_len : 0);
+	request = malloc(cap);
+	if (request == NULL)
+		return -1;
+	if (opts->bytecode != NULL) {
+		bytecode = malloc(opts->bytecode_len);
+		if (bytecode == NULL) {
+			free(request);
+			return -1;
+		}
+		memcpy(bytecode, opts->bytecode, opts->bytecode_len);
+	}
+	free(dumper->bytecode);
+	free(dumper->request);
+	dumper->bytecode = bytecode;
+	dumper->bytecode_len = bytecode != NULL ? opts->bytecode_len : 0;
+	dumper->request = request;
+	dumper->request_cap = cap;
+	dumper->states = opts->states != 0 ? opts->states : NL_DUMP_ALL_STATES;
+	dumper->ext = opts->no_tcp_info ? 0 : 1u << (INET_DIAG_INFO - 1);
+	return 0;
 }
 
 unsigned long
@@ -105,12 +163,14 @@ nl_dumper_restarts(const struct nl_dumper *dumper)
 static int
 send_request(struct nl_dumper *dumper, int family)
 {
-	/* Header plus request, aligned for the netlink header. */
-	char request[256] __attribute__((aligned(8)));
+	/* Header plus request, aligned for the netlink header; requests with
+	 * bytecode use the dumper's larger buffer. */
+	char small[256] __attribute__((aligned(8)));
+	char *request = dumper->request != NULL ? dumper->request : small;
+	size_t size = dumper->request != NULL ? dumper->request_cap : sizeof(small);
 	struct nlmsghdr *nlh;
-	struct inet_diag_req_v2 *req;
 
-	memset(request, 0, sizeof(request));
+	memset(request, 0, size);
 	nlh = mnl_nlmsg_put_header(request);
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = ++dumper->seq;
@@ -121,19 +181,21 @@ send_request(struct nl_dumper *dumper, int family)
 		nlh->nlmsg_type = TCPDIAG_GETSOCK;
 		old = mnl_nlmsg_put_extra_header(nlh, sizeof(*old));
 		old->idiag_family = AF_INET;
-		old->idiag_states = NL_DUMP_ALL_STATES;
-		old->idiag_ext = 1u << (INET_DIAG_INFO - 1);
-		return mnl_socket_sendto(dumper->nl, nlh, nlh->nlmsg_len) < 0 ? -1 : 0;
+		old->idiag_states = dumper->states;
+		old->idiag_ext = dumper->ext;
+	} else {
+		struct inet_diag_req_v2 *req;
+
+		nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+		req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+		req->sdiag_family = (unsigned char)family;
+		req->sdiag_protocol = IPPROTO_TCP;
+		req->idiag_states = dumper->states;
+		req->idiag_ext = dumper->ext;
 	}
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = (unsigned char)family;
-	req->sdiag_protocol = IPPROTO_TCP;
-	req->idiag_states = NL_DUMP_ALL_STATES;
-	req->idiag_ext = 1u << (INET_DIAG_INFO - 1);
-	if (mnl_socket_sendto(dumper->nl, nlh, nlh->nlmsg_len) < 0)
-		return -1;
-	return 0;
+	if (dumper->bytecode != NULL)
+		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, dumper->bytecode_len, dumper->bytecode);
+	return mnl_socket_sendto(dumper->nl, nlh, nlh->nlmsg_len) < 0 ? -1 : 0;
 }
 
 /* Outcome of one family's dump. */
@@ -218,7 +280,10 @@ nl_dumper_dump(struct nl_dumper *dumper, struct snapshot *snap, char *cause, siz
 				}
 				snprintf(cause, cause_len, "sock_diag dump of TCP/%s sockets failed: %s%s",
 					 family_name(families[i]), strerror(errno),
-					 errno == ENOENT ? " (is the tcp_diag module loaded?)" : "");
+					 errno == ENOENT ? " (is the tcp_diag module loaded?)"
+					 : errno == EINVAL && dumper->bytecode != NULL
+						 ? " (the kernel refused the filter's bytecode)"
+						 : "");
 				return -1;
 			}
 		}

@@ -1,16 +1,20 @@
 /*
- * nl_dump.h - one sock_diag dump of every TCP socket, IPv4 and IPv6.
+ * nl_dump.h - one sock_diag dump of the TCP sockets, IPv4 and IPv6.
  *
  * Moves bytes between the kernel and nl_parse; knows nothing of the UI.
  * An interrupted dump (NLM_F_DUMP_INTR: the socket tables changed while
  * the kernel walked them) and a receive-buffer overrun (ENOBUFS) are not
  * errors: the dump is repeated, a bounded number of times.
+ * A request may carry inet_diag bytecode and a state mask, so the kernel
+ * sends only the sockets a filter can select, and may leave out tcp_info.
  * One thread at a time per dumper (the sampler's).
  */
 #ifndef TCPDECK_NL_DUMP_H
 #define TCPDECK_NL_DUMP_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "snapshot.h"
 
@@ -23,9 +27,30 @@ struct nl_dumper;
  * (EPROTONOSUPPORT: the kernel has no sock_diag). */
 struct nl_dumper *nl_dumper_new(void);
 
+/* What a dump asks the kernel for.  Zero-initialised: every socket in
+ * every state, with tcp_info. */
+struct nl_dump_options {
+	/* inet_diag bytecode (filter_bytecode.h) the kernel runs on each
+	 * socket, sending only those it accepts; NULL for none.  Copied. */
+	const void *bytecode;
+	size_t bytecode_len;
+	uint32_t states;   /* kernel state bits (1u << KERNEL_TCP_*); 0: all */
+	bool no_tcp_info;  /* leave tcp_info out: the kernel skips building it */
+};
+
 /*
- * Dumps every TCP socket of both families, with tcp_info, into snap (which
- * must be empty), and sets snap->dump_restarts.  Does not seal snap.
+ * Sets what the following dumps ask for.  Returns 0, or -1 with errno
+ * EINVAL (bytecode empty, longer than FILTER_BYTECODE_MAX_LEN or not a
+ * multiple of 4) or ENOMEM; the options are then unchanged.  The kernel
+ * checks the program itself: one it refuses makes the dump fail with
+ * EINVAL.
+ */
+int nl_dumper_set_options(struct nl_dumper *dumper, const struct nl_dump_options *opts);
+
+/*
+ * Dumps the TCP sockets of both families, with tcp_info unless the options
+ * say otherwise, into snap (which must be empty), and sets
+ * snap->dump_restarts.  Does not seal snap.
  * Returns 0, or -1 with errno set and a one-line explanation in
  * cause[0..cause_len).
  */

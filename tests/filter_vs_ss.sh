@@ -44,7 +44,7 @@ cleanup() {
 trap cleanup EXIT
 
 # The zoo needs ::1 and 2001:db8::1, which appear shortly after lo is up.
-"$CHECK" --hold 120 >"$work/zoo" 2>"$work/zoo.err" &
+"$CHECK" --hold 600 >"$work/zoo" 2>"$work/zoo.err" &
 ZOO_PID=$!
 for _ in $(seq 1 100); do
   grep -q '^ready' "$work/zoo" && break
@@ -123,7 +123,8 @@ compare() {
     "$CHECK" "${words[@]}" >"$work/drv.raw" 2>"$work/drv.err" ||
       { fail "'$expr': tcpdeck-filter-check failed: $(cat "$work/drv.err")"; return; }
     if [ -n "$csv_side" ]; then
-      "$TCPDECK" -b -n 1 --view conns -o csv "${words[@]}" >"$work/csv.raw" 2>"$work/csv.err" ||
+      timeout 30 "$TCPDECK" -b -n 1 --view conns -o csv "${words[@]}" >"$work/csv.raw" \
+        2>"$work/csv.err" ||
         { fail "'$expr': tcpdeck failed: $(cat "$work/csv.err")"; return; }
     fi
     ss -tanH | normalize_ss /dev/stdin "" | sort >"$work/full2"
@@ -242,7 +243,40 @@ sport = :80 or src inet:127.0.0.1
 src inet6:::1/128 or src ::ffff:127.0.0.1/128
 state synchronized ( sport = :8443 or dport = :8443 )
 state established ( dport = :7000 or sport = :7000 ) & src 127.0.0.1
+# Sent to the kernel as bytecode by tcpdeck's batch mode: IPv4-mapped
+# addresses, prefixes, port ranges, not, nested parentheses.
+dst [::ffff:127.0.0.1]
+dst inet:127.0.0.1
+dst ::ffff:0:0/96
+src 127.0.0.0/8 and not dst 127.0.0.1
+src 2001:db8::/32 or src 10.1.0.0/16
+src inet:0.0.0.0/0 and dport > :1000
+sport >= :1024 and sport <= :9000 or dport >= :8000 and dport <= :8443
+not ( sport = :8080 or ( dport = :8443 and not src [::1] ) )
+( src 10/8 or src 2001:db8::/32 ) and not ( sport < :9000 )
+dport > :0 and not ( src 127.0.0.1 or src [::1] )
+not not not dport = :0
+state established ( dport = :8443 or sport = :8443 ) not src [::1]
+exclude time-wait ( sport = :8080 or dport = :8080 )
+state time-wait state close-wait ( src inet6:::/0 or dport < :2000 )
 EOF
 
+# tcpdeck's batch mode sends a filter that compiles to the kernel, so the
+# comparisons above ran the bytecode in the real kernel.
+if [ -n "$csv_side" ]; then
+  timeout 30 "$TCPDECK" -b -n 1 --view states -o json -v "$work/bc.log" \
+    state established sport = :8080 or dport = :8080 >/dev/null 2>&1 ||
+    fail "tcpdeck with a filter for the kernel failed"
+  if grep -q 'filter sent to the kernel as [1-9][0-9]* bytes of bytecode, states 0x2$' \
+    "$work/bc.log"; then
+    pass "the batch filter went to the kernel as bytecode and a state mask"
+  else
+    fail "no bytecode in tcpdeck's log: $(grep 'live source' "$work/bc.log")"
+  fi
+fi
+
 [ "$compared" -ge 40 ] || fail "only $compared expressions compared"
+# The comparisons count only if the zoo held its sockets to the end.
+kill -0 "$ZOO_PID" 2>/dev/null ||
+  fail "the socket zoo was gone before the last comparison ($(cat "$work/zoo.err"))"
 finish

@@ -1,5 +1,6 @@
 /*
- * test_nl_dump.c - the dump loop against a scripted kernel.
+ * test_nl_dump.c - the dump loop against a scripted kernel, and what its
+ * requests carry (state mask, tcp_info, a filter's bytecode).
  *
  * libmnl's socket calls are replaced at link time (-Wl,--wrap), so each
  * test decides what "the kernel" answers: clean dumps, interrupted dumps,
@@ -21,6 +22,8 @@
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 
+#include "filter.h"
+#include "filter_bytecode.h"
 #include "nl_dump.h"
 #include "source.h"
 
@@ -42,6 +45,13 @@ static struct {
 	unsigned int requests;
 	uint16_t request_types[16];
 	uint8_t request_families[16];
+	uint32_t request_states[16];
+	uint8_t request_ext[16];
+	/* The INET_DIAG_REQ_BYTECODE attribute of each request (length 0:
+	 * none), and how many attributes the request carried. */
+	uint8_t request_bytecode[16][64];
+	size_t request_bytecode_len[16];
+	unsigned int request_attrs[16];
 } kernel;
 
 static char fake_socket; /* mnl_socket is opaque: any non-NULL pointer */
@@ -97,6 +107,24 @@ __wrap_mnl_socket_get_portid(const struct mnl_socket *nl)
 	return 4242;
 }
 
+/* Notes the request's attributes after its fixed part of hdrlen bytes. */
+static void
+record_attrs(const struct nlmsghdr *nlh, size_t hdrlen)
+{
+	const struct nlattr *attr;
+	unsigned int i = kernel.requests;
+
+	mnl_attr_for_each(attr, nlh, hdrlen) {
+		kernel.request_attrs[i]++;
+		if (mnl_attr_get_type(attr) != INET_DIAG_REQ_BYTECODE)
+			continue;
+		assert_true(mnl_attr_get_payload_len(attr) <= sizeof(kernel.request_bytecode[i]));
+		kernel.request_bytecode_len[i] = mnl_attr_get_payload_len(attr);
+		memcpy(kernel.request_bytecode[i], mnl_attr_get_payload(attr),
+		       kernel.request_bytecode_len[i]);
+	}
+}
+
 ssize_t
 __wrap_mnl_socket_sendto(const struct mnl_socket *nl, const void *req, size_t size)
 {
@@ -109,19 +137,21 @@ __wrap_mnl_socket_sendto(const struct mnl_socket *nl, const void *req, size_t si
 	kernel.request_types[kernel.requests] = nlh->nlmsg_type;
 	/* Both request layouts start with the family byte. */
 	kernel.request_families[kernel.requests] = family[0];
+	assert_int_equal(nlh->nlmsg_len, size);
 	if (nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY) {
 		const struct inet_diag_req_v2 *v2 = mnl_nlmsg_get_payload(nlh);
 
 		assert_int_equal(v2->sdiag_protocol, IPPROTO_TCP);
-		assert_true(v2->idiag_ext & (1u << (INET_DIAG_INFO - 1)));
-		assert_true(v2->idiag_states & (1u << 13)); /* BOUND_INACTIVE */
-		assert_true(v2->idiag_states & (1u << 12)); /* NEW_SYN_RECV */
+		kernel.request_states[kernel.requests] = v2->idiag_states;
+		kernel.request_ext[kernel.requests] = v2->idiag_ext;
+		record_attrs(nlh, sizeof(*v2));
 	} else {
 		const struct inet_diag_req *v1 = mnl_nlmsg_get_payload(nlh);
 
 		assert_int_equal(nlh->nlmsg_type, TCPDIAG_GETSOCK);
-		assert_true(v1->idiag_ext & (1u << (INET_DIAG_INFO - 1)));
-		assert_true(v1->idiag_states & (1u << 13));
+		kernel.request_states[kernel.requests] = v1->idiag_states;
+		kernel.request_ext[kernel.requests] = v1->idiag_ext;
+		record_attrs(nlh, sizeof(*v1));
 	}
 	kernel.requests++;
 	return (ssize_t)size;
@@ -257,6 +287,11 @@ test_single_walk_clean_dump(void **state)
 	assert_int_equal(nl_dumper_dump(d, snap, cause, sizeof(cause)), 0);
 	assert_int_equal(kernel.requests, 1);
 	assert_int_equal(kernel.request_types[0], TCPDIAG_GETSOCK);
+	/* By default: every state, with tcp_info, no attribute. */
+	assert_true(kernel.request_ext[0] & (1u << (INET_DIAG_INFO - 1)));
+	assert_true(kernel.request_states[0] & (1u << 13)); /* BOUND_INACTIVE */
+	assert_true(kernel.request_states[0] & (1u << 12)); /* NEW_SYN_RECV */
+	assert_int_equal(kernel.request_attrs[0], 0);
 	assert_int_equal(snap->n_entries, 3);
 	assert_int_equal(snap->dump_restarts, 0);
 	snapshot_seal(snap);
@@ -404,6 +439,136 @@ test_kernel_error_names_the_cause(void **state)
 	nl_dumper_free(d);
 }
 
+/* Options reach both request kinds: the bytecode attribute, the state
+ * mask, no tcp_info. */
+static void
+test_options_reach_the_request(void **state)
+{
+	static const uint8_t program[] = {INET_DIAG_BC_S_GE, 8, 12, 0, 0, 0, 0x50, 0};
+	struct nl_dump_options opts = {
+		.bytecode = program,
+		.bytecode_len = sizeof(program),
+		.states = 1u << 1 | 1u << 10,
+		.no_tcp_info = true,
+	};
+	struct nl_dumper *d = open_dumper();
+	struct snapshot *snap = snapshot_new(0);
+	char cause[256] = "";
+
+	(void)state;
+	assert_int_equal(nl_dumper_set_options(d, &opts), 0);
+	add_error(new_reply(), EINVAL); /* single walk refused: per family */
+	script_dump(1, 80, 0);
+	script_dump(1, 81, 0);
+	assert_int_equal(nl_dumper_dump(d, snap, cause, sizeof(cause)), 0);
+	assert_int_equal(kernel.requests, 3);
+	for (unsigned int i = 0; i < 3; i++) {
+		assert_int_equal(kernel.request_types[i], i == 0 ? TCPDIAG_GETSOCK
+								 : SOCK_DIAG_BY_FAMILY);
+		assert_int_equal(kernel.request_states[i], opts.states);
+		assert_int_equal(kernel.request_ext[i], 0);
+		assert_int_equal(kernel.request_attrs[i], 1);
+		assert_int_equal(kernel.request_bytecode_len[i], sizeof(program));
+		assert_memory_equal(kernel.request_bytecode[i], program, sizeof(program));
+	}
+	assert_int_equal(snap->n_entries, 2);
+
+	/* Back to the defaults. */
+	memset(&opts, 0, sizeof(opts));
+	assert_int_equal(nl_dumper_set_options(d, &opts), 0);
+	snapshot_clear(snap);
+	script_dump(1, 82, 0);
+	script_dump(1, 83, 0);
+	assert_int_equal(nl_dumper_dump(d, snap, cause, sizeof(cause)), 0);
+	assert_int_equal(kernel.request_attrs[3], 0);
+	assert_true(kernel.request_ext[3] & (1u << (INET_DIAG_INFO - 1)));
+	assert_true(kernel.request_states[3] & (1u << 13));
+	snapshot_unref(snap);
+	nl_dumper_free(d);
+}
+
+static void
+test_bad_bytecode_options_are_refused(void **state)
+{
+	static const uint8_t program[6] = {INET_DIAG_BC_NOP, 4, 4};
+	struct nl_dump_options opts = {.bytecode = program, .bytecode_len = sizeof(program)};
+	struct nl_dumper *d = open_dumper();
+
+	(void)state;
+	assert_int_equal(nl_dumper_set_options(d, &opts), -1);
+	assert_int_equal(errno, EINVAL);
+	opts.bytecode_len = 0;
+	assert_int_equal(nl_dumper_set_options(d, &opts), -1);
+	assert_int_equal(errno, EINVAL);
+	nl_dumper_free(d);
+}
+
+/* A program the kernel refuses is an error that says so. */
+static void
+test_refused_bytecode_names_the_cause(void **state)
+{
+	static const uint8_t program[] = {INET_DIAG_BC_NOP, 4, 4, 0};
+	struct nl_dump_options opts = {.bytecode = program, .bytecode_len = sizeof(program)};
+	struct nl_dumper *d = open_dumper();
+	struct snapshot *snap = snapshot_new(0);
+	char cause[256] = "";
+
+	(void)state;
+	assert_int_equal(nl_dumper_set_options(d, &opts), 0);
+	add_error(new_reply(), EINVAL);
+	add_error(new_reply(), EINVAL);
+	assert_int_equal(nl_dumper_dump(d, snap, cause, sizeof(cause)), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(cause, "bytecode"));
+	snapshot_unref(snap);
+	nl_dumper_free(d);
+}
+
+/* The live source turns a filter into the request's states and bytecode. */
+static void
+test_live_source_sends_the_filter(void **state)
+{
+	struct filter *f = filter_parse("state established sport = :22", NULL, NULL);
+	struct source_live_options opts = {.filter = f, .no_tcp_info = true};
+	struct source src = {0};
+	struct snapshot *snap = snapshot_new(0);
+	char cause[256] = "";
+	void *bc = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(filter_bytecode_build(f, &bc, &len), 0);
+	assert_non_null(bc);
+	assert_int_equal(source_live_open_with(&src, &opts, cause, sizeof(cause)), 0);
+	filter_free(f); /* not kept by the source */
+	script_dump(1, 22, 0);
+	assert_int_equal(src.ops->sample(src.state, snap, cause, sizeof(cause)), 0);
+	assert_int_equal(kernel.requests, 1);
+	assert_int_equal(kernel.request_states[0], 1u << 1); /* kernel ESTABLISHED */
+	assert_int_equal(kernel.request_ext[0], 0);
+	assert_int_equal(kernel.request_bytecode_len[0], len);
+	assert_memory_equal(kernel.request_bytecode[0], bc, len);
+	free(bc);
+
+	/* A filter with nothing to compile sends its states only. */
+	f = filter_parse("state listening dev 1", NULL, NULL);
+	assert_non_null(f);
+	opts.filter = f;
+	opts.no_tcp_info = false;
+	source_close(&src);
+	assert_int_equal(source_live_open_with(&src, &opts, cause, sizeof(cause)), 0);
+	filter_free(f);
+	snapshot_clear(snap);
+	script_dump(1, 23, 0);
+	assert_int_equal(src.ops->sample(src.state, snap, cause, sizeof(cause)), 0);
+	assert_int_equal(kernel.request_states[1], 1u << 10); /* kernel LISTEN */
+	assert_true(kernel.request_ext[1] & (1u << (INET_DIAG_INFO - 1)));
+	assert_int_equal(kernel.request_attrs[1], 0);
+	source_close(&src);
+	snapshot_unref(snap);
+}
+
 static void
 test_no_sock_diag_in_kernel(void **state)
 {
@@ -432,6 +597,10 @@ main(void)
 		cmocka_unit_test_setup(test_refused_single_walk_falls_back_per_family,
 				       reset_kernel),
 		cmocka_unit_test_setup(test_kernel_error_names_the_cause, reset_kernel),
+		cmocka_unit_test_setup(test_options_reach_the_request, reset_kernel),
+		cmocka_unit_test_setup(test_bad_bytecode_options_are_refused, reset_kernel),
+		cmocka_unit_test_setup(test_refused_bytecode_names_the_cause, reset_kernel),
+		cmocka_unit_test_setup(test_live_source_sends_the_filter, reset_kernel),
 		cmocka_unit_test_setup(test_no_sock_diag_in_kernel, reset_kernel),
 	};
 
