@@ -1,0 +1,100 @@
+/*
+ * diag_config.h - the thresholds of the diagnoses, and the config file
+ * that overrides them.
+ *
+ * Every threshold has its default in one table (diag_config.c), with a
+ * name ("close_wait.min"), an allowed range and a one-line description,
+ * so the man page, --help-config style listings and the parser agree.
+ * The file holds `key = value` lines; `#` starts a comment; blank lines
+ * are ignored.  Parsing works on bytes; reading the file is a separate
+ * call.  Errors come back as one line "FILE:LINE: what is wrong".
+ * Plain values and pure functions: any thread.  Nothing prints or exits.
+ */
+#ifndef TCPDECK_DIAG_CONFIG_H
+#define TCPDECK_DIAG_CONFIG_H
+
+#include <stddef.h>
+
+enum diag_key {
+	DIAG_CLOSE_WAIT_MIN,        /* sockets of one process: a pile */
+	DIAG_CLOSE_WAIT_OLD_MIN,    /* fewer are enough when old or growing */
+	DIAG_CLOSE_WAIT_AGE_S,      /* "old": in CLOSE_WAIT this long */
+	DIAG_CLOSE_WAIT_GROWTH,     /* "growing": entering per second */
+	DIAG_SYN_RECV_MIN,          /* half-open connections on one port */
+	DIAG_SYN_RECV_FLOOD_SOURCES,/* distinct remote addresses: a flood */
+	DIAG_SYNCOOKIES_MIN_PER_S,  /* SyncookiesSent per second */
+	DIAG_ACCEPT_QUEUE_FULL_PCT, /* accept queue / backlog, percent */
+	DIAG_LISTEN_DROPS_MIN_PER_S,/* ListenOverflows or ListenDrops per s */
+	DIAG_TIME_WAIT_PORT_USE_PCT,/* of the ephemeral range, toward one
+				     * destination */
+	DIAG_SYN_SENT_MIN,          /* pending connects of one process */
+	DIAG_SYN_SENT_SCAN_DESTS,   /* distinct destinations: a scan */
+	DIAG_FIN_WAIT1_MIN,         /* toward one peer address */
+	DIAG_LAST_ACK_MIN,          /* toward one peer address */
+	DIAG_FIN_WAIT2_MIN,         /* long-lived ones of one holder */
+	DIAG_FIN_WAIT2_AGE_S,       /* "long-lived" */
+	DIAG_RETRANS_PCT,           /* RetransSegs / OutSegs, percent */
+	DIAG_RETRANS_MIN_OUT_PER_S, /* below this OutSegs rate: too little
+				     * traffic to judge */
+	DIAG_CLEAR_PCT,             /* a finding clears below this percent
+				     * of its firing threshold ... */
+	DIAG_QUIET_SAMPLES,         /* ... for this many samples in a row */
+	DIAG_FIRE_SAMPLES,          /* samples above threshold before firing */
+	DIAG_MAX_PER_RULE,          /* findings shown per rule, worst first */
+	DIAG_KEY_COUNT
+};
+
+struct diag_config {
+	double value[DIAG_KEY_COUNT];
+};
+
+/* Longest one-line error message, with the file name. */
+#define DIAG_CONFIG_ERROR_MAX 512
+
+/* Fills cfg with the defaults. */
+void diag_config_defaults(struct diag_config *cfg);
+
+/* A key's name ("close_wait.min"), default, and one-line description;
+ * NULL / 0 when out of range. */
+const char *diag_config_key_name(enum diag_key key);
+double diag_config_key_default(enum diag_key key);
+const char *diag_config_key_help(enum diag_key key);
+
+/* The key called name, or -1. */
+int diag_config_key_find(const char *name);
+
+/*
+ * Sets one key from its text value.  Returns 0, or -1 with a message
+ * (without file and line) in err: unknown key, not a number, out of range.
+ */
+int diag_config_set(struct diag_config *cfg, const char *key, const char *value, char *err,
+		    size_t err_len);
+
+/*
+ * Applies the `key = value` lines of text (len bytes, not necessarily
+ * NUL-terminated) to cfg; `name` is the file name used in messages.
+ * Stops at the first bad line: returns -1 with "NAME:LINE: ..." in err
+ * (cfg then holds the lines before it).  Returns 0 otherwise.
+ */
+int diag_config_parse(struct diag_config *cfg, const char *name, const char *text, size_t len,
+		      char *err, size_t err_len);
+
+/*
+ * Reads and applies the file at path.  Returns 0; 1 when missing_ok is
+ * set and the file does not exist or cannot be reached (ENOENT, ENOTDIR,
+ * EACCES: cfg untouched); -1 with a one-line message in err otherwise
+ * (unreadable, larger than 64 KiB, a bad line).
+ */
+int diag_config_load(struct diag_config *cfg, const char *path, int missing_ok, char *err,
+		     size_t err_len);
+
+/*
+ * The default config path: $XDG_CONFIG_HOME/tcpdeck/tcpdeck.conf when
+ * xdg_config_home is set and absolute, else $HOME/.config/tcpdeck/
+ * tcpdeck.conf.  The caller passes the environment values (NULL when
+ * unset).  Returns 0, or -1 when neither gives a path or it does not fit.
+ */
+int diag_config_default_path(const char *xdg_config_home, const char *home, char *out,
+			     size_t out_len);
+
+#endif

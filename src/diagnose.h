@@ -1,0 +1,119 @@
+/*
+ * diagnose.h - plain-word diagnoses of a sample: "nginx (pid 812) holds
+ * 412 sockets in CLOSE_WAIT, oldest 95 s".
+ *
+ * Rules look at the latest snapshot (states, queues, owners), at the
+ * state tracker (time in state, sockets entering a state) and at the
+ * kernel counters' rates between this sample and the previous one, per
+ * process, per port, per peer or per destination.  Each finding carries a
+ * severity, a stable id, a title, the numbers behind it, who is
+ * responsible (a process or a port) and what to check next.
+ *
+ * Findings do not flap: a finding fires once its measure reaches the
+ * threshold (for hysteresis.fire_samples samples in a row) and clears
+ * only after hysteresis.quiet_samples samples in a row below
+ * hysteresis.clear_pct percent of it.  Thresholds come from a
+ * struct diag_config (diag_config.h).
+ *
+ * Call order, per sample: statetrack_update(st, snap), then
+ * diagnose_update(d, snap, st), then read diagnose_count()/
+ * diagnose_get() until the next update.  The snapshot is only read
+ * during the update: findings are copies, nothing points into it.
+ * Cost: one pass over the snapshot's sockets in the states the rules
+ * look at, aggregated in a hash table reused between samples.
+ *
+ * Owned by one thread (the UI or the batch loop); not thread-safe.
+ * Nothing here prints or exits.
+ */
+#ifndef TCPDECK_DIAGNOSE_H
+#define TCPDECK_DIAGNOSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag_config.h"
+#include "snapshot.h"
+#include "statetrack.h"
+
+enum diag_severity {
+	DIAG_INFO,
+	DIAG_WARNING,
+	DIAG_CRITICAL,
+};
+
+/* The rules; their ids (diag_rule_id) are stable and part of the batch
+ * output. */
+enum diag_rule {
+	DIAG_RULE_CLOSE_WAIT,     /* "close_wait": a process does not close() */
+	DIAG_RULE_SYN_RECV,       /* "syn_recv": half-open pile on a port */
+	DIAG_RULE_SYNCOOKIES,     /* "syncookies": SYN cookies being sent */
+	DIAG_RULE_ACCEPT_QUEUE,   /* "accept_queue": a listener's queue full */
+	DIAG_RULE_LISTEN_DROPS,   /* "listen_drops": ListenOverflows/Drops */
+	DIAG_RULE_TIME_WAIT_PORTS,/* "time_wait_ports": ephemeral ports
+				   * toward one destination running out */
+	DIAG_RULE_SYN_SENT,       /* "syn_sent": connects without answer */
+	DIAG_RULE_FIN_WAIT1,      /* "fin_wait1": peer does not ack our FIN */
+	DIAG_RULE_LAST_ACK,       /* "last_ack": likewise, after its FIN */
+	DIAG_RULE_FIN_WAIT2,      /* "fin_wait2": long-lived half-closes */
+	DIAG_RULE_RETRANS,        /* "retrans": retransmissions rising */
+	DIAG_RULE_COUNT
+};
+
+struct diag_finding {
+	enum diag_rule rule;
+	enum diag_severity severity;
+	const char *id;        /* diag_rule_id(rule): "close_wait" */
+	char key[200];         /* stable per finding: id and subject,
+				* "close_wait/pid:812", "syn_recv/port:80" */
+	char title[512];       /* one line, plain words */
+	char evidence[384];    /* the numbers: "412 sockets (threshold 50),
+				* oldest 95 s, +12/s" */
+	char next[512];        /* what to check next */
+	char subject[192];     /* who: "nginx (pid 812)", "port 80",
+				* "10.0.0.7", "10.0.0.1 -> 10.0.0.5:80" */
+	int32_t pid;           /* responsible process, 0 when none known */
+	char comm[16];         /* its name, "" when none */
+	uint16_t port;         /* local port concerned, 0 when none */
+	double level;          /* measure / firing threshold: >= 1 fires */
+	double since;          /* when it fired, snapshot monotonic seconds */
+	bool clearing;         /* below the clearing threshold, about to
+				* clear: the numbers are those of the last
+				* sample above it */
+};
+
+struct diagnose;
+
+/*
+ * A diagnoser with a copy of cfg (NULL: the defaults).  proc_root
+ * (usually "/proc"; copied) is where net/ipv4/ip_local_port_range is read
+ * under sys/.  Returns NULL with errno (ENOMEM).
+ */
+struct diagnose *diagnose_new(const struct diag_config *cfg, const char *proc_root);
+
+/* NULL is accepted. */
+void diagnose_free(struct diagnose *d);
+
+/*
+ * Runs the rules on snap, which st has just been updated with (st may be
+ * NULL: the rules needing ages or rates of entry then stay quiet).
+ * Returns 0, or -1 with errno ENOMEM (the previous findings stay).
+ */
+int diagnose_update(struct diagnose *d, const struct snapshot *snap,
+		    const struct statetrack *st);
+
+/* The findings firing after the latest update, worst first (severity,
+ * then level). */
+size_t diagnose_count(const struct diagnose *d);
+const struct diag_finding *diagnose_get(const struct diagnose *d, size_t i);
+
+/* The ephemeral port range used by the latest update ([32768, 60999]
+ * when the file could not be read). */
+void diagnose_port_range(const struct diagnose *d, unsigned int *low, unsigned int *high);
+
+/* A rule's stable id ("close_wait"), and a severity's name ("warning");
+ * "?" when out of range. */
+const char *diag_rule_id(enum diag_rule rule);
+const char *diag_severity_name(enum diag_severity severity);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * statetrack.h - state transitions between consecutive samples.
+ *
+ * Fed every snapshot in order, it tells per TCP state how many sockets
+ * entered and left it since the previous sample (and per second), how
+ * many connections opened (a cookie not seen before) and closed (a cookie
+ * that vanished), and per socket since when it has been in its current
+ * state: what "CLOSE_WAIT for 95 s" or "FIN_WAIT2 for 10 min" needs.
+ *
+ * Sockets are identified by sock_entry.cookie; the kernel gives TIME_WAIT
+ * and request (SYN_RECV) sockets cookies too, and a socket that becomes
+ * TIME_WAIT keeps its cookie, so FIN_WAIT2 -> TIME_WAIT is a transition,
+ * not a close and an open.  A request socket's accepted child gets a new
+ * cookie: SYN_RECV is left by a close and ESTABLISHED entered by an open.
+ * Entries with cookie 0 are not tracked.
+ *
+ * Cost: a radix sort of the cookies and one merge with the previous
+ * sample's sorted list, in memory reused between samples (no allocation
+ * once the socket count is stable); about 3 ms at 100,000 sockets.
+ * Memory is per live socket of the latest sample (about 80 bytes each).
+ *
+ * Owned by one thread (the UI or the batch loop); not thread-safe.
+ * Nothing here prints or exits.
+ */
+#ifndef TCPDECK_STATETRACK_H
+#define TCPDECK_STATETRACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+
+/* One state's traffic between the previous sample and the latest. */
+struct statetrack_flow {
+	uint32_t count;       /* sockets in the state now (distinct cookies) */
+	uint32_t entered;     /* came into it: new sockets and transitions */
+	uint32_t left;        /* went out of it: vanished and transitions */
+	double entered_per_s; /* entered / interval; 0 without an interval */
+	double left_per_s;
+};
+
+struct statetrack_summary {
+	double now;           /* taken_mono of the latest sample, seconds */
+	double interval_s;    /* since the previous sample; 0 on the first */
+	bool has_rates;       /* false on the first sample (nothing to
+			       * compare with) and after a clock step back */
+	uint64_t samples;     /* snapshots fed so far */
+	struct statetrack_flow states[TCP_STATE_COUNT];
+	uint32_t opened;      /* cookies not in the previous sample */
+	uint32_t closed;      /* cookies of the previous sample now gone */
+	double opened_per_s;
+	double closed_per_s;
+};
+
+struct statetrack;
+
+/* An empty tracker, or NULL with errno (ENOMEM). */
+struct statetrack *statetrack_new(void);
+
+/* NULL is accepted. */
+void statetrack_free(struct statetrack *st);
+
+/*
+ * Takes in the next snapshot (sealed; taken_mono not earlier than the
+ * previous one's).  The snapshot is only read during the call: no
+ * reference is kept.  Feeding the same snapshot (same nonzero seq) twice
+ * in a row changes nothing.  Returns 0, or -1 with errno ENOMEM, after
+ * which the tracker starts over on the next snapshot as if it were the
+ * first.
+ */
+int statetrack_update(struct statetrack *st, const struct snapshot *snap);
+
+/* Rates of the latest update (all zero before the first). */
+const struct statetrack_summary *statetrack_summary(const struct statetrack *st);
+
+/*
+ * Since when entry i of the latest snapshot has been in its state, as
+ * seconds on the snapshots' monotonic clock; -1 when unknown (cookie 0,
+ * i out of range).  *lower_bound (may be NULL) is set when the socket was
+ * already in that state in the first sample fed, so the true time is
+ * earlier: say "at least" when showing the age.
+ */
+double statetrack_since_at(const struct statetrack *st, size_t i, bool *lower_bound);
+
+/* The same for a socket of the latest snapshot by cookie (a binary
+ * search); -1 when it is not in it. */
+double statetrack_since(const struct statetrack *st, uint64_t cookie, bool *lower_bound);
+
+/*
+ * One state's line for a panel: "TIME_WAIT 18,204 +910/s -880/s", or
+ * without rates (first sample) "TIME_WAIT 18,204".  Returns the length
+ * snprintf() would have written.
+ */
+int statetrack_flow_text(const struct statetrack *st, enum tcp_state state, char *out,
+			 size_t out_len);
+
+/* Seconds entry i has been in its state (now - since, in whole
+ * milliseconds), or -1; exactly 0 for a socket that entered its state at
+ * the latest sample. */
+double statetrack_age_at(const struct statetrack *st, size_t i, bool *lower_bound);
+
+#endif

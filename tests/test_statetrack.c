@@ -1,0 +1,455 @@
+/*
+ * test_statetrack.c - per-state flows and time in state across samples.
+ *
+ * Samples are snapshots built by hand with chosen cookies, states and
+ * monotonic times (whole seconds, so the arithmetic is exact).  A churn
+ * test runs 100,000 sockets through many samples against a plain model
+ * kept by the test, and prints the tracker's cost per sample.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "snapshot.h"
+#include "statetrack.h"
+
+static struct snapshot *
+snap_at(double t)
+{
+	struct snapshot *snap = snapshot_new(0);
+
+	assert_non_null(snap);
+	snap->taken_mono.tv_sec = (time_t)t;
+	snap->taken_mono.tv_nsec = (long)((t - (double)(time_t)t) * 1e9);
+	return snap;
+}
+
+static void
+add(struct snapshot *snap, uint64_t cookie, enum tcp_state state)
+{
+	struct sock_entry *e = snapshot_add(snap);
+
+	assert_non_null(e);
+	e->cookie = cookie;
+	e->family = AF_INET;
+	e->state = (uint8_t)state;
+}
+
+static void
+feed(struct statetrack *st, struct snapshot *snap)
+{
+	snapshot_seal(snap);
+	assert_int_equal(statetrack_update(st, snap), 0);
+	snapshot_unref(snap);
+}
+
+static const struct statetrack_flow *
+flow(const struct statetrack *st, enum tcp_state s)
+{
+	return &statetrack_summary(st)->states[s];
+}
+
+static void
+test_empty(void **state)
+{
+	struct statetrack *st = statetrack_new();
+
+	(void)state;
+	assert_non_null(st);
+	assert_false(statetrack_summary(st)->has_rates);
+	assert_int_equal(statetrack_summary(st)->samples, 0);
+	assert_true(statetrack_since_at(st, 0, NULL) < 0);
+	assert_true(statetrack_since(st, 42, NULL) < 0);
+	statetrack_free(st);
+	statetrack_free(NULL);
+}
+
+/* The first sample is what was there before us: nothing entered, no
+ * rates, and every age is a lower bound. */
+static void
+test_first_sample(void **state)
+{
+	struct statetrack *st = statetrack_new();
+	struct snapshot *s = snap_at(100);
+	bool lower = false;
+
+	(void)state;
+	add(s, 1, TCP_STATE_ESTABLISHED);
+	add(s, 2, TCP_STATE_ESTABLISHED);
+	add(s, 3, TCP_STATE_CLOSE_WAIT);
+	feed(st, s);
+	assert_false(statetrack_summary(st)->has_rates);
+	assert_int_equal(statetrack_summary(st)->opened, 0);
+	assert_int_equal(statetrack_summary(st)->closed, 0);
+	assert_int_equal(flow(st, TCP_STATE_ESTABLISHED)->count, 2);
+	assert_int_equal(flow(st, TCP_STATE_ESTABLISHED)->entered, 0);
+	assert_int_equal(flow(st, TCP_STATE_CLOSE_WAIT)->count, 1);
+	assert_true(statetrack_since_at(st, 2, &lower) == 100.0);
+	assert_true(lower);
+	assert_true(statetrack_age_at(st, 2, NULL) == 0.0);
+	assert_true(statetrack_since(st, 3, &lower) == 100.0);
+	assert_true(lower);
+	{
+		char line[64];
+
+		statetrack_flow_text(st, TCP_STATE_ESTABLISHED, line, sizeof(line));
+		assert_string_equal(line, "ESTABLISHED 2"); /* no rates yet */
+	}
+	statetrack_free(st);
+}
+
+static void
+test_transitions(void **state)
+{
+	struct statetrack *st = statetrack_new();
+	struct snapshot *s = snap_at(100);
+	const struct statetrack_summary *sum;
+	bool lower = true;
+
+	(void)state;
+	add(s, 1, TCP_STATE_ESTABLISHED);
+	add(s, 2, TCP_STATE_FIN_WAIT2);
+	add(s, 3, TCP_STATE_CLOSE_WAIT);
+	add(s, 4, TCP_STATE_ESTABLISHED);
+	feed(st, s);
+
+	s = snap_at(102);
+	add(s, 4, TCP_STATE_ESTABLISHED);   /* unchanged */
+	add(s, 1, TCP_STATE_FIN_WAIT1);     /* transition */
+	add(s, 2, TCP_STATE_TIME_WAIT);     /* keeps its cookie */
+	/* 3 closed */
+	add(s, 5, TCP_STATE_SYN_SENT);      /* opened */
+	add(s, 6, TCP_STATE_TIME_WAIT);     /* opened straight into it */
+	feed(st, s);
+
+	sum = statetrack_summary(st);
+	assert_true(sum->has_rates);
+	assert_true(sum->interval_s == 2.0);
+	assert_int_equal(sum->samples, 2);
+	assert_int_equal(sum->opened, 2);
+	assert_int_equal(sum->closed, 1);
+	assert_true(sum->opened_per_s == 1.0);
+	assert_true(sum->closed_per_s == 0.5);
+	assert_int_equal(flow(st, TCP_STATE_ESTABLISHED)->count, 1);
+	assert_int_equal(flow(st, TCP_STATE_ESTABLISHED)->entered, 0);
+	assert_int_equal(flow(st, TCP_STATE_ESTABLISHED)->left, 1);
+	assert_int_equal(flow(st, TCP_STATE_FIN_WAIT1)->entered, 1);
+	assert_int_equal(flow(st, TCP_STATE_FIN_WAIT2)->left, 1);
+	assert_int_equal(flow(st, TCP_STATE_FIN_WAIT2)->count, 0);
+	assert_int_equal(flow(st, TCP_STATE_TIME_WAIT)->count, 2);
+	assert_int_equal(flow(st, TCP_STATE_TIME_WAIT)->entered, 2);
+	assert_true(flow(st, TCP_STATE_TIME_WAIT)->entered_per_s == 1.0);
+	assert_int_equal(flow(st, TCP_STATE_CLOSE_WAIT)->left, 1);
+	assert_true(flow(st, TCP_STATE_CLOSE_WAIT)->left_per_s == 0.5);
+	assert_int_equal(flow(st, TCP_STATE_SYN_SENT)->entered, 1);
+	{
+		char line[64];
+
+		statetrack_flow_text(st, TCP_STATE_TIME_WAIT, line, sizeof(line));
+		assert_string_equal(line, "TIME_WAIT 2 +1/s -0/s");
+		statetrack_flow_text(st, TCP_STATE_CLOSE_WAIT, line, sizeof(line));
+		assert_string_equal(line, "CLOSE_WAIT 0 +0/s -0/s");
+	}
+
+	/* Entry order of the second snapshot: 4, 1, 2, 5, 6. */
+	assert_true(statetrack_since_at(st, 0, &lower) == 100.0);
+	assert_true(lower);
+	assert_true(statetrack_since_at(st, 1, &lower) == 102.0);
+	assert_false(lower);
+	assert_true(statetrack_since_at(st, 2, &lower) == 102.0);
+	assert_false(lower);
+	assert_true(statetrack_since(st, 6, &lower) == 102.0);
+	assert_false(lower);
+	assert_true(statetrack_since(st, 3, NULL) < 0); /* gone */
+	assert_true(statetrack_since_at(st, 5, NULL) < 0); /* out of range */
+	statetrack_free(st);
+}
+
+/* Time in state: kept while the state stays, restarted when it changes. */
+static void
+test_time_in_state(void **state)
+{
+	struct statetrack *st = statetrack_new();
+	bool lower = true;
+
+	(void)state;
+	for (int t = 0; t <= 5; t++) {
+		struct snapshot *s = snap_at(10 + 10 * t);
+
+		add(s, 7, TCP_STATE_CLOSE_WAIT);                       /* from the start */
+		add(s, 8, t < 1 ? TCP_STATE_ESTABLISHED : TCP_STATE_CLOSE_WAIT); /* at 20 */
+		add(s, 9, t < 4 ? TCP_STATE_ESTABLISHED : TCP_STATE_FIN_WAIT2);  /* at 50 */
+		feed(st, s);
+	}
+	assert_true(statetrack_summary(st)->now == 60.0);
+	assert_true(statetrack_age_at(st, 0, &lower) == 50.0);
+	assert_true(lower);
+	assert_true(statetrack_age_at(st, 1, &lower) == 40.0);
+	assert_false(lower);
+	assert_true(statetrack_age_at(st, 2, &lower) == 10.0);
+	assert_false(lower);
+	/* A quiet sample: nothing entered or left. */
+	assert_int_equal(flow(st, TCP_STATE_CLOSE_WAIT)->entered, 0);
+	assert_int_equal(flow(st, TCP_STATE_CLOSE_WAIT)->left, 0);
+	assert_int_equal(flow(st, TCP_STATE_CLOSE_WAIT)->count, 2);
+	statetrack_free(st);
+}
+
+/* Sample times are not whole seconds: a socket that entered its state at
+ * the latest sample is exactly 0 s old all the same, and ages count in
+ * milliseconds. */
+static void
+test_fractional_times(void **state)
+{
+	struct statetrack *st = statetrack_new();
+	struct snapshot *s;
+	bool lower = true;
+
+	(void)state;
+	s = snap_at(10.0004);
+	add(s, 1, TCP_STATE_ESTABLISHED);
+	feed(st, s);
+	s = snap_at(11.5007);
+	add(s, 1, TCP_STATE_CLOSE_WAIT);
+	add(s, 2, TCP_STATE_SYN_SENT);
+	feed(st, s);
+	assert_true(statetrack_age_at(st, 0, &lower) == 0.0);
+	assert_false(lower);
+	assert_true(statetrack_age_at(st, 1, NULL) == 0.0);
+	s = snap_at(13.2509);
+	add(s, 1, TCP_STATE_CLOSE_WAIT);
+	feed(st, s);
+	assert_true(statetrack_age_at(st, 0, NULL) == 1.75);
+	statetrack_free(st);
+}
+
+/* A socket that vanishes and comes back (same cookie) is a new one. */
+static void
+test_vanish_and_return(void **state)
+{
+	struct statetrack *st = statetrack_new();
+	struct snapshot *s;
+
+	(void)state;
+	s = snap_at(1);
+	add(s, 1, TCP_STATE_CLOSE_WAIT);
+	feed(st, s);
+	s = snap_at(2);
+	feed(st, s);
+	assert_int_equal(statetrack_summary(st)->closed, 1);
+	s = snap_at(3);
+	add(s, 1, TCP_STATE_CLOSE_WAIT);
+	feed(st, s);
+	assert_int_equal(statetrack_summary(st)->opened, 1);
+	assert_true(statetrack_since(st, 1, NULL) == 3.0);
+	statetrack_free(st);
+}
+
+static void
+test_cookie_zero_and_duplicates(void **state)
+{
+	struct statetrack *st = statetrack_new();
+	struct snapshot *s;
+	bool lower;
+
+	(void)state;
+	s = snap_at(1);
+	add(s, 0, TCP_STATE_ESTABLISHED);
+	add(s, 5, TCP_STATE_ESTABLISHED);
+	add(s, 5, TCP_STATE_ESTABLISHED); /* listed twice in one dump */
+	feed(st, s);
+	assert_int_equal(flow(st, TCP_STATE_ESTABLISHED)->count, 1);
+	assert_true(statetrack_since_at(st, 0, NULL) < 0);
+	assert_true(statetrack_since_at(st, 2, &lower) == 1.0);
+
+	s = snap_at(2);
+	add(s, 0, TCP_STATE_CLOSE);
+	add(s, 5, TCP_STATE_FIN_WAIT1);
+	add(s, 5, TCP_STATE_FIN_WAIT1);
+	feed(st, s);
+	assert_int_equal(statetrack_summary(st)->opened, 0);
+	assert_int_equal(statetrack_summary(st)->closed, 0);
+	assert_int_equal(flow(st, TCP_STATE_ESTABLISHED)->left, 1);
+	assert_int_equal(flow(st, TCP_STATE_FIN_WAIT1)->entered, 1);
+	assert_int_equal(flow(st, TCP_STATE_CLOSE)->count, 0);
+	statetrack_free(st);
+}
+
+/* The same published snapshot fed twice (a paused view) changes nothing;
+ * a clock that does not advance gives no rates. */
+static void
+test_same_seq_and_no_interval(void **state)
+{
+	struct statetrack *st = statetrack_new();
+	struct snapshot *s;
+
+	(void)state;
+	s = snap_at(5);
+	add(s, 1, TCP_STATE_ESTABLISHED);
+	snapshot_seal(s);
+	s->seq = 9;
+	assert_int_equal(statetrack_update(st, s), 0);
+	assert_int_equal(statetrack_update(st, s), 0);
+	assert_int_equal(statetrack_summary(st)->samples, 1);
+	snapshot_unref(s);
+
+	s = snap_at(5);
+	add(s, 1, TCP_STATE_CLOSE_WAIT);
+	feed(st, s);
+	assert_false(statetrack_summary(st)->has_rates);
+	assert_int_equal(flow(st, TCP_STATE_CLOSE_WAIT)->entered, 1);
+	assert_true(flow(st, TCP_STATE_CLOSE_WAIT)->entered_per_s == 0.0);
+	statetrack_free(st);
+}
+
+/* ------------------------------------------------------------ churn */
+
+enum { CHURN_N = 100000, CHURN_SAMPLES = 25 };
+
+static double
+now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A pseudo-random sequence the test can repeat. */
+static uint64_t
+rnd(uint64_t *seed)
+{
+	*seed ^= *seed << 13;
+	*seed ^= *seed >> 7;
+	*seed ^= *seed << 17;
+	return *seed;
+}
+
+/*
+ * 100,000 live sockets; every sample closes 2% of them, opens as many
+ * and moves 5% to another state.  Cookies count up, as the kernel hands
+ * them out.  The test keeps the truth in plain
+ * arrays (slot -> cookie, state, since) and compares every flow and every
+ * socket's since with the tracker.  The median update time is printed.
+ */
+static void
+test_churn_100k(void **state)
+{
+	struct statetrack *st = statetrack_new();
+	uint64_t *cookie = malloc(CHURN_N * sizeof(*cookie));
+	uint8_t *sstate = malloc(CHURN_N);
+	double *since = malloc(CHURN_N * sizeof(*since));
+	double times[CHURN_SAMPLES];
+	uint64_t next_cookie = 1, seed = 88172645463325252ull;
+
+	(void)state;
+	assert_non_null(st);
+	assert_non_null(cookie);
+	assert_non_null(sstate);
+	assert_non_null(since);
+	for (size_t i = 0; i < CHURN_N; i++) {
+		cookie[i] = next_cookie++;
+		sstate[i] = (uint8_t)(rnd(&seed) % TCP_STATE_COUNT);
+		since[i] = 1000;
+	}
+	for (int k = 0; k < CHURN_SAMPLES; k++) {
+		uint32_t entered[TCP_STATE_COUNT] = {0}, left[TCP_STATE_COUNT] = {0};
+		uint32_t opened = 0, closed = 0;
+		double t = 1000 + k;
+		struct snapshot *s = snap_at(t);
+		double t0;
+
+		if (k > 0) {
+			for (size_t i = 0; i < CHURN_N; i++) {
+				uint64_t r = rnd(&seed) % 100;
+
+				if (r < 2) { /* closed, and a new socket in its slot */
+					left[sstate[i]]++;
+					closed++;
+					cookie[i] = next_cookie++;
+					sstate[i] = (uint8_t)(rnd(&seed) % TCP_STATE_COUNT);
+					entered[sstate[i]]++;
+					opened++;
+					since[i] = t;
+				} else if (r < 7) {
+					uint8_t to = (uint8_t)((sstate[i] + 1 + rnd(&seed) % 10) %
+							       TCP_STATE_COUNT);
+
+					left[sstate[i]]++;
+					entered[to]++;
+					sstate[i] = to;
+					since[i] = t;
+				}
+			}
+		}
+		assert_int_equal(snapshot_reserve(s, CHURN_N), 0);
+		for (size_t i = 0; i < CHURN_N; i++)
+			add(s, cookie[i], (enum tcp_state)sstate[i]);
+		snapshot_seal(s);
+		t0 = now_s();
+		assert_int_equal(statetrack_update(st, s), 0);
+		times[k] = now_s() - t0;
+		snapshot_unref(s);
+
+		if (k == 0)
+			continue;
+		assert_int_equal(statetrack_summary(st)->opened, opened);
+		assert_int_equal(statetrack_summary(st)->closed, closed);
+		for (int j = 0; j < TCP_STATE_COUNT; j++) {
+			assert_int_equal(flow(st, j)->entered, entered[j]);
+			assert_int_equal(flow(st, j)->left, left[j]);
+		}
+		for (size_t i = 0; i < CHURN_N; i++)
+			if (statetrack_since_at(st, i, NULL) != since[i])
+				fail_msg("sample %d socket %zu: since %g, expected %g", k, i,
+					 statetrack_since_at(st, i, NULL), since[i]);
+	}
+	/* The first two updates allocate a table each: the steady ones are
+	 * the cost. */
+	printf("statetrack: %d sockets, first updates %.2f and %.2f ms", CHURN_N, times[0] * 1e3,
+	       times[1] * 1e3);
+	qsort(times + 2, CHURN_SAMPLES - 2, sizeof(times[0]), cmp_double);
+	printf(", then median %.2f ms (min %.2f, max %.2f)\n", times[2 + (CHURN_SAMPLES - 2) / 2] * 1e3,
+	       times[2] * 1e3, times[CHURN_SAMPLES - 1] * 1e3);
+	free(cookie);
+	free(sstate);
+	free(since);
+	statetrack_free(st);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_first_sample),
+	    cmocka_unit_test(test_transitions),
+	    cmocka_unit_test(test_time_in_state),
+	    cmocka_unit_test(test_fractional_times),
+	    cmocka_unit_test(test_vanish_and_return),
+	    cmocka_unit_test(test_cookie_zero_and_duplicates),
+	    cmocka_unit_test(test_same_seq_and_no_interval),
+	    cmocka_unit_test(test_churn_100k),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
