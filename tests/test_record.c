@@ -1,0 +1,1056 @@
+/*
+ * test_record.c - the recording format: what is replayed equals what was
+ * recorded (every field of every socket, owners, counters, times), over
+ * synthetic sample sequences where sockets appear, change, move in the
+ * dump order and disappear and owner tables change or stay; a recording
+ * cut at every byte; a corrupt header or record, another version, other
+ * files; random access, pipes, write errors and the replay controls.
+ *
+ * Temporary files go to the current directory (the build directory under
+ * make check) and are removed.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "owners.h"
+#include "record_format.h"
+#include "record_read.h"
+#include "record_write.h"
+#include "ring.h"
+#include "sampler.h"
+#include "snapshot.h"
+#include "source.h"
+#include "source_record.h"
+
+enum { CAUSE_LEN = 512, MAX_SAMPLES = 64 };
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t
+next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static uint32_t
+below(uint32_t n)
+{
+	return (uint32_t)(next_rand() % n);
+}
+
+/* ------------------------------------------------------------ samples */
+
+static struct owner_table *
+make_owners(unsigned int n_procs, const uint32_t *inodes, size_t n_inodes)
+{
+	struct owner_table *t = owner_table_new();
+
+	assert_non_null(t);
+	for (unsigned int i = 0; i < n_procs; i++) {
+		struct owner_proc p;
+		char cmd[64], user[16];
+
+		memset(&p, 0, sizeof(p));
+		p.pid = (int32_t)(100 + i * 7 + below(5));
+		p.uid = below(3) == 0 ? 0 : 1000 + i;
+		p.start_time = next_rand() >> 20;
+		snprintf(p.comm, sizeof(p.comm), i == 2 ? "exactly15chars!" : "proc%u", i);
+		snprintf(cmd, sizeof(cmd), "/usr/bin/proc%u --opt %u", i, below(1000));
+		snprintf(user, sizeof(user), p.uid == 0 ? "root" : "u%u", p.uid);
+		p.cmdline = i == 1 ? "" : cmd;
+		p.user = user;
+		assert_true(owner_table_add_proc(t, &p) >= 0);
+	}
+	for (size_t k = 0; k < n_inodes; k++) {
+		unsigned int holders = 1 + below(3);
+
+		for (unsigned int h = 0; h < holders && n_procs > 0; h++)
+			assert_int_equal(owner_table_add_link(t, inodes[k], below(n_procs)), 0);
+	}
+	assert_int_equal(owner_table_seal(t), 0);
+	return t;
+}
+
+static void
+random_entry(struct sock_entry *e, uint64_t cookie)
+{
+	memset(e, 0, sizeof(*e));
+	e->cookie = cookie;
+	e->family = below(2) ? 2 : 10;
+	for (int i = 0; i < (e->family == 2 ? 4 : 16); i++) {
+		e->local_addr[i] = (uint8_t)next_rand();
+		e->remote_addr[i] = (uint8_t)next_rand();
+	}
+	e->local_port = (uint16_t)next_rand();
+	e->remote_port = (uint16_t)next_rand();
+	e->state = (uint8_t)(1 + below(12));
+	e->inode = below(4) == 0 ? 0 : 5000 + (uint32_t)(cookie % 100000);
+	e->uid = below(2) ? 0 : 1000;
+	if (below(3) != 0) {
+		e->flags = SOCK_ENTRY_HAS_INFO;
+		e->rtt_us = below(200000);
+		e->rttvar_us = below(5000);
+		e->snd_cwnd = 10;
+		e->segs_in = below(100000);
+		e->segs_out = below(100000);
+		e->bytes_acked = next_rand() >> below(64);
+		e->bytes_received = next_rand() >> 20;
+		e->last_data_sent_ms = below(100000);
+		e->last_data_recv_ms = UINT32_MAX - below(3); /* wraps */
+	}
+	if (below(3) == 0) {
+		e->timer = (uint8_t)(1 + below(4));
+		e->timer_expires_ms = below(60000);
+		e->retrans = (uint8_t)below(3);
+	}
+	e->recv_q = below(10);
+	e->send_q = below(3) == 0 ? below(100000) : 0;
+	e->ifindex = below(5) == 0 ? below(4) : 0;
+	e->owner_status = (uint8_t)below(4);
+	e->n_owners = (uint16_t)below(3);
+	e->owner = below(6);
+}
+
+/* One step of a changing host: some sockets close, some open, some
+ * change, the others only age (exactly as predicted, or with jitter). */
+static struct snapshot *
+next_sample(const struct snapshot *prev, unsigned int step, uint64_t *next_cookie,
+            struct owner_table **owners)
+{
+	struct snapshot *snap = snapshot_new(16);
+	uint32_t elapsed = 900 + below(300);
+
+	assert_non_null(snap);
+	snap->taken_mono.tv_sec = 1000 + step;
+	snap->taken_mono.tv_nsec = (long)((uint64_t)elapsed * 1000000u * step % 1000000000u);
+	if (prev != NULL) {
+		uint64_t ns = (uint64_t)prev->taken_mono.tv_sec * 1000000000u +
+		              (uint64_t)prev->taken_mono.tv_nsec + (uint64_t)elapsed * 1000000u;
+
+		snap->taken_mono.tv_sec = (time_t)(ns / 1000000000u);
+		snap->taken_mono.tv_nsec = (long)(ns % 1000000000u);
+	}
+	snap->taken_wall.tv_sec = 1700000000 + snap->taken_mono.tv_sec;
+	snap->taken_wall.tv_nsec = snap->taken_mono.tv_nsec;
+	snap->sample_ns = 1000000 + below(1000000);
+	snap->dump_restarts = below(4) == 0 ? below(3) : 0;
+	if (prev != NULL) {
+		uint32_t elapsed_ms = (uint32_t)(((uint64_t)snap->taken_mono.tv_sec * 1000000000u +
+		                                  (uint64_t)snap->taken_mono.tv_nsec -
+		                                  (uint64_t)prev->taken_mono.tv_sec * 1000000000u -
+		                                  (uint64_t)prev->taken_mono.tv_nsec) /
+		                                 1000000u);
+		/* The dump order mostly holds; sometimes a block moves. */
+		size_t n = prev->n_entries, rot = below(4) == 0 && n > 0 ? below((uint32_t)n) : 0;
+
+		for (size_t k = 0; k < n; k++) {
+			const struct sock_entry *p = &prev->entries[(k + rot) % n];
+			struct sock_entry *e;
+			uint32_t what = below(10);
+
+			if (what == 0)
+				continue; /* closed */
+			e = snapshot_add(snap);
+			assert_non_null(e);
+			*e = *p;
+			for (unsigned int f = 0; f < RECORD_FIELD_COUNT; f++)
+				record_field_set(e, f, record_field_predict(p, f, elapsed_ms));
+			if (what == 1) {
+				e->bytes_acked += below(100000);
+				e->segs_out += below(100);
+				e->rtt_us = below(300000);
+				e->last_data_sent_ms = below(50);
+			} else if (what == 2) {
+				e->state = (uint8_t)(1 + below(12));
+				e->recv_q = below(10);
+				e->retrans = (uint8_t)next_rand();
+				e->owner_status = (uint8_t)below(4);
+				e->last_data_recv_ms += 3; /* jitter */
+			} else if (what == 3 && step % 5 == 0) {
+				e->remote_port++; /* same cookie, other socket */
+			}
+		}
+	}
+	for (uint32_t k = below(6); k > 0; k--)
+		random_entry(snapshot_add(snap), (*next_cookie)++);
+	if (step == 7 && snap->n_entries > 0) {
+		/* The kernel never repeats a cookie in a dump; the format
+		 * must still not lose the entry. */
+		struct sock_entry *e = snapshot_add(snap);
+
+		*e = snap->entries[0];
+		e->local_port ^= 1;
+	}
+	if (step == 0)
+		random_entry(snapshot_add(snap), 0); /* cookie 0 is a cookie */
+	/* Owners: a new table now and then, else the same pointer; at step
+	 * 9 the same table already knows the inodes of new sockets. */
+	if (step % 4 == 0 || *owners == NULL) {
+		uint32_t inodes[300];
+		size_t n = 0;
+
+		for (size_t k = 0; k < snap->n_entries && n < 250; k++)
+			if (snap->entries[k].inode != 0)
+				inodes[n++] = snap->entries[k].inode;
+		for (uint32_t c = 0; c < 40; c++)
+			inodes[n++] = 5000 + (uint32_t)((*next_cookie + c) % 100000);
+		owner_table_unref(*owners);
+		*owners = make_owners(step % 8 == 0 ? 3 : 5, inodes, n);
+	}
+	if (step % 11 != 10)
+		snap->owners = owner_table_ref(*owners);
+	snap->owners_partial = step % 3 == 0;
+	if (step % 6 != 5) {
+		for (unsigned int c = 0; c < KC_COUNT; c++) {
+			snap->counters.value[c] =
+			    prev != NULL ? prev->counters.value[c] + below(3) * below(1000) : 0;
+			if (c == KC_CURR_ESTAB)
+				snap->counters.value[c] = below(50); /* a gauge falls */
+		}
+		snap->counters.present = (uint32_t)((1u << KC_COUNT) - 1) & ~(1u << (step % 9));
+		snap->counters.value[step % 9] = 0;
+	}
+	snapshot_seal(snap);
+	return snap;
+}
+
+struct sequence {
+	struct snapshot *snaps[MAX_SAMPLES];
+	size_t n;
+	uint8_t *bytes;
+	size_t len;
+	size_t record_end[MAX_SAMPLES]; /* byte after sample i's record */
+	size_t header_len;
+};
+
+static void
+make_sequence(struct sequence *seq, size_t n, unsigned int keyframe_every)
+{
+	struct owner_table *owners = NULL;
+	uint64_t cookie = 1;
+	char path[] = "test_record.XXXXXX";
+	char cause[CAUSE_LEN];
+	struct record_writer *w;
+	int fd = mkstemp(path);
+	FILE *file;
+
+	assert_true(fd >= 0);
+	unlink(path);
+	memset(seq, 0, sizeof(*seq));
+	w = record_writer_open_fd(fd, "test", cause, sizeof(cause));
+	assert_non_null(w);
+	record_writer_set_keyframes(w, keyframe_every, (size_t)1 << 30);
+	seq->header_len = (size_t)record_writer_bytes(w);
+	for (size_t i = 0; i < n; i++) {
+		seq->snaps[i] = next_sample(i > 0 ? seq->snaps[i - 1] : NULL, (unsigned int)i,
+		                            &cookie, &owners);
+		assert_int_equal(record_writer_add(w, seq->snaps[i], cause, sizeof(cause)), 0);
+		seq->record_end[i] = (size_t)record_writer_bytes(w);
+	}
+	seq->n = n;
+	assert_int_equal(record_writer_samples(w), n);
+	assert_int_equal(record_writer_close(w, cause, sizeof(cause)), 0);
+	owner_table_unref(owners);
+	file = fdopen(fd, "rb");
+	assert_non_null(file);
+	seq->len = (size_t)lseek(fd, 0, SEEK_END);
+	seq->bytes = malloc(seq->len + 1);
+	assert_non_null(seq->bytes);
+	assert_int_equal(pread(fd, seq->bytes, seq->len, 0), (ssize_t)seq->len);
+	fclose(file);
+}
+
+static void
+free_sequence(struct sequence *seq)
+{
+	for (size_t i = 0; i < seq->n; i++)
+		snapshot_unref(seq->snaps[i]);
+	free(seq->bytes);
+}
+
+static void
+assert_same_owners(const struct snapshot *want, const struct snapshot *got)
+{
+	if (want->owners == NULL) {
+		assert_null(got->owners);
+		return;
+	}
+	assert_non_null(got->owners);
+	assert_int_equal(owner_table_procs(got->owners), owner_table_procs(want->owners));
+	for (uint32_t i = 0; i < owner_table_procs(want->owners); i++) {
+		const struct owner_proc *a = owner_table_proc(want->owners, i);
+		const struct owner_proc *b = owner_table_proc(got->owners, i);
+
+		assert_int_equal(a->pid, b->pid);
+		assert_int_equal(a->uid, b->uid);
+		assert_int_equal(a->start_time, b->start_time);
+		assert_memory_equal(a->comm, b->comm, sizeof(a->comm));
+		assert_string_equal(a->cmdline, b->cmdline);
+		assert_string_equal(a->user, b->user);
+	}
+	for (size_t k = 0; k < want->n_entries; k++) {
+		uint32_t inode = want->entries[k].inode, fa = 0, fb = 0, ha[8], hb[8];
+		size_t na = owner_table_lookup(want->owners, inode, &fa, ha, 8);
+		size_t nb = owner_table_lookup(got->owners, inode, &fb, hb, 8);
+
+		assert_int_equal(na, nb);
+		if (na > 0) {
+			assert_int_equal(fa, fb);
+			assert_memory_equal(ha, hb, (na < 8 ? na : 8) * sizeof(ha[0]));
+		}
+	}
+}
+
+static void
+assert_same_sample(const struct snapshot *want, const struct snapshot *got)
+{
+	assert_int_equal(got->n_entries, want->n_entries);
+	for (size_t k = 0; k < want->n_entries; k++)
+		assert_memory_equal(&got->entries[k], &want->entries[k], sizeof(struct sock_entry));
+	assert_memory_equal(got->counts, want->counts, sizeof(want->counts));
+	assert_int_equal(got->total, want->total);
+	assert_int_equal(got->taken_mono.tv_sec, want->taken_mono.tv_sec);
+	assert_int_equal(got->taken_mono.tv_nsec, want->taken_mono.tv_nsec);
+	assert_int_equal(got->taken_wall.tv_sec, want->taken_wall.tv_sec);
+	assert_int_equal(got->taken_wall.tv_nsec, want->taken_wall.tv_nsec);
+	assert_int_equal(got->sample_ns, want->sample_ns);
+	assert_int_equal(got->dump_restarts, want->dump_restarts);
+	assert_int_equal(got->owners_partial, want->owners_partial);
+	assert_int_equal(got->counters.present, want->counters.present);
+	assert_memory_equal(got->counters.value, want->counters.value,
+	                    sizeof(want->counters.value));
+	assert_same_owners(want, got);
+}
+
+static void
+load_and_check(struct record_reader *r, const struct sequence *seq, size_t i)
+{
+	char cause[CAUSE_LEN] = "";
+	struct snapshot *snap = snapshot_new(0);
+	int rc;
+
+	assert_non_null(snap);
+	rc = record_reader_load(r, i, snap, cause, sizeof(cause));
+	if (rc != 0)
+		fail_msg("sample %zu: %d %s", i, rc, cause);
+	snapshot_seal(snap);
+	assert_same_sample(seq->snaps[i], snap);
+	snapshot_unref(snap);
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void
+test_round_trip(void **state)
+{
+	(void)state;
+	for (unsigned int every = 1; every <= 64; every *= 4) {
+		struct sequence seq;
+		char cause[CAUSE_LEN];
+		struct record_reader *r;
+
+		make_sequence(&seq, 40, every);
+		r = record_reader_open_mem(seq.bytes, seq.len, "mem", cause, sizeof(cause));
+		assert_non_null(r);
+		assert_int_equal(record_reader_info(r)->version, RECORD_VERSION);
+		/* In order, as a replay plays. */
+		for (size_t i = 0; i < seq.n; i++)
+			load_and_check(r, &seq, i);
+		assert_int_equal(record_reader_reach(r, seq.n, cause, sizeof(cause)), 1);
+		assert_true(record_reader_finished(r));
+		assert_string_equal(record_reader_note(r), ""); /* end mark read */
+		/* Backwards and at random, as a user seeks. */
+		for (size_t i = seq.n; i-- > 0;)
+			load_and_check(r, &seq, i);
+		for (int k = 0; k < 40; k++)
+			load_and_check(r, &seq, below((uint32_t)seq.n));
+		record_reader_free(r);
+		free_sequence(&seq);
+	}
+}
+
+static void
+test_times_and_seek(void **state)
+{
+	struct sequence seq;
+	char cause[CAUSE_LEN];
+	struct record_reader *r;
+	struct timespec wall, mono, t;
+
+	(void)state;
+	make_sequence(&seq, 12, 5);
+	r = record_reader_open_mem(seq.bytes, seq.len, "mem", cause, sizeof(cause));
+	assert_non_null(r);
+	assert_int_equal(record_reader_reach(r, 11, cause, sizeof(cause)), 0);
+	assert_int_equal(record_reader_known(r), 12);
+	for (size_t i = 0; i < 12; i++) {
+		assert_int_equal(record_reader_time(r, i, &wall, &mono), 0);
+		assert_int_equal(wall.tv_sec, seq.snaps[i]->taken_wall.tv_sec);
+		assert_int_equal(mono.tv_nsec, seq.snaps[i]->taken_mono.tv_nsec);
+		/* Just after sample i was taken: sample i. */
+		t = wall;
+		t.tv_nsec += 1;
+		if (t.tv_nsec >= 1000000000) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000;
+		}
+		assert_int_equal(record_reader_find_time(r, &t), i);
+	}
+	t.tv_sec = 0;
+	t.tv_nsec = 0;
+	assert_int_equal(record_reader_find_time(r, &t), 0);
+	assert_int_equal(record_reader_time(r, 12, &wall, NULL), -1);
+	record_reader_free(r);
+	free_sequence(&seq);
+}
+
+/* Every byte offset: every whole sample replays, then a note naming where
+ * it stopped; an incomplete header is an error; never a crash. */
+static void
+test_cut_everywhere(void **state)
+{
+	struct sequence seq;
+
+	(void)state;
+	make_sequence(&seq, 6, 3);
+	for (size_t cut = 0; cut < seq.len; cut++) {
+		char cause[CAUSE_LEN] = "";
+		uint8_t *copy = malloc(cut + 1);
+		struct record_reader *r;
+		size_t whole = 0;
+		bool boundary;
+
+		assert_non_null(copy);
+		memcpy(copy, seq.bytes, cut);
+		r = record_reader_open_mem(copy, cut, "cut", cause, sizeof(cause));
+		if (cut < seq.header_len) {
+			assert_null(r);
+			assert_true(strlen(cause) > 0);
+			free(copy);
+			continue;
+		}
+		assert_non_null(r);
+		while (whole < seq.n && seq.record_end[whole] <= cut)
+			whole++;
+		for (size_t i = 0; i < whole; i++)
+			load_and_check(r, &seq, i);
+		assert_int_equal(record_reader_reach(r, whole, cause, sizeof(cause)), 1);
+		assert_int_equal(record_reader_known(r), whole);
+		/* The end mark is cut off too: there is always a note. */
+		boundary = cut == (whole > 0 ? seq.record_end[whole - 1] : seq.header_len);
+		assert_non_null(strstr(record_reader_note(r),
+		                       boundary ? "without an end mark" : "is cut at byte"));
+		record_reader_free(r);
+		free(copy);
+	}
+	free_sequence(&seq);
+}
+
+static void
+test_corrupt(void **state)
+{
+	struct sequence seq;
+	char cause[CAUSE_LEN];
+	struct record_reader *r;
+	uint8_t *copy;
+	struct snapshot *snap;
+
+	(void)state;
+	make_sequence(&seq, 5, 10);
+	copy = malloc(seq.len);
+	assert_non_null(copy);
+
+	/* A flipped byte in the header (the host name). */
+	memcpy(copy, seq.bytes, seq.len);
+	copy[RECORD_HEADER_FIXED + 21] ^= 0x40;
+	assert_null(record_reader_open_mem(copy, seq.len, "h", cause, sizeof(cause)));
+	assert_non_null(strstr(cause, "corrupt header"));
+
+	/* Another version. */
+	memcpy(copy, seq.bytes, seq.len);
+	copy[8] = 2;
+	assert_null(record_reader_open_mem(copy, seq.len, "v", cause, sizeof(cause)));
+	assert_int_equal(errno, ENOTSUP);
+	assert_non_null(strstr(cause, "version 2"));
+
+	/* Flags this reader does not know. */
+	memcpy(copy, seq.bytes, seq.len);
+	copy[10] = 1;
+	assert_null(record_reader_open_mem(copy, seq.len, "f", cause, sizeof(cause)));
+
+	/* A flipped byte inside sample 2's record: samples 0 and 1 load, 2
+	 * is a checksum error. */
+	memcpy(copy, seq.bytes, seq.len);
+	copy[seq.record_end[1] + 12] ^= 0x01;
+	r = record_reader_open_mem(copy, seq.len, "c", cause, sizeof(cause));
+	assert_non_null(r);
+	load_and_check(r, &seq, 0);
+	load_and_check(r, &seq, 1);
+	snap = snapshot_new(0);
+	assert_int_equal(record_reader_load(r, 2, snap, cause, sizeof(cause)), -1);
+	assert_non_null(strstr(cause, "checksum mismatch"));
+	assert_non_null(strstr(cause, "sample 2"));
+	snapshot_unref(snap);
+	assert_true(record_reader_finished(r));
+	load_and_check(r, &seq, 1); /* what came before still loads */
+	record_reader_free(r);
+
+	/* Not a recording at all. */
+	for (size_t i = 0; i < seq.len; i++)
+		copy[i] = (uint8_t)next_rand();
+	assert_null(record_reader_open_mem(copy, seq.len, "random", cause, sizeof(cause)));
+	assert_non_null(strstr(cause, "not a tcpdeck recording"));
+	assert_null(record_reader_open_mem(copy, 0, "empty", cause, sizeof(cause)));
+
+	free(copy);
+	free_sequence(&seq);
+}
+
+/* A record whose checksum is right but whose contents are not (as a
+ * writer bug would make): a clear error, not a crash. */
+static void
+test_bad_contents(void **state)
+{
+	struct sequence seq;
+	uint8_t *copy;
+
+	(void)state;
+	make_sequence(&seq, 4, 10);
+	copy = malloc(seq.len);
+	assert_non_null(copy);
+	for (int trial = 0; trial < 2000; trial++) {
+		size_t rec = below(4), start = rec == 0 ? seq.header_len : seq.record_end[rec - 1];
+		size_t len = seq.record_end[rec] - start - RECORD_FRAME_LEN;
+		char cause[CAUSE_LEN];
+		struct record_reader *r;
+		uint32_t crc;
+
+		memcpy(copy, seq.bytes, seq.len);
+		for (int k = 1 + below(3); k > 0; k--)
+			copy[start + RECORD_FRAME_LEN + below((uint32_t)len)] =
+			    (uint8_t)next_rand();
+		crc = record_crc32(record_crc32(0, copy + start, 5),
+		                   copy + start + RECORD_FRAME_LEN, len);
+		for (int k = 0; k < 4; k++)
+			copy[start + 5 + k] = (uint8_t)(crc >> (8 * k));
+		r = record_reader_open_mem(copy, seq.len, "x", cause, sizeof(cause));
+		assert_non_null(r);
+		for (size_t i = 0; i < seq.n; i++) {
+			struct snapshot *snap = snapshot_new(0);
+			int rc = record_reader_load(r, i, snap, cause, sizeof(cause));
+
+			if (rc != 0)
+				assert_true(strlen(cause) > 0);
+			snapshot_unref(snap);
+		}
+		record_reader_free(r);
+	}
+	free(copy);
+	free_sequence(&seq);
+}
+
+struct feeder {
+	int fd;
+	const uint8_t *bytes;
+	size_t len;
+};
+
+static void *
+feed(void *arg)
+{
+	struct feeder *f = arg;
+	size_t off = 0;
+
+	/* In small pieces, as a pipe delivers them. */
+	while (off < f->len) {
+		size_t n = f->len - off < 777 ? f->len - off : 777;
+		ssize_t k = write(f->fd, f->bytes + off, n);
+
+		if (k <= 0)
+			break;
+		off += (size_t)k;
+	}
+	close(f->fd);
+	return NULL;
+}
+
+static void
+test_pipe(void **state)
+{
+	struct sequence seq;
+	char cause[CAUSE_LEN];
+	struct record_reader *r;
+	struct feeder f;
+	pthread_t thread;
+	int fds[2];
+
+	(void)state;
+	make_sequence(&seq, 20, 4);
+	assert_int_equal(pipe(fds), 0);
+	f = (struct feeder){.fd = fds[1], .bytes = seq.bytes, .len = seq.len};
+	assert_int_equal(pthread_create(&thread, NULL, feed, &f), 0);
+	r = record_reader_open_fd(fds[0], "pipe", cause, sizeof(cause));
+	assert_non_null(r);
+	for (size_t i = 0; i < seq.n; i++) {
+		load_and_check(r, &seq, i);
+		if (i >= 2)
+			load_and_check(r, &seq, i - 2); /* a step back */
+	}
+	assert_int_equal(record_reader_reach(r, seq.n, cause, sizeof(cause)), 1);
+	assert_true(record_reader_finished(r));
+	load_and_check(r, &seq, 3); /* well within the window */
+	record_reader_free(r);
+	pthread_join(thread, NULL);
+	free_sequence(&seq);
+}
+
+static void
+test_write_error(void **state)
+{
+	struct sequence seq;
+	char cause[CAUSE_LEN];
+	struct record_writer *w;
+	int fds[2];
+
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	make_sequence(&seq, 3, 10);
+	assert_int_equal(pipe(fds), 0);
+	w = record_writer_open_fd(fds[1], "pipe", cause, sizeof(cause));
+	assert_non_null(w);
+	assert_int_equal(record_writer_add(w, seq.snaps[0], cause, sizeof(cause)), 0);
+	close(fds[0]); /* the reader went away */
+	assert_int_equal(record_writer_add(w, seq.snaps[1], cause, sizeof(cause)), -1);
+	assert_int_equal(errno, EPIPE);
+	assert_non_null(strstr(cause, "stopped"));
+	assert_non_null(strstr(cause, "1 sample(s)"));
+	/* Stopped for good, with the same cause. */
+	cause[0] = '\0';
+	assert_int_equal(record_writer_add(w, seq.snaps[2], cause, sizeof(cause)), -1);
+	assert_non_null(strstr(cause, "stopped"));
+	assert_int_equal(record_writer_samples(w), 1);
+	assert_int_equal(record_writer_close(w, cause, sizeof(cause)), -1);
+	close(fds[1]);
+	/* /dev/full: even the header cannot be written. */
+	assert_null(record_writer_open("/dev/full", cause, sizeof(cause)));
+	assert_non_null(strstr(cause, "No space"));
+	free_sequence(&seq);
+}
+
+static void
+test_overwrite_policy(void **state)
+{
+	char path[] = "test_record_ow.XXXXXX";
+	char cause[CAUSE_LEN];
+	struct record_writer *w;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	/* An unrelated file is kept. */
+	assert_int_equal(write(fd, "precious\n", 9), 9);
+	close(fd);
+	assert_null(record_writer_open(path, cause, sizeof(cause)));
+	assert_int_equal(errno, EEXIST);
+	assert_non_null(strstr(cause, "not replacing"));
+	/* An empty file, then an older recording, are replaced. */
+	assert_int_equal(truncate(path, 0), 0);
+	w = record_writer_open(path, cause, sizeof(cause));
+	assert_non_null(w);
+	assert_int_equal(record_writer_close(w, cause, sizeof(cause)), 0);
+	w = record_writer_open(path, cause, sizeof(cause));
+	assert_non_null(w);
+	assert_int_equal(record_writer_close(w, cause, sizeof(cause)), 0);
+	unlink(path);
+}
+
+static void
+write_file(const char *path, const void *bytes, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, bytes, len), (ssize_t)len);
+	close(fd);
+}
+
+/* -r tells a recording from an ss -D dump by the magic. */
+static void
+test_detect(void **state)
+{
+	struct sequence seq;
+	const char *path = "test_record_detect.bin";
+	char cause[CAUSE_LEN];
+	struct source src = {0};
+	bool is_recording = false;
+	/* An ss -D dump of no socket: one NLMSG_DONE. */
+	uint32_t done[5] = {20, 3 /* NLMSG_DONE */ | (2u /* NLM_F_MULTI */ << 16), 1, 0, 0};
+
+	(void)state;
+	make_sequence(&seq, 2, 10);
+	write_file(path, seq.bytes, seq.len);
+	assert_int_equal(source_replay_open(&src, path, &is_recording, cause, sizeof(cause)), 0);
+	assert_true(is_recording);
+	assert_non_null(source_record_control(&src));
+	source_close(&src);
+	write_file(path, done, sizeof(done));
+	assert_int_equal(source_replay_open(&src, path, &is_recording, cause, sizeof(cause)), 0);
+	assert_false(is_recording);
+	assert_null(source_record_control(&src));
+	source_close(&src);
+	unlink(path);
+	free_sequence(&seq);
+}
+
+static int
+source_take(struct source *src, struct snapshot **out)
+{
+	char cause[CAUSE_LEN] = "";
+	struct snapshot *snap = snapshot_new(0);
+	int rc = src->ops->sample(src->state, snap, cause, sizeof(cause));
+
+	if (rc == 0) {
+		snapshot_seal(snap);
+		*out = snap;
+	} else {
+		snapshot_unref(snap);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* The controls a replay UI uses: pause, step both ways, seek, speed, the
+ * status, and holding at the end. */
+static void
+test_controls(void **state)
+{
+	struct sequence seq;
+	const char *path = "test_record_ctl.rec";
+	char cause[CAUSE_LEN];
+	struct source src = {0};
+	struct source_record_control *ctl;
+	struct source_record_status st;
+	struct snapshot *snap;
+	struct timespec t;
+
+	(void)state;
+	make_sequence(&seq, 10, 4);
+	write_file(path, seq.bytes, seq.len);
+	assert_int_equal(source_record_open(&src, path, cause, sizeof(cause)), 0);
+	ctl = source_record_control(&src);
+	assert_non_null(ctl);
+	assert_true(src.ops->pace(src.state) == 0); /* the first at once */
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(source_take(&src, &snap), 0);
+		assert_same_sample(seq.snaps[i], snap);
+		snapshot_unref(snap);
+	}
+	/* Paced as recorded, and faster at speed 2. */
+	{
+		double want =
+		    (double)(seq.snaps[3]->taken_mono.tv_sec - seq.snaps[2]->taken_mono.tv_sec) +
+		    (double)(seq.snaps[3]->taken_mono.tv_nsec - seq.snaps[2]->taken_mono.tv_nsec) /
+		        1e9;
+
+		assert_true(src.ops->pace(src.state) > want - 1e-6);
+		assert_true(src.ops->pace(src.state) < want + 1e-6);
+		assert_true(source_record_set_speed(ctl, 2.0) == 2.0);
+		assert_true(src.ops->pace(src.state) < want / 2 + 1e-6);
+		assert_true(source_record_set_speed(ctl, 1e9) == SOURCE_RECORD_MAX_SPEED);
+	}
+	source_record_pause(ctl, true);
+	assert_true(src.ops->pace(src.state) == SOURCE_PACE_HOLD);
+	assert_int_equal(source_take(&src, &snap), 2);
+	source_record_step(ctl, -1);
+	assert_true(src.ops->pace(src.state) == 0);
+	assert_int_equal(source_take(&src, &snap), 0);
+	assert_same_sample(seq.snaps[1], snap);
+	snapshot_unref(snap);
+	source_record_step(ctl, +1);
+	assert_int_equal(source_take(&src, &snap), 0);
+	assert_same_sample(seq.snaps[2], snap);
+	snapshot_unref(snap);
+	source_record_status(ctl, &st);
+	assert_true(st.paused);
+	assert_true(st.shown_valid);
+	assert_int_equal(st.shown, 2);
+	assert_int_equal(st.shown_wall.tv_sec, seq.snaps[2]->taken_wall.tv_sec);
+	/* Seek by time, to the sample at or before it. */
+	t = seq.snaps[6]->taken_wall;
+	t.tv_nsec += 1;
+	if (t.tv_nsec >= 1000000000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000;
+	}
+	source_record_seek_index(ctl, 9);
+	assert_int_equal(source_take(&src, &snap), 0);
+	assert_same_sample(seq.snaps[9], snap);
+	snapshot_unref(snap);
+	source_record_seek_time(ctl, &t);
+	assert_int_equal(source_take(&src, &snap), 0);
+	assert_same_sample(seq.snaps[6], snap);
+	snapshot_unref(snap);
+	/* Play on to the end: held there, not ended. */
+	source_record_pause(ctl, false);
+	for (size_t i = 7; i < 10; i++) {
+		assert_int_equal(source_take(&src, &snap), 0);
+		assert_same_sample(seq.snaps[i], snap);
+		snapshot_unref(snap);
+	}
+	assert_int_equal(source_take(&src, &snap), 2);
+	assert_true(src.ops->pace(src.state) == SOURCE_PACE_HOLD);
+	source_record_status(ctl, &st);
+	assert_int_equal(st.known, 10);
+	assert_true(st.finished);
+	source_record_step(ctl, -3);
+	assert_int_equal(source_take(&src, &snap), 0);
+	assert_same_sample(seq.snaps[6], snap);
+	snapshot_unref(snap);
+	source_close(&src);
+
+	/* Without controls (batch), the end is the end. */
+	assert_int_equal(source_record_open(&src, path, cause, sizeof(cause)), 0);
+	for (size_t i = 0; i < 10; i++) {
+		assert_int_equal(source_take(&src, &snap), 0);
+		snapshot_unref(snap);
+	}
+	assert_int_equal(source_take(&src, &snap), 1);
+	source_close(&src);
+	unlink(path);
+	free_sequence(&seq);
+}
+
+/* A cut file: the last whole sample carries the note. */
+static void
+test_source_cut_note(void **state)
+{
+	struct sequence seq;
+	const char *path = "test_record_cutnote.rec";
+	char cause[CAUSE_LEN];
+	struct source src = {0};
+	struct snapshot *snap;
+
+	(void)state;
+	make_sequence(&seq, 4, 10);
+	write_file(path, seq.bytes, seq.record_end[2] + 5);
+	assert_int_equal(source_record_open(&src, path, cause, sizeof(cause)), 0);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(source_take(&src, &snap), 0);
+		assert_same_sample(seq.snaps[i], snap);
+		if (i < 2)
+			assert_string_equal(snap->note, "");
+		else
+			assert_non_null(strstr(snap->note, "cut at byte"));
+		snapshot_unref(snap);
+	}
+	assert_int_equal(source_take(&src, &snap), 1);
+	source_close(&src);
+	unlink(path);
+	free_sequence(&seq);
+}
+
+/* A source that serves the samples of a sequence, as a live one would. */
+struct fake {
+	const struct sequence *seq;
+	size_t next;
+};
+
+static int
+fake_sample(void *state, struct snapshot *snap, char *cause, size_t cause_len)
+{
+	struct fake *f = state;
+	const struct snapshot *want;
+
+	(void)cause;
+	(void)cause_len;
+	if (f->next == f->seq->n)
+		return 1;
+	want = f->seq->snaps[f->next++];
+	for (size_t k = 0; k < want->n_entries; k++)
+		*snapshot_add(snap) = want->entries[k];
+	snap->owners = want->owners != NULL ? owner_table_ref(want->owners) : NULL;
+	snap->owners_partial = want->owners_partial;
+	snap->counters = want->counters;
+	snap->taken_mono = want->taken_mono;
+	snap->taken_wall = want->taken_wall;
+	snap->sample_ns = want->sample_ns;
+	snap->dump_restarts = want->dump_restarts;
+	return 0;
+}
+
+static const struct source_ops fake_ops = {.name = "fake", .sample = fake_sample};
+
+/* Waits (bounded) until the ring is closed or has published `seq`. */
+static bool
+wait_ring(struct ring *ring, uint64_t seq, bool closed)
+{
+	for (int i = 0; i < 500; i++) {
+		if (closed ? ring_closed(ring, NULL, NULL, 0) : ring_last_seq(ring) >= seq)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* The sampler hands every published snapshot to its recorder, and the
+ * file holds them all, closed with the end mark. */
+static void
+test_sampler_records(void **state)
+{
+	struct sequence seq;
+	struct fake fake = {.seq = &seq};
+	const char *path = "test_record_sampler.rec";
+	struct source src = {.ops = &fake_ops, .state = &fake};
+	char cause[CAUSE_LEN];
+	struct record_writer *w;
+	struct record_reader *r;
+	struct sampler *sampler;
+	struct ring *ring;
+
+	(void)state;
+	make_sequence(&seq, 8, 3);
+	unlink(path);
+	ring = ring_new(2);
+	assert_non_null(ring);
+	sampler = sampler_new(&src, ring, SAMPLER_MIN_INTERVAL, 0);
+	assert_non_null(sampler);
+	w = record_writer_open(path, cause, sizeof(cause));
+	assert_non_null(w);
+	sampler_set_recorder(sampler, w);
+	assert_int_equal(sampler_start(sampler), 0);
+	assert_true(wait_ring(ring, 0, true));
+	sampler_free(sampler);
+	ring_free(ring);
+	r = record_reader_open(path, cause, sizeof(cause));
+	assert_non_null(r);
+	for (size_t i = 0; i < seq.n; i++)
+		load_and_check(r, &seq, i);
+	assert_int_equal(record_reader_reach(r, seq.n, cause, sizeof(cause)), 1);
+	assert_string_equal(record_reader_note(r), ""); /* the end mark */
+	record_reader_free(r);
+	unlink(path);
+	free_sequence(&seq);
+}
+
+/* A replay under a sampler: paused it publishes nothing, a step and
+ * sampler_wake() publish the sample asked for at once. */
+static void
+test_sampler_controls(void **state)
+{
+	struct sequence seq;
+	const char *path = "test_record_sctl.rec";
+	char cause[CAUSE_LEN];
+	struct source src = {0};
+	struct source_record_control *ctl;
+	struct sampler *sampler;
+	struct ring *ring;
+	struct snapshot *snap;
+	uint64_t last;
+
+	(void)state;
+	make_sequence(&seq, 6, 3);
+	write_file(path, seq.bytes, seq.len);
+	assert_int_equal(source_record_open(&src, path, cause, sizeof(cause)), 0);
+	ctl = source_record_control(&src);
+	source_record_set_speed(ctl, 100.0); /* about 10 ms between samples */
+	ring = ring_new(8);
+	sampler = sampler_new(&src, ring, 1.0, 0);
+	assert_int_equal(sampler_start(sampler), 0);
+	assert_true(wait_ring(ring, 3, false));
+	source_record_pause(ctl, true);
+	sampler_wake(sampler);
+	usleep(100000);
+	last = ring_last_seq(ring);
+	usleep(300000);
+	assert_int_equal(ring_last_seq(ring), last); /* paused */
+	source_record_step(ctl, -1);
+	sampler_wake(sampler);
+	assert_true(wait_ring(ring, last + 1, false));
+	snap = ring_latest(ring);
+	{
+		struct source_record_status st;
+
+		source_record_status(ctl, &st);
+		assert_true(st.shown_valid);
+		assert_same_sample(seq.snaps[st.shown], snap);
+		assert_int_equal(st.shown, (size_t)last - 2); /* seq is index + 1 */
+	}
+	snapshot_unref(snap);
+	/* Played to the end it holds: the ring stays open. */
+	source_record_pause(ctl, false);
+	sampler_wake(sampler);
+	usleep(300000);
+	assert_false(ring_closed(ring, NULL, NULL, 0));
+	sampler_free(sampler);
+	ring_free(ring);
+	unlink(path);
+	free_sequence(&seq);
+}
+
+static void
+test_varint_zigzag(void **state)
+{
+	static const uint64_t values[] = {
+	    0, 1, 127, 128, 300, 16383, 16384, UINT32_MAX, (uint64_t)1 << 63, UINT64_MAX};
+	struct record_buf b = {0};
+	struct record_cur c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		record_buf_varint(&b, values[i]);
+		assert_int_equal(record_unzigzag(record_zigzag((int64_t)values[i])),
+		                 (int64_t)values[i]);
+	}
+	assert_int_equal(record_zigzag(-1), 1);
+	assert_int_equal(record_zigzag(1), 2);
+	c = (struct record_cur){.p = b.bytes, .left = b.len};
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+		assert_int_equal(record_cur_varint(&c), values[i]);
+	assert_false(c.bad);
+	assert_int_equal(record_cur_varint(&c), 0);
+	assert_true(c.bad);
+	record_buf_free(&b);
+	/* The standard check value of CRC-32. */
+	assert_int_equal(record_crc32(0, "123456789", 9), 0xcbf43926u);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_varint_zigzag),
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_times_and_seek),
+	    cmocka_unit_test(test_cut_everywhere),
+	    cmocka_unit_test(test_corrupt),
+	    cmocka_unit_test(test_bad_contents),
+	    cmocka_unit_test(test_pipe),
+	    cmocka_unit_test(test_write_error),
+	    cmocka_unit_test(test_overwrite_policy),
+	    cmocka_unit_test(test_detect),
+	    cmocka_unit_test(test_controls),
+	    cmocka_unit_test(test_source_cut_note),
+	    cmocka_unit_test(test_sampler_records),
+	    cmocka_unit_test(test_sampler_controls),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
