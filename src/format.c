@@ -95,6 +95,47 @@ format_parse_seconds(const char *text, double *seconds)
 }
 
 int
+format_parse_when(const char *text, const struct timespec *first, struct timespec *when)
+{
+	struct tm tm;
+	time_t day_time;
+	unsigned int h, m, sec = 0;
+	int used = 0;
+	double offset;
+
+	if (text[0] == '+') {
+		if (format_parse_seconds(text + 1, &offset) < 0 || offset > 1e9)
+			return -1;
+		when->tv_sec = first->tv_sec + (time_t)offset;
+		when->tv_nsec = first->tv_nsec + (long)((offset - (double)(time_t)offset) * 1e9);
+		if (when->tv_nsec >= 1000000000l) {
+			when->tv_sec++;
+			when->tv_nsec -= 1000000000l;
+		}
+		return 0;
+	}
+	if ((sscanf(text, "%2u:%2u:%2u%n", &h, &m, &sec, &used) != 3 || text[used] != '\0') &&
+	    (sec = 0, used = 0, sscanf(text, "%2u:%2u%n", &h, &m, &used) != 2 || text[used] != '\0'))
+		return -1;
+	if (text[0] < '0' || text[0] > '9' || h > 23 || m > 59 || sec > 59)
+		return -1;
+	if (localtime_r(&first->tv_sec, &tm) == NULL)
+		return -1;
+	tm.tm_hour = (int)h;
+	tm.tm_min = (int)m;
+	tm.tm_sec = (int)sec;
+	tm.tm_isdst = -1;
+	day_time = mktime(&tm);
+	if (day_time == (time_t)-1)
+		return -1;
+	if (day_time < first->tv_sec)
+		day_time += 24 * 3600;
+	when->tv_sec = day_time;
+	when->tv_nsec = 0;
+	return 0;
+}
+
+int
 format_parse_count(const char *text, unsigned long *value)
 {
 	char *end;

@@ -26,6 +26,14 @@ size_t format_duration(double seconds, char *out, size_t out_size);
  * sign, or has trailing characters. */
 int format_parse_seconds(const char *text, double *seconds);
 
+/*
+ * Parses where to go in a recording that starts at wall time `first`:
+ * "+SECONDS" after the start (fractions allowed), or a local time of day
+ * "HH:MM" or "HH:MM:SS" on the start's day (the next day when that is
+ * before the start).  Returns 0 with *when set, or -1 for anything else.
+ */
+int format_parse_when(const char *text, const struct timespec *first, struct timespec *when);
+
 /* Parses a non-negative decimal integer that fits unsigned long; 0 or -1. */
 int format_parse_count(const char *text, unsigned long *value);
 

@@ -10,18 +10,33 @@
 
 #include <stddef.h>
 
+#include "diag_config.h"
 #include "filter.h"
 #include "options.h"
 #include "ring.h"
 #include "sampler.h"
+#include "source_record.h"
+
+/* What the dashboard runs on. */
+struct ui_setup {
+	struct ring *ring;
+	struct sampler *sampler;
+	const struct options *opts;
+	struct filter *filter;                /* taken over; NULL for none */
+	const struct diag_config *diag_cfg;   /* NULL: default thresholds */
+	struct source_record_control *replay; /* a recording's controls, or
+					       * NULL for live data */
+};
 
 /*
  * Shows the dashboard until the user quits or the ring closes, filtered
- * by initial_filter (taken over; NULL for none).  The
- * terminal is restored before it returns.  Returns 0, or -1 with a
+ * by setup->filter, with the findings' thresholds from setup->diag_cfg.
+ * With setup->replay, the pause, step, seek and speed keys drive the
+ * replay.  The terminal is restored before it returns; then, when a
+ * stress test was marked (m or --mark), its summary is printed on
+ * standard output and, with --summary, saved.  Returns 0, or -1 with a
  * one-line cause (for example the sampler's failure).
  */
-int ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts,
-	   struct filter *initial_filter, char *cause, size_t cause_len);
+int ui_run(const struct ui_setup *setup, char *cause, size_t cause_len);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * ui_frame.c - what every view shares: the two header lines, the footer
- * with the view tabs and main keys, and the too-small message.
+ * ui_frame.c - what every view shares: the two header lines, the banner
+ * of the most severe finding, the footer with the view tabs and main keys,
+ * and the too-small message.
  * Main thread only.
  */
 #include "config.h"
@@ -33,8 +34,31 @@ draw_header(struct ui *ui, int cols)
 	char line[512], total[32], age[32], took[32];
 	const struct snapshot *snap = ui->shown;
 
-	snprintf(line, sizeof(line), " tcpdeck  %s  Linux %s  interval %gs", ui->hostname,
-		 ui->kernel, sampler_interval(ui->sampler));
+	if (ui->replay != NULL) {
+		struct source_record_status st;
+		char when[40];
+		struct tm tm;
+
+		source_record_status(ui->replay, &st);
+		when[0] = '\0';
+		if (st.shown_valid && localtime_r(&st.shown_wall.tv_sec, &tm) != NULL)
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		snprintf(line, sizeof(line),
+			 " tcpdeck  replay of %s  sample %zu/%zu%s  %s  speed %gx%s  (Left/Right "
+			 "step, T go to)",
+			 st.host[0] != '\0' ? st.host : "?", st.shown_valid ? st.shown + 1 : 0, st.known,
+			 st.finished ? "" : "+", when, st.speed, st.paused ? "  PAUSED" : "");
+		/* A failed request (a step back beyond a pipe's window) is
+		 * said once. */
+		if (strcmp(st.error, ui->replay_error) != 0) {
+			snprintf(ui->replay_error, sizeof(ui->replay_error), "%s", st.error);
+			if (st.error[0] != '\0')
+				snprintf(ui->status, sizeof(ui->status), "replay: %s", st.error);
+		}
+	} else {
+		snprintf(line, sizeof(line), " tcpdeck  %s  Linux %s  interval %gs", ui->hostname,
+			 ui->kernel, sampler_interval(ui->sampler));
+	}
 	attrset(ui_term_attr(ui, UI_COLOR_HEADER));
 	mvhline(0, 0, ' ', cols);
 	mvaddnstr(0, 0, line, cols);
@@ -52,6 +76,8 @@ draw_header(struct ui *ui, int cols)
 	format_duration((double)snap->sample_ns / 1e9, took, sizeof(took));
 	if (snap->note[0] != '\0')
 		snprintf(line, sizeof(line), " sockets %s   %s", total, snap->note);
+	else if (ui->replay != NULL)
+		snprintf(line, sizeof(line), " sockets %s   recorded sample, took %s", total, took);
 	else if (ui->ended)
 		snprintf(line, sizeof(line), " sockets %s   recorded sample: q quits", total);
 	else
@@ -80,9 +106,20 @@ draw_footer(struct ui *ui, int row, int cols)
 
 	attrset(ui_term_attr(ui, UI_COLOR_HEADER));
 	mvhline(row, 0, ' ', cols);
+	static const char hints[] = " Tab view  q quit  space pause  +/- interval  ? help";
+	int full = 0;
+	bool short_tabs;
+
+	/* Tabs name every view when there is room for them and the main
+	 * keys; otherwise the other views show their number only. */
+	for (size_t i = 0; i < ui_keys_view_count(); i++)
+		full += (int)strlen(ui_keys_view_at(i)->name) + 4;
+	short_tabs = full + 24 > cols;
 	for (size_t i = 0; i < ui_keys_view_count() && x < cols; i++) {
 		char tab[32];
-		int len = snprintf(tab, sizeof(tab), " %zu %s ", i + 1, ui_keys_view_at(i)->name);
+		int len = short_tabs && i != ui->view
+				  ? snprintf(tab, sizeof(tab), " %zu ", i + 1)
+				  : snprintf(tab, sizeof(tab), " %zu %s ", i + 1, ui_keys_view_at(i)->name);
 
 		attrset(i == ui->view ? (int)(A_REVERSE | A_BOLD) : ui_term_attr(ui, UI_COLOR_HEADER));
 		mvaddnstr(row, x, tab, cols - x);
@@ -90,14 +127,37 @@ draw_footer(struct ui *ui, int row, int cols)
 	}
 	attrset(ui_term_attr(ui, UI_COLOR_HEADER));
 	if (x < cols)
-		mvaddnstr(row, x, " Tab view  q quit  space pause  +/- interval  ? help", cols - x);
+		mvaddnstr(row, x, hints, cols - x);
 	attrset(A_NORMAL);
+}
+
+/* One line naming the most severe finding, while one fires and the
+ * findings are not on screen anyway.  Returns the rows it took. */
+static int
+draw_banner(struct ui *ui, int row, int rows, int cols)
+{
+	size_t count;
+	const struct diag_finding *worst = ui_diag_banner(ui, &count);
+	char line[700];
+
+	if (worst == NULL || ui_keys_view(ui) == &ui_view_diag || rows <= MIN_ROWS)
+		return 0;
+	if (count > 1)
+		snprintf(line, sizeof(line), " ! %s  (+%zu more: press 4)", worst->title, count - 1);
+	else
+		snprintf(line, sizeof(line), " ! %s  (press 4)", worst->title);
+	attrset(ui_term_attr(ui, worst->severity == DIAG_CRITICAL ? UI_COLOR_ALERT : UI_COLOR_WATCH) |
+		A_REVERSE);
+	mvhline(row, 0, ' ', cols);
+	mvaddnstr(row, 0, line, cols);
+	attrset(A_NORMAL);
+	return 1;
 }
 
 void
 ui_frame_draw(struct ui *ui)
 {
-	int rows, cols;
+	int rows, cols, banner;
 
 	getmaxyx(stdscr, rows, cols);
 	erase();
@@ -110,8 +170,9 @@ ui_frame_draw(struct ui *ui)
 		return;
 	}
 	draw_header(ui, cols);
+	banner = draw_banner(ui, 2, rows, cols);
 	/* The line above the footer is the prompt's (or a status message). */
-	ui_keys_view(ui)->draw(ui, 2, rows - 4, cols);
+	ui_keys_view(ui)->draw(ui, 2 + banner, rows - 4 - banner, cols);
 	ui_prompt_draw(ui, rows - 2, cols);
 	draw_footer(ui, rows - 1, cols);
 }

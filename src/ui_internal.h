@@ -11,14 +11,20 @@
 
 #include "conn_columns.h"
 #include "conntrack.h"
+#include "diagnose.h"
 #include "filter.h"
 #include "history.h"
+#include "kcounters.h"
+#include "peers.h"
 #include "nl_query.h"
 #include "resolver.h"
 #include "ring.h"
 #include "sampler.h"
+#include "session.h"
 #include "snapshot.h"
+#include "source_record.h"
 #include "sparkline.h"
+#include "statetrack.h"
 
 /* Colour pairs; with colours off every pair draws as plain text. */
 enum ui_color {
@@ -57,6 +63,10 @@ struct ui_view {
 extern const struct ui_view ui_view_states;
 extern const struct ui_view ui_view_listen;
 extern const struct ui_view ui_view_conns;
+extern const struct ui_view ui_view_diag;
+extern const struct ui_view ui_view_kernel;
+extern const struct ui_view ui_view_peers;
+extern const struct ui_view ui_view_test;
 
 /* Index of the connection table in the view registry. */
 #define UI_VIEW_CONNS 2
@@ -67,6 +77,7 @@ enum ui_prompt {
 	UI_PROMPT_FILTER,   /* an ss expression */
 	UI_PROMPT_STATE,    /* a state picker: one key */
 	UI_PROMPT_CONFIRM,  /* y/n before closing sockets or signalling */
+	UI_PROMPT_SEEK,     /* a time to go to in a replay */
 };
 
 /* What a confirmed action does. */
@@ -82,6 +93,10 @@ enum ui_action {
 struct ui {
 	struct ring *ring;
 	struct sampler *sampler;
+	struct source_record_control *replay; /* replaying a recording */
+	char replay_error[200];          /* its last failure, once shown */
+	const struct diag_config *diag_cfg;
+	double last_taken;               /* taken_mono of the newest sample */
 	struct history *history;
 	struct snapshot *shown;          /* snapshot on screen (a reference) */
 	uint64_t tracked_seq;            /* seq of the last one fed to ct */
@@ -148,6 +163,30 @@ struct ui {
 	int listen_height;
 	char hostname[80];
 	char kernel[80];
+	/* derived from every sample (ui_feed.c) */
+	struct snapshot *latest;         /* newest sample taken (a reference) */
+	struct statetrack *st;           /* state flows: +in/s -out/s */
+	struct diagnose *diag;           /* findings */
+	struct history *kc_history;      /* counter rates, per KC_* series */
+	struct kcounters kc_prev;        /* counters of the sample before */
+	double kc_prev_time;
+	bool kc_has_prev;
+	double kc_rate[KC_COUNT];        /* per second (gauges: the value) */
+	uint32_t kc_rate_known;          /* bit (1u << KC_*) */
+	struct session *session;         /* the marked stress test */
+	bool mark_at_start;              /* --mark: start with the first one */
+	/* views over the derived data */
+	int diag_scroll;
+	bool explain;                    /* the TCP states help page */
+	int explain_scroll;
+	int kernel_scroll;
+	struct peers *peers;             /* built while the peers view shows */
+	const struct snapshot *peers_snap;
+	const struct filter *peers_filter;
+	int peers_kind;                  /* enum peers_kind */
+	int peers_by;                    /* PEERS_BY_TOTAL or a tcp_state */
+	int peers_scroll;
+	int test_scroll;
 };
 
 /* Terminal set-up and tear-down (ui_term.c). */
@@ -178,6 +217,24 @@ bool ui_filter_set(struct ui *ui, const char *expr);
 /* Drill-down of one connection (ui_drill.c). */
 void ui_drill_draw(struct ui *ui);
 void ui_drill_sample(struct ui *ui, const struct snapshot *snap);
+
+/* What every sample feeds besides the screen (ui_feed.c).  start returns
+ * 0 or -1 with a cause; cfg may be NULL (defaults). */
+int ui_feed_start(struct ui *ui, const struct diag_config *cfg, char *cause, size_t cause_len);
+void ui_feed_sample(struct ui *ui, struct snapshot *snap, uint64_t missed);
+void ui_feed_stop(struct ui *ui);
+/* Forgets what was derived (a replay went back in time).  0 or -1. */
+int ui_feed_reset(struct ui *ui);
+
+/* Lines of text with a scroll offset, clipped to the area; returns the
+ * number of lines the text has (ui_text.c). */
+int ui_text_draw(const char *text, int scroll, int top, int height, int cols);
+int ui_text_lines(const char *text);
+/* Clamps a scroll offset to [0, lines - height]. */
+int ui_text_clamp(int scroll, int lines, int height);
+
+/* The most severe finding worth a banner, or NULL (ui_view_diag.c). */
+const struct diag_finding *ui_diag_banner(const struct ui *ui, size_t *count);
 
 /* Acting on connections (ui_act.c). */
 void ui_act_confirm(struct ui *ui, enum ui_action action);

@@ -53,6 +53,28 @@ ui_count(const struct ui *ui, const struct snapshot *snap, uint32_t counts[TCP_S
 	snapshot_count(snap, ui->filter != NULL ? filter_selects : NULL, ui->filter, counts, total);
 }
 
+static double
+seconds_of(const struct timespec *t)
+{
+	return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
+}
+
+/* A replay stepped or sought back: histories, rates and findings start
+ * over from the sample now shown, as they would have at that time. */
+static void
+went_back(struct ui *ui)
+{
+	history_clear(ui->history);
+	if (ui_feed_reset(ui) < 0)
+		log_msg("ui: out of memory starting the findings over");
+	if (ui->ct != NULL) {
+		conntrack_free(ui->ct);
+		ui->ct = NULL;
+		ui->rows_snap = NULL;
+	}
+	ui->has_last = false;
+}
+
 /* With from_ring, moves every snapshot newer than the last one taken into
  * the history; the newest becomes the one on screen unless the view is
  * paused.  Then brings the connection tracker up to date with the
@@ -71,8 +93,12 @@ take_snapshots(struct ui *ui, bool from_ring)
 				(unsigned long long)missed);
 			history_push_gaps(ui->history, missed);
 		}
+		if (seconds_of(&snap->taken_mono) < ui->last_taken)
+			went_back(ui);
+		ui->last_taken = seconds_of(&snap->taken_mono);
 		ui_count(ui, snap, counts, &total);
 		history_push(ui->history, counts);
+		ui_feed_sample(ui, snap, missed);
 		if (ui->paused)
 			ui->pushed_since_pause += 1 + missed;
 		if (!ui->paused) {
@@ -164,16 +190,34 @@ identify_host(struct ui *ui)
 		snprintf(ui->kernel, sizeof(ui->kernel), "?");
 }
 
-int
-ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts,
-       struct filter *initial_filter, char *cause, size_t cause_len)
+/* After the terminal is restored: the marked test's summary, printed and
+ * saved when asked.  Returns 0 or -1 with a cause. */
+static int
+report_test(const struct ui *ui, const struct options *opts, char *cause, size_t cause_len)
 {
+	if (ui->session == NULL || session_phase(ui->session) == SESSION_IDLE)
+		return 0;
+	session_write_text(session_summary(ui->session), stdout);
+	fflush(stdout);
+	if (opts->summary_prefix != NULL &&
+	    session_save(session_summary(ui->session), opts->summary_prefix, cause, cause_len) < 0)
+		return -1;
+	return 0;
+}
+
+int
+ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
+{
+	struct ring *ring = setup->ring;
+	const struct options *opts = setup->opts;
+	struct filter *initial_filter = setup->filter;
 	struct ui ui;
 	int rc = 0;
 
 	memset(&ui, 0, sizeof(ui));
 	ui.ring = ring;
-	ui.sampler = sampler;
+	ui.sampler = setup->sampler;
+	ui.replay = setup->replay;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		snprintf(cause, cause_len,
 			 "the dashboard needs a terminal; use -b for batch output");
@@ -186,12 +230,20 @@ ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts,
 		return -1;
 	}
 	ui.linger_s = opts->linger_s;
+	ui.mark_at_start = opts->mark || opts->summary_prefix != NULL;
+	if (ui_feed_start(&ui, setup->diag_cfg, cause, cause_len) < 0) {
+		history_free(ui.history);
+		filter_free(initial_filter);
+		return -1;
+	}
 	ui.conn_sort = COL_STATE;
 	ui.filter = initial_filter;
 	identify_host(&ui);
 	if (ui_term_start(&ui, opts->ascii) < 0) {
 		snprintf(cause, cause_len, "cannot initialise the terminal (is TERM set?)");
 		history_free(ui.history);
+		ui_feed_stop(&ui);
+		filter_free(initial_filter);
 		return -1;
 	}
 	install_signal_handlers();
@@ -210,8 +262,10 @@ ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts,
 		int err = 0;
 		int key;
 
-		closed = ring_closed(ring, &err, cause, cause_len);
+		/* Wake-ups are drained before the check: a close that comes
+		 * in between then still wakes the next poll. */
 		ring_drain_wake(ring);
+		closed = ring_closed(ring, &err, cause, cause_len);
 		take_snapshots(&ui, true);
 		if (closed && (err != 0 || opts->max_samples != 0 || ui.shown == NULL)) {
 			/* A source failure ends the program with its cause; a
@@ -259,6 +313,9 @@ ui_run(struct ring *ring, struct sampler *sampler, const struct options *opts,
 	}
 
 	ui_term_stop();
+	if (report_test(&ui, opts, cause, cause_len) < 0 && rc == 0)
+		rc = -1;
+	ui_feed_stop(&ui);
 	snapshot_unref(ui.shown);
 	history_free(ui.history);
 	conntrack_free(ui.ct);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format.h"
 #include "ui_internal.h"
 
 /* The state picker: a key per state name as ss spells it. */
@@ -81,8 +82,29 @@ ui_filter_set(struct ui *ui, const char *expr)
 	return true;
 }
 
+/* Enter at the seek prompt: goes to the time, or says what it expects. */
 static bool
-filter_key(struct ui *ui, int key)
+seek_to(struct ui *ui, const char *text)
+{
+	struct source_record_status st;
+	struct timespec when;
+
+	source_record_status(ui->replay, &st);
+	if (format_parse_when(text, &st.first_wall, &when) < 0) {
+		snprintf(ui->status, sizeof(ui->status),
+			 "go to: '%s' is not +SECONDS or HH:MM[:SS]", text);
+		return false;
+	}
+	source_record_pause(ui->replay, true);
+	source_record_seek_time(ui->replay, &when);
+	sampler_wake(ui->sampler);
+	ui->status[0] = '\0';
+	return true;
+}
+
+/* A line of text: the filter or the seek time. */
+static bool
+text_key(struct ui *ui, int key)
 {
 	switch (key) {
 	case 27: /* Esc */
@@ -92,7 +114,8 @@ filter_key(struct ui *ui, int key)
 	case '\r':
 	case '\n':
 	case KEY_ENTER:
-		if (ui_filter_set(ui, ui->prompt_text))
+		if (ui->prompt == UI_PROMPT_SEEK ? seek_to(ui, ui->prompt_text)
+						 : ui_filter_set(ui, ui->prompt_text))
 			ui->prompt = UI_PROMPT_NONE;
 		return true;
 	case KEY_BACKSPACE:
@@ -124,7 +147,8 @@ ui_prompt_key(struct ui *ui, int key)
 	case UI_PROMPT_NONE:
 		return false;
 	case UI_PROMPT_FILTER:
-		return filter_key(ui, key);
+	case UI_PROMPT_SEEK:
+		return text_key(ui, key);
 	case UI_PROMPT_STATE:
 		ui->prompt = UI_PROMPT_NONE;
 		for (size_t i = 0; i < sizeof(state_keys) / sizeof(state_keys[0]); i++)
@@ -153,6 +177,22 @@ ui_prompt_draw(struct ui *ui, int row, int cols)
 		if (ui->status[0] != '\0') {
 			attrset(A_BOLD);
 			mvaddnstr(row, 0, ui->status, cols);
+			attrset(A_NORMAL);
+		}
+		return;
+	case UI_PROMPT_SEEK:
+		attrset(A_BOLD);
+		mvaddstr(row, 0, "go to (+SECONDS or HH:MM:SS): ");
+		attrset(A_NORMAL);
+		mvaddnstr(row, 30, ui->prompt_text, cols - 31);
+		attrset(A_REVERSE);
+		if (30 + (int)ui->prompt_len < cols)
+			mvaddch(row, 30 + (int)ui->prompt_len, ' ');
+		attrset(A_NORMAL);
+		if (ui->status[0] != '\0' && row > 0) {
+			mvhline(row - 1, 0, ' ', cols);
+			attrset(ui_term_attr(ui, UI_COLOR_ALERT));
+			mvaddnstr(row - 1, 0, ui->status, cols);
 			attrset(A_NORMAL);
 		}
 		return;

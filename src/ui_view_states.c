@@ -1,7 +1,8 @@
 /*
  * ui_view_states.c - the per-state panel: count, change since the
- * previous sample, and a sparkline of the state's history as wide as the
- * terminal allows.  Main thread only; reads, never samples.
+ * previous sample, sockets entering and leaving the state per second, and
+ * a sparkline of the state's history as wide as the terminal allows.
+ * Main thread only; reads, never samples.
  */
 #include "config.h"
 
@@ -14,17 +15,44 @@
 #include "format.h"
 #include "ui_internal.h"
 
-/* Column layout of a state row: name, count, change, sparkline. */
+/* Column layout of a state row: name, count, change, [in/s, out/s,]
+ * sparkline.  The rates need a terminal of RATES_MIN_COLS. */
 enum {
 	NAME_WIDTH = 12,
 	COUNT_WIDTH = 9,
 	DELTA_WIDTH = 8,
-	SPARK_COLUMN = NAME_WIDTH + 1 + COUNT_WIDTH + 1 + DELTA_WIDTH + 2,
+	RATE_WIDTH = 9,
+	RATES_COLUMN = NAME_WIDTH + 1 + COUNT_WIDTH + 1 + DELTA_WIDTH,
+	RATES_MIN_COLS = 80,
 };
 
+/* The flows count every socket of the newest sample: they are shown when
+ * the screen shows that too (no filter, not paused). */
+static const struct statetrack_summary *
+flows(const struct ui *ui)
+{
+	const struct statetrack_summary *sum;
+
+	if (ui->st == NULL || ui->filter != NULL || ui->paused)
+		return NULL;
+	sum = statetrack_summary(ui->st);
+	return sum->has_rates ? sum : NULL;
+}
+
 static void
-draw_state_row(struct ui *ui, int row, enum tcp_state state, int spark_width, uint32_t *values,
-	       char *spark, size_t spark_size)
+format_rate(char sign, double per_s, char *out, size_t n)
+{
+	if (per_s <= 0)
+		snprintf(out, n, "-");
+	else if (per_s < 10)
+		snprintf(out, n, "%c%.1f/s", sign, per_s);
+	else
+		snprintf(out, n, "%c%.0f/s", sign, per_s);
+}
+
+static void
+draw_state_row(struct ui *ui, int row, enum tcp_state state, int spark_column, int spark_width,
+	       uint32_t *values, char *spark, size_t spark_size)
 {
 	const struct snapshot *snap = ui->shown;
 	char count[32], delta[32];
@@ -45,6 +73,14 @@ draw_state_row(struct ui *ui, int row, enum tcp_state state, int spark_width, ui
 	mvprintw(row, NAME_WIDTH + 1, "%*s", COUNT_WIDTH, count);
 	attrset(A_NORMAL);
 	mvprintw(row, NAME_WIDTH + 1 + COUNT_WIDTH + 1, "%*s", DELTA_WIDTH, delta);
+	if (spark_column > RATES_COLUMN + 2 && flows(ui) != NULL) {
+		const struct statetrack_flow *fl = &flows(ui)->states[state];
+		char in[32], out[32];
+
+		format_rate('+', fl->entered_per_s, in, sizeof(in));
+		format_rate('-', fl->left_per_s, out, sizeof(out));
+		mvprintw(row, RATES_COLUMN, " %*s %*s", RATE_WIDTH, in, RATE_WIDTH, out);
+	}
 
 	n = history_read(ui->history, state, ui->paused ? ui->pushed_since_pause : 0,
 			 (size_t)spark_width, values);
@@ -53,14 +89,17 @@ draw_state_row(struct ui *ui, int row, enum tcp_state state, int spark_width, ui
 	sparkline_render(values, n, ui->charset, spark, spark_size);
 	attrset(attr);
 	/* Newest on the right edge, as in every strip chart. */
-	mvaddstr(row, SPARK_COLUMN + spark_width - (int)n, spark);
+	mvaddstr(row, spark_column + spark_width - (int)n, spark);
 	attrset(A_NORMAL);
 }
 
 static void
 states_draw(struct ui *ui, int top, int height, int cols)
 {
-	int spark_width = cols - SPARK_COLUMN - 1;
+	bool rates = cols >= RATES_MIN_COLS;
+	int spark_column = RATES_COLUMN + (rates ? 2 * (RATE_WIDTH + 1) : 0) + 2;
+	int spark_width = cols - spark_column - 1;
+	const struct statetrack_summary *sum = flows(ui);
 	uint32_t *values;
 	char *spark;
 	size_t spark_size;
@@ -70,17 +109,28 @@ states_draw(struct ui *ui, int top, int height, int cols)
 		return;
 	format_duration(sampler_interval(ui->sampler) * spark_width, title, sizeof(title));
 	attrset(A_BOLD);
-	mvprintw(top, 0, "%-*s %*s %*s  history, last %s", NAME_WIDTH, "STATE", COUNT_WIDTH,
-		 "COUNT", DELTA_WIDTH, "CHANGE", title);
+	mvprintw(top, 0, "%-*s %*s %*s", NAME_WIDTH, "STATE", COUNT_WIDTH, "COUNT", DELTA_WIDTH,
+		 "CHANGE");
+	if (rates)
+		printw(" %*s %*s", RATE_WIDTH, "IN", RATE_WIDTH, "OUT");
+	mvprintw(top, spark_column, "history, last %s", title);
 	attrset(A_NORMAL);
+	if (height >= 3 + TCP_STATE_COUNT && sum != NULL) {
+		char opened[32], closed[32];
+
+		format_rate('+', sum->opened_per_s, opened, sizeof(opened));
+		format_rate('-', sum->closed_per_s, closed, sizeof(closed));
+		mvprintw(top + 2 + TCP_STATE_COUNT, 0, "connections opened %s, closed %s", opened,
+			 closed);
+	}
 
 	values = calloc((size_t)spark_width, sizeof(*values));
 	spark_size = sparkline_bytes_needed((size_t)spark_width, ui->charset);
 	spark = malloc(spark_size);
 	if (values != NULL && spark != NULL)
 		for (int state = 0; state < TCP_STATE_COUNT; state++)
-			draw_state_row(ui, top + 1 + state, (enum tcp_state)state, spark_width,
-				       values, spark, spark_size);
+			draw_state_row(ui, top + 1 + state, (enum tcp_state)state, spark_column,
+				       spark_width, values, spark, spark_size);
 	free(values);
 	free(spark);
 }

@@ -9,7 +9,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "format.h"
 
@@ -177,6 +179,49 @@ test_parse_count_rejects(void **state)
 	}
 }
 
+static void
+test_parse_when(void **state)
+{
+	struct timespec first, when;
+	struct tm tm;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	/* 2026-11-25 10:00:00.250 UTC */
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = 126;
+	tm.tm_mon = 10;
+	tm.tm_mday = 25;
+	tm.tm_hour = 10;
+	first.tv_sec = timegm(&tm);
+	first.tv_nsec = 250000000;
+
+	assert_int_equal(format_parse_when("+90", &first, &when), 0);
+	assert_int_equal(when.tv_sec, first.tv_sec + 90);
+	assert_int_equal(when.tv_nsec, 250000000);
+	assert_int_equal(format_parse_when("+1.75", &first, &when), 0);
+	assert_int_equal(when.tv_sec, first.tv_sec + 2);
+	assert_int_equal(when.tv_nsec, 0);
+	assert_int_equal(format_parse_when("10:05", &first, &when), 0);
+	assert_int_equal(when.tv_sec, first.tv_sec + 300);
+	assert_int_equal(format_parse_when("10:05:30", &first, &when), 0);
+	assert_int_equal(when.tv_sec, first.tv_sec + 330);
+	/* Before the start: the next day. */
+	assert_int_equal(format_parse_when("09:00", &first, &when), 0);
+	assert_int_equal(when.tv_sec, first.tv_sec + 23 * 3600);
+
+	assert_int_equal(format_parse_when("", &first, &when), -1);
+	assert_int_equal(format_parse_when("+", &first, &when), -1);
+	assert_int_equal(format_parse_when("+-3", &first, &when), -1);
+	assert_int_equal(format_parse_when("90", &first, &when), -1);
+	assert_int_equal(format_parse_when("24:00", &first, &when), -1);
+	assert_int_equal(format_parse_when("10:60", &first, &when), -1);
+	assert_int_equal(format_parse_when("10:05x", &first, &when), -1);
+	assert_int_equal(format_parse_when("10:05:61", &first, &when), -1);
+	assert_int_equal(format_parse_when(" 10:05", &first, &when), -1);
+}
+
 int
 main(void)
 {
@@ -189,6 +234,7 @@ main(void)
 		cmocka_unit_test(test_parse_seconds_rejects),
 		cmocka_unit_test(test_parse_count_accepts),
 		cmocka_unit_test(test_parse_count_rejects),
+		cmocka_unit_test(test_parse_when),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

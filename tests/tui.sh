@@ -72,10 +72,11 @@ screen | grep -E '^SYN_SENT' | grep -q '▁▁▁' && pass "baseline sparkline f
 screen | grep -q "$(hostname)" && pass "header names the host" || fail "header lacks host name"
 screen | grep -q 'interval 0.2s' && pass "header shows the interval" || fail "header lacks interval"
 
-# Resize: the history span follows the width (46 cells x 0.2 s at 80
-# columns, 86 cells at 120) and the footer moves to the new last line.
+# Resize: the history span follows the width (26 cells x 0.2 s at 80
+# columns, 66 cells at 120, beside the IN and OUT columns) and the footer
+# moves to the new last line.
 tm resize-window -t tui -x 120 -y 30
-wait_screen 'history, last 17.2s' && pass "resize to 120x30 redraws" ||
+wait_screen 'history, last 13.2s' && pass "resize to 120x30 redraws" ||
   fail "after resize: $(screen | head -3)"
 [ "$(screen | sed -n 30p | grep -c 'q quit')" -eq 1 ] && pass "footer on line 30" ||
   fail "footer not on the last line after resize"
@@ -86,7 +87,7 @@ wait_screen 'Terminal too small' && pass "too-small terminal gets a message" ||
 screen | grep -q 'ESTABLISHED' && fail "states drawn into a too-small terminal"
 
 tm resize-window -t tui -x 80 -y 24
-wait_screen 'history, last 9.2s' && pass "back to 80x24" || fail "no redraw at 80x24"
+wait_screen 'history, last 5.2s' && pass "back to 80x24" || fail "no redraw at 80x24"
 
 # Keys.
 tm send-keys -t tui '?'

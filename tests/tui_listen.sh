@@ -55,13 +55,16 @@ order=$(screen | grep -Eo "^($web_pid|$v6_pid|$full_pid) " | tr -d ' ' | tr '\n'
 tm send-keys -t tui '<' '<'
 wait_screen 'by port' && pass "< goes back" || fail "< did not go back to port"
 
-# Help lists the panel's own keys; Tab returns to the states view.
+# Help lists the panel's own keys; Tab goes through every view and comes
+# back to the states view.
 tm send-keys -t tui '?'
 wait_screen 'In the listen view' && pass "help lists the view's keys" || fail "no view keys in help"
 tm send-keys -t tui x
 tm send-keys -t tui Tab
 wait_screen 'LOCAL +REMOTE' && pass "Tab goes on to the connection table" || fail "Tab: $(screen | head -4)"
 tm send-keys -t tui Tab
+wait_screen '^FINDINGS' && pass "Tab goes on to the findings" || fail "Tab: $(screen | head -4)"
+tm send-keys -t tui Tab Tab Tab Tab
 wait_screen '^STATE +COUNT' && pass "Tab comes back to the states view" || fail "Tab: $(screen | head -4)"
 tm send-keys -t tui q
 

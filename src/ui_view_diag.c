@@ -1,0 +1,240 @@
+/*
+ * ui_view_diag.c - the findings: what the state pattern means, in plain
+ * words, with its evidence, who is responsible and what to check next;
+ * the banner every view shows while one fires; and the page that
+ * explains every TCP state (key e).  Main thread only.
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+#include "tcp_state_help.h"
+#include "ui_internal.h"
+
+const struct diag_finding *
+ui_diag_banner(const struct ui *ui, size_t *count)
+{
+	const struct diag_finding *worst = NULL;
+	size_t n = 0;
+
+	if (ui->diag == NULL)
+		return NULL;
+	for (size_t i = 0; i < diagnose_count(ui->diag); i++) {
+		const struct diag_finding *f = diagnose_get(ui->diag, i);
+
+		if (f->severity < DIAG_WARNING)
+			continue;
+		n++;
+		if (worst == NULL || f->severity > worst->severity)
+			worst = f;
+	}
+	if (count != NULL)
+		*count = n;
+	return worst;
+}
+
+static int
+severity_attr(const struct ui *ui, enum diag_severity s)
+{
+	switch (s) {
+	case DIAG_CRITICAL:
+		return ui_term_attr(ui, UI_COLOR_ALERT) | A_BOLD;
+	case DIAG_WARNING:
+		return ui_term_attr(ui, UI_COLOR_WATCH) | A_BOLD;
+	default:
+		return A_BOLD;
+	}
+}
+
+/* Where the next line of a text wrapped at `width` ends: at the last
+ * space that fits, or hard at width when a word is longer. */
+static size_t
+wrap_length(const char *text, size_t width)
+{
+	size_t len = strlen(text), cut;
+
+	if (len <= width)
+		return len;
+	for (cut = width; cut > 0 && text[cut] != ' '; cut--)
+		;
+	return cut > 0 ? cut : width;
+}
+
+/* Draws `text` wrapped into lines from column x (first line after
+ * `label`), advancing *line; only lines in [scroll, scroll + height) land
+ * on screen, from row top. */
+static void
+draw_wrapped(const char *label, const char *text, int attr, int x, int cols, int top, int height,
+	     int scroll, int *line)
+{
+	size_t width = cols - x - (int)strlen(label) > 10 ? (size_t)(cols - x) - strlen(label) : 10;
+	bool first = true;
+
+	while (*text != '\0' || first) {
+		size_t len = wrap_length(text, width);
+		int row = top + *line - scroll;
+
+		if (row >= top && row < top + height && x < cols) {
+			attrset(first ? A_DIM : A_NORMAL);
+			mvaddnstr(row, x, first ? label : "", cols - x);
+			attrset(attr);
+			mvaddnstr(row, x + (int)strlen(label), text, (int)len);
+			attrset(A_NORMAL);
+		}
+		(*line)++;
+		first = false;
+		text += len;
+		while (*text == ' ')
+			text++;
+	}
+}
+
+/* The findings, most severe first, each as a block of wrapped lines:
+ * title, evidence, what to check next. */
+static void
+draw_findings(struct ui *ui, int top, int height, int cols)
+{
+	size_t n = diagnose_count(ui->diag), k = 0;
+	const struct diag_finding **order;
+	int line = 0, total = 0;
+
+	attrset(A_BOLD);
+	mvprintw(top, 0, "FINDINGS  %zu   (e: what each TCP state means; findings count every "
+			 "socket, not only the filter's)",
+		 n);
+	attrset(A_NORMAL);
+	if (n == 0) {
+		mvaddnstr(top + 2, 2,
+			  "Nothing unusual: no state is piling up, no queue is full, the kernel "
+			  "counters are quiet.",
+			  cols - 2);
+		return;
+	}
+	order = malloc(n * sizeof(*order));
+	if (order == NULL)
+		return;
+	/* Most severe first; the engine's order within a severity. */
+	for (int sev = DIAG_CRITICAL; sev >= DIAG_INFO; sev--)
+		for (size_t i = 0; i < n; i++)
+			if (diagnose_get(ui->diag, i)->severity == (enum diag_severity)sev)
+				order[k++] = diagnose_get(ui->diag, i);
+	/* Twice: once to count the lines (for the scroll limit), once to
+	 * draw them. */
+	for (int pass = 0; pass < 2; pass++) {
+		int scroll = pass == 0 ? 0 : ui->diag_scroll, h = pass == 0 ? 0 : height - 1;
+
+		line = 0;
+		for (size_t i = 0; i < k; i++) {
+			const struct diag_finding *f = order[i];
+			char title[600];
+			int row = top + 1 + line - scroll;
+
+			if (pass == 1 && row > top && row < top + height) {
+				attrset(severity_attr(ui, f->severity));
+				mvaddnstr(row, 0, diag_severity_name(f->severity), 8);
+				attrset(A_NORMAL);
+			}
+			snprintf(title, sizeof(title), "%s%s", f->title,
+				 f->clearing ? "  (clearing)" : "");
+			draw_wrapped("", title, A_BOLD, 9, cols, top + 1, h, scroll, &line);
+			draw_wrapped("evidence: ", f->evidence, A_NORMAL, 9, cols, top + 1, h,
+				     scroll, &line);
+			draw_wrapped("next: ", f->next, A_NORMAL, 9, cols, top + 1, h, scroll,
+				     &line);
+			line++;
+		}
+		if (pass == 0) {
+			total = line;
+			ui->diag_scroll = ui_text_clamp(ui->diag_scroll, total, height - 1);
+		}
+	}
+	free(order);
+}
+
+static void
+draw_explain(struct ui *ui, int top, int height, int cols)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int lines;
+
+	if (f == NULL)
+		return;
+	tcp_state_help_write(f, cols > 100 ? 100 : cols);
+	fclose(f);
+	if (text == NULL)
+		return;
+	lines = ui_text_lines(text);
+	ui->explain_scroll = ui_text_clamp(ui->explain_scroll, lines, height);
+	ui_text_draw(text, ui->explain_scroll, top, height, cols);
+	free(text);
+}
+
+static void
+diag_draw(struct ui *ui, int top, int height, int cols)
+{
+	if (ui->diag == NULL || height < 3)
+		return;
+	if (ui->explain)
+		draw_explain(ui, top, height, cols);
+	else
+		draw_findings(ui, top, height, cols);
+}
+
+static void
+key_explain(struct ui *ui)
+{
+	ui->explain = !ui->explain;
+}
+
+static int *
+scroll_of(struct ui *ui)
+{
+	return ui->explain ? &ui->explain_scroll : &ui->diag_scroll;
+}
+
+static void
+key_down(struct ui *ui)
+{
+	(*scroll_of(ui))++;
+}
+
+static void
+key_up(struct ui *ui)
+{
+	if (*scroll_of(ui) > 0)
+		(*scroll_of(ui))--;
+}
+
+static void
+key_page_down(struct ui *ui)
+{
+	*scroll_of(ui) += 10;
+}
+
+static void
+key_page_up(struct ui *ui)
+{
+	*scroll_of(ui) = *scroll_of(ui) > 10 ? *scroll_of(ui) - 10 : 0;
+}
+
+static const struct ui_key diag_keys[] = {
+	{'e', 0, "e", "explain every TCP state and what a pile-up means (again: back)",
+	 key_explain},
+	{KEY_DOWN, 'j', "Down", "scroll down", key_down},
+	{KEY_UP, 'k', "Up", "scroll up", key_up},
+	{KEY_NPAGE, 0, "PgDn", "page down", key_page_down},
+	{KEY_PPAGE, 0, "PgUp", "page up", key_page_up},
+};
+
+const struct ui_view ui_view_diag = {
+	.name = "findings",
+	.draw = diag_draw,
+	.keys = diag_keys,
+	.n_keys = sizeof(diag_keys) / sizeof(diag_keys[0]),
+};

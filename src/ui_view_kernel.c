@@ -1,0 +1,136 @@
+/*
+ * ui_view_kernel.c - the kernel's TCP counters, live: each counter's
+ * rate per second with a sparkline of its history, the `sar -n
+ * TCP,ETCP` view without the arithmetic.  Counters are per network
+ * namespace (the one tcpdeck runs in).  Main thread only.
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "format.h"
+#include "ui_internal.h"
+
+enum {
+	LABEL_WIDTH = 26,
+	VALUE_WIDTH = 14,
+	RATE_WIDTH = 10,
+	SPARK_COLUMN = LABEL_WIDTH + 1 + VALUE_WIDTH + 1 + RATE_WIDTH + 2,
+};
+
+/* Counters that mean trouble when they move. */
+static bool
+is_bad_news(enum kcounter c)
+{
+	switch (c) {
+	case KC_ATTEMPT_FAILS:
+	case KC_ESTAB_RESETS:
+	case KC_RETRANS_SEGS:
+	case KC_IN_ERRS:
+	case KC_LISTEN_OVERFLOWS:
+	case KC_LISTEN_DROPS:
+	case KC_SYNCOOKIES_SENT:
+	case KC_SYNCOOKIES_FAILED:
+	case KC_TIMEOUTS:
+	case KC_ABORT_ON_MEMORY:
+	case KC_REQ_Q_FULL_DROP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void
+kernel_draw(struct ui *ui, int top, int height, int cols)
+{
+	const struct snapshot *snap = ui->latest;
+	int spark_width = cols - SPARK_COLUMN - 1, row = top + 1, shown = 0;
+	uint32_t *values = NULL;
+	char *spark = NULL;
+	size_t spark_size = 0;
+
+	attrset(A_BOLD);
+	mvprintw(top, 0, "%-*s %*s %*s  %s", LABEL_WIDTH, "KERNEL COUNTER", VALUE_WIDTH, "VALUE",
+		 RATE_WIDTH, "PER SEC", "history (this network namespace)");
+	attrset(A_NORMAL);
+	if (snap == NULL || snap->counters.present == 0) {
+		mvaddnstr(top + 2, 2,
+			  snap == NULL ? "waiting for the first sample..."
+				       : "this source has no kernel counters (an ss dump)",
+			  cols - 2);
+		return;
+	}
+	if (spark_width > 0) {
+		values = calloc((size_t)spark_width, sizeof(*values));
+		spark_size = sparkline_bytes_needed((size_t)spark_width, ui->charset);
+		spark = malloc(spark_size);
+	}
+	ui->kernel_scroll = ui_text_clamp(ui->kernel_scroll, KC_COUNT, height - 1);
+	for (int c = 0; c < KC_COUNT && row < top + height; c++) {
+		char value[32], rate[32];
+		bool known = ui->kc_rate_known & (1u << c);
+		bool moving = known && ui->kc_rate[c] > 0 && !kcounter_is_gauge((enum kcounter)c);
+		int attr;
+		size_t n;
+
+		if (!kcounters_has(&snap->counters, (enum kcounter)c))
+			continue;
+		if (shown++ < ui->kernel_scroll)
+			continue;
+		format_count(snap->counters.value[c], value, sizeof(value));
+		if (kcounter_is_gauge((enum kcounter)c))
+			snprintf(rate, sizeof(rate), "%s", "gauge");
+		else if (known)
+			snprintf(rate, sizeof(rate), "%.1f", ui->kc_rate[c]);
+		else
+			snprintf(rate, sizeof(rate), "-");
+		attr = moving && is_bad_news((enum kcounter)c) ? ui_term_attr(ui, UI_COLOR_WATCH)
+							       : (int)A_NORMAL;
+		attrset(attr);
+		mvprintw(row, 0, "%-*.*s", LABEL_WIDTH, LABEL_WIDTH, kcounter_label((enum kcounter)c));
+		attrset(A_NORMAL);
+		mvprintw(row, LABEL_WIDTH + 1, "%*s", VALUE_WIDTH, value);
+		attrset(moving ? A_BOLD : A_NORMAL);
+		mvprintw(row, LABEL_WIDTH + 1 + VALUE_WIDTH + 1, "%*s", RATE_WIDTH, rate);
+		attrset(A_NORMAL);
+		if (values != NULL && spark != NULL) {
+			n = history_read(ui->kc_history, (size_t)c, 0, (size_t)spark_width, values);
+			if (n > 0) {
+				sparkline_render(values, n, ui->charset, spark, spark_size);
+				attrset(attr);
+				mvaddstr(row, SPARK_COLUMN + spark_width - (int)n, spark);
+				attrset(A_NORMAL);
+			}
+		}
+		row++;
+	}
+	free(values);
+	free(spark);
+}
+
+static void
+key_down(struct ui *ui)
+{
+	ui->kernel_scroll++;
+}
+
+static void
+key_up(struct ui *ui)
+{
+	if (ui->kernel_scroll > 0)
+		ui->kernel_scroll--;
+}
+
+static const struct ui_key kernel_keys[] = {
+	{KEY_DOWN, 'j', "Down", "scroll down", key_down},
+	{KEY_UP, 'k', "Up", "scroll up", key_up},
+};
+
+const struct ui_view ui_view_kernel = {
+	.name = "kernel",
+	.draw = kernel_draw,
+	.keys = kernel_keys,
+	.n_keys = sizeof(kernel_keys) / sizeof(kernel_keys[0]),
+};

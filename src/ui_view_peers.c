@@ -1,0 +1,193 @@
+/*
+ * ui_view_peers.c - top peers and ports: remote addresses, remote ports
+ * and local ports ranked by connections, in total or in one state.  Who
+ * is the load generator, which backend is slow to close, which local
+ * service holds the CLOSE_WAIT.  The filter applies.  Main thread only.
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "format.h"
+#include "ui_internal.h"
+
+/* The state columns, in the order a connection lives through them. */
+static const enum tcp_state columns[] = {
+	TCP_STATE_ESTABLISHED, TCP_STATE_SYN_SENT,  TCP_STATE_SYN_RECV, TCP_STATE_FIN_WAIT1,
+	TCP_STATE_FIN_WAIT2,   TCP_STATE_TIME_WAIT, TCP_STATE_CLOSE_WAIT, TCP_STATE_LAST_ACK,
+};
+static const char *const column_titles[] = {
+	"ESTAB", "SYN-S", "SYN-R", "FIN-W1", "FIN-W2", "TIME-W", "CLOSE-W", "LAST-A",
+};
+enum { N_COLUMNS = sizeof(columns) / sizeof(columns[0]), KEY_WIDTH = 41, NUM_WIDTH = 8 };
+
+/* What the rows are ranked by, in the order `s` steps through them. */
+static const int rankings[] = {
+	PEERS_BY_TOTAL,      TCP_STATE_ESTABLISHED, TCP_STATE_TIME_WAIT, TCP_STATE_CLOSE_WAIT,
+	TCP_STATE_SYN_RECV,  TCP_STATE_SYN_SENT,    TCP_STATE_FIN_WAIT1, TCP_STATE_FIN_WAIT2,
+	TCP_STATE_LAST_ACK,
+};
+enum { N_RANKINGS = sizeof(rankings) / sizeof(rankings[0]) };
+
+static const char *
+kind_title(int kind)
+{
+	switch (kind) {
+	case PEERS_REMOTE_ADDR:
+		return "REMOTE ADDRESS";
+	case PEERS_REMOTE_PORT:
+		return "REMOTE PORT";
+	default:
+		return "LOCAL PORT";
+	}
+}
+
+/* Aggregates again when the snapshot or the filter changed. */
+static int
+aggregate(struct ui *ui)
+{
+	const struct snapshot *snap = ui->shown;
+
+	if (ui->peers == NULL) {
+		ui->peers = peers_new();
+		if (ui->peers == NULL)
+			return -1;
+		ui->peers_snap = NULL;
+	}
+	if (snap == ui->peers_snap && ui->filter == ui->peers_filter)
+		return 0;
+	if (peers_update(ui->peers, snap, ui->filter != NULL ? filter_selects : NULL, ui->filter) <
+	    0)
+		return -1;
+	ui->peers_snap = snap;
+	ui->peers_filter = ui->filter;
+	return 0;
+}
+
+static void
+peers_draw(struct ui *ui, int top, int height, int cols)
+{
+	const struct peer_row *rows;
+	size_t n;
+	ssize_t nonzero;
+	int x;
+
+	if (ui->shown == NULL || height < 3)
+		return;
+	if (aggregate(ui) < 0) {
+		mvaddnstr(top, 0, "out of memory for the peer table", cols);
+		return;
+	}
+	nonzero = peers_rank(ui->peers, (enum peers_kind)ui->peers_kind, ui->peers_by);
+	rows = peers_rows(ui->peers, (enum peers_kind)ui->peers_kind, &n);
+	if (nonzero < 0)
+		nonzero = (ssize_t)n;
+	attrset(A_BOLD);
+	mvprintw(top, 0, "%s by %s: %zd of %zu   (t: addresses / remote ports / local ports, "
+			 "s: rank by)",
+		 kind_title(ui->peers_kind), peers_by_name(ui->peers_by), nonzero, n);
+	mvprintw(top + 1, 0, "%-*s %*s", KEY_WIDTH, kind_title(ui->peers_kind), NUM_WIDTH, "TOTAL");
+	x = KEY_WIDTH + 1 + NUM_WIDTH;
+	for (int c = 0; c < N_COLUMNS && x + NUM_WIDTH + 1 <= cols; c++, x += NUM_WIDTH + 1) {
+		if (ui->peers_by == (int)columns[c])
+			attrset(A_BOLD | A_UNDERLINE);
+		mvprintw(top + 1, x, " %*s", NUM_WIDTH, column_titles[c]);
+		attrset(A_BOLD);
+	}
+	if (ui->peers_kind == PEERS_LOCAL_PORT && x + 10 < cols)
+		mvprintw(top + 1, x, " PROCESS");
+	attrset(A_NORMAL);
+	ui->peers_scroll = ui_text_clamp(ui->peers_scroll, (int)nonzero, height - 2);
+	for (int y = 0; y < height - 2 && ui->peers_scroll + y < (int)nonzero; y++) {
+		const struct peer_row *r = &rows[ui->peers_scroll + y];
+		char key[128], num[32];
+
+		peers_format_key(r, (enum peers_kind)ui->peers_kind, key, sizeof(key));
+		format_count(r->total, num, sizeof(num));
+		mvprintw(top + 2 + y, 0, "%-*.*s %*s", KEY_WIDTH, KEY_WIDTH, key, NUM_WIDTH, num);
+		x = KEY_WIDTH + 1 + NUM_WIDTH;
+		for (int c = 0; c < N_COLUMNS && x + NUM_WIDTH + 1 <= cols; c++, x += NUM_WIDTH + 1) {
+			uint32_t v = r->counts[columns[c]];
+
+			if (v == 0) {
+				mvprintw(top + 2 + y, x, " %*s", NUM_WIDTH, "-");
+				continue;
+			}
+			format_count(v, num, sizeof(num));
+			attrset(tcp_state_is_steady(columns[c]) ? (int)A_NORMAL
+								  : ui_term_attr(ui, UI_COLOR_WATCH));
+			mvprintw(top + 2 + y, x, " %*s", NUM_WIDTH, num);
+			attrset(A_NORMAL);
+		}
+		if (ui->peers_kind == PEERS_LOCAL_PORT && x + 10 < cols) {
+			char who[64];
+
+			if (r->owner != NULL)
+				snprintf(who, sizeof(who), " %s (%d)", r->owner->comm, r->owner->pid);
+			else
+				snprintf(who, sizeof(who), " -");
+			mvaddnstr(top + 2 + y, x, who, cols - x);
+		}
+	}
+}
+
+static void
+key_kind(struct ui *ui)
+{
+	ui->peers_kind = (ui->peers_kind + 1) % PEERS_KIND_COUNT;
+	ui->peers_scroll = 0;
+}
+
+static void
+key_rank(struct ui *ui)
+{
+	int i = 0;
+
+	while (i < N_RANKINGS && rankings[i] != ui->peers_by)
+		i++;
+	ui->peers_by = rankings[(i + 1) % N_RANKINGS];
+	ui->peers_scroll = 0;
+}
+
+static void
+key_down(struct ui *ui)
+{
+	ui->peers_scroll++;
+}
+
+static void
+key_up(struct ui *ui)
+{
+	if (ui->peers_scroll > 0)
+		ui->peers_scroll--;
+}
+
+static void
+key_page_down(struct ui *ui)
+{
+	ui->peers_scroll += 10;
+}
+
+static void
+key_page_up(struct ui *ui)
+{
+	ui->peers_scroll = ui->peers_scroll > 10 ? ui->peers_scroll - 10 : 0;
+}
+
+static const struct ui_key peers_keys[] = {
+	{'t', 0, "t", "show remote addresses, remote ports or local ports", key_kind},
+	{'s', 0, "s", "rank by the total or by the next state", key_rank},
+	{KEY_DOWN, 'j', "Down", "scroll down", key_down},
+	{KEY_UP, 'k', "Up", "scroll up", key_up},
+	{KEY_NPAGE, 0, "PgDn", "page down", key_page_down},
+	{KEY_PPAGE, 0, "PgUp", "page up", key_page_up},
+};
+
+const struct ui_view ui_view_peers = {
+	.name = "peers",
+	.draw = peers_draw,
+	.keys = peers_keys,
+	.n_keys = sizeof(peers_keys) / sizeof(peers_keys[0]),
+};
