@@ -7,11 +7,14 @@
 #ifndef TCPDECK_BATCH_H
 #define TCPDECK_BATCH_H
 
+#include <signal.h>
 #include <stdio.h>
 
+#include "diag_config.h"
 #include "output.h"
 #include "ring.h"
 #include "sampler.h"
+#include "source.h"
 
 /*
  * Prints every snapshot the sampler publishes until the ring closes.
@@ -29,11 +32,44 @@ struct batch_request {
 	const void *filter;
 	int sort_column;           /* enum conn_column, -1: dump order */
 	bool sort_descending;
+	int peers_by;              /* peers view: PEERS_BY_TOTAL or a state */
+	unsigned int peers_top;    /* peers view: rows per kind, 0: all */
+	const struct diag_config *diag_config; /* diagnoses view: thresholds,
+						* NULL for the defaults */
+	bool mark;                 /* --mark: the run is a stress test whose
+				    * summary is printed at the end */
+	const char *summary_prefix;/* --summary: also saved as PREFIX.json
+				    * and PREFIX.txt */
+	/* Set (by a signal handler) to end the run early, printing what a
+	 * marked test gathered; NULL when not used. */
+	const volatile sig_atomic_t *stop;
 };
 
 /* batch_run() with a filter and a sort order. */
 int batch_run_request(struct ring *ring, struct sampler *sampler, const struct batch_request *req,
 		      FILE *out, char *cause, size_t cause_len);
+
+/*
+ * Prints every sample of src on this thread, as fast as they come and
+ * without a sampler or ring, so none is skipped: batch replay of a
+ * recording.  interval_s stands in for the spacing before the first
+ * sample; max_samples (0: all) stops early.  out NULL prints nothing.  Returns 0 at the source's end (its
+ * remark, such as where a recording was cut, goes to stderr), or -1 with
+ * a cause.
+ */
+int batch_run_source(struct source *src, double interval_s, unsigned long max_samples,
+		     const struct batch_request *req, FILE *out, char *cause, size_t cause_len);
+
+/*
+ * What the live source has to dump for batch output of `view` with
+ * `filter` (may be NULL), filled into *opts (zeroed first): the filter's
+ * states and bytecode when the view shows only selected sockets (states,
+ * conns; the listen view counts every connection of a listener, selected
+ * or not), and no tcp_info when the view shows none of it (states,
+ * listen).
+ */
+void batch_live_options(enum output_view view, const struct filter *filter,
+			struct source_live_options *opts);
 
 /*
  * Waits for the first snapshot the sampler publishes and returns it (a

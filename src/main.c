@@ -6,20 +6,26 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "batch.h"
+#include "diag_config.h"
 #include "filter.h"
 #include "log.h"
 #include "options.h"
 #include "procmap.h"
+#include "record_write.h"
 #include "ring.h"
 #include "sampler.h"
 #include "source.h"
+#include "source_record.h"
+#include "tcp_state_help.h"
 #include "ui.h"
 #include "who.h"
 
@@ -56,6 +62,67 @@ run_who(struct ring *ring, const struct who_target *who, char *msg, size_t msg_l
 	return owned > 0 ? 0 : 1;
 }
 
+/* --config FILE, else the default file when there is one; the defaults
+ * otherwise.  0, or -1 with "FILE:LINE: ..." in msg. */
+static int
+load_diag_config(const char *path, struct diag_config *cfg, char *msg, size_t msg_len)
+{
+	char def[PATH_MAX];
+
+	diag_config_defaults(cfg);
+	if (path != NULL)
+		return diag_config_load(cfg, path, 0, msg, msg_len) < 0 ? -1 : 0;
+	if (diag_config_default_path(getenv("XDG_CONFIG_HOME"), getenv("HOME"), def, sizeof(def)) <
+	    0)
+		return 0;
+	return diag_config_load(cfg, def, 1, msg, msg_len) < 0 ? -1 : 0;
+}
+
+/* Set by SIGINT and SIGTERM in a marked batch run: the run ends and the
+ * test's summary is still printed. */
+static volatile sig_atomic_t batch_stop;
+
+static void
+on_batch_stop(int sig)
+{
+	batch_stop = sig;
+}
+
+/* Without SA_RESTART, so the batch loop's poll() returns at once. */
+static void
+catch_batch_stop(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_batch_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static struct batch_request
+batch_request_of(const struct options *opts, const struct filter *filter,
+		 const struct diag_config *diag_cfg)
+{
+	struct batch_request req = {
+		.format = opts->format,
+		.view = opts->view,
+		.match = filter != NULL ? filter_selects : NULL,
+		.filter = filter,
+		.sort_column = opts->sort_column,
+		.sort_descending = opts->sort_descending,
+		.peers_by = opts->peers_by,
+		.peers_top = opts->peers_top > UINT_MAX ? UINT_MAX : (unsigned int)opts->peers_top,
+		.diag_config = diag_cfg,
+		.mark = opts->mark || opts->summary_prefix != NULL,
+		.summary_prefix = opts->summary_prefix,
+		.stop = &batch_stop,
+	};
+
+	return req;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -63,6 +130,10 @@ main(int argc, char **argv)
 	struct filter *filter = NULL;
 	struct who_target who;
 	struct source source = {0};
+	struct source_live_options live = {0};
+	struct diag_config diag_cfg;
+	bool recording = false; /* -r names a tcpdeck recording */
+	struct source_record_control *replay = NULL;
 	struct ring *ring;
 	struct sampler *sampler;
 	char msg[512];
@@ -80,6 +151,13 @@ main(int argc, char **argv)
 	if (opts.action == OPTIONS_VERSION) {
 		printf("tcpdeck %s\n", PACKAGE_VERSION);
 		return 0;
+	}
+	if (opts.action == OPTIONS_EXPLAIN)
+		return tcp_state_help_write(stdout, 78) < 0 ? 1 : 0;
+	if (load_diag_config(opts.config_path, &diag_cfg, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "tcpdeck: %s\n", msg);
+		options_free(&opts);
+		return 2;
 	}
 	if (opts.who != NULL && who_parse(opts.who, &who, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "tcpdeck: --who: %s\n", msg);
@@ -106,29 +184,72 @@ main(int argc, char **argv)
 		return 2;
 	}
 
-	if ((opts.replay != NULL ? source_ssdump_open(&source, opts.replay, msg, sizeof(msg))
-				 : source_live_open(&source, msg, sizeof(msg))) < 0) {
+	/* Batch output asks the kernel only for what it prints; the dashboard
+	 * dumps everything, since its filter can change at any time, and so
+	 * does a recording, which keeps every socket and its tcp_info. */
+	if (opts.batch && opts.who == NULL && opts.record == NULL)
+		batch_live_options(opts.view, filter, &live);
+	if ((opts.replay != NULL
+		     ? source_replay_open(&source, opts.replay, &recording, msg, sizeof(msg))
+		     : source_live_open_with(&source, &live, msg, sizeof(msg))) < 0) {
 		fprintf(stderr, "tcpdeck: %s\n", msg);
 		filter_free(filter);
 		options_free(&opts);
 		log_close();
 		return 1;
 	}
+	/* The dashboard drives a recording's replay (pause, step, seek);
+	 * asked for before the sampler starts, so the replay holds at its
+	 * last sample instead of ending. */
+	if (recording && !opts.batch && opts.who == NULL)
+		replay = source_record_control(&source);
+	if (recording && opts.batch && opts.who == NULL) {
+		/* Every recorded sample, unpaced: no sampler, no ring that
+		 * could skip one. */
+		struct batch_request req = batch_request_of(&opts, filter, &diag_cfg);
+
+		rc = batch_run_source(&source, opts.interval_s, opts.max_samples, &req, stdout, msg,
+				      sizeof(msg));
+		source_close(&source);
+		filter_free(filter);
+		log_close();
+		options_free(&opts);
+		if (rc < 0) {
+			fprintf(stderr, "tcpdeck: %s\n", msg);
+			return 1;
+		}
+		return 0;
+	}
 	ring = ring_new(RING_SLOTS);
 	sampler = ring != NULL ? sampler_new(&source, ring, opts.interval_s,
 					     opts.who != NULL ? 1 : opts.max_samples)
 			       : NULL;
 	/* Owners cost a walk of /proc on the first sample: only views that
-	 * show them pay for it (batch state counts do not).  Without /proc
-	 * tcpdeck still counts sockets, only without owners.  A recording
-	 * has no owners to find. */
+	 * show them pay for it (batch state counts and counters do not).
+	 * Without /proc tcpdeck still counts sockets, only without owners.
+	 * A replay brings its own owners (or none); a recording keeps them. */
 	if (sampler != NULL && opts.replay == NULL &&
-	    (!opts.batch || opts.who != NULL || opts.view != OUTPUT_VIEW_STATES)) {
+	    (!opts.batch || opts.who != NULL || opts.record != NULL ||
+	     (opts.view != OUTPUT_VIEW_STATES && opts.view != OUTPUT_VIEW_COUNTERS))) {
 		struct procmap *map = procmap_new("/proc", geteuid() == 0, getuid());
 
 		if (map == NULL)
 			log_msg("no process attribution: cannot open /proc: %s", strerror(errno));
 		sampler_set_procmap(sampler, map);
+	}
+	if (sampler != NULL && opts.record != NULL) {
+		struct record_writer *writer = record_writer_open(opts.record, msg, sizeof(msg));
+
+		if (writer == NULL) {
+			fprintf(stderr, "tcpdeck: %s\n", msg);
+			sampler_free(sampler);
+			ring_free(ring);
+			filter_free(filter);
+			log_close();
+			options_free(&opts);
+			return 1;
+		}
+		sampler_set_recorder(sampler, writer);
 	}
 	if (sampler == NULL || sampler_start(sampler) < 0) {
 		fprintf(stderr, "tcpdeck: cannot start the sampler: %s\n", strerror(errno));
@@ -146,20 +267,27 @@ main(int argc, char **argv)
 		filter_free(filter);
 	}
 	else if (opts.batch) {
-		struct batch_request req = {
-			.format = opts.format,
-			.view = opts.view,
-			.match = filter != NULL ? filter_selects : NULL,
-			.filter = filter,
-			.sort_column = opts.sort_column,
-			.sort_descending = opts.sort_descending,
-		};
+		struct batch_request req = batch_request_of(&opts, filter, &diag_cfg);
+		/* With -w - standard output carries the recording only. */
+		if (req.mark)
+			catch_batch_stop();
+		FILE *out = opts.record != NULL && strcmp(opts.record, "-") == 0 ? NULL : stdout;
 
-		rc = batch_run_request(ring, sampler, &req, stdout, msg, sizeof(msg));
+		rc = batch_run_request(ring, sampler, &req, out, msg, sizeof(msg));
 		filter_free(filter);
 	}
-	else
-		rc = ui_run(ring, sampler, &opts, filter, msg, sizeof(msg));
+	else {
+		struct ui_setup setup = {
+			.ring = ring,
+			.sampler = sampler,
+			.opts = &opts,
+			.filter = filter,
+			.diag_cfg = &diag_cfg,
+			.replay = replay,
+		};
+
+		rc = ui_run(&setup, msg, sizeof(msg));
+	}
 
 	sampler_free(sampler);
 	ring_free(ring);

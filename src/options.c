@@ -14,6 +14,7 @@
 #include "filter.h"
 #include "format.h"
 #include "options.h"
+#include "peers.h"
 #include "sampler.h"
 
 static const struct option long_options[] = {
@@ -23,12 +24,18 @@ static const struct option long_options[] = {
 	{"output", required_argument, NULL, 'o'},
 	{"log", required_argument, NULL, 'v'},
 	{"ascii", no_argument, NULL, 'A'},
-	{"view", required_argument, NULL, 'w'},
+	{"view", required_argument, NULL, 'U'}, /* -w is --write */
+	{"write", required_argument, NULL, 'w'},
 	{"sort", required_argument, NULL, 's'},
 	{"read", required_argument, NULL, 'r'},
 	{"filter-file", required_argument, NULL, 'F'},
 	{"linger", required_argument, NULL, 'L'},
 	{"who", required_argument, NULL, 'W'},
+	{"top", required_argument, NULL, 'T'},
+	{"config", required_argument, NULL, 'K'},
+	{"explain", no_argument, NULL, 'E'},
+	{"mark", no_argument, NULL, 'M'},
+	{"summary", required_argument, NULL, 'S'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -48,10 +55,19 @@ options_usage(void)
 	       "  -o, --output FORMAT  batch output format: text or json (default text)\n"
 	       "      --view VIEW      batch view: states (counts, default), listen\n"
 	       "                       (listening sockets with owners and load) or\n"
-	       "                       conns (every socket, one per line)\n"
-	       "  -s, --sort COLUMN[:desc]  sort the conns view by a column\n"
-	       "  -r, --read FILE      show a dump recorded with `ss -D FILE` instead of\n"
-	       "                       this host's sockets\n"
+	       "                       conns (every socket, one per line), counters\n"
+	       "                       (kernel TCP counters and rates), peers (top\n"
+	       "                       remote addresses, remote and local ports) or\n"
+	       "                       diagnoses (findings in plain words)\n"
+	       "  -s, --sort COLUMN[:desc]  sort the conns view by a column; with\n"
+	       "                       --view peers: rank by total (default) or a state\n"
+	       "      --top N          peers view: rows per table (default 20, 0: all)\n"
+	       "  -r, --read FILE      replay FILE instead of this host's sockets: a\n"
+	       "                       recording made with -w (\"-\": standard input)\n"
+	       "                       or a dump made with `ss -D FILE`\n"
+	       "  -w, --write FILE     record every sample to FILE (\"-\": standard\n"
+	       "                       output, batch mode only); replaces FILE only if\n"
+	       "                       it is empty or a recording\n"
 	       "  -F, --filter-file FILE  read the filter expression from FILE\n"
 	       "      --linger SECONDS how long closed connections stay (red) and new or\n"
 	       "                       changed ones are marked in the table (default 3,\n"
@@ -61,6 +77,14 @@ options_usage(void)
 	       "                       exit status 1 when none does\n"
 	       "  -A, --ascii          draw sparklines with ASCII even in a UTF-8 locale\n"
 	       "  -v, --log FILE       append debug messages to FILE\n"
+	       "      --config FILE    thresholds of the diagnoses (default\n"
+	       "                       ~/.config/tcpdeck/tcpdeck.conf; see tcpdeck.conf(5))\n"
+	       "      --mark           mark the whole run as a stress test: its summary\n"
+	       "                       is printed at the end (dashboard: m marks too)\n"
+	       "      --summary PREFIX save the test summary as PREFIX.json and\n"
+	       "                       PREFIX.txt at the end (implies --mark in batch)\n"
+	       "      --explain        describe every TCP state and what a pile-up of\n"
+	       "                       it means, and exit\n"
 	       "  -h, --help           show this help and exit\n"
 	       "  -V, --version        show the version and exit\n"
 	       "\n"
@@ -101,21 +125,61 @@ read_filter_file(const char *path, struct options *opts, char *msg, size_t msg_l
 	return 0;
 }
 
+/* -s ARG: a column of the conns view ("rtt:desc"), or with --view peers
+ * what ranks the peers ("total", "time-wait"). */
+static int
+parse_sort(const char *arg, struct options *opts, char *msg, size_t msg_len)
+{
+	char name[32];
+	const char *colon = strchr(arg, ':');
+	size_t len = colon != NULL ? (size_t)(colon - arg) : strlen(arg);
+
+	if (opts->view == OUTPUT_VIEW_PEERS) {
+		if (peers_by_parse(arg, &opts->peers_by) < 0) {
+			snprintf(msg, msg_len,
+				 "invalid peers ranking '%s': expected total or a state such as "
+				 "time-wait",
+				 arg);
+			return -1;
+		}
+		return 0;
+	}
+	if (len >= sizeof(name) ||
+	    (colon != NULL && strcmp(colon, ":desc") != 0 && strcmp(colon, ":asc") != 0)) {
+		snprintf(msg, msg_len, "invalid sort '%s': expected COLUMN, COLUMN:asc or COLUMN:desc",
+			 arg);
+		return -1;
+	}
+	memcpy(name, arg, len);
+	name[len] = '\0';
+	opts->sort_column = conn_column_find(name);
+	if (opts->sort_column < 0) {
+		snprintf(msg, msg_len, "unknown column '%s': expected one of %s", name,
+			 conn_column_names());
+		return -1;
+	}
+	opts->sort_descending = colon != NULL && strcmp(colon, ":desc") == 0;
+	return 0;
+}
+
 int
 options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg_len)
 {
 	int opt;
+	const char *sort_arg = NULL;
 
 	memset(opts, 0, sizeof(*opts));
 	opts->interval_s = 1.0;
 	opts->sort_column = -1;
+	opts->peers_by = PEERS_BY_TOTAL;
+	opts->peers_top = 20;
 	opts->linger_s = 3.0;
 	opts->format = output_format_find("text");
 	opterr = 0;
 	/* 0, not 1: only 0 makes getopt forget where it stopped inside a
 	 * previous argv (e.g. at h in "-hA"), which it would read again. */
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":bn:d:o:v:AhVs:r:F:", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":bn:d:o:v:AhVs:r:F:w:", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
 			opts->batch = true;
@@ -153,7 +217,10 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 		case 'A':
 			opts->ascii = true;
 			break;
-		case 'w': {
+		case 'w':
+			opts->record = optarg;
+			break;
+		case 'U': {
 			int view = output_view_find(optarg);
 
 			if (view < 0) {
@@ -167,29 +234,18 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 		case 'W':
 			opts->who = optarg;
 			break;
-		case 's': {
-			char name[32];
-			const char *colon = strchr(optarg, ':');
-			size_t len = colon != NULL ? (size_t)(colon - optarg) : strlen(optarg);
-
-			if (len >= sizeof(name) ||
-			    (colon != NULL && strcmp(colon, ":desc") != 0 && strcmp(colon, ":asc") != 0)) {
-				snprintf(msg, msg_len,
-					 "invalid sort '%s': expected COLUMN, COLUMN:asc or COLUMN:desc",
-					 optarg);
-				return -1;
-			}
-			memcpy(name, optarg, len);
-			name[len] = '\0';
-			opts->sort_column = conn_column_find(name);
-			if (opts->sort_column < 0) {
-				snprintf(msg, msg_len, "unknown column '%s': expected one of %s", name,
-					 conn_column_names());
-				return -1;
-			}
-			opts->sort_descending = colon != NULL && strcmp(colon, ":desc") == 0;
+		case 's':
+			/* Read after the loop: what it names depends on --view,
+			 * which may come later. */
+			sort_arg = optarg;
 			break;
-		}
+		case 'T':
+			if (format_parse_count(optarg, &opts->peers_top) < 0) {
+				snprintf(msg, msg_len,
+					 "invalid --top '%s': expected a whole number", optarg);
+				return -1;
+			}
+			break;
 		case 'r':
 			opts->replay = optarg;
 			break;
@@ -205,6 +261,22 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 				return -1;
 			}
 			break;
+		case 'K':
+			opts->config_path = optarg;
+			break;
+		case 'M':
+			opts->mark = true;
+			break;
+		case 'S':
+			if (optarg[0] == '\0') {
+				snprintf(msg, msg_len, "--summary needs a file name prefix");
+				return -1;
+			}
+			opts->summary_prefix = optarg;
+			break;
+		case 'E':
+			opts->action = OPTIONS_EXPLAIN;
+			return 0;
 		case 'h':
 			opts->action = OPTIONS_HELP;
 			return 0;
@@ -222,6 +294,23 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 					 argv[optind - 1]);
 			return -1;
 		}
+	}
+	if (sort_arg != NULL && parse_sort(sort_arg, opts, msg, msg_len) < 0)
+		return -1;
+	/* The dashboard draws on standard output and reads keys from
+	 * standard input: neither can carry a recording then. */
+	if (opts->record != NULL && strcmp(opts->record, "-") == 0 &&
+	    (!opts->batch || opts->who != NULL)) {
+		snprintf(msg, msg_len, "-w - (recording to standard output) needs -b");
+		return -1;
+	}
+	if (opts->replay != NULL && strcmp(opts->replay, "-") == 0 && !opts->batch) {
+		snprintf(msg, msg_len, "-r - (replay from standard input) needs -b");
+		return -1;
+	}
+	if (opts->record != NULL && opts->replay != NULL) {
+		snprintf(msg, msg_len, "-w records this host's sockets; it cannot be combined with -r");
+		return -1;
 	}
 	if (optind < argc) {
 		if (opts->filter != NULL) {

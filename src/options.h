@@ -16,6 +16,7 @@ enum options_action {
 	OPTIONS_RUN,     /* dashboard or batch */
 	OPTIONS_HELP,
 	OPTIONS_VERSION,
+	OPTIONS_EXPLAIN, /* --explain: the TCP state help page */
 };
 
 struct options {
@@ -28,11 +29,18 @@ struct options {
 	const char *who;                    /* --who PORT, NULL when off */
 	int sort_column;                    /* -s: enum conn_column, -1 */
 	bool sort_descending;
+	int peers_by;                       /* -s with --view peers: what ranks
+					     * peers (PEERS_BY_TOTAL or a state) */
+	unsigned long peers_top;            /* --top: rows per kind (peers) */
 	const char *replay;                 /* -r FILE, NULL when live */
+	const char *record;                 /* -w FILE, NULL when not recording */
 	double linger_s;                    /* --linger: closed rows stay */
 	char *filter;                       /* FILTER words or -F file (malloc'd) */
+	const char *config_path;            /* --config FILE, NULL: default */
 	const char *log_path;               /* -v FILE, NULL when off */
 	bool ascii;                         /* force ASCII sparklines */
+	bool mark;                          /* --mark: the run is a stress test */
+	const char *summary_prefix;         /* --summary PREFIX, NULL when off */
 };
 
 /* Fills opts from argv.  Returns 0, or -1 with a one-line message (without

@@ -19,6 +19,9 @@ static const char *const view_names[OUTPUT_VIEW_COUNT] = {
 	[OUTPUT_VIEW_STATES] = "states",
 	[OUTPUT_VIEW_LISTEN] = "listen",
 	[OUTPUT_VIEW_CONNS] = "conns",
+	[OUTPUT_VIEW_COUNTERS] = "counters",
+	[OUTPUT_VIEW_PEERS] = "peers",
+	[OUTPUT_VIEW_DIAGNOSES] = "diagnoses",
 };
 
 const struct output_format *
@@ -48,16 +51,19 @@ output_view_find(const char *name)
 const char *
 output_view_names(void)
 {
-	return "states, listen, conns";
+	return "states, listen, conns, counters, peers, diagnoses";
 }
 
 int
 output_print(const struct output_format *format, enum output_view view, FILE *out,
 	     struct output_context *ctx)
 {
-	output_fn fn = view == OUTPUT_VIEW_LISTEN  ? format->listen
-		       : view == OUTPUT_VIEW_CONNS ? format->conns
-						   : format->states;
+	output_fn fn = view == OUTPUT_VIEW_LISTEN     ? format->listen
+		       : view == OUTPUT_VIEW_CONNS    ? format->conns
+		       : view == OUTPUT_VIEW_COUNTERS ? format->counters
+		       : view == OUTPUT_VIEW_PEERS    ? format->peers
+		       : view == OUTPUT_VIEW_DIAGNOSES ? format->diagnoses
+						      : format->states;
 
 	return fn(out, ctx);
 }
@@ -102,6 +108,42 @@ output_conn_rows(const struct output_context *ctx, struct conn_row **rows_out)
 			       &cc);
 	*rows_out = rows;
 	return (ssize_t)n;
+}
+
+double
+output_counters_dt(const struct output_context *ctx)
+{
+	const struct timespec *a, *b;
+
+	if (ctx->prev == NULL)
+		return 0;
+	a = &ctx->prev->taken_mono;
+	b = &ctx->snap->taken_mono;
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+struct peers *
+output_peers(const struct output_context *ctx, size_t shown[PEERS_KIND_COUNT])
+{
+	struct peers *p = peers_build(ctx->snap, ctx->match, ctx->filter);
+
+	if (p == NULL)
+		return NULL;
+	for (int k = 0; k < PEERS_KIND_COUNT; k++) {
+		ssize_t nonzero = peers_rank(p, (enum peers_kind)k, ctx->peers_by);
+
+		if (nonzero < 0) {
+			int saved = errno;
+
+			peers_free(p);
+			errno = saved;
+			return NULL;
+		}
+		shown[k] = (size_t)nonzero;
+		if (ctx->peers_top != 0 && shown[k] > ctx->peers_top)
+			shown[k] = ctx->peers_top;
+	}
+	return p;
 }
 
 int

@@ -17,12 +17,17 @@
 
 #include "conn_columns.h"
 #include "conntrack.h"
+#include "diagnose.h"
+#include "peers.h"
 #include "snapshot.h"
 
 enum output_view {
 	OUTPUT_VIEW_STATES, /* per-state counts: one line per sample */
 	OUTPUT_VIEW_LISTEN, /* listening sockets: one line per socket */
 	OUTPUT_VIEW_CONNS,  /* every socket: one line per socket */
+	OUTPUT_VIEW_COUNTERS, /* kernel TCP counters and their rates */
+	OUTPUT_VIEW_PEERS,  /* top remote addresses and ports, local ports */
+	OUTPUT_VIEW_DIAGNOSES, /* findings of the diagnosis rules */
 	OUTPUT_VIEW_COUNT
 };
 
@@ -32,12 +37,17 @@ typedef bool (*output_match_fn)(const void *filter, const struct sock_entry *e);
 /* One sample to write, and how. */
 struct output_context {
 	const struct snapshot *snap;
+	const struct snapshot *prev; /* the sample before (counters view);
+				      * NULL for the first */
 	double interval_s;
 	const struct conntrack *ct;  /* ages and rates; NULL when unknown */
 	output_match_fn match;       /* NULL: every socket */
 	const void *filter;          /* argument of match */
 	int sort_column;             /* enum conn_column, -1: dump order */
 	bool sort_descending;
+	int peers_by;                /* peers view: PEERS_BY_TOTAL or a state */
+	unsigned int peers_top;      /* peers view: rows per kind, 0: all */
+	const struct diagnose *diag; /* diagnoses view: updated with snap */
 	bool header_written;         /* CSV: the header goes out once */
 };
 
@@ -49,6 +59,9 @@ struct output_format {
 	output_fn states;
 	output_fn listen;
 	output_fn conns;
+	output_fn counters;
+	output_fn peers;
+	output_fn diagnoses;
 };
 
 /* The format called `name`, or NULL. */
@@ -76,9 +89,32 @@ void output_count_states(const struct output_context *ctx, uint32_t counts[TCP_S
  * Returns the count or -1 (ENOMEM). */
 ssize_t output_conn_rows(const struct output_context *ctx, struct conn_row **rows);
 
+/* Seconds between the previous sample and this one (monotonic clock),
+ * 0 when there is no previous sample. */
+double output_counters_dt(const struct output_context *ctx);
+
+/* The peers of the selected sockets, ranked by ctx->peers_by in every
+ * kind, and how many leading rows of each kind the view shows (those with
+ * a non-zero count, at most ctx->peers_top).  NULL with errno (ENOMEM).
+ * Free with peers_free(). */
+struct peers *output_peers(const struct output_context *ctx, size_t shown[PEERS_KIND_COUNT]);
+
 /* Ends a line and flushes it, so a script reading a pipe sees each line
  * as it is made; returns 0 or -1 on a write error. */
 int output_end_line(FILE *out);
+
+/* The counters and peers views in each format (output_counters.c,
+ * output_peers.c), referenced by the format tables. */
+int output_text_counters(FILE *out, struct output_context *ctx);
+int output_json_counters(FILE *out, struct output_context *ctx);
+int output_csv_counters(FILE *out, struct output_context *ctx);
+int output_text_peers(FILE *out, struct output_context *ctx);
+int output_json_peers(FILE *out, struct output_context *ctx);
+int output_csv_peers(FILE *out, struct output_context *ctx);
+/* The diagnoses view in each format (output_diagnoses.c). */
+int output_text_diagnoses(FILE *out, struct output_context *ctx);
+int output_json_diagnoses(FILE *out, struct output_context *ctx);
+int output_csv_diagnoses(FILE *out, struct output_context *ctx);
 
 /* The formats (output_text.c, output_json.c). */
 extern const struct output_format output_text;

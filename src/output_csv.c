@@ -172,4 +172,7 @@ const struct output_format output_csv = {
 	.states = csv_states,
 	.listen = csv_listen,
 	.conns = csv_conns,
+	.counters = output_csv_counters,
+	.peers = output_csv_peers,
+	.diagnoses = output_csv_diagnoses,
 };

@@ -153,4 +153,7 @@ const struct output_format output_json = {
 	.states = json_states,
 	.listen = json_listen,
 	.conns = json_conns,
+	.counters = output_json_counters,
+	.peers = output_json_peers,
+	.diagnoses = output_json_diagnoses,
 };

@@ -165,4 +165,7 @@ const struct output_format output_text = {
 	.states = text_states,
 	.listen = text_listen,
 	.conns = text_conns,
+	.counters = output_text_counters,
+	.peers = output_text_peers,
+	.diagnoses = output_text_diagnoses,
 };

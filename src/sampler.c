@@ -17,11 +17,13 @@
 #include <time.h>
 
 #include "log.h"
+#include "record_write.h"
 #include "sampler.h"
 
 struct sampler {
 	struct source source;
 	struct procmap *procmap;  /* NULL: no attribution */
+	struct record_writer *recorder; /* NULL: not recording */
 	struct ring *ring;
 	unsigned long max_samples;
 	pthread_t thread;
@@ -30,6 +32,7 @@ struct sampler {
 	pthread_cond_t wake;
 	double interval;
 	bool stopping;
+	bool woken;           /* sampler_wake() since the last look */
 };
 
 static uint64_t
@@ -53,7 +56,18 @@ add_seconds(struct timespec t, double seconds)
 	return t;
 }
 
-/* Sleeps until `start + interval`, re-reading the interval when woken.
+/* Seconds from the start of the previous sample to the next: the
+ * source's pace when it has one (a replay), else the interval.  Called
+ * with the lock held; the source's pace takes its own lock only. */
+static double
+next_delay(struct sampler *sampler)
+{
+	if (sampler->source.ops->pace != NULL)
+		return sampler->source.ops->pace(sampler->source.state);
+	return sampler->interval;
+}
+
+/* Sleeps until `start + delay`, re-reading the delay when woken.
  * Returns false when asked to stop. */
 static bool
 wait_next(struct sampler *sampler, const struct timespec *start)
@@ -62,17 +76,27 @@ wait_next(struct sampler *sampler, const struct timespec *start)
 
 	pthread_mutex_lock(&sampler->lock);
 	while (!sampler->stopping) {
-		struct timespec deadline = add_seconds(*start, sampler->interval);
+		double delay = next_delay(sampler);
+		struct timespec deadline = add_seconds(*start, delay);
+		struct timespec now;
 
-		if (pthread_cond_timedwait(&sampler->wake, &sampler->lock, &deadline) == ETIMEDOUT) {
-			struct timespec now;
-
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			deadline = add_seconds(*start, sampler->interval);
-			if (now.tv_sec > deadline.tv_sec ||
-			    (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec))
-				break;
+		if (delay == SOURCE_PACE_HOLD) {
+			/* Until sampler_wake(): then the pace is asked again. */
+			if (!sampler->woken)
+				pthread_cond_wait(&sampler->wake, &sampler->lock);
+			sampler->woken = false;
+			continue;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > deadline.tv_sec ||
+		    (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec))
+			break;
+		if (sampler->woken) {
+			sampler->woken = false;
+			continue;
+		}
+		(void)pthread_cond_timedwait(&sampler->wake, &sampler->lock, &deadline);
+		sampler->woken = false;
 	}
 	go_on = !sampler->stopping;
 	pthread_mutex_unlock(&sampler->lock);
@@ -88,7 +112,7 @@ sampler_main(void *arg)
 	char cause[256];
 
 	for (;;) {
-		struct timespec start, end;
+		struct timespec start, end, cpu_start, cpu_end;
 		struct snapshot *snap;
 		int rc;
 
@@ -104,15 +128,24 @@ sampler_main(void *arg)
 			break;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &start);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu_start);
 		clock_gettime(CLOCK_REALTIME, &snap->taken_wall);
 		snap->taken_mono = start;
 		cause[0] = '\0';
 		rc = sampler->source.ops->sample(sampler->source.state, snap, cause, sizeof(cause));
+		if (rc == 2) {
+			/* Nothing new now (a paused replay): ask again later. */
+			snapshot_unref(snap);
+			if (!wait_next(sampler, &start))
+				break;
+			continue;
+		}
 		if (rc != 0) {
 			int err = rc < 0 ? errno : 0;
 
 			snapshot_unref(snap);
-			ring_close(sampler->ring, err, rc < 0 ? cause : "end of input");
+			ring_close(sampler->ring, err,
+				   rc < 0 || cause[0] != '\0' ? cause : "end of input");
 			break;
 		}
 		if (sampler->procmap != NULL) {
@@ -131,11 +164,33 @@ sampler_main(void *arg)
 		}
 		snapshot_seal(snap);
 		clock_gettime(CLOCK_MONOTONIC, &end);
-		snap->sample_ns = ns_between(&start, &end);
+		/* A replay brings the time the recorded sample took. */
+		if (snap->sample_ns == 0)
+			snap->sample_ns = ns_between(&start, &end);
 		last_count = snap->n_entries;
-		log_msg("sample: %zu sockets in %.1f ms, %u dump restart(s)", snap->n_entries,
-			(double)snap->sample_ns / 1e6, snap->dump_restarts);
-		ring_publish(sampler->ring, snap);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu_end);
+		log_msg("sample: %zu sockets in %.1f ms (%.1f ms cpu), %u dump restart(s)",
+			snap->n_entries, (double)snap->sample_ns / 1e6,
+			(double)ns_between(&cpu_start, &cpu_end) / 1e6, snap->dump_restarts);
+		if (sampler->recorder != NULL) {
+			/* Recorded after publishing, so the dashboard never
+			 * waits for the disk; the snapshot is immutable now. */
+			snapshot_ref(snap);
+			ring_publish(sampler->ring, snap);
+			rc = record_writer_add(sampler->recorder, snap, cause, sizeof(cause));
+			snapshot_unref(snap);
+			if (rc < 0) {
+				int err = errno;
+
+				/* Recording was asked for: stopping it silently
+				 * would lose what the user wanted kept. */
+				log_msg("%s", cause);
+				ring_close(sampler->ring, err, cause);
+				break;
+			}
+		} else {
+			ring_publish(sampler->ring, snap);
+		}
 		taken++;
 		if (sampler->max_samples != 0 && taken == sampler->max_samples) {
 			ring_close(sampler->ring, 0, "sample limit reached");
@@ -143,6 +198,12 @@ sampler_main(void *arg)
 		}
 		if (!wait_next(sampler, &start))
 			break;
+	}
+	if (sampler->recorder != NULL) {
+		/* The end mark; a failure here loses no sample. */
+		if (record_writer_close(sampler->recorder, cause, sizeof(cause)) < 0)
+			log_msg("%s", cause);
+		sampler->recorder = NULL;
 	}
 	return NULL;
 }
@@ -225,6 +286,22 @@ sampler_stop(struct sampler *sampler)
 }
 
 void
+sampler_set_recorder(struct sampler *sampler, struct record_writer *writer)
+{
+	(void)record_writer_close(sampler->recorder, NULL, 0);
+	sampler->recorder = writer;
+}
+
+void
+sampler_wake(struct sampler *sampler)
+{
+	pthread_mutex_lock(&sampler->lock);
+	sampler->woken = true;
+	pthread_cond_signal(&sampler->wake);
+	pthread_mutex_unlock(&sampler->lock);
+}
+
+void
 sampler_set_procmap(struct sampler *sampler, struct procmap *map)
 {
 	procmap_free(sampler->procmap);
@@ -237,6 +314,8 @@ sampler_free(struct sampler *sampler)
 	if (sampler == NULL)
 		return;
 	sampler_stop(sampler);
+	/* Never started: the recorder was not closed by the thread. */
+	(void)record_writer_close(sampler->recorder, NULL, 0);
 	source_close(&sampler->source);
 	procmap_free(sampler->procmap);
 	pthread_cond_destroy(&sampler->wake);

@@ -32,6 +32,21 @@ struct sampler *sampler_new(struct source *src, struct ring *ring, double interv
  * sockets to processes.  Call before sampler_start(). */
 void sampler_set_procmap(struct sampler *sampler, struct procmap *map);
 
+/*
+ * Gives the sampler a recording writer (taken over): every published
+ * snapshot is then written to it, on the sampler thread, right after it
+ * is published.  A write error stops sampling: the ring is closed with
+ * the writer's cause (the samples written before stay in the file).  The
+ * writer is closed (end mark) when the thread ends.  Call before
+ * sampler_start().
+ */
+struct record_writer;
+void sampler_set_recorder(struct sampler *sampler, struct record_writer *writer);
+
+/* Makes the sampler ask its source's pace again now (after a replay
+ * control such as pause, step or seek).  Any thread. */
+void sampler_wake(struct sampler *sampler);
+
 /* Starts the thread with every signal blocked in it, so signals such as
  * SIGWINCH reach the thread that polls the terminal.  Returns 0 or -1. */
 int sampler_start(struct sampler *sampler);

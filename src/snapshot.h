@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "kcounters.h"
 #include "owners.h"
 #include "sock_entry.h"
 #include "tcp_state.h"
@@ -31,6 +32,9 @@ struct snapshot {
 	struct owner_table *owners;/* holders of the sockets; NULL when the
 				    * source cannot know them (a recording) */
 	bool owners_partial;       /* some owners hidden: not privileged */
+	struct kcounters counters; /* the kernel's TCP counters at this
+				    * sample; counters.present is 0 when
+				    * the source has none */
 	char note[160];            /* a remark of the source for the user,
 				    * such as where a recording was cut */
 	/* private */

@@ -9,16 +9,27 @@
 #ifndef TCPDECK_SOURCE_H
 #define TCPDECK_SOURCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "snapshot.h"
 
+/* pace(): wait until sampler_wake(), however long that is. */
+#define SOURCE_PACE_HOLD (-1.0)
+
 struct source_ops {
 	const char *name;
-	/* Fills snap (empty, unsealed) with one sample.  Returns 0, 1 when
-	 * the source has no more samples (snap untouched), or -1 with errno
-	 * and a one-line cause. */
+	/* Fills snap (empty, unsealed) with one sample.  Returns 0; 1 when
+	 * the source has no more samples (snap untouched; cause may hold a
+	 * remark such as where a recording was cut, or be left empty); 2
+	 * when it has nothing to publish now but may later (a paused or
+	 * caught-up replay: the sampler waits and asks again); or -1 with
+	 * errno and a one-line cause. */
 	int (*sample)(void *state, struct snapshot *snap, char *cause, size_t cause_len);
+	/* Optional (NULL: the sampling interval sets the pace).  Seconds
+	 * from the start of the previous sample to the next one, or
+	 * SOURCE_PACE_HOLD.  Asked again whenever the sampler is woken. */
+	double (*pace)(void *state);
 	void (*free)(void *state);
 };
 
@@ -27,13 +38,34 @@ struct source {
 	void *state;
 };
 
+struct filter;
+
+/* What the live source asks the kernel for.  Zero-initialised: every
+ * socket, with tcp_info. */
+struct source_live_options {
+	/* Only the sockets this filter can select are dumped: its state mask
+	 * and, when it compiles, its expression as kernel bytecode
+	 * (filter_bytecode.h).  A superset: whoever reads the samples must
+	 * still apply filter_match().  NULL: every socket.  Not kept after
+	 * source_live_open_with() returns. */
+	const struct filter *filter;
+	bool no_tcp_info; /* the readers show nothing from tcp_info */
+};
+
 /* Opens the live sock_diag source.  Returns 0, or -1 with errno and a
  * one-line cause. */
 int source_live_open(struct source *src, char *cause, size_t cause_len);
 
+/* source_live_open() with options; opts may be NULL. */
+int source_live_open_with(struct source *src, const struct source_live_options *opts,
+			  char *cause, size_t cause_len);
+
 /* Opens a dump saved by `ss -D FILE` as a source of one sample.
  * Returns 0, or -1 with errno and a one-line cause. */
 int source_ssdump_open(struct source *src, const char *path, char *cause, size_t cause_len);
+
+/* Replay sources (-r FILE), telling a tcpdeck recording from an ss -D
+ * dump by its first bytes: see source_record.h. */
 
 /* Releases whatever the source holds; safe on a zeroed source. */
 void source_close(struct source *src);

@@ -1,6 +1,7 @@
 /*
- * source_live.c - the live source: one sock_diag dump per sample.
- * Used by the sampler thread only.
+ * source_live.c - the live source: one sock_diag dump per sample,
+ * narrowed to what a filter can select when one is given.
+ * Opened on the main thread, then used by the sampler thread only.
  */
 #include "config.h"
 
@@ -10,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filter_bytecode.h"
+#include "log.h"
 #include "nl_dump.h"
 #include "source.h"
 
@@ -66,7 +69,12 @@ live_sample(void *state, struct snapshot *snap, char *cause, size_t cause_len)
 		/* Only an optimisation: on failure the array grows as usual. */
 		(void)snapshot_reserve(snap, estimate_sockets());
 	}
-	return nl_dumper_dump(live->dumper, snap, cause, cause_len);
+	if (nl_dumper_dump(live->dumper, snap, cause, cause_len) < 0)
+		return -1;
+	/* Counters are an extra: without them (no /proc) the sample stands,
+	 * with counters.present 0. */
+	(void)kcounters_read(&snap->counters, "/proc");
+	return 0;
 }
 
 static void
@@ -84,8 +92,40 @@ static const struct source_ops live_ops = {
 	.free = live_free,
 };
 
+/* Asks the dumper for what opts allow leaving out.  Returns 0, or -1 with
+ * errno and a cause. */
+static int
+live_configure(struct nl_dumper *dumper, const struct source_live_options *opts, char *cause,
+	       size_t cause_len)
+{
+	struct nl_dump_options dump = {.no_tcp_info = opts->no_tcp_info};
+	void *bytecode = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (opts->filter != NULL) {
+		if (filter_bytecode_build(opts->filter, &bytecode, &len) < 0) {
+			snprintf(cause, cause_len, "out of memory");
+			return -1;
+		}
+		dump.bytecode = bytecode;
+		dump.bytecode_len = len;
+		dump.states = filter_bytecode_kernel_states(opts->filter);
+		log_msg("live source: filter sent to the kernel as %zu bytes of bytecode%s, "
+			"states 0x%x", len, bytecode == NULL ? " (not compilable)" : "",
+			(unsigned int)dump.states);
+	}
+	rc = nl_dumper_set_options(dumper, &dump);
+	if (rc < 0)
+		snprintf(cause, cause_len, "cannot set up the sock_diag request: %s",
+			 strerror(errno));
+	free(bytecode);
+	return rc;
+}
+
 int
-source_live_open(struct source *src, char *cause, size_t cause_len)
+source_live_open_with(struct source *src, const struct source_live_options *opts, char *cause,
+		      size_t cause_len)
 {
 	struct live_source *live = calloc(1, sizeof(*live));
 
@@ -105,9 +145,26 @@ source_live_open(struct source *src, char *cause, size_t cause_len)
 		errno = saved;
 		return -1;
 	}
+	if (opts != NULL && live_configure(live->dumper, opts, cause, cause_len) < 0) {
+		int saved = errno;
+
+		nl_dumper_free(live->dumper);
+		free(live);
+		errno = saved;
+		return -1;
+	}
+	/* The kernel's socket counts say nothing of how many pass a filter. */
+	if (opts != NULL && opts->filter != NULL)
+		live->sized = true;
 	src->ops = &live_ops;
 	src->state = live;
 	return 0;
+}
+
+int
+source_live_open(struct source *src, char *cause, size_t cause_len)
+{
+	return source_live_open_with(src, NULL, cause, cause_len);
 }
 
 void

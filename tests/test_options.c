@@ -14,6 +14,7 @@
 
 #include "conn_columns.h"
 #include "options.h"
+#include "peers.h"
 
 enum { MAX_ARGS = 16 };
 
@@ -260,6 +261,55 @@ test_filter_words(void **state)
 	args_free(a);
 }
 
+/* -s means a peers ranking with --view peers, whichever comes first;
+ * --top bounds the peers tables. */
+static void
+test_peers_options(void **state)
+{
+	struct options opts;
+	struct args *a;
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-b", "--view", "peers")), 0);
+	assert_int_equal(opts.view, OUTPUT_VIEW_PEERS);
+	assert_int_equal(opts.peers_by, PEERS_BY_TOTAL);
+	assert_int_equal(opts.peers_top, 20);
+	assert_int_equal(opts.sort_column, -1);
+	args_free(a);
+
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg),
+			       ARGS("-s", "time-wait", "--view", "peers", "--top", "5")),
+			 0);
+	assert_int_equal(opts.peers_by, TCP_STATE_TIME_WAIT);
+	assert_int_equal(opts.peers_top, 5);
+	assert_int_equal(opts.sort_column, -1);
+	args_free(a);
+
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg),
+			       ARGS("--view", "peers", "-s", "close-wait", "--top", "0")),
+			 0);
+	assert_int_equal(opts.peers_by, TCP_STATE_CLOSE_WAIT);
+	assert_int_equal(opts.peers_top, 0);
+	args_free(a);
+
+	/* A state is no column of the conns view, and a column no ranking. */
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-s", "time-wait")), -1);
+	assert_non_null(strstr(msg, "time-wait"));
+	args_free(a);
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-s", "rtt", "--view", "peers")),
+			 -1);
+	assert_non_null(strstr(msg, "rtt"));
+	args_free(a);
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("--view", "peers", "--top", "x")),
+			 -1);
+	assert_non_null(strstr(msg, "--top"));
+	args_free(a);
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("--view", "counters")), 0);
+	assert_int_equal(opts.view, OUTPUT_VIEW_COUNTERS);
+	args_free(a);
+}
+
 static void
 test_error_messages_explain(void **state)
 {
@@ -346,6 +396,7 @@ main(void)
 		cmocka_unit_test(test_interval_bounds),
 		cmocka_unit_test(test_errors_name_the_bad_word),
 		cmocka_unit_test(test_filter_words),
+		cmocka_unit_test(test_peers_options),
 		cmocka_unit_test(test_error_messages_explain),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_reparse_starts_fresh),
