@@ -225,8 +225,12 @@ batch_live_options(enum output_view view, const struct filter *filter,
 	case OUTPUT_VIEW_STATES:
 		opts->filter = filter;
 		opts->no_tcp_info = true;
+		opts->no_counters = true;
 		break;
 	case OUTPUT_VIEW_LISTEN:
+		opts->no_tcp_info = true;
+		opts->no_counters = true;
+		break;
 	case OUTPUT_VIEW_COUNTERS: /* shows no socket */
 	case OUTPUT_VIEW_DIAGNOSES: /* every socket: queues, timers and
 				     * retransmits are in the base message */
@@ -235,10 +239,12 @@ batch_live_options(enum output_view view, const struct filter *filter,
 	case OUTPUT_VIEW_PEERS: /* counts selected sockets by state */
 		opts->filter = filter;
 		opts->no_tcp_info = true;
+		opts->no_counters = true;
 		break;
 	case OUTPUT_VIEW_CONNS: /* rtt, retransmits and bytes come from tcp_info */
 	default:
 		opts->filter = filter;
+		opts->no_counters = true;
 		break;
 	}
 }

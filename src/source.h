@@ -50,6 +50,7 @@ struct source_live_options {
 	 * source_live_open_with() returns. */
 	const struct filter *filter;
 	bool no_tcp_info; /* the readers show nothing from tcp_info */
+	bool no_counters; /* nor the kernel's TCP counters (kcounters.h) */
 };
 
 /* Opens the live sock_diag source.  Returns 0, or -1 with errno and a

@@ -19,6 +19,7 @@
 struct live_source {
 	struct nl_dumper *dumper;
 	bool sized;   /* the first sample was given a size estimate */
+	bool counters;/* read the kernel's TCP counters with each sample */
 };
 
 /* Reads "<prefix> inuse N" and, when present, "tw N" from a sockstat
@@ -73,7 +74,8 @@ live_sample(void *state, struct snapshot *snap, char *cause, size_t cause_len)
 		return -1;
 	/* Counters are an extra: without them (no /proc) the sample stands,
 	 * with counters.present 0. */
-	(void)kcounters_read(&snap->counters, "/proc");
+	if (live->counters)
+		(void)kcounters_read(&snap->counters, "/proc");
 	return 0;
 }
 
@@ -156,6 +158,7 @@ source_live_open_with(struct source *src, const struct source_live_options *opts
 	/* The kernel's socket counts say nothing of how many pass a filter. */
 	if (opts != NULL && opts->filter != NULL)
 		live->sized = true;
+	live->counters = opts == NULL || !opts->no_counters;
 	src->ops = &live_ops;
 	src->state = live;
 	return 0;
