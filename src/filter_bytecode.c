@@ -34,6 +34,7 @@
 
 #include "filter_bytecode.h"
 #include "filter_internal.h"
+#include "sock_entry.h"
 #include "tcp_state.h"
 
 struct program {
@@ -263,6 +264,85 @@ filter_bytecode_build(const struct filter *f, void **bc, size_t *len)
 	return 0;
 }
 
+/* Three-valued truth, for what holds whatever the unknown fields are. */
+enum tri {
+	TRI_NO,
+	TRI_YES,
+	TRI_MAYBE,
+};
+
+static enum tri
+tri_of(bool b)
+{
+	return b ? TRI_YES : TRI_NO;
+}
+
+/*
+ * Whether node idx accepts an unconnected socket of the family of
+ * `unconnected` (remote address all zero, remote port 0) with the
+ * kernel's or user space's rules, whatever its local end: conditions on
+ * the remote end are decided on that entry, those on the local end (src,
+ * sport, dev, autobound) are unknown.
+ */
+static enum tri
+accepts_unconnected(const struct filter *f, uint32_t idx, const struct sock_entry *unconnected,
+		    bool kernel)
+{
+	const struct filter_node *n = &f->nodes[idx];
+	enum tri r, v;
+
+	switch (n->kind) {
+	case FILTER_N_LIST:
+		r = accepts_unconnected(f, f->items[n->a].node, unconnected, kernel);
+		for (uint32_t i = 1; i < n->b; i++) {
+			const struct filter_item *it = &f->items[n->a + i];
+
+			v = accepts_unconnected(f, it->node, unconnected, kernel);
+			if (it->op == FILTER_OP_AND)
+				r = r == TRI_NO || v == TRI_NO	    ? TRI_NO
+				    : r == TRI_YES && v == TRI_YES ? TRI_YES
+								   : TRI_MAYBE;
+			else
+				r = r == TRI_YES || v == TRI_YES  ? TRI_YES
+				    : r == TRI_NO && v == TRI_NO ? TRI_NO
+								 : TRI_MAYBE;
+		}
+		return r;
+	case FILTER_N_NOT:
+		v = accepts_unconnected(f, n->a, unconnected, kernel);
+		return v == TRI_MAYBE ? TRI_MAYBE : tri_of(v == TRI_NO);
+	case FILTER_N_DST:
+	case FILTER_N_DPORT_GE:
+	case FILTER_N_DPORT_LE:
+		return tri_of(filter_eval_node(f, idx, unconnected, kernel));
+	default:
+		return TRI_MAYBE;
+	}
+}
+
+/* Whether the filter can select a socket that is bound but not connected
+ * (the kernel's BOUND_INACTIVE sockets, shown as CLOSE). */
+static bool
+can_select_unconnected(const struct filter *f)
+{
+	static const uint8_t families[2] = {AF_INET, AF_INET6};
+
+	if (f == NULL || !f->has_expr)
+		return true;
+	for (int i = 0; i < 2; i++) {
+		struct sock_entry e;
+
+		memset(&e, 0, sizeof(e));
+		e.family = families[i];
+		e.state = TCP_STATE_CLOSE;
+		if (f->kernel_half && accepts_unconnected(f, f->root, &e, true) == TRI_NO)
+			continue;
+		if (accepts_unconnected(f, f->root, &e, false) != TRI_NO)
+			return true;
+	}
+	return false;
+}
+
 uint32_t
 filter_bytecode_kernel_states(const struct filter *f)
 {
@@ -274,5 +354,10 @@ filter_bytecode_kernel_states(const struct filter *f)
 		if (s >= 0 && (mask & (1u << s)))
 			bits |= 1u << k;
 	}
+	/* Bound-only sockets cost the kernel a walk of its bind table, the
+	 * largest part of a narrow filter's dump: ask for them only when the
+	 * expression could select one ("dport = :80" cannot). */
+	if (!can_select_unconnected(f))
+		bits &= ~(1u << KERNEL_TCP_BOUND_INACTIVE);
 	return bits;
 }

@@ -36,7 +36,9 @@ int filter_bytecode_build(const struct filter *f, void **bc, size_t *len);
 
 /* The kernel state bits (1u << KERNEL_TCP_*, for idiag_states) of the
  * states f lets through: SYN_RECV includes request sockets, CLOSE bound
- * but inactive ones.  Every state for a NULL filter. */
+ * but inactive ones, unless the expression cannot select a socket that
+ * is not connected (its conditions on the remote end fail for address
+ * zero and port 0).  Every state for a NULL filter. */
 uint32_t filter_bytecode_kernel_states(const struct filter *f);
 
 #endif

@@ -465,6 +465,47 @@ test_state_mask(void **state)
 	filter_free(f);
 }
 
+/* Bound-only sockets (no remote end) are asked for only when the
+ * expression could select one. */
+static void
+test_bound_inactive_only_when_selectable(void **state)
+{
+	static const struct {
+		const char *expr;
+		bool asked;
+	} cases[] = {
+		{"dport = :80", false},
+		{"dport = :0", true},
+		{"dport > :1024", false},
+		{"dport != :80", true},
+		{"not dport = :80", true},
+		{"sport = :22", true},
+		{"dst 10.0.0.1", false},
+		{"dst 0.0.0.0", true},
+		{"dst [::]", true},
+		{"src 1.2.3.4 and dport = :80", false},
+		{"src 1.2.3.4 or dport = :80", true},
+		{"( sport = :1 or dport = :2 ) and dst 10/8", false},
+		{"exclude time-wait ( sport = :9 or dport = :9 )", true},
+		{"dport = :80 or dport = :443", false},
+		{"not ( dport = :80 or dport = :443 )", true},
+		{"dev 1 and dport = :80", false},
+		{"autobound and dport = :5", false},
+		{"autobound", true},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct filter *f = parse(cases[i].expr);
+		bool asked = filter_bytecode_kernel_states(f) & (1u << KERNEL_TCP_BOUND_INACTIVE);
+
+		if (asked != cases[i].asked)
+			fail_msg("'%s': bound-inactive sockets %s", cases[i].expr,
+				 asked ? "asked for" : "left out");
+		filter_free(f);
+	}
+}
+
 /* ------------------------------------------- the program vs the filter */
 
 static const char *const exprs[] = {
@@ -564,6 +605,20 @@ test_program_equals_kernel_half(void **state)
 		/* Each expression tells the sockets apart. */
 		if (accepted == 0 || accepted == n)
 			fail_msg("'%s' accepts %zu of %zu sockets", exprs[i], accepted, n);
+		/* Leaving bound-only sockets out of the request is sound: the
+		 * filter selects none of them, whatever their local end. */
+		if (!(filter_bytecode_kernel_states(f) & (1u << KERNEL_TCP_BOUND_INACTIVE)))
+			for (size_t j = 0; j < n; j++) {
+				struct sock_entry bound = socks[j];
+
+				memset(bound.remote_addr, 0, sizeof(bound.remote_addr));
+				bound.remote_port = 0;
+				bound.state = TCP_STATE_CLOSE;
+				if (filter_match(f, &bound))
+					fail_msg("'%s' selects a bound-only socket on port %u but "
+						 "leaves them out of the request",
+						 exprs[i], bound.local_port);
+			}
 		free(bc);
 		filter_free(f);
 	}
@@ -580,6 +635,7 @@ main(void)
 		cmocka_unit_test(test_refused_and_empty),
 		cmocka_unit_test(test_long_expressions),
 		cmocka_unit_test(test_state_mask),
+		cmocka_unit_test(test_bound_inactive_only_when_selectable),
 		cmocka_unit_test(test_program_equals_kernel_half),
 	};
 
