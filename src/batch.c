@@ -123,6 +123,9 @@ context_of(const struct batch_request *req)
 		.sort_descending = req->sort_descending,
 		.peers_by = req->peers_by,
 		.peers_top = req->peers_top,
+		/* Reused every sample; without memory each sample builds
+		 * its own. */
+		.peers_scratch = req->view == OUTPUT_VIEW_PEERS ? peers_new() : NULL,
 	};
 
 	return ctx;
@@ -144,6 +147,7 @@ batch_run_request(struct ring *ring, struct sampler *sampler, const struct batch
 
 	if (batch_diag_open(&bd, req, cause, cause_len) < 0) {
 		conntrack_free(ct);
+		peers_free(ctx.peers_scratch);
 		return -1;
 	}
 	for (;;) {
@@ -212,6 +216,7 @@ done:
 	snapshot_unref(last);
 	snapshot_unref(prev);
 	conntrack_free(ct);
+	peers_free(ctx.peers_scratch);
 	batch_diag_close(&bd);
 	return rc;
 }
@@ -268,6 +273,7 @@ batch_run_source(struct source *src, double interval_s, unsigned long max_sample
 
 	if (batch_diag_open(&bd, req, cause, cause_len) < 0) {
 		conntrack_free(ct);
+		peers_free(ctx.peers_scratch);
 		return -1;
 	}
 	for (rc = 0; max_samples == 0 || seq < max_samples;) {
@@ -319,6 +325,7 @@ batch_run_source(struct source *src, double interval_s, unsigned long max_sample
 		rc = batch_diag_finish(&bd, req, prev, out, cause, cause_len);
 	snapshot_unref(prev);
 	conntrack_free(ct);
+	peers_free(ctx.peers_scratch);
 	batch_diag_close(&bd);
 	return rc;
 }

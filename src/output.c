@@ -125,17 +125,23 @@ output_counters_dt(const struct output_context *ctx)
 struct peers *
 output_peers(const struct output_context *ctx, size_t shown[PEERS_KIND_COUNT])
 {
-	struct peers *p = peers_build(ctx->snap, ctx->match, ctx->filter);
+	struct peers *p = ctx->peers_scratch;
 
-	if (p == NULL)
-		return NULL;
+	if (p != NULL) {
+		if (peers_update(p, ctx->snap, ctx->match, ctx->filter) < 0)
+			return NULL;
+	} else {
+		p = peers_build(ctx->snap, ctx->match, ctx->filter);
+		if (p == NULL)
+			return NULL;
+	}
 	for (int k = 0; k < PEERS_KIND_COUNT; k++) {
 		ssize_t nonzero = peers_rank(p, (enum peers_kind)k, ctx->peers_by);
 
 		if (nonzero < 0) {
 			int saved = errno;
 
-			peers_free(p);
+			output_peers_release(ctx, p);
 			errno = saved;
 			return NULL;
 		}
@@ -144,6 +150,13 @@ output_peers(const struct output_context *ctx, size_t shown[PEERS_KIND_COUNT])
 			shown[k] = ctx->peers_top;
 	}
 	return p;
+}
+
+void
+output_peers_release(const struct output_context *ctx, struct peers *p)
+{
+	if (p != ctx->peers_scratch)
+		peers_free(p);
 }
 
 int

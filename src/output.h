@@ -46,6 +46,8 @@ struct output_context {
 	int sort_column;             /* enum conn_column, -1: dump order */
 	bool sort_descending;
 	int peers_by;                /* peers view: PEERS_BY_TOTAL or a state */
+	struct peers *peers_scratch; /* peers view: kept between samples, or
+				      * NULL */
 	unsigned int peers_top;      /* peers view: rows per kind, 0: all */
 	const struct diagnose *diag; /* diagnoses view: updated with snap */
 	bool header_written;         /* CSV: the header goes out once */
@@ -95,9 +97,11 @@ double output_counters_dt(const struct output_context *ctx);
 
 /* The peers of the selected sockets, ranked by ctx->peers_by in every
  * kind, and how many leading rows of each kind the view shows (those with
- * a non-zero count, at most ctx->peers_top).  NULL with errno (ENOMEM).
- * Free with peers_free(). */
+ * a non-zero count, at most ctx->peers_top).  Built in ctx->peers_scratch
+ * when there is one (memory reused sample after sample), else anew.  NULL
+ * with errno (ENOMEM).  Release with output_peers_release(). */
 struct peers *output_peers(const struct output_context *ctx, size_t shown[PEERS_KIND_COUNT]);
+void output_peers_release(const struct output_context *ctx, struct peers *p);
 
 /* Ends a line and flushes it, so a script reading a pipe sees each line
  * as it is made; returns 0 or -1 on a write error. */

@@ -97,7 +97,7 @@ output_text_peers(FILE *out, struct output_context *ctx)
 		else
 			rc = text_kind(out, p, (enum peers_kind)k, shown[k]);
 	}
-	peers_free(p);
+	output_peers_release(ctx, p);
 	return rc;
 }
 
@@ -155,7 +155,7 @@ output_json_peers(FILE *out, struct output_context *ctx)
 		fputc(']', out);
 	}
 	fputc('}', out);
-	peers_free(p);
+	output_peers_release(ctx, p);
 	return output_end_line(out);
 }
 
@@ -219,11 +219,11 @@ output_csv_peers(FILE *out, struct output_context *ctx)
 			} else
 				fputs(",,,", out);
 			if (output_end_line(out) < 0) {
-				peers_free(p);
+				output_peers_release(ctx, p);
 				return -1;
 			}
 		}
 	}
-	peers_free(p);
+	output_peers_release(ctx, p);
 	return 0;
 }
