@@ -24,6 +24,7 @@ CPUTIME=${CPUTIME:-./bench/cputime}
 SAMPLES=${SAMPLES:-30}
 SIZE=${1:-100000}
 ME=bench/run-diag.sh
+. "$(dirname "$0")/lib.sh"
 
 ns="tcpdeck-diag-$$"
 gen_pid=""
@@ -42,18 +43,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-die() {
-  echo "$ME: $*" >&2
-  exit 1
-}
-
-# median: the median of the numbers on standard input, one a line.
-median() {
-  sort -g | awk '{ v[NR] = $1 }
-    END { if (NR == 0) { print "-"; exit }
-          if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 [ "$(id -u)" = 0 ] || die "must run as root (it creates a network namespace)"
 for tool in "$SOCKGEN" "$CPUTIME" "$TCPDECK"; do

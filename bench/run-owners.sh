@@ -36,6 +36,8 @@
 # are removed on exit, by name and by pid.
 
 set -u
+ME=bench/run-owners.sh
+. "$(dirname "$0")/lib.sh"
 
 TCPDECK=${TCPDECK:-./tcpdeck}
 SOCKGEN=${SOCKGEN:-./bench/tcpdeck-sockgen}
@@ -79,15 +81,6 @@ trap 'cleanup; rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-die() {
-  echo "bench/run-owners.sh: $*" >&2
-  exit 1
-}
-
-note() {
-  echo "bench/run-owners.sh: $*" >&2
-}
-
 [ "$(id -u)" = 0 ] || die "must run as root (it creates network namespaces)"
 for tool in "$SOCKGEN" "$CPUTIME"; do
   [ -x "$tool" ] || die "$tool is not built (run make first)"
@@ -112,23 +105,6 @@ if ! "$TCPDECK" --help 2>&1 | grep -q -- --view; then
   latency_skip="$TCPDECK has no --view option, so its listen view (part of process attribution) does not exist yet; rebuild tcpdeck once it does"
   note "owner latency cannot be measured: $latency_skip. Measuring CPU only."
 fi
-
-# median FILE: the median of the numbers in FILE, one a line.
-median() {
-  sort -g "$1" | awk '{ v[NR] = $1 }
-    END { if (NR == 0) exit 1
-          if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# ms SECONDS: milliseconds with one decimal.
-ms() {
-  awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'
-}
-
-# ratio A B: A / B with two decimals, or n/a.
-ratio() {
-  awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
-}
 
 # measure NAME CMD...: runs CMD under cputime in the namespace and appends
 # its CPU seconds to $work/NAME.cpu and its peak RSS (KiB) to $work/NAME.rss.

@@ -25,6 +25,8 @@
 # namespace and the generator are removed on exit, by name and by pid.
 
 set -u
+ME=bench/run-record.sh
+. "$(dirname "$0")/lib.sh"
 
 TCPDECK=${TCPDECK:-./tcpdeck}
 SOCKGEN=${SOCKGEN:-./bench/tcpdeck-sockgen}
@@ -53,11 +55,6 @@ trap 'cleanup; rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-die() {
-  echo "bench/run-record.sh: $*" >&2
-  exit 1
-}
-
 [ "$(id -u)" = 0 ] || die "must run as root (it creates network namespaces)"
 for tool in "$SOCKGEN" "$CPUTIME"; do
   [ -x "$tool" ] || die "$tool is not built (run make first)"
@@ -65,12 +62,6 @@ done
 command -v "$TCPDECK" >/dev/null 2>&1 || die "$TCPDECK not found (set TCPDECK)"
 command -v ss >/dev/null 2>&1 || die "ss (iproute2) not found"
 [ $# -gt 0 ] || set -- 10000 100000
-
-median() {
-  sort -g "$1" | awk '{ v[NR] = $1 }
-    END { if (NR == 0) exit 1
-          if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 now() { date +%s.%N; }
 

@@ -70,6 +70,7 @@ KEY_GAP=0.3
 UI_TIMEOUT_S=90
 UI_FILTER="state established"
 ME=bench/run-table.sh
+. "$(dirname "$0")/lib.sh"
 
 ns=""
 gen_pid=""
@@ -96,15 +97,6 @@ trap 'cleanup; rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-die() {
-  echo "$ME: $*" >&2
-  exit 1
-}
-
-note() {
-  echo "$ME: $*" >&2
-}
-
 [ "$(id -u)" = 0 ] || die "must run as root (it creates network namespaces)"
 for tool in "$SOCKGEN" "$CPUTIME"; do
   [ -x "$tool" ] || die "$tool is not built (run make first)"
@@ -130,13 +122,6 @@ set -f
 e2e=yes
 case $(date +%s.%N) in *N*) e2e="" ;; esac
 
-# median FILE: the median of the numbers in FILE, one a line.
-median() {
-  sort -g "$1" | awk '{ v[NR] = $1 }
-    END { if (NR == 0) exit 1
-          if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 # stats FILE: "count median p90 max" of the numbers in FILE (p90 by nearest
 # rank), "0 - - -" if there are none.
 stats() {
@@ -145,16 +130,6 @@ stats() {
           m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
           k = int(0.9 * NR); if (k < 0.9 * NR) k++
           printf "%d %.2f %.2f %.2f\n", NR, m, v[k], v[NR] }'
-}
-
-# ms SECONDS: milliseconds with one decimal.
-ms() {
-  awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'
-}
-
-# ratio A B: A / B with two decimals, or n/a.
-ratio() {
-  awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
 }
 
 # measure NAME CMD...: runs CMD under cputime in the namespace and appends

@@ -21,6 +21,8 @@
 # if it drifted.
 
 set -u
+ME=bench/run.sh
+. "$(dirname "$0")/lib.sh"
 
 TCPDECK=${TCPDECK:-./tcpdeck}
 SOCKGEN=${SOCKGEN:-./bench/tcpdeck-sockgen}
@@ -47,11 +49,6 @@ trap 'cleanup; rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-die() {
-  echo "bench/run.sh: $*" >&2
-  exit 1
-}
-
 [ "$(id -u)" = 0 ] || die "must run as root (it creates network namespaces)"
 for tool in "$SOCKGEN" "$CPUTIME"; do
   [ -x "$tool" ] || die "$tool is not built (run make first)"
@@ -62,13 +59,6 @@ case $REPS in '' | *[!0-9]*) die "REPS must be a positive number" ;; esac
 [ "$REPS" -ge 1 ] || die "REPS must be a positive number"
 
 [ $# -gt 0 ] || set -- 1000 10000 100000
-
-# median FILE: the median of the numbers in FILE, one a line.
-median() {
-  sort -g "$1" | awk '{ v[NR] = $1 }
-    END { if (NR == 0) exit 1
-          if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 # measure NAME CMD...: runs CMD under cputime in the namespace and appends
 # its CPU seconds to $work/NAME.cpu and its peak RSS (KiB) to $work/NAME.rss.

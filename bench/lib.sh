@@ -1,0 +1,31 @@
+# bench/lib.sh - helpers the benchmark scripts share.  Sourced; the
+# script sets ME (its name, for messages) first.
+
+# die MESSAGE: one line on stderr naming the script, exit 1.
+die() {
+  echo "$ME: $*" >&2
+  exit 1
+}
+
+# note MESSAGE: one line on stderr naming the script.
+note() {
+  echo "$ME: $*" >&2
+}
+
+# median [FILE]: the median of the numbers in FILE (or standard input), one
+# a line; fails when there are none.
+median() {
+  sort -g "$@" | awk '{ v[NR] = $1 }
+    END { if (NR == 0) exit 1
+          if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# ms SECONDS: milliseconds with one decimal.
+ms() {
+  awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'
+}
+
+# ratio A B: A / B with two decimals, or n/a.
+ratio() {
+  awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
+}
