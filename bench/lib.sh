@@ -29,3 +29,31 @@ ms() {
 ratio() {
   awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
 }
+
+# stop_generator: ends the socket generator $gen_pid (when set) and waits
+# for it.
+stop_generator() {
+  if [ -n "${gen_pid:-}" ]; then
+    kill "$gen_pid" 2>/dev/null
+    wait "$gen_pid" 2>/dev/null
+    gen_pid=""
+  fi
+}
+
+# drop_namespace: deletes the network namespace $ns (when set).
+drop_namespace() {
+  if [ -n "${ns:-}" ]; then
+    ip netns del "$ns" 2>/dev/null
+    ns=""
+  fi
+}
+
+# require_tools: root, the generator and meter built, tcpdeck and ss found.
+require_tools() {
+  [ "$(id -u)" = 0 ] || die "must run as root (it creates network namespaces)"
+  for tool in "$SOCKGEN" "$CPUTIME"; do
+    [ -x "$tool" ] || die "$tool is not built (run make first)"
+  done
+  command -v "$TCPDECK" >/dev/null 2>&1 || die "$TCPDECK not found (set TCPDECK)"
+  command -v ss >/dev/null 2>&1 || die "ss (iproute2) not found"
+}

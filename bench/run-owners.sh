@@ -72,21 +72,13 @@ cleanup() {
   helper_pid=""
   stop "$gen_pid"
   gen_pid=""
-  if [ -n "$ns" ]; then
-    ip netns del "$ns" 2>/dev/null
-    ns=""
-  fi
+  drop_namespace
 }
 trap 'cleanup; rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-[ "$(id -u)" = 0 ] || die "must run as root (it creates network namespaces)"
-for tool in "$SOCKGEN" "$CPUTIME"; do
-  [ -x "$tool" ] || die "$tool is not built (run make first)"
-done
-command -v "$TCPDECK" >/dev/null 2>&1 || die "$TCPDECK not found (set TCPDECK)"
-command -v ss >/dev/null 2>&1 || die "ss (iproute2) not found"
+require_tools
 case $REPS in '' | *[!0-9]*) die "REPS must be a positive number" ;; esac
 [ "$REPS" -ge 1 ] || die "REPS must be a positive number"
 case $PROCS in '' | *[!0-9]*) die "PROCS must be a positive number" ;; esac

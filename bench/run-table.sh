@@ -83,26 +83,14 @@ cleanup() {
     tmux -L "$tmux_sock" kill-server 2>/dev/null
     tmux_up=""
   fi
-  if [ -n "$gen_pid" ]; then
-    kill "$gen_pid" 2>/dev/null
-    wait "$gen_pid" 2>/dev/null
-    gen_pid=""
-  fi
-  if [ -n "$ns" ]; then
-    ip netns del "$ns" 2>/dev/null
-    ns=""
-  fi
+  stop_generator
+  drop_namespace
 }
 trap 'cleanup; rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-[ "$(id -u)" = 0 ] || die "must run as root (it creates network namespaces)"
-for tool in "$SOCKGEN" "$CPUTIME"; do
-  [ -x "$tool" ] || die "$tool is not built (run make first)"
-done
-command -v "$TCPDECK" >/dev/null 2>&1 || die "$TCPDECK not found (set TCPDECK)"
-command -v ss >/dev/null 2>&1 || die "ss (iproute2) not found"
+require_tools
 case $DASHBOARD in 0 | 1) ;; *) die "DASHBOARD must be 0 or 1" ;; esac
 [ "$DASHBOARD" = 0 ] || command -v tmux >/dev/null 2>&1 ||
   die "tmux not found (the dashboard part needs it; DASHBOARD=0 skips that part)"
