@@ -167,8 +167,26 @@ ms_since_epoch(const struct statetrack *st, const struct timespec *t)
 	return (uint32_t)ms;
 }
 
+static int update(struct statetrack *st, const struct snapshot *snap,
+		  bool (*selected)(const void *arg, const struct sock_entry *e), const void *arg);
+
 int
 statetrack_update(struct statetrack *st, const struct snapshot *snap)
+{
+	return update(st, snap, NULL, NULL);
+}
+
+int
+statetrack_update_selected(struct statetrack *st, const struct snapshot *snap,
+			   bool (*selected)(const void *arg, const struct sock_entry *e),
+			   const void *arg)
+{
+	return update(st, snap, selected, arg);
+}
+
+static int
+update(struct statetrack *st, const struct snapshot *snap,
+       bool (*selected)(const void *arg, const struct sock_entry *e), const void *arg)
 {
 	uint32_t prev_counts[TCP_STATE_COUNT], found_again[TCP_STATE_COUNT] = {0};
 	struct statetrack_summary *sum = &st->sum;
@@ -193,7 +211,8 @@ statetrack_update(struct statetrack *st, const struct snapshot *snap)
 	for (size_t i = 0; i < n; i++) {
 		const struct sock_entry *e = &snap->entries[i];
 
-		st->keys[i] = e->cookie;
+		/* A socket left out is untracked, as one without a cookie. */
+		st->keys[i] = selected == NULL || selected(arg, e) ? e->cookie : 0;
 		st->states[i] = e->state < TCP_STATE_COUNT ? e->state : TCP_STATE_CLOSE;
 		st->order[i] = (uint32_t)i;
 	}

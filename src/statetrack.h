@@ -71,6 +71,16 @@ void statetrack_free(struct statetrack *st);
  */
 int statetrack_update(struct statetrack *st, const struct snapshot *snap);
 
+/*
+ * statetrack_update() over only the sockets `selected` keeps (a filter):
+ * the others count as not there, so a socket that leaves the selection
+ * has closed for this tracker.  Keep feeding a tracker with the same
+ * selection; a new selection wants a new tracker.
+ */
+int statetrack_update_selected(struct statetrack *st, const struct snapshot *snap,
+			       bool (*selected)(const void *arg, const struct sock_entry *e),
+			       const void *arg);
+
 /* Rates of the latest update (all zero before the first). */
 const struct statetrack_summary *statetrack_summary(const struct statetrack *st);
 

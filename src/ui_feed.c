@@ -4,9 +4,10 @@
  * counters' rates and their history, and the marked stress test.
  *
  * Every sample taken from the ring is fed here, in order, paused or not,
- * so rates span one interval and a finding's "since" stays true.  All of
- * it counts every socket: the filter narrows what the views show, not
- * what the findings look at.  Main thread only.
+ * so rates span one interval and a finding's "since" stays true.  The
+ * findings count every socket: the filter narrows what the views show,
+ * not what the findings look at; the flows shown in the states view
+ * follow the filter.  Main thread only.
  */
 #include "config.h"
 
@@ -48,6 +49,8 @@ ui_feed_reset(struct ui *ui)
 	}
 	statetrack_free(ui->st);
 	diagnose_free(ui->diag);
+	statetrack_free(ui->st_filtered);
+	ui->st_filtered = NULL;
 	ui->st = st;
 	ui->diag = diag;
 	history_clear(ui->kc_history);
@@ -60,12 +63,15 @@ void
 ui_feed_stop(struct ui *ui)
 {
 	statetrack_free(ui->st);
+	statetrack_free(ui->st_filtered);
 	diagnose_free(ui->diag);
 	history_free(ui->kc_history);
 	session_free(ui->session);
 	peers_free(ui->peers);
 	snapshot_unref(ui->latest);
 	ui->st = NULL;
+	ui->st_filtered = NULL;
+	ui->st_filter = NULL;
 	ui->diag = NULL;
 	ui->kc_history = NULL;
 	ui->session = NULL;
@@ -108,6 +114,25 @@ feed_counters(struct ui *ui, const struct snapshot *snap, uint64_t missed)
 	ui->kc_has_prev = snap->counters.present != 0;
 }
 
+/* The states view's flows follow the filter: a tracker of the selected
+ * sockets, started afresh when the filter changes. */
+static void
+feed_filtered(struct ui *ui, const struct snapshot *snap)
+{
+	if (ui->filter != ui->st_filter || ui->filter == NULL) {
+		statetrack_free(ui->st_filtered);
+		ui->st_filtered = NULL;
+		ui->st_filter = ui->filter;
+	}
+	if (ui->filter == NULL)
+		return;
+	if (ui->st_filtered == NULL)
+		ui->st_filtered = statetrack_new();
+	if (ui->st_filtered != NULL &&
+	    statetrack_update_selected(ui->st_filtered, snap, filter_selects, ui->filter) < 0)
+		log_msg("ui: state tracking out of memory: %s", strerror(errno));
+}
+
 void
 ui_feed_sample(struct ui *ui, struct snapshot *snap, uint64_t missed)
 {
@@ -122,6 +147,7 @@ ui_feed_sample(struct ui *ui, struct snapshot *snap, uint64_t missed)
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 	if (statetrack_update(ui->st, snap) < 0)
 		log_msg("ui: state tracking out of memory: %s", strerror(errno));
+	feed_filtered(ui, snap);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &tm);
 	if (diagnose_update(ui->diag, snap, ui->st) < 0)
 		log_msg("ui: diagnoses failed: %s", strerror(errno));

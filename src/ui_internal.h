@@ -166,6 +166,8 @@ struct ui {
 	/* derived from every sample (ui_feed.c) */
 	struct snapshot *latest;         /* newest sample taken (a reference) */
 	struct statetrack *st;           /* state flows: +in/s -out/s */
+	struct statetrack *st_filtered;  /* the same over the filter's sockets */
+	const struct filter *st_filter;  /* the filter st_filtered follows */
 	struct diagnose *diag;           /* findings */
 	struct history *kc_history;      /* counter rates, per KC_* series */
 	struct kcounters kc_prev;        /* counters of the sample before */

@@ -26,16 +26,17 @@ enum {
 	RATES_MIN_COLS = 80,
 };
 
-/* The flows count every socket of the newest sample: they are shown when
- * the screen shows that too (no filter, not paused). */
+/* The flows of the newest sample, over the filter's sockets: shown when
+ * the screen shows that sample too (not paused). */
 static const struct statetrack_summary *
 flows(const struct ui *ui)
 {
+	const struct statetrack *st = ui->filter != NULL ? ui->st_filtered : ui->st;
 	const struct statetrack_summary *sum;
 
-	if (ui->st == NULL || ui->filter != NULL || ui->paused)
+	if (st == NULL || ui->paused || (ui->filter != NULL && ui->st_filter != ui->filter))
 		return NULL;
-	sum = statetrack_summary(ui->st);
+	sum = statetrack_summary(st);
 	return sum->has_rates ? sum : NULL;
 }
 

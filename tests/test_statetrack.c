@@ -436,6 +436,75 @@ test_churn_100k(void **state)
 	statetrack_free(st);
 }
 
+/* Odd cookies only: the selection of the filtered tracker. */
+static bool
+odd_cookie(const void *arg, const struct sock_entry *e)
+{
+	(void)arg;
+	return e->cookie % 2 == 1;
+}
+
+/*
+ * A tracker fed the selected sockets of each sample says what one fed
+ * snapshots of only those sockets says: counts, entered, left, opened,
+ * closed, and time in state.
+ */
+static void
+test_selected_equals_subset(void **state)
+{
+	struct statetrack *sel = statetrack_new(), *sub = statetrack_new();
+	uint64_t seed = 7;
+
+	(void)state;
+	assert_non_null(sel);
+	assert_non_null(sub);
+	for (int k = 0; k < 6; k++) {
+		struct snapshot *all = snap_at(10 + k), *odd = snap_at(10 + k);
+
+		/* A window of cookies sliding by 7, states changing with k. */
+		for (uint64_t c = 1 + 7 * (uint64_t)k; c < 60 + 7 * (uint64_t)k; c++) {
+			enum tcp_state st = (c + (uint64_t)k) % 3 == 0 ? TCP_STATE_CLOSE_WAIT
+					    : c % 5 == 0		    ? TCP_STATE_TIME_WAIT
+									    : TCP_STATE_ESTABLISHED;
+
+			seed = seed * 6364136223846793005ull + 1;
+			if ((seed >> 33) % 9 == 0)
+				continue; /* missing from this sample */
+			add(all, c, st);
+			if (c % 2 == 1)
+				add(odd, c, st);
+		}
+		snapshot_seal(all);
+		assert_int_equal(statetrack_update_selected(sel, all, odd_cookie, NULL), 0);
+		feed(sub, odd);
+		assert_int_equal(statetrack_summary(sel)->opened, statetrack_summary(sub)->opened);
+		assert_int_equal(statetrack_summary(sel)->closed, statetrack_summary(sub)->closed);
+		for (int s = 0; s < TCP_STATE_COUNT; s++) {
+			assert_int_equal(flow(sel, (enum tcp_state)s)->count,
+					 flow(sub, (enum tcp_state)s)->count);
+			assert_int_equal(flow(sel, (enum tcp_state)s)->entered,
+					 flow(sub, (enum tcp_state)s)->entered);
+			assert_int_equal(flow(sel, (enum tcp_state)s)->left,
+					 flow(sub, (enum tcp_state)s)->left);
+		}
+		for (size_t i = 0; i < all->n_entries; i++) {
+			uint64_t c = all->entries[i].cookie;
+
+			if (c % 2 == 1)
+				assert_true(statetrack_since_at(sel, i, NULL) ==
+					    statetrack_since(sub, c, NULL));
+			else
+				assert_true(statetrack_since_at(sel, i, NULL) < 0);
+		}
+		snapshot_unref(all);
+	}
+	/* Something did move, in and out. */
+	assert_true(statetrack_summary(sel)->opened > 0);
+	assert_true(statetrack_summary(sel)->closed > 0);
+	statetrack_free(sel);
+	statetrack_free(sub);
+}
+
 int
 main(void)
 {
@@ -449,6 +518,7 @@ main(void)
 	    cmocka_unit_test(test_cookie_zero_and_duplicates),
 	    cmocka_unit_test(test_same_seq_and_no_interval),
 	    cmocka_unit_test(test_churn_100k),
+	    cmocka_unit_test(test_selected_equals_subset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

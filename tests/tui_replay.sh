@@ -63,7 +63,17 @@ wait_screen "go to: 'noon' is not" && pass "a bad time is refused, saying why" |
 tm send-keys -t tui Escape
 tm send-keys -t tui -- -
 wait_screen 'speed 2x' && pass "- plays twice as fast" || fail "speed: $(screen | head -1)"
+# The flows follow the filter: with "state established" set, the
+# ESTABLISHED row's IN column shows the connections the replay adds.
+tm send-keys -t tui /
+tm send-keys -t tui -l 'state established'
+tm send-keys -t tui Enter
 tm send-keys -t tui space
 wait_screen 'sample 10/10' && pass "space resumes to the end" || fail "resume: $(screen | head -1)"
+row=$(screen | grep -E '^ESTABLISHED ')
+[[ "$row" =~ ^ESTABLISHED\ +$last\ +[^\ ]+\ +\+[0-9.]+/s ]] &&
+  pass "IN/s of the filtered sockets: $(awk '{ print $4 }' <<<"$row")" || fail "ESTABLISHED row: '$row'"
+screen | grep -Eq '^LISTEN +0 ' && pass "the filter leaves the other states out" ||
+  fail "LISTEN row: $(screen | grep -E '^LISTEN')"
 tm send-keys -t tui q
 finish
