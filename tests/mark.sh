@@ -35,7 +35,7 @@ grep -Eq '^ESTABLISHED +10 +10 +10' "$dir/sum.txt" && pass "PREFIX.txt holds the
   pass "braces balance" || fail "unbalanced JSON"
 
 # Interrupted: the samples taken so far make the summary.
-timeout --preserve-status -s INT 1.5 "$TCPDECK" -b -d 0.2 --mark >"$dir/out" 2>"$dir/err"
+timeout --preserve-status -s INT 3 "$TCPDECK" -b -d 0.2 --mark >"$dir/out" 2>"$dir/err"
 rc=$?
 [ $rc = 0 ] && pass "SIGINT ends a marked run with 0" || fail "SIGINT exit $rc: $(cat "$dir/err")"
 grep -q '^Stress test done' "$dir/out" && pass "SIGINT still prints the summary" ||
