@@ -193,10 +193,13 @@ identify_host(struct ui *ui)
 /* After the terminal is restored: the marked test's summary, printed and
  * saved when asked.  Returns 0 or -1 with a cause. */
 static int
-report_test(const struct ui *ui, const struct options *opts, char *cause, size_t cause_len)
+report_test(struct ui *ui, const struct options *opts, char *cause, size_t cause_len)
 {
 	if (ui->session == NULL || session_phase(ui->session) == SESSION_IDLE)
 		return 0;
+	/* A test still running ends with tcpdeck, at the last sample taken. */
+	if (session_phase(ui->session) == SESSION_RUNNING && ui->latest != NULL)
+		session_end(ui->session, ui->latest);
 	session_write_text(session_summary(ui->session), stdout);
 	fflush(stdout);
 	if (opts->summary_prefix != NULL &&

@@ -9,7 +9,9 @@ command -v tmux >/dev/null || skip_test "tmux is not installed (apt-get install 
 enter_private_netns "$@"
 
 tmux_dashboard_setup tcpdeck-findings
-trap 'tmux_dashboard_cleanup; stop_sockgen' EXIT
+# The dashboard runs in its own directory: w saves summaries there.
+dir=$(mktemp -d)
+trap 'tmux_dashboard_cleanup; stop_sockgen; rm -rf "$dir"' EXIT
 
 # 60 CLOSE_WAIT sockets (the default threshold is 50) held by the
 # generator, and ESTABLISHED pairs for the peers view.
@@ -18,7 +20,7 @@ start_sockgen close_wait=60 established=7
 gen=$(ss -tanpH state close-wait | grep -Eo 'pid=[0-9]+' | sort -u | cut -d= -f2)
 [ "$(wc -w <<<"$gen")" = 1 ] || hard_error "expected one process holding CLOSE_WAIT, ss says '$gen'"
 
-tm new-session -d -s tui -x 120 -y 34 \
+tm new-session -d -s tui -x 120 -y 34 -c "$dir" \
   "env LANG=C.UTF-8 TERM=screen $TCPDECK -d 0.2; echo tcpdeck exited \$?; sleep 30"
 wait_screen '^ESTABLISHED' || hard_error "dashboard did not start: $(screen)"
 
@@ -66,11 +68,29 @@ wait_screen '^Stress test (draining|done)' && pass "m ends it, 7 shows the summa
   fail "summary: $(screen | head -6)"
 wait_screen '^CLOSE_WAIT +60 +60 +60' && pass "summary has the CLOSE_WAIT peak" ||
   fail "summary states: $(screen | head -14)"
+tm send-keys -t tui w
+wait_screen 'test summary saved to tcpdeck-test-' && pass "w says where it saved the summary" ||
+  fail "w: $(screen | tail -3)"
+saved=$(ls "$dir"/tcpdeck-test-*.json 2>/dev/null | head -n 1)
+[ -n "$saved" ] && grep -q '"CLOSE_WAIT": {"start": 60, "end": 60, "peak": 60' "$saved" &&
+  grep -Eq '^CLOSE_WAIT +60 +60 +60' "${saved%.json}.txt" &&
+  pass "w saved the summary as JSON and text" || fail "saved: $(ls "$dir")"
 tm send-keys -t tui q
 wait_screen '^tcpdeck exited 0' || fail "tcpdeck did not exit cleanly: $(screen | tail -3)"
 after=$(screen)
 grep -q '^Stress test' <<<"$after" && grep -Eq '^CLOSE_WAIT +60 +60 +60' <<<"$after" &&
   pass "the summary is printed at exit" || fail "no summary printed: $after"
+
+# --summary: the whole run is the test, saved when the dashboard ends
+# (after -n samples here).
+tm kill-session -t tui
+tm new-session -d -s tui -x 120 -y 34 -c "$dir" \
+  "env LANG=C.UTF-8 TERM=screen $TCPDECK -d 0.2 -n 5 --summary $dir/atexit; echo tcpdeck exited \$?; sleep 30"
+wait_screen '^tcpdeck exited 0' || fail "tcpdeck -n 5 did not exit cleanly: $(screen | tail -3)"
+grep -q '"phase": "done"' "$dir/atexit.json" &&
+  grep -q '"CLOSE_WAIT": {"start": 60, "end": 60, "peak": 60' "$dir/atexit.json" &&
+  grep -q '^Stress test done' "$dir/atexit.txt" && pass "--summary saves the run's summary at exit" ||
+  fail "--summary: $(ls "$dir"; cat "$dir/atexit.json" 2>&1)"
 
 stop_sockgen
 finish

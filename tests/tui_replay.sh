@@ -48,6 +48,14 @@ want=$(recorded_estab 7)
   fail "sample 7 shows '$(estab)', recorded $want"
 tm send-keys -t tui Right
 wait_screen 'sample 8/10' && pass "Right steps forward" || fail "after Right: $(screen | head -1)"
+tm send-keys -t tui '{'
+wait_screen 'sample 1/10' && pass "{ steps 10 back (stopping at the first)" ||
+  fail "after {: $(screen | head -1)"
+tm send-keys -t tui '}'
+wait_screen 'sample 10/10 .*PAUSED' && pass "} steps 10 forward" || fail "after }: $(screen | head -1)"
+want=$(recorded_estab 10)
+[ "$(estab)" = "$want" ] && pass "sample 10 shows its recorded counts ($want)" ||
+  fail "sample 10 shows '$(estab)', recorded $want"
 
 tm send-keys -t tui T
 tm send-keys -t tui -l '+0'
