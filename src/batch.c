@@ -13,6 +13,7 @@
 #include "diagnose.h"
 #include "session.h"
 #include "statetrack.h"
+#include "timespec_util.h"
 
 int
 batch_run(struct ring *ring, struct sampler *sampler, const struct output_format *format,
@@ -254,12 +255,6 @@ batch_live_options(enum output_view view, const struct filter *filter,
 	}
 }
 
-static double
-seconds_between(const struct timespec *a, const struct timespec *b)
-{
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
 int
 batch_run_source(struct source *src, double interval_s, unsigned long max_samples,
 		 const struct batch_request *req, FILE *out, char *cause, size_t cause_len)
@@ -308,7 +303,7 @@ batch_run_source(struct source *src, double interval_s, unsigned long max_sample
 		ctx.snap = snap;
 		ctx.ct = ct;
 		/* The recorded spacing of the samples, for rates. */
-		ctx.interval_s = prev != NULL ? seconds_between(&prev->taken_mono, &snap->taken_mono)
+		ctx.interval_s = prev != NULL ? timespec_between(&prev->taken_mono, &snap->taken_mono)
 					      : interval_s;
 		ctx.prev = prev;
 		rc = out != NULL ? output_print(req->format, req->view, out, &ctx) : 0;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "conntrack.h"
+#include "timespec_util.h"
 
 struct tombstone {
 	struct sock_entry entry;
@@ -154,12 +155,6 @@ insert(struct generation *g, uint64_t cookie, size_t i)
 	return &g->infos[i];
 }
 
-static double
-seconds(const struct timespec *t)
-{
-	return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
-}
-
 static void
 push_state(struct conn_info *info, uint8_t state, double when)
 {
@@ -201,7 +196,7 @@ conntrack_update(struct conntrack *ct, struct snapshot *snap)
 {
 	struct generation *g = &ct->spare;
 	size_t w = 0;
-	double now = seconds(&snap->taken_mono);
+	double now = timespec_seconds(&snap->taken_mono);
 
 	if (snap->n_entries >= UINT32_MAX || generation_reset(g, snap->n_entries) < 0) {
 		errno = ENOMEM;

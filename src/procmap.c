@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "procmap.h"
+#include "timespec_util.h"
 
 enum { CMDLINE_MAX = 1024 };
 
@@ -419,12 +420,6 @@ rescan(struct procmap *map, struct proc_rec *rec, bool fresh, struct procmap_sta
 	return 0;
 }
 
-static double
-seconds_between(const struct timespec *a, const struct timespec *b)
-{
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
 /*
  * Brings the records in line with the processes listed now: carries over
  * the known ones (both lists are sorted by pid), reads new ones, drops the
@@ -491,7 +486,7 @@ refresh_processes(struct procmap *map, struct procmap_stats *stats)
 	for (size_t k = 0; k < n && budget > 0; k++) {
 		struct proc_rec *rec = &map->recs[(map->cursor + k) % n];
 
-		if (rec->scanned || seconds_between(&rec->last_scan, &now) < PROCMAP_REFRESH_SECONDS)
+		if (rec->scanned || timespec_between(&rec->last_scan, &now) < PROCMAP_REFRESH_SECONDS)
 			continue;
 		budget--;
 		if (rescan(map, rec, false, stats) < 0 && rec->n_inodes > 0) {

@@ -9,6 +9,7 @@
 
 #include "format.h"
 #include "session.h"
+#include "timespec_util.h"
 
 static const enum kcounter reported[SESSION_COUNTERS] = {
 	KC_ACTIVE_OPENS,     KC_PASSIVE_OPENS,    KC_ATTEMPT_FAILS, KC_ESTAB_RESETS,
@@ -22,12 +23,6 @@ struct session {
 	struct kcounters at_start, last;
 	bool has_last;
 };
-
-static double
-seconds(const struct timespec *t)
-{
-	return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
-}
 
 struct session *
 session_new(void)
@@ -54,7 +49,7 @@ session_start(struct session *s, const struct snapshot *snap)
 	memset(&s->sum, 0, sizeof(s->sum));
 	s->sum.phase = SESSION_RUNNING;
 	s->sum.start_wall = snap->taken_wall.tv_sec;
-	s->start_mono = seconds(&snap->taken_mono);
+	s->start_mono = timespec_seconds(&snap->taken_mono);
 	s->last_mono = s->start_mono;
 	for (int st = 0; st < TCP_STATE_COUNT; st++) {
 		struct session_state_peak *p = &s->sum.states[st];
@@ -92,7 +87,7 @@ session_end(struct session *s, const struct snapshot *snap)
 {
 	if (s->sum.phase != SESSION_RUNNING)
 		return;
-	s->end_mono = seconds(&snap->taken_mono);
+	s->end_mono = timespec_seconds(&snap->taken_mono);
 	s->sum.end_wall = snap->taken_wall.tv_sec;
 	s->sum.duration_s = s->end_mono - s->start_mono;
 	s->sum.phase = SESSION_DRAINING;
@@ -127,7 +122,7 @@ counters_sample(struct session *s, const struct kcounters *now, double dt)
 void
 session_sample(struct session *s, const struct snapshot *snap, const struct statetrack_summary *st)
 {
-	double now = seconds(&snap->taken_mono), elapsed, dt;
+	double now = timespec_seconds(&snap->taken_mono), elapsed, dt;
 
 	if (s->sum.phase == SESSION_IDLE || s->sum.phase == SESSION_DONE || now <= s->last_mono)
 		return;

@@ -23,6 +23,7 @@
 #include "format.h"
 #include "radix_sort.h"
 #include "statetrack.h"
+#include "timespec_util.h"
 
 /* rec.flags and at_flags: the socket was in this state at the first
  * sample, so its time is a lower bound. */
@@ -58,12 +59,6 @@ struct statetrack {
 	uint64_t last_seq;
 	struct statetrack_summary sum;
 };
-
-static double
-seconds(const struct timespec *t)
-{
-	return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
-}
 
 struct statetrack *
 statetrack_new(void)
@@ -191,7 +186,7 @@ update(struct statetrack *st, const struct snapshot *snap,
 	uint32_t prev_counts[TCP_STATE_COUNT], found_again[TCP_STATE_COUNT] = {0};
 	struct statetrack_summary *sum = &st->sum;
 	size_t n = snap->n_entries, p = 0, w = 0;
-	double now = seconds(&snap->taken_mono), dt;
+	double now = timespec_seconds(&snap->taken_mono), dt;
 	bool first = !st->started;
 	uint32_t now_ms;
 	struct rec *tmp;
@@ -324,7 +319,7 @@ statetrack_summary(const struct statetrack *st)
 static double
 since_seconds(const struct statetrack *st, uint32_t since_ms)
 {
-	return seconds(&st->epoch) + since_ms / 1000.0;
+	return timespec_seconds(&st->epoch) + since_ms / 1000.0;
 }
 
 double

@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "ui_internal.h"
+#include "timespec_util.h"
 
 int
 ui_feed_start(struct ui *ui, const struct diag_config *cfg, char *cause, size_t cause_len)
@@ -79,18 +80,12 @@ ui_feed_stop(struct ui *ui)
 	ui->latest = NULL;
 }
 
-static double
-seconds(const struct timespec *t)
-{
-	return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
-}
-
 /* Counter rates since the sample before, into ui->kc_rate and a history
  * row (rates rounded to whole numbers per second; unknown: a gap). */
 static void
 feed_counters(struct ui *ui, const struct snapshot *snap, uint64_t missed)
 {
-	double now = seconds(&snap->taken_mono);
+	double now = timespec_seconds(&snap->taken_mono);
 	uint32_t row[KC_COUNT];
 
 	ui->kc_rate_known = 0;

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "ui.h"
 #include "ui_internal.h"
+#include "timespec_util.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -51,12 +52,6 @@ ui_count(const struct ui *ui, const struct snapshot *snap, uint32_t counts[TCP_S
 	 uint32_t *total)
 {
 	snapshot_count(snap, ui->filter != NULL ? filter_selects : NULL, ui->filter, counts, total);
-}
-
-static double
-seconds_of(const struct timespec *t)
-{
-	return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
 }
 
 /* A replay stepped or sought back: histories, rates and findings start
@@ -93,9 +88,9 @@ take_snapshots(struct ui *ui, bool from_ring)
 				(unsigned long long)missed);
 			history_push_gaps(ui->history, missed);
 		}
-		if (seconds_of(&snap->taken_mono) < ui->last_taken)
+		if (timespec_seconds(&snap->taken_mono) < ui->last_taken)
 			went_back(ui);
-		ui->last_taken = seconds_of(&snap->taken_mono);
+		ui->last_taken = timespec_seconds(&snap->taken_mono);
 		ui_count(ui, snap, counts, &total);
 		history_push(ui->history, counts);
 		ui_feed_sample(ui, snap, missed);
