@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "owners.h"
 #include "radix_sort.h"
 
@@ -118,12 +119,6 @@ sort_links(struct owner_table *table)
 	return rc;
 }
 
-static size_t
-hash_inode(uint32_t inode)
-{
-	/* Inodes are sequential; a multiplicative hash spreads them. */
-	return (size_t)((inode * 2654435761u) ^ (inode >> 16));
-}
 
 int
 owner_table_seal(struct owner_table *table)
@@ -145,7 +140,7 @@ owner_table_seal(struct owner_table *table)
 
 		if (i > 0 && table->links[i].inode == table->links[i - 1].inode)
 			continue;
-		slot = hash_inode(table->links[i].inode) & table->index_mask;
+		slot = (size_t)hash_u64(table->links[i].inode) & table->index_mask;
 		while (table->index[slot] != 0)
 			slot = (slot + 1) & table->index_mask;
 		table->index[slot] = (uint32_t)i + 1;
@@ -173,7 +168,7 @@ owner_table_lookup(const struct owner_table *table, uint32_t inode, uint32_t *fi
 
 	if (table->index == NULL || inode == 0)
 		return 0;
-	slot = hash_inode(inode) & table->index_mask;
+	slot = (size_t)hash_u64(inode) & table->index_mask;
 	for (;;) {
 		uint32_t at = table->index[slot];
 

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "procmap.h"
 #include "timespec_util.h"
 
@@ -72,11 +73,6 @@ struct procmap {
 
 /* ------------------------------------------------------------ inode set */
 
-static size_t
-inode_hash(uint32_t inode)
-{
-	return (size_t)(inode * 2654435761u);
-}
 
 static int
 inode_set_init(struct inode_set *set, size_t expected)
@@ -105,7 +101,7 @@ inode_set_free(struct inode_set *set)
 static void
 inode_set_add(struct inode_set *set, uint32_t inode)
 {
-	size_t slot = inode_hash(inode) & set->mask;
+	size_t slot = (size_t)hash_u64(inode) & set->mask;
 
 	while (set->slots[slot] != 0) {
 		if (set->slots[slot] == inode)
@@ -123,7 +119,7 @@ inode_set_has(const struct inode_set *set, uint32_t inode)
 
 	if (set->slots == NULL)
 		return false;
-	for (slot = inode_hash(inode) & set->mask; set->slots[slot] != 0;
+	for (slot = (size_t)hash_u64(inode) & set->mask; set->slots[slot] != 0;
 	     slot = (slot + 1) & set->mask)
 		if (set->slots[slot] == inode)
 			return true;

@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "resolver.h"
 
 #define NONE UINT32_MAX
@@ -183,22 +184,15 @@ key_equal(const struct key *a, const struct key *b)
 	return a->kind == b->kind && memcmp(a->bytes, b->bytes, sizeof(a->bytes)) == 0;
 }
 
-/* A 64-bit multiply-xorshift mix of the key.  Remote addresses are chosen
- * by others, but a chain can never be longer than the capacity. */
+/* Remote addresses are chosen by others, but a chain can never be longer
+ * than the capacity. */
 static uint32_t
 key_hash(const struct key *key)
 {
 	uint64_t w[2];
-	uint64_t h = 0x9e3779b97f4a7c15ull * key->kind;
 
 	memcpy(w, key->bytes, sizeof(w));
-	h ^= w[0];
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h ^= w[1];
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return (uint32_t)h;
+	return (uint32_t)hash_words(w, 2, key->kind);
 }
 
 /* The numeric form: what inet_ntop() writes, or the port number. */

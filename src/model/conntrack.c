@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "conntrack.h"
+#include "hash.h"
 #include "timespec_util.h"
 
 struct tombstone {
@@ -49,14 +50,6 @@ struct conntrack {
 	size_t n_gone, gone_cap;
 };
 
-static size_t
-hash_cookie(uint64_t cookie)
-{
-	cookie ^= cookie >> 33;
-	cookie *= 0xff51afd7ed558ccdull;
-	cookie ^= cookie >> 33;
-	return (size_t)cookie;
-}
 
 static void
 generation_free(struct generation *g)
@@ -128,7 +121,7 @@ find(const struct generation *g, uint64_t cookie)
 {
 	if (g->index == NULL)
 		return NULL;
-	for (size_t slot = hash_cookie(cookie) & g->mask; g->index[slot] != 0;
+	for (size_t slot = (size_t)hash_u64(cookie) & g->mask; g->index[slot] != 0;
 	     slot = (slot + 1) & g->mask) {
 		struct conn_info *info = &g->infos[g->index[slot] - 1];
 
@@ -143,7 +136,7 @@ find(const struct generation *g, uint64_t cookie)
 static struct conn_info *
 insert(struct generation *g, uint64_t cookie, size_t i)
 {
-	size_t slot = hash_cookie(cookie) & g->mask;
+	size_t slot = (size_t)hash_u64(cookie) & g->mask;
 
 	for (; g->index[slot] != 0; slot = (slot + 1) & g->mask) {
 		struct conn_info *info = &g->infos[g->index[slot] - 1];

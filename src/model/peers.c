@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "hash.h"
 #include "peers.h"
 #include "radix_sort.h"
 #include "sock_format.h"
@@ -77,20 +78,6 @@ row_count(struct peer_row *row, const struct sock_entry *e)
 		row->counts[e->state]++;
 }
 
-/* A full 64-bit mix (every input bit moves every output bit): table
- * slots are taken from the low bits, and addresses often differ only in
- * their last bytes. */
-static uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
 /* Hash of an address with its family. */
 static uint64_t
 addr_hash(const struct sock_entry *e)
@@ -106,7 +93,9 @@ addr_hash(const struct sock_entry *e)
 		memcpy(&a, e->remote_addr, 8);
 		memcpy(&b, e->remote_addr + 8, 8);
 	}
-	return mix64(a ^ mix64(b ^ e->family));
+	uint64_t w[2] = { a, b };
+
+	return hash_words(w, 2, e->family);
 }
 
 /* The part of the address the family uses (IPv4: the first 4 bytes). */

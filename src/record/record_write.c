@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "record_format.h"
 #include "record_write.h"
 
@@ -267,14 +268,6 @@ record_writer_set_keyframes(struct record_writer *w, unsigned int every, size_t 
 
 /* ---------------------------------------------------------------- cookies */
 
-static size_t
-hash_cookie(uint64_t cookie)
-{
-	cookie ^= cookie >> 33;
-	cookie *= 0xff51afd7ed558ccdull;
-	cookie ^= cookie >> 33;
-	return (size_t)cookie;
-}
 
 /* Indexes the entries of snap by cookie (the first of equal cookies wins). */
 static int
@@ -306,7 +299,7 @@ map_build(struct record_writer *w, const struct snapshot *snap)
 	memset(w->map_used, 0, slots);
 	for (size_t i = 0; i < snap->n_entries; i++) {
 		uint64_t cookie = snap->entries[i].cookie;
-		size_t slot = hash_cookie(cookie) & w->map_mask;
+		size_t slot = (size_t)hash_u64(cookie) & w->map_mask;
 
 		while (w->map_used[slot] && w->map_cookie[slot] != cookie)
 			slot = (slot + 1) & w->map_mask;
@@ -322,7 +315,7 @@ map_build(struct record_writer *w, const struct snapshot *snap)
 static bool
 map_find(const struct record_writer *w, uint64_t cookie, size_t *index)
 {
-	size_t slot = hash_cookie(cookie) & w->map_mask;
+	size_t slot = (size_t)hash_u64(cookie) & w->map_mask;
 
 	while (w->map_used[slot]) {
 		if (w->map_cookie[slot] == cookie) {

@@ -1,0 +1,41 @@
+/*
+ * hash.h - the one integer hash every table in tcpdeck uses.
+ *
+ * Keys here are socket cookies, inode numbers, addresses and ports: some
+ * sequential (inodes, cookies), some chosen by remote peers (addresses).
+ * A full 64-bit avalanche (the MurmurHash3 finalizer) spreads both, so
+ * the low bits that index a power-of-two table depend on every key bit.
+ * No table relies on it against a deliberate attacker: every chain or
+ * probe sequence is bounded by the table's capacity.
+ * Pure; any thread.
+ */
+#ifndef TCPDECK_HASH_H
+#define TCPDECK_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Mixes one 64-bit value. */
+static inline uint64_t
+hash_u64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+/* Mixes `n` 64-bit words in order, starting from `seed`. */
+static inline uint64_t
+hash_words(const uint64_t *words, size_t n, uint64_t seed)
+{
+	uint64_t h = hash_u64(seed ^ 0x9e3779b97f4a7c15ull);
+
+	for (size_t i = 0; i < n; i++)
+		h = hash_u64(h ^ words[i]);
+	return h;
+}
+
+#endif
