@@ -123,186 +123,192 @@ batch_request_of(const struct options *opts, const struct filter *filter,
 	return req;
 }
 
-int
-main(int argc, char **argv)
-{
+/* Everything main() acquires, so that every way out frees the same things
+ * in one place (app_free).  A member handed to another owner is set to
+ * NULL (or moved, for the source) at the hand-over. */
+struct app {
 	struct options opts;
-	struct filter *filter = NULL;
-	struct who_target who;
-	struct source source = {0};
-	struct source_live_options live = {0};
+	bool opts_parsed;
+	struct filter *filter;
 	struct diag_config diag_cfg;
-	bool recording = false; /* -r names a tcpdeck recording */
-	struct source_record_control *replay = NULL;
+	struct source source; /* moved into the sampler by sampler_new() */
 	struct ring *ring;
 	struct sampler *sampler;
 	char msg[512];
+};
+
+static void
+app_free(struct app *app)
+{
+	sampler_free(app->sampler); /* stops the thread, closes its source */
+	source_close(&app->source);
+	ring_free(app->ring);
+	filter_free(app->filter);
+	log_close();
+	if (app->opts_parsed)
+		options_free(&app->opts);
+}
+
+/* The message in app->msg, one line on stderr; returns `status`. */
+static int
+app_fail(struct app *app, int status)
+{
+	fprintf(stderr, "tcpdeck: %s\n", app->msg);
+	return status;
+}
+
+/* Sets up what the options ask for and runs it; returns the exit status.
+ * Whatever it acquired is left in `app` for app_free(). */
+static int
+app_run(struct app *app, int argc, char **argv)
+{
+	struct options *opts = &app->opts;
+	char *msg = app->msg;
+	size_t msg_len = sizeof(app->msg);
+	struct who_target who;
+	struct source_live_options live = {0};
+	bool recording = false; /* -r names a tcpdeck recording */
+	struct source_record_control *replay = NULL;
 	int rc;
 
-	if (options_parse(argc, argv, &opts, msg, sizeof(msg)) < 0) {
-		fprintf(stderr, "tcpdeck: %s\n", msg);
-		return 2;
-	}
+	if (options_parse(argc, argv, opts, msg, msg_len) < 0)
+		return app_fail(app, 2);
+	app->opts_parsed = true;
 	/* The locale decides the dashboard's characters (UTF-8 bars or
 	 * ASCII); batch output is the same in every locale, and loading one
 	 * costs a dozen files per run.  Numbers stay in the C locale, so "0.5"
 	 * reads and prints the same everywhere. */
-	if (!opts.batch) {
+	if (!opts->batch) {
 		setlocale(LC_ALL, "");
 		setlocale(LC_NUMERIC, "C");
 	}
-	if (opts.action == OPTIONS_HELP) {
+	if (opts->action == OPTIONS_HELP) {
 		fputs(options_usage(), stdout);
 		return 0;
 	}
-	if (opts.action == OPTIONS_VERSION) {
+	if (opts->action == OPTIONS_VERSION) {
 		printf("tcpdeck %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	if (opts.action == OPTIONS_EXPLAIN)
+	if (opts->action == OPTIONS_EXPLAIN)
 		return tcp_state_help_write(stdout, 78) < 0 ? 1 : 0;
-	if (load_diag_config(opts.config_path, &diag_cfg, msg, sizeof(msg)) < 0) {
-		fprintf(stderr, "tcpdeck: %s\n", msg);
-		options_free(&opts);
-		return 2;
-	}
-	if (opts.who != NULL && who_parse(opts.who, &who, msg, sizeof(msg)) < 0) {
+	if (load_diag_config(opts->config_path, &app->diag_cfg, msg, msg_len) < 0)
+		return app_fail(app, 2);
+	if (opts->who != NULL && who_parse(opts->who, &who, msg, msg_len) < 0) {
 		fprintf(stderr, "tcpdeck: --who: %s\n", msg);
 		return 2;
 	}
-	if (opts.filter != NULL) {
+	if (opts->filter != NULL) {
 		char *error = NULL;
 
-		filter = filter_parse(opts.filter, &error, NULL);
-		if (filter == NULL) {
-			fprintf(stderr, "tcpdeck: %s\n", error != NULL ? error : "out of memory");
+		app->filter = filter_parse(opts->filter, &error, NULL);
+		if (app->filter == NULL) {
+			snprintf(msg, msg_len, "%s", error != NULL ? error : "out of memory");
 			free(error);
-			options_free(&opts);
-			return 2;
+			return app_fail(app, 2);
 		}
-		if (filter_hint(filter) != NULL && opts.batch)
-			fprintf(stderr, "tcpdeck: note: %s\n", filter_hint(filter));
+		if (filter_hint(app->filter) != NULL && opts->batch)
+			fprintf(stderr, "tcpdeck: note: %s\n", filter_hint(app->filter));
 	}
-	if (opts.log_path != NULL && log_open(opts.log_path) < 0) {
-		fprintf(stderr, "tcpdeck: cannot open log file '%s': %s\n", opts.log_path,
-			strerror(errno));
-		filter_free(filter);
-		options_free(&opts);
-		return 2;
+	if (opts->log_path != NULL && log_open(opts->log_path) < 0) {
+		snprintf(msg, msg_len, "cannot open log file '%s': %s", opts->log_path,
+			 strerror(errno));
+		return app_fail(app, 2);
 	}
 
 	/* Batch output asks the kernel only for what it prints; the dashboard
 	 * dumps everything, since its filter can change at any time, and so
 	 * does a recording, which keeps every socket and its tcp_info. */
-	if (opts.batch && opts.who == NULL && opts.record == NULL)
-		batch_live_options(opts.view, filter, &live);
-	if ((opts.replay != NULL
-		     ? source_replay_open(&source, opts.replay, &recording, msg, sizeof(msg))
-		     : source_live_open_with(&source, &live, msg, sizeof(msg))) < 0) {
-		fprintf(stderr, "tcpdeck: %s\n", msg);
-		filter_free(filter);
-		options_free(&opts);
-		log_close();
-		return 1;
-	}
+	if (opts->batch && opts->who == NULL && opts->record == NULL)
+		batch_live_options(opts->view, app->filter, &live);
+	if ((opts->replay != NULL
+		     ? source_replay_open(&app->source, opts->replay, &recording, msg, msg_len)
+		     : source_live_open_with(&app->source, &live, msg, msg_len)) < 0)
+		return app_fail(app, 1);
 	/* The dashboard drives a recording's replay (pause, step, seek);
 	 * asked for before the sampler starts, so the replay holds at its
 	 * last sample instead of ending. */
-	if (recording && !opts.batch && opts.who == NULL)
-		replay = source_record_control(&source);
-	if (recording && opts.batch && opts.who == NULL) {
+	if (recording && !opts->batch && opts->who == NULL)
+		replay = source_record_control(&app->source);
+	if (recording && opts->batch && opts->who == NULL) {
 		/* Every recorded sample, unpaced: no sampler, no ring that
 		 * could skip one. */
-		struct batch_request req = batch_request_of(&opts, filter, &diag_cfg);
+		struct batch_request req = batch_request_of(opts, app->filter, &app->diag_cfg);
 
-		rc = batch_run_source(&source, opts.interval_s, opts.max_samples, &req, stdout, msg,
-				      sizeof(msg));
-		source_close(&source);
-		filter_free(filter);
-		log_close();
-		options_free(&opts);
-		if (rc < 0) {
-			fprintf(stderr, "tcpdeck: %s\n", msg);
-			return 1;
-		}
+		if (batch_run_source(&app->source, opts->interval_s, opts->max_samples, &req,
+				     stdout, msg, msg_len) < 0)
+			return app_fail(app, 1);
 		return 0;
 	}
-	ring = ring_new(RING_SLOTS);
-	sampler = ring != NULL ? sampler_new(&source, ring, opts.interval_s,
-					     opts.who != NULL ? 1 : opts.max_samples)
+	app->ring = ring_new(RING_SLOTS);
+	app->sampler = app->ring != NULL
+			       ? sampler_new(&app->source, app->ring, opts->interval_s,
+					     opts->who != NULL ? 1 : opts->max_samples)
 			       : NULL;
+	if (app->sampler == NULL) {
+		snprintf(msg, msg_len, "cannot start the sampler: %s", strerror(errno));
+		return app_fail(app, 1);
+	}
 	/* Owners cost a walk of /proc on the first sample: only views that
 	 * show them pay for it (batch state counts and counters do not).
 	 * Without /proc tcpdeck still counts sockets, only without owners.
 	 * A replay brings its own owners (or none); a recording keeps them. */
-	if (sampler != NULL && opts.replay == NULL &&
-	    (!opts.batch || opts.who != NULL || opts.record != NULL ||
-	     (opts.view != OUTPUT_VIEW_STATES && opts.view != OUTPUT_VIEW_COUNTERS))) {
+	if (opts->replay == NULL &&
+	    (!opts->batch || opts->who != NULL || opts->record != NULL ||
+	     (opts->view != OUTPUT_VIEW_STATES && opts->view != OUTPUT_VIEW_COUNTERS))) {
 		struct procmap *map = procmap_new("/proc", geteuid() == 0, getuid());
 
 		if (map == NULL)
 			log_msg("no process attribution: cannot open /proc: %s", strerror(errno));
-		sampler_set_procmap(sampler, map);
+		sampler_set_procmap(app->sampler, map);
 	}
-	if (sampler != NULL && opts.record != NULL) {
-		struct record_writer *writer = record_writer_open(opts.record, msg, sizeof(msg));
+	if (opts->record != NULL) {
+		struct record_writer *writer = record_writer_open(opts->record, msg, msg_len);
 
-		if (writer == NULL) {
-			fprintf(stderr, "tcpdeck: %s\n", msg);
-			sampler_free(sampler);
-			ring_free(ring);
-			filter_free(filter);
-			log_close();
-			options_free(&opts);
-			return 1;
-		}
-		sampler_set_recorder(sampler, writer);
+		if (writer == NULL)
+			return app_fail(app, 1);
+		sampler_set_recorder(app->sampler, writer);
 	}
-	if (sampler == NULL || sampler_start(sampler) < 0) {
-		fprintf(stderr, "tcpdeck: cannot start the sampler: %s\n", strerror(errno));
-		sampler_free(sampler);
-		source_close(&source);
-		ring_free(ring);
-		filter_free(filter);
-		options_free(&opts);
-		return 1;
+	if (sampler_start(app->sampler) < 0) {
+		snprintf(msg, msg_len, "cannot start the sampler: %s", strerror(errno));
+		return app_fail(app, 1);
 	}
 
 	msg[0] = '\0';
-	if (opts.who != NULL) {
-		rc = run_who(ring, &who, msg, sizeof(msg));
-		filter_free(filter);
-	}
-	else if (opts.batch) {
-		struct batch_request req = batch_request_of(&opts, filter, &diag_cfg);
+	if (opts->who != NULL) {
+		rc = run_who(app->ring, &who, msg, msg_len);
+	} else if (opts->batch) {
+		struct batch_request req = batch_request_of(opts, app->filter, &app->diag_cfg);
 		/* With -w - standard output carries the recording only. */
+		FILE *out = opts->record != NULL && strcmp(opts->record, "-") == 0 ? NULL : stdout;
+
 		if (req.mark)
 			catch_batch_stop();
-		FILE *out = opts.record != NULL && strcmp(opts.record, "-") == 0 ? NULL : stdout;
-
-		rc = batch_run_request(ring, sampler, &req, out, msg, sizeof(msg));
-		filter_free(filter);
-	}
-	else {
+		rc = batch_run_request(app->ring, app->sampler, &req, out, msg, msg_len);
+	} else {
 		struct ui_setup setup = {
-			.ring = ring,
-			.sampler = sampler,
-			.opts = &opts,
-			.filter = filter,
-			.diag_cfg = &diag_cfg,
+			.ring = app->ring,
+			.sampler = app->sampler,
+			.opts = opts,
+			.filter = app->filter,
+			.diag_cfg = &app->diag_cfg,
 			.replay = replay,
 		};
 
-		rc = ui_run(&setup, msg, sizeof(msg));
+		app->filter = NULL; /* the dashboard owns it from here on */
+		rc = ui_run(&setup, msg, msg_len);
 	}
-
-	sampler_free(sampler);
-	ring_free(ring);
-	log_close();
-	options_free(&opts);
-	if (rc < 0) {
-		fprintf(stderr, "tcpdeck: %s\n", msg);
-		return 1;
-	}
+	if (rc < 0)
+		return app_fail(app, 1);
 	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct app app; /* static: main's frame stays small */
+	int status = app_run(&app, argc, argv);
+
+	app_free(&app);
+	return status;
 }

@@ -52,7 +52,7 @@ options_usage(void)
 	       "  -b, --batch          print samples as lines instead of the dashboard\n"
 	       "  -n, --count N        stop after N samples (dashboard and batch)\n"
 	       "  -d, --delay SECONDS  sampling interval, 0.1 to 60 (default 1)\n"
-	       "  -o, --output FORMAT  batch output format: text or json (default text)\n"
+	       "  -o, --output FORMAT  batch output format: text, json or csv (default text)\n"
 	       "      --view VIEW      batch view: states (counts, default), listen\n"
 	       "                       (listening sockets with owners and load) or\n"
 	       "                       conns (every socket, one per line), counters\n"

@@ -364,6 +364,32 @@ test_help_and_version(void **state)
 	assert_non_null(strstr(options_usage(), "--output"));
 }
 
+/* Every format -o accepts is named in --help, and -o takes each one. */
+static void
+test_help_names_every_format(void **state)
+{
+	char names[256], *save = NULL;
+	const char *line = strstr(options_usage(), "--output");
+
+	(void)state;
+	assert_non_null(line);
+	snprintf(names, sizeof(names), "%s", output_format_names());
+	for (char *name = strtok_r(names, ", ", &save); name != NULL;
+	     name = strtok_r(NULL, ", ", &save)) {
+		struct options opts;
+		struct args *a;
+		char msg[256];
+		const char *eol = strchr(line, '\n');
+
+		assert_non_null(eol);
+		assert_non_null(memmem(line, (size_t)(eol - line), name, strlen(name)));
+		assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-b", "-o", name)), 0);
+		assert_non_null(opts.format);
+		options_free(&opts);
+		args_free(a);
+	}
+}
+
 /* A parse that stopped in the middle of grouped options ("-hA" stops at
  * h) must not leak getopt's position into the next parse. */
 static void
@@ -399,6 +425,7 @@ main(void)
 		cmocka_unit_test(test_peers_options),
 		cmocka_unit_test(test_error_messages_explain),
 		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_help_names_every_format),
 		cmocka_unit_test(test_reparse_starts_fresh),
 	};
 
