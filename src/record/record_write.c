@@ -370,32 +370,44 @@ put_string(struct record_buf *b, const char *s, size_t max)
 	record_buf_bytes(b, s, len);
 }
 
+/* The holders of `inode` in *holders (grown as needed); their count, or
+ * SIZE_MAX when out of memory. */
+static size_t
+inode_holders(const struct owner_table *t, uint32_t inode, uint32_t **holders, size_t *cap)
+{
+	size_t n = owner_table_lookup(t, inode, NULL, NULL, 0);
+
+	if (n > *cap) {
+		uint32_t *more = realloc(*holders, n * sizeof(*more));
+
+		if (more == NULL)
+			return SIZE_MAX;
+		*holders = more;
+		*cap = n;
+	}
+	return n == 0 ? 0 : owner_table_lookup(t, inode, NULL, *holders, n);
+}
+
 /* Writes the processes, then for every inode of the sample's sockets
- * that has holders, all of them; remembers which inodes were covered. */
+ * that has holders, all of them; remembers which inodes were covered.
+ * A process that holds none of the sample's sockets (on a busy host, most
+ * of them: other namespaces, other protocols) is written as an empty
+ * placeholder (pid 0, no names), so that the indexes the entries carry
+ * stay those of the live table while its strings are left out. */
 static int
 put_owners(struct record_writer *w, const struct snapshot *snap)
 {
 	struct record_buf *b = &w->buf;
 	const struct owner_table *t = snap->owners;
-	size_t n_procs = owner_table_procs(t), n_inodes = 0, n_links = 0;
+	size_t n_procs = owner_table_procs(t), n_inodes = 0, n_links = 0, count_at;
 	uint32_t *inodes = malloc((snap->n_entries + 1) * sizeof(*inodes));
-	uint32_t holders_small[16], *holders = holders_small;
-	size_t holders_cap = 16, count_at;
+	bool *needed = calloc(n_procs + 1, sizeof(*needed));
+	uint32_t *holders = NULL;
+	size_t holders_cap = 0;
 	uint32_t last = 0;
 
-	if (inodes == NULL)
-		return -1;
-	record_buf_varint(b, n_procs);
-	for (size_t i = 0; i < n_procs; i++) {
-		const struct owner_proc *p = owner_table_proc(t, (uint32_t)i);
-
-		record_buf_varint(b, record_zigzag(p->pid));
-		record_buf_varint(b, p->uid);
-		record_buf_varint(b, p->start_time);
-		put_string(b, p->comm, sizeof(p->comm));
-		put_string(b, p->cmdline, SIZE_MAX);
-		put_string(b, p->user, SIZE_MAX);
-	}
+	if (inodes == NULL || needed == NULL)
+		goto fail;
 	for (size_t i = 0; i < snap->n_entries; i++)
 		if (snap->entries[i].inode != 0)
 			inodes[n_inodes++] = snap->entries[i].inode;
@@ -408,30 +420,40 @@ put_owners(struct record_writer *w, const struct snapshot *snap)
 				inodes[u++] = inodes[i];
 		n_inodes = u;
 	}
+	for (size_t i = 0; i < n_inodes; i++) {
+		size_t n = inode_holders(t, inodes[i], &holders, &holders_cap);
+
+		if (n == SIZE_MAX)
+			goto fail;
+		for (size_t k = 0; k < n; k++)
+			needed[holders[k]] = true;
+	}
+	record_buf_varint(b, n_procs);
+	for (size_t i = 0; i < n_procs; i++) {
+		const struct owner_proc *p = owner_table_proc(t, (uint32_t)i);
+
+		if (!needed[i]) {
+			record_buf_bytes(b, "\0\0\0\0\0\0", 6);
+			continue;
+		}
+		record_buf_varint(b, record_zigzag(p->pid));
+		record_buf_varint(b, p->uid);
+		record_buf_varint(b, p->start_time);
+		put_string(b, p->comm, sizeof(p->comm));
+		put_string(b, p->cmdline, SIZE_MAX);
+		put_string(b, p->user, SIZE_MAX);
+	}
 	/* The link count is only known at the end: reserve a fixed-width
 	 * varint (5 bytes) and fill it in. */
 	count_at = b->len;
 	record_buf_bytes(b, "\x80\x80\x80\x80\x00", 5);
 	for (size_t i = 0; i < n_inodes; i++) {
-		size_t n = owner_table_lookup(t, inodes[i], NULL, NULL, 0);
+		size_t n = inode_holders(t, inodes[i], &holders, &holders_cap);
 
+		if (n == SIZE_MAX)
+			goto fail;
 		if (n == 0)
 			continue;
-		if (n > holders_cap) {
-			uint32_t *more = holders == holders_small
-			                     ? malloc(n * sizeof(*more))
-			                     : realloc(holders, n * sizeof(*more));
-
-			if (more == NULL) {
-				if (holders != holders_small)
-					free(holders);
-				free(inodes);
-				return -1;
-			}
-			holders = more;
-			holders_cap = n;
-		}
-		n = owner_table_lookup(t, inodes[i], NULL, holders, n);
 		record_buf_varint(b, inodes[i] - last);
 		last = inodes[i];
 		record_buf_varint(b, n);
@@ -439,8 +461,8 @@ put_owners(struct record_writer *w, const struct snapshot *snap)
 			record_buf_varint(b, holders[k]);
 		n_links++;
 	}
-	if (holders != holders_small)
-		free(holders);
+	free(holders);
+	free(needed);
 	if (!b->failed)
 		for (int k = 0; k < 5; k++)
 			b->bytes[count_at + (size_t)k] =
@@ -451,6 +473,12 @@ put_owners(struct record_writer *w, const struct snapshot *snap)
 	owner_table_unref(w->owners);
 	w->owners = owner_table_ref(snap->owners);
 	return 0;
+
+fail:
+	free(holders);
+	free(needed);
+	free(inodes);
+	return -1;
 }
 
 /* ---------------------------------------------------------------- entries */
