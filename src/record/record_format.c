@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,7 @@ const struct record_field record_fields[RECORD_FIELD_COUNT] = {
 };
 
 static uint32_t crc_table[256];
-static int crc_ready;
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
 static void
 crc_init(void)
@@ -64,7 +65,6 @@ crc_init(void)
 			c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
 		crc_table[n] = c;
 	}
-	__atomic_store_n(&crc_ready, 1, __ATOMIC_RELEASE);
 }
 
 uint32_t
@@ -72,10 +72,8 @@ record_crc32(uint32_t crc, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 
-	/* Two threads may build the table at once: they write the same
-	 * values, and the flag is only read after. */
-	if (!__atomic_load_n(&crc_ready, __ATOMIC_ACQUIRE))
-		crc_init();
+	/* The recorder (sampler thread) and a replay may both be first. */
+	pthread_once(&crc_once, crc_init);
 	crc = ~crc;
 	while (len-- > 0)
 		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
