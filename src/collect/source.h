@@ -65,6 +65,11 @@ int source_live_open_with(struct source *src, const struct source_live_options *
  * Returns 0, or -1 with errno and a one-line cause. */
 int source_ssdump_open(struct source *src, const char *path, char *cause, size_t cause_len);
 
+/* The same for a dump already in memory (copied; `name` stands for the
+ * path in messages): what the fuzz target and tests feed. */
+int source_ssdump_open_mem(struct source *src, const void *bytes, size_t len, const char *name,
+			   char *cause, size_t cause_len);
+
 /* Replay sources (-r FILE), telling a tcpdeck recording from an ss -D
  * dump by its first bytes: see source_record.h. */
 

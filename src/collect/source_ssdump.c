@@ -88,19 +88,69 @@ static const struct source_ops ssdump_ops = {
 	.free = ssdump_free,
 };
 
+/* Takes `dump` (its path set, its bytes loaded) as src's state, or frees
+ * it and fails when it is too short to be a dump. */
+static int
+ssdump_attach(struct source *src, struct ssdump *dump, char *cause, size_t cause_len)
+{
+	if (dump->len < 16) {
+		snprintf(cause, cause_len, "'%s' is too short to be a sock_diag dump (ss -D)",
+			 dump->path);
+		ssdump_free(dump);
+		errno = EINVAL;
+		return -1;
+	}
+	src->ops = &ssdump_ops;
+	src->state = dump;
+	return 0;
+}
+
+/* A new dump named `path` with room for `len` bytes: netlink headers are
+ * read in place, so the bytes are 8-byte aligned.  NULL on ENOMEM. */
+static struct ssdump *
+ssdump_new(const char *path, size_t len)
+{
+	struct ssdump *dump = calloc(1, sizeof(*dump));
+
+	if (dump == NULL)
+		return NULL;
+	snprintf(dump->path, sizeof(dump->path), "%s", path);
+	dump->len = len;
+	dump->bytes = aligned_alloc(8, (len + 8) & ~(size_t)7);
+	if (dump->bytes == NULL) {
+		free(dump);
+		return NULL;
+	}
+	return dump;
+}
+
+int
+source_ssdump_open_mem(struct source *src, const void *bytes, size_t len, const char *name,
+		       char *cause, size_t cause_len)
+{
+	struct ssdump *dump;
+
+	if (len > SSDUMP_MAX_BYTES) {
+		snprintf(cause, cause_len, "'%s' is larger than 1 GiB", name);
+		errno = EINVAL;
+		return -1;
+	}
+	dump = ssdump_new(name, len);
+	if (dump == NULL) {
+		snprintf(cause, cause_len, "out of memory for '%s'", name);
+		return -1;
+	}
+	memcpy(dump->bytes, bytes, len);
+	return ssdump_attach(src, dump, cause, cause_len);
+}
+
 int
 source_ssdump_open(struct source *src, const char *path, char *cause, size_t cause_len)
 {
-	struct ssdump *dump = calloc(1, sizeof(*dump));
+	struct ssdump *dump = NULL;
 	FILE *file = NULL;
 	struct stat st;
-	size_t got;
 
-	if (dump == NULL) {
-		snprintf(cause, cause_len, "out of memory");
-		return -1;
-	}
-	snprintf(dump->path, sizeof(dump->path), "%s", path);
 	file = fopen(path, "rbe");
 	if (file == NULL || fstat(fileno(file), &st) < 0) {
 		snprintf(cause, cause_len, "cannot read '%s': %s", path, strerror(errno));
@@ -111,29 +161,18 @@ source_ssdump_open(struct source *src, const char *path, char *cause, size_t cau
 		errno = EINVAL;
 		goto fail;
 	}
-	dump->len = (size_t)st.st_size;
-	/* Netlink headers are read in place: keep them aligned. */
-	dump->bytes = aligned_alloc(8, (dump->len + 8) & ~(size_t)7);
-	if (dump->bytes == NULL) {
+	dump = ssdump_new(path, (size_t)st.st_size);
+	if (dump == NULL) {
 		snprintf(cause, cause_len, "out of memory for '%s'", path);
 		goto fail;
 	}
-	got = fread(dump->bytes, 1, dump->len, file);
-	if (got != dump->len) {
+	if (fread(dump->bytes, 1, dump->len, file) != dump->len) {
 		snprintf(cause, cause_len, "cannot read '%s': short read", path);
 		errno = EIO;
 		goto fail;
 	}
 	fclose(file);
-	if (dump->len < 16) {
-		snprintf(cause, cause_len, "'%s' is too short to be a sock_diag dump (ss -D)", path);
-		ssdump_free(dump);
-		errno = EINVAL;
-		return -1;
-	}
-	src->ops = &ssdump_ops;
-	src->state = dump;
-	return 0;
+	return ssdump_attach(src, dump, cause, cause_len);
 fail:
 	if (file != NULL)
 		fclose(file);
