@@ -10,9 +10,8 @@
 #include <string.h>
 
 #include "batch.h"
-#include "diagnose.h"
+#include "pipeline.h"
 #include "session.h"
-#include "statetrack.h"
 #include "timespec_util.h"
 
 int
@@ -23,94 +22,6 @@ batch_run(struct ring *ring, struct sampler *sampler, const struct output_format
 		.format = format, .view = view, .sort_column = -1, .peers_by = PEERS_BY_TOTAL};
 
 	return batch_run_request(ring, sampler, &req, out, cause, cause_len);
-}
-
-/* What is derived from every snapshot in order: a state tracker for the
- * diagnoses view and for a marked test, the diagnoser, the test itself
- * (each NULL when not needed). */
-struct batch_diag {
-	struct statetrack *st;
-	struct diagnose *diag;
-	struct session *session;
-};
-
-static void
-batch_diag_close(struct batch_diag *bd)
-{
-	diagnose_free(bd->diag);
-	statetrack_free(bd->st);
-	session_free(bd->session);
-}
-
-static int
-batch_diag_open(struct batch_diag *bd, const struct batch_request *req, char *cause,
-		size_t cause_len)
-{
-	bool diagnoses = req->view == OUTPUT_VIEW_DIAGNOSES;
-
-	memset(bd, 0, sizeof(*bd));
-	if (!diagnoses && !req->mark)
-		return 0;
-	bd->st = statetrack_new();
-	bd->diag = diagnoses ? diagnose_new(req->diag_config, "/proc") : NULL;
-	bd->session = req->mark ? session_new() : NULL;
-	if (bd->st == NULL || (diagnoses && bd->diag == NULL) || (req->mark && bd->session == NULL)) {
-		batch_diag_close(bd);
-		snprintf(cause, cause_len, "diagnoses: %s", strerror(ENOMEM));
-		return -1;
-	}
-	return 0;
-}
-
-static int
-batch_diag_feed(struct batch_diag *bd, const struct snapshot *snap, struct output_context *ctx,
-		char *cause, size_t cause_len)
-{
-	if (bd->st == NULL)
-		return 0;
-	if (statetrack_update(bd->st, snap) < 0 ||
-	    (bd->diag != NULL && diagnose_update(bd->diag, snap, bd->st) < 0)) {
-		snprintf(cause, cause_len, "diagnoses: %s", strerror(errno));
-		return -1;
-	}
-	ctx->diag = bd->diag;
-	if (bd->session == NULL)
-		return 0;
-	/* The whole run is the test: it starts with the first sample and
-	 * every later one is part of it, up to the last. */
-	if (session_phase(bd->session) == SESSION_IDLE)
-		session_start(bd->session, snap);
-	else
-		session_sample(bd->session, snap, statetrack_summary(bd->st));
-	return 0;
-}
-
-/* The end of a marked run: ends the test at the last sample and prints
- * its summary (JSON with -o json, else text) on out, or on standard error
- * when standard output carries a recording; saves it with --summary.
- * Returns 0, or -1 with a cause. */
-static int
-batch_diag_finish(struct batch_diag *bd, const struct batch_request *req,
-		  const struct snapshot *last, FILE *out, char *cause, size_t cause_len)
-{
-	const struct session_summary *sum;
-	FILE *to = out != NULL ? out : stderr;
-
-	if (bd->session == NULL || session_phase(bd->session) == SESSION_IDLE)
-		return 0;
-	if (last != NULL)
-		session_end(bd->session, last);
-	sum = session_summary(bd->session);
-	if ((strcmp(req->format->name, "json") == 0 ? session_write_json(sum, to)
-						    : session_write_text(sum, to)) < 0 ||
-	    fflush(to) != 0) {
-		snprintf(cause, cause_len, "cannot write the test summary: %s", strerror(errno));
-		return -1;
-	}
-	if (req->summary_prefix != NULL &&
-	    session_save(sum, req->summary_prefix, cause, cause_len) < 0)
-		return -1;
-	return 0;
 }
 
 /* The output context of a request, before any sample. */
@@ -132,28 +43,150 @@ context_of(const struct batch_request *req)
 	return ctx;
 }
 
+/*
+ * One batch run, whichever loop takes its samples (the sampler's ring, or
+ * a source read on this thread): the models derived from the samples, and
+ * what the output keeps from one sample to the next.
+ */
+struct batch {
+	const struct batch_request *req;
+	FILE *out;                  /* NULL: print nothing */
+	struct output_context ctx;
+	struct pipeline *pipe;
+	struct snapshot *prev;      /* the sample before, when kept */
+	bool keep_prev;
+};
+
+/* 0, or -1 with a cause. */
+static int
+batch_open(struct batch *b, const struct batch_request *req, FILE *out, bool keep_prev,
+	   char *cause, size_t cause_len)
+{
+	struct pipeline_config cfg = {
+		.diag_config = req->diag_config,
+		.proc_root = "/proc",
+		/* The whole run is the test: it starts with the first sample
+		 * and every later one is part of it, up to the last. */
+		.mark_at_start = true,
+	};
+
+	if (req->view == OUTPUT_VIEW_DIAGNOSES)
+		cfg.models |= PIPELINE_FINDINGS;
+	if (req->mark)
+		cfg.models |= PIPELINE_TEST;
+	/* Ages and rates need the history of each socket. */
+	if (req->view == OUTPUT_VIEW_CONNS)
+		cfg.models |= PIPELINE_CONNS;
+	memset(b, 0, sizeof(*b));
+	b->req = req;
+	b->out = out;
+	b->keep_prev = keep_prev;
+	b->pipe = pipeline_new(&cfg);
+	if (b->pipe == NULL) {
+		snprintf(cause, cause_len, "diagnoses: %s", strerror(ENOMEM));
+		return -1;
+	}
+	b->ctx = context_of(req);
+	return 0;
+}
+
+/*
+ * What every sample goes through, in order: its note, the models, the
+ * output.  Takes over the reference to snap; interval_s is the spacing of
+ * the samples, for rates.  Returns 0, or -1 with a cause.
+ */
+static int
+batch_sample(struct batch *b, struct snapshot *snap, uint64_t missed, double interval_s,
+	     char *cause, size_t cause_len)
+{
+	int rc;
+
+	if (snap->note[0] != '\0')
+		fprintf(stderr, "tcpdeck: %s\n", snap->note);
+	/* Connection ages are extras; findings and the test are not. */
+	if (pipeline_feed(b->pipe, snap, missed) < 0 &&
+	    (pipeline_stats(b->pipe)->failed & ~(unsigned int)PIPELINE_CONNS) != 0) {
+		snprintf(cause, cause_len, "diagnoses: %s", strerror(errno));
+		snapshot_unref(snap);
+		return -1;
+	}
+	b->ctx.snap = snap;
+	b->ctx.ct = pipeline_conns(b->pipe);
+	b->ctx.diag = pipeline_findings(b->pipe);
+	b->ctx.interval_s = interval_s;
+	b->ctx.prev = b->prev;
+	rc = b->out != NULL ? output_print(b->req->format, b->req->view, b->out, &b->ctx) : 0;
+	if (rc == 0 && b->out != NULL && fflush(b->out) != 0)
+		rc = -1;
+	snapshot_unref(b->prev);
+	b->prev = NULL;
+	if (b->keep_prev)
+		b->prev = snap;
+	else
+		snapshot_unref(snap);
+	if (rc < 0) {
+		snprintf(cause, cause_len, "cannot write output: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The end of a marked run: ends the test at the last sample and prints
+ * its summary (JSON with -o json, else text) on out, or on standard error
+ * when standard output carries a recording; saves it with --summary.
+ * Returns 0, or -1 with a cause. */
+static int
+batch_report_test(struct batch *b, char *cause, size_t cause_len)
+{
+	const struct session *test = pipeline_test(b->pipe);
+	const struct session_summary *sum;
+	FILE *to = b->out != NULL ? b->out : stderr;
+
+	if (test == NULL || session_phase(test) == SESSION_IDLE)
+		return 0;
+	pipeline_end_test(b->pipe);
+	sum = session_summary(test);
+	if ((strcmp(b->req->format->name, "json") == 0 ? session_write_json(sum, to)
+						       : session_write_text(sum, to)) < 0 ||
+	    fflush(to) != 0) {
+		snprintf(cause, cause_len, "cannot write the test summary: %s", strerror(errno));
+		return -1;
+	}
+	if (b->req->summary_prefix != NULL &&
+	    session_save(sum, b->req->summary_prefix, cause, cause_len) < 0)
+		return -1;
+	return 0;
+}
+
+/* Ends the run that ended with rc: the test's summary when all went
+ * well, then frees.  Returns rc, or -1 with a cause. */
+static int
+batch_close(struct batch *b, int rc, char *cause, size_t cause_len)
+{
+	if (rc == 0)
+		rc = batch_report_test(b, cause, cause_len);
+	snapshot_unref(b->prev);
+	peers_free(b->ctx.peers_scratch);
+	pipeline_free(b->pipe);
+	return rc;
+}
+
 int
 batch_run_request(struct ring *ring, struct sampler *sampler, const struct batch_request *req,
 		  FILE *out, char *cause, size_t cause_len)
 {
-	struct output_context ctx = context_of(req);
 	/* The counters view prints rates: it keeps the sample before. */
-	struct snapshot *prev = NULL;
-	struct snapshot *last = NULL; /* a marked test ends at it */
-	/* Ages and rates need the history of each socket. */
-	struct conntrack *ct = req->view == OUTPUT_VIEW_CONNS ? conntrack_new(0) : NULL;
+	bool keep_prev = req->view == OUTPUT_VIEW_COUNTERS;
 	uint64_t last_seq = 0;
 	int rc = 0;
-	struct batch_diag bd;
+	struct batch b;
 
-	if (batch_diag_open(&bd, req, cause, cause_len) < 0) {
-		conntrack_free(ct);
-		peers_free(ctx.peers_scratch);
+	if (batch_open(&b, req, out, keep_prev, cause, cause_len) < 0)
 		return -1;
-	}
 	for (;;) {
 		struct pollfd pfd = {.fd = ring_wake_fd(ring), .events = POLLIN};
 		struct snapshot *snap;
+		uint64_t missed;
 		bool closed;
 		int err = 0;
 
@@ -165,36 +198,11 @@ batch_run_request(struct ring *ring, struct sampler *sampler, const struct batch
 		 * wait forever.) */
 		ring_drain_wake(ring);
 		closed = ring_closed(ring, &err, cause, cause_len);
-		while ((snap = ring_next(ring, last_seq, NULL)) != NULL) {
+		while ((snap = ring_next(ring, last_seq, &missed)) != NULL) {
 			last_seq = snap->seq;
-			if (ct != NULL)
-				(void)conntrack_update(ct, snap); /* ages are extras */
-			if (snap->note[0] != '\0')
-				fprintf(stderr, "tcpdeck: %s\n", snap->note);
-			if (batch_diag_feed(&bd, snap, &ctx, cause, cause_len) < 0) {
-				snapshot_unref(snap);
-				rc = -1;
+			rc = batch_sample(&b, snap, missed, sampler_interval(sampler), cause, cause_len);
+			if (rc < 0)
 				goto done;
-			}
-			ctx.snap = snap;
-			ctx.ct = ct;
-			ctx.interval_s = sampler_interval(sampler);
-			ctx.prev = prev;
-			/* No output (out NULL) when stdout carries a recording. */
-			rc = out != NULL ? output_print(req->format, req->view, out, &ctx) : 0;
-			if (bd.session != NULL) {
-				snapshot_unref(last);
-				last = snapshot_ref(snap);
-			}
-			if (req->view == OUTPUT_VIEW_COUNTERS) {
-				snapshot_unref(prev);
-				prev = snap;
-			} else
-				snapshot_unref(snap);
-			if (rc < 0) {
-				snprintf(cause, cause_len, "cannot write output: %s", strerror(errno));
-				goto done;
-			}
 		}
 		if (closed) {
 			if (err != 0) {
@@ -212,14 +220,7 @@ batch_run_request(struct ring *ring, struct sampler *sampler, const struct batch
 		}
 	}
 done:
-	if (rc == 0)
-		rc = batch_diag_finish(&bd, req, last, out, cause, cause_len);
-	snapshot_unref(last);
-	snapshot_unref(prev);
-	conntrack_free(ct);
-	peers_free(ctx.peers_scratch);
-	batch_diag_close(&bd);
-	return rc;
+	return batch_close(&b, rc, cause, cause_len);
 }
 
 void
@@ -259,19 +260,15 @@ int
 batch_run_source(struct source *src, double interval_s, unsigned long max_samples,
 		 const struct batch_request *req, FILE *out, char *cause, size_t cause_len)
 {
-	struct output_context ctx = context_of(req);
-	struct snapshot *prev = NULL;
-	struct conntrack *ct = req->view == OUTPUT_VIEW_CONNS ? conntrack_new(0) : NULL;
 	uint64_t seq = 0;
 	int rc;
-	struct batch_diag bd;
+	struct batch b;
 
-	if (batch_diag_open(&bd, req, cause, cause_len) < 0) {
-		conntrack_free(ct);
-		peers_free(ctx.peers_scratch);
+	/* The sample before gives the recorded spacing of the samples. */
+	if (batch_open(&b, req, out, true, cause, cause_len) < 0)
 		return -1;
-	}
 	for (rc = 0; max_samples == 0 || seq < max_samples;) {
+		struct snapshot *prev = b.prev;
 		struct snapshot *snap = snapshot_new(prev != NULL ? prev->n_entries : 0);
 
 		if (snap == NULL) {
@@ -291,38 +288,15 @@ batch_run_source(struct source *src, double interval_s, unsigned long max_sample
 		}
 		snapshot_seal(snap);
 		snap->seq = ++seq;
-		if (ct != NULL)
-			(void)conntrack_update(ct, snap);
-		if (snap->note[0] != '\0')
-			fprintf(stderr, "tcpdeck: %s\n", snap->note);
-		if (batch_diag_feed(&bd, snap, &ctx, cause, cause_len) < 0) {
-			snapshot_unref(snap);
-			rc = -1;
-			break;
-		}
-		ctx.snap = snap;
-		ctx.ct = ct;
 		/* The recorded spacing of the samples, for rates. */
-		ctx.interval_s = prev != NULL ? timespec_between(&prev->taken_mono, &snap->taken_mono)
-					      : interval_s;
-		ctx.prev = prev;
-		rc = out != NULL ? output_print(req->format, req->view, out, &ctx) : 0;
-		if (rc == 0 && out != NULL && fflush(out) != 0)
-			rc = -1;
-		snapshot_unref(prev);
-		prev = snap;
-		if (rc < 0) {
-			snprintf(cause, cause_len, "cannot write output: %s", strerror(errno));
+		rc = batch_sample(&b, snap, 0,
+				  prev != NULL ? timespec_between(&prev->taken_mono, &snap->taken_mono)
+					       : interval_s,
+				  cause, cause_len);
+		if (rc < 0)
 			break;
-		}
 	}
-	if (rc == 0)
-		rc = batch_diag_finish(&bd, req, prev, out, cause, cause_len);
-	snapshot_unref(prev);
-	conntrack_free(ct);
-	peers_free(ctx.peers_scratch);
-	batch_diag_close(&bd);
-	return rc;
+	return batch_close(&b, rc, cause, cause_len);
 }
 
 struct snapshot *

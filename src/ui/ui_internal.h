@@ -16,6 +16,7 @@
 #include "history.h"
 #include "kcounters.h"
 #include "peers.h"
+#include "pipeline.h"
 #include "nl_query.h"
 #include "resolver.h"
 #include "ring.h"
@@ -95,7 +96,6 @@ struct ui {
 	struct sampler *sampler;
 	struct source_record_control *replay; /* replaying a recording */
 	char replay_error[200];          /* its last failure, once shown */
-	const struct diag_config *diag_cfg;
 	double last_taken;               /* taken_mono of the newest sample */
 	struct history *history;
 	struct snapshot *shown;          /* snapshot on screen (a reference) */
@@ -163,20 +163,9 @@ struct ui {
 	int listen_height;
 	char hostname[80];
 	char kernel[80];
-	/* derived from every sample (ui_feed.c) */
-	struct snapshot *latest;         /* newest sample taken (a reference) */
-	struct statetrack *st;           /* state flows: +in/s -out/s */
-	struct statetrack *st_filtered;  /* the same over the filter's sockets */
-	const struct filter *st_filter;  /* the filter st_filtered follows */
-	struct diagnose *diag;           /* findings */
-	struct history *kc_history;      /* counter rates, per KC_* series */
-	struct kcounters kc_prev;        /* counters of the sample before */
-	double kc_prev_time;
-	bool kc_has_prev;
-	double kc_rate[KC_COUNT];        /* per second (gauges: the value) */
-	uint32_t kc_rate_known;          /* bit (1u << KC_*) */
-	struct session *session;         /* the marked stress test */
-	bool mark_at_start;              /* --mark: start with the first one */
+	/* derived from every sample (ui_feed.c): flows, findings, counter
+	 * rates, the marked test, the latest sample */
+	struct pipeline *pipe;
 	/* views over the derived data */
 	int diag_scroll;
 	bool explain;                    /* the TCP states help page */
@@ -220,13 +209,14 @@ bool ui_filter_set(struct ui *ui, const char *expr);
 void ui_drill_draw(struct ui *ui);
 void ui_drill_sample(struct ui *ui, const struct snapshot *snap);
 
-/* What every sample feeds besides the screen (ui_feed.c).  start returns
- * 0 or -1 with a cause; cfg may be NULL (defaults). */
-int ui_feed_start(struct ui *ui, const struct diag_config *cfg, char *cause, size_t cause_len);
+/* What every sample feeds besides the screen (ui_feed.c): ui->pipe,
+ * built from the setup's options and thresholds.  start returns 0 or -1
+ * with a cause.  A replay that goes back in time starts the derived
+ * models over by itself (pipeline.h). */
+struct ui_setup;
+int ui_feed_start(struct ui *ui, const struct ui_setup *setup, char *cause, size_t cause_len);
 void ui_feed_sample(struct ui *ui, struct snapshot *snap, uint64_t missed);
 void ui_feed_stop(struct ui *ui);
-/* Forgets what was derived (a replay went back in time).  0 or -1. */
-int ui_feed_reset(struct ui *ui);
 
 /* Lines of text with a scroll offset, clipped to the area; returns the
  * number of lines the text has (ui_text.c). */

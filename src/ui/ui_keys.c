@@ -204,18 +204,15 @@ key_view_7(struct ui *ui)
 static void
 key_mark(struct ui *ui)
 {
-	if (ui->session == NULL || ui->latest == NULL) {
+	int phase = pipeline_mark(ui->pipe);
+
+	if (phase < 0)
 		snprintf(ui->status, sizeof(ui->status), "no sample yet to mark");
-		return;
-	}
-	if (session_phase(ui->session) == SESSION_RUNNING) {
-		session_end(ui->session, ui->latest);
+	else if (phase != SESSION_RUNNING)
 		snprintf(ui->status, sizeof(ui->status),
 			 "test ended: view 7 shows the summary (w saves it)");
-	} else {
-		session_start(ui->session, ui->latest);
+	else
 		snprintf(ui->status, sizeof(ui->status), "test started: m again marks its end");
-	}
 }
 
 static void

@@ -54,14 +54,13 @@ ui_count(const struct ui *ui, const struct snapshot *snap, uint32_t counts[TCP_S
 	snapshot_count(snap, ui->filter != NULL ? filter_selects : NULL, ui->filter, counts, total);
 }
 
-/* A replay stepped or sought back: histories, rates and findings start
- * over from the sample now shown, as they would have at that time. */
+/* A replay stepped or sought back: histories start over from the sample
+ * now shown, as they would have at that time (the pipeline does the same
+ * for rates and findings). */
 static void
 went_back(struct ui *ui)
 {
 	history_clear(ui->history);
-	if (ui_feed_reset(ui) < 0)
-		log_msg("ui: out of memory starting the findings over");
 	if (ui->ct != NULL) {
 		conntrack_free(ui->ct);
 		ui->ct = NULL;
@@ -190,15 +189,16 @@ identify_host(struct ui *ui)
 static int
 report_test(struct ui *ui, const struct options *opts, char *cause, size_t cause_len)
 {
-	if (ui->session == NULL || session_phase(ui->session) == SESSION_IDLE)
+	const struct session *test = pipeline_test(ui->pipe);
+
+	if (test == NULL || session_phase(test) == SESSION_IDLE)
 		return 0;
 	/* A test still running ends with tcpdeck, at the last sample taken. */
-	if (session_phase(ui->session) == SESSION_RUNNING && ui->latest != NULL)
-		session_end(ui->session, ui->latest);
-	session_write_text(session_summary(ui->session), stdout);
+	pipeline_end_test(ui->pipe);
+	session_write_text(session_summary(test), stdout);
 	fflush(stdout);
 	if (opts->summary_prefix != NULL &&
-	    session_save(session_summary(ui->session), opts->summary_prefix, cause, cause_len) < 0)
+	    session_save(session_summary(test), opts->summary_prefix, cause, cause_len) < 0)
 		return -1;
 	return 0;
 }
@@ -228,8 +228,7 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 		return -1;
 	}
 	ui.linger_s = opts->linger_s;
-	ui.mark_at_start = opts->mark || opts->summary_prefix != NULL;
-	if (ui_feed_start(&ui, setup->diag_cfg, cause, cause_len) < 0) {
+	if (ui_feed_start(&ui, setup, cause, cause_len) < 0) {
 		history_free(ui.history);
 		filter_free(initial_filter);
 		return -1;

@@ -18,13 +18,14 @@
 const struct diag_finding *
 ui_diag_banner(const struct ui *ui, size_t *count)
 {
+	const struct diagnose *diag = pipeline_findings(ui->pipe);
 	const struct diag_finding *worst = NULL;
 	size_t n = 0;
 
-	if (ui->diag == NULL)
+	if (diag == NULL)
 		return NULL;
-	for (size_t i = 0; i < diagnose_count(ui->diag); i++) {
-		const struct diag_finding *f = diagnose_get(ui->diag, i);
+	for (size_t i = 0; i < diagnose_count(diag); i++) {
+		const struct diag_finding *f = diagnose_get(diag, i);
 
 		if (f->severity < DIAG_WARNING)
 			continue;
@@ -98,7 +99,8 @@ draw_wrapped(const char *label, const char *text, int attr, int x, int cols, int
 static void
 draw_findings(struct ui *ui, int top, int height, int cols)
 {
-	size_t n = diagnose_count(ui->diag), k = 0;
+	const struct diagnose *diag = pipeline_findings(ui->pipe);
+	size_t n = diagnose_count(diag), k = 0;
 	const struct diag_finding **order;
 	int line = 0, total = 0;
 
@@ -120,8 +122,8 @@ draw_findings(struct ui *ui, int top, int height, int cols)
 	/* Most severe first; the engine's order within a severity. */
 	for (int sev = DIAG_CRITICAL; sev >= DIAG_INFO; sev--)
 		for (size_t i = 0; i < n; i++)
-			if (diagnose_get(ui->diag, i)->severity == (enum diag_severity)sev)
-				order[k++] = diagnose_get(ui->diag, i);
+			if (diagnose_get(diag, i)->severity == (enum diag_severity)sev)
+				order[k++] = diagnose_get(diag, i);
 	/* Twice: once to count the lines (for the scroll limit), once to
 	 * draw them. */
 	for (int pass = 0; pass < 2; pass++) {
@@ -178,7 +180,7 @@ draw_explain(struct ui *ui, int top, int height, int cols)
 static void
 diag_draw(struct ui *ui, int top, int height, int cols)
 {
-	if (ui->diag == NULL || height < 3)
+	if (pipeline_findings(ui->pipe) == NULL || height < 3)
 		return;
 	if (ui->explain)
 		draw_explain(ui, top, height, cols);

@@ -45,7 +45,7 @@ is_bad_news(enum kcounter c)
 static void
 kernel_draw(struct ui *ui, int top, int height, int cols)
 {
-	const struct snapshot *snap = ui->latest;
+	const struct snapshot *snap = pipeline_latest(ui->pipe);
 	int spark_width = cols - SPARK_COLUMN - 1, row = top + 1, shown = 0;
 	uint32_t *values = NULL;
 	char *spark = NULL;
@@ -70,8 +70,9 @@ kernel_draw(struct ui *ui, int top, int height, int cols)
 	ui->kernel_scroll = ui_text_clamp(ui->kernel_scroll, KC_COUNT, height - 1);
 	for (int c = 0; c < KC_COUNT && row < top + height; c++) {
 		char value[32], rate[32];
-		bool known = ui->kc_rate_known & (1u << c);
-		bool moving = known && ui->kc_rate[c] > 0 && !kcounter_is_gauge((enum kcounter)c);
+		double per_s = 0;
+		bool known = pipeline_counter_rate(ui->pipe, (enum kcounter)c, &per_s);
+		bool moving = known && per_s > 0 && !kcounter_is_gauge((enum kcounter)c);
 		int attr;
 		size_t n;
 
@@ -83,7 +84,7 @@ kernel_draw(struct ui *ui, int top, int height, int cols)
 		if (kcounter_is_gauge((enum kcounter)c))
 			snprintf(rate, sizeof(rate), "%s", "gauge");
 		else if (known)
-			snprintf(rate, sizeof(rate), "%.1f", ui->kc_rate[c]);
+			snprintf(rate, sizeof(rate), "%.1f", per_s);
 		else
 			snprintf(rate, sizeof(rate), "-");
 		attr = moving && is_bad_news((enum kcounter)c) ? ui_term_attr(ui, UI_COLOR_WATCH)
@@ -96,7 +97,7 @@ kernel_draw(struct ui *ui, int top, int height, int cols)
 		mvprintw(row, LABEL_WIDTH + 1 + VALUE_WIDTH + 1, "%*s", RATE_WIDTH, rate);
 		attrset(A_NORMAL);
 		if (values != NULL && spark != NULL) {
-			n = history_read(ui->kc_history, (size_t)c, 0, (size_t)spark_width, values);
+			n = history_read(pipeline_counter_history(ui->pipe), (size_t)c, 0, (size_t)spark_width, values);
 			if (n > 0) {
 				sparkline_render(values, n, ui->charset, spark, spark_size);
 				attrset(attr);

@@ -31,10 +31,10 @@ enum {
 static const struct statetrack_summary *
 flows(const struct ui *ui)
 {
-	const struct statetrack *st = ui->filter != NULL ? ui->st_filtered : ui->st;
+	const struct statetrack *st = pipeline_flows_of(ui->pipe, ui->filter);
 	const struct statetrack_summary *sum;
 
-	if (st == NULL || ui->paused || (ui->filter != NULL && ui->st_filter != ui->filter))
+	if (st == NULL || ui->paused)
 		return NULL;
 	sum = statetrack_summary(st);
 	return sum->has_rates ? sum : NULL;

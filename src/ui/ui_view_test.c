@@ -23,9 +23,11 @@ test_draw(struct ui *ui, int top, int height, int cols)
 	FILE *f;
 	int lines;
 
-	if (ui->session == NULL)
+	const struct session *test = pipeline_test(ui->pipe);
+
+	if (test == NULL)
 		return;
-	if (session_phase(ui->session) == SESSION_IDLE) {
+	if (session_phase(test) == SESSION_IDLE) {
 		attrset(A_BOLD);
 		mvaddnstr(top, 0, "STRESS TEST", cols);
 		attrset(A_NORMAL);
@@ -46,7 +48,7 @@ test_draw(struct ui *ui, int top, int height, int cols)
 	f = open_memstream(&text, &len);
 	if (f == NULL)
 		return;
-	session_write_text(session_summary(ui->session), f);
+	session_write_text(session_summary(test), f);
 	fclose(f);
 	if (text == NULL)
 		return;
@@ -63,13 +65,15 @@ key_save(struct ui *ui)
 	time_t now = time(NULL);
 	struct tm tm;
 
-	if (session_phase(ui->session) == SESSION_IDLE) {
+	const struct session *test = pipeline_test(ui->pipe);
+
+	if (session_phase(test) == SESSION_IDLE) {
 		snprintf(ui->status, sizeof(ui->status), "no test marked yet: m marks its start");
 		return;
 	}
 	localtime_r(&now, &tm);
 	strftime(prefix, sizeof(prefix), "tcpdeck-test-%Y%m%d-%H%M%S", &tm);
-	if (session_save(session_summary(ui->session), prefix, ui->status, sizeof(ui->status)) == 0)
+	if (session_save(session_summary(test), prefix, ui->status, sizeof(ui->status)) == 0)
 		snprintf(ui->status, sizeof(ui->status), "test summary saved to %s.json and %s.txt",
 			 prefix, prefix);
 }

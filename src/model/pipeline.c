@@ -1,0 +1,354 @@
+/*
+ * pipeline.c - feeds every derived model one sample at a time, in one
+ * order, for whichever front end takes the samples (the contract is in
+ * pipeline.h).
+ *
+ * Owned by one thread.  Nothing here prints, logs or exits: failures come
+ * back as -1 with errno and the failed models in the stats.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pipeline.h"
+#include "timespec_util.h"
+
+typedef bool (*pipeline_select_fn)(const void *arg, const struct sock_entry *e);
+
+struct pipeline {
+	unsigned int models;
+	struct diag_config diag_cfg;
+	char *proc_root;
+	double conns_linger_s;
+	bool mark_at_start;
+
+	struct snapshot *latest;           /* a reference */
+	struct statetrack *flows;
+	/* Flows over a selection: what was asked for (pipeline_select), and
+	 * what the tracker was fed with. */
+	pipeline_select_fn want_fn;
+	const void *want_arg;
+	pipeline_select_fn fed_fn;
+	const void *fed_arg;
+	struct statetrack *sel_flows;
+	struct diagnose *findings;
+	/* counter rates */
+	struct history *kc_history;
+	struct kcounters kc_prev;          /* counters of the sample before */
+	double kc_prev_time;
+	bool kc_has_prev;
+	double kc_rate[KC_COUNT];          /* per second (gauges: the value) */
+	uint32_t kc_rate_known;            /* bit (1u << KC_*) */
+	struct session *test;
+	struct conntrack *conns;
+	struct pipeline_stats stats;
+};
+
+struct pipeline *
+pipeline_new(const struct pipeline_config *cfg)
+{
+	struct pipeline *p = calloc(1, sizeof(*p));
+	unsigned int models = cfg->models;
+	size_t rows = cfg->counters_history != 0 ? cfg->counters_history : HISTORY_DEFAULT_CAPACITY;
+	bool failed = false;
+
+	if (p == NULL)
+		return NULL;
+	if (models & (PIPELINE_FINDINGS | PIPELINE_TEST))
+		models |= PIPELINE_FLOWS;
+	p->models = models;
+	if (cfg->diag_config != NULL)
+		p->diag_cfg = *cfg->diag_config;
+	else
+		diag_config_defaults(&p->diag_cfg);
+	p->proc_root = strdup(cfg->proc_root != NULL ? cfg->proc_root : "/proc");
+	p->conns_linger_s = cfg->conns_linger_s;
+	p->mark_at_start = cfg->mark_at_start;
+	failed = p->proc_root == NULL;
+	if (models & PIPELINE_FLOWS)
+		failed |= (p->flows = statetrack_new()) == NULL;
+	if (models & PIPELINE_FINDINGS)
+		failed |= (p->findings = diagnose_new(&p->diag_cfg, p->proc_root)) == NULL;
+	if (models & PIPELINE_COUNTERS)
+		failed |= (p->kc_history = history_new_series(rows, KC_COUNT)) == NULL;
+	if (models & PIPELINE_TEST)
+		failed |= (p->test = session_new()) == NULL;
+	if (models & PIPELINE_CONNS)
+		failed |= (p->conns = conntrack_new(p->conns_linger_s)) == NULL;
+	if (failed) {
+		pipeline_free(p);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return p;
+}
+
+void
+pipeline_free(struct pipeline *p)
+{
+	if (p == NULL)
+		return;
+	snapshot_unref(p->latest);
+	statetrack_free(p->flows);
+	statetrack_free(p->sel_flows);
+	diagnose_free(p->findings);
+	history_free(p->kc_history);
+	session_free(p->test);
+	conntrack_free(p->conns);
+	free(p->proc_root);
+	free(p);
+}
+
+void
+pipeline_select(struct pipeline *p, pipeline_select_fn selected, const void *arg)
+{
+	p->want_fn = selected;
+	p->want_arg = selected != NULL ? arg : NULL;
+}
+
+/*
+ * Time went back (a replay stepped back): everything derived from the
+ * samples starts over, as it would have at that time.  New models are
+ * made before the old ones go, so on failure the old ones stay.  The test
+ * is the user's and stays.  Returns the models that could not start over.
+ */
+static unsigned int
+start_over(struct pipeline *p)
+{
+	struct statetrack *flows = NULL;
+	struct diagnose *findings = NULL;
+	struct conntrack *conns = NULL;
+	unsigned int failed = 0;
+
+	p->stats.restarts++;
+	if (p->flows != NULL && (flows = statetrack_new()) == NULL)
+		failed |= PIPELINE_FLOWS;
+	if (p->findings != NULL && (findings = diagnose_new(&p->diag_cfg, p->proc_root)) == NULL)
+		failed |= PIPELINE_FINDINGS;
+	if (p->conns != NULL && (conns = conntrack_new(p->conns_linger_s)) == NULL)
+		failed |= PIPELINE_CONNS;
+	if (failed & (PIPELINE_FLOWS | PIPELINE_FINDINGS)) {
+		/* Findings read the flows: both start over or neither. */
+		statetrack_free(flows);
+		diagnose_free(findings);
+	} else {
+		if (flows != NULL) {
+			statetrack_free(p->flows);
+			p->flows = flows;
+		}
+		if (findings != NULL) {
+			diagnose_free(p->findings);
+			p->findings = findings;
+		}
+	}
+	if (conns != NULL) {
+		conntrack_free(p->conns);
+		p->conns = conns;
+	}
+	statetrack_free(p->sel_flows);
+	p->sel_flows = NULL;
+	p->fed_fn = NULL;
+	p->fed_arg = NULL;
+	if (p->kc_history != NULL)
+		history_clear(p->kc_history);
+	p->kc_has_prev = false;
+	p->kc_rate_known = 0;
+	return failed;
+}
+
+/* The flows over the selection; a new selection starts a new tracker. */
+static int
+feed_selected(struct pipeline *p, const struct snapshot *snap)
+{
+	if (p->want_fn != p->fed_fn || p->want_arg != p->fed_arg || p->want_fn == NULL) {
+		statetrack_free(p->sel_flows);
+		p->sel_flows = NULL;
+		p->fed_fn = p->want_fn;
+		p->fed_arg = p->want_arg;
+	}
+	if (p->fed_fn == NULL)
+		return 0;
+	if (p->sel_flows == NULL && (p->sel_flows = statetrack_new()) == NULL)
+		return -1;
+	return statetrack_update_selected(p->sel_flows, snap, p->fed_fn, p->fed_arg);
+}
+
+/* Counter rates since the sample before, and a history row (rates
+ * rounded to whole numbers per second; unknown: a gap). */
+static void
+feed_counters(struct pipeline *p, const struct snapshot *snap, uint64_t missed)
+{
+	double now = timespec_seconds(&snap->taken_mono);
+	uint32_t row[KC_COUNT];
+
+	p->kc_rate_known = 0;
+	for (int c = 0; c < KC_COUNT; c++) {
+		double rate;
+
+		row[c] = HISTORY_GAP;
+		if (!p->kc_has_prev ||
+		    !kcounters_rate(&p->kc_prev, &snap->counters, (enum kcounter)c,
+				    now - p->kc_prev_time, &rate))
+			continue;
+		p->kc_rate[c] = rate;
+		p->kc_rate_known |= 1u << c;
+		row[c] = rate >= (double)(HISTORY_GAP - 1) ? HISTORY_GAP - 1 : (uint32_t)(rate + 0.5);
+	}
+	if (missed > 0)
+		history_push_gaps(p->kc_history, missed);
+	history_push(p->kc_history, row);
+	p->kc_prev = snap->counters;
+	p->kc_prev_time = now;
+	p->kc_has_prev = snap->counters.present != 0;
+}
+
+static double
+ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+int
+pipeline_feed(struct pipeline *p, struct snapshot *snap, uint64_t missed)
+{
+	struct timespec t0, tm, t1;
+	unsigned int failed = 0;
+	int err = 0;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	if (p->latest != NULL &&
+	    timespec_seconds(&snap->taken_mono) < timespec_seconds(&p->latest->taken_mono)) {
+		failed |= start_over(p);
+		if (failed != 0)
+			err = ENOMEM;
+	}
+	snapshot_unref(p->latest);
+	p->latest = snapshot_ref(snap);
+	p->stats.samples++;
+	p->stats.missed += missed;
+
+	if (p->flows != NULL && statetrack_update(p->flows, snap) < 0) {
+		failed |= PIPELINE_FLOWS;
+		err = err != 0 ? err : errno;
+	}
+	if (feed_selected(p, snap) < 0) {
+		failed |= PIPELINE_FLOWS;
+		err = err != 0 ? err : errno;
+	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &tm);
+	if (p->findings != NULL && diagnose_update(p->findings, snap, p->flows) < 0) {
+		failed |= PIPELINE_FINDINGS;
+		err = err != 0 ? err : errno;
+	}
+	if (p->kc_history != NULL)
+		feed_counters(p, snap, missed);
+	if (p->test != NULL) {
+		/* With --mark the whole run is the test: it starts with the
+		 * first sample and every later one is part of it. */
+		if (p->mark_at_start && session_phase(p->test) == SESSION_IDLE)
+			session_start(p->test, snap);
+		else
+			session_sample(p->test, snap,
+				       p->flows != NULL ? statetrack_summary(p->flows) : NULL);
+	}
+	if (p->conns != NULL && conntrack_update(p->conns, snap) < 0) {
+		failed |= PIPELINE_CONNS;
+		err = err != 0 ? err : errno;
+	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+	p->stats.cpu_ms = ms_between(&t0, &t1);
+	p->stats.flows_cpu_ms = ms_between(&t0, &tm);
+	p->stats.failed = failed;
+	if (failed != 0) {
+		errno = err != 0 ? err : ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+const struct snapshot *
+pipeline_latest(const struct pipeline *p)
+{
+	return p->latest;
+}
+
+const struct statetrack *
+pipeline_flows(const struct pipeline *p)
+{
+	return p->flows;
+}
+
+const struct statetrack *
+pipeline_flows_of(const struct pipeline *p, const void *arg)
+{
+	if (arg == NULL)
+		return p->flows;
+	return arg == p->fed_arg ? p->sel_flows : NULL;
+}
+
+const struct diagnose *
+pipeline_findings(const struct pipeline *p)
+{
+	return p->findings;
+}
+
+bool
+pipeline_counter_rate(const struct pipeline *p, enum kcounter c, double *rate)
+{
+	if ((unsigned int)c >= KC_COUNT || !(p->kc_rate_known & (1u << c)))
+		return false;
+	*rate = p->kc_rate[c];
+	return true;
+}
+
+const struct history *
+pipeline_counter_history(const struct pipeline *p)
+{
+	return p->kc_history;
+}
+
+const struct session *
+pipeline_test(const struct pipeline *p)
+{
+	return p->test;
+}
+
+int
+pipeline_mark(struct pipeline *p)
+{
+	if (p->test == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (p->latest == NULL) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (session_phase(p->test) == SESSION_RUNNING)
+		session_end(p->test, p->latest);
+	else
+		session_start(p->test, p->latest);
+	return (int)session_phase(p->test);
+}
+
+void
+pipeline_end_test(struct pipeline *p)
+{
+	if (p->test != NULL && p->latest != NULL && session_phase(p->test) == SESSION_RUNNING)
+		session_end(p->test, p->latest);
+}
+
+const struct conntrack *
+pipeline_conns(const struct pipeline *p)
+{
+	return p->conns;
+}
+
+const struct pipeline_stats *
+pipeline_stats(const struct pipeline *p)
+{
+	return &p->stats;
+}
