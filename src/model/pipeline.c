@@ -16,8 +16,6 @@
 #include "pipeline.h"
 #include "timespec_util.h"
 
-typedef bool (*pipeline_select_fn)(const void *arg, const struct sock_entry *e);
-
 struct pipeline {
 	unsigned int models;
 	struct diag_config diag_cfg;
@@ -195,7 +193,8 @@ feed_counters(struct pipeline *p, const struct snapshot *snap, uint64_t missed)
 			continue;
 		p->kc_rate[c] = rate;
 		p->kc_rate_known |= 1u << c;
-		row[c] = rate >= (double)(HISTORY_GAP - 1) ? HISTORY_GAP - 1 : (uint32_t)(rate + 0.5);
+		row[c] =
+			rate >= (double)(HISTORY_GAP - 1) ? HISTORY_GAP - 1 : (uint32_t)(rate + 0.5);
 	}
 	if (missed > 0)
 		history_push_gaps(p->kc_history, missed);

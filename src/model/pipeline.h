@@ -102,8 +102,8 @@ void pipeline_free(struct pipeline *p);
  * selected flows) with its argument.  When (selected, arg) differs from
  * the one before, the selected flows start over with the next feed.
  */
-void pipeline_select(struct pipeline *p,
-		     bool (*selected)(const void *arg, const struct sock_entry *e), const void *arg);
+typedef bool (*pipeline_select_fn)(const void *arg, const struct sock_entry *e);
+void pipeline_select(struct pipeline *p, pipeline_select_fn selected, const void *arg);
 
 /*
  * Takes in the next sample: snap is sealed, and `missed` samples came

@@ -200,7 +200,8 @@ batch_run_request(struct ring *ring, struct sampler *sampler, const struct batch
 		closed = ring_closed(ring, &err, cause, cause_len);
 		while ((snap = ring_next(ring, last_seq, &missed)) != NULL) {
 			last_seq = snap->seq;
-			rc = batch_sample(&b, snap, missed, sampler_interval(sampler), cause, cause_len);
+			rc = batch_sample(&b, snap, missed, sampler_interval(sampler), cause,
+					  cause_len);
 			if (rc < 0)
 				goto done;
 		}
@@ -270,6 +271,7 @@ batch_run_source(struct source *src, double interval_s, unsigned long max_sample
 	for (rc = 0; max_samples == 0 || seq < max_samples;) {
 		struct snapshot *prev = b.prev;
 		struct snapshot *snap = snapshot_new(prev != NULL ? prev->n_entries : 0);
+		double spacing;
 
 		if (snap == NULL) {
 			snprintf(cause, cause_len, "out of memory for a snapshot");
@@ -289,10 +291,9 @@ batch_run_source(struct source *src, double interval_s, unsigned long max_sample
 		snapshot_seal(snap);
 		snap->seq = ++seq;
 		/* The recorded spacing of the samples, for rates. */
-		rc = batch_sample(&b, snap, 0,
-				  prev != NULL ? timespec_between(&prev->taken_mono, &snap->taken_mono)
-					       : interval_s,
-				  cause, cause_len);
+		spacing = prev != NULL ? timespec_between(&prev->taken_mono, &snap->taken_mono)
+				       : interval_s;
+		rc = batch_sample(&b, snap, 0, spacing, cause, cause_len);
 		if (rc < 0)
 			break;
 	}
