@@ -213,21 +213,23 @@ ms_between(const struct timespec *a, const struct timespec *b)
 int
 pipeline_feed(struct pipeline *p, struct snapshot *snap, uint64_t missed)
 {
+	bool back = p->latest != NULL && timespec_seconds(&snap->taken_mono) <
+						  timespec_seconds(&p->latest->taken_mono);
 	struct timespec t0, tm, t1;
 	unsigned int failed = 0;
 	int err = 0;
 
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-	if (p->latest != NULL &&
-	    timespec_seconds(&snap->taken_mono) < timespec_seconds(&p->latest->taken_mono)) {
-		failed |= start_over(p);
-		if (failed != 0)
-			err = ENOMEM;
-	}
+	/* The sample before may be freed here: not a cost of the models. */
 	snapshot_unref(p->latest);
 	p->latest = snapshot_ref(snap);
 	p->stats.samples++;
 	p->stats.missed += missed;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	if (back) {
+		failed |= start_over(p);
+		if (failed != 0)
+			err = ENOMEM;
+	}
 
 	if (p->flows != NULL && statetrack_update(p->flows, snap) < 0) {
 		failed |= PIPELINE_FLOWS;
