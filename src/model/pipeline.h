@@ -84,7 +84,8 @@ struct pipeline_stats {
 	uint64_t samples;     /* fed so far */
 	uint64_t missed;      /* gaps reported so far */
 	uint64_t restarts;    /* times time went back */
-	double cpu_ms;        /* CPU time of the latest feed, this thread */
+	double cpu_ms;        /* CPU time (this thread) the models took in
+			       * the latest feed */
 	double flows_cpu_ms;  /* of which the flows */
 	unsigned int failed;  /* models that failed in it (PIPELINE_* bits) */
 };
