@@ -37,6 +37,12 @@
  *   returns stays valid until the next pipeline_feed() or pipeline_free()
  *   on that pipeline, and must not be freed by the caller.
  * - A model not asked for is never built: its accessor returns NULL.
+ *
+ * Not here, because nothing of them carries from one sample to the next
+ * of the stream: peers (a ranking of one snapshot through a view's
+ * filter, built by whoever shows it), and the dashboard's connection
+ * table, whose tracker follows the snapshot on screen rather than every
+ * sample (paused, it stands still).
  */
 #ifndef TCPDECK_PIPELINE_H
 #define TCPDECK_PIPELINE_H
