@@ -168,11 +168,20 @@ summary_json(const struct session *s)
 	return text;
 }
 
+static bool
+port_is(const void *arg, const struct sock_entry *e)
+{
+	return e->local_port == *(const uint16_t *)arg;
+}
+
+static const uint16_t web = 80;
+
 /* ------------------------------------------------- the same by hand */
 
 /* The modules fed by hand, as the dashboard and batch mode did. */
 struct by_hand {
 	struct statetrack *st;
+	struct statetrack *selected; /* over port 80 */
 	struct diagnose *d;
 	struct session *s;
 	struct conntrack *ct;
@@ -190,16 +199,19 @@ hand_init(struct by_hand *h)
 	proc_root(root, sizeof(root));
 	memset(h, 0, sizeof(*h));
 	h->st = statetrack_new();
+	h->selected = statetrack_new();
 	h->d = diagnose_new(NULL, root);
 	h->s = session_new();
 	h->ct = conntrack_new(5);
-	assert_true(h->st != NULL && h->d != NULL && h->s != NULL && h->ct != NULL);
+	assert_true(h->st != NULL && h->selected != NULL && h->d != NULL && h->s != NULL &&
+		    h->ct != NULL);
 }
 
 static void
 hand_free(struct by_hand *h)
 {
 	statetrack_free(h->st);
+	statetrack_free(h->selected);
 	diagnose_free(h->d);
 	session_free(h->s);
 	conntrack_free(h->ct);
@@ -210,6 +222,7 @@ static void
 hand_feed(struct by_hand *h, struct snapshot *snap)
 {
 	assert_int_equal(statetrack_update(h->st, snap), 0);
+	assert_int_equal(statetrack_update_selected(h->selected, snap, port_is, &web), 0);
 	assert_int_equal(diagnose_update(h->d, snap, h->st), 0);
 	if (session_phase(h->s) == SESSION_IDLE)
 		session_start(h->s, snap);
@@ -293,6 +306,7 @@ test_same_as_by_hand(void **state)
 
 	(void)state;
 	hand_init(&h);
+	pipeline_select(p, port_is, &web);
 	for (int k = 0; k < 8; k++) {
 		struct snapshot *snap = step(k);
 		char *a, *b;
@@ -301,6 +315,7 @@ test_same_as_by_hand(void **state)
 		assert_int_equal(pipeline_feed(p, snap, 0), 0);
 		assert_ptr_equal(pipeline_latest(p), snap);
 		assert_same_flows(pipeline_flows(p), h.st);
+		assert_same_flows(pipeline_flows_of(p, &web), h.selected);
 		assert_ptr_equal(pipeline_flows_of(p, NULL), pipeline_flows(p));
 		assert_same_findings(pipeline_findings(p), h.d);
 		findings += diagnose_count(pipeline_findings(p));
@@ -525,17 +540,11 @@ test_findings_appear(void **state)
 	pipeline_free(p);
 }
 
-static bool
-port_is(const void *arg, const struct sock_entry *e)
-{
-	return e->local_port == *(const uint16_t *)arg;
-}
-
 static void
 test_selected_flows(void **state)
 {
 	struct pipeline *p = pipeline_of(PIPELINE_FLOWS, false);
-	uint16_t web = 80, app = 8080;
+	uint16_t app = 8080;
 	const struct statetrack *st;
 
 	(void)state;
