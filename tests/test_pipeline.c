@@ -95,8 +95,8 @@ step(int k)
 	snap->taken_wall.tv_sec = wall(k);
 	add(snap, 1, TCP_STATE_LISTEN, 80, 0)->send_q = 128;
 	for (int i = k; i < k + 10; i++) {
-		struct sock_entry *e =
-			add(snap, (uint64_t)(10 + i), TCP_STATE_ESTABLISHED, 80, (uint16_t)(40000 + i));
+		struct sock_entry *e = add(snap, (uint64_t)(10 + i), TCP_STATE_ESTABLISHED, 80,
+					   (uint16_t)(40000 + i));
 
 		e->flags = SOCK_ENTRY_HAS_INFO;
 		e->bytes_acked = (uint64_t)(1000 * (k - i + 10));
@@ -106,13 +106,14 @@ step(int k)
 		add(snap, (uint64_t)(5000 + 5 * k + i), TCP_STATE_TIME_WAIT, 80,
 		    (uint16_t)(30000 + 5 * k + i));
 	for (int i = 0; i < 20 * (k + 1); i++)
-		add(snap, (uint64_t)(100000 + i), TCP_STATE_CLOSE_WAIT, 8080, (uint16_t)(20000 + i));
+		add(snap, (uint64_t)(100000 + i), TCP_STATE_CLOSE_WAIT, 8080,
+		    (uint16_t)(20000 + i));
 	snap->counters.value[KC_ACTIVE_OPENS] = 100u * (unsigned)k;
 	snap->counters.value[KC_OUT_SEGS] = 100000u * (unsigned)k;
 	snap->counters.value[KC_RETRANS_SEGS] = 10u * (unsigned)k;
 	snap->counters.value[KC_CURR_ESTAB] = 10;
-	snap->counters.present =
-		1u << KC_ACTIVE_OPENS | 1u << KC_OUT_SEGS | 1u << KC_RETRANS_SEGS | 1u << KC_CURR_ESTAB;
+	snap->counters.present = 1u << KC_ACTIVE_OPENS | 1u << KC_OUT_SEGS |
+				 1u << KC_RETRANS_SEGS | 1u << KC_CURR_ESTAB;
 	snapshot_seal(snap);
 	return snap;
 }
@@ -326,11 +327,10 @@ test_same_as_by_hand(void **state)
 		free(a);
 		free(b);
 		for (int c = 0; c < KC_COUNT; c++) {
+			double dt = timespec_seconds(&snap->taken_mono) - h.kc_prev_time;
 			double want = 0, got = -1;
-			bool known = h.kc_has_prev &&
-				     kcounters_rate(&h.kc_prev, &snap->counters, (enum kcounter)c,
-						    timespec_seconds(&snap->taken_mono) - h.kc_prev_time,
-						    &want);
+			bool known = h.kc_has_prev && kcounters_rate(&h.kc_prev, &snap->counters,
+								     (enum kcounter)c, dt, &want);
 
 			assert_int_equal(pipeline_counter_rate(p, (enum kcounter)c, &got), known);
 			if (known)

@@ -193,8 +193,8 @@ feed_counters(struct pipeline *p, const struct snapshot *snap, uint64_t missed)
 			continue;
 		p->kc_rate[c] = rate;
 		p->kc_rate_known |= 1u << c;
-		row[c] =
-			rate >= (double)(HISTORY_GAP - 1) ? HISTORY_GAP - 1 : (uint32_t)(rate + 0.5);
+		row[c] = rate >= (double)(HISTORY_GAP - 1) ? HISTORY_GAP - 1
+							   : (uint32_t)(rate + 0.5);
 	}
 	if (missed > 0)
 		history_push_gaps(p->kc_history, missed);

@@ -83,9 +83,9 @@ batch_open(struct batch *b, const struct batch_request *req, FILE *out, bool kee
 	b->keep_prev = keep_prev;
 	b->pipe = pipeline_new(&cfg);
 	if (b->pipe == NULL) {
-		snprintf(cause, cause_len, "%s: %s",
-			 cfg.models & ~(unsigned int)PIPELINE_CONNS ? "diagnoses" : "connection tracking",
-			 strerror(ENOMEM));
+		const char *what = cfg.models == PIPELINE_CONNS ? "connection tracking" : "diagnoses";
+
+		snprintf(cause, cause_len, "%s: %s", what, strerror(ENOMEM));
 		return -1;
 	}
 	b->ctx = context_of(req);

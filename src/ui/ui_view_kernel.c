@@ -97,7 +97,8 @@ kernel_draw(struct ui *ui, int top, int height, int cols)
 		mvprintw(row, LABEL_WIDTH + 1 + VALUE_WIDTH + 1, "%*s", RATE_WIDTH, rate);
 		attrset(A_NORMAL);
 		if (values != NULL && spark != NULL) {
-			n = history_read(pipeline_counter_history(ui->pipe), (size_t)c, 0, (size_t)spark_width, values);
+			n = history_read(pipeline_counter_history(ui->pipe), (size_t)c, 0,
+					 (size_t)spark_width, values);
 			if (n > 0) {
 				sparkline_render(values, n, ui->charset, spark, spark_size);
 				attrset(attr);
