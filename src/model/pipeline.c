@@ -215,13 +215,15 @@ pipeline_feed(struct pipeline *p, struct snapshot *snap, uint64_t missed)
 {
 	bool back = p->latest != NULL && timespec_seconds(&snap->taken_mono) <
 						  timespec_seconds(&p->latest->taken_mono);
+	struct snapshot *before = p->latest;
 	struct timespec t0, tm, t1;
 	unsigned int failed = 0;
 	int err = 0;
 
-	/* The sample before may be freed here: not a cost of the models. */
-	snapshot_unref(p->latest);
+	/* The sample before may be freed here: not a cost of the models.
+	 * (Referenced first: snap may be the very same sample.) */
 	p->latest = snapshot_ref(snap);
+	snapshot_unref(before);
 	p->stats.samples++;
 	p->stats.missed += missed;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
