@@ -118,6 +118,28 @@ out=$(timeout 30 "$TCPDECK" -b -w - -n 2 -d 0.2 2>/dev/null | head -c 8 | od -An
 [ "$out" = '211TDREC\r\n' ] && pass "-w - writes only the recording to stdout" ||
   fail "stdout of -w - starts with $out"
 
+# --- a replay prints what the live run printed ------------------------------
+# The live run prints and records the same samples at -d 0.2; replaying
+# the file must print the same lines, "interval": 0.2 included (the
+# interval the samples were taken at, not their measured spacing).
+for spec in "states json" "states text" "states csv" "conns json" "listen text" \
+  "counters json" "peers csv" "diagnoses json"; do
+  set -- $spec
+  timeout 30 "$TCPDECK" -b -d 0.2 -n 5 --view "$1" -o "$2" -w "$dir/live.rec" \
+    >"$dir/live.out" 2>"$dir/live.err" || hard_error "live $spec: $(cat "$dir/live.err")"
+  timeout 30 "$TCPDECK" -r "$dir/live.rec" -b --view "$1" -o "$2" >"$dir/replay.out" \
+    2>"$dir/replay.err" || fail "replay $spec: $(cat "$dir/replay.err")"
+  if [ -s "$dir/live.out" ] && diff -u "$dir/live.out" "$dir/replay.out" >"$dir/live.diff"; then
+    pass "$spec: the replay prints the live run's $(wc -l <"$dir/live.out") lines"
+  else
+    fail "$spec: the replay differs from the live run:"
+    head -n 20 "$dir/live.diff" >&2
+  fi
+done
+n=$(grep -c '"interval": 0.2,' "$dir/live.out")
+[ "$n" = 5 ] && pass "every diagnoses line says \"interval\": 0.2" ||
+  fail "$n of 5 diagnoses lines say \"interval\": 0.2: $(head -c 300 "$dir/replay.out")"
+
 # The dashboard owns the terminal's stdin and stdout: no recording there.
 timeout 10 "$TCPDECK" -r - </dev/null >/dev/null 2>"$dir/opt.err"
 [ $? = 2 ] && grep -q "needs -b" "$dir/opt.err" && pass "-r - without -b: $(cat "$dir/opt.err")" ||
@@ -143,12 +165,12 @@ timeout 30 "$TCPDECK" -r "$dir/random" -b >/dev/null 2>"$dir/random.err"
 rc=$?
 [ "$rc" = 1 ] && [ "$(wc -l <"$dir/random.err")" = 1 ] && pass "random bytes: $(cat "$dir/random.err")" ||
   fail "random bytes: exit $rc, $(cat "$dir/random.err")"
-printf '\211TDREC\r\n\002\000\000\000\031\000\000\000' >"$dir/v2"
-head -c 64 /dev/zero >>"$dir/v2"
-timeout 30 "$TCPDECK" -r "$dir/v2" -b >/dev/null 2>"$dir/v2.err"
+printf '\211TDREC\r\n\003\000\000\000\031\000\000\000' >"$dir/v3"
+head -c 64 /dev/zero >>"$dir/v3"
+timeout 30 "$TCPDECK" -r "$dir/v3" -b >/dev/null 2>"$dir/v3.err"
 rc=$?
-[ "$rc" = 1 ] && grep -q "version 2" "$dir/v2.err" && pass "newer version: $(cat "$dir/v2.err")" ||
-  fail "newer version: exit $rc, $(cat "$dir/v2.err")"
+[ "$rc" = 1 ] && grep -q "version 3" "$dir/v3.err" && pass "newer version: $(cat "$dir/v3.err")" ||
+  fail "newer version: exit $rc, $(cat "$dir/v3.err")"
 ss -tan -D "$dir/ss.dump" state all >/dev/null 2>&1 || hard_error "ss -D failed"
 ssd=$(timeout 30 "$TCPDECK" -r "$dir/ss.dump" -b -o json 2>&1)
 total=$(printf '%s\n' "$ssd" | sed -n 's/.*"total": \([0-9]*\).*/\1/p')

@@ -27,6 +27,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "batch.h"
+#include "output.h"
 #include "owners.h"
 #include "record_format.h"
 #include "record_read.h"
@@ -152,6 +154,9 @@ next_sample(const struct snapshot *prev, unsigned int step, uint64_t *next_cooki
 	snap->taken_wall.tv_nsec = snap->taken_mono.tv_nsec;
 	snap->sample_ns = 1000000 + below(1000000);
 	snap->dump_restarts = below(4) == 0 ? below(3) : 0;
+	/* The interval it was taken at: the sampler's fastest (as under
+	 * test_sampler_records), then changed as with + and -. */
+	snap->interval_ns = step < 10 ? 100000000u : step < 20 ? 2000000000u : 500000000u;
 	if (prev != NULL) {
 		uint32_t elapsed_ms = (uint32_t)(((uint64_t)snap->taken_mono.tv_sec * 1000000000u +
 		                                  (uint64_t)snap->taken_mono.tv_nsec -
@@ -354,6 +359,7 @@ assert_same_sample(const struct snapshot *want, const struct snapshot *got)
 	assert_int_equal(got->taken_wall.tv_nsec, want->taken_wall.tv_nsec);
 	assert_int_equal(got->sample_ns, want->sample_ns);
 	assert_int_equal(got->dump_restarts, want->dump_restarts);
+	assert_int_equal(got->interval_ns, want->interval_ns);
 	assert_int_equal(got->owners_partial, want->owners_partial);
 	assert_int_equal(got->counters.present, want->counters.present);
 	assert_memory_equal(got->counters.value, want->counters.value,
@@ -507,10 +513,15 @@ test_corrupt(void **state)
 
 	/* Another version. */
 	memcpy(copy, seq.bytes, seq.len);
-	copy[8] = 2;
+	copy[8] = RECORD_VERSION + 1;
 	assert_null(record_reader_open_mem(copy, seq.len, "v", cause, sizeof(cause)));
 	assert_int_equal(errno, ENOTSUP);
-	assert_non_null(strstr(cause, "version 2"));
+	assert_non_null(strstr(cause, "version 3"));
+	memcpy(copy, seq.bytes, seq.len);
+	copy[8] = 0;
+	assert_null(record_reader_open_mem(copy, seq.len, "v", cause, sizeof(cause)));
+	assert_int_equal(errno, ENOTSUP);
+	assert_non_null(strstr(cause, "version 0"));
 
 	/* Flags this reader does not know. */
 	memcpy(copy, seq.bytes, seq.len);
@@ -914,6 +925,8 @@ fake_sample(void *state, struct snapshot *snap, char *cause, size_t cause_len)
 	snap->taken_wall = want->taken_wall;
 	snap->sample_ns = want->sample_ns;
 	snap->dump_restarts = want->dump_restarts;
+	/* Not the interval: a source without a pace of its own samples at
+	 * the sampler's, which the sampler notes itself. */
 	return 0;
 }
 
@@ -1053,6 +1066,141 @@ test_varint_zigzag(void **state)
 	assert_int_equal(record_crc32(0, "123456789", 9), 0xcbf43926u);
 }
 
+/* Batch replay of src as JSON states lines, into a string (freed by the
+ * caller); first_s stands in for the interval of a first sample that
+ * does not carry one. */
+static char *
+replay_states_json(struct source *src, double first_s)
+{
+	struct batch_request req = {.format = output_format_find("json"),
+	                            .view = OUTPUT_VIEW_STATES,
+	                            .sort_column = -1,
+	                            .peers_by = PEERS_BY_TOTAL};
+	char cause[CAUSE_LEN];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	assert_non_null(req.format);
+	if (batch_run_source(src, first_s, 0, &req, out, cause, sizeof(cause)) != 0)
+		fail_msg("batch replay: %s", cause);
+	assert_int_equal(fclose(out), 0);
+	return text;
+}
+
+/* The "interval" of JSON line `line` (from 1) of text, as printed. */
+static void
+interval_of_line(const char *text, int line, char *out, size_t out_size)
+{
+	const char *p = text;
+	size_t n;
+
+	for (int i = 1; i < line && p != NULL; i++) {
+		p = strchr(p, '\n');
+		p = p != NULL ? p + 1 : NULL;
+	}
+	assert_non_null(p);
+	p = strstr(p, "\"interval\": ");
+	assert_non_null(p);
+	p += strlen("\"interval\": ");
+	n = strcspn(p, ",");
+	assert_true(n < out_size);
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+/* The sampling interval survives the round trip, and a replay prints it
+ * as the live run did: for the first sample too, and not the measured
+ * spacing of the samples (0.2007 s here).  A version 1 recording, which
+ * lacks it, still replays: with the measured spacing, as before. */
+static void
+test_interval(void **state)
+{
+	const char *path = "test_record_interval.rec";
+	static const uint64_t interval_ns[] = {200000000u, 200000000u, 500000000u};
+	char cause[CAUSE_LEN], got[32], want[32], v1[4096];
+	struct source src = {0};
+	struct record_writer *w;
+	struct record_reader *r;
+	struct timespec a, b;
+	const char *srcdir = getenv("TESTS_SRCDIR");
+	char *text;
+
+	(void)state;
+	unlink(path);
+	w = record_writer_open(path, cause, sizeof(cause));
+	assert_non_null(w);
+	for (unsigned int i = 0; i < 3; i++) {
+		struct snapshot *snap = snapshot_new(1);
+		struct sock_entry *e = snapshot_add(snap);
+
+		e->state = KERNEL_TCP_LISTEN;
+		e->cookie = 7;
+		snap->taken_mono.tv_sec = 100;
+		snap->taken_mono.tv_nsec = (long)i * 200700000;
+		snap->taken_wall.tv_sec = 1700000000;
+		snap->taken_wall.tv_nsec = snap->taken_mono.tv_nsec;
+		snap->interval_ns = interval_ns[i];
+		snapshot_seal(snap);
+		assert_int_equal(record_writer_add(w, snap, cause, sizeof(cause)), 0);
+		snapshot_unref(snap);
+	}
+	assert_int_equal(record_writer_close(w, cause, sizeof(cause)), 0);
+	r = record_reader_open(path, cause, sizeof(cause));
+	assert_non_null(r);
+	assert_int_equal(record_reader_info(r)->version, RECORD_VERSION);
+	for (size_t i = 0; i < 3; i++) {
+		struct snapshot *snap = snapshot_new(0);
+
+		assert_int_equal(record_reader_load(r, i, snap, cause, sizeof(cause)), 0);
+		assert_int_equal(snap->interval_ns, interval_ns[i]);
+		snapshot_unref(snap);
+	}
+	record_reader_free(r);
+	assert_int_equal(source_record_open(&src, path, cause, sizeof(cause)), 0);
+	text = replay_states_json(&src, 1.0);
+	source_close(&src);
+	interval_of_line(text, 1, got, sizeof(got));
+	assert_string_equal(got, "0.2");
+	interval_of_line(text, 2, got, sizeof(got));
+	assert_string_equal(got, "0.2");
+	interval_of_line(text, 3, got, sizeof(got));
+	assert_string_equal(got, "0.5");
+	free(text);
+	unlink(path);
+
+	/* Version 1, made by tcpdeck before the interval was recorded. */
+	snprintf(v1, sizeof(v1), "%s/data/recordings/basic-v1.tdr",
+	         srcdir != NULL ? srcdir : "tests");
+	r = record_reader_open(v1, cause, sizeof(cause));
+	if (r == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(record_reader_info(r)->version, 1);
+	assert_int_equal(record_reader_reach(r, 9, cause, sizeof(cause)), 0);
+	for (size_t i = 0; i < 10; i++) {
+		struct snapshot *snap = snapshot_new(0);
+
+		assert_int_equal(record_reader_load(r, i, snap, cause, sizeof(cause)), 0);
+		assert_int_equal(snap->interval_ns, 0);
+		assert_true(snap->n_entries > 0);
+		snapshot_unref(snap);
+	}
+	assert_int_equal(record_reader_time(r, 0, NULL, &a), 0);
+	assert_int_equal(record_reader_time(r, 1, NULL, &b), 0);
+	record_reader_free(r);
+	assert_int_equal(source_record_open(&src, v1, cause, sizeof(cause)), 0);
+	text = replay_states_json(&src, 1.0);
+	source_close(&src);
+	interval_of_line(text, 1, got, sizeof(got));
+	assert_string_equal(got, "1");
+	interval_of_line(text, 2, got, sizeof(got));
+	snprintf(want, sizeof(want), "%g",
+	         (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9);
+	assert_string_equal(got, want);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -1071,6 +1219,7 @@ main(void)
 	    cmocka_unit_test(test_source_cut_note),
 	    cmocka_unit_test(test_sampler_records),
 	    cmocka_unit_test(test_sampler_controls),
+	    cmocka_unit_test(test_interval),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -162,6 +162,11 @@ sampler_main(void *arg)
 					stats.hidden, stats.unknown,
 					stats.table_rebuilt ? ", table rebuilt" : "");
 		}
+		/* The interval that paced this sample, for whoever prints
+		 * or records it; a source with a pace of its own (a replay)
+		 * brings the one it was recorded at, or none. */
+		if (sampler->source.ops->pace == NULL)
+			snap->interval_ns = (uint64_t)(sampler_interval(sampler) * 1e9 + 0.5);
 		snapshot_seal(snap);
 		clock_gettime(CLOCK_MONOTONIC, &end);
 		/* A replay brings the time the recorded sample took. */

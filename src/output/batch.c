@@ -292,9 +292,14 @@ batch_run_source(struct source *src, double interval_s, unsigned long max_sample
 		}
 		snapshot_seal(snap);
 		snap->seq = ++seq;
-		/* The recorded spacing of the samples, for rates. */
-		spacing = prev != NULL ? timespec_between(&prev->taken_mono, &snap->taken_mono)
-				       : interval_s;
+		/* The interval the sample was recorded at, as the live run
+		 * printed it; a recording without it (format version 1) has
+		 * the spacing of its samples. */
+		if (snap->interval_ns != 0)
+			spacing = (double)snap->interval_ns / 1e9;
+		else
+			spacing = prev != NULL ? timespec_between(&prev->taken_mono, &snap->taken_mono)
+					       : interval_s;
 		rc = batch_sample(&b, snap, 0, spacing, cause, cause_len);
 		if (rc < 0)
 			break;

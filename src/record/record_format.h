@@ -22,7 +22,10 @@
  * with a little-endian message length); CR LF catch a text-mode copy. */
 #define RECORD_MAGIC "\x89TDREC\r\n"
 #define RECORD_MAGIC_LEN 8
-#define RECORD_VERSION 1
+/* The version written, and the oldest one still read: version 1 lacks
+ * the sampling interval of each sample. */
+#define RECORD_VERSION 2
+#define RECORD_VERSION_OLDEST 1
 
 /* Header flags no reader may ignore live in the low byte: a reader that
  * finds one it does not know refuses the file.  None is defined yet. */

@@ -47,6 +47,7 @@ struct state {
 	struct owner_table *owners;
 	struct kcounters counters;
 	uint64_t mono_ns, wall_ns, sample_ns;
+	uint64_t interval_ns; /* 0 in a version 1 recording */
 	unsigned int restarts;
 	bool partial;
 };
@@ -165,11 +166,11 @@ read_header(struct record_reader *r, char *cause, size_t cause_len)
 	r->info.version = (unsigned int)fixed[8] | (unsigned int)fixed[9] << 8;
 	r->info.flags = (unsigned int)fixed[10] | (unsigned int)fixed[11] << 8;
 	hlen = record_le32(fixed + 12);
-	if (r->info.version != RECORD_VERSION) {
+	if (r->info.version < RECORD_VERSION_OLDEST || r->info.version > RECORD_VERSION) {
 		snprintf(cause, cause_len,
 		         "'%s' is a tcpdeck recording of format version %u; this tcpdeck reads "
-		         "version %u",
-		         r->name, r->info.version, RECORD_VERSION);
+		         "versions %u to %u",
+		         r->name, r->info.version, RECORD_VERSION_OLDEST, RECORD_VERSION);
 		errno = ENOTSUP;
 		return -1;
 	}
@@ -811,8 +812,8 @@ prev_index(int64_t skip, size_t expected, size_t count, size_t prev_n, size_t *j
 /* Decodes one sample record into out, from prev (NULL for a keyframe).
  * Returns NULL or what is wrong. */
 static const char *
-decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, const struct state *prev,
-              struct state *out)
+decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, unsigned int version,
+              const struct state *prev, struct state *out)
 {
 	struct record_cur c = {.p = payload, .left = len};
 	static const struct state none;
@@ -831,6 +832,8 @@ decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, const struct s
 	out->wall_ns = record_cur_varint(&c);
 	out->sample_ns = record_cur_varint(&c);
 	restarts = record_cur_varint(&c);
+	/* Version 1 did not record the interval: 0, unknown. */
+	out->interval_ns = version >= 2 ? record_cur_varint(&c) : 0;
 	flags = record_cur_u8(&c);
 	n_entries = record_cur_varint(&c);
 	if (c.bad)
@@ -1009,8 +1012,8 @@ decode_at(struct record_reader *r, size_t j, char *cause, size_t cause_len)
 
 	if (payload == NULL)
 		return -1;
-	why = decode_sample(payload, r->idx[j].len, r->idx[j].type, r->cur_valid ? &r->cur : NULL,
-	                    &r->next);
+	why = decode_sample(payload, r->idx[j].len, r->idx[j].type, r->info.version,
+	                    r->cur_valid ? &r->cur : NULL, &r->next);
 	if (why != NULL) {
 		snprintf(cause, cause_len, "'%s': corrupt sample %zu (record at byte %llu): %s",
 		         r->name, j, (unsigned long long)r->idx[j].offset, why);
@@ -1070,6 +1073,7 @@ record_reader_load(struct record_reader *r, size_t i, struct snapshot *snap, cha
 	snap->taken_wall = ns_to_ts(r->cur.wall_ns);
 	snap->sample_ns = r->cur.sample_ns;
 	snap->dump_restarts = r->cur.restarts;
+	snap->interval_ns = r->cur.interval_ns;
 	return 0;
 }
 

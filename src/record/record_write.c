@@ -701,6 +701,7 @@ record_writer_add(struct record_writer *w, const struct snapshot *snap, char *ca
 	record_buf_varint(b, ts_ns(&snap->taken_wall));
 	record_buf_varint(b, snap->sample_ns);
 	record_buf_varint(b, snap->dump_restarts);
+	record_buf_varint(b, snap->interval_ns);
 	record_buf_u8(b, flags);
 	record_buf_varint(b, snap->n_entries);
 	if (owners_new && put_owners(w, snap) < 0)
