@@ -10,9 +10,10 @@
 # listen view of the replay names the listener's process (owners come
 # from the recording).  Also: `-w - | -r -` streaming, a recording cut
 # short (every whole sample, then a note), a full disk (a private tmpfs:
-# a clear error, the samples before kept), files that are not
-# recordings, an ss -D dump still read as such, and an unrelated file
-# that -w refuses to replace.
+# a clear error, the samples before kept) and an ss -D dump still read as
+# such.  What needs no namespace is in record_files.sh (files that are
+# not recordings, -w refusing to replace one) and record_replay.sh (a
+# replay prints what the live run printed).
 set -u
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
 enter_private_netns "$@"
@@ -118,36 +119,6 @@ out=$(timeout 30 "$TCPDECK" -b -w - -n 2 -d 0.2 2>/dev/null | head -c 8 | od -An
 [ "$out" = '211TDREC\r\n' ] && pass "-w - writes only the recording to stdout" ||
   fail "stdout of -w - starts with $out"
 
-# --- a replay prints what the live run printed ------------------------------
-# The live run prints and records the same samples at -d 0.2; replaying
-# the file must print the same lines, "interval": 0.2 included (the
-# interval the samples were taken at, not their measured spacing).
-for spec in "states json" "states text" "states csv" "conns json" "listen text" \
-  "counters json" "peers csv" "diagnoses json"; do
-  set -- $spec
-  timeout 30 "$TCPDECK" -b -d 0.2 -n 5 --view "$1" -o "$2" -w "$dir/live.rec" \
-    >"$dir/live.out" 2>"$dir/live.err" || hard_error "live $spec: $(cat "$dir/live.err")"
-  timeout 30 "$TCPDECK" -r "$dir/live.rec" -b --view "$1" -o "$2" >"$dir/replay.out" \
-    2>"$dir/replay.err" || fail "replay $spec: $(cat "$dir/replay.err")"
-  if [ -s "$dir/live.out" ] && diff -u "$dir/live.out" "$dir/replay.out" >"$dir/live.diff"; then
-    pass "$spec: the replay prints the live run's $(wc -l <"$dir/live.out") lines"
-  else
-    fail "$spec: the replay differs from the live run:"
-    head -n 20 "$dir/live.diff" >&2
-  fi
-done
-n=$(grep -c '"interval": 0.2,' "$dir/live.out")
-[ "$n" = 5 ] && pass "every diagnoses line says \"interval\": 0.2" ||
-  fail "$n of 5 diagnoses lines say \"interval\": 0.2: $(head -c 300 "$dir/replay.out")"
-
-# The dashboard owns the terminal's stdin and stdout: no recording there.
-timeout 10 "$TCPDECK" -r - </dev/null >/dev/null 2>"$dir/opt.err"
-[ $? = 2 ] && grep -q "needs -b" "$dir/opt.err" && pass "-r - without -b: $(cat "$dir/opt.err")" ||
-  fail "-r - without -b: $(cat "$dir/opt.err")"
-timeout 10 "$TCPDECK" -w - </dev/null >/dev/null 2>"$dir/opt.err"
-[ $? = 2 ] && grep -q "needs -b" "$dir/opt.err" && pass "-w - without -b: $(cat "$dir/opt.err")" ||
-  fail "-w - without -b: $(cat "$dir/opt.err")"
-
 # --- a recording cut short -----------------------------------------------
 size=$(stat -c %s "$dir/rec")
 head -c $((size - 40)) "$dir/rec" >"$dir/cut"
@@ -159,34 +130,13 @@ n=$(printf '%s\n' "$cut_out" | grep -c '"states"')
 grep -q "cut at byte\|without an end mark" "$dir/cut.err" && pass "cut noted: $(head -n 1 "$dir/cut.err")" ||
   fail "no note for the cut: $(cat "$dir/cut.err")"
 
-# --- files that are not recordings -------------------------------------------
-head -c 4096 /dev/urandom >"$dir/random"
-timeout 30 "$TCPDECK" -r "$dir/random" -b >/dev/null 2>"$dir/random.err"
-rc=$?
-[ "$rc" = 1 ] && [ "$(wc -l <"$dir/random.err")" = 1 ] && pass "random bytes: $(cat "$dir/random.err")" ||
-  fail "random bytes: exit $rc, $(cat "$dir/random.err")"
-printf '\211TDREC\r\n\003\000\000\000\031\000\000\000' >"$dir/v3"
-head -c 64 /dev/zero >>"$dir/v3"
-timeout 30 "$TCPDECK" -r "$dir/v3" -b >/dev/null 2>"$dir/v3.err"
-rc=$?
-[ "$rc" = 1 ] && grep -q "version 3" "$dir/v3.err" && pass "newer version: $(cat "$dir/v3.err")" ||
-  fail "newer version: exit $rc, $(cat "$dir/v3.err")"
+# --- an ss -D dump is still read as one ---------------------------------------
 ss -tan -D "$dir/ss.dump" state all >/dev/null 2>&1 || hard_error "ss -D failed"
 ssd=$(timeout 30 "$TCPDECK" -r "$dir/ss.dump" -b -o json 2>&1)
 total=$(printf '%s\n' "$ssd" | sed -n 's/.*"total": \([0-9]*\).*/\1/p')
 want=$(ss -tanH state all | wc -l)
 [ "$total" = "$want" ] && pass "an ss -D dump is still read as one ($total sockets)" ||
   fail "ss -D dump: tcpdeck says '$ssd', ss $want"
-
-# --- -w keeps what is not a recording ----------------------------------------
-echo precious >"$dir/notes.txt"
-timeout 30 "$TCPDECK" -b -w "$dir/notes.txt" -n 1 >/dev/null 2>"$dir/ow.err"
-rc=$?
-[ "$rc" = 1 ] && [ "$(cat "$dir/notes.txt")" = precious ] && pass "refused to replace notes.txt: $(cat "$dir/ow.err")" ||
-  fail "-w over an unrelated file: exit $rc, content $(cat "$dir/notes.txt")"
-timeout 30 "$TCPDECK" -b -w "$dir/rec" -n 2 -d 0.2 >/dev/null 2>&1 &&
-  [ "$(timeout 30 "$TCPDECK" -r "$dir/rec" -b | wc -l)" = 2 ] &&
-  pass "an older recording is replaced" || fail "could not replace an older recording"
 
 # --- a full disk: a private tmpfs of 64 KiB ----------------------------------
 if unshare -m true 2>/dev/null; then
