@@ -78,8 +78,8 @@ screen | grep -Eq "^$fpid +root +$fproc --no-netns" && pass "2: owner $fproc (pi
 # 3: connections, filtered to CLOSE_WAIT: one row per socket.
 tm send-keys -t tui 3
 wait_screen 'LOCAL +REMOTE +STATE' && pass "3 shows the connection table" || fail "3: $(screen | head -5)"
-screen | grep -Eq "^127\.0\.0\.1:8080 +0\.0\.0\.0:\* +LISTEN +$fpid " &&
-  pass "3: the listener first, with its pid" || fail "3: first rows: $(screen | sed -n 4,6p)"
+screen | grep -E "^(127\\.|\\[)" | head -n 2 | grep -Eq "^(127\.0\.0\.1|\[::1\]):8080 +(0\.0\.0\.0|\[::\]):\* +LISTEN +$fpid " &&
+  pass "3: the listeners first, with their pid" || fail "3: first rows: $(screen | sed -n 4,6p)"
 tm send-keys -t tui / 'state close-wait' Enter
 wait_screen 'filter: state close-wait' || fail "3: the filter is not shown"
 sleep 0.3
