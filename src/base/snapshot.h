@@ -26,8 +26,9 @@ struct snapshot {
 	uint64_t sample_ns;        /* wall time the dump and parse took */
 	unsigned int dump_restarts;/* dumps repeated (interrupted, overrun) */
 	uint64_t interval_ns;      /* the sampling interval it was taken
-				    * at; 0 when unknown (a recording of
-				    * format version 1, an ss -D dump) */
+				    * at (set by the sampler, or read from
+				    * a recording); 0 when unknown (a
+				    * recording of format version 1) */
 	uint32_t counts[TCP_STATE_COUNT];
 	uint32_t total;
 	size_t n_entries;
