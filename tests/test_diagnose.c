@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -764,6 +765,421 @@ test_fin_wait2(void **state)
 	world_free(&w);
 }
 
+/* ------------------------------------------------------------ piles spread over peers */
+
+/* n sockets in `state` on local port `lport`, each toward its own peer
+ * 10.3.x.y, cookies base..; owned by `proc` when >= 0. */
+static void
+add_spread(struct snapshot *snap, uint64_t base, int n, enum tcp_state state, uint16_t lport,
+	   int proc)
+{
+	char addr[32];
+
+	for (int i = 0; i < n; i++) {
+		struct sock_entry *e;
+
+		snprintf(addr, sizeof(addr), "10.3.%d.%d", i / 200, 1 + i % 200);
+		e = add(snap, base + (uint64_t)i, state, "10.0.0.1",
+			(uint16_t)(lport != 0 ? lport : 40000 + i), addr, 50000);
+		if (proc >= 0)
+			own(e, proc);
+	}
+}
+
+/* A server shut down under load: 300 connections it closed, each toward
+ * its own client, none of which acknowledges.  No peer reaches
+ * fin_wait1.min; the port does, once they have been stuck for
+ * fin_wait1.age_s. */
+static void
+test_fin_wait1_spread_port(void **state)
+{
+	struct world w;
+	const struct diag_finding *f;
+
+	(void)state;
+	world_init(&w, NULL, NULL);
+	for (int t = 0; t < 3; t++) {
+		struct snapshot *s = snap_at(10 + t);
+
+		give_procs(s, 2);
+		own(add(s, 1, TCP_STATE_LISTEN, "0.0.0.0", 8080, "0.0.0.0", 0), 1)->send_q = 128;
+		add_spread(s, 100, 300, TCP_STATE_FIN_WAIT1, 8080, 1);
+		step(&w, s);
+		if (t == 0)
+			assert_quiet(&w); /* at least 0 s: not stuck yet */
+	}
+	assert_int_equal(count_id(&w, "fin_wait1"), 1);
+	f = find(&w, "fin_wait1");
+	assert_string_equal(f->key, "fin_wait1/port:8080");
+	assert_string_equal(f->subject, "port 8080");
+	assert_int_equal(f->port, 8080);
+	assert_int_equal(f->pid, 101);
+	assert_string_equal(f->comm, "proc1");
+	assert_contains(f->title, "300 connections of proc1 (pid 101) on port 8080 are stuck in "
+				  "FIN_WAIT1 toward 300 peers");
+	assert_contains(f->evidence, "300 in FIN_WAIT1 for 1 s or more (threshold 100) toward 300 "
+				     "peer addresses, oldest at least 2 s");
+	assert_contains(f->next, "state fin-wait-1 sport = :8080");
+	assert_true(f->level >= 3.0 && f->level < 3.01);
+	assert_int_equal(f->severity, DIAG_WARNING);
+	assert_true(f->since == 11.0);
+	world_free(&w);
+}
+
+/* LAST_ACK likewise; closed sockets have no owner, so the listener names
+ * the process. */
+static void
+test_last_ack_spread_port(void **state)
+{
+	struct world w;
+	const struct diag_finding *f;
+
+	(void)state;
+	world_init(&w, NULL, NULL);
+	for (int t = 0; t < 2; t++) {
+		struct snapshot *s = snap_at(t);
+
+		give_procs(s, 1);
+		own(add(s, 1, TCP_STATE_LISTEN, "0.0.0.0", 443, "0.0.0.0", 0), 0)->send_q = 128;
+		add_spread(s, 100, 300, TCP_STATE_LAST_ACK, 443, -1);
+		step(&w, s);
+	}
+	assert_int_equal(count_id(&w, "last_ack"), 1);
+	f = find(&w, "last_ack");
+	assert_string_equal(f->key, "last_ack/port:443");
+	assert_int_equal(f->port, 443);
+	assert_int_equal(f->pid, 100);
+	assert_string_equal(f->comm, "proc0");
+	assert_contains(f->title, "300 connections of proc0 (pid 100) on port 443 are stuck in "
+				  "LAST_ACK toward 300 peers: they do not acknowledge our FIN after "
+				  "closing their side");
+	world_free(&w);
+
+	/* Without a listener or an owner: the port alone. */
+	world_init(&w, NULL, NULL);
+	for (int t = 0; t < 2; t++) {
+		struct snapshot *s = snap_at(t);
+
+		add_spread(s, 100, 300, TCP_STATE_LAST_ACK, 443, -1);
+		step(&w, s);
+	}
+	f = find(&w, "last_ack");
+	assert_non_null(f);
+	assert_int_equal(f->pid, 0);
+	assert_contains(f->title, "300 connections on port 443 are stuck in LAST_ACK");
+	world_free(&w);
+}
+
+/* A client process: stuck FIN_WAIT1 sockets on its ephemeral ports toward
+ * many peers, no port or peer with more than one. */
+static void
+test_fin_wait1_spread_process(void **state)
+{
+	struct world w;
+	const struct diag_finding *f;
+
+	(void)state;
+	world_init(&w, NULL, NULL);
+	for (int t = 0; t < 2; t++) {
+		struct snapshot *s = snap_at(t);
+
+		give_procs(s, 2);
+		add_spread(s, 100, 150, TCP_STATE_FIN_WAIT1, 0, 1);
+		add_spread(s, 1000, 90, TCP_STATE_LAST_ACK, 0, 0); /* below 100 */
+		step(&w, s);
+	}
+	assert_int_equal(count_id(&w, "fin_wait1"), 1);
+	assert_int_equal(count_id(&w, "last_ack"), 0);
+	f = find(&w, "fin_wait1");
+	assert_string_equal(f->key, "fin_wait1/pid:101");
+	assert_int_equal(f->pid, 101);
+	assert_contains(f->title, "proc1 (pid 101) has 150 connections stuck in FIN_WAIT1 toward "
+				  "150 peers");
+	world_free(&w);
+}
+
+/* Below the thresholds, or not stuck, or spread over ports of no process:
+ * nothing. */
+static void
+test_closing_spread_quiet(void **state)
+{
+	struct world w;
+
+	(void)state;
+	/* 99 stuck on one port, 99 in LAST_ACK on another. */
+	world_init(&w, NULL, NULL);
+	for (int t = 0; t < 4; t++) {
+		struct snapshot *s = snap_at(t);
+
+		add_spread(s, 100, 99, TCP_STATE_FIN_WAIT1, 80, -1);
+		add_spread(s, 1000, 99, TCP_STATE_LAST_ACK, 81, -1);
+		step(&w, s);
+		assert_quiet(&w);
+	}
+	world_free(&w);
+
+	/* 300 every sample, but new ones each time: a busy server's normal
+	 * churn, none stuck. */
+	world_init(&w, NULL, NULL);
+	for (int t = 0; t < 4; t++) {
+		struct snapshot *s = snap_at(t);
+
+		add_spread(s, 1000 * (uint64_t)(t + 1), 300, TCP_STATE_FIN_WAIT1, 80, -1);
+		step(&w, s);
+		assert_quiet(&w);
+	}
+	world_free(&w);
+
+	/* 300 stuck orphans on 300 ephemeral ports: no port, no process,
+	 * no peer holds a pile. */
+	world_init(&w, NULL, NULL);
+	for (int t = 0; t < 3; t++) {
+		struct snapshot *s = snap_at(t);
+
+		add_spread(s, 100, 300, TCP_STATE_FIN_WAIT1, 0, -1);
+		step(&w, s);
+		assert_quiet(&w);
+	}
+	world_free(&w);
+
+	/* A longer age: 300 stuck for 2 s are not stuck for 5. */
+	world_init(&w, "fin_wait1.age_s = 5\n", NULL);
+	for (int t = 0; t < 3; t++) {
+		struct snapshot *s = snap_at(t);
+
+		add_spread(s, 100, 300, TCP_STATE_FIN_WAIT1, 80, -1);
+		step(&w, s);
+		assert_quiet(&w);
+	}
+	world_free(&w);
+}
+
+/* Hysteresis of a finding grouped by local port: fires, holds between
+ * the thresholds, is marked clearing below half, clears after
+ * quiet_samples. */
+static void
+test_hysteresis_port(void **state)
+{
+	static const struct {
+		int n;
+		bool shown;
+		bool clearing;
+	} steps[] = {
+		{300, false, false}, /* first sample: ages unknown */
+		{300, true, false},  /* stuck: fires */
+		{70, true, false},   /* 0.7 of fin_wait1.port_min: holds */
+		{40, true, true},    /* below half: 1st quiet sample */
+		{40, true, true},    /* 2nd */
+		{40, false, false},  /* 3rd: cleared */
+		{90, false, false},  /* 50 new ones: 40 stuck, stays off */
+		{150, false, false}, /* 90 stuck: between the thresholds */
+		{150, true, false},  /* 150 stuck: fires again */
+	};
+	struct world w;
+
+	(void)state;
+	world_init(&w, NULL, NULL);
+	for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+		struct snapshot *s = snap_at(20 + (double)k);
+		const struct diag_finding *f;
+
+		/* The same cookies: the first n of the 300 stay stuck. */
+		add_spread(s, 100, steps[k].n, TCP_STATE_FIN_WAIT1, 8080, -1);
+		step(&w, s);
+		f = find(&w, "fin_wait1");
+		if ((f != NULL) != steps[k].shown)
+			fail_msg("step %zu (%d sockets): finding %s", k, steps[k].n,
+				 f != NULL ? "shown" : "missing");
+		if (f == NULL)
+			continue;
+		assert_string_equal(f->key, "fin_wait1/port:8080");
+		if (f->clearing != steps[k].clearing)
+			fail_msg("step %zu: clearing is %d", k, f->clearing);
+		if (k == 2)
+			assert_contains(f->title, "70 connections on port 8080");
+		if (k >= 1 && k <= 4)
+			assert_true(f->since == 21.0);
+	}
+	world_free(&w);
+}
+
+/* SYN_SENT toward one destination from a pool of processes, each with a
+ * few attempts: no process reaches syn_sent.min, the destination does. */
+static void
+test_syn_sent_dest(void **state)
+{
+	struct world w;
+	struct snapshot *s;
+	const struct diag_finding *f;
+
+	(void)state;
+	world_init(&w, NULL, NULL);
+	s = snap_at(0);
+	give_procs(s, 8);
+	for (int i = 0; i < 64; i++) /* 8 workers, 8 each */
+		own(add(s, (uint64_t)(1 + i), TCP_STATE_SYN_SENT, "10.0.0.1", (uint16_t)(40000 + i),
+			"10.0.0.9", 5432),
+		    i % 8);
+	for (int i = 0; i < 40; i++) /* 2 workers, 20 each: below 50 */
+		own(add(s, (uint64_t)(100 + i), TCP_STATE_SYN_SENT, "10.0.0.1",
+			(uint16_t)(41000 + i), "10.0.0.10", 6379),
+		    i % 2);
+	step(&w, s);
+	assert_int_equal(count_id(&w, "syn_sent"), 1);
+	f = find(&w, "syn_sent");
+	assert_string_equal(f->key, "syn_sent/10.0.0.9:5432");
+	assert_string_equal(f->subject, "10.0.0.9:5432");
+	assert_contains(f->title, "64 connection attempts from several processes to 10.0.0.9:5432 "
+				  "get no answer");
+	assert_contains(f->evidence, "threshold 50");
+	world_free(&w);
+}
+
+/* ------------------------------------------------------------ the rule table */
+
+/* The KEYS part of tcpdeck.conf(5) that the table makes: a subsection per
+ * rule with its description, and each key with its default and help. */
+static void
+write_keys_section(FILE *out)
+{
+	fputs(".\\\" Made from the rule table (src/model/diagnose_rules.c) by\n"
+	      ".\\\" `make update-conf-man`; test_diagnose checks that it is up to date.\n",
+	      out);
+	for (int r = 0; r < DIAG_RULE_COUNT; r++) {
+		struct diag_rule_info info;
+		const char *sep = "";
+
+		assert_int_equal(diag_rule_info((enum diag_rule)r, &info), 0);
+		fprintf(out, ".SS \"%s (diagnosis %s, by ", info.title, info.id);
+		for (int by = 0; by < DIAG_BY_COUNT; by++)
+			if (info.groupings & (1u << by)) {
+				fprintf(out, "%s%s", sep, diag_grouping_name((enum diag_grouping)by));
+				sep = ", ";
+			}
+		fprintf(out, ")\"\n%s\n", info.description);
+		for (const struct diag_key_def *k = info.keys; k->name != NULL; k++)
+			fprintf(out, ".TP\n.BR %s \" (%sdefault %g)\"\n%c%s.\n", k->name,
+				k->integer ? "whole, " : "", k->def, toupper((unsigned char)k->help[0]),
+				k->help + 1);
+	}
+}
+
+/* Reads a whole file; NULL when it cannot. */
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	text = calloc(1, (size_t)n + 1);
+	if (text != NULL && fread(text, 1, (size_t)n, f) != (size_t)n) {
+		free(text);
+		text = NULL;
+	}
+	fclose(f);
+	return text;
+}
+
+#define MAN_BEGIN ".\\\" BEGIN RULE KEYS\n"
+#define MAN_END ".\\\" END RULE KEYS\n"
+
+/* Unique ids; every key defined once, parsed, valid at its default and
+ * in the man page with that default; the man page's list of the rules'
+ * keys is the one the table makes.  With TCPDECK_UPDATE_CONF_MAN set
+ * (make update-conf-man) the man page's list is rewritten instead. */
+static void
+test_rule_table(void **state)
+{
+	char path[512], *man, *begin, *end, *made;
+	size_t made_len;
+	int defined[DIAG_KEY_COUNT] = {0};
+	FILE *mem;
+	const char *dir = getenv("TESTS_SRCDIR");
+
+	(void)state;
+	for (int r = 0; r < DIAG_RULE_COUNT; r++) {
+		struct diag_rule_info info;
+
+		assert_int_equal(diag_rule_info((enum diag_rule)r, &info), 0);
+		assert_string_equal(diag_rule_id((enum diag_rule)r), info.id);
+		assert_true(info.title != NULL && info.title[0] != '\0');
+		assert_true(info.description != NULL && strlen(info.description) > 20);
+		assert_true(info.groupings != 0);
+		assert_true(info.level == DIAG_WARNING || info.level == DIAG_CRITICAL);
+		for (int q = 0; q < r; q++)
+			assert_string_not_equal(info.id, diag_rule_id((enum diag_rule)q));
+		assert_non_null(info.keys[0].name); /* every rule has a threshold */
+		for (const struct diag_key_def *k = info.keys; k->name != NULL; k++) {
+			assert_true((unsigned int)k->key < DIAG_KEY_COUNT);
+			defined[k->key]++;
+			assert_int_equal(diag_config_key_find(k->name), k->key);
+			assert_ptr_equal(diag_config_key_def(k->key), k);
+			/* The key's name is the rule's (or its family's). */
+			assert_non_null(strchr(k->name, '.'));
+		}
+	}
+	assert_int_equal(diag_rule_info(DIAG_RULE_COUNT, &(struct diag_rule_info){0}), -1);
+	for (int k = 0; k < DIAG_KEY_COUNT; k++) {
+		const struct diag_key_def *def = diag_config_key_def((enum diag_key)k);
+
+		assert_non_null(def);
+		/* A rule's key is defined by that rule alone; the others
+		 * (hysteresis, listing) by none. */
+		assert_true(defined[k] <= 1);
+		assert_true(defined[k] == 1 || strncmp(def->name, "hysteresis.", 11) == 0 ||
+			    strncmp(def->name, "findings.", 9) == 0);
+	}
+
+	snprintf(path, sizeof(path), "%s/../doc/tcpdeck.conf.5", dir != NULL ? dir : "tests");
+	man = slurp(path);
+	if (man == NULL)
+		fail_msg("cannot read %s", path);
+	mem = open_memstream(&made, &made_len);
+	assert_non_null(mem);
+	write_keys_section(mem);
+	assert_int_equal(fclose(mem), 0);
+	begin = strstr(man, MAN_BEGIN);
+	end = begin != NULL ? strstr(begin, MAN_END) : NULL;
+	if (begin == NULL || end == NULL)
+		fail_msg("%s has no '%s' ... '%s' part", path, MAN_BEGIN, MAN_END);
+	begin += strlen(MAN_BEGIN);
+	if (getenv("TCPDECK_UPDATE_CONF_MAN") != NULL) {
+		FILE *out = fopen(path, "w");
+
+		assert_non_null(out);
+		fwrite(man, 1, (size_t)(begin - man), out);
+		fputs(made, out);
+		fputs(end, out);
+		assert_int_equal(fclose(out), 0);
+		printf("rewrote the rules' keys in %s\n", path);
+		free(man);
+		man = slurp(path);
+		assert_non_null(man);
+	} else if ((size_t)(end - begin) != made_len || memcmp(begin, made, made_len) != 0) {
+		fail_msg("the rules' keys in %s differ from the rule table: run `make "
+			 "update-conf-man` and check the diff",
+			 path);
+	}
+	/* Every key, with its default, as the man page lists it. */
+	for (int k = 0; k < DIAG_KEY_COUNT; k++) {
+		const struct diag_key_def *def = diag_config_key_def((enum diag_key)k);
+		char line[160];
+
+		snprintf(line, sizeof(line), ".BR %s \" (%sdefault %g)\"\n", def->name,
+			 def->integer ? "whole, " : "", def->def);
+		if (strstr(man, line) == NULL)
+			fail_msg("%s does not list %s with its default: %s", path, def->name, line);
+	}
+	free(made);
+	free(man);
+}
+
 /* ------------------------------------------------------------ cost */
 
 enum { BIG_N = 100000, BIG_SAMPLES = 11 };
@@ -860,6 +1276,13 @@ main(void)
 	    cmocka_unit_test(test_syn_sent),
 	    cmocka_unit_test(test_fin_wait1_last_ack),
 	    cmocka_unit_test(test_fin_wait2),
+	    cmocka_unit_test(test_fin_wait1_spread_port),
+	    cmocka_unit_test(test_last_ack_spread_port),
+	    cmocka_unit_test(test_fin_wait1_spread_process),
+	    cmocka_unit_test(test_closing_spread_quiet),
+	    cmocka_unit_test(test_hysteresis_port),
+	    cmocka_unit_test(test_syn_sent_dest),
+	    cmocka_unit_test(test_rule_table),
 	    cmocka_unit_test(test_cost_100k),
 	};
 

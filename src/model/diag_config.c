@@ -1,6 +1,6 @@
 /*
- * diag_config.c - the diagnoses' default thresholds and the config file
- * parser.  Pure apart from diag_config_load(), which reads one file.
+ * diag_config.c - the diagnoses' thresholds (the rules' own keys come
+ * from the rule table, diagnose_rules.c) and the config file parser.  Pure apart from diag_config_load(), which reads one file.
  * Any thread; never prints or exits.
  */
 #include "config.h"
@@ -14,105 +14,80 @@
 #include <string.h>
 
 #include "diag_config.h"
+#include "diagnose_internal.h"
 
 /* Config files are a few lines; anything bigger is a wrong path. */
 #define DIAG_CONFIG_MAX_BYTES 65536
 
-struct key_def {
-	const char *name;
-	double def, min, max;
-	bool integer;
-	const char *help;
+/* The keys of every rule: hysteresis and listing.  A rule's own keys are
+ * in its entry of the rule table (diagnose_rules.c).  The defaults aim at
+ * a busy server under a load test: quiet for the churn of healthy
+ * traffic, loud for a leak, a full queue or a dead peer. */
+static const struct diag_key_def general_keys[] = {
+	{DIAG_CLEAR_PCT, "hysteresis.clear_pct", 50, 0, 100, 0,
+	 "a finding clears below this percent of its firing threshold"},
+	{DIAG_QUIET_SAMPLES, "hysteresis.quiet_samples", 3, 1, 1000, 1,
+	 "samples in a row below the clearing threshold before a finding clears"},
+	{DIAG_FIRE_SAMPLES, "hysteresis.fire_samples", 1, 1, 1000, 1,
+	 "samples in a row above the threshold before a finding fires"},
+	{DIAG_MAX_PER_RULE, "findings.max_per_rule", 10, 1, 1000, 1,
+	 "findings listed per rule, worst first"},
 };
 
-/* The one table of defaults.  They aim at a busy server under a load
- * test: quiet for the churn of healthy traffic, loud for a leak, a full
- * queue or a dead peer. */
-static const struct key_def keys[DIAG_KEY_COUNT] = {
-	[DIAG_CLOSE_WAIT_MIN] = {"close_wait.min", 50, 1, 1e7, true,
-				 "CLOSE_WAIT sockets of one process that make a pile by themselves"},
-	[DIAG_CLOSE_WAIT_OLD_MIN] = {"close_wait.old_min", 5, 1, 1e7, true,
-				     "CLOSE_WAIT sockets of one process enough when they are old "
-				     "or growing"},
-	[DIAG_CLOSE_WAIT_AGE_S] = {"close_wait.age_s", 30, 0, 1e6, false,
-				   "seconds in CLOSE_WAIT that make a socket old"},
-	[DIAG_CLOSE_WAIT_GROWTH] = {"close_wait.growth_per_s", 10, 0.01, 1e7, false,
-				    "sockets per second entering CLOSE_WAIT in one process that "
-				    "count as growing"},
-	[DIAG_SYN_RECV_MIN] = {"syn_recv.min", 100, 1, 1e7, true,
-			       "half-open (SYN_RECV) connections on one port"},
-	[DIAG_SYN_RECV_FLOOD_SOURCES] = {"syn_recv.flood_sources", 50, 1, 1e7, true,
-					 "distinct remote addresses among them that suggest a SYN "
-					 "flood"},
-	[DIAG_SYNCOOKIES_MIN_PER_S] = {"syncookies.min_per_s", 1, 0.01, 1e9, false,
-				       "SYN cookies sent per second"},
-	[DIAG_ACCEPT_QUEUE_FULL_PCT] = {"accept_queue.full_pct", 90, 1, 100, false,
-					"accept queue length, percent of the backlog, that counts "
-					"as full"},
-	[DIAG_LISTEN_DROPS_MIN_PER_S] = {"listen_drops.min_per_s", 1, 0.01, 1e9, false,
-					 "ListenOverflows or ListenDrops per second"},
-	[DIAG_TIME_WAIT_PORT_USE_PCT] = {"time_wait.port_use_pct", 70, 1, 100, false,
-					 "local ports in use toward one destination, percent of "
-					 "the ephemeral port range"},
-	[DIAG_SYN_SENT_MIN] = {"syn_sent.min", 50, 1, 1e7, true,
-			       "pending connection attempts (SYN_SENT) of one process"},
-	[DIAG_SYN_SENT_SCAN_DESTS] = {"syn_sent.scan_dests", 20, 2, 1e7, true,
-				      "distinct destinations among them that look like a scan"},
-	[DIAG_FIN_WAIT1_MIN] = {"fin_wait1.min", 50, 1, 1e7, true,
-				"FIN_WAIT1 sockets toward one peer address"},
-	[DIAG_LAST_ACK_MIN] = {"last_ack.min", 50, 1, 1e7, true,
-			       "LAST_ACK sockets toward one peer address"},
-	[DIAG_FIN_WAIT2_MIN] = {"fin_wait2.min", 10, 1, 1e7, true,
-				"long-lived FIN_WAIT2 sockets of one process or peer"},
-	[DIAG_FIN_WAIT2_AGE_S] = {"fin_wait2.age_s", 120, 0, 1e6, false,
-				  "seconds in FIN_WAIT2 that make a socket long-lived"},
-	[DIAG_RETRANS_PCT] = {"retrans.pct", 2, 0.01, 100, false,
-			      "retransmitted segments, percent of segments sent"},
-	[DIAG_RETRANS_MIN_OUT_PER_S] = {"retrans.min_out_per_s", 100, 0, 1e12, false,
-					"segments sent per second below which retransmissions "
-					"are not judged"},
-	[DIAG_CLEAR_PCT] = {"hysteresis.clear_pct", 50, 0, 100, false,
-			    "a finding clears below this percent of its firing threshold"},
-	[DIAG_QUIET_SAMPLES] = {"hysteresis.quiet_samples", 3, 1, 1000, true,
-				"samples in a row below the clearing threshold before a "
-				"finding clears"},
-	[DIAG_FIRE_SAMPLES] = {"hysteresis.fire_samples", 1, 1, 1000, true,
-			       "samples in a row above the threshold before a finding fires"},
-	[DIAG_MAX_PER_RULE] = {"findings.max_per_rule", 10, 1, 1000, true,
-			       "findings listed per rule, worst first"},
-};
+const struct diag_key_def *
+diag_config_key_def(enum diag_key key)
+{
+	if ((unsigned int)key >= DIAG_KEY_COUNT)
+		return NULL;
+	for (size_t i = 0; i < sizeof(general_keys) / sizeof(general_keys[0]); i++)
+		if (general_keys[i].key == key)
+			return &general_keys[i];
+	return diag_rules_key_def(key);
+}
 
 void
 diag_config_defaults(struct diag_config *cfg)
 {
-	for (int i = 0; i < DIAG_KEY_COUNT; i++)
-		cfg->value[i] = keys[i].def;
+	for (int i = 0; i < DIAG_KEY_COUNT; i++) {
+		const struct diag_key_def *k = diag_config_key_def((enum diag_key)i);
+
+		cfg->value[i] = k != NULL ? k->def : 0;
+	}
 }
 
 const char *
 diag_config_key_name(enum diag_key key)
 {
-	return (unsigned int)key < DIAG_KEY_COUNT ? keys[key].name : NULL;
+	const struct diag_key_def *k = diag_config_key_def(key);
+
+	return k != NULL ? k->name : NULL;
 }
 
 double
 diag_config_key_default(enum diag_key key)
 {
-	return (unsigned int)key < DIAG_KEY_COUNT ? keys[key].def : 0;
+	const struct diag_key_def *k = diag_config_key_def(key);
+
+	return k != NULL ? k->def : 0;
 }
 
 const char *
 diag_config_key_help(enum diag_key key)
 {
-	return (unsigned int)key < DIAG_KEY_COUNT ? keys[key].help : NULL;
+	const struct diag_key_def *k = diag_config_key_def(key);
+
+	return k != NULL ? k->help : NULL;
 }
 
 int
 diag_config_key_find(const char *name)
 {
-	for (int i = 0; i < DIAG_KEY_COUNT; i++)
-		if (strcmp(keys[i].name, name) == 0)
+	for (int i = 0; i < DIAG_KEY_COUNT; i++) {
+		const char *k = diag_config_key_name((enum diag_key)i);
+
+		if (k != NULL && strcmp(k, name) == 0)
 			return i;
+	}
 	return -1;
 }
 
@@ -121,7 +96,7 @@ diag_config_set(struct diag_config *cfg, const char *key, const char *value, cha
 		size_t err_len)
 {
 	int k = diag_config_key_find(key);
-	const struct key_def *def;
+	const struct diag_key_def *def;
 	char *end;
 	double v;
 
@@ -129,7 +104,7 @@ diag_config_set(struct diag_config *cfg, const char *key, const char *value, cha
 		snprintf(err, err_len, "unknown key '%s'", key);
 		return -1;
 	}
-	def = &keys[k];
+	def = diag_config_key_def((enum diag_key)k);
 	errno = 0;
 	v = strtod(value, &end);
 	if (end == value || *end != '\0' || errno != 0 || !isfinite(v) ||

@@ -2,9 +2,12 @@
  * diag_config.h - the thresholds of the diagnoses, and the config file
  * that overrides them.
  *
- * Every threshold has its default in one table (diag_config.c), with a
- * name ("close_wait.min"), an allowed range and a one-line description,
- * so the man page, --help-config style listings and the parser agree.
+ * Every threshold has one definition (struct diag_key_def): a name
+ * ("close_wait.min"), a default, an allowed range and a one-line
+ * description.  A rule's keys are defined in its entry of the rule table
+ * (diagnose_rules.c); the keys of every rule (hysteresis, listing) in
+ * diag_config.c.  The parser, the defaults and the man page's list all
+ * come from these definitions.
  * The file holds `key = value` lines; `#` starts a comment; blank lines
  * are ignored.  Parsing works on bytes; reading the file is a separate
  * call.  Errors come back as one line "FILE:LINE: what is wrong".
@@ -29,8 +32,15 @@ enum diag_key {
 				     * destination */
 	DIAG_SYN_SENT_MIN,          /* pending connects of one process */
 	DIAG_SYN_SENT_SCAN_DESTS,   /* distinct destinations: a scan */
+	DIAG_SYN_SENT_DEST_MIN,     /* toward one destination, from several
+				     * processes */
 	DIAG_FIN_WAIT1_MIN,         /* toward one peer address */
+	DIAG_FIN_WAIT1_PORT_MIN,    /* stuck ones on one local port, or of
+				     * one process on ephemeral ports */
+	DIAG_FIN_WAIT1_AGE_S,       /* "stuck" */
 	DIAG_LAST_ACK_MIN,          /* toward one peer address */
+	DIAG_LAST_ACK_PORT_MIN,     /* as fin_wait1.port_min */
+	DIAG_LAST_ACK_AGE_S,        /* "stuck" */
 	DIAG_FIN_WAIT2_MIN,         /* long-lived ones of one holder */
 	DIAG_FIN_WAIT2_AGE_S,       /* "long-lived" */
 	DIAG_RETRANS_PCT,           /* RetransSegs / OutSegs, percent */
@@ -48,11 +58,24 @@ struct diag_config {
 	double value[DIAG_KEY_COUNT];
 };
 
+/* One key: what the parser accepts and the man page lists. */
+struct diag_key_def {
+	enum diag_key key;
+	const char *name;   /* "close_wait.min" */
+	double def;         /* default */
+	double min, max;    /* allowed range, inclusive */
+	int integer;        /* whole numbers only */
+	const char *help;   /* one line */
+};
+
 /* Longest one-line error message, with the file name. */
 #define DIAG_CONFIG_ERROR_MAX 512
 
 /* Fills cfg with the defaults. */
 void diag_config_defaults(struct diag_config *cfg);
+
+/* A key's definition; NULL when out of range. */
+const struct diag_key_def *diag_config_key_def(enum diag_key key);
 
 /* A key's name ("close_wait.min"), default, and one-line description;
  * NULL / 0 when out of range. */

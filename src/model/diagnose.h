@@ -15,12 +15,18 @@
  * hysteresis.clear_pct percent of it.  Thresholds come from a
  * struct diag_config (diag_config.h).
  *
+ * The rules are one table (diagnose_rules.c): each entry has the rule's
+ * id, its config keys, how it groups sockets (by peer, local port,
+ * process, destination, or host-wide), its severity, its description
+ * and its evaluation functions; diag_rule_info() reads it.
+ *
  * Call order, per sample: statetrack_update(st, snap), then
  * diagnose_update(d, snap, st), then read diagnose_count()/
  * diagnose_get() until the next update.  The snapshot is only read
  * during the update: findings are copies, nothing points into it.
  * Cost: one pass over the snapshot's sockets in the states the rules
- * look at, aggregated in a hash table reused between samples.
+ * look at, grouped once for every rule in a hash table reused between
+ * samples.
  *
  * Owned by one thread (the UI or the batch loop); not thread-safe.
  * Nothing here prints or exits.
@@ -58,6 +64,29 @@ enum diag_rule {
 	DIAG_RULE_FIN_WAIT2,      /* "fin_wait2": long-lived half-closes */
 	DIAG_RULE_RETRANS,        /* "retrans": retransmissions rising */
 	DIAG_RULE_COUNT
+};
+
+/* How a rule groups the sockets it looks at. */
+enum diag_grouping {
+	DIAG_BY_NONE,
+	DIAG_BY_PEER,    /* remote address */
+	DIAG_BY_PORT,    /* local port */
+	DIAG_BY_PROCESS, /* owning process */
+	DIAG_BY_DEST,    /* local address -> remote address and port */
+	DIAG_BY_HOST,    /* host-wide: the kernel's counters */
+	DIAG_BY_COUNT
+};
+
+/* A rule as the table describes it. */
+struct diag_rule_info {
+	const char *id;          /* "close_wait" */
+	const char *title;       /* "CLOSE_WAIT" */
+	const char *description; /* when it fires, in plain words */
+	enum diag_severity level;/* severity when it fires; some findings
+				  * are critical beyond that */
+	unsigned int groupings;  /* 1u << enum diag_grouping, or-ed */
+	const struct diag_key_def *keys; /* its config keys, ended by a
+					  * NULL name */
 };
 
 struct diag_finding {
@@ -110,6 +139,13 @@ const struct diag_finding *diagnose_get(const struct diagnose *d, size_t i);
 /* The ephemeral port range used by the latest update ([32768, 60999]
  * when the file could not be read). */
 void diagnose_port_range(const struct diagnose *d, unsigned int *low, unsigned int *high);
+
+/* What the table says of rule, in *out; -1 when out of range. */
+int diag_rule_info(enum diag_rule rule, struct diag_rule_info *out);
+
+/* A grouping's name ("peer", "port", "process", "destination", "host");
+ * "?" when out of range. */
+const char *diag_grouping_name(enum diag_grouping by);
 
 /* A rule's stable id ("close_wait"), and a severity's name ("warning");
  * "?" when out of range. */

@@ -1,0 +1,403 @@
+/*
+ * diagnose_group.c - one pass over a sample's sockets that files each
+ * socket of interest into the groups the rules ask for (diag_plan): by
+ * remote address, local port, owning process or destination, with the
+ * counts, ages, owners and distinct remote ends every rule reads.  Every
+ * rule reads the same groups; no rule walks the snapshot again.
+ *
+ * Groups live in a dense array indexed by an open-addressing hash whose
+ * slots carry the update's generation, so nothing is cleared between
+ * samples; the hash grows when it passes three quarters full.
+ * Single-threaded (the diagnoser's owner); never prints.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diagnose_internal.h"
+#include "sock_format.h"
+
+/* gkey.subj of a sub-group counting the distinct remote ends of its
+ * parent group. */
+#define SUBJ_DISTINCT (DIAG_BY_COUNT + 1)
+
+static size_t
+hash_key(const struct diag_gkey *k)
+{
+	uint64_t w[6], h = 0x9e3779b97f4a7c15ull;
+
+	_Static_assert(sizeof(*k) == sizeof(w), "gkey is hashed as whole words");
+	memcpy(w, k, sizeof(w));
+	for (int i = 0; i < 6; i++) {
+		h ^= w[i];
+		h *= 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	return (size_t)h;
+}
+
+/* A slot table of `size` (a power of two) holding the current groups. */
+static int
+slots_rebuild(struct diagnose *d, size_t size)
+{
+	struct diag_hslot *slots = calloc(size, sizeof(*slots));
+
+	if (slots == NULL)
+		return -1;
+	free(d->slots);
+	d->slots = slots;
+	d->mask = size - 1;
+	d->gen = 1;
+	for (size_t g = 0; g < d->n_groups; g++) {
+		size_t i = hash_key(&d->groups[g].key) & d->mask;
+
+		while (d->slots[i].gen == d->gen)
+			i = (i + 1) & d->mask;
+		d->slots[i].gen = d->gen;
+		d->slots[i].index = (uint32_t)g;
+	}
+	return 0;
+}
+
+/* Room for about `expected` groups this update, without any. */
+static int
+groups_prepare(struct diagnose *d, size_t expected)
+{
+	size_t want = 64;
+
+	while (want * 3 < expected * 4)
+		want *= 2;
+	d->n_groups = 0;
+	if (d->slots == NULL || d->mask + 1 < want || d->mask + 1 > want * 8)
+		return slots_rebuild(d, want);
+	if (++d->gen == 0) {
+		/* Wrapped: old generations could come back as current. */
+		memset(d->slots, 0, (d->mask + 1) * sizeof(*d->slots));
+		d->gen = 1;
+	}
+	return 0;
+}
+
+struct diag_group *
+diag_group_find(struct diagnose *d, const struct diag_gkey *k)
+{
+	for (size_t i = hash_key(k) & d->mask;; i = (i + 1) & d->mask) {
+		struct diag_hslot *s = &d->slots[i];
+
+		if (s->gen != d->gen)
+			return NULL;
+		if (memcmp(&d->groups[s->index].key, k, sizeof(*k)) == 0)
+			return &d->groups[s->index];
+	}
+}
+
+/* The group of key k, created empty when new (*created set); NULL when
+ * out of memory.  The array may move: keep indexes, not pointers, across
+ * calls. */
+static struct diag_group *
+group_get(struct diagnose *d, const struct diag_gkey *k, uint32_t example, bool *created)
+{
+	size_t i;
+	struct diag_group *g = diag_group_find(d, k);
+
+	*created = false;
+	if (g != NULL)
+		return g;
+	if ((d->n_groups + 1) * 4 > (d->mask + 1) * 3 && slots_rebuild(d, (d->mask + 1) * 2) < 0)
+		return NULL;
+	if (diag_grow(&d->groups, &d->groups_cap, d->n_groups, sizeof(*d->groups), 256) < 0)
+		return NULL;
+	for (i = hash_key(k) & d->mask; d->slots[i].gen == d->gen; i = (i + 1) & d->mask)
+		;
+	d->slots[i].gen = d->gen;
+	d->slots[i].index = (uint32_t)d->n_groups;
+	g = &d->groups[d->n_groups++];
+	memset(g, 0, sizeof(*g));
+	g->key = *k;
+	g->example = example;
+	g->owned = -1;
+	g->oldest = -1;
+	*created = true;
+	return g;
+}
+
+static void
+key_init(struct diag_gkey *k, uint8_t set, enum diag_grouping by, enum diag_grouping subj)
+{
+	memset(k, 0, sizeof(*k));
+	k->set = set;
+	k->by = (uint8_t)by;
+	k->subj = (uint8_t)subj;
+}
+
+static void
+key_peer(struct diag_gkey *k, const struct sock_entry *e)
+{
+	k->family = e->family;
+	memcpy(k->a, e->remote_addr, sizeof(k->a));
+}
+
+void
+diag_group_dest_key(struct diag_gkey *k, uint8_t set, const struct sock_entry *e)
+{
+	key_init(k, set, DIAG_BY_DEST, DIAG_BY_DEST);
+	k->family = e->family;
+	k->port2 = e->remote_port;
+	memcpy(k->a, e->local_addr, sizeof(k->a));
+	memcpy(k->b, e->remote_addr, sizeof(k->b));
+}
+
+const struct diag_group *
+diag_group_listener(const struct diagnose *d, uint16_t port)
+{
+	struct diag_gkey k;
+
+	key_init(&k, TCP_STATE_LISTEN, DIAG_BY_PORT, DIAG_BY_PORT);
+	k.port = port;
+	/* diag_group_find() changes nothing. */
+	return diag_group_find((struct diagnose *)d, &k);
+}
+
+/* What one socket brings to every group it joins, worked out once. */
+struct sock_facts {
+	size_t i;
+	const struct sock_entry *e;
+	const struct owner_proc *owner; /* valid when owner_known */
+	bool owner_known;
+	bool age_known;
+	bool lower;
+	double age; /* in its state, -1 unknown */
+};
+
+static const struct owner_proc *
+facts_owner(const struct diagnose *d, struct sock_facts *s)
+{
+	if (!s->owner_known) {
+		s->owner = sock_format_owner(d->snap, s->e);
+		s->owner_known = true;
+	}
+	return s->owner;
+}
+
+static double
+facts_age(const struct diagnose *d, struct sock_facts *s)
+{
+	if (!s->age_known) {
+		s->lower = false;
+		s->age = d->st != NULL ? statetrack_age_at(d->st, s->i, &s->lower) : -1;
+		s->age_known = true;
+	}
+	return s->age;
+}
+
+/* The key of socket s in grouping `how` of `set`; false when it joins
+ * no group of it. */
+static bool
+make_key(const struct diagnose *d, struct sock_facts *s, uint8_t set,
+	 const struct diag_rule_grouping *how, struct diag_gkey *k)
+{
+	const struct sock_entry *e = s->e;
+	const struct owner_proc *p;
+
+	switch (how->by) {
+	case DIAG_BY_PEER:
+		key_init(k, set, DIAG_BY_PEER, DIAG_BY_PEER);
+		key_peer(k, e);
+		return true;
+	case DIAG_BY_PORT:
+		key_init(k, set, DIAG_BY_PORT, DIAG_BY_PORT);
+		k->port = e->local_port;
+		return true;
+	case DIAG_BY_DEST:
+		diag_group_dest_key(k, set, e);
+		return true;
+	case DIAG_BY_PROCESS:
+		p = facts_owner(d, s);
+		if (p != NULL) {
+			key_init(k, set, DIAG_BY_PROCESS, DIAG_BY_PROCESS);
+			k->pid = (uint32_t)p->pid;
+			return true;
+		}
+		switch (how->unowned) {
+		case DIAG_UNOWNED_BY_PORT:
+			key_init(k, set, DIAG_BY_PROCESS, DIAG_BY_PORT);
+			k->port = e->local_port;
+			return true;
+		case DIAG_UNOWNED_BY_PEER:
+			key_init(k, set, DIAG_BY_PROCESS, DIAG_BY_PEER);
+			key_peer(k, e);
+			return true;
+		case DIAG_UNOWNED_ONE:
+			key_init(k, set, DIAG_BY_PROCESS, DIAG_BY_NONE);
+			return true;
+		case DIAG_UNOWNED_SKIP:
+			return false;
+		}
+		return false;
+	case DIAG_BY_NONE:
+	case DIAG_BY_HOST:
+	case DIAG_BY_COUNT:
+		break;
+	}
+	return false;
+}
+
+/* Files socket s into grouping `how` of `set`.  0 or -1 (ENOMEM). */
+static int
+file_in(struct diagnose *d, struct sock_facts *s, uint8_t set, enum diag_grouping by)
+{
+	const struct diag_rule_grouping *how = d->plan[set].by[by];
+	const struct sock_entry *e = s->e;
+	struct diag_gkey k;
+	struct diag_group *g;
+	uint32_t gi;
+	bool created;
+	double age = -1;
+
+	if (how->ephemeral && (e->local_port < d->port_low || e->local_port > d->port_high))
+		return 0;
+	if (how->aged || set != DIAG_SET_RETRANS)
+		age = facts_age(d, s);
+	if (how->aged && age < d->plan[set].min_age[by])
+		return 0;
+	if (!make_key(d, s, set, how, &k))
+		return 0;
+	if ((g = group_get(d, &k, (uint32_t)s->i, &created)) == NULL)
+		return -1;
+	g->count++;
+	if (set == TCP_STATE_TIME_WAIT && by == DIAG_BY_DEST)
+		g->time_wait++;
+	if (g->owned < 0 && e->owner_status == OWNER_FOUND)
+		g->owned = (int32_t)s->i;
+	if (how->mixed) {
+		const struct owner_proc *p = facts_owner(d, s);
+		int32_t pid = p != NULL ? p->pid : 0;
+
+		if (created)
+			g->pid = pid;
+		else if (pid != g->pid)
+			g->mixed = true;
+	}
+	if (age >= 0) {
+		if (age > g->oldest) {
+			g->oldest = age;
+			g->oldest_lower_bound = s->lower;
+		}
+		/* Came into the state at this very sample (not in the
+		 * first one). */
+		if (age == 0 && !s->lower)
+			g->recent++;
+	}
+	if (!how->distinct)
+		return 0;
+	/* The distinct remote ends: a sub-group per one.  Indexes, not
+	 * pointers: the array may move. */
+	gi = (uint32_t)(g - d->groups);
+	k.subj = SUBJ_DISTINCT;
+	k.family = e->family;
+	memcpy(k.a, e->remote_addr, sizeof(k.a));
+	if (by == DIAG_BY_PROCESS)
+		k.port2 = e->remote_port;
+	if ((g = group_get(d, &k, (uint32_t)s->i, &created)) == NULL)
+		return -1;
+	g->count++;
+	if (created)
+		d->groups[gi].distinct++;
+	return 0;
+}
+
+/* A listener: its port's group keeps the fullest accept queue. */
+static int
+file_listener(struct diagnose *d, size_t i)
+{
+	const struct sock_entry *e = &d->snap->entries[i];
+	double fill = (double)e->recv_q / (e->send_q > 0 ? e->send_q : 1);
+	struct diag_gkey k;
+	struct diag_group *g;
+	bool created;
+
+	key_init(&k, TCP_STATE_LISTEN, DIAG_BY_PORT, DIAG_BY_PORT);
+	k.port = e->local_port;
+	if ((g = group_get(d, &k, (uint32_t)i, &created)) == NULL)
+		return -1;
+	g->count++;
+	if (g->owned < 0 && e->owner_status == OWNER_FOUND)
+		g->owned = (int32_t)i;
+	if (created || fill > g->fill) {
+		g->fill = fill;
+		g->example = (uint32_t)i;
+	}
+	if (e->recv_q > 0 && fill > d->fullest_fill) {
+		d->fullest_fill = fill;
+		d->fullest_listener = (int64_t)i;
+	}
+	return 0;
+}
+
+static int
+file_entry(struct diagnose *d, size_t i)
+{
+	const struct sock_entry *e = &d->snap->entries[i];
+	struct sock_facts s = {.i = i, .e = e};
+	const struct diag_plan *plan;
+
+	if (e->state >= TCP_STATE_COUNT)
+		return 0;
+	if (e->state == TCP_STATE_LISTEN)
+		return file_listener(d, i); /* a listener retransmits nothing */
+	plan = &d->plan[e->state];
+	for (int by = 0; plan->any && by < DIAG_BY_COUNT; by++)
+		if (plan->by[by] != NULL && file_in(d, &s, e->state, (enum diag_grouping)by) < 0)
+			return -1;
+	plan = &d->plan[DIAG_SET_RETRANS];
+	if (plan->any && (e->retrans > 0 || e->timer == SOCK_TIMER_RETRANSMIT))
+		for (int by = 0; by < DIAG_BY_COUNT; by++)
+			if (plan->by[by] != NULL &&
+			    file_in(d, &s, DIAG_SET_RETRANS, (enum diag_grouping)by) < 0)
+				return -1;
+	return 0;
+}
+
+int
+diag_group_sample(struct diagnose *d)
+{
+	const struct snapshot *snap = d->snap;
+	size_t established = snap->counts[TCP_STATE_ESTABLISHED] <= snap->n_entries
+				 ? snap->counts[TCP_STATE_ESTABLISHED]
+				 : snap->n_entries;
+	bool retrans = d->plan[DIAG_SET_RETRANS].any;
+
+	/* About three groups per socket of interest; the table grows if
+	 * more come. */
+	if (groups_prepare(d, 3 * (snap->n_entries - established) + established / 4 + 16) < 0)
+		goto nomem;
+	d->fullest_listener = -1;
+	d->fullest_fill = 0;
+	for (size_t i = 0; i < snap->n_entries; i++) {
+		const struct sock_entry *e = &snap->entries[i];
+
+		/* The common case first: a healthy connection touches no
+		 * group at all. */
+		if (e->state == TCP_STATE_ESTABLISHED && !d->plan[TCP_STATE_ESTABLISHED].any &&
+		    (!retrans || (e->retrans == 0 && e->timer != SOCK_TIMER_RETRANSMIT)))
+			continue;
+		if (file_entry(d, i) < 0)
+			goto nomem;
+	}
+	return 0;
+nomem:
+	errno = ENOMEM;
+	return -1;
+}
+
+void
+diag_group_free(struct diagnose *d)
+{
+	free(d->slots);
+	free(d->groups);
+	d->slots = NULL;
+	d->groups = NULL;
+	d->n_groups = d->groups_cap = 0;
+}

@@ -1,0 +1,273 @@
+/*
+ * diagnose_internal.h - what the parts of the diagnoser share: the rule
+ * table's entry type (diagnose_rules.c), the groups of one sample
+ * (diagnose_group.c), the hysteresis records (diagnose_hysteresis.c) and
+ * the diagnoser itself (diagnose.c).
+ *
+ * Private to src/model/diagnose*.c and diag_config.c.  Single-threaded:
+ * everything here belongs to one diagnoser's owner.  Nothing prints.
+ */
+#ifndef TCPDECK_DIAGNOSE_INTERNAL_H
+#define TCPDECK_DIAGNOSE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag_config.h"
+#include "diagnose.h"
+#include "kcounters.h"
+#include "snapshot.h"
+#include "statetrack.h"
+
+/* The sets of sockets groups are made of: a TCP state, or these. */
+enum {
+	DIAG_SET_RETRANS = TCP_STATE_COUNT, /* any state, retransmitting */
+	DIAG_SET_COUNT,
+	DIAG_SET_NONE = 0xff, /* host-wide rules */
+};
+
+/* How a process grouping files sockets whose owner is not known. */
+enum diag_unowned {
+	DIAG_UNOWNED_SKIP,    /* not at all */
+	DIAG_UNOWNED_BY_PORT, /* by local port */
+	DIAG_UNOWNED_BY_PEER, /* by remote address */
+	DIAG_UNOWNED_ONE,     /* all in one group */
+};
+
+/* One way a rule groups the sockets of its set. */
+struct diag_rule_grouping {
+	enum diag_grouping by;     /* DIAG_BY_NONE ends the list */
+	enum diag_key min;         /* threshold: sockets in a group */
+	enum diag_unowned unowned; /* DIAG_BY_PROCESS only */
+	bool aged;                 /* only sockets in the state for the
+				    * rule's age_key seconds or more */
+	bool distinct;             /* count distinct remote addresses
+				    * (port groups) or destinations
+				    * (process groups) */
+	bool ephemeral;            /* only sockets on a local port in the
+				    * ephemeral range */
+	bool mixed;                /* only groups whose sockets belong to
+				    * more than one process (or to one and
+				    * to none): one process alone is its
+				    * own group's finding */
+};
+
+/* Group key: 48 bytes, hashed as six words; unused bytes stay zero. */
+struct diag_gkey {
+	uint8_t set; /* a TCP state, DIAG_SET_RETRANS */
+	uint8_t by;  /* enum diag_grouping */
+	uint8_t family;
+	uint8_t subj;   /* what identifies it: enum diag_grouping (a
+			 * process grouping's unowned sockets: port, peer,
+			 * or none); DIAG_BY_COUNT + 1 for a sub-group
+			 * counting distinct remote ends */
+	uint16_t port;  /* local port */
+	uint16_t port2; /* remote port */
+	uint32_t pid;
+	uint32_t pad2;
+	uint8_t a[16]; /* remote address (local, for destinations) */
+	uint8_t b[16]; /* destinations: remote address */
+};
+
+struct diag_group {
+	struct diag_gkey key;
+	uint32_t count;     /* sockets */
+	uint32_t distinct;  /* distinct remote addresses / destinations */
+	uint32_t recent;    /* entered the state at this sample */
+	uint32_t time_wait; /* destinations: TIME_WAIT among count */
+	uint32_t example;   /* the first socket filed (entry index) */
+	int32_t owned;      /* an owned socket's entry index, or -1 */
+	int32_t pid;        /* the first socket's owner, 0 when none */
+	bool mixed;         /* sockets of other owners (or none) too */
+	bool oldest_lower_bound;
+	double oldest; /* seconds in the state, -1 unknown */
+	double fill;   /* listeners: accept queue / backlog */
+};
+
+struct diag_hslot {
+	uint32_t gen;
+	uint32_t index; /* into groups */
+};
+
+struct diagnose;
+
+/* The most groupings and keys one rule has (keys: one left as the end). */
+#define DIAG_RULE_GROUPINGS 3
+#define DIAG_RULE_KEYS 6
+
+/* A rule's entry in the table. */
+struct diag_rule_def {
+	const char *id;              /* stable, in the batch output */
+	const char *title;           /* heading in the man page */
+	const char *description;     /* when it fires, in plain words */
+	enum diag_severity severity; /* its level when firing; critical at
+				      * 4x the threshold, or as describe()
+				      * says */
+	uint8_t set;                 /* what it groups, or DIAG_SET_NONE */
+	struct diag_rule_grouping groups[DIAG_RULE_GROUPINGS]; /* the
+								* first by NONE
+								* ends them */
+	enum diag_key age_key;                                 /* for aged groupings */
+	bool host;                                             /* judged once per sample (g NULL);
+								* its groups only name a subject */
+	struct diag_key_def keys[DIAG_RULE_KEYS];              /* ended by a NULL name */
+	/* The level of a group (measure / threshold, >= 1 fires); NULL:
+	 * count over the grouping's threshold.  Host-wide rules (no
+	 * groups) get g == NULL once per sample and return < 0 when they
+	 * cannot judge. */
+	double (*level)(const struct diagnose *d, const struct diag_group *g,
+			const struct diag_rule_grouping *how);
+	/* Writes key, subject, title, evidence, next (and pid, comm, port
+	 * when known; severity when not the default). */
+	void (*describe)(const struct diagnose *d, const struct diag_group *g,
+			 struct diag_finding *f);
+	/* After grouping, before the levels; 0 or -1 (ENOMEM). */
+	int (*after_grouping)(struct diagnose *d);
+};
+
+/* Hysteresis memory of one finding. */
+struct diag_record {
+	struct diag_finding f;
+	uint32_t above_run, below_run;
+	bool active, seen;
+};
+
+struct diag_hysteresis {
+	struct diag_record *records;
+	size_t n_records, records_cap;
+	struct diag_finding *shown; /* firing, worst first */
+	size_t n_shown, shown_cap;
+};
+
+/* What grouping does for one set of sockets: the union of the rules'
+ * groupings of it. */
+struct diag_plan {
+	const struct diag_rule_grouping *by[DIAG_BY_COUNT];
+	enum diag_rule rule[DIAG_BY_COUNT]; /* whose groups these are;
+					     * DIAG_RULE_COUNT: a host-wide
+					     * rule's, not judged one by one */
+	double min_age[DIAG_BY_COUNT];      /* aged groupings */
+	bool any;
+};
+
+/* A group a rule found worth a look. */
+struct diag_candidate {
+	enum diag_rule rule;
+	double level;
+	int32_t group; /* -1 for host-wide rules */
+};
+
+struct diagnose {
+	struct diag_config cfg;
+	char *proc_root;
+	unsigned int port_low, port_high;
+	struct diag_plan plan[DIAG_SET_COUNT];
+
+	/* The sample being evaluated, during diagnose_update() only. */
+	const struct snapshot *snap;
+	const struct statetrack *st;
+
+	/* Groups of this sample: a dense array indexed by an
+	 * open-addressing hash whose slots carry the update's generation. */
+	struct diag_hslot *slots;
+	size_t mask;
+	uint32_t gen;
+	struct diag_group *groups;
+	size_t n_groups, groups_cap;
+	/* The fullest listener, for host-wide findings. */
+	int64_t fullest_listener;
+	double fullest_fill;
+
+	struct diag_candidate *cands;
+	size_t n_cands, cands_cap;
+	struct diag_finding *found; /* described candidates */
+	size_t n_found, found_cap;
+
+	struct diag_hysteresis hyst;
+
+	/* Counters of the previous sample, for rates. */
+	struct kcounters prev_counters;
+	double prev_now;
+	bool have_prev;
+	/* Rates of this update; < 0 when unknown. */
+	double rate[KC_COUNT];
+};
+
+/* Room for one more item after n in the array *itemsp (a pointer to
+ * a pointer to items of `size` bytes) of capacity *cap, which doubles,
+ * from `first`.  0, or -1 with nothing changed. */
+static inline int
+diag_grow(void *itemsp, size_t *cap, size_t n, size_t size, size_t first)
+{
+	void *items, *more;
+	size_t want;
+
+	if (n < *cap)
+		return 0;
+	want = *cap ? *cap * 2 : first;
+	memcpy(&items, itemsp, sizeof(items));
+	more = realloc(items, want * size);
+	if (more == NULL)
+		return -1;
+	memcpy(itemsp, &more, sizeof(more));
+	*cap = want;
+	return 0;
+}
+
+static inline double
+diag_cfg(const struct diagnose *d, enum diag_key key)
+{
+	return d->cfg.value[key];
+}
+
+/* ---- diagnose_rules.c */
+
+/* The table, indexed by enum diag_rule. */
+extern const struct diag_rule_def diag_rules[DIAG_RULE_COUNT];
+
+/* The definition of a rule's key (NULL when no rule defines it). */
+const struct diag_key_def *diag_rules_key_def(enum diag_key key);
+
+/* Fills d->plan from the table and d->cfg. */
+void diag_rules_plan(struct diagnose *d);
+
+/* Runs every rule over this sample's groups: the worst
+ * findings.max_per_rule candidates per rule, described, in d->found.
+ * 0 or -1 (ENOMEM). */
+int diag_rules_evaluate(struct diagnose *d);
+
+/* ---- diagnose_group.c */
+
+/* Groups the sockets of d->snap as d->plan says.  0 or -1 (ENOMEM). */
+int diag_group_sample(struct diagnose *d);
+
+/* The listener group of a local port, or NULL. */
+const struct diag_group *diag_group_listener(const struct diagnose *d, uint16_t port);
+
+/* The group of key, or NULL. */
+struct diag_group *diag_group_find(struct diagnose *d, const struct diag_gkey *key);
+
+/* The key (set, by DEST) of entry e: local address, remote address and
+ * port. */
+void diag_group_dest_key(struct diag_gkey *k, uint8_t set, const struct sock_entry *e);
+
+void diag_group_free(struct diagnose *d);
+
+/* ---- diagnose_hysteresis.c */
+
+/*
+ * Moves every finding's record along its fire / hold / clearing / clear
+ * counts with this sample's findings (found, n, any order; a level >= 1
+ * is above the threshold) and lists the firing ones, worst first, in
+ * h->shown.  now: the sample's monotonic seconds.  0 or -1 (ENOMEM).
+ */
+int diag_hysteresis_apply(struct diag_hysteresis *h, const struct diag_finding *found, size_t n,
+			  double now, uint32_t fire_samples, uint32_t quiet_samples,
+			  double clear_fraction);
+
+void diag_hysteresis_free(struct diag_hysteresis *h);
+
+#endif

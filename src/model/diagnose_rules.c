@@ -1,0 +1,1084 @@
+/*
+ * diagnose_rules.c - the table of diagnosis rules and their evaluation.
+ *
+ * One const entry per rule: its id, its config keys (with defaults, ranges
+ * and help), the sockets it groups and how (diagnose_group.c files them),
+ * its severity, its description for the man page, and two small
+ * functions: the level of a group (measure / threshold; most rules need
+ * none, a count over the grouping's threshold) and the text of a
+ * finding.  The config parser (diag_config.c), the man page's list of keys
+ * (checked by test_diagnose) and the findings' output all come from here:
+ * a new rule is one entry, its functions and its enum values.
+ *
+ * Single-threaded (the diagnoser's owner); never prints.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diagnose_internal.h"
+#include "format.h"
+#include "sock_format.h"
+
+/* gkey.subj of a distinct-ends sub-group (diagnose_group.c). */
+#define SUBJ_DISTINCT (DIAG_BY_COUNT + 1)
+
+/* ------------------------------------------------------------ text */
+
+/* "412" or "18,204". */
+static const char *
+num(char *buf, size_t len, uint64_t n)
+{
+	format_count(n, buf, len);
+	return buf;
+}
+
+/* "95 s", "12 min", "at least 95 s"; "unknown" when not measured. */
+static void
+age_text(double age, bool lower_bound, char *out, size_t len)
+{
+	char d[32];
+
+	if (age < 0 || (lower_bound && age < 1)) {
+		snprintf(out, len, "unknown yet");
+		return;
+	}
+	if (age < 600)
+		snprintf(d, sizeof(d), "%.0f s", age);
+	else if (age < 7200)
+		snprintf(d, sizeof(d), "%.0f min", age / 60);
+	else
+		snprintf(d, sizeof(d), "%.1f h", age / 3600);
+	snprintf(out, len, "%s%s", lower_bound ? "at least " : "", d);
+}
+
+/* Fills pid, comm and subject from the owner of entry i; false when the
+ * owner is not known. */
+static bool
+set_process(struct diag_finding *f, const struct snapshot *snap, int64_t i)
+{
+	const struct owner_proc *p = i >= 0 && (size_t)i < snap->n_entries
+					 ? sock_format_owner(snap, &snap->entries[i])
+					 : NULL;
+
+	if (p == NULL)
+		return false;
+	f->pid = p->pid;
+	snprintf(f->comm, sizeof(f->comm), "%s", p->comm);
+	snprintf(f->subject, sizeof(f->subject), "%s (pid %d)", p->comm, p->pid);
+	return true;
+}
+
+/* Appends printf-style text to out. */
+static void __attribute__((format(printf, 3, 4)))
+append(char *out, size_t len, const char *fmt, ...)
+{
+	size_t used = strlen(out);
+	va_list ap;
+
+	if (used >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(out + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+/* " ; NAME 12/s" when the rate is known, else nothing. */
+static void
+append_rate(char *out, size_t len, const struct diagnose *d, enum kcounter c, const char *what)
+{
+	if (d->rate[c] >= 0)
+		append(out, len, "; %s %.0f/s", what, d->rate[c]);
+}
+
+static const struct sock_entry *
+example(const struct diagnose *d, const struct diag_group *g)
+{
+	return &d->snap->entries[g->example];
+}
+
+static double
+min2(double a, double b)
+{
+	return a < b ? a : b;
+}
+
+static double
+max2(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+/* ------------------------------------------------------------ close_wait */
+
+/* A pile by count alone, or fewer that are old or entering fast. */
+static double
+close_wait_level(const struct diagnose *d, const struct diag_group *g,
+		 const struct diag_rule_grouping *how)
+{
+	const struct statetrack_summary *sum = d->st != NULL ? statetrack_summary(d->st) : NULL;
+	double few = g->count / diag_cfg(d, DIAG_CLOSE_WAIT_OLD_MIN);
+	double level = g->count / diag_cfg(d, how->min);
+	double age_s = diag_cfg(d, DIAG_CLOSE_WAIT_AGE_S);
+
+	if (g->oldest >= 0 && !(g->oldest_lower_bound && g->oldest < 1))
+		level = max2(level, min2(few, age_s > 0 ? g->oldest / age_s : 1e9));
+	if (sum != NULL && sum->has_rates)
+		level = max2(level, min2(few, g->recent / sum->interval_s /
+						  diag_cfg(d, DIAG_CLOSE_WAIT_GROWTH)));
+	return level;
+}
+
+static void
+close_wait_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
+{
+	const struct sock_entry *e = example(d, g);
+	const struct statetrack_summary *sum = d->st != NULL ? statetrack_summary(d->st) : NULL;
+	char n[32], age[48], who[192];
+
+	f->port = e->local_port;
+	if (g->key.subj == DIAG_BY_PROCESS && set_process(f, d->snap, g->example)) {
+		snprintf(f->key, sizeof(f->key), "close_wait/pid:%d", f->pid);
+		snprintf(who, sizeof(who), "%s", f->subject);
+	} else {
+		snprintf(f->key, sizeof(f->key), "close_wait/port:%u", e->local_port);
+		snprintf(f->subject, sizeof(f->subject), "port %u", e->local_port);
+		snprintf(who, sizeof(who), "The process on port %u (not visible)", e->local_port);
+	}
+	age_text(g->oldest, g->oldest_lower_bound, age, sizeof(age));
+	snprintf(f->title, sizeof(f->title), "%s holds %s sockets in CLOSE_WAIT, oldest %s", who,
+		 num(n, sizeof(n), g->count), age);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "%u in CLOSE_WAIT (a pile at %g, or %g when older than %g s or entering at "
+		 "%g/s); oldest %s; %u entered since the previous sample",
+		 g->count, diag_cfg(d, DIAG_CLOSE_WAIT_MIN), diag_cfg(d, DIAG_CLOSE_WAIT_OLD_MIN),
+		 diag_cfg(d, DIAG_CLOSE_WAIT_AGE_S), diag_cfg(d, DIAG_CLOSE_WAIT_GROWTH), age,
+		 g->recent);
+	if (sum != NULL && sum->has_rates && g->recent > 0)
+		append(f->evidence, sizeof(f->evidence), " (%.1f/s)", g->recent / sum->interval_s);
+	snprintf(f->next, sizeof(f->next),
+		 "it does not close() connections its peers closed; check that the handler "
+		 "closes sockets on every path (errors, timeouts, early returns) and that its "
+		 "workers are not stuck");
+}
+
+/* ------------------------------------------------------------ syn_recv */
+
+static void
+syn_recv_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
+{
+	const struct diag_group *lg = diag_group_listener(d, g->key.port);
+	const struct sock_entry *l = lg != NULL ? example(d, lg) : NULL;
+	/* The overflow counter is host-wide: it speaks for this port only
+	 * when the port's own listener is not in the snapshot. */
+	bool full = l != NULL
+			? lg->fill * 100 >= diag_cfg(d, DIAG_ACCEPT_QUEUE_FULL_PCT)
+			: d->rate[KC_LISTEN_OVERFLOWS] >= diag_cfg(d, DIAG_LISTEN_DROPS_MIN_PER_S);
+	char n[32], m[32], who[192];
+
+	f->port = g->key.port;
+	snprintf(f->key, sizeof(f->key), "syn_recv/port:%u", g->key.port);
+	if (!set_process(f, d->snap, l != NULL ? (int64_t)lg->example : -1))
+		snprintf(who, sizeof(who), "the listening process");
+	else
+		snprintf(who, sizeof(who), "%s", f->subject);
+	snprintf(f->subject, sizeof(f->subject), "port %u", g->key.port);
+	num(n, sizeof(n), g->count);
+	num(m, sizeof(m), g->distinct);
+	if (g->distinct >= diag_cfg(d, DIAG_SYN_RECV_FLOOD_SOURCES)) {
+		f->severity = DIAG_CRITICAL;
+		snprintf(
+		    f->title, sizeof(f->title),
+		    "Possible SYN flood on port %u: %s half-open connections from %s addresses",
+		    g->key.port, n, m);
+		snprintf(f->next, sizeof(f->next),
+			 "many sources with few half-open connections each point to a flood (often "
+			 "from spoofed addresses): keep net.ipv4.tcp_syncookies on and filter or "
+			 "rate-limit upstream; if they are real clients, %s completes handshakes "
+			 "too slowly",
+			 who);
+	} else if (full) {
+		snprintf(f->title, sizeof(f->title),
+			 "Port %u's accept backlog is too small: %s connections wait in SYN_RECV "
+			 "while the accept queue overflows",
+			 g->key.port, n);
+		snprintf(
+		    f->next, sizeof(f->next),
+		    "%s does not accept() fast enough for this connection rate, or its backlog "
+		    "is too small: check the accept loop, then raise the listen() backlog and "
+		    "net.core.somaxconn",
+		    who);
+	} else {
+		snprintf(f->title, sizeof(f->title),
+			 "%s half-open connections pile up on port %u (from %s address%s): "
+			 "handshakes do not complete",
+			 n, g->key.port, m, g->distinct == 1 ? "" : "es");
+		snprintf(
+		    f->next, sizeof(f->next),
+		    "the clients' final ACKs do not arrive or are not taken: a lossy path, a "
+		    "firewall dropping ACKs, or TCP_DEFER_ACCEPT waiting for data clients never "
+		    "send");
+	}
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "%u in SYN_RECV (threshold %g) from %u address%s", g->count,
+		 diag_cfg(d, DIAG_SYN_RECV_MIN), g->distinct, g->distinct == 1 ? "" : "es");
+	if (l != NULL)
+		append(f->evidence, sizeof(f->evidence), "; accept queue %u of backlog %u",
+		       l->recv_q, l->send_q);
+	append_rate(f->evidence, sizeof(f->evidence), d, KC_SYNCOOKIES_SENT, "SYN cookies sent");
+	append_rate(f->evidence, sizeof(f->evidence), d, KC_LISTEN_OVERFLOWS, "listen overflows");
+}
+
+/* ------------------------------------------------------------ host-wide */
+
+/* The port of the fullest listener, or of the most SYN_RECV sockets. */
+static void
+host_subject(const struct diagnose *d, struct diag_finding *f, bool prefer_syn_recv)
+{
+	const struct diag_group *best = NULL;
+
+	snprintf(f->subject, sizeof(f->subject), "host");
+	for (size_t i = 0; prefer_syn_recv && i < d->n_groups; i++) {
+		const struct diag_group *g = &d->groups[i];
+
+		if (g->key.set == TCP_STATE_SYN_RECV && g->key.subj == DIAG_BY_PORT &&
+		    (best == NULL || g->count > best->count))
+			best = g;
+	}
+	if (best != NULL) {
+		const struct diag_group *lg = diag_group_listener(d, best->key.port);
+
+		if (lg != NULL)
+			set_process(f, d->snap, lg->example);
+		f->port = best->key.port;
+	} else if (d->fullest_listener >= 0) {
+		set_process(f, d->snap, d->fullest_listener);
+		f->port = d->snap->entries[d->fullest_listener].local_port;
+	}
+	if (f->port != 0)
+		snprintf(f->subject, sizeof(f->subject), "port %u", f->port);
+}
+
+static double
+syncookies_level(const struct diagnose *d, const struct diag_group *g,
+		 const struct diag_rule_grouping *how)
+{
+	(void)g;
+	(void)how;
+	if (d->rate[KC_SYNCOOKIES_SENT] < 0)
+		return -1;
+	return d->rate[KC_SYNCOOKIES_SENT] / diag_cfg(d, DIAG_SYNCOOKIES_MIN_PER_S);
+}
+
+static void
+syncookies_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
+{
+	bool overflowing = d->rate[KC_LISTEN_OVERFLOWS] > 0 ||
+			   d->fullest_fill * 100 >= diag_cfg(d, DIAG_ACCEPT_QUEUE_FULL_PCT);
+
+	(void)g;
+	snprintf(f->key, sizeof(f->key), "syncookies/host");
+	host_subject(d, f, !overflowing);
+	if (overflowing) {
+		char see[208] = "";
+
+		if (f->port != 0)
+			snprintf(see, sizeof(see), " (see %s)", f->subject);
+		snprintf(f->title, sizeof(f->title),
+			 "The kernel answers SYNs with SYN cookies (%.0f/s): a listen queue "
+			 "overflows",
+			 d->rate[KC_SYNCOOKIES_SENT]);
+		snprintf(f->next, sizeof(f->next),
+			 "a listener's backlog is too small for the connection rate or its process "
+			 "accepts too slowly%s: raise the listen() backlog and net.core.somaxconn",
+			 see);
+	} else {
+		snprintf(f->title, sizeof(f->title),
+			 "The kernel answers SYNs with SYN cookies (%.0f/s): the SYN queue is full",
+			 d->rate[KC_SYNCOOKIES_SENT]);
+		snprintf(
+		    f->next, sizeof(f->next),
+		    "a SYN flood, or more new connections than net.ipv4.tcp_max_syn_backlog and "
+		    "the listen backlog allow; look at the sources of the SYN_RECV sockets%s%s",
+		    f->port != 0 ? " on " : "", f->port != 0 ? f->subject : "");
+	}
+	snprintf(f->evidence, sizeof(f->evidence), "SYN cookies sent %.0f/s (threshold %g/s)",
+		 d->rate[KC_SYNCOOKIES_SENT], diag_cfg(d, DIAG_SYNCOOKIES_MIN_PER_S));
+	append_rate(f->evidence, sizeof(f->evidence), d, KC_REQ_Q_FULL_COOKIE,
+		    "SYN queue full (cookies)");
+	append_rate(f->evidence, sizeof(f->evidence), d, KC_LISTEN_OVERFLOWS, "listen overflows");
+	append_rate(f->evidence, sizeof(f->evidence), d, KC_PASSIVE_OPENS, "accepted handshakes");
+}
+
+static double
+listen_drop_rate(const struct diagnose *d)
+{
+	double a = d->rate[KC_LISTEN_OVERFLOWS], b = d->rate[KC_LISTEN_DROPS];
+
+	return a > b ? a : b;
+}
+
+static double
+listen_drops_level(const struct diagnose *d, const struct diag_group *g,
+		   const struct diag_rule_grouping *how)
+{
+	(void)g;
+	(void)how;
+	if (listen_drop_rate(d) < 0)
+		return -1;
+	return listen_drop_rate(d) / diag_cfg(d, DIAG_LISTEN_DROPS_MIN_PER_S);
+}
+
+static void
+listen_drops_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
+{
+	(void)g;
+	snprintf(f->key, sizeof(f->key), "listen_drops/host");
+	host_subject(d, f, false);
+	snprintf(f->title, sizeof(f->title),
+		 "The kernel drops incoming connections: %.0f/s find the accept queue full%s%s",
+		 listen_drop_rate(d), f->port != 0 ? " (fullest: " : "",
+		 f->port != 0 ? f->subject : "");
+	if (f->port != 0)
+		append(f->title, sizeof(f->title), ")");
+	snprintf(f->evidence, sizeof(f->evidence), "threshold %g/s",
+		 diag_cfg(d, DIAG_LISTEN_DROPS_MIN_PER_S));
+	append_rate(f->evidence, sizeof(f->evidence), d, KC_LISTEN_OVERFLOWS, "ListenOverflows");
+	append_rate(f->evidence, sizeof(f->evidence), d, KC_LISTEN_DROPS, "ListenDrops");
+	snprintf(f->next, sizeof(f->next),
+		 "a listening process accepts too slowly or its backlog is too small: compare "
+		 "Recv-Q with Send-Q in `ss -ltn`, check the accept loop, raise the listen() "
+		 "backlog and net.core.somaxconn");
+}
+
+static double
+retrans_level(const struct diagnose *d, const struct diag_group *g,
+	      const struct diag_rule_grouping *how)
+{
+	double out = d->rate[KC_OUT_SEGS], re = d->rate[KC_RETRANS_SEGS];
+
+	(void)g;
+	(void)how;
+	if (!(out > 0) || re < 0 || out < diag_cfg(d, DIAG_RETRANS_MIN_OUT_PER_S))
+		return -1;
+	return 100 * re / out / diag_cfg(d, DIAG_RETRANS_PCT);
+}
+
+static void
+retrans_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
+{
+	const struct diag_group *worst = NULL;
+	double out = d->rate[KC_OUT_SEGS], re = d->rate[KC_RETRANS_SEGS];
+	char peer[SOCK_FORMAT_ADDR_MAX];
+
+	(void)g;
+	for (size_t i = 0; i < d->n_groups; i++)
+		if (d->groups[i].key.set == DIAG_SET_RETRANS &&
+		    d->groups[i].key.subj == DIAG_BY_PEER &&
+		    (worst == NULL || d->groups[i].count > worst->count))
+			worst = &d->groups[i];
+	snprintf(f->key, sizeof(f->key), "retrans/host");
+	snprintf(f->subject, sizeof(f->subject), "host");
+	snprintf(f->title, sizeof(f->title),
+		 "Retransmissions are high: %.1f%% of segments sent (%.0f/s of %.0f/s)",
+		 100 * re / out, re, out);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "RetransSegs %.0f/s, OutSegs %.0f/s (threshold %g%% above %g segments/s)", re, out,
+		 diag_cfg(d, DIAG_RETRANS_PCT), diag_cfg(d, DIAG_RETRANS_MIN_OUT_PER_S));
+	append_rate(f->evidence, sizeof(f->evidence), d, KC_TIMEOUTS, "timeouts");
+	if (worst != NULL) {
+		sock_format_addr(example(d, worst), 1, peer, sizeof(peer));
+		append(f->evidence, sizeof(f->evidence),
+		       "; most sockets retransmitting: %u toward %s", worst->count, peer);
+		snprintf(f->subject, sizeof(f->subject), "peer %s", peer);
+	}
+	snprintf(f->next, sizeof(f->next),
+		 "packet loss or congestion on the path: check the links toward the busiest "
+		 "peers (`ip -s link` for errors and drops) and `ss -ti` for the sockets with "
+		 "retransmits");
+}
+
+/* ------------------------------------------------------------ accept_queue */
+
+static double
+accept_queue_level(const struct diagnose *d, const struct diag_group *g,
+		   const struct diag_rule_grouping *how)
+{
+	(void)how;
+	return g->fill * 100 / diag_cfg(d, DIAG_ACCEPT_QUEUE_FULL_PCT);
+}
+
+static void
+accept_queue_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
+{
+	const struct sock_entry *l = example(d, g);
+	char who[192];
+
+	f->port = l->local_port;
+	snprintf(f->key, sizeof(f->key), "accept_queue/port:%u", l->local_port);
+	if (set_process(f, d->snap, g->example))
+		snprintf(who, sizeof(who), "%s", f->subject);
+	else
+		snprintf(who, sizeof(who), "the listening process");
+	snprintf(f->subject, sizeof(f->subject), "port %u", l->local_port);
+	if (d->rate[KC_LISTEN_OVERFLOWS] > 0 || l->recv_q > l->send_q)
+		f->severity = DIAG_CRITICAL;
+	snprintf(f->title, sizeof(f->title),
+		 "Port %u's accept queue is full (%u of %u): %s does not accept() connections "
+		 "fast enough",
+		 l->local_port, l->recv_q, l->send_q, who);
+	snprintf(f->evidence, sizeof(f->evidence), "accept queue %u, backlog %u (full at %g%%)",
+		 l->recv_q, l->send_q, diag_cfg(d, DIAG_ACCEPT_QUEUE_FULL_PCT));
+	append_rate(f->evidence, sizeof(f->evidence), d, KC_LISTEN_OVERFLOWS, "listen overflows");
+	snprintf(f->next, sizeof(f->next),
+		 "new connections beyond the backlog are dropped or answered with SYN cookies; "
+		 "check whether the accept loop is blocked or starved, then raise the listen() "
+		 "backlog and net.core.somaxconn");
+}
+
+/* ------------------------------------------------------------ time_wait_ports */
+
+static double
+port_range(const struct diagnose *d)
+{
+	return d->port_high - d->port_low + 1;
+}
+
+/* TIME_WAIT on an ephemeral local port holds one of the range's ports
+ * toward its destination.  The other connections on such ports hold one
+ * too; they are counted only when a destination's TIME_WAIT alone comes
+ * to a quarter of the threshold, since on a client host they are most
+ * sockets. */
+static int
+ports_count_users(struct diagnose *d)
+{
+	double near = port_range(d) * diag_cfg(d, DIAG_TIME_WAIT_PORT_USE_PCT) / 100 / 4;
+	const struct snapshot *snap = d->snap;
+	bool worth = false;
+
+	for (size_t i = 0; i < d->n_groups && !worth; i++)
+		worth = d->groups[i].key.set == TCP_STATE_TIME_WAIT &&
+			d->groups[i].key.subj == DIAG_BY_DEST && d->groups[i].count >= near;
+	for (size_t i = 0; worth && i < snap->n_entries; i++) {
+		const struct sock_entry *e = &snap->entries[i];
+		struct diag_group *g;
+		struct diag_gkey k;
+
+		if (e->state == TCP_STATE_TIME_WAIT || e->state == TCP_STATE_LISTEN ||
+		    e->state == TCP_STATE_SYN_RECV || e->state == TCP_STATE_CLOSE ||
+		    e->local_port < d->port_low || e->local_port > d->port_high)
+			continue;
+		diag_group_dest_key(&k, TCP_STATE_TIME_WAIT, e);
+		g = diag_group_find(d, &k);
+		if (g == NULL)
+			continue;
+		g->count++;
+		if (g->owned < 0 && e->owner_status == OWNER_FOUND)
+			g->owned = (int32_t)i;
+	}
+	return 0;
+}
+
+static double
+ports_level(const struct diagnose *d, const struct diag_group *g,
+	    const struct diag_rule_grouping *how)
+{
+	return g->count / (port_range(d) * diag_cfg(d, how->min) / 100);
+}
+
+static void
+ports_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
+{
+	const struct sock_entry *e = example(d, g);
+	unsigned int range = d->port_high - d->port_low + 1;
+	char local[SOCK_FORMAT_ADDR_MAX], remote[SOCK_FORMAT_ADDR_MAX], n[32], r[32], tw[32];
+	double pct = 100.0 * g->count / range;
+
+	sock_format_addr(e, 0, local, sizeof(local));
+	sock_format_endpoint(e, 1, remote, sizeof(remote));
+	snprintf(f->key, sizeof(f->key), "time_wait_ports/%s>%s", local, remote);
+	set_process(f, d->snap, g->owned);
+	snprintf(f->subject, sizeof(f->subject), "%s -> %s", local, remote);
+	if (pct >= 90)
+		f->severity = DIAG_CRITICAL;
+	snprintf(f->title, sizeof(f->title),
+		 "Connections to %s use %.0f%% of the local port range (%s of %s ports, %s in "
+		 "TIME_WAIT)",
+		 remote, pct, num(n, sizeof(n), g->count), num(r, sizeof(r), range),
+		 num(tw, sizeof(tw), g->time_wait));
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "%u sockets from %s on ports %u-%u toward %s, %u in TIME_WAIT (threshold %g%%)",
+		 g->count, local, d->port_low, d->port_high, remote, g->time_wait,
+		 diag_cfg(d, DIAG_TIME_WAIT_PORT_USE_PCT));
+	snprintf(f->next, sizeof(f->next),
+		 "new connections to it fail with EADDRNOTAVAIL once the range is used up: reuse "
+		 "connections (keep-alive, pooling), widen net.ipv4.ip_local_port_range, or let "
+		 "net.ipv4.tcp_tw_reuse take TIME_WAIT ports for new outgoing connections");
+}
+
+/* ------------------------------------------------------------ syn_sent */
+
+static void
+syn_sent_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
+{
+	const struct sock_entry *e = example(d, g);
+	char who[192], dest[SOCK_FORMAT_ADDR_MAX], n[32], m[32];
+
+	sock_format_endpoint(e, 1, dest, sizeof(dest));
+	num(n, sizeof(n), g->count);
+	if (g->key.by == DIAG_BY_DEST) {
+		snprintf(f->key, sizeof(f->key), "syn_sent/%s", dest);
+		snprintf(f->subject, sizeof(f->subject), "%s", dest);
+		snprintf(f->title, sizeof(f->title),
+			 "%s connection attempts from several processes to %s get no answer", n,
+			 dest);
+		snprintf(f->evidence, sizeof(f->evidence),
+			 "%u in SYN_SENT toward %s (threshold %g), from more than one process",
+			 g->count, dest, diag_cfg(d, DIAG_SYN_SENT_DEST_MIN));
+		snprintf(f->next, sizeof(f->next),
+			 "the destination is down or unreachable, or a firewall drops the SYNs (a "
+			 "closed port would answer with a reset); if it is a local listener, check "
+			 "its accept queue");
+		append_rate(f->evidence, sizeof(f->evidence), d, KC_SYN_RETRANS, "SYN retransmits");
+		append_rate(f->evidence, sizeof(f->evidence), d, KC_ATTEMPT_FAILS,
+			    "failed attempts");
+		return;
+	}
+	if (g->key.subj == DIAG_BY_PROCESS && set_process(f, d->snap, g->example)) {
+		snprintf(f->key, sizeof(f->key), "syn_sent/pid:%d", f->pid);
+		snprintf(who, sizeof(who), "%s", f->subject);
+	} else {
+		snprintf(f->key, sizeof(f->key), "syn_sent/unowned");
+		snprintf(f->subject, sizeof(f->subject), "unknown process");
+		snprintf(who, sizeof(who), "A process not visible here");
+	}
+	num(m, sizeof(m), g->distinct);
+	if (g->distinct >= diag_cfg(d, DIAG_SYN_SENT_SCAN_DESTS)) {
+		snprintf(f->title, sizeof(f->title),
+			 "%s has %s connection attempts pending to %s different destinations", who,
+			 n, m);
+		snprintf(f->next, sizeof(f->next),
+			 "a port scan or a fan-out to hosts that do not answer; if unexpected, see "
+			 "what the process connects to (ss -tnp state syn-sent)");
+	} else {
+		if (g->distinct == 1)
+			snprintf(f->title, sizeof(f->title),
+				 "%s waits on %s connection attempts to %s that get no answer", who,
+				 n, dest);
+		else
+			snprintf(
+			    f->title, sizeof(f->title),
+			    "%s waits on %s connection attempts to %s destinations that get no "
+			    "answer, such as %s",
+			    who, n, m, dest);
+		snprintf(f->next, sizeof(f->next),
+			 "the peer is down or unreachable, or a firewall drops the SYNs (a closed "
+			 "port would answer with a reset); if it is a local listener, check its "
+			 "accept queue");
+	}
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "%u in SYN_SENT (threshold %g) to %u destination%s", g->count,
+		 diag_cfg(d, DIAG_SYN_SENT_MIN), g->distinct, g->distinct == 1 ? "" : "s");
+	append_rate(f->evidence, sizeof(f->evidence), d, KC_SYN_RETRANS, "SYN retransmits");
+	append_rate(f->evidence, sizeof(f->evidence), d, KC_ATTEMPT_FAILS, "failed attempts");
+}
+
+/* ------------------------------------------------------------ fin_wait1, last_ack */
+
+/* Toward one peer; or spread over many peers, on one local port (a
+ * server) or from one process's ephemeral ports (a client). */
+static void
+closing_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
+{
+	const struct sock_entry *e = example(d, g);
+	bool fw1 = g->key.set == TCP_STATE_FIN_WAIT1;
+	const char *state = fw1 ? "FIN_WAIT1" : "LAST_ACK", *id = fw1 ? "fin_wait1" : "last_ack";
+	char peer[SOCK_FORMAT_ADDR_MAX], n[32], m[32], age[48], who[200] = "";
+
+	num(n, sizeof(n), g->count);
+	if (g->key.by == DIAG_BY_PEER) {
+		sock_format_addr(e, 1, peer, sizeof(peer));
+		snprintf(f->key, sizeof(f->key), "%s/%s", id, peer);
+		set_process(f, d->snap, g->owned);
+		f->port = e->local_port;
+		snprintf(f->subject, sizeof(f->subject), "peer %s", peer);
+		snprintf(f->title, sizeof(f->title),
+			 "%s connections to %s are stuck in %s: the peer does not acknowledge our "
+			 "FIN%s",
+			 n, peer, state, fw1 ? "" : " after closing its side");
+		snprintf(f->evidence, sizeof(f->evidence),
+			 "%u in %s toward %s (threshold %g), e.g. local port %u to port %u",
+			 g->count, state, peer,
+			 diag_cfg(d, fw1 ? DIAG_FIN_WAIT1_MIN : DIAG_LAST_ACK_MIN), e->local_port,
+			 e->remote_port);
+		append_rate(f->evidence, sizeof(f->evidence), d, KC_TIMEOUTS,
+			    "retransmission timeouts");
+		snprintf(f->next, sizeof(f->next),
+			 "the peer is gone (a killed load generator, a rebooted host) or stopped "
+			 "reading with its window closed; check that it is alive and reachable. "
+			 "Orphaned sockets give up after net.ipv4.tcp_orphan_retries");
+		return;
+	}
+	num(m, sizeof(m), g->distinct);
+	age_text(g->oldest, g->oldest_lower_bound, age, sizeof(age));
+	if (g->key.by == DIAG_BY_PORT) {
+		const struct diag_group *lg = diag_group_listener(d, g->key.port);
+
+		f->port = g->key.port;
+		snprintf(f->key, sizeof(f->key), "%s/port:%u", id, g->key.port);
+		/* Closed sockets have no owner left: the listener's names the
+		 * server. */
+		if (set_process(f, d->snap, g->owned) ||
+		    (lg != NULL && set_process(f, d->snap, lg->example)))
+			snprintf(who, sizeof(who), " of %s", f->subject);
+		snprintf(f->subject, sizeof(f->subject), "port %u", g->key.port);
+		snprintf(f->title, sizeof(f->title),
+			 "%s connections%s on port %u are stuck in %s toward %s peers: they do not "
+			 "acknowledge our FIN%s",
+			 n, who, g->key.port, state, m, fw1 ? "" : " after closing their side");
+		snprintf(
+		    f->next, sizeof(f->next),
+		    "many clients stopped acknowledging at once: the server closed connections "
+		    "under load (a shutdown, a restart, a timeout sweep) whose clients were gone "
+		    "or had stopped reading, or it queued replies that slow clients never read; "
+		    "see `ss -tno state %s sport = :%u`. Orphaned sockets give up after "
+		    "net.ipv4.tcp_orphan_retries",
+		    fw1 ? "fin-wait-1" : "last-ack", g->key.port);
+	} else {
+		set_process(f, d->snap, g->example);
+		f->port = e->local_port;
+		snprintf(f->key, sizeof(f->key), "%s/pid:%d", id, f->pid);
+		snprintf(
+		    f->title, sizeof(f->title),
+		    "%s has %s connections stuck in %s toward %s peers: they do not acknowledge "
+		    "its FIN%s",
+		    f->subject, n, state, m, fw1 ? "" : " after closing their side");
+		snprintf(
+		    f->next, sizeof(f->next),
+		    "the process closed many outgoing connections whose peers are gone or "
+		    "stopped reading with their windows closed; check what these peers have in "
+		    "common (ss -tnop state %s)",
+		    fw1 ? "fin-wait-1" : "last-ack");
+	}
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "%u in %s for %g s or more (threshold %g) toward %u peer address%s, oldest %s",
+		 g->count, state, diag_cfg(d, fw1 ? DIAG_FIN_WAIT1_AGE_S : DIAG_LAST_ACK_AGE_S),
+		 diag_cfg(d, fw1 ? DIAG_FIN_WAIT1_PORT_MIN : DIAG_LAST_ACK_PORT_MIN), g->distinct,
+		 g->distinct == 1 ? "" : "es", age);
+	append_rate(f->evidence, sizeof(f->evidence), d, KC_TIMEOUTS, "retransmission timeouts");
+}
+
+/* ------------------------------------------------------------ fin_wait2 */
+
+static void
+fin_wait2_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
+{
+	const struct sock_entry *e = example(d, g);
+	char n[32], age[48], limit[32], peer[SOCK_FORMAT_ADDR_MAX];
+
+	age_text(g->oldest, g->oldest_lower_bound, age, sizeof(age));
+	age_text(diag_cfg(d, DIAG_FIN_WAIT2_AGE_S), false, limit, sizeof(limit));
+	num(n, sizeof(n), g->count);
+	f->port = e->local_port;
+	if (g->key.subj == DIAG_BY_PROCESS && set_process(f, d->snap, g->example)) {
+		snprintf(f->key, sizeof(f->key), "fin_wait2/pid:%d", f->pid);
+		snprintf(f->title, sizeof(f->title),
+			 "%s has %s connections half-closed for over %s (FIN_WAIT2, oldest %s)",
+			 f->subject, n, limit, age);
+	} else {
+		sock_format_addr(e, 1, peer, sizeof(peer));
+		snprintf(f->key, sizeof(f->key), "fin_wait2/%s", peer);
+		snprintf(f->subject, sizeof(f->subject), "peer %s", peer);
+		snprintf(f->title, sizeof(f->title),
+			 "%s connections to %s have been in FIN_WAIT2 for over %s (oldest %s)", n,
+			 peer, limit, age);
+	}
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "%u in FIN_WAIT2 for %g s or more (threshold %g sockets), oldest %s", g->count,
+		 diag_cfg(d, DIAG_FIN_WAIT2_AGE_S), diag_cfg(d, DIAG_FIN_WAIT2_MIN), age);
+	snprintf(f->next, sizeof(f->next),
+		 "our side shut down writing but the peer never closed its side: the peer leaks "
+		 "connections (look for CLOSE_WAIT there), or this process keeps sockets after "
+		 "shutdown() instead of close()-ing them");
+}
+
+/* ------------------------------------------------------------ the table */
+
+#define WHOLE 1
+#define REAL 0
+
+/* FIN_WAIT1 and LAST_ACK are the same piles, of a FIN sent before or
+ * after the peer's: toward one peer, or stuck toward many on one local
+ * port (a server) or from one process's ephemeral ports (a client). */
+#define CLOSING_PILE(STATE, ID, NAME)                                                              \
+	.set = TCP_STATE_##STATE,                                                                  \
+	.groups =                                                                                  \
+	    {                                                                                      \
+		{DIAG_BY_PEER, DIAG_##STATE##_MIN},                                                \
+		{DIAG_BY_PORT, DIAG_##STATE##_PORT_MIN, .aged = true, .distinct = true},           \
+		{DIAG_BY_PROCESS, DIAG_##STATE##_PORT_MIN, DIAG_UNOWNED_SKIP, .aged = true,        \
+		 .distinct = true, .ephemeral = true},                                             \
+	},                                                                                         \
+	.age_key = DIAG_##STATE##_AGE_S,                                                           \
+	.keys =                                                                                    \
+	    {                                                                                      \
+		{DIAG_##STATE##_MIN, ID ".min", 50, 1, 1e7, WHOLE,                                 \
+		 NAME " sockets toward one peer address"},                                         \
+		{DIAG_##STATE##_PORT_MIN, ID ".port_min", 100, 1, 1e7, WHOLE,                      \
+		 "stuck " NAME " sockets on one local port, or of one process on ephemeral "       \
+		 "ports, toward any peers"},                                                       \
+		{DIAG_##STATE##_AGE_S, ID ".age_s", 1, 0, 1e6, REAL,                               \
+		 "seconds in " NAME " that make a socket stuck"},                                  \
+	},                                                                                         \
+	.describe = closing_describe
+
+const struct diag_rule_def diag_rules[DIAG_RULE_COUNT] = {
+    [DIAG_RULE_CLOSE_WAIT] = {
+	.id = "close_wait", .title = "CLOSE_WAIT", .severity = DIAG_WARNING,
+	.description = "A process holds sockets its peers closed and it did not: "
+		       "close_wait.min of them, or at least close_wait.old_min when "
+		       "the oldest has been in CLOSE_WAIT for close_wait.age_s seconds "
+		       "or they enter CLOSE_WAIT at close_wait.growth_per_s per second. "
+		       "Counted per process (per local port when the process is not "
+		       "visible).",
+	.set = TCP_STATE_CLOSE_WAIT,
+	.groups = {{DIAG_BY_PROCESS, DIAG_CLOSE_WAIT_MIN, DIAG_UNOWNED_BY_PORT}},
+	.keys = {
+	    {DIAG_CLOSE_WAIT_MIN, "close_wait.min", 50, 1, 1e7, WHOLE,
+	     "CLOSE_WAIT sockets of one process that make a pile by themselves"},
+	    {DIAG_CLOSE_WAIT_OLD_MIN, "close_wait.old_min", 5, 1, 1e7, WHOLE,
+	     "CLOSE_WAIT sockets of one process enough when they are old or growing"},
+	    {DIAG_CLOSE_WAIT_AGE_S, "close_wait.age_s", 30, 0, 1e6, REAL,
+	     "seconds in CLOSE_WAIT that make a socket old"},
+	    {DIAG_CLOSE_WAIT_GROWTH, "close_wait.growth_per_s", 10, 0.01, 1e7, REAL,
+	     "sockets per second entering CLOSE_WAIT in one process that count as growing"},
+	},
+	.level = close_wait_level,
+	.describe = close_wait_describe,
+    },
+    [DIAG_RULE_SYN_RECV] = {
+	.id = "syn_recv", .title = "SYN_RECV", .severity = DIAG_WARNING,
+	.description = "Half-open connections pile up on a local port.  With "
+		       "syn_recv.flood_sources distinct remote addresses among them "
+		       "the finding says possible SYN flood; with fewer, that the "
+		       "accept backlog is too small (the port's accept queue is full) "
+		       "or that handshakes do not complete.",
+	.set = TCP_STATE_SYN_RECV,
+	.groups = {{DIAG_BY_PORT, DIAG_SYN_RECV_MIN, .distinct = true}},
+	.keys = {
+	    {DIAG_SYN_RECV_MIN, "syn_recv.min", 100, 1, 1e7, WHOLE,
+	     "half-open (SYN_RECV) connections on one port"},
+	    {DIAG_SYN_RECV_FLOOD_SOURCES, "syn_recv.flood_sources", 50, 1, 1e7, WHOLE,
+	     "distinct remote addresses among them that suggest a SYN flood"},
+	},
+	.describe = syn_recv_describe,
+    },
+    [DIAG_RULE_SYNCOOKIES] = {
+	.id = "syncookies", .title = "SYN cookies", .severity = DIAG_WARNING,
+	.description = "The kernel answers SYNs with SYN cookies "
+		       "(TcpExtSyncookiesSent): a SYN queue or a listen queue is "
+		       "full.",
+	.set = DIAG_SET_NONE,
+	.host = true,
+	.keys = {
+	    {DIAG_SYNCOOKIES_MIN_PER_S, "syncookies.min_per_s", 1, 0.01, 1e9, REAL,
+	     "SYN cookies sent per second"},
+	},
+	.level = syncookies_level,
+	.describe = syncookies_describe,
+    },
+    [DIAG_RULE_ACCEPT_QUEUE] = {
+	.id = "accept_queue", .title = "Accept queues", .severity = DIAG_WARNING,
+	.description = "A listener's accept queue (its Recv-Q) is full: its process "
+		       "does not accept() connections fast enough.",
+	.set = TCP_STATE_LISTEN,
+	.groups = {{DIAG_BY_PORT, DIAG_ACCEPT_QUEUE_FULL_PCT}},
+	.keys = {
+	    {DIAG_ACCEPT_QUEUE_FULL_PCT, "accept_queue.full_pct", 90, 1, 100, REAL,
+	     "accept queue length, percent of the backlog (Send-Q), that counts as full"},
+	},
+	.level = accept_queue_level,
+	.describe = accept_queue_describe,
+    },
+    [DIAG_RULE_LISTEN_DROPS] = {
+	.id = "listen_drops", .title = "Listen drops", .severity = DIAG_WARNING,
+	.description = "The kernel drops incoming connections that find an accept "
+		       "queue full (TcpExtListenOverflows, TcpExtListenDrops).",
+	.set = DIAG_SET_NONE,
+	.host = true,
+	.keys = {
+	    {DIAG_LISTEN_DROPS_MIN_PER_S, "listen_drops.min_per_s", 1, 0.01, 1e9, REAL,
+	     "ListenOverflows or ListenDrops per second"},
+	},
+	.level = listen_drops_level,
+	.describe = listen_drops_describe,
+    },
+    [DIAG_RULE_TIME_WAIT_PORTS] = {
+	.id = "time_wait_ports", .title = "Local ports", .severity = DIAG_WARNING,
+	.description = "Connections from ephemeral local ports toward one destination "
+		       "(remote address and port, from one local address) hold most "
+		       "of net.ipv4.ip_local_port_range (read from "
+		       "/proc/sys/net/ipv4/ip_local_port_range).  TIME_WAIT sockets "
+		       "are counted always; the other connections on those ports are "
+		       "added once a destination's TIME_WAIT alone reaches a quarter "
+		       "of the threshold.  TIME_WAIT spread over many destinations, or "
+		       "on a server's own port, uses up nothing: a local port can be "
+		       "reused toward another destination.",
+	.set = TCP_STATE_TIME_WAIT,
+	.groups = {{DIAG_BY_DEST, DIAG_TIME_WAIT_PORT_USE_PCT, .ephemeral = true}},
+	.keys = {
+	    {DIAG_TIME_WAIT_PORT_USE_PCT, "time_wait.port_use_pct", 70, 1, 100, REAL,
+	     "local ports in use toward one destination, percent of the ephemeral port range"},
+	},
+	.after_grouping = ports_count_users,
+	.level = ports_level,
+	.describe = ports_describe,
+    },
+    [DIAG_RULE_SYN_SENT] = {
+	.id = "syn_sent", .title = "SYN_SENT", .severity = DIAG_WARNING,
+	.description = "Connection attempts get no answer: syn_sent.min of one "
+		       "process (toward one destination or many), or syn_sent.dest_min "
+		       "toward one destination from several processes (a pool of "
+		       "workers whose backend is down).",
+	.set = TCP_STATE_SYN_SENT,
+	.groups = {
+	    {DIAG_BY_PROCESS, DIAG_SYN_SENT_MIN, DIAG_UNOWNED_ONE, .distinct = true},
+	    {DIAG_BY_DEST, DIAG_SYN_SENT_DEST_MIN, .mixed = true},
+	},
+	.keys = {
+	    {DIAG_SYN_SENT_MIN, "syn_sent.min", 50, 1, 1e7, WHOLE,
+	     "pending connection attempts (SYN_SENT) of one process"},
+	    {DIAG_SYN_SENT_SCAN_DESTS, "syn_sent.scan_dests", 20, 2, 1e7, WHOLE,
+	     "distinct destinations among them that read as a scan or a fan-out rather than "
+	     "one peer not answering"},
+	    {DIAG_SYN_SENT_DEST_MIN, "syn_sent.dest_min", 50, 1, 1e7, WHOLE,
+	     "pending connection attempts toward one destination (address and port) from "
+	     "more than one process"},
+	},
+	.describe = syn_sent_describe,
+    },
+    [DIAG_RULE_FIN_WAIT1] = {
+	.id = "fin_wait1", .title = "FIN_WAIT1", .severity = DIAG_WARNING,
+	.description = "Our FINs are not acknowledged: fin_wait1.min sockets toward one peer "
+		       "address (the peer is gone, or its window is closed), or "
+		       "fin_wait1.port_min stuck for fin_wait1.age_s seconds toward any peers on "
+		       "one local port (a server that closed connections under load whose "
+		       "clients are gone or no longer read) or from one process's ephemeral "
+		       "ports (a client).",
+	CLOSING_PILE(FIN_WAIT1, "fin_wait1", "FIN_WAIT1"),
+    },
+    [DIAG_RULE_LAST_ACK] = {
+	.id = "last_ack", .title = "LAST_ACK", .severity = DIAG_WARNING,
+	.description = "Our FINs, sent after the peer closed its side, are not acknowledged: "
+		       "last_ack.min sockets toward one peer address, or last_ack.port_min "
+		       "stuck for last_ack.age_s seconds on one local port or from one "
+		       "process's ephemeral ports.",
+	CLOSING_PILE(LAST_ACK, "last_ack", "LAST_ACK"),
+    },
+    [DIAG_RULE_FIN_WAIT2] = {
+	.id = "fin_wait2", .title = "FIN_WAIT2", .severity = DIAG_WARNING,
+	.description = "Connections half-closed for long: fin_wait2.min sockets of "
+		       "one process (or toward one peer, when the process is not "
+		       "known) in FIN_WAIT2 for fin_wait2.age_s seconds.",
+	.set = TCP_STATE_FIN_WAIT2,
+	.groups = {{DIAG_BY_PROCESS, DIAG_FIN_WAIT2_MIN, DIAG_UNOWNED_BY_PEER, .aged = true}},
+	.age_key = DIAG_FIN_WAIT2_AGE_S,
+	.keys = {
+	    {DIAG_FIN_WAIT2_MIN, "fin_wait2.min", 10, 1, 1e7, WHOLE,
+	     "long-lived FIN_WAIT2 sockets of one process or peer"},
+	    {DIAG_FIN_WAIT2_AGE_S, "fin_wait2.age_s", 120, 0, 1e6, REAL,
+	     "seconds in FIN_WAIT2 that make a socket long-lived"},
+	},
+	.describe = fin_wait2_describe,
+    },
+    [DIAG_RULE_RETRANS] = {
+	.id = "retrans", .title = "Retransmissions", .severity = DIAG_WARNING,
+	.description = "TcpRetransSegs per second is a high share of TcpOutSegs per "
+		       "second; the finding names the peer with the most sockets "
+		       "retransmitting.",
+	.set = DIAG_SET_RETRANS,
+	.host = true,
+	.groups = {{DIAG_BY_PEER, DIAG_RETRANS_PCT}},
+	.keys = {
+	    {DIAG_RETRANS_PCT, "retrans.pct", 2, 0.01, 100, REAL,
+	     "retransmitted segments, percent of segments sent"},
+	    {DIAG_RETRANS_MIN_OUT_PER_S, "retrans.min_out_per_s", 100, 0, 1e12, REAL,
+	     "segments sent per second below which retransmissions are not judged"},
+	},
+	.level = retrans_level,
+	.describe = retrans_describe,
+    },
+};
+
+/* ------------------------------------------------------------ evaluation */
+
+static const char *const grouping_names[DIAG_BY_COUNT] = {
+    [DIAG_BY_NONE] = "none",       [DIAG_BY_PEER] = "peer",        [DIAG_BY_PORT] = "port",
+    [DIAG_BY_PROCESS] = "process", [DIAG_BY_DEST] = "destination", [DIAG_BY_HOST] = "host",
+};
+
+const char *
+diag_grouping_name(enum diag_grouping by)
+{
+	return (unsigned int)by < DIAG_BY_COUNT ? grouping_names[by] : "?";
+}
+
+int
+diag_rule_info(enum diag_rule rule, struct diag_rule_info *out)
+{
+	const struct diag_rule_def *def;
+
+	if ((unsigned int)rule >= DIAG_RULE_COUNT)
+		return -1;
+	def = &diag_rules[rule];
+	memset(out, 0, sizeof(*out));
+	out->id = def->id;
+	out->title = def->title;
+	out->description = def->description;
+	out->level = def->severity;
+	out->keys = def->keys;
+	for (size_t j = 0; j < DIAG_RULE_GROUPINGS && def->groups[j].by != DIAG_BY_NONE; j++)
+		out->groupings |= 1u << def->groups[j].by;
+	if (def->host)
+		out->groupings |= 1u << DIAG_BY_HOST;
+	return 0;
+}
+
+const char *
+diag_rule_id(enum diag_rule rule)
+{
+	return (unsigned int)rule < DIAG_RULE_COUNT ? diag_rules[rule].id : "?";
+}
+
+const struct diag_key_def *
+diag_rules_key_def(enum diag_key key)
+{
+	for (int r = 0; r < DIAG_RULE_COUNT; r++)
+		for (const struct diag_key_def *k = diag_rules[r].keys; k->name != NULL; k++)
+			if (k->key == key)
+				return k;
+	return NULL;
+}
+
+void
+diag_rules_plan(struct diagnose *d)
+{
+	memset(d->plan, 0, sizeof(d->plan));
+	for (int r = 0; r < DIAG_RULE_COUNT; r++) {
+		const struct diag_rule_def *def = &diag_rules[r];
+		struct diag_plan *p;
+
+		if (def->set >= DIAG_SET_COUNT)
+			continue;
+		p = &d->plan[def->set];
+		for (size_t j = 0; j < DIAG_RULE_GROUPINGS && def->groups[j].by != DIAG_BY_NONE;
+		     j++) {
+			const struct diag_rule_grouping *how = &def->groups[j];
+
+			p->by[how->by] = how;
+			p->rule[how->by] = def->host ? DIAG_RULE_COUNT : (enum diag_rule)r;
+			p->min_age[how->by] = how->aged ? diag_cfg(d, def->age_key) : -1;
+			p->any = true;
+		}
+	}
+}
+
+static int
+cand_add(struct diagnose *d, enum diag_rule rule, double level, int32_t group)
+{
+	double clear = diag_cfg(d, DIAG_CLEAR_PCT) / 100;
+
+	if (!(level > 0) || level < clear)
+		return 0;
+	if (diag_grow(&d->cands, &d->cands_cap, d->n_cands, sizeof(*d->cands), 64) < 0)
+		return -1;
+	d->cands[d->n_cands++] = (struct diag_candidate){rule, level, group};
+	return 0;
+}
+
+static int
+cand_cmp(const void *a, const void *b)
+{
+	const struct diag_candidate *x = a, *y = b;
+
+	if (x->rule != y->rule)
+		return x->rule < y->rule ? -1 : 1;
+	if (x->level != y->level)
+		return x->level > y->level ? -1 : 1;
+	return x->group < y->group ? -1 : x->group > y->group;
+}
+
+/* Every group's level, and every host-wide rule's. */
+static int
+collect_candidates(struct diagnose *d)
+{
+	d->n_cands = 0;
+	for (size_t i = 0; i < d->n_groups; i++) {
+		const struct diag_group *g = &d->groups[i];
+		const struct diag_plan *p;
+		const struct diag_rule_def *def;
+		const struct diag_rule_grouping *how;
+		double level;
+
+		if (g->key.subj == SUBJ_DISTINCT || g->key.set >= DIAG_SET_COUNT)
+			continue;
+		p = &d->plan[g->key.set];
+		if (p->rule[g->key.by] >= DIAG_RULE_COUNT || (how = p->by[g->key.by]) == NULL)
+			continue;
+		def = &diag_rules[p->rule[g->key.by]];
+		if (how->mixed && !g->mixed)
+			continue;
+		level =
+		    def->level != NULL ? def->level(d, g, how) : g->count / diag_cfg(d, how->min);
+		if (cand_add(d, p->rule[g->key.by], level, (int32_t)i) < 0)
+			return -1;
+	}
+	for (int r = 0; r < DIAG_RULE_COUNT; r++)
+		if (diag_rules[r].host &&
+		    cand_add(d, (enum diag_rule)r, diag_rules[r].level(d, NULL, NULL), -1) < 0)
+			return -1;
+	return 0;
+}
+
+static void
+describe(const struct diagnose *d, const struct diag_candidate *c, struct diag_finding *f)
+{
+	const struct diag_rule_def *def = &diag_rules[c->rule];
+
+	memset(f, 0, sizeof(*f));
+	f->rule = c->rule;
+	f->id = def->id;
+	f->level = c->level;
+	f->severity = c->level >= 4 ? DIAG_CRITICAL : def->severity;
+	def->describe(d, c->group >= 0 ? &d->groups[c->group] : NULL, f);
+}
+
+int
+diag_rules_evaluate(struct diagnose *d)
+{
+	size_t per_rule = (size_t)diag_cfg(d, DIAG_MAX_PER_RULE);
+
+	for (int r = 0; r < DIAG_RULE_COUNT; r++)
+		if (diag_rules[r].after_grouping != NULL && diag_rules[r].after_grouping(d) < 0)
+			return -1;
+	if (collect_candidates(d) < 0)
+		return -1;
+	if (d->n_cands > 1) /* qsort() wants a non-NULL base even for none */
+		qsort(d->cands, d->n_cands, sizeof(*d->cands), cand_cmp);
+	d->n_found = 0;
+	for (size_t i = 0, in_rule = 0; i < d->n_cands; i++) {
+		const struct diag_candidate *c = &d->cands[i];
+
+		in_rule = i > 0 && d->cands[i - 1].rule == c->rule ? in_rule + 1 : 0;
+		if (in_rule >= per_rule)
+			continue;
+		if (diag_grow(&d->found, &d->found_cap, d->n_found, sizeof(*d->found), 16) < 0)
+			return -1;
+		describe(d, c, &d->found[d->n_found++]);
+	}
+	return 0;
+}
