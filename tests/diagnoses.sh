@@ -5,16 +5,28 @@
 # with the socket generator holding CLOSE_WAIT sockets, the close_wait
 # finding names the process `ss -tanp` names for them (one of the
 # generator's processes) and their count; a config file raises the
-# threshold above them; a bad config file is refused with file:line; and
-# --explain describes every state.
+# threshold above them; a bad config file is refused with file:line;
+# --explain describes every state; and a server that closed 300
+# connections whose clients, each on its own address, take nothing more
+# leaves 300 FIN_WAIT1 (then LAST_ACK) sockets that no single peer holds
+# enough of: the finding names the port and the process.
 set -u
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
 enter_private_netns "$@"
 
 work=$(mktemp -d)
+CLOSER_PID=""
 cleanup() {
   stop_sockgen
+  stop_closer
   rm -rf "$work"
+}
+stop_closer() {
+  if [ -n "$CLOSER_PID" ]; then
+    kill "$CLOSER_PID" 2>/dev/null || true
+    wait "$CLOSER_PID" 2>/dev/null || true
+    CLOSER_PID=""
+  fi
 }
 trap cleanup EXIT
 # No config file from the user running the tests.
@@ -115,5 +127,56 @@ for s in $STATES; do
   grep -q "^$s (" <<<"$explain" || missing="$missing $s"
 done
 [ -z "$missing" ] && pass "--explain describes all 11 states" || fail "--explain lacks:$missing"
+
+# --- FIN_WAIT1 and LAST_ACK spread over 300 peers on one port --------------
+: "${CLOSER:?CLOSER must name the tcpdeck-test-closer binary}"
+stop_sockgen
+N=300
+for mode in fin_wait1 last_ack; do
+  case $mode in
+    fin_wait1) port=8300 state=FIN_WAIT1 ss_state=fin-wait-1 ;;
+    last_ack) port=8301 state=LAST_ACK ss_state=last-ack ;;
+  esac
+  "$CLOSER" $mode $N $port >"$work/closer.out" 2>"$work/closer.err" &
+  CLOSER_PID=$!
+  for _ in $(seq 1 300); do
+    grep -q '^ready' "$work/closer.out" && break
+    kill -0 "$CLOSER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  grep -q '^ready' "$work/closer.out" ||
+    hard_error "closer ($mode) did not get ready: $(cat "$work/closer.err")"
+  # Ground truth: N sockets in the state on the port, toward N addresses.
+  ss_n=$(ss -tanH state $ss_state "sport = :$port" | wc -l)
+  ss_peers=$(ss -tanH state $ss_state "sport = :$port" | awk '{ print $4 }' | cut -d: -f1 |
+    sort -u | wc -l)
+  [ "$ss_n" -eq $N ] && [ "$ss_peers" -eq $N ] ||
+    hard_error "ss sees $ss_n $state sockets toward $ss_peers peers on port $port"
+
+  text=$(timeout 30 "$TCPDECK" -b -n 2 --view diagnoses) || fail "$mode: text output failed"
+  want="warning $mode: $N connections of tcpdeck-test-cl (pid $CLOSER_PID) on port $port are stuck in $state toward $N peers"
+  if [ "$(wc -l <<<"$text")" -eq 2 ] && grep -q ' no findings$' <<<"$(head -n 1 <<<"$text")" &&
+    grep -q "^[0-9T:.Z-]* $want" <<<"$(tail -n 1 <<<"$text")"; then
+    pass "$mode: $N over $N peers named by port $port and pid $CLOSER_PID once stuck"
+  else
+    fail "$mode: expected '$want' in the second sample:"$'\n'"$text"
+  fi
+  out=$(timeout 30 "$TCPDECK" -b -n 2 --view diagnoses -o json) || fail "$mode: JSON failed"
+  last=$(tail -n 1 <<<"$out")
+  if grep -q "\"id\": \"$mode\", \"key\": \"$mode/port:$port\"" <<<"$last" &&
+    grep -q "\"pid\": $CLOSER_PID, \"process\": \"tcpdeck-test-cl\", \"port\": $port" <<<"$last" &&
+    [ "$(grep -o '"id": "[a-z_0-9]*"' <<<"$last" | sort -u)" = "\"id\": \"$mode\"" ]; then
+    pass "$mode: one finding, key $mode/port:$port, pid and port fields"
+  else
+    fail "$mode: JSON: $last"
+  fi
+  printf '%s.port_min = %d\n' $mode $((N + 1)) >"$work/spread.conf"
+  out=$(timeout 30 "$TCPDECK" -b -n 2 --view diagnoses -o json --config "$work/spread.conf") ||
+    fail "$mode: tcpdeck failed with --config"
+  [ "$(grep -c '"findings": \[\]}$' <<<"$out")" -eq 2 ] &&
+    pass "$mode.port_min = $((N + 1)) keeps $N quiet" ||
+    fail "$mode.port_min ignored:"$'\n'"$out"
+  stop_closer
+done
 
 finish
