@@ -146,7 +146,8 @@ main(int argc, char **argv)
 		if (c < 0)
 			die("socket");
 		set_buf(c, SO_RCVBUF);
-		self.sin_addr.s_addr = htonl(0x7f010000u | (uint32_t)(i / 250) << 8 | (uint32_t)(i % 250 + 1));
+		self.sin_addr.s_addr =
+		    htonl(0x7f010000u | (uint32_t)(i / 250) << 8 | (uint32_t)(i % 250 + 1));
 		if (bind(c, (struct sockaddr *)&self, sizeof(self)) < 0)
 			die("bind");
 		if (connect(c, (struct sockaddr *)&server, sizeof(server)) < 0)
@@ -170,7 +171,8 @@ main(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		if (tcp_state(fds[2 * i + 1]) != (last_ack ? TCP_LAST_ACK : TCP_FIN_WAIT1)) {
 			errno = EPROTO;
-			die(last_ack ? "a server socket left LAST_ACK" : "a server socket left FIN_WAIT1");
+			die(last_ack ? "a server socket left LAST_ACK"
+				     : "a server socket left FIN_WAIT1");
 		}
 	printf("ready %d\n", n);
 	fflush(stdout);

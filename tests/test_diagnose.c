@@ -826,6 +826,50 @@ test_fin_wait1_spread_port(void **state)
 	world_free(&w);
 }
 
+/* A pile toward one peer is that peer's finding, not the port's too;
+ * the rest of the port's sockets still make one. */
+static void
+test_fin_wait1_peer_and_port(void **state)
+{
+	struct world w;
+	const struct diag_finding *f;
+
+	(void)state;
+	world_init(&w, NULL, NULL);
+	for (int t = 0; t < 2; t++) {
+		struct snapshot *s = snap_at(t);
+
+		for (int i = 0; i < 120; i++)
+			add(s, (uint64_t)(5000 + i), TCP_STATE_FIN_WAIT1, "10.0.0.1", 80, "10.0.0.7",
+			    (uint16_t)(30000 + i));
+		step(&w, s);
+	}
+	assert_int_equal(count_id(&w, "fin_wait1"), 1);
+	assert_string_equal(find(&w, "fin_wait1")->key, "fin_wait1/10.0.0.7");
+	world_free(&w);
+
+	world_init(&w, NULL, NULL);
+	for (int t = 0; t < 2; t++) {
+		struct snapshot *s = snap_at(t);
+
+		for (int i = 0; i < 120; i++)
+			add(s, (uint64_t)(5000 + i), TCP_STATE_FIN_WAIT1, "10.0.0.1", 80, "10.0.0.7",
+			    (uint16_t)(30000 + i));
+		add_spread(s, 100, 150, TCP_STATE_FIN_WAIT1, 80, -1);
+		step(&w, s);
+	}
+	assert_int_equal(count_id(&w, "fin_wait1"), 2);
+	for (size_t i = 0; i < diagnose_count(w.d); i++) {
+		f = diagnose_get(w.d, i);
+		if (strcmp(f->key, "fin_wait1/port:80") == 0)
+			assert_contains(f->title, "150 connections on port 80 are stuck in FIN_WAIT1 "
+						  "toward 150 peers");
+		else
+			assert_string_equal(f->key, "fin_wait1/10.0.0.7");
+	}
+	world_free(&w);
+}
+
 /* LAST_ACK likewise; closed sockets have no owner, so the listener names
  * the process. */
 static void
@@ -1277,6 +1321,7 @@ main(void)
 	    cmocka_unit_test(test_fin_wait1_last_ack),
 	    cmocka_unit_test(test_fin_wait2),
 	    cmocka_unit_test(test_fin_wait1_spread_port),
+	    cmocka_unit_test(test_fin_wait1_peer_and_port),
 	    cmocka_unit_test(test_last_ack_spread_port),
 	    cmocka_unit_test(test_fin_wait1_spread_process),
 	    cmocka_unit_test(test_closing_spread_quiet),

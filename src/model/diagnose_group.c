@@ -118,6 +118,7 @@ group_get(struct diagnose *d, const struct diag_gkey *k, uint32_t example, bool 
 	g->key = *k;
 	g->example = example;
 	g->owned = -1;
+	g->parent = -1;
 	g->oldest = -1;
 	*created = true;
 	return g;
@@ -303,6 +304,7 @@ file_in(struct diagnose *d, struct sock_facts *s, uint8_t set, enum diag_groupin
 	if ((g = group_get(d, &k, (uint32_t)s->i, &created)) == NULL)
 		return -1;
 	g->count++;
+	g->parent = (int32_t)gi;
 	if (created)
 		d->groups[gi].distinct++;
 	return 0;

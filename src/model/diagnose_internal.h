@@ -49,6 +49,9 @@ struct diag_rule_grouping {
 				    * (process groups) */
 	bool ephemeral;            /* only sockets on a local port in the
 				    * ephemeral range */
+	bool beyond_peers;         /* sockets toward a peer that makes a
+				    * pile of its own (the rule's peer
+				    * grouping) are left to that finding */
 	bool mixed;                /* only groups whose sockets belong to
 				    * more than one process (or to one and
 				    * to none): one process alone is its
@@ -80,6 +83,7 @@ struct diag_group {
 	uint32_t time_wait; /* destinations: TIME_WAIT among count */
 	uint32_t example;   /* the first socket filed (entry index) */
 	int32_t owned;      /* an owned socket's entry index, or -1 */
+	int32_t parent;     /* a sub-group's group index, else -1 */
 	int32_t pid;        /* the first socket's owner, 0 when none */
 	bool mixed;         /* sockets of other owners (or none) too */
 	bool oldest_lower_bound;

@@ -708,32 +708,32 @@ fin_wait2_describe(const struct diagnose *d, const struct diag_group *g, struct 
 
 /* ------------------------------------------------------------ the table */
 
+/* clang-format off */
 #define WHOLE 1
 #define REAL 0
 
 /* FIN_WAIT1 and LAST_ACK are the same piles, of a FIN sent before or
  * after the peer's: toward one peer, or stuck toward many on one local
  * port (a server) or from one process's ephemeral ports (a client). */
-#define CLOSING_PILE(STATE, ID, NAME)                                                              \
-	.set = TCP_STATE_##STATE,                                                                  \
-	.groups =                                                                                  \
-	    {                                                                                      \
-		{DIAG_BY_PEER, DIAG_##STATE##_MIN},                                                \
-		{DIAG_BY_PORT, DIAG_##STATE##_PORT_MIN, .aged = true, .distinct = true},           \
-		{DIAG_BY_PROCESS, DIAG_##STATE##_PORT_MIN, DIAG_UNOWNED_SKIP, .aged = true,        \
-		 .distinct = true, .ephemeral = true},                                             \
-	},                                                                                         \
-	.age_key = DIAG_##STATE##_AGE_S,                                                           \
-	.keys =                                                                                    \
-	    {                                                                                      \
-		{DIAG_##STATE##_MIN, ID ".min", 50, 1, 1e7, WHOLE,                                 \
-		 NAME " sockets toward one peer address"},                                         \
-		{DIAG_##STATE##_PORT_MIN, ID ".port_min", 100, 1, 1e7, WHOLE,                      \
-		 "stuck " NAME " sockets on one local port, or of one process on ephemeral "       \
-		 "ports, toward any peers"},                                                       \
-		{DIAG_##STATE##_AGE_S, ID ".age_s", 1, 0, 1e6, REAL,                               \
-		 "seconds in " NAME " that make a socket stuck"},                                  \
-	},                                                                                         \
+#define CLOSING_PILE(STATE, ID, NAME)                                                      \
+	.set = TCP_STATE_##STATE,                                                          \
+	.groups = {                                                                        \
+	    {DIAG_BY_PEER, DIAG_##STATE##_MIN},                                            \
+	    {DIAG_BY_PORT, DIAG_##STATE##_PORT_MIN, .aged = true, .distinct = true,        \
+	     .beyond_peers = true},                                                        \
+	    {DIAG_BY_PROCESS, DIAG_##STATE##_PORT_MIN, DIAG_UNOWNED_SKIP, .aged = true,    \
+	     .distinct = true, .ephemeral = true, .beyond_peers = true},                   \
+	},                                                                                 \
+	.age_key = DIAG_##STATE##_AGE_S,                                                   \
+	.keys = {                                                                          \
+	    {DIAG_##STATE##_MIN, ID ".min", 50, 1, 1e7, WHOLE,                             \
+	     NAME " sockets toward one peer address"},                                     \
+	    {DIAG_##STATE##_PORT_MIN, ID ".port_min", 100, 1, 1e7, WHOLE,                  \
+	     "stuck " NAME " sockets on one local port, or of one process on ephemeral "   \
+	     "ports, toward any peers"},                                                   \
+	    {DIAG_##STATE##_AGE_S, ID ".age_s", 1, 0, 1e6, REAL,                           \
+	     "seconds in " NAME " that make a socket stuck"},                              \
+	},                                                                                 \
 	.describe = closing_describe
 
 const struct diag_rule_def diag_rules[DIAG_RULE_COUNT] = {
@@ -914,6 +914,8 @@ const struct diag_rule_def diag_rules[DIAG_RULE_COUNT] = {
     },
 };
 
+/* clang-format on */
+
 /* ------------------------------------------------------------ evaluation */
 
 static const char *const grouping_names[DIAG_BY_COUNT] = {
@@ -1012,6 +1014,37 @@ cand_cmp(const void *a, const void *b)
 	return x->group < y->group ? -1 : x->group > y->group;
 }
 
+/* Takes the sockets toward peers that are piles of their own out of the
+ * groupings that ask for it, so one pile makes one finding. */
+static void
+leave_peer_piles(struct diagnose *d)
+{
+	for (size_t i = 0; i < d->n_groups; i++) {
+		const struct diag_group *sub = &d->groups[i];
+		const struct diag_rule_grouping *how, *peers;
+		struct diag_group *parent, *peer;
+		struct diag_gkey k;
+
+		if (sub->parent < 0)
+			continue;
+		parent = &d->groups[sub->parent];
+		how = d->plan[parent->key.set].by[parent->key.by];
+		peers = d->plan[parent->key.set].by[DIAG_BY_PEER];
+		if (how == NULL || !how->beyond_peers || peers == NULL)
+			continue;
+		memset(&k, 0, sizeof(k));
+		k.set = parent->key.set;
+		k.by = k.subj = DIAG_BY_PEER;
+		k.family = sub->key.family;
+		memcpy(k.a, sub->key.a, sizeof(k.a));
+		peer = diag_group_find(d, &k);
+		if (peer != NULL && peer->count >= diag_cfg(d, peers->min)) {
+			parent->count -= sub->count;
+			parent->distinct--;
+		}
+	}
+}
+
 /* Every group's level, and every host-wide rule's. */
 static int
 collect_candidates(struct diagnose *d)
@@ -1065,6 +1098,7 @@ diag_rules_evaluate(struct diagnose *d)
 	for (int r = 0; r < DIAG_RULE_COUNT; r++)
 		if (diag_rules[r].after_grouping != NULL && diag_rules[r].after_grouping(d) < 0)
 			return -1;
+	leave_peer_piles(d);
 	if (collect_candidates(d) < 0)
 		return -1;
 	if (d->n_cands > 1) /* qsort() wants a non-NULL base even for none */
