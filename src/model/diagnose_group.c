@@ -80,17 +80,26 @@ groups_prepare(struct diagnose *d, size_t expected)
 	return 0;
 }
 
+/* The slot of key k: its group's, or the free one where it would go. */
+static inline size_t
+probe(const struct diagnose *d, const struct diag_gkey *k)
+{
+	size_t i = hash_key(k) & d->mask;
+
+	for (;; i = (i + 1) & d->mask) {
+		const struct diag_hslot *s = &d->slots[i];
+
+		if (s->gen != d->gen || memcmp(&d->groups[s->index].key, k, sizeof(*k)) == 0)
+			return i;
+	}
+}
+
 struct diag_group *
 diag_group_find(struct diagnose *d, const struct diag_gkey *k)
 {
-	for (size_t i = hash_key(k) & d->mask;; i = (i + 1) & d->mask) {
-		struct diag_hslot *s = &d->slots[i];
+	size_t i = probe(d, k);
 
-		if (s->gen != d->gen)
-			return NULL;
-		if (memcmp(&d->groups[s->index].key, k, sizeof(*k)) == 0)
-			return &d->groups[s->index];
-	}
+	return d->slots[i].gen == d->gen ? &d->groups[d->slots[i].index] : NULL;
 }
 
 /* The group of key k, created empty when new (*created set); NULL when
@@ -99,18 +108,19 @@ diag_group_find(struct diagnose *d, const struct diag_gkey *k)
 static struct diag_group *
 group_get(struct diagnose *d, const struct diag_gkey *k, uint32_t example, bool *created)
 {
-	size_t i;
-	struct diag_group *g = diag_group_find(d, k);
+	size_t i = probe(d, k);
+	struct diag_group *g;
 
 	*created = false;
-	if (g != NULL)
-		return g;
-	if ((d->n_groups + 1) * 4 > (d->mask + 1) * 3 && slots_rebuild(d, (d->mask + 1) * 2) < 0)
-		return NULL;
+	if (d->slots[i].gen == d->gen)
+		return &d->groups[d->slots[i].index];
+	if ((d->n_groups + 1) * 4 > (d->mask + 1) * 3) {
+		if (slots_rebuild(d, (d->mask + 1) * 2) < 0)
+			return NULL;
+		i = probe(d, k);
+	}
 	if (diag_grow(&d->groups, &d->groups_cap, d->n_groups, sizeof(*d->groups), 256) < 0)
 		return NULL;
-	for (i = hash_key(k) & d->mask; d->slots[i].gen == d->gen; i = (i + 1) & d->mask)
-		;
 	d->slots[i].gen = d->gen;
 	d->slots[i].index = (uint32_t)d->n_groups;
 	g = &d->groups[d->n_groups++];
@@ -259,7 +269,9 @@ file_in(struct diagnose *d, struct sock_facts *s, uint8_t set, enum diag_groupin
 
 	if (how->ephemeral && (e->local_port < d->port_low || e->local_port > d->port_high))
 		return 0;
-	if (how->aged || set != DIAG_SET_RETRANS)
+	/* The age costs a look into the tracker's tables: only for the
+	 * groupings that read it. */
+	if (how->aged || how->ages)
 		age = facts_age(d, s);
 	if (how->aged && age < d->plan[set].min_age[by])
 		return 0;
@@ -350,14 +362,13 @@ file_entry(struct diagnose *d, size_t i)
 	if (e->state == TCP_STATE_LISTEN)
 		return file_listener(d, i); /* a listener retransmits nothing */
 	plan = &d->plan[e->state];
-	for (int by = 0; plan->any && by < DIAG_BY_COUNT; by++)
-		if (plan->by[by] != NULL && file_in(d, &s, e->state, (enum diag_grouping)by) < 0)
+	for (unsigned int j = 0; j < plan->n; j++)
+		if (file_in(d, &s, e->state, (enum diag_grouping)plan->list[j]) < 0)
 			return -1;
 	plan = &d->plan[DIAG_SET_RETRANS];
-	if (plan->any && (e->retrans > 0 || e->timer == SOCK_TIMER_RETRANSMIT))
-		for (int by = 0; by < DIAG_BY_COUNT; by++)
-			if (plan->by[by] != NULL &&
-			    file_in(d, &s, DIAG_SET_RETRANS, (enum diag_grouping)by) < 0)
+	if (e->retrans > 0 || e->timer == SOCK_TIMER_RETRANSMIT)
+		for (unsigned int j = 0; j < plan->n; j++)
+			if (file_in(d, &s, DIAG_SET_RETRANS, (enum diag_grouping)plan->list[j]) < 0)
 				return -1;
 	return 0;
 }
@@ -382,7 +393,8 @@ diag_group_sample(struct diagnose *d)
 
 		/* The common case first: a healthy connection touches no
 		 * group at all. */
-		if (e->state == TCP_STATE_ESTABLISHED && !d->plan[TCP_STATE_ESTABLISHED].any &&
+		if (e->state < TCP_STATE_COUNT && e->state != TCP_STATE_LISTEN &&
+		    !d->plan[e->state].any &&
 		    (!retrans || (e->retrans == 0 && e->timer != SOCK_TIMER_RETRANSMIT)))
 			continue;
 		if (file_entry(d, i) < 0)

@@ -44,6 +44,9 @@ struct diag_rule_grouping {
 	enum diag_unowned unowned; /* DIAG_BY_PROCESS only */
 	bool aged;                 /* only sockets in the state for the
 				    * rule's age_key seconds or more */
+	bool ages;                 /* keep the oldest socket's age and the
+				    * count that entered at this sample
+				    * (always when aged) */
 	bool distinct;             /* count distinct remote addresses
 				    * (port groups) or destinations
 				    * (process groups) */
@@ -154,6 +157,8 @@ struct diag_plan {
 					     * DIAG_RULE_COUNT: a host-wide
 					     * rule's, not judged one by one */
 	double min_age[DIAG_BY_COUNT];      /* aged groupings */
+	uint8_t list[DIAG_BY_COUNT];        /* the groupings in use ... */
+	uint8_t n;                          /* ... and how many */
 	bool any;
 };
 

@@ -746,7 +746,7 @@ const struct diag_rule_def diag_rules[DIAG_RULE_COUNT] = {
 		       "Counted per process (per local port when the process is not "
 		       "visible).",
 	.set = TCP_STATE_CLOSE_WAIT,
-	.groups = {{DIAG_BY_PROCESS, DIAG_CLOSE_WAIT_MIN, DIAG_UNOWNED_BY_PORT}},
+	.groups = {{DIAG_BY_PROCESS, DIAG_CLOSE_WAIT_MIN, DIAG_UNOWNED_BY_PORT, .ages = true}},
 	.keys = {
 	    {DIAG_CLOSE_WAIT_MIN, "close_wait.min", 50, 1, 1e7, WHOLE,
 	     "CLOSE_WAIT sockets of one process that make a pile by themselves"},
@@ -984,6 +984,7 @@ diag_rules_plan(struct diagnose *d)
 			p->by[how->by] = how;
 			p->rule[how->by] = def->host ? DIAG_RULE_COUNT : (enum diag_rule)r;
 			p->min_age[how->by] = how->aged ? diag_cfg(d, def->age_key) : -1;
+			p->list[p->n++] = (uint8_t)how->by;
 			p->any = true;
 		}
 	}
