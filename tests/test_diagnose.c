@@ -786,6 +786,39 @@ add_spread(struct snapshot *snap, uint64_t base, int n, enum tcp_state state, ui
 	}
 }
 
+/* Sockets spread over peers, as add_spread() makes them. */
+struct spread {
+	uint64_t base;
+	int n;
+	enum tcp_state state;
+	uint16_t port; /* 0: each on its own ephemeral port */
+	int proc;      /* owner, -1: none */
+	bool churn;    /* new cookies every sample: none stays */
+};
+
+/* Feeds w `samples` samples one second apart from t0, each with the
+ * `n` spreads, two processes, and a listener of process 0 on
+ * listen_port (0: none); with `quiet`, asserts that nothing fires. */
+static void
+feed_spread(struct world *w, double t0, int samples, const struct spread *sp, size_t n,
+	    uint16_t listen_port, bool quiet)
+{
+	for (int t = 0; t < samples; t++) {
+		struct snapshot *s = snap_at(t0 + t);
+
+		give_procs(s, 2);
+		if (listen_port != 0)
+			own(add(s, 1, TCP_STATE_LISTEN, "0.0.0.0", listen_port, "0.0.0.0", 0), 0)
+				->send_q = 128;
+		for (size_t i = 0; i < n; i++)
+			add_spread(s, sp[i].base + (sp[i].churn ? 100000 * (uint64_t)t : 0), sp[i].n,
+				   sp[i].state, sp[i].port, sp[i].proc);
+		step(w, s);
+		if (quiet)
+			assert_quiet(w);
+	}
+}
+
 /* A server shut down under load: 300 connections it closed, each toward
  * its own client, none of which acknowledges.  No peer reaches
  * fin_wait1.min; the port does, once they have been stuck for
@@ -793,21 +826,14 @@ add_spread(struct snapshot *snap, uint64_t base, int n, enum tcp_state state, ui
 static void
 test_fin_wait1_spread_port(void **state)
 {
+	static const struct spread sp[] = {{100, 300, TCP_STATE_FIN_WAIT1, 8080, 1, false}};
 	struct world w;
 	const struct diag_finding *f;
 
 	(void)state;
 	world_init(&w, NULL, NULL);
-	for (int t = 0; t < 3; t++) {
-		struct snapshot *s = snap_at(10 + t);
-
-		give_procs(s, 2);
-		own(add(s, 1, TCP_STATE_LISTEN, "0.0.0.0", 8080, "0.0.0.0", 0), 1)->send_q = 128;
-		add_spread(s, 100, 300, TCP_STATE_FIN_WAIT1, 8080, 1);
-		step(&w, s);
-		if (t == 0)
-			assert_quiet(&w); /* at least 0 s: not stuck yet */
-	}
+	feed_spread(&w, 10, 1, sp, 1, 8080, true); /* at least 0 s: not stuck yet */
+	feed_spread(&w, 11, 2, sp, 1, 8080, false);
 	assert_int_equal(count_id(&w, "fin_wait1"), 1);
 	f = find(&w, "fin_wait1");
 	assert_string_equal(f->key, "fin_wait1/port:8080");
@@ -831,63 +857,48 @@ test_fin_wait1_spread_port(void **state)
 static void
 test_fin_wait1_peer_and_port(void **state)
 {
+	static const struct spread sp[] = {{100, 150, TCP_STATE_FIN_WAIT1, 80, -1, false}};
 	struct world w;
 	const struct diag_finding *f;
 
 	(void)state;
-	world_init(&w, NULL, NULL);
-	for (int t = 0; t < 2; t++) {
-		struct snapshot *s = snap_at(t);
+	for (size_t with_spread = 0; with_spread < 2; with_spread++) {
+		world_init(&w, NULL, NULL);
+		for (int t = 0; t < 2; t++) {
+			struct snapshot *s = snap_at(t);
 
-		for (int i = 0; i < 120; i++)
-			add(s, (uint64_t)(5000 + i), TCP_STATE_FIN_WAIT1, "10.0.0.1", 80, "10.0.0.7",
-			    (uint16_t)(30000 + i));
-		step(&w, s);
+			for (int i = 0; i < 120; i++)
+				add(s, (uint64_t)(5000 + i), TCP_STATE_FIN_WAIT1, "10.0.0.1", 80,
+				    "10.0.0.7", (uint16_t)(30000 + i));
+			if (with_spread)
+				add_spread(s, sp[0].base, sp[0].n, sp[0].state, sp[0].port, sp[0].proc);
+			step(&w, s);
+		}
+		assert_int_equal(count_id(&w, "fin_wait1"), 1 + with_spread);
+		for (size_t i = 0; i < diagnose_count(w.d); i++) {
+			f = diagnose_get(w.d, i);
+			if (strcmp(f->key, "fin_wait1/port:80") == 0)
+				assert_contains(f->title, "150 connections on port 80 are stuck in "
+							  "FIN_WAIT1 toward 150 peers");
+			else
+				assert_string_equal(f->key, "fin_wait1/10.0.0.7");
+		}
+		world_free(&w);
 	}
-	assert_int_equal(count_id(&w, "fin_wait1"), 1);
-	assert_string_equal(find(&w, "fin_wait1")->key, "fin_wait1/10.0.0.7");
-	world_free(&w);
-
-	world_init(&w, NULL, NULL);
-	for (int t = 0; t < 2; t++) {
-		struct snapshot *s = snap_at(t);
-
-		for (int i = 0; i < 120; i++)
-			add(s, (uint64_t)(5000 + i), TCP_STATE_FIN_WAIT1, "10.0.0.1", 80, "10.0.0.7",
-			    (uint16_t)(30000 + i));
-		add_spread(s, 100, 150, TCP_STATE_FIN_WAIT1, 80, -1);
-		step(&w, s);
-	}
-	assert_int_equal(count_id(&w, "fin_wait1"), 2);
-	for (size_t i = 0; i < diagnose_count(w.d); i++) {
-		f = diagnose_get(w.d, i);
-		if (strcmp(f->key, "fin_wait1/port:80") == 0)
-			assert_contains(f->title, "150 connections on port 80 are stuck in FIN_WAIT1 "
-						  "toward 150 peers");
-		else
-			assert_string_equal(f->key, "fin_wait1/10.0.0.7");
-	}
-	world_free(&w);
 }
 
 /* LAST_ACK likewise; closed sockets have no owner, so the listener names
- * the process. */
+ * the process, or the port stands alone. */
 static void
 test_last_ack_spread_port(void **state)
 {
+	static const struct spread sp[] = {{100, 300, TCP_STATE_LAST_ACK, 443, -1, false}};
 	struct world w;
 	const struct diag_finding *f;
 
 	(void)state;
 	world_init(&w, NULL, NULL);
-	for (int t = 0; t < 2; t++) {
-		struct snapshot *s = snap_at(t);
-
-		give_procs(s, 1);
-		own(add(s, 1, TCP_STATE_LISTEN, "0.0.0.0", 443, "0.0.0.0", 0), 0)->send_q = 128;
-		add_spread(s, 100, 300, TCP_STATE_LAST_ACK, 443, -1);
-		step(&w, s);
-	}
+	feed_spread(&w, 0, 2, sp, 1, 443, false);
 	assert_int_equal(count_id(&w, "last_ack"), 1);
 	f = find(&w, "last_ack");
 	assert_string_equal(f->key, "last_ack/port:443");
@@ -899,14 +910,8 @@ test_last_ack_spread_port(void **state)
 				  "closing their side");
 	world_free(&w);
 
-	/* Without a listener or an owner: the port alone. */
 	world_init(&w, NULL, NULL);
-	for (int t = 0; t < 2; t++) {
-		struct snapshot *s = snap_at(t);
-
-		add_spread(s, 100, 300, TCP_STATE_LAST_ACK, 443, -1);
-		step(&w, s);
-	}
+	feed_spread(&w, 0, 2, sp, 1, 0, false);
 	f = find(&w, "last_ack");
 	assert_non_null(f);
 	assert_int_equal(f->pid, 0);
@@ -919,19 +924,16 @@ test_last_ack_spread_port(void **state)
 static void
 test_fin_wait1_spread_process(void **state)
 {
+	static const struct spread sp[] = {
+		{100, 150, TCP_STATE_FIN_WAIT1, 0, 1, false},
+		{1000, 90, TCP_STATE_LAST_ACK, 0, 0, false}, /* below 100 */
+	};
 	struct world w;
 	const struct diag_finding *f;
 
 	(void)state;
 	world_init(&w, NULL, NULL);
-	for (int t = 0; t < 2; t++) {
-		struct snapshot *s = snap_at(t);
-
-		give_procs(s, 2);
-		add_spread(s, 100, 150, TCP_STATE_FIN_WAIT1, 0, 1);
-		add_spread(s, 1000, 90, TCP_STATE_LAST_ACK, 0, 0); /* below 100 */
-		step(&w, s);
-	}
+	feed_spread(&w, 0, 2, sp, 2, 0, false);
 	assert_int_equal(count_id(&w, "fin_wait1"), 1);
 	assert_int_equal(count_id(&w, "last_ack"), 0);
 	f = find(&w, "fin_wait1");
@@ -947,55 +949,32 @@ test_fin_wait1_spread_process(void **state)
 static void
 test_closing_spread_quiet(void **state)
 {
-	struct world w;
+	static const struct {
+		const char *config;
+		struct spread sp[2];
+		size_t n;
+	} cases[] = {
+		/* 99 stuck on one port, 99 in LAST_ACK on another */
+		{NULL,
+		 {{100, 99, TCP_STATE_FIN_WAIT1, 80, -1, false},
+		  {1000, 99, TCP_STATE_LAST_ACK, 81, -1, false}},
+		 2},
+		/* 300 every sample but new ones: a busy server's churn */
+		{NULL, {{1000, 300, TCP_STATE_FIN_WAIT1, 80, -1, true}}, 1},
+		/* 300 stuck orphans on 300 ephemeral ports: no pile anywhere */
+		{NULL, {{100, 300, TCP_STATE_FIN_WAIT1, 0, -1, false}}, 1},
+		/* stuck for 3 s is not stuck for 5 */
+		{"fin_wait1.age_s = 5\n", {{100, 300, TCP_STATE_FIN_WAIT1, 80, -1, false}}, 1},
+	};
 
 	(void)state;
-	/* 99 stuck on one port, 99 in LAST_ACK on another. */
-	world_init(&w, NULL, NULL);
-	for (int t = 0; t < 4; t++) {
-		struct snapshot *s = snap_at(t);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct world w;
 
-		add_spread(s, 100, 99, TCP_STATE_FIN_WAIT1, 80, -1);
-		add_spread(s, 1000, 99, TCP_STATE_LAST_ACK, 81, -1);
-		step(&w, s);
-		assert_quiet(&w);
+		world_init(&w, cases[i].config, NULL);
+		feed_spread(&w, 0, 4, cases[i].sp, cases[i].n, 0, true);
+		world_free(&w);
 	}
-	world_free(&w);
-
-	/* 300 every sample, but new ones each time: a busy server's normal
-	 * churn, none stuck. */
-	world_init(&w, NULL, NULL);
-	for (int t = 0; t < 4; t++) {
-		struct snapshot *s = snap_at(t);
-
-		add_spread(s, 1000 * (uint64_t)(t + 1), 300, TCP_STATE_FIN_WAIT1, 80, -1);
-		step(&w, s);
-		assert_quiet(&w);
-	}
-	world_free(&w);
-
-	/* 300 stuck orphans on 300 ephemeral ports: no port, no process,
-	 * no peer holds a pile. */
-	world_init(&w, NULL, NULL);
-	for (int t = 0; t < 3; t++) {
-		struct snapshot *s = snap_at(t);
-
-		add_spread(s, 100, 300, TCP_STATE_FIN_WAIT1, 0, -1);
-		step(&w, s);
-		assert_quiet(&w);
-	}
-	world_free(&w);
-
-	/* A longer age: 300 stuck for 2 s are not stuck for 5. */
-	world_init(&w, "fin_wait1.age_s = 5\n", NULL);
-	for (int t = 0; t < 3; t++) {
-		struct snapshot *s = snap_at(t);
-
-		add_spread(s, 100, 300, TCP_STATE_FIN_WAIT1, 80, -1);
-		step(&w, s);
-		assert_quiet(&w);
-	}
-	world_free(&w);
 }
 
 /* Hysteresis of a finding grouped by local port: fires, holds between
