@@ -7,8 +7,9 @@
  * functions: the level of a group (measure / threshold; most rules need
  * none, a count over the grouping's threshold) and the text of a
  * finding.  The config parser (diag_config.c), the man page's list of keys
- * (checked by test_diagnose) and the findings' output all come from here:
- * a new rule is one entry, its functions and its enum values.
+ * (checked by test_diagnose) and the findings' output all come from here.
+ * A new rule: its value in enum diag_rule and its keys' in enum diag_key,
+ * one entry below with its functions, then `make update-conf-man`.
  *
  * Single-threaded (the diagnoser's owner); never prints.
  */
