@@ -303,7 +303,7 @@ file_in(struct diagnose *d, struct sock_facts *s, uint8_t set, enum diag_groupin
 		if (age == 0 && !s->lower)
 			g->recent++;
 	}
-	if (!how->distinct)
+	if (how->distinct == DIAG_DISTINCT_NONE)
 		return 0;
 	/* The distinct remote ends: a sub-group per one.  Indexes, not
 	 * pointers: the array may move. */
@@ -311,7 +311,7 @@ file_in(struct diagnose *d, struct sock_facts *s, uint8_t set, enum diag_groupin
 	k.subj = SUBJ_DISTINCT;
 	k.family = e->family;
 	memcpy(k.a, e->remote_addr, sizeof(k.a));
-	if (by == DIAG_BY_PROCESS)
+	if (how->distinct == DIAG_DISTINCT_DEST)
 		k.port2 = e->remote_port;
 	if ((g = group_get(d, &k, (uint32_t)s->i, &created)) == NULL)
 		return -1;

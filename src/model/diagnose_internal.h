@@ -37,28 +37,33 @@ enum diag_unowned {
 	DIAG_UNOWNED_ONE,     /* all in one group */
 };
 
+/* What counts as one remote end when a grouping counts them. */
+enum diag_distinct {
+	DIAG_DISTINCT_NONE,
+	DIAG_DISTINCT_ADDR, /* remote address */
+	DIAG_DISTINCT_DEST, /* remote address and port */
+};
+
 /* One way a rule groups the sockets of its set. */
 struct diag_rule_grouping {
-	enum diag_grouping by;     /* DIAG_BY_NONE ends the list */
-	enum diag_key min;         /* threshold: sockets in a group */
-	enum diag_unowned unowned; /* DIAG_BY_PROCESS only */
-	bool aged;                 /* only sockets in the state for the
-				    * rule's age_key seconds or more */
-	bool ages;                 /* keep the oldest socket's age and the
-				    * count that entered at this sample
-				    * (always when aged) */
-	bool distinct;             /* count distinct remote addresses
-				    * (port groups) or destinations
-				    * (process groups) */
-	bool ephemeral;            /* only sockets on a local port in the
-				    * ephemeral range */
-	bool beyond_peers;         /* sockets toward a peer that makes a
-				    * pile of its own (the rule's peer
-				    * grouping) are left to that finding */
-	bool mixed;                /* only groups whose sockets belong to
-				    * more than one process (or to one and
-				    * to none): one process alone is its
-				    * own group's finding */
+	enum diag_grouping by;       /* DIAG_BY_NONE ends the list */
+	enum diag_key min;           /* threshold: sockets in a group */
+	enum diag_unowned unowned;   /* DIAG_BY_PROCESS only */
+	bool aged;                   /* only sockets in the state for the
+				      * rule's age_key seconds or more */
+	bool ages;                   /* keep the oldest socket's age and the
+				      * count that entered at this sample
+				      * (always when aged) */
+	enum diag_distinct distinct; /* count distinct remote ends */
+	bool ephemeral;              /* only sockets on a local port in the
+				      * ephemeral range */
+	bool beyond_peers;           /* sockets toward a peer that makes a
+				      * pile of its own (the rule's peer
+				      * grouping) are left to that finding */
+	bool mixed;                  /* only groups whose sockets belong to
+				      * more than one process (or to one and
+				      * to none): one process alone is its
+				      * own group's finding */
 };
 
 /* Group key: 48 bytes, hashed as six words; unused bytes stay zero. */

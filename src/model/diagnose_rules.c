@@ -712,6 +712,8 @@ fin_wait2_describe(const struct diagnose *d, const struct diag_group *g, struct 
 /* clang-format off */
 #define WHOLE 1
 #define REAL 0
+#define ADDR DIAG_DISTINCT_ADDR
+#define DEST DIAG_DISTINCT_DEST
 
 /* FIN_WAIT1 and LAST_ACK are the same piles, of a FIN sent before or
  * after the peer's: toward one peer, or stuck toward many on one local
@@ -720,10 +722,10 @@ fin_wait2_describe(const struct diagnose *d, const struct diag_group *g, struct 
 	.set = TCP_STATE_##STATE,                                                          \
 	.groups = {                                                                        \
 	    {DIAG_BY_PEER, DIAG_##STATE##_MIN},                                            \
-	    {DIAG_BY_PORT, DIAG_##STATE##_PORT_MIN, .aged = true, .distinct = true,        \
+	    {DIAG_BY_PORT, DIAG_##STATE##_PORT_MIN, .aged = true, .distinct = ADDR,        \
 	     .beyond_peers = true},                                                        \
 	    {DIAG_BY_PROCESS, DIAG_##STATE##_PORT_MIN, DIAG_UNOWNED_SKIP, .aged = true,    \
-	     .distinct = true, .ephemeral = true, .beyond_peers = true},                   \
+	     .distinct = ADDR, .ephemeral = true, .beyond_peers = true},                   \
 	},                                                                                 \
 	.age_key = DIAG_##STATE##_AGE_S,                                                   \
 	.keys = {                                                                          \
@@ -769,7 +771,7 @@ const struct diag_rule_def diag_rules[DIAG_RULE_COUNT] = {
 		       "accept backlog is too small (the port's accept queue is full) "
 		       "or that handshakes do not complete.",
 	.set = TCP_STATE_SYN_RECV,
-	.groups = {{DIAG_BY_PORT, DIAG_SYN_RECV_MIN, .distinct = true}},
+	.groups = {{DIAG_BY_PORT, DIAG_SYN_RECV_MIN, .distinct = ADDR}},
 	.keys = {
 	    {DIAG_SYN_RECV_MIN, "syn_recv.min", 100, 1, 1e7, WHOLE,
 	     "half-open (SYN_RECV) connections on one port"},
@@ -847,7 +849,7 @@ const struct diag_rule_def diag_rules[DIAG_RULE_COUNT] = {
 		       "workers whose backend is down).",
 	.set = TCP_STATE_SYN_SENT,
 	.groups = {
-	    {DIAG_BY_PROCESS, DIAG_SYN_SENT_MIN, DIAG_UNOWNED_ONE, .distinct = true},
+	    {DIAG_BY_PROCESS, DIAG_SYN_SENT_MIN, DIAG_UNOWNED_ONE, .distinct = DEST},
 	    {DIAG_BY_DEST, DIAG_SYN_SENT_DEST_MIN, .mixed = true},
 	},
 	.keys = {
