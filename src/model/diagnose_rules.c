@@ -829,8 +829,8 @@ const struct diag_rule_def diag_rules[DIAG_RULE_COUNT] = {
 		       "are counted always; the other connections on those ports are "
 		       "added once a destination's TIME_WAIT alone reaches a quarter "
 		       "of the threshold.  TIME_WAIT spread over many destinations, or "
-		       "on a server's own port, uses up nothing: a local port can be "
-		       "reused toward another destination.",
+		       "on a server's own port, runs no connect() out of ports: a local "
+		       "port can be used again toward another destination.",
 	.set = TCP_STATE_TIME_WAIT,
 	.groups = {{DIAG_BY_DEST, DIAG_TIME_WAIT_PORT_USE_PCT, .ephemeral = true}},
 	.keys = {
