@@ -113,6 +113,35 @@ test_errors(void **state)
 	}
 }
 
+/* The keys of the spread piles come from the rule table like the others. */
+static void
+test_rule_keys(void **state)
+{
+	struct diag_config cfg;
+	char err[DIAG_CONFIG_ERROR_MAX];
+
+	(void)state;
+	diag_config_defaults(&cfg);
+	assert_true(cfg.value[DIAG_FIN_WAIT1_PORT_MIN] == 100);
+	assert_true(cfg.value[DIAG_LAST_ACK_PORT_MIN] == 100);
+	assert_true(cfg.value[DIAG_FIN_WAIT1_AGE_S] == 1);
+	assert_true(cfg.value[DIAG_SYN_SENT_DEST_MIN] == 50);
+	assert_int_equal(parse(&cfg,
+			       "fin_wait1.port_min = 20\nlast_ack.age_s = 2.5\n"
+			       "syn_sent.dest_min = 7\n",
+			       err, sizeof(err)),
+			 0);
+	assert_true(cfg.value[DIAG_FIN_WAIT1_PORT_MIN] == 20);
+	assert_true(cfg.value[DIAG_LAST_ACK_AGE_S] == 2.5);
+	assert_true(cfg.value[DIAG_SYN_SENT_DEST_MIN] == 7);
+	assert_int_equal(parse(&cfg, "last_ack.port_min = 1.5\n", err, sizeof(err)), -1);
+	assert_string_equal(err, "tcpdeck.conf:1: 'last_ack.port_min' needs a whole number, not '1.5'");
+	assert_int_equal(parse(&cfg, "fin_wait1.age_s = -1\n", err, sizeof(err)), -1);
+	assert_string_equal(err, "tcpdeck.conf:1: 'fin_wait1.age_s' must be from 0 to 1e+06, not -1");
+	assert_string_equal(diag_config_key_name(DIAG_LAST_ACK_PORT_MIN), "last_ack.port_min");
+	assert_non_null(strstr(diag_config_key_help(DIAG_FIN_WAIT1_PORT_MIN), "one local port"));
+}
+
 /* Bytes a text editor would not write still give a line number. */
 static void
 test_odd_bytes(void **state)
@@ -211,6 +240,7 @@ main(void)
 	    cmocka_unit_test(test_defaults_table),
 	    cmocka_unit_test(test_overrides_and_comments),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_rule_keys),
 	    cmocka_unit_test(test_odd_bytes),
 	    cmocka_unit_test(test_load_file),
 	    cmocka_unit_test(test_default_path),
