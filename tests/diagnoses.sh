@@ -154,7 +154,8 @@ for mode in fin_wait1 last_ack; do
     hard_error "ss sees $ss_n $state sockets toward $ss_peers peers on port $port"
 
   text=$(timeout 30 "$TCPDECK" -b -n 2 --view diagnoses) || fail "$mode: text output failed"
-  want="warning $mode: $N connections of tcpdeck-test-cl (pid $CLOSER_PID) on port $port are stuck in $state toward $N peers"
+  want="warning $mode: $N connections of tcpdeck-test-cl (pid $CLOSER_PID)"
+  want="$want on port $port are stuck in $state toward $N peers"
   if [ "$(wc -l <<<"$text")" -eq 2 ] && grep -q ' no findings$' <<<"$(head -n 1 <<<"$text")" &&
     grep -q "^[0-9T:.Z-]* $want" <<<"$(tail -n 1 <<<"$text")"; then
     pass "$mode: $N over $N peers named by port $port and pid $CLOSER_PID once stuck"

@@ -135,9 +135,11 @@ test_rule_keys(void **state)
 	assert_true(cfg.value[DIAG_LAST_ACK_AGE_S] == 2.5);
 	assert_true(cfg.value[DIAG_SYN_SENT_DEST_MIN] == 7);
 	assert_int_equal(parse(&cfg, "last_ack.port_min = 1.5\n", err, sizeof(err)), -1);
-	assert_string_equal(err, "tcpdeck.conf:1: 'last_ack.port_min' needs a whole number, not '1.5'");
+	assert_string_equal(err,
+			    "tcpdeck.conf:1: 'last_ack.port_min' needs a whole number, not '1.5'");
 	assert_int_equal(parse(&cfg, "fin_wait1.age_s = -1\n", err, sizeof(err)), -1);
-	assert_string_equal(err, "tcpdeck.conf:1: 'fin_wait1.age_s' must be from 0 to 1e+06, not -1");
+	assert_string_equal(err,
+			    "tcpdeck.conf:1: 'fin_wait1.age_s' must be from 0 to 1e+06, not -1");
 	assert_string_equal(diag_config_key_name(DIAG_LAST_ACK_PORT_MIN), "last_ack.port_min");
 	assert_non_null(strstr(diag_config_key_help(DIAG_FIN_WAIT1_PORT_MIN), "one local port"));
 }

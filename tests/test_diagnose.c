@@ -810,9 +810,11 @@ feed_spread(struct world *w, double t0, int samples, const struct spread *sp, si
 		if (listen_port != 0)
 			own(add(s, 1, TCP_STATE_LISTEN, "0.0.0.0", listen_port, "0.0.0.0", 0), 0)
 				->send_q = 128;
-		for (size_t i = 0; i < n; i++)
-			add_spread(s, sp[i].base + (sp[i].churn ? 100000 * (uint64_t)t : 0), sp[i].n,
-				   sp[i].state, sp[i].port, sp[i].proc);
+		for (size_t i = 0; i < n; i++) {
+			uint64_t base = sp[i].base + (sp[i].churn ? 100000 * (uint64_t)t : 0);
+
+			add_spread(s, base, sp[i].n, sp[i].state, sp[i].port, sp[i].proc);
+		}
 		step(w, s);
 		if (quiet)
 			assert_quiet(w);
@@ -871,7 +873,8 @@ test_fin_wait1_peer_and_port(void **state)
 				add(s, (uint64_t)(5000 + i), TCP_STATE_FIN_WAIT1, "10.0.0.1", 80,
 				    "10.0.0.7", (uint16_t)(30000 + i));
 			if (with_spread)
-				add_spread(s, sp[0].base, sp[0].n, sp[0].state, sp[0].port, sp[0].proc);
+				add_spread(s, sp[0].base, sp[0].n, sp[0].state, sp[0].port,
+					   sp[0].proc);
 			step(&w, s);
 		}
 		assert_int_equal(count_id(&w, "fin_wait1"), 1 + with_spread);
@@ -906,8 +909,8 @@ test_last_ack_spread_port(void **state)
 	assert_int_equal(f->pid, 100);
 	assert_string_equal(f->comm, "proc0");
 	assert_contains(f->title, "300 connections of proc0 (pid 100) on port 443 are stuck in "
-				  "LAST_ACK toward 300 peers: they do not acknowledge our FIN after "
-				  "closing their side");
+				  "LAST_ACK toward 300 peers: they do not acknowledge our FIN "
+				  "after closing their side");
 	world_free(&w);
 
 	world_init(&w, NULL, NULL);
@@ -1076,14 +1079,15 @@ write_keys_section(FILE *out)
 		fprintf(out, ".SS \"%s (diagnosis %s, by ", info.title, info.id);
 		for (int by = 0; by < DIAG_BY_COUNT; by++)
 			if (info.groupings & (1u << by)) {
-				fprintf(out, "%s%s", sep, diag_grouping_name((enum diag_grouping)by));
+				fprintf(out, "%s%s", sep,
+					diag_grouping_name((enum diag_grouping)by));
 				sep = ", ";
 			}
 		fprintf(out, ")\"\n%s\n", info.description);
 		for (const struct diag_key_def *k = info.keys; k->name != NULL; k++)
 			fprintf(out, ".TP\n.BR %s \" (%sdefault %g)\"\n%c%s.\n", k->name,
-				k->integer ? "whole, " : "", k->def, toupper((unsigned char)k->help[0]),
-				k->help + 1);
+				k->integer ? "whole, " : "", k->def,
+				toupper((unsigned char)k->help[0]), k->help + 1);
 	}
 }
 

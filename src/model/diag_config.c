@@ -1,6 +1,7 @@
 /*
  * diag_config.c - the diagnoses' thresholds (the rules' own keys come
- * from the rule table, diagnose_rules.c) and the config file parser.  Pure apart from diag_config_load(), which reads one file.
+ * from the rule table, diagnose_rules.c) and the config file parser.
+ * Pure apart from diag_config_load(), which reads one file.
  * Any thread; never prints or exits.
  */
 #include "config.h"
