@@ -139,11 +139,9 @@ for mode in fin_wait1 last_ack; do
   esac
   "$CLOSER" $mode $N $port >"$work/closer.out" 2>"$work/closer.err" &
   CLOSER_PID=$!
-  for _ in $(seq 1 300); do
-    grep -q '^ready' "$work/closer.out" && break
-    kill -0 "$CLOSER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
+  tries=0 # 30 s at most, or until it has died
+  until grep -q '^ready' "$work/closer.out" || ! kill -0 "$CLOSER_PID" 2>/dev/null ||
+    [ $((tries += 1)) -gt 300 ]; do sleep 0.1; done
   grep -q '^ready' "$work/closer.out" ||
     hard_error "closer ($mode) did not get ready: $(cat "$work/closer.err")"
   # Ground truth: N sockets in the state on the port, toward N addresses.
