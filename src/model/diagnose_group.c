@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "diagnose_internal.h"
+#include "hash.h"
 #include "sock_format.h"
 
 /* gkey.subj of a sub-group counting the distinct remote ends of its
@@ -26,16 +27,11 @@
 static size_t
 hash_key(const struct diag_gkey *k)
 {
-	uint64_t w[6], h = 0x9e3779b97f4a7c15ull;
+	uint64_t w[6];
 
 	_Static_assert(sizeof(*k) == sizeof(w), "gkey is hashed as whole words");
 	memcpy(w, k, sizeof(w));
-	for (int i = 0; i < 6; i++) {
-		h ^= w[i];
-		h *= 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	return (size_t)h;
+	return (size_t)hash_words(w, 6, 0);
 }
 
 /* A slot table of `size` (a power of two) holding the current groups. */
