@@ -91,9 +91,12 @@ test_idle_ignores_samples(void **state)
 	session_free(s);
 }
 
+static char *written(const struct session_summary *sum, bool json);
+
 static void
 test_peaks_rates_counters_and_drain(void **state)
 {
+	char *text;
 	struct session *s = session_new();
 	struct snapshot *start = sample(10, 2, 3, 1000, 50), *end;
 	struct statetrack_summary st;
@@ -140,10 +143,17 @@ test_peaks_rates_counters_and_drain(void **state)
 	/* A counter this "kernel" lacks is not reported. */
 	assert_false(counter(sum, KC_LISTEN_DROPS)->known);
 	assert_int_equal(sum->time_wait_left, 120);
+	/* Written now, as when the run ends with the test: no time passed. */
+	text = written(sum, false);
+	assert_non_null(strstr(text, "TIME_WAIT not drained when the run ended: 120 left (start: 3)"));
+	free(text);
 
 	/* After the end only the drain moves: peaks stay. */
 	st = flow(500, 0, 1);
 	feed(s, sample(20, 900, 50, 5000, 60), &st);
+	text = written(sum, false);
+	assert_non_null(strstr(text, "TIME_WAIT still draining: 50 left "));
+	free(text);
 	assert_int_equal(session_phase(s), SESSION_DRAINING);
 	assert_int_equal(sum->states[TCP_STATE_ESTABLISHED].peak, 82);
 	assert_int_equal(sum->opened, 150);

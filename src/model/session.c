@@ -287,6 +287,10 @@ session_write_text(const struct session_summary *sum, FILE *out)
 	if (sum->phase == SESSION_DONE) {
 		format_duration(sum->drain_s, num, sizeof(num));
 		fprintf(out, "\nTIME_WAIT drained %s after the end\n", num);
+	} else if (sum->phase == SESSION_DRAINING && sum->drain_s <= 0) {
+		/* The test ended with the run: no sample came after its end. */
+		fprintf(out, "\nTIME_WAIT not drained when the run ended: %u left (start: %u)\n",
+			sum->time_wait_left, sum->states[TCP_STATE_TIME_WAIT].at_start);
 	} else if (sum->phase == SESSION_DRAINING) {
 		format_duration(sum->drain_s, num, sizeof(num));
 		fprintf(out, "\nTIME_WAIT still draining: %u left %s after the end (start: %u)\n",
