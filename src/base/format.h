@@ -5,9 +5,29 @@
 #ifndef TCPDECK_FORMAT_H
 #define TCPDECK_FORMAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+/* Room for the digits of any uint64_t and a NUL. */
+#define FORMAT_U64_MAX 24
+
+/* Room for format_ip(): the longest IPv6 text and a NUL. */
+#define FORMAT_IP_MAX 48
+
+/* v in decimal into out (FORMAT_U64_MAX bytes), NUL-terminated; returns
+ * the length. */
+size_t format_u64(uint64_t v, char *out);
+
+/* v with `decimals` (0-6) digits after the point, byte for byte as
+ * printf's "%.*f" writes it (which it calls near a rounding tie).
+ * NUL-terminated, cut to out_size; returns the length. */
+size_t format_fixed(double v, int decimals, char *out, size_t out_size);
+
+/* An IPv4 (AF_INET, 4 bytes) or IPv6 address (16 bytes) as inet_ntop()
+ * writes it, into out (FORMAT_IP_MAX bytes); returns the length. */
+size_t format_ip(int family, const uint8_t *addr, char *out);
 
 /* RFC 3339 UTC time with milliseconds: "2026-11-25T08:30:00.123Z". */
 size_t format_rfc3339(const struct timespec *wall, char *out, size_t out_size);

@@ -7,9 +7,11 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "sanitize.h"
 #include "sock_format.h"
 
 void
@@ -65,16 +67,17 @@ sock_format_owner(const struct snapshot *snap, const struct sock_entry *e)
 void
 sock_format_json_string(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
+	size_t len = strlen(s);
+	char small[512], *text = small;
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
+	if (SANITIZE_JSON_MAX(len) > sizeof(small)) {
+		text = malloc(SANITIZE_JSON_MAX(len));
+		if (text == NULL) {
+			fputs("null", f); /* still JSON */
+			return;
+		}
 	}
-	fputc('"', f);
+	fwrite(text, 1, sanitize_json(s, len, text), f);
+	if (text != small)
+		free(text);
 }

@@ -26,7 +26,8 @@ const char *sock_format_family(const struct sock_entry *e);
 /* The first holder of e, or NULL (no owner table, or not OWNER_FOUND). */
 const struct owner_proc *sock_format_owner(const struct snapshot *snap, const struct sock_entry *e);
 
-/* Writes s as a JSON string literal (with quotes) into f. */
+/* Writes s as a JSON string literal (with quotes) into f, escaped by
+ * sanitize_json(). */
 void sock_format_json_string(FILE *f, const char *s);
 
 #endif
