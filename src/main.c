@@ -255,7 +255,7 @@ app_run(struct app *app, int argc, char **argv)
 	 * A replay brings its own owners (or none); a recording keeps them. */
 	if (opts->replay == NULL &&
 	    (!opts->batch || opts->who != NULL || opts->record != NULL ||
-	     (opts->view != OUTPUT_VIEW_STATES && opts->view != OUTPUT_VIEW_COUNTERS))) {
+	     (output_view_needs(opts->view) & OUTPUT_NEED_OWNERS))) {
 		struct procmap *map = procmap_new("/proc", geteuid() == 0, getuid());
 
 		if (map == NULL)

@@ -57,8 +57,9 @@ options_usage(void)
 	       "                       (listening sockets with owners and load) or\n"
 	       "                       conns (every socket, one per line), counters\n"
 	       "                       (kernel TCP counters and rates), peers (top\n"
-	       "                       remote addresses, remote and local ports) or\n"
-	       "                       diagnoses (findings in plain words)\n"
+	       "                       remote addresses, remote and local ports),\n"
+	       "                       diagnoses (findings in plain words) or summary\n"
+	       "                       (the run as a stress test: its summary at the end)\n"
 	       "  -s, --sort COLUMN[:desc]  sort the conns view by a column; with\n"
 	       "                       --view peers: rank by total (default) or a state\n"
 	       "      --top N          peers view: rows per table (default 20, 0: all)\n"
@@ -296,6 +297,8 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 		}
 	}
 	if (sort_arg != NULL && parse_sort(sort_arg, opts, msg, msg_len) < 0)
+		return -1;
+	if (!output_view_has_format(opts->view, opts->format, msg, msg_len))
 		return -1;
 	/* The dashboard draws on standard output and reads keys from
 	 * standard input: neither can carry a recording then. */

@@ -37,7 +37,7 @@ context_of(const struct batch_request *req)
 		.peers_top = req->peers_top,
 		/* Reused every sample; without memory each sample builds
 		 * its own. */
-		.peers_scratch = req->view == OUTPUT_VIEW_PEERS ? peers_new() : NULL,
+		.peers_scratch = output_view_needs(req->view) & OUTPUT_NEED_PEERS ? peers_new() : NULL,
 	};
 
 	return ctx;
@@ -70,12 +70,14 @@ batch_open(struct batch *b, const struct batch_request *req, FILE *out, bool kee
 		.mark_at_start = true,
 	};
 
-	if (req->view == OUTPUT_VIEW_DIAGNOSES)
+	unsigned int needs = output_view_needs(req->view);
+
+	if (needs & OUTPUT_NEED_DIAGNOSE)
 		cfg.models |= PIPELINE_FINDINGS;
-	if (req->mark)
+	if (req->mark || (needs & OUTPUT_NEED_SESSION))
 		cfg.models |= PIPELINE_TEST;
 	/* Ages and rates need the history of each socket. */
-	if (req->view == OUTPUT_VIEW_CONNS)
+	if (needs & OUTPUT_NEED_CONNTRACK)
 		cfg.models |= PIPELINE_CONNS;
 	memset(b, 0, sizeof(*b));
 	b->req = req;
@@ -134,7 +136,8 @@ batch_sample(struct batch *b, struct snapshot *snap, uint64_t missed, double int
 }
 
 /* The end of a marked run: ends the test at the last sample and prints
- * its summary (JSON with -o json, else text) on out, or on standard error
+ * its summary (the summary view's writer of the format; text for CSV) on
+ * out, or on standard error
  * when standard output carries a recording; saves it with --summary.
  * Returns 0, or -1 with a cause. */
 static int
@@ -143,14 +146,14 @@ batch_report_test(struct batch *b, char *cause, size_t cause_len)
 	const struct session *test = pipeline_test(b->pipe);
 	const struct session_summary *sum;
 	FILE *to = b->out != NULL ? b->out : stderr;
+	struct output_context ctx = b->ctx;
 
 	if (test == NULL || session_phase(test) == SESSION_IDLE)
 		return 0;
 	pipeline_end_test(b->pipe);
 	sum = session_summary(test);
-	if ((strcmp(b->req->format->name, "json") == 0 ? session_write_json(sum, to)
-						       : session_write_text(sum, to)) < 0 ||
-	    fflush(to) != 0) {
+	ctx.summary = sum;
+	if (output_print_summary(b->req->format, to, &ctx) < 0 || fflush(to) != 0) {
 		snprintf(cause, cause_len, "cannot write the test summary: %s", strerror(errno));
 		return -1;
 	}
@@ -178,7 +181,7 @@ batch_run_request(struct ring *ring, struct sampler *sampler, const struct batch
 		  FILE *out, char *cause, size_t cause_len)
 {
 	/* The counters view prints rates: it keeps the sample before. */
-	bool keep_prev = req->view == OUTPUT_VIEW_COUNTERS;
+	bool keep_prev = (output_view_needs(req->view) & OUTPUT_NEED_PREV) != 0;
 	uint64_t last_seq = 0;
 	int rc = 0;
 	struct batch b;
@@ -230,33 +233,12 @@ void
 batch_live_options(enum output_view view, const struct filter *filter,
 		   struct source_live_options *opts)
 {
+	unsigned int needs = output_view_needs(view);
+
 	memset(opts, 0, sizeof(*opts));
-	switch (view) {
-	case OUTPUT_VIEW_STATES:
-		opts->filter = filter;
-		opts->no_tcp_info = true;
-		opts->no_counters = true;
-		break;
-	case OUTPUT_VIEW_LISTEN:
-		opts->no_tcp_info = true;
-		opts->no_counters = true;
-		break;
-	case OUTPUT_VIEW_COUNTERS: /* shows no socket */
-	case OUTPUT_VIEW_DIAGNOSES: /* every socket: queues, timers and
-				     * retransmits are in the base message */
-		opts->no_tcp_info = true;
-		break;
-	case OUTPUT_VIEW_PEERS: /* counts selected sockets by state */
-		opts->filter = filter;
-		opts->no_tcp_info = true;
-		opts->no_counters = true;
-		break;
-	case OUTPUT_VIEW_CONNS: /* rtt, retransmits and bytes come from tcp_info */
-	default:
-		opts->filter = filter;
-		opts->no_counters = true;
-		break;
-	}
+	opts->filter = needs & OUTPUT_NEED_SELECTED ? filter : NULL;
+	opts->no_tcp_info = !(needs & OUTPUT_NEED_TCP_INFO);
+	opts->no_counters = !(needs & OUTPUT_NEED_COUNTERS);
 }
 
 int

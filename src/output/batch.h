@@ -62,11 +62,10 @@ int batch_run_source(struct source *src, double interval_s, unsigned long max_sa
 
 /*
  * What the live source has to dump for batch output of `view` with
- * `filter` (may be NULL), filled into *opts (zeroed first): the filter's
- * states and bytecode when the view shows only selected sockets (states,
- * conns; the listen view counts every connection of a listener, selected
- * or not), and no tcp_info when the view shows none of it (states,
- * listen).
+ * `filter` (may be NULL), filled into *opts (zeroed first), as the view's
+ * entry in the view table says (output.h): the filter's states and
+ * bytecode when the view shows only selected sockets, tcp_info and the
+ * kernel's counters only when it shows them.
  */
 void batch_live_options(enum output_view view, const struct filter *filter,
 			struct source_live_options *opts);

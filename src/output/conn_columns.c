@@ -11,23 +11,54 @@
 #include "conn_columns.h"
 #include "format.h"
 #include "radix_sort.h"
+#include "sanitize.h"
 #include "sock_format.h"
 
-/* Bytes in binary units: "812", "12.4K", "3.1M", "1.2G". */
+/* Copies len bytes of text into out (n bytes), cut to fit, NUL-terminated. */
 static void
+put(char *out, size_t n, const char *text, size_t len)
+{
+	if (n == 0)
+		return;
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, text, len);
+	out[len] = '\0';
+}
+
+static void
+put_str(char *out, size_t n, const char *text)
+{
+	put(out, n, text, strlen(text));
+}
+
+static void
+put_u64(char *out, size_t n, uint64_t v)
+{
+	char text[FORMAT_U64_MAX];
+
+	put(out, n, text, format_u64(v, text));
+}
+
+/* Bytes in binary units: "812", "12.4K", "3.1M", "1.2G"; returns the
+ * length.  out holds at least 32 bytes. */
+static size_t
 format_bytes(double bytes, char *out, size_t out_size)
 {
 	static const char units[] = "KMGTP";
 	int u = -1;
+	size_t len;
 
 	while (bytes >= 1024 && u < 4) {
 		bytes /= 1024;
 		u++;
 	}
 	if (u < 0)
-		snprintf(out, out_size, "%.0f", bytes);
-	else
-		snprintf(out, out_size, "%.1f%c", bytes, units[u]);
+		return format_fixed(bytes, 0, out, out_size);
+	len = format_fixed(bytes, 1, out, out_size - 1);
+	out[len++] = units[u];
+	out[len] = '\0';
+	return len;
 }
 
 static const struct owner_proc *
@@ -58,7 +89,7 @@ static void
 fmt_proto(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	(void)c;
-	snprintf(out, n, "%s", r->entry->family == AF_INET ? "tcp" : "tcp6");
+	put_str(out, n, r->entry->family == AF_INET ? "tcp" : "tcp6");
 }
 
 static int
@@ -68,11 +99,37 @@ cmp_proto(const struct conn_row *a, const struct conn_row *b, const struct conn_
 	return cmp_u64(a->entry->family, b->entry->family);
 }
 
+/* "addr:port" as sock_format_endpoint() writes it, without printf; one
+ * bound to an interface is left to it (it looks the name up). */
+static void
+endpoint_text(const struct sock_entry *e, int remote, char *out, size_t n)
+{
+	char text[FORMAT_IP_MAX + 16], *p = text;
+	bool v6 = e->family != AF_INET;
+	uint16_t port = remote ? e->remote_port : e->local_port;
+
+	if (!remote && e->ifindex != 0) {
+		sock_format_endpoint(e, remote, out, n);
+		return;
+	}
+	if (v6)
+		*p++ = '[';
+	p += format_ip(v6 ? AF_INET6 : AF_INET, remote ? e->remote_addr : e->local_addr, p);
+	if (v6)
+		*p++ = ']';
+	*p++ = ':';
+	if (port == 0)
+		*p++ = '*';
+	else
+		p += format_u64(port, p);
+	put(out, n, text, (size_t)(p - text));
+}
+
 static void
 fmt_local(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	(void)c;
-	sock_format_endpoint(r->entry, 0, out, n);
+	endpoint_text(r->entry, 0, out, n);
 }
 
 static int
@@ -101,7 +158,7 @@ static void
 fmt_remote(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	(void)c;
-	sock_format_endpoint(r->entry, 1, out, n);
+	endpoint_text(r->entry, 1, out, n);
 }
 
 static int
@@ -115,7 +172,7 @@ static void
 fmt_state(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	(void)c;
-	snprintf(out, n, "%s", tcp_state_name(r->entry->state));
+	put_str(out, n, tcp_state_name(r->entry->state));
 }
 
 static int
@@ -129,13 +186,23 @@ static void
 fmt_pid(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	const struct owner_proc *p = owner_of(r, c);
+	char text[2 * FORMAT_U64_MAX + 2];
+	size_t len;
 
-	if (p == NULL)
-		snprintf(out, n, "%s", r->entry->owner_status == OWNER_HIDDEN ? "?" : "-");
-	else if (r->entry->n_owners > 1)
-		snprintf(out, n, "%d+%u", p->pid, r->entry->n_owners - 1u);
-	else
-		snprintf(out, n, "%d", p->pid);
+	if (p == NULL) {
+		put_str(out, n, r->entry->owner_status == OWNER_HIDDEN ? "?" : "-");
+		return;
+	}
+	if (p->pid < 0) {
+		snprintf(out, n, "%d", p->pid); /* never from /proc */
+		return;
+	}
+	len = format_u64((uint64_t)p->pid, text);
+	if (r->entry->n_owners > 1) {
+		text[len++] = '+';
+		len += format_u64(r->entry->n_owners - 1u, text + len);
+	}
+	put(out, n, text, len);
 }
 
 static int
@@ -147,13 +214,27 @@ cmp_pid(const struct conn_row *a, const struct conn_row *b, const struct conn_co
 		       pb != NULL ? (uint64_t)pb->pid : UINT64_MAX);
 }
 
+/* A name from /proc or a recording, as it is safe to show. */
+static void
+put_name(char *out, size_t n, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (sanitize_is_plain(name, len))
+		put(out, n, name, len);
+	else
+		sanitize_text(name, len, out, n, NULL);
+}
+
 static void
 fmt_process(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	const struct owner_proc *p = owner_of(r, c);
 
-	snprintf(out, n, "%s",
-		 p != NULL ? p->comm : r->entry->owner_status == OWNER_HIDDEN ? "(hidden)" : "-");
+	if (p != NULL)
+		put_name(out, n, p->comm);
+	else
+		put_str(out, n, r->entry->owner_status == OWNER_HIDDEN ? "(hidden)" : "-");
 }
 
 static int
@@ -171,7 +252,10 @@ fmt_user(const struct conn_row *r, const struct conn_context *c, char *out, size
 {
 	const struct owner_proc *p = owner_of(r, c);
 
-	snprintf(out, n, "%s", p != NULL ? p->user : "-");
+	if (p != NULL)
+		put_name(out, n, p->user);
+	else
+		put_str(out, n, "-");
 }
 
 static int
@@ -204,29 +288,35 @@ cmp_user(const struct conn_row *a, const struct conn_row *b, const struct conn_c
 		return cmp_u64(va, vb);                                                           \
 	}
 
-NUMERIC_COLUMN(recv_q, r->entry->recv_q, snprintf(out, n, "%u", r->entry->recv_q))
-NUMERIC_COLUMN(send_q, r->entry->send_q, snprintf(out, n, "%u", r->entry->send_q))
+/* Bytes in binary units, or "-" without tcp_info. */
+static void
+put_bytes(const struct sock_entry *e, uint64_t bytes, char *out, size_t n)
+{
+	char text[48];
+
+	if (e->flags & SOCK_ENTRY_HAS_INFO)
+		put(out, n, text, format_bytes((double)bytes, text, sizeof(text)));
+	else
+		put_str(out, n, "-");
+}
+
+NUMERIC_COLUMN(recv_q, r->entry->recv_q, put_u64(out, n, r->entry->recv_q))
+NUMERIC_COLUMN(send_q, r->entry->send_q, put_u64(out, n, r->entry->send_q))
 NUMERIC_COLUMN(retrans, r->entry->total_retrans,
-	       if (r->entry->flags & SOCK_ENTRY_HAS_INFO) snprintf(out, n, "%u",
-								   r->entry->total_retrans);
-	       else snprintf(out, n, "-"))
-NUMERIC_COLUMN(sent, r->entry->bytes_acked,
-	       if (r->entry->flags & SOCK_ENTRY_HAS_INFO)
-		       format_bytes((double)r->entry->bytes_acked, out, n);
-	       else snprintf(out, n, "-"))
+	       if (r->entry->flags & SOCK_ENTRY_HAS_INFO) put_u64(out, n, r->entry->total_retrans);
+	       else put_str(out, n, "-"))
+NUMERIC_COLUMN(sent, r->entry->bytes_acked, put_bytes(r->entry, r->entry->bytes_acked, out, n))
 NUMERIC_COLUMN(received, r->entry->bytes_received,
-	       if (r->entry->flags & SOCK_ENTRY_HAS_INFO)
-		       format_bytes((double)r->entry->bytes_received, out, n);
-	       else snprintf(out, n, "-"))
+	       put_bytes(r->entry, r->entry->bytes_received, out, n))
 
 static void
 fmt_rtt(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	(void)c;
 	if (r->entry->flags & SOCK_ENTRY_HAS_INFO)
-		snprintf(out, n, "%.1f", r->entry->rtt_us / 1000.0);
+		format_fixed(r->entry->rtt_us / 1000.0, 1, out, n);
 	else
-		snprintf(out, n, "-");
+		put_str(out, n, "-");
 }
 
 static int
@@ -240,14 +330,16 @@ cmp_rtt(const struct conn_row *a, const struct conn_row *b, const struct conn_co
 static void
 fmt_rate(double rate, bool known, char *out, size_t n)
 {
-	char bytes[32];
+	char text[48];
+	size_t len;
 
 	if (!known) {
-		snprintf(out, n, "-");
+		put_str(out, n, "-");
 		return;
 	}
-	format_bytes(rate, bytes, sizeof(bytes));
-	snprintf(out, n, "%s/s", bytes);
+	len = format_bytes(rate, text, sizeof(text) - 3);
+	memcpy(text + len, "/s", 3);
+	put(out, n, text, len + 2);
 }
 
 static void
@@ -286,7 +378,7 @@ static void
 fmt_age(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	if (r->info == NULL)
-		snprintf(out, n, "-");
+		put_str(out, n, "-");
 	else
 		format_duration(c->now - r->info->first_seen, out, n);
 }
@@ -305,18 +397,23 @@ static void
 fmt_timer(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	static const char *const names[] = {"", "retrans", "keepalive", "timewait", "probe"};
-	char when[32];
+	char text[96];
+	size_t len;
 
 	(void)c;
 	if (r->entry->timer == SOCK_TIMER_NONE || r->entry->timer > 4) {
-		snprintf(out, n, "-");
+		put_str(out, n, "-");
 		return;
 	}
-	format_duration(r->entry->timer_expires_ms / 1000.0, when, sizeof(when));
-	if (r->entry->retrans > 0)
-		snprintf(out, n, "%s %s/%u", names[r->entry->timer], when, r->entry->retrans);
-	else
-		snprintf(out, n, "%s %s", names[r->entry->timer], when);
+	len = strlen(names[r->entry->timer]);
+	memcpy(text, names[r->entry->timer], len);
+	text[len++] = ' ';
+	len += format_duration(r->entry->timer_expires_ms / 1000.0, text + len, 32);
+	if (r->entry->retrans > 0) {
+		text[len++] = '/';
+		len += format_u64(r->entry->retrans, text + len);
+	}
+	put(out, n, text, len);
 }
 
 static int
@@ -327,7 +424,6 @@ cmp_timer(const struct conn_row *a, const struct conn_row *b, const struct conn_
 		return cmp_u64(a->entry->timer, b->entry->timer);
 	return cmp_u64(a->entry->timer_expires_ms, b->entry->timer_expires_ms);
 }
-
 
 /* ------------------------------------------------------------ sort keys */
 
@@ -630,6 +726,220 @@ static const struct conn_column_def columns[COL_COUNT] = {
 	[COL_AGE] = {"age", "AGE", 7, true, 4, fmt_age, cmp_age, key_age, 1},
 	[COL_TIMER] = {"timer", "TIMER", 16, false, 8, fmt_timer, cmp_timer, key_timer, 1},
 };
+
+/* ---------------------------------------------------- CSV and JSON fields */
+
+static void
+get_state(const struct conn_row *r, const struct conn_context *c, struct outbuf_value *v)
+{
+	(void)c;
+	v->kind = OUTBUF_NAME;
+	v->s = tcp_state_name(r->entry->state);
+}
+
+static void
+get_family(const struct conn_row *r, const struct conn_context *c, struct outbuf_value *v)
+{
+	(void)c;
+	v->kind = OUTBUF_NAME;
+	v->s = sock_format_family(r->entry);
+}
+
+static void
+get_addr(const struct sock_entry *e, int remote, struct outbuf_value *v)
+{
+	v->kind = OUTBUF_IP;
+	v->family = e->family == AF_INET ? AF_INET : AF_INET6;
+	v->addr = remote ? e->remote_addr : e->local_addr;
+}
+
+static void
+get_local_addr(const struct conn_row *r, const struct conn_context *c, struct outbuf_value *v)
+{
+	(void)c;
+	get_addr(r->entry, 0, v);
+}
+
+static void
+get_remote_addr(const struct conn_row *r, const struct conn_context *c, struct outbuf_value *v)
+{
+	(void)c;
+	get_addr(r->entry, 1, v);
+}
+
+static void
+uint_value(struct outbuf_value *v, uint64_t u)
+{
+	v->kind = OUTBUF_UINT;
+	v->u = u;
+}
+
+static void
+get_local_port(const struct conn_row *r, const struct conn_context *c, struct outbuf_value *v)
+{
+	(void)c;
+	uint_value(v, r->entry->local_port);
+}
+
+static void
+get_remote_port(const struct conn_row *r, const struct conn_context *c, struct outbuf_value *v)
+{
+	(void)c;
+	uint_value(v, r->entry->remote_port);
+}
+
+static void
+get_pid(const struct conn_row *r, const struct conn_context *c, struct outbuf_value *v)
+{
+	const struct owner_proc *p = owner_of(r, c);
+
+	if (p != NULL) {
+		v->kind = OUTBUF_INT;
+		v->i = p->pid;
+	}
+}
+
+static void
+get_process(const struct conn_row *r, const struct conn_context *c, struct outbuf_value *v)
+{
+	const struct owner_proc *p = owner_of(r, c);
+
+	if (p != NULL) {
+		v->kind = OUTBUF_TEXT;
+		v->s = p->comm;
+	}
+}
+
+static void
+get_user(const struct conn_row *r, const struct conn_context *c, struct outbuf_value *v)
+{
+	const struct owner_proc *p = owner_of(r, c);
+
+	if (p != NULL) {
+		v->kind = OUTBUF_TEXT;
+		v->s = p->user;
+	}
+}
+
+static void
+get_recv_q(const struct conn_row *r, const struct conn_context *c, struct outbuf_value *v)
+{
+	(void)c;
+	uint_value(v, r->entry->recv_q);
+}
+
+static void
+get_send_q(const struct conn_row *r, const struct conn_context *c, struct outbuf_value *v)
+{
+	(void)c;
+	uint_value(v, r->entry->send_q);
+}
+
+static void
+get_inode(const struct conn_row *r, const struct conn_context *c, struct outbuf_value *v)
+{
+	(void)c;
+	if (r->entry->inode != 0)
+		uint_value(v, r->entry->inode);
+}
+
+static void
+get_cookie(const struct conn_row *r, const struct conn_context *c, struct outbuf_value *v)
+{
+	(void)c;
+	uint_value(v, r->entry->cookie);
+}
+
+/* A tcp_info field: null without tcp_info. */
+#define INFO_FIELD(name, expr)                                                                  \
+	static void get_##name(const struct conn_row *r, const struct conn_context *c,            \
+			       struct outbuf_value *v)                                            \
+	{                                                                                         \
+		(void)c;                                                                          \
+		if (r->entry->flags & SOCK_ENTRY_HAS_INFO)                                        \
+			uint_value(v, (expr));                                                    \
+	}
+
+INFO_FIELD(rtt_us, r->entry->rtt_us)
+INFO_FIELD(rttvar_us, r->entry->rttvar_us)
+INFO_FIELD(cwnd, r->entry->snd_cwnd)
+INFO_FIELD(retrans, r->entry->total_retrans)
+INFO_FIELD(bytes_sent, r->entry->bytes_acked)
+INFO_FIELD(bytes_received, r->entry->bytes_received)
+
+static void
+get_age(const struct conn_row *r, const struct conn_context *c, struct outbuf_value *v)
+{
+	if (r->info != NULL) {
+		v->kind = OUTBUF_FIXED;
+		v->decimals = 3;
+		v->d = c->now - r->info->first_seen;
+	}
+}
+
+/* Both rates are known once the send rate is: from the second sample. */
+static void
+get_send_rate(const struct conn_row *r, const struct conn_context *c, struct outbuf_value *v)
+{
+	(void)c;
+	if (r->info != NULL && r->info->send_rate >= 0) {
+		v->kind = OUTBUF_FIXED;
+		v->decimals = 0;
+		v->d = r->info->send_rate;
+	}
+}
+
+static void
+get_recv_rate(const struct conn_row *r, const struct conn_context *c, struct outbuf_value *v)
+{
+	(void)c;
+	if (r->info != NULL && r->info->send_rate >= 0) {
+		v->kind = OUTBUF_FIXED;
+		v->decimals = 0;
+		v->d = r->info->recv_rate;
+	}
+}
+
+#define BOTH (CONN_FIELD_CSV | CONN_FIELD_JSON)
+
+/* In the order CSV and JSON write them, after "time".  TIMER has no field
+ * yet: adding one would change every CSV and JSON line. */
+static const struct conn_field_def fields[] = {
+	{"state", COL_STATE, BOTH, get_state},
+	{"family", COL_PROTO, BOTH, get_family},
+	{"local_addr", COL_LOCAL, BOTH, get_local_addr},
+	{"local_port", COL_LOCAL, BOTH, get_local_port},
+	{"remote_addr", COL_REMOTE, BOTH, get_remote_addr},
+	{"remote_port", COL_REMOTE, BOTH, get_remote_port},
+	{"pid", COL_PID, BOTH, get_pid},
+	{"process", COL_PROCESS, BOTH, get_process},
+	{"user", COL_USER, BOTH, get_user},
+	{"recv_q", COL_RECV_Q, BOTH, get_recv_q},
+	{"send_q", COL_SEND_Q, BOTH, get_send_q},
+	{"inode", CONN_FIELD_NO_COLUMN, BOTH, get_inode},
+	{"cookie", CONN_FIELD_NO_COLUMN, BOTH, get_cookie},
+	{"rtt_us", COL_RTT, BOTH, get_rtt_us},
+	{"rttvar_us", COL_RTT, CONN_FIELD_JSON, get_rttvar_us},
+	{"cwnd", CONN_FIELD_NO_COLUMN, CONN_FIELD_JSON, get_cwnd},
+	{"retrans", COL_RETRANS, BOTH, get_retrans},
+	{"bytes_sent", COL_SENT, BOTH, get_bytes_sent},
+	{"bytes_received", COL_RECEIVED, BOTH, get_bytes_received},
+	{"age_s", COL_AGE, BOTH, get_age},
+	{"send_rate", COL_SEND_RATE, BOTH, get_send_rate},
+	{"recv_rate", COL_RECV_RATE, BOTH, get_recv_rate},
+};
+
+const struct conn_field_def *
+conn_field(size_t i)
+{
+	return i < sizeof(fields) / sizeof(fields[0]) ? &fields[i] : NULL;
+}
+
+size_t
+conn_field_count(void)
+{
+	return sizeof(fields) / sizeof(fields[0]);
+}
 
 const struct conn_column_def *
 conn_column(enum conn_column column)

@@ -1,10 +1,13 @@
 /*
- * conn_columns.h - the columns of the connection table.
+ * conn_columns.h - the columns of the connection table, and its fields.
  *
  * One const table describes every column: its name (for -s and the
  * header), title, width, alignment, how to write a row's value as text and
  * how to compare two rows.  The dashboard's table and batch text output
- * both draw from it, so they can never disagree.
+ * both draw from it, so they can never disagree.  A second table describes
+ * the fields CSV and JSON write of a row, each as a typed value, and names
+ * the column that shows it as text (a test checks that every column but
+ * the timer has one).
  * Pure; any thread (reads immutable data).
  */
 #ifndef TCPDECK_CONN_COLUMNS_H
@@ -15,6 +18,7 @@
 #include <stdint.h>
 
 #include "conntrack.h"
+#include "outbuf.h"
 #include "radix_sort.h"
 #include "snapshot.h"
 
@@ -84,6 +88,25 @@ int conn_column_find(const char *name);
 
 /* Comma-separated column names, for help and errors. */
 const char *conn_column_names(void);
+
+/* Which formats write a field. */
+enum { CONN_FIELD_CSV = 1, CONN_FIELD_JSON = 2 };
+
+#define CONN_FIELD_NO_COLUMN (-1)
+
+struct conn_field_def {
+	const char *name;      /* CSV header and JSON key: "local_addr" */
+	int column;            /* enum conn_column that shows it as text, or
+				* CONN_FIELD_NO_COLUMN */
+	unsigned int formats;  /* CONN_FIELD_CSV | CONN_FIELD_JSON */
+	/* The row's value; v comes zeroed (OUTBUF_NULL: unknown). */
+	void (*get)(const struct conn_row *row, const struct conn_context *ctx,
+		    struct outbuf_value *v);
+};
+
+/* The i-th field in output order, or NULL past the last. */
+const struct conn_field_def *conn_field(size_t i);
+size_t conn_field_count(void);
 
 /*
  * Sorts rows by a column, ascending or descending, stably (rows that

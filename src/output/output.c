@@ -1,5 +1,7 @@
 /*
- * output.c - the registry of batch formats and views.
+ * output.c - the table of batch views and formats, and what the writers
+ * share: selecting, counting and sorting rows.
+ * Any thread; the tables are const.
  */
 #include "config.h"
 
@@ -7,27 +9,106 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outbuf.h"
 #include "output.h"
+#include "sanitize.h"
 
-static const struct output_format *const formats[] = {
-	&output_text,
-	&output_json,
-	&output_csv,
+const struct output_format output_text = {"text", OUTPUT_FORMAT_TEXT};
+const struct output_format output_json = {"json", OUTPUT_FORMAT_JSON};
+const struct output_format output_csv = {"csv", OUTPUT_FORMAT_CSV};
+
+static const struct output_format *const formats[OUTPUT_FORMAT_COUNT] = {
+	[OUTPUT_FORMAT_TEXT] = &output_text,
+	[OUTPUT_FORMAT_JSON] = &output_json,
+	[OUTPUT_FORMAT_CSV] = &output_csv,
 };
 
-static const char *const view_names[OUTPUT_VIEW_COUNT] = {
-	[OUTPUT_VIEW_STATES] = "states",
-	[OUTPUT_VIEW_LISTEN] = "listen",
-	[OUTPUT_VIEW_CONNS] = "conns",
-	[OUTPUT_VIEW_COUNTERS] = "counters",
-	[OUTPUT_VIEW_PEERS] = "peers",
-	[OUTPUT_VIEW_DIAGNOSES] = "diagnoses",
+static int
+text_summary(FILE *out, struct output_context *ctx)
+{
+	return session_write_text(ctx->summary, out);
+}
+
+static int
+json_summary(FILE *out, struct output_context *ctx)
+{
+	return session_write_json(ctx->summary, out);
+}
+
+/*
+ * Every view.  What it needs decides what the live source dumps (a view
+ * without OUTPUT_NEED_TCP_INFO asks the kernel for none, one without
+ * OUTPUT_NEED_SELECTED dumps every socket whatever the filter), whether
+ * /proc is walked for owners, and which models batch mode keeps.
+ */
+static const struct output_view_def views[OUTPUT_VIEW_COUNT] = {
+	[OUTPUT_VIEW_STATES] = {
+		.name = "states",
+		.needs = OUTPUT_NEED_SELECTED,
+		.write = {output_text_states, output_json_states, output_csv_states},
+	},
+	[OUTPUT_VIEW_LISTEN] = {
+		/* A listener's connections count whether the filter selects
+		 * them or not: every socket is dumped. */
+		.name = "listen",
+		.needs = OUTPUT_NEED_OWNERS,
+		.write = {output_text_listen, output_json_listen, output_csv_listen},
+	},
+	[OUTPUT_VIEW_CONNS] = {
+		.name = "conns",
+		.needs = OUTPUT_NEED_SELECTED | OUTPUT_NEED_TCP_INFO | OUTPUT_NEED_OWNERS |
+			 OUTPUT_NEED_CONNTRACK,
+		.write = {output_text_conns, output_json_conns, output_csv_conns},
+	},
+	[OUTPUT_VIEW_COUNTERS] = {
+		.name = "counters",
+		.needs = OUTPUT_NEED_COUNTERS | OUTPUT_NEED_PREV,
+		.write = {output_text_counters, output_json_counters, output_csv_counters},
+	},
+	[OUTPUT_VIEW_PEERS] = {
+		.name = "peers",
+		.needs = OUTPUT_NEED_SELECTED | OUTPUT_NEED_OWNERS | OUTPUT_NEED_PEERS,
+		.write = {output_text_peers, output_json_peers, output_csv_peers},
+	},
+	[OUTPUT_VIEW_DIAGNOSES] = {
+		/* Every socket: queues, timers and retransmits are in the
+		 * base message, no tcp_info. */
+		.name = "diagnoses",
+		.needs = OUTPUT_NEED_OWNERS | OUTPUT_NEED_COUNTERS | OUTPUT_NEED_DIAGNOSE,
+		.write = {output_text_diagnoses, output_json_diagnoses, output_csv_diagnoses},
+	},
+	[OUTPUT_VIEW_SUMMARY] = {
+		/* Resets and listen drops come from the counters. */
+		.name = "summary",
+		.needs = OUTPUT_NEED_COUNTERS | OUTPUT_NEED_SESSION | OUTPUT_NEED_AT_END,
+		.write = {[OUTPUT_FORMAT_TEXT] = text_summary, [OUTPUT_FORMAT_JSON] = json_summary},
+	},
 };
+
+/* "a, b, c" of the names of n entries of stride bytes from first. */
+static const char *
+join_names(char *buf, size_t size, const void *first, size_t n, size_t stride, bool pointers)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const char *entry = (const char *)first + i * stride;
+		const char *name = pointers ? (*(const struct output_format *const *)entry)->name
+					    : ((const struct output_view_def *)entry)->name;
+		int w = snprintf(buf + used, size - used, "%s%s", i > 0 ? ", " : "", name);
+
+		if (w < 0 || (size_t)w >= size - used)
+			break;
+		used += (size_t)w;
+	}
+	return buf;
+}
 
 const struct output_format *
 output_format_find(const char *name)
 {
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+	for (size_t i = 0; i < OUTPUT_FORMAT_COUNT; i++)
 		if (strcmp(formats[i]->name, name) == 0)
 			return formats[i];
 	return NULL;
@@ -36,14 +117,17 @@ output_format_find(const char *name)
 const char *
 output_format_names(void)
 {
-	return "text, json, csv";
+	static char names[128];
+
+	return join_names(names, sizeof(names), formats, OUTPUT_FORMAT_COUNT, sizeof(formats[0]),
+			  true);
 }
 
 int
 output_view_find(const char *name)
 {
 	for (int i = 0; i < OUTPUT_VIEW_COUNT; i++)
-		if (strcmp(view_names[i], name) == 0)
+		if (strcmp(views[i].name, name) == 0)
 			return i;
 	return -1;
 }
@@ -51,21 +135,114 @@ output_view_find(const char *name)
 const char *
 output_view_names(void)
 {
-	return "states, listen, conns, counters, peers, diagnoses";
+	static char names[256];
+
+	return join_names(names, sizeof(names), views, OUTPUT_VIEW_COUNT, sizeof(views[0]), false);
+}
+
+const struct output_view_def *
+output_view(enum output_view view)
+{
+	return (unsigned int)view < OUTPUT_VIEW_COUNT ? &views[view] : NULL;
+}
+
+unsigned int
+output_view_needs(enum output_view view)
+{
+	const struct output_view_def *def = output_view(view);
+
+	return def != NULL ? def->needs : 0;
+}
+
+bool
+output_view_has_format(enum output_view view, const struct output_format *format, char *msg,
+		       size_t msg_len)
+{
+	const struct output_view_def *def = output_view(view);
+	char have[128];
+	size_t used = 0;
+
+	if (def == NULL || format == NULL)
+		return false;
+	if (def->write[format->id] != NULL)
+		return true;
+	have[0] = '\0';
+	for (int f = 0; f < OUTPUT_FORMAT_COUNT; f++) {
+		int w;
+
+		if (def->write[f] == NULL)
+			continue;
+		w = snprintf(have + used, sizeof(have) - used, "%s%s", used > 0 ? ", " : "",
+			     formats[f]->name);
+		if (w < 0 || (size_t)w >= sizeof(have) - used)
+			break;
+		used += (size_t)w;
+	}
+	snprintf(msg, msg_len, "the %s view has no %s output: use -o %s", def->name, format->name,
+		 have);
+	return false;
 }
 
 int
 output_print(const struct output_format *format, enum output_view view, FILE *out,
 	     struct output_context *ctx)
 {
-	output_fn fn = view == OUTPUT_VIEW_LISTEN     ? format->listen
-		       : view == OUTPUT_VIEW_CONNS    ? format->conns
-		       : view == OUTPUT_VIEW_COUNTERS ? format->counters
-		       : view == OUTPUT_VIEW_PEERS    ? format->peers
-		       : view == OUTPUT_VIEW_DIAGNOSES ? format->diagnoses
-						      : format->states;
+	const struct output_view_def *def = output_view(view);
+	output_fn fn = def != NULL ? def->write[format->id] : NULL;
 
+	if (fn == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (def->needs & OUTPUT_NEED_AT_END)
+		return 0;
 	return fn(out, ctx);
+}
+
+int
+output_print_summary(const struct output_format *format, FILE *out, struct output_context *ctx)
+{
+	const struct output_view_def *def = &views[OUTPUT_VIEW_SUMMARY];
+	output_fn fn = def->write[format->id];
+
+	return (fn != NULL ? fn : def->write[OUTPUT_FORMAT_TEXT])(out, ctx);
+}
+
+void
+output_csv_string(FILE *out, const char *s)
+{
+	size_t len = strlen(s);
+	char small[512], *field = small;
+
+	if (OUTBUF_CSV_MAX(len) > sizeof(small)) {
+		field = malloc(OUTBUF_CSV_MAX(len));
+		if (field == NULL)
+			return;
+	}
+	fwrite(field, 1, outbuf_csv_field(s, len, field), out);
+	if (field != small)
+		free(field);
+}
+
+void
+output_text_string(FILE *out, const char *s)
+{
+	size_t len = strlen(s);
+	char small[256], *shown = small;
+
+	if (sanitize_is_plain(s, len)) {
+		fputs(s, out);
+		return;
+	}
+	if (SANITIZE_TEXT_MAX(len) + 1 > sizeof(small)) {
+		shown = malloc(SANITIZE_TEXT_MAX(len) + 1);
+		if (shown == NULL)
+			return;
+	}
+	sanitize_text(s, len, shown, SANITIZE_TEXT_MAX(len) + 1, NULL);
+	fputs(shown, out);
+	if (shown != small)
+		free(shown);
 }
 
 bool

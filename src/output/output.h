@@ -1,10 +1,14 @@
 /*
  * output.h - batch output: views of a sample, each in every format.
  *
- * A format is a const table with one function per view; adding a format
- * is one table (one file) and one line in the registry in output.c,
- * adding a view is one function per format.  Formats only read snapshots.
- * Any thread, but one writer per stream.
+ * One const table (output.c) describes every view: its name as --view
+ * takes it, what it needs from the sampler and the models (tcp_info,
+ * owners, kernel counters, the sample before, ages and rates, peers,
+ * findings, a marked test), and one writer per format, NULL where the
+ * format does not apply.  Adding a view is one entry; adding a format is
+ * one entry in the format table and one writer in each view's entry.
+ * Writers only read snapshots and models.  Any thread, but one writer per
+ * stream.
  */
 #ifndef TCPDECK_OUTPUT_H
 #define TCPDECK_OUTPUT_H
@@ -19,6 +23,7 @@
 #include "conntrack.h"
 #include "diagnose.h"
 #include "peers.h"
+#include "session.h"
 #include "snapshot.h"
 
 enum output_view {
@@ -28,7 +33,32 @@ enum output_view {
 	OUTPUT_VIEW_COUNTERS, /* kernel TCP counters and their rates */
 	OUTPUT_VIEW_PEERS,  /* top remote addresses and ports, local ports */
 	OUTPUT_VIEW_DIAGNOSES, /* findings of the diagnosis rules */
+	OUTPUT_VIEW_SUMMARY, /* the run as a stress test: its summary at the end */
 	OUTPUT_VIEW_COUNT
+};
+
+enum output_format_id {
+	OUTPUT_FORMAT_TEXT,
+	OUTPUT_FORMAT_JSON,
+	OUTPUT_FORMAT_CSV,
+	OUTPUT_FORMAT_COUNT
+};
+
+/* What a view needs besides the sockets (flags of output_view_def.needs). */
+enum output_need {
+	/* Only the sockets the filter selects are shown: the kernel may
+	 * leave the others out of the dump. */
+	OUTPUT_NEED_SELECTED = 1 << 0,
+	OUTPUT_NEED_TCP_INFO = 1 << 1, /* rtt, retransmits, bytes */
+	OUTPUT_NEED_OWNERS = 1 << 2,   /* processes, from /proc */
+	OUTPUT_NEED_COUNTERS = 1 << 3, /* the kernel's TCP counters */
+	OUTPUT_NEED_PREV = 1 << 4,     /* the sample before (rates) */
+	OUTPUT_NEED_CONNTRACK = 1 << 5, /* ages and rates of each socket */
+	OUTPUT_NEED_PEERS = 1 << 6,    /* peers, reused sample after sample */
+	OUTPUT_NEED_DIAGNOSE = 1 << 7, /* findings of the diagnosis rules */
+	OUTPUT_NEED_SESSION = 1 << 8,  /* the run is a marked test */
+	/* Nothing per sample: the writer runs once, at the end. */
+	OUTPUT_NEED_AT_END = 1 << 9,
 };
 
 /* A socket filter: true when the socket is selected. */
@@ -50,21 +80,29 @@ struct output_context {
 				      * NULL */
 	unsigned int peers_top;      /* peers view: rows per kind, 0: all */
 	const struct diagnose *diag; /* diagnoses view: updated with snap */
+	const struct session_summary *summary; /* summary view, at the end */
 	bool header_written;         /* CSV: the header goes out once */
 };
 
+/* Writes one sample (or, for an OUTPUT_NEED_AT_END view, the run); returns
+ * 0 or -1 with errno. */
 typedef int (*output_fn)(FILE *out, struct output_context *ctx);
 
 struct output_format {
-	const char *name;
-	/* Each writes one sample; returns 0 or -1 with errno. */
-	output_fn states;
-	output_fn listen;
-	output_fn conns;
-	output_fn counters;
-	output_fn peers;
-	output_fn diagnoses;
+	const char *name; /* as -o takes it */
+	enum output_format_id id;
 };
+
+struct output_view_def {
+	const char *name;      /* as --view takes it */
+	unsigned int needs;    /* enum output_need flags */
+	output_fn write[OUTPUT_FORMAT_COUNT]; /* NULL: the format does not apply */
+};
+
+/* The formats, by id. */
+extern const struct output_format output_text;
+extern const struct output_format output_json;
+extern const struct output_format output_csv;
 
 /* The format called `name`, or NULL. */
 const struct output_format *output_format_find(const char *name);
@@ -76,9 +114,27 @@ const char *output_format_names(void);
 int output_view_find(const char *name);
 const char *output_view_names(void);
 
-/* Writes one sample of `view` in `format`. */
+/* A view's entry, or NULL when out of range. */
+const struct output_view_def *output_view(enum output_view view);
+
+/* What `view` needs (enum output_need flags). */
+unsigned int output_view_needs(enum output_view view);
+
+/* Whether `view` can be written in `format`; when not, a one-line
+ * message in msg naming the formats it has.  */
+bool output_view_has_format(enum output_view view, const struct output_format *format, char *msg,
+			    size_t msg_len);
+
+/* Writes one sample of `view` in `format` (nothing for a view that writes
+ * at the end).  Returns 0, or -1 with errno (EINVAL: no such writer). */
 int output_print(const struct output_format *format, enum output_view view, FILE *out,
 		 struct output_context *ctx);
+
+/* Writes the end of a run of `view` in `format` with ctx->summary: the
+ * summary view's writer, or for a view without one in that format (a
+ * marked run in CSV) its text writer. */
+int output_print_summary(const struct output_format *format, FILE *out,
+			 struct output_context *ctx);
 
 /* True when the context's filter selects e. */
 bool output_selected(const struct output_context *ctx, const struct sock_entry *e);
@@ -107,22 +163,33 @@ void output_peers_release(const struct output_context *ctx, struct peers *p);
  * as it is made; returns 0 or -1 on a write error. */
 int output_end_line(FILE *out);
 
-/* The counters and peers views in each format (output_counters.c,
- * output_peers.c), referenced by the format tables. */
+/* One CSV field of an untrusted string on out: sanitized and quoted
+ * (outbuf_csv()). */
+void output_csv_string(FILE *out, const char *s);
+
+/* An untrusted string as text on out: sanitized (sanitize.h). */
+void output_text_string(FILE *out, const char *s);
+
+/* The writers of each view (output_text.c, output_csv.c, output_json.c,
+ * output_counters.c, output_peers.c, output_diagnoses.c), referenced by
+ * the view table. */
+int output_text_states(FILE *out, struct output_context *ctx);
+int output_json_states(FILE *out, struct output_context *ctx);
+int output_csv_states(FILE *out, struct output_context *ctx);
+int output_text_listen(FILE *out, struct output_context *ctx);
+int output_json_listen(FILE *out, struct output_context *ctx);
+int output_csv_listen(FILE *out, struct output_context *ctx);
+int output_text_conns(FILE *out, struct output_context *ctx);
+int output_json_conns(FILE *out, struct output_context *ctx);
+int output_csv_conns(FILE *out, struct output_context *ctx);
 int output_text_counters(FILE *out, struct output_context *ctx);
 int output_json_counters(FILE *out, struct output_context *ctx);
 int output_csv_counters(FILE *out, struct output_context *ctx);
 int output_text_peers(FILE *out, struct output_context *ctx);
 int output_json_peers(FILE *out, struct output_context *ctx);
 int output_csv_peers(FILE *out, struct output_context *ctx);
-/* The diagnoses view in each format (output_diagnoses.c). */
 int output_text_diagnoses(FILE *out, struct output_context *ctx);
 int output_json_diagnoses(FILE *out, struct output_context *ctx);
 int output_csv_diagnoses(FILE *out, struct output_context *ctx);
-
-/* The formats (output_text.c, output_json.c). */
-extern const struct output_format output_text;
-extern const struct output_format output_json;
-extern const struct output_format output_csv;
 
 #endif

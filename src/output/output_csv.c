@@ -1,47 +1,25 @@
 /*
  * output_csv.c - batch output as CSV: a header line once per run, then one
- * line per sample (states) or per socket (listen, conns).  Fields that
- * can hold commas or quotes are quoted.
+ * line per sample (states) or per socket (listen, conns).  Every string
+ * from outside goes through outbuf_csv(): sanitized, and quoted when it
+ * holds a comma or a quote (RFC 4180).
+ * One writer per stream.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "format.h"
 #include "listen.h"
+#include "outbuf.h"
 #include "output.h"
 #include "sock_format.h"
 
-static void
-csv_string(FILE *out, const char *s)
-{
-	if (strpbrk(s, ",\"\n") == NULL) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
-static int
-header(FILE *out, struct output_context *ctx, const char *line)
-{
-	if (ctx->header_written)
-		return 0;
-	ctx->header_written = true;
-	fputs(line, out);
-	return output_end_line(out);
-}
-
-static int
-csv_states(FILE *out, struct output_context *ctx)
+int
+output_csv_states(FILE *out, struct output_context *ctx)
 {
 	uint32_t counts[TCP_STATE_COUNT], total;
 	char when[40];
@@ -62,117 +40,138 @@ csv_states(FILE *out, struct output_context *ctx)
 	return output_end_line(out);
 }
 
+/* The header once per run: "time," and the names of fields. */
+static void
+header(struct outbuf *b, struct output_context *ctx, const char *const *names, size_t n)
+{
+	if (ctx->header_written)
+		return;
+	ctx->header_written = true;
+	outbuf_str(b, "time");
+	for (size_t i = 0; i < n; i++) {
+		outbuf_char(b, ',');
+		outbuf_str(b, names[i]);
+	}
+	outbuf_end_line(b);
+}
+
 /* Owner fields: pid,process,user, empty when unknown. */
 static void
-csv_owner(FILE *out, const struct snapshot *snap, const struct sock_entry *e)
+csv_owner(struct outbuf *b, const struct snapshot *snap, const struct sock_entry *e)
 {
 	const struct owner_proc *owner = sock_format_owner(snap, e);
 
 	if (owner == NULL) {
-		fputs(",,,", out);
+		outbuf_str(b, ",,,");
 		return;
 	}
-	fprintf(out, ",%d,", owner->pid);
-	csv_string(out, owner->comm);
-	fputc(',', out);
-	csv_string(out, owner->user);
+	outbuf_char(b, ',');
+	outbuf_i64(b, owner->pid);
+	outbuf_char(b, ',');
+	outbuf_csv(b, owner->comm);
+	outbuf_char(b, ',');
+	outbuf_csv(b, owner->user);
 }
 
-static int
-csv_listen(FILE *out, struct output_context *ctx)
+int
+output_csv_listen(FILE *out, struct output_context *ctx)
 {
+	static const char *const names[] = {
+		"local_addr", "local_port", "family", "pid", "process", "user",
+		"accept_queue", "backlog", "established", "syn_recv",
+	};
 	struct listen_row *rows;
 	ssize_t n;
 	char when[40];
+	struct outbuf b;
 
-	if (header(out, ctx,
-		   "time,local_addr,local_port,family,pid,process,user,accept_queue,backlog,"
-		   "established,syn_recv") < 0)
+	if (outbuf_open(&b, out) < 0)
 		return -1;
+	header(&b, ctx, names, sizeof(names) / sizeof(names[0]));
 	n = listen_rows_build(ctx->snap, &rows);
-	if (n < 0)
+	if (n < 0) {
+		int err = errno;
+
+		outbuf_close(&b);
+		errno = err;
 		return -1;
+	}
 	format_rfc3339(&ctx->snap->taken_wall, when, sizeof(when));
 	for (ssize_t i = 0; i < n; i++) {
 		const struct sock_entry *e = rows[i].sock;
-		char addr[SOCK_FORMAT_ADDR_MAX];
+		struct outbuf_value addr = {.kind = OUTBUF_IP,
+					    .family = e->family == AF_INET ? AF_INET : AF_INET6,
+					    .addr = e->local_addr};
 
 		if (!output_selected(ctx, e))
 			continue;
-		sock_format_addr(e, 0, addr, sizeof(addr));
-		fprintf(out, "%s,%s,%u,%s", when, addr, e->local_port, sock_format_family(e));
-		csv_owner(out, ctx->snap, e);
-		fprintf(out, ",%u,%u,%u,%u", e->recv_q, e->send_q, rows[i].established,
-			rows[i].syn_recv);
-		if (output_end_line(out) < 0) {
-			free(rows);
-			return -1;
-		}
+		outbuf_str(&b, when);
+		outbuf_char(&b, ',');
+		outbuf_value_csv(&b, &addr);
+		outbuf_char(&b, ',');
+		outbuf_u64(&b, e->local_port);
+		outbuf_char(&b, ',');
+		outbuf_str(&b, sock_format_family(e));
+		csv_owner(&b, ctx->snap, e);
+		outbuf_char(&b, ',');
+		outbuf_u64(&b, e->recv_q);
+		outbuf_char(&b, ',');
+		outbuf_u64(&b, e->send_q);
+		outbuf_char(&b, ',');
+		outbuf_u64(&b, rows[i].established);
+		outbuf_char(&b, ',');
+		outbuf_u64(&b, rows[i].syn_recv);
+		if (outbuf_end_line(&b) < 0)
+			break;
 	}
 	free(rows);
-	return 0;
+	return outbuf_close(&b);
 }
 
-static int
-csv_conns(FILE *out, struct output_context *ctx)
+/* One line per socket: "time" and every field of the conns view that CSV
+ * writes (conn_columns.h). */
+int
+output_csv_conns(FILE *out, struct output_context *ctx)
 {
+	const struct conn_field_def *fields[64];
+	const char *names[64];
+	size_t n_fields = 0;
+	struct conn_context cc = {.snap = ctx->snap,
+				  .now = ctx->ct != NULL ? conntrack_now(ctx->ct) : 0};
 	struct conn_row *rows;
 	ssize_t n;
 	char when[40];
-	double now = ctx->ct != NULL ? conntrack_now(ctx->ct) : 0;
+	struct outbuf b;
 
-	if (header(out, ctx,
-		   "time,state,family,local_addr,local_port,remote_addr,remote_port,pid,process,"
-		   "user,recv_q,send_q,inode,cookie,rtt_us,retrans,bytes_sent,bytes_received,"
-		   "age_s,send_rate,recv_rate") < 0)
+	for (size_t i = 0; i < conn_field_count() && n_fields < 64; i++)
+		if (conn_field(i)->formats & CONN_FIELD_CSV) {
+			fields[n_fields] = conn_field(i);
+			names[n_fields++] = conn_field(i)->name;
+		}
+	if (outbuf_open(&b, out) < 0)
 		return -1;
+	header(&b, ctx, names, n_fields);
 	n = output_conn_rows(ctx, &rows);
-	if (n < 0)
+	if (n < 0) {
+		int err = errno;
+
+		outbuf_close(&b);
+		errno = err;
 		return -1;
+	}
 	format_rfc3339(&ctx->snap->taken_wall, when, sizeof(when));
 	for (ssize_t i = 0; i < n; i++) {
-		const struct sock_entry *e = rows[i].entry;
-		const struct conn_info *info = rows[i].info;
-		char local[SOCK_FORMAT_ADDR_MAX], remote[SOCK_FORMAT_ADDR_MAX];
+		outbuf_str(&b, when);
+		for (size_t f = 0; f < n_fields; f++) {
+			struct outbuf_value v = {.kind = OUTBUF_NULL};
 
-		sock_format_addr(e, 0, local, sizeof(local));
-		sock_format_addr(e, 1, remote, sizeof(remote));
-		fprintf(out, "%s,%s,%s,%s,%u,%s,%u", when, tcp_state_name(e->state),
-			sock_format_family(e), local, e->local_port, remote, e->remote_port);
-		csv_owner(out, ctx->snap, e);
-		fprintf(out, ",%u,%u,", e->recv_q, e->send_q);
-		if (e->inode != 0)
-			fprintf(out, "%u", e->inode);
-		fprintf(out, ",%llu,", (unsigned long long)e->cookie);
-		if (e->flags & SOCK_ENTRY_HAS_INFO)
-			fprintf(out, "%u,%u,%llu,%llu", e->rtt_us, e->total_retrans,
-				(unsigned long long)e->bytes_acked,
-				(unsigned long long)e->bytes_received);
-		else
-			fputs(",,,", out);
-		if (info != NULL)
-			fprintf(out, ",%.3f", now - info->first_seen);
-		else
-			fputc(',', out);
-		if (info != NULL && info->send_rate >= 0)
-			fprintf(out, ",%.0f,%.0f", info->send_rate, info->recv_rate);
-		else
-			fputs(",,", out);
-		if (output_end_line(out) < 0) {
-			free(rows);
-			return -1;
+			fields[f]->get(&rows[i], &cc, &v);
+			outbuf_char(&b, ',');
+			outbuf_value_csv(&b, &v);
 		}
+		if (outbuf_end_line(&b) < 0)
+			break;
 	}
 	free(rows);
-	return 0;
+	return outbuf_close(&b);
 }
-
-const struct output_format output_csv = {
-	.name = "csv",
-	.states = csv_states,
-	.listen = csv_listen,
-	.conns = csv_conns,
-	.counters = output_csv_counters,
-	.peers = output_csv_peers,
-	.diagnoses = output_csv_diagnoses,
-};

@@ -47,8 +47,14 @@ output_text_diagnoses(FILE *out, struct output_context *ctx)
 	for (size_t i = 0; i < n; i++) {
 		const struct diag_finding *f = diagnose_get(ctx->diag, i);
 
-		fprintf(out, "%s %s %s: %s [%s] next: %s%s", when, diag_severity_name(f->severity),
-			f->id, f->title, f->evidence, f->next, f->clearing ? " (clearing)" : "");
+		/* Titles and evidence name processes: sanitized. */
+		fprintf(out, "%s %s %s: ", when, diag_severity_name(f->severity), f->id);
+		output_text_string(out, f->title);
+		fputs(" [", out);
+		output_text_string(out, f->evidence);
+		fputs("] next: ", out);
+		output_text_string(out, f->next);
+		fputs(f->clearing ? " (clearing)" : "", out);
 		if (output_end_line(out) < 0)
 			return -1;
 	}
@@ -93,19 +99,6 @@ output_json_diagnoses(FILE *out, struct output_context *ctx)
 	return output_end_line(out);
 }
 
-/* A CSV field: quoted, with quotes doubled. */
-static void
-csv_text(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
 int
 output_csv_diagnoses(FILE *out, struct output_context *ctx)
 {
@@ -124,12 +117,12 @@ output_csv_diagnoses(FILE *out, struct output_context *ctx)
 		const struct diag_finding *f = diagnose_get(ctx->diag, i);
 
 		fprintf(out, "%s,%s,%s,", when, diag_severity_name(f->severity), f->id);
-		csv_text(out, f->key);
+		output_csv_string(out, f->key);
 		fputc(',', out);
-		csv_text(out, f->subject);
+		output_csv_string(out, f->subject);
 		if (f->pid != 0) {
 			fprintf(out, ",%d,", f->pid);
-			csv_text(out, f->comm);
+			output_csv_string(out, f->comm);
 		} else {
 			fputs(",,", out);
 		}
@@ -138,11 +131,11 @@ output_csv_diagnoses(FILE *out, struct output_context *ctx)
 		else
 			fputc(',', out);
 		fprintf(out, ",%.3g,%.1f,", f->level, finding_age(ctx, f));
-		csv_text(out, f->title);
+		output_csv_string(out, f->title);
 		fputc(',', out);
-		csv_text(out, f->evidence);
+		output_csv_string(out, f->evidence);
 		fputc(',', out);
-		csv_text(out, f->next);
+		output_csv_string(out, f->next);
 		if (output_end_line(out) < 0)
 			return -1;
 	}

@@ -1,5 +1,8 @@
 /*
  * output_json.c - batch output as JSON lines: one object per line.
+ * Strings go through sanitize_json() (outbuf_json()): control bytes are
+ * escaped, bytes that are not UTF-8 written as the text "\xHH".
+ * One writer per stream.
  */
 #include "config.h"
 
@@ -9,11 +12,12 @@
 
 #include "format.h"
 #include "listen.h"
+#include "outbuf.h"
 #include "output.h"
 #include "sock_format.h"
 
-static int
-json_states(FILE *out, struct output_context *ctx)
+int
+output_json_states(FILE *out, struct output_context *ctx)
 {
 	uint32_t counts[TCP_STATE_COUNT], total;
 	char when[40];
@@ -28,132 +32,119 @@ json_states(FILE *out, struct output_context *ctx)
 	return output_end_line(out);
 }
 
-/* A string field, or null. */
+/* ", \"key\": " and the value. */
 static void
-json_string_or_null(FILE *out, const char *key, const char *value)
+json_field(struct outbuf *b, const char *key, const struct outbuf_value *v)
 {
-	fprintf(out, ", \"%s\": ", key);
-	if (value == NULL)
-		fputs("null", out);
-	else
-		sock_format_json_string(out, value);
+	outbuf_mem(b, ", \"", 3);
+	outbuf_str(b, key);
+	outbuf_mem(b, "\": ", 3);
+	outbuf_value_json(b, v);
 }
 
 static void
-json_owner(FILE *out, const struct snapshot *snap, const struct sock_entry *e)
+json_uint(struct outbuf *b, const char *key, uint64_t u)
 {
-	const struct owner_proc *owner = sock_format_owner(snap, e);
+	struct outbuf_value v = {.kind = OUTBUF_UINT, .u = u};
 
-	if (owner != NULL)
-		fprintf(out, ", \"pid\": %d", owner->pid);
-	else
-		fputs(", \"pid\": null", out);
-	json_string_or_null(out, "process", owner != NULL ? owner->comm : NULL);
-	json_string_or_null(out, "user", owner != NULL ? owner->user : NULL);
+	json_field(b, key, &v);
 }
 
-static int
-json_listen(FILE *out, struct output_context *ctx)
+/* "{\"time\": \"...\"": what ties the lines of one sample together. */
+static void
+json_start(struct outbuf *b, const char *when)
+{
+	outbuf_str(b, "{\"time\": \"");
+	outbuf_str(b, when);
+	outbuf_char(b, '"');
+}
+
+int
+output_json_listen(FILE *out, struct output_context *ctx)
 {
 	struct listen_row *rows;
 	ssize_t n = listen_rows_build(ctx->snap, &rows);
 	char when[40];
+	struct outbuf b;
 
 	if (n < 0)
 		return -1;
+	if (outbuf_open(&b, out) < 0) {
+		free(rows);
+		return -1;
+	}
 	format_rfc3339(&ctx->snap->taken_wall, when, sizeof(when));
 	for (ssize_t i = 0; i < n; i++) {
 		const struct sock_entry *e = rows[i].sock;
-		char addr[SOCK_FORMAT_ADDR_MAX];
+		const struct owner_proc *owner = sock_format_owner(ctx->snap, e);
+		struct outbuf_value addr = {.kind = OUTBUF_IP,
+					    .family = e->family == AF_INET ? AF_INET : AF_INET6,
+					    .addr = e->local_addr};
+		struct outbuf_value family = {.kind = OUTBUF_NAME, .s = sock_format_family(e)};
+		struct outbuf_value pid = {.kind = OUTBUF_NULL}, process = pid, user = pid;
 
 		if (!output_selected(ctx, e))
 			continue;
-		sock_format_addr(e, 0, addr, sizeof(addr));
-		/* "time" ties the lines of one sample together. */
-		fprintf(out, "{\"time\": \"%s\", \"local_addr\": \"%s\", \"local_port\": %u, "
-			     "\"family\": \"%s\"",
-			when, addr, e->local_port, sock_format_family(e));
-		json_owner(out, ctx->snap, e);
-		fprintf(out,
-			", \"accept_queue\": %u, \"backlog\": %u, \"established\": %u, "
-			"\"syn_recv\": %u}",
-			e->recv_q, e->send_q, rows[i].established, rows[i].syn_recv);
-		if (output_end_line(out) < 0) {
-			free(rows);
-			return -1;
+		if (owner != NULL) {
+			pid = (struct outbuf_value){.kind = OUTBUF_INT, .i = owner->pid};
+			process = (struct outbuf_value){.kind = OUTBUF_TEXT, .s = owner->comm};
+			user = (struct outbuf_value){.kind = OUTBUF_TEXT, .s = owner->user};
 		}
+		json_start(&b, when);
+		json_field(&b, "local_addr", &addr);
+		json_uint(&b, "local_port", e->local_port);
+		json_field(&b, "family", &family);
+		json_field(&b, "pid", &pid);
+		json_field(&b, "process", &process);
+		json_field(&b, "user", &user);
+		json_uint(&b, "accept_queue", e->recv_q);
+		json_uint(&b, "backlog", e->send_q);
+		json_uint(&b, "established", rows[i].established);
+		json_uint(&b, "syn_recv", rows[i].syn_recv);
+		outbuf_char(&b, '}');
+		if (outbuf_end_line(&b) < 0)
+			break;
 	}
 	free(rows);
-	return 0;
+	return outbuf_close(&b);
 }
 
-static int
-json_conns(FILE *out, struct output_context *ctx)
+/* One object per socket: "time" and every field of the conns view that
+ * JSON writes (conn_columns.h). */
+int
+output_json_conns(FILE *out, struct output_context *ctx)
 {
+	const struct conn_field_def *fields[64];
+	size_t n_fields = 0;
+	struct conn_context cc = {.snap = ctx->snap,
+				  .now = ctx->ct != NULL ? conntrack_now(ctx->ct) : 0};
 	struct conn_row *rows;
 	ssize_t n = output_conn_rows(ctx, &rows);
 	char when[40];
-	double now = ctx->ct != NULL ? conntrack_now(ctx->ct) : 0;
+	struct outbuf b;
 
 	if (n < 0)
 		return -1;
+	if (outbuf_open(&b, out) < 0) {
+		free(rows);
+		return -1;
+	}
+	for (size_t i = 0; i < conn_field_count() && n_fields < 64; i++)
+		if (conn_field(i)->formats & CONN_FIELD_JSON)
+			fields[n_fields++] = conn_field(i);
 	format_rfc3339(&ctx->snap->taken_wall, when, sizeof(when));
 	for (ssize_t i = 0; i < n; i++) {
-		const struct sock_entry *e = rows[i].entry;
-		const struct conn_info *info = rows[i].info;
-		char local[SOCK_FORMAT_ADDR_MAX], remote[SOCK_FORMAT_ADDR_MAX];
+		json_start(&b, when);
+		for (size_t f = 0; f < n_fields; f++) {
+			struct outbuf_value v = {.kind = OUTBUF_NULL};
 
-		sock_format_addr(e, 0, local, sizeof(local));
-		sock_format_addr(e, 1, remote, sizeof(remote));
-		fprintf(out,
-			"{\"time\": \"%s\", \"state\": \"%s\", \"family\": \"%s\", "
-			"\"local_addr\": \"%s\", \"local_port\": %u, \"remote_addr\": \"%s\", "
-			"\"remote_port\": %u",
-			when, tcp_state_name(e->state), sock_format_family(e), local, e->local_port,
-			remote, e->remote_port);
-		json_owner(out, ctx->snap, e);
-		fprintf(out, ", \"recv_q\": %u, \"send_q\": %u", e->recv_q, e->send_q);
-		if (e->inode != 0)
-			fprintf(out, ", \"inode\": %u", e->inode);
-		else
-			fputs(", \"inode\": null", out);
-		fprintf(out, ", \"cookie\": %llu", (unsigned long long)e->cookie);
-		if (e->flags & SOCK_ENTRY_HAS_INFO)
-			fprintf(out,
-				", \"rtt_us\": %u, \"rttvar_us\": %u, \"cwnd\": %u, \"retrans\": %u, "
-				"\"bytes_sent\": %llu, \"bytes_received\": %llu",
-				e->rtt_us, e->rttvar_us, e->snd_cwnd, e->total_retrans,
-				(unsigned long long)e->bytes_acked,
-				(unsigned long long)e->bytes_received);
-		else
-			fputs(", \"rtt_us\": null, \"rttvar_us\": null, \"cwnd\": null, "
-			      "\"retrans\": null, \"bytes_sent\": null, \"bytes_received\": null",
-			      out);
-		if (info != NULL)
-			fprintf(out, ", \"age_s\": %.3f", now - info->first_seen);
-		else
-			fputs(", \"age_s\": null", out);
-		if (info != NULL && info->send_rate >= 0)
-			fprintf(out, ", \"send_rate\": %.0f, \"recv_rate\": %.0f", info->send_rate,
-				info->recv_rate);
-		else
-			fputs(", \"send_rate\": null, \"recv_rate\": null", out);
-		fputs("}", out);
-		if (output_end_line(out) < 0) {
-			free(rows);
-			return -1;
+			fields[f]->get(&rows[i], &cc, &v);
+			json_field(&b, fields[f]->name, &v);
 		}
+		outbuf_char(&b, '}');
+		if (outbuf_end_line(&b) < 0)
+			break;
 	}
 	free(rows);
-	return 0;
+	return outbuf_close(&b);
 }
-
-const struct output_format output_json = {
-	.name = "json",
-	.states = json_states,
-	.listen = json_listen,
-	.conns = json_conns,
-	.counters = output_json_counters,
-	.peers = output_json_peers,
-	.diagnoses = output_json_diagnoses,
-};

@@ -68,7 +68,8 @@ text_kind(FILE *out, const struct peers *p, enum peers_kind kind, size_t shown)
 				snprintf(pid, sizeof(pid), "%d", row->owner->pid);
 			else
 				snprintf(pid, sizeof(pid), "-");
-			fprintf(out, " %9s %s", pid, row->owner != NULL ? row->owner->comm : "-");
+			fprintf(out, " %9s ", pid);
+			output_text_string(out, row->owner != NULL ? row->owner->comm : "-");
 		}
 		if (output_end_line(out) < 0)
 			return -1;
@@ -159,22 +160,6 @@ output_json_peers(FILE *out, struct output_context *ctx)
 	return output_end_line(out);
 }
 
-static void
-csv_text(FILE *out, const char *s)
-{
-	if (strpbrk(s, ",\"\n") == NULL) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
 int
 output_csv_peers(FILE *out, struct output_context *ctx)
 {
@@ -213,9 +198,9 @@ output_csv_peers(FILE *out, struct output_context *ctx)
 				fprintf(out, ",%u", row->counts[s]);
 			if (row->owner != NULL) {
 				fprintf(out, ",%d,", row->owner->pid);
-				csv_text(out, row->owner->comm);
+				output_csv_string(out, row->owner->comm);
 				fputc(',', out);
-				csv_text(out, row->owner->user);
+				output_csv_string(out, row->owner->user);
 			} else
 				fputs(",,,", out);
 			if (output_end_line(out) < 0) {

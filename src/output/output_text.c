@@ -1,6 +1,8 @@
 /*
  * output_text.c - batch output as plain text: key=value lines for the
- * state counts, aligned columns for tables.
+ * state counts, aligned columns for tables.  Names from outside are
+ * sanitized (sanitize.h) and columns aligned on their display width.
+ * One writer per stream.
  */
 #include "config.h"
 
@@ -12,11 +14,13 @@
 
 #include "format.h"
 #include "listen.h"
+#include "outbuf.h"
 #include "output.h"
+#include "sanitize.h"
 #include "sock_format.h"
 
-static int
-text_states(FILE *out, struct output_context *ctx)
+int
+output_text_states(FILE *out, struct output_context *ctx)
 {
 	uint32_t counts[TCP_STATE_COUNT], total;
 	char when[40];
@@ -29,143 +33,246 @@ text_states(FILE *out, struct output_context *ctx)
 	return output_end_line(out);
 }
 
-/* Owner columns as text: pid and names, or why there are none. */
+/* Width in cells of text that is already safe to show. */
+static int
+cells_of(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)text[i] >= 0x80)
+			return sanitize_width(text, len);
+	return (int)len;
+}
+
+/* text in a column `width` cells wide: right- or left-aligned. */
 static void
-owner_text(const struct snapshot *snap, const struct sock_entry *e, char *pid, size_t pid_size,
-	   const char **user, const char **process)
+put_cell(struct outbuf *b, const char *text, size_t len, int cells, int width, bool right)
+{
+	if (right)
+		outbuf_spaces(b, width - cells);
+	outbuf_mem(b, text, len);
+	if (!right)
+		outbuf_spaces(b, width - cells);
+}
+
+/* A listener's owner columns, safe to show: pid, user and process. */
+struct owner_cells {
+	char pid[2 * FORMAT_U64_MAX + 2];
+	char user[SANITIZE_TEXT_MAX(64) + 1];
+	char process[SANITIZE_TEXT_MAX(64) + 1];
+	int user_cells, process_cells;
+};
+
+static void
+owner_cells(const struct snapshot *snap, const struct sock_entry *e, struct owner_cells *o)
 {
 	const struct owner_proc *owner = sock_format_owner(snap, e);
 
-	if (owner != NULL) {
-		if (e->n_owners > 1)
-			snprintf(pid, pid_size, "%d+%u", owner->pid, e->n_owners - 1u);
-		else
-			snprintf(pid, pid_size, "%d", owner->pid);
-		*user = owner->user;
-		*process = owner->comm;
+	if (owner == NULL) {
+		strcpy(o->pid, "-");
+		strcpy(o->user, "-");
+		strcpy(o->process, e->owner_status == OWNER_HIDDEN ? "(hidden)" : "-");
+		o->user_cells = 1;
+		o->process_cells = (int)strlen(o->process);
 		return;
 	}
-	snprintf(pid, pid_size, "-");
-	*user = "-";
-	*process = e->owner_status == OWNER_HIDDEN ? "(hidden)" : "-";
+	if (e->n_owners > 1)
+		snprintf(o->pid, sizeof(o->pid), "%d+%u", owner->pid, e->n_owners - 1u);
+	else
+		snprintf(o->pid, sizeof(o->pid), "%d", owner->pid);
+	sanitize_str(owner->user, o->user, sizeof(o->user), &o->user_cells);
+	sanitize_str(owner->comm, o->process, sizeof(o->process), &o->process_cells);
 }
 
-static int
-text_listen(FILE *out, struct output_context *ctx)
+int
+output_text_listen(FILE *out, struct output_context *ctx)
 {
 	const struct snapshot *snap = ctx->snap;
 	struct listen_row *rows;
 	ssize_t n = listen_rows_build(snap, &rows), shown = 0;
 	int addr_width = (int)strlen("LOCAL"), user_width = (int)strlen("USER");
 	char when[40];
+	struct outbuf b;
 
 	if (n < 0)
 		return -1;
+	if (outbuf_open(&b, out) < 0) {
+		free(rows);
+		return -1;
+	}
 	for (ssize_t i = 0; i < n; i++) {
-		char addr[SOCK_FORMAT_ADDR_MAX], pid[24];
-		const char *user, *process;
+		char addr[SOCK_FORMAT_ADDR_MAX];
+		struct owner_cells o;
 
 		if (!output_selected(ctx, rows[i].sock))
 			continue;
 		shown++;
 		sock_format_endpoint(rows[i].sock, 0, addr, sizeof(addr));
-		owner_text(snap, rows[i].sock, pid, sizeof(pid), &user, &process);
+		owner_cells(snap, rows[i].sock, &o);
 		if ((int)strlen(addr) > addr_width)
 			addr_width = (int)strlen(addr);
-		if ((int)strlen(user) > user_width)
-			user_width = (int)strlen(user);
+		if (o.user_cells > user_width)
+			user_width = o.user_cells;
 	}
 	format_rfc3339(&snap->taken_wall, when, sizeof(when));
-	fprintf(out, "# %s, %zd listening sockets", when, shown);
-	output_end_line(out);
-	fprintf(out, "%-*s %-4s %9s %-*s %-15s %8s %8s %8s %8s", addr_width, "LOCAL", "FAM", "PID",
-		user_width, "USER", "PROCESS", "ACCEPTQ", "BACKLOG", "ESTAB", "SYN_RECV");
-	if (output_end_line(out) < 0)
-		goto fail;
+	outbuf_str(&b, "# ");
+	outbuf_str(&b, when);
+	outbuf_str(&b, ", ");
+	outbuf_i64(&b, shown);
+	outbuf_str(&b, " listening sockets");
+	outbuf_end_line(&b);
+	put_cell(&b, "LOCAL", 5, 5, addr_width, false);
+	outbuf_str(&b, " FAM        PID ");
+	put_cell(&b, "USER", 4, 4, user_width, false);
+	outbuf_str(&b, " PROCESS          ACCEPTQ  BACKLOG    ESTAB SYN_RECV");
+	outbuf_end_line(&b);
 	for (ssize_t i = 0; i < n; i++) {
 		const struct sock_entry *e = rows[i].sock;
-		char addr[SOCK_FORMAT_ADDR_MAX], pid[24];
-		const char *user, *process;
+		const uint32_t numbers[] = {e->recv_q, e->send_q, rows[i].established,
+					    rows[i].syn_recv};
+		char addr[SOCK_FORMAT_ADDR_MAX], number[FORMAT_U64_MAX];
+		struct owner_cells o;
+		size_t len;
 
 		if (!output_selected(ctx, e))
 			continue;
 		sock_format_endpoint(e, 0, addr, sizeof(addr));
-		owner_text(snap, e, pid, sizeof(pid), &user, &process);
-		fprintf(out, "%-*s %-4s %9s %-*s %-15s %8u %8u %8u %8u", addr_width, addr,
-			e->family == AF_INET ? "4" : "6", pid, user_width, user, process, e->recv_q,
-			e->send_q, rows[i].established, rows[i].syn_recv);
-		if (output_end_line(out) < 0)
-			goto fail;
+		owner_cells(snap, e, &o);
+		len = strlen(addr);
+		put_cell(&b, addr, len, (int)len, addr_width, false);
+		outbuf_str(&b, e->family == AF_INET ? " 4    " : " 6    ");
+		len = strlen(o.pid);
+		put_cell(&b, o.pid, len, (int)len, 9, true);
+		outbuf_char(&b, ' ');
+		put_cell(&b, o.user, strlen(o.user), o.user_cells, user_width, false);
+		outbuf_char(&b, ' ');
+		put_cell(&b, o.process, strlen(o.process), o.process_cells, 15, false);
+		for (size_t k = 0; k < sizeof(numbers) / sizeof(numbers[0]); k++) {
+			len = format_u64(numbers[k], number);
+			outbuf_char(&b, ' ');
+			put_cell(&b, number, len, (int)len, 8, true);
+		}
+		if (outbuf_end_line(&b) < 0)
+			break;
 	}
 	free(rows);
+	return outbuf_close(&b);
+}
+
+/* The columns of the conns view, in order. */
+static const enum conn_column shown_columns[] = {
+	COL_PROTO, COL_STATE, COL_LOCAL, COL_REMOTE, COL_PID, COL_PROCESS, COL_USER,
+	COL_RECV_Q, COL_SEND_Q, COL_RTT, COL_RETRANS, COL_SENT, COL_RECEIVED,
+	COL_SEND_RATE, COL_RECV_RATE, COL_AGE, COL_TIMER,
+};
+enum { N_SHOWN = sizeof(shown_columns) / sizeof(shown_columns[0]) };
+
+/* Every cell of the table, formatted once: the text of all cells in one
+ * arena, and for each its length and width in cells. */
+struct cell_table {
+	char *text;
+	size_t used, cap;
+	uint16_t *len, *cells;
+};
+
+static int
+cells_add(struct cell_table *t, size_t i, const char *text, size_t len)
+{
+	if (t->used + len > t->cap) {
+		size_t cap = t->cap * 2 + len;
+		char *grown = realloc(t->text, cap);
+
+		if (grown == NULL)
+			return -1;
+		t->text = grown;
+		t->cap = cap;
+	}
+	memcpy(t->text + t->used, text, len);
+	t->used += len;
+	t->len[i] = (uint16_t)len;
+	t->cells[i] = (uint16_t)cells_of(text, len);
 	return 0;
-fail:
-	free(rows);
-	return -1;
 }
 
 /* The table as the dashboard shows it, in aligned columns sized to the
  * widest value. */
-static int
-text_conns(FILE *out, struct output_context *ctx)
+int
+output_text_conns(FILE *out, struct output_context *ctx)
 {
-	static const enum conn_column shown_columns[] = {
-		COL_PROTO, COL_STATE, COL_LOCAL, COL_REMOTE, COL_PID, COL_PROCESS, COL_USER,
-		COL_RECV_Q, COL_SEND_Q, COL_RTT, COL_RETRANS, COL_SENT, COL_RECEIVED,
-		COL_SEND_RATE, COL_RECV_RATE, COL_AGE, COL_TIMER,
-	};
-	enum { N = sizeof(shown_columns) / sizeof(shown_columns[0]) };
-	struct conn_context cc = {.snap = ctx->snap, .now = ctx->ct != NULL ? conntrack_now(ctx->ct) : 0};
-	int widths[N];
+	struct conn_context cc = {.snap = ctx->snap,
+				  .now = ctx->ct != NULL ? conntrack_now(ctx->ct) : 0};
+	const struct conn_column_def *defs[N_SHOWN];
+	int widths[N_SHOWN];
 	struct conn_row *rows;
 	ssize_t n = output_conn_rows(ctx, &rows);
 	char when[40], cell[SOCK_FORMAT_ADDR_MAX + 32];
+	struct cell_table t = {0};
+	struct outbuf b;
+	const char *next;
+	int rc = -1;
 
 	if (n < 0)
 		return -1;
-	for (int c = 0; c < N; c++)
-		widths[c] = (int)strlen(conn_column(shown_columns[c])->title);
+	t.cap = (size_t)n * 64 + 64;
+	t.text = malloc(t.cap);
+	t.len = malloc(((size_t)n * N_SHOWN + 1) * sizeof(*t.len));
+	t.cells = malloc(((size_t)n * N_SHOWN + 1) * sizeof(*t.cells));
+	if (t.text == NULL || t.len == NULL || t.cells == NULL || outbuf_open(&b, out) < 0) {
+		errno = ENOMEM;
+		goto done;
+	}
+	for (int c = 0; c < N_SHOWN; c++) {
+		defs[c] = conn_column(shown_columns[c]);
+		widths[c] = (int)strlen(defs[c]->title);
+	}
 	for (ssize_t i = 0; i < n; i++)
-		for (int c = 0; c < N; c++) {
-			conn_column(shown_columns[c])->format(&rows[i], &cc, cell, sizeof(cell));
-			if ((int)strlen(cell) > widths[c])
-				widths[c] = (int)strlen(cell);
+		for (int c = 0; c < N_SHOWN; c++) {
+			size_t k = (size_t)i * N_SHOWN + (size_t)c;
+
+			defs[c]->format(&rows[i], &cc, cell, sizeof(cell));
+			if (cells_add(&t, k, cell, strlen(cell)) < 0) {
+				errno = ENOMEM;
+				outbuf_close(&b);
+				goto done;
+			}
+			if (t.cells[k] > widths[c])
+				widths[c] = t.cells[k];
 		}
 	format_rfc3339(&ctx->snap->taken_wall, when, sizeof(when));
-	fprintf(out, "# %s, %zd sockets", when, n);
-	output_end_line(out);
-	for (int c = 0; c < N; c++) {
-		const struct conn_column_def *def = conn_column(shown_columns[c]);
+	outbuf_str(&b, "# ");
+	outbuf_str(&b, when);
+	outbuf_str(&b, ", ");
+	outbuf_i64(&b, n);
+	outbuf_str(&b, " sockets");
+	outbuf_end_line(&b);
+	for (int c = 0; c < N_SHOWN; c++) {
+		size_t len = strlen(defs[c]->title);
 
-		fprintf(out, "%s%*s", c > 0 ? " " : "",
-			def->right ? widths[c] : (c == N - 1 ? 0 : -widths[c]), def->title);
+		if (c > 0)
+			outbuf_char(&b, ' ');
+		/* The last column is not padded. */
+		put_cell(&b, defs[c]->title, len, (int)len,
+			 c == N_SHOWN - 1 && !defs[c]->right ? 0 : widths[c], defs[c]->right);
 	}
-	if (output_end_line(out) < 0)
-		goto fail;
+	outbuf_end_line(&b);
+	next = t.text;
 	for (ssize_t i = 0; i < n; i++) {
-		for (int c = 0; c < N; c++) {
-			const struct conn_column_def *def = conn_column(shown_columns[c]);
+		for (int c = 0; c < N_SHOWN; c++) {
+			size_t k = (size_t)i * N_SHOWN + (size_t)c;
 
-			def->format(&rows[i], &cc, cell, sizeof(cell));
-			fprintf(out, "%s%*s", c > 0 ? " " : "",
-				def->right ? widths[c] : (c == N - 1 ? 0 : -widths[c]), cell);
+			if (c > 0)
+				outbuf_char(&b, ' ');
+			put_cell(&b, next, t.len[k], t.cells[k],
+				 c == N_SHOWN - 1 && !defs[c]->right ? 0 : widths[c], defs[c]->right);
+			next += t.len[k];
 		}
-		if (output_end_line(out) < 0)
-			goto fail;
+		if (outbuf_end_line(&b) < 0)
+			break;
 	}
+	rc = outbuf_close(&b);
+done:
+	free(t.text);
+	free(t.len);
+	free(t.cells);
 	free(rows);
-	return 0;
-fail:
-	free(rows);
-	return -1;
+	return rc;
 }
-
-const struct output_format output_text = {
-	.name = "text",
-	.states = text_states,
-	.listen = text_listen,
-	.conns = text_conns,
-	.counters = output_text_counters,
-	.peers = output_text_peers,
-	.diagnoses = output_text_diagnoses,
-};

@@ -1,0 +1,271 @@
+/*
+ * outbuf.c - the batch writers' output buffer (see outbuf.h).
+ * One thread per buffer.  Never prints anything but what it is given.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "format.h"
+#include "outbuf.h"
+#include "sanitize.h"
+
+/* Written out once a line ends past this much. */
+enum { OUTBUF_FLUSH_AT = 256 * 1024, OUTBUF_START = OUTBUF_FLUSH_AT + 4096 };
+
+static void
+fail(struct outbuf *b, int err)
+{
+	if (!b->failed) {
+		b->failed = true;
+		b->saved_errno = err;
+	}
+}
+
+int
+outbuf_open(struct outbuf *b, FILE *out)
+{
+	memset(b, 0, sizeof(*b));
+	b->out = out;
+	b->buf = malloc(OUTBUF_START);
+	if (b->buf == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	b->cap = OUTBUF_START;
+	return 0;
+}
+
+bool
+outbuf_reserve(struct outbuf *b, size_t n)
+{
+	size_t cap = b->cap;
+	char *grown;
+
+	if (b->len + n <= b->cap)
+		return true;
+	if (b->failed)
+		return false;
+	while (cap < b->len + n)
+		cap *= 2;
+	grown = realloc(b->buf, cap);
+	if (grown == NULL) {
+		fail(b, ENOMEM);
+		return false;
+	}
+	b->buf = grown;
+	b->cap = cap;
+	return true;
+}
+
+static void
+write_out(struct outbuf *b)
+{
+	if (b->len > 0 && !b->failed && fwrite(b->buf, 1, b->len, b->out) != b->len)
+		fail(b, errno != 0 ? errno : EIO);
+	b->len = 0;
+}
+
+int
+outbuf_end_line(struct outbuf *b)
+{
+	outbuf_char(b, '\n');
+	if (b->len >= OUTBUF_FLUSH_AT)
+		write_out(b);
+	if (b->failed) {
+		errno = b->saved_errno;
+		return -1;
+	}
+	return 0;
+}
+
+int
+outbuf_close(struct outbuf *b)
+{
+	write_out(b);
+	if (!b->failed && (fflush(b->out) == EOF || ferror(b->out)))
+		fail(b, errno != 0 ? errno : EIO);
+	free(b->buf);
+	b->buf = NULL;
+	b->cap = 0;
+	if (b->failed) {
+		errno = b->saved_errno;
+		return -1;
+	}
+	return 0;
+}
+
+void
+outbuf_spaces(struct outbuf *b, int n)
+{
+	if (n <= 0 || !outbuf_reserve(b, (size_t)n))
+		return;
+	memset(b->buf + b->len, ' ', (size_t)n);
+	b->len += (size_t)n;
+}
+
+void
+outbuf_u64(struct outbuf *b, uint64_t v)
+{
+	if (outbuf_reserve(b, FORMAT_U64_MAX))
+		b->len += format_u64(v, b->buf + b->len);
+}
+
+void
+outbuf_i64(struct outbuf *b, int64_t v)
+{
+	if (v < 0) {
+		outbuf_char(b, '-');
+		outbuf_u64(b, (uint64_t)0 - (uint64_t)v);
+	} else {
+		outbuf_u64(b, (uint64_t)v);
+	}
+}
+
+void
+outbuf_fixed(struct outbuf *b, double v, int decimals)
+{
+	char text[352];
+
+	outbuf_mem(b, text, format_fixed(v, decimals, text, sizeof(text)));
+}
+
+void
+outbuf_g(struct outbuf *b, double v)
+{
+	char text[64];
+	int n = snprintf(text, sizeof(text), "%g", v);
+
+	if (n > 0)
+		outbuf_mem(b, text, (size_t)n);
+}
+
+void
+outbuf_text(struct outbuf *b, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (sanitize_is_plain(s, len)) {
+		outbuf_mem(b, s, len);
+		return;
+	}
+	if (!outbuf_reserve(b, SANITIZE_TEXT_MAX(len) + 1))
+		return;
+	b->len += sanitize_text(s, len, b->buf + b->len, SANITIZE_TEXT_MAX(len) + 1, NULL);
+}
+
+size_t
+outbuf_csv_quote(const char *s, size_t len, char *out)
+{
+	size_t w = 0;
+
+	if (strcspn(s, ",\"\r\n") >= len) {
+		memcpy(out, s, len);
+		return len;
+	}
+	out[w++] = '"';
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '"')
+			out[w++] = '"';
+		out[w++] = s[i];
+	}
+	out[w++] = '"';
+	return w;
+}
+
+size_t
+outbuf_csv_field(const char *s, size_t len, char *out)
+{
+	size_t quoted_max = 2 * SANITIZE_TEXT_MAX(len) + 2;
+	char *shown = out + quoted_max;
+
+	if (sanitize_is_plain(s, len))
+		return outbuf_csv_quote(s, len, out);
+	len = sanitize_text(s, len, shown, SANITIZE_TEXT_MAX(len) + 1, NULL);
+	return outbuf_csv_quote(shown, len, out);
+}
+
+void
+outbuf_csv(struct outbuf *b, const char *s)
+{
+	size_t len = strlen(s);
+
+	/* Most fields need neither escapes nor quotes. */
+	if (sanitize_is_plain(s, len) && strcspn(s, ",\"") == len) {
+		outbuf_mem(b, s, len);
+		return;
+	}
+	if (outbuf_reserve(b, OUTBUF_CSV_MAX(len)))
+		b->len += outbuf_csv_field(s, len, b->buf + b->len);
+}
+
+void
+outbuf_json(struct outbuf *b, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (!outbuf_reserve(b, SANITIZE_JSON_MAX(len)))
+		return;
+	b->len += sanitize_json(s, len, b->buf + b->len);
+}
+
+/* A value every format writes alike; false for strings. */
+static bool
+value_common(struct outbuf *b, const struct outbuf_value *v)
+{
+	switch (v->kind) {
+	case OUTBUF_UINT:
+		outbuf_u64(b, v->u);
+		return true;
+	case OUTBUF_INT:
+		outbuf_i64(b, v->i);
+		return true;
+	case OUTBUF_FIXED:
+		outbuf_fixed(b, v->d, v->decimals);
+		return true;
+	case OUTBUF_IP:
+		if (outbuf_reserve(b, FORMAT_IP_MAX))
+			b->len += format_ip(v->family, v->addr, b->buf + b->len);
+		return true;
+	default:
+		return false;
+	}
+}
+
+void
+outbuf_value_csv(struct outbuf *b, const struct outbuf_value *v)
+{
+	if (value_common(b, v))
+		return;
+	if (v->kind == OUTBUF_NAME)
+		outbuf_str(b, v->s);
+	else if (v->kind == OUTBUF_TEXT)
+		outbuf_csv(b, v->s);
+}
+
+void
+outbuf_value_json(struct outbuf *b, const struct outbuf_value *v)
+{
+	switch (v->kind) {
+	case OUTBUF_NULL:
+		outbuf_mem(b, "null", 4);
+		break;
+	case OUTBUF_NAME:
+		outbuf_char(b, '"');
+		outbuf_str(b, v->s);
+		outbuf_char(b, '"');
+		break;
+	case OUTBUF_TEXT:
+		outbuf_json(b, v->s);
+		break;
+	case OUTBUF_IP:
+		outbuf_char(b, '"');
+		value_common(b, v);
+		outbuf_char(b, '"');
+		break;
+	default:
+		value_common(b, v);
+		break;
+	}
+}
