@@ -15,29 +15,30 @@
 #include "sock_format.h"
 
 /* Copies len bytes of text into out (n bytes), cut to fit, NUL-terminated. */
-static void
+static size_t
 put(char *out, size_t n, const char *text, size_t len)
 {
 	if (n == 0)
-		return;
+		return 0;
 	if (len >= n)
 		len = n - 1;
 	memcpy(out, text, len);
 	out[len] = '\0';
+	return len;
 }
 
-static void
+static size_t
 put_str(char *out, size_t n, const char *text)
 {
-	put(out, n, text, strlen(text));
+	return put(out, n, text, strlen(text));
 }
 
-static void
+static size_t
 put_u64(char *out, size_t n, uint64_t v)
 {
 	char text[FORMAT_U64_MAX];
 
-	put(out, n, text, format_u64(v, text));
+	return put(out, n, text, format_u64(v, text));
 }
 
 /* Bytes in binary units: "812", "12.4K", "3.1M", "1.2G"; returns the
@@ -85,11 +86,11 @@ cmp_double(double a, double b)
 
 /* ---------------------------------------------------------------- columns */
 
-static void
+static size_t
 fmt_proto(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	(void)c;
-	put_str(out, n, r->entry->family == AF_INET ? "tcp" : "tcp6");
+	return put_str(out, n, r->entry->family == AF_INET ? "tcp" : "tcp6");
 }
 
 static int
@@ -101,7 +102,7 @@ cmp_proto(const struct conn_row *a, const struct conn_row *b, const struct conn_
 
 /* "addr:port" as sock_format_endpoint() writes it, without printf; one
  * bound to an interface is left to it (it looks the name up). */
-static void
+static size_t
 endpoint_text(const struct sock_entry *e, int remote, char *out, size_t n)
 {
 	char text[FORMAT_IP_MAX + 16], *p = text;
@@ -110,7 +111,7 @@ endpoint_text(const struct sock_entry *e, int remote, char *out, size_t n)
 
 	if (!remote && e->ifindex != 0) {
 		sock_format_endpoint(e, remote, out, n);
-		return;
+		return strlen(out);
 	}
 	if (v6)
 		*p++ = '[';
@@ -122,14 +123,14 @@ endpoint_text(const struct sock_entry *e, int remote, char *out, size_t n)
 		*p++ = '*';
 	else
 		p += format_u64(port, p);
-	put(out, n, text, (size_t)(p - text));
+	return put(out, n, text, (size_t)(p - text));
 }
 
-static void
+static size_t
 fmt_local(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	(void)c;
-	endpoint_text(r->entry, 0, out, n);
+	return endpoint_text(r->entry, 0, out, n);
 }
 
 static int
@@ -154,11 +155,11 @@ cmp_local(const struct conn_row *a, const struct conn_row *b, const struct conn_
 	return cmp_endpoint(a->entry, b->entry, 0);
 }
 
-static void
+static size_t
 fmt_remote(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	(void)c;
-	endpoint_text(r->entry, 1, out, n);
+	return endpoint_text(r->entry, 1, out, n);
 }
 
 static int
@@ -168,11 +169,11 @@ cmp_remote(const struct conn_row *a, const struct conn_row *b, const struct conn
 	return cmp_endpoint(a->entry, b->entry, 1);
 }
 
-static void
+static size_t
 fmt_state(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	(void)c;
-	put_str(out, n, tcp_state_name(r->entry->state));
+	return put_str(out, n, tcp_state_name(r->entry->state));
 }
 
 static int
@@ -182,7 +183,7 @@ cmp_state(const struct conn_row *a, const struct conn_row *b, const struct conn_
 	return cmp_u64(a->entry->state, b->entry->state);
 }
 
-static void
+static size_t
 fmt_pid(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	const struct owner_proc *p = owner_of(r, c);
@@ -190,19 +191,18 @@ fmt_pid(const struct conn_row *r, const struct conn_context *c, char *out, size_
 	size_t len;
 
 	if (p == NULL) {
-		put_str(out, n, r->entry->owner_status == OWNER_HIDDEN ? "?" : "-");
-		return;
+		return put_str(out, n, r->entry->owner_status == OWNER_HIDDEN ? "?" : "-");
 	}
 	if (p->pid < 0) {
 		snprintf(out, n, "%d", p->pid); /* never from /proc */
-		return;
+		return strlen(out);
 	}
 	len = format_u64((uint64_t)p->pid, text);
 	if (r->entry->n_owners > 1) {
 		text[len++] = '+';
 		len += format_u64(r->entry->n_owners - 1u, text + len);
 	}
-	put(out, n, text, len);
+	return put(out, n, text, len);
 }
 
 static int
@@ -215,26 +215,26 @@ cmp_pid(const struct conn_row *a, const struct conn_row *b, const struct conn_co
 }
 
 /* A name from /proc or a recording, as it is safe to show. */
-static void
+static size_t
 put_name(char *out, size_t n, const char *name)
 {
 	size_t len = strlen(name);
 
 	if (sanitize_is_plain(name, len))
-		put(out, n, name, len);
+		return put(out, n, name, len);
 	else
-		sanitize_text(name, len, out, n, NULL);
+		return sanitize_text(name, len, out, n, NULL);
 }
 
-static void
+static size_t
 fmt_process(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	const struct owner_proc *p = owner_of(r, c);
 
 	if (p != NULL)
-		put_name(out, n, p->comm);
+		return put_name(out, n, p->comm);
 	else
-		put_str(out, n, r->entry->owner_status == OWNER_HIDDEN ? "(hidden)" : "-");
+		return put_str(out, n, r->entry->owner_status == OWNER_HIDDEN ? "(hidden)" : "-");
 }
 
 static int
@@ -247,15 +247,15 @@ cmp_process(const struct conn_row *a, const struct conn_row *b, const struct con
 	return pa == NULL ? 0 : strcmp(pa->comm, pb->comm);
 }
 
-static void
+static size_t
 fmt_user(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	const struct owner_proc *p = owner_of(r, c);
 
 	if (p != NULL)
-		put_name(out, n, p->user);
+		return put_name(out, n, p->user);
 	else
-		put_str(out, n, "-");
+		return put_str(out, n, "-");
 }
 
 static int
@@ -269,11 +269,11 @@ cmp_user(const struct conn_row *a, const struct conn_row *b, const struct conn_c
 }
 
 #define NUMERIC_COLUMN(name, expr, formatter)                                                   \
-	static void fmt_##name(const struct conn_row *r, const struct conn_context *c, char *out, \
-			       size_t n)                                                          \
+	static size_t fmt_##name(const struct conn_row *r, const struct conn_context *c,          \
+				 char *out, size_t n)                                             \
 	{                                                                                         \
 		(void)c;                                                                          \
-		formatter;                                                                        \
+		return formatter;                                                                 \
 	}                                                                                         \
 	static int cmp_##name(const struct conn_row *a, const struct conn_row *b,                 \
 			      const struct conn_context *c)                                       \
@@ -289,34 +289,34 @@ cmp_user(const struct conn_row *a, const struct conn_row *b, const struct conn_c
 	}
 
 /* Bytes in binary units, or "-" without tcp_info. */
-static void
+static size_t
 put_bytes(const struct sock_entry *e, uint64_t bytes, char *out, size_t n)
 {
 	char text[48];
 
 	if (e->flags & SOCK_ENTRY_HAS_INFO)
-		put(out, n, text, format_bytes((double)bytes, text, sizeof(text)));
+		return put(out, n, text, format_bytes((double)bytes, text, sizeof(text)));
 	else
-		put_str(out, n, "-");
+		return put_str(out, n, "-");
 }
 
 NUMERIC_COLUMN(recv_q, r->entry->recv_q, put_u64(out, n, r->entry->recv_q))
 NUMERIC_COLUMN(send_q, r->entry->send_q, put_u64(out, n, r->entry->send_q))
 NUMERIC_COLUMN(retrans, r->entry->total_retrans,
-	       if (r->entry->flags & SOCK_ENTRY_HAS_INFO) put_u64(out, n, r->entry->total_retrans);
-	       else put_str(out, n, "-"))
+	       r->entry->flags & SOCK_ENTRY_HAS_INFO ? put_u64(out, n, r->entry->total_retrans)
+						     : put_str(out, n, "-"))
 NUMERIC_COLUMN(sent, r->entry->bytes_acked, put_bytes(r->entry, r->entry->bytes_acked, out, n))
 NUMERIC_COLUMN(received, r->entry->bytes_received,
 	       put_bytes(r->entry, r->entry->bytes_received, out, n))
 
-static void
+static size_t
 fmt_rtt(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	(void)c;
 	if (r->entry->flags & SOCK_ENTRY_HAS_INFO)
-		format_fixed(r->entry->rtt_us / 1000.0, 1, out, n);
+		return format_fixed(r->entry->rtt_us / 1000.0, 1, out, n);
 	else
-		put_str(out, n, "-");
+		return put_str(out, n, "-");
 }
 
 static int
@@ -327,26 +327,25 @@ cmp_rtt(const struct conn_row *a, const struct conn_row *b, const struct conn_co
 		       b->entry->flags & SOCK_ENTRY_HAS_INFO ? b->entry->rtt_us : 0);
 }
 
-static void
+static size_t
 fmt_rate(double rate, bool known, char *out, size_t n)
 {
 	char text[48];
 	size_t len;
 
 	if (!known) {
-		put_str(out, n, "-");
-		return;
+		return put_str(out, n, "-");
 	}
 	len = format_bytes(rate, text, sizeof(text) - 3);
 	memcpy(text + len, "/s", 3);
-	put(out, n, text, len + 2);
+	return put(out, n, text, len + 2);
 }
 
-static void
+static size_t
 fmt_send_rate(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	(void)c;
-	fmt_rate(r->info != NULL ? r->info->send_rate : 0, r->info != NULL && r->info->send_rate >= 0,
+	return fmt_rate(r->info != NULL ? r->info->send_rate : 0, r->info != NULL && r->info->send_rate >= 0,
 		 out, n);
 }
 
@@ -358,11 +357,11 @@ cmp_send_rate(const struct conn_row *a, const struct conn_row *b, const struct c
 			  b->info != NULL ? b->info->send_rate : -1);
 }
 
-static void
+static size_t
 fmt_recv_rate(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	(void)c;
-	fmt_rate(r->info != NULL ? r->info->recv_rate : 0, r->info != NULL && r->info->recv_rate >= 0,
+	return fmt_rate(r->info != NULL ? r->info->recv_rate : 0, r->info != NULL && r->info->recv_rate >= 0,
 		 out, n);
 }
 
@@ -374,13 +373,13 @@ cmp_recv_rate(const struct conn_row *a, const struct conn_row *b, const struct c
 			  b->info != NULL ? b->info->recv_rate : -1);
 }
 
-static void
+static size_t
 fmt_age(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	if (r->info == NULL)
-		put_str(out, n, "-");
+		return put_str(out, n, "-");
 	else
-		format_duration(c->now - r->info->first_seen, out, n);
+		return format_duration(c->now - r->info->first_seen, out, n);
 }
 
 static int
@@ -393,7 +392,7 @@ cmp_age(const struct conn_row *a, const struct conn_row *b, const struct conn_co
 			   b->info != NULL ? b->info->first_seen : 1e300);
 }
 
-static void
+static size_t
 fmt_timer(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	static const char *const names[] = {"", "retrans", "keepalive", "timewait", "probe"};
@@ -402,8 +401,7 @@ fmt_timer(const struct conn_row *r, const struct conn_context *c, char *out, siz
 
 	(void)c;
 	if (r->entry->timer == SOCK_TIMER_NONE || r->entry->timer > 4) {
-		put_str(out, n, "-");
-		return;
+		return put_str(out, n, "-");
 	}
 	len = strlen(names[r->entry->timer]);
 	memcpy(text, names[r->entry->timer], len);
@@ -413,7 +411,7 @@ fmt_timer(const struct conn_row *r, const struct conn_context *c, char *out, siz
 		text[len++] = '/';
 		len += format_u64(r->entry->retrans, text + len);
 	}
-	put(out, n, text, len);
+	return put(out, n, text, len);
 }
 
 static int

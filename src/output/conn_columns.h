@@ -69,8 +69,10 @@ struct conn_column_def {
 	int width;            /* preferred width in cells */
 	bool right;           /* right-aligned (numbers) */
 	int priority;         /* lower shows first when space is short */
-	void (*format)(const struct conn_row *row, const struct conn_context *ctx, char *out,
-		       size_t out_size);
+	/* Writes the row's text into out (NUL-terminated, cut to fit) and
+	 * returns its length. */
+	size_t (*format)(const struct conn_row *row, const struct conn_context *ctx, char *out,
+			 size_t out_size);
 	int (*compare)(const struct conn_row *a, const struct conn_row *b,
 		       const struct conn_context *ctx);
 	/* The row's value as key_parts unsigned keys, most significant

@@ -115,7 +115,8 @@ int
 output_json_conns(FILE *out, struct output_context *ctx)
 {
 	const struct conn_field_def *fields[64];
-	size_t n_fields = 0;
+	char keys[64][40];   /* ", \"name\": " of each field */
+	size_t key_len[64], n_fields = 0;
 	struct conn_context cc = {.snap = ctx->snap,
 				  .now = ctx->ct != NULL ? conntrack_now(ctx->ct) : 0};
 	struct conn_row *rows;
@@ -129,9 +130,17 @@ output_json_conns(FILE *out, struct output_context *ctx)
 		free(rows);
 		return -1;
 	}
-	for (size_t i = 0; i < conn_field_count() && n_fields < 64; i++)
-		if (conn_field(i)->formats & CONN_FIELD_JSON)
-			fields[n_fields++] = conn_field(i);
+	for (size_t i = 0; i < conn_field_count() && n_fields < 64; i++) {
+		int len;
+
+		if (!(conn_field(i)->formats & CONN_FIELD_JSON))
+			continue;
+		len = snprintf(keys[n_fields], sizeof(keys[0]), ", \"%s\": ", conn_field(i)->name);
+		if (len < 0 || (size_t)len >= sizeof(keys[0]))
+			continue; /* no field has so long a name */
+		key_len[n_fields] = (size_t)len;
+		fields[n_fields++] = conn_field(i);
+	}
 	format_rfc3339(&ctx->snap->taken_wall, when, sizeof(when));
 	for (ssize_t i = 0; i < n; i++) {
 		json_start(&b, when);
@@ -139,7 +148,8 @@ output_json_conns(FILE *out, struct output_context *ctx)
 			struct outbuf_value v = {.kind = OUTBUF_NULL};
 
 			fields[f]->get(&rows[i], &cc, &v);
-			json_field(&b, fields[f]->name, &v);
+			outbuf_mem(&b, keys[f], key_len[f]);
+			outbuf_value_json(&b, &v);
 		}
 		outbuf_char(&b, '}');
 		if (outbuf_end_line(&b) < 0)

@@ -166,59 +166,33 @@ static const enum conn_column shown_columns[] = {
 };
 enum { N_SHOWN = sizeof(shown_columns) / sizeof(shown_columns[0]) };
 
-/* Every cell of the table, formatted once: the text of all cells in one
- * arena, and for each its length and width in cells. */
-struct cell_table {
-	char *text;
-	size_t used, cap;
-	uint16_t *len, *cells;
-};
+/* The most a cell takes (SOCK_FORMAT_ADDR_MAX and a timer). */
+enum { CELL_MAX = SOCK_FORMAT_ADDR_MAX + 32 };
 
-static int
-cells_add(struct cell_table *t, size_t i, const char *text, size_t len)
-{
-	if (t->used + len > t->cap) {
-		size_t cap = t->cap * 2 + len;
-		char *grown = realloc(t->text, cap);
-
-		if (grown == NULL)
-			return -1;
-		t->text = grown;
-		t->cap = cap;
-	}
-	memcpy(t->text + t->used, text, len);
-	t->used += len;
-	t->len[i] = (uint16_t)len;
-	t->cells[i] = (uint16_t)cells_of(text, len);
-	return 0;
-}
-
-/* The table as the dashboard shows it, in aligned columns sized to the
- * widest value. */
+/*
+ * The table as the dashboard shows it, in aligned columns sized to the
+ * widest value.  Every cell is formatted twice, once for the widths and
+ * once to write it: keeping 100,000 rows of cells instead costs more in
+ * fresh memory than formatting them again.
+ */
 int
 output_text_conns(FILE *out, struct output_context *ctx)
 {
 	struct conn_context cc = {.snap = ctx->snap,
 				  .now = ctx->ct != NULL ? conntrack_now(ctx->ct) : 0};
 	const struct conn_column_def *defs[N_SHOWN];
-	int widths[N_SHOWN];
+	int widths[N_SHOWN], pad_to[N_SHOWN];
+	size_t line_max = 1;
 	struct conn_row *rows;
 	ssize_t n = output_conn_rows(ctx, &rows);
-	char when[40], cell[SOCK_FORMAT_ADDR_MAX + 32];
-	struct cell_table t = {0};
+	char when[40], cell[CELL_MAX];
 	struct outbuf b;
-	const char *next;
-	int rc = -1;
 
 	if (n < 0)
 		return -1;
-	t.cap = (size_t)n * 64 + 64;
-	t.text = malloc(t.cap);
-	t.len = malloc(((size_t)n * N_SHOWN + 1) * sizeof(*t.len));
-	t.cells = malloc(((size_t)n * N_SHOWN + 1) * sizeof(*t.cells));
-	if (t.text == NULL || t.len == NULL || t.cells == NULL || outbuf_open(&b, out) < 0) {
-		errno = ENOMEM;
-		goto done;
+	if (outbuf_open(&b, out) < 0) {
+		free(rows);
+		return -1;
 	}
 	for (int c = 0; c < N_SHOWN; c++) {
 		defs[c] = conn_column(shown_columns[c]);
@@ -226,17 +200,19 @@ output_text_conns(FILE *out, struct output_context *ctx)
 	}
 	for (ssize_t i = 0; i < n; i++)
 		for (int c = 0; c < N_SHOWN; c++) {
-			size_t k = (size_t)i * N_SHOWN + (size_t)c;
+			size_t len = defs[c]->format(&rows[i], &cc, cell, sizeof(cell));
+			/* Only text columns can hold more bytes than cells. */
+			int cells = defs[c]->right ? (int)len : cells_of(cell, len);
 
-			defs[c]->format(&rows[i], &cc, cell, sizeof(cell));
-			if (cells_add(&t, k, cell, strlen(cell)) < 0) {
-				errno = ENOMEM;
-				outbuf_close(&b);
-				goto done;
-			}
-			if (t.cells[k] > widths[c])
-				widths[c] = t.cells[k];
+			if (cells > widths[c])
+				widths[c] = cells;
 		}
+	for (int c = 0; c < N_SHOWN; c++) {
+		/* The last column is not padded. */
+		pad_to[c] = c == N_SHOWN - 1 && !defs[c]->right ? 0 : widths[c];
+		/* A cell's bytes: its cells, or up to CELL_MAX for text. */
+		line_max += 1 + (size_t)widths[c] + (defs[c]->right ? 0 : CELL_MAX);
+	}
 	format_rfc3339(&ctx->snap->taken_wall, when, sizeof(when));
 	outbuf_str(&b, "# ");
 	outbuf_str(&b, when);
@@ -249,30 +225,46 @@ output_text_conns(FILE *out, struct output_context *ctx)
 
 		if (c > 0)
 			outbuf_char(&b, ' ');
-		/* The last column is not padded. */
-		put_cell(&b, defs[c]->title, len, (int)len,
-			 c == N_SHOWN - 1 && !defs[c]->right ? 0 : widths[c], defs[c]->right);
+		put_cell(&b, defs[c]->title, len, (int)len, pad_to[c], defs[c]->right);
 	}
 	outbuf_end_line(&b);
-	next = t.text;
 	for (ssize_t i = 0; i < n; i++) {
+		char *p;
+
+		/* Room for the whole line, then plain stores. */
+		if (!outbuf_reserve(&b, line_max))
+			break;
+		p = b.buf + b.len;
 		for (int c = 0; c < N_SHOWN; c++) {
-			size_t k = (size_t)i * N_SHOWN + (size_t)c;
+			int pad;
 
 			if (c > 0)
-				outbuf_char(&b, ' ');
-			put_cell(&b, next, t.len[k], t.cells[k],
-				 c == N_SHOWN - 1 && !defs[c]->right ? 0 : widths[c], defs[c]->right);
-			next += t.len[k];
+				*p++ = ' ';
+			if (defs[c]->right) {
+				size_t len = defs[c]->format(&rows[i], &cc, cell, sizeof(cell));
+
+				pad = pad_to[c] - (int)len;
+				if (pad > 0) {
+					memset(p, ' ', (size_t)pad);
+					p += pad;
+				}
+				memcpy(p, cell, len);
+				p += len;
+			} else {
+				size_t len = defs[c]->format(&rows[i], &cc, p, CELL_MAX);
+
+				pad = pad_to[c] - cells_of(p, len);
+				p += len;
+				if (pad > 0) {
+					memset(p, ' ', (size_t)pad);
+					p += pad;
+				}
+			}
 		}
+		b.len = (size_t)(p - b.buf);
 		if (outbuf_end_line(&b) < 0)
 			break;
 	}
-	rc = outbuf_close(&b);
-done:
-	free(t.text);
-	free(t.len);
-	free(t.cells);
 	free(rows);
-	return rc;
+	return outbuf_close(&b);
 }

@@ -1,0 +1,494 @@
+/*
+ * test_output.c - batch output: the view table (names, needs, writers,
+ * formats a view lacks), the conns fields against the columns, the output
+ * buffer's number, address and CSV writers against printf and inet_ntop,
+ * and every view in every format of a snapshot whose owners have hostile
+ * names: no control byte gets out.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "batch.h"
+#include "format.h"
+#include "outbuf.h"
+#include "output.h"
+
+/* ------------------------------------------------------------ the table */
+
+static void
+test_view_table(void **state)
+{
+	const char *names = output_view_names();
+	char msg[256];
+
+	(void)state;
+	for (int v = 0; v < OUTPUT_VIEW_COUNT; v++) {
+		const struct output_view_def *def = output_view((enum output_view)v);
+		int writers = 0;
+
+		assert_non_null(def);
+		assert_non_null(def->name);
+		assert_int_equal(output_view_find(def->name), v);
+		assert_non_null(strstr(names, def->name));
+		for (int f = 0; f < OUTPUT_FORMAT_COUNT; f++)
+			writers += def->write[f] != NULL;
+		assert_true(writers > 0);
+		/* Every view but the summary writes every format. */
+		assert_int_equal(writers, v == OUTPUT_VIEW_SUMMARY ? 2 : OUTPUT_FORMAT_COUNT);
+	}
+	assert_null(output_view(OUTPUT_VIEW_COUNT));
+	assert_int_equal(output_view_find("nosuch"), -1);
+	assert_string_equal(names, "states, listen, conns, counters, peers, diagnoses, summary");
+	assert_string_equal(output_format_names(), "text, json, csv");
+	assert_ptr_equal(output_format_find("csv"), &output_csv);
+	assert_null(output_format_find("xml"));
+
+	assert_true(output_view_has_format(OUTPUT_VIEW_CONNS, &output_csv, msg, sizeof(msg)));
+	assert_true(output_view_has_format(OUTPUT_VIEW_SUMMARY, &output_json, msg, sizeof(msg)));
+	assert_false(output_view_has_format(OUTPUT_VIEW_SUMMARY, &output_csv, msg, sizeof(msg)));
+	assert_string_equal(msg, "the summary view has no csv output: use -o text, json");
+}
+
+/* What the live source dumps follows the table. */
+static void
+test_needs_decide_the_dump(void **state)
+{
+	struct source_live_options opts;
+	const struct filter *filter = (const struct filter *)&opts; /* only compared */
+
+	(void)state;
+	for (int v = 0; v < OUTPUT_VIEW_COUNT; v++) {
+		unsigned int needs = output_view_needs((enum output_view)v);
+
+		batch_live_options((enum output_view)v, filter, &opts);
+		assert_int_equal(opts.filter == filter, (needs & OUTPUT_NEED_SELECTED) != 0);
+		assert_int_equal(!opts.no_tcp_info, (needs & OUTPUT_NEED_TCP_INFO) != 0);
+		assert_int_equal(!opts.no_counters, (needs & OUTPUT_NEED_COUNTERS) != 0);
+	}
+	/* As each view has always been dumped. */
+	batch_live_options(OUTPUT_VIEW_CONNS, filter, &opts);
+	assert_true(opts.filter == filter && !opts.no_tcp_info && opts.no_counters);
+	batch_live_options(OUTPUT_VIEW_LISTEN, filter, &opts);
+	assert_true(opts.filter == NULL && opts.no_tcp_info && opts.no_counters);
+	batch_live_options(OUTPUT_VIEW_DIAGNOSES, filter, &opts);
+	assert_true(opts.filter == NULL && opts.no_tcp_info && !opts.no_counters);
+	assert_false(output_view_needs(OUTPUT_VIEW_STATES) & OUTPUT_NEED_OWNERS);
+	assert_false(output_view_needs(OUTPUT_VIEW_COUNTERS) & OUTPUT_NEED_OWNERS);
+	assert_true(output_view_needs(OUTPUT_VIEW_LISTEN) & OUTPUT_NEED_OWNERS);
+}
+
+/* Every column of the table has a CSV and JSON field, but the timer. */
+static void
+test_fields_cover_columns(void **state)
+{
+	(void)state;
+	for (int c = 0; c < COL_COUNT; c++) {
+		bool csv = false, json = false;
+
+		for (size_t i = 0; i < conn_field_count(); i++) {
+			if (conn_field(i)->column != c)
+				continue;
+			csv |= (conn_field(i)->formats & CONN_FIELD_CSV) != 0;
+			json |= (conn_field(i)->formats & CONN_FIELD_JSON) != 0;
+		}
+		if (c == COL_TIMER)
+			continue;
+		assert_true(csv);
+		assert_true(json);
+	}
+	for (size_t i = 0; i < conn_field_count(); i++) {
+		assert_non_null(conn_field(i)->get);
+		assert_true(conn_field(i)->formats != 0);
+		for (size_t k = i + 1; k < conn_field_count(); k++)
+			assert_string_not_equal(conn_field(i)->name, conn_field(k)->name);
+	}
+	assert_null(conn_field(conn_field_count()));
+}
+
+/* ----------------------------------------------------- numbers, addresses */
+
+static void
+test_fixed_matches_printf(void **state)
+{
+	char ours[64], theirs[64];
+	unsigned int seed = 12345;
+
+	(void)state;
+	for (int i = 0; i < 200000; i++) {
+		double v;
+		int decimals = i % 4;
+
+		seed = seed * 1103515245u + 12345u;
+		switch (i % 5) {
+		case 0:
+			v = (double)(seed % 2000000) / 1000.0; /* rtt in ms */
+			break;
+		case 1:
+			v = (double)(seed % 100000) / 8.0; /* exact ties */
+			break;
+		case 2:
+			v = (double)seed / 7.0;
+			break;
+		case 3:
+			v = (double)(seed % 1000) * 0.0005; /* near ties */
+			break;
+		default:
+			v = (double)seed * 1e3 / 3.0; /* large: printf's */
+			break;
+		}
+		format_fixed(v, decimals, ours, sizeof(ours));
+		snprintf(theirs, sizeof(theirs), "%.*f", decimals, v);
+		assert_string_equal(ours, theirs);
+	}
+	format_fixed(-0.0, 3, ours, sizeof(ours));
+	assert_string_equal(ours, "-0.000");
+	format_fixed(2.5, 0, ours, sizeof(ours));
+	assert_string_equal(ours, "2");
+	format_fixed(3.5, 0, ours, sizeof(ours));
+	assert_string_equal(ours, "4");
+	assert_int_equal(format_fixed(123.456, 2, ours, 4), 3);
+	assert_string_equal(ours, "123");
+}
+
+static void
+test_duration_matches_printf(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 100000; i++) {
+		double s = (double)i * (i % 3 == 0 ? 0.0000137 : i % 3 == 1 ? 0.00731 : 0.0913);
+		char ours[32], theirs[32];
+
+		format_duration(s, ours, sizeof(ours));
+		if (s < 0.001)
+			snprintf(theirs, sizeof(theirs), "%.0fus", s * 1e6);
+		else if (s < 1.0)
+			snprintf(theirs, sizeof(theirs), "%.1fms", s * 1e3);
+		else if (s < 60.0)
+			snprintf(theirs, sizeof(theirs), "%.1fs", s);
+		else if (s < 3600.0)
+			snprintf(theirs, sizeof(theirs), "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+		else
+			snprintf(theirs, sizeof(theirs), "%dh%02dm", (int)(s / 3600),
+				 (int)fmod(s / 60, 60));
+		assert_string_equal(ours, theirs);
+	}
+}
+
+static void
+test_u64(void **state)
+{
+	static const uint64_t values[] = {0, 9, 10, 99, 100, 65535, 4294967295u,
+					  10000000000000000000u, UINT64_MAX};
+	char ours[FORMAT_U64_MAX], theirs[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		size_t n = format_u64(values[i], ours);
+
+		snprintf(theirs, sizeof(theirs), "%llu", (unsigned long long)values[i]);
+		assert_string_equal(ours, theirs);
+		assert_int_equal(n, strlen(theirs));
+	}
+}
+
+static void
+check_ip6(const uint8_t addr[16])
+{
+	char ours[FORMAT_IP_MAX], theirs[INET6_ADDRSTRLEN];
+
+	assert_non_null(inet_ntop(AF_INET6, addr, theirs, sizeof(theirs)));
+	assert_int_equal(format_ip(AF_INET6, addr, ours), strlen(theirs));
+	assert_string_equal(ours, theirs);
+}
+
+static void
+test_ip_matches_inet_ntop(void **state)
+{
+	static const char *const fixed[] = {
+		"::", "::1", "1::", "::ffff:1.2.3.4", "::1.2.3.4", "::ffff:0:1.2.3.4",
+		"1:0:0:1:0:0:0:1", "1:0:0:2:0:0:3:4", "fe80::1:2", "2001:db8::ff00:42:8329",
+		"0:0:1::", "1:2:3:4:5:6:7:8", "::2:3:4:5:6:7:8", "1:2:3:4:5:6:7::",
+		"1:0:2:0:3:0:4:0", "::ffff:0.0.0.0", "64:ff9b::192.0.2.33",
+	};
+	unsigned int seed = 7;
+	uint8_t addr[16];
+	char ours[FORMAT_IP_MAX], theirs[INET6_ADDRSTRLEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		assert_int_equal(inet_pton(AF_INET6, fixed[i], addr), 1);
+		check_ip6(addr);
+	}
+	for (int i = 0; i < 100000; i++) {
+		/* Random words, most of them zero, so that runs of every length
+		 * and position occur. */
+		for (int w = 0; w < 8; w++) {
+			seed = seed * 1103515245u + 12345u;
+			addr[2 * w] = (seed >> 8) % 4 == 0 ? (uint8_t)(seed >> 16) : 0;
+			addr[2 * w + 1] = (seed >> 10) % 3 == 0 ? (uint8_t)(seed >> 20) : 0;
+		}
+		if (i % 10 == 0) { /* IPv4-mapped and -compatible */
+			memset(addr, 0, 10);
+			addr[10] = addr[11] = i % 20 == 0 ? 0xff : 0;
+		}
+		check_ip6(addr);
+		assert_non_null(inet_ntop(AF_INET, addr + 12, theirs, sizeof(theirs)));
+		assert_int_equal(format_ip(AF_INET, addr + 12, ours), strlen(theirs));
+		assert_string_equal(ours, theirs);
+	}
+}
+
+/* ------------------------------------------------------------ CSV quoting */
+
+static const char *
+csv_of(const char *s)
+{
+	static char out[256];
+	size_t n = outbuf_csv_field(s, strlen(s), out);
+
+	assert_true(n <= OUTBUF_CSV_MAX(strlen(s)));
+	out[n] = '\0';
+	return out;
+}
+
+static void
+test_csv_quoting(void **state)
+{
+	(void)state;
+	/* RFC 4180: quoted when holding a comma, a quote, CR or LF; quotes
+	 * doubled; otherwise as it is. */
+	assert_string_equal(csv_of("nginx"), "nginx");
+	assert_string_equal(csv_of("a,b"), "\"a,b\"");
+	assert_string_equal(csv_of("say \"hi\""), "\"say \"\"hi\"\"\"");
+	assert_string_equal(csv_of("a,b\"c"), "\"a,b\"\"c\"");
+	assert_string_equal(csv_of(""), "");
+	assert_string_equal(csv_of(" space "), " space ");
+	/* CR and LF never get through: they are shown as escapes. */
+	assert_string_equal(csv_of("two\nlines"), "two\\x0alines");
+	assert_string_equal(csv_of("cr\r,x"), "\"cr\\x0d,x\"");
+	assert_string_equal(csv_of("evil\x1b[31mname"), "evil\\x1b[31mname");
+	{
+		char out[16];
+
+		assert_int_equal(outbuf_csv_quote("a\nb", 3, out), 5);
+		assert_memory_equal(out, "\"a\nb\"", 5);
+		assert_int_equal(outbuf_csv_quote("a\rb", 3, out), 5);
+	}
+}
+
+/* A buffer written in blocks gives the same bytes as the lines; a write
+ * error is reported. */
+static void
+test_outbuf_blocks(void **state)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	struct outbuf b;
+	char tiny[64];
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(outbuf_open(&b, f), 0);
+	for (int i = 0; i < 200000; i++) {
+		outbuf_u64(&b, (uint64_t)i);
+		outbuf_char(&b, ',');
+		outbuf_i64(&b, -i);
+		outbuf_char(&b, ',');
+		outbuf_fixed(&b, i / 8.0, 3);
+		assert_int_equal(outbuf_end_line(&b), 0);
+	}
+	assert_int_equal(outbuf_close(&b), 0);
+	fclose(f);
+	{
+		char *line = text;
+
+		for (int i = 0; i < 200000; i++) {
+			char expected[64];
+			char *end = strchr(line, '\n');
+
+			assert_non_null(end);
+			snprintf(expected, sizeof(expected), "%d,%d,%.3f", i, -i, i / 8.0);
+			assert_int_equal((size_t)(end - line), strlen(expected));
+			assert_memory_equal(line, expected, strlen(expected));
+			line = end + 1;
+		}
+		assert_int_equal(*line, '\0');
+	}
+	free(text);
+
+	f = fmemopen(tiny, sizeof(tiny), "w");
+	assert_non_null(f);
+	setvbuf(f, NULL, _IONBF, 0);
+	assert_int_equal(outbuf_open(&b, f), 0);
+	for (int i = 0; i < 100000; i++) {
+		outbuf_str(&b, "0123456789");
+		(void)outbuf_end_line(&b);
+	}
+	assert_int_equal(outbuf_close(&b), -1);
+	fclose(f);
+}
+
+/* ---------------------------------------------- hostile names, every view */
+
+static const char evil_comm[] = "ev\x1b]0;x\x07\x9b";
+static const char evil_user[] = "u\x1b[2J,\"q\"";
+
+static struct snapshot *
+owned_snapshot(const char *comm, const char *user)
+{
+	struct owner_table *owners = owner_table_new();
+	struct owner_proc proc;
+	struct snapshot *snap = snapshot_new(4);
+	int index;
+
+	assert_non_null(owners);
+	assert_non_null(snap);
+	memset(&proc, 0, sizeof(proc));
+	proc.pid = 4242;
+	snprintf(proc.comm, sizeof(proc.comm), "%s", comm);
+	proc.cmdline = "evil\x1b[31m --flag";
+	proc.user = user;
+	index = owner_table_add_proc(owners, &proc);
+	assert_true(index >= 0);
+	assert_int_equal(owner_table_add_link(owners, 77, (uint32_t)index), 0);
+	assert_int_equal(owner_table_add_link(owners, 78, (uint32_t)index), 0);
+	assert_int_equal(owner_table_seal(owners), 0);
+	snap->owners = owners;
+	for (int i = 0; i < 2; i++) {
+		struct sock_entry *e = snapshot_add(snap);
+
+		assert_non_null(e);
+		e->family = AF_INET;
+		e->local_addr[0] = 127;
+		e->local_addr[3] = 1;
+		e->local_port = 9000;
+		e->inode = 77 + (uint32_t)i;
+		e->owner_status = OWNER_FOUND;
+		e->owner = (uint32_t)index;
+		e->n_owners = 1;
+		e->cookie = 10 + (uint64_t)i;
+		if (i == 0) {
+			e->state = TCP_STATE_LISTEN;
+		} else {
+			e->state = TCP_STATE_ESTABLISHED;
+			e->remote_addr[0] = 127;
+			e->remote_addr[3] = 1;
+			e->remote_port = 40000;
+			e->flags = SOCK_ENTRY_HAS_INFO;
+		}
+	}
+	snapshot_seal(snap);
+	return snap;
+}
+
+static struct snapshot *
+hostile_snapshot(void)
+{
+	return owned_snapshot(evil_comm, evil_user);
+}
+
+static char *
+render(const struct output_format *format, enum output_view view, struct snapshot *snap,
+       struct snapshot *prev)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	struct output_context ctx = {.snap = snap, .prev = prev, .interval_s = 1,
+				     .sort_column = -1, .peers_by = PEERS_BY_TOTAL};
+
+	assert_non_null(f);
+	assert_int_equal(output_print(format, view, f, &ctx), 0);
+	fclose(f);
+	return text;
+}
+
+static void
+test_hostile_names_every_view(void **state)
+{
+	static const struct output_format *const formats[] = {&output_text, &output_json,
+							      &output_csv};
+	struct snapshot *snap = hostile_snapshot(), *prev = hostile_snapshot();
+
+	(void)state;
+	for (int v = 0; v < OUTPUT_VIEW_COUNT; v++)
+		for (size_t f = 0; f < 3; f++) {
+			char *text;
+
+			if (!output_view_has_format((enum output_view)v, formats[f], NULL, 0) ||
+			    v == OUTPUT_VIEW_DIAGNOSES || v == OUTPUT_VIEW_SUMMARY)
+				continue; /* findings and the summary need their models */
+			text = render(formats[f], (enum output_view)v, snap, prev);
+			for (const char *p = text; *p != '\0'; p++) {
+				unsigned char c = (unsigned char)*p;
+
+				assert_true(c == '\n' || (c >= 0x20 && c != 0x7f && c < 0x80));
+			}
+			if (v == OUTPUT_VIEW_LISTEN || v == OUTPUT_VIEW_CONNS) {
+				const char *comm = f == 1 ? "ev\\u001b]0;x\\u0007\\\\x9b"
+							  : "ev\\x1b]0;x\\x07\\x9b";
+
+				assert_non_null(strstr(text, comm));
+			}
+			if ((v == OUTPUT_VIEW_LISTEN || v == OUTPUT_VIEW_CONNS) && f == 2)
+				assert_non_null(strstr(text, ",\"u\\x1b[2J,\"\"q\"\"\""));
+			free(text);
+		}
+	snapshot_unref(snap);
+	snapshot_unref(prev);
+}
+
+/* Text columns are aligned on display width: a wide name pads less. */
+static void
+test_text_aligned_on_width(void **state)
+{
+	/* Two CJK characters: 6 bytes, 4 cells. */
+	struct snapshot *snap = owned_snapshot("\xe4\xb8\xad\xe6\x96\x87", "\xc3\xa9t\xc3\xa9");
+	char *text = render(&output_text, OUTPUT_VIEW_LISTEN, snap, NULL);
+
+	(void)state;
+	/* USER is as wide as its title (4 cells; the name takes 3), PROCESS
+	 * 15 cells, then " " and the accept queue in 8. */
+	assert_non_null(strstr(text, "USER PROCESS "));
+	assert_non_null(strstr(text, " \xc3\xa9t\xc3\xa9  \xe4\xb8\xad\xe6\x96\x87"
+				     "                   0"));
+	free(text);
+	text = render(&output_text, OUTPUT_VIEW_CONNS, snap, NULL);
+	/* PROCESS is as wide as its title (7 cells), so the name pads by 3. */
+	assert_non_null(strstr(text, " \xe4\xb8\xad\xe6\x96\x87    \xc3\xa9t\xc3\xa9 "));
+	free(text);
+	snapshot_unref(snap);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_view_table),
+		cmocka_unit_test(test_needs_decide_the_dump),
+		cmocka_unit_test(test_fields_cover_columns),
+		cmocka_unit_test(test_fixed_matches_printf),
+		cmocka_unit_test(test_duration_matches_printf),
+		cmocka_unit_test(test_u64),
+		cmocka_unit_test(test_ip_matches_inet_ntop),
+		cmocka_unit_test(test_csv_quoting),
+		cmocka_unit_test(test_outbuf_blocks),
+		cmocka_unit_test(test_hostile_names_every_view),
+		cmocka_unit_test(test_text_aligned_on_width),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
