@@ -1,5 +1,7 @@
 /*
- * who.c - the --who report.
+ * who.c - the --who report.  Process names, command lines and user names
+ * are sanitized (sanitize.h) before they reach the terminal.
+ * Main thread; only reads the snapshot.
  */
 #include "config.h"
 
@@ -10,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "format.h"
+#include "sanitize.h"
 #include "sock_format.h"
 #include "who.h"
 
@@ -134,6 +137,8 @@ who_print(FILE *out, const struct snapshot *snap, const struct who_target *targe
 		for (size_t k = 0; k < n; k++) {
 			const struct owner_proc *p = owner_table_proc(snap->owners, procs[k]);
 			char local[SOCK_FORMAT_ADDR_MAX], remote[SOCK_FORMAT_ADDR_MAX];
+			char user[SANITIZE_TEXT_MAX(64) + 1], command[SANITIZE_TEXT_MAX(4096) + 1];
+			int user_cells;
 
 			if (p == NULL)
 				continue;
@@ -144,9 +149,14 @@ who_print(FILE *out, const struct snapshot *snap, const struct who_target *targe
 			}
 			sock_format_endpoint(e, 0, local, sizeof(local));
 			sock_format_endpoint(e, 1, remote, sizeof(remote));
-			fprintf(out, "%-8d %-10s %-12s %-28s %-28s %s\n", p->pid, p->user,
-				tcp_state_name(e->state), local, remote,
-				p->cmdline[0] != '\0' ? p->cmdline : p->comm);
+			/* Names from /proc are sanitized, the user column padded
+			 * to 10 cells as shown. */
+			sanitize_str(p->user, user, sizeof(user), &user_cells);
+			sanitize_str(p->cmdline[0] != '\0' ? p->cmdline : p->comm, command,
+				     sizeof(command), NULL);
+			fprintf(out, "%-8d %s%*s %-12s %-28s %-28s %s\n", p->pid, user,
+				user_cells < 10 ? 10 - user_cells : 0, "", tcp_state_name(e->state),
+				local, remote, command);
 		}
 	}
 	return owned;
