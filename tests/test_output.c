@@ -250,6 +250,58 @@ test_ip_matches_inet_ntop(void **state)
 	}
 }
 
+/* The number columns' text, made without printf, is printf's. */
+static void
+test_number_columns_match_printf(void **state)
+{
+	struct sock_entry e;
+	struct conn_info info;
+	struct conn_row row = {&e, NULL, NULL};
+	struct conn_context ctx = {.now = 100};
+	char ours[128], theirs[128];
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	memset(&info, 0, sizeof(info));
+	e.flags = SOCK_ENTRY_HAS_INFO;
+	for (uint32_t rtt = 0; rtt < 400000; rtt += (rtt < 5000 ? 1 : 37)) {
+		e.rtt_us = rtt;
+		conn_column(COL_RTT)->format(&row, &ctx, ours, sizeof(ours));
+		snprintf(theirs, sizeof(theirs), "%.1f", rtt / 1000.0);
+		assert_string_equal(ours, theirs);
+	}
+	e.rtt_us = UINT32_MAX;
+	conn_column(COL_RTT)->format(&row, &ctx, ours, sizeof(ours));
+	snprintf(theirs, sizeof(theirs), "%.1f", UINT32_MAX / 1000.0);
+	assert_string_equal(ours, theirs);
+	for (uint64_t bytes = 0; bytes < (1ull << 40); bytes = bytes * 3 + 1) {
+		double v = (double)bytes;
+		int u = -1;
+
+		e.bytes_acked = bytes;
+		conn_column(COL_SENT)->format(&row, &ctx, ours, sizeof(ours));
+		while (v >= 1024 && u < 4) {
+			v /= 1024;
+			u++;
+		}
+		if (u < 0)
+			snprintf(theirs, sizeof(theirs), "%.0f", v);
+		else
+			snprintf(theirs, sizeof(theirs), "%.1f%c", v, "KMGTP"[u]);
+		assert_string_equal(ours, theirs);
+	}
+	row.info = &info;
+	for (int i = 0; i < 5000; i++) {
+		info.first_seen = 100 - i * 0.0137;
+		info.send_rate = i * 3.3;
+		conn_column(COL_SEND_RATE)->format(&row, &ctx, ours, sizeof(ours));
+		assert_non_null(strstr(ours, "/s"));
+		conn_column(COL_AGE)->format(&row, &ctx, ours, sizeof(ours));
+		format_duration(ctx.now - info.first_seen, theirs, sizeof(theirs));
+		assert_string_equal(ours, theirs);
+	}
+}
+
 /* ------------------------------------------------------------ CSV quoting */
 
 static const char *
@@ -484,6 +536,7 @@ main(void)
 		cmocka_unit_test(test_duration_matches_printf),
 		cmocka_unit_test(test_u64),
 		cmocka_unit_test(test_ip_matches_inet_ntop),
+		cmocka_unit_test(test_number_columns_match_printf),
 		cmocka_unit_test(test_csv_quoting),
 		cmocka_unit_test(test_outbuf_blocks),
 		cmocka_unit_test(test_hostile_names_every_view),

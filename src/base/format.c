@@ -47,12 +47,13 @@ u64_digits(uint64_t v, char *end)
 size_t
 format_u64(uint64_t v, char *out)
 {
-	char digits[FORMAT_U64_MAX], *end = digits + sizeof(digits);
-	char *p = u64_digits(v, end);
-	size_t len = (size_t)(end - p);
+	size_t len = 1;
 
-	memcpy(out, p, len);
+	/* The length first, then the digits in place. */
+	for (uint64_t t = v; t >= 10; t /= 10)
+		len++;
 	out[len] = '\0';
+	u64_digits(v, out + len);
 	return len;
 }
 
@@ -74,6 +75,20 @@ format_fixed(double v, int decimals, char *out, size_t out_size)
 	 * negative, huge and non-finite ones. */
 	if (decimals < 0 || decimals > 6 || signbit(v) || !(v < 1e9))
 		goto slow;
+	if (decimals == 0 && v == (double)(uint64_t)v) {
+		/* A whole number, such as a byte count. */
+		if (out_size < FORMAT_U64_MAX) {
+			char text[FORMAT_U64_MAX];
+
+			len = format_u64((uint64_t)v, text);
+			if (len >= out_size)
+				len = out_size - 1;
+			memcpy(out, text, len);
+			out[len] = '\0';
+			return len;
+		}
+		return format_u64((uint64_t)v, out);
+	}
 	y = v * scales[decimals];
 	whole = floor(y);
 	frac = y - whole;

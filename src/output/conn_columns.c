@@ -313,6 +313,17 @@ static size_t
 fmt_rtt(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
 {
 	(void)c;
+	if ((r->entry->flags & SOCK_ENTRY_HAS_INFO) && r->entry->rtt_us % 100 != 50) {
+		/* Tenths of a ms in integers: the same as printf's "%.1f" of
+		 * rtt_us / 1000.0 away from a tie. */
+		char text[FORMAT_U64_MAX + 2];
+		uint64_t tenths = ((uint64_t)r->entry->rtt_us + 50) / 100;
+		size_t len = format_u64(tenths / 10, text);
+
+		text[len++] = '.';
+		text[len++] = (char)('0' + tenths % 10);
+		return put(out, n, text, len);
+	}
 	if (r->entry->flags & SOCK_ENTRY_HAS_INFO)
 		return format_fixed(r->entry->rtt_us / 1000.0, 1, out, n);
 	else

@@ -169,11 +169,37 @@ enum { N_SHOWN = sizeof(shown_columns) / sizeof(shown_columns[0]) };
 /* The most a cell takes (SOCK_FORMAT_ADDR_MAX and a timer). */
 enum { CELL_MAX = SOCK_FORMAT_ADDR_MAX + 32 };
 
+/* The right-aligned (number) cells of every row, kept from the pass that
+ * measures widths: short, and the costliest to format. */
+struct number_cells {
+	char *text;
+	size_t used, cap;
+	uint8_t *len;
+};
+
+static int
+number_cells_add(struct number_cells *t, size_t k, const char *cell, size_t len)
+{
+	if (t->used + len > t->cap) {
+		size_t cap = t->cap * 2 + CELL_MAX;
+		char *grown = realloc(t->text, cap);
+
+		if (grown == NULL)
+			return -1;
+		t->text = grown;
+		t->cap = cap;
+	}
+	memcpy(t->text + t->used, cell, len);
+	t->used += len;
+	t->len[k] = (uint8_t)len;
+	return 0;
+}
+
 /*
  * The table as the dashboard shows it, in aligned columns sized to the
- * widest value.  Every cell is formatted twice, once for the widths and
- * once to write it: keeping 100,000 rows of cells instead costs more in
- * fresh memory than formatting them again.
+ * widest value.  Number cells are kept from the pass that measures the
+ * widths; text cells are formatted again straight into the output, which
+ * costs less than keeping 100,000 rows of them in fresh memory.
  */
 int
 output_text_conns(FILE *out, struct output_context *ctx)
@@ -181,38 +207,61 @@ output_text_conns(FILE *out, struct output_context *ctx)
 	struct conn_context cc = {.snap = ctx->snap,
 				  .now = ctx->ct != NULL ? conntrack_now(ctx->ct) : 0};
 	const struct conn_column_def *defs[N_SHOWN];
-	int widths[N_SHOWN], pad_to[N_SHOWN];
+	int widths[N_SHOWN], pad_to[N_SHOWN], n_right = 0;
 	size_t line_max = 1;
 	struct conn_row *rows;
 	ssize_t n = output_conn_rows(ctx, &rows);
 	char when[40], cell[CELL_MAX];
+	struct number_cells nums = {0};
 	struct outbuf b;
+	const char *next;
+	int rc = -1;
 
 	if (n < 0)
 		return -1;
-	if (outbuf_open(&b, out) < 0) {
-		free(rows);
-		return -1;
-	}
 	for (int c = 0; c < N_SHOWN; c++) {
 		defs[c] = conn_column(shown_columns[c]);
 		widths[c] = (int)strlen(defs[c]->title);
+		n_right += defs[c]->right;
 	}
-	for (ssize_t i = 0; i < n; i++)
+	nums.cap = (size_t)n * 24 + CELL_MAX;
+	nums.text = malloc(nums.cap);
+	nums.len = malloc((size_t)n * (size_t)n_right + 1);
+	if (nums.text == NULL || nums.len == NULL) {
+		errno = ENOMEM;
+		goto done;
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		size_t k = (size_t)i * (size_t)n_right;
+
 		for (int c = 0; c < N_SHOWN; c++) {
 			size_t len = defs[c]->format(&rows[i], &cc, cell, sizeof(cell));
-			/* Only text columns can hold more bytes than cells. */
-			int cells = defs[c]->right ? (int)len : cells_of(cell, len);
+			int cells;
 
+			if (defs[c]->right) {
+				/* Numbers: ASCII, at most 255 bytes. */
+				if (len > UINT8_MAX)
+					len = UINT8_MAX;
+				if (number_cells_add(&nums, k++, cell, len) < 0) {
+					errno = ENOMEM;
+					goto done;
+				}
+				cells = (int)len;
+			} else {
+				cells = cells_of(cell, len);
+			}
 			if (cells > widths[c])
 				widths[c] = cells;
 		}
+	}
 	for (int c = 0; c < N_SHOWN; c++) {
 		/* The last column is not padded. */
 		pad_to[c] = c == N_SHOWN - 1 && !defs[c]->right ? 0 : widths[c];
 		/* A cell's bytes: its cells, or up to CELL_MAX for text. */
 		line_max += 1 + (size_t)widths[c] + (defs[c]->right ? 0 : CELL_MAX);
 	}
+	if (outbuf_open(&b, out) < 0)
+		goto done;
 	format_rfc3339(&ctx->snap->taken_wall, when, sizeof(when));
 	outbuf_str(&b, "# ");
 	outbuf_str(&b, when);
@@ -228,7 +277,9 @@ output_text_conns(FILE *out, struct output_context *ctx)
 		put_cell(&b, defs[c]->title, len, (int)len, pad_to[c], defs[c]->right);
 	}
 	outbuf_end_line(&b);
+	next = nums.text;
 	for (ssize_t i = 0; i < n; i++) {
+		const uint8_t *len = &nums.len[(size_t)i * (size_t)n_right];
 		char *p;
 
 		/* Room for the whole line, then plain stores. */
@@ -241,20 +292,19 @@ output_text_conns(FILE *out, struct output_context *ctx)
 			if (c > 0)
 				*p++ = ' ';
 			if (defs[c]->right) {
-				size_t len = defs[c]->format(&rows[i], &cc, cell, sizeof(cell));
-
-				pad = pad_to[c] - (int)len;
+				pad = pad_to[c] - *len;
 				if (pad > 0) {
 					memset(p, ' ', (size_t)pad);
 					p += pad;
 				}
-				memcpy(p, cell, len);
-				p += len;
+				memcpy(p, next, *len);
+				p += *len;
+				next += *len++;
 			} else {
-				size_t len = defs[c]->format(&rows[i], &cc, p, CELL_MAX);
+				size_t text_len = defs[c]->format(&rows[i], &cc, p, CELL_MAX);
 
-				pad = pad_to[c] - cells_of(p, len);
-				p += len;
+				pad = pad_to[c] - cells_of(p, text_len);
+				p += text_len;
 				if (pad > 0) {
 					memset(p, ' ', (size_t)pad);
 					p += pad;
@@ -265,6 +315,10 @@ output_text_conns(FILE *out, struct output_context *ctx)
 		if (outbuf_end_line(&b) < 0)
 			break;
 	}
+	rc = outbuf_close(&b);
+done:
+	free(nums.text);
+	free(nums.len);
 	free(rows);
-	return outbuf_close(&b);
+	return rc;
 }
