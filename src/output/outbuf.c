@@ -210,62 +210,107 @@ outbuf_json(struct outbuf *b, const char *s)
 	b->len += sanitize_json(s, len, b->buf + b->len);
 }
 
-/* A value every format writes alike; false for strings. */
-static bool
-value_common(struct outbuf *b, const struct outbuf_value *v)
+/* The most bytes a fixed-point value takes (printf's for huge ones). */
+enum { FIXED_MAX = 352 };
+
+size_t
+outbuf_value_max(const struct outbuf_value *v)
+{
+	switch (v->kind) {
+	case OUTBUF_NAME:
+		return strlen(v->s) + 2;
+	case OUTBUF_TEXT: {
+		size_t len = strlen(v->s);
+
+		return OUTBUF_CSV_MAX(len) > SANITIZE_JSON_MAX(len) ? OUTBUF_CSV_MAX(len)
+								    : SANITIZE_JSON_MAX(len);
+	}
+	case OUTBUF_FIXED:
+		return FIXED_MAX;
+	default:
+		return FORMAT_IP_MAX + 2; /* null, numbers, addresses */
+	}
+}
+
+/* A value every format writes alike, at out; its length, or 0 for
+ * strings and null. */
+static size_t
+value_common(char *out, const struct outbuf_value *v)
 {
 	switch (v->kind) {
 	case OUTBUF_UINT:
-		outbuf_u64(b, v->u);
-		return true;
+		return format_u64(v->u, out);
 	case OUTBUF_INT:
-		outbuf_i64(b, v->i);
-		return true;
+		if (v->i < 0) {
+			out[0] = '-';
+			return 1 + format_u64((uint64_t)0 - (uint64_t)v->i, out + 1);
+		}
+		return format_u64((uint64_t)v->i, out);
 	case OUTBUF_FIXED:
-		outbuf_fixed(b, v->d, v->decimals);
-		return true;
+		return format_fixed(v->d, v->decimals, out, FIXED_MAX);
 	case OUTBUF_IP:
-		if (outbuf_reserve(b, FORMAT_IP_MAX))
-			b->len += format_ip(v->family, v->addr, b->buf + b->len);
-		return true;
+		return format_ip(v->family, v->addr, out);
 	default:
-		return false;
+		return 0;
+	}
+}
+
+size_t
+outbuf_value_csv_at(char *out, const struct outbuf_value *v)
+{
+	size_t len;
+
+	switch (v->kind) {
+	case OUTBUF_NULL:
+		return 0;
+	case OUTBUF_NAME:
+		len = strlen(v->s);
+		memcpy(out, v->s, len);
+		return len;
+	case OUTBUF_TEXT:
+		return outbuf_csv_field(v->s, strlen(v->s), out);
+	default:
+		return value_common(out, v);
+	}
+}
+
+size_t
+outbuf_value_json_at(char *out, const struct outbuf_value *v)
+{
+	size_t len;
+
+	switch (v->kind) {
+	case OUTBUF_NULL:
+		memcpy(out, "null", 4);
+		return 4;
+	case OUTBUF_NAME:
+		len = strlen(v->s);
+		out[0] = '"';
+		memcpy(out + 1, v->s, len);
+		out[len + 1] = '"';
+		return len + 2;
+	case OUTBUF_TEXT:
+		return sanitize_json(v->s, strlen(v->s), out);
+	case OUTBUF_IP:
+		out[0] = '"';
+		len = 1 + value_common(out + 1, v);
+		out[len] = '"';
+		return len + 1;
+	default:
+		return value_common(out, v);
 	}
 }
 
 void
 outbuf_value_csv(struct outbuf *b, const struct outbuf_value *v)
 {
-	if (value_common(b, v))
-		return;
-	if (v->kind == OUTBUF_NAME)
-		outbuf_str(b, v->s);
-	else if (v->kind == OUTBUF_TEXT)
-		outbuf_csv(b, v->s);
+	if (outbuf_reserve(b, outbuf_value_max(v)))
+		b->len += outbuf_value_csv_at(b->buf + b->len, v);
 }
 
 void
 outbuf_value_json(struct outbuf *b, const struct outbuf_value *v)
 {
-	switch (v->kind) {
-	case OUTBUF_NULL:
-		outbuf_mem(b, "null", 4);
-		break;
-	case OUTBUF_NAME:
-		outbuf_char(b, '"');
-		outbuf_str(b, v->s);
-		outbuf_char(b, '"');
-		break;
-	case OUTBUF_TEXT:
-		outbuf_json(b, v->s);
-		break;
-	case OUTBUF_IP:
-		outbuf_char(b, '"');
-		value_common(b, v);
-		outbuf_char(b, '"');
-		break;
-	default:
-		value_common(b, v);
-		break;
-	}
+	if (outbuf_reserve(b, outbuf_value_max(v)))
+		b->len += outbuf_value_json_at(b->buf + b->len, v);
 }

@@ -117,6 +117,15 @@ struct outbuf_value {
 	};
 };
 
+/* The most bytes either writer below takes for v. */
+size_t outbuf_value_max(const struct outbuf_value *v);
+
+/* The value as one CSV field, or as a JSON value, at out, which holds
+ * outbuf_value_max(v) bytes; the length written (no NUL).  For writers
+ * that reserve room for a whole line at once. */
+size_t outbuf_value_csv_at(char *out, const struct outbuf_value *v);
+size_t outbuf_value_json_at(char *out, const struct outbuf_value *v);
+
 /* The value as one CSV field. */
 void outbuf_value_csv(struct outbuf *b, const struct outbuf_value *v);
 

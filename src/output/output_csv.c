@@ -141,6 +141,7 @@ output_csv_conns(FILE *out, struct output_context *ctx)
 	struct conn_row *rows;
 	ssize_t n;
 	char when[40];
+	size_t when_len;
 	struct outbuf b;
 
 	for (size_t i = 0; i < conn_field_count() && n_fields < 64; i++)
@@ -160,15 +161,28 @@ output_csv_conns(FILE *out, struct output_context *ctx)
 		return -1;
 	}
 	format_rfc3339(&ctx->snap->taken_wall, when, sizeof(when));
+	when_len = strlen(when);
 	for (ssize_t i = 0; i < n; i++) {
-		outbuf_str(&b, when);
-		for (size_t f = 0; f < n_fields; f++) {
-			struct outbuf_value v = {.kind = OUTBUF_NULL};
+		struct outbuf_value v[64];
+		size_t need = when_len + 1;
+		char *p;
 
-			fields[f]->get(&rows[i], &cc, &v);
-			outbuf_char(&b, ',');
-			outbuf_value_csv(&b, &v);
+		/* The values first, then room for the whole line at once. */
+		for (size_t f = 0; f < n_fields; f++) {
+			v[f].kind = OUTBUF_NULL;
+			fields[f]->get(&rows[i], &cc, &v[f]);
+			need += 1 + outbuf_value_max(&v[f]);
 		}
+		if (!outbuf_reserve(&b, need))
+			break;
+		p = b.buf + b.len;
+		memcpy(p, when, when_len);
+		p += when_len;
+		for (size_t f = 0; f < n_fields; f++) {
+			*p++ = ',';
+			p += outbuf_value_csv_at(p, &v[f]);
+		}
+		b.len = (size_t)(p - b.buf);
 		if (outbuf_end_line(&b) < 0)
 			break;
 	}

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "format.h"
@@ -122,6 +123,7 @@ output_json_conns(FILE *out, struct output_context *ctx)
 	struct conn_row *rows;
 	ssize_t n = output_conn_rows(ctx, &rows);
 	char when[40];
+	size_t when_len;
 	struct outbuf b;
 
 	if (n < 0)
@@ -142,16 +144,32 @@ output_json_conns(FILE *out, struct output_context *ctx)
 		fields[n_fields++] = conn_field(i);
 	}
 	format_rfc3339(&ctx->snap->taken_wall, when, sizeof(when));
+	when_len = strlen(when);
 	for (ssize_t i = 0; i < n; i++) {
-		json_start(&b, when);
-		for (size_t f = 0; f < n_fields; f++) {
-			struct outbuf_value v = {.kind = OUTBUF_NULL};
+		struct outbuf_value v[64];
+		size_t need = when_len + 16;
+		char *p;
 
-			fields[f]->get(&rows[i], &cc, &v);
-			outbuf_mem(&b, keys[f], key_len[f]);
-			outbuf_value_json(&b, &v);
+		/* The values first, then room for the whole line at once. */
+		for (size_t f = 0; f < n_fields; f++) {
+			v[f].kind = OUTBUF_NULL;
+			fields[f]->get(&rows[i], &cc, &v[f]);
+			need += key_len[f] + outbuf_value_max(&v[f]);
 		}
-		outbuf_char(&b, '}');
+		if (!outbuf_reserve(&b, need))
+			break;
+		p = b.buf + b.len;
+		memcpy(p, "{\"time\": \"", 10);
+		memcpy(p + 10, when, when_len);
+		p += 10 + when_len;
+		*p++ = '"';
+		for (size_t f = 0; f < n_fields; f++) {
+			memcpy(p, keys[f], key_len[f]);
+			p += key_len[f];
+			p += outbuf_value_json_at(p, &v[f]);
+		}
+		*p++ = '}';
+		b.len = (size_t)(p - b.buf);
 		if (outbuf_end_line(&b) < 0)
 			break;
 	}
