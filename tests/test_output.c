@@ -24,6 +24,7 @@
 #include "format.h"
 #include "outbuf.h"
 #include "output.h"
+#include "sanitize.h"
 
 /* ------------------------------------------------------------ the table */
 
@@ -308,9 +309,9 @@ static const char *
 csv_of(const char *s)
 {
 	static char out[256];
-	size_t n = outbuf_csv_field(s, strlen(s), out);
+	size_t n = sanitize_csv(s, strlen(s), out);
 
-	assert_true(n <= OUTBUF_CSV_MAX(strlen(s)));
+	assert_true(n <= SANITIZE_CSV_MAX(strlen(s)));
 	out[n] = '\0';
 	return out;
 }
@@ -334,9 +335,9 @@ test_csv_quoting(void **state)
 	{
 		char out[16];
 
-		assert_int_equal(outbuf_csv_quote("a\nb", 3, out), 5);
+		assert_int_equal(sanitize_csv_quote("a\nb", 3, out), 5);
 		assert_memory_equal(out, "\"a\nb\"", 5);
-		assert_int_equal(outbuf_csv_quote("a\rb", 3, out), 5);
+		assert_int_equal(sanitize_csv_quote("a\rb", 3, out), 5);
 	}
 }
 

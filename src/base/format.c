@@ -45,6 +45,18 @@ u64_digits(uint64_t v, char *end)
 }
 
 size_t
+format_copy(char *out, size_t out_size, const char *text, size_t len)
+{
+	if (out_size == 0)
+		return 0;
+	if (len >= out_size)
+		len = out_size - 1;
+	memcpy(out, text, len);
+	out[len] = '\0';
+	return len;
+}
+
+size_t
 format_u64(uint64_t v, char *out)
 {
 	size_t len = 1;
@@ -64,7 +76,6 @@ format_fixed(double v, int decimals, char *out, size_t out_size)
 	double y, whole, frac;
 	uint64_t r, scale;
 	char digits[40], *end = digits + sizeof(digits), *p;
-	size_t len;
 	int n;
 
 	if (out_size == 0)
@@ -77,17 +88,9 @@ format_fixed(double v, int decimals, char *out, size_t out_size)
 		goto slow;
 	if (decimals == 0 && v == (double)(uint64_t)v) {
 		/* A whole number, such as a byte count. */
-		if (out_size < FORMAT_U64_MAX) {
-			char text[FORMAT_U64_MAX];
-
-			len = format_u64((uint64_t)v, text);
-			if (len >= out_size)
-				len = out_size - 1;
-			memcpy(out, text, len);
-			out[len] = '\0';
-			return len;
-		}
-		return format_u64((uint64_t)v, out);
+		if (out_size >= FORMAT_U64_MAX)
+			return format_u64((uint64_t)v, out);
+		return format_copy(out, out_size, digits, format_u64((uint64_t)v, digits));
 	}
 	y = v * scales[decimals];
 	whole = floor(y);
@@ -113,12 +116,7 @@ format_fixed(double v, int decimals, char *out, size_t out_size)
 		*--p = '.';
 	}
 	p = u64_digits(r / scale, p);
-	len = (size_t)(end - p);
-	if (len >= out_size)
-		len = out_size - 1;
-	memcpy(out, p, len);
-	out[len] = '\0';
-	return len;
+	return format_copy(out, out_size, p, (size_t)(end - p));
 slow:
 	n = snprintf(out, out_size, "%.*f", decimals, v);
 	if (n < 0)
@@ -293,13 +291,7 @@ format_duration(double seconds, char *out, size_t out_size)
 
 		len = n < 0 ? 0 : (size_t)n;
 	}
-	if (out_size == 0)
-		return 0;
-	if (len >= out_size)
-		len = out_size - 1;
-	memcpy(out, text, len);
-	out[len] = '\0';
-	return len;
+	return format_copy(out, out_size, text, len);
 }
 
 int

@@ -16,6 +16,10 @@
 /* Room for format_ip(): the longest IPv6 text and a NUL. */
 #define FORMAT_IP_MAX 48
 
+/* len bytes of text into out (out_size bytes), cut to fit,
+ * NUL-terminated; returns the length copied. */
+size_t format_copy(char *out, size_t out_size, const char *text, size_t len);
+
 /* v in decimal into out (FORMAT_U64_MAX bytes), NUL-terminated; returns
  * the length. */
 size_t format_u64(uint64_t v, char *out);

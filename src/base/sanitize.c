@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sanitize.h"
@@ -302,4 +303,59 @@ sanitize_json(const char *s, size_t len, char *out)
 	}
 	out[w++] = '"';
 	return w;
+}
+
+size_t
+sanitize_csv_quote(const char *s, size_t len, char *out)
+{
+	size_t w = 0;
+
+	if (strcspn(s, ",\"\r\n") >= len) {
+		memcpy(out, s, len);
+		return len;
+	}
+	out[w++] = '"';
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '"')
+			out[w++] = '"';
+		out[w++] = s[i];
+	}
+	out[w++] = '"';
+	return w;
+}
+
+size_t
+sanitize_csv(const char *s, size_t len, char *out)
+{
+	/* The quoted field goes first in out, the shown form after it. */
+	char *shown = out + 2 * SANITIZE_TEXT_MAX(len) + 2;
+
+	if (sanitize_is_plain(s, len))
+		return sanitize_csv_quote(s, len, out);
+	len = sanitize_text(s, len, shown, SANITIZE_TEXT_MAX(len) + 1, NULL);
+	return sanitize_csv_quote(shown, len, out);
+}
+
+int
+sanitize_write(FILE *f, const char *s, enum sanitize_form form)
+{
+	size_t len = strlen(s), max, n;
+	char small[512], *text = small;
+
+	if (form == SANITIZE_TEXT && sanitize_is_plain(s, len)) {
+		fwrite(s, 1, len, f);
+		return 0;
+	}
+	max = form == SANITIZE_JSON ? SANITIZE_JSON_MAX(len)
+	      : form == SANITIZE_CSV ? SANITIZE_CSV_MAX(len)
+				     : SANITIZE_TEXT_MAX(len) + 1;
+	if (max > sizeof(small) && (text = malloc(max)) == NULL)
+		return -1;
+	n = form == SANITIZE_JSON  ? sanitize_json(s, len, text)
+	    : form == SANITIZE_CSV ? sanitize_csv(s, len, text)
+				   : sanitize_text(s, len, text, max, NULL);
+	fwrite(text, 1, n, f);
+	if (text != small)
+		free(text);
+	return 0;
 }

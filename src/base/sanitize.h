@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* The most bytes the shown form of len bytes takes, without the NUL. */
 #define SANITIZE_TEXT_MAX(len) (4 * (len))
@@ -66,5 +67,29 @@ int sanitize_width(const char *s, size_t len);
  * it; JSON cannot carry the byte).  Returns the length written.
  */
 size_t sanitize_json(const char *s, size_t len, char *out);
+
+/* The most bytes sanitize_csv() writes for len bytes. */
+#define SANITIZE_CSV_MAX(len) (12 * (len) + 3)
+
+/*
+ * Writes the len bytes at s as one CSV field into out, which holds
+ * SANITIZE_CSV_MAX(len) bytes: the shown form (sanitize_text()), quoted
+ * when it holds a comma or a double quote, quotes doubled (RFC 4180; CR
+ * and LF are shown as escapes, so they never need quotes).  Returns the
+ * length written (no NUL).
+ */
+size_t sanitize_csv(const char *s, size_t len, char *out);
+
+/* Quotes len bytes as one CSV field (RFC 4180: when they hold a comma, a
+ * double quote, CR or LF; quotes doubled) into out, which holds 2 * len
+ * + 2 bytes; as they are otherwise.  Returns the length written. */
+size_t sanitize_csv_quote(const char *s, size_t len, char *out);
+
+/* The forms sanitize_write() writes. */
+enum sanitize_form { SANITIZE_TEXT, SANITIZE_JSON, SANITIZE_CSV };
+
+/* Writes the NUL-terminated s to f in `form`; 0, or -1 when out of
+ * memory (nothing written). */
+int sanitize_write(FILE *f, const char *s, enum sanitize_form form);
 
 #endif

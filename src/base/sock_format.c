@@ -7,7 +7,6 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -67,17 +66,6 @@ sock_format_owner(const struct snapshot *snap, const struct sock_entry *e)
 void
 sock_format_json_string(FILE *f, const char *s)
 {
-	size_t len = strlen(s);
-	char small[512], *text = small;
-
-	if (SANITIZE_JSON_MAX(len) > sizeof(small)) {
-		text = malloc(SANITIZE_JSON_MAX(len));
-		if (text == NULL) {
-			fputs("null", f); /* still JSON */
-			return;
-		}
-	}
-	fwrite(text, 1, sanitize_json(s, len, text), f);
-	if (text != small)
-		free(text);
+	if (sanitize_write(f, s, SANITIZE_JSON) < 0)
+		fputs("null", f); /* out of memory: still JSON */
 }

@@ -18,13 +18,7 @@
 static size_t
 put(char *out, size_t n, const char *text, size_t len)
 {
-	if (n == 0)
-		return 0;
-	if (len >= n)
-		len = n - 1;
-	memcpy(out, text, len);
-	out[len] = '\0';
-	return len;
+	return format_copy(out, n, text, len);
 }
 
 static size_t
@@ -948,6 +942,31 @@ size_t
 conn_field_count(void)
 {
 	return sizeof(fields) / sizeof(fields[0]);
+}
+
+size_t
+conn_fields_get(const struct conn_field_def *const *which, size_t n, const struct conn_row *row,
+		const struct conn_context *ctx, struct outbuf_value *values)
+{
+	size_t max = 0;
+
+	for (size_t f = 0; f < n; f++) {
+		values[f].kind = OUTBUF_NULL;
+		which[f]->get(row, ctx, &values[f]);
+		max += outbuf_value_max(&values[f]);
+	}
+	return max;
+}
+
+size_t
+conn_fields_of(unsigned int format, const struct conn_field_def **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]) && n < max; i++)
+		if (fields[i].formats & format)
+			out[n++] = &fields[i];
+	return n;
 }
 
 const struct conn_column_def *

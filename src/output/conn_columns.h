@@ -110,6 +110,15 @@ struct conn_field_def {
 const struct conn_field_def *conn_field(size_t i);
 size_t conn_field_count(void);
 
+/* The fields `format` (CONN_FIELD_CSV or _JSON) writes, in order, into
+ * out (at most max); returns how many. */
+size_t conn_fields_of(unsigned int format, const struct conn_field_def **out, size_t max);
+
+/* The values of n fields of a row into values[0..n); returns the most
+ * bytes they take written (outbuf_value_max()), summed. */
+size_t conn_fields_get(const struct conn_field_def *const *fields, size_t n, const struct conn_row *row,
+		       const struct conn_context *ctx, struct outbuf_value *values);
+
 /*
  * Sorts rows by a column, ascending or descending, stably (rows that
  * compare equal keep their order, so re-sorting by another column keeps

@@ -26,15 +26,21 @@ fail(struct outbuf *b, int err)
 int
 outbuf_open(struct outbuf *b, FILE *out)
 {
-	memset(b, 0, sizeof(*b));
-	b->out = out;
-	b->buf = malloc(OUTBUF_START);
-	if (b->buf == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
-	b->cap = OUTBUF_START;
-	return 0;
+	*b = (struct outbuf){.out = out, .buf = malloc(OUTBUF_START), .cap = OUTBUF_START};
+	if (b->buf != NULL)
+		return 0;
+	errno = ENOMEM;
+	return -1;
+}
+
+int
+outbuf_abort(struct outbuf *b)
+{
+	int err = errno;
+
+	outbuf_close(b);
+	errno = err;
+	return -1;
 }
 
 bool
@@ -155,37 +161,6 @@ outbuf_text(struct outbuf *b, const char *s)
 	b->len += sanitize_text(s, len, b->buf + b->len, SANITIZE_TEXT_MAX(len) + 1, NULL);
 }
 
-size_t
-outbuf_csv_quote(const char *s, size_t len, char *out)
-{
-	size_t w = 0;
-
-	if (strcspn(s, ",\"\r\n") >= len) {
-		memcpy(out, s, len);
-		return len;
-	}
-	out[w++] = '"';
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '"')
-			out[w++] = '"';
-		out[w++] = s[i];
-	}
-	out[w++] = '"';
-	return w;
-}
-
-size_t
-outbuf_csv_field(const char *s, size_t len, char *out)
-{
-	size_t quoted_max = 2 * SANITIZE_TEXT_MAX(len) + 2;
-	char *shown = out + quoted_max;
-
-	if (sanitize_is_plain(s, len))
-		return outbuf_csv_quote(s, len, out);
-	len = sanitize_text(s, len, shown, SANITIZE_TEXT_MAX(len) + 1, NULL);
-	return outbuf_csv_quote(shown, len, out);
-}
-
 void
 outbuf_csv(struct outbuf *b, const char *s)
 {
@@ -196,8 +171,8 @@ outbuf_csv(struct outbuf *b, const char *s)
 		outbuf_mem(b, s, len);
 		return;
 	}
-	if (outbuf_reserve(b, OUTBUF_CSV_MAX(len)))
-		b->len += outbuf_csv_field(s, len, b->buf + b->len);
+	if (outbuf_reserve(b, SANITIZE_CSV_MAX(len)))
+		b->len += sanitize_csv(s, len, b->buf + b->len);
 }
 
 void
@@ -222,8 +197,8 @@ outbuf_value_max(const struct outbuf_value *v)
 	case OUTBUF_TEXT: {
 		size_t len = strlen(v->s);
 
-		return OUTBUF_CSV_MAX(len) > SANITIZE_JSON_MAX(len) ? OUTBUF_CSV_MAX(len)
-								    : SANITIZE_JSON_MAX(len);
+		return SANITIZE_CSV_MAX(len) > SANITIZE_JSON_MAX(len) ? SANITIZE_CSV_MAX(len)
+								      : SANITIZE_JSON_MAX(len);
 	}
 	case OUTBUF_FIXED:
 		return FIXED_MAX;
@@ -268,7 +243,7 @@ outbuf_value_csv_at(char *out, const struct outbuf_value *v)
 		memcpy(out, v->s, len);
 		return len;
 	case OUTBUF_TEXT:
-		return outbuf_csv_field(v->s, strlen(v->s), out);
+		return sanitize_csv(v->s, strlen(v->s), out);
 	default:
 		return value_common(out, v);
 	}

@@ -34,6 +34,10 @@ int outbuf_open(struct outbuf *b, FILE *out);
  * 0, or -1 with errno when any write failed. */
 int outbuf_close(struct outbuf *b);
 
+/* outbuf_close() after a failure: returns -1 with the errno of the
+ * failure, not of the close. */
+int outbuf_abort(struct outbuf *b);
+
 /* Makes room for n more bytes; false (and the buffer marked failed) when
  * memory runs out. */
 bool outbuf_reserve(struct outbuf *b, size_t n);
@@ -82,8 +86,7 @@ void outbuf_g(struct outbuf *b, double v);
 /* An untrusted string as text: sanitized (sanitize.h). */
 void outbuf_text(struct outbuf *b, const char *s);
 
-/* An untrusted string as one CSV field: sanitized, then quoted when it
- * holds a comma, a quote, CR or LF, quotes doubled (RFC 4180). */
+/* An untrusted string as one CSV field (sanitize_csv()). */
 void outbuf_csv(struct outbuf *b, const char *s);
 
 /* A string as a JSON string literal (sanitize_json()). */
@@ -131,18 +134,5 @@ void outbuf_value_csv(struct outbuf *b, const struct outbuf_value *v);
 
 /* The value as a JSON value. */
 void outbuf_value_json(struct outbuf *b, const struct outbuf_value *v);
-
-/* The most bytes outbuf_csv_field() needs for len bytes. */
-#define OUTBUF_CSV_MAX(len) (12 * (len) + 3)
-
-/* Writes the len bytes at s as one CSV field into out, which holds
- * OUTBUF_CSV_MAX(len) bytes: sanitized, then quoted (outbuf_csv_quote()).
- * Returns the length of the field at out (no NUL). */
-size_t outbuf_csv_field(const char *s, size_t len, char *out);
-
-/* Quotes one CSV field (RFC 4180) of len bytes into out, which holds at
- * least 2 * len + 2 bytes; returns the length written (no NUL).  The
- * field is written as it is when it needs no quotes. */
-size_t outbuf_csv_quote(const char *s, size_t len, char *out);
 
 #endif

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "outbuf.h"
+#include "format.h"
 #include "output.h"
 #include "sanitize.h"
 
@@ -211,38 +211,13 @@ output_print_summary(const struct output_format *format, FILE *out, struct outpu
 void
 output_csv_string(FILE *out, const char *s)
 {
-	size_t len = strlen(s);
-	char small[512], *field = small;
-
-	if (OUTBUF_CSV_MAX(len) > sizeof(small)) {
-		field = malloc(OUTBUF_CSV_MAX(len));
-		if (field == NULL)
-			return;
-	}
-	fwrite(field, 1, outbuf_csv_field(s, len, field), out);
-	if (field != small)
-		free(field);
+	(void)sanitize_write(out, s, SANITIZE_CSV);
 }
 
 void
 output_text_string(FILE *out, const char *s)
 {
-	size_t len = strlen(s);
-	char small[256], *shown = small;
-
-	if (sanitize_is_plain(s, len)) {
-		fputs(s, out);
-		return;
-	}
-	if (SANITIZE_TEXT_MAX(len) + 1 > sizeof(small)) {
-		shown = malloc(SANITIZE_TEXT_MAX(len) + 1);
-		if (shown == NULL)
-			return;
-	}
-	sanitize_text(s, len, shown, SANITIZE_TEXT_MAX(len) + 1, NULL);
-	fputs(shown, out);
-	if (shown != small)
-		free(shown);
+	(void)sanitize_write(out, s, SANITIZE_TEXT);
 }
 
 bool
@@ -253,9 +228,10 @@ output_selected(const struct output_context *ctx, const struct sock_entry *e)
 
 void
 output_count_states(const struct output_context *ctx, uint32_t counts[TCP_STATE_COUNT],
-		    uint32_t *total)
+		    uint32_t *total, char *when, size_t when_size)
 {
 	snapshot_count(ctx->snap, ctx->match, ctx->filter, counts, total);
+	format_rfc3339(&ctx->snap->taken_wall, when, when_size);
 }
 
 ssize_t

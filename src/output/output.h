@@ -139,9 +139,10 @@ int output_print_summary(const struct output_format *format, FILE *out,
 /* True when the context's filter selects e. */
 bool output_selected(const struct output_context *ctx, const struct sock_entry *e);
 
-/* Per-state counts and total of the selected sockets. */
+/* Per-state counts and total of the selected sockets, and the sample's
+ * time (RFC 3339) in when. */
 void output_count_states(const struct output_context *ctx, uint32_t counts[TCP_STATE_COUNT],
-			 uint32_t *total);
+			 uint32_t *total, char *when, size_t when_size);
 
 /* The selected sockets as table rows, sorted as asked; *rows is malloc'd.
  * Returns the count or -1 (ENOMEM). */
@@ -170,9 +171,9 @@ void output_csv_string(FILE *out, const char *s);
 /* An untrusted string as text on out: sanitized (sanitize.h). */
 void output_text_string(FILE *out, const char *s);
 
-/* The writers of each view (output_text.c, output_csv.c, output_json.c,
- * output_counters.c, output_peers.c, output_diagnoses.c), referenced by
- * the view table. */
+/* The writers of each view (output_states.c, output_text.c,
+ * output_fields.c, output_counters.c, output_peers.c, output_diagnoses.c),
+ * referenced by the view table. */
 int output_text_states(FILE *out, struct output_context *ctx);
 int output_json_states(FILE *out, struct output_context *ctx);
 int output_csv_states(FILE *out, struct output_context *ctx);

@@ -1,7 +1,7 @@
 /*
- * output_text.c - batch output as plain text: key=value lines for the
- * state counts, aligned columns for tables.  Names from outside are
- * sanitized (sanitize.h) and columns aligned on their display width.
+ * output_text.c - the listen and conns views as text: aligned columns,
+ * sized to the widest value.  Names from outside are sanitized
+ * (sanitize.h) and columns aligned on their display width.
  * One writer per stream.
  */
 #include "config.h"
@@ -18,20 +18,6 @@
 #include "output.h"
 #include "sanitize.h"
 #include "sock_format.h"
-
-int
-output_text_states(FILE *out, struct output_context *ctx)
-{
-	uint32_t counts[TCP_STATE_COUNT], total;
-	char when[40];
-
-	output_count_states(ctx, counts, &total);
-	format_rfc3339(&ctx->snap->taken_wall, when, sizeof(when));
-	fprintf(out, "%s total=%u", when, total);
-	for (int i = 0; i < TCP_STATE_COUNT; i++)
-		fprintf(out, " %s=%u", tcp_state_name(i), counts[i]);
-	return output_end_line(out);
-}
 
 /* Width in cells of text that is already safe to show. */
 static int

@@ -1,0 +1,61 @@
+/*
+ * output_states.c - the states view of batch output in every format: the
+ * per-state counts of the selected sockets, one line per sample.  Text:
+ * "TIME total=N LISTEN=n ..."; JSON: one object; CSV: a header once, then
+ * one line per sample.
+ * Only reads snapshots; one writer per stream.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "output.h"
+
+int
+output_text_states(FILE *out, struct output_context *ctx)
+{
+	uint32_t counts[TCP_STATE_COUNT], total;
+	char when[40];
+
+	output_count_states(ctx, counts, &total, when, sizeof(when));
+	fprintf(out, "%s total=%u", when, total);
+	for (int i = 0; i < TCP_STATE_COUNT; i++)
+		fprintf(out, " %s=%u", tcp_state_name(i), counts[i]);
+	return output_end_line(out);
+}
+
+int
+output_json_states(FILE *out, struct output_context *ctx)
+{
+	uint32_t counts[TCP_STATE_COUNT], total;
+	char when[40];
+
+	output_count_states(ctx, counts, &total, when, sizeof(when));
+	fprintf(out, "{\"time\": \"%s\", \"interval\": %g, \"total\": %u, \"states\": {", when,
+		ctx->interval_s, total);
+	for (int i = 0; i < TCP_STATE_COUNT; i++)
+		fprintf(out, "%s\"%s\": %u", i > 0 ? ", " : "", tcp_state_name(i), counts[i]);
+	fputs("}}", out);
+	return output_end_line(out);
+}
+
+int
+output_csv_states(FILE *out, struct output_context *ctx)
+{
+	uint32_t counts[TCP_STATE_COUNT], total;
+	char when[40];
+
+	if (!ctx->header_written) {
+		ctx->header_written = true;
+		fputs("time,interval,total", out);
+		for (int i = 0; i < TCP_STATE_COUNT; i++)
+			fprintf(out, ",%s", tcp_state_name(i));
+		if (output_end_line(out) < 0)
+			return -1;
+	}
+	output_count_states(ctx, counts, &total, when, sizeof(when));
+	fprintf(out, "%s,%g,%u", when, ctx->interval_s, total);
+	for (int i = 0; i < TCP_STATE_COUNT; i++)
+		fprintf(out, ",%u", counts[i]);
+	return output_end_line(out);
+}
