@@ -261,6 +261,40 @@ test_filter_words(void **state)
 	args_free(a);
 }
 
+/* Every view of the table is a --view; a format a view has no writer for
+ * is refused with one line, whichever option comes first. */
+static void
+test_view_formats(void **state)
+{
+	struct options opts;
+	struct args *a;
+	char msg[256];
+
+	(void)state;
+	for (int v = 0; v < OUTPUT_VIEW_COUNT; v++) {
+		assert_int_equal(parse(&a, &opts, msg, sizeof(msg),
+				       ARGS("-b", "--view", output_view((enum output_view)v)->name)),
+				 0);
+		assert_int_equal(opts.view, v);
+		args_free(a);
+	}
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-b", "--view", "summary", "-o", "json")),
+			 0);
+	assert_ptr_equal(opts.format, &output_json);
+	args_free(a);
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-b", "--view", "summary", "-o", "csv")),
+			 -1);
+	assert_string_equal(msg, "the summary view has no csv output: use -o text, json");
+	args_free(a);
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-o", "csv", "-b", "--view", "summary")),
+			 -1);
+	args_free(a);
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("--view", "nosuch")), -1);
+	assert_string_equal(msg, "unknown view 'nosuch': expected one of states, listen, conns, "
+				 "counters, peers, diagnoses, summary");
+	args_free(a);
+}
+
 /* -s means a peers ranking with --view peers, whichever comes first;
  * --top bounds the peers tables. */
 static void
@@ -422,6 +456,7 @@ main(void)
 		cmocka_unit_test(test_interval_bounds),
 		cmocka_unit_test(test_errors_name_the_bad_word),
 		cmocka_unit_test(test_filter_words),
+		cmocka_unit_test(test_view_formats),
 		cmocka_unit_test(test_peers_options),
 		cmocka_unit_test(test_error_messages_explain),
 		cmocka_unit_test(test_help_and_version),

@@ -526,6 +526,54 @@ test_text_aligned_on_width(void **state)
 	snapshot_unref(snap);
 }
 
+/* The summary view writes nothing per sample, and the summary at the end:
+ * JSON with -o json, text otherwise (a marked CSV run). */
+static void
+test_summary_view(void **state)
+{
+	struct snapshot *snap = hostile_snapshot();
+	struct session *session = session_new();
+	struct output_context ctx = {.snap = snap, .sort_column = -1};
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(session);
+	assert_int_equal(session_start(session, snap), 0);
+	session_end(session, snap);
+	ctx.summary = session_summary(session);
+	assert_true(output_view_needs(OUTPUT_VIEW_SUMMARY) & OUTPUT_NEED_AT_END);
+	text = render(&output_text, OUTPUT_VIEW_SUMMARY, snap, NULL);
+	assert_string_equal(text, "");
+	free(text);
+
+	f = open_memstream(&text, &size);
+	assert_non_null(f);
+	assert_int_equal(output_print_summary(&output_json, f, &ctx), 0);
+	fclose(f);
+	assert_int_equal(text[0], '{');
+	free(text);
+	f = open_memstream(&text, &size);
+	assert_non_null(f);
+	assert_int_equal(output_print_summary(&output_csv, f, &ctx), 0);
+	fclose(f);
+	{
+		char *expected = NULL;
+		size_t expected_size = 0;
+		FILE *g = open_memstream(&expected, &expected_size);
+
+		assert_non_null(g);
+		assert_int_equal(session_write_text(ctx.summary, g), 0);
+		fclose(g);
+		assert_string_equal(text, expected);
+		free(expected);
+	}
+	free(text);
+	session_free(session);
+	snapshot_unref(snap);
+}
+
 int
 main(void)
 {
@@ -542,6 +590,7 @@ main(void)
 		cmocka_unit_test(test_outbuf_blocks),
 		cmocka_unit_test(test_hostile_names_every_view),
 		cmocka_unit_test(test_text_aligned_on_width),
+		cmocka_unit_test(test_summary_view),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
