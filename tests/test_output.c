@@ -179,10 +179,11 @@ test_duration_matches_printf(void **state)
 		else if (s < 60.0)
 			snprintf(theirs, sizeof(theirs), "%.1fs", s);
 		else if (s < 3600.0)
-			snprintf(theirs, sizeof(theirs), "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+			snprintf(theirs, sizeof(theirs), "%dm%02ds", (int)(s / 60),
+			         (int)fmod(s, 60));
 		else
 			snprintf(theirs, sizeof(theirs), "%dh%02dm", (int)(s / 3600),
-				 (int)fmod(s / 60, 60));
+			         (int)fmod(s / 60, 60));
 		assert_string_equal(ours, theirs);
 	}
 }
@@ -190,8 +191,8 @@ test_duration_matches_printf(void **state)
 static void
 test_u64(void **state)
 {
-	static const uint64_t values[] = {0, 9, 10, 99, 100, 65535, 4294967295u,
-					  10000000000000000000u, UINT64_MAX};
+	static const uint64_t values[] = {
+	    0, 9, 10, 99, 100, 65535, 4294967295u, 10000000000000000000u, UINT64_MAX};
 	char ours[FORMAT_U64_MAX], theirs[32];
 
 	(void)state;
@@ -218,10 +219,23 @@ static void
 test_ip_matches_inet_ntop(void **state)
 {
 	static const char *const fixed[] = {
-		"::", "::1", "1::", "::ffff:1.2.3.4", "::1.2.3.4", "::ffff:0:1.2.3.4",
-		"1:0:0:1:0:0:0:1", "1:0:0:2:0:0:3:4", "fe80::1:2", "2001:db8::ff00:42:8329",
-		"0:0:1::", "1:2:3:4:5:6:7:8", "::2:3:4:5:6:7:8", "1:2:3:4:5:6:7::",
-		"1:0:2:0:3:0:4:0", "::ffff:0.0.0.0", "64:ff9b::192.0.2.33",
+	    "::",
+	    "::1",
+	    "1::",
+	    "::ffff:1.2.3.4",
+	    "::1.2.3.4",
+	    "::ffff:0:1.2.3.4",
+	    "1:0:0:1:0:0:0:1",
+	    "1:0:0:2:0:0:3:4",
+	    "fe80::1:2",
+	    "2001:db8::ff00:42:8329",
+	    "0:0:1::",
+	    "1:2:3:4:5:6:7:8",
+	    "::2:3:4:5:6:7:8",
+	    "1:2:3:4:5:6:7::",
+	    "1:0:2:0:3:0:4:0",
+	    "::ffff:0.0.0.0",
+	    "64:ff9b::192.0.2.33",
 	};
 	unsigned int seed = 7;
 	uint8_t addr[16];
@@ -460,8 +474,11 @@ render(const struct output_format *format, enum output_view view, struct snapsho
 	char *text = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&text, &size);
-	struct output_context ctx = {.snap = snap, .prev = prev, .interval_s = 1,
-				     .sort_column = -1, .peers_by = PEERS_BY_TOTAL};
+	struct output_context ctx = {.snap = snap,
+	                             .prev = prev,
+	                             .interval_s = 1,
+	                             .sort_column = -1,
+	                             .peers_by = PEERS_BY_TOTAL};
 
 	assert_non_null(f);
 	assert_int_equal(output_print(format, view, f, &ctx), 0);
@@ -473,7 +490,7 @@ static void
 test_hostile_names_every_view(void **state)
 {
 	static const struct output_format *const formats[] = {&output_text, &output_json,
-							      &output_csv};
+	                                                      &output_csv};
 	struct snapshot *snap = hostile_snapshot(), *prev = hostile_snapshot();
 
 	(void)state;
@@ -492,7 +509,7 @@ test_hostile_names_every_view(void **state)
 			}
 			if (v == OUTPUT_VIEW_LISTEN || v == OUTPUT_VIEW_CONNS) {
 				const char *comm = f == 1 ? "ev\\u001b]0;x\\u0007\\\\x9b"
-							  : "ev\\x1b]0;x\\x07\\x9b";
+				                          : "ev\\x1b]0;x\\x07\\x9b";
 
 				assert_non_null(strstr(text, comm));
 			}
@@ -517,7 +534,7 @@ test_text_aligned_on_width(void **state)
 	 * 15 cells, then " " and the accept queue in 8. */
 	assert_non_null(strstr(text, "USER PROCESS "));
 	assert_non_null(strstr(text, " \xc3\xa9t\xc3\xa9  \xe4\xb8\xad\xe6\x96\x87"
-				     "                   0"));
+	                             "                   0"));
 	free(text);
 	text = render(&output_text, OUTPUT_VIEW_CONNS, snap, NULL);
 	/* PROCESS is as wide as its title (7 cells), so the name pads by 3. */
@@ -578,19 +595,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_view_table),
-		cmocka_unit_test(test_needs_decide_the_dump),
-		cmocka_unit_test(test_fields_cover_columns),
-		cmocka_unit_test(test_fixed_matches_printf),
-		cmocka_unit_test(test_duration_matches_printf),
-		cmocka_unit_test(test_u64),
-		cmocka_unit_test(test_ip_matches_inet_ntop),
-		cmocka_unit_test(test_number_columns_match_printf),
-		cmocka_unit_test(test_csv_quoting),
-		cmocka_unit_test(test_outbuf_blocks),
-		cmocka_unit_test(test_hostile_names_every_view),
-		cmocka_unit_test(test_text_aligned_on_width),
-		cmocka_unit_test(test_summary_view),
+	    cmocka_unit_test(test_view_table),
+	    cmocka_unit_test(test_needs_decide_the_dump),
+	    cmocka_unit_test(test_fields_cover_columns),
+	    cmocka_unit_test(test_fixed_matches_printf),
+	    cmocka_unit_test(test_duration_matches_printf),
+	    cmocka_unit_test(test_u64),
+	    cmocka_unit_test(test_ip_matches_inet_ntop),
+	    cmocka_unit_test(test_number_columns_match_printf),
+	    cmocka_unit_test(test_csv_quoting),
+	    cmocka_unit_test(test_outbuf_blocks),
+	    cmocka_unit_test(test_hostile_names_every_view),
+	    cmocka_unit_test(test_text_aligned_on_width),
+	    cmocka_unit_test(test_summary_view),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,11 +29,11 @@ shown(const char *s, size_t len, int *width)
 	return out;
 }
 
-#define assert_shown(bytes, expected, expected_width)                                      \
-	do {                                                                               \
-		int w_;                                                                    \
-		assert_string_equal(shown((bytes), sizeof(bytes) - 1, &w_), (expected));   \
-		assert_int_equal(w_, (expected_width));                                    \
+#define assert_shown(bytes, expected, expected_width)                                              \
+	do {                                                                                       \
+		int w_;                                                                            \
+		assert_string_equal(shown((bytes), sizeof(bytes) - 1, &w_), (expected));           \
+		assert_int_equal(w_, (expected_width));                                            \
 	} while (0)
 
 /* The JSON literal of len bytes. */
@@ -48,7 +48,7 @@ json(const char *s, size_t len)
 	return out;
 }
 
-#define assert_json(bytes, expected) \
+#define assert_json(bytes, expected)                                                               \
 	assert_string_equal(json((bytes), sizeof(bytes) - 1), (expected))
 
 static void
@@ -112,11 +112,13 @@ static void
 test_bidi_controls(void **state)
 {
 	(void)state;
-	assert_shown("a\xe2\x80\xae" "b", "a\\u202eb", 8); /* RIGHT-TO-LEFT OVERRIDE */
-	assert_shown("\xe2\x81\xa6", "\\u2066", 6);        /* LEFT-TO-RIGHT ISOLATE */
-	assert_shown("\xe2\x80\x8f", "\\u200f", 6);        /* RIGHT-TO-LEFT MARK */
-	assert_shown("\xd8\x9c", "\\u061c", 6);            /* ARABIC LETTER MARK */
-	assert_shown("\xe2\x80\xa8", "\\u2028", 6);        /* LINE SEPARATOR */
+	assert_shown("a\xe2\x80\xae"
+	             "b",
+	             "a\\u202eb", 8);               /* RIGHT-TO-LEFT OVERRIDE */
+	assert_shown("\xe2\x81\xa6", "\\u2066", 6); /* LEFT-TO-RIGHT ISOLATE */
+	assert_shown("\xe2\x80\x8f", "\\u200f", 6); /* RIGHT-TO-LEFT MARK */
+	assert_shown("\xd8\x9c", "\\u061c", 6);     /* ARABIC LETTER MARK */
+	assert_shown("\xe2\x80\xa8", "\\u2028", 6); /* LINE SEPARATOR */
 }
 
 static void
@@ -151,8 +153,12 @@ test_truncated_sequences(void **state)
 	assert_shown("\xc3", "\\xc3", 4);
 	assert_shown("\xe2\x82", "\\xe2\\x82", 8);
 	assert_shown("\xf0\x9f\x98", "\\xf0\\x9f\\x98", 12);
-	assert_shown("\xc3" "a", "\\xc3a", 5);
-	assert_shown("\xe2\x82" "a", "\\xe2\\x82a", 9);
+	assert_shown("\xc3"
+	             "a",
+	             "\\xc3a", 5);
+	assert_shown("\xe2\x82"
+	             "a",
+	             "\\xe2\\x82a", 9);
 	/* A lead byte followed by a new lead byte that completes. */
 	assert_shown("\xe2\xc3\xa9", "\\xe2\xc3\xa9", 5);
 	/* A control byte inside a sequence. */
@@ -166,10 +172,13 @@ test_widths(void **state)
 	assert_shown("\xe4\xb8\xad\xe6\x96\x87", "\xe4\xb8\xad\xe6\x96\x87", 4); /* CJK */
 	assert_shown("\xef\xbc\xa1", "\xef\xbc\xa1", 2);                         /* fullwidth A */
 	assert_shown("\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", 2);                 /* emoji */
-	assert_shown("e\xcc\x81", "e\xcc\x81", 1); /* combining acute */
+	assert_shown("e\xcc\x81", "e\xcc\x81", 1);       /* combining acute */
 	assert_shown("\xea\xb0\x80", "\xea\xb0\x80", 2); /* Hangul */
 	assert_int_equal(sanitize_width("abc", 3), 3);
-	assert_int_equal(sanitize_width("\xe4\xb8\xad" "a", 4), 3);
+	assert_int_equal(sanitize_width("\xe4\xb8\xad"
+	                                "a",
+	                                4),
+	                 3);
 	assert_int_equal(sanitize_width("\\x1b", 4), 4);
 }
 
@@ -250,16 +259,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain_ascii_unchanged),
-		cmocka_unit_test(test_every_control_byte),
-		cmocka_unit_test(test_c1_controls),
-		cmocka_unit_test(test_bidi_controls),
-		cmocka_unit_test(test_invalid_utf8),
-		cmocka_unit_test(test_truncated_sequences),
-		cmocka_unit_test(test_widths),
-		cmocka_unit_test(test_cut_to_fit),
-		cmocka_unit_test(test_no_byte_escapes),
-		cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_plain_ascii_unchanged),
+	    cmocka_unit_test(test_every_control_byte),
+	    cmocka_unit_test(test_c1_controls),
+	    cmocka_unit_test(test_bidi_controls),
+	    cmocka_unit_test(test_invalid_utf8),
+	    cmocka_unit_test(test_truncated_sequences),
+	    cmocka_unit_test(test_widths),
+	    cmocka_unit_test(test_cut_to_fit),
+	    cmocka_unit_test(test_no_byte_escapes),
+	    cmocka_unit_test(test_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -198,7 +198,7 @@ outbuf_value_max(const struct outbuf_value *v)
 		size_t len = strlen(v->s);
 
 		return SANITIZE_CSV_MAX(len) > SANITIZE_JSON_MAX(len) ? SANITIZE_CSV_MAX(len)
-								      : SANITIZE_JSON_MAX(len);
+		                                                      : SANITIZE_JSON_MAX(len);
 	}
 	case OUTBUF_FIXED:
 		return FIXED_MAX;

@@ -23,7 +23,7 @@ struct outbuf {
 	FILE *out;
 	char *buf;
 	size_t len, cap;
-	bool failed;   /* a write failed or memory ran out: errno kept */
+	bool failed; /* a write failed or memory ran out: errno kept */
 	int saved_errno;
 };
 

@@ -41,7 +41,7 @@ struct field_lines {
 
 static int
 write_lines(struct output_context *ctx, bool json, const struct field_lines *lines,
-	    struct outbuf *b)
+            struct outbuf *b)
 {
 	char sep[MAX_FIELDS][SEP_MAX]; /* before each value: "," or ", \"name\": " */
 	size_t sep_len[MAX_FIELDS], seps = 0, start_len;
@@ -147,8 +147,8 @@ conn_lines(FILE *out, struct output_context *ctx, bool json)
 {
 	struct field_lines lines = {.values = conn_values, .build = conn_build, .ctx = ctx};
 
-	lines.n = conn_fields_of(json ? CONN_FIELD_JSON : CONN_FIELD_CSV, lines.conn_fields,
-				 MAX_FIELDS);
+	lines.n =
+	    conn_fields_of(json ? CONN_FIELD_JSON : CONN_FIELD_CSV, lines.conn_fields, MAX_FIELDS);
 	for (size_t f = 0; f < lines.n; f++)
 		lines.names[f] = lines.conn_fields[f]->name;
 	lines.cc.snap = ctx->snap;
@@ -172,8 +172,8 @@ output_json_conns(FILE *out, struct output_context *ctx)
 
 /* The listen view's fields, in order; listen_values() fills them. */
 static const char *const listen_fields[] = {
-	"local_addr", "local_port", "family", "pid", "process", "user",
-	"accept_queue", "backlog", "established", "syn_recv",
+    "local_addr", "local_port",   "family",  "pid",         "process",
+    "user",       "accept_queue", "backlog", "established", "syn_recv",
 };
 
 static size_t
@@ -187,8 +187,8 @@ listen_values(const struct field_lines *lines, size_t i, struct outbuf_value *v)
 	if (!output_selected(lines->ctx, e))
 		return 0;
 	v[0] = (struct outbuf_value){.kind = OUTBUF_IP,
-				     .family = e->family == AF_INET ? AF_INET : AF_INET6,
-				     .addr = e->local_addr};
+	                             .family = e->family == AF_INET ? AF_INET : AF_INET6,
+	                             .addr = e->local_addr};
 	v[1] = (struct outbuf_value){.kind = OUTBUF_UINT, .u = e->local_port};
 	v[2] = (struct outbuf_value){.kind = OUTBUF_NAME, .s = sock_format_family(e)};
 	v[3] = v[4] = v[5] = (struct outbuf_value){.kind = OUTBUF_NULL};

@@ -32,7 +32,7 @@ output_json_states(FILE *out, struct output_context *ctx)
 
 	output_count_states(ctx, counts, &total, when, sizeof(when));
 	fprintf(out, "{\"time\": \"%s\", \"interval\": %g, \"total\": %u, \"states\": {", when,
-		ctx->interval_s, total);
+	        ctx->interval_s, total);
 	for (int i = 0; i < TCP_STATE_COUNT; i++)
 		fprintf(out, "%s\"%s\": %u", i > 0 ? ", " : "", tcp_state_name(i), counts[i]);
 	fputs("}}", out);

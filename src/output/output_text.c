@@ -114,7 +114,7 @@ output_text_listen(FILE *out, struct output_context *ctx)
 	for (ssize_t i = 0; i < n; i++) {
 		const struct sock_entry *e = rows[i].sock;
 		const uint32_t numbers[] = {e->recv_q, e->send_q, rows[i].established,
-					    rows[i].syn_recv};
+		                            rows[i].syn_recv};
 		char addr[SOCK_FORMAT_ADDR_MAX], number[FORMAT_U64_MAX];
 		struct owner_cells o;
 		size_t len;
@@ -146,9 +146,9 @@ output_text_listen(FILE *out, struct output_context *ctx)
 
 /* The columns of the conns view, in order. */
 static const enum conn_column shown_columns[] = {
-	COL_PROTO, COL_STATE, COL_LOCAL, COL_REMOTE, COL_PID, COL_PROCESS, COL_USER,
-	COL_RECV_Q, COL_SEND_Q, COL_RTT, COL_RETRANS, COL_SENT, COL_RECEIVED,
-	COL_SEND_RATE, COL_RECV_RATE, COL_AGE, COL_TIMER,
+    COL_PROTO,    COL_STATE,     COL_LOCAL,     COL_REMOTE, COL_PID,     COL_PROCESS,
+    COL_USER,     COL_RECV_Q,    COL_SEND_Q,    COL_RTT,    COL_RETRANS, COL_SENT,
+    COL_RECEIVED, COL_SEND_RATE, COL_RECV_RATE, COL_AGE,    COL_TIMER,
 };
 enum { N_SHOWN = sizeof(shown_columns) / sizeof(shown_columns[0]) };
 
@@ -191,7 +191,7 @@ int
 output_text_conns(FILE *out, struct output_context *ctx)
 {
 	struct conn_context cc = {.snap = ctx->snap,
-				  .now = ctx->ct != NULL ? conntrack_now(ctx->ct) : 0};
+	                          .now = ctx->ct != NULL ? conntrack_now(ctx->ct) : 0};
 	const struct conn_column_def *defs[N_SHOWN];
 	int widths[N_SHOWN], pad_to[N_SHOWN], n_right = 0;
 	size_t line_max = 1;
