@@ -53,6 +53,9 @@ diagnoses.json|stress.tdr|--view diagnoses -o json
 diagnoses.csv|stress.tdr|--view diagnoses -o csv
 summary.text|stress.tdr|--mark --summary SUMMARY -o text
 summary.json|stress.tdr|--mark --summary SUMMARY -o json
+summary-view.text|stress.tdr|--view summary -o text
+summary-view.json|stress.tdr|--view summary -o json
+summary-csv.text|stress.tdr|--mark --view states -o csv -n 3
 '
 
 work=$(mktemp -d)
