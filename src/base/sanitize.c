@@ -273,7 +273,14 @@ sanitize_json(const char *s, size_t len, char *out)
 
 	out[w++] = '"';
 	while (i < len) {
-		struct piece p = next_piece(in + i, len - i);
+		struct piece p;
+
+		/* Most bytes are printable ASCII that needs no escape. */
+		if (in[i] >= 0x20 && in[i] < 0x7f && in[i] != '"' && in[i] != '\\') {
+			out[w++] = (char)in[i++];
+			continue;
+		}
+		p = next_piece(in + i, len - i);
 
 		switch (p.kind) {
 		case PIECE_PLAIN:

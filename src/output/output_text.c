@@ -23,7 +23,18 @@
 static int
 cells_of(const char *text, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
+	size_t i = 0;
+
+	/* ASCII, one cell a byte, unless a byte has its top bit set: eight
+	 * bytes at a time. */
+	for (; i + 8 <= len; i += 8) {
+		uint64_t word;
+
+		memcpy(&word, text + i, sizeof(word));
+		if (word & 0x8080808080808080ull)
+			return sanitize_width(text, len);
+	}
+	for (; i < len; i++)
 		if ((unsigned char)text[i] >= 0x80)
 			return sanitize_width(text, len);
 	return (int)len;
