@@ -228,12 +228,23 @@ cmp_pid(const struct conn_row *a, const struct conn_row *b, const struct conn_co
 static size_t
 put_name(char *out, size_t n, const char *name)
 {
-	size_t len = strlen(name);
+	size_t i = 0;
 
-	if (sanitize_is_plain(name, len))
-		return put(out, n, name, len);
-	else
-		return sanitize_text(name, len, out, n, NULL);
+	if (n == 0)
+		return 0;
+	/* Copied as long as it is printable ASCII, the usual case; anything
+	 * else is shown by the sanitizer. */
+	for (; name[i] != '\0' && i + 1 < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c < 0x20 || c > 0x7e)
+			return sanitize_text(name, strlen(name), out, n, NULL);
+		out[i] = (char)c;
+	}
+	if (name[i] != '\0' && !sanitize_is_plain(name + i, strlen(name + i)))
+		return sanitize_text(name, strlen(name), out, n, NULL);
+	out[i] = '\0';
+	return i;
 }
 
 static size_t

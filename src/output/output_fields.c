@@ -69,10 +69,17 @@ write_lines(struct output_context *ctx, bool json, const struct field_lines *lin
 		p = b->buf + b->len;
 		memcpy(p, start, start_len);
 		p += start_len;
-		for (size_t f = 0; f < lines->n; f++) {
-			memcpy(p, sep[f], sep_len[f]);
-			p += sep_len[f];
-			p += json ? outbuf_value_json_at(p, &v[f]) : outbuf_value_csv_at(p, &v[f]);
+		if (json) {
+			for (size_t f = 0; f < lines->n; f++) {
+				memcpy(p, sep[f], sep_len[f]);
+				p += sep_len[f];
+				p += outbuf_value_json_at(p, &v[f]);
+			}
+		} else {
+			for (size_t f = 0; f < lines->n; f++) {
+				*p++ = ',';
+				p += outbuf_value_csv_at(p, &v[f]);
+			}
 		}
 		if (json)
 			*p++ = '}';
