@@ -81,7 +81,7 @@ ui_act_confirm(struct ui *ui, enum ui_action action)
 {
 	size_t n = 0;
 
-	if (ui->view != UI_VIEW_CONNS || ui->shown == NULL)
+	if (ui->shown == NULL)
 		return;
 	if (action == UI_ACTION_DESTROY) {
 		for_each_target(ui, count_row, &n);

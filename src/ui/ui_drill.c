@@ -9,6 +9,7 @@
 
 #include <curses.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -16,6 +17,34 @@
 #include "sock_format.h"
 #include "sparkline.h"
 #include "ui_internal.h"
+
+/* Samples kept for the sparklines. */
+enum { POINTS = 240 };
+
+struct ui_drill {
+	uint64_t cookie;
+	uint32_t rtt[POINTS], cwnd[POINTS], send[POINTS], recv[POINTS];
+	size_t len;
+	struct tcp_info_full info; /* asked of the kernel each sample */
+	bool info_ok;
+	char info_cause[128];
+};
+
+struct ui_drill *
+ui_drill_new(uint64_t cookie)
+{
+	struct ui_drill *d = calloc(1, sizeof(*d));
+
+	if (d != NULL)
+		d->cookie = cookie;
+	return d;
+}
+
+void
+ui_drill_free(struct ui_drill *d)
+{
+	free(d);
+}
 
 static const struct sock_entry *
 find_entry(const struct snapshot *snap, uint64_t cookie)
@@ -29,54 +58,53 @@ find_entry(const struct snapshot *snap, uint64_t cookie)
 static void
 push(uint32_t *ring, size_t len, uint32_t value)
 {
-	if (len == UI_DRILL_POINTS)
-		memmove(ring, ring + 1, (UI_DRILL_POINTS - 1) * sizeof(*ring));
-	ring[len == UI_DRILL_POINTS ? len - 1 : len] = value;
+	if (len == POINTS)
+		memmove(ring, ring + 1, (POINTS - 1) * sizeof(*ring));
+	ring[len == POINTS ? len - 1 : len] = value;
 }
 
 void
-ui_drill_sample(struct ui *ui, const struct snapshot *snap)
+ui_drill_sample(struct ui_drill *d, const struct snapshot *snap, const struct conntrack *ct)
 {
 	const struct sock_entry *e;
 	const struct conn_info *info;
 
-	if (!ui->drill || (e = find_entry(snap, ui->drill_cookie)) == NULL)
+	if ((e = find_entry(snap, d->cookie)) == NULL)
 		return;
-	info = ui->ct != NULL ? conntrack_get(ui->ct, e->cookie) : NULL;
-	push(ui->drill_rtt, ui->drill_len, e->rtt_us);
-	push(ui->drill_cwnd, ui->drill_len, e->snd_cwnd);
-	push(ui->drill_send, ui->drill_len,
+	info = ct != NULL ? conntrack_get(ct, e->cookie) : NULL;
+	push(d->rtt, d->len, e->rtt_us);
+	push(d->cwnd, d->len, e->snd_cwnd);
+	push(d->send, d->len,
 	     info != NULL && info->send_rate > 0 ? (uint32_t)(info->send_rate > 4e9 ? 4e9 : info->send_rate) : 0);
-	push(ui->drill_recv, ui->drill_len,
+	push(d->recv, d->len,
 	     info != NULL && info->recv_rate > 0 ? (uint32_t)(info->recv_rate > 4e9 ? 4e9 : info->recv_rate) : 0);
-	if (ui->drill_len < UI_DRILL_POINTS)
-		ui->drill_len++;
+	if (d->len < POINTS)
+		d->len++;
 	/* The whole tcp_info and the congestion algorithm come from a query
 	 * for this one socket: a dump keeps only what the table needs. */
-	ui->drill_info_ok = nl_query_info(e, &ui->drill_info, ui->drill_info_cause,
-					  sizeof(ui->drill_info_cause)) == 0;
+	d->info_ok = nl_query_info(e, &d->info, d->info_cause, sizeof(d->info_cause)) == 0;
 }
 
 /* Every tcp_info field the kernel gave, in columns; returns the next row. */
 static int
-draw_full_info(struct ui *ui, int y, int rows, int cols)
+draw_full_info(const struct ui_drill *d, int y, int rows, int cols)
 {
 	size_t n;
 	const struct tcp_info_field *fields = tcp_info_fields(&n);
 	int col_width = 30, per_row = cols > col_width ? (cols - 2) / col_width : 1, k = 0;
 
-	if (!ui->drill_info_ok) {
-		mvprintw(y++, 2, "tcp_info  (%s)", ui->drill_info_cause);
+	if (!d->info_ok) {
+		mvprintw(y++, 2, "tcp_info  (%s)", d->info_cause);
 		return y;
 	}
-	if (ui->drill_info.len == 0) {
+	if (d->info.len == 0) {
 		mvprintw(y++, 2, "tcp_info  none given for this socket");
 		return y;
 	}
-	mvprintw(y++, 2, "all of tcp_info (%zu bytes), congestion control %s", ui->drill_info.len,
-		 ui->drill_info.congestion[0] != '\0' ? ui->drill_info.congestion : "-");
+	mvprintw(y++, 2, "all of tcp_info (%zu bytes), congestion control %s", d->info.len,
+		 d->info.congestion[0] != '\0' ? d->info.congestion : "-");
 	for (size_t i = 0; i < n && y < rows; i++) {
-		long long v = tcp_info_value(&ui->drill_info, &fields[i]);
+		long long v = tcp_info_value(&d->info, &fields[i]);
 		char cell[64];
 
 		if (v < 0)
@@ -121,7 +149,7 @@ static void
 spark_row(struct ui *ui, int row, int cols, const char *label, const uint32_t *values, size_t n,
 	  const char *now)
 {
-	char spark[UI_DRILL_POINTS * 3 + 1];
+	char spark[POINTS * 3 + 1];
 	int width = cols - 30;
 	size_t skip;
 
@@ -137,28 +165,23 @@ spark_row(struct ui *ui, int row, int cols, const char *label, const uint32_t *v
 }
 
 void
-ui_drill_draw(struct ui *ui)
+ui_drill_draw(struct ui *ui, const struct ui_drill *d, const struct conntrack *ct)
 {
-	const struct sock_entry *e = find_entry(ui->shown, ui->drill_cookie);
+	const struct sock_entry *e = find_entry(ui->shown, d->cookie);
 	const struct conn_info *info = NULL;
 	const struct owner_proc *owner;
 	char local[SOCK_FORMAT_ADDR_MAX], remote[SOCK_FORMAT_ADDR_MAX], a[64], b[64], c[64];
 	char la[SOCK_FORMAT_ADDR_MAX], ra[SOCK_FORMAT_ADDR_MAX];
 	int rows, cols, y = 2;
 
-	getmaxyx(stdscr, rows, cols);
-	erase();
-	attrset(ui_term_attr(ui, UI_COLOR_HEADER));
-	mvhline(0, 0, ' ', cols);
-	mvaddnstr(0, 0, " connection details: Esc or Enter returns", cols);
-	attrset(A_NORMAL);
-	if (e == NULL && ui->ct != NULL) {
+	ui_page_begin(ui, " connection details: Esc or Enter returns", &rows, &cols);
+	if (e == NULL && ct != NULL) {
 		/* Closed: show its tombstone while it lingers. */
-		for (size_t i = 0; i < conntrack_gone_count(ui->ct); i++) {
+		for (size_t i = 0; i < conntrack_gone_count(ct); i++) {
 			const struct conn_info *gi;
-			const struct sock_entry *g = conntrack_gone_entry(ui->ct, i, &gi, NULL);
+			const struct sock_entry *g = conntrack_gone_entry(ct, i, &gi, NULL);
 
-			if (g->cookie == ui->drill_cookie) {
+			if (g->cookie == d->cookie) {
 				e = g;
 				info = gi;
 			}
@@ -168,8 +191,8 @@ ui_drill_draw(struct ui *ui)
 		mvaddnstr(2, 2, "the connection is gone", cols - 2);
 		return;
 	}
-	if (info == NULL && ui->ct != NULL)
-		info = conntrack_get(ui->ct, e->cookie);
+	if (info == NULL && ct != NULL)
+		info = conntrack_get(ct, e->cookie);
 	sock_format_endpoint(e, 0, local, sizeof(local));
 	sock_format_endpoint(e, 1, remote, sizeof(remote));
 	attrset(A_BOLD);
@@ -202,11 +225,11 @@ ui_drill_draw(struct ui *ui)
 	if (info != NULL) {
 		int x;
 
-		format_duration(conntrack_now(ui->ct) - info->first_seen, a, sizeof(a));
+		format_duration(conntrack_now(ct) - info->first_seen, a, sizeof(a));
 		mvprintw(y, 2, "seen      first %s ago; states:", a);
 		x = 35 + (int)strlen(a);
 		for (int i = 0; i < info->n_states && x < cols - 20; i++) {
-			format_duration(conntrack_now(ui->ct) - info->state_times[i], b, sizeof(b));
+			format_duration(conntrack_now(ct) - info->state_times[i], b, sizeof(b));
 			mvprintw(y, x, "%s%s (%s ago)", i > 0 ? " -> " : "",
 				 tcp_state_name(info->states[i]), b);
 			x += (int)strlen(tcp_state_name(info->states[i])) + (int)strlen(b) + 10;
@@ -227,14 +250,14 @@ ui_drill_draw(struct ui *ui)
 			 tcp_state_name(e->state));
 	}
 	y++;
-	snprintf(a, sizeof(a), "%.2f ms", ui->drill_len ? ui->drill_rtt[ui->drill_len - 1] / 1000.0 : 0);
-	spark_row(ui, y++, cols, "rtt", ui->drill_rtt, ui->drill_len, a);
-	snprintf(b, sizeof(b), "%u", ui->drill_len ? ui->drill_cwnd[ui->drill_len - 1] : 0);
-	spark_row(ui, y++, cols, "cwnd", ui->drill_cwnd, ui->drill_len, b);
-	snprintf(c, sizeof(c), "%u B/s", ui->drill_len ? ui->drill_send[ui->drill_len - 1] : 0);
-	spark_row(ui, y++, cols, "send", ui->drill_send, ui->drill_len, c);
-	snprintf(c, sizeof(c), "%u B/s", ui->drill_len ? ui->drill_recv[ui->drill_len - 1] : 0);
-	spark_row(ui, y++, cols, "receive", ui->drill_recv, ui->drill_len, c);
+	snprintf(a, sizeof(a), "%.2f ms", d->len ? d->rtt[d->len - 1] / 1000.0 : 0);
+	spark_row(ui, y++, cols, "rtt", d->rtt, d->len, a);
+	snprintf(b, sizeof(b), "%u", d->len ? d->cwnd[d->len - 1] : 0);
+	spark_row(ui, y++, cols, "cwnd", d->cwnd, d->len, b);
+	snprintf(c, sizeof(c), "%u B/s", d->len ? d->send[d->len - 1] : 0);
+	spark_row(ui, y++, cols, "send", d->send, d->len, c);
+	snprintf(c, sizeof(c), "%u B/s", d->len ? d->recv[d->len - 1] : 0);
+	spark_row(ui, y++, cols, "receive", d->recv, d->len, c);
 	y++;
 
 	sock_format_addr(e, 0, la, sizeof(la));
@@ -251,5 +274,5 @@ ui_drill_draw(struct ui *ui)
 	/* Last, as much of the full tcp_info as the screen holds. */
 	if ((e->flags & SOCK_ENTRY_HAS_INFO) && (info == NULL || info->mark != CONN_GONE) &&
 	    y + 2 < rows)
-		draw_full_info(ui, y + 1, rows, cols);
+		draw_full_info(d, y + 1, rows, cols);
 }

@@ -1,7 +1,8 @@
 /*
  * ui_frame.c - what every view shares: the two header lines, the banner
- * of the most severe finding, the footer with the view tabs and main keys,
- * and the too-small message.
+ * of the most severe finding, the footer with the view tabs (from the
+ * registry) and main keys, and the too-small message; and the pages that
+ * stand in for all of it.
  * Main thread only.
  */
 #include "config.h"
@@ -111,17 +112,19 @@ draw_footer(struct ui *ui, int row, int cols)
 	bool short_tabs;
 
 	/* Tabs name every view when there is room for them and the main
-	 * keys; otherwise the other views show their number only. */
-	for (size_t i = 0; i < ui_keys_view_count(); i++)
-		full += (int)strlen(ui_keys_view_at(i)->name) + 4;
+	 * keys; otherwise the other views show their key only. */
+	for (size_t i = 0; i < ui_views_count(); i++)
+		full += (int)strlen(ui_views_at(i)->title) + 4;
 	short_tabs = full + 24 > cols;
-	for (size_t i = 0; i < ui_keys_view_count() && x < cols; i++) {
+	for (size_t i = 0; i < ui_views_count() && x < cols; i++) {
+		const struct ui_view *view = ui_views_at(i);
+		bool current = view == ui_views_current(ui);
 		char tab[32];
-		int len = short_tabs && i != ui->view
-				  ? snprintf(tab, sizeof(tab), " %zu ", i + 1)
-				  : snprintf(tab, sizeof(tab), " %zu %s ", i + 1, ui_keys_view_at(i)->name);
+		int len = short_tabs && !current
+				  ? snprintf(tab, sizeof(tab), " %c ", view->key)
+				  : snprintf(tab, sizeof(tab), " %c %s ", view->key, view->title);
 
-		attrset(i == ui->view ? (int)(A_REVERSE | A_BOLD) : ui_term_attr(ui, UI_COLOR_HEADER));
+		attrset(current ? (int)(A_REVERSE | A_BOLD) : ui_term_attr(ui, UI_COLOR_HEADER));
 		mvaddnstr(row, x, tab, cols - x);
 		x += len;
 	}
@@ -140,12 +143,13 @@ draw_banner(struct ui *ui, int row, int rows, int cols)
 	const struct diag_finding *worst = ui_diag_banner(ui, &count);
 	char line[700];
 
-	if (worst == NULL || ui_keys_view(ui) == &ui_view_diag || rows <= MIN_ROWS)
+	if (worst == NULL || ui_views_current(ui) == &ui_view_diag || rows <= MIN_ROWS)
 		return 0;
 	if (count > 1)
-		snprintf(line, sizeof(line), " ! %s  (+%zu more: press 4)", worst->title, count - 1);
+		snprintf(line, sizeof(line), " ! %s  (+%zu more: press %c)", worst->title, count - 1,
+			 ui_view_diag.key);
 	else
-		snprintf(line, sizeof(line), " ! %s  (press 4)", worst->title);
+		snprintf(line, sizeof(line), " ! %s  (press %c)", worst->title, ui_view_diag.key);
 	attrset(ui_term_attr(ui, worst->severity == DIAG_CRITICAL ? UI_COLOR_ALERT : UI_COLOR_WATCH) |
 		A_REVERSE);
 	mvhline(row, 0, ' ', cols);
@@ -172,7 +176,33 @@ ui_frame_draw(struct ui *ui)
 	draw_header(ui, cols);
 	banner = draw_banner(ui, 2, rows, cols);
 	/* The line above the footer is the prompt's (or a status message). */
-	ui_keys_view(ui)->draw(ui, 2 + banner, rows - 4 - banner, cols);
+	ui_views_current(ui)->draw(ui, ui_views_current_state(ui), 2 + banner, rows - 4 - banner,
+				   cols);
 	ui_prompt_draw(ui, rows - 2, cols);
 	draw_footer(ui, rows - 1, cols);
+}
+
+void
+ui_page_open(struct ui *ui, const struct ui_page *page, void *ctx)
+{
+	ui->page = page;
+	ui->page_ctx = ctx;
+}
+
+void
+ui_page_close(struct ui *ui)
+{
+	ui->page = NULL;
+	ui->page_ctx = NULL;
+}
+
+void
+ui_page_begin(struct ui *ui, const char *title, int *rows, int *cols)
+{
+	getmaxyx(stdscr, *rows, *cols);
+	erase();
+	attrset(ui_term_attr(ui, UI_COLOR_HEADER));
+	mvhline(0, 0, ' ', *cols);
+	mvaddnstr(0, 0, title, *cols);
+	attrset(A_NORMAL);
 }

@@ -26,6 +26,7 @@
 #include "source_record.h"
 #include "sparkline.h"
 #include "statetrack.h"
+#include "ui_view.h"
 
 /* Colour pairs; with colours off every pair draws as plain text. */
 enum ui_color {
@@ -37,40 +38,6 @@ enum ui_color {
 	UI_COLOR_ALERT,    /* a full accept queue */
 	UI_COLOR_COUNT
 };
-
-struct ui;
-
-/* A key binding: the tables of these generate the help screen. */
-struct ui_key {
-	int key;
-	int alt_key;          /* a second key for the same action, or 0 */
-	const char *label;    /* as shown in help */
-	const char *help;
-	void (*action)(struct ui *ui);
-};
-
-/*
- * A view of the dashboard: one const table per view, listed in the
- * registry in ui_keys.c.  draw() fills rows [top, top + height) of the
- * screen; the header and footer are drawn around it.
- */
-struct ui_view {
-	const char *name;
-	void (*draw)(struct ui *ui, int top, int height, int cols);
-	const struct ui_key *keys; /* keys of this view only */
-	size_t n_keys;
-};
-
-extern const struct ui_view ui_view_states;
-extern const struct ui_view ui_view_listen;
-extern const struct ui_view ui_view_conns;
-extern const struct ui_view ui_view_diag;
-extern const struct ui_view ui_view_kernel;
-extern const struct ui_view ui_view_peers;
-extern const struct ui_view ui_view_test;
-
-/* Index of the connection table in the view registry. */
-#define UI_VIEW_CONNS 2
 
 /* What the one-line prompt at the bottom is asking for. */
 enum ui_prompt {
@@ -88,9 +55,6 @@ enum ui_action {
 	UI_ACTION_SIGNAL,   /* SIGTERM to the owning processes */
 };
 
-/* Samples kept for the drill-down sparklines. */
-#define UI_DRILL_POINTS 240
-
 struct ui {
 	struct ring *ring;
 	struct sampler *sampler;
@@ -99,7 +63,6 @@ struct ui {
 	double last_taken;               /* taken_mono of the newest sample */
 	struct history *history;
 	struct snapshot *shown;          /* snapshot on screen (a reference) */
-	uint64_t tracked_seq;            /* seq of the last one fed to ct */
 	uint32_t shown_counts[TCP_STATE_COUNT];      /* through the filter */
 	uint32_t shown_total;
 	uint32_t shown_prev_counts[TCP_STATE_COUNT]; /* sample before shown */
@@ -110,11 +73,14 @@ struct ui {
 	size_t pushed_since_pause;       /* history rows the frozen view skips */
 	bool paused;
 	bool ended;                      /* the source has no more samples */
-	bool show_help;
 	bool quit;
 	bool colors;
 	enum sparkline_charset charset;
 	size_t view;                     /* index in the view registry */
+	void **view_states;              /* the views' states, by index */
+	uint64_t sampled_seq;            /* shown->seq the view was given */
+	const struct ui_page *page;      /* a full-screen page, or NULL */
+	void *page_ctx;
 	struct conntrack *ct;            /* ages, rates, tombstones */
 	double linger_s;
 	struct resolver *resolver;       /* started the first time n is used */
@@ -148,15 +114,7 @@ struct ui {
 	char prompt_text[512];
 	size_t prompt_len;
 	char prompt_question[256];
-	/* drill-down */
-	bool drill;
-	uint64_t drill_cookie;
-	uint32_t drill_rtt[UI_DRILL_POINTS], drill_cwnd[UI_DRILL_POINTS];
-	uint32_t drill_send[UI_DRILL_POINTS], drill_recv[UI_DRILL_POINTS];
-	size_t drill_len;
-	struct tcp_info_full drill_info; /* asked of the kernel each sample */
-	bool drill_info_ok;
-	char drill_info_cause[128];
+	struct ui_drill *drill;          /* the details page, when open */
 	int listen_sort;                 /* enum listen_sort */
 	int listen_scroll;               /* first line shown */
 	int listen_lines;                /* lines the panel had last draw */
@@ -205,9 +163,15 @@ void ui_prompt_draw(struct ui *ui, int row, int cols);
  * puts the message (pointing at the word) in ui->status. */
 bool ui_filter_set(struct ui *ui, const char *expr);
 
-/* Drill-down of one connection (ui_drill.c). */
-void ui_drill_draw(struct ui *ui);
-void ui_drill_sample(struct ui *ui, const struct snapshot *snap);
+/* Details of one connection, the socket with `cookie` (ui_drill.c):
+ * sparklines grow with every sample given while it is open. */
+struct ui_drill;
+struct ui_drill *ui_drill_new(uint64_t cookie);
+void ui_drill_free(struct ui_drill *drill);
+void ui_drill_sample(struct ui_drill *drill, const struct snapshot *snap,
+		     const struct conntrack *ct);
+/* Draws the whole screen (a page); ct may be NULL. */
+void ui_drill_draw(struct ui *ui, const struct ui_drill *drill, const struct conntrack *ct);
 
 /* What every sample feeds besides the screen (ui_feed.c): ui->pipe,
  * built from the setup's options and thresholds.  start returns 0 or -1
@@ -232,11 +196,22 @@ const struct diag_finding *ui_diag_banner(const struct ui *ui, size_t *count);
 void ui_act_confirm(struct ui *ui, enum ui_action action);
 void ui_act_run(struct ui *ui);
 
-/* Keys: the global table, the view registry, help (ui_keys.c). */
+/* Keys: the global table and help (ui_keys.c).  handle answers one
+ * key: the prompt's, an open page's, the current view's table, then the
+ * global table. */
 void ui_keys_handle(struct ui *ui, int key);
-void ui_keys_draw_help(struct ui *ui);
-const struct ui_view *ui_keys_view(const struct ui *ui);
-size_t ui_keys_view_count(void);
-const struct ui_view *ui_keys_view_at(size_t index);
+const struct ui_key *ui_keys_global(size_t *n);
+
+/* A line of the help screen: a key and what it does, or a heading. */
+struct ui_help_line {
+	char label[16];
+	char text[200];
+	bool heading;
+};
+/* The help screen's lines while `view` is current: the global keys (the
+ * views' number keys, one line per view, where the table has
+ * UI_KEY_VIEWS), then, when the view has keys, a heading and those.
+ * Returns how many were written (at most max).  No curses. */
+size_t ui_keys_help(const struct ui_view *view, struct ui_help_line *out, size_t max);
 
 #endif

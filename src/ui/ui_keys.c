@@ -1,13 +1,15 @@
 /*
- * ui_keys.c - the key table, its actions, and the help screen generated
- * from it, so help can never disagree with what the keys do.
- * Main thread only.
+ * ui_keys.c - the global key table and its actions, the dispatch of a
+ * key (prompt, page, the current view's table, the global table), and the
+ * help screen generated from the tables and the view registry, so help
+ * can never disagree with what the keys do.  Main thread only.
  */
 #include "config.h"
 
 #include <curses.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ui_internal.h"
 
@@ -16,8 +18,10 @@ static const double interval_steps[] = {0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60};
 enum { N_STEPS = sizeof(interval_steps) / sizeof(interval_steps[0]) };
 
 static void
-key_quit(struct ui *ui)
+key_quit(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->quit = true;
 }
 
@@ -29,8 +33,10 @@ replay_changed(struct ui *ui)
 }
 
 static void
-key_pause(struct ui *ui)
+key_pause(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	if (ui->replay != NULL) {
 		/* A replay pauses at its source, so stepping still shows. */
 		struct source_record_status st;
@@ -44,45 +50,25 @@ key_pause(struct ui *ui)
 	ui->pushed_since_pause = 0;
 }
 
+/* Right, Left, } and {: arg samples forward (negative: back). */
 static void
-replay_step(struct ui *ui, long delta)
+key_step(struct ui *ui, void *state, int arg)
 {
+	(void)state;
 	if (ui->replay == NULL) {
 		snprintf(ui->status, sizeof(ui->status), "stepping works when replaying a recording (-r)");
 		return;
 	}
 	source_record_pause(ui->replay, true);
-	source_record_step(ui->replay, delta);
+	source_record_step(ui->replay, arg);
 	replay_changed(ui);
 }
 
 static void
-key_step_forward(struct ui *ui)
+key_seek(struct ui *ui, void *state, int arg)
 {
-	replay_step(ui, 1);
-}
-
-static void
-key_step_back(struct ui *ui)
-{
-	replay_step(ui, -1);
-}
-
-static void
-key_jump_forward(struct ui *ui)
-{
-	replay_step(ui, 10);
-}
-
-static void
-key_jump_back(struct ui *ui)
-{
-	replay_step(ui, -10);
-}
-
-static void
-key_seek(struct ui *ui)
-{
+	(void)state;
+	(void)arg;
 	if (ui->replay == NULL) {
 		snprintf(ui->status, sizeof(ui->status), "seeking works when replaying a recording (-r)");
 		return;
@@ -102,237 +88,215 @@ replay_speed(struct ui *ui, double factor)
 	snprintf(ui->status, sizeof(ui->status), "replay speed %gx", speed);
 }
 
+/* + and -: arg 1 samples less often (a replay plays slower), -1 more. */
 static void
-key_slower(struct ui *ui)
+key_interval(struct ui *ui, void *state, int arg)
 {
 	double now = sampler_interval(ui->sampler);
 
+	(void)state;
 	if (ui->replay != NULL) {
-		replay_speed(ui, 0.5);
+		replay_speed(ui, arg > 0 ? 0.5 : 2);
 		return;
 	}
-	for (int i = 0; i < N_STEPS; i++)
-		if (interval_steps[i] > now + 1e-9) {
-			sampler_set_interval(ui->sampler, interval_steps[i]);
-			return;
-		}
-}
-
-static void
-key_faster(struct ui *ui)
-{
-	double now = sampler_interval(ui->sampler);
-
-	if (ui->replay != NULL) {
-		replay_speed(ui, 2);
-		return;
+	if (arg > 0) {
+		for (int i = 0; i < N_STEPS; i++)
+			if (interval_steps[i] > now + 1e-9) {
+				sampler_set_interval(ui->sampler, interval_steps[i]);
+				return;
+			}
+	} else {
+		for (int i = N_STEPS - 1; i >= 0; i--)
+			if (interval_steps[i] < now - 1e-9) {
+				sampler_set_interval(ui->sampler, interval_steps[i]);
+				return;
+			}
 	}
-	for (int i = N_STEPS - 1; i >= 0; i--)
-		if (interval_steps[i] < now - 1e-9) {
-			sampler_set_interval(ui->sampler, interval_steps[i]);
-			return;
-		}
+}
+
+static void help_draw(struct ui *ui, void *ctx);
+static void help_key(struct ui *ui, void *ctx, int key);
+static const struct ui_page help_page = {.draw = help_draw, .key = help_key};
+
+static void
+key_help(struct ui *ui, void *state, int arg)
+{
+	(void)state;
+	(void)arg;
+	ui_page_open(ui, &help_page, NULL);
 }
 
 static void
-key_help(struct ui *ui)
+key_next_view(struct ui *ui, void *state, int arg)
 {
-	ui->show_help = !ui->show_help;
-}
-
-/* The views, in the order of their number keys. */
-static const struct ui_view *const views[] = {
-	&ui_view_states,
-	&ui_view_listen,
-	&ui_view_conns,
-	&ui_view_diag,
-	&ui_view_kernel,
-	&ui_view_peers,
-	&ui_view_test,
-};
-enum { N_VIEWS = sizeof(views) / sizeof(views[0]) };
-
-static void
-key_next_view(struct ui *ui)
-{
-	ui->view = (ui->view + 1) % N_VIEWS;
-}
-
-static void
-key_view_1(struct ui *ui)
-{
-	ui->view = 0;
-}
-
-static void
-key_view_2(struct ui *ui)
-{
-	ui->view = 1;
-}
-
-static void
-key_view_3(struct ui *ui)
-{
-	ui->view = 2;
-}
-
-static void
-key_view_4(struct ui *ui)
-{
-	ui->view = 3;
-}
-
-static void
-key_view_5(struct ui *ui)
-{
-	ui->view = 4;
-}
-
-static void
-key_view_6(struct ui *ui)
-{
-	ui->view = 5;
-}
-
-static void
-key_view_7(struct ui *ui)
-{
-	ui->view = 6;
+	(void)state;
+	(void)arg;
+	ui_views_show(ui, ui_views_at((ui_views_current_index(ui) + 1) % ui_views_count()));
 }
 
 /* Marks the start of a stress test, or its end when one runs. */
 static void
-key_mark(struct ui *ui)
+key_mark(struct ui *ui, void *state, int arg)
 {
 	int phase = pipeline_mark(ui->pipe);
 
+	(void)state;
+	(void)arg;
 	if (phase < 0)
 		snprintf(ui->status, sizeof(ui->status), "no sample yet to mark");
 	else if (phase != SESSION_RUNNING)
 		snprintf(ui->status, sizeof(ui->status),
-			 "test ended: view 7 shows the summary (w saves it)");
+			 "test ended: view %c shows the summary (w saves it)", ui_view_test.key);
 	else
 		snprintf(ui->status, sizeof(ui->status), "test started: m again marks its end");
 }
 
 static void
-key_filter(struct ui *ui)
+key_filter(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui_prompt_open(ui, UI_PROMPT_FILTER, ui->filter != NULL ? filter_text(ui->filter) : "");
 }
 
 static const struct ui_key keys[] = {
-	{'q', 'Q', "q", "quit", key_quit},
+	{'q', 'Q', "q", "quit", key_quit, 0},
 	{' ', 'z', "space, z", "pause or resume the view (sampling goes on); a replay pauses",
-	 key_pause},
-	{'+', '=', "+", "sample less often (up to 60 s); a replay plays half as fast", key_slower},
+	 key_pause, 0},
+	{'+', '=', "+", "sample less often (up to 60 s); a replay plays half as fast", key_interval,
+	 1},
 	{'-', '_', "-", "sample more often (down to 0.1 s); a replay plays twice as fast",
-	 key_faster},
-	{KEY_RIGHT, 0, "Right", "replay: the next sample (pauses)", key_step_forward},
-	{KEY_LEFT, 0, "Left", "replay: the previous sample (pauses)", key_step_back},
-	{'}', 0, "}", "replay: 10 samples forward", key_jump_forward},
-	{'{', 0, "{", "replay: 10 samples back", key_jump_back},
-	{'T', 0, "T", "replay: go to a time (+SECONDS from the start, or HH:MM[:SS])", key_seek},
-	{'\t', 0, "Tab", "next view", key_next_view},
-	{'1', 0, "1", "view 1: state counts and history", key_view_1},
-	{'2', 0, "2", "view 2: listening ports and their processes", key_view_2},
-	{'3', 0, "3", "view 3: every connection, TCPView-style", key_view_3},
-	{'4', 0, "4", "view 4: findings: what the states say, in plain words", key_view_4},
-	{'5', 0, "5", "view 5: the kernel's TCP counters per second", key_view_5},
-	{'6', 0, "6", "view 6: top peers and ports", key_view_6},
-	{'7', 0, "7", "view 7: the marked stress test's summary", key_view_7},
-	{'m', 0, "m", "mark the start (or the end) of a stress test", key_mark},
+	 key_interval, -1},
+	{KEY_RIGHT, 0, "Right", "replay: the next sample (pauses)", key_step, 1},
+	{KEY_LEFT, 0, "Left", "replay: the previous sample (pauses)", key_step, -1},
+	{'}', 0, "}", "replay: 10 samples forward", key_step, 10},
+	{'{', 0, "{", "replay: 10 samples back", key_step, -10},
+	{'T', 0, "T", "replay: go to a time (+SECONDS from the start, or HH:MM[:SS])", key_seek, 0},
+	{'\t', 0, "Tab", "next view", key_next_view, 0},
+	{UI_KEY_VIEWS, 0, NULL, NULL, NULL, 0},
+	{'m', 0, "m", "mark the start (or the end) of a stress test", key_mark, 0},
 	{'/', KEY_F(4), "/ or F4", "filter every view with an ss expression (empty: none)",
-	 key_filter},
-	{'?', 'h', "?", "show or hide this help", key_help},
+	 key_filter, 0},
+	{'?', 'h', "?", "show or hide this help", key_help, 0},
 };
+enum { N_KEYS = sizeof(keys) / sizeof(keys[0]) };
 
-size_t
-ui_keys_view_count(void)
+const struct ui_key *
+ui_keys_global(size_t *n)
 {
-	return N_VIEWS;
-}
-
-const struct ui_view *
-ui_keys_view_at(size_t index)
-{
-	return index < N_VIEWS ? views[index] : NULL;
-}
-
-const struct ui_view *
-ui_keys_view(const struct ui *ui)
-{
-	return views[ui->view < N_VIEWS ? ui->view : 0];
+	*n = N_KEYS;
+	return keys;
 }
 
 static bool
-run_key(const struct ui_key *table, size_t n, struct ui *ui, int key)
+run_key(const struct ui_key *table, size_t n, struct ui *ui, void *state, int key)
 {
-	for (size_t i = 0; i < n; i++)
-		if (table[i].key == key || (table[i].alt_key != 0 && table[i].alt_key == key)) {
-			table[i].action(ui);
+	for (size_t i = 0; i < n; i++) {
+		if (table[i].key == UI_KEY_VIEWS) {
+			const struct ui_view *view = ui_views_by_key(key);
+
+			if (view == NULL)
+				continue;
+			if (view != ui_views_current(ui))
+				ui_views_show(ui, view);
 			return true;
 		}
+		if (table[i].key == key || (table[i].alt_key != 0 && table[i].alt_key == key)) {
+			table[i].action(ui, state, table[i].arg);
+			return true;
+		}
+	}
 	return false;
 }
 
 void
 ui_keys_handle(struct ui *ui, int key)
 {
+	const struct ui_view *view = ui_views_current(ui);
+
 	if (ui_prompt_key(ui, key))
 		return;
-	if (ui->drill) {
-		/* The details view: Esc, Enter or Backspace go back. */
-		if (key == 27 || key == '\r' || key == KEY_ENTER || key == KEY_BACKSPACE || key == 127)
-			ui->drill = false;
-		else if (key == 'q' || key == 'Q')
-			ui->quit = true;
+	if (ui->page != NULL) {
+		/* A page takes every key. */
+		ui->page->key(ui, ui->page_ctx, key);
 		return;
 	}
 	if (key != 27)
 		ui->status[0] = '\0';
-	if (ui->show_help && key != 'q' && key != 'Q') {
-		/* Any key closes help; q still quits from there. */
-		ui->show_help = false;
-		return;
-	}
 	/* The view's own keys first: they are the more specific. */
-	if (run_key(ui_keys_view(ui)->keys, ui_keys_view(ui)->n_keys, ui, key))
+	if (run_key(view->keys, view->n_keys, ui, ui_views_current_state(ui), key))
 		return;
-	run_key(keys, sizeof(keys) / sizeof(keys[0]), ui, key);
+	run_key(keys, N_KEYS, ui, NULL, key);
 }
 
-static int
-draw_key_rows(const struct ui_key *table, size_t n, int row, int rows, int cols)
+static size_t
+add_line(struct ui_help_line *out, size_t n, size_t max, const char *label, const char *text)
 {
-	for (size_t i = 0; i < n && row < rows - 1; i++, row++) {
-		attrset(A_BOLD);
-		mvprintw(row, 2, "%-8s", table[i].label);
-		attrset(A_NORMAL);
-		mvaddnstr(row, 12, table[i].help, cols - 12 > 0 ? cols - 12 : 0);
+	if (n >= max)
+		return n;
+	snprintf(out[n].label, sizeof(out[n].label), "%s", label != NULL ? label : "");
+	snprintf(out[n].text, sizeof(out[n].text), "%s", text);
+	out[n].heading = label == NULL;
+	return n + 1;
+}
+
+size_t
+ui_keys_help(const struct ui_view *view, struct ui_help_line *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < N_KEYS; i++) {
+		if (keys[i].key != UI_KEY_VIEWS) {
+			n = add_line(out, n, max, keys[i].label, keys[i].help);
+			continue;
+		}
+		for (size_t v = 0; v < ui_views_count(); v++) {
+			const struct ui_view *each = ui_views_at(v);
+			char label[8], text[200];
+
+			snprintf(label, sizeof(label), "%c", each->key);
+			snprintf(text, sizeof(text), "view %c: %s", each->key, each->help);
+			n = add_line(out, n, max, label, text);
+		}
 	}
-	return row;
+	if (view != NULL && view->n_keys > 0) {
+		char heading[64];
+
+		snprintf(heading, sizeof(heading), "In the %s view:", view->title);
+		n = add_line(out, n, max, NULL, heading);
+		for (size_t i = 0; i < view->n_keys; i++)
+			n = add_line(out, n, max, view->keys[i].label, view->keys[i].help);
+	}
+	return n;
 }
 
-void
-ui_keys_draw_help(struct ui *ui)
+static void
+help_draw(struct ui *ui, void *ctx)
 {
-	int rows, cols;
-	int row = 2;
+	struct ui_help_line lines[64];
+	size_t n = ui_keys_help(ui_views_current(ui), lines, sizeof(lines) / sizeof(lines[0]));
+	int rows, cols, row = 2;
 
-	getmaxyx(stdscr, rows, cols);
-	erase();
-	attrset(ui_term_attr(ui, UI_COLOR_HEADER));
-	mvhline(0, 0, ' ', cols);
-	mvaddnstr(0, 0, " tcpdeck help: any key returns", cols);
-	attrset(A_NORMAL);
-	row = draw_key_rows(keys, sizeof(keys) / sizeof(keys[0]), row, rows, cols);
-	if (ui_keys_view(ui)->n_keys > 0 && row + 2 < rows - 1) {
-		row++;
+	(void)ctx;
+	ui_page_begin(ui, " tcpdeck help: any key returns", &rows, &cols);
+	for (size_t i = 0; i < n; i++) {
+		if (lines[i].heading) {
+			/* The view's keys, when the heading and one fit. */
+			if (row + 2 >= rows - 1)
+				break;
+			row++;
+			attrset(A_BOLD);
+			mvaddnstr(row++, 2, lines[i].text, cols - 2);
+			attrset(A_NORMAL);
+			continue;
+		}
+		if (row >= rows - 1)
+			continue;
 		attrset(A_BOLD);
-		mvprintw(row++, 2, "In the %s view:", ui_keys_view(ui)->name);
+		mvprintw(row, 2, "%-8s", lines[i].label);
 		attrset(A_NORMAL);
-		row = draw_key_rows(ui_keys_view(ui)->keys, ui_keys_view(ui)->n_keys, row, rows, cols);
+		mvaddnstr(row, 12, lines[i].text, cols - 12 > 0 ? cols - 12 : 0);
+		row++;
 	}
 	row++;
 	if (row < rows - 1)
@@ -340,4 +304,17 @@ ui_keys_draw_help(struct ui *ui)
 			  cols - 2);
 	if (row < rows - 1)
 		mvaddnstr(row++, 2, "deserve a look when they pile up.", cols - 2);
+}
+
+/* Any key closes help; q still quits from there. */
+static void
+help_key(struct ui *ui, void *ctx, int key)
+{
+	(void)ctx;
+	if (key != 27)
+		ui->status[0] = '\0';
+	if (key == 'q' || key == 'Q')
+		ui->quit = true;
+	else
+		ui_page_close(ui);
 }

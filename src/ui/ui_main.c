@@ -61,18 +61,14 @@ static void
 went_back(struct ui *ui)
 {
 	history_clear(ui->history);
-	if (ui->ct != NULL) {
-		conntrack_free(ui->ct);
-		ui->ct = NULL;
-		ui->rows_snap = NULL;
-	}
+	ui_views_restart(ui);
 	ui->has_last = false;
 }
 
 /* With from_ring, moves every snapshot newer than the last one taken into
  * the history; the newest becomes the one on screen unless the view is
- * paused.  Then brings the connection tracker up to date with the
- * snapshot on screen, starting or ending tracking as the view needs. */
+ * paused.  Then gives the current view the snapshot on screen if it has
+ * not seen it (a view just entered, or a new sample). */
 static void
 take_snapshots(struct ui *ui, bool from_ring)
 {
@@ -110,32 +106,7 @@ take_snapshots(struct ui *ui, bool from_ring)
 		ui->last_seq = snap->seq;
 		snapshot_unref(snap);
 	}
-	/*
-	 * Connections are tracked only while the table or the details are on
-	 * screen: at 100,000 sockets the tracker's tables cost tens of MB and
-	 * milliseconds per sample that the other views have no use for.  It
-	 * starts afresh each time the table is opened (ages count from then).
-	 * And it is fed the sample shown only: when several arrived at once,
-	 * the ones in between would only delay the screen (rates then span
-	 * them, which is still right).
-	 */
-	if (ui->view == UI_VIEW_CONNS || ui->drill) {
-		if (ui->ct == NULL) {
-			ui->ct = conntrack_new(ui->linger_s);
-			ui->tracked_seq = 0;
-			ui->rows_snap = NULL; /* rows point into the tracker */
-		}
-	} else if (ui->ct != NULL) {
-		conntrack_free(ui->ct);
-		ui->ct = NULL;
-		ui->rows_snap = NULL;
-	}
-	if (ui->shown != NULL && ui->shown->seq != ui->tracked_seq && ui->ct != NULL) {
-		if (conntrack_update(ui->ct, ui->shown) < 0)
-			log_msg("ui: connection tracking out of memory");
-		ui->tracked_seq = ui->shown->seq;
-		ui_drill_sample(ui, ui->shown);
-	}
+	ui_views_sample(ui);
 }
 
 /* After the filter changed: the counts on screen follow at once. */
@@ -152,22 +123,24 @@ static void
 draw(struct ui *ui)
 {
 	struct timespec start, end;
+	const struct ui_view *view = ui_views_current(ui);
+	size_t rows = 0;
+	bool rebuilt = false;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	if (ui->show_help)
-		ui_keys_draw_help(ui);
-	else if (ui->drill)
-		ui_drill_draw(ui);
+	if (ui->page != NULL)
+		ui->page->draw(ui, ui->page_ctx);
 	else
 		ui_frame_draw(ui);
 	refresh();
 	clock_gettime(CLOCK_MONOTONIC, &end);
+	if (view->drawn_rows != NULL)
+		rows = view->drawn_rows(ui, ui_views_current_state(ui), &rebuilt);
 	/* The benchmark reads these lines: keep their form. */
 	log_msg("ui: frame drawn in %.2f ms, view %s, %zu rows%s",
 		(double)(end.tv_sec - start.tv_sec) * 1e3 +
 			(double)(end.tv_nsec - start.tv_nsec) / 1e6,
-		ui_keys_view(ui)->name, ui->n_rows, ui->rows_rebuilt ? ", rebuilt" : "");
-	ui->rows_rebuilt = false;
+		view->title, rows, rebuilt ? ", rebuilt" : "");
 }
 
 static void
@@ -236,8 +209,16 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 	ui.conn_sort = COL_STATE;
 	ui.filter = initial_filter;
 	identify_host(&ui);
+	if (ui_views_start(&ui) < 0) {
+		snprintf(cause, cause_len, "out of memory for the views");
+		history_free(ui.history);
+		ui_feed_stop(&ui);
+		filter_free(initial_filter);
+		return -1;
+	}
 	if (ui_term_start(&ui, opts->ascii) < 0) {
 		snprintf(cause, cause_len, "cannot initialise the terminal (is TERM set?)");
+		ui_views_stop(&ui);
 		history_free(ui.history);
 		ui_feed_stop(&ui);
 		filter_free(initial_filter);
@@ -312,10 +293,11 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 	ui_term_stop();
 	if (report_test(&ui, opts, cause, cause_len) < 0 && rc == 0)
 		rc = -1;
+	ui_views_stop(&ui);
 	ui_feed_stop(&ui);
 	snapshot_unref(ui.shown);
 	history_free(ui.history);
-	conntrack_free(ui.ct);
+	ui_drill_free(ui.drill);
 	resolver_free(ui.resolver);
 	filter_free(ui.filter);
 	free(ui.rows);

@@ -208,8 +208,9 @@ named_endpoint(struct ui *ui, const struct sock_entry *e, int remote, char *out,
 }
 
 static void
-conns_draw(struct ui *ui, int top, int height, int cols)
+conns_draw(struct ui *ui, void *state, int top, int height, int cols)
 {
+	(void)state;
 	enum conn_column shown[N_DISPLAY];
 	int n_cols, extra, x, sel;
 	struct conn_context cc;
@@ -314,50 +315,66 @@ move_selection(struct ui *ui, int delta)
 }
 
 static void
-key_down(struct ui *ui)
+key_down(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	move_selection(ui, 1);
 }
 
 static void
-key_up(struct ui *ui)
+key_up(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	move_selection(ui, -1);
 }
 
 static void
-key_page_down(struct ui *ui)
+key_page_down(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	move_selection(ui, ui->conn_height > 1 ? ui->conn_height - 1 : 1);
 }
 
 static void
-key_page_up(struct ui *ui)
+key_page_up(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	move_selection(ui, -(ui->conn_height > 1 ? ui->conn_height - 1 : 1));
 }
 
 static void
-key_home(struct ui *ui)
+key_home(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	move_selection(ui, -(int)ui->n_rows);
 }
 
 static void
-key_end(struct ui *ui)
+key_end(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	move_selection(ui, (int)ui->n_rows);
 }
 
 static void
-key_sort_next(struct ui *ui)
+key_sort_next(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->conn_sort = (ui->conn_sort + 1) % COL_COUNT;
 }
 
 static void
-key_sort_prev(struct ui *ui)
+key_sort_prev(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->conn_sort = (ui->conn_sort + COL_COUNT - 1) % COL_COUNT;
 }
 
@@ -381,20 +398,26 @@ move_column(struct ui *ui, int delta)
 }
 
 static void
-key_column_left(struct ui *ui)
+key_column_left(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	move_column(ui, -1);
 }
 
 static void
-key_column_right(struct ui *ui)
+key_column_right(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	move_column(ui, 1);
 }
 
 static void
-key_hide_column(struct ui *ui)
+key_hide_column(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->conn_hidden[ui->conn_sort] = !ui->conn_hidden[ui->conn_sort];
 	snprintf(ui->status, sizeof(ui->status), "column %s %s (H shows every column)",
 		 conn_column((enum conn_column)ui->conn_sort)->title,
@@ -402,21 +425,27 @@ key_hide_column(struct ui *ui)
 }
 
 static void
-key_show_all(struct ui *ui)
+key_show_all(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	for (int i = 0; i < COL_COUNT; i++)
 		ui->conn_hidden[i] = false;
 }
 
 static void
-key_invert(struct ui *ui)
+key_invert(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->conn_desc = !ui->conn_desc;
 }
 
 static void
-key_tag(struct ui *ui)
+key_tag(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	const struct conn_row *row = ui_conns_selected(ui);
 
 	if (row == NULL)
@@ -441,21 +470,52 @@ key_tag(struct ui *ui)
 }
 
 static void
-key_drill(struct ui *ui)
+drill_draw(struct ui *ui, void *ctx)
+{
+	(void)ctx;
+	ui_drill_draw(ui, ui->drill, ui->ct);
+}
+
+/* The details page: Esc, Enter or Backspace go back; q quits. */
+static void
+drill_key(struct ui *ui, void *ctx, int key)
+{
+	(void)ctx;
+	if (key == 27 || key == '\r' || key == KEY_ENTER || key == KEY_BACKSPACE || key == 127) {
+		ui_page_close(ui);
+		ui_drill_free(ui->drill);
+		ui->drill = NULL;
+	} else if (key == 'q' || key == 'Q') {
+		ui->quit = true;
+	}
+}
+
+static const struct ui_page drill_page = {.draw = drill_draw, .key = drill_key};
+
+static void
+key_drill(struct ui *ui, void *state, int arg)
 {
 	const struct conn_row *row = ui_conns_selected(ui);
 
+	(void)state;
+	(void)arg;
 	if (row == NULL)
 		return;
-	ui->drill = true;
-	ui->drill_cookie = row->entry->cookie;
-	ui->drill_len = 0;
-	ui_drill_sample(ui, ui->shown);
+	ui_drill_free(ui->drill);
+	ui->drill = ui_drill_new(row->entry->cookie);
+	if (ui->drill == NULL) {
+		snprintf(ui->status, sizeof(ui->status), "out of memory for the details");
+		return;
+	}
+	ui_drill_sample(ui->drill, ui->shown, ui->ct);
+	ui_page_open(ui, &drill_page, NULL);
 }
 
 static void
-key_port(struct ui *ui)
+key_port(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	const struct conn_row *row = ui_conns_selected(ui);
 	char expr[64];
 
@@ -468,14 +528,18 @@ key_port(struct ui *ui)
 }
 
 static void
-key_states(struct ui *ui)
+key_states(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui_prompt_open(ui, UI_PROMPT_STATE, "");
 }
 
 static void
-key_names(struct ui *ui)
+key_names(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	if (ui->resolver == NULL) {
 		ui->resolver = resolver_new(4096);
 		if (ui->resolver == NULL) {
@@ -487,43 +551,100 @@ key_names(struct ui *ui)
 }
 
 static void
-key_destroy(struct ui *ui)
+key_destroy(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui_act_confirm(ui, UI_ACTION_DESTROY);
 }
 
 static void
-key_signal(struct ui *ui)
+key_signal(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui_act_confirm(ui, UI_ACTION_SIGNAL);
 }
 
 static const struct ui_key conns_keys[] = {
-	{KEY_DOWN, 'j', "Down", "select the next row", key_down},
-	{KEY_UP, 0, "Up", "select the previous row", key_up},
-	{KEY_NPAGE, 0, "PgDn", "a page down", key_page_down},
-	{KEY_PPAGE, 0, "PgUp", "a page up", key_page_up},
-	{KEY_HOME, 'g', "Home", "first row", key_home},
-	{KEY_END, 'G', "End", "last row", key_end},
-	{'>', KEY_F(6), "> or F6", "sort by the next column", key_sort_next},
-	{'<', 0, "<", "sort by the previous column", key_sort_prev},
-	{'I', 0, "I", "invert the sort order", key_invert},
-	{'[', 0, "[", "move the sort column left", key_column_left},
-	{']', 0, "]", "move the sort column right", key_column_right},
-	{'h', 0, "h", "hide (or show) the sort column", key_hide_column},
-	{'H', 0, "H", "show every column", key_show_all},
-	{'s', 0, "s", "show one state (state picker)", key_states},
-	{'p', 0, "p", "only sockets on the selected row's port", key_port},
-	{'\r', KEY_ENTER, "Enter", "details of the selected connection", key_drill},
-	{'n', 0, "n", "names: reverse DNS and service names (asynchronous)", key_names},
-	{' ', 0, "space", "tag or untag the row (k and K act on tagged rows)", key_tag},
-	{'k', 0, "k", "close the connection(s), as ss -K (asks first)", key_destroy},
-	{'K', 0, "K", "send SIGTERM to the owning process(es) (asks first)", key_signal},
+	{KEY_DOWN, 'j', "Down", "select the next row", key_down, 0},
+	{KEY_UP, 0, "Up", "select the previous row", key_up, 0},
+	{KEY_NPAGE, 0, "PgDn", "a page down", key_page_down, 0},
+	{KEY_PPAGE, 0, "PgUp", "a page up", key_page_up, 0},
+	{KEY_HOME, 'g', "Home", "first row", key_home, 0},
+	{KEY_END, 'G', "End", "last row", key_end, 0},
+	{'>', KEY_F(6), "> or F6", "sort by the next column", key_sort_next, 0},
+	{'<', 0, "<", "sort by the previous column", key_sort_prev, 0},
+	{'I', 0, "I", "invert the sort order", key_invert, 0},
+	{'[', 0, "[", "move the sort column left", key_column_left, 0},
+	{']', 0, "]", "move the sort column right", key_column_right, 0},
+	{'h', 0, "h", "hide (or show) the sort column", key_hide_column, 0},
+	{'H', 0, "H", "show every column", key_show_all, 0},
+	{'s', 0, "s", "show one state (state picker)", key_states, 0},
+	{'p', 0, "p", "only sockets on the selected row's port", key_port, 0},
+	{'\r', KEY_ENTER, "Enter", "details of the selected connection", key_drill, 0},
+	{'n', 0, "n", "names: reverse DNS and service names (asynchronous)", key_names, 0},
+	{' ', 0, "space", "tag or untag the row (k and K act on tagged rows)", key_tag, 0},
+	{'k', 0, "k", "close the connection(s), as ss -K (asks first)", key_destroy, 0},
+	{'K', 0, "K", "send SIGTERM to the owning process(es) (asks first)", key_signal, 0},
 };
 
+/*
+ * Connections are tracked only while the table (or a connection's
+ * details, opened from it) is on screen: at 100,000 sockets the tracker's
+ * tables cost tens of MB and milliseconds per sample that the other views
+ * have no use for.  It starts afresh each time the table is entered (ages
+ * count from then), and is fed the sample shown only: when several
+ * arrived at once, the ones in between would only delay the screen (rates
+ * then span them, which is still right).
+ */
+static void
+conns_enter(struct ui *ui, void *state)
+{
+	(void)state;
+	ui->ct = conntrack_new(ui->linger_s);
+	ui->rows_snap = NULL; /* rows point into the tracker */
+}
+
+static void
+conns_leave(struct ui *ui, void *state)
+{
+	(void)state;
+	conntrack_free(ui->ct);
+	ui->ct = NULL;
+	ui->rows_snap = NULL;
+}
+
+static void
+conns_sample(struct ui *ui, void *state)
+{
+	(void)state;
+	if (ui->ct == NULL)
+		return;
+	if (conntrack_update(ui->ct, ui->shown) < 0)
+		log_msg("ui: connection tracking out of memory");
+	if (ui->drill != NULL)
+		ui_drill_sample(ui->drill, ui->shown, ui->ct);
+}
+
+static size_t
+conns_drawn_rows(struct ui *ui, void *state, bool *rebuilt)
+{
+	(void)state;
+	*rebuilt = ui->rows_rebuilt;
+	ui->rows_rebuilt = false;
+	return ui->n_rows;
+}
+
 const struct ui_view ui_view_conns = {
-	.name = "conns",
+	.key = '3',
+	.title = "conns",
+	.help = "every connection, TCPView-style",
+	.enter = conns_enter,
+	.sample = conns_sample,
 	.draw = conns_draw,
+	.leave = conns_leave,
+	.drawn_rows = conns_drawn_rows,
 	.keys = conns_keys,
 	.n_keys = sizeof(conns_keys) / sizeof(conns_keys[0]),
 };

@@ -178,8 +178,9 @@ draw_explain(struct ui *ui, int top, int height, int cols)
 }
 
 static void
-diag_draw(struct ui *ui, int top, int height, int cols)
+diag_draw(struct ui *ui, void *state, int top, int height, int cols)
 {
+	(void)state;
 	if (pipeline_findings(ui->pipe) == NULL || height < 3)
 		return;
 	if (ui->explain)
@@ -189,8 +190,10 @@ diag_draw(struct ui *ui, int top, int height, int cols)
 }
 
 static void
-key_explain(struct ui *ui)
+key_explain(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->explain = !ui->explain;
 }
 
@@ -201,41 +204,51 @@ scroll_of(struct ui *ui)
 }
 
 static void
-key_down(struct ui *ui)
+key_down(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	(*scroll_of(ui))++;
 }
 
 static void
-key_up(struct ui *ui)
+key_up(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	if (*scroll_of(ui) > 0)
 		(*scroll_of(ui))--;
 }
 
 static void
-key_page_down(struct ui *ui)
+key_page_down(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	*scroll_of(ui) += 10;
 }
 
 static void
-key_page_up(struct ui *ui)
+key_page_up(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	*scroll_of(ui) = *scroll_of(ui) > 10 ? *scroll_of(ui) - 10 : 0;
 }
 
 static const struct ui_key diag_keys[] = {
 	{'e', 0, "e", "explain every TCP state and what a pile-up means (again: back)",
-	 key_explain},
-	{KEY_DOWN, 'j', "Down", "scroll down", key_down},
-	{KEY_UP, 'k', "Up", "scroll up", key_up},
-	{KEY_NPAGE, 0, "PgDn", "page down", key_page_down},
-	{KEY_PPAGE, 0, "PgUp", "page up", key_page_up},
+	 key_explain, 0},
+	{KEY_DOWN, 'j', "Down", "scroll down", key_down, 0},
+	{KEY_UP, 'k', "Up", "scroll up", key_up, 0},
+	{KEY_NPAGE, 0, "PgDn", "page down", key_page_down, 0},
+	{KEY_PPAGE, 0, "PgUp", "page up", key_page_up, 0},
 };
 
 const struct ui_view ui_view_diag = {
-	.name = "findings",
+	.key = '4',
+	.title = "findings",
+	.help = "findings: what the states say, in plain words",
 	.draw = diag_draw,
 	.keys = diag_keys,
 	.n_keys = sizeof(diag_keys) / sizeof(diag_keys[0]),

@@ -43,8 +43,9 @@ is_bad_news(enum kcounter c)
 }
 
 static void
-kernel_draw(struct ui *ui, int top, int height, int cols)
+kernel_draw(struct ui *ui, void *state, int top, int height, int cols)
 {
+	(void)state;
 	const struct snapshot *snap = pipeline_latest(ui->pipe);
 	int spark_width = cols - SPARK_COLUMN - 1, row = top + 1, shown = 0;
 	uint32_t *values = NULL;
@@ -113,25 +114,31 @@ kernel_draw(struct ui *ui, int top, int height, int cols)
 }
 
 static void
-key_down(struct ui *ui)
+key_down(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->kernel_scroll++;
 }
 
 static void
-key_up(struct ui *ui)
+key_up(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	if (ui->kernel_scroll > 0)
 		ui->kernel_scroll--;
 }
 
 static const struct ui_key kernel_keys[] = {
-	{KEY_DOWN, 'j', "Down", "scroll down", key_down},
-	{KEY_UP, 'k', "Up", "scroll up", key_up},
+	{KEY_DOWN, 'j', "Down", "scroll down", key_down, 0},
+	{KEY_UP, 'k', "Up", "scroll up", key_up, 0},
 };
 
 const struct ui_view ui_view_kernel = {
-	.name = "kernel",
+	.key = '5',
+	.title = "kernel",
+	.help = "the kernel's TCP counters per second",
 	.draw = kernel_draw,
 	.keys = kernel_keys,
 	.n_keys = sizeof(kernel_keys) / sizeof(kernel_keys[0]),

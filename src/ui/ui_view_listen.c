@@ -165,8 +165,9 @@ draw_row(struct ui *ui, int y, int cols, const struct listen_row *row)
 }
 
 static void
-listen_draw(struct ui *ui, int top, int height, int cols)
+listen_draw(struct ui *ui, void *state, int top, int height, int cols)
 {
+	(void)state;
 	struct listen_row *rows = NULL, *grouped = NULL;
 	struct block *blocks = NULL;
 	struct line *lines = NULL;
@@ -237,66 +238,84 @@ out:
 }
 
 static void
-key_sort_next(struct ui *ui)
+key_sort_next(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->listen_sort = (ui->listen_sort + 1) % LISTEN_SORT_COUNT;
 }
 
 static void
-key_sort_prev(struct ui *ui)
+key_sort_prev(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->listen_sort = (ui->listen_sort + LISTEN_SORT_COUNT - 1) % LISTEN_SORT_COUNT;
 }
 
 static void
-key_down(struct ui *ui)
+key_down(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->listen_scroll++;
 }
 
 static void
-key_up(struct ui *ui)
+key_up(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->listen_scroll--;
 }
 
 static void
-key_page_down(struct ui *ui)
+key_page_down(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->listen_scroll += ui->listen_height > 1 ? ui->listen_height - 1 : 1;
 }
 
 static void
-key_page_up(struct ui *ui)
+key_page_up(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->listen_scroll -= ui->listen_height > 1 ? ui->listen_height - 1 : 1;
 }
 
 static void
-key_home(struct ui *ui)
+key_home(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->listen_scroll = 0;
 }
 
 static void
-key_end(struct ui *ui)
+key_end(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->listen_scroll = ui->listen_lines; /* clamped when drawn */
 }
 
 static const struct ui_key listen_keys[] = {
-	{'>', '.', ">", "sort by the next key: port, process, connections", key_sort_next},
-	{'<', ',', "<", "sort by the previous key", key_sort_prev},
-	{KEY_DOWN, 'j', "Down", "scroll down", key_down},
-	{KEY_UP, 'k', "Up", "scroll up", key_up},
-	{KEY_NPAGE, 0, "PgDn", "scroll a page down", key_page_down},
-	{KEY_PPAGE, 0, "PgUp", "scroll a page up", key_page_up},
-	{KEY_HOME, 'g', "Home", "go to the top", key_home},
-	{KEY_END, 'G', "End", "go to the bottom", key_end},
+	{'>', '.', ">", "sort by the next key: port, process, connections", key_sort_next, 0},
+	{'<', ',', "<", "sort by the previous key", key_sort_prev, 0},
+	{KEY_DOWN, 'j', "Down", "scroll down", key_down, 0},
+	{KEY_UP, 'k', "Up", "scroll up", key_up, 0},
+	{KEY_NPAGE, 0, "PgDn", "scroll a page down", key_page_down, 0},
+	{KEY_PPAGE, 0, "PgUp", "scroll a page up", key_page_up, 0},
+	{KEY_HOME, 'g', "Home", "go to the top", key_home, 0},
+	{KEY_END, 'G', "End", "go to the bottom", key_end, 0},
 };
 
 const struct ui_view ui_view_listen = {
-	.name = "listen",
+	.key = '2',
+	.title = "listen",
+	.help = "listening ports and their processes",
 	.draw = listen_draw,
 	.keys = listen_keys,
 	.n_keys = sizeof(listen_keys) / sizeof(listen_keys[0]),

@@ -67,8 +67,9 @@ aggregate(struct ui *ui)
 }
 
 static void
-peers_draw(struct ui *ui, int top, int height, int cols)
+peers_draw(struct ui *ui, void *state, int top, int height, int cols)
 {
+	(void)state;
 	const struct peer_row *rows;
 	size_t n;
 	ssize_t nonzero;
@@ -134,15 +135,19 @@ peers_draw(struct ui *ui, int top, int height, int cols)
 }
 
 static void
-key_kind(struct ui *ui)
+key_kind(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->peers_kind = (ui->peers_kind + 1) % PEERS_KIND_COUNT;
 	ui->peers_scroll = 0;
 }
 
 static void
-key_rank(struct ui *ui)
+key_rank(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	int i = 0;
 
 	while (i < N_RANKINGS && rankings[i] != ui->peers_by)
@@ -152,41 +157,51 @@ key_rank(struct ui *ui)
 }
 
 static void
-key_down(struct ui *ui)
+key_down(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->peers_scroll++;
 }
 
 static void
-key_up(struct ui *ui)
+key_up(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	if (ui->peers_scroll > 0)
 		ui->peers_scroll--;
 }
 
 static void
-key_page_down(struct ui *ui)
+key_page_down(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->peers_scroll += 10;
 }
 
 static void
-key_page_up(struct ui *ui)
+key_page_up(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->peers_scroll = ui->peers_scroll > 10 ? ui->peers_scroll - 10 : 0;
 }
 
 static const struct ui_key peers_keys[] = {
-	{'t', 0, "t", "show remote addresses, remote ports or local ports", key_kind},
-	{'s', 0, "s", "rank by the total or by the next state", key_rank},
-	{KEY_DOWN, 'j', "Down", "scroll down", key_down},
-	{KEY_UP, 'k', "Up", "scroll up", key_up},
-	{KEY_NPAGE, 0, "PgDn", "page down", key_page_down},
-	{KEY_PPAGE, 0, "PgUp", "page up", key_page_up},
+	{'t', 0, "t", "show remote addresses, remote ports or local ports", key_kind, 0},
+	{'s', 0, "s", "rank by the total or by the next state", key_rank, 0},
+	{KEY_DOWN, 'j', "Down", "scroll down", key_down, 0},
+	{KEY_UP, 'k', "Up", "scroll up", key_up, 0},
+	{KEY_NPAGE, 0, "PgDn", "page down", key_page_down, 0},
+	{KEY_PPAGE, 0, "PgUp", "page up", key_page_up, 0},
 };
 
 const struct ui_view ui_view_peers = {
-	.name = "peers",
+	.key = '6',
+	.title = "peers",
+	.help = "top peers and ports",
 	.draw = peers_draw,
 	.keys = peers_keys,
 	.n_keys = sizeof(peers_keys) / sizeof(peers_keys[0]),

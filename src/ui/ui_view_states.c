@@ -95,7 +95,7 @@ draw_state_row(struct ui *ui, int row, enum tcp_state state, int spark_column, i
 }
 
 static void
-states_draw(struct ui *ui, int top, int height, int cols)
+states_draw(struct ui *ui, void *unused, int top, int height, int cols)
 {
 	bool rates = cols >= RATES_MIN_COLS;
 	int spark_column = RATES_COLUMN + (rates ? 2 * (RATE_WIDTH + 1) : 0) + 2;
@@ -106,6 +106,7 @@ states_draw(struct ui *ui, int top, int height, int cols)
 	size_t spark_size;
 	char title[64];
 
+	(void)unused;
 	if (spark_width < 1 || height < 1 + TCP_STATE_COUNT)
 		return;
 	format_duration(sampler_interval(ui->sampler) * spark_width, title, sizeof(title));
@@ -129,14 +130,16 @@ states_draw(struct ui *ui, int top, int height, int cols)
 	spark_size = sparkline_bytes_needed((size_t)spark_width, ui->charset);
 	spark = malloc(spark_size);
 	if (values != NULL && spark != NULL)
-		for (int state = 0; state < TCP_STATE_COUNT; state++)
-			draw_state_row(ui, top + 1 + state, (enum tcp_state)state, spark_column,
+		for (int s = 0; s < TCP_STATE_COUNT; s++)
+			draw_state_row(ui, top + 1 + s, (enum tcp_state)s, spark_column,
 				       spark_width, values, spark, spark_size);
 	free(values);
 	free(spark);
 }
 
 const struct ui_view ui_view_states = {
-	.name = "states",
+	.key = '1',
+	.title = "states",
+	.help = "state counts and history",
 	.draw = states_draw,
 };

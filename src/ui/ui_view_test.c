@@ -16,8 +16,9 @@
 #include "ui_internal.h"
 
 static void
-test_draw(struct ui *ui, int top, int height, int cols)
+test_draw(struct ui *ui, void *state, int top, int height, int cols)
 {
+	(void)state;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -59,8 +60,10 @@ test_draw(struct ui *ui, int top, int height, int cols)
 }
 
 static void
-key_save(struct ui *ui)
+key_save(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	char prefix[64];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -79,26 +82,32 @@ key_save(struct ui *ui)
 }
 
 static void
-key_down(struct ui *ui)
+key_down(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	ui->test_scroll++;
 }
 
 static void
-key_up(struct ui *ui)
+key_up(struct ui *ui, void *state, int arg)
 {
+	(void)state;
+	(void)arg;
 	if (ui->test_scroll > 0)
 		ui->test_scroll--;
 }
 
 static const struct ui_key test_keys[] = {
-	{'w', 0, "w", "save the summary as tcpdeck-test-TIME.json and .txt", key_save},
-	{KEY_DOWN, 'j', "Down", "scroll down", key_down},
-	{KEY_UP, 'k', "Up", "scroll up", key_up},
+	{'w', 0, "w", "save the summary as tcpdeck-test-TIME.json and .txt", key_save, 0},
+	{KEY_DOWN, 'j', "Down", "scroll down", key_down, 0},
+	{KEY_UP, 'k', "Up", "scroll up", key_up, 0},
 };
 
 const struct ui_view ui_view_test = {
-	.name = "test",
+	.key = '7',
+	.title = "test",
+	.help = "the marked stress test's summary",
 	.draw = test_draw,
 	.keys = test_keys,
 	.n_keys = sizeof(test_keys) / sizeof(test_keys[0]),
