@@ -39,18 +39,8 @@ enum ui_color {
 	UI_COLOR_COUNT
 };
 
-/* What the one-line prompt at the bottom is asking for. */
-enum ui_prompt {
-	UI_PROMPT_NONE,
-	UI_PROMPT_FILTER,   /* an ss expression */
-	UI_PROMPT_STATE,    /* a state picker: one key */
-	UI_PROMPT_CONFIRM,  /* y/n before closing sockets or signalling */
-	UI_PROMPT_SEEK,     /* a time to go to in a replay */
-};
-
 /* What a confirmed action does. */
 enum ui_action {
-	UI_ACTION_NONE,
 	UI_ACTION_DESTROY,  /* close the sockets (SOCK_DESTROY) */
 	UI_ACTION_SIGNAL,   /* SIGTERM to the owning processes */
 };
@@ -108,12 +98,8 @@ struct ui {
 	const struct filter *rows_filter;
 	uint64_t *tags;                  /* cookies tagged with space */
 	size_t n_tags, tags_cap;
-	/* prompt */
-	enum ui_prompt prompt;
-	enum ui_action action;
-	char prompt_text[512];
-	size_t prompt_len;
-	char prompt_question[256];
+	enum ui_action action;           /* asked about at the prompt */
+	struct ui_prompt *prompt;        /* the prompt line */
 	struct ui_drill *drill;          /* the details page, when open */
 	int listen_sort;                 /* enum listen_sort */
 	int listen_scroll;               /* first line shown */
@@ -147,21 +133,45 @@ int ui_term_attr(const struct ui *ui, enum ui_color color);
  * (ui_frame.c). */
 void ui_frame_draw(struct ui *ui);
 
-/* The connection table (ui_view_conns.c). */
-bool ui_conns_is_tagged(const struct ui *ui, uint64_t cookie);
-const struct conn_row *ui_conns_selected(const struct ui *ui);
-
 /* Per-state counts of the sockets the filter selects (ui_main.c). */
 void ui_count(const struct ui *ui, const struct snapshot *snap, uint32_t counts[TCP_STATE_COUNT],
 	      uint32_t *total);
 
-/* The prompt line: filter, state picker, confirmation (ui_prompt.c). */
-void ui_prompt_open(struct ui *ui, enum ui_prompt prompt, const char *initial);
-bool ui_prompt_key(struct ui *ui, int key);   /* true: the key was the prompt's */
+/*
+ * The prompt line (ui_prompt.c): one question at a time, answered by the
+ * next keys, which it takes before anything else.  Whoever opens it says
+ * what to do with the answer; ctx is passed back.
+ */
+struct ui_prompt;
+struct ui_prompt *ui_prompt_new(void);
+void ui_prompt_free(struct ui_prompt *prompt);
+/* Enter calls done(ui, ctx, text): true closes the prompt; false keeps
+ * it open with ui->status above it and, when *bad is set to an offset,
+ * the word there marked, until the text is edited.  Esc closes it and
+ * clears the status. */
+typedef bool ui_prompt_text_fn(struct ui *ui, void *ctx, const char *text, int *bad);
+void ui_prompt_text(struct ui *ui, const char *label, const char *initial, ui_prompt_text_fn *done,
+		    void *ctx);
+/* One key picks: chosen(ui, ctx, index of the choice); any other key
+ * closes the prompt.  choices must outlive the prompt. */
+struct ui_prompt_choice {
+	int key;
+	const char *label;
+};
+void ui_prompt_choose(struct ui *ui, const char *label, const struct ui_prompt_choice *choices,
+		      size_t n, void (*chosen)(struct ui *ui, void *ctx, size_t index), void *ctx);
+/* y calls yes(ui, ctx); any other key says "nothing done". */
+void ui_prompt_confirm(struct ui *ui, const char *question, void (*yes)(struct ui *ui, void *ctx),
+		       void *ctx);
+bool ui_prompt_key(struct ui *ui, int key); /* true: the key was the prompt's */
 void ui_prompt_draw(struct ui *ui, int row, int cols);
-/* Replaces the filter with the expression; on error keeps the old one and
- * puts the message (pointing at the word) in ui->status. */
-bool ui_filter_set(struct ui *ui, const char *expr);
+
+/* The filter (ui_filter.c).  set replaces it with the expression (empty:
+ * none); on error keeps the old one, puts the message in ui->status and,
+ * when bad is not NULL, the offset of the offending word in *bad. */
+bool ui_filter_set(struct ui *ui, const char *expr, int *bad);
+void ui_filter_prompt(struct ui *ui);     /* "filter: " at the prompt */
+void ui_filter_pick_state(struct ui *ui); /* the state picker */
 
 /* Details of one connection, the socket with `cookie` (ui_drill.c):
  * sparklines grow with every sample given while it is open. */
@@ -192,9 +202,18 @@ int ui_text_clamp(int scroll, int lines, int height);
 /* The most severe finding worth a banner, or NULL (ui_view_diag.c). */
 const struct diag_finding *ui_diag_banner(const struct ui *ui, size_t *count);
 
-/* Acting on connections (ui_act.c). */
-void ui_act_confirm(struct ui *ui, enum ui_action action);
-void ui_act_run(struct ui *ui);
+/* Acting on connections (ui_act.c): the sockets of snap to act on. */
+struct ui_act_targets {
+	const struct snapshot *snap;
+	const struct sock_entry *const *entries;
+	size_t n;
+};
+/* Words the y/n question naming what the action would hit into q; false,
+ * with ui->status saying why, when it would hit nothing. */
+bool ui_act_question(struct ui *ui, enum ui_action action, const struct ui_act_targets *targets,
+		     char *q, size_t size);
+/* Acts, saying in ui->status how it went. */
+void ui_act_run(struct ui *ui, enum ui_action action, const struct ui_act_targets *targets);
 
 /* Keys: the global table and help (ui_keys.c).  handle answers one
  * key: the prompt's, an open page's, the current view's table, then the

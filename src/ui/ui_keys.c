@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "format.h"
 #include "ui_internal.h"
 
 /* Interval steps for + and -, in seconds. */
@@ -64,6 +65,28 @@ key_step(struct ui *ui, void *state, int arg)
 	replay_changed(ui);
 }
 
+/* Enter at the seek prompt: goes to the time, or says what it expects. */
+static bool
+seek_to(struct ui *ui, void *ctx, const char *text, int *bad)
+{
+	struct source_record_status st;
+	struct timespec when;
+
+	(void)ctx;
+	(void)bad;
+	source_record_status(ui->replay, &st);
+	if (format_parse_when(text, &st.first_wall, &when) < 0) {
+		snprintf(ui->status, sizeof(ui->status),
+			 "go to: '%s' is not +SECONDS or HH:MM[:SS]", text);
+		return false;
+	}
+	source_record_pause(ui->replay, true);
+	source_record_seek_time(ui->replay, &when);
+	sampler_wake(ui->sampler);
+	ui->status[0] = '\0';
+	return true;
+}
+
 static void
 key_seek(struct ui *ui, void *state, int arg)
 {
@@ -73,7 +96,7 @@ key_seek(struct ui *ui, void *state, int arg)
 		snprintf(ui->status, sizeof(ui->status), "seeking works when replaying a recording (-r)");
 		return;
 	}
-	ui_prompt_open(ui, UI_PROMPT_SEEK, "");
+	ui_prompt_text(ui, "go to (+SECONDS or HH:MM:SS): ", "", seek_to, NULL);
 }
 
 static void
@@ -156,7 +179,7 @@ key_filter(struct ui *ui, void *state, int arg)
 {
 	(void)state;
 	(void)arg;
-	ui_prompt_open(ui, UI_PROMPT_FILTER, ui->filter != NULL ? filter_text(ui->filter) : "");
+	ui_filter_prompt(ui);
 }
 
 static const struct ui_key keys[] = {

@@ -209,7 +209,9 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 	ui.conn_sort = COL_STATE;
 	ui.filter = initial_filter;
 	identify_host(&ui);
-	if (ui_views_start(&ui) < 0) {
+	ui.prompt = ui_prompt_new();
+	if (ui.prompt == NULL || ui_views_start(&ui) < 0) {
+		ui_prompt_free(ui.prompt);
 		snprintf(cause, cause_len, "out of memory for the views");
 		history_free(ui.history);
 		ui_feed_stop(&ui);
@@ -219,6 +221,7 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 	if (ui_term_start(&ui, opts->ascii) < 0) {
 		snprintf(cause, cause_len, "cannot initialise the terminal (is TERM set?)");
 		ui_views_stop(&ui);
+		ui_prompt_free(ui.prompt);
 		history_free(ui.history);
 		ui_feed_stop(&ui);
 		filter_free(initial_filter);
@@ -294,6 +297,7 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 	if (report_test(&ui, opts, cause, cause_len) < 0 && rc == 0)
 		rc = -1;
 	ui_views_stop(&ui);
+	ui_prompt_free(ui.prompt);
 	ui_feed_stop(&ui);
 	snapshot_unref(ui.shown);
 	history_free(ui.history);

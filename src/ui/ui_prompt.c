@@ -1,8 +1,10 @@
 /*
- * ui_prompt.c - the prompt line above the footer: the filter expression
- * editor, the state picker and the y/n confirmation.  A bad expression
- * keeps the prompt open with the offending word marked, and the previous
- * filter stays in force.  Main thread only.
+ * ui_prompt.c - the prompt line above the footer: a line of text (the
+ * filter, a time to go to), a one-key choice (the state picker) or a y/n
+ * confirmation.  Whoever opens it passes what to do with the answer, so
+ * the prompt knows nothing of filters, replays or sockets.  A refused
+ * text keeps the prompt open with the message above it and the offending
+ * word marked.  Main thread only.
  */
 #include "config.h"
 
@@ -11,130 +13,133 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "format.h"
 #include "ui_internal.h"
 
-/* The state picker: a key per state name as ss spells it. */
-static const struct {
-	int key;
-	const char *label;
-	const char *expr;
-} state_keys[] = {
-	{'a', "all", ""},
-	{'1', "listening", "state listening"},
-	{'2', "syn-sent", "state syn-sent"},
-	{'3', "syn-recv", "state syn-recv"},
-	{'4', "established", "state established"},
-	{'5', "fin-wait-1", "state fin-wait-1"},
-	{'6', "fin-wait-2", "state fin-wait-2"},
-	{'7', "close-wait", "state close-wait"},
-	{'8', "closing", "state closing"},
-	{'9', "last-ack", "state last-ack"},
-	{'0', "time-wait", "state time-wait"},
-	{'c', "closed", "state closed"},
+enum kind {
+	KIND_NONE,
+	KIND_TEXT,
+	KIND_CHOICE,
+	KIND_CONFIRM,
 };
 
-static int error_pos = -1; /* byte offset of the bad word, or -1 */
+/* No refusal since the last edit. */
+enum { NOT_REFUSED = -2 };
 
-static const struct filter_parse_options prompt_parse = {.flags = FILTER_PARSE_NO_HOSTS};
+struct ui_prompt {
+	enum kind kind;
+	char label[64];
+	char text[512];  /* the text, or the question */
+	size_t len;
+	int refused;     /* NOT_REFUSED, -1 (no word to mark) or the offset of
+			  * the refused word */
+	ui_prompt_text_fn *done;
+	void (*yes)(struct ui *ui, void *ctx);
+	void (*chosen)(struct ui *ui, void *ctx, size_t index);
+	const struct ui_prompt_choice *choices;
+	size_t n_choices;
+	void *ctx;
+};
+
+struct ui_prompt *
+ui_prompt_new(void)
+{
+	return calloc(1, sizeof(struct ui_prompt));
+}
 
 void
-ui_prompt_open(struct ui *ui, enum ui_prompt prompt, const char *initial)
+ui_prompt_free(struct ui_prompt *p)
 {
-	ui->prompt = prompt;
-	snprintf(ui->prompt_text, sizeof(ui->prompt_text), "%s", initial);
-	ui->prompt_len = strlen(ui->prompt_text);
-	error_pos = -1;
+	free(p);
 }
 
-bool
-ui_filter_set(struct ui *ui, const char *expr)
+static struct ui_prompt *
+open_kind(struct ui *ui, enum kind kind, const char *label, const char *text, void *ctx)
 {
-	char *error = NULL;
-	size_t pos = 0;
-	struct filter *f;
-	const char *p = expr;
+	struct ui_prompt *p = ui->prompt;
 
-	while (*p == ' ')
-		p++;
-	if (*p == '\0') {
-		filter_free(ui->filter);
-		ui->filter = NULL;
-		history_clear(ui->history);
-		snprintf(ui->status, sizeof(ui->status), "filter cleared");
-		return true;
-	}
-	/* No host names at the prompt: a lookup could freeze the screen. */
-	f = filter_parse_with(expr, &prompt_parse, &error, &pos);
-	if (f == NULL) {
-		snprintf(ui->status, sizeof(ui->status), "%s",
-			 error != NULL ? error : "filter: out of memory");
-		free(error);
-		error_pos = (int)pos;
-		return false;
-	}
-	filter_free(ui->filter);
-	ui->filter = f;
-	/* The history follows what the filter selects: a new filter starts
-	 * a new history rather than mixing two kinds of counts. */
-	history_clear(ui->history);
-	snprintf(ui->status, sizeof(ui->status), "%s", filter_hint(f) != NULL ? filter_hint(f) : "");
-	return true;
+	memset(p, 0, sizeof(*p));
+	p->kind = kind;
+	snprintf(p->label, sizeof(p->label), "%s", label);
+	snprintf(p->text, sizeof(p->text), "%s", text);
+	p->len = strlen(p->text);
+	p->refused = NOT_REFUSED;
+	p->ctx = ctx;
+	return p;
 }
 
-/* Enter at the seek prompt: goes to the time, or says what it expects. */
+void
+ui_prompt_text(struct ui *ui, const char *label, const char *initial, ui_prompt_text_fn *done,
+	       void *ctx)
+{
+	open_kind(ui, KIND_TEXT, label, initial, ctx)->done = done;
+}
+
+void
+ui_prompt_choose(struct ui *ui, const char *label, const struct ui_prompt_choice *choices,
+		 size_t n, void (*chosen)(struct ui *ui, void *ctx, size_t index), void *ctx)
+{
+	struct ui_prompt *p = open_kind(ui, KIND_CHOICE, label, "", ctx);
+
+	p->choices = choices;
+	p->n_choices = n;
+	p->chosen = chosen;
+}
+
+void
+ui_prompt_confirm(struct ui *ui, const char *question, void (*yes)(struct ui *ui, void *ctx),
+		  void *ctx)
+{
+	open_kind(ui, KIND_CONFIRM, "", question, ctx)->yes = yes;
+}
+
+static void
+close_prompt(struct ui_prompt *p)
+{
+	p->kind = KIND_NONE;
+}
+
+static void
+edited(struct ui_prompt *p)
+{
+	p->refused = NOT_REFUSED;
+}
+
+/* A line of text. */
 static bool
-seek_to(struct ui *ui, const char *text)
+text_key(struct ui *ui, struct ui_prompt *p, int key)
 {
-	struct source_record_status st;
-	struct timespec when;
+	int refused = -1;
 
-	source_record_status(ui->replay, &st);
-	if (format_parse_when(text, &st.first_wall, &when) < 0) {
-		snprintf(ui->status, sizeof(ui->status),
-			 "go to: '%s' is not +SECONDS or HH:MM[:SS]", text);
-		return false;
-	}
-	source_record_pause(ui->replay, true);
-	source_record_seek_time(ui->replay, &when);
-	sampler_wake(ui->sampler);
-	ui->status[0] = '\0';
-	return true;
-}
-
-/* A line of text: the filter or the seek time. */
-static bool
-text_key(struct ui *ui, int key)
-{
 	switch (key) {
 	case 27: /* Esc */
-		ui->prompt = UI_PROMPT_NONE;
+		close_prompt(p);
 		ui->status[0] = '\0';
 		return true;
 	case '\r':
 	case '\n':
 	case KEY_ENTER:
-		if (ui->prompt == UI_PROMPT_SEEK ? seek_to(ui, ui->prompt_text)
-						 : ui_filter_set(ui, ui->prompt_text))
-			ui->prompt = UI_PROMPT_NONE;
+		if (p->done(ui, p->ctx, p->text, &refused))
+			close_prompt(p);
+		else
+			p->refused = refused >= 0 ? refused : -1;
 		return true;
 	case KEY_BACKSPACE:
 	case 127:
 	case 8:
-		if (ui->prompt_len > 0)
-			ui->prompt_text[--ui->prompt_len] = '\0';
-		error_pos = -1;
+		if (p->len > 0)
+			p->text[--p->len] = '\0';
+		edited(p);
 		return true;
 	case 21: /* Ctrl-U */
-		ui->prompt_len = 0;
-		ui->prompt_text[0] = '\0';
-		error_pos = -1;
+		p->len = 0;
+		p->text[0] = '\0';
+		edited(p);
 		return true;
 	default:
-		if (key >= ' ' && key < 127 && ui->prompt_len + 1 < sizeof(ui->prompt_text)) {
-			ui->prompt_text[ui->prompt_len++] = (char)key;
-			ui->prompt_text[ui->prompt_len] = '\0';
-			error_pos = -1;
+		if (key >= ' ' && key < 127 && p->len + 1 < sizeof(p->text)) {
+			p->text[p->len++] = (char)key;
+			p->text[p->len] = '\0';
+			edited(p);
 		}
 		return true;
 	}
@@ -143,22 +148,23 @@ text_key(struct ui *ui, int key)
 bool
 ui_prompt_key(struct ui *ui, int key)
 {
-	switch (ui->prompt) {
-	case UI_PROMPT_NONE:
+	struct ui_prompt *p = ui->prompt;
+
+	switch (p->kind) {
+	case KIND_NONE:
 		return false;
-	case UI_PROMPT_FILTER:
-	case UI_PROMPT_SEEK:
-		return text_key(ui, key);
-	case UI_PROMPT_STATE:
-		ui->prompt = UI_PROMPT_NONE;
-		for (size_t i = 0; i < sizeof(state_keys) / sizeof(state_keys[0]); i++)
-			if (state_keys[i].key == key)
-				ui_filter_set(ui, state_keys[i].expr);
+	case KIND_TEXT:
+		return text_key(ui, p, key);
+	case KIND_CHOICE:
+		close_prompt(p);
+		for (size_t i = 0; i < p->n_choices; i++)
+			if (p->choices[i].key == key)
+				p->chosen(ui, p->ctx, i);
 		return true;
-	case UI_PROMPT_CONFIRM:
-		ui->prompt = UI_PROMPT_NONE;
+	case KIND_CONFIRM:
+		close_prompt(p);
 		if (key == 'y' || key == 'Y')
-			ui_act_run(ui);
+			p->yes(ui, p->ctx);
 		else
 			snprintf(ui->status, sizeof(ui->status), "nothing done");
 		return true;
@@ -166,86 +172,76 @@ ui_prompt_key(struct ui *ui, int key)
 	return false;
 }
 
+static void
+draw_text(struct ui *ui, const struct ui_prompt *p, int row, int cols)
+{
+	int x = (int)strlen(p->label), bad_end = -1;
+
+	attrset(A_BOLD);
+	mvaddstr(row, 0, p->label);
+	attrset(A_NORMAL);
+	if (p->refused >= 0 && (size_t)p->refused < p->len) {
+		/* The refused word: from its offset to the next space. */
+		const char *space = strchr(p->text + p->refused, ' ');
+
+		bad_end = space != NULL ? (int)(space - p->text) : (int)p->len;
+		if (bad_end == p->refused)
+			bad_end = p->refused + 1;
+	}
+	for (size_t i = 0; i < p->len && x < cols - 1; i++, x++) {
+		bool bad = (int)i >= p->refused && (int)i < bad_end;
+
+		attrset(bad ? ui_term_attr(ui, UI_COLOR_ALERT) | A_REVERSE : A_NORMAL);
+		mvaddch(row, x, (chtype)(unsigned char)p->text[i]);
+	}
+	attrset(A_REVERSE);
+	if (x < cols)
+		mvaddch(row, x, ' '); /* the cursor */
+	attrset(A_NORMAL);
+	if (p->refused != NOT_REFUSED && row > 0) {
+		/* Why it was refused goes on the line above. */
+		mvhline(row - 1, 0, ' ', cols);
+		attrset(ui_term_attr(ui, UI_COLOR_ALERT));
+		mvaddnstr(row - 1, 0, ui->status, cols);
+		attrset(A_NORMAL);
+	}
+}
+
 void
 ui_prompt_draw(struct ui *ui, int row, int cols)
 {
-	int x, bad_end;
+	const struct ui_prompt *p = ui->prompt;
+	int x;
 
 	mvhline(row, 0, ' ', cols);
-	switch (ui->prompt) {
-	case UI_PROMPT_NONE:
+	switch (p->kind) {
+	case KIND_NONE:
 		if (ui->status[0] != '\0') {
 			attrset(A_BOLD);
 			mvaddnstr(row, 0, ui->status, cols);
 			attrset(A_NORMAL);
 		}
 		return;
-	case UI_PROMPT_SEEK:
-		attrset(A_BOLD);
-		mvaddstr(row, 0, "go to (+SECONDS or HH:MM:SS): ");
-		attrset(A_NORMAL);
-		mvaddnstr(row, 30, ui->prompt_text, cols - 31);
-		attrset(A_REVERSE);
-		if (30 + (int)ui->prompt_len < cols)
-			mvaddch(row, 30 + (int)ui->prompt_len, ' ');
-		attrset(A_NORMAL);
-		if (ui->status[0] != '\0' && row > 0) {
-			mvhline(row - 1, 0, ' ', cols);
-			attrset(ui_term_attr(ui, UI_COLOR_ALERT));
-			mvaddnstr(row - 1, 0, ui->status, cols);
-			attrset(A_NORMAL);
-		}
+	case KIND_TEXT:
+		draw_text(ui, p, row, cols);
 		return;
-	case UI_PROMPT_FILTER:
+	case KIND_CHOICE:
 		attrset(A_BOLD);
-		mvaddstr(row, 0, "filter: ");
+		mvaddstr(row, 0, p->label);
 		attrset(A_NORMAL);
-		x = 8;
-		bad_end = -1;
-		if (error_pos >= 0 && (size_t)error_pos < ui->prompt_len) {
-			/* The offending word: from its offset to the next space. */
-			const char *space = strchr(ui->prompt_text + error_pos, ' ');
-
-			bad_end = space != NULL ? (int)(space - ui->prompt_text) : (int)ui->prompt_len;
-			if (bad_end == error_pos)
-				bad_end = error_pos + 1;
-		}
-		for (size_t i = 0; i < ui->prompt_len && x < cols - 1; i++, x++) {
-			bool bad = (int)i >= error_pos && (int)i < bad_end;
-
-			attrset(bad ? ui_term_attr(ui, UI_COLOR_ALERT) | A_REVERSE : A_NORMAL);
-			mvaddch(row, x, (chtype)(unsigned char)ui->prompt_text[i]);
-		}
-		attrset(A_REVERSE);
-		if (x < cols)
-			mvaddch(row, x, ' '); /* the cursor */
-		attrset(A_NORMAL);
-		if (error_pos >= 0 && row > 0) {
-			/* The message goes on the line above. */
-			mvhline(row - 1, 0, ' ', cols);
-			attrset(ui_term_attr(ui, UI_COLOR_ALERT));
-			mvaddnstr(row - 1, 0, ui->status, cols);
-			attrset(A_NORMAL);
-		}
-		return;
-	case UI_PROMPT_STATE:
-		x = 0;
-		attrset(A_BOLD);
-		mvaddstr(row, 0, "state: ");
-		attrset(A_NORMAL);
-		x = 7;
-		for (size_t i = 0; i < sizeof(state_keys) / sizeof(state_keys[0]) && x < cols; i++) {
+		x = (int)strlen(p->label);
+		for (size_t i = 0; i < p->n_choices && x < cols; i++) {
 			char item[32];
-			int len = snprintf(item, sizeof(item), "%c %s  ", state_keys[i].key,
-					   state_keys[i].label);
+			int len = snprintf(item, sizeof(item), "%c %s  ", p->choices[i].key,
+					   p->choices[i].label);
 
 			mvaddnstr(row, x, item, cols - x);
 			x += len;
 		}
 		return;
-	case UI_PROMPT_CONFIRM:
+	case KIND_CONFIRM:
 		attrset(ui_term_attr(ui, UI_COLOR_WATCH) | A_REVERSE);
-		mvaddnstr(row, 0, ui->prompt_question, cols);
+		mvaddnstr(row, 0, p->text, cols);
 		attrset(A_NORMAL);
 		return;
 	}

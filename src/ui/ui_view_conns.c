@@ -31,8 +31,8 @@ static const enum conn_column display_order[] = {
 };
 enum { N_DISPLAY = sizeof(display_order) / sizeof(display_order[0]) };
 
-bool
-ui_conns_is_tagged(const struct ui *ui, uint64_t cookie)
+static bool
+is_tagged(const struct ui *ui, uint64_t cookie)
 {
 	for (size_t i = 0; i < ui->n_tags; i++)
 		if (ui->tags[i] == cookie)
@@ -119,8 +119,8 @@ selected_index(const struct ui *ui)
 	return -1;
 }
 
-const struct conn_row *
-ui_conns_selected(const struct ui *ui)
+static const struct conn_row *
+selected_row(const struct ui *ui)
 {
 	int i = selected_index(ui);
 
@@ -265,7 +265,7 @@ conns_draw(struct ui *ui, void *state, int top, int height, int cols)
 	for (int y = 0; y < ui->conn_height && ui->conn_top + y < (int)ui->n_rows; y++) {
 		const struct conn_row *row = &ui->rows[ui->conn_top + y];
 		int attr = row_attr(ui, row);
-		bool tagged = ui_conns_is_tagged(ui, row->entry->cookie);
+		bool tagged = is_tagged(ui, row->entry->cookie);
 
 		if (ui->conn_top + y == sel)
 			attr |= A_REVERSE;
@@ -446,7 +446,7 @@ key_tag(struct ui *ui, void *state, int arg)
 {
 	(void)state;
 	(void)arg;
-	const struct conn_row *row = ui_conns_selected(ui);
+	const struct conn_row *row = selected_row(ui);
 
 	if (row == NULL)
 		return;
@@ -495,7 +495,7 @@ static const struct ui_page drill_page = {.draw = drill_draw, .key = drill_key};
 static void
 key_drill(struct ui *ui, void *state, int arg)
 {
-	const struct conn_row *row = ui_conns_selected(ui);
+	const struct conn_row *row = selected_row(ui);
 
 	(void)state;
 	(void)arg;
@@ -516,7 +516,7 @@ key_port(struct ui *ui, void *state, int arg)
 {
 	(void)state;
 	(void)arg;
-	const struct conn_row *row = ui_conns_selected(ui);
+	const struct conn_row *row = selected_row(ui);
 	char expr[64];
 
 	if (row == NULL)
@@ -524,7 +524,7 @@ key_port(struct ui *ui, void *state, int arg)
 	/* Both directions: the socket's own port on either side. */
 	snprintf(expr, sizeof(expr), "( sport = :%u or dport = :%u )", row->entry->local_port,
 		 row->entry->local_port);
-	ui_filter_set(ui, expr);
+	ui_filter_set(ui, expr, NULL);
 }
 
 static void
@@ -532,7 +532,7 @@ key_states(struct ui *ui, void *state, int arg)
 {
 	(void)state;
 	(void)arg;
-	ui_prompt_open(ui, UI_PROMPT_STATE, "");
+	ui_filter_pick_state(ui);
 }
 
 static void
@@ -550,20 +550,62 @@ key_names(struct ui *ui, void *state, int arg)
 	ui->names = !ui->names;
 }
 
-static void
-key_destroy(struct ui *ui, void *state, int arg)
+/* The sockets k and K act on: the tagged rows still open, or the
+ * selected row when none is tagged (unless it is closed).  Returns how
+ * many, in t (entries allocated; free them). */
+static size_t
+targets(struct ui *ui, struct ui_act_targets *t)
 {
-	(void)state;
-	(void)arg;
-	ui_act_confirm(ui, UI_ACTION_DESTROY);
+	const struct sock_entry **entries = malloc((ui->n_rows + 1) * sizeof(*entries));
+	const struct conn_row *sel = selected_row(ui);
+	size_t n = 0;
+
+	t->snap = ui->shown;
+	t->entries = entries;
+	t->n = 0;
+	if (entries == NULL)
+		return 0;
+	if (ui->n_tags == 0 && sel != NULL && (sel->info == NULL || sel->info->mark != CONN_GONE))
+		entries[n++] = sel->entry;
+	for (size_t i = 0; ui->n_tags > 0 && i < ui->n_rows; i++)
+		if (is_tagged(ui, ui->rows[i].entry->cookie) &&
+		    (ui->rows[i].info == NULL || ui->rows[i].info->mark != CONN_GONE))
+			entries[n++] = ui->rows[i].entry;
+	t->n = n;
+	return n;
 }
 
+/* y at the question: acts on the targets as they are now. */
 static void
-key_signal(struct ui *ui, void *state, int arg)
+act_confirmed(struct ui *ui, void *ctx)
 {
+	struct ui_act_targets t;
+
+	(void)ctx;
+	targets(ui, &t);
+	ui_act_run(ui, ui->action, &t);
+	free((void *)t.entries);
+	ui->n_tags = 0;
+}
+
+/* k and K: arg is the action, asked about first. */
+static void
+key_act(struct ui *ui, void *state, int arg)
+{
+	struct ui_act_targets t;
+	char question[256];
+	bool ask;
+
 	(void)state;
-	(void)arg;
-	ui_act_confirm(ui, UI_ACTION_SIGNAL);
+	if (ui->shown == NULL)
+		return;
+	targets(ui, &t);
+	ask = ui_act_question(ui, (enum ui_action)arg, &t, question, sizeof(question));
+	free((void *)t.entries);
+	if (!ask)
+		return;
+	ui->action = (enum ui_action)arg;
+	ui_prompt_confirm(ui, question, act_confirmed, NULL);
 }
 
 static const struct ui_key conns_keys[] = {
@@ -585,8 +627,9 @@ static const struct ui_key conns_keys[] = {
 	{'\r', KEY_ENTER, "Enter", "details of the selected connection", key_drill, 0},
 	{'n', 0, "n", "names: reverse DNS and service names (asynchronous)", key_names, 0},
 	{' ', 0, "space", "tag or untag the row (k and K act on tagged rows)", key_tag, 0},
-	{'k', 0, "k", "close the connection(s), as ss -K (asks first)", key_destroy, 0},
-	{'K', 0, "K", "send SIGTERM to the owning process(es) (asks first)", key_signal, 0},
+	{'k', 0, "k", "close the connection(s), as ss -K (asks first)", key_act, UI_ACTION_DESTROY},
+	{'K', 0, "K", "send SIGTERM to the owning process(es) (asks first)", key_act,
+	 UI_ACTION_SIGNAL},
 };
 
 /*
