@@ -34,7 +34,6 @@ ui_feed_start(struct ui *ui, const struct ui_setup *setup, char *cause, size_t c
 		snprintf(cause, cause_len, "out of memory for rates and findings");
 		return -1;
 	}
-	ui->peers_by = PEERS_BY_TOTAL;
 	return 0;
 }
 

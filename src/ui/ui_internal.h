@@ -71,57 +71,21 @@ struct ui {
 	uint64_t sampled_seq;            /* shown->seq the view was given */
 	const struct ui_page *page;      /* a full-screen page, or NULL */
 	void *page_ctx;
-	struct conntrack *ct;            /* ages, rates, tombstones */
 	double linger_s;
-	struct resolver *resolver;       /* started the first time n is used */
-	bool names;
+	struct resolver *resolver;       /* started the first time names are
+					  * asked for */
 	struct filter *filter;           /* NULL: every socket */
 	char status[256];                /* a one-line message over the footer */
-	/* connection table */
-	int conn_sort;                   /* enum conn_column; also the column
-					  * that [ ] move and h hides */
-	int conn_order[COL_COUNT];       /* display order of the columns */
-	bool conn_hidden[COL_COUNT];
-	bool conn_order_set;
-	bool conn_desc;
-	uint64_t selected;               /* cookie of the selected row */
-	size_t sel_hint;                 /* the row it was last seen in */
-	int conn_top;                    /* first row on screen */
-	int conn_height;
-	struct conn_row *rows;           /* rows of the last draw */
-	size_t n_rows, rows_cap;
-	struct radix_scratch sort_scratch;/* kept between re-sorts */
-	const struct snapshot *rows_snap;/* the snapshot rows were built from */
-	int rows_sort;
-	bool rows_rebuilt;               /* since the last frame (for the log) */
-	bool rows_desc;
-	const struct filter *rows_filter;
-	uint64_t *tags;                  /* cookies tagged with space */
-	size_t n_tags, tags_cap;
-	enum ui_action action;           /* asked about at the prompt */
 	struct ui_prompt *prompt;        /* the prompt line */
-	struct ui_drill *drill;          /* the details page, when open */
-	int listen_sort;                 /* enum listen_sort */
-	int listen_scroll;               /* first line shown */
-	int listen_lines;                /* lines the panel had last draw */
-	int listen_height;
 	char hostname[80];
 	char kernel[80];
 	/* derived from every sample (ui_feed.c): flows, findings, counter
 	 * rates, the marked test, the latest sample */
 	struct pipeline *pipe;
 	/* views over the derived data */
-	int diag_scroll;
-	bool explain;                    /* the TCP states help page */
-	int explain_scroll;
-	int kernel_scroll;
 	struct peers *peers;             /* built while the peers view shows */
 	const struct snapshot *peers_snap;
 	const struct filter *peers_filter;
-	int peers_kind;                  /* enum peers_kind */
-	int peers_by;                    /* PEERS_BY_TOTAL or a tcp_state */
-	int peers_scroll;
-	int test_scroll;
 };
 
 /* Terminal set-up and tear-down (ui_term.c). */
@@ -196,8 +160,38 @@ void ui_feed_stop(struct ui *ui);
  * number of lines the text has (ui_text.c). */
 int ui_text_draw(const char *text, int scroll, int top, int height, int cols);
 int ui_text_lines(const char *text);
-/* Clamps a scroll offset to [0, lines - height]. */
-int ui_text_clamp(int scroll, int lines, int height);
+
+/*
+ * Scrolling (ui_scroll.c): a list of which `height` lines fit on screen,
+ * from `top`; with `select`, one line of it is selected and the keys move
+ * the selection, the screen following it.  Zeroed: at the top, nothing
+ * selected yet.
+ */
+struct ui_scroll {
+	int top;     /* first line on screen */
+	int height;  /* lines on screen at the last draw */
+	int sel;     /* with select: the selected line, or -1 */
+	bool select;
+};
+/* The steps of the scrolling keys (the arg of their table entries). */
+enum {
+	UI_SCROLL_DOWN = 1,
+	UI_SCROLL_UP = -1,
+	UI_SCROLL_PAGE_DOWN = 2, /* a screen less a line */
+	UI_SCROLL_PAGE_UP = -2,
+	UI_SCROLL_END = 3,
+	UI_SCROLL_HOME = -3,
+};
+/* Moves one step: the selection (kept in [0, lines)) or the top line
+ * (kept >= 0; the far end is clamped when drawn). */
+void ui_scroll_step(struct ui_scroll *s, int step, int lines);
+/* At the draw: the list has `lines` lines and `height` fit.  Without a
+ * selection, keeps the screen within the list; with one, moves the
+ * screen just enough to show it. */
+void ui_scroll_fit(struct ui_scroll *s, int lines, int height);
+/* A key table's action for views without a selection: steps the current
+ * view's scroller (its scroll hook) by arg. */
+void ui_scroll_key(struct ui *ui, void *state, int step);
 
 /* The most severe finding worth a banner, or NULL (ui_view_diag.c). */
 const struct diag_finding *ui_diag_banner(const struct ui *ui, size_t *count);

@@ -206,7 +206,6 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 		filter_free(initial_filter);
 		return -1;
 	}
-	ui.conn_sort = COL_STATE;
 	ui.filter = initial_filter;
 	identify_host(&ui);
 	ui.prompt = ui_prompt_new();
@@ -301,11 +300,7 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 	ui_feed_stop(&ui);
 	snapshot_unref(ui.shown);
 	history_free(ui.history);
-	ui_drill_free(ui.drill);
 	resolver_free(ui.resolver);
 	filter_free(ui.filter);
-	free(ui.rows);
-	radix_scratch_free(&ui.sort_scratch);
-	free(ui.tags);
 	return rc;
 }

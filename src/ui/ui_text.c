@@ -11,14 +11,6 @@
 #include "ui_internal.h"
 
 int
-ui_text_clamp(int scroll, int lines, int height)
-{
-	if (scroll > lines - height)
-		scroll = lines - height;
-	return scroll < 0 ? 0 : scroll;
-}
-
-int
 ui_text_lines(const char *text)
 {
 	int lines = 0;

@@ -54,6 +54,7 @@
 #include <stddef.h>
 
 struct ui;
+struct ui_scroll;
 
 /*
  * A key binding: the tables of these drive the keys and generate the
@@ -87,6 +88,8 @@ struct ui_view {
 	/* Rows drawn at the last frame and whether they were rebuilt since
 	 * the last call, for the debug log (0 rows when absent). */
 	size_t (*drawn_rows)(struct ui *ui, void *state, bool *rebuilt);
+	/* The scroller ui_scroll_key moves, for views that scroll. */
+	struct ui_scroll *(*scroll)(void *state);
 	const struct ui_key *keys;
 	size_t n_keys;
 };

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <curses.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +32,39 @@ static const enum conn_column display_order[] = {
 };
 enum { N_DISPLAY = sizeof(display_order) / sizeof(display_order[0]) };
 
+/* The table's state: its columns and order, the rows of the last draw,
+ * the selection and tags, and the connection tracker. */
+struct conns {
+	int sort;                     /* enum conn_column; also the column
+				       * that [ ] move and h hides */
+	int order[COL_COUNT];         /* display order of the columns */
+	bool hidden[COL_COUNT];
+	bool desc;
+	bool names;                   /* host and service names (n) */
+	uint64_t selected;            /* cookie of the selected row */
+	size_t sel_hint;              /* the row it was last seen in */
+	int top;                      /* first row on screen */
+	int height;                   /* rows on screen at the last draw */
+	struct conn_row *rows;        /* rows of the last draw */
+	size_t n_rows, rows_cap;
+	struct radix_scratch scratch; /* kept between re-sorts */
+	const struct snapshot *rows_snap; /* the snapshot rows were built from */
+	int rows_sort;
+	bool rows_desc;
+	const struct filter *rows_filter;
+	bool rows_rebuilt;            /* since the last frame (for the log) */
+	uint64_t *tags;               /* cookies tagged with space */
+	size_t n_tags, tags_cap;
+	enum ui_action action;        /* asked about at the prompt */
+	struct conntrack *ct;         /* ages, rates, tombstones */
+	struct ui_drill *drill;       /* the details page, when open */
+};
+
 static bool
-is_tagged(const struct ui *ui, uint64_t cookie)
+is_tagged(const struct conns *c, uint64_t cookie)
 {
-	for (size_t i = 0; i < ui->n_tags; i++)
-		if (ui->tags[i] == cookie)
+	for (size_t i = 0; i < c->n_tags; i++)
+		if (c->tags[i] == cookie)
 			return true;
 	return false;
 }
@@ -43,24 +72,24 @@ is_tagged(const struct ui *ui, uint64_t cookie)
 /* Rebuilds the rows when their inputs changed: the live sockets the
  * filter selects, then the tombstones it selects, sorted. */
 static void
-build_rows(struct ui *ui)
+build_rows(struct ui *ui, struct conns *c)
 {
 	const struct snapshot *snap = ui->shown;
-	size_t need, n = 0, gone = ui->ct != NULL ? conntrack_gone_count(ui->ct) : 0;
+	size_t need, n = 0, gone = c->ct != NULL ? conntrack_gone_count(c->ct) : 0;
 	struct conn_context cc;
 	struct timespec t0, t1, t2;
 
-	if (snap == ui->rows_snap && ui->rows_sort == ui->conn_sort &&
-	    ui->rows_desc == ui->conn_desc && ui->rows_filter == ui->filter && ui->rows != NULL)
+	if (snap == c->rows_snap && c->rows_sort == c->sort &&
+	    c->rows_desc == c->desc && c->rows_filter == ui->filter && c->rows != NULL)
 		return;
 	need = snap->n_entries + gone + 1;
-	if (need > ui->rows_cap) {
-		struct conn_row *more = realloc(ui->rows, need * sizeof(*more));
+	if (need > c->rows_cap) {
+		struct conn_row *more = realloc(c->rows, need * sizeof(*more));
 
 		if (more == NULL)
 			return;
-		ui->rows = more;
-		ui->rows_cap = need;
+		c->rows = more;
+		c->rows_cap = need;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (size_t i = 0; i < snap->n_entries; i++) {
@@ -68,94 +97,82 @@ build_rows(struct ui *ui)
 
 		if (ui->filter != NULL && !filter_match(ui->filter, e))
 			continue;
-		ui->rows[n].entry = e;
+		c->rows[n].entry = e;
 		/* The tracker was fed this very snapshot (ui_main.c). */
-		ui->rows[n].info = ui->ct != NULL ? conntrack_get_at(ui->ct, i) : NULL;
-		ui->rows[n].owners = NULL;
+		c->rows[n].info = c->ct != NULL ? conntrack_get_at(c->ct, i) : NULL;
+		c->rows[n].owners = NULL;
 		n++;
 	}
 	for (size_t i = 0; i < gone; i++) {
 		const struct conn_info *info;
 		const struct owner_table *owners;
-		const struct sock_entry *e = conntrack_gone_entry(ui->ct, i, &info, &owners);
+		const struct sock_entry *e = conntrack_gone_entry(c->ct, i, &info, &owners);
 
 		if (ui->filter != NULL && !filter_match(ui->filter, e))
 			continue;
-		ui->rows[n].entry = e;
-		ui->rows[n].info = info;
-		ui->rows[n].owners = owners;
+		c->rows[n].entry = e;
+		c->rows[n].info = info;
+		c->rows[n].owners = owners;
 		n++;
 	}
 	memset(&cc, 0, sizeof(cc));
 	cc.snap = snap;
-	cc.now = ui->ct != NULL ? conntrack_now(ui->ct) : 0;
-	cc.scratch = &ui->sort_scratch;
+	cc.now = c->ct != NULL ? conntrack_now(c->ct) : 0;
+	cc.scratch = &c->scratch;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	conn_rows_sort(ui->rows, n, (enum conn_column)ui->conn_sort, ui->conn_desc, &cc);
+	conn_rows_sort(c->rows, n, (enum conn_column)c->sort, c->desc, &cc);
 	clock_gettime(CLOCK_MONOTONIC, &t2);
 	log_msg("ui: %zu rows selected in %.2f ms, sorted by %s in %.2f ms", n,
 		(double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
-		conn_column((enum conn_column)ui->conn_sort)->name,
+		conn_column((enum conn_column)c->sort)->name,
 		(double)(t2.tv_sec - t1.tv_sec) * 1e3 + (double)(t2.tv_nsec - t1.tv_nsec) / 1e6);
-	ui->n_rows = n;
-	ui->rows_rebuilt = true;
-	ui->rows_snap = snap;
-	ui->rows_sort = ui->conn_sort;
-	ui->rows_desc = ui->conn_desc;
-	ui->rows_filter = ui->filter;
+	c->n_rows = n;
+	c->rows_rebuilt = true;
+	c->rows_snap = snap;
+	c->rows_sort = c->sort;
+	c->rows_desc = c->desc;
+	c->rows_filter = ui->filter;
 }
 
 /* Where the selected socket's row is, or -1.  The row where it was last
  * found is tried first: scanning 100,000 rows, each a pointer away, costs
  * milliseconds that a key press should not. */
 static int
-selected_index(const struct ui *ui)
+selected_index(const struct conns *c)
 {
-	if (ui->sel_hint < ui->n_rows && ui->rows[ui->sel_hint].entry->cookie == ui->selected)
-		return (int)ui->sel_hint;
-	for (size_t i = 0; i < ui->n_rows; i++)
-		if (ui->rows[i].entry->cookie == ui->selected)
+	if (c->sel_hint < c->n_rows && c->rows[c->sel_hint].entry->cookie == c->selected)
+		return (int)c->sel_hint;
+	for (size_t i = 0; i < c->n_rows; i++)
+		if (c->rows[i].entry->cookie == c->selected)
 			return (int)i;
 	return -1;
 }
 
 static const struct conn_row *
-selected_row(const struct ui *ui)
+selected_row(const struct conns *c)
 {
-	int i = selected_index(ui);
+	int i = selected_index(c);
 
-	return i >= 0 ? &ui->rows[i] : NULL;
-}
-
-/* The display order, set to the default on first use. */
-static void
-ensure_order(struct ui *ui)
-{
-	if (ui->conn_order_set)
-		return;
-	for (int i = 0; i < N_DISPLAY; i++)
-		ui->conn_order[i] = display_order[i];
-	ui->conn_order_set = true;
+	return i >= 0 ? &c->rows[i] : NULL;
 }
 
 /* Which columns fit in `cols`, in the user's order, leaving out hidden
  * ones; returns how many. */
 static int
-choose_columns(struct ui *ui, int cols, enum conn_column *out)
+choose_columns(const struct conns *c, int cols, enum conn_column *out)
 {
 	bool on[COL_COUNT];
 	int used = 0;
 
-	ensure_order(ui);
 	/* Add columns by priority while they fit. */
 	for (int i = 0; i < COL_COUNT; i++)
 		on[i] = false;
 	for (int priority = 0; priority < 10; priority++)
 		for (int i = 0; i < N_DISPLAY; i++) {
-			int col = ui->conn_order[i];
+			int col = c->order[i];
 			const struct conn_column_def *def = conn_column((enum conn_column)col);
 
-			if (on[col] || ui->conn_hidden[col] || def->priority != priority)
+			if (on[col] || c->hidden[col] || def->priority != priority)
 				continue;
 			if (used + def->width + 1 <= cols) {
 				on[col] = true;
@@ -164,8 +181,8 @@ choose_columns(struct ui *ui, int cols, enum conn_column *out)
 		}
 	used = 0;
 	for (int i = 0; i < N_DISPLAY; i++)
-		if (on[ui->conn_order[i]])
-			out[used++] = (enum conn_column)ui->conn_order[i];
+		if (on[c->order[i]])
+			out[used++] = (enum conn_column)c->order[i];
 	return used;
 }
 
@@ -189,12 +206,12 @@ row_attr(struct ui *ui, const struct conn_row *row)
 /* The endpoint with names when asked for: host from the resolver (which
  * answers at once, queueing what it does not know yet). */
 static void
-named_endpoint(struct ui *ui, const struct sock_entry *e, int remote, char *out, size_t size)
+named_endpoint(struct ui *ui, const struct conns *c, const struct sock_entry *e, int remote, char *out, size_t size)
 {
 	char host[300], service[64];
 	uint16_t port = remote ? e->remote_port : e->local_port;
 
-	if (!ui->names || ui->resolver == NULL) {
+	if (!c->names || ui->resolver == NULL) {
 		sock_format_endpoint(e, remote, out, size);
 		return;
 	}
@@ -210,22 +227,23 @@ named_endpoint(struct ui *ui, const struct sock_entry *e, int remote, char *out,
 static void
 conns_draw(struct ui *ui, void *state, int top, int height, int cols)
 {
-	(void)state;
+	struct conns *c = state;
+
 	enum conn_column shown[N_DISPLAY];
 	int n_cols, extra, x, sel;
 	struct conn_context cc;
 	char cell[400], title[64];
 
-	ui->conn_height = height - 1;
+	c->height = height - 1;
 	if (ui->shown == NULL || height < 2)
 		return;
-	build_rows(ui);
-	n_cols = choose_columns(ui, cols, shown);
+	build_rows(ui, c);
+	n_cols = choose_columns(c, cols, shown);
 
 	/* Spare width goes to the address columns. */
 	extra = cols;
-	for (int c = 0; c < n_cols; c++)
-		extra -= conn_column(shown[c])->width + 1;
+	for (int k = 0; k < n_cols; k++)
+		extra -= conn_column(shown[k])->width + 1;
 	if (extra < 0)
 		extra = 0;
 
@@ -233,65 +251,65 @@ conns_draw(struct ui *ui, void *state, int top, int height, int cols)
 	attrset(A_BOLD | A_UNDERLINE);
 	mvhline(top, 0, ' ', cols);
 	x = 0;
-	for (int c = 0; c < n_cols && x < cols; c++) {
-		const struct conn_column_def *def = conn_column(shown[c]);
-		int w = def->width + ((shown[c] == COL_LOCAL || shown[c] == COL_REMOTE) ? extra / 2 : 0);
+	for (int k = 0; k < n_cols && x < cols; k++) {
+		const struct conn_column_def *def = conn_column(shown[k]);
+		int w = def->width + ((shown[k] == COL_LOCAL || shown[k] == COL_REMOTE) ? extra / 2 : 0);
 
 		snprintf(title, sizeof(title), "%s%s", def->title,
-			 (int)shown[c] == ui->conn_sort ? (ui->conn_desc ? "v" : "^") : "");
+			 (int)shown[k] == c->sort ? (c->desc ? "v" : "^") : "");
 		mvprintw(top, x, def->right ? "%*.*s" : "%-*.*s", w, w, title);
 		x += w + 1;
 	}
 	attrset(A_NORMAL);
 
 	/* Keep the selected socket in view; when it is gone, the first row. */
-	sel = selected_index(ui);
-	if (sel < 0 && ui->n_rows > 0) {
-		sel = ui->conn_top < (int)ui->n_rows ? ui->conn_top : 0;
-		ui->selected = ui->rows[sel].entry->cookie;
+	sel = selected_index(c);
+	if (sel < 0 && c->n_rows > 0) {
+		sel = c->top < (int)c->n_rows ? c->top : 0;
+		c->selected = c->rows[sel].entry->cookie;
 	}
 	if (sel >= 0)
-		ui->sel_hint = (size_t)sel;
-	if (sel >= 0 && sel < ui->conn_top)
-		ui->conn_top = sel;
-	if (sel >= ui->conn_top + ui->conn_height)
-		ui->conn_top = sel - ui->conn_height + 1;
-	if (ui->conn_top < 0)
-		ui->conn_top = 0;
+		c->sel_hint = (size_t)sel;
+	if (sel >= 0 && sel < c->top)
+		c->top = sel;
+	if (sel >= c->top + c->height)
+		c->top = sel - c->height + 1;
+	if (c->top < 0)
+		c->top = 0;
 
 	memset(&cc, 0, sizeof(cc));
 	cc.snap = ui->shown;
-	cc.now = ui->ct != NULL ? conntrack_now(ui->ct) : 0;
-	for (int y = 0; y < ui->conn_height && ui->conn_top + y < (int)ui->n_rows; y++) {
-		const struct conn_row *row = &ui->rows[ui->conn_top + y];
+	cc.now = c->ct != NULL ? conntrack_now(c->ct) : 0;
+	for (int y = 0; y < c->height && c->top + y < (int)c->n_rows; y++) {
+		const struct conn_row *row = &c->rows[c->top + y];
 		int attr = row_attr(ui, row);
-		bool tagged = is_tagged(ui, row->entry->cookie);
+		bool tagged = is_tagged(c, row->entry->cookie);
 
-		if (ui->conn_top + y == sel)
+		if (c->top + y == sel)
 			attr |= A_REVERSE;
 		if (tagged)
 			attr |= A_BOLD;
 		attrset(attr);
 		mvhline(top + 1 + y, 0, ' ', cols);
 		x = 0;
-		for (int c = 0; c < n_cols && x < cols; c++) {
-			const struct conn_column_def *def = conn_column(shown[c]);
+		for (int k = 0; k < n_cols && x < cols; k++) {
+			const struct conn_column_def *def = conn_column(shown[k]);
 			int w = def->width +
-				((shown[c] == COL_LOCAL || shown[c] == COL_REMOTE) ? extra / 2 : 0);
+				((shown[k] == COL_LOCAL || shown[k] == COL_REMOTE) ? extra / 2 : 0);
 
-			if (shown[c] == COL_LOCAL || shown[c] == COL_REMOTE)
-				named_endpoint(ui, row->entry, shown[c] == COL_REMOTE, cell,
+			if (shown[k] == COL_LOCAL || shown[k] == COL_REMOTE)
+				named_endpoint(ui, c, row->entry, shown[k] == COL_REMOTE, cell,
 					       sizeof(cell));
 			else
 				def->format(row, &cc, cell, sizeof(cell));
-			if (c == 0 && tagged)
+			if (k == 0 && tagged)
 				cell[0] = '*';
 			mvprintw(top + 1 + y, x, def->right ? "%*.*s" : "%-*.*s", w, w, cell);
 			x += w + 1;
 		}
 		attrset(A_NORMAL);
 	}
-	if (ui->n_rows == 0)
+	if (c->n_rows == 0)
 		mvaddnstr(top + 2, 2,
 			  ui->filter != NULL ? "no socket matches the filter" : "no socket", cols - 2);
 }
@@ -299,192 +317,155 @@ conns_draw(struct ui *ui, void *state, int top, int height, int cols)
 /* ------------------------------------------------------------------ keys */
 
 static void
-move_selection(struct ui *ui, int delta)
+move_selection(struct conns *c, int delta)
 {
-	int sel = selected_index(ui);
+	int sel = selected_index(c);
 
-	if (ui->n_rows == 0)
+	if (c->n_rows == 0)
 		return;
 	sel = sel < 0 ? 0 : sel + delta;
 	if (sel < 0)
 		sel = 0;
-	if (sel >= (int)ui->n_rows)
-		sel = (int)ui->n_rows - 1;
-	ui->selected = ui->rows[sel].entry->cookie;
-	ui->sel_hint = (size_t)sel;
+	if (sel >= (int)c->n_rows)
+		sel = (int)c->n_rows - 1;
+	c->selected = c->rows[sel].entry->cookie;
+	c->sel_hint = (size_t)sel;
 }
 
-static void
-key_down(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	move_selection(ui, 1);
-}
+/* Down, Up, PgDn, PgUp, Home, End: arg lines, or pages when it is
+ * PAGE times a number of pages. */
+enum { PAGE = 1 << 20 };
 
 static void
-key_up(struct ui *ui, void *state, int arg)
+key_move(struct ui *ui, void *state, int arg)
 {
-	(void)state;
-	(void)arg;
-	move_selection(ui, -1);
+	struct conns *c = state;
+	int page = c->height > 1 ? c->height - 1 : 1;
+
+	(void)ui;
+	if (arg == INT_MIN || arg == INT_MAX)
+		move_selection(c, arg == INT_MIN ? -(int)c->n_rows : (int)c->n_rows);
+	else
+		move_selection(c, arg % PAGE + arg / PAGE * page);
 }
 
+/* > and <: arg columns on. */
 static void
-key_page_down(struct ui *ui, void *state, int arg)
+key_sort(struct ui *ui, void *state, int arg)
 {
-	(void)state;
-	(void)arg;
-	move_selection(ui, ui->conn_height > 1 ? ui->conn_height - 1 : 1);
-}
+	struct conns *c = state;
 
-static void
-key_page_up(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	move_selection(ui, -(ui->conn_height > 1 ? ui->conn_height - 1 : 1));
-}
-
-static void
-key_home(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	move_selection(ui, -(int)ui->n_rows);
-}
-
-static void
-key_end(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	move_selection(ui, (int)ui->n_rows);
-}
-
-static void
-key_sort_next(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	ui->conn_sort = (ui->conn_sort + 1) % COL_COUNT;
-}
-
-static void
-key_sort_prev(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	ui->conn_sort = (ui->conn_sort + COL_COUNT - 1) % COL_COUNT;
+	(void)ui;
+	c->sort = (c->sort + COL_COUNT + arg) % COL_COUNT;
 }
 
 /* Moves the current (sort) column one place left or right. */
 static void
-move_column(struct ui *ui, int delta)
+move_column(struct conns *c, int delta)
 {
-	ensure_order(ui);
 	for (int i = 0; i < N_DISPLAY; i++)
-		if (ui->conn_order[i] == ui->conn_sort) {
+		if (c->order[i] == c->sort) {
 			int j = i + delta;
 
 			if (j >= 0 && j < N_DISPLAY) {
-				int t = ui->conn_order[j];
+				int t = c->order[j];
 
-				ui->conn_order[j] = ui->conn_order[i];
-				ui->conn_order[i] = t;
+				c->order[j] = c->order[i];
+				c->order[i] = t;
 			}
 			return;
 		}
 }
 
+/* [ and ]: arg places right. */
 static void
-key_column_left(struct ui *ui, void *state, int arg)
+key_column(struct ui *ui, void *state, int arg)
 {
-	(void)state;
-	(void)arg;
-	move_column(ui, -1);
-}
-
-static void
-key_column_right(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	move_column(ui, 1);
+	(void)ui;
+	move_column(state, arg);
 }
 
 static void
 key_hide_column(struct ui *ui, void *state, int arg)
 {
-	(void)state;
+	struct conns *c = state;
+
 	(void)arg;
-	ui->conn_hidden[ui->conn_sort] = !ui->conn_hidden[ui->conn_sort];
+	c->hidden[c->sort] = !c->hidden[c->sort];
 	snprintf(ui->status, sizeof(ui->status), "column %s %s (H shows every column)",
-		 conn_column((enum conn_column)ui->conn_sort)->title,
-		 ui->conn_hidden[ui->conn_sort] ? "hidden" : "shown");
+		 conn_column((enum conn_column)c->sort)->title,
+		 c->hidden[c->sort] ? "hidden" : "shown");
 }
 
 static void
 key_show_all(struct ui *ui, void *state, int arg)
 {
-	(void)state;
+	struct conns *c = state;
+
+	(void)ui;
 	(void)arg;
 	for (int i = 0; i < COL_COUNT; i++)
-		ui->conn_hidden[i] = false;
+		c->hidden[i] = false;
 }
 
 static void
 key_invert(struct ui *ui, void *state, int arg)
 {
-	(void)state;
+	struct conns *c = state;
+
+	(void)ui;
 	(void)arg;
-	ui->conn_desc = !ui->conn_desc;
+	c->desc = !c->desc;
 }
 
 static void
 key_tag(struct ui *ui, void *state, int arg)
 {
-	(void)state;
-	(void)arg;
-	const struct conn_row *row = selected_row(ui);
+	struct conns *c = state;
 
+	const struct conn_row *row = selected_row(c);
+
+	(void)ui;
+	(void)arg;
 	if (row == NULL)
 		return;
-	for (size_t i = 0; i < ui->n_tags; i++)
-		if (ui->tags[i] == row->entry->cookie) {
-			ui->tags[i] = ui->tags[--ui->n_tags];
-			move_selection(ui, 1);
+	for (size_t i = 0; i < c->n_tags; i++)
+		if (c->tags[i] == row->entry->cookie) {
+			c->tags[i] = c->tags[--c->n_tags];
+			move_selection(c, 1);
 			return;
 		}
-	if (ui->n_tags == ui->tags_cap) {
-		size_t cap = ui->tags_cap ? ui->tags_cap * 2 : 16;
-		uint64_t *more = realloc(ui->tags, cap * sizeof(*more));
+	if (c->n_tags == c->tags_cap) {
+		size_t cap = c->tags_cap ? c->tags_cap * 2 : 16;
+		uint64_t *more = realloc(c->tags, cap * sizeof(*more));
 
 		if (more == NULL)
 			return;
-		ui->tags = more;
-		ui->tags_cap = cap;
+		c->tags = more;
+		c->tags_cap = cap;
 	}
-	ui->tags[ui->n_tags++] = row->entry->cookie;
-	move_selection(ui, 1);
+	c->tags[c->n_tags++] = row->entry->cookie;
+	move_selection(c, 1);
 }
 
 static void
 drill_draw(struct ui *ui, void *ctx)
 {
-	(void)ctx;
-	ui_drill_draw(ui, ui->drill, ui->ct);
+	const struct conns *c = ctx;
+
+	ui_drill_draw(ui, c->drill, c->ct);
 }
 
 /* The details page: Esc, Enter or Backspace go back; q quits. */
 static void
 drill_key(struct ui *ui, void *ctx, int key)
 {
-	(void)ctx;
+	struct conns *c = ctx;
+
 	if (key == 27 || key == '\r' || key == KEY_ENTER || key == KEY_BACKSPACE || key == 127) {
 		ui_page_close(ui);
-		ui_drill_free(ui->drill);
-		ui->drill = NULL;
+		ui_drill_free(c->drill);
+		c->drill = NULL;
 	} else if (key == 'q' || key == 'Q') {
 		ui->quit = true;
 	}
@@ -495,30 +476,30 @@ static const struct ui_page drill_page = {.draw = drill_draw, .key = drill_key};
 static void
 key_drill(struct ui *ui, void *state, int arg)
 {
-	const struct conn_row *row = selected_row(ui);
+	struct conns *c = state;
 
-	(void)state;
+	const struct conn_row *row = selected_row(c);
+
 	(void)arg;
 	if (row == NULL)
 		return;
-	ui_drill_free(ui->drill);
-	ui->drill = ui_drill_new(row->entry->cookie);
-	if (ui->drill == NULL) {
+	ui_drill_free(c->drill);
+	c->drill = ui_drill_new(row->entry->cookie);
+	if (c->drill == NULL) {
 		snprintf(ui->status, sizeof(ui->status), "out of memory for the details");
 		return;
 	}
-	ui_drill_sample(ui->drill, ui->shown, ui->ct);
-	ui_page_open(ui, &drill_page, NULL);
+	ui_drill_sample(c->drill, ui->shown, c->ct);
+	ui_page_open(ui, &drill_page, c);
 }
 
 static void
 key_port(struct ui *ui, void *state, int arg)
 {
-	(void)state;
-	(void)arg;
-	const struct conn_row *row = selected_row(ui);
+	const struct conn_row *row = selected_row(state);
 	char expr[64];
 
+	(void)arg;
 	if (row == NULL)
 		return;
 	/* Both directions: the socket's own port on either side. */
@@ -538,7 +519,8 @@ key_states(struct ui *ui, void *state, int arg)
 static void
 key_names(struct ui *ui, void *state, int arg)
 {
-	(void)state;
+	struct conns *c = state;
+
 	(void)arg;
 	if (ui->resolver == NULL) {
 		ui->resolver = resolver_new(4096);
@@ -547,17 +529,17 @@ key_names(struct ui *ui, void *state, int arg)
 			return;
 		}
 	}
-	ui->names = !ui->names;
+	c->names = !c->names;
 }
 
 /* The sockets k and K act on: the tagged rows still open, or the
  * selected row when none is tagged (unless it is closed).  Returns how
  * many, in t (entries allocated; free them). */
 static size_t
-targets(struct ui *ui, struct ui_act_targets *t)
+targets(struct ui *ui, struct conns *c, struct ui_act_targets *t)
 {
-	const struct sock_entry **entries = malloc((ui->n_rows + 1) * sizeof(*entries));
-	const struct conn_row *sel = selected_row(ui);
+	const struct sock_entry **entries = malloc((c->n_rows + 1) * sizeof(*entries));
+	const struct conn_row *sel = selected_row(c);
 	size_t n = 0;
 
 	t->snap = ui->shown;
@@ -565,12 +547,12 @@ targets(struct ui *ui, struct ui_act_targets *t)
 	t->n = 0;
 	if (entries == NULL)
 		return 0;
-	if (ui->n_tags == 0 && sel != NULL && (sel->info == NULL || sel->info->mark != CONN_GONE))
+	if (c->n_tags == 0 && sel != NULL && (sel->info == NULL || sel->info->mark != CONN_GONE))
 		entries[n++] = sel->entry;
-	for (size_t i = 0; ui->n_tags > 0 && i < ui->n_rows; i++)
-		if (is_tagged(ui, ui->rows[i].entry->cookie) &&
-		    (ui->rows[i].info == NULL || ui->rows[i].info->mark != CONN_GONE))
-			entries[n++] = ui->rows[i].entry;
+	for (size_t i = 0; c->n_tags > 0 && i < c->n_rows; i++)
+		if (is_tagged(c, c->rows[i].entry->cookie) &&
+		    (c->rows[i].info == NULL || c->rows[i].info->mark != CONN_GONE))
+			entries[n++] = c->rows[i].entry;
 	t->n = n;
 	return n;
 }
@@ -579,47 +561,48 @@ targets(struct ui *ui, struct ui_act_targets *t)
 static void
 act_confirmed(struct ui *ui, void *ctx)
 {
+	struct conns *c = ctx;
 	struct ui_act_targets t;
 
-	(void)ctx;
-	targets(ui, &t);
-	ui_act_run(ui, ui->action, &t);
+	targets(ui, c, &t);
+	ui_act_run(ui, c->action, &t);
 	free((void *)t.entries);
-	ui->n_tags = 0;
+	c->n_tags = 0;
 }
 
 /* k and K: arg is the action, asked about first. */
 static void
 key_act(struct ui *ui, void *state, int arg)
 {
+	struct conns *c = state;
+
 	struct ui_act_targets t;
 	char question[256];
 	bool ask;
 
-	(void)state;
 	if (ui->shown == NULL)
 		return;
-	targets(ui, &t);
+	targets(ui, c, &t);
 	ask = ui_act_question(ui, (enum ui_action)arg, &t, question, sizeof(question));
 	free((void *)t.entries);
 	if (!ask)
 		return;
-	ui->action = (enum ui_action)arg;
-	ui_prompt_confirm(ui, question, act_confirmed, NULL);
+	c->action = (enum ui_action)arg;
+	ui_prompt_confirm(ui, question, act_confirmed, c);
 }
 
 static const struct ui_key conns_keys[] = {
-	{KEY_DOWN, 'j', "Down", "select the next row", key_down, 0},
-	{KEY_UP, 0, "Up", "select the previous row", key_up, 0},
-	{KEY_NPAGE, 0, "PgDn", "a page down", key_page_down, 0},
-	{KEY_PPAGE, 0, "PgUp", "a page up", key_page_up, 0},
-	{KEY_HOME, 'g', "Home", "first row", key_home, 0},
-	{KEY_END, 'G', "End", "last row", key_end, 0},
-	{'>', KEY_F(6), "> or F6", "sort by the next column", key_sort_next, 0},
-	{'<', 0, "<", "sort by the previous column", key_sort_prev, 0},
+	{KEY_DOWN, 'j', "Down", "select the next row", key_move, 1},
+	{KEY_UP, 0, "Up", "select the previous row", key_move, -1},
+	{KEY_NPAGE, 0, "PgDn", "a page down", key_move, PAGE},
+	{KEY_PPAGE, 0, "PgUp", "a page up", key_move, -PAGE},
+	{KEY_HOME, 'g', "Home", "first row", key_move, INT_MIN},
+	{KEY_END, 'G', "End", "last row", key_move, INT_MAX},
+	{'>', KEY_F(6), "> or F6", "sort by the next column", key_sort, 1},
+	{'<', 0, "<", "sort by the previous column", key_sort, -1},
 	{'I', 0, "I", "invert the sort order", key_invert, 0},
-	{'[', 0, "[", "move the sort column left", key_column_left, 0},
-	{']', 0, "]", "move the sort column right", key_column_right, 0},
+	{'[', 0, "[", "move the sort column left", key_column, -1},
+	{']', 0, "]", "move the sort column right", key_column, 1},
 	{'h', 0, "h", "hide (or show) the sort column", key_hide_column, 0},
 	{'H', 0, "H", "show every column", key_show_all, 0},
 	{'s', 0, "s", "show one state (state picker)", key_states, 0},
@@ -642,51 +625,83 @@ static const struct ui_key conns_keys[] = {
  * then span them, which is still right).
  */
 static void
+conns_init(struct ui *ui, void *state)
+{
+	struct conns *c = state;
+
+	(void)ui;
+	c->sort = COL_STATE;
+	for (int i = 0; i < N_DISPLAY; i++)
+		c->order[i] = display_order[i];
+}
+
+static void
+conns_fini(struct ui *ui, void *state)
+{
+	struct conns *c = state;
+
+	(void)ui;
+	ui_drill_free(c->drill);
+	free(c->rows);
+	radix_scratch_free(&c->scratch);
+	free(c->tags);
+}
+
+static void
 conns_enter(struct ui *ui, void *state)
 {
-	(void)state;
-	ui->ct = conntrack_new(ui->linger_s);
-	ui->rows_snap = NULL; /* rows point into the tracker */
+	struct conns *c = state;
+
+	c->ct = conntrack_new(ui->linger_s);
+	c->rows_snap = NULL; /* rows point into the tracker */
 }
 
 static void
 conns_leave(struct ui *ui, void *state)
 {
-	(void)state;
-	conntrack_free(ui->ct);
-	ui->ct = NULL;
-	ui->rows_snap = NULL;
+	struct conns *c = state;
+
+	(void)ui;
+	conntrack_free(c->ct);
+	c->ct = NULL;
+	c->rows_snap = NULL;
 }
 
 static void
 conns_sample(struct ui *ui, void *state)
 {
-	(void)state;
-	if (ui->ct == NULL)
+	struct conns *c = state;
+
+	if (c->ct == NULL)
 		return;
-	if (conntrack_update(ui->ct, ui->shown) < 0)
+	if (conntrack_update(c->ct, ui->shown) < 0)
 		log_msg("ui: connection tracking out of memory");
-	if (ui->drill != NULL)
-		ui_drill_sample(ui->drill, ui->shown, ui->ct);
+	if (c->drill != NULL)
+		ui_drill_sample(c->drill, ui->shown, c->ct);
 }
 
 static size_t
 conns_drawn_rows(struct ui *ui, void *state, bool *rebuilt)
 {
-	(void)state;
-	*rebuilt = ui->rows_rebuilt;
-	ui->rows_rebuilt = false;
-	return ui->n_rows;
+	struct conns *c = state;
+
+	(void)ui;
+	*rebuilt = c->rows_rebuilt;
+	c->rows_rebuilt = false;
+	return c->n_rows;
 }
 
 const struct ui_view ui_view_conns = {
 	.key = '3',
 	.title = "conns",
 	.help = "every connection, TCPView-style",
+	.state_size = sizeof(struct conns),
+	.init = conns_init,
 	.enter = conns_enter,
 	.sample = conns_sample,
 	.draw = conns_draw,
 	.leave = conns_leave,
+	.fini = conns_fini,
 	.drawn_rows = conns_drawn_rows,
 	.keys = conns_keys,
 	.n_keys = sizeof(conns_keys) / sizeof(conns_keys[0]),

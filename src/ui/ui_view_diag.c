@@ -15,6 +15,13 @@
 #include "tcp_state_help.h"
 #include "ui_internal.h"
 
+/* The view's state: which page shows, and where each is scrolled to. */
+struct diag_view {
+	bool explain; /* the TCP states page (e) */
+	struct ui_scroll findings_scroll;
+	struct ui_scroll explain_scroll;
+};
+
 const struct diag_finding *
 ui_diag_banner(const struct ui *ui, size_t *count)
 {
@@ -97,7 +104,7 @@ draw_wrapped(const char *label, const char *text, int attr, int x, int cols, int
 /* The findings, most severe first, each as a block of wrapped lines:
  * title, evidence, what to check next. */
 static void
-draw_findings(struct ui *ui, int top, int height, int cols)
+draw_findings(struct ui *ui, struct ui_scroll *scroll, int top, int height, int cols)
 {
 	const struct diagnose *diag = pipeline_findings(ui->pipe);
 	size_t n = diagnose_count(diag), k = 0;
@@ -127,13 +134,13 @@ draw_findings(struct ui *ui, int top, int height, int cols)
 	/* Twice: once to count the lines (for the scroll limit), once to
 	 * draw them. */
 	for (int pass = 0; pass < 2; pass++) {
-		int scroll = pass == 0 ? 0 : ui->diag_scroll, h = pass == 0 ? 0 : height - 1;
+		int skip = pass == 0 ? 0 : scroll->top, h = pass == 0 ? 0 : height - 1;
 
 		line = 0;
 		for (size_t i = 0; i < k; i++) {
 			const struct diag_finding *f = order[i];
 			char title[600];
-			int row = top + 1 + line - scroll;
+			int row = top + 1 + line - skip;
 
 			if (pass == 1 && row > top && row < top + height) {
 				attrset(severity_attr(ui, f->severity));
@@ -142,23 +149,23 @@ draw_findings(struct ui *ui, int top, int height, int cols)
 			}
 			snprintf(title, sizeof(title), "%s%s", f->title,
 				 f->clearing ? "  (clearing)" : "");
-			draw_wrapped("", title, A_BOLD, 9, cols, top + 1, h, scroll, &line);
+			draw_wrapped("", title, A_BOLD, 9, cols, top + 1, h, skip, &line);
 			draw_wrapped("evidence: ", f->evidence, A_NORMAL, 9, cols, top + 1, h,
-				     scroll, &line);
-			draw_wrapped("next: ", f->next, A_NORMAL, 9, cols, top + 1, h, scroll,
+				     skip, &line);
+			draw_wrapped("next: ", f->next, A_NORMAL, 9, cols, top + 1, h, skip,
 				     &line);
 			line++;
 		}
 		if (pass == 0) {
 			total = line;
-			ui->diag_scroll = ui_text_clamp(ui->diag_scroll, total, height - 1);
+			ui_scroll_fit(scroll, total, height - 1);
 		}
 	}
 	free(order);
 }
 
 static void
-draw_explain(struct ui *ui, int top, int height, int cols)
+draw_explain(struct ui_scroll *scroll, int top, int height, int cols)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -172,84 +179,59 @@ draw_explain(struct ui *ui, int top, int height, int cols)
 	if (text == NULL)
 		return;
 	lines = ui_text_lines(text);
-	ui->explain_scroll = ui_text_clamp(ui->explain_scroll, lines, height);
-	ui_text_draw(text, ui->explain_scroll, top, height, cols);
+	ui_scroll_fit(scroll, lines, height);
+	ui_text_draw(text, scroll->top, top, height, cols);
 	free(text);
 }
 
 static void
 diag_draw(struct ui *ui, void *state, int top, int height, int cols)
 {
-	(void)state;
+	struct diag_view *v = state;
+
 	if (pipeline_findings(ui->pipe) == NULL || height < 3)
 		return;
-	if (ui->explain)
-		draw_explain(ui, top, height, cols);
+	if (v->explain)
+		draw_explain(&v->explain_scroll, top, height, cols);
 	else
-		draw_findings(ui, top, height, cols);
+		draw_findings(ui, &v->findings_scroll, top, height, cols);
 }
 
 static void
 key_explain(struct ui *ui, void *state, int arg)
 {
-	(void)state;
+	struct diag_view *v = state;
+
+	(void)ui;
 	(void)arg;
-	ui->explain = !ui->explain;
+	v->explain = !v->explain;
 }
 
-static int *
-scroll_of(struct ui *ui)
+/* The keys scroll the page on screen: the findings or the states. */
+static struct ui_scroll *
+diag_scroll(void *state)
 {
-	return ui->explain ? &ui->explain_scroll : &ui->diag_scroll;
-}
+	struct diag_view *v = state;
 
-static void
-key_down(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	(*scroll_of(ui))++;
-}
-
-static void
-key_up(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	if (*scroll_of(ui) > 0)
-		(*scroll_of(ui))--;
-}
-
-static void
-key_page_down(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	*scroll_of(ui) += 10;
-}
-
-static void
-key_page_up(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	*scroll_of(ui) = *scroll_of(ui) > 10 ? *scroll_of(ui) - 10 : 0;
+	return v->explain ? &v->explain_scroll : &v->findings_scroll;
 }
 
 static const struct ui_key diag_keys[] = {
 	{'e', 0, "e", "explain every TCP state and what a pile-up means (again: back)",
 	 key_explain, 0},
-	{KEY_DOWN, 'j', "Down", "scroll down", key_down, 0},
-	{KEY_UP, 'k', "Up", "scroll up", key_up, 0},
-	{KEY_NPAGE, 0, "PgDn", "page down", key_page_down, 0},
-	{KEY_PPAGE, 0, "PgUp", "page up", key_page_up, 0},
+	{KEY_DOWN, 'j', "Down", "scroll down", ui_scroll_key, UI_SCROLL_DOWN},
+	{KEY_UP, 'k', "Up", "scroll up", ui_scroll_key, UI_SCROLL_UP},
+	{KEY_NPAGE, 0, "PgDn", "page down", ui_scroll_key, UI_SCROLL_PAGE_DOWN},
+	{KEY_PPAGE, 0, "PgUp", "page up", ui_scroll_key, UI_SCROLL_PAGE_UP},
 };
 
 const struct ui_view ui_view_diag = {
 	.key = '4',
 	.title = "findings",
 	.help = "findings: what the states say, in plain words",
+	.state_size = sizeof(struct diag_view),
 	.draw = diag_draw,
+	.scroll = diag_scroll,
 	.keys = diag_keys,
 	.n_keys = sizeof(diag_keys) / sizeof(diag_keys[0]),
 };

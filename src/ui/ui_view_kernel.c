@@ -20,6 +20,11 @@ enum {
 	SPARK_COLUMN = LABEL_WIDTH + 1 + VALUE_WIDTH + 1 + RATE_WIDTH + 2,
 };
 
+/* The view's state: how far it is scrolled. */
+struct kernel_view {
+	struct ui_scroll scroll;
+};
+
 /* Counters that mean trouble when they move. */
 static bool
 is_bad_news(enum kcounter c)
@@ -45,7 +50,7 @@ is_bad_news(enum kcounter c)
 static void
 kernel_draw(struct ui *ui, void *state, int top, int height, int cols)
 {
-	(void)state;
+	struct kernel_view *v = state;
 	const struct snapshot *snap = pipeline_latest(ui->pipe);
 	int spark_width = cols - SPARK_COLUMN - 1, row = top + 1, shown = 0;
 	uint32_t *values = NULL;
@@ -68,7 +73,7 @@ kernel_draw(struct ui *ui, void *state, int top, int height, int cols)
 		spark_size = sparkline_bytes_needed((size_t)spark_width, ui->charset);
 		spark = malloc(spark_size);
 	}
-	ui->kernel_scroll = ui_text_clamp(ui->kernel_scroll, KC_COUNT, height - 1);
+	ui_scroll_fit(&v->scroll, KC_COUNT, height - 1);
 	for (int c = 0; c < KC_COUNT && row < top + height; c++) {
 		char value[32], rate[32];
 		double per_s = 0;
@@ -79,7 +84,7 @@ kernel_draw(struct ui *ui, void *state, int top, int height, int cols)
 
 		if (!kcounters_has(&snap->counters, (enum kcounter)c))
 			continue;
-		if (shown++ < ui->kernel_scroll)
+		if (shown++ < v->scroll.top)
 			continue;
 		format_count(snap->counters.value[c], value, sizeof(value));
 		if (kcounter_is_gauge((enum kcounter)c))
@@ -113,33 +118,24 @@ kernel_draw(struct ui *ui, void *state, int top, int height, int cols)
 	free(spark);
 }
 
-static void
-key_down(struct ui *ui, void *state, int arg)
+static struct ui_scroll *
+kernel_scroll(void *state)
 {
-	(void)state;
-	(void)arg;
-	ui->kernel_scroll++;
-}
-
-static void
-key_up(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	if (ui->kernel_scroll > 0)
-		ui->kernel_scroll--;
+	return &((struct kernel_view *)state)->scroll;
 }
 
 static const struct ui_key kernel_keys[] = {
-	{KEY_DOWN, 'j', "Down", "scroll down", key_down, 0},
-	{KEY_UP, 'k', "Up", "scroll up", key_up, 0},
+	{KEY_DOWN, 'j', "Down", "scroll down", ui_scroll_key, UI_SCROLL_DOWN},
+	{KEY_UP, 'k', "Up", "scroll up", ui_scroll_key, UI_SCROLL_UP},
 };
 
 const struct ui_view ui_view_kernel = {
 	.key = '5',
 	.title = "kernel",
 	.help = "the kernel's TCP counters per second",
+	.state_size = sizeof(struct kernel_view),
 	.draw = kernel_draw,
+	.scroll = kernel_scroll,
 	.keys = kernel_keys,
 	.n_keys = sizeof(kernel_keys) / sizeof(kernel_keys[0]),
 };

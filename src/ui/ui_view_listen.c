@@ -30,6 +30,12 @@ struct block {
 	uint64_t connections;
 };
 
+/* The panel's state: its sort order and scrolling. */
+struct listen_view {
+	int sort; /* enum listen_sort */
+	struct ui_scroll scroll;
+};
+
 /* A screen line: a block header (row == NULL) or one listening socket. */
 struct line {
 	const struct block *block;
@@ -167,7 +173,7 @@ draw_row(struct ui *ui, int y, int cols, const struct listen_row *row)
 static void
 listen_draw(struct ui *ui, void *state, int top, int height, int cols)
 {
-	(void)state;
+	struct listen_view *v = state;
 	struct listen_row *rows = NULL, *grouped = NULL;
 	struct block *blocks = NULL;
 	struct line *lines = NULL;
@@ -175,7 +181,7 @@ listen_draw(struct ui *ui, void *state, int top, int height, int cols)
 	size_t n_blocks, n_lines = 0;
 	char title[128];
 
-	ui->listen_height = height - 1;
+	v->scroll.height = height - 1;
 	if (ui->shown == NULL || height < 2)
 		return;
 	n = listen_rows_build(ui->shown, &rows);
@@ -196,7 +202,7 @@ listen_draw(struct ui *ui, void *state, int top, int height, int cols)
 	if (grouped == NULL || blocks == NULL || lines == NULL)
 		goto out;
 	n_blocks = build_blocks(ui->shown, rows, (size_t)n, blocks, grouped);
-	qsort_r(blocks, n_blocks, sizeof(*blocks), compare_blocks, &ui->listen_sort);
+	qsort_r(blocks, n_blocks, sizeof(*blocks), compare_blocks, &v->sort);
 	for (size_t b = 0; b < n_blocks; b++) {
 		lines[n_lines].block = &blocks[b];
 		lines[n_lines++].row = NULL;
@@ -212,18 +218,14 @@ listen_draw(struct ui *ui, void *state, int top, int height, int cols)
 	mvaddnstr(top, 0, title, cols);
 	attrset(A_NORMAL);
 	snprintf(title, sizeof(title), "%zd listening, by %s (< >)", n,
-		 listen_sort_name(ui->listen_sort));
+		 listen_sort_name(v->sort));
 	/* The summary goes right of the column titles when it fits. */
 	if (cols - (int)strlen(title) - 1 > TITLES_WIDTH + 1)
 		mvaddstr(top, cols - (int)strlen(title) - 1, title);
 
-	ui->listen_lines = (int)n_lines;
-	if (ui->listen_scroll > (int)n_lines - (height - 1))
-		ui->listen_scroll = (int)n_lines - (height - 1);
-	if (ui->listen_scroll < 0)
-		ui->listen_scroll = 0;
-	for (int y = 0; y < height - 1 && (size_t)(ui->listen_scroll + y) < n_lines; y++) {
-		const struct line *l = &lines[ui->listen_scroll + y];
+	ui_scroll_fit(&v->scroll, (int)n_lines, height - 1);
+	for (int y = 0; y < height - 1 && (size_t)(v->scroll.top + y) < n_lines; y++) {
+		const struct line *l = &lines[v->scroll.top + y];
 
 		if (l->row == NULL)
 			draw_block_header(ui, top + 1 + y, cols, l->block);
@@ -237,86 +239,40 @@ out:
 	free(lines);
 }
 
+/* > and <: arg sort keys on. */
 static void
-key_sort_next(struct ui *ui, void *state, int arg)
+key_sort(struct ui *ui, void *state, int arg)
 {
-	(void)state;
-	(void)arg;
-	ui->listen_sort = (ui->listen_sort + 1) % LISTEN_SORT_COUNT;
+	struct listen_view *v = state;
+
+	(void)ui;
+	v->sort = (v->sort + LISTEN_SORT_COUNT + arg) % LISTEN_SORT_COUNT;
 }
 
-static void
-key_sort_prev(struct ui *ui, void *state, int arg)
+static struct ui_scroll *
+listen_scroll(void *state)
 {
-	(void)state;
-	(void)arg;
-	ui->listen_sort = (ui->listen_sort + LISTEN_SORT_COUNT - 1) % LISTEN_SORT_COUNT;
-}
-
-static void
-key_down(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	ui->listen_scroll++;
-}
-
-static void
-key_up(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	ui->listen_scroll--;
-}
-
-static void
-key_page_down(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	ui->listen_scroll += ui->listen_height > 1 ? ui->listen_height - 1 : 1;
-}
-
-static void
-key_page_up(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	ui->listen_scroll -= ui->listen_height > 1 ? ui->listen_height - 1 : 1;
-}
-
-static void
-key_home(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	ui->listen_scroll = 0;
-}
-
-static void
-key_end(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	ui->listen_scroll = ui->listen_lines; /* clamped when drawn */
+	return &((struct listen_view *)state)->scroll;
 }
 
 static const struct ui_key listen_keys[] = {
-	{'>', '.', ">", "sort by the next key: port, process, connections", key_sort_next, 0},
-	{'<', ',', "<", "sort by the previous key", key_sort_prev, 0},
-	{KEY_DOWN, 'j', "Down", "scroll down", key_down, 0},
-	{KEY_UP, 'k', "Up", "scroll up", key_up, 0},
-	{KEY_NPAGE, 0, "PgDn", "scroll a page down", key_page_down, 0},
-	{KEY_PPAGE, 0, "PgUp", "scroll a page up", key_page_up, 0},
-	{KEY_HOME, 'g', "Home", "go to the top", key_home, 0},
-	{KEY_END, 'G', "End", "go to the bottom", key_end, 0},
+	{'>', '.', ">", "sort by the next key: port, process, connections", key_sort, 1},
+	{'<', ',', "<", "sort by the previous key", key_sort, -1},
+	{KEY_DOWN, 'j', "Down", "scroll down", ui_scroll_key, UI_SCROLL_DOWN},
+	{KEY_UP, 'k', "Up", "scroll up", ui_scroll_key, UI_SCROLL_UP},
+	{KEY_NPAGE, 0, "PgDn", "scroll a page down", ui_scroll_key, UI_SCROLL_PAGE_DOWN},
+	{KEY_PPAGE, 0, "PgUp", "scroll a page up", ui_scroll_key, UI_SCROLL_PAGE_UP},
+	{KEY_HOME, 'g', "Home", "go to the top", ui_scroll_key, UI_SCROLL_HOME},
+	{KEY_END, 'G', "End", "go to the bottom", ui_scroll_key, UI_SCROLL_END},
 };
 
 const struct ui_view ui_view_listen = {
 	.key = '2',
 	.title = "listen",
 	.help = "listening ports and their processes",
+	.state_size = sizeof(struct listen_view),
 	.draw = listen_draw,
+	.scroll = listen_scroll,
 	.keys = listen_keys,
 	.n_keys = sizeof(listen_keys) / sizeof(listen_keys[0]),
 };

@@ -31,6 +31,13 @@ static const int rankings[] = {
 };
 enum { N_RANKINGS = sizeof(rankings) / sizeof(rankings[0]) };
 
+/* The view's state: what is ranked, by what, and how far scrolled. */
+struct peers_view {
+	int kind; /* enum peers_kind */
+	int by;   /* PEERS_BY_TOTAL or a tcp_state */
+	struct ui_scroll scroll;
+};
+
 static const char *
 kind_title(int kind)
 {
@@ -69,7 +76,8 @@ aggregate(struct ui *ui)
 static void
 peers_draw(struct ui *ui, void *state, int top, int height, int cols)
 {
-	(void)state;
+	struct peers_view *v = state;
+
 	const struct peer_row *rows;
 	size_t n;
 	ssize_t nonzero;
@@ -81,48 +89,48 @@ peers_draw(struct ui *ui, void *state, int top, int height, int cols)
 		mvaddnstr(top, 0, "out of memory for the peer table", cols);
 		return;
 	}
-	nonzero = peers_rank(ui->peers, (enum peers_kind)ui->peers_kind, ui->peers_by);
-	rows = peers_rows(ui->peers, (enum peers_kind)ui->peers_kind, &n);
+	nonzero = peers_rank(ui->peers, (enum peers_kind)v->kind, v->by);
+	rows = peers_rows(ui->peers, (enum peers_kind)v->kind, &n);
 	if (nonzero < 0)
 		nonzero = (ssize_t)n;
 	attrset(A_BOLD);
 	mvprintw(top, 0, "%s by %s: %zd of %zu   (t: addresses / remote ports / local ports, "
 			 "s: rank by)",
-		 kind_title(ui->peers_kind), peers_by_name(ui->peers_by), nonzero, n);
-	mvprintw(top + 1, 0, "%-*s %*s", KEY_WIDTH, kind_title(ui->peers_kind), NUM_WIDTH, "TOTAL");
+		 kind_title(v->kind), peers_by_name(v->by), nonzero, n);
+	mvprintw(top + 1, 0, "%-*s %*s", KEY_WIDTH, kind_title(v->kind), NUM_WIDTH, "TOTAL");
 	x = KEY_WIDTH + 1 + NUM_WIDTH;
 	for (int c = 0; c < N_COLUMNS && x + NUM_WIDTH + 1 <= cols; c++, x += NUM_WIDTH + 1) {
-		if (ui->peers_by == (int)columns[c])
+		if (v->by == (int)columns[c])
 			attrset(A_BOLD | A_UNDERLINE);
 		mvprintw(top + 1, x, " %*s", NUM_WIDTH, column_titles[c]);
 		attrset(A_BOLD);
 	}
-	if (ui->peers_kind == PEERS_LOCAL_PORT && x + 10 < cols)
+	if (v->kind == PEERS_LOCAL_PORT && x + 10 < cols)
 		mvprintw(top + 1, x, " PROCESS");
 	attrset(A_NORMAL);
-	ui->peers_scroll = ui_text_clamp(ui->peers_scroll, (int)nonzero, height - 2);
-	for (int y = 0; y < height - 2 && ui->peers_scroll + y < (int)nonzero; y++) {
-		const struct peer_row *r = &rows[ui->peers_scroll + y];
+	ui_scroll_fit(&v->scroll, (int)nonzero, height - 2);
+	for (int y = 0; y < height - 2 && v->scroll.top + y < (int)nonzero; y++) {
+		const struct peer_row *r = &rows[v->scroll.top + y];
 		char key[128], num[32];
 
-		peers_format_key(r, (enum peers_kind)ui->peers_kind, key, sizeof(key));
+		peers_format_key(r, (enum peers_kind)v->kind, key, sizeof(key));
 		format_count(r->total, num, sizeof(num));
 		mvprintw(top + 2 + y, 0, "%-*.*s %*s", KEY_WIDTH, KEY_WIDTH, key, NUM_WIDTH, num);
 		x = KEY_WIDTH + 1 + NUM_WIDTH;
 		for (int c = 0; c < N_COLUMNS && x + NUM_WIDTH + 1 <= cols; c++, x += NUM_WIDTH + 1) {
-			uint32_t v = r->counts[columns[c]];
+			uint32_t count = r->counts[columns[c]];
 
-			if (v == 0) {
+			if (count == 0) {
 				mvprintw(top + 2 + y, x, " %*s", NUM_WIDTH, "-");
 				continue;
 			}
-			format_count(v, num, sizeof(num));
+			format_count(count, num, sizeof(num));
 			attrset(tcp_state_is_steady(columns[c]) ? (int)A_NORMAL
 								  : ui_term_attr(ui, UI_COLOR_WATCH));
 			mvprintw(top + 2 + y, x, " %*s", NUM_WIDTH, num);
 			attrset(A_NORMAL);
 		}
-		if (ui->peers_kind == PEERS_LOCAL_PORT && x + 10 < cols) {
+		if (v->kind == PEERS_LOCAL_PORT && x + 10 < cols) {
 			char who[64];
 
 			if (r->owner != NULL)
@@ -137,72 +145,60 @@ peers_draw(struct ui *ui, void *state, int top, int height, int cols)
 static void
 key_kind(struct ui *ui, void *state, int arg)
 {
-	(void)state;
+	struct peers_view *v = state;
+
+	(void)ui;
 	(void)arg;
-	ui->peers_kind = (ui->peers_kind + 1) % PEERS_KIND_COUNT;
-	ui->peers_scroll = 0;
+	v->kind = (v->kind + 1) % PEERS_KIND_COUNT;
+	v->scroll.top = 0;
 }
 
 static void
 key_rank(struct ui *ui, void *state, int arg)
 {
-	(void)state;
-	(void)arg;
+	struct peers_view *v = state;
 	int i = 0;
 
-	while (i < N_RANKINGS && rankings[i] != ui->peers_by)
+	(void)ui;
+	(void)arg;
+	while (i < N_RANKINGS && rankings[i] != v->by)
 		i++;
-	ui->peers_by = rankings[(i + 1) % N_RANKINGS];
-	ui->peers_scroll = 0;
+	v->by = rankings[(i + 1) % N_RANKINGS];
+	v->scroll.top = 0;
+}
+
+static struct ui_scroll *
+peers_scroll(void *state)
+{
+	return &((struct peers_view *)state)->scroll;
 }
 
 static void
-key_down(struct ui *ui, void *state, int arg)
+peers_init(struct ui *ui, void *state)
 {
-	(void)state;
-	(void)arg;
-	ui->peers_scroll++;
-}
+	struct peers_view *v = state;
 
-static void
-key_up(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	if (ui->peers_scroll > 0)
-		ui->peers_scroll--;
-}
-
-static void
-key_page_down(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	ui->peers_scroll += 10;
-}
-
-static void
-key_page_up(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	ui->peers_scroll = ui->peers_scroll > 10 ? ui->peers_scroll - 10 : 0;
+	(void)ui;
+	v->by = PEERS_BY_TOTAL;
 }
 
 static const struct ui_key peers_keys[] = {
 	{'t', 0, "t", "show remote addresses, remote ports or local ports", key_kind, 0},
 	{'s', 0, "s", "rank by the total or by the next state", key_rank, 0},
-	{KEY_DOWN, 'j', "Down", "scroll down", key_down, 0},
-	{KEY_UP, 'k', "Up", "scroll up", key_up, 0},
-	{KEY_NPAGE, 0, "PgDn", "page down", key_page_down, 0},
-	{KEY_PPAGE, 0, "PgUp", "page up", key_page_up, 0},
+	{KEY_DOWN, 'j', "Down", "scroll down", ui_scroll_key, UI_SCROLL_DOWN},
+	{KEY_UP, 'k', "Up", "scroll up", ui_scroll_key, UI_SCROLL_UP},
+	{KEY_NPAGE, 0, "PgDn", "page down", ui_scroll_key, UI_SCROLL_PAGE_DOWN},
+	{KEY_PPAGE, 0, "PgUp", "page up", ui_scroll_key, UI_SCROLL_PAGE_UP},
 };
 
 const struct ui_view ui_view_peers = {
 	.key = '6',
 	.title = "peers",
 	.help = "top peers and ports",
+	.state_size = sizeof(struct peers_view),
+	.init = peers_init,
 	.draw = peers_draw,
+	.scroll = peers_scroll,
 	.keys = peers_keys,
 	.n_keys = sizeof(peers_keys) / sizeof(peers_keys[0]),
 };

@@ -15,10 +15,16 @@
 
 #include "ui_internal.h"
 
+/* The view's state: how far the summary is scrolled. */
+struct test_view {
+	struct ui_scroll scroll;
+};
+
 static void
 test_draw(struct ui *ui, void *state, int top, int height, int cols)
 {
-	(void)state;
+	struct test_view *v = state;
+
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -54,22 +60,21 @@ test_draw(struct ui *ui, void *state, int top, int height, int cols)
 	if (text == NULL)
 		return;
 	lines = ui_text_lines(text);
-	ui->test_scroll = ui_text_clamp(ui->test_scroll, lines, height);
-	ui_text_draw(text, ui->test_scroll, top, height, cols);
+	ui_scroll_fit(&v->scroll, lines, height);
+	ui_text_draw(text, v->scroll.top, top, height, cols);
 	free(text);
 }
 
 static void
 key_save(struct ui *ui, void *state, int arg)
 {
-	(void)state;
-	(void)arg;
 	char prefix[64];
 	time_t now = time(NULL);
 	struct tm tm;
-
 	const struct session *test = pipeline_test(ui->pipe);
 
+	(void)state;
+	(void)arg;
 	if (session_phase(test) == SESSION_IDLE) {
 		snprintf(ui->status, sizeof(ui->status), "no test marked yet: m marks its start");
 		return;
@@ -81,34 +86,25 @@ key_save(struct ui *ui, void *state, int arg)
 			 prefix, prefix);
 }
 
-static void
-key_down(struct ui *ui, void *state, int arg)
+static struct ui_scroll *
+test_scroll(void *state)
 {
-	(void)state;
-	(void)arg;
-	ui->test_scroll++;
-}
-
-static void
-key_up(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	if (ui->test_scroll > 0)
-		ui->test_scroll--;
+	return &((struct test_view *)state)->scroll;
 }
 
 static const struct ui_key test_keys[] = {
 	{'w', 0, "w", "save the summary as tcpdeck-test-TIME.json and .txt", key_save, 0},
-	{KEY_DOWN, 'j', "Down", "scroll down", key_down, 0},
-	{KEY_UP, 'k', "Up", "scroll up", key_up, 0},
+	{KEY_DOWN, 'j', "Down", "scroll down", ui_scroll_key, UI_SCROLL_DOWN},
+	{KEY_UP, 'k', "Up", "scroll up", ui_scroll_key, UI_SCROLL_UP},
 };
 
 const struct ui_view ui_view_test = {
 	.key = '7',
 	.title = "test",
 	.help = "the marked stress test's summary",
+	.state_size = sizeof(struct test_view),
 	.draw = test_draw,
+	.scroll = test_scroll,
 	.keys = test_keys,
 	.n_keys = sizeof(test_keys) / sizeof(test_keys[0]),
 };
