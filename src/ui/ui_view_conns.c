@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <curses.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +41,7 @@ struct conns {
 	bool desc;
 	bool names;                   /* host and service names (n) */
 	uint64_t selected;            /* cookie of the selected row */
-	size_t sel_hint;              /* the row it was last seen in */
-	int top;                      /* first row on screen */
-	int height;                   /* rows on screen at the last draw */
+	struct ui_scroll scroll;      /* sel: the row it was last seen in */
 	struct conn_row *rows;        /* rows of the last draw */
 	size_t n_rows, rows_cap;
 	struct radix_scratch scratch; /* kept between re-sorts */
@@ -140,8 +137,10 @@ build_rows(struct ui *ui, struct conns *c)
 static int
 selected_index(const struct conns *c)
 {
-	if (c->sel_hint < c->n_rows && c->rows[c->sel_hint].entry->cookie == c->selected)
-		return (int)c->sel_hint;
+	int hint = c->scroll.sel;
+
+	if (hint >= 0 && (size_t)hint < c->n_rows && c->rows[hint].entry->cookie == c->selected)
+		return hint;
 	for (size_t i = 0; i < c->n_rows; i++)
 		if (c->rows[i].entry->cookie == c->selected)
 			return (int)i;
@@ -234,7 +233,7 @@ conns_draw(struct ui *ui, void *state, int top, int height, int cols)
 	struct conn_context cc;
 	char cell[400], title[64];
 
-	c->height = height - 1;
+	c->scroll.height = height - 1;
 	if (ui->shown == NULL || height < 2)
 		return;
 	build_rows(ui, c);
@@ -265,27 +264,21 @@ conns_draw(struct ui *ui, void *state, int top, int height, int cols)
 	/* Keep the selected socket in view; when it is gone, the first row. */
 	sel = selected_index(c);
 	if (sel < 0 && c->n_rows > 0) {
-		sel = c->top < (int)c->n_rows ? c->top : 0;
+		sel = c->scroll.top < (int)c->n_rows ? c->scroll.top : 0;
 		c->selected = c->rows[sel].entry->cookie;
 	}
-	if (sel >= 0)
-		c->sel_hint = (size_t)sel;
-	if (sel >= 0 && sel < c->top)
-		c->top = sel;
-	if (sel >= c->top + c->height)
-		c->top = sel - c->height + 1;
-	if (c->top < 0)
-		c->top = 0;
+	c->scroll.sel = sel;
+	ui_scroll_fit(&c->scroll, (int)c->n_rows, height - 1);
 
 	memset(&cc, 0, sizeof(cc));
 	cc.snap = ui->shown;
 	cc.now = c->ct != NULL ? conntrack_now(c->ct) : 0;
-	for (int y = 0; y < c->height && c->top + y < (int)c->n_rows; y++) {
-		const struct conn_row *row = &c->rows[c->top + y];
+	for (int y = 0; y < height - 1 && c->scroll.top + y < (int)c->n_rows; y++) {
+		const struct conn_row *row = &c->rows[c->scroll.top + y];
 		int attr = row_attr(ui, row);
 		bool tagged = is_tagged(c, row->entry->cookie);
 
-		if (c->top + y == sel)
+		if (c->scroll.top + y == sel)
 			attr |= A_REVERSE;
 		if (tagged)
 			attr |= A_BOLD;
@@ -316,37 +309,34 @@ conns_draw(struct ui *ui, void *state, int top, int height, int cols)
 
 /* ------------------------------------------------------------------ keys */
 
-static void
-move_selection(struct conns *c, int delta)
-{
-	int sel = selected_index(c);
-
-	if (c->n_rows == 0)
-		return;
-	sel = sel < 0 ? 0 : sel + delta;
-	if (sel < 0)
-		sel = 0;
-	if (sel >= (int)c->n_rows)
-		sel = (int)c->n_rows - 1;
-	c->selected = c->rows[sel].entry->cookie;
-	c->sel_hint = (size_t)sel;
-}
-
-/* Down, Up, PgDn, PgUp, Home, End: arg lines, or pages when it is
- * PAGE times a number of pages. */
-enum { PAGE = 1 << 20 };
-
-static void
-key_move(struct ui *ui, void *state, int arg)
+/* The rows of the snapshot on screen, for a key: keys typed ahead of
+ * the draw (3 then Enter) act on what the table will show. */
+static struct conns *
+current_rows(struct ui *ui, void *state)
 {
 	struct conns *c = state;
-	int page = c->height > 1 ? c->height - 1 : 1;
 
-	(void)ui;
-	if (arg == INT_MIN || arg == INT_MAX)
-		move_selection(c, arg == INT_MIN ? -(int)c->n_rows : (int)c->n_rows);
-	else
-		move_selection(c, arg % PAGE + arg / PAGE * page);
+	if (ui->shown != NULL)
+		build_rows(ui, c);
+	return c;
+}
+
+/* Moves the selection one step (UI_SCROLL_*): the cookie follows the
+ * row it lands on. */
+static void
+move_selection(struct conns *c, int step)
+{
+	if (c->n_rows == 0)
+		return;
+	c->scroll.sel = selected_index(c);
+	ui_scroll_step(&c->scroll, step, (int)c->n_rows);
+	c->selected = c->rows[c->scroll.sel].entry->cookie;
+}
+
+static void
+key_move(struct ui *ui, void *state, int step)
+{
+	move_selection(current_rows(ui, state), step);
 }
 
 /* > and <: arg columns on. */
@@ -421,18 +411,17 @@ key_invert(struct ui *ui, void *state, int arg)
 static void
 key_tag(struct ui *ui, void *state, int arg)
 {
-	struct conns *c = state;
+	struct conns *c = current_rows(ui, state);
 
 	const struct conn_row *row = selected_row(c);
 
-	(void)ui;
 	(void)arg;
 	if (row == NULL)
 		return;
 	for (size_t i = 0; i < c->n_tags; i++)
 		if (c->tags[i] == row->entry->cookie) {
 			c->tags[i] = c->tags[--c->n_tags];
-			move_selection(c, 1);
+			move_selection(c, UI_SCROLL_DOWN);
 			return;
 		}
 	if (c->n_tags == c->tags_cap) {
@@ -445,7 +434,7 @@ key_tag(struct ui *ui, void *state, int arg)
 		c->tags_cap = cap;
 	}
 	c->tags[c->n_tags++] = row->entry->cookie;
-	move_selection(c, 1);
+	move_selection(c, UI_SCROLL_DOWN);
 }
 
 static void
@@ -476,7 +465,7 @@ static const struct ui_page drill_page = {.draw = drill_draw, .key = drill_key};
 static void
 key_drill(struct ui *ui, void *state, int arg)
 {
-	struct conns *c = state;
+	struct conns *c = current_rows(ui, state);
 
 	const struct conn_row *row = selected_row(c);
 
@@ -496,7 +485,7 @@ key_drill(struct ui *ui, void *state, int arg)
 static void
 key_port(struct ui *ui, void *state, int arg)
 {
-	const struct conn_row *row = selected_row(state);
+	const struct conn_row *row = selected_row(current_rows(ui, state));
 	char expr[64];
 
 	(void)arg;
@@ -538,10 +527,13 @@ key_names(struct ui *ui, void *state, int arg)
 static size_t
 targets(struct ui *ui, struct conns *c, struct ui_act_targets *t)
 {
-	const struct sock_entry **entries = malloc((c->n_rows + 1) * sizeof(*entries));
-	const struct conn_row *sel = selected_row(c);
+	const struct sock_entry **entries;
+	const struct conn_row *sel;
 	size_t n = 0;
 
+	current_rows(ui, c);
+	entries = malloc((c->n_rows + 1) * sizeof(*entries));
+	sel = selected_row(c);
 	t->snap = ui->shown;
 	t->entries = entries;
 	t->n = 0;
@@ -592,12 +584,12 @@ key_act(struct ui *ui, void *state, int arg)
 }
 
 static const struct ui_key conns_keys[] = {
-	{KEY_DOWN, 'j', "Down", "select the next row", key_move, 1},
-	{KEY_UP, 0, "Up", "select the previous row", key_move, -1},
-	{KEY_NPAGE, 0, "PgDn", "a page down", key_move, PAGE},
-	{KEY_PPAGE, 0, "PgUp", "a page up", key_move, -PAGE},
-	{KEY_HOME, 'g', "Home", "first row", key_move, INT_MIN},
-	{KEY_END, 'G', "End", "last row", key_move, INT_MAX},
+	{KEY_DOWN, 'j', "Down", "select the next row", key_move, UI_SCROLL_DOWN},
+	{KEY_UP, 0, "Up", "select the previous row", key_move, UI_SCROLL_UP},
+	{KEY_NPAGE, 0, "PgDn", "a page down", key_move, UI_SCROLL_PAGE_DOWN},
+	{KEY_PPAGE, 0, "PgUp", "a page up", key_move, UI_SCROLL_PAGE_UP},
+	{KEY_HOME, 'g', "Home", "first row", key_move, UI_SCROLL_HOME},
+	{KEY_END, 'G', "End", "last row", key_move, UI_SCROLL_END},
 	{'>', KEY_F(6), "> or F6", "sort by the next column", key_sort, 1},
 	{'<', 0, "<", "sort by the previous column", key_sort, -1},
 	{'I', 0, "I", "invert the sort order", key_invert, 0},
@@ -631,6 +623,8 @@ conns_init(struct ui *ui, void *state)
 
 	(void)ui;
 	c->sort = COL_STATE;
+	c->scroll.select = true;
+	c->scroll.sel = -1;
 	for (int i = 0; i < N_DISPLAY; i++)
 		c->order[i] = display_order[i];
 }
@@ -664,7 +658,11 @@ conns_leave(struct ui *ui, void *state)
 	(void)ui;
 	conntrack_free(c->ct);
 	c->ct = NULL;
+	/* The rows point into the tracker and into snapshots that may be
+	 * gone by the time the table is back: rebuilt then, before any key
+	 * looks at them. */
 	c->rows_snap = NULL;
+	c->n_rows = 0;
 }
 
 static void
