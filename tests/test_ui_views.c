@@ -1,0 +1,451 @@
+/*
+ * test_ui_views.c - the dashboard's view registry, key tables and the
+ * help generated from them, the dispatch of number keys and Tab, the
+ * prompt's callbacks and the shared scroller.  Links the dashboard's
+ * code but opens no terminal: nothing here draws.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ui_internal.h"
+
+enum { MAX_LINES = 128 };
+
+/* A dashboard with its views started, as ui_run has it before the
+ * terminal: no samples, no sampler. */
+static int
+setup_ui(void **state)
+{
+	static struct ui ui;
+
+	memset(&ui, 0, sizeof(ui));
+	ui.prompt = ui_prompt_new();
+	if (ui.prompt == NULL || ui_views_start(&ui) < 0)
+		return -1;
+	*state = &ui;
+	return 0;
+}
+
+static int
+teardown_ui(void **state)
+{
+	struct ui *ui = *state;
+
+	ui_views_stop(ui);
+	ui_prompt_free(ui->prompt);
+	return 0;
+}
+
+/* Whether a key table binds `key`. */
+static bool
+binds(const struct ui_key *table, size_t n, int key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (table[i].key == key || (table[i].alt_key != 0 && table[i].alt_key == key))
+			return true;
+	return false;
+}
+
+static void
+test_registry_entries_complete_and_unique(void **state)
+{
+	size_t n = ui_views_count();
+
+	(void)state;
+	assert_true(n >= 7);
+	assert_null(ui_views_at(n));
+	for (size_t i = 0; i < n; i++) {
+		const struct ui_view *v = ui_views_at(i);
+
+		assert_non_null(v);
+		assert_true(v->key > ' ' && v->key < 127);
+		assert_non_null(v->title);
+		assert_true(strlen(v->title) > 0 && strchr(v->title, ' ') == NULL);
+		assert_non_null(v->help);
+		assert_true(strlen(v->help) > 0);
+		assert_non_null(v->draw);
+		assert_true(v->n_keys == 0 || v->keys != NULL);
+		assert_ptr_equal(ui_views_by_key(v->key), v);
+		for (size_t k = 0; k < i; k++) {
+			assert_int_not_equal(ui_views_at(k)->key, v->key);
+			assert_string_not_equal(ui_views_at(k)->title, v->title);
+		}
+	}
+	assert_null(ui_views_by_key('q'));
+}
+
+/* No table binds a key twice, no global key shadows a view's number key,
+ * and no view's own keys take another view's number key. */
+static void
+test_key_tables_unambiguous(void **state)
+{
+	size_t n_global;
+	const struct ui_key *global = ui_keys_global(&n_global);
+	size_t views_entries = 0;
+
+	(void)state;
+	for (size_t i = 0; i < n_global; i++) {
+		if (global[i].key == UI_KEY_VIEWS) {
+			views_entries++;
+			continue;
+		}
+		assert_non_null(global[i].action);
+		assert_non_null(global[i].label);
+		assert_non_null(global[i].help);
+		assert_false(binds(global, i, global[i].key));
+		assert_true(global[i].alt_key == 0 || !binds(global, i, global[i].alt_key));
+		assert_null(ui_views_by_key(global[i].key));
+		assert_null(ui_views_by_key(global[i].alt_key));
+	}
+	assert_int_equal(views_entries, 1);
+	for (size_t v = 0; v < ui_views_count(); v++) {
+		const struct ui_view *view = ui_views_at(v);
+
+		for (size_t i = 0; i < view->n_keys; i++) {
+			const struct ui_key *k = &view->keys[i];
+
+			assert_non_null(k->action);
+			assert_non_null(k->label);
+			assert_non_null(k->help);
+			assert_false(binds(view->keys, i, k->key));
+			assert_true(k->alt_key == 0 || !binds(view->keys, i, k->alt_key));
+			assert_null(ui_views_by_key(k->key));
+			assert_null(ui_views_by_key(k->alt_key));
+			/* A view that scrolls says what its keys scroll. */
+			if (k->action == ui_scroll_key)
+				assert_non_null(view->scroll);
+		}
+	}
+}
+
+static bool
+has_line(const struct ui_help_line *lines, size_t n, const char *label, const char *text)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!lines[i].heading && strcmp(lines[i].label, label) == 0 &&
+		    strcmp(lines[i].text, text) == 0)
+			return true;
+	return false;
+}
+
+/* The help while each view is current lists every global binding, every
+ * view's key with its help line, and the current view's own keys under
+ * a heading naming it; nothing else. */
+static void
+test_help_lists_every_binding(void **state)
+{
+	size_t n_global;
+	const struct ui_key *global = ui_keys_global(&n_global);
+
+	(void)state;
+	for (size_t v = 0; v < ui_views_count(); v++) {
+		const struct ui_view *view = ui_views_at(v);
+		struct ui_help_line lines[MAX_LINES];
+		size_t n = ui_keys_help(view, lines, MAX_LINES);
+		size_t want = n_global - 1 + ui_views_count();
+		char heading[64];
+
+		for (size_t i = 0; i < n_global; i++)
+			if (global[i].key != UI_KEY_VIEWS)
+				assert_true(has_line(lines, n, global[i].label, global[i].help));
+		for (size_t k = 0; k < ui_views_count(); k++) {
+			const struct ui_view *each = ui_views_at(k);
+			char label[8], text[256];
+
+			snprintf(label, sizeof(label), "%c", each->key);
+			snprintf(text, sizeof(text), "view %c: %s", each->key, each->help);
+			assert_true(has_line(lines, n, label, text));
+		}
+		snprintf(heading, sizeof(heading), "In the %s view:", view->title);
+		if (view->n_keys > 0) {
+			size_t at = n;
+
+			want += 1 + view->n_keys;
+			for (size_t i = 0; i < n; i++)
+				if (lines[i].heading && strcmp(lines[i].text, heading) == 0)
+					at = i;
+			assert_true(at < n);
+			for (size_t i = 0; i < view->n_keys; i++)
+				assert_true(has_line(lines + at, n - at, view->keys[i].label,
+						     view->keys[i].help));
+		}
+		assert_int_equal(n, want);
+	}
+}
+
+/* The table the help is made from is the one the keys run: a global key
+ * pressed does what its help line says (here: ? opens help, any key
+ * closes it, q quits from it). */
+static void
+test_help_page_keys(void **state)
+{
+	struct ui *ui = *state;
+
+	ui_keys_handle(ui, '?');
+	assert_non_null(ui->page);
+	ui_keys_handle(ui, 'x');
+	assert_null(ui->page);
+	assert_false(ui->quit);
+	ui_keys_handle(ui, 'h');
+	assert_non_null(ui->page);
+	ui_keys_handle(ui, 'q');
+	assert_true(ui->quit);
+	ui->quit = false;
+	ui_page_close(ui);
+}
+
+static void
+test_number_keys_and_tab(void **state)
+{
+	struct ui *ui = *state;
+	size_t n = ui_views_count();
+
+	for (size_t i = n; i-- > 0;) {
+		ui_keys_handle(ui, ui_views_at(i)->key);
+		assert_ptr_equal(ui_views_current(ui), ui_views_at(i));
+		assert_int_equal(ui_views_current_index(ui), i);
+	}
+	assert_ptr_equal(ui_views_current(ui), ui_views_at(0));
+	for (size_t i = 1; i <= n; i++) {
+		ui_keys_handle(ui, '\t');
+		assert_ptr_equal(ui_views_current(ui), ui_views_at(i % n));
+	}
+}
+
+/* The current view's keys come before the global ones: space pauses in
+ * the states view, and tags a row (none here) in the connection table. */
+static void
+test_view_keys_first(void **state)
+{
+	struct ui *ui = *state;
+	const struct ui_view *conns = NULL;
+
+	for (size_t i = 0; i < ui_views_count(); i++)
+		if (strcmp(ui_views_at(i)->title, "conns") == 0)
+			conns = ui_views_at(i);
+	assert_non_null(conns);
+	assert_true(binds(conns->keys, conns->n_keys, ' '));
+	ui_keys_handle(ui, ui_views_at(0)->key);
+	assert_false(binds(ui_views_at(0)->keys, ui_views_at(0)->n_keys, ' '));
+	ui_keys_handle(ui, ' ');
+	assert_true(ui->paused);
+	ui_keys_handle(ui, conns->key);
+	ui_keys_handle(ui, ' ');
+	assert_true(ui->paused);
+	ui_keys_handle(ui, ui_views_at(0)->key);
+	ui_keys_handle(ui, ' ');
+	assert_false(ui->paused);
+}
+
+/* ------------------------------------------------------------- prompt */
+
+struct answers {
+	char text[64];
+	int texts, yes, chosen;
+	size_t index;
+	bool accept;
+};
+
+static bool
+on_text(struct ui *ui, void *ctx, const char *text, int *bad)
+{
+	struct answers *a = ctx;
+
+	a->texts++;
+	snprintf(a->text, sizeof(a->text), "%s", text);
+	if (a->accept)
+		return true;
+	snprintf(ui->status, sizeof(ui->status), "refused");
+	*bad = 1;
+	return false;
+}
+
+static void
+on_yes(struct ui *ui, void *ctx)
+{
+	(void)ui;
+	((struct answers *)ctx)->yes++;
+}
+
+static void
+on_choice(struct ui *ui, void *ctx, size_t index)
+{
+	struct answers *a = ctx;
+
+	(void)ui;
+	a->chosen++;
+	a->index = index;
+}
+
+static void
+type(struct ui *ui, const char *keys)
+{
+	for (const char *k = keys; *k != '\0'; k++)
+		assert_true(ui_prompt_key(ui, *k));
+}
+
+static void
+test_prompt_text(void **state)
+{
+	struct ui *ui = *state;
+	struct answers a;
+
+	memset(&a, 0, sizeof(a));
+	assert_false(ui_prompt_key(ui, 'x'));
+	ui_prompt_text(ui, "say: ", "ab", on_text, &a);
+	type(ui, "cd");
+	assert_true(ui_prompt_key(ui, 127)); /* Backspace */
+	assert_true(ui_prompt_key(ui, '\r'));
+	assert_int_equal(a.texts, 1);
+	assert_string_equal(a.text, "abc");
+	/* Refused: still open, still editing. */
+	type(ui, "e");
+	a.accept = true;
+	assert_true(ui_prompt_key(ui, KEY_ENTER));
+	assert_int_equal(a.texts, 2);
+	assert_string_equal(a.text, "abce");
+	assert_false(ui_prompt_key(ui, 'x'));
+
+	/* Ctrl-U empties; Esc leaves without an answer. */
+	ui_prompt_text(ui, "say: ", "old", on_text, &a);
+	assert_true(ui_prompt_key(ui, 21));
+	type(ui, "new");
+	assert_true(ui_prompt_key(ui, 27));
+	assert_int_equal(a.texts, 2);
+	assert_false(ui_prompt_key(ui, 'x'));
+}
+
+static void
+test_prompt_confirm_and_choose(void **state)
+{
+	static const struct ui_prompt_choice choices[] = {{'a', "all"}, {'1', "one"}};
+	struct ui *ui = *state;
+	struct answers a;
+
+	memset(&a, 0, sizeof(a));
+	ui_prompt_confirm(ui, "Really? y/n", on_yes, &a);
+	assert_true(ui_prompt_key(ui, 'n'));
+	assert_int_equal(a.yes, 0);
+	assert_string_equal(ui->status, "nothing done");
+	assert_false(ui_prompt_key(ui, 'y'));
+	ui_prompt_confirm(ui, "Really? y/n", on_yes, &a);
+	assert_true(ui_prompt_key(ui, 'y'));
+	assert_int_equal(a.yes, 1);
+
+	ui_prompt_choose(ui, "pick: ", choices, 2, on_choice, &a);
+	assert_true(ui_prompt_key(ui, '1'));
+	assert_int_equal(a.chosen, 1);
+	assert_int_equal(a.index, 1);
+	ui_prompt_choose(ui, "pick: ", choices, 2, on_choice, &a);
+	assert_true(ui_prompt_key(ui, 'z'));
+	assert_int_equal(a.chosen, 1);
+	assert_false(ui_prompt_key(ui, 'a'));
+}
+
+/* ------------------------------------------------------------- scroll */
+
+static void
+test_scroll_lines(void **state)
+{
+	struct ui_scroll s;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	ui_scroll_fit(&s, 100, 10);
+	ui_scroll_step(&s, UI_SCROLL_DOWN, 0);
+	assert_int_equal(s.top, 1);
+	ui_scroll_step(&s, UI_SCROLL_PAGE_DOWN, 0);
+	assert_int_equal(s.top, 10);
+	ui_scroll_step(&s, UI_SCROLL_PAGE_UP, 0);
+	assert_int_equal(s.top, 1);
+	ui_scroll_step(&s, UI_SCROLL_UP, 0);
+	ui_scroll_step(&s, UI_SCROLL_UP, 0);
+	assert_int_equal(s.top, 0);
+	ui_scroll_step(&s, UI_SCROLL_END, 0);
+	ui_scroll_fit(&s, 100, 10);
+	assert_int_equal(s.top, 90);
+	ui_scroll_step(&s, UI_SCROLL_DOWN, 0);
+	ui_scroll_fit(&s, 100, 10);
+	assert_int_equal(s.top, 90);
+	/* The list shrank: the screen follows it back. */
+	ui_scroll_fit(&s, 95, 10);
+	assert_int_equal(s.top, 85);
+	ui_scroll_fit(&s, 5, 10);
+	assert_int_equal(s.top, 0);
+	ui_scroll_step(&s, UI_SCROLL_END, 0);
+	ui_scroll_step(&s, UI_SCROLL_HOME, 0);
+	assert_int_equal(s.top, 0);
+	/* A one-line area still pages by a line. */
+	ui_scroll_fit(&s, 100, 1);
+	ui_scroll_step(&s, UI_SCROLL_PAGE_DOWN, 0);
+	assert_int_equal(s.top, 1);
+}
+
+static void
+test_scroll_selection(void **state)
+{
+	struct ui_scroll s;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.select = true;
+	s.sel = -1;
+	ui_scroll_step(&s, UI_SCROLL_DOWN, 0);
+	assert_int_equal(s.sel, -1);
+	ui_scroll_fit(&s, 20, 4);
+	/* The first step selects the first line. */
+	ui_scroll_step(&s, UI_SCROLL_DOWN, 20);
+	assert_int_equal(s.sel, 0);
+	ui_scroll_step(&s, UI_SCROLL_PAGE_DOWN, 20);
+	assert_int_equal(s.sel, 3);
+	ui_scroll_fit(&s, 20, 4);
+	assert_int_equal(s.top, 0);
+	ui_scroll_step(&s, UI_SCROLL_DOWN, 20);
+	ui_scroll_fit(&s, 20, 4);
+	assert_int_equal(s.sel, 4);
+	assert_int_equal(s.top, 1);
+	ui_scroll_step(&s, UI_SCROLL_END, 20);
+	ui_scroll_fit(&s, 20, 4);
+	assert_int_equal(s.sel, 19);
+	assert_int_equal(s.top, 16);
+	ui_scroll_step(&s, UI_SCROLL_DOWN, 20);
+	assert_int_equal(s.sel, 19);
+	ui_scroll_step(&s, UI_SCROLL_PAGE_UP, 20);
+	assert_int_equal(s.sel, 16);
+	ui_scroll_step(&s, UI_SCROLL_UP, 20);
+	ui_scroll_fit(&s, 20, 4);
+	assert_int_equal(s.top, 15);
+	ui_scroll_step(&s, UI_SCROLL_HOME, 20);
+	ui_scroll_fit(&s, 20, 4);
+	assert_int_equal(s.sel, 0);
+	assert_int_equal(s.top, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registry_entries_complete_and_unique),
+		cmocka_unit_test(test_key_tables_unambiguous),
+		cmocka_unit_test(test_help_lists_every_binding),
+		cmocka_unit_test_setup_teardown(test_help_page_keys, setup_ui, teardown_ui),
+		cmocka_unit_test_setup_teardown(test_number_keys_and_tab, setup_ui, teardown_ui),
+		cmocka_unit_test_setup_teardown(test_view_keys_first, setup_ui, teardown_ui),
+		cmocka_unit_test_setup_teardown(test_prompt_text, setup_ui, teardown_ui),
+		cmocka_unit_test_setup_teardown(test_prompt_confirm_and_choose, setup_ui,
+						teardown_ui),
+		cmocka_unit_test(test_scroll_lines),
+		cmocka_unit_test(test_scroll_selection),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
