@@ -41,9 +41,7 @@ void
 ui_feed_stop(struct ui *ui)
 {
 	pipeline_free(ui->pipe);
-	peers_free(ui->peers);
 	ui->pipe = NULL;
-	ui->peers = NULL;
 }
 
 void

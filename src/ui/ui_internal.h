@@ -1,6 +1,9 @@
 /*
- * ui_internal.h - state shared by the ui_*.c files.
- * Main thread only.
+ * ui_internal.h - what the ui_*.c files share: the dashboard-wide state
+ * (struct ui: the source, the snapshot on screen, the filter, the
+ * pipeline, the current view and page), and the functions of the files
+ * that are not views.  What a single view keeps is private to its file
+ * (ui_view.h).  Main thread only.
  */
 #ifndef TCPDECK_UI_INTERNAL_H
 #define TCPDECK_UI_INTERNAL_H
@@ -82,10 +85,6 @@ struct ui {
 	/* derived from every sample (ui_feed.c): flows, findings, counter
 	 * rates, the marked test, the latest sample */
 	struct pipeline *pipe;
-	/* views over the derived data */
-	struct peers *peers;             /* built while the peers view shows */
-	const struct snapshot *peers_snap;
-	const struct filter *peers_filter;
 };
 
 /* Terminal set-up and tear-down (ui_term.c). */

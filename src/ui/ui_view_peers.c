@@ -36,6 +36,9 @@ struct peers_view {
 	int kind; /* enum peers_kind */
 	int by;   /* PEERS_BY_TOTAL or a tcp_state */
 	struct ui_scroll scroll;
+	struct peers *peers;          /* built the first time it shows */
+	const struct snapshot *snap;  /* what peers was built from */
+	const struct filter *filter;
 };
 
 static const char *
@@ -53,23 +56,23 @@ kind_title(int kind)
 
 /* Aggregates again when the snapshot or the filter changed. */
 static int
-aggregate(struct ui *ui)
+aggregate(struct ui *ui, struct peers_view *v)
 {
 	const struct snapshot *snap = ui->shown;
 
-	if (ui->peers == NULL) {
-		ui->peers = peers_new();
-		if (ui->peers == NULL)
+	if (v->peers == NULL) {
+		v->peers = peers_new();
+		if (v->peers == NULL)
 			return -1;
-		ui->peers_snap = NULL;
+		v->snap = NULL;
 	}
-	if (snap == ui->peers_snap && ui->filter == ui->peers_filter)
+	if (snap == v->snap && ui->filter == v->filter)
 		return 0;
-	if (peers_update(ui->peers, snap, ui->filter != NULL ? filter_selects : NULL, ui->filter) <
+	if (peers_update(v->peers, snap, ui->filter != NULL ? filter_selects : NULL, ui->filter) <
 	    0)
 		return -1;
-	ui->peers_snap = snap;
-	ui->peers_filter = ui->filter;
+	v->snap = snap;
+	v->filter = ui->filter;
 	return 0;
 }
 
@@ -85,12 +88,12 @@ peers_draw(struct ui *ui, void *state, int top, int height, int cols)
 
 	if (ui->shown == NULL || height < 3)
 		return;
-	if (aggregate(ui) < 0) {
+	if (aggregate(ui, v) < 0) {
 		mvaddnstr(top, 0, "out of memory for the peer table", cols);
 		return;
 	}
-	nonzero = peers_rank(ui->peers, (enum peers_kind)v->kind, v->by);
-	rows = peers_rows(ui->peers, (enum peers_kind)v->kind, &n);
+	nonzero = peers_rank(v->peers, (enum peers_kind)v->kind, v->by);
+	rows = peers_rows(v->peers, (enum peers_kind)v->kind, &n);
 	if (nonzero < 0)
 		nonzero = (ssize_t)n;
 	attrset(A_BOLD);
@@ -182,6 +185,15 @@ peers_init(struct ui *ui, void *state)
 	v->by = PEERS_BY_TOTAL;
 }
 
+static void
+peers_fini(struct ui *ui, void *state)
+{
+	struct peers_view *v = state;
+
+	(void)ui;
+	peers_free(v->peers);
+}
+
 static const struct ui_key peers_keys[] = {
 	{'t', 0, "t", "show remote addresses, remote ports or local ports", key_kind, 0},
 	{'s', 0, "s", "rank by the total or by the next state", key_rank, 0},
@@ -197,6 +209,7 @@ const struct ui_view ui_view_peers = {
 	.help = "top peers and ports",
 	.state_size = sizeof(struct peers_view),
 	.init = peers_init,
+	.fini = peers_fini,
 	.draw = peers_draw,
 	.scroll = peers_scroll,
 	.keys = peers_keys,
