@@ -353,81 +353,72 @@ test_prompt_confirm_and_choose(void **state)
 
 /* ------------------------------------------------------------- scroll */
 
-static void
-test_scroll_lines(void **state)
-{
-	struct ui_scroll s;
+/* One move of a scroller: a step over `lines` lines (none: 0), then,
+ * with a height, the draw's fit; then where it should stand.  A move
+ * with `selecting` starts over with a list that has a selection. */
+struct move {
+	int step, lines, height;
+	int top, sel;
+	bool selecting;
+};
 
-	(void)state;
-	memset(&s, 0, sizeof(s));
-	ui_scroll_fit(&s, 100, 10);
-	ui_scroll_step(&s, UI_SCROLL_DOWN, 0);
-	assert_int_equal(s.top, 1);
-	ui_scroll_step(&s, UI_SCROLL_PAGE_DOWN, 0);
-	assert_int_equal(s.top, 10);
-	ui_scroll_step(&s, UI_SCROLL_PAGE_UP, 0);
-	assert_int_equal(s.top, 1);
-	ui_scroll_step(&s, UI_SCROLL_UP, 0);
-	ui_scroll_step(&s, UI_SCROLL_UP, 0);
-	assert_int_equal(s.top, 0);
-	ui_scroll_step(&s, UI_SCROLL_END, 0);
-	ui_scroll_fit(&s, 100, 10);
-	assert_int_equal(s.top, 90);
-	ui_scroll_step(&s, UI_SCROLL_DOWN, 0);
-	ui_scroll_fit(&s, 100, 10);
-	assert_int_equal(s.top, 90);
+static const struct move moves[] = {
+	{0, 100, 10, 0, 0, false},
+	{UI_SCROLL_DOWN, 0, 0, 1, 0, false},
+	{UI_SCROLL_PAGE_DOWN, 0, 0, 10, 0, false},
+	{UI_SCROLL_PAGE_UP, 0, 0, 1, 0, false},
+	{UI_SCROLL_UP, 0, 0, 0, 0, false},
+	{UI_SCROLL_UP, 0, 0, 0, 0, false},
+	{UI_SCROLL_END, 100, 10, 90, 0, false},
+	{UI_SCROLL_DOWN, 100, 10, 90, 0, false},
 	/* The list shrank: the screen follows it back. */
-	ui_scroll_fit(&s, 95, 10);
-	assert_int_equal(s.top, 85);
-	ui_scroll_fit(&s, 5, 10);
-	assert_int_equal(s.top, 0);
-	ui_scroll_step(&s, UI_SCROLL_END, 0);
-	ui_scroll_step(&s, UI_SCROLL_HOME, 0);
-	assert_int_equal(s.top, 0);
+	{0, 95, 10, 85, 0, false},
+	{0, 5, 10, 0, 0, false},
+	{UI_SCROLL_END, 0, 0, -1, 0, false}, /* far: clamped when drawn */
+	{UI_SCROLL_HOME, 0, 0, 0, 0, false},
 	/* A one-line area still pages by a line. */
-	ui_scroll_fit(&s, 100, 1);
-	ui_scroll_step(&s, UI_SCROLL_PAGE_DOWN, 0);
-	assert_int_equal(s.top, 1);
-}
+	{0, 100, 1, 0, 0, false},
+	{UI_SCROLL_PAGE_DOWN, 0, 0, 1, 0, false},
+	/* A selection: the screen follows it. */
+	{UI_SCROLL_DOWN, 0, 0, 0, -1, true}, /* nothing to select */
+	{0, 20, 4, 0, -1, false},
+	{UI_SCROLL_DOWN, 20, 0, 0, 0, false}, /* the first step selects the first */
+	{UI_SCROLL_PAGE_DOWN, 20, 4, 0, 3, false},
+	{UI_SCROLL_DOWN, 20, 4, 1, 4, false},
+	{UI_SCROLL_END, 20, 4, 16, 19, false},
+	{UI_SCROLL_DOWN, 20, 4, 16, 19, false},
+	{UI_SCROLL_PAGE_UP, 20, 4, 16, 16, false},
+	{UI_SCROLL_UP, 20, 4, 15, 15, false},
+	{UI_SCROLL_HOME, 20, 4, 0, 0, false},
+};
 
 static void
-test_scroll_selection(void **state)
+test_scroll(void **state)
 {
 	struct ui_scroll s;
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
-	s.select = true;
-	s.sel = -1;
-	ui_scroll_step(&s, UI_SCROLL_DOWN, 0);
-	assert_int_equal(s.sel, -1);
-	ui_scroll_fit(&s, 20, 4);
-	/* The first step selects the first line. */
-	ui_scroll_step(&s, UI_SCROLL_DOWN, 20);
-	assert_int_equal(s.sel, 0);
-	ui_scroll_step(&s, UI_SCROLL_PAGE_DOWN, 20);
-	assert_int_equal(s.sel, 3);
-	ui_scroll_fit(&s, 20, 4);
-	assert_int_equal(s.top, 0);
-	ui_scroll_step(&s, UI_SCROLL_DOWN, 20);
-	ui_scroll_fit(&s, 20, 4);
-	assert_int_equal(s.sel, 4);
-	assert_int_equal(s.top, 1);
-	ui_scroll_step(&s, UI_SCROLL_END, 20);
-	ui_scroll_fit(&s, 20, 4);
-	assert_int_equal(s.sel, 19);
-	assert_int_equal(s.top, 16);
-	ui_scroll_step(&s, UI_SCROLL_DOWN, 20);
-	assert_int_equal(s.sel, 19);
-	ui_scroll_step(&s, UI_SCROLL_PAGE_UP, 20);
-	assert_int_equal(s.sel, 16);
-	ui_scroll_step(&s, UI_SCROLL_UP, 20);
-	ui_scroll_fit(&s, 20, 4);
-	assert_int_equal(s.top, 15);
-	ui_scroll_step(&s, UI_SCROLL_HOME, 20);
-	ui_scroll_fit(&s, 20, 4);
-	assert_int_equal(s.sel, 0);
-	assert_int_equal(s.top, 0);
+	for (size_t i = 0; i < sizeof(moves) / sizeof(moves[0]); i++) {
+		const struct move *m = &moves[i];
+
+		if (m->selecting) {
+			memset(&s, 0, sizeof(s));
+			s.select = true;
+			s.sel = -1;
+		}
+		if (m->step != 0)
+			ui_scroll_step(&s, m->step, m->lines);
+		if (m->height != 0)
+			ui_scroll_fit(&s, m->lines, m->height);
+		print_message("move %zu: top %d sel %d\n", i, s.top, s.sel);
+		if (m->top >= 0)
+			assert_int_equal(s.top, m->top);
+		else
+			assert_true(s.top > 1000);
+		if (s.select)
+			assert_int_equal(s.sel, m->sel);
+	}
 }
 
 int
@@ -443,8 +434,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_prompt_text, setup_ui, teardown_ui),
 		cmocka_unit_test_setup_teardown(test_prompt_confirm_and_choose, setup_ui,
 						teardown_ui),
-		cmocka_unit_test(test_scroll_lines),
-		cmocka_unit_test(test_scroll_selection),
+		cmocka_unit_test(test_scroll),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
