@@ -2,8 +2,10 @@
  * ui_drill.c - one connection in detail: every field the sample holds,
  * its owner (with command line and cgroup), when tcpdeck first saw it and
  * the states it was seen in, sparklines of its rtt, congestion window and
- * throughput while the view is open, and ready-to-copy tcpdump and ss
- * expressions for exactly this connection.  Main thread only.
+ * throughput while the page is open, and ready-to-copy tcpdump and ss
+ * expressions for exactly this connection.  The connection table opens,
+ * feeds and frees it; the tracker it reads is the table's.  Main thread
+ * only.
  */
 #include "config.h"
 

@@ -5,6 +5,9 @@
  * are green, rows that changed state yellow, closed sockets stay red for
  * the linger time.  The rows are rebuilt and re-sorted only when the
  * snapshot, the filter or the order changes, not on every key press.
+ * The table keeps the connection tracker (from enter to leave) and opens
+ * one connection's details as a page; k and K act on the selected or
+ * tagged rows through ui_act.c, after asking at the prompt.
  * Main thread only.
  */
 #include "config.h"
