@@ -220,8 +220,7 @@ run_key(const struct ui_key *table, size_t n, struct ui *ui, void *state, int ke
 
 			if (view == NULL)
 				continue;
-			if (view != ui_views_current(ui))
-				ui_views_show(ui, view);
+			ui_views_show(ui, view);
 			return true;
 		}
 		if (table[i].key == key || (table[i].alt_key != 0 && table[i].alt_key == key)) {

@@ -195,36 +195,24 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 		filter_free(initial_filter);
 		return -1;
 	}
+	ui.filter = initial_filter;
+	ui.linger_s = opts->linger_s;
 	ui.history = history_new(HISTORY_DEFAULT_CAPACITY);
 	if (ui.history == NULL) {
 		snprintf(cause, cause_len, "out of memory for the history");
-		return -1;
+		goto fail;
 	}
-	ui.linger_s = opts->linger_s;
-	if (ui_feed_start(&ui, setup, cause, cause_len) < 0) {
-		history_free(ui.history);
-		filter_free(initial_filter);
-		return -1;
-	}
-	ui.filter = initial_filter;
+	if (ui_feed_start(&ui, setup, cause, cause_len) < 0)
+		goto fail;
 	identify_host(&ui);
 	ui.prompt = ui_prompt_new();
 	if (ui.prompt == NULL || ui_views_start(&ui) < 0) {
-		ui_prompt_free(ui.prompt);
 		snprintf(cause, cause_len, "out of memory for the views");
-		history_free(ui.history);
-		ui_feed_stop(&ui);
-		filter_free(initial_filter);
-		return -1;
+		goto fail;
 	}
 	if (ui_term_start(&ui, opts->ascii) < 0) {
 		snprintf(cause, cause_len, "cannot initialise the terminal (is TERM set?)");
-		ui_views_stop(&ui);
-		ui_prompt_free(ui.prompt);
-		history_free(ui.history);
-		ui_feed_stop(&ui);
-		filter_free(initial_filter);
-		return -1;
+		goto fail;
 	}
 	install_signal_handlers();
 
@@ -295,6 +283,7 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 	ui_term_stop();
 	if (report_test(&ui, opts, cause, cause_len) < 0 && rc == 0)
 		rc = -1;
+out:
 	ui_views_stop(&ui);
 	ui_prompt_free(ui.prompt);
 	ui_feed_stop(&ui);
@@ -303,4 +292,9 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 	resolver_free(ui.resolver);
 	filter_free(ui.filter);
 	return rc;
+
+fail:
+	/* Set-up failed: the terminal is not taken. */
+	rc = -1;
+	goto out;
 }

@@ -38,6 +38,11 @@
  *   fini(ui, state)     once, when the dashboard ends: frees what the
  *                       state holds; the registry frees the state itself.
  *
+ * Two more, for the machinery around the views: scroll(state) names the
+ * scroller the table entries with action ui_scroll_key move (views that
+ * scroll), and drawn_rows(ui, state, &rebuilt) tells the debug log how
+ * many rows the last frame drew (the connection table).
+ *
  * A replay that goes back in time calls leave then enter on the current
  * view: whatever it derived from earlier samples starts over.
  *
@@ -115,7 +120,8 @@ void ui_views_stop(struct ui *ui);
 const struct ui_view *ui_views_current(const struct ui *ui);
 size_t ui_views_current_index(const struct ui *ui);
 void *ui_views_current_state(const struct ui *ui);
-/* Makes `view` (a registry entry) the current one: leave, then enter. */
+/* Makes `view` (a registry entry) the current one: leave, then enter;
+ * nothing when it is already current. */
 void ui_views_show(struct ui *ui, const struct ui_view *view);
 /* Leave and enter again (a replay went back in time). */
 void ui_views_restart(struct ui *ui);

@@ -137,6 +137,8 @@ ui_views_stop(struct ui *ui)
 void
 ui_views_show(struct ui *ui, const struct ui_view *view)
 {
+	if (view == ui_views_current(ui))
+		return;
 	leave(ui);
 	ui->view = index_of(view);
 	enter(ui);
