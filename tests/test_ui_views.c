@@ -353,43 +353,50 @@ test_prompt_confirm_and_choose(void **state)
 
 /* ------------------------------------------------------------- scroll */
 
-/* One move of a scroller: a step over `lines` lines (none: 0), then,
- * with a height, the draw's fit; then where it should stand.  A move
- * with `selecting` starts over with a list that has a selection. */
+/* One move of a scroller: first `set` (a page size, or SELECTING: start
+ * over with a list that has a selection), then a step over `lines` lines
+ * (none: 0), then, with a height, the draw's fit; then where it should
+ * stand. */
+enum { SELECTING = -1 };
+
 struct move {
 	int step, lines, height;
 	int top, sel;
-	bool selecting;
+	int set;
 };
 
 static const struct move moves[] = {
-	{0, 100, 10, 0, 0, false},
-	{UI_SCROLL_DOWN, 0, 0, 1, 0, false},
-	{UI_SCROLL_PAGE_DOWN, 0, 0, 10, 0, false},
-	{UI_SCROLL_PAGE_UP, 0, 0, 1, 0, false},
-	{UI_SCROLL_UP, 0, 0, 0, 0, false},
-	{UI_SCROLL_UP, 0, 0, 0, 0, false},
-	{UI_SCROLL_END, 100, 10, 90, 0, false},
-	{UI_SCROLL_DOWN, 100, 10, 90, 0, false},
+	{0, 100, 10, 0, 0, 0},
+	{UI_SCROLL_DOWN, 0, 0, 1, 0, 0},
+	{UI_SCROLL_PAGE_DOWN, 0, 0, 10, 0, 0},
+	{UI_SCROLL_PAGE_UP, 0, 0, 1, 0, 0},
+	{UI_SCROLL_UP, 0, 0, 0, 0, 0},
+	{UI_SCROLL_UP, 0, 0, 0, 0, 0},
+	{UI_SCROLL_END, 100, 10, 90, 0, 0},
+	{UI_SCROLL_DOWN, 100, 10, 90, 0, 0},
 	/* The list shrank: the screen follows it back. */
-	{0, 95, 10, 85, 0, false},
-	{0, 5, 10, 0, 0, false},
-	{UI_SCROLL_END, 0, 0, -1, 0, false}, /* far: clamped when drawn */
-	{UI_SCROLL_HOME, 0, 0, 0, 0, false},
+	{0, 95, 10, 85, 0, 0},
+	{0, 5, 10, 0, 0, 0},
+	{UI_SCROLL_END, 0, 0, -1, 0, 0}, /* far: clamped when drawn */
+	{UI_SCROLL_HOME, 0, 0, 0, 0, 0},
 	/* A one-line area still pages by a line. */
-	{0, 100, 1, 0, 0, false},
-	{UI_SCROLL_PAGE_DOWN, 0, 0, 1, 0, false},
+	{0, 100, 1, 0, 0, 0},
+	{UI_SCROLL_PAGE_DOWN, 0, 0, 1, 0, 0},
+	/* A page of its own size. */
+	{0, 0, 0, 1, 0, 3},
+	{UI_SCROLL_PAGE_DOWN, 0, 0, 4, 0, 0},
+	{UI_SCROLL_PAGE_UP, 0, 0, 1, 0, 0},
 	/* A selection: the screen follows it. */
-	{UI_SCROLL_DOWN, 0, 0, 0, -1, true}, /* nothing to select */
-	{0, 20, 4, 0, -1, false},
-	{UI_SCROLL_DOWN, 20, 0, 0, 0, false}, /* the first step selects the first */
-	{UI_SCROLL_PAGE_DOWN, 20, 4, 0, 3, false},
-	{UI_SCROLL_DOWN, 20, 4, 1, 4, false},
-	{UI_SCROLL_END, 20, 4, 16, 19, false},
-	{UI_SCROLL_DOWN, 20, 4, 16, 19, false},
-	{UI_SCROLL_PAGE_UP, 20, 4, 16, 16, false},
-	{UI_SCROLL_UP, 20, 4, 15, 15, false},
-	{UI_SCROLL_HOME, 20, 4, 0, 0, false},
+	{UI_SCROLL_DOWN, 0, 0, 0, -1, SELECTING}, /* nothing to select */
+	{0, 20, 4, 0, -1, 0},
+	{UI_SCROLL_DOWN, 20, 0, 0, 0, 0}, /* the first step selects the first */
+	{UI_SCROLL_PAGE_DOWN, 20, 4, 0, 3, 0},
+	{UI_SCROLL_DOWN, 20, 4, 1, 4, 0},
+	{UI_SCROLL_END, 20, 4, 16, 19, 0},
+	{UI_SCROLL_DOWN, 20, 4, 16, 19, 0},
+	{UI_SCROLL_PAGE_UP, 20, 4, 16, 16, 0},
+	{UI_SCROLL_UP, 20, 4, 15, 15, 0},
+	{UI_SCROLL_HOME, 20, 4, 0, 0, 0},
 };
 
 static void
@@ -402,10 +409,12 @@ test_scroll(void **state)
 	for (size_t i = 0; i < sizeof(moves) / sizeof(moves[0]); i++) {
 		const struct move *m = &moves[i];
 
-		if (m->selecting) {
+		if (m->set == SELECTING) {
 			memset(&s, 0, sizeof(s));
 			s.select = true;
 			s.sel = -1;
+		} else if (m->set > 0) {
+			s.page = m->set;
 		}
 		if (m->step != 0)
 			ui_scroll_step(&s, m->step, m->lines);

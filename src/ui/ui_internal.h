@@ -171,12 +171,13 @@ struct ui_scroll {
 	int height;  /* lines on screen at the last draw */
 	int sel;     /* with select: the selected line, or -1 */
 	bool select;
+	int page;    /* lines a page moves; 0: a screen less a line */
 };
 /* The steps of the scrolling keys (the arg of their table entries). */
 enum {
 	UI_SCROLL_DOWN = 1,
 	UI_SCROLL_UP = -1,
-	UI_SCROLL_PAGE_DOWN = 2, /* a screen less a line */
+	UI_SCROLL_PAGE_DOWN = 2, /* page lines */
 	UI_SCROLL_PAGE_UP = -2,
 	UI_SCROLL_END = 3,
 	UI_SCROLL_HOME = -3,

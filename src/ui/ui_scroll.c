@@ -17,7 +17,7 @@ enum { FAR = INT_MAX / 4 };
 static int
 delta_of(const struct ui_scroll *s, int step)
 {
-	int page = s->height > 1 ? s->height - 1 : 1;
+	int page = s->page > 0 ? s->page : s->height > 1 ? s->height - 1 : 1;
 
 	switch (step) {
 	case UI_SCROLL_DOWN:

@@ -216,6 +216,17 @@ diag_scroll(void *state)
 	return v->explain ? &v->explain_scroll : &v->findings_scroll;
 }
 
+/* The findings and the states page move ten lines a page. */
+static void
+diag_init(struct ui *ui, void *state)
+{
+	struct diag_view *v = state;
+
+	(void)ui;
+	v->findings_scroll.page = 10;
+	v->explain_scroll.page = 10;
+}
+
 static const struct ui_key diag_keys[] = {
 	{'e', 0, "e", "explain every TCP state and what a pile-up means (again: back)",
 	 key_explain, 0},
@@ -230,6 +241,7 @@ const struct ui_view ui_view_diag = {
 	.title = "findings",
 	.help = "findings: what the states say, in plain words",
 	.state_size = sizeof(struct diag_view),
+	.init = diag_init,
 	.draw = diag_draw,
 	.scroll = diag_scroll,
 	.keys = diag_keys,

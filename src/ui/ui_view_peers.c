@@ -183,6 +183,7 @@ peers_init(struct ui *ui, void *state)
 
 	(void)ui;
 	v->by = PEERS_BY_TOTAL;
+	v->scroll.page = 10;
 }
 
 static void
