@@ -192,6 +192,14 @@ void ui_scroll_fit(struct ui_scroll *s, int lines, int height);
 /* A key table's action for views without a selection: steps the current
  * view's scroller (its scroll hook) by arg. */
 void ui_scroll_key(struct ui *ui, void *state, int step);
+/* The rows of a key table that scroll a line (j, k) and a page, as most
+ * views word them (the file using them includes curses). */
+#define UI_SCROLL_KEYS_LINE                                                       \
+	{KEY_DOWN, 'j', "Down", "scroll down", ui_scroll_key, UI_SCROLL_DOWN},    \
+	{KEY_UP, 'k', "Up", "scroll up", ui_scroll_key, UI_SCROLL_UP}
+#define UI_SCROLL_KEYS_PAGE                                                       \
+	{KEY_NPAGE, 0, "PgDn", "page down", ui_scroll_key, UI_SCROLL_PAGE_DOWN},  \
+	{KEY_PPAGE, 0, "PgUp", "page up", ui_scroll_key, UI_SCROLL_PAGE_UP}
 
 /* The most severe finding worth a banner, or NULL (ui_view_diag.c). */
 const struct diag_finding *ui_diag_banner(const struct ui *ui, size_t *count);

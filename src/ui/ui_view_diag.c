@@ -230,10 +230,8 @@ diag_init(struct ui *ui, void *state)
 static const struct ui_key diag_keys[] = {
 	{'e', 0, "e", "explain every TCP state and what a pile-up means (again: back)",
 	 key_explain, 0},
-	{KEY_DOWN, 'j', "Down", "scroll down", ui_scroll_key, UI_SCROLL_DOWN},
-	{KEY_UP, 'k', "Up", "scroll up", ui_scroll_key, UI_SCROLL_UP},
-	{KEY_NPAGE, 0, "PgDn", "page down", ui_scroll_key, UI_SCROLL_PAGE_DOWN},
-	{KEY_PPAGE, 0, "PgUp", "page up", ui_scroll_key, UI_SCROLL_PAGE_UP},
+	UI_SCROLL_KEYS_LINE,
+	UI_SCROLL_KEYS_PAGE,
 };
 
 const struct ui_view ui_view_diag = {

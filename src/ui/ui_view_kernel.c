@@ -125,8 +125,7 @@ kernel_scroll(void *state)
 }
 
 static const struct ui_key kernel_keys[] = {
-	{KEY_DOWN, 'j', "Down", "scroll down", ui_scroll_key, UI_SCROLL_DOWN},
-	{KEY_UP, 'k', "Up", "scroll up", ui_scroll_key, UI_SCROLL_UP},
+	UI_SCROLL_KEYS_LINE,
 };
 
 const struct ui_view ui_view_kernel = {

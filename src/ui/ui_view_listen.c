@@ -258,8 +258,7 @@ listen_scroll(void *state)
 static const struct ui_key listen_keys[] = {
 	{'>', '.', ">", "sort by the next key: port, process, connections", key_sort, 1},
 	{'<', ',', "<", "sort by the previous key", key_sort, -1},
-	{KEY_DOWN, 'j', "Down", "scroll down", ui_scroll_key, UI_SCROLL_DOWN},
-	{KEY_UP, 'k', "Up", "scroll up", ui_scroll_key, UI_SCROLL_UP},
+	UI_SCROLL_KEYS_LINE,
 	{KEY_NPAGE, 0, "PgDn", "scroll a page down", ui_scroll_key, UI_SCROLL_PAGE_DOWN},
 	{KEY_PPAGE, 0, "PgUp", "scroll a page up", ui_scroll_key, UI_SCROLL_PAGE_UP},
 	{KEY_HOME, 'g', "Home", "go to the top", ui_scroll_key, UI_SCROLL_HOME},

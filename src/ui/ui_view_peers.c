@@ -198,10 +198,8 @@ peers_fini(struct ui *ui, void *state)
 static const struct ui_key peers_keys[] = {
 	{'t', 0, "t", "show remote addresses, remote ports or local ports", key_kind, 0},
 	{'s', 0, "s", "rank by the total or by the next state", key_rank, 0},
-	{KEY_DOWN, 'j', "Down", "scroll down", ui_scroll_key, UI_SCROLL_DOWN},
-	{KEY_UP, 'k', "Up", "scroll up", ui_scroll_key, UI_SCROLL_UP},
-	{KEY_NPAGE, 0, "PgDn", "page down", ui_scroll_key, UI_SCROLL_PAGE_DOWN},
-	{KEY_PPAGE, 0, "PgUp", "page up", ui_scroll_key, UI_SCROLL_PAGE_UP},
+	UI_SCROLL_KEYS_LINE,
+	UI_SCROLL_KEYS_PAGE,
 };
 
 const struct ui_view ui_view_peers = {

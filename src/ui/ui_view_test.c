@@ -94,8 +94,7 @@ test_scroll(void *state)
 
 static const struct ui_key test_keys[] = {
 	{'w', 0, "w", "save the summary as tcpdeck-test-TIME.json and .txt", key_save, 0},
-	{KEY_DOWN, 'j', "Down", "scroll down", ui_scroll_key, UI_SCROLL_DOWN},
-	{KEY_UP, 'k', "Up", "scroll up", ui_scroll_key, UI_SCROLL_UP},
+	UI_SCROLL_KEYS_LINE,
 };
 
 const struct ui_view ui_view_test = {
