@@ -48,7 +48,9 @@ struct conns {
 	struct conn_row *rows;        /* rows of the last draw */
 	size_t n_rows, rows_cap;
 	struct radix_scratch scratch; /* kept between re-sorts */
-	const struct snapshot *rows_snap; /* the snapshot rows were built from */
+	uint64_t rows_seq;            /* seq of the snapshot rows were built
+				       * from (an address can be reused); 0:
+				       * none */
 	int rows_sort;
 	bool rows_desc;
 	const struct filter *rows_filter;
@@ -79,7 +81,7 @@ build_rows(struct ui *ui, struct conns *c)
 	struct conn_context cc;
 	struct timespec t0, t1, t2;
 
-	if (snap == c->rows_snap && c->rows_sort == c->sort &&
+	if (snap->seq == c->rows_seq && c->rows_sort == c->sort &&
 	    c->rows_desc == c->desc && c->rows_filter == ui->filter && c->rows != NULL)
 		return;
 	need = snap->n_entries + gone + 1;
@@ -128,7 +130,7 @@ build_rows(struct ui *ui, struct conns *c)
 		(double)(t2.tv_sec - t1.tv_sec) * 1e3 + (double)(t2.tv_nsec - t1.tv_nsec) / 1e6);
 	c->n_rows = n;
 	c->rows_rebuilt = true;
-	c->rows_snap = snap;
+	c->rows_seq = snap->seq;
 	c->rows_sort = c->sort;
 	c->rows_desc = c->desc;
 	c->rows_filter = ui->filter;
@@ -650,7 +652,7 @@ conns_enter(struct ui *ui, void *state)
 	struct conns *c = state;
 
 	c->ct = conntrack_new(ui->linger_s);
-	c->rows_snap = NULL; /* rows point into the tracker */
+	c->rows_seq = 0; /* rows point into the tracker */
 }
 
 static void
@@ -664,7 +666,7 @@ conns_leave(struct ui *ui, void *state)
 	/* The rows point into the tracker and into snapshots that may be
 	 * gone by the time the table is back: rebuilt then, before any key
 	 * looks at them. */
-	c->rows_snap = NULL;
+	c->rows_seq = 0;
 	c->n_rows = 0;
 }
 

@@ -37,7 +37,7 @@ struct peers_view {
 	int by;   /* PEERS_BY_TOTAL or a tcp_state */
 	struct ui_scroll scroll;
 	struct peers *peers;          /* built the first time it shows */
-	const struct snapshot *snap;  /* what peers was built from */
+	uint64_t seq;                 /* the snapshot peers was built from */
 	const struct filter *filter;
 };
 
@@ -64,14 +64,14 @@ aggregate(struct ui *ui, struct peers_view *v)
 		v->peers = peers_new();
 		if (v->peers == NULL)
 			return -1;
-		v->snap = NULL;
+		v->seq = 0;
 	}
-	if (snap == v->snap && ui->filter == v->filter)
+	if (snap->seq == v->seq && ui->filter == v->filter)
 		return 0;
 	if (peers_update(v->peers, snap, ui->filter != NULL ? filter_selects : NULL, ui->filter) <
 	    0)
 		return -1;
-	v->snap = snap;
+	v->seq = snap->seq;
 	v->filter = ui->filter;
 	return 0;
 }
