@@ -165,6 +165,21 @@ write_header(struct record_writer *w, char *cause, size_t cause_len)
 	return 0;
 }
 
+/* Writes the file header for a new writer w; w, or NULL (w freed, errno
+ * kept) when the header cannot be written. */
+static struct record_writer *
+writer_start(struct record_writer *w, char *cause, size_t cause_len)
+{
+	if (write_header(w, cause, cause_len) < 0) {
+		int err = errno;
+
+		writer_free(w);
+		errno = err;
+		return NULL;
+	}
+	return w;
+}
+
 struct record_writer *
 record_writer_open_fd(int fd, const char *name, char *cause, size_t cause_len)
 {
@@ -174,14 +189,7 @@ record_writer_open_fd(int fd, const char *name, char *cause, size_t cause_len)
 		set_cause(cause, cause_len, "out of memory");
 		return NULL;
 	}
-	if (write_header(w, cause, cause_len) < 0) {
-		int err = errno;
-
-		writer_free(w);
-		errno = err;
-		return NULL;
-	}
-	return w;
+	return writer_start(w, cause, cause_len);
 }
 
 /* Opens an existing regular file for replacing only when it holds nothing
@@ -249,14 +257,7 @@ record_writer_open(const char *path, char *cause, size_t cause_len)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (write_header(w, cause, cause_len) < 0) {
-		int err = errno;
-
-		writer_free(w);
-		errno = err;
-		return NULL;
-	}
-	return w;
+	return writer_start(w, cause, cause_len);
 }
 
 void
