@@ -30,6 +30,13 @@ struct owner_proc {
 	char comm[16];
 	const char *cmdline;   /* arguments joined by spaces; may be "" */
 	const char *user;      /* user name, or the uid in decimal */
+	/* Descriptors: how many were open when /proc/PID/fd was last read,
+	 * and the RLIMIT_NOFILE limits ("Max open files" of
+	 * /proc/PID/limits).  0 when not known (not readable, a recording
+	 * older than format version 3); a limit of "unlimited" is 0 too. */
+	uint32_t fds;
+	uint32_t fd_limit;      /* soft: where open() and accept() fail */
+	uint32_t fd_limit_hard; /* how far the process may raise it */
 };
 
 struct owner_table;

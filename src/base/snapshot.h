@@ -19,6 +19,22 @@
 #include "sock_entry.h"
 #include "tcp_state.h"
 
+/*
+ * The connection-tracking table (nf_conntrack) as the sample's network
+ * namespace sees it: count is this namespace's entries
+ * (net.netfilter.nf_conntrack_count); max and buckets are the host's
+ * (nf_conntrack_max, nf_conntrack_buckets: one limit that every namespace
+ * counts its entries against).  Filled by src/collect/nfcount.c.
+ */
+struct snapshot_nfct {
+	bool present;     /* false: no conntrack in this kernel, or the
+			   * source has none (an ss dump, an older
+			   * recording) */
+	uint32_t count;
+	uint32_t max;     /* 0: no limit */
+	uint32_t buckets; /* 0 when not known */
+};
+
 struct snapshot {
 	uint64_t seq;              /* set by ring_publish(); 0 before */
 	struct timespec taken_mono;/* CLOCK_MONOTONIC when the dump began */
@@ -39,6 +55,7 @@ struct snapshot {
 	struct kcounters counters; /* the kernel's TCP counters at this
 				    * sample; counters.present is 0 when
 				    * the source has none */
+	struct snapshot_nfct nfct; /* connection tracking at this sample */
 	char note[160];            /* a remark of the source for the user,
 				    * such as where a recording was cut */
 	/* private */

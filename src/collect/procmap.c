@@ -2,11 +2,18 @@
  * procmap.c - the incremental /proc walker behind socket attribution.
  *
  * State kept between samples: one record per process (start time, name,
- * command line, descriptor count and the socket inodes it held when last
- * read), and the owner table built from them.  The table is rebuilt only
- * when some record's sockets changed; otherwise consecutive snapshots
- * share it.  All file access is relative to a directory descriptor of the
- * /proc root.  Sampler thread only.
+ * command line, descriptor count, descriptor limits and the socket inodes
+ * it held when last read), and the owner table built from them.  The
+ * table is rebuilt only when some record's sockets changed, or when the
+ * descriptor count or limit of a process near its limit changed;
+ * otherwise consecutive snapshots share it.  All file access is relative
+ * to a directory descriptor of the /proc root.  Sampler thread only.
+ *
+ * Descriptor counts come free with the scan of a process's fd directory
+ * (every entry is one descriptor).  The limits (/proc/PID/limits) rarely
+ * change, so they are read when a process first holds a socket, again by
+ * the background refresh, and on every scan while the process uses half
+ * of its soft limit or more, so the limit a finding quotes is current.
  */
 #include "config.h"
 
@@ -40,6 +47,10 @@ struct proc_rec {
 	char *cmdline;           /* read once, when it first holds a socket */
 	uint32_t *inodes;        /* sorted socket inodes held */
 	size_t n_inodes;
+	uint32_t fds;            /* descriptors open at the last scan */
+	uint32_t fd_limit;       /* RLIMIT_NOFILE soft limit, 0 unknown */
+	uint32_t fd_limit_hard;  /* and hard limit, 0 unknown */
+	bool limits_read;        /* fd_limit* were read (since start_time) */
 	unsigned int hits;       /* recent unknown sockets found in it */
 	bool denied;             /* its descriptors cannot be read */
 	bool scanned;            /* read during the current refresh */
@@ -201,6 +212,73 @@ read_cmdline(int root_fd, struct proc_rec *rec)
 	rec->cmdline = strdup(buf);
 }
 
+/* One limit of /proc/PID/limits: a decimal number, or "unlimited" (0). */
+static bool
+parse_limit(const char **p, uint32_t *out)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (strncmp(s, "unlimited", 9) == 0) {
+		*p = s + 9;
+		*out = 0;
+		return true;
+	}
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++)
+		if ((v = v * 10 + (uint64_t)(*s - '0')) > UINT32_MAX)
+			v = UINT32_MAX + (uint64_t)1; /* saturate: beyond any real limit */
+	*p = s;
+	*out = v > UINT32_MAX ? 0 : (uint32_t)v;
+	return true;
+}
+
+/*
+ * The soft and hard RLIMIT_NOFILE of a /proc/PID/limits text (a NUL-
+ * terminated table: a heading line, then "Max open files  1024  524288
+ * files" among the other limits; the columns are padded with spaces).
+ * False when the line is missing or malformed.
+ */
+static bool
+parse_nofile(const char *text, uint32_t *soft, uint32_t *hard)
+{
+	static const char name[] = "Max open files";
+	const char *p = text;
+
+	for (;;) {
+		if (strncmp(p, name, sizeof(name) - 1) == 0) {
+			p += sizeof(name) - 1;
+			return parse_limit(&p, soft) && parse_limit(&p, hard);
+		}
+		p = strchr(p, '\n');
+		if (p == NULL)
+			return false;
+		p++;
+	}
+}
+
+/* Reads the descriptor limits of a process.  Returns true when they
+ * changed. */
+static bool
+read_limits(int root_fd, struct proc_rec *rec)
+{
+	char path[64], buf[2048];
+	uint32_t soft = 0, hard = 0;
+	bool changed;
+
+	snprintf(path, sizeof(path), "%d/limits", rec->pid);
+	if (read_small(root_fd, path, buf, sizeof(buf)) <= 0 || !parse_nofile(buf, &soft, &hard))
+		soft = hard = 0; /* not known: judged by nobody */
+	changed = soft != rec->fd_limit || hard != rec->fd_limit_hard;
+	rec->fd_limit = soft;
+	rec->fd_limit_hard = hard;
+	rec->limits_read = true;
+	return changed;
+}
+
 static int
 compare_inodes(const void *a, const void *b)
 {
@@ -209,13 +287,24 @@ compare_inodes(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Reads the socket inodes of one process.  Returns 1 when its set of
- * sockets changed, 0 when not, -1 when the process is gone. */
+/* True when the descriptor count or limits of a process in the owner
+ * table are worth a new table: at or above half of its soft limit, where
+ * a finding may read them (below, the table takes the new count with the
+ * next rebuild, so quiet processes do not rebuild it every sample). */
+static bool
+near_limit(uint32_t fds, uint32_t fd_limit)
+{
+	return fd_limit > 0 && (uint64_t)fds * 2 >= fd_limit;
+}
+
+/* Reads the socket inodes and counts the descriptors of one process.
+ * Returns 1 when its set of sockets changed (or its descriptor count, near
+ * its limit), 0 when not, -1 when the process is gone. */
 static int
 scan_fds(struct procmap *map, struct proc_rec *rec, size_t *fds_read)
 {
 	char path[64];
-	uint32_t *inodes = NULL;
+	uint32_t *inodes = NULL, fds = 0;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
 	DIR *dir;
@@ -243,6 +332,7 @@ scan_fds(struct procmap *map, struct proc_rec *rec, size_t *fds_read)
 		if (de->d_name[0] == '.')
 			continue;
 		(*fds_read)++;
+		fds++;
 		len = readlinkat(dir_fd, de->d_name, link, sizeof(link) - 1);
 		if (len <= 0)
 			continue; /* closed meanwhile */
@@ -275,7 +365,10 @@ scan_fds(struct procmap *map, struct proc_rec *rec, size_t *fds_read)
 		n = unique;
 	}
 	changed = n != rec->n_inodes ||
-		  (n > 0 && memcmp(inodes, rec->inodes, n * sizeof(*inodes)) != 0);
+		  (n > 0 && memcmp(inodes, rec->inodes, n * sizeof(*inodes)) != 0) ||
+		  (n > 0 && fds != rec->fds &&
+		   (near_limit(fds, rec->fd_limit) || near_limit(rec->fds, rec->fd_limit)));
+	rec->fds = fds;
 	free(rec->inodes);
 	rec->inodes = inodes;
 	rec->n_inodes = n;
@@ -377,9 +470,12 @@ list_pids(struct procmap *map, size_t *count)
 }
 
 /* Re-reads a process: start time (a different one means the pid was
- * reused), then its descriptors.  Returns -1 when it is gone. */
+ * reused), then its descriptors, and its limits when it holds sockets and
+ * they were not read yet, `limits` asks (the background refresh), or it
+ * uses half of its soft limit or more.  Returns -1 when it is gone. */
 static int
-rescan(struct procmap *map, struct proc_rec *rec, bool fresh, struct procmap_stats *stats)
+rescan(struct procmap *map, struct proc_rec *rec, bool fresh, bool limits,
+       struct procmap_stats *stats)
 {
 	uint64_t start_time = 0;
 	int changed;
@@ -401,6 +497,7 @@ rescan(struct procmap *map, struct proc_rec *rec, bool fresh, struct procmap_sta
 		rec->uid = st.st_uid;
 		rec->denied = false;
 		rec->start_time = start_time;
+		rec->limits_read = false;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &rec->last_scan);
 	/* Tried again even when denied before: the background refresh
@@ -411,6 +508,12 @@ rescan(struct procmap *map, struct proc_rec *rec, bool fresh, struct procmap_sta
 	stats->procs_scanned++;
 	if (changed < 0)
 		return -1;
+	if (rec->n_inodes > 0 && !rec->denied &&
+	    (!rec->limits_read || limits || near_limit(rec->fds, rec->fd_limit))) {
+		stats->limits_read++;
+		if (read_limits(map->root_fd, rec))
+			changed = 1;
+	}
 	if (changed > 0)
 		map->table_stale = true;
 	return 0;
@@ -458,7 +561,7 @@ refresh_processes(struct procmap *map, struct procmap_stats *stats)
 			continue;
 		}
 		rec->pid = pids[i];
-		if (rescan(map, rec, true, stats) < 0) {
+		if (rescan(map, rec, true, true, stats) < 0) {
 			rec_clear(rec); /* gone since the listing */
 			continue;
 		}
@@ -485,7 +588,7 @@ refresh_processes(struct procmap *map, struct procmap_stats *stats)
 		if (rec->scanned || timespec_between(&rec->last_scan, &now) < PROCMAP_REFRESH_SECONDS)
 			continue;
 		budget--;
-		if (rescan(map, rec, false, stats) < 0 && rec->n_inodes > 0) {
+		if (rescan(map, rec, false, true, stats) < 0 && rec->n_inodes > 0) {
 			/* Exited meanwhile: forget its sockets now. */
 			free(rec->inodes);
 			rec->inodes = NULL;
@@ -518,6 +621,9 @@ rebuild_table(struct procmap *map)
 		memcpy(proc.comm, rec->comm, sizeof(proc.comm));
 		proc.cmdline = rec->cmdline;
 		proc.user = user_name(map, rec->uid);
+		proc.fds = rec->denied ? 0 : rec->fds;
+		proc.fd_limit = rec->fd_limit;
+		proc.fd_limit_hard = rec->fd_limit_hard;
 		index = owner_table_add_proc(table, &proc);
 		if (index < 0)
 			goto fail;
@@ -620,7 +726,7 @@ search_unknown(struct procmap *map, const struct snapshot *snap, struct procmap_
 	for (size_t i = 0; i < n_order && left > 0; i++) {
 		struct proc_rec *rec = &map->recs[order[i]];
 
-		if (rescan(map, rec, false, stats) < 0)
+		if (rescan(map, rec, false, false, stats) < 0)
 			continue;
 		for (size_t k = 0; k < rec->n_inodes; k++)
 			if (inode_set_has(&unknown, rec->inodes[k]) &&

@@ -14,6 +14,10 @@
  *  - a few processes are re-read each sample so that every one is read
  *    at least every 10 seconds (sockets closed or handed over, reused
  *    pids: a changed start time makes a process new).
+ * Each read of a process's descriptors also counts them; its descriptor
+ * limits (RLIMIT_NOFILE, /proc/PID/limits) are read when it first holds a
+ * socket, by the 10-second refresh, and while it uses half of its limit
+ * or more.  Both go into the owner table (struct owner_proc).
  * Processes that exit or deny access in the middle of a walk are normal.
  * The /proc root is a parameter, so tests use fixture trees.
  * Sampler thread only; never prints.
@@ -31,6 +35,7 @@ struct procmap_stats {
 	size_t procs;          /* processes listed and still there */
 	size_t procs_scanned;  /* processes whose descriptors were read */
 	size_t fds_read;       /* descriptors read */
+	size_t limits_read;    /* /proc/PID/limits files read */
 	size_t found;          /* sockets attributed */
 	size_t hidden;         /* sockets of processes we may not look into */
 	size_t unknown;        /* sockets not found */

@@ -50,7 +50,8 @@ struct source_live_options {
 	 * source_live_open_with() returns. */
 	const struct filter *filter;
 	bool no_tcp_info; /* the readers show nothing from tcp_info */
-	bool no_counters; /* nor the kernel's TCP counters (kcounters.h) */
+	bool no_counters; /* nor the kernel's TCP counters (kcounters.h)
+			   * and the conntrack table's fill (nfcount.h) */
 };
 
 /* Opens the live sock_diag source.  Returns 0, or -1 with errno and a

@@ -13,13 +13,15 @@
 
 #include "filter_bytecode.h"
 #include "log.h"
+#include "nfcount.h"
 #include "nl_dump.h"
 #include "source.h"
 
 struct live_source {
 	struct nl_dumper *dumper;
 	bool sized;   /* the first sample was given a size estimate */
-	bool counters;/* read the kernel's TCP counters with each sample */
+	bool counters;/* read the kernel's TCP counters, and the connection-
+		       * tracking table's fill, with each sample */
 };
 
 /* Reads "<prefix> inuse N" and, when present, "tw N" from a sockstat
@@ -74,8 +76,10 @@ live_sample(void *state, struct snapshot *snap, char *cause, size_t cause_len)
 		return -1;
 	/* Counters are an extra: without them (no /proc) the sample stands,
 	 * with counters.present 0. */
-	if (live->counters)
+	if (live->counters) {
 		(void)kcounters_read(&snap->counters, "/proc");
+		(void)nfcount_read(&snap->nfct, "/proc");
+	}
 	return 0;
 }
 
