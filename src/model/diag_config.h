@@ -46,6 +46,10 @@ enum diag_key {
 	DIAG_RETRANS_PCT,           /* RetransSegs / OutSegs, percent */
 	DIAG_RETRANS_MIN_OUT_PER_S, /* below this OutSegs rate: too little
 				     * traffic to judge */
+	DIAG_FD_LIMIT_PCT,          /* open descriptors, percent of the
+				     * process's soft RLIMIT_NOFILE */
+	DIAG_CONNTRACK_FULL_PCT,    /* nf_conntrack_count, percent of
+				     * nf_conntrack_max */
 	DIAG_CLEAR_PCT,             /* a finding clears below this percent
 				     * of its firing threshold ... */
 	DIAG_QUIET_SAMPLES,         /* ... for this many samples in a row */

@@ -63,6 +63,10 @@ enum diag_rule {
 	DIAG_RULE_LAST_ACK,       /* "last_ack": likewise, after its FIN */
 	DIAG_RULE_FIN_WAIT2,      /* "fin_wait2": long-lived half-closes */
 	DIAG_RULE_RETRANS,        /* "retrans": retransmissions rising */
+	DIAG_RULE_FD_LIMIT,       /* "fd_limit": a process near its
+				   * descriptor limit (RLIMIT_NOFILE) */
+	DIAG_RULE_CONNTRACK,      /* "conntrack": the connection-tracking
+				   * table nearly full */
 	DIAG_RULE_COUNT
 };
 

@@ -130,6 +130,14 @@ group_get(struct diagnose *d, const struct diag_gkey *k, uint32_t example, bool 
 	return g;
 }
 
+struct diag_group *
+diag_group_add(struct diagnose *d, const struct diag_gkey *k, uint32_t example)
+{
+	bool created;
+
+	return group_get(d, k, example, &created);
+}
+
 static void
 key_init(struct diag_gkey *k, uint8_t set, enum diag_grouping by, enum diag_grouping subj)
 {

@@ -25,6 +25,9 @@
 /* The sets of sockets groups are made of: a TCP state, or these. */
 enum {
 	DIAG_SET_RETRANS = TCP_STATE_COUNT, /* any state, retransmitting */
+	DIAG_SET_PROCS,  /* processes of the owner table: no socket is filed
+			  * here; a rule's after_grouping makes the groups
+			  * (diag_group_add) */
 	DIAG_SET_COUNT,
 	DIAG_SET_NONE = 0xff, /* host-wide rules */
 };
@@ -263,6 +266,13 @@ const struct diag_group *diag_group_listener(const struct diagnose *d, uint16_t 
 
 /* The group of key, or NULL. */
 struct diag_group *diag_group_find(struct diagnose *d, const struct diag_gkey *key);
+
+/* The group of key, created empty with `example` (an entry index) when
+ * new; NULL when out of memory.  For groups an after_grouping hook makes
+ * itself.  The array may move: keep indexes, not pointers, across
+ * calls. */
+struct diag_group *diag_group_add(struct diagnose *d, const struct diag_gkey *key,
+				  uint32_t example);
 
 /* The key (set, by DEST) of entry e: local address, remote address and
  * port. */

@@ -707,6 +707,238 @@ fin_wait2_describe(const struct diagnose *d, const struct diag_group *g, struct 
 		 "shutdown() instead of close()-ing them");
 }
 
+/* ------------------------------------------------------------ fd_limit */
+
+/* The process of the owner table with that pid, or NULL. */
+static const struct owner_proc *
+proc_of_pid(const struct snapshot *snap, int32_t pid)
+{
+	size_t n = snap->owners != NULL ? owner_table_procs(snap->owners) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct owner_proc *p = owner_table_proc(snap->owners, (uint32_t)i);
+
+		if (p->pid == pid)
+			return p;
+	}
+	return NULL;
+}
+
+/* Open descriptors as a share of the soft limit, in percent; -1 when
+ * either is not known. */
+static double
+fd_use_pct(const struct owner_proc *p)
+{
+	if (p == NULL || p->pid <= 0 || p->fd_limit == 0 || p->fds == 0)
+		return -1;
+	return 100.0 * p->fds / p->fd_limit;
+}
+
+/* Files one socket into the group of each of its holders that is close
+ * to its limit (near[] by owner-table index): the sockets it holds in this
+ * sample, and its fullest listener. */
+static int
+fd_limit_file(struct diagnose *d, size_t i, const bool *near, uint32_t *holders, size_t max)
+{
+	const struct sock_entry *e = &d->snap->entries[i];
+	size_t n = e->n_owners <= 1 ? 1 : owner_table_lookup(d->snap->owners, e->inode, NULL,
+							      holders, max);
+
+	if (e->n_owners <= 1)
+		holders[0] = e->owner;
+	for (size_t k = 0; k < n && k < max; k++) {
+		const struct owner_proc *p = owner_table_proc(d->snap->owners, holders[k]);
+		struct diag_group *g;
+		struct diag_gkey key;
+
+		if (p == NULL || !near[holders[k]])
+			continue;
+		memset(&key, 0, sizeof(key));
+		key.set = DIAG_SET_PROCS;
+		key.by = key.subj = DIAG_BY_PROCESS;
+		key.pid = (uint32_t)p->pid;
+		if ((g = diag_group_add(d, &key, (uint32_t)i)) == NULL)
+			return -1;
+		g->count++;
+		g->pid = p->pid;
+		if (e->state == TCP_STATE_LISTEN) {
+			double fill = (double)e->recv_q / (e->send_q > 0 ? e->send_q : 1);
+
+			if (g->owned < 0 || fill > g->fill) {
+				g->owned = (int32_t)i;
+				g->fill = fill;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * One group per process whose descriptors come near its limit (from the
+ * clearing threshold on, so a finding can hold and clear) and that holds
+ * sockets of this sample: other processes of the table hold sockets in
+ * other namespaces, or of other protocols, and a recording does not keep
+ * them.  The group counts its sockets; `owned` is its fullest listener
+ * (entry index, -1 without one) and `fill` that listener's accept queue
+ * over its backlog.  Costs a look at each process; the sockets are
+ * walked only when some process is near its limit.
+ */
+static int
+fd_limit_group(struct diagnose *d)
+{
+	const struct snapshot *snap = d->snap;
+	size_t n_procs = snap->owners != NULL ? owner_table_procs(snap->owners) : 0;
+	double from = diag_cfg(d, DIAG_FD_LIMIT_PCT) * diag_cfg(d, DIAG_CLEAR_PCT) / 100;
+	uint32_t holders[64];
+	bool *near, any = false;
+	int rc = 0;
+
+	for (size_t i = 0; i < n_procs && !any; i++)
+		any = fd_use_pct(owner_table_proc(snap->owners, (uint32_t)i)) >= from;
+	if (!any)
+		return 0;
+	near = calloc(n_procs, sizeof(*near));
+	if (near == NULL)
+		return -1;
+	for (size_t i = 0; i < n_procs; i++)
+		near[i] = fd_use_pct(owner_table_proc(snap->owners, (uint32_t)i)) >= from;
+	for (size_t i = 0; i < snap->n_entries && rc == 0; i++)
+		if (snap->entries[i].owner_status == OWNER_FOUND)
+			rc = fd_limit_file(d, i, near, holders, sizeof(holders) / sizeof(holders[0]));
+	free(near);
+	return rc;
+}
+
+static double
+fd_limit_level(const struct diagnose *d, const struct diag_group *g,
+	       const struct diag_rule_grouping *how)
+{
+	double pct = fd_use_pct(proc_of_pid(d->snap, g->pid));
+
+	(void)how;
+	return pct < 0 ? -1 : pct / diag_cfg(d, DIAG_FD_LIMIT_PCT);
+}
+
+static void
+fd_limit_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
+{
+	const struct owner_proc *p = proc_of_pid(d->snap, g->pid);
+	const struct sock_entry *l = g->owned >= 0 ? &d->snap->entries[g->owned] : NULL;
+	bool full = p->fds >= p->fd_limit;
+	char fds[32], soft[32], hard[32], queue[160] = "";
+
+	f->pid = p->pid;
+	snprintf(f->comm, sizeof(f->comm), "%s", p->comm);
+	snprintf(f->subject, sizeof(f->subject), "%s (pid %d)", p->comm, p->pid);
+	snprintf(f->key, sizeof(f->key), "fd_limit/pid:%d", p->pid);
+	num(fds, sizeof(fds), p->fds);
+	num(soft, sizeof(soft), p->fd_limit);
+	if (p->fd_limit_hard != 0)
+		num(hard, sizeof(hard), p->fd_limit_hard);
+	else
+		snprintf(hard, sizeof(hard), "unlimited");
+	if (l != NULL) {
+		f->port = l->local_port;
+		/* A process that cannot accept() leaves connections in the
+		 * queue: waiting ones already are the symptom. */
+		if (l->recv_q > 0)
+			snprintf(queue, sizeof(queue),
+				 "; port %u's accept queue is already filling (%u of %u)",
+				 l->local_port, l->recv_q, l->send_q);
+	}
+	if (full) {
+		f->severity = DIAG_CRITICAL;
+		snprintf(f->title, sizeof(f->title),
+			 "%s has used all %s of its file descriptors: accept() and connect() fail "
+			 "with EMFILE (\"Too many open files\")%s",
+			 f->subject, soft, queue);
+	} else {
+		snprintf(f->title, sizeof(f->title),
+			 "%s uses %s of its %s file descriptors (%.0f%%): accept() and connect() "
+			 "will fail with EMFILE (\"Too many open files\")%s",
+			 f->subject, fds, soft, fd_use_pct(p), queue);
+	}
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "%u descriptors open, soft limit %u, hard limit %s (RLIMIT_NOFILE, threshold "
+		 "%g%%); %u of its sockets in this sample",
+		 p->fds, p->fd_limit, hard, diag_cfg(d, DIAG_FD_LIMIT_PCT), g->count);
+	if (l != NULL)
+		append(f->evidence, sizeof(f->evidence),
+		       "; fullest listener port %u: accept queue %u of backlog %u", l->local_port,
+		       l->recv_q, l->send_q);
+	else
+		append(f->evidence, sizeof(f->evidence), "; no listening socket");
+	snprintf(f->next, sizeof(f->next),
+		 "every new socket, accepted or connected, needs a descriptor%s; look for a "
+		 "descriptor leak (ls /proc/%d/fd | wc -l, lsof -p %d), then raise the limit: ",
+		 l != NULL ? ", so new connections wait in the accept queue until it overflows" : "",
+		 p->pid, p->pid);
+	if (p->fd_limit_hard == 0 || p->fd_limit_hard > p->fd_limit)
+		append(f->next, sizeof(f->next),
+		       "the process may raise its soft limit up to the hard limit itself "
+		       "(setrlimit), or start it with a higher ulimit -n or LimitNOFILE=");
+	else
+		append(f->next, sizeof(f->next),
+		       "its soft limit is its hard limit, so raise both where it is started "
+		       "(LimitNOFILE= in a systemd unit, limits.conf, ulimit -Hn)");
+}
+
+/* ------------------------------------------------------------ conntrack */
+
+static double
+conntrack_level(const struct diagnose *d, const struct diag_group *g,
+		const struct diag_rule_grouping *how)
+{
+	const struct snapshot_nfct *ct = &d->snap->nfct;
+
+	(void)g;
+	(void)how;
+	if (!ct->present || ct->max == 0)
+		return -1;
+	return 100.0 * ct->count / ct->max / diag_cfg(d, DIAG_CONNTRACK_FULL_PCT);
+}
+
+static void
+conntrack_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
+{
+	const struct snapshot_nfct *ct = &d->snap->nfct;
+	uint32_t syn_sent = d->snap->counts[TCP_STATE_SYN_SENT];
+	char count[32], max[32];
+
+	(void)g;
+	snprintf(f->key, sizeof(f->key), "conntrack/table");
+	snprintf(f->subject, sizeof(f->subject), "connection tracking");
+	num(count, sizeof(count), ct->count);
+	num(max, sizeof(max), ct->max);
+	if (ct->count >= ct->max) {
+		f->severity = DIAG_CRITICAL;
+		snprintf(f->title, sizeof(f->title),
+			 "The connection-tracking table is full (%s of %s entries): the kernel "
+			 "drops new connections before TCP sees them",
+			 count, max);
+	} else {
+		snprintf(f->title, sizeof(f->title),
+			 "The connection-tracking table is %.0f%% full (%s of %s entries): new "
+			 "connections will be dropped before TCP sees them",
+			 100.0 * ct->count / ct->max, count, max);
+	}
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "nf_conntrack_count %u, nf_conntrack_max %u (threshold %g%%)", ct->count,
+		 ct->max, diag_cfg(d, DIAG_CONNTRACK_FULL_PCT));
+	if (ct->buckets != 0)
+		append(f->evidence, sizeof(f->evidence), ", nf_conntrack_buckets %u", ct->buckets);
+	append(f->evidence, sizeof(f->evidence), "; %u connection%s in SYN_SENT", syn_sent,
+	       syn_sent == 1 ? "" : "s");
+	append_rate(f->evidence, sizeof(f->evidence), d, KC_SYN_RETRANS, "SYN retransmits");
+	snprintf(f->next, sizeof(f->next),
+		 "a full table drops the first packet of every new flow (dmesg: \"nf_conntrack: "
+		 "table full, dropping packet\"), so clients wait in SYN_SENT and retry: raise "
+		 "net.netfilter.nf_conntrack_max (one limit for the whole host, set in its "
+		 "initial namespace; this namespace's count is its own) and "
+		 "net.netfilter.nf_conntrack_buckets with it (about max / 4), or stop tracking "
+		 "this traffic (notrack) or shorten the conntrack timeouts");
+}
+
 /* ------------------------------------------------------------ the table */
 
 /* clang-format off */
@@ -914,6 +1146,41 @@ const struct diag_rule_def diag_rules[DIAG_RULE_COUNT] = {
 	},
 	.level = retrans_level,
 	.describe = retrans_describe,
+    },
+    [DIAG_RULE_FD_LIMIT] = {
+	.id = "fd_limit", .title = "Descriptor limits", .severity = DIAG_WARNING,
+	.description = "A process that holds sockets has fd_limit.pct percent of its "
+		       "soft descriptor limit (RLIMIT_NOFILE, the \"Max open files\" of "
+		       "/proc/PID/limits) open: accept() and connect() fail with EMFILE "
+		       "once none is left, and connections wait in its listeners' accept "
+		       "queues.  Critical when every descriptor is in use.  Descriptors "
+		       "are counted when tcpdeck reads the process's /proc/PID/fd (when it "
+		       "opens sockets, and at least every 10 seconds).",
+	.set = DIAG_SET_PROCS,
+	.groups = {{DIAG_BY_PROCESS, DIAG_FD_LIMIT_PCT}},
+	.keys = {
+	    {DIAG_FD_LIMIT_PCT, "fd_limit.pct", 90, 1, 100, REAL,
+	     "open descriptors of one process, percent of its soft RLIMIT_NOFILE"},
+	},
+	.after_grouping = fd_limit_group,
+	.level = fd_limit_level,
+	.describe = fd_limit_describe,
+    },
+    [DIAG_RULE_CONNTRACK] = {
+	.id = "conntrack", .title = "Connection tracking", .severity = DIAG_WARNING,
+	.description = "The connection-tracking table (nf_conntrack) of the namespace "
+		       "tcpdeck watches holds conntrack.full_pct percent of "
+		       "net.netfilter.nf_conntrack_max entries: once it is full the "
+		       "kernel drops new connections before TCP sees them.  Critical "
+		       "when full.  Silent when the kernel has no connection tracking.",
+	.set = DIAG_SET_NONE,
+	.host = true,
+	.keys = {
+	    {DIAG_CONNTRACK_FULL_PCT, "conntrack.full_pct", 90, 0.0001, 100, REAL,
+	     "tracked connections, percent of net.netfilter.nf_conntrack_max"},
+	},
+	.level = conntrack_level,
+	.describe = conntrack_describe,
     },
 };
 
