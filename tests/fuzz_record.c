@@ -184,7 +184,10 @@ make_seed(int which)
 			                       .uid = 1000,
 			                       .comm = "srv",
 			                       .cmdline = "srv -x",
-			                       .user = "u"};
+			                       .user = "u",
+			                       .fds = below(1100),
+			                       .fd_limit = 1024,
+			                       .fd_limit_hard = 4096};
 
 			owner_table_unref(owners);
 			owners = owner_table_new();
@@ -201,6 +204,12 @@ make_seed(int which)
 			snap->counters.present = 0x3ff;
 			for (int c = 0; c < KC_COUNT; c++)
 				snap->counters.value[c] = s * 100 + (uint64_t)c;
+		}
+		if (which % 3 != 1) {
+			snap->nfct.present = true;
+			snap->nfct.count = below(300000);
+			snap->nfct.max = 262144;
+			snap->nfct.buckets = which % 2 == 0 ? 65536 : 0;
 		}
 		snapshot_seal(snap);
 		check(record_writer_add(w, snap, cause, sizeof(cause)) == 0, "seed sample");

@@ -79,6 +79,13 @@ make_owners(unsigned int n_procs, const uint32_t *inodes, size_t n_inodes)
 		snprintf(user, sizeof(user), p.uid == 0 ? "root" : "u%u", p.uid);
 		p.cmdline = i == 1 ? "" : cmd;
 		p.user = user;
+		/* Descriptors: unknown (0), or a count under its limits, the
+		 * hard one unlimited (0) now and then. */
+		if (below(4) != 0) {
+			p.fd_limit = below(2) ? 1024 : (uint32_t)next_rand();
+			p.fds = 1 + below(p.fd_limit);
+			p.fd_limit_hard = below(3) == 0 ? 0 : p.fd_limit + below(1u << 20);
+		}
 		assert_true(owner_table_add_proc(t, &p) >= 0);
 	}
 	for (size_t k = 0; k < n_inodes; k++) {
@@ -233,6 +240,14 @@ next_sample(const struct snapshot *prev, unsigned int step, uint64_t *next_cooki
 		snap->counters.present = (uint32_t)((1u << KC_COUNT) - 1) & ~(1u << (step % 9));
 		snap->counters.value[step % 9] = 0;
 	}
+	/* The conntrack table's fill: absent now and then, the count near
+	 * or at its limit. */
+	if (step % 7 != 3) {
+		snap->nfct.present = true;
+		snap->nfct.max = step % 5 == 0 ? UINT32_MAX : 262144;
+		snap->nfct.count = below(snap->nfct.max) + (step == 8 ? snap->nfct.max - 1 : 0);
+		snap->nfct.buckets = step % 4 == 1 ? 0 : 65536;
+	}
 	snapshot_seal(snap);
 	return snap;
 }
@@ -324,6 +339,9 @@ assert_same_owners(const struct snapshot *want, const struct snapshot *got)
 		if (!held[i] && b->pid == 0) {
 			assert_string_equal(b->comm, "");
 			assert_string_equal(b->cmdline, "");
+			assert_int_equal(b->fds, 0);
+			assert_int_equal(b->fd_limit, 0);
+			assert_int_equal(b->fd_limit_hard, 0);
 			continue;
 		}
 		assert_int_equal(a->pid, b->pid);
@@ -332,6 +350,9 @@ assert_same_owners(const struct snapshot *want, const struct snapshot *got)
 		assert_memory_equal(a->comm, b->comm, sizeof(a->comm));
 		assert_string_equal(a->cmdline, b->cmdline);
 		assert_string_equal(a->user, b->user);
+		assert_int_equal(a->fds, b->fds);
+		assert_int_equal(a->fd_limit, b->fd_limit);
+		assert_int_equal(a->fd_limit_hard, b->fd_limit_hard);
 	}
 	free(held);
 	for (size_t k = 0; k < want->n_entries; k++) {
@@ -366,6 +387,10 @@ assert_same_sample(const struct snapshot *want, const struct snapshot *got)
 	assert_int_equal(got->counters.present, want->counters.present);
 	assert_memory_equal(got->counters.value, want->counters.value,
 	                    sizeof(want->counters.value));
+	assert_int_equal(got->nfct.present, want->nfct.present);
+	assert_int_equal(got->nfct.count, want->nfct.count);
+	assert_int_equal(got->nfct.max, want->nfct.max);
+	assert_int_equal(got->nfct.buckets, want->nfct.buckets);
 	assert_same_owners(want, got);
 }
 
@@ -497,7 +522,7 @@ static void
 test_corrupt(void **state)
 {
 	struct sequence seq;
-	char cause[CAUSE_LEN];
+	char cause[CAUSE_LEN], want[32];
 	struct record_reader *r;
 	uint8_t *copy;
 	struct snapshot *snap;
@@ -518,7 +543,8 @@ test_corrupt(void **state)
 	copy[8] = RECORD_VERSION + 1;
 	assert_null(record_reader_open_mem(copy, seq.len, "v", cause, sizeof(cause)));
 	assert_int_equal(errno, ENOTSUP);
-	assert_non_null(strstr(cause, "version 3"));
+	snprintf(want, sizeof(want), "version %d", RECORD_VERSION + 1);
+	assert_non_null(strstr(cause, want));
 	memcpy(copy, seq.bytes, seq.len);
 	copy[8] = 0;
 	assert_null(record_reader_open_mem(copy, seq.len, "v", cause, sizeof(cause)));
@@ -923,6 +949,7 @@ fake_sample(void *state, struct snapshot *snap, char *cause, size_t cause_len)
 	snap->owners = want->owners != NULL ? owner_table_ref(want->owners) : NULL;
 	snap->owners_partial = want->owners_partial;
 	snap->counters = want->counters;
+	snap->nfct = want->nfct;
 	snap->taken_mono = want->taken_mono;
 	snap->taken_wall = want->taken_wall;
 	snap->sample_ns = want->sample_ns;
@@ -1203,6 +1230,71 @@ test_interval(void **state)
 	free(text);
 }
 
+/* Version 3 added the descriptors of processes and the conntrack table's
+ * fill: a version 2 recording (basic.tdr) replays with neither (counts 0,
+ * not present), and a version 3 file relabelled as version 2 is refused
+ * as corrupt rather than misread. */
+static void
+test_version2(void **state)
+{
+	const char *srcdir = getenv("TESTS_SRCDIR");
+	char cause[CAUSE_LEN], path[4096];
+	struct sequence seq;
+	struct record_reader *r;
+	struct snapshot *snap;
+	uint32_t header_len, crc;
+	uint8_t *copy;
+	size_t with_owners = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/data/recordings/basic.tdr",
+	         srcdir != NULL ? srcdir : "tests");
+	r = record_reader_open(path, cause, sizeof(cause));
+	if (r == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(record_reader_info(r)->version, 2);
+	for (size_t i = 0; i < 10; i++) {
+		snap = snapshot_new(0);
+		assert_int_equal(record_reader_load(r, i, snap, cause, sizeof(cause)), 0);
+		assert_true(snap->n_entries > 0);
+		assert_false(snap->nfct.present);
+		assert_int_equal(snap->nfct.count, 0);
+		for (size_t k = 0; snap->owners != NULL && k < owner_table_procs(snap->owners); k++) {
+			const struct owner_proc *p = owner_table_proc(snap->owners, (uint32_t)k);
+
+			assert_int_equal(p->fds, 0);
+			assert_int_equal(p->fd_limit, 0);
+			assert_int_equal(p->fd_limit_hard, 0);
+			with_owners += p->pid > 0;
+		}
+		snapshot_unref(snap);
+	}
+	assert_true(with_owners > 0);
+	record_reader_free(r);
+
+	make_sequence(&seq, 3, 10);
+	assert_true(seq.snaps[0]->nfct.present);
+	copy = malloc(seq.len);
+	assert_non_null(copy);
+	memcpy(copy, seq.bytes, seq.len);
+	copy[8] = 2;
+	header_len = record_le32(copy + 12);
+	/* The header's CRC, at 12 + H, covers every byte before it. */
+	crc = record_crc32(0, copy, 12 + header_len);
+	for (int k = 0; k < 4; k++)
+		copy[12 + header_len + (uint32_t)k] = (uint8_t)(crc >> (8 * k));
+	r = record_reader_open_mem(copy, seq.len, "v2", cause, sizeof(cause));
+	if (r == NULL)
+		fail_msg("%s", cause);
+	snap = snapshot_new(0);
+	assert_int_equal(record_reader_load(r, 0, snap, cause, sizeof(cause)), -1);
+	assert_non_null(strstr(cause, "corrupt sample 0"));
+	snapshot_unref(snap);
+	record_reader_free(r);
+	free(copy);
+	free_sequence(&seq);
+}
+
 int
 main(void)
 {
@@ -1222,6 +1314,7 @@ main(void)
 	    cmocka_unit_test(test_sampler_records),
 	    cmocka_unit_test(test_sampler_controls),
 	    cmocka_unit_test(test_interval),
+	    cmocka_unit_test(test_version2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,8 +23,9 @@
 #define RECORD_MAGIC "\x89TDREC\r\n"
 #define RECORD_MAGIC_LEN 8
 /* The version written, and the oldest one still read: version 1 lacks
- * the sampling interval of each sample. */
-#define RECORD_VERSION 2
+ * the sampling interval of each sample, versions 1 and 2 the descriptor
+ * counts and limits of processes and the conntrack table's fill. */
+#define RECORD_VERSION 3
 #define RECORD_VERSION_OLDEST 1
 
 /* Header flags no reader may ignore live in the low byte: a reader that
@@ -37,6 +38,13 @@
 #define RECORD_HEADER_FIXED 16
 #define RECORD_HEADER_MAX 4096
 #define RECORD_HOST_MAX 255
+
+/* A process of an owner table that holds none of the sample's sockets is
+ * written as this many zero bytes (pid, uid, start time, three empty
+ * strings, three descriptor numbers); 6 in versions 1 and 2, which lack
+ * the descriptor numbers. */
+#define RECORD_PROC_PLACEHOLDER 9
+#define RECORD_PROC_PLACEHOLDER_V2 6
 
 /* Every record: type (1), payload length (4, LE), CRC-32 (4, LE) of the
  * type, the length and the payload, then the payload. */
@@ -56,7 +64,10 @@ enum {
 	RECORD_SAMPLE_OWNERS_NEW = 1u << 1,     /* ... and it is written here */
 	RECORD_SAMPLE_OWNERS_PARTIAL = 1u << 2, /* snapshot.owners_partial */
 	RECORD_SAMPLE_COUNTERS = 1u << 3,       /* kernel counters follow */
-	RECORD_SAMPLE_KNOWN = 0x0f,
+	RECORD_SAMPLE_NFCT = 1u << 4,           /* conntrack fill follows
+	                                         * (version 3) */
+	RECORD_SAMPLE_KNOWN_V2 = 0x0f,          /* the flags of versions 1, 2 */
+	RECORD_SAMPLE_KNOWN = 0x1f,
 };
 
 /* Entry operations inside a sample record. */

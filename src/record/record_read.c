@@ -46,6 +46,7 @@ struct state {
 	size_t n, cap;
 	struct owner_table *owners;
 	struct kcounters counters;
+	struct snapshot_nfct nfct;
 	uint64_t mono_ns, wall_ns, sample_ns;
 	uint64_t interval_ns; /* 0 in a version 1 recording */
 	unsigned int restarts;
@@ -683,19 +684,33 @@ get_string(struct record_cur *c, size_t max)
 	return s;
 }
 
+/* A varint that must fit 32 bits: sets c->bad when it does not. */
+static uint32_t
+get_u32(struct record_cur *c)
+{
+	uint64_t v = record_cur_varint(c);
+
+	if (v > UINT32_MAX) {
+		c->bad = true;
+		return 0;
+	}
+	return (uint32_t)v;
+}
+
 static const char *
-decode_owners(struct record_cur *c, struct owner_table **out)
+decode_owners(struct record_cur *c, unsigned int version, struct owner_table **out)
 {
 	struct owner_table *t = owner_table_new();
 	uint64_t n_procs, n_links, inode = 0;
+	size_t least = version >= 3 ? RECORD_PROC_PLACEHOLDER : RECORD_PROC_PLACEHOLDER_V2;
 	const char *why = NULL;
 
 	*out = NULL;
 	if (t == NULL)
 		return "out of memory";
 	n_procs = record_cur_varint(c);
-	/* Every process takes at least 6 bytes. */
-	if (c->bad || n_procs > c->left / 6 || n_procs > UINT32_MAX) {
+	/* Every process takes at least a placeholder's bytes. */
+	if (c->bad || n_procs > c->left / least || n_procs > UINT32_MAX) {
 		why = "impossible process count";
 		goto fail;
 	}
@@ -710,6 +725,12 @@ decode_owners(struct record_cur *c, struct owner_table **out)
 		comm = get_string(c, sizeof(p.comm));
 		cmdline = get_string(c, SIZE_MAX);
 		user = get_string(c, SIZE_MAX);
+		/* Version 3 added the descriptors; before, 0: not known. */
+		if (version >= 3) {
+			p.fds = get_u32(c);
+			p.fd_limit = get_u32(c);
+			p.fd_limit_hard = get_u32(c);
+		}
 		if (c->bad || pid < INT32_MIN || pid > INT32_MAX || uid > UINT32_MAX) {
 			free(comm);
 			free(cmdline);
@@ -838,7 +859,8 @@ decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, unsigned int v
 	n_entries = record_cur_varint(&c);
 	if (c.bad)
 		return "cut short";
-	if (restarts > UINT32_MAX || (flags & ~RECORD_SAMPLE_KNOWN))
+	if (restarts > UINT32_MAX ||
+	    (flags & ~(version >= 3 ? RECORD_SAMPLE_KNOWN : RECORD_SAMPLE_KNOWN_V2)))
 		return "bad sample header";
 	out->restarts = (unsigned int)restarts;
 	out->partial = (flags & RECORD_SAMPLE_OWNERS_PARTIAL) != 0;
@@ -852,7 +874,7 @@ decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, unsigned int v
 
 		if (!(flags & RECORD_SAMPLE_OWNERS))
 			return "bad owner flags";
-		why = decode_owners(&c, &out->owners);
+		why = decode_owners(&c, version, &out->owners);
 		if (why != NULL)
 			return why;
 	} else if (flags & RECORD_SAMPLE_OWNERS) {
@@ -879,6 +901,15 @@ decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, unsigned int v
 		}
 		if (c.bad)
 			return "cut short";
+	}
+	memset(&out->nfct, 0, sizeof(out->nfct));
+	if (flags & RECORD_SAMPLE_NFCT) {
+		out->nfct.count = get_u32(&c);
+		out->nfct.max = get_u32(&c);
+		out->nfct.buckets = get_u32(&c);
+		out->nfct.present = true;
+		if (c.bad)
+			return "bad conntrack fill";
 	}
 	if (n_entries > out->cap) {
 		struct sock_entry *more = realloc(out->e, (size_t)n_entries * sizeof(*more));
@@ -1069,6 +1100,7 @@ record_reader_load(struct record_reader *r, size_t i, struct snapshot *snap, cha
 	snap->owners = r->cur.owners != NULL ? owner_table_ref(r->cur.owners) : NULL;
 	snap->owners_partial = r->cur.partial;
 	snap->counters = r->cur.counters;
+	snap->nfct = r->cur.nfct;
 	snap->taken_mono = ns_to_ts(r->cur.mono_ns);
 	snap->taken_wall = ns_to_ts(r->cur.wall_ns);
 	snap->sample_ns = r->cur.sample_ns;

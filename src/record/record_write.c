@@ -434,7 +434,7 @@ put_owners(struct record_writer *w, const struct snapshot *snap)
 		const struct owner_proc *p = owner_table_proc(t, (uint32_t)i);
 
 		if (!needed[i]) {
-			record_buf_bytes(b, "\0\0\0\0\0\0", 6);
+			record_buf_bytes(b, "\0\0\0\0\0\0\0\0\0", RECORD_PROC_PLACEHOLDER);
 			continue;
 		}
 		record_buf_varint(b, record_zigzag(p->pid));
@@ -443,6 +443,9 @@ put_owners(struct record_writer *w, const struct snapshot *snap)
 		put_string(b, p->comm, sizeof(p->comm));
 		put_string(b, p->cmdline, SIZE_MAX);
 		put_string(b, p->user, SIZE_MAX);
+		record_buf_varint(b, p->fds);
+		record_buf_varint(b, p->fd_limit);
+		record_buf_varint(b, p->fd_limit_hard);
 	}
 	/* The link count is only known at the end: reserve a fixed-width
 	 * varint (5 bytes) and fill it in. */
@@ -693,6 +696,8 @@ record_writer_add(struct record_writer *w, const struct snapshot *snap, char *ca
 		flags |= RECORD_SAMPLE_OWNERS_PARTIAL;
 	if (snap->counters.present != 0)
 		flags |= RECORD_SAMPLE_COUNTERS;
+	if (snap->nfct.present)
+		flags |= RECORD_SAMPLE_NFCT;
 	b->len = 0;
 	b->failed = false;
 	record_buf_bytes(b, "\0\0\0\0\0\0\0\0\0", RECORD_FRAME_LEN); /* filled last */
@@ -710,6 +715,11 @@ record_writer_add(struct record_writer *w, const struct snapshot *snap, char *ca
 	base = keyframe ? &zero_counters : &w->prev_counters;
 	if (flags & RECORD_SAMPLE_COUNTERS)
 		put_counters(b, &snap->counters, base);
+	if (flags & RECORD_SAMPLE_NFCT) {
+		record_buf_varint(b, snap->nfct.count);
+		record_buf_varint(b, snap->nfct.max);
+		record_buf_varint(b, snap->nfct.buckets);
+	}
 	if (!keyframe && map_build(w, w->prev) < 0)
 		return fail(w, ENOMEM, 0, cause, cause_len);
 	put_entries(w, snap, keyframe, elapsed_ms);
