@@ -15,6 +15,12 @@
  *
  * Mode 000 does not stop root, so when run as root the permission tests
  * walk with the effective uid of nobody (seteuid, and back).
+ *
+ * Descriptor counts and limits: PID/limits in the kernel's table format;
+ * the counts are the fd/ entries a scan reads.  The per-sample recount of
+ * a process near its limit needs procfs (the size of /proc/PID/fd), so it
+ * is tested on this process in the real /proc, with its own soft limit
+ * lowered for the test.
  */
 #include "config.h"
 
@@ -33,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
@@ -139,6 +146,27 @@ static void
 write_str(const char *path, const char *data)
 {
 	write_file(path, data, strlen(data));
+}
+
+/* PID/limits as the kernel prints it, with the given RLIMIT_NOFILE
+ * columns ("1024", "unlimited"). */
+static void
+fx_limits(const struct fixture *fx, int pid, const char *soft, const char *hard)
+{
+	char path[PATH_MAX], text[2048];
+
+	fx_path(fx, path, sizeof(path), "%d/limits", pid);
+	snprintf(text, sizeof(text),
+		 "Limit                     Soft Limit           Hard Limit           Units     \n"
+		 "Max cpu time              unlimited            unlimited            seconds   \n"
+		 "Max file size             unlimited            unlimited            bytes     \n"
+		 "Max stack size            8388608              unlimited            bytes     \n"
+		 "Max processes             96367                96367                processes \n"
+		 "Max open files            %-20s %-20s files     \n"
+		 "Max locked memory         8388608              8388608              bytes     \n"
+		 "Max realtime timeout      unlimited            unlimited            us        \n",
+		 soft, hard);
+	write_str(path, text);
 }
 
 /* Removes name below dir_fd and everything in it, even a directory left
@@ -1282,6 +1310,253 @@ test_real_proc(void **state)
 	close(fd);
 }
 
+static const struct owner_proc *
+proc_of(const struct snapshot *snap, int32_t pid)
+{
+	for (uint32_t i = 0; i < owner_table_procs(snap->owners); i++)
+		if (owner_table_proc(snap->owners, i)->pid == pid)
+			return owner_table_proc(snap->owners, i);
+	fail_msg("no process %d in the owner table", pid);
+	return NULL;
+}
+
+/* Every process holding a socket carries its descriptor count (every
+ * entry of fd/, sockets or not) and its RLIMIT_NOFILE limits; limits
+ * not known (no file, a malformed line) are 0, and so is "unlimited".
+ * Limits are read once per process that holds sockets, not for the
+ * others. */
+static void
+test_fd_counts_and_limits(void **state)
+{
+	struct fixture *fx = *state;
+	const uint32_t inodes[] = {10, 11, 20, 30, 40};
+	struct procmap_stats stats;
+	const struct owner_proc *p;
+	struct snapshot *snap;
+	struct procmap *map;
+	char path[PATH_MAX];
+
+	fx_proc(fx, 10, "server", 1, "server\0", 7);
+	fx_stdio(fx, 10);
+	fx_socket(fx, 10, 3, 10);
+	fx_socket(fx, 10, 4, 11);
+	fx_fd(fx, 10, 5, "/var/log/server.log");
+	fx_limits(fx, 10, "64", "4096");
+	fx_proc(fx, 20, "nolimits", 1, "n\0", 2);
+	fx_socket(fx, 20, 0, 20);
+	fx_proc(fx, 30, "unlimited", 1, "u\0", 2);
+	fx_socket(fx, 30, 7, 30);
+	fx_limits(fx, 30, "1048576", "unlimited");
+	fx_proc(fx, 40, "garbled", 1, "g\0", 2);
+	fx_socket(fx, 40, 0, 40);
+	fx_path(fx, path, sizeof(path), "%d/limits", 40);
+	write_str(path, "Limit  Soft Limit  Hard Limit  Units\nMax open files  many  more  files\n");
+	fx_proc(fx, 50, "nosockets", 1, "x\0", 2);
+	fx_stdio(fx, 50);
+	fx_limits(fx, 50, "16", "16");
+	map = new_map(fx);
+
+	snap = sample(map, inodes, 5, &stats);
+	assert_int_equal(stats.limits_read, 4); /* not the one without sockets */
+	p = proc_of(snap, 10);
+	assert_int_equal(p->fds, 6);
+	assert_int_equal(p->fd_limit, 64);
+	assert_int_equal(p->fd_limit_hard, 4096);
+	p = proc_of(snap, 20);
+	assert_int_equal(p->fds, 1);
+	assert_int_equal(p->fd_limit, 0);
+	assert_int_equal(p->fd_limit_hard, 0);
+	p = proc_of(snap, 30);
+	assert_int_equal(p->fds, 1);
+	assert_int_equal(p->fd_limit, 1048576);
+	assert_int_equal(p->fd_limit_hard, 0);
+	p = proc_of(snap, 40);
+	assert_int_equal(p->fd_limit, 0);
+	assert_int_equal(p->fd_limit_hard, 0);
+	snapshot_unref(snap);
+
+	/* Nothing changed: nothing read again, not even the limits. */
+	snap = sample(map, inodes, 5, &stats);
+	assert_int_equal(stats.procs_scanned, 0);
+	assert_int_equal(stats.limits_read, 0);
+	assert_false(stats.table_rebuilt);
+	snapshot_unref(snap);
+	procmap_free(map);
+}
+
+/*
+ * When a process is read again (here: searched for a socket nobody
+ * holds), its new descriptor count and limits rebuild the table only near
+ * its limit (half of it or more): far from it, the limits are not read
+ * again (the background refresh does that) and a changed count alone
+ * waits for the next rebuild.  Near it, the limits are read on every scan
+ * and a changed count or limit makes a new table.
+ */
+static void
+test_fd_limits_near_and_far(void **state)
+{
+	struct fixture *fx = *state;
+	const uint32_t inodes[] = {10, 20};
+	const uint32_t lost[] = {10, 20, 9999};
+	const uint32_t lost_again[] = {10, 20, 9998};
+	struct procmap_stats stats;
+	struct snapshot *first, *snap;
+	struct procmap *map;
+
+	fx_proc(fx, 10, "far", 1, "far\0", 4);
+	fx_stdio(fx, 10);
+	fx_socket(fx, 10, 3, 10);
+	fx_limits(fx, 10, "1024", "1024");
+	fx_proc(fx, 20, "near", 1, "near\0", 5);
+	fx_stdio(fx, 20);
+	fx_socket(fx, 20, 3, 20);
+	fx_limits(fx, 20, "8", "8"); /* 4 of 8 open: half */
+	map = new_map(fx);
+	first = sample(map, inodes, 2, &stats);
+	assert_int_equal(proc_of(first, 10)->fds, 4);
+	assert_int_equal(proc_of(first, 20)->fds, 4);
+	assert_int_equal(proc_of(first, 20)->fd_limit, 8);
+
+	/* Far: a file opened and a limit raised are not worth a table. */
+	fx_fd(fx, 10, 4, "/etc/passwd");
+	fx_limits(fx, 10, "2048", "2048");
+	snap = sample(map, lost, 3, &stats);
+	assert_int_equal(stats.procs_scanned, 2);
+	assert_int_equal(stats.limits_read, 1); /* the near one's */
+	assert_false(stats.table_rebuilt);
+	assert_ptr_equal(snap->owners, first->owners);
+	assert_int_equal(proc_of(snap, 10)->fds, 4);
+	assert_int_equal(proc_of(snap, 10)->fd_limit, 1024);
+	snapshot_unref(snap);
+
+	/* Near: a descriptor more makes a new table, with the far one's
+	 * new count as well. */
+	fx_fd(fx, 20, 4, "/etc/passwd");
+	snap = sample(map, lost, 3, &stats);
+	assert_int_equal(stats.procs_scanned, 2);
+	assert_true(stats.table_rebuilt);
+	assert_int_equal(proc_of(snap, 20)->fds, 5);
+	assert_int_equal(proc_of(snap, 20)->fd_limit, 8);
+	assert_int_equal(proc_of(snap, 10)->fds, 5);
+	assert_int_equal(proc_of(snap, 10)->fd_limit, 1024);
+	snapshot_unref(snap);
+
+	/* Near: its limit raised is read at its next scan (a search for
+	 * another lost socket: the first one was given up on). */
+	fx_limits(fx, 20, "64", "64");
+	snap = sample(map, lost_again, 3, &stats);
+	assert_int_equal(stats.procs_scanned, 2);
+	assert_true(stats.table_rebuilt);
+	assert_int_equal(proc_of(snap, 20)->fd_limit, 64);
+	assert_int_equal(proc_of(snap, 20)->fd_limit_hard, 64);
+	snapshot_unref(snap);
+	snapshot_unref(first);
+	procmap_free(map);
+}
+
+/* The number of this process's open descriptors, not counting the one
+ * opendir() takes to count them. */
+static uint32_t
+own_fds(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *de;
+	uint32_t n = 0;
+
+	assert_non_null(dir);
+	while ((de = readdir(dir)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(dir);
+	return n - 1;
+}
+
+/*
+ * The real /proc: this process, its soft limit lowered to what it has
+ * open plus a few, holds a listening socket.  Its count and limits
+ * are in the table; once at half its limit or more, a descriptor closed
+ * (no socket changes) and a limit raised show at the very next sample,
+ * without a scan, through the size of /proc/self/fd.
+ */
+static void
+test_real_fd_limit(void **state)
+{
+	struct sockaddr_in sin;
+	struct procmap_stats stats;
+	struct snapshot *snap;
+	struct procmap *map;
+	struct rlimit saved, low;
+	struct stat st;
+	int fd, extra[8];
+	uint32_t open_now;
+
+	(void)state;
+	if (access("/proc/self/fd", R_OK) < 0)
+		skip();
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	for (int i = 0; i < 8; i++) {
+		extra[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		assert_true(extra[i] >= 0);
+	}
+	/* Room for what procmap opens while it walks (a directory and a
+	 * file at a time), and near the limit even with one closed. */
+	open_now = own_fds();
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	low = saved;
+	low.rlim_cur = open_now + 6;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+
+	map = procmap_new("/proc", geteuid() == 0, getuid());
+	assert_non_null(map);
+	snap = snapshot_new(0);
+	assert_non_null(snap);
+	add_entry(snap, (uint32_t)st.st_ino, getuid(), TCP_STATE_LISTEN);
+	assert_int_equal(procmap_attribute(map, snap, &stats), 0);
+	assert_int_equal(owner_pid(snap, (uint32_t)st.st_ino), getpid());
+	/* Read while procmap held this directory open: one more. */
+	assert_int_equal(owner_of(snap, (uint32_t)st.st_ino)->fds, own_fds() + 1);
+	assert_int_equal(owner_of(snap, (uint32_t)st.st_ino)->fd_limit, low.rlim_cur);
+	if (saved.rlim_max == RLIM_INFINITY || saved.rlim_max > UINT32_MAX)
+		assert_int_equal(owner_of(snap, (uint32_t)st.st_ino)->fd_limit_hard, 0);
+	else
+		assert_int_equal(owner_of(snap, (uint32_t)st.st_ino)->fd_limit_hard,
+				 saved.rlim_max);
+	snapshot_unref(snap);
+
+	/* A file closed: counted at once, without reading the process. */
+	close(extra[0]);
+	snap = snapshot_new(0);
+	assert_non_null(snap);
+	add_entry(snap, (uint32_t)st.st_ino, getuid(), TCP_STATE_LISTEN);
+	assert_int_equal(procmap_attribute(map, snap, &stats), 0);
+	assert_int_equal(stats.fds_recounted, 1);
+	assert_true(stats.table_rebuilt);
+	assert_int_equal(owner_of(snap, (uint32_t)st.st_ino)->fds, own_fds());
+	snapshot_unref(snap);
+
+	/* Its limit raised (as prlimit would): read at once too. */
+	low.rlim_cur += 2;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	snap = snapshot_new(0);
+	assert_non_null(snap);
+	add_entry(snap, (uint32_t)st.st_ino, getuid(), TCP_STATE_LISTEN);
+	assert_int_equal(procmap_attribute(map, snap, &stats), 0);
+	assert_true(stats.table_rebuilt);
+	assert_int_equal(owner_of(snap, (uint32_t)st.st_ino)->fd_limit, low.rlim_cur);
+	snapshot_unref(snap);
+	procmap_free(map);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	for (int i = 1; i < 8; i++)
+		close(extra[i]);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -1305,6 +1580,9 @@ main(void)
 		T(test_bad_root),
 		T(test_empty_root),
 		cmocka_unit_test(test_real_proc),
+		T(test_fd_counts_and_limits),
+		T(test_fd_limits_near_and_far),
+		cmocka_unit_test(test_real_fd_limit),
 	};
 #undef T
 

@@ -14,6 +14,12 @@
  * change, so they are read when a process first holds a socket, again by
  * the background refresh, and on every scan while the process uses half
  * of its soft limit or more, so the limit a finding quotes is current.
+ * A process at half of its limit or more is also recounted every sample,
+ * whether or not it is scanned: procfs gives the number of open
+ * descriptors as the size of /proc/PID/fd (Linux 6.2 and later), one
+ * stat() instead of a read of every descriptor; its limits are read again
+ * with it.  Elsewhere (older kernels, fixture trees) its count waits for
+ * its next scan.
  */
 #include "config.h"
 
@@ -26,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +44,9 @@ enum { CMDLINE_MAX = 1024 };
 
 /* Longest a process goes without being read again, in seconds. */
 #define PROCMAP_REFRESH_SECONDS 10.0
+
+/* statfs() f_type of procfs (linux/magic.h). */
+#define PROCMAP_PROC_SUPER_MAGIC 0x9fa0
 
 struct proc_rec {
 	int32_t pid;
@@ -69,6 +79,7 @@ struct inode_set {
 
 struct procmap {
 	int root_fd;
+	bool procfs;             /* the root is a procfs: fd dirs have sizes */
 	bool privileged;
 	uid_t self_uid;
 	struct proc_rec *recs;
@@ -806,6 +817,41 @@ attribute_entries(struct procmap *map, struct snapshot *snap, struct procmap_sta
 	}
 }
 
+/*
+ * Recounts the descriptors of the processes that hold sockets and use
+ * half of their soft limit or more, and reads their limits again: the
+ * count a descriptor-limit finding reads must follow a process that
+ * closes or opens descriptors other than new sockets (which the search
+ * finds), or a limit raised with prlimit, within a sample.  procfs only:
+ * the size of /proc/PID/fd is its number of open descriptors there (0 on
+ * kernels before 6.2, which then wait for the next scan).
+ */
+static void
+recount_near_limit(struct procmap *map, struct procmap_stats *stats)
+{
+	for (size_t i = 0; map->procfs && i < map->n_recs; i++) {
+		struct proc_rec *rec = &map->recs[i];
+		char path[64];
+		struct stat st;
+
+		if (rec->scanned || rec->denied || rec->n_inodes == 0 ||
+		    !near_limit(rec->fds, rec->fd_limit))
+			continue;
+		snprintf(path, sizeof(path), "%d/fd", rec->pid);
+		if (fstatat(map->root_fd, path, &st, 0) < 0 || st.st_size <= 0 ||
+		    (uint64_t)st.st_size > UINT32_MAX)
+			continue; /* gone, or a kernel that does not count */
+		stats->fds_recounted++;
+		if ((uint32_t)st.st_size != rec->fds) {
+			rec->fds = (uint32_t)st.st_size;
+			map->table_stale = true;
+		}
+		stats->limits_read++;
+		if (read_limits(map->root_fd, rec))
+			map->table_stale = true;
+	}
+}
+
 int
 procmap_attribute(struct procmap *map, struct snapshot *snap, struct procmap_stats *stats)
 {
@@ -818,6 +864,7 @@ procmap_attribute(struct procmap *map, struct snapshot *snap, struct procmap_sta
 	before = map->table;
 	if (refresh_processes(map, stats) < 0)
 		return -1;
+	recount_near_limit(map, stats);
 	if ((map->table_stale || map->table == NULL) && rebuild_table(map) < 0)
 		return -1;
 	if (search_unknown(map, snap, stats) < 0)
@@ -834,6 +881,7 @@ struct procmap *
 procmap_new(const char *proc_root, bool privileged, uid_t self_uid)
 {
 	struct procmap *map = calloc(1, sizeof(*map));
+	struct statfs fs;
 
 	if (map == NULL)
 		return NULL;
@@ -845,6 +893,8 @@ procmap_new(const char *proc_root, bool privileged, uid_t self_uid)
 		errno = saved;
 		return NULL;
 	}
+	map->procfs = fstatfs(map->root_fd, &fs) == 0 &&
+		      (unsigned long)fs.f_type == PROCMAP_PROC_SUPER_MAGIC;
 	map->privileged = privileged;
 	map->self_uid = self_uid;
 	return map;

@@ -17,7 +17,9 @@
  * Each read of a process's descriptors also counts them; its descriptor
  * limits (RLIMIT_NOFILE, /proc/PID/limits) are read when it first holds a
  * socket, by the 10-second refresh, and while it uses half of its limit
- * or more.  Both go into the owner table (struct owner_proc).
+ * or more; such a process is also recounted every sample (on procfs, a
+ * stat() of its fd directory).  Both go into the owner table (struct
+ * owner_proc).
  * Processes that exit or deny access in the middle of a walk are normal.
  * The /proc root is a parameter, so tests use fixture trees.
  * Sampler thread only; never prints.
@@ -36,6 +38,8 @@ struct procmap_stats {
 	size_t procs_scanned;  /* processes whose descriptors were read */
 	size_t fds_read;       /* descriptors read */
 	size_t limits_read;    /* /proc/PID/limits files read */
+	size_t fds_recounted;  /* processes near their descriptor limit
+				* recounted without a scan (procfs) */
 	size_t found;          /* sockets attributed */
 	size_t hidden;         /* sockets of processes we may not look into */
 	size_t unknown;        /* sockets not found */

@@ -735,10 +735,13 @@ fd_use_pct(const struct owner_proc *p)
 }
 
 /* Files one socket into the group of each of its holders that is close
- * to its limit (near[] by owner-table index): the sockets it holds in this
- * sample, and its fullest listener. */
+ * to its limit (group[] by owner-table index: its group's index, or
+ * NEAR_NEW before it has one; UINT32_MAX when not near): the sockets it
+ * holds in this sample, and its fullest listener. */
+#define NEAR_NEW (UINT32_MAX - 1)
+
 static int
-fd_limit_file(struct diagnose *d, size_t i, const bool *near, uint32_t *holders, size_t max)
+fd_limit_file(struct diagnose *d, size_t i, uint32_t *group, uint32_t *holders, size_t max)
 {
 	const struct sock_entry *e = &d->snap->entries[i];
 	size_t n = e->n_owners <= 1 ? 1 : owner_table_lookup(d->snap->owners, e->inode, NULL,
@@ -749,18 +752,23 @@ fd_limit_file(struct diagnose *d, size_t i, const bool *near, uint32_t *holders,
 	for (size_t k = 0; k < n && k < max; k++) {
 		const struct owner_proc *p = owner_table_proc(d->snap->owners, holders[k]);
 		struct diag_group *g;
-		struct diag_gkey key;
 
-		if (p == NULL || !near[holders[k]])
+		if (p == NULL || group[holders[k]] == UINT32_MAX)
 			continue;
-		memset(&key, 0, sizeof(key));
-		key.set = DIAG_SET_PROCS;
-		key.by = key.subj = DIAG_BY_PROCESS;
-		key.pid = (uint32_t)p->pid;
-		if ((g = diag_group_add(d, &key, (uint32_t)i)) == NULL)
-			return -1;
+		if (group[holders[k]] == NEAR_NEW) {
+			struct diag_gkey key;
+
+			memset(&key, 0, sizeof(key));
+			key.set = DIAG_SET_PROCS;
+			key.by = key.subj = DIAG_BY_PROCESS;
+			key.pid = (uint32_t)p->pid;
+			if ((g = diag_group_add(d, &key, (uint32_t)i)) == NULL)
+				return -1;
+			g->pid = p->pid;
+			group[holders[k]] = (uint32_t)(g - d->groups);
+		}
+		g = &d->groups[group[holders[k]]];
 		g->count++;
-		g->pid = p->pid;
 		if (e->state == TCP_STATE_LISTEN) {
 			double fill = (double)e->recv_q / (e->send_q > 0 ? e->send_q : 1);
 
@@ -789,23 +797,25 @@ fd_limit_group(struct diagnose *d)
 	const struct snapshot *snap = d->snap;
 	size_t n_procs = snap->owners != NULL ? owner_table_procs(snap->owners) : 0;
 	double from = diag_cfg(d, DIAG_FD_LIMIT_PCT) * diag_cfg(d, DIAG_CLEAR_PCT) / 100;
-	uint32_t holders[64];
-	bool *near, any = false;
+	uint32_t holders[64], *group;
+	bool any = false;
 	int rc = 0;
 
 	for (size_t i = 0; i < n_procs && !any; i++)
 		any = fd_use_pct(owner_table_proc(snap->owners, (uint32_t)i)) >= from;
 	if (!any)
 		return 0;
-	near = calloc(n_procs, sizeof(*near));
-	if (near == NULL)
+	group = malloc(n_procs * sizeof(*group));
+	if (group == NULL)
 		return -1;
 	for (size_t i = 0; i < n_procs; i++)
-		near[i] = fd_use_pct(owner_table_proc(snap->owners, (uint32_t)i)) >= from;
+		group[i] = fd_use_pct(owner_table_proc(snap->owners, (uint32_t)i)) >= from
+			       ? NEAR_NEW
+			       : UINT32_MAX;
 	for (size_t i = 0; i < snap->n_entries && rc == 0; i++)
 		if (snap->entries[i].owner_status == OWNER_FOUND)
-			rc = fd_limit_file(d, i, near, holders, sizeof(holders) / sizeof(holders[0]));
-	free(near);
+			rc = fd_limit_file(d, i, group, holders, sizeof(holders) / sizeof(holders[0]));
+	free(group);
 	return rc;
 }
 
@@ -834,7 +844,7 @@ fd_limit_describe(const struct diagnose *d, const struct diag_group *g, struct d
 	num(fds, sizeof(fds), p->fds);
 	num(soft, sizeof(soft), p->fd_limit);
 	if (p->fd_limit_hard != 0)
-		num(hard, sizeof(hard), p->fd_limit_hard);
+		snprintf(hard, sizeof(hard), "%u", p->fd_limit_hard);
 	else
 		snprintf(hard, sizeof(hard), "unlimited");
 	if (l != NULL) {
