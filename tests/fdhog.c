@@ -120,7 +120,7 @@ main(int argc, char **argv)
 	 * done. */
 	for (;;) {
 		struct pollfd pfd[2] = {{.fd = done[0], .events = POLLIN},
-					{.fd = lfd, .events = POLLIN}};
+		                        {.fd = lfd, .events = POLLIN}};
 		char c;
 
 		if (time(NULL) > end) {
