@@ -50,6 +50,15 @@ diagnoses() {
   timeout 60 "$TCPDECK" -b -d 0.2 --view diagnoses -o json "$@"
 }
 
+# Waits (bounded) until file $1 has $2 lines: samples tcpdeck printed.
+wait_lines() {
+  for _ in $(seq 1 300); do
+    [ "$(wc -l <"$1")" -ge "$2" ] && return 0
+    sleep 0.1
+  done
+  hard_error "tcpdeck printed no $2 samples into $1 in 30 s"
+}
+
 # The finding objects with id $1 of one JSON line ($2).
 finding() {
   grep -o "{\"id\": \"$1\"[^}]*}" <<<"$2"
@@ -122,11 +131,12 @@ else
   fail "replayed fd_limit findings differ:"$'\n'"live: $out"$'\n'"replay: $replayed"
 fi
 
-# It closes its connections: the count falls at once (a process near its
-# limit is recounted every sample), and the finding clears.
+# It closes its connections after tcpdeck's second sample: the count
+# falls at once (a process near its limit is recounted every sample), and
+# the finding clears.
 diagnoses -n 12 >"$work/clear.json" &
 tcpdeck_pid=$!
-sleep 1
+wait_lines "$work/clear.json" 2
 kill -USR1 "$FDHOG_PID"
 wait "$tcpdeck_pid" || fail "tcpdeck failed while fdhog released its connections"
 grep -q '^released' "$work/fdhog.out" || fail "fdhog did not release its connections"
@@ -232,8 +242,8 @@ else
   syn_sent=$(ss -tanH state syn-sent | wc -l)
   [ "$syn_sent" -eq $SYNS ] || hard_error "$syn_sent clients in SYN_SENT, not $SYNS"
 
-  # Run tcpdeck (over the fixture, in a mount namespace of its own), and
-  # let the table drain after one second.
+  # Run tcpdeck (over the fixture, in a mount namespace of its own); the
+  # table drains after its second sample.
   run_full() {
     if [ "$mode" = fixture ]; then
       unshare -m --propagation private bash -c \
@@ -275,7 +285,7 @@ else
 
   run_full -n 12 >"$work/drain.json" &
   tcpdeck_pid=$!
-  sleep 1
+  wait_lines "$work/drain.json" 2
   drain
   wait "$tcpdeck_pid" || fail "tcpdeck failed while the table drained"
   if [ -n "$(finding conntrack "$(head -n 1 "$work/drain.json")")" ] &&
