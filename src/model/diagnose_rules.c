@@ -1165,7 +1165,8 @@ const struct diag_rule_def diag_rules[DIAG_RULE_COUNT] = {
 		       "once none is left, and connections wait in its listeners' accept "
 		       "queues.  Critical when every descriptor is in use.  Descriptors "
 		       "are counted when tcpdeck reads the process's /proc/PID/fd (when it "
-		       "opens sockets, and at least every 10 seconds).",
+		       "opens sockets, at least every 10 seconds, and every sample once it "
+		       "uses half of its limit).",
 	.set = DIAG_SET_PROCS,
 	.groups = {{DIAG_BY_PROCESS, DIAG_FD_LIMIT_PCT}},
 	.keys = {
