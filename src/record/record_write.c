@@ -691,6 +691,12 @@ record_writer_add(struct record_writer *w, const struct snapshot *snap, char *ca
 		owners_new = keyframe || owners_need_writing(w, snap);
 		if (owners_new)
 			flags |= RECORD_SAMPLE_OWNERS_NEW;
+	} else if (w->owners != NULL) {
+		/* The reader forgets the table at a sample without one: the
+		 * next sample with a table must write it again. */
+		owner_table_unref(w->owners);
+		w->owners = NULL;
+		w->n_owner_inodes = 0;
 	}
 	if (snap->owners_partial)
 		flags |= RECORD_SAMPLE_OWNERS_PARTIAL;
