@@ -180,6 +180,8 @@ sample_info(uint32_t n)
 	ti.tcpi_bytes_received = 0x100000000ull * 5 + 19 + n;
 	ti.tcpi_segs_in = 300 + n;
 	ti.tcpi_segs_out = 400 + n;
+	ti.tcpi_rwnd_limited = 0x100000000ull * 1000 + 7000 + 1000 * n + 999;
+	ti.tcpi_snd_wnd = 65000 + n;
 	return ti;
 }
 
@@ -197,6 +199,10 @@ assert_info_fields(const struct sock_entry *e, uint32_t n)
 	assert_int_equal(e->segs_out, 400 + n);
 	assert_int_equal(e->last_data_sent_ms, 40 + n);
 	assert_int_equal(e->last_data_recv_ms, 50 + n);
+	/* Microseconds to wrapping milliseconds. */
+	assert_int_equal(e->rwnd_limited_ms, 7 + n);
+	assert_true(e->flags & SOCK_ENTRY_HAS_SND_WND);
+	assert_int_equal(e->snd_wnd, 65000 + n);
 }
 
 /* Checks everything taken from inet_diag_msg except the addresses. */
@@ -430,7 +436,7 @@ test_diag_msg_direct(void **state)
 	assert_msg_fields(&e, 4);
 	assert_info_fields(&e, 4);
 	/* Bits the parser does not set are cleared, not left over. */
-	assert_int_equal(e.flags, SOCK_ENTRY_HAS_INFO);
+	assert_int_equal(e.flags, SOCK_ENTRY_HAS_INFO | SOCK_ENTRY_HAS_SND_WND);
 	builder_fini(&b);
 }
 
@@ -496,6 +502,55 @@ test_too_short_tcp_info(void **state)
 	assert_int_equal(e->last_data_sent_ms, 0);
 	snapshot_unref(snap);
 	builder_fini(&b);
+}
+
+/* The window fields came late: a tcp_info ending before tcpi_snd_wnd
+ * (Linux 4.10 to 5.3) has the time limited by the peer's window but no
+ * window, and one ending before tcpi_rwnd_limited has neither.  A closed
+ * window (0) is told apart from a missing one by the flag. */
+static void
+test_window_fields_by_length(void **state)
+{
+	static const struct {
+		size_t len;
+		bool rwnd, wnd;
+	} cases[] = {
+	    {offsetof(struct tcp_info, tcpi_busy_time), false, false},
+	    {offsetof(struct tcp_info, tcpi_rwnd_limited) + 7, false, false},
+	    {offsetof(struct tcp_info, tcpi_rwnd_limited) + 8, true, false},
+	    {offsetof(struct tcp_info, tcpi_snd_wnd) + 3, true, false},
+	    {offsetof(struct tcp_info, tcpi_snd_wnd) + 4, true, true},
+	};
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct builder b;
+		struct inet_diag_msg m = sample_msg(AF_INET, KERNEL_TCP_ESTABLISHED, 1);
+		struct tcp_info ti = sample_info(1);
+		struct nl_parse_result res;
+		struct snapshot *snap;
+		const struct sock_entry *e;
+
+		ti.tcpi_snd_wnd = 0; /* closed, when it is there */
+		builder_init(&b);
+		builder_diag(&b, &m, &ti, cases[c].len, 0);
+		/* A second socket after it proves the walk stayed in step. */
+		m = sample_msg(AF_INET, KERNEL_TCP_ESTABLISHED, 2);
+		builder_diag(&b, &m, &ti, cases[c].len, 0);
+		assert_int_equal(parse_one(&b, &snap, &res), 0);
+		assert_int_equal(snap->n_entries, 2);
+		for (uint32_t i = 0; i < 2; i++) {
+			e = &snap->entries[i];
+			assert_msg_fields(e, i + 1);
+			assert_true(e->flags & SOCK_ENTRY_HAS_INFO);
+			assert_int_equal(e->segs_in, 301);
+			assert_int_equal(e->rwnd_limited_ms, cases[c].rwnd ? 8 : 0);
+			assert_int_equal(e->snd_wnd, 0);
+			assert_int_equal((e->flags & SOCK_ENTRY_HAS_SND_WND) != 0, cases[c].wnd);
+		}
+		snapshot_unref(snap);
+		builder_fini(&b);
+	}
 }
 
 /* A newer kernel's tcp_info is longer than ours: the known part is read. */
@@ -1097,6 +1152,7 @@ main(void)
 		cmocka_unit_test(test_diag_msg_direct),
 		cmocka_unit_test(test_short_tcp_info),
 		cmocka_unit_test(test_too_short_tcp_info),
+		cmocka_unit_test(test_window_fields_by_length),
 		cmocka_unit_test(test_long_tcp_info),
 		cmocka_unit_test(test_time_wait_without_info),
 		cmocka_unit_test(test_internal_kernel_states_fold),

@@ -22,7 +22,8 @@ enum sock_timer {
 
 /* Bits of sock_entry.flags. */
 enum {
-	SOCK_ENTRY_HAS_INFO = 1u << 0, /* the tcp_info fields are valid */
+	SOCK_ENTRY_HAS_INFO = 1u << 0,    /* the tcp_info fields are valid */
+	SOCK_ENTRY_HAS_SND_WND = 1u << 1, /* snd_wnd is valid (Linux 5.4+) */
 };
 
 struct sock_entry {
@@ -45,6 +46,12 @@ struct sock_entry {
 	uint32_t segs_out;       /* tcp_info */
 	uint32_t last_data_sent_ms; /* tcp_info: time since last send */
 	uint32_t last_data_recv_ms; /* tcp_info: time since last receive */
+	uint32_t snd_wnd;        /* tcp_info: the peer's advertised receive
+				  * window, bytes; valid with
+				  * SOCK_ENTRY_HAS_SND_WND (0: closed) */
+	uint32_t rwnd_limited_ms; /* tcp_info: time spent limited by the
+				   * peer's window, ms, wrapping (Linux
+				   * 4.10+, else 0) */
 	uint16_t local_port;     /* host byte order */
 	uint16_t remote_port;    /* host byte order */
 	uint8_t family;          /* AF_INET or AF_INET6 */

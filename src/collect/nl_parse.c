@@ -54,6 +54,15 @@ copy_tcp_info(const struct nlattr *attr, struct sock_entry *entry)
 		entry->segs_out = info.tcpi_segs_out;
 		entry->segs_in = info.tcpi_segs_in;
 	}
+	/* Microseconds, kept as wrapping milliseconds: only differences
+	 * between samples are read. */
+	if (TCP_INFO_HAS(len, tcpi_rwnd_limited))
+		entry->rwnd_limited_ms = (uint32_t)(info.tcpi_rwnd_limited / 1000);
+	/* Without the field a window of 0 would read as a closed one. */
+	if (TCP_INFO_HAS(len, tcpi_snd_wnd)) {
+		entry->snd_wnd = info.tcpi_snd_wnd;
+		entry->flags |= SOCK_ENTRY_HAS_SND_WND;
+	}
 }
 
 int

@@ -15,7 +15,7 @@
 
 /* A field added to struct sock_entry must be added to record_fields (and
  * the format's version bumped), or replays would silently lose it. */
-_Static_assert(sizeof(struct sock_entry) == 128,
+_Static_assert(sizeof(struct sock_entry) == 136,
                "struct sock_entry changed: update record_fields and RECORD_VERSION");
 
 #define FIELD(name, how)                                                                           \
@@ -50,7 +50,16 @@ const struct record_field record_fields[RECORD_FIELD_COUNT] = {
     FIELD(inode, RECORD_PREDICT_SAME),
     FIELD(uid, RECORD_PREDICT_SAME),
     FIELD(ifindex, RECORD_PREDICT_SAME),
+    /* Version 3. */
+    FIELD(snd_wnd, RECORD_PREDICT_SAME),
+    FIELD(rwnd_limited_ms, RECORD_PREDICT_SAME),
 };
+
+unsigned int
+record_field_count(unsigned int version)
+{
+	return version >= 3 ? RECORD_FIELD_COUNT : 23;
+}
 
 static uint32_t crc_table[256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;

@@ -24,7 +24,8 @@
 #define RECORD_MAGIC_LEN 8
 /* The version written, and the oldest one still read: version 1 lacks
  * the sampling interval of each sample, versions 1 and 2 the descriptor
- * counts and limits of processes and the conntrack table's fill. */
+ * counts and limits of processes, the conntrack table's fill and the
+ * socket fields of the peer's window (snd_wnd, rwnd_limited_ms). */
 #define RECORD_VERSION 3
 #define RECORD_VERSION_OLDEST 1
 
@@ -96,8 +97,12 @@ struct record_field {
 	uint8_t predict;
 };
 
-#define RECORD_FIELD_COUNT 23
+#define RECORD_FIELD_COUNT 25
 extern const struct record_field record_fields[RECORD_FIELD_COUNT];
+
+/* How many of record_fields a file of format `version` has (fields are
+ * only ever appended); a mask bit beyond them is corruption. */
+unsigned int record_field_count(unsigned int version);
 
 /* CRC-32 (IEEE 802.3, reflected, as zlib and gzip compute it).  Start
  * with crc 0; feed successive pieces with the previous result. */

@@ -790,7 +790,7 @@ fail:
 }
 
 static const char *
-decode_new(struct record_cur *c, struct sock_entry *e)
+decode_new(struct record_cur *c, unsigned int version, struct sock_entry *e)
 {
 	uint8_t form;
 	uint64_t mask;
@@ -806,7 +806,7 @@ decode_new(struct record_cur *c, struct sock_entry *e)
 	e->local_port = record_cur_le16(c);
 	e->remote_port = record_cur_le16(c);
 	mask = record_cur_varint(c);
-	if (mask >> RECORD_FIELD_COUNT)
+	if (mask >> record_field_count(version))
 		return "unknown field";
 	for (unsigned int f = 0; f < RECORD_FIELD_COUNT; f++)
 		if (mask & ((uint64_t)1 << f))
@@ -958,7 +958,7 @@ decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, unsigned int v
 			                prev->n, &j))
 				return "change out of range";
 			mask = record_cur_varint(&c);
-			if (c.bad || (mask >> RECORD_FIELD_COUNT))
+			if (c.bad || (mask >> record_field_count(version)))
 				return "bad change mask";
 			p = &prev->e[j];
 			e = &out->e[out->n++];
@@ -981,7 +981,7 @@ decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, unsigned int v
 
 			if (out->n >= n_entries)
 				return "more sockets than announced";
-			why = decode_new(&c, &out->e[out->n]);
+			why = decode_new(&c, version, &out->e[out->n]);
 			if (why != NULL)
 				return why;
 			out->n++;
