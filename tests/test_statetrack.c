@@ -505,6 +505,184 @@ test_selected_equals_subset(void **state)
 	statetrack_free(sub);
 }
 
+/* ------------------------------------------------------------ stalls */
+
+static struct sock_entry *
+add_queued(struct snapshot *snap, uint64_t cookie, uint32_t recv_q, uint64_t bytes_received,
+	   uint32_t last_recv_ms)
+{
+	struct sock_entry *e = snapshot_add(snap);
+
+	assert_non_null(e);
+	memset(e, 0, sizeof(*e));
+	e->cookie = cookie;
+	e->family = AF_INET;
+	e->state = TCP_STATE_ESTABLISHED;
+	e->flags = SOCK_ENTRY_HAS_INFO;
+	e->recv_q = recv_q;
+	e->bytes_received = bytes_received;
+	e->last_data_recv_ms = last_recv_ms;
+	e->last_data_sent_ms = 60000;
+	return e;
+}
+
+static struct statetrack_stall
+stall_of(const struct statetrack *st, uint64_t cookie)
+{
+	struct statetrack_stall s;
+
+	statetrack_stall(st, cookie, &s);
+	return s;
+}
+
+/* Unread data: dated back by the last receive at the first sample (a
+ * lower bound), kept while the application reads nothing even as more
+ * arrives, started again when it reads, gone when the queue is empty. */
+static void
+test_stall_unread(void **state)
+{
+	struct statetrack *st = statetrack_new();
+	struct statetrack_stall s;
+	struct snapshot *snap;
+
+	(void)state;
+	assert_non_null(st);
+	snap = snap_at(100);
+	add_queued(snap, 1, 100, 1000, 3000);
+	add_queued(snap, 2, 0, 1000, 3000); /* nothing waits */
+	add_queued(snap, 3, 50, 0, 0)->flags = 0; /* no tcp_info */
+	feed(st, snap);
+	s = stall_of(st, 1);
+	assert_true(s.unread_s == 3.0 && s.unread_lower);
+	assert_true(s.blocked_s < 0 && !s.blocked_lower);
+	assert_false(statetrack_stall(st, 2, &s));
+	assert_true(s.unread_s < 0 && s.blocked_s < 0);
+	s = stall_of(st, 3);
+	assert_true(s.unread_s == 0 && s.unread_lower);
+
+	snap = snap_at(101);
+	add_queued(snap, 1, 600, 1500, 0); /* more came, none read */
+	add_queued(snap, 2, 0, 1000, 4000);
+	add_queued(snap, 3, 50, 0, 0)->flags = 0; /* Recv-Q unchanged */
+	feed(st, snap);
+	s = stall_of(st, 1);
+	assert_true(s.unread_s == 4.0 && s.unread_lower);
+	assert_true(stall_of(st, 3).unread_s == 1.0);
+
+	snap = snap_at(102);
+	add_queued(snap, 1, 100, 1500, 1500); /* 500 read */
+	add_queued(snap, 2, 10, 1010, 500);   /* data came after 101 */
+	add_queued(snap, 3, 60, 0, 0)->flags = 0;
+	add_queued(snap, 4, 10, 10, 30000); /* new: its last receive dates it */
+	feed(st, snap);
+	s = stall_of(st, 1);
+	/* Read since 101: not before it, nor before the last receive. */
+	assert_true(s.unread_s == 1.0 && !s.unread_lower);
+	assert_true(stall_of(st, 2).unread_s == 0.5);
+	assert_true(stall_of(st, 3).unread_s == 0);
+	assert_true(stall_of(st, 4).unread_s == 30.0 && !stall_of(st, 4).unread_lower);
+
+	snap = snap_at(103.5);
+	add_queued(snap, 1, 100, 1500, 3000);
+	add_queued(snap, 2, 0, 1010, 0); /* read it all */
+	add_queued(snap, 4, 10, 10, 31500);
+	feed(st, snap);
+	assert_true(stall_of(st, 1).unread_s == 2.5);
+	assert_false(statetrack_stall(st, 2, &s));
+	assert_false(statetrack_stall(st, 3, &s)); /* gone */
+	assert_true(stall_of(st, 4).unread_s == 31.5);
+	statetrack_free(st);
+}
+
+/* Sends held by the peer's window: the zero-window probe timer, a window
+ * of 0 (only when the kernel gave it), or more than half the interval
+ * limited by the window. */
+static void
+test_stall_blocked(void **state)
+{
+	struct statetrack *st = statetrack_new();
+	struct statetrack_stall s;
+	struct snapshot *snap;
+	struct sock_entry *e;
+
+	(void)state;
+	assert_non_null(st);
+	snap = snap_at(10);
+	e = add_queued(snap, 1, 0, 0, 0);
+	e->send_q = 5000;
+	e->timer = SOCK_TIMER_ZERO_WINDOW_PROBE;
+	e->last_data_sent_ms = 2000;
+	e = add_queued(snap, 2, 0, 0, 0);
+	e->send_q = 5000;
+	e->flags |= SOCK_ENTRY_HAS_SND_WND; /* snd_wnd 0 */
+	e = add_queued(snap, 3, 0, 0, 0);
+	e->send_q = 5000; /* window 0 but unknown, no probe */
+	e = add_queued(snap, 4, 0, 0, 0);
+	e->send_q = 5000;
+	e->rwnd_limited_ms = UINT32_MAX - 100; /* wraps below */
+	e = add_queued(snap, 5, 0, 0, 0);
+	e->state = TCP_STATE_LISTEN; /* a backlog, not data */
+	e->send_q = 128;
+	e->recv_q = 3;
+	e->timer = SOCK_TIMER_ZERO_WINDOW_PROBE;
+	feed(st, snap);
+	s = stall_of(st, 1);
+	assert_true(s.blocked_s == 2.0 && s.blocked_lower && s.unread_s < 0);
+	assert_true(stall_of(st, 2).blocked_s == 60.0);
+	assert_false(statetrack_stall(st, 3, &s));
+	assert_false(statetrack_stall(st, 4, &s)); /* no interval yet */
+	assert_false(statetrack_stall(st, 5, &s));
+
+	snap = snap_at(12);
+	e = add_queued(snap, 1, 0, 0, 0);
+	e->send_q = 5000;
+	e->timer = SOCK_TIMER_ZERO_WINDOW_PROBE;
+	e = add_queued(snap, 2, 0, 0, 0);
+	e->send_q = 5000;
+	e->flags |= SOCK_ENTRY_HAS_SND_WND;
+	e->snd_wnd = 1000; /* opened */
+	e = add_queued(snap, 4, 0, 0, 0);
+	e->send_q = 5000;
+	e->rwnd_limited_ms = 1100; /* 1201 ms of 2000 */
+	e->last_data_sent_ms = 500;
+	feed(st, snap);
+	assert_true(stall_of(st, 1).blocked_s == 4.0);
+	assert_false(statetrack_stall(st, 2, &s));
+	s = stall_of(st, 4);
+	assert_true(s.blocked_s == 0.5 && !s.blocked_lower);
+
+	snap = snap_at(14);
+	e = add_queued(snap, 4, 0, 0, 0);
+	e->send_q = 5000;
+	e->rwnd_limited_ms = 2099; /* 999 ms of 2000: not most */
+	feed(st, snap);
+	assert_false(statetrack_stall(st, 4, &s));
+	assert_false(statetrack_stall(st, 1, &s));
+	statetrack_free(st);
+}
+
+/* A selected tracker keeps stalls of its selection only. */
+static void
+test_stall_selected(void **state)
+{
+	struct statetrack *st = statetrack_new();
+	struct statetrack_stall s;
+	struct snapshot *snap = snap_at(1);
+
+	(void)state;
+	assert_non_null(st);
+	add_queued(snap, 1, 10, 10, 1000);
+	add_queued(snap, 2, 10, 10, 1000);
+	add_queued(snap, 0, 10, 10, 1000);
+	snapshot_seal(snap);
+	assert_int_equal(statetrack_update_selected(st, snap, odd_cookie, NULL), 0);
+	snapshot_unref(snap);
+	assert_true(statetrack_stall(st, 1, &s) && s.unread_s == 1.0);
+	assert_false(statetrack_stall(st, 2, &s));
+	assert_false(statetrack_stall(st, 0, &s));
+	statetrack_free(st);
+}
+
 int
 main(void)
 {
@@ -519,6 +697,9 @@ main(void)
 	    cmocka_unit_test(test_same_seq_and_no_interval),
 	    cmocka_unit_test(test_churn_100k),
 	    cmocka_unit_test(test_selected_equals_subset),
+	    cmocka_unit_test(test_stall_unread),
+	    cmocka_unit_test(test_stall_blocked),
+	    cmocka_unit_test(test_stall_selected),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,9 @@
  * many connections opened (a cookie not seen before) and closed (a cookie
  * that vanished), and per socket since when it has been in its current
  * state: what "CLOSE_WAIT for 95 s" or "FIN_WAIT2 for 10 min" needs.
+ * For the connections with data queued it also tells how long that data
+ * has not moved: unread data waiting in Recv-Q while the application
+ * reads nothing, and sends held back by the peer's window.
  *
  * Sockets are identified by sock_entry.cookie; the kernel gives TIME_WAIT
  * and request (SYN_RECV) sockets cookies too, and a socket that becomes
@@ -17,7 +20,8 @@
  * Cost: a radix sort of the cookies and one merge with the previous
  * sample's sorted list, in memory reused between samples (no allocation
  * once the socket count is stable); about 3 ms at 100,000 sockets.
- * Memory is per live socket of the latest sample (about 80 bytes each).
+ * Memory is per live socket of the latest sample (about 80 bytes each),
+ * and 32 bytes per socket with data queued.
  *
  * Owned by one thread (the UI or the batch loop); not thread-safe.
  * Nothing here prints or exits.
@@ -96,6 +100,32 @@ double statetrack_since_at(const struct statetrack *st, size_t i, bool *lower_bo
 /* The same for a socket of the latest snapshot by cookie (a binary
  * search); -1 when it is not in it. */
 double statetrack_since(const struct statetrack *st, uint64_t cookie, bool *lower_bound);
+
+/* How long a connection's queued data has not moved. */
+struct statetrack_stall {
+	double unread_s;    /* Recv-Q above zero and the application has
+			     * read nothing for this many seconds; -1 when
+			     * nothing waits */
+	double blocked_s;   /* Send-Q above zero held by the peer's window
+			     * (zero-window probes, a window of 0, or limited
+			     * by it for most of the interval) for this
+			     * many seconds; -1 when not */
+	bool unread_lower;  /* already so at the first sample: at least */
+	bool blocked_lower;
+};
+
+/*
+ * The stalls of the socket `cookie` of the latest snapshot, in *out.
+ * "Read nothing" is exact with tcp_info (bytes_received - Recv-Q, what
+ * the application has read, unchanged), else Recv-Q unchanged.  A stall
+ * seen to begin is dated back by tcp_info: unread data is at least as old
+ * as the last data received (tcpi_last_data_recv), a window closed about
+ * when the last data went out (tcpi_last_data_sent); never before the
+ * previous sample for a socket that was in it.  Returns false (both -1)
+ * when the socket has no stall or is not in the latest snapshot.  A
+ * binary search over the queued sockets only.
+ */
+bool statetrack_stall(const struct statetrack *st, uint64_t cookie, struct statetrack_stall *out);
 
 /*
  * One state's line for a panel: "TIME_WAIT 18,204 +910/s -880/s", or
