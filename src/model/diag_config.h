@@ -50,6 +50,10 @@ enum diag_key {
 				     * process's soft RLIMIT_NOFILE */
 	DIAG_CONNTRACK_FULL_PCT,    /* nf_conntrack_count, percent of
 				     * nf_conntrack_max */
+	DIAG_STALLED_READER_MIN,    /* connections of one process ... */
+	DIAG_STALLED_READER_AGE_S,  /* ... with data unread this long */
+	DIAG_ZERO_WINDOW_MIN,       /* connections toward one peer ... */
+	DIAG_ZERO_WINDOW_AGE_S,     /* ... held by its window this long */
 	DIAG_CLEAR_PCT,             /* a finding clears below this percent
 				     * of its firing threshold ... */
 	DIAG_QUIET_SAMPLES,         /* ... for this many samples in a row */

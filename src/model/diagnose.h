@@ -67,6 +67,10 @@ enum diag_rule {
 				   * descriptor limit (RLIMIT_NOFILE) */
 	DIAG_RULE_CONNTRACK,      /* "conntrack": the connection-tracking
 				   * table nearly full */
+	DIAG_RULE_STALLED_READER, /* "stalled_reader": a process does not
+				   * read data waiting in Recv-Q */
+	DIAG_RULE_ZERO_WINDOW,    /* "zero_window": a peer does not read:
+				   * our sends wait on its window */
 	DIAG_RULE_COUNT
 };
 

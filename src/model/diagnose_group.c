@@ -123,6 +123,7 @@ group_get(struct diagnose *d, const struct diag_gkey *k, uint32_t example, bool 
 	memset(g, 0, sizeof(*g));
 	g->key = *k;
 	g->example = example;
+	g->eldest = example;
 	g->owned = -1;
 	g->parent = -1;
 	g->oldest = -1;
@@ -184,6 +185,7 @@ struct sock_facts {
 	bool age_known;
 	bool lower;
 	double age; /* in its state, -1 unknown */
+	struct statetrack_stall stall; /* the stall sets' ages */
 };
 
 static const struct owner_proc *
@@ -268,15 +270,23 @@ file_in(struct diagnose *d, struct sock_facts *s, uint8_t set, enum diag_groupin
 	struct diag_gkey k;
 	struct diag_group *g;
 	uint32_t gi;
-	bool created;
+	bool created, lower = false;
 	double age = -1;
 
 	if (how->ephemeral && (e->local_port < d->port_low || e->local_port > d->port_high))
 		return 0;
 	/* The age costs a look into the tracker's tables: only for the
-	 * groupings that read it. */
-	if (how->aged || how->ages)
+	 * groupings that read it.  The stall sets' age is the stall's. */
+	if (set == DIAG_SET_UNREAD) {
+		age = s->stall.unread_s;
+		lower = s->stall.unread_lower;
+	} else if (set == DIAG_SET_BLOCKED) {
+		age = s->stall.blocked_s;
+		lower = s->stall.blocked_lower;
+	} else if (how->aged || how->ages) {
 		age = facts_age(d, s);
+		lower = s->lower;
+	}
 	if (how->aged && age < d->plan[set].min_age[by])
 		return 0;
 	if (!make_key(d, s, set, how, &k))
@@ -297,14 +307,20 @@ file_in(struct diagnose *d, struct sock_facts *s, uint8_t set, enum diag_groupin
 		else if (pid != g->pid)
 			g->mixed = true;
 	}
+	if (set == DIAG_SET_UNREAD || set == DIAG_SET_BLOCKED) {
+		g->queued += set == DIAG_SET_UNREAD ? e->recv_q : e->send_q;
+		if (diag_service_port(d, e) != diag_service_port(d, &d->snap->entries[g->example]))
+			g->other_ports = true;
+	}
 	if (age >= 0) {
 		if (age > g->oldest) {
 			g->oldest = age;
-			g->oldest_lower_bound = s->lower;
+			g->oldest_lower_bound = lower;
+			g->eldest = (uint32_t)s->i;
 		}
 		/* Came into the state at this very sample (not in the
 		 * first one). */
-		if (age == 0 && !s->lower)
+		if (age == 0 && !lower)
 			g->recent++;
 	}
 	if (how->distinct == DIAG_DISTINCT_NONE)
@@ -354,6 +370,32 @@ file_listener(struct diagnose *d, size_t i)
 	return 0;
 }
 
+/* A connection whose queued data does not move: into the stall sets. */
+static int
+file_stalled(struct diagnose *d, struct sock_facts *s)
+{
+	const struct sock_entry *e = s->e;
+	bool unread = d->plan[DIAG_SET_UNREAD].any && e->state == TCP_STATE_ESTABLISHED;
+	bool blocked = d->plan[DIAG_SET_BLOCKED].any &&
+		       (e->state == TCP_STATE_ESTABLISHED || e->state == TCP_STATE_CLOSE_WAIT);
+	const struct diag_plan *plan;
+
+	if ((!unread && !blocked) || d->st == NULL || (e->recv_q == 0 && e->send_q == 0) ||
+	    !statetrack_stall(d->st, e->cookie, &s->stall))
+		return 0;
+	plan = &d->plan[DIAG_SET_UNREAD];
+	if (unread && s->stall.unread_s >= 0)
+		for (unsigned int j = 0; j < plan->n; j++)
+			if (file_in(d, s, DIAG_SET_UNREAD, (enum diag_grouping)plan->list[j]) < 0)
+				return -1;
+	plan = &d->plan[DIAG_SET_BLOCKED];
+	if (blocked && s->stall.blocked_s >= 0)
+		for (unsigned int j = 0; j < plan->n; j++)
+			if (file_in(d, s, DIAG_SET_BLOCKED, (enum diag_grouping)plan->list[j]) < 0)
+				return -1;
+	return 0;
+}
+
 static int
 file_entry(struct diagnose *d, size_t i)
 {
@@ -374,7 +416,7 @@ file_entry(struct diagnose *d, size_t i)
 		for (unsigned int j = 0; j < plan->n; j++)
 			if (file_in(d, &s, DIAG_SET_RETRANS, (enum diag_grouping)plan->list[j]) < 0)
 				return -1;
-	return 0;
+	return file_stalled(d, &s);
 }
 
 int
@@ -385,6 +427,7 @@ diag_group_sample(struct diagnose *d)
 				 ? snap->counts[TCP_STATE_ESTABLISHED]
 				 : snap->n_entries;
 	bool retrans = d->plan[DIAG_SET_RETRANS].any;
+	bool stalls = d->plan[DIAG_SET_UNREAD].any || d->plan[DIAG_SET_BLOCKED].any;
 
 	/* About three groups per socket of interest; the table grows if
 	 * more come. */
@@ -399,7 +442,8 @@ diag_group_sample(struct diagnose *d)
 		 * group at all. */
 		if (e->state < TCP_STATE_COUNT && e->state != TCP_STATE_LISTEN &&
 		    !d->plan[e->state].any &&
-		    (!retrans || (e->retrans == 0 && e->timer != SOCK_TIMER_RETRANSMIT)))
+		    (!retrans || (e->retrans == 0 && e->timer != SOCK_TIMER_RETRANSMIT)) &&
+		    (!stalls || (e->recv_q == 0 && e->send_q == 0)))
 			continue;
 		if (file_entry(d, i) < 0)
 			goto nomem;

@@ -28,6 +28,11 @@ enum {
 	DIAG_SET_PROCS,  /* processes of the owner table: no socket is filed
 			  * here; a rule's after_grouping makes the groups
 			  * (diag_group_add) */
+	DIAG_SET_UNREAD,                    /* ESTABLISHED, Recv-Q waiting
+					     * unread (age: how long) */
+	DIAG_SET_BLOCKED,                   /* ESTABLISHED or CLOSE_WAIT,
+					     * Send-Q held by the peer's
+					     * window (age: how long) */
 	DIAG_SET_COUNT,
 	DIAG_SET_NONE = 0xff, /* host-wide rules */
 };
@@ -93,6 +98,12 @@ struct diag_group {
 	uint32_t recent;    /* entered the state at this sample */
 	uint32_t time_wait; /* destinations: TIME_WAIT among count */
 	uint32_t example;   /* the first socket filed (entry index) */
+	uint32_t eldest;    /* the oldest socket (entry index), with
+			     * ages; else the example */
+	uint64_t queued;    /* DIAG_SET_UNREAD: Recv-Q bytes in all;
+			     * DIAG_SET_BLOCKED: Send-Q bytes */
+	bool other_ports;   /* stall sets: sockets on another service port
+			     * (diag_service_port) than the example's */
 	int32_t owned;      /* an owned socket's entry index, or -1 */
 	int32_t parent;     /* a sub-group's group index, else -1 */
 	int32_t pid;        /* the first socket's owner, 0 when none */
@@ -238,6 +249,17 @@ static inline double
 diag_cfg(const struct diagnose *d, enum diag_key key)
 {
 	return d->cfg.value[key];
+}
+
+/* The port that names a connection's service: the local port, unless it
+ * is in the ephemeral range (a client's) and the remote one is not. */
+static inline uint16_t
+diag_service_port(const struct diagnose *d, const struct sock_entry *e)
+{
+	bool local_ephemeral = e->local_port >= d->port_low && e->local_port <= d->port_high;
+	bool remote_ephemeral = e->remote_port >= d->port_low && e->remote_port <= d->port_high;
+
+	return local_ephemeral && !remote_ephemeral ? e->remote_port : e->local_port;
 }
 
 /* ---- diagnose_rules.c */

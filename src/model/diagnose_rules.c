@@ -949,6 +949,126 @@ conntrack_describe(const struct diagnose *d, const struct diag_group *g, struct 
 		 "this traffic (notrack) or shorten the conntrack timeouts");
 }
 
+/* ------------------------------------------------------------ stalled_reader, zero_window */
+
+/* " on port 8080" (a server's connections) or " to 10.0.0.5:5432" (a
+ * client's; " to its port 5432" when the peer is named already), "and
+ * others" when the group spans more services. */
+static void
+stall_where(const struct diagnose *d, const struct diag_group *g, const struct sock_entry *e,
+	    bool peer_named, char *out, size_t len)
+{
+	char peer[SOCK_FORMAT_ADDR_MAX];
+
+	if (diag_service_port(d, e) == e->local_port) {
+		snprintf(out, len, " on port %u%s", e->local_port,
+			 g->other_ports ? " and other ports" : "");
+	} else if (peer_named) {
+		snprintf(out, len, " to its port %u%s", e->remote_port,
+			 g->other_ports ? " and others" : "");
+	} else {
+		sock_format_endpoint(e, 1, peer, sizeof(peer));
+		snprintf(out, len, " to %s%s", peer, g->other_ports ? " and others" : "");
+	}
+}
+
+/* "10.0.0.2:41234 -> 10.0.0.1:8080" */
+static void
+stall_conn(const struct sock_entry *e, char *out, size_t len)
+{
+	char local[SOCK_FORMAT_ADDR_MAX], remote[SOCK_FORMAT_ADDR_MAX];
+
+	sock_format_endpoint(e, 0, local, sizeof(local));
+	sock_format_endpoint(e, 1, remote, sizeof(remote));
+	snprintf(out, len, "%s -> %s", local, remote);
+}
+
+static void
+stalled_reader_describe(const struct diagnose *d, const struct diag_group *g,
+			struct diag_finding *f)
+{
+	const struct sock_entry *e = &d->snap->entries[g->eldest];
+	char n[32], q[32], eq[32], age[48], where[112], conn[2 * SOCK_FORMAT_ADDR_MAX + 8],
+	    who[192], pid[32] = "PID";
+
+	f->port = diag_service_port(d, e);
+	if (g->key.subj == DIAG_BY_PROCESS && set_process(f, d->snap, g->eldest)) {
+		snprintf(f->key, sizeof(f->key), "stalled_reader/pid:%d", f->pid);
+		snprintf(who, sizeof(who), "%s", f->subject);
+		snprintf(pid, sizeof(pid), "%d", f->pid);
+	} else {
+		snprintf(f->key, sizeof(f->key), "stalled_reader/port:%u", e->local_port);
+		snprintf(f->subject, sizeof(f->subject), "port %u", e->local_port);
+		snprintf(who, sizeof(who), "The process on port %u (not visible)", e->local_port);
+	}
+	stall_where(d, g, e, false, where, sizeof(where));
+	age_text(g->oldest, g->oldest_lower_bound, age, sizeof(age));
+	stall_conn(e, conn, sizeof(conn));
+	snprintf(f->title, sizeof(f->title),
+		 "%s stopped reading: %s connections%s hold data it does not read, oldest "
+		 "waiting %s",
+		 who, num(n, sizeof(n), g->count), where, age);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "%u established with data in Recv-Q of which nothing was read for %g s or more "
+		 "(threshold %g connections); %s bytes unread in all",
+		 g->count, diag_cfg(d, DIAG_STALLED_READER_AGE_S),
+		 diag_cfg(d, DIAG_STALLED_READER_MIN), num(q, sizeof(q), g->queued));
+	append(f->evidence, sizeof(f->evidence), "; oldest %s: %s, Recv-Q %s", age, conn,
+	       num(eq, sizeof(eq), e->recv_q));
+	snprintf(f->next, sizeof(f->next),
+		 "its readers are stuck: a blocked or deadlocked worker, or a full thread pool. "
+		 "Look at its threads (`top -H -p %s`, `gdb -p %s -batch -ex 'thread apply all "
+		 "bt'`), at what they wait in (`strace -f -p %s`) and at its logs; `ss -tnpi "
+		 "state established` shows the Recv-Q",
+		 pid, pid, pid);
+}
+
+static void
+zero_window_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
+{
+	const struct sock_entry *e = &d->snap->entries[g->eldest];
+	bool closed = e->timer == SOCK_TIMER_ZERO_WINDOW_PROBE ||
+		      ((e->flags & SOCK_ENTRY_HAS_SND_WND) && e->snd_wnd == 0);
+	char n[32], q[32], eq[32], age[48], where[112], conn[2 * SOCK_FORMAT_ADDR_MAX + 8],
+	    peer[SOCK_FORMAT_ADDR_MAX], sender[208] = "";
+
+	sock_format_addr(e, 1, peer, sizeof(peer));
+	f->port = diag_service_port(d, e);
+	snprintf(f->key, sizeof(f->key), "zero_window/%s", peer);
+	if (set_process(f, d->snap, g->eldest))
+		snprintf(sender, sizeof(sender), "; sending: %s", f->subject);
+	snprintf(f->subject, sizeof(f->subject), "peer %s", peer);
+	stall_where(d, g, e, true, where, sizeof(where));
+	age_text(g->oldest, g->oldest_lower_bound, age, sizeof(age));
+	stall_conn(e, conn, sizeof(conn));
+	snprintf(f->title, sizeof(f->title),
+		 "Peer %s stopped reading: %s connections%s cannot send, held by its %s, oldest "
+		 "%s",
+		 peer, num(n, sizeof(n), g->count), where,
+		 closed ? "zero window" : "receive window", age);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "%u with data in Send-Q held by the peer's window for %g s or more (threshold %g "
+		 "connections); %s bytes unsent in all",
+		 g->count, diag_cfg(d, DIAG_ZERO_WINDOW_AGE_S), diag_cfg(d, DIAG_ZERO_WINDOW_MIN),
+		 num(q, sizeof(q), g->queued));
+	append(f->evidence, sizeof(f->evidence), "; oldest %s: %s, Send-Q %s, ", age, conn,
+	       num(eq, sizeof(eq), e->send_q));
+	if (e->timer == SOCK_TIMER_ZERO_WINDOW_PROBE)
+		append(f->evidence, sizeof(f->evidence), "zero-window probes");
+	else if (closed)
+		append(f->evidence, sizeof(f->evidence), "window 0");
+	else
+		append(f->evidence, sizeof(f->evidence), "limited by the window most of the time");
+	append(f->evidence, sizeof(f->evidence), "%s", sender);
+	snprintf(f->next, sizeof(f->next),
+		 "the program at %s does not read these connections (hung, blocked, or slower "
+		 "than the data): its receive buffers are full. Check it there; here, bound "
+		 "writes with a timeout (SO_SNDTIMEO, TCP_USER_TIMEOUT, the server's write "
+		 "timeout) so a peer that stops reading cannot hold a worker. `ss -tnoi dst %s` "
+		 "shows the persist timer and snd_wnd",
+		 peer, peer);
+}
+
 /* ------------------------------------------------------------ the table */
 
 /* clang-format off */
@@ -1192,6 +1312,46 @@ const struct diag_rule_def diag_rules[DIAG_RULE_COUNT] = {
 	},
 	.level = conntrack_level,
 	.describe = conntrack_describe,
+    },
+    [DIAG_RULE_STALLED_READER] = {
+	.id = "stalled_reader", .title = "Stalled readers", .severity = DIAG_WARNING,
+	.description = "A process stopped reading: stalled_reader.min of its established "
+		       "connections (per local port when the process is not visible) hold "
+		       "data in Recv-Q of which it has read nothing for "
+		       "stalled_reader.age_s seconds (bytes received minus Recv-Q, what "
+		       "it has read, does not move; without tcp_info, Recv-Q does not "
+		       "change).  A blocked or deadlocked worker, a full thread pool.  At "
+		       "the first sample the wait is dated from the last data received.",
+	.set = DIAG_SET_UNREAD,
+	.groups = {{DIAG_BY_PROCESS, DIAG_STALLED_READER_MIN, DIAG_UNOWNED_BY_PORT, .aged = true}},
+	.age_key = DIAG_STALLED_READER_AGE_S,
+	.keys = {
+	    {DIAG_STALLED_READER_MIN, "stalled_reader.min", 3, 1, 1e7, WHOLE,
+	     "established connections of one process whose data waits unread"},
+	    {DIAG_STALLED_READER_AGE_S, "stalled_reader.age_s", 5, 0.1, 1e6, REAL,
+	     "seconds data waits in Recv-Q, none of it read, before a connection counts"},
+	},
+	.describe = stalled_reader_describe,
+    },
+    [DIAG_RULE_ZERO_WINDOW] = {
+	.id = "zero_window", .title = "Zero windows", .severity = DIAG_WARNING,
+	.description = "A peer stopped reading: zero_window.min established or CLOSE_WAIT "
+		       "connections toward one peer address have had data in Send-Q held "
+		       "by its receive window for zero_window.age_s seconds: it "
+		       "advertises a zero window (the zero-window probe timer runs, or "
+		       "tcp_info's snd_wnd is 0) or kept them limited by its window "
+		       "(tcp_info's rwnd_limited) for most of each interval.  The "
+		       "finding names the peer and the port.",
+	.set = DIAG_SET_BLOCKED,
+	.groups = {{DIAG_BY_PEER, DIAG_ZERO_WINDOW_MIN, .aged = true}},
+	.age_key = DIAG_ZERO_WINDOW_AGE_S,
+	.keys = {
+	    {DIAG_ZERO_WINDOW_MIN, "zero_window.min", 3, 1, 1e7, WHOLE,
+	     "connections toward one peer address whose sends its window holds"},
+	    {DIAG_ZERO_WINDOW_AGE_S, "zero_window.age_s", 5, 0.1, 1e6, REAL,
+	     "seconds the peer's window holds a connection's data before it counts"},
+	},
+	.describe = zero_window_describe,
     },
 };
 

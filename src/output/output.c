@@ -72,9 +72,12 @@ static const struct output_view_def views[OUTPUT_VIEW_COUNT] = {
 	},
 	[OUTPUT_VIEW_DIAGNOSES] = {
 		/* Every socket: queues, timers and retransmits are in the
-		 * base message, no tcp_info. */
+		 * base message; whether queued data moves (what was read,
+		 * the peer's window, the last send and receive) is in
+		 * tcp_info. */
 		.name = "diagnoses",
-		.needs = OUTPUT_NEED_OWNERS | OUTPUT_NEED_COUNTERS | OUTPUT_NEED_DIAGNOSE,
+		.needs = OUTPUT_NEED_TCP_INFO | OUTPUT_NEED_OWNERS | OUTPUT_NEED_COUNTERS |
+			 OUTPUT_NEED_DIAGNOSE,
 		.write = {output_text_diagnoses, output_json_diagnoses, output_csv_diagnoses},
 	},
 	[OUTPUT_VIEW_SUMMARY] = {
