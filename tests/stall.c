@@ -112,7 +112,8 @@ fill(const int *fds, int n)
 			bool refused = false;
 
 			for (int k = 0; k < 64 && !refused; k++) {
-				ssize_t w = send(fds[i], junk, sizeof(junk), MSG_DONTWAIT | MSG_NOSIGNAL);
+				ssize_t w =
+				    send(fds[i], junk, sizeof(junk), MSG_DONTWAIT | MSG_NOSIGNAL);
 
 				if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 					refused = true;
