@@ -210,7 +210,7 @@ out=$(diagnoses 3) || fail "tcpdeck failed after the patterns"
 # most.
 : "${STRESS:?STRESS must name the tcpdeck-stress binary}"
 STALLED=16
-timeout 120 "$STRESS" --duration 20 --rate 100 --leak-every 0 --run bash -c \
+timeout 120 "$STRESS" --duration 20 --rate 60 --leak-every 0 --run bash -c \
   'echo "$TCPDECK_STRESS_SERVER_PID $TCPDECK_STRESS_LOAD_PID" >"$1"; exec "$2" -b -d 0.2 -n 90 --view diagnoses -o json' \
   stress-run "$work/pids" "$TCPDECK" >"$work/stress.json" 2>"$work/stress.err" ||
   hard_error "tcpdeck-stress failed: $(tail -n 3 "$work/stress.err")"
