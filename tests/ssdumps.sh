@@ -3,7 +3,8 @@
 # it is run into a scratch directory (its own network namespace; root),
 # and the dumps it makes must hold the same number of sockets in each
 # state as the checked-in ones, in both families, each with its text, and
-# tcpdeck must count each new dump as ss's text does.
+# tcpdeck must count each new dump as ss's text does.  make-ssdumps itself
+# fails when a helper outlives it in its namespace.
 set -u
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
 
