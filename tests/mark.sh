@@ -34,8 +34,9 @@ grep -Eq '^ESTABLISHED +10 +10 +10' "$dir/sum.txt" && pass "PREFIX.txt holds the
 [ "$(tr -cd '{' <"$dir/sum.json" | wc -c)" = "$(tr -cd '}' <"$dir/sum.json" | wc -c)" ] &&
   pass "braces balance" || fail "unbalanced JSON"
 
-# Interrupted: the samples taken so far make the summary.
-timeout --preserve-status -s INT 3 "$TCPDECK" -b -d 0.2 --mark >"$dir/out" 2>"$dir/err"
+# Interrupted: the samples taken so far make the summary.  A run that does
+# not end 30 s after SIGINT is killed (and the exit status then says so).
+timeout --preserve-status -k 30 -s INT 3 "$TCPDECK" -b -d 0.2 --mark >"$dir/out" 2>"$dir/err"
 rc=$?
 [ $rc = 0 ] && pass "SIGINT ends a marked run with 0" || fail "SIGINT exit $rc: $(cat "$dir/err")"
 grep -q '^Stress test done' "$dir/out" && pass "SIGINT still prints the summary" ||
