@@ -96,15 +96,15 @@ draw_full_info(const struct ui_drill *d, int y, int rows, int cols)
 	int col_width = 30, per_row = cols > col_width ? (cols - 2) / col_width : 1, k = 0;
 
 	if (!d->info_ok) {
-		mvprintw(y++, 2, "tcp_info  (%s)", d->info_cause);
+		ui_putf(y++, 2, cols - 2, "tcp_info  (%s)", d->info_cause);
 		return y;
 	}
 	if (d->info.len == 0) {
 		mvprintw(y++, 2, "tcp_info  none given for this socket");
 		return y;
 	}
-	mvprintw(y++, 2, "all of tcp_info (%zu bytes), congestion control %s", d->info.len,
-		 d->info.congestion[0] != '\0' ? d->info.congestion : "-");
+	ui_putf(y++, 2, cols - 2, "all of tcp_info (%zu bytes), congestion control %s",
+		d->info.len, d->info.congestion[0] != '\0' ? d->info.congestion : "-");
 	for (size_t i = 0; i < n && y < rows; i++) {
 		long long v = tcp_info_value(&d->info, &fields[i]);
 		char cell[64];
@@ -206,10 +206,10 @@ ui_drill_draw(struct ui *ui, const struct ui_drill *d, const struct conntrack *c
 		char cgroup[256];
 
 		read_cgroup(owner->pid, cgroup, sizeof(cgroup));
-		mvprintw(y++, 2, "owner     pid %d%s  user %s  cgroup %s", owner->pid,
-			 e->n_owners > 1 ? " (shared)" : "", owner->user, cgroup);
-		mvaddnstr(y++, 12, owner->cmdline[0] != '\0' ? owner->cmdline : owner->comm,
-			  cols - 12);
+		ui_putf(y++, 2, cols - 2, "owner     pid %d%s  user %s  cgroup %s", owner->pid,
+			e->n_owners > 1 ? " (shared)" : "", owner->user, cgroup);
+		ui_put(y++, 12, owner->cmdline[0] != '\0' ? owner->cmdline : owner->comm,
+		       cols - 12);
 	} else {
 		mvprintw(y++, 2, "owner     %s",
 			 e->owner_status == OWNER_HIDDEN  ? "another user's process (run as root)"

@@ -62,7 +62,7 @@ draw_header(struct ui *ui, int cols)
 	}
 	attrset(ui_term_attr(ui, UI_COLOR_HEADER));
 	mvhline(0, 0, ' ', cols);
-	mvaddnstr(0, 0, line, cols);
+	ui_put(0, 0, line, cols);
 	if (ui->paused && cols > 10) {
 		attrset(ui_term_attr(ui, UI_COLOR_PAUSED));
 		mvaddstr(0, cols - 8, " PAUSED ");
@@ -86,16 +86,18 @@ draw_header(struct ui *ui, int cols)
 			 took,
 			 snap->owners_partial ? "   other users' owners hidden: run as root to see all"
 					      : "");
-	mvaddnstr(1, 0, line, cols);
+	ui_put(1, 0, line, cols);
 	if (ui->filter != NULL) {
 		/* The active filter is always in sight. */
 		char filt[300];
-		int len = snprintf(filt, sizeof(filt), " filter: %s ", filter_text(ui->filter));
+		int len = snprintf(filt, sizeof(filt), " filter: %s ", filter_text(ui->filter)), cells;
+		size_t fits;
 
-		if (len > cols / 2)
-			len = cols / 2;
+		if (len >= (int)sizeof(filt))
+			len = (int)sizeof(filt) - 1;
+		fits = ui_put_fit(filt, (size_t)len, cols / 2, &cells);
 		attrset(ui_term_attr(ui, UI_COLOR_WATCH) | A_REVERSE);
-		mvaddnstr(1, cols - len, filt, len);
+		ui_putn(1, cols - cells, filt, fits, cells);
 		attrset(A_NORMAL);
 	}
 }
@@ -153,7 +155,7 @@ draw_banner(struct ui *ui, int row, int rows, int cols)
 	attrset(ui_term_attr(ui, worst->severity == DIAG_CRITICAL ? UI_COLOR_ALERT : UI_COLOR_WATCH) |
 		A_REVERSE);
 	mvhline(row, 0, ' ', cols);
-	mvaddnstr(row, 0, line, cols);
+	ui_put(row, 0, line, cols);
 	attrset(A_NORMAL);
 	return 1;
 }
@@ -203,6 +205,6 @@ ui_page_begin(struct ui *ui, const char *title, int *rows, int *cols)
 	erase();
 	attrset(ui_term_attr(ui, UI_COLOR_HEADER));
 	mvhline(0, 0, ' ', *cols);
-	mvaddnstr(0, 0, title, *cols);
+	ui_put(0, 0, title, *cols);
 	attrset(A_NORMAL);
 }

@@ -155,6 +155,44 @@ int ui_feed_start(struct ui *ui, const struct ui_setup *setup, char *cause, size
 void ui_feed_sample(struct ui *ui, struct snapshot *snap, uint64_t missed);
 void ui_feed_stop(struct ui *ui);
 
+/*
+ * Text from outside on screen (ui_put.c).  Every string that can hold
+ * bytes from other people (process names, command lines, users, cgroups,
+ * host names, findings, status messages, typed text) is drawn through
+ * these, never with addstr or printw: its shown form (sanitize.h), cut
+ * after the last character or escape that fits, so a UTF-8 character or
+ * an escape is never split and no line runs past its row.  Widths are
+ * measured as sanitize.h does, without the locale.
+ *
+ * ui_put_form() writes the form of the len bytes at s into out (out_size
+ * bytes, NUL-terminated), cut before the first character or escape that
+ * would take the width past max_cells cells or not fit in out whole (a
+ * zero-width mark after a character that fits is kept with it);
+ * max_cells <= 0 writes nothing.  With utf8 false (a terminal that is
+ * not UTF-8) the bytes of a character past ASCII are shown as "\xHH"
+ * too.  Returns the length written; *cells (when not NULL) its width,
+ * *used (when not NULL) how many bytes of s it shows.  Pure: no curses.
+ */
+size_t ui_put_form(const char *s, size_t len, int max_cells, bool utf8, char *out,
+		   size_t out_size, int *cells, size_t *used);
+/* Whether the terminal takes UTF-8 (ui_term_start says; default yes). */
+void ui_put_set_utf8(bool utf8);
+/* Draws the form of text (len bytes) at (y, x), at most max_cells cells
+ * and never past the row; returns the cells drawn. */
+int ui_putn(int y, int x, const char *text, size_t len, int max_cells);
+int ui_put(int y, int x, const char *text, int max_cells);
+/* A line formatted as printf, then drawn as ui_put. */
+int ui_putf(int y, int x, int max_cells, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* A table cell: exactly width cells, the form cut to it and padded with
+ * blanks, on the left when right-aligned.  Returns width (less past the
+ * row's end). */
+int ui_put_cell(int y, int x, const char *text, int width, bool right);
+/* How many bytes of text (len bytes) fit in max_cells cells once shown:
+ * where a line of it ends on screen (a character or escape boundary);
+ * *cells (when not NULL) gets the width of what fits. */
+size_t ui_put_fit(const char *text, size_t len, int max_cells, int *cells);
+
 /* Lines of text with a scroll offset, clipped to the area; returns the
  * number of lines the text has (ui_text.c). */
 int ui_text_draw(const char *text, int scroll, int top, int height, int cols);

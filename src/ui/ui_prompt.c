@@ -188,11 +188,26 @@ draw_text(struct ui *ui, const struct ui_prompt *p, int row, int cols)
 		if (bad_end == p->refused)
 			bad_end = p->refused + 1;
 	}
-	for (size_t i = 0; i < p->len && x < cols - 1; i++, x++) {
-		bool bad = (int)i >= p->refused && (int)i < bad_end;
+	/* The text as shown (an initial text can come from the command
+	 * line), in up to three runs: before the refused word, the word,
+	 * after it; the last column is the cursor's. */
+	size_t cut[4] = {0, p->len, p->len, p->len};
 
-		attrset(bad ? ui_term_attr(ui, UI_COLOR_ALERT) | A_REVERSE : A_NORMAL);
-		mvaddch(row, x, (chtype)(unsigned char)p->text[i]);
+	if (bad_end >= 0) {
+		cut[1] = (size_t)p->refused;
+		cut[2] = (size_t)bad_end;
+	}
+	for (int k = 0; k < 3; k++) {
+		size_t len = cut[k + 1] - cut[k], fits;
+		int cells;
+
+		if (len == 0)
+			continue;
+		fits = ui_put_fit(p->text + cut[k], len, cols - 1 - x, &cells);
+		attrset(k == 1 ? ui_term_attr(ui, UI_COLOR_ALERT) | A_REVERSE : A_NORMAL);
+		x += ui_putn(row, x, p->text + cut[k], fits, cells);
+		if (fits < len)
+			break;
 	}
 	attrset(A_REVERSE);
 	if (x < cols)
@@ -202,7 +217,7 @@ draw_text(struct ui *ui, const struct ui_prompt *p, int row, int cols)
 		/* Why it was refused goes on the line above. */
 		mvhline(row - 1, 0, ' ', cols);
 		attrset(ui_term_attr(ui, UI_COLOR_ALERT));
-		mvaddnstr(row - 1, 0, ui->status, cols);
+		ui_put(row - 1, 0, ui->status, cols);
 		attrset(A_NORMAL);
 	}
 }
@@ -218,7 +233,7 @@ ui_prompt_draw(struct ui *ui, int row, int cols)
 	case KIND_NONE:
 		if (ui->status[0] != '\0') {
 			attrset(A_BOLD);
-			mvaddnstr(row, 0, ui->status, cols);
+			ui_put(row, 0, ui->status, cols);
 			attrset(A_NORMAL);
 		}
 		return;
@@ -241,7 +256,7 @@ ui_prompt_draw(struct ui *ui, int row, int cols)
 		return;
 	case KIND_CONFIRM:
 		attrset(ui_term_attr(ui, UI_COLOR_WATCH) | A_REVERSE);
-		mvaddnstr(row, 0, p->text, cols);
+		ui_put(row, 0, p->text, cols);
 		attrset(A_NORMAL);
 		return;
 	}

@@ -25,6 +25,8 @@ colors_wanted(void)
 int
 ui_term_start(struct ui *ui, bool force_ascii)
 {
+	bool utf8;
+
 	if (newterm(NULL, stdout, stdin) == NULL)
 		return -1;
 	term_active = true;
@@ -45,9 +47,9 @@ ui_term_start(struct ui *ui, bool force_ascii)
 		init_pair(UI_COLOR_ALERT, COLOR_RED, -1);
 		ui->colors = true;
 	}
-	ui->charset = !force_ascii && strcmp(nl_langinfo(CODESET), "UTF-8") == 0
-			      ? SPARKLINE_UTF8
-			      : SPARKLINE_ASCII;
+	utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	ui_put_set_utf8(utf8);
+	ui->charset = !force_ascii && utf8 ? SPARKLINE_UTF8 : SPARKLINE_ASCII;
 	return 0;
 }
 

@@ -35,7 +35,7 @@ ui_text_draw(const char *text, int scroll, int top, int height, int cols)
 		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
 
 		if (line >= scroll && line - scroll < height)
-			mvaddnstr(top + line - scroll, 0, p, (int)len < cols ? (int)len : cols);
+			ui_putn(top + line - scroll, 0, p, len, cols);
 		p += len;
 		if (*p == '\n')
 			p++;

@@ -302,7 +302,8 @@ conns_draw(struct ui *ui, void *state, int top, int height, int cols)
 				def->format(row, &cc, cell, sizeof(cell));
 			if (k == 0 && tagged)
 				cell[0] = '*';
-			mvprintw(top + 1 + y, x, def->right ? "%*.*s" : "%-*.*s", w, w, cell);
+			/* Names (processes, users, hosts) are cut by cells. */
+			ui_put_cell(top + 1 + y, x, cell, w, def->right);
 			x += w + 1;
 		}
 		attrset(A_NORMAL);

@@ -58,18 +58,23 @@ severity_attr(const struct ui *ui, enum diag_severity s)
 	}
 }
 
-/* Where the next line of a text wrapped at `width` ends: at the last
- * space that fits, or hard at width when a word is longer. */
+/* Where the next line of a text wrapped at `width` cells ends, the text
+ * measured as shown (findings name processes): at the last space that
+ * fits, or hard after the last character or escape that fits when a
+ * word is longer; never nothing. */
 static size_t
-wrap_length(const char *text, size_t width)
+wrap_length(const char *text, int width)
 {
-	size_t len = strlen(text), cut;
+	size_t len = strlen(text), fits = ui_put_fit(text, len, width, NULL), cut;
 
-	if (len <= width)
+	if (fits >= len)
 		return len;
-	for (cut = width; cut > 0 && text[cut] != ' '; cut--)
+	if (fits == 0)
+		return ui_put_fit(text, len, 16, NULL); /* one escape, wider */
+	/* A space is never inside a character or an escape. */
+	for (cut = fits; cut > 0 && text[cut] != ' '; cut--)
 		;
-	return cut > 0 ? cut : width;
+	return cut > 0 ? cut : fits;
 }
 
 /* Draws `text` wrapped into lines from column x (first line after
@@ -79,7 +84,7 @@ static void
 draw_wrapped(const char *label, const char *text, int attr, int x, int cols, int top, int height,
 	     int scroll, int *line)
 {
-	size_t width = cols - x - (int)strlen(label) > 10 ? (size_t)(cols - x) - strlen(label) : 10;
+	int width = cols - x - (int)strlen(label) > 10 ? cols - x - (int)strlen(label) : 10;
 	bool first = true;
 
 	while (*text != '\0' || first) {
@@ -90,7 +95,7 @@ draw_wrapped(const char *label, const char *text, int attr, int x, int cols, int
 			attrset(first ? A_DIM : A_NORMAL);
 			mvaddnstr(row, x, first ? label : "", cols - x);
 			attrset(attr);
-			mvaddnstr(row, x + (int)strlen(label), text, (int)len);
+			ui_putn(row, x + (int)strlen(label), text, len, width);
 			attrset(A_NORMAL);
 		}
 		(*line)++;

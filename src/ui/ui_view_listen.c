@@ -146,7 +146,7 @@ draw_block_header(struct ui *ui, int y, int cols, const struct block *b)
 	else
 		snprintf(text, sizeof(text), "(no process found: kernel or another namespace)");
 	attrset(b->owner != NULL ? A_BOLD : A_DIM);
-	mvaddnstr(y, 0, text, cols);
+	ui_put(y, 0, text, cols);
 	attrset(A_NORMAL);
 	(void)ui;
 }

@@ -140,7 +140,7 @@ peers_draw(struct ui *ui, void *state, int top, int height, int cols)
 				snprintf(who, sizeof(who), " %s (%d)", r->owner->comm, r->owner->pid);
 			else
 				snprintf(who, sizeof(who), " -");
-			mvaddnstr(top + 2 + y, x, who, cols - x);
+			ui_put(top + 2 + y, x, who, cols - x);
 		}
 	}
 }
