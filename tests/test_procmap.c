@@ -1477,6 +1477,23 @@ own_fds(void)
  * (no socket changes) and a limit raised show at the very next sample,
  * without a scan, through the size of /proc/self/fd.
  */
+/* The soft "Max open files" of /proc/self/limits: the kernel's view. */
+static unsigned long long
+kernel_fd_limit(void)
+{
+	char line[256];
+	unsigned long long soft = 0;
+	FILE *f = fopen("/proc/self/limits", "re");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "Max open files", 14) == 0)
+			soft = strtoull(line + 14, NULL, 10);
+	fclose(f);
+	return soft;
+}
+
 static void
 test_real_fd_limit(void **state)
 {
@@ -1511,6 +1528,18 @@ test_real_fd_limit(void **state)
 	low = saved;
 	low.rlim_cur = open_now + 6;
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	if (kernel_fd_limit() != low.rlim_cur) {
+		/* valgrind keeps the process's real limit and shows the
+		 * program one of its own: /proc cannot see what was set. */
+		print_message("the kernel's limit (%llu) does not follow setrlimit (%llu): "
+			      "run under valgrind? skipping the real-limit test\n",
+			      kernel_fd_limit(), (unsigned long long)low.rlim_cur);
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+		for (int i = 0; i < 8; i++)
+			close(extra[i]);
+		close(fd);
+		skip();
+	}
 
 	map = procmap_new("/proc", geteuid() == 0, getuid());
 	assert_non_null(map);
