@@ -126,9 +126,42 @@ tmux_dashboard_setup() {
   trap tmux_dashboard_cleanup EXIT
 }
 tm() { tmux -u -L "$sock" -f /dev/null "$@"; }
+
+# descendants PID...: the given processes and all their descendants.
+descendants() {
+  local todo=("$@") p child
+  while [ ${#todo[@]} -gt 0 ]; do
+    p=${todo[0]}
+    todo=("${todo[@]:1}")
+    echo "$p"
+    for child in $(cat /proc/"$p"/task/*/children 2>/dev/null); do todo+=("$child"); done
+  done
+}
+
+# tm_kill_server: ends the tmux server and what runs in its panes.  A
+# dashboard that loses its terminal gets SIGHUP and exits; one that has
+# not gone 5 s later (a sanitizer's leak check can hang at exit) is
+# killed, so no test leaves a process spinning behind it.
+tm_kill_server() {
+  local left=() p
+  mapfile -t left < <(descendants $(tm list-panes -a -F '#{pane_pid}' 2>/dev/null))
+  tm kill-server 2>/dev/null
+  for _ in $(seq 1 50); do
+    p=""
+    for p in "${left[@]}"; do [ -d "/proc/$p" ] && break; p=""; done
+    [ -z "$p" ] && return 0
+    sleep 0.1
+  done
+  for p in "${left[@]}"; do
+    [ -d "/proc/$p" ] && echo "note: pid $p outlived its terminal by 5 s; killing it" >&2
+    kill -KILL "$p" 2>/dev/null
+  done
+  return 0
+}
+
 tmux_dashboard_cleanup() {
   local p
-  tm kill-server 2>/dev/null
+  tm_kill_server
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
   rm -rf "$TMUX_TMPDIR"

@@ -17,7 +17,7 @@ tm() { tmux -u -L "$sock" -f /dev/null "$@"; }
 cleanup() {
   local suffix
   for suffix in "" -color -color-nocolor -color-nocolor-c; do
-    tmux -L "tcpdeck-test-$$$suffix" kill-server 2>/dev/null
+    sock="tcpdeck-test-$$$suffix" tm_kill_server
   done
   stop_sockgen
   rm -f "$status_file"
@@ -46,7 +46,7 @@ screen_count() {
 # for a process that exits while a sanitizer runtime is tearing down.
 status_file=$(mktemp)
 run_dashboard() {
-  tm kill-server 2>/dev/null
+  tm_kill_server
   : >"$status_file"
   tm new-session -d -s tui -x 80 -y 24 \
     "env LANG=$1 LC_ALL=$1 TERM=xterm-256color $TCPDECK -d 0.2; echo \$? >$status_file; sleep 60"
@@ -114,14 +114,14 @@ done
   fail "after q: exit status '$(cat "$status_file")', expected 0"
 
 # Colours: green and yellow escapes normally, none at all with NO_COLOR.
-tm kill-server 2>/dev/null
+tm_kill_server
 sock="$sock-color"
 tm new-session -d -s tui -x 80 -y 24 "env LANG=C.UTF-8 TERM=xterm-256color $TCPDECK -d 0.2"
 wait_screen '^ESTABLISHED +[0-9]' || fail "no dashboard for the colour check"
 escapes=$(tm capture-pane -p -e -t tui)
 [[ "$escapes" == *$'\e[32m'* && "$escapes" == *$'\e[33m'* ]] && pass "states coloured" ||
   fail "no green/yellow escapes in the coloured dashboard"
-tm kill-server 2>/dev/null
+tm_kill_server
 sock="$sock-nocolor"
 tm new-session -d -s tui -x 80 -y 24 "env NO_COLOR=1 LANG=C.UTF-8 TERM=xterm-256color $TCPDECK -d 0.2"
 wait_screen '^ESTABLISHED +[0-9]' || fail "no dashboard with NO_COLOR"
@@ -134,7 +134,7 @@ fi
 
 # Without UTF-8 the sparklines fall back to ASCII.  A fresh tmux server:
 # the old one may still be shutting down.
-tm kill-server 2>/dev/null
+tm_kill_server
 sock="$sock-c"
 run_dashboard C
 wait_screen '^ESTABLISHED +[0-9]' || fail "no dashboard in the C locale"
