@@ -286,6 +286,50 @@ test_cookie_zero_and_duplicates(void **state)
 	statetrack_free(st);
 }
 
+/* The sockets gone since the sample before: their entry indexes in it,
+ * by cookie, whether they were in the middle or at the end of the sorted
+ * list; none on the first update, nor for cookie 0 or a duplicate. */
+static void
+test_vanished_entries(void **state)
+{
+	struct statetrack *st = statetrack_new();
+	const uint32_t *v;
+	struct snapshot *s;
+	double taken;
+
+	(void)state;
+	assert_int_equal(statetrack_vanished(st, &v, &taken), 0);
+	s = snap_at(10);
+	add(s, 30, TCP_STATE_ESTABLISHED); /* entry 0: stays */
+	add(s, 0, TCP_STATE_ESTABLISHED);  /* 1: untracked */
+	add(s, 20, TCP_STATE_SYN_SENT);    /* 2: goes */
+	add(s, 40, TCP_STATE_CLOSE_WAIT);  /* 3: goes, last by cookie */
+	add(s, 10, TCP_STATE_ESTABLISHED); /* 4: goes, first by cookie */
+	add(s, 10, TCP_STATE_ESTABLISHED); /* 5: the same, listed twice */
+	feed(st, s);
+	assert_int_equal(statetrack_vanished(st, &v, &taken), 0);
+	assert_true(taken == -1);
+
+	s = snap_at(11.5);
+	add(s, 30, TCP_STATE_FIN_WAIT1);
+	add(s, 25, TCP_STATE_ESTABLISHED); /* new */
+	feed(st, s);
+	assert_int_equal(statetrack_vanished(st, &v, &taken), 3);
+	assert_true(taken == 10.0);
+	assert_int_equal(v[0], 4);
+	assert_int_equal(v[1], 2);
+	assert_int_equal(v[2], 3);
+	assert_int_equal(statetrack_summary(st)->closed, 3);
+
+	s = snap_at(12);
+	add(s, 30, TCP_STATE_TIME_WAIT);
+	feed(st, s);
+	assert_int_equal(statetrack_vanished(st, &v, &taken), 1);
+	assert_true(taken == 11.5);
+	assert_int_equal(v[0], 1); /* cookie 25, the second entry before */
+	statetrack_free(st);
+}
+
 /* The same published snapshot fed twice (a paused view) changes nothing;
  * a clock that does not advance gives no rates. */
 static void
@@ -356,6 +400,7 @@ test_churn_100k(void **state)
 {
 	struct statetrack *st = statetrack_new();
 	uint64_t *cookie = malloc(CHURN_N * sizeof(*cookie));
+	uint64_t *old_cookie = malloc(CHURN_N * sizeof(*old_cookie));
 	uint8_t *sstate = malloc(CHURN_N);
 	double *since = malloc(CHURN_N * sizeof(*since));
 	double times[CHURN_SAMPLES];
@@ -364,6 +409,7 @@ test_churn_100k(void **state)
 	(void)state;
 	assert_non_null(st);
 	assert_non_null(cookie);
+	assert_non_null(old_cookie);
 	assert_non_null(sstate);
 	assert_non_null(since);
 	for (size_t i = 0; i < CHURN_N; i++) {
@@ -378,6 +424,7 @@ test_churn_100k(void **state)
 		struct snapshot *s = snap_at(t);
 		double t0;
 
+		memcpy(old_cookie, cookie, CHURN_N * sizeof(*cookie));
 		if (k > 0) {
 			for (size_t i = 0; i < CHURN_N; i++) {
 				uint64_t r = rnd(&seed) % 100;
@@ -422,6 +469,20 @@ test_churn_100k(void **state)
 			if (statetrack_since_at(st, i, NULL) != since[i])
 				fail_msg("sample %d socket %zu: since %g, expected %g", k, i,
 					 statetrack_since_at(st, i, NULL), since[i]);
+		{
+			/* Every closed slot's old socket, and only those. */
+			const uint32_t *v;
+			double taken;
+			size_t n = statetrack_vanished(st, &v, &taken);
+
+			assert_int_equal(n, closed);
+			assert_true(taken == t - 1);
+			for (size_t j = 0; j < n; j++) {
+				assert_true(v[j] < CHURN_N);
+				assert_true(old_cookie[v[j]] != cookie[v[j]]);
+				assert_true(j == 0 || old_cookie[v[j - 1]] < old_cookie[v[j]]);
+			}
+		}
 	}
 	/* The first two updates allocate a table each: the steady ones are
 	 * the cost. */
@@ -431,6 +492,7 @@ test_churn_100k(void **state)
 	printf(", then median %.2f ms (min %.2f, max %.2f)\n", times[2 + (CHURN_SAMPLES - 2) / 2] * 1e3,
 	       times[2] * 1e3, times[CHURN_SAMPLES - 1] * 1e3);
 	free(cookie);
+	free(old_cookie);
 	free(sstate);
 	free(since);
 	statetrack_free(st);
@@ -695,6 +757,7 @@ main(void)
 	    cmocka_unit_test(test_vanish_and_return),
 	    cmocka_unit_test(test_cookie_zero_and_duplicates),
 	    cmocka_unit_test(test_same_seq_and_no_interval),
+	    cmocka_unit_test(test_vanished_entries),
 	    cmocka_unit_test(test_churn_100k),
 	    cmocka_unit_test(test_selected_equals_subset),
 	    cmocka_unit_test(test_stall_unread),

@@ -128,6 +128,16 @@ struct statetrack_stall {
 bool statetrack_stall(const struct statetrack *st, uint64_t cookie, struct statetrack_stall *out);
 
 /*
+ * The sockets of the snapshot fed before the latest that are gone from the
+ * latest (closed, reset, or left the selection): their entry indexes in
+ * that snapshot, in *entries, ascending by cookie.  *taken is that
+ * snapshot's taken_mono in seconds (timespec_seconds()), so a caller
+ * holding a snapshot can check it is the one meant; -1 (and a count of 0)
+ * after the first update.  Valid until the next update.
+ */
+size_t statetrack_vanished(const struct statetrack *st, const uint32_t **entries, double *taken);
+
+/*
  * One state's line for a panel: "TIME_WAIT 18,204 +910/s -880/s", or
  * without rates (first sample) "TIME_WAIT 18,204".  Returns the length
  * snprintf() would have written.
