@@ -237,7 +237,12 @@ test_quiet_healthy(void **state)
 		set_counter(&w, KC_SYNCOOKIES_SENT, 0);
 		add_healthy(s, 3000);
 		step(&w, s);
-		assert_quiet(&w);
+		/* Its server closes first: TIME_WAIT on its listening port
+		 * is worth a note (a restart without SO_REUSEADDR would
+		 * fail), and nothing more. */
+		assert_int_equal(diagnose_count(w.d), 1);
+		assert_string_equal(diagnose_get(w.d, 0)->id, "time_wait_restart");
+		assert_int_equal(diagnose_get(w.d, 0)->severity, DIAG_INFO);
 	}
 	world_free(&w);
 }
@@ -1138,7 +1143,8 @@ test_rule_table(void **state)
 		assert_true(info.title != NULL && info.title[0] != '\0');
 		assert_true(info.description != NULL && strlen(info.description) > 20);
 		assert_true(info.groupings != 0);
-		assert_true(info.level == DIAG_WARNING || info.level == DIAG_CRITICAL);
+		assert_true(info.level == DIAG_INFO || info.level == DIAG_WARNING ||
+			    info.level == DIAG_CRITICAL);
 		for (int q = 0; q < r; q++)
 			assert_string_not_equal(info.id, diag_rule_id((enum diag_rule)q));
 		assert_non_null(info.keys[0].name); /* every rule has a threshold */

@@ -54,6 +54,12 @@ enum diag_key {
 	DIAG_STALLED_READER_AGE_S,  /* ... with data unread this long */
 	DIAG_ZERO_WINDOW_MIN,       /* connections toward one peer ... */
 	DIAG_ZERO_WINDOW_AGE_S,     /* ... held by its window this long */
+	DIAG_DEAD_PEER_MIN,         /* dead-looking connections on one port */
+	DIAG_DEAD_PEER_RETRANS_S,   /* nothing received while retransmitting */
+	DIAG_DEAD_PEER_IDLE_S,      /* nothing either way, no keepalive */
+	DIAG_TIME_WAIT_RESTART_MIN, /* TIME_WAIT on a listening port */
+	DIAG_RESETS_MIN_PER_S,      /* resets sent, refused or aborted per s */
+	DIAG_RESETS_PCT,            /* ... percent of connections opened */
 	DIAG_CLEAR_PCT,             /* a finding clears below this percent
 				     * of its firing threshold ... */
 	DIAG_QUIET_SAMPLES,         /* ... for this many samples in a row */

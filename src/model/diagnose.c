@@ -1,8 +1,9 @@
 /*
  * diagnose.c - the diagnoser: runs, once per sample, the grouping
  * (diagnose_group.c), the rules (diagnose_rules.c) and the hysteresis
- * (diagnose_hysteresis.c), with the kernel counters' rates and the
- * ephemeral port range that the rules read.
+ * (diagnose_hysteresis.c), with the kernel counters' rates, the
+ * ephemeral port range and the sample before (a reference) that the rules
+ * read.
  * Single-threaded (the UI or the batch loop); never prints.
  */
 #include "config.h"
@@ -65,6 +66,7 @@ diagnose_free(struct diagnose *d)
 	if (d == NULL)
 		return;
 	free(d->proc_root);
+	snapshot_unref(d->prev_snap);
 	diag_group_free(d);
 	free(d->cands);
 	free(d->found);
@@ -120,6 +122,7 @@ compute_rates(struct diagnose *d, const struct snapshot *snap)
 {
 	double now = timespec_seconds(&snap->taken_mono);
 
+	d->rate_dt = d->have_prev && now > d->prev_now ? now - d->prev_now : 0;
 	for (int c = 0; c < KC_COUNT; c++) {
 		double r;
 
@@ -152,6 +155,11 @@ diagnose_update(struct diagnose *d, const struct snapshot *snap, const struct st
 		 : 0;
 	d->snap = NULL;
 	d->st = NULL;
+	/* Kept for the next update, whose vanished sockets are in it.  A
+	 * sealed snapshot is immutable; only its count of references
+	 * changes. */
+	snapshot_unref(d->prev_snap);
+	d->prev_snap = snapshot_ref((struct snapshot *)snap);
 	if (rc < 0)
 		errno = ENOMEM;
 	return rc;

@@ -22,8 +22,10 @@
  *
  * Call order, per sample: statetrack_update(st, snap), then
  * diagnose_update(d, snap, st), then read diagnose_count()/
- * diagnose_get() until the next update.  The snapshot is only read
- * during the update: findings are copies, nothing points into it.
+ * diagnose_get() until the next update.  Findings are copies, nothing
+ * points into the snapshot; the diagnoser keeps a reference to it until
+ * the next update, which looks up in it the sockets that vanished
+ * (statetrack_vanished()).
  * Cost: one pass over the snapshot's sockets in the states the rules
  * look at, grouped once for every rule in a hash table reused between
  * samples.
@@ -42,6 +44,8 @@
 #include "snapshot.h"
 #include "statetrack.h"
 
+/* DIAG_INFO is a note: worth knowing, nothing wrong yet; the dashboard's
+ * banner leaves notes out and lists them last. */
 enum diag_severity {
 	DIAG_INFO,
 	DIAG_WARNING,
@@ -71,6 +75,11 @@ enum diag_rule {
 				   * read data waiting in Recv-Q */
 	DIAG_RULE_ZERO_WINDOW,    /* "zero_window": a peer does not read:
 				   * our sends wait on its window */
+	DIAG_RULE_DEAD_PEER,      /* "dead_peer": ESTABLISHED toward peers
+				   * that are gone */
+	DIAG_RULE_TIME_WAIT_RESTART, /* "time_wait_restart": TIME_WAIT on a
+				      * listening port (a note) */
+	DIAG_RULE_RESETS,         /* "resets": resets in a burst */
 	DIAG_RULE_COUNT
 };
 

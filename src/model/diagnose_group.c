@@ -298,6 +298,8 @@ file_in(struct diagnose *d, struct sock_facts *s, uint8_t set, enum diag_groupin
 		g->time_wait++;
 	if (g->owned < 0 && e->owner_status == OWNER_FOUND)
 		g->owned = (int32_t)s->i;
+	if (d->plan[set].rule[by] < DIAG_RULE_COUNT && diag_rules[d->plan[set].rule[by]].file)
+		diag_rules[d->plan[set].rule[by]].file(g, e);
 	if (how->mixed) {
 		const struct owner_proc *p = facts_owner(d, s);
 		int32_t pid = p != NULL ? p->pid : 0;
@@ -416,6 +418,11 @@ file_entry(struct diagnose *d, size_t i)
 		for (unsigned int j = 0; j < plan->n; j++)
 			if (file_in(d, &s, DIAG_SET_RETRANS, (enum diag_grouping)plan->list[j]) < 0)
 				return -1;
+	plan = &d->plan[DIAG_SET_DEAD_PEER];
+	if (plan->any && diag_rules_dead_peer(d, e))
+		for (unsigned int j = 0; j < plan->n; j++)
+			if (file_in(d, &s, DIAG_SET_DEAD_PEER, (enum diag_grouping)plan->list[j]) < 0)
+				return -1;
 	return file_stalled(d, &s);
 }
 
@@ -439,11 +446,13 @@ diag_group_sample(struct diagnose *d)
 		const struct sock_entry *e = &snap->entries[i];
 
 		/* The common case first: a healthy connection touches no
-		 * group at all. */
+		 * group at all.  (A connection that has received data in the
+		 * dead-peer rule's time is not one of its dead peers.) */
 		if (e->state < TCP_STATE_COUNT && e->state != TCP_STATE_LISTEN &&
 		    !d->plan[e->state].any &&
 		    (!retrans || (e->retrans == 0 && e->timer != SOCK_TIMER_RETRANSMIT)) &&
-		    (!stalls || (e->recv_q == 0 && e->send_q == 0)))
+		    (!stalls || (e->recv_q == 0 && e->send_q == 0)) &&
+		    e->last_data_recv_ms < d->dead_peer_min_ms)
 			continue;
 		if (file_entry(d, i) < 0)
 			goto nomem;

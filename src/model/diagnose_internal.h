@@ -33,7 +33,13 @@ enum {
 	DIAG_SET_BLOCKED,                   /* ESTABLISHED or CLOSE_WAIT,
 					     * Send-Q held by the peer's
 					     * window (age: how long) */
+	DIAG_SET_DEAD_PEER,   /* ESTABLISHED, nothing received for long and
+			       * retransmitting or without keepalive
+			       * (diag_rules_dead_peer()) */
 	DIAG_SET_COUNT,
+	DIAG_SET_VANISHED,    /* sockets of the sample before, gone now:
+			       * groups that only name a host-wide
+			       * finding's subject, never judged */
 	DIAG_SET_NONE = 0xff, /* host-wide rules */
 };
 
@@ -111,6 +117,8 @@ struct diag_group {
 	bool oldest_lower_bound;
 	double oldest; /* seconds in the state, -1 unknown */
 	double fill;   /* listeners: accept queue / backlog */
+	uint32_t sub;     /* a rule's own count (its file() hook) */
+	uint32_t peak_ms; /* a rule's own longest time (its file() hook) */
 };
 
 struct diag_hslot {
@@ -152,6 +160,9 @@ struct diag_rule_def {
 			 struct diag_finding *f);
 	/* After grouping, before the levels; 0 or -1 (ENOMEM). */
 	int (*after_grouping)(struct diagnose *d);
+	/* Called for each socket filed into one of the rule's groups, after
+	 * the counts: fills the group's sub and peak_ms.  Optional. */
+	void (*file)(struct diag_group *g, const struct sock_entry *e);
 };
 
 /* Hysteresis memory of one finding. */
@@ -197,6 +208,17 @@ struct diagnose {
 	/* The sample being evaluated, during diagnose_update() only. */
 	const struct snapshot *snap;
 	const struct statetrack *st;
+	/* The sample before it (a reference, kept between updates): where
+	 * the sockets st lists as vanished are. */
+	struct snapshot *prev_snap;
+	/* dead peers: ESTABLISHED sockets silent this long may be dead
+	 * (the smaller of the rule's two times), in ms; UINT32_MAX: none. */
+	uint32_t dead_peer_min_ms;
+	/* resets: the sockets that vanished since the sample before, in
+	 * the states a reset ends (set by the rule's after_grouping); -1
+	 * when not looked at. */
+	int64_t vanished;
+	uint32_t vanished_syn_sent; /* of which connection attempts */
 
 	/* Groups of this sample: a dense array indexed by an
 	 * open-addressing hash whose slots carry the update's generation. */
@@ -222,6 +244,7 @@ struct diagnose {
 	bool have_prev;
 	/* Rates of this update; < 0 when unknown. */
 	double rate[KC_COUNT];
+	double rate_dt; /* seconds they span; 0 when unknown */
 };
 
 /* Room for one more item after n in the array *itemsp (a pointer to
@@ -272,6 +295,12 @@ const struct diag_key_def *diag_rules_key_def(enum diag_key key);
 
 /* Fills d->plan from the table and d->cfg. */
 void diag_rules_plan(struct diagnose *d);
+
+/* Whether e (not LISTEN) belongs in DIAG_SET_DEAD_PEER: ESTABLISHED with
+ * tcp_info, nothing received for dead_peer.retrans_s while retransmitting
+ * unanswered, or nothing sent or received for dead_peer.idle_s with no
+ * timer armed. */
+bool diag_rules_dead_peer(const struct diagnose *d, const struct sock_entry *e);
 
 /* Runs every rule over this sample's groups: the worst
  * findings.max_per_rule candidates per rule, described, in d->found.

@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "diagnose_internal.h"
 #include "format.h"
 #include "sock_format.h"
+#include "timespec_util.h"
 
 /* gkey.subj of a distinct-ends sub-group (diagnose_group.c). */
 #define SUBJ_DISTINCT (DIAG_BY_COUNT + 1)
@@ -1069,6 +1071,414 @@ zero_window_describe(const struct diagnose *d, const struct diag_group *g, struc
 		 peer, peer);
 }
 
+/* ------------------------------------------------------------ dead_peer, time_wait_restart, resets */
+
+/* Retransmissions of one segment, unanswered, that make a silent
+ * connection one that sends into the void rather than a lossy one. */
+#define DEAD_PEER_RETRANSMITS 3
+
+bool
+diag_rules_dead_peer(const struct diagnose *d, const struct sock_entry *e)
+{
+	double recv_s = e->last_data_recv_ms / 1000.0, sent_s = e->last_data_sent_ms / 1000.0;
+
+	if (e->state != TCP_STATE_ESTABLISHED || !(e->flags & SOCK_ENTRY_HAS_INFO))
+		return false;
+	if (e->timer == SOCK_TIMER_RETRANSMIT)
+		return e->retrans >= DEAD_PEER_RETRANSMITS &&
+		       recv_s >= diag_cfg(d, DIAG_DEAD_PEER_RETRANS_S);
+	/* Unread data is a reader's problem, not a peer's. */
+	return e->timer == SOCK_TIMER_NONE && e->recv_q == 0 &&
+	       recv_s >= diag_cfg(d, DIAG_DEAD_PEER_IDLE_S) &&
+	       sent_s >= diag_cfg(d, DIAG_DEAD_PEER_IDLE_S);
+}
+
+static void
+dead_peer_file(struct diag_group *g, const struct sock_entry *e)
+{
+	if (e->timer == SOCK_TIMER_RETRANSMIT)
+		g->sub++;
+	if (e->last_data_recv_ms > g->peak_ms)
+		g->peak_ms = e->last_data_recv_ms;
+}
+
+static bool
+ephemeral_port(const struct diagnose *d, uint16_t port)
+{
+	return port >= d->port_low && port <= d->port_high;
+}
+
+/* A server's connections by local port; a client's (ephemeral ports, no
+ * listener) by destination: each connection judged once. */
+static double
+dead_peer_level(const struct diagnose *d, const struct diag_group *g,
+		const struct diag_rule_grouping *how)
+{
+	const struct sock_entry *e = example(d, g);
+	bool served = diag_group_listener(d, e->local_port) != NULL;
+
+	if (g->key.by == DIAG_BY_PORT ? !served && ephemeral_port(d, e->local_port) : served)
+		return -1;
+	return g->count / diag_cfg(d, how->min);
+}
+
+static void
+dead_peer_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
+{
+	const struct sock_entry *e = example(d, g);
+	const struct diag_group *lg = diag_group_listener(d, e->local_port);
+	uint32_t sending = g->sub, silent = g->count - g->sub;
+	char n[32], longest[48], retrans[48], idle[48], where[160], dest[SOCK_FORMAT_ADDR_MAX];
+	char local[SOCK_FORMAT_ADDR_MAX];
+
+	num(n, sizeof(n), g->count);
+	age_text(g->peak_ms / 1000.0, false, longest, sizeof(longest));
+	age_text(diag_cfg(d, DIAG_DEAD_PEER_RETRANS_S), false, retrans, sizeof(retrans));
+	age_text(diag_cfg(d, DIAG_DEAD_PEER_IDLE_S), false, idle, sizeof(idle));
+	f->port = e->local_port;
+	if (g->key.by == DIAG_BY_PORT) {
+		/* The listener names the server; else the sockets' owner. */
+		if (!(lg != NULL && set_process(f, d->snap, lg->example)))
+			set_process(f, d->snap, g->owned);
+		snprintf(f->key, sizeof(f->key), "dead_peer/port:%u", e->local_port);
+		if (f->pid != 0)
+			snprintf(where, sizeof(where), "on port %u of %s (pid %d)", e->local_port,
+				 f->comm, f->pid);
+		else
+			snprintf(where, sizeof(where), "on port %u", e->local_port);
+		snprintf(f->subject, sizeof(f->subject), "port %u", e->local_port);
+	} else {
+		sock_format_addr(e, 0, local, sizeof(local));
+		sock_format_endpoint(e, 1, dest, sizeof(dest));
+		set_process(f, d->snap, g->owned);
+		snprintf(f->key, sizeof(f->key), "dead_peer/%s>%s", local, dest);
+		if (f->pid != 0)
+			snprintf(where, sizeof(where), "of %s (pid %d) to %s", f->comm, f->pid,
+				 dest);
+		else
+			snprintf(where, sizeof(where), "to %s", dest);
+		snprintf(f->subject, sizeof(f->subject), "%s -> %s", local, dest);
+	}
+	if (silent == 0)
+		snprintf(f->title, sizeof(f->title),
+			 "%s connections %s send into the void: nothing received for %s or more "
+			 "while retransmissions go unanswered (longest %s)",
+			 n, where, retrans, longest);
+	else if (sending == 0)
+		snprintf(f->title, sizeof(f->title),
+			 "%s connections %s have been silent for %s or more with no keepalive: "
+			 "peers that vanished would stay ESTABLISHED for good (longest %s)",
+			 n, where, idle, longest);
+	else
+		snprintf(f->title, sizeof(f->title),
+			 "%s connections %s look dead: %u send into the void, %u are silent with "
+			 "no keepalive (longest without data %s)",
+			 n, where, sending, silent, longest);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "%u ESTABLISHED (threshold %g): %u retransmitting unanswered (%d or more times) "
+		 "with nothing received for %g s, %u with nothing sent or received for %g s and "
+		 "no timer armed; longest without data received %s",
+		 g->count, diag_cfg(d, DIAG_DEAD_PEER_MIN), sending, DEAD_PEER_RETRANSMITS,
+		 diag_cfg(d, DIAG_DEAD_PEER_RETRANS_S), silent, diag_cfg(d, DIAG_DEAD_PEER_IDLE_S),
+		 longest);
+	append_rate(f->evidence, sizeof(f->evidence), d, KC_TIMEOUTS, "retransmission timeouts");
+	if (silent == 0)
+		snprintf(f->next, sizeof(f->next),
+			 "the peers went away without a FIN or a reset (power loss, a NAT or "
+			 "firewall that forgot the connection, a cable pulled); the kernel keeps "
+			 "retransmitting for up to about 15 min (net.ipv4.tcp_retries2): set "
+			 "TCP_USER_TIMEOUT on these sockets to give up sooner, and check NAT and "
+			 "firewall idle timeouts on the path");
+	else
+		snprintf(f->next, sizeof(f->next),
+			 "nothing notices a peer that vanished (power loss, a NAT timeout, a "
+			 "cable pulled) on a connection where neither side sends: enable "
+			 "SO_KEEPALIVE (TCP_KEEPIDLE below the NAT's idle timeout), close "
+			 "connections idle longer than the protocol allows (the server's idle "
+			 "timeout), and TCP_USER_TIMEOUT for unanswered data; `ss -tnoi state "
+			 "established` shows lastrcv and the timers");
+}
+
+static void
+time_wait_restart_file(struct diag_group *g, const struct sock_entry *e)
+{
+	if (e->timer == SOCK_TIMER_TIME_WAIT && e->timer_expires_ms > g->peak_ms)
+		g->peak_ms = e->timer_expires_ms;
+}
+
+/* TIME_WAIT on a port something listens on: the server closed first. */
+static double
+time_wait_restart_level(const struct diagnose *d, const struct diag_group *g,
+			const struct diag_rule_grouping *how)
+{
+	if (diag_group_listener(d, g->key.port) == NULL)
+		return -1;
+	return g->count / diag_cfg(d, how->min);
+}
+
+static void
+time_wait_restart_describe(const struct diagnose *d, const struct diag_group *g,
+			   struct diag_finding *f)
+{
+	const struct diag_group *lg = diag_group_listener(d, g->key.port);
+	char n[32], who[200] = "", until[48];
+
+	f->port = g->key.port;
+	snprintf(f->key, sizeof(f->key), "time_wait_restart/port:%u", g->key.port);
+	if (lg != NULL && set_process(f, d->snap, lg->example))
+		snprintf(who, sizeof(who), " (%s)", f->subject);
+	snprintf(f->subject, sizeof(f->subject), "port %u", g->key.port);
+	num(n, sizeof(n), g->count);
+	age_text(g->peak_ms / 1000.0, false, until, sizeof(until));
+	snprintf(f->title, sizeof(f->title),
+		 "A restart of the server on port %u%s without SO_REUSEADDR would fail to bind "
+		 "for %s: %s connections it closed first are in TIME_WAIT",
+		 g->key.port, who, until, n);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "%u in TIME_WAIT on local port %u (threshold %g) while it listens; the last "
+		 "expires in %s (TIME_WAIT lasts 60 s)",
+		 g->count, g->key.port, diag_cfg(d, DIAG_TIME_WAIT_RESTART_MIN), until);
+	snprintf(f->next, sizeof(f->next),
+		 "nothing is wrong while it runs; bind() of port %u without SO_REUSEADDR fails "
+		 "with EADDRINUSE until they expire: make sure the server sets SO_REUSEADDR "
+		 "before bind() (most do), or let clients close first so TIME_WAIT lands on "
+		 "their side",
+		 g->key.port);
+}
+
+/* Resets per second as the counters tell them: sent (OutRsts), of
+ * established connections (EstabResets), and connection attempts refused
+ * (AttemptFails less those that timed out, which TCPAbortOnTimeout also
+ * counts).  < 0 when unknown. */
+struct resets {
+	double sent, aborted, refused, worst, opened;
+};
+
+static struct resets
+resets_rates(const struct diagnose *d)
+{
+	struct resets r = {d->rate[KC_OUT_RSTS], d->rate[KC_ESTAB_RESETS], d->rate[KC_ATTEMPT_FAILS],
+			   -1, -1};
+
+	if (r.refused > 0 && d->rate[KC_ABORT_ON_TIMEOUT] > 0)
+		r.refused = max2(0, r.refused - d->rate[KC_ABORT_ON_TIMEOUT]);
+	r.worst = max2(r.sent, max2(r.aborted, r.refused));
+	if (d->rate[KC_ACTIVE_OPENS] >= 0 && d->rate[KC_PASSIVE_OPENS] >= 0)
+		r.opened = d->rate[KC_ACTIVE_OPENS] + d->rate[KC_PASSIVE_OPENS];
+	return r;
+}
+
+static double
+resets_level(const struct diagnose *d, const struct diag_group *g,
+	     const struct diag_rule_grouping *how)
+{
+	struct resets r = resets_rates(d);
+	double level;
+
+	(void)g;
+	(void)how;
+	if (r.worst < 0)
+		return -1;
+	/* Over an interval shorter than a second, a burst is min_per_s
+	 * resets within it: a few at 0.2 s make no burst. */
+	level = r.worst * min2(1, d->rate_dt) / diag_cfg(d, DIAG_RESETS_MIN_PER_S);
+	/* A busy host resets a few of many connections all the time. */
+	if (r.opened > 0)
+		level = min2(level, 100 * r.worst / r.opened / diag_cfg(d, DIAG_RESETS_PCT));
+	return level;
+}
+
+/* The states a reset takes a socket out of, where a normal close would
+ * not at once (SYN_RECV leaves when accepted, LAST_ACK and TIME_WAIT
+ * when done). */
+static bool
+resettable(uint8_t state)
+{
+	switch (state) {
+	case TCP_STATE_SYN_SENT:
+	case TCP_STATE_ESTABLISHED:
+	case TCP_STATE_CLOSE_WAIT:
+	case TCP_STATE_FIN_WAIT1:
+	case TCP_STATE_FIN_WAIT2:
+	case TCP_STATE_CLOSING:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Whether vanished socket e was a server's: its local port listens (or
+ * listened, when the server went with it: a fixed port toward a client's
+ * ephemeral one). */
+static bool
+served(const struct diagnose *d, const struct sock_entry *e)
+{
+	return diag_group_listener(d, e->local_port) != NULL ||
+	       (!ephemeral_port(d, e->local_port) && ephemeral_port(d, e->remote_port));
+}
+
+/* While resets burst: files the sockets that vanished since the sample
+ * before by what they served (a local port with a listener, else the
+ * destination) and by peer address. */
+static int
+resets_tally(struct diagnose *d)
+{
+	const struct snapshot *prev = d->prev_snap;
+	const uint32_t *gone;
+	size_t n;
+	double taken;
+
+	d->vanished = -1;
+	d->vanished_syn_sent = 0;
+	if (d->st == NULL || prev == NULL ||
+	    resets_level(d, NULL, NULL) < diag_cfg(d, DIAG_CLEAR_PCT) / 100)
+		return 0;
+	n = statetrack_vanished(d->st, &gone, &taken);
+	if (taken != timespec_seconds(&prev->taken_mono))
+		return 0; /* not the sample the tracker compared with */
+	d->vanished = 0;
+	for (size_t j = 0; j < n; j++) {
+		const struct sock_entry *e = gone[j] < prev->n_entries ? &prev->entries[gone[j]] : NULL;
+		struct diag_group *g;
+		struct diag_gkey k;
+
+		if (e == NULL || !resettable(e->state))
+			continue;
+		d->vanished++;
+		d->vanished_syn_sent += e->state == TCP_STATE_SYN_SENT;
+		memset(&k, 0, sizeof(k));
+		k.set = DIAG_SET_VANISHED;
+		k.family = e->family;
+		if (e->state != TCP_STATE_SYN_SENT && served(d, e)) {
+			k.by = k.subj = DIAG_BY_PORT;
+			k.port = e->local_port;
+		} else {
+			k.by = k.subj = DIAG_BY_DEST;
+			k.port2 = e->remote_port;
+			memcpy(k.b, e->remote_addr, sizeof(k.b));
+		}
+		if ((g = diag_group_add(d, &k, gone[j])) == NULL)
+			return -1;
+		g->count++;
+		memset(&k, 0, sizeof(k));
+		k.set = DIAG_SET_VANISHED;
+		k.by = k.subj = DIAG_BY_PEER;
+		k.family = e->family;
+		memcpy(k.a, e->remote_addr, sizeof(k.a));
+		if ((g = diag_group_add(d, &k, gone[j])) == NULL)
+			return -1;
+		g->count++;
+	}
+	return 0;
+}
+
+/* The vanished group of `by` with the most sockets (ties: the first). */
+static const struct diag_group *
+vanished_top(const struct diagnose *d, enum diag_grouping by)
+{
+	const struct diag_group *best = NULL;
+
+	for (size_t i = 0; i < d->n_groups; i++) {
+		const struct diag_group *g = &d->groups[i];
+
+		if (g->key.set == DIAG_SET_VANISHED && g->key.by == by &&
+		    (best == NULL || g->count > best->count))
+			best = g;
+	}
+	return best;
+}
+
+static void
+resets_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
+{
+	struct resets r = resets_rates(d);
+	const struct snapshot *prev = d->prev_snap;
+	const struct diag_group *port = vanished_top(d, DIAG_BY_PORT);
+	const struct diag_group *dest = vanished_top(d, DIAG_BY_DEST);
+	const struct diag_group *peer = vanished_top(d, DIAG_BY_PEER);
+	const struct diag_group *top = port;
+	bool refused = r.refused > 0 && r.refused >= r.aborted;
+	char what[224] = "", who[200] = "", addr[SOCK_FORMAT_ADDR_MAX];
+
+	(void)g;
+	snprintf(f->key, sizeof(f->key), "resets/host");
+	snprintf(f->subject, sizeof(f->subject), "host");
+	if (top == NULL || (dest != NULL && dest->count > top->count))
+		top = dest;
+	if (top != NULL) {
+		const struct sock_entry *e = &prev->entries[top->example];
+		const struct diag_group *lg =
+		    top->key.by == DIAG_BY_PORT ? diag_group_listener(d, top->key.port) : NULL;
+		const struct owner_proc *p =
+		    lg != NULL ? sock_format_owner(d->snap, example(d, lg)) : sock_format_owner(prev, e);
+
+		if (p != NULL) {
+			f->pid = p->pid;
+			snprintf(f->comm, sizeof(f->comm), "%s", p->comm);
+			snprintf(who, sizeof(who), " (%s (pid %d))", p->comm, p->pid);
+		}
+		if (top->key.by == DIAG_BY_PORT) {
+			f->port = top->key.port;
+			snprintf(f->subject, sizeof(f->subject), "port %u", top->key.port);
+			snprintf(what, sizeof(what), ", most on port %u%s", top->key.port, who);
+		} else {
+			sock_format_endpoint(e, 1, addr, sizeof(addr));
+			snprintf(f->subject, sizeof(f->subject), "%s", addr);
+			snprintf(what, sizeof(what), ", most %s %s%s",
+				 e->state == TCP_STATE_SYN_SENT ? "to" : "toward", addr, who);
+		}
+	}
+	if (refused)
+		snprintf(f->title, sizeof(f->title),
+			 "Connection attempts are refused with resets: %.0f/s%s", r.refused,
+			 top != NULL ? what : " (none seen long enough to name the port)");
+	else if (r.aborted > 0)
+		snprintf(f->title, sizeof(f->title), "Established connections are reset: %.0f/s%s",
+			 r.aborted, what);
+	else
+		snprintf(f->title, sizeof(f->title),
+			 "This host sends resets: %.0f/s, to ports nothing listens on or to end "
+			 "connections%s",
+			 r.sent, what);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "threshold %g/s (and as many within an interval under 1 s) and %g%% of "
+		 "connections opened; %.0f in %.1f s",
+		 diag_cfg(d, DIAG_RESETS_MIN_PER_S), diag_cfg(d, DIAG_RESETS_PCT),
+		 r.worst * d->rate_dt, d->rate_dt);
+	append_rate(f->evidence, sizeof(f->evidence), d, KC_OUT_RSTS, "OutRsts");
+	append_rate(f->evidence, sizeof(f->evidence), d, KC_ESTAB_RESETS, "EstabResets");
+	append_rate(f->evidence, sizeof(f->evidence), d, KC_ATTEMPT_FAILS, "AttemptFails");
+	if (d->rate[KC_ABORT_ON_TIMEOUT] > 0)
+		append_rate(f->evidence, sizeof(f->evidence), d, KC_ABORT_ON_TIMEOUT,
+			    "of them timed out");
+	if (r.opened >= 0)
+		append(f->evidence, sizeof(f->evidence), "; opened %.0f/s", r.opened);
+	if (d->vanished > 0) {
+		append(f->evidence, sizeof(f->evidence),
+		       "; %" PRId64 " sockets vanished since the previous sample (%u connecting)",
+		       d->vanished, d->vanished_syn_sent);
+		if (top != NULL)
+			append(f->evidence, sizeof(f->evidence), ", %u of them %s %s", top->count,
+			       top->key.by == DIAG_BY_PORT ? "on" : "to", f->subject);
+		if (peer != NULL) {
+			sock_format_addr(&prev->entries[peer->example], 1, addr, sizeof(addr));
+			append(f->evidence, sizeof(f->evidence), ", %u with peer %s", peer->count,
+			       addr);
+		}
+	}
+	if (refused)
+		snprintf(f->next, sizeof(f->next),
+			 "nothing listens on the port the clients connect to (a server down or "
+			 "restarting, a wrong port), or a firewall rejects them with resets: check "
+			 "`ss -ltn` on the server and the clients' target address and port");
+	else
+		snprintf(f->next, sizeof(f->next),
+			 "connections are aborted: a process closes them with unread data or with "
+			 "SO_LINGER 0, a peer or a middlebox resets them, or a process holding them "
+			 "died; `tcpdump -n 'tcp[tcpflags] & tcp-rst != 0'` shows which side sends "
+			 "them");
+}
+
 /* ------------------------------------------------------------ the table */
 
 /* clang-format off */
@@ -1353,6 +1763,75 @@ const struct diag_rule_def diag_rules[DIAG_RULE_COUNT] = {
 	},
 	.describe = zero_window_describe,
     },
+    [DIAG_RULE_DEAD_PEER] = {
+	.id = "dead_peer", .title = "Dead peers", .severity = DIAG_WARNING,
+	.description = "ESTABLISHED connections whose peers look gone without a FIN "
+		       "(power loss, a NAT timeout, a cable pulled): dead_peer.min of "
+		       "them on one local port (a server; for a client, toward one "
+		       "destination), each either sending into the void (nothing "
+		       "received for dead_peer.retrans_s seconds while its "
+		       "retransmission timer runs, 3 or more retransmissions "
+		       "unanswered) or silent (nothing sent or received for "
+		       "dead_peer.idle_s seconds, no keepalive timer armed, nothing "
+		       "unread), which nothing would ever notice.  Reads tcp_info "
+		       "(lastrcv, lastsnd).",
+	.set = DIAG_SET_DEAD_PEER,
+	.groups = {
+	    {DIAG_BY_PORT, DIAG_DEAD_PEER_MIN},
+	    {DIAG_BY_DEST, DIAG_DEAD_PEER_MIN, .ephemeral = true},
+	},
+	.keys = {
+	    {DIAG_DEAD_PEER_MIN, "dead_peer.min", 5, 1, 1e7, WHOLE,
+	     "dead-looking connections on one local port, or toward one destination"},
+	    {DIAG_DEAD_PEER_RETRANS_S, "dead_peer.retrans_s", 60, 0.1, 1e6, REAL,
+	     "seconds with nothing received while retransmissions go unanswered"},
+	    {DIAG_DEAD_PEER_IDLE_S, "dead_peer.idle_s", 600, 0.1, 1e7, REAL,
+	     "seconds with nothing sent or received and no keepalive timer: well above "
+	     "the service's own idle time"},
+	},
+	.file = dead_peer_file,
+	.level = dead_peer_level,
+	.describe = dead_peer_describe,
+    },
+    [DIAG_RULE_TIME_WAIT_RESTART] = {
+	.id = "time_wait_restart", .title = "TIME_WAIT on a listening port",
+	.severity = DIAG_INFO,
+	.description = "A note, not a warning: a port something listens on has "
+		       "time_wait_restart.min connections in TIME_WAIT (the server "
+		       "closed first), so a server restarted on it without "
+		       "SO_REUSEADDR fails to bind() with EADDRINUSE until the last "
+		       "one expires (up to 60 s).",
+	.set = TCP_STATE_TIME_WAIT,
+	.groups = {{DIAG_BY_PORT, DIAG_TIME_WAIT_RESTART_MIN}},
+	.keys = {
+	    {DIAG_TIME_WAIT_RESTART_MIN, "time_wait_restart.min", 1, 1, 1e7, WHOLE,
+	     "TIME_WAIT sockets on a listening port"},
+	},
+	.file = time_wait_restart_file,
+	.level = time_wait_restart_level,
+	.describe = time_wait_restart_describe,
+    },
+    [DIAG_RULE_RESETS] = {
+	.id = "resets", .title = "Resets", .severity = DIAG_WARNING,
+	.description = "Resets burst: resets sent (TcpOutRsts), established "
+		       "connections reset (TcpEstabResets) or connection attempts "
+		       "refused (TcpAttemptFails, less the attempts that timed out) "
+		       "reach resets.min_per_s per second and resets.pct percent of "
+		       "the connections opened.  The finding names the local port "
+		       "(or the destination) and the peer of most of the sockets "
+		       "that vanished since the sample before.",
+	.set = DIAG_SET_NONE,
+	.host = true,
+	.keys = {
+	    {DIAG_RESETS_MIN_PER_S, "resets.min_per_s", 10, 0.01, 1e9, REAL,
+	     "resets sent, established connections reset, or attempts refused, per second"},
+	    {DIAG_RESETS_PCT, "resets.pct", 10, 0.01, 1e6, REAL,
+	     "the same, percent of the connections opened (active and passive)"},
+	},
+	.after_grouping = resets_tally,
+	.level = resets_level,
+	.describe = resets_describe,
+    },
 };
 
 /* clang-format on */
@@ -1429,6 +1908,10 @@ diag_rules_plan(struct diagnose *d)
 			p->any = true;
 		}
 	}
+	d->dead_peer_min_ms = UINT32_MAX;
+	if (d->plan[DIAG_SET_DEAD_PEER].any)
+		d->dead_peer_min_ms = (uint32_t)(1000 * min2(diag_cfg(d, DIAG_DEAD_PEER_IDLE_S),
+							     diag_cfg(d, DIAG_DEAD_PEER_RETRANS_S)));
 }
 
 static int
@@ -1528,7 +2011,8 @@ describe(const struct diagnose *d, const struct diag_candidate *c, struct diag_f
 	f->rule = c->rule;
 	f->id = def->id;
 	f->level = c->level;
-	f->severity = c->level >= 4 ? DIAG_CRITICAL : def->severity;
+	/* A warning far past its threshold is critical; a note stays one. */
+	f->severity = c->level >= 4 && def->severity == DIAG_WARNING ? DIAG_CRITICAL : def->severity;
 	def->describe(d, c->group >= 0 ? &d->groups[c->group] : NULL, f);
 }
 
