@@ -1,0 +1,685 @@
+/*
+ * test_diagnose_peers.c - the findings about the other end: dead peers
+ * (dead_peer), TIME_WAIT on a listening port before a restart
+ * (time_wait_restart, a note) and resets in a burst (resets).  Each fires,
+ * holds and clears, and stays quiet below its thresholds.
+ *
+ * Samples are snapshots built by hand (cookies, states, addresses, timers,
+ * tcp_info times, owners, kernel counters, monotonic times), fed through a
+ * real state tracker; the ephemeral port range is the kernel's default
+ * (tests/data/diag/proc-default).
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "diag_config.h"
+#include "diagnose.h"
+#include "snapshot.h"
+#include "statetrack.h"
+
+/* ------------------------------------------------------------ helpers */
+
+struct world {
+	struct statetrack *st;
+	struct diagnose *d;
+	struct diag_config cfg;
+	struct kcounters counters; /* fed with the next snapshot */
+};
+
+/* A world with the default thresholds changed by `config` lines (NULL:
+ * none). */
+static void
+world_init(struct world *w, const char *config)
+{
+	char err[DIAG_CONFIG_ERROR_MAX], path[512];
+	const char *dir = getenv("TESTS_SRCDIR");
+
+	memset(w, 0, sizeof(*w));
+	diag_config_defaults(&w->cfg);
+	if (config != NULL)
+		assert_int_equal(
+			diag_config_parse(&w->cfg, "test.conf", config, strlen(config), err, sizeof(err)),
+			0);
+	snprintf(path, sizeof(path), "%s/data/diag/proc-default", dir != NULL ? dir : "tests");
+	w->st = statetrack_new();
+	w->d = diagnose_new(&w->cfg, path);
+	assert_non_null(w->st);
+	assert_non_null(w->d);
+}
+
+static void
+world_free(struct world *w)
+{
+	diagnose_free(w->d);
+	statetrack_free(w->st);
+}
+
+static struct snapshot *
+snap_at(double t)
+{
+	struct snapshot *snap = snapshot_new(0);
+
+	assert_non_null(snap);
+	snap->taken_mono.tv_sec = (time_t)t;
+	snap->taken_mono.tv_nsec = (long)((t - (double)(time_t)t) * 1e9);
+	return snap;
+}
+
+static struct sock_entry *
+add(struct snapshot *snap, uint64_t cookie, enum tcp_state state, const char *local,
+    uint16_t lport, const char *remote, uint16_t rport)
+{
+	struct sock_entry *e = snapshot_add(snap);
+
+	assert_non_null(e);
+	e->cookie = cookie;
+	e->family = AF_INET;
+	e->state = (uint8_t)state;
+	assert_int_equal(inet_pton(AF_INET, local, e->local_addr), 1);
+	assert_int_equal(inet_pton(AF_INET, remote, e->remote_addr), 1);
+	e->local_port = lport;
+	e->remote_port = rport;
+	return e;
+}
+
+/* An owner table of `n` processes, "proc0" (pid 100) to "proc<n-1>". */
+static void
+give_procs(struct snapshot *snap, int n)
+{
+	struct owner_table *t = owner_table_new();
+
+	assert_non_null(t);
+	for (int i = 0; i < n; i++) {
+		struct owner_proc p = {.pid = 100 + i, .cmdline = "", .user = "root"};
+
+		snprintf(p.comm, sizeof(p.comm), "proc%d", i);
+		assert_int_equal(owner_table_add_proc(t, &p), i);
+		assert_int_equal(owner_table_add_link(t, (uint32_t)(1000 + i), (uint32_t)i), 0);
+	}
+	assert_int_equal(owner_table_seal(t), 0);
+	snap->owners = t;
+}
+
+static struct sock_entry *
+own(struct sock_entry *e, int proc)
+{
+	e->inode = (uint32_t)(1000 + proc);
+	e->owner_status = OWNER_FOUND;
+	e->n_owners = 1;
+	e->owner = (uint32_t)proc;
+	return e;
+}
+
+static void
+step(struct world *w, struct snapshot *snap)
+{
+	snap->counters = w->counters;
+	snapshot_seal(snap);
+	assert_int_equal(statetrack_update(w->st, snap), 0);
+	assert_int_equal(diagnose_update(w->d, snap, w->st), 0);
+	snapshot_unref(snap);
+}
+
+static const struct diag_finding *
+find(const struct world *w, const char *id)
+{
+	for (size_t i = 0; i < diagnose_count(w->d); i++)
+		if (strcmp(diagnose_get(w->d, i)->id, id) == 0)
+			return diagnose_get(w->d, i);
+	return NULL;
+}
+
+static size_t
+count_id(const struct world *w, const char *id)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < diagnose_count(w->d); i++)
+		n += strcmp(diagnose_get(w->d, i)->id, id) == 0;
+	return n;
+}
+
+static void
+assert_quiet(const struct world *w)
+{
+	if (diagnose_count(w->d) != 0)
+		fail_msg("unexpected finding %s: %s", diagnose_get(w->d, 0)->key,
+			 diagnose_get(w->d, 0)->title);
+}
+
+static void
+assert_contains(const char *text, const char *part)
+{
+	if (strstr(text, part) == NULL)
+		fail_msg("'%s' does not contain '%s'", text, part);
+}
+
+static void
+set_counter(struct world *w, enum kcounter c, uint64_t value)
+{
+	w->counters.value[c] = value;
+	w->counters.present |= 1u << c;
+}
+
+/* A server, proc0, listening on 10.0.0.1:8080. */
+static void
+add_server(struct snapshot *snap)
+{
+	give_procs(snap, 2);
+	own(add(snap, 1, TCP_STATE_LISTEN, "10.0.0.1", 8080, "0.0.0.0", 0), 0)->send_q = 128;
+}
+
+/* An ESTABLISHED connection of the server, from client address
+ * 10.0.1.(i + 1) (a port of its own, by cookie), with tcp_info: nothing received for recv_s, nothing sent for sent_s,
+ * and `timer` armed (retransmitting `retrans` times). */
+static struct sock_entry *
+add_conn(struct snapshot *snap, uint64_t cookie, int i, double recv_s, double sent_s,
+	 enum sock_timer timer, uint8_t retrans)
+{
+	char peer[32];
+	struct sock_entry *e;
+
+	snprintf(peer, sizeof(peer), "10.0.1.%d", i % 250 + 1);
+	e = own(add(snap, cookie, TCP_STATE_ESTABLISHED, "10.0.0.1", 8080, peer,
+		    (uint16_t)(30000 + cookie % 30000)),
+		0);
+	e->flags = SOCK_ENTRY_HAS_INFO;
+	e->last_data_recv_ms = (uint32_t)(recv_s * 1000);
+	e->last_data_sent_ms = (uint32_t)(sent_s * 1000);
+	e->timer = (uint8_t)timer;
+	e->retrans = retrans;
+	if (timer == SOCK_TIMER_RETRANSMIT)
+		e->send_q = 1448;
+	return e;
+}
+
+/* ------------------------------------------------------------ dead_peer */
+
+/* A server sending into the void: fires, holds while they stay, clears
+ * (after "clearing") once they are gone. */
+static void
+test_dead_peer_sending(void **state)
+{
+	const struct diag_finding *f;
+	struct world w;
+
+	(void)state;
+	world_init(&w, NULL);
+	for (int t = 0; t < 3; t++) {
+		struct snapshot *s = snap_at(100 + t);
+
+		add_server(s);
+		for (int i = 0; i < 6; i++)
+			add_conn(s, (uint64_t)(10 + i), i, 70 + t + i, 70 + t + i,
+				 SOCK_TIMER_RETRANSMIT, 5);
+		/* A healthy connection on the same port. */
+		add_conn(s, 99, 50, 0.1, 0.1, SOCK_TIMER_NONE, 0);
+		step(&w, s);
+		f = find(&w, "dead_peer");
+		assert_non_null(f);
+		assert_int_equal(count_id(&w, "dead_peer"), 1);
+		assert_int_equal(diagnose_count(w.d), 1);
+		assert_int_equal(f->severity, DIAG_WARNING);
+		assert_false(f->clearing);
+		assert_string_equal(f->key, "dead_peer/port:8080");
+		assert_string_equal(f->subject, "port 8080");
+		assert_int_equal(f->pid, 100);
+		assert_string_equal(f->comm, "proc0");
+		assert_int_equal(f->port, 8080);
+		assert_contains(f->title, "6 connections on port 8080 of proc0 (pid 100) send into "
+					  "the void: nothing received for 60 s or more");
+		assert_contains(f->evidence, "6 ESTABLISHED (threshold 5): 6 retransmitting");
+		assert_contains(f->next, "TCP_USER_TIMEOUT");
+		assert_true(f->since == 100.0); /* held since it fired */
+	}
+	{
+		char longest[32];
+
+		snprintf(longest, sizeof(longest), "(longest %d s)", 70 + 2 + 5);
+		assert_contains(f->title, longest);
+	}
+	/* Gone: clearing for two samples, cleared at the third. */
+	for (int t = 3; t < 6; t++) {
+		struct snapshot *s = snap_at(100 + t);
+
+		add_server(s);
+		step(&w, s);
+		f = find(&w, "dead_peer");
+		if (t < 5) {
+			assert_non_null(f);
+			assert_true(f->clearing);
+		} else {
+			assert_null(f);
+		}
+	}
+	assert_quiet(&w);
+	world_free(&w);
+}
+
+/* Silent both ways with no keepalive: the other sub-case, and the text
+ * that says so; both kinds together are counted apart. */
+static void
+test_dead_peer_silent_and_mixed(void **state)
+{
+	const struct diag_finding *f;
+	struct world w;
+	struct snapshot *s;
+
+	(void)state;
+	world_init(&w, NULL);
+	s = snap_at(10);
+	add_server(s);
+	for (int i = 0; i < 5; i++)
+		add_conn(s, (uint64_t)(10 + i), i, 700, 650, SOCK_TIMER_NONE, 0);
+	step(&w, s);
+	f = find(&w, "dead_peer");
+	assert_non_null(f);
+	assert_contains(f->title, "5 connections on port 8080 of proc0 (pid 100) have been "
+				  "silent for 10 min or more with no keepalive");
+	assert_contains(f->title, "(longest 12 min)");
+	assert_contains(f->evidence, "0 retransmitting unanswered");
+	assert_contains(f->evidence, "5 with nothing sent or received for 600 s");
+	assert_contains(f->next, "SO_KEEPALIVE");
+	assert_contains(f->next, "idle timeout");
+
+	s = snap_at(11);
+	add_server(s);
+	for (int i = 0; i < 5; i++)
+		add_conn(s, (uint64_t)(10 + i), i, 701, 651, SOCK_TIMER_NONE, 0);
+	for (int i = 5; i < 8; i++)
+		add_conn(s, (uint64_t)(10 + i), i, 90, 90, SOCK_TIMER_RETRANSMIT, 6);
+	step(&w, s);
+	f = find(&w, "dead_peer");
+	assert_non_null(f);
+	assert_contains(f->title, "8 connections on port 8080 of proc0 (pid 100) look dead: 3 "
+				  "send into the void, 5 are silent with no keepalive");
+	world_free(&w);
+}
+
+/* Below each threshold: too few, too recent, too few retransmissions, a
+ * keepalive armed, sent recently, data unread, no tcp_info, other
+ * states. */
+static void
+test_dead_peer_quiet(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, NULL);
+	for (int t = 0; t < 3; t++) {
+		struct snapshot *s = snap_at(t);
+		uint64_t c = 10;
+
+		add_server(s);
+		for (int i = 0; i < 4; i++) /* four dead: one short of min */
+			add_conn(s, c++, i, 70, 70, SOCK_TIMER_RETRANSMIT, 5);
+		for (int i = 0; i < 6; i++) {
+			add_conn(s, c++, 10 + i, 50, 50, SOCK_TIMER_RETRANSMIT, 5);
+			add_conn(s, c++, 20 + i, 70, 70, SOCK_TIMER_RETRANSMIT, 2);
+			add_conn(s, c++, 30 + i, 700, 700, SOCK_TIMER_KEEPALIVE, 0);
+			add_conn(s, c++, 40 + i, 700, 30, SOCK_TIMER_NONE, 0);
+			add_conn(s, c++, 50 + i, 700, 700, SOCK_TIMER_NONE, 0)->recv_q = 10;
+			add_conn(s, c++, 60 + i, 700, 700, SOCK_TIMER_ZERO_WINDOW_PROBE, 0);
+			add_conn(s, c++, 70 + i, 700, 700, SOCK_TIMER_NONE, 0)->flags = 0;
+			add_conn(s, c++, 80 + i, 700, 700, SOCK_TIMER_NONE, 0)->state =
+			    TCP_STATE_CLOSE_WAIT;
+		}
+		step(&w, s);
+		assert_null(find(&w, "dead_peer"));
+	}
+	world_free(&w);
+	/* The same dead connections do fire with smaller thresholds. */
+	world_init(&w, "dead_peer.min = 2\ndead_peer.retrans_s = 1\ndead_peer.idle_s = 5\n");
+	{
+		struct snapshot *s = snap_at(0);
+
+		add_server(s);
+		add_conn(s, 10, 1, 2, 2, SOCK_TIMER_RETRANSMIT, 3);
+		add_conn(s, 11, 2, 6, 6, SOCK_TIMER_NONE, 0);
+		step(&w, s);
+		assert_non_null(find(&w, "dead_peer"));
+		assert_contains(find(&w, "dead_peer")->title, "2 connections");
+		assert_contains(find(&w, "dead_peer")->evidence,
+				"1 retransmitting unanswered (3 or more times) with nothing "
+				"received for 1 s, 1 with nothing sent or received for 5 s");
+	}
+	world_free(&w);
+}
+
+/* A client whose server is gone: its connections from ephemeral ports
+ * toward one destination make one finding, named by the destination,
+ * not one per local port. */
+static void
+test_dead_peer_client(void **state)
+{
+	const struct diag_finding *f;
+	struct world w;
+	struct snapshot *s;
+
+	(void)state;
+	world_init(&w, "dead_peer.min = 1\n");
+	s = snap_at(0);
+	give_procs(s, 2);
+	for (int i = 0; i < 3; i++) {
+		struct sock_entry *e = own(add(s, (uint64_t)(10 + i), TCP_STATE_ESTABLISHED,
+					       "10.0.0.1", (uint16_t)(50000 + i), "10.0.9.9", 5432),
+					   1);
+
+		e->flags = SOCK_ENTRY_HAS_INFO;
+		e->last_data_recv_ms = 80000;
+		e->last_data_sent_ms = 5000;
+		e->timer = SOCK_TIMER_RETRANSMIT;
+		e->retrans = 4;
+	}
+	step(&w, s);
+	assert_int_equal(diagnose_count(w.d), 1);
+	f = find(&w, "dead_peer");
+	assert_non_null(f);
+	assert_string_equal(f->key, "dead_peer/10.0.0.1>10.0.9.9:5432");
+	assert_string_equal(f->subject, "10.0.0.1 -> 10.0.9.9:5432");
+	assert_int_equal(f->pid, 101);
+	assert_contains(f->title,
+			"3 connections of proc1 (pid 101) to 10.0.9.9:5432 send into the void");
+	world_free(&w);
+}
+
+/* ------------------------------------------------------------ time_wait_restart */
+
+static void
+add_time_wait(struct snapshot *snap, uint64_t cookie, uint16_t lport, uint32_t expires_ms)
+{
+	struct sock_entry *e = add(snap, cookie, TCP_STATE_TIME_WAIT, "10.0.0.1", lport, "10.0.1.7",
+				   (uint16_t)(40000 + cookie % 20000));
+
+	e->timer = SOCK_TIMER_TIME_WAIT;
+	e->timer_expires_ms = expires_ms;
+}
+
+/* A note, never more, however many; listed after warnings; says how long
+ * a restart would fail; clears once nothing listens there. */
+static void
+test_time_wait_restart(void **state)
+{
+	const struct diag_finding *f;
+	struct world w;
+	struct snapshot *s;
+
+	(void)state;
+	world_init(&w, NULL);
+	s = snap_at(0);
+	add_server(s);
+	add_time_wait(s, 10, 8080, 12000);
+	add_time_wait(s, 11, 8080, 45000);
+	add_time_wait(s, 12, 9090, 59000); /* nothing listens on 9090 */
+	step(&w, s);
+	assert_int_equal(diagnose_count(w.d), 1);
+	f = find(&w, "time_wait_restart");
+	assert_non_null(f);
+	assert_int_equal(f->severity, DIAG_INFO);
+	assert_string_equal(diag_severity_name(f->severity), "info");
+	assert_string_equal(f->key, "time_wait_restart/port:8080");
+	assert_string_equal(f->subject, "port 8080");
+	assert_int_equal(f->port, 8080);
+	assert_int_equal(f->pid, 100);
+	assert_contains(f->title, "A restart of the server on port 8080 (proc0 (pid 100)) without "
+				  "SO_REUSEADDR would fail to bind for 45 s: 2 connections it "
+				  "closed first are in TIME_WAIT");
+	assert_contains(f->evidence, "2 in TIME_WAIT on local port 8080 (threshold 1)");
+	assert_contains(f->next, "EADDRINUSE");
+
+	/* 2,000 of them (level 2,000): still a note, and after a warning. */
+	s = snap_at(1);
+	add_server(s);
+	for (int i = 0; i < 2000; i++)
+		add_time_wait(s, (uint64_t)(100 + i), 8080, 30000);
+	for (int i = 0; i < 60; i++)
+		own(add(s, (uint64_t)(5000 + i), TCP_STATE_CLOSE_WAIT, "10.0.0.1", 8080, "10.0.2.1",
+			(uint16_t)(20000 + i)),
+		    1);
+	step(&w, s);
+	assert_int_equal(diagnose_count(w.d), 2);
+	assert_string_equal(diagnose_get(w.d, 0)->id, "close_wait");
+	assert_string_equal(diagnose_get(w.d, 1)->id, "time_wait_restart");
+	assert_int_equal(diagnose_get(w.d, 1)->severity, DIAG_INFO);
+	assert_contains(diagnose_get(w.d, 1)->title, "2,000 connections");
+
+	/* The listener goes: clearing, then cleared. */
+	for (int t = 2; t < 5; t++) {
+		s = snap_at(t);
+		give_procs(s, 1);
+		add_time_wait(s, 100, 8080, 30000);
+		step(&w, s);
+		f = find(&w, "time_wait_restart");
+		if (t < 4) {
+			assert_non_null(f);
+			assert_true(f->clearing);
+		} else {
+			assert_null(f);
+		}
+	}
+	world_free(&w);
+
+	/* Below time_wait_restart.min: quiet. */
+	world_init(&w, "time_wait_restart.min = 3\n");
+	s = snap_at(0);
+	add_server(s);
+	add_time_wait(s, 10, 8080, 12000);
+	add_time_wait(s, 11, 8080, 45000);
+	step(&w, s);
+	assert_quiet(&w);
+	world_free(&w);
+}
+
+/* ------------------------------------------------------------ resets */
+
+/* Counters of a host at time t (1 s apart): `refused` attempts refused
+ * per second from t0 on, `opens` per second always. */
+static void
+counters_at(struct world *w, int t, int t0, uint64_t refused, uint64_t aborted, uint64_t opens)
+{
+	uint64_t burst = t >= t0 ? (uint64_t)(t - t0 + 1) : 0;
+
+	set_counter(w, KC_ACTIVE_OPENS, (uint64_t)t * opens);
+	set_counter(w, KC_PASSIVE_OPENS, 0);
+	set_counter(w, KC_ATTEMPT_FAILS, burst * refused);
+	set_counter(w, KC_ESTAB_RESETS, burst * aborted);
+	set_counter(w, KC_OUT_RSTS, burst * (refused + aborted));
+	set_counter(w, KC_ABORT_ON_TIMEOUT, 0);
+}
+
+/* A client whose connection attempts to 10.0.5.5:9 are refused: the
+ * counters say refused, the SYN_SENT sockets that vanished name the
+ * destination and the client.  Fires, holds, clears. */
+static void
+test_resets_refused(void **state)
+{
+	const struct diag_finding *f;
+	struct world w;
+	uint64_t cookie = 1000;
+
+	(void)state;
+	world_init(&w, NULL);
+	for (int t = 0; t < 8; t++) {
+		struct snapshot *s = snap_at(t);
+
+		/* Refusals from t = 2 to t = 4. */
+		counters_at(&w, t < 5 ? t : 4, 2, 200, 0, 200);
+		give_procs(s, 2);
+		if (t < 5)
+			for (int i = 0; i < 30; i++) /* new attempts, gone by the next */
+				own(add(s, cookie++, TCP_STATE_SYN_SENT, "10.0.0.1",
+					(uint16_t)(45000 + i), "10.0.5.5", 9),
+				    1);
+		for (int i = 0; i < 3; i++) /* one healthy established peer */
+			own(add(s, (uint64_t)(10 + i), TCP_STATE_ESTABLISHED, "10.0.0.1",
+				(uint16_t)(50000 + i), "10.0.6.6", 443),
+			    1);
+		step(&w, s);
+		f = find(&w, "resets");
+		if (t < 2 || t == 7) {
+			assert_null(f);
+			continue;
+		}
+		assert_non_null(f);
+		assert_int_equal(f->severity, DIAG_CRITICAL); /* 10x: all refused */
+		assert_string_equal(f->key, "resets/host");
+		assert_true(f->since == 2.0);
+		if (t >= 5) {
+			assert_true(f->clearing);
+			continue;
+		}
+		assert_false(f->clearing);
+		assert_string_equal(f->subject, "10.0.5.5:9");
+		assert_int_equal(f->pid, 101);
+		assert_contains(f->title, "Connection attempts are refused with resets: 200/s, most "
+					  "to 10.0.5.5:9 (proc1 (pid 101))");
+		assert_contains(f->evidence, "OutRsts 200/s; EstabResets 0/s; AttemptFails 200/s");
+		assert_contains(f->evidence, "30 sockets vanished since the previous sample (30 "
+					     "connecting), 30 of them to 10.0.5.5:9, 30 with peer "
+					     "10.0.5.5");
+		assert_contains(f->next, "nothing listens");
+	}
+	world_free(&w);
+}
+
+/* A server's connections aborted: named by its port and process, and the
+ * peer most of them had. */
+static void
+test_resets_aborted(void **state)
+{
+	const struct diag_finding *f;
+	struct world w;
+	struct snapshot *s;
+
+	(void)state;
+	world_init(&w, NULL);
+	counters_at(&w, 0, 1, 0, 50, 5);
+	s = snap_at(0);
+	add_server(s);
+	for (int i = 0; i < 40; i++) {
+		struct sock_entry *e = add_conn(s, (uint64_t)(10 + i), i < 30 ? 7 : i, 1, 1,
+						SOCK_TIMER_NONE, 0);
+
+		/* Closed sockets are not the ones to reset. */
+		if (i >= 36)
+			e->state = TCP_STATE_LAST_ACK;
+	}
+	step(&w, s);
+	assert_quiet(&w);
+	/* 50 reset in the second; 36 of those seen are gone. */
+	counters_at(&w, 1, 1, 0, 50, 5);
+	s = snap_at(1);
+	add_server(s);
+	add_conn(s, 10, 7, 1, 1, SOCK_TIMER_NONE, 0);
+	step(&w, s);
+	f = find(&w, "resets");
+	assert_non_null(f);
+	assert_string_equal(f->subject, "port 8080");
+	assert_int_equal(f->port, 8080);
+	assert_int_equal(f->pid, 100);
+	assert_contains(f->title,
+			"Established connections are reset: 50/s, most on port 8080 (proc0 (pid 100))");
+	assert_contains(f->evidence, "opened 5/s");
+	assert_contains(f->evidence, "35 sockets vanished since the previous sample (0 "
+				     "connecting), 35 of them on port 8080, 29 with peer 10.0.1.8");
+	assert_contains(f->next, "SO_LINGER 0");
+	world_free(&w);
+}
+
+/* Below the thresholds: too few per second; a small share of many
+ * connections; a few within a short interval; attempts that timed out
+ * rather than were refused.  Without a state tracker the counters alone
+ * still speak. */
+static void
+test_resets_quiet(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, NULL);
+	for (int t = 0; t < 4; t++) {
+		struct snapshot *s = snap_at(t);
+
+		counters_at(&w, t, 0, 0, 9, 0); /* 9/s */
+		step(&w, s);
+		assert_quiet(&w);
+	}
+	world_free(&w);
+
+	world_init(&w, NULL);
+	for (int t = 0; t < 4; t++) {
+		struct snapshot *s = snap_at(t);
+
+		counters_at(&w, t, 0, 0, 500, 10000); /* 5% of opens */
+		step(&w, s);
+		assert_quiet(&w);
+	}
+	world_free(&w);
+
+	world_init(&w, NULL);
+	for (int t = 0; t < 4; t++) {
+		struct snapshot *s = snap_at(t * 0.2);
+
+		/* 9 per 0.2 s: 45/s, but fewer than 10 in the interval. */
+		set_counter(&w, KC_OUT_RSTS, 9u * (unsigned)t);
+		step(&w, s);
+		assert_quiet(&w);
+	}
+	world_free(&w);
+
+	world_init(&w, NULL);
+	for (int t = 0; t < 4; t++) {
+		struct snapshot *s = snap_at(t);
+
+		counters_at(&w, t, 0, 0, 0, 100);
+		set_counter(&w, KC_ATTEMPT_FAILS, 100u * (unsigned)t);
+		set_counter(&w, KC_ABORT_ON_TIMEOUT, 100u * (unsigned)t);
+		step(&w, s);
+		assert_quiet(&w);
+	}
+	world_free(&w);
+
+	world_init(&w, NULL);
+	for (int t = 0; t < 2; t++) {
+		struct snapshot *s = snap_at(t);
+
+		counters_at(&w, t, 0, 0, 50, 0);
+		s->counters = w.counters;
+		snapshot_seal(s);
+		assert_int_equal(diagnose_update(w.d, s, NULL), 0);
+		snapshot_unref(s);
+	}
+	assert_non_null(find(&w, "resets"));
+	assert_string_equal(find(&w, "resets")->subject, "host");
+	assert_contains(find(&w, "resets")->title, "Established connections are reset: 50/s");
+	world_free(&w);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_dead_peer_sending),
+	    cmocka_unit_test(test_dead_peer_silent_and_mixed),
+	    cmocka_unit_test(test_dead_peer_quiet),
+	    cmocka_unit_test(test_dead_peer_client),
+	    cmocka_unit_test(test_time_wait_restart),
+	    cmocka_unit_test(test_resets_refused),
+	    cmocka_unit_test(test_resets_aborted),
+	    cmocka_unit_test(test_resets_quiet),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
