@@ -480,6 +480,17 @@ test_time_wait_restart(void **state)
 	step(&w, s);
 	assert_quiet(&w);
 	world_free(&w);
+
+	/* A port in the ephemeral range: TIME_WAIT there is taken for a
+	 * client's, even under a listener. */
+	world_init(&w, NULL);
+	s = snap_at(0);
+	give_procs(s, 1);
+	own(add(s, 1, TCP_STATE_LISTEN, "10.0.0.1", 40000, "0.0.0.0", 0), 0);
+	add_time_wait(s, 10, 40000, 12000);
+	step(&w, s);
+	assert_quiet(&w);
+	world_free(&w);
 }
 
 /* ------------------------------------------------------------ resets */

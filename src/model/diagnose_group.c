@@ -275,6 +275,8 @@ file_in(struct diagnose *d, struct sock_facts *s, uint8_t set, enum diag_groupin
 
 	if (how->ephemeral && (e->local_port < d->port_low || e->local_port > d->port_high))
 		return 0;
+	if (how->fixed && e->local_port >= d->port_low && e->local_port <= d->port_high)
+		return 0;
 	/* The age costs a look into the tracker's tables: only for the
 	 * groupings that read it.  The stall sets' age is the stall's. */
 	if (set == DIAG_SET_UNREAD) {

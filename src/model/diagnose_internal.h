@@ -71,6 +71,8 @@ struct diag_rule_grouping {
 	enum diag_distinct distinct; /* count distinct remote ends */
 	bool ephemeral;              /* only sockets on a local port in the
 				      * ephemeral range */
+	bool fixed;                  /* only sockets on a local port outside
+				      * it (a server's) */
 	bool beyond_peers;           /* sockets toward a peer that makes a
 				      * pile of its own (the rule's peer
 				      * grouping) are left to that finding */

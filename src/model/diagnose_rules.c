@@ -1800,9 +1800,10 @@ const struct diag_rule_def diag_rules[DIAG_RULE_COUNT] = {
 		       "time_wait_restart.min connections in TIME_WAIT (the server "
 		       "closed first), so a server restarted on it without "
 		       "SO_REUSEADDR fails to bind() with EADDRINUSE until the last "
-		       "one expires (up to 60 s).",
+		       "one expires (up to 60 s).  Ports in the ephemeral range are "
+		       "left out: TIME_WAIT there is a client's.",
 	.set = TCP_STATE_TIME_WAIT,
-	.groups = {{DIAG_BY_PORT, DIAG_TIME_WAIT_RESTART_MIN}},
+	.groups = {{DIAG_BY_PORT, DIAG_TIME_WAIT_RESTART_MIN, .fixed = true}},
 	.keys = {
 	    {DIAG_TIME_WAIT_RESTART_MIN, "time_wait_restart.min", 1, 1, 1e7, WHOLE,
 	     "TIME_WAIT sockets on a listening port"},
