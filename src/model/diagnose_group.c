@@ -448,13 +448,13 @@ diag_group_sample(struct diagnose *d)
 		const struct sock_entry *e = &snap->entries[i];
 
 		/* The common case first: a healthy connection touches no
-		 * group at all.  (A connection that has received data in the
-		 * dead-peer rule's time is not one of its dead peers.) */
+		 * group at all.  (One of the dead peers retransmits, or has
+		 * no timer and has received nothing for long.) */
 		if (e->state < TCP_STATE_COUNT && e->state != TCP_STATE_LISTEN &&
-		    !d->plan[e->state].any &&
-		    (!retrans || (e->retrans == 0 && e->timer != SOCK_TIMER_RETRANSMIT)) &&
+		    !d->plan[e->state].any && e->timer != SOCK_TIMER_RETRANSMIT &&
+		    (!retrans || e->retrans == 0) &&
 		    (!stalls || (e->recv_q == 0 && e->send_q == 0)) &&
-		    e->last_data_recv_ms < d->dead_peer_min_ms)
+		    (e->timer != SOCK_TIMER_NONE || e->last_data_recv_ms < d->dead_peer_idle_ms))
 			continue;
 		if (file_entry(d, i) < 0)
 			goto nomem;

@@ -213,9 +213,9 @@ struct diagnose {
 	/* The sample before it (a reference, kept between updates): where
 	 * the sockets st lists as vanished are. */
 	struct snapshot *prev_snap;
-	/* dead peers: ESTABLISHED sockets silent this long may be dead
-	 * (the smaller of the rule's two times), in ms; UINT32_MAX: none. */
-	uint32_t dead_peer_min_ms;
+	/* dead peers: ESTABLISHED sockets with no timer, silent this long
+	 * (dead_peer.idle_s), may be dead; in ms, UINT32_MAX: none. */
+	uint32_t dead_peer_idle_ms;
 	/* resets: the sockets that vanished since the sample before, in
 	 * the states a reset ends (set by the rule's after_grouping); -1
 	 * when not looked at. */

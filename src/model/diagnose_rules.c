@@ -1909,10 +1909,10 @@ diag_rules_plan(struct diagnose *d)
 			p->any = true;
 		}
 	}
-	d->dead_peer_min_ms = UINT32_MAX;
+	d->dead_peer_idle_ms = UINT32_MAX;
 	if (d->plan[DIAG_SET_DEAD_PEER].any)
-		d->dead_peer_min_ms = (uint32_t)(1000 * min2(diag_cfg(d, DIAG_DEAD_PEER_IDLE_S),
-							     diag_cfg(d, DIAG_DEAD_PEER_RETRANS_S)));
+		d->dead_peer_idle_ms =
+		    (uint32_t)min2(1000 * diag_cfg(d, DIAG_DEAD_PEER_IDLE_S), UINT32_MAX);
 }
 
 static int
