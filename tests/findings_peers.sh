@@ -230,6 +230,14 @@ grep -q "\"title\": \"A restart of the server on port 8410 (tcpdeck-test-pe (pid
   fail "restarted: $out"
 kill "$closer_pid" 2>/dev/null
 
+# What a failed check saw, for its log: per sample of a recording, the
+# reset counters and the resets finding.
+replay_counters() {
+  echo "replayed from the recording:"
+  timeout 30 "$TCPDECK" -r "$1" -b --view counters -o csv |
+    grep -E '^time|OutRsts|EstabResets|AttemptFails|ActiveOpens|AbortOnTimeout' | head -n 150
+  timeout 30 "$TCPDECK" -r "$1" -b --view diagnoses -o text | grep -E ' resets: ' | head -n 20
+}
 # first_within OUT T REGEX: the number (1 to 3) of the first sample taken
 # after the wall-clock time T whose line matches REGEX; fails when none
 # of the 3 does.
@@ -246,7 +254,7 @@ first_within() {
 
 # --- resets: connections aborted with SO_LINGER 0 -------------------------------
 resets_before=$(estab_resets)
-findings 20 >"$work/abort.json" &
+findings 20 -w "$work/abort.tdr" >"$work/abort.json" &
 tcpdeck_pid=$!
 helper aborter serve 127.0.0.1 8420 abort 30 2
 helper aborted_clients connect 127.0.0.4 127.0.0.1 8420 30
@@ -267,7 +275,8 @@ if n=$(first_within "$out" "$at" "$want"); then
     pass "resets names port 8420 and pid $aborter_pid (sample $n after the abort)" ||
     fail "aborted: $line"
 else
-  fail "no resets finding naming port 8420 within 3 samples of the abort: $out"
+  fail "no resets finding naming port 8420 within 3 samples of the abort at $at: $out"
+  replay_counters "$work/abort.tdr"
 fi
 kill "$aborter_pid" "$aborted_clients_pid" 2>/dev/null
 
@@ -286,7 +295,7 @@ table ip peers_refuse {
 }
 EOF
 [ -z "$(ss -tlnH 'sport = :9')" ] || hard_error "something listens on port 9"
-findings 25 >"$work/refuse.json" &
+findings 25 -w "$work/refuse.tdr" >"$work/refuse.json" &
 tcpdeck_pid=$!
 sleep 0.5
 helper refuser refuse 127.0.0.1 9 120 40
@@ -301,7 +310,8 @@ if n=$(first_within "$out" "$at" "$want"); then
     pass "resets names 127.0.0.1:9 and the client pid $refuser_pid (sample $n after the first refusal)" ||
     fail "refused: $out"
 else
-  fail "no resets finding naming 127.0.0.1:9 within 3 samples of the first refusal: $out"
+  fail "no resets finding naming 127.0.0.1:9 within 3 samples of the first refusal at $at: $out"
+  replay_counters "$work/refuse.tdr"
 fi
 nft delete table ip peers_refuse
 
