@@ -529,10 +529,14 @@ test_resets_refused(void **state)
 		counters_at(&w, t < 5 ? t : 4, 2, 200, 0, 200);
 		give_procs(s, 2);
 		if (t < 5)
-			for (int i = 0; i < 30; i++) /* new attempts, gone by the next */
-				own(add(s, cookie++, TCP_STATE_SYN_SENT, "10.0.0.1",
-					(uint16_t)(45000 + i), "10.0.5.5", 9),
-				    1);
+			for (int i = 0; i < 30; i++) { /* new attempts, gone by the next */
+				struct sock_entry *e = add(s, cookie++, TCP_STATE_SYN_SENT, "10.0.0.1",
+							   (uint16_t)(45000 + i), "10.0.5.5", 9);
+
+				/* The first one's owner not found yet. */
+				if (i > 0)
+					own(e, 1);
+			}
 		for (int i = 0; i < 3; i++) /* one healthy established peer */
 			own(add(s, (uint64_t)(10 + i), TCP_STATE_ESTABLISHED, "10.0.0.1",
 				(uint16_t)(50000 + i), "10.0.6.6", 443),

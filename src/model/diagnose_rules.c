@@ -1360,6 +1360,9 @@ resets_tally(struct diagnose *d)
 		if ((g = diag_group_add(d, &k, gone[j])) == NULL)
 			return -1;
 		g->count++;
+		/* A socket whose owner was known names the process. */
+		if (g->owned < 0 && e->owner_status == OWNER_FOUND)
+			g->owned = (int32_t)gone[j];
 		memset(&k, 0, sizeof(k));
 		k.set = DIAG_SET_VANISHED;
 		k.by = k.subj = DIAG_BY_PEER;
@@ -1409,8 +1412,9 @@ resets_describe(const struct diagnose *d, const struct diag_group *g, struct dia
 		const struct sock_entry *e = &prev->entries[top->example];
 		const struct diag_group *lg =
 		    top->key.by == DIAG_BY_PORT ? diag_group_listener(d, top->key.port) : NULL;
-		const struct owner_proc *p =
-		    lg != NULL ? sock_format_owner(d->snap, example(d, lg)) : sock_format_owner(prev, e);
+		size_t held = top->owned >= 0 ? (size_t)top->owned : top->example;
+		const struct owner_proc *p = lg != NULL ? sock_format_owner(d->snap, example(d, lg))
+							: sock_format_owner(prev, &prev->entries[held]);
 
 		if (p != NULL) {
 			f->pid = p->pid;
