@@ -201,7 +201,8 @@ grep -q "^[0-9T:.Z-]*,info,time_wait_restart,time_wait_restart/port:8410,port 84
   pass "CSV: an info row" || fail "CSV: $csv"
 
 # The dashboard: the note in view 4, never in the banner.
-tm new-session -d -s tui -x 120 -y 30 "env LANG=C.UTF-8 TERM=screen $TCPDECK -d 0.2; sleep 30"
+tm new-session -d -s tui -x 120 -y 30 \
+  "env LANG=C.UTF-8 TERM=screen $TCPDECK -d 0.2; echo tcpdeck exited \$?; sleep 30"
 wait_screen '^ESTABLISHED' || hard_error "dashboard did not start: $(screen)"
 sleep 1
 screen | grep -q '^ ! ' && fail "a note in the banner: $(screen | head -4)" ||
@@ -210,6 +211,7 @@ tm send-keys -t tui 4
 wait_screen '^info +A restart of the server on port 8410' &&
   pass "dashboard: view 4 lists it as info" || fail "view 4: $(screen | head -8)"
 tm send-keys -t tui q
+wait_screen '^tcpdeck exited 0' || fail "the dashboard did not quit: $(screen | tail -3)"
 
 # The finding is right: stopped, the port cannot be bound without
 # SO_REUSEADDR while TIME_WAIT lasts, and can with it.
