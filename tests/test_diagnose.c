@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "diag_config.h"
+#include "diag_fixtures.h"
 #include "diagnose.h"
 #include "snapshot.h"
 #include "statetrack.h"
@@ -38,32 +39,13 @@ struct world {
 	uint64_t next_cookie;
 };
 
-static void
-fixture_root(const char *name, char *out, size_t out_size)
-{
-	const char *dir = getenv("TESTS_SRCDIR");
-
-	snprintf(out, out_size, "%s/data/diag/%s", dir != NULL ? dir : "tests", name);
-}
-
 /* A world with the default thresholds, changed by `config` lines
  * (NULL: none), reading its port range from fixture `root`. */
 static void
 world_init(struct world *w, const char *config, const char *root)
 {
-	char err[DIAG_CONFIG_ERROR_MAX], path[512];
-
 	memset(w, 0, sizeof(*w));
-	diag_config_defaults(&w->cfg);
-	if (config != NULL)
-		assert_int_equal(
-			diag_config_parse(&w->cfg, "test.conf", config, strlen(config), err, sizeof(err)),
-			0);
-	fixture_root(root != NULL ? root : "proc-default", path, sizeof(path));
-	w->st = statetrack_new();
-	w->d = diagnose_new(&w->cfg, path);
-	assert_non_null(w->st);
-	assert_non_null(w->d);
+	diag_fixture_open(&w->cfg, config, root, &w->st, &w->d);
 	w->next_cookie = 1;
 }
 
@@ -72,17 +54,6 @@ world_free(struct world *w)
 {
 	diagnose_free(w->d);
 	statetrack_free(w->st);
-}
-
-static struct snapshot *
-snap_at(double t)
-{
-	struct snapshot *snap = snapshot_new(0);
-
-	assert_non_null(snap);
-	snap->taken_mono.tv_sec = (time_t)t;
-	snap->taken_mono.tv_nsec = (long)((t - (double)(time_t)t) * 1e9);
-	return snap;
 }
 
 static struct sock_entry *
@@ -229,7 +200,7 @@ test_quiet_healthy(void **state)
 	(void)state;
 	world_init(&w, NULL, NULL);
 	for (int t = 0; t < 5; t++) {
-		struct snapshot *s = snap_at(t);
+		struct snapshot *s = diag_snap_at(t);
 
 		set_counter(&w, KC_OUT_SEGS, 100000u * (unsigned)t);
 		set_counter(&w, KC_RETRANS_SEGS, 100u * (unsigned)t); /* 0.1% */
@@ -256,7 +227,7 @@ test_close_wait_pile(void **state)
 
 	(void)state;
 	world_init(&w, NULL, NULL);
-	s = snap_at(1);
+	s = diag_snap_at(1);
 	give_procs(s, 2);
 	add_close_wait(s, 1, 49, 0); /* one below the default 50 */
 	add_close_wait(s, 100, 60, 1);
@@ -285,7 +256,7 @@ test_close_wait_old(void **state)
 	(void)state;
 	world_init(&w, NULL, NULL);
 	for (int t = 0; t <= 40; t += 10) {
-		struct snapshot *s = snap_at(t);
+		struct snapshot *s = diag_snap_at(t);
 
 		give_procs(s, 2);
 		add_close_wait(s, 1, 6, 0);   /* old_min is 5 */
@@ -310,15 +281,15 @@ test_close_wait_growing(void **state)
 
 	(void)state;
 	world_init(&w, NULL, NULL);
-	s = snap_at(0);
+	s = diag_snap_at(0);
 	give_procs(s, 1);
 	step(&w, s);
-	s = snap_at(1);
+	s = diag_snap_at(1);
 	give_procs(s, 1);
 	add_close_wait(s, 1, 8, 0); /* 8/s: below growth_per_s 10 */
 	step(&w, s);
 	assert_quiet(&w);
-	s = snap_at(2);
+	s = diag_snap_at(2);
 	give_procs(s, 1);
 	add_close_wait(s, 1, 8, 0);
 	add_close_wait(s, 100, 12, 0); /* 12 new in 1 s */
@@ -333,7 +304,7 @@ static void
 test_close_wait_unowned(void **state)
 {
 	struct world w;
-	struct snapshot *s = snap_at(0);
+	struct snapshot *s = diag_snap_at(0);
 
 	(void)state;
 	world_init(&w, NULL, NULL);
@@ -375,7 +346,7 @@ test_hysteresis(void **state)
 	/* Growth would fire on its own when 20 become 40 in a second. */
 	world_init(&w, "close_wait.growth_per_s = 1000\n", NULL);
 	for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
-		struct snapshot *s = snap_at((double)k);
+		struct snapshot *s = diag_snap_at((double)k);
 		const struct diag_finding *f;
 
 		give_procs(s, 1);
@@ -408,18 +379,18 @@ test_config_thresholds(void **state)
 		   "hysteresis.fire_samples = 2\n"
 		   "hysteresis.quiet_samples = 1\n",
 		   NULL);
-	s = snap_at(0);
+	s = diag_snap_at(0);
 	give_procs(s, 1);
 	add_close_wait(s, 1, 12, 0);
 	step(&w, s);
 	assert_quiet(&w); /* one sample above is not enough */
-	s = snap_at(1);
+	s = diag_snap_at(1);
 	give_procs(s, 1);
 	add_close_wait(s, 1, 12, 0);
 	step(&w, s);
 	assert_non_null(find(&w, "close_wait"));
 	assert_contains(find(&w, "close_wait")->evidence, "a pile at 10");
-	s = snap_at(2);
+	s = diag_snap_at(2);
 	give_procs(s, 1);
 	add_close_wait(s, 1, 4, 0);
 	step(&w, s);
@@ -431,7 +402,7 @@ static void
 test_max_per_rule_and_order(void **state)
 {
 	struct world w;
-	struct snapshot *s = snap_at(0);
+	struct snapshot *s = diag_snap_at(0);
 
 	(void)state;
 	world_init(&w, "findings.max_per_rule = 3\n", NULL);
@@ -468,7 +439,7 @@ test_syn_recv(void **state)
 	(void)state;
 	/* Many sources: a flood. */
 	world_init(&w, NULL, NULL);
-	s = snap_at(0);
+	s = diag_snap_at(0);
 	give_procs(s, 1);
 	own(add(s, 1, TCP_STATE_LISTEN, "0.0.0.0", 443, "0.0.0.0", 0), 0)->send_q = 4096;
 	for (int i = 0; i < 150; i++) {
@@ -487,7 +458,7 @@ test_syn_recv(void **state)
 
 	/* Two sources and a full accept queue: the backlog is too small. */
 	world_init(&w, NULL, NULL);
-	s = snap_at(0);
+	s = diag_snap_at(0);
 	give_procs(s, 1);
 	own(add(s, 1, TCP_STATE_LISTEN, "0.0.0.0", 443, "0.0.0.0", 0), 0)->send_q = 128;
 	s->entries[0].recv_q = 129;
@@ -504,7 +475,7 @@ test_syn_recv(void **state)
 
 	/* Two sources, an empty queue: handshakes do not complete. */
 	world_init(&w, NULL, NULL);
-	s = snap_at(0);
+	s = diag_snap_at(0);
 	own(add(s, 1, TCP_STATE_LISTEN, "0.0.0.0", 443, "0.0.0.0", 0), 0)->send_q = 128;
 	give_procs(s, 1);
 	for (int i = 0; i < 150; i++)
@@ -519,7 +490,7 @@ test_syn_recv(void **state)
 
 	/* 99: below the threshold. */
 	world_init(&w, NULL, NULL);
-	s = snap_at(0);
+	s = diag_snap_at(0);
 	for (int i = 0; i < 99; i++)
 		add(s, (uint64_t)(10 + i), TCP_STATE_SYN_RECV, "10.0.0.1", 443, "10.9.0.1",
 		    (uint16_t)(30000 + i));
@@ -539,7 +510,7 @@ test_counter_rules(void **state)
 	(void)state;
 	world_init(&w, NULL, NULL);
 	for (int t = 0; t < 2; t++) {
-		s = snap_at(10 + 2 * t);
+		s = diag_snap_at(10 + 2 * t);
 		give_procs(s, 1);
 		own(add(s, 1, TCP_STATE_LISTEN, "0.0.0.0", 8443, "0.0.0.0", 0), 0)->send_q = 16;
 		s->entries[0].recv_q = 17;
@@ -584,7 +555,7 @@ test_counter_rules_quiet(void **state)
 	(void)state;
 	world_init(&w, NULL, NULL);
 	for (int t = 0; t < 3; t++) {
-		struct snapshot *s = snap_at(t);
+		struct snapshot *s = diag_snap_at(t);
 
 		set_counter(&w, KC_SYNCOOKIES_SENT, 7);
 		set_counter(&w, KC_LISTEN_OVERFLOWS, 9);
@@ -597,7 +568,7 @@ test_counter_rules_quiet(void **state)
 
 	world_init(&w, NULL, NULL);
 	for (int t = 0; t < 3; t++) {
-		struct snapshot *s = snap_at(t);
+		struct snapshot *s = diag_snap_at(t);
 
 		w.counters.present = 0; /* a source without counters */
 		w.counters.value[KC_SYNCOOKIES_SENT] = 1000u * (unsigned)t;
@@ -618,7 +589,7 @@ test_time_wait_ports(void **state)
 
 	(void)state;
 	world_init(&w, NULL, "proc-small-range");
-	s = snap_at(0);
+	s = diag_snap_at(0);
 	give_procs(s, 1);
 	for (int i = 0; i < 65; i++)
 		add(s, (uint64_t)(1 + i), TCP_STATE_TIME_WAIT, "10.0.0.1", (uint16_t)(1000 + i),
@@ -650,7 +621,7 @@ test_time_wait_ports(void **state)
 
 	/* The kernel's default range: the same sockets are nothing. */
 	world_init(&w, NULL, "proc-default");
-	s = snap_at(0);
+	s = diag_snap_at(0);
 	for (int i = 0; i < 75; i++)
 		add(s, (uint64_t)(1 + i), TCP_STATE_TIME_WAIT, "10.0.0.1", (uint16_t)(40000 + i),
 		    "10.0.0.5", 80);
@@ -672,7 +643,7 @@ test_syn_sent(void **state)
 
 	(void)state;
 	world_init(&w, NULL, NULL);
-	s = snap_at(0);
+	s = diag_snap_at(0);
 	give_procs(s, 2);
 	for (int i = 0; i < 60; i++)
 		own(add(s, (uint64_t)(1 + i), TCP_STATE_SYN_SENT, "10.0.0.1", (uint16_t)(40000 + i),
@@ -713,7 +684,7 @@ test_fin_wait1_last_ack(void **state)
 
 	(void)state;
 	world_init(&w, NULL, NULL);
-	s = snap_at(0);
+	s = diag_snap_at(0);
 	for (int i = 0; i < 60; i++) /* orphans toward one dead peer */
 		add(s, (uint64_t)(1 + i), TCP_STATE_FIN_WAIT1, "10.0.0.1", 80, "10.0.0.7",
 		    (uint16_t)(30000 + i));
@@ -746,7 +717,7 @@ test_fin_wait2(void **state)
 	(void)state;
 	world_init(&w, NULL, NULL);
 	for (int t = 0; t <= 130; t += 10) {
-		struct snapshot *s = snap_at(t);
+		struct snapshot *s = diag_snap_at(t);
 
 		give_procs(s, 1);
 		/* 12 from the start; 12 more from t = 20 */
@@ -809,7 +780,7 @@ feed_spread(struct world *w, double t0, int samples, const struct spread *sp, si
 	    uint16_t listen_port, bool quiet)
 {
 	for (int t = 0; t < samples; t++) {
-		struct snapshot *s = snap_at(t0 + t);
+		struct snapshot *s = diag_snap_at(t0 + t);
 
 		give_procs(s, 2);
 		if (listen_port != 0)
@@ -872,7 +843,7 @@ test_fin_wait1_peer_and_port(void **state)
 	for (size_t with_spread = 0; with_spread < 2; with_spread++) {
 		world_init(&w, NULL, NULL);
 		for (int t = 0; t < 2; t++) {
-			struct snapshot *s = snap_at(t);
+			struct snapshot *s = diag_snap_at(t);
 
 			for (int i = 0; i < 120; i++)
 				add(s, (uint64_t)(5000 + i), TCP_STATE_FIN_WAIT1, "10.0.0.1", 80,
@@ -1011,7 +982,7 @@ test_hysteresis_port(void **state)
 	(void)state;
 	world_init(&w, NULL, NULL);
 	for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
-		struct snapshot *s = snap_at(20 + (double)k);
+		struct snapshot *s = diag_snap_at(20 + (double)k);
 		const struct diag_finding *f;
 
 		/* The same cookies: the first n of the 300 stay stuck. */
@@ -1045,7 +1016,7 @@ test_syn_sent_dest(void **state)
 
 	(void)state;
 	world_init(&w, NULL, NULL);
-	s = snap_at(0);
+	s = diag_snap_at(0);
 	give_procs(s, 8);
 	for (int i = 0; i < 64; i++) /* 8 workers, 8 each */
 		own(add(s, (uint64_t)(1 + i), TCP_STATE_SYN_SENT, "10.0.0.1", (uint16_t)(40000 + i),
@@ -1249,7 +1220,7 @@ test_cost_100k(void **state)
 	(void)state;
 	world_init(&w, NULL, NULL);
 	for (int k = 0; k < BIG_SAMPLES; k++) {
-		struct snapshot *s = snap_at(100 + k);
+		struct snapshot *s = diag_snap_at(100 + k);
 		double t0;
 
 		assert_int_equal(snapshot_reserve(s, BIG_N), 0);

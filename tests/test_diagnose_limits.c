@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "diag_config.h"
+#include "diag_fixtures.h"
 #include "diagnose.h"
 #include "snapshot.h"
 #include "statetrack.h"
@@ -43,20 +44,8 @@ struct world {
 static void
 world_init(struct world *w, const char *config)
 {
-	char err[DIAG_CONFIG_ERROR_MAX], root[512];
-	const char *dir = getenv("TESTS_SRCDIR");
-
 	memset(w, 0, sizeof(*w));
-	diag_config_defaults(&w->cfg);
-	if (config != NULL)
-		assert_int_equal(
-			diag_config_parse(&w->cfg, "test.conf", config, strlen(config), err, sizeof(err)),
-			0);
-	snprintf(root, sizeof(root), "%s/data/diag/proc-default", dir != NULL ? dir : "tests");
-	w->st = statetrack_new();
-	w->d = diagnose_new(&w->cfg, root);
-	assert_non_null(w->st);
-	assert_non_null(w->d);
+	diag_fixture_open(&w->cfg, config, NULL, &w->st, &w->d);
 }
 
 static void
@@ -64,17 +53,6 @@ world_free(struct world *w)
 {
 	diagnose_free(w->d);
 	statetrack_free(w->st);
-}
-
-static struct snapshot *
-snap_at(double t)
-{
-	struct snapshot *snap = snapshot_new(0);
-
-	assert_non_null(snap);
-	snap->taken_mono.tv_sec = (time_t)t;
-	snap->taken_mono.tv_nsec = (long)((t - (double)(time_t)t) * 1e9);
-	return snap;
 }
 
 static struct sock_entry *
@@ -198,7 +176,7 @@ server(double t, uint32_t fds, uint32_t queued)
 	    {812, "nginx", fds, 1024, 4096},
 	    {900, "cron", 12, 1024, 4096},
 	};
-	struct snapshot *snap = snap_at(t);
+	struct snapshot *snap = diag_snap_at(t);
 	struct sock_entry *l;
 
 	give_procs(snap, spec, 2, 0);
@@ -301,7 +279,7 @@ test_fd_limit_quiet(void **state)
 	(void)state;
 	world_init(&w, NULL);
 	for (int k = 0; k < 3; k++) {
-		snap = snap_at(100 + k);
+		snap = diag_snap_at(100 + k);
 		give_procs(snap, unknown, 4, 0);
 		own(add(snap, 1, TCP_STATE_LISTEN, 80, "0.0.0.0", 0), 0)->send_q = 128;
 		own(add(snap, 2, TCP_STATE_ESTABLISHED, 80, "10.0.1.1", 40000), 1);
@@ -310,7 +288,7 @@ test_fd_limit_quiet(void **state)
 		assert_quiet(&w);
 	}
 	/* No owner table at all (an ss dump). */
-	snap = snap_at(110);
+	snap = diag_snap_at(110);
 	add(snap, 1, TCP_STATE_LISTEN, 80, "0.0.0.0", 0);
 	step(&w, snap);
 	assert_quiet(&w);
@@ -353,7 +331,7 @@ test_fd_limit_shared_listener(void **state)
 
 	(void)state;
 	world_init(&w, NULL);
-	snap = snap_at(100);
+	snap = diag_snap_at(100);
 	give_procs(snap, spec, 2, 5000);
 	l = add(snap, 1, TCP_STATE_LISTEN, 443, "0.0.0.0", 0);
 	l->inode = 5000;
@@ -387,7 +365,7 @@ test_fd_limit_client(void **state)
 
 	(void)state;
 	world_init(&w, NULL);
-	snap = snap_at(100);
+	snap = diag_snap_at(100);
 	give_procs(snap, spec, 1, 0);
 	for (int i = 0; i < 5; i++)
 		own(add(snap, (uint64_t)(1 + i), TCP_STATE_ESTABLISHED, (uint16_t)(50000 + i),
@@ -412,7 +390,7 @@ test_fd_limit_client(void **state)
 static struct snapshot *
 tracked(double t, uint32_t count, uint32_t syn_sent)
 {
-	struct snapshot *snap = snap_at(t);
+	struct snapshot *snap = diag_snap_at(t);
 
 	snap->nfct.present = true;
 	snap->nfct.count = count;
@@ -528,7 +506,7 @@ test_cost_100k(void **state)
 	(void)state;
 	world_init(&w, NULL);
 	for (int k = 0; k < 6; k++) {
-		struct snapshot *snap = snap_at(100 + k);
+		struct snapshot *snap = diag_snap_at(100 + k);
 		struct owner_table *t = owner_table_new();
 		bool near = k % 2 == 0;
 		unsigned int held = 1;

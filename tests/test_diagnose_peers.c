@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "diag_config.h"
+#include "diag_fixtures.h"
 #include "diagnose.h"
 #include "snapshot.h"
 #include "statetrack.h"
@@ -43,20 +44,8 @@ struct world {
 static void
 world_init(struct world *w, const char *config)
 {
-	char err[DIAG_CONFIG_ERROR_MAX], path[512];
-	const char *dir = getenv("TESTS_SRCDIR");
-
 	memset(w, 0, sizeof(*w));
-	diag_config_defaults(&w->cfg);
-	if (config != NULL)
-		assert_int_equal(
-			diag_config_parse(&w->cfg, "test.conf", config, strlen(config), err, sizeof(err)),
-			0);
-	snprintf(path, sizeof(path), "%s/data/diag/proc-default", dir != NULL ? dir : "tests");
-	w->st = statetrack_new();
-	w->d = diagnose_new(&w->cfg, path);
-	assert_non_null(w->st);
-	assert_non_null(w->d);
+	diag_fixture_open(&w->cfg, config, NULL, &w->st, &w->d);
 }
 
 static void
@@ -64,17 +53,6 @@ world_free(struct world *w)
 {
 	diagnose_free(w->d);
 	statetrack_free(w->st);
-}
-
-static struct snapshot *
-snap_at(double t)
-{
-	struct snapshot *snap = snapshot_new(0);
-
-	assert_non_null(snap);
-	snap->taken_mono.tv_sec = (time_t)t;
-	snap->taken_mono.tv_nsec = (long)((t - (double)(time_t)t) * 1e9);
-	return snap;
 }
 
 static struct sock_entry *
@@ -218,7 +196,7 @@ test_dead_peer_sending(void **state)
 	(void)state;
 	world_init(&w, NULL);
 	for (int t = 0; t < 3; t++) {
-		struct snapshot *s = snap_at(100 + t);
+		struct snapshot *s = diag_snap_at(100 + t);
 
 		add_server(s);
 		for (int i = 0; i < 6; i++)
@@ -252,7 +230,7 @@ test_dead_peer_sending(void **state)
 	}
 	/* Gone: clearing for two samples, cleared at the third. */
 	for (int t = 3; t < 6; t++) {
-		struct snapshot *s = snap_at(100 + t);
+		struct snapshot *s = diag_snap_at(100 + t);
 
 		add_server(s);
 		step(&w, s);
@@ -279,7 +257,7 @@ test_dead_peer_silent_and_mixed(void **state)
 
 	(void)state;
 	world_init(&w, NULL);
-	s = snap_at(10);
+	s = diag_snap_at(10);
 	add_server(s);
 	for (int i = 0; i < 5; i++)
 		add_conn(s, (uint64_t)(10 + i), i, 700, 650, SOCK_TIMER_NONE, 0);
@@ -294,7 +272,7 @@ test_dead_peer_silent_and_mixed(void **state)
 	assert_contains(f->next, "SO_KEEPALIVE");
 	assert_contains(f->next, "idle timeout");
 
-	s = snap_at(11);
+	s = diag_snap_at(11);
 	add_server(s);
 	for (int i = 0; i < 5; i++)
 		add_conn(s, (uint64_t)(10 + i), i, 701, 651, SOCK_TIMER_NONE, 0);
@@ -319,7 +297,7 @@ test_dead_peer_quiet(void **state)
 	(void)state;
 	world_init(&w, NULL);
 	for (int t = 0; t < 3; t++) {
-		struct snapshot *s = snap_at(t);
+		struct snapshot *s = diag_snap_at(t);
 		uint64_t c = 10;
 
 		add_server(s);
@@ -343,7 +321,7 @@ test_dead_peer_quiet(void **state)
 	/* The same dead connections do fire with smaller thresholds. */
 	world_init(&w, "dead_peer.min = 2\ndead_peer.retrans_s = 1\ndead_peer.idle_s = 5\n");
 	{
-		struct snapshot *s = snap_at(0);
+		struct snapshot *s = diag_snap_at(0);
 
 		add_server(s);
 		add_conn(s, 10, 1, 2, 2, SOCK_TIMER_RETRANSMIT, 3);
@@ -370,7 +348,7 @@ test_dead_peer_client(void **state)
 
 	(void)state;
 	world_init(&w, "dead_peer.min = 1\n");
-	s = snap_at(0);
+	s = diag_snap_at(0);
 	give_procs(s, 2);
 	for (int i = 0; i < 3; i++) {
 		struct sock_entry *e = own(add(s, (uint64_t)(10 + i), TCP_STATE_ESTABLISHED,
@@ -418,7 +396,7 @@ test_time_wait_restart(void **state)
 
 	(void)state;
 	world_init(&w, NULL);
-	s = snap_at(0);
+	s = diag_snap_at(0);
 	add_server(s);
 	add_time_wait(s, 10, 8080, 12000);
 	add_time_wait(s, 11, 8080, 45000);
@@ -440,7 +418,7 @@ test_time_wait_restart(void **state)
 	assert_contains(f->next, "EADDRINUSE");
 
 	/* 2,000 of them (level 2,000): still a note, and after a warning. */
-	s = snap_at(1);
+	s = diag_snap_at(1);
 	add_server(s);
 	for (int i = 0; i < 2000; i++)
 		add_time_wait(s, (uint64_t)(100 + i), 8080, 30000);
@@ -457,7 +435,7 @@ test_time_wait_restart(void **state)
 
 	/* The listener goes: clearing, then cleared. */
 	for (int t = 2; t < 5; t++) {
-		s = snap_at(t);
+		s = diag_snap_at(t);
 		give_procs(s, 1);
 		add_time_wait(s, 100, 8080, 30000);
 		step(&w, s);
@@ -473,7 +451,7 @@ test_time_wait_restart(void **state)
 
 	/* Below time_wait_restart.min: quiet. */
 	world_init(&w, "time_wait_restart.min = 3\n");
-	s = snap_at(0);
+	s = diag_snap_at(0);
 	add_server(s);
 	add_time_wait(s, 10, 8080, 12000);
 	add_time_wait(s, 11, 8080, 45000);
@@ -484,7 +462,7 @@ test_time_wait_restart(void **state)
 	/* A port in the ephemeral range: TIME_WAIT there is taken for a
 	 * client's, even under a listener. */
 	world_init(&w, NULL);
-	s = snap_at(0);
+	s = diag_snap_at(0);
 	give_procs(s, 1);
 	own(add(s, 1, TCP_STATE_LISTEN, "10.0.0.1", 40000, "0.0.0.0", 0), 0);
 	add_time_wait(s, 10, 40000, 12000);
@@ -523,7 +501,7 @@ test_resets_refused(void **state)
 	(void)state;
 	world_init(&w, NULL);
 	for (int t = 0; t < 8; t++) {
-		struct snapshot *s = snap_at(t);
+		struct snapshot *s = diag_snap_at(t);
 
 		/* Refusals from t = 2 to t = 4. */
 		counters_at(&w, t < 5 ? t : 4, 2, 200, 0, 200);
@@ -581,7 +559,7 @@ test_resets_aborted(void **state)
 	(void)state;
 	world_init(&w, NULL);
 	counters_at(&w, 0, 1, 0, 50, 5);
-	s = snap_at(0);
+	s = diag_snap_at(0);
 	add_server(s);
 	for (int i = 0; i < 40; i++) {
 		struct sock_entry *e = add_conn(s, (uint64_t)(10 + i), i < 30 ? 7 : i, 1, 1,
@@ -595,7 +573,7 @@ test_resets_aborted(void **state)
 	assert_quiet(&w);
 	/* 50 reset in the second; 36 of those seen are gone. */
 	counters_at(&w, 1, 1, 0, 50, 5);
-	s = snap_at(1);
+	s = diag_snap_at(1);
 	add_server(s);
 	add_conn(s, 10, 7, 1, 1, SOCK_TIMER_NONE, 0);
 	step(&w, s);
@@ -625,7 +603,7 @@ test_resets_quiet(void **state)
 	(void)state;
 	world_init(&w, NULL);
 	for (int t = 0; t < 4; t++) {
-		struct snapshot *s = snap_at(t);
+		struct snapshot *s = diag_snap_at(t);
 
 		counters_at(&w, t, 0, 0, 9, 0); /* 9/s */
 		step(&w, s);
@@ -635,7 +613,7 @@ test_resets_quiet(void **state)
 
 	world_init(&w, NULL);
 	for (int t = 0; t < 4; t++) {
-		struct snapshot *s = snap_at(t);
+		struct snapshot *s = diag_snap_at(t);
 
 		counters_at(&w, t, 0, 0, 500, 10000); /* 5% of opens */
 		step(&w, s);
@@ -645,7 +623,7 @@ test_resets_quiet(void **state)
 
 	world_init(&w, NULL);
 	for (int t = 0; t < 4; t++) {
-		struct snapshot *s = snap_at(t * 0.2);
+		struct snapshot *s = diag_snap_at(t * 0.2);
 
 		/* 9 per 0.2 s: 45/s, but fewer than 10 in the interval. */
 		set_counter(&w, KC_OUT_RSTS, 9u * (unsigned)t);
@@ -656,7 +634,7 @@ test_resets_quiet(void **state)
 
 	world_init(&w, NULL);
 	for (int t = 0; t < 4; t++) {
-		struct snapshot *s = snap_at(t);
+		struct snapshot *s = diag_snap_at(t);
 
 		counters_at(&w, t, 0, 0, 0, 100);
 		set_counter(&w, KC_ATTEMPT_FAILS, 100u * (unsigned)t);
@@ -668,7 +646,7 @@ test_resets_quiet(void **state)
 
 	world_init(&w, NULL);
 	for (int t = 0; t < 2; t++) {
-		struct snapshot *s = snap_at(t);
+		struct snapshot *s = diag_snap_at(t);
 
 		counters_at(&w, t, 0, 0, 50, 0);
 		s->counters = w.counters;

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "diag_config.h"
+#include "diag_fixtures.h"
 #include "diagnose.h"
 #include "snapshot.h"
 #include "statetrack.h"
@@ -43,20 +44,8 @@ struct world {
 static void
 world_init(struct world *w, const char *config)
 {
-	char err[DIAG_CONFIG_ERROR_MAX], path[512];
-	const char *dir = getenv("TESTS_SRCDIR");
-
 	memset(w, 0, sizeof(*w));
-	diag_config_defaults(&w->cfg);
-	if (config != NULL)
-		assert_int_equal(
-		    diag_config_parse(&w->cfg, "test.conf", config, strlen(config), err, sizeof(err)),
-		    0);
-	snprintf(path, sizeof(path), "%s/data/diag/proc-default", dir != NULL ? dir : "tests");
-	w->st = statetrack_new();
-	w->d = diagnose_new(&w->cfg, path);
-	assert_non_null(w->st);
-	assert_non_null(w->d);
+	diag_fixture_open(&w->cfg, config, NULL, &w->st, &w->d);
 }
 
 static void
@@ -64,17 +53,6 @@ world_free(struct world *w)
 {
 	diagnose_free(w->d);
 	statetrack_free(w->st);
-}
-
-static struct snapshot *
-snap_at(double t)
-{
-	struct snapshot *snap = snapshot_new(0);
-
-	assert_non_null(snap);
-	snap->taken_mono.tv_sec = (time_t)t;
-	snap->taken_mono.tv_nsec = (long)((t - (double)(time_t)t) * 1e9);
-	return snap;
 }
 
 /* An established connection with tcp_info, data neither queued nor
@@ -227,7 +205,7 @@ test_reader_first_sample(void **state)
 
 	(void)state;
 	world_init(&w, NULL);
-	s = snap_at(100);
+	s = diag_snap_at(100);
 	give_procs(s, 1);
 	add_unread(s, 4, 4096, 6, 6124);
 	step(&w, s);
@@ -265,7 +243,7 @@ test_reader_fires_holds_clears(void **state)
 	(void)state;
 	world_init(&w, NULL);
 	for (int t = 0; t <= 6; t++) {
-		s = snap_at(10 + t);
+		s = diag_snap_at(10 + t);
 		give_procs(s, 1);
 		/* Nothing queued at first; then more arrives each second and
 		 * none is read: what was read (6 bytes) does not move. */
@@ -284,7 +262,7 @@ test_reader_fires_holds_clears(void **state)
 
 	/* Four of them are read (what was read moves): two still wait, 2/3
 	 * of the threshold, above the clearing half: the finding holds. */
-	s = snap_at(17);
+	s = diag_snap_at(17);
 	give_procs(s, 1);
 	add_unread(s, 6, 1500, 6, 0);
 	for (size_t i = 2; i < 6; i++) {
@@ -300,7 +278,7 @@ test_reader_fires_holds_clears(void **state)
 
 	/* All read: clearing for three samples, then gone. */
 	for (int t = 18; t <= 20; t++) {
-		s = snap_at(t);
+		s = diag_snap_at(t);
 		give_procs(s, 1);
 		add_unread(s, 6, 0, 6000 + (uint64_t)t, 0);
 		step(&w, s);
@@ -328,7 +306,7 @@ test_reader_quiet(void **state)
 	for (int t = 0; t <= 20; t++) {
 		struct sock_entry *e;
 
-		s = snap_at(t);
+		s = diag_snap_at(t);
 		give_procs(s, 2);
 		/* Two never read: one below stalled_reader.min. */
 		add_unread(s, 2, 500, 6, 30000);
@@ -382,7 +360,7 @@ test_reader_unowned_and_client(void **state)
 
 	(void)state;
 	world_init(&w, NULL);
-	s = snap_at(1);
+	s = diag_snap_at(1);
 	give_procs(s, 1);
 	for (int i = 0; i < 3; i++) {
 		struct sock_entry *e = add_conn(s, (uint64_t)(1 + i), "10.0.0.1", 9090, "10.0.2.1",
@@ -435,7 +413,7 @@ test_reader_without_tcp_info(void **state)
 	(void)state;
 	world_init(&w, "stalled_reader.min = 2\nstalled_reader.age_s = 2\n");
 	for (int t = 0; t <= 4; t++) {
-		s = snap_at(t);
+		s = diag_snap_at(t);
 		give_procs(s, 1);
 		add_unread(s, 2, 700, 6, 60000);
 		/* The second one's queue changes at 3. */
@@ -472,12 +450,12 @@ test_reader_config(void **state)
 	assert_int_equal(diag_config_set(&cfg, "zero_window.age_s", "0", err, sizeof(err)), -1);
 	assert_int_equal(diag_config_set(&cfg, "stalled_reader.min", "1.5", err, sizeof(err)), -1);
 	world_init(&w, "stalled_reader.min = 5\nstalled_reader.age_s = 60\n");
-	s = snap_at(1);
+	s = diag_snap_at(1);
 	give_procs(s, 1);
 	add_unread(s, 6, 100, 0, 59000); /* 6 of 5, but not old enough */
 	step(&w, s);
 	assert_quiet(&w);
-	s = snap_at(2);
+	s = diag_snap_at(2);
 	give_procs(s, 1);
 	add_unread(s, 6, 100, 0, 60000);
 	step(&w, s);
@@ -499,7 +477,7 @@ test_zero_window_probe(void **state)
 
 	(void)state;
 	world_init(&w, NULL);
-	s = snap_at(50);
+	s = diag_snap_at(50);
 	give_procs(s, 1);
 	add_unsent(s, 1, 3, "10.0.3.1", 8192);
 	for (size_t i = 0; i < 3; i++) {
@@ -542,7 +520,7 @@ test_zero_window_snd_wnd_and_rwnd(void **state)
 	(void)state;
 	world_init(&w, NULL);
 	for (int t = 0; t <= 10; t++) {
-		s = snap_at(t);
+		s = diag_snap_at(t);
 		give_procs(s, 1);
 		/* Window 0, said by the kernel. */
 		add_unsent(s, 1, 3, "10.0.3.1", 4000);
@@ -580,7 +558,7 @@ test_zero_window_snd_wnd_and_rwnd(void **state)
 	/* The rwnd-limited one alone, to read its words. */
 	world_init(&w, NULL);
 	for (int t = 0; t <= 6; t++) {
-		s = snap_at(t);
+		s = diag_snap_at(t);
 		give_procs(s, 1);
 		add_unsent(s, 20, 3, "10.0.3.3", 4000);
 		for (size_t i = 0; i < 3; i++)
@@ -614,7 +592,7 @@ test_zero_window_quiet(void **state)
 	for (int t = 0; t <= 20; t++) {
 		struct sock_entry *e;
 
-		s = snap_at(t);
+		s = diag_snap_at(t);
 		give_procs(s, 1);
 		add_unsent(s, 1, 5, "10.0.3.1", 60000);
 		for (size_t i = 0; i < 5; i++)
@@ -653,7 +631,7 @@ test_zero_window_client(void **state)
 
 	(void)state;
 	world_init(&w, "zero_window.min = 4\n");
-	s = snap_at(1);
+	s = diag_snap_at(1);
 	give_procs(s, 1);
 	for (int i = 0; i < 4; i++) {
 		struct sock_entry *e = own(add_conn(s, (uint64_t)(1 + i), "10.0.0.1",
@@ -725,7 +703,7 @@ test_busy_100k_quiet(void **state)
 	(void)state;
 	world_init(&w, NULL);
 	for (int k = 0; k < BIG_SAMPLES; k++) {
-		struct snapshot *s = snap_at(100 + k);
+		struct snapshot *s = diag_snap_at(100 + k);
 		double t0;
 
 		assert_int_equal(snapshot_reserve(s, BIG_N), 0);
