@@ -215,6 +215,55 @@ test_ref_unref(void **state)
 	snapshot_unref(NULL);
 }
 
+/* Namespaces added in any order are sorted by seal, found by inode, and
+ * each counts only its own entries; entries of no listed namespace count
+ * in the sample's totals only. */
+static void
+test_seal_counts_per_netns(void **state)
+{
+	static const struct {
+		uint32_t netns;
+		uint8_t state;
+	} rows[] = {
+	    {30, TCP_STATE_ESTABLISHED}, {30, TCP_STATE_ESTABLISHED}, {30, TCP_STATE_LISTEN},
+	    {10, TCP_STATE_TIME_WAIT},   {99, TCP_STATE_CLOSE_WAIT},  {10, TCP_STATE_ESTABLISHED},
+	};
+	struct snapshot *snap = snapshot_new(0);
+	const struct snapshot_netns *ns;
+
+	(void)state;
+	assert_non_null(snapshot_add_netns(snap, 30));
+	assert_non_null(snapshot_add_netns(snap, 10));
+	assert_non_null(snapshot_add_netns(snap, 20));
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct sock_entry *e = snapshot_add(snap);
+
+		e->netns = rows[i].netns;
+		e->state = rows[i].state;
+	}
+	snapshot_seal(snap);
+	assert_int_equal(snap->total, 6);
+	assert_int_equal(snap->n_netns, 3);
+	assert_int_equal(snap->netns[0].info.inode, 10);
+	assert_int_equal(snap->netns[1].info.inode, 20);
+	assert_int_equal(snap->netns[2].info.inode, 30);
+	ns = snapshot_find_netns(snap, 30);
+	assert_non_null(ns);
+	assert_int_equal(ns->total, 3);
+	assert_int_equal(ns->counts[TCP_STATE_ESTABLISHED], 2);
+	assert_int_equal(ns->counts[TCP_STATE_LISTEN], 1);
+	ns = snapshot_find_netns(snap, 10);
+	assert_non_null(ns);
+	assert_int_equal(ns->total, 2);
+	assert_int_equal(ns->counts[TCP_STATE_TIME_WAIT], 1);
+	ns = snapshot_find_netns(snap, 20);
+	assert_non_null(ns);
+	assert_int_equal(ns->total, 0);
+	assert_null(snapshot_find_netns(snap, 99));
+	assert_null(snapshot_find_netns(snap, 0));
+	snapshot_unref(snap);
+}
+
 int
 main(void)
 {
@@ -227,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_seal_counts),
 		cmocka_unit_test(test_seal_ignores_bad_state),
 		cmocka_unit_test(test_seal_twice),
+		cmocka_unit_test(test_seal_counts_per_netns),
 		cmocka_unit_test(test_ref_unref),
 	};
 

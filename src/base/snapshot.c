@@ -149,6 +149,80 @@ snapshot_clear(struct snapshot *snap)
 	snap->n_entries = 0;
 }
 
+struct snapshot_netns *
+snapshot_add_netns(struct snapshot *snap, uint32_t inode)
+{
+	struct snapshot_netns *more, *ns;
+
+	if (snap->n_netns >= UINT16_MAX) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	more = realloc(snap->netns, (snap->n_netns + 1) * sizeof(*more));
+	if (more == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	snap->netns = more;
+	ns = &more[snap->n_netns++];
+	memset(ns, 0, sizeof(*ns));
+	ns->info.inode = inode;
+	return ns;
+}
+
+static int
+netns_by_inode(const void *a, const void *b)
+{
+	uint32_t x = ((const struct snapshot_netns *)a)->info.inode;
+	uint32_t y = ((const struct snapshot_netns *)b)->info.inode;
+
+	return x < y ? -1 : x > y;
+}
+
+const struct snapshot_netns *
+snapshot_find_netns(const struct snapshot *snap, uint32_t inode)
+{
+	size_t lo = 0, hi = snap->n_netns;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint32_t here = snap->netns[mid].info.inode;
+
+		if (here == inode)
+			return &snap->netns[mid];
+		if (here < inode)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Per-namespace counts.  Sources add a namespace's entries together, so
+ * the namespace of the previous entry is tried before a search. */
+static void
+seal_netns(struct snapshot *snap)
+{
+	struct snapshot_netns *last = NULL;
+
+	qsort(snap->netns, snap->n_netns, sizeof(*snap->netns), netns_by_inode);
+	for (size_t i = 0; i < snap->n_netns; i++) {
+		memset(snap->netns[i].counts, 0, sizeof(snap->netns[i].counts));
+		snap->netns[i].total = 0;
+	}
+	for (size_t i = 0; i < snap->n_entries; i++) {
+		const struct sock_entry *e = &snap->entries[i];
+
+		if (last == NULL || last->info.inode != e->netns)
+			last = (struct snapshot_netns *)snapshot_find_netns(snap, e->netns);
+		if (last == NULL)
+			continue;
+		if (e->state < TCP_STATE_COUNT)
+			last->counts[e->state]++;
+		last->total++;
+	}
+}
+
 void
 snapshot_seal(struct snapshot *snap)
 {
@@ -157,6 +231,8 @@ snapshot_seal(struct snapshot *snap)
 		if (snap->entries[i].state < TCP_STATE_COUNT)
 			snap->counts[snap->entries[i].state]++;
 	snap->total = (uint32_t)snap->n_entries;
+	if (snap->n_netns > 0)
+		seal_netns(snap);
 }
 
 void
@@ -196,5 +272,6 @@ snapshot_unref(struct snapshot *snap)
 		return;
 	storage_free(snap);
 	owner_table_unref(snap->owners);
+	free(snap->netns);
 	free(snap);
 }

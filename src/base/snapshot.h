@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "kcounters.h"
+#include "netns_info.h"
 #include "owners.h"
 #include "sock_entry.h"
 #include "tcp_state.h"
@@ -33,6 +34,20 @@ struct snapshot_nfct {
 	uint32_t count;
 	uint32_t max;     /* 0: no limit */
 	uint32_t buckets; /* 0 when not known */
+};
+
+/*
+ * One network namespace of the sample: its name, its own kernel counters
+ * and conntrack fill, and the per-state counts of its entries.  A
+ * snapshot of one unnamed namespace (an ss dump, an older recording) has
+ * no table at all (n_netns 0).
+ */
+struct snapshot_netns {
+	struct netns_info info;     /* info.inode: what entries' netns hold */
+	uint32_t counts[TCP_STATE_COUNT]; /* set by snapshot_seal() */
+	uint32_t total;             /* set by snapshot_seal() */
+	struct kcounters counters;  /* this namespace's TCP counters */
+	struct snapshot_nfct nfct;  /* this namespace's conntrack fill */
 };
 
 struct snapshot {
@@ -56,6 +71,14 @@ struct snapshot {
 				    * sample; counters.present is 0 when
 				    * the source has none */
 	struct snapshot_nfct nfct; /* connection tracking at this sample */
+	/* The namespaces sampled, sorted by inode after snapshot_seal().
+	 * counts, total and counters above are the sums over all of them;
+	 * nfct is the fullest one's. */
+	size_t n_netns;
+	struct snapshot_netns *netns;
+	char netns_note[160];      /* why some namespaces are not shown
+				    * ("seeing other namespaces needs
+				    * CAP_SYS_ADMIN"); empty when none */
 	char note[160];            /* a remark of the source for the user,
 				    * such as where a recording was cut */
 	/* private */
@@ -79,7 +102,16 @@ struct sock_entry *snapshot_add(struct snapshot *snap);
 /* Drops every entry so a failed dump can be repeated into it. */
 void snapshot_clear(struct snapshot *snap);
 
-/* Computes counts and total from the entries.  Call once, last. */
+/* Appends a zeroed namespace with this inode to the table and returns it,
+ * or NULL with errno (ENOMEM).  Unsealed snapshots only. */
+struct snapshot_netns *snapshot_add_netns(struct snapshot *snap, uint32_t inode);
+
+/* The namespace with this inode, or NULL (sealed snapshots: the table is
+ * sorted then). */
+const struct snapshot_netns *snapshot_find_netns(const struct snapshot *snap, uint32_t inode);
+
+/* Computes counts and total from the entries, for the whole sample and
+ * per namespace, and sorts the namespace table.  Call once, last. */
 void snapshot_seal(struct snapshot *snap);
 
 /* Per-state counts and total of the entries `selected` keeps (all of

