@@ -4,8 +4,9 @@
  * LLVMFuzzerTestOneInput() opens the input as a recording in memory,
  * indexes it, loads every sample in order, then some backwards and at
  * random, and checks the API's promises: a failure comes with a cause, a
- * loaded sample has as many entries as its owner indexes allow, the
- * index never shrinks.  Nothing may crash, leak or read out of bounds.
+ * loaded sample has as many entries as its owner indexes allow, its
+ * namespace table (version 4) is sorted and unique with names that end
+ * in their fields, the index never shrinks.  Nothing may crash, leak or read out of bounds.
  *
  * Two builds:
  *   clang -fsanitize=fuzzer,address,undefined -DTCPDECK_LIBFUZZER ...
@@ -77,6 +78,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc == 0) {
 			check(i < known, "a loaded sample is indexed");
 			snapshot_seal(snap);
+			/* Namespace names end within their fields; the table
+			 * is sorted, so each is found. */
+			for (size_t k = 0; k < snap->n_netns; k++) {
+				char name[256];
+
+				check(netns_info_short(&snap->netns[k].info, name, sizeof(name)) >= 0,
+				      "a namespace has a name");
+				check(snapshot_find_netns(snap, snap->netns[k].info.inode) ==
+				          &snap->netns[k],
+				      "namespaces are unique and sorted");
+			}
 			for (size_t k = 0; k < snap->n_entries; k++)
 				if (snap->owners != NULL && snap->entries[k].inode != 0)
 					(void)owner_table_lookup(
@@ -210,6 +222,29 @@ make_seed(int which)
 			snap->nfct.count = below(300000);
 			snap->nfct.max = 262144;
 			snap->nfct.buckets = which % 2 == 0 ? 65536 : 0;
+		}
+		/* Half the seeds have network namespaces (version 4): a
+		 * table of two or three, named or not, and sockets in them. */
+		if (which % 4 >= 2) {
+			unsigned int n_ns = 2 + below(2);
+
+			for (unsigned int k = 0; k < n_ns; k++) {
+				struct snapshot_netns *ns = snapshot_add_netns(snap, 4026531840u + k);
+
+				check(ns != NULL, "namespace");
+				ns->info.kind = (uint8_t)k;
+				ns->info.pid = (int32_t)(k * 100);
+				snprintf(ns->info.name, sizeof(ns->info.name), "ns%u-%u", k, below(2));
+				if (below(2)) {
+					ns->counters.present = 0x3f;
+					ns->counters.value[0] = s * 10 + k;
+				}
+				ns->nfct.present = below(2) != 0;
+			}
+			for (size_t k = 0; k < snap->n_entries; k++)
+				if (snap->entries[k].netns == 0)
+					snap->entries[k].netns = 4026531840u + (uint32_t)(k * n_ns /
+					                                                  snap->n_entries);
 		}
 		snapshot_seal(snap);
 		check(record_writer_add(w, snap, cause, sizeof(cause)) == 0, "seed sample");

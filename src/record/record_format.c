@@ -14,8 +14,15 @@
 #include "record_format.h"
 
 /* A field added to struct sock_entry must be added to record_fields (and
- * the format's version bumped), or replays would silently lose it. */
+ * the format's version bumped), or replays would silently lose it.  The
+ * struct's fields end at byte 140 (netns, the last, is field 25); the 4
+ * bytes after it are padding to the 8-byte alignment: a 4-byte field
+ * appended there would not change the size, so the second assertion
+ * pins the end of the last field, and test_record checks that the
+ * fields of the table and the identity fields cover bytes 0-139 once. */
 _Static_assert(sizeof(struct sock_entry) == 144,
+               "struct sock_entry changed: update record_fields and RECORD_VERSION");
+_Static_assert(offsetof(struct sock_entry, netns) + sizeof(uint32_t) == 140,
                "struct sock_entry changed: update record_fields and RECORD_VERSION");
 
 #define FIELD(name, how)                                                                           \
@@ -53,12 +60,16 @@ const struct record_field record_fields[RECORD_FIELD_COUNT] = {
     /* Version 3. */
     FIELD(snd_wnd, RECORD_PREDICT_SAME),
     FIELD(rwnd_limited_ms, RECORD_PREDICT_SAME),
+    /* Version 4.  A socket never changes namespace: a CHANGE predicts
+     * the same; a NEW writes it against the socket before (see
+     * RECORD_FIELD_NETNS). */
+    FIELD(netns, RECORD_PREDICT_SAME),
 };
 
 unsigned int
 record_field_count(unsigned int version)
 {
-	return version >= 3 ? RECORD_FIELD_COUNT : 23;
+	return version >= 4 ? RECORD_FIELD_COUNT : version >= 3 ? 25 : 23;
 }
 
 static uint32_t crc_table[256];

@@ -25,8 +25,10 @@
 /* The version written, and the oldest one still read: version 1 lacks
  * the sampling interval of each sample, versions 1 and 2 the descriptor
  * counts and limits of processes, the conntrack table's fill and the
- * socket fields of the peer's window (snd_wnd, rwnd_limited_ms). */
-#define RECORD_VERSION 3
+ * socket fields of the peer's window (snd_wnd, rwnd_limited_ms), versions
+ * 1 to 3 the network namespaces (the sample's table, each socket's
+ * netns). */
+#define RECORD_VERSION 4
 #define RECORD_VERSION_OLDEST 1
 
 /* Header flags no reader may ignore live in the low byte: a reader that
@@ -67,9 +69,28 @@ enum {
 	RECORD_SAMPLE_COUNTERS = 1u << 3,       /* kernel counters follow */
 	RECORD_SAMPLE_NFCT = 1u << 4,           /* conntrack fill follows
 	                                         * (version 3) */
+	RECORD_SAMPLE_NETNS = 1u << 5,          /* the namespace table follows
+	                                         * (version 4) */
 	RECORD_SAMPLE_KNOWN_V2 = 0x0f,          /* the flags of versions 1, 2 */
-	RECORD_SAMPLE_KNOWN = 0x1f,
+	RECORD_SAMPLE_KNOWN_V3 = 0x1f,          /* ... of version 3 */
+	RECORD_SAMPLE_KNOWN = 0x3f,
 };
+
+/* Flags of one namespace in a sample's namespace table (version 4). */
+enum {
+	RECORD_NETNS_INFO = 1u << 0,     /* its names follow; without it they
+	                                  * are the previous sample's */
+	RECORD_NETNS_COUNTERS = 1u << 1, /* its kernel counters follow */
+	RECORD_NETNS_NFCT = 1u << 2,     /* its conntrack fill follows */
+	RECORD_NETNS_KNOWN = 0x07,
+};
+
+/* The longest strings of a namespace's names (struct netns_info, less
+ * the NUL): a longer one in a file is corruption. */
+#define RECORD_NETNS_RUNTIME_MAX 15
+#define RECORD_NETNS_NAME_MAX 95
+#define RECORD_NETNS_ID_MAX 71
+#define RECORD_NETNS_NOTE_MAX 159
 
 /* Entry operations inside a sample record. */
 enum record_op {
@@ -97,7 +118,13 @@ struct record_field {
 	uint8_t predict;
 };
 
-#define RECORD_FIELD_COUNT 25
+#define RECORD_FIELD_COUNT 26
+/* The field holding the socket's network namespace (version 4).  A NEW
+ * operation writes it when it differs from the socket written just before
+ * in the same sample (0 before the first), not from 0: the sockets of one
+ * namespace are dumped together, so it costs nothing but at each change
+ * of namespace. */
+#define RECORD_FIELD_NETNS 25
 extern const struct record_field record_fields[RECORD_FIELD_COUNT];
 
 /* How many of record_fields a file of format `version` has (fields are

@@ -47,6 +47,12 @@ struct state {
 	struct owner_table *owners;
 	struct kcounters counters;
 	struct snapshot_nfct nfct;
+	/* The namespace table (version 4), by ascending inode; counts and
+	 * totals are left to snapshot_seal(). */
+	struct snapshot_netns *ns;
+	size_t n_ns, ns_cap;
+	bool has_ns;
+	char ns_note[RECORD_NETNS_NOTE_MAX + 1];
 	uint64_t mono_ns, wall_ns, sample_ns;
 	uint64_t interval_ns; /* 0 in a version 1 recording */
 	unsigned int restarts;
@@ -653,6 +659,9 @@ state_reset(struct state *s)
 	owner_table_unref(s->owners);
 	s->owners = NULL;
 	s->n = 0;
+	s->n_ns = 0;
+	s->has_ns = false;
+	s->ns_note[0] = '\0';
 }
 
 static void
@@ -662,6 +671,9 @@ state_free(struct state *s)
 	free(s->e);
 	s->e = NULL;
 	s->cap = 0;
+	free(s->ns);
+	s->ns = NULL;
+	s->ns_cap = 0;
 }
 
 static char *
@@ -789,13 +801,17 @@ fail:
 	return why;
 }
 
+/* A socket written whole; netns_base is the namespace of the socket
+ * decoded just before in this sample (0 before the first). */
 static const char *
-decode_new(struct record_cur *c, unsigned int version, struct sock_entry *e)
+decode_new(struct record_cur *c, unsigned int version, struct sock_entry *e, uint32_t netns_base)
 {
 	uint8_t form;
 	uint64_t mask;
 
 	memset(e, 0, sizeof(*e));
+	if (version >= 4)
+		e->netns = netns_base;
 	e->cookie = record_cur_varint(c);
 	e->family = record_cur_u8(c);
 	form = record_cur_u8(c);
@@ -812,6 +828,118 @@ decode_new(struct record_cur *c, unsigned int version, struct sock_entry *e)
 		if (mask & ((uint64_t)1 << f))
 			record_field_set(e, f, record_cur_varint(c));
 	return c->bad ? "cut short" : NULL;
+}
+
+/* Counters written as differences to base (the sample's, or one
+ * namespace's): present mask, changed mask, the changes. */
+static void
+decode_counters(struct record_cur *c, const struct kcounters *base, struct kcounters *out)
+{
+	uint64_t present = record_cur_varint(c), changed = record_cur_varint(c);
+
+	/* Counters a newer tcpdeck recorded beyond ours are read and
+	 * dropped. */
+	out->present = (uint32_t)(present & (((uint64_t)1 << KC_COUNT) - 1));
+	for (unsigned int i = 0; i < KC_COUNT; i++)
+		out->value[i] = base->value[i];
+	for (unsigned int i = 0; i < 64; i++) {
+		if (!(changed & ((uint64_t)1 << i)))
+			continue;
+		int64_t d = record_unzigzag(record_cur_varint(c));
+
+		if (i < KC_COUNT)
+			out->value[i] += (uint64_t)d;
+	}
+}
+
+/* A string of at most max bytes into out (max + 1 bytes, NUL-terminated). */
+static void
+get_fixed_string(struct record_cur *c, char *out, size_t max)
+{
+	uint64_t len = record_cur_varint(c);
+
+	if (c->bad || len > max || len > c->left) {
+		c->bad = true;
+		out[0] = '\0';
+		return;
+	}
+	record_cur_bytes(c, out, (size_t)len);
+	out[len] = '\0';
+}
+
+/* The sample's namespace table (version 4, flag NETNS), against prev's
+ * (NULL or an empty table in a keyframe).  Returns NULL or what is
+ * wrong. */
+static const char *
+decode_netns(struct record_cur *c, const struct state *prev, struct state *out)
+{
+	static const struct kcounters zero_counters;
+	uint64_t n, inode = 0;
+	size_t j = 0;
+
+	get_fixed_string(c, out->ns_note, RECORD_NETNS_NOTE_MAX);
+	n = record_cur_varint(c);
+	/* Each namespace takes two bytes at least. */
+	if (c->bad || n > c->left / 2 || n > UINT16_MAX)
+		return "impossible namespace count";
+	if (n > out->ns_cap) {
+		struct snapshot_netns *more = realloc(out->ns, (size_t)n * sizeof(*more));
+
+		if (more == NULL)
+			return "out of memory";
+		out->ns = more;
+		out->ns_cap = (size_t)n;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		struct snapshot_netns *ns = &out->ns[i];
+		const struct snapshot_netns *old = NULL;
+		uint64_t step = record_cur_varint(c);
+		uint8_t flags;
+
+		/* Strictly ascending inodes. */
+		inode += step;
+		if (c->bad || (i > 0 && step == 0) || inode > UINT32_MAX)
+			return "bad namespace inode";
+		flags = record_cur_u8(c);
+		if (c->bad || (flags & ~RECORD_NETNS_KNOWN))
+			return "bad namespace flags";
+		while (prev != NULL && j < prev->n_ns && prev->ns[j].info.inode < inode)
+			j++;
+		if (prev != NULL && j < prev->n_ns && prev->ns[j].info.inode == inode)
+			old = &prev->ns[j];
+		memset(ns, 0, sizeof(*ns));
+		if (flags & RECORD_NETNS_INFO) {
+			int64_t pid;
+
+			ns->info.kind = record_cur_u8(c);
+			pid = record_unzigzag(record_cur_varint(c));
+			if (pid < INT32_MIN || pid > INT32_MAX)
+				return "bad namespace pid";
+			ns->info.pid = (int32_t)pid;
+			get_fixed_string(c, ns->info.runtime, RECORD_NETNS_RUNTIME_MAX);
+			get_fixed_string(c, ns->info.name, RECORD_NETNS_NAME_MAX);
+			get_fixed_string(c, ns->info.id, RECORD_NETNS_ID_MAX);
+		} else if (old != NULL) {
+			ns->info = old->info;
+		} else {
+			return "namespace names missing";
+		}
+		ns->info.inode = (uint32_t)inode;
+		if (flags & RECORD_NETNS_COUNTERS)
+			decode_counters(c, old != NULL ? &old->counters : &zero_counters,
+			                &ns->counters);
+		if (flags & RECORD_NETNS_NFCT) {
+			ns->nfct.count = get_u32(c);
+			ns->nfct.max = get_u32(c);
+			ns->nfct.buckets = get_u32(c);
+			ns->nfct.present = true;
+		}
+		if (c->bad)
+			return "bad namespace";
+	}
+	out->n_ns = (size_t)n;
+	out->has_ns = true;
+	return NULL;
 }
 
 /* The previous-sample index an operation names: `expected` plus a signed
@@ -838,7 +966,7 @@ decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, unsigned int v
 {
 	struct record_cur c = {.p = payload, .left = len};
 	static const struct state none;
-	uint64_t n_entries, present, changed, restarts;
+	uint64_t n_entries, restarts;
 	uint32_t elapsed_ms;
 	size_t expected = 0;
 	uint8_t flags;
@@ -859,8 +987,9 @@ decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, unsigned int v
 	n_entries = record_cur_varint(&c);
 	if (c.bad)
 		return "cut short";
-	if (restarts > UINT32_MAX ||
-	    (flags & ~(version >= 3 ? RECORD_SAMPLE_KNOWN : RECORD_SAMPLE_KNOWN_V2)))
+	if (restarts > UINT32_MAX || (flags & ~(version >= 4   ? RECORD_SAMPLE_KNOWN
+	                                        : version >= 3 ? RECORD_SAMPLE_KNOWN_V3
+	                                                       : RECORD_SAMPLE_KNOWN_V2)))
 		return "bad sample header";
 	out->restarts = (unsigned int)restarts;
 	out->partial = (flags & RECORD_SAMPLE_OWNERS_PARTIAL) != 0;
@@ -884,21 +1013,7 @@ decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, unsigned int v
 	}
 	memset(&out->counters, 0, sizeof(out->counters));
 	if (flags & RECORD_SAMPLE_COUNTERS) {
-		present = record_cur_varint(&c);
-		changed = record_cur_varint(&c);
-		/* Counters a newer tcpdeck recorded beyond ours are read
-		 * and dropped. */
-		out->counters.present = (uint32_t)(present & (((uint64_t)1 << KC_COUNT) - 1));
-		for (unsigned int i = 0; i < KC_COUNT; i++)
-			out->counters.value[i] = prev->counters.value[i];
-		for (unsigned int i = 0; i < 64; i++) {
-			if (!(changed & ((uint64_t)1 << i)))
-				continue;
-			int64_t d = record_unzigzag(record_cur_varint(&c));
-
-			if (i < KC_COUNT)
-				out->counters.value[i] += (uint64_t)d;
-		}
+		decode_counters(&c, &prev->counters, &out->counters);
 		if (c.bad)
 			return "cut short";
 	}
@@ -910,6 +1025,12 @@ decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, unsigned int v
 		out->nfct.present = true;
 		if (c.bad)
 			return "bad conntrack fill";
+	}
+	if (flags & RECORD_SAMPLE_NETNS) {
+		const char *why = decode_netns(&c, type == RECORD_KEYFRAME ? NULL : prev, out);
+
+		if (why != NULL)
+			return why;
 	}
 	if (n_entries > out->cap) {
 		struct sock_entry *more = realloc(out->e, (size_t)n_entries * sizeof(*more));
@@ -981,7 +1102,8 @@ decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, unsigned int v
 
 			if (out->n >= n_entries)
 				return "more sockets than announced";
-			why = decode_new(&c, version, &out->e[out->n]);
+			why = decode_new(&c, version, &out->e[out->n],
+			                 out->n > 0 ? out->e[out->n - 1].netns : 0);
 			if (why != NULL)
 				return why;
 			out->n++;
@@ -1101,6 +1223,19 @@ record_reader_load(struct record_reader *r, size_t i, struct snapshot *snap, cha
 	snap->owners_partial = r->cur.partial;
 	snap->counters = r->cur.counters;
 	snap->nfct = r->cur.nfct;
+	snap->n_netns = 0;
+	for (size_t k = 0; k < r->cur.n_ns; k++) {
+		struct snapshot_netns *ns = snapshot_add_netns(snap, r->cur.ns[k].info.inode);
+
+		if (ns == NULL) {
+			set_cause(cause, cause_len, "out of memory");
+			return -1;
+		}
+		ns->info = r->cur.ns[k].info;
+		ns->counters = r->cur.ns[k].counters;
+		ns->nfct = r->cur.ns[k].nfct;
+	}
+	snprintf(snap->netns_note, sizeof(snap->netns_note), "%s", r->cur.ns_note);
 	snap->taken_mono = ns_to_ts(r->cur.mono_ns);
 	snap->taken_wall = ns_to_ts(r->cur.wall_ns);
 	snap->sample_ns = r->cur.sample_ns;

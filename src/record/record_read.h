@@ -98,7 +98,9 @@ size_t record_reader_find_time(const struct record_reader *r, const struct times
  * Decodes sample i (reaching it first) into snap, which must be empty and
  * unsealed: entries, owner table (a reference, shared with neighbouring
  * samples while it did not change), counters, times, sample_ns,
- * dump_restarts and owners_partial.  The caller seals it.  Returns 0,
+ * dump_restarts, owners_partial, and (version 4) the namespace table
+ * with its note (each namespace's names, counters and conntrack fill;
+ * snapshot_seal() counts its sockets).  The caller seals it.  Returns 0,
  * 1 when there is no sample i, or -1 with errno and a cause.
  */
 int record_reader_load(struct record_reader *r, size_t i, struct snapshot *snap, char *cause,

@@ -2,7 +2,8 @@
  * record_write.c - the recording writer: header, then one record per
  * sample, delta-encoded against the sample before.
  *
- * Sockets are matched by cookie with the previous sample; each record
+ * Sockets are matched by (network namespace, cookie) with the previous
+ * sample; each record
  * lists, in the new sample's order, runs of unchanged sockets, sockets
  * with their changed fields, and new sockets written whole.  A socket of
  * the previous sample that no operation names is gone.  Every
@@ -40,9 +41,17 @@ struct record_writer {
 	struct snapshot *prev;   /* the last sample written (a reference) */
 	uint64_t prev_mono_ns;
 	struct kcounters prev_counters;
-	/* Cookie -> index in prev: open addressing, cookie 0 is stored too
-	 * (used marks the slot). */
+	/* The namespace table last written, by ascending inode (empty when
+	 * the last sample had none): the base of the next one. */
+	struct snapshot_netns *ns_prev;
+	size_t n_ns_prev, ns_prev_cap;
+	struct snapshot_netns *ns_cur; /* the one being written */
+	size_t ns_cur_cap;
+	/* (netns, cookie) -> index in prev: open addressing, cookie 0 is
+	 * stored too (used marks the slot).  Cookies are unique per
+	 * namespace only on older kernels. */
 	uint64_t *map_cookie;
+	uint32_t *map_netns;
 	uint32_t *map_index;
 	uint8_t *map_used;
 	size_t map_mask;
@@ -115,9 +124,12 @@ writer_free(struct record_writer *w)
 	snapshot_unref(w->prev);
 	owner_table_unref(w->owners);
 	free(w->map_cookie);
+	free(w->map_netns);
 	free(w->map_index);
 	free(w->map_used);
 	free(w->owner_inodes);
+	free(w->ns_prev);
+	free(w->ns_cur);
 	record_buf_free(&w->buf);
 	free(w);
 }
@@ -270,7 +282,14 @@ record_writer_set_keyframes(struct record_writer *w, unsigned int every, size_t 
 /* ---------------------------------------------------------------- cookies */
 
 
-/* Indexes the entries of snap by cookie (the first of equal cookies wins). */
+static size_t
+map_slot(const struct record_writer *w, uint32_t netns, uint64_t cookie)
+{
+	return (size_t)hash_u64(cookie ^ ((uint64_t)netns << 32 | netns)) & w->map_mask;
+}
+
+/* Indexes the entries of snap by (netns, cookie) (the first of equal keys
+ * wins). */
 static int
 map_build(struct record_writer *w, const struct snapshot *snap)
 {
@@ -280,16 +299,21 @@ map_build(struct record_writer *w, const struct snapshot *snap)
 		slots *= 2;
 	if (slots - 1 != w->map_mask || w->map_used == NULL) {
 		free(w->map_cookie);
+		free(w->map_netns);
 		free(w->map_index);
 		free(w->map_used);
 		w->map_cookie = malloc(slots * sizeof(*w->map_cookie));
+		w->map_netns = malloc(slots * sizeof(*w->map_netns));
 		w->map_index = malloc(slots * sizeof(*w->map_index));
 		w->map_used = malloc(slots);
-		if (w->map_cookie == NULL || w->map_index == NULL || w->map_used == NULL) {
+		if (w->map_cookie == NULL || w->map_netns == NULL || w->map_index == NULL ||
+		    w->map_used == NULL) {
 			free(w->map_cookie);
+			free(w->map_netns);
 			free(w->map_index);
 			free(w->map_used);
 			w->map_cookie = NULL;
+			w->map_netns = NULL;
 			w->map_index = NULL;
 			w->map_used = NULL;
 			errno = ENOMEM;
@@ -300,26 +324,29 @@ map_build(struct record_writer *w, const struct snapshot *snap)
 	memset(w->map_used, 0, slots);
 	for (size_t i = 0; i < snap->n_entries; i++) {
 		uint64_t cookie = snap->entries[i].cookie;
-		size_t slot = (size_t)hash_u64(cookie) & w->map_mask;
+		uint32_t netns = snap->entries[i].netns;
+		size_t slot = map_slot(w, netns, cookie);
 
-		while (w->map_used[slot] && w->map_cookie[slot] != cookie)
+		while (w->map_used[slot] &&
+		       !(w->map_cookie[slot] == cookie && w->map_netns[slot] == netns))
 			slot = (slot + 1) & w->map_mask;
 		if (w->map_used[slot])
 			continue;
 		w->map_used[slot] = 1;
 		w->map_cookie[slot] = cookie;
+		w->map_netns[slot] = netns;
 		w->map_index[slot] = (uint32_t)i;
 	}
 	return 0;
 }
 
 static bool
-map_find(const struct record_writer *w, uint64_t cookie, size_t *index)
+map_find(const struct record_writer *w, uint32_t netns, uint64_t cookie, size_t *index)
 {
-	size_t slot = (size_t)hash_u64(cookie) & w->map_mask;
+	size_t slot = map_slot(w, netns, cookie);
 
 	while (w->map_used[slot]) {
-		if (w->map_cookie[slot] == cookie) {
+		if (w->map_cookie[slot] == cookie && w->map_netns[slot] == netns) {
 			*index = w->map_index[slot];
 			return true;
 		}
@@ -490,7 +517,7 @@ fail:
 static bool
 same_identity(const struct sock_entry *a, const struct sock_entry *b)
 {
-	return a->cookie == b->cookie && a->family == b->family && a->local_port == b->local_port &&
+	return sock_entry_same(a, b) && a->family == b->family && a->local_port == b->local_port &&
 	       a->remote_port == b->remote_port && memcmp(a->local_addr, b->local_addr, 16) == 0 &&
 	       memcmp(a->remote_addr, b->remote_addr, 16) == 0;
 }
@@ -504,8 +531,11 @@ short_addr(const uint8_t *addr)
 	return true;
 }
 
+/* A socket written whole; netns_base is the namespace of the socket
+ * written just before in this sample (0 before the first), against which
+ * its own is written (RECORD_FIELD_NETNS). */
 static void
-put_new(struct record_buf *b, const struct sock_entry *e)
+put_new(struct record_buf *b, const struct sock_entry *e, uint32_t netns_base)
 {
 	uint8_t form = (short_addr(e->local_addr) ? 0 : 1) | (short_addr(e->remote_addr) ? 0 : 2);
 	uint64_t mask = 0;
@@ -519,7 +549,7 @@ put_new(struct record_buf *b, const struct sock_entry *e)
 	record_buf_le16(b, e->local_port);
 	record_buf_le16(b, e->remote_port);
 	for (unsigned int f = 0; f < RECORD_FIELD_COUNT; f++)
-		if (record_field_get(e, f) != 0)
+		if (record_field_get(e, f) != (f == RECORD_FIELD_NETNS ? netns_base : 0))
 			mask |= (uint64_t)1 << f;
 	record_buf_varint(b, mask);
 	for (unsigned int f = 0; f < RECORD_FIELD_COUNT; f++)
@@ -575,10 +605,10 @@ put_entries(struct record_writer *w, const struct snapshot *snap, bool keyframe,
 		size_t j;
 		uint64_t mask;
 
-		if (prev == NULL || !map_find(w, e->cookie, &j) ||
+		if (prev == NULL || !map_find(w, e->netns, e->cookie, &j) ||
 		    !same_identity(&prev->entries[j], e)) {
 			flush_run(b, &run, &expected);
-			put_new(b, e);
+			put_new(b, e, i > 0 ? snap->entries[i - 1].netns : 0);
 			continue;
 		}
 		mask = change_mask(&prev->entries[j], e, elapsed_ms);
@@ -623,6 +653,112 @@ put_counters(struct record_buf *b, const struct kcounters *kc, const struct kcou
 		if (changed & ((uint64_t)1 << i))
 			record_buf_varint(b,
 			                  record_zigzag((int64_t)(kc->value[i] - base->value[i])));
+}
+
+static int
+netns_by_inode(const void *a, const void *b)
+{
+	uint32_t x = ((const struct snapshot_netns *)a)->info.inode;
+	uint32_t y = ((const struct snapshot_netns *)b)->info.inode;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool
+same_netns_info(const struct netns_info *a, const struct netns_info *b)
+{
+	return a->kind == b->kind && a->pid == b->pid &&
+	       strncmp(a->runtime, b->runtime, sizeof(a->runtime)) == 0 &&
+	       strncmp(a->name, b->name, sizeof(a->name)) == 0 &&
+	       strncmp(a->id, b->id, sizeof(a->id)) == 0;
+}
+
+/* The sample's namespace table, by ascending inode (a sealed snapshot's
+ * order; a table that is not sorted is sorted here, and of namespaces
+ * listed twice the first is kept).  Each namespace's names are written
+ * when they differ from the previous sample's namespace of the same
+ * inode (always in a keyframe); its counters as differences to that
+ * namespace's.  Remembers the table as the base of the next sample.
+ * Returns 0, or -1 when out of memory. */
+static int
+put_netns(struct record_writer *w, const struct snapshot *snap, bool keyframe)
+{
+	struct record_buf *b = &w->buf;
+	static const struct kcounters zero_counters;
+	struct snapshot_netns *cur;
+	size_t n = 0, j = 0;
+	uint32_t last = 0;
+
+	if (snap->n_netns > w->ns_cur_cap) {
+		cur = realloc(w->ns_cur, snap->n_netns * sizeof(*cur));
+		if (cur == NULL)
+			return -1;
+		w->ns_cur = cur;
+		w->ns_cur_cap = snap->n_netns;
+	}
+	cur = w->ns_cur;
+	memcpy(cur, snap->netns, snap->n_netns * sizeof(*cur));
+	qsort(cur, snap->n_netns, sizeof(*cur), netns_by_inode);
+	for (size_t i = 0; i < snap->n_netns; i++)
+		if (n == 0 || cur[n - 1].info.inode != cur[i].info.inode)
+			cur[n++] = cur[i];
+	put_string(b, snap->netns_note, RECORD_NETNS_NOTE_MAX);
+	record_buf_varint(b, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct snapshot_netns *ns = &cur[i];
+		const struct snapshot_netns *old = NULL;
+		uint8_t flags = 0;
+
+		/* Both tables ascend: one walk finds the old namespaces. */
+		while (!keyframe && j < w->n_ns_prev && w->ns_prev[j].info.inode < ns->info.inode)
+			j++;
+		if (!keyframe && j < w->n_ns_prev && w->ns_prev[j].info.inode == ns->info.inode)
+			old = &w->ns_prev[j];
+		if (old == NULL || !same_netns_info(&old->info, &ns->info))
+			flags |= RECORD_NETNS_INFO;
+		if (ns->counters.present != 0)
+			flags |= RECORD_NETNS_COUNTERS;
+		if (ns->nfct.present)
+			flags |= RECORD_NETNS_NFCT;
+		record_buf_varint(b, ns->info.inode - last);
+		last = ns->info.inode;
+		record_buf_u8(b, flags);
+		if (flags & RECORD_NETNS_INFO) {
+			record_buf_u8(b, ns->info.kind);
+			record_buf_varint(b, record_zigzag(ns->info.pid));
+			put_string(b, ns->info.runtime, RECORD_NETNS_RUNTIME_MAX);
+			put_string(b, ns->info.name, RECORD_NETNS_NAME_MAX);
+			put_string(b, ns->info.id, RECORD_NETNS_ID_MAX);
+		}
+		/* The base: the previous sample's counters of this
+		 * namespace (all zero when it had none). */
+		if (flags & RECORD_NETNS_COUNTERS)
+			put_counters(b, &ns->counters, old != NULL ? &old->counters : &zero_counters);
+		if (flags & RECORD_NETNS_NFCT) {
+			record_buf_varint(b, ns->nfct.count);
+			record_buf_varint(b, ns->nfct.max);
+			record_buf_varint(b, ns->nfct.buckets);
+		}
+	}
+	/* What the reader now has: the names as written (cut to their
+	 * longest), the counters only when present. */
+	for (size_t i = 0; i < n; i++) {
+		cur[i].info.runtime[RECORD_NETNS_RUNTIME_MAX] = '\0';
+		cur[i].info.name[RECORD_NETNS_NAME_MAX] = '\0';
+		cur[i].info.id[RECORD_NETNS_ID_MAX] = '\0';
+		if (cur[i].counters.present == 0)
+			memset(&cur[i].counters, 0, sizeof(cur[i].counters));
+	}
+	{
+		size_t cap = w->ns_cur_cap;
+
+		w->ns_cur = w->ns_prev;
+		w->ns_cur_cap = w->ns_prev_cap;
+		w->ns_prev = cur;
+		w->ns_prev_cap = cap;
+	}
+	w->n_ns_prev = n;
+	return 0;
 }
 
 /* Stops recording for good and makes the cause the one reported from now
@@ -704,6 +840,8 @@ record_writer_add(struct record_writer *w, const struct snapshot *snap, char *ca
 		flags |= RECORD_SAMPLE_COUNTERS;
 	if (snap->nfct.present)
 		flags |= RECORD_SAMPLE_NFCT;
+	if (snap->n_netns > 0)
+		flags |= RECORD_SAMPLE_NETNS;
 	b->len = 0;
 	b->failed = false;
 	record_buf_bytes(b, "\0\0\0\0\0\0\0\0\0", RECORD_FRAME_LEN); /* filled last */
@@ -725,6 +863,12 @@ record_writer_add(struct record_writer *w, const struct snapshot *snap, char *ca
 		record_buf_varint(b, snap->nfct.count);
 		record_buf_varint(b, snap->nfct.max);
 		record_buf_varint(b, snap->nfct.buckets);
+	}
+	if (flags & RECORD_SAMPLE_NETNS) {
+		if (put_netns(w, snap, keyframe) < 0)
+			return fail(w, ENOMEM, 0, cause, cause_len);
+	} else {
+		w->n_ns_prev = 0; /* the reader has no table either */
 	}
 	if (!keyframe && map_build(w, w->prev) < 0)
 		return fail(w, ENOMEM, 0, cause, cause_len);
