@@ -1,5 +1,8 @@
 /*
- * conn_columns.c - formatting and ordering of connection table columns.
+ * conn_columns.c - formatting and ordering of connection table columns,
+ * and the CSV and JSON fields of a row.
+ * Pure; any thread (reads immutable snapshots).  Names from outside
+ * (processes, users, namespaces) reach text only through sanitize.h.
  */
 #include "config.h"
 
@@ -455,6 +458,78 @@ cmp_timer(const struct conn_row *a, const struct conn_row *b, const struct conn_
 	return cmp_u64(a->entry->timer_expires_ms, b->entry->timer_expires_ms);
 }
 
+const struct snapshot_netns *
+conn_row_netns(const struct conn_row *row, const struct conn_context *ctx)
+{
+	if (row->netns != NULL)
+		return row->netns;
+	if (ctx->snap == NULL || ctx->snap->n_netns == 0)
+		return NULL;
+	return snapshot_find_netns(ctx->snap, row->entry->netns);
+}
+
+size_t
+conn_netns_name(const struct snapshot_netns *ns, char *out, size_t n)
+{
+	int len;
+
+	if (n == 0)
+		return 0;
+	if (ns == NULL)
+		return put_str(out, n, "-");
+	len = netns_info_short(&ns->info, out, n);
+	if (len < 0) {
+		out[0] = '\0';
+		return 0;
+	}
+	return (size_t)len < n ? (size_t)len : n - 1;
+}
+
+char *
+conn_netns_names(const struct snapshot *snap)
+{
+	char *names;
+
+	if (snap->n_netns == 0)
+		return NULL;
+	names = malloc(snap->n_netns * CONN_NETNS_NAME_MAX);
+	if (names == NULL)
+		return NULL;
+	for (size_t i = 0; i < snap->n_netns; i++)
+		conn_netns_name(&snap->netns[i], names + i * CONN_NETNS_NAME_MAX,
+				CONN_NETNS_NAME_MAX);
+	return names;
+}
+
+static size_t
+fmt_netns(const struct conn_row *r, const struct conn_context *c, char *out, size_t n)
+{
+	char name[CONN_NETNS_NAME_MAX];
+
+	conn_netns_name(conn_row_netns(r, c), name, sizeof(name));
+	return put_name(out, n, name);
+}
+
+/* By name; sockets of no known namespace last. */
+static int
+cmp_netns(const struct conn_row *a, const struct conn_row *b, const struct conn_context *c)
+{
+	const struct snapshot_netns *na = conn_row_netns(a, c), *nb = conn_row_netns(b, c);
+	char x[CONN_NETNS_NAME_MAX], y[CONN_NETNS_NAME_MAX];
+	int d;
+
+	if ((na == NULL) != (nb == NULL))
+		return na == NULL ? 1 : -1;
+	if (na == NULL || na == nb)
+		return 0;
+	conn_netns_name(na, x, sizeof(x));
+	conn_netns_name(nb, y, sizeof(y));
+	d = strcmp(x, y);
+	if (d != 0)
+		return d < 0 ? -1 : 1;
+	return cmp_u64(na->info.inode, nb->info.inode);
+}
+
 /* ------------------------------------------------------------ sort keys */
 
 static uint64_t
@@ -737,6 +812,93 @@ key_age(const struct conn_row *r, const struct conn_context *c, int part)
 	return UINT64_MAX - double_key(r->info != NULL ? r->info->first_seen : 1e300);
 }
 
+/*
+ * The NETNS column sorts by the rank of the name among the snapshot's
+ * namespaces (a few, ranked once per sort): the namespace at table index
+ * i has key 2 * rank[i] + 1 (name, then inode, break ties); a namespace
+ * from elsewhere (a tombstone's) gets 2 * (names below its own), between
+ * its neighbours; no known namespace sorts last.
+ */
+struct conn_netns_ranks {
+	const struct snapshot *snap;
+	char *names;       /* CONN_NETNS_NAME_MAX each, in table order */
+	uint32_t *sorted;  /* table indexes by name */
+	uint64_t *key;     /* by table index */
+};
+
+static int
+cmp_netns_index(const void *a, const void *b, void *arg)
+{
+	const struct conn_netns_ranks *r = arg;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int d = strcmp(r->names + (size_t)x * CONN_NETNS_NAME_MAX,
+		       r->names + (size_t)y * CONN_NETNS_NAME_MAX);
+
+	if (d != 0)
+		return d;
+	return cmp_u64(r->snap->netns[x].info.inode, r->snap->netns[y].info.inode);
+}
+
+static void
+netns_ranks_free(struct conn_netns_ranks *r)
+{
+	free(r->names);
+	free(r->sorted);
+	free(r->key);
+}
+
+/* Returns 0, or -1 when out of memory (the caller then compares). */
+static int
+netns_ranks_build(struct conn_netns_ranks *r, const struct snapshot *snap)
+{
+	size_t n = snap->n_netns;
+
+	memset(r, 0, sizeof(*r));
+	r->snap = snap;
+	if (n == 0)
+		return 0;
+	r->names = conn_netns_names(snap);
+	r->sorted = malloc(n * sizeof(*r->sorted));
+	r->key = malloc(n * sizeof(*r->key));
+	if (r->names == NULL || r->sorted == NULL || r->key == NULL) {
+		netns_ranks_free(r);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		r->sorted[i] = (uint32_t)i;
+	qsort_r(r->sorted, n, sizeof(*r->sorted), cmp_netns_index, r);
+	for (size_t k = 0; k < n; k++)
+		r->key[r->sorted[k]] = 2 * (uint64_t)k + 1;
+	return 0;
+}
+
+static uint64_t
+key_netns(const struct conn_row *r, const struct conn_context *c, int part)
+{
+	const struct conn_netns_ranks *ranks = c->netns_ranks;
+	const struct snapshot_netns *ns = conn_row_netns(r, c);
+	char name[CONN_NETNS_NAME_MAX];
+	size_t lo = 0, hi;
+
+	(void)part;
+	if (ns == NULL || ranks == NULL)
+		return UINT64_MAX;
+	if (ns >= ranks->snap->netns && ns < ranks->snap->netns + ranks->snap->n_netns)
+		return ranks->key[ns - ranks->snap->netns];
+	/* Not the snapshot's: between the names below and above it. */
+	conn_netns_name(ns, name, sizeof(name));
+	hi = ranks->snap->n_netns;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(ranks->names + (size_t)ranks->sorted[mid] * CONN_NETNS_NAME_MAX, name) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 2 * (uint64_t)lo;
+}
+
 static const struct conn_column_def columns[COL_COUNT] = {
 	[COL_PROTO] = {"proto", "PROTO", 5, false, 9, fmt_proto, cmp_proto, key_proto, 1},
 	[COL_LOCAL] = {"local", "LOCAL", 22, false, 0, fmt_local, cmp_local, key_local, 4},
@@ -755,6 +917,7 @@ static const struct conn_column_def columns[COL_COUNT] = {
 	[COL_RECV_RATE] = {"recv-rate", "RECV/s", 9, true, 2, fmt_recv_rate, cmp_recv_rate, key_recv_rate, 1},
 	[COL_AGE] = {"age", "AGE", 7, true, 4, fmt_age, cmp_age, key_age, 1},
 	[COL_TIMER] = {"timer", "TIMER", 16, false, 8, fmt_timer, cmp_timer, key_timer, 1},
+	[COL_NETNS] = {"netns", "NETNS", 14, false, 1, fmt_netns, cmp_netns, key_netns, 1},
 };
 
 /* ---------------------------------------------------- CSV and JSON fields */
@@ -930,10 +1093,25 @@ get_recv_rate(const struct conn_row *r, const struct conn_context *c, struct out
 	}
 }
 
+static void
+get_netns(const struct conn_row *r, const struct conn_context *c, struct outbuf_value *v)
+{
+	const struct snapshot_netns *ns = conn_row_netns(r, c);
+
+	/* Only the snapshot's namespaces have their names at hand. */
+	if (ns == NULL || c->netns_names == NULL || ns < c->snap->netns ||
+	    ns >= c->snap->netns + c->snap->n_netns)
+		return;
+	v->kind = OUTBUF_TEXT;
+	v->s = c->netns_names + (size_t)(ns - c->snap->netns) * CONN_NETNS_NAME_MAX;
+}
+
 #define BOTH (CONN_FIELD_CSV | CONN_FIELD_JSON)
 
 /* In the order CSV and JSON write them, after "time".  TIMER has no field
- * yet: adding one would change every CSV and JSON line. */
+ * yet: adding one would change every CSV and JSON line.  netns comes
+ * last, and only with a namespace table, so that the other fields keep
+ * their places. */
 static const struct conn_field_def fields[] = {
 	{"state", COL_STATE, BOTH, get_state},
 	{"family", COL_PROTO, BOTH, get_family},
@@ -957,6 +1135,7 @@ static const struct conn_field_def fields[] = {
 	{"age_s", COL_AGE, BOTH, get_age},
 	{"send_rate", COL_SEND_RATE, BOTH, get_send_rate},
 	{"recv_rate", COL_RECV_RATE, BOTH, get_recv_rate},
+	{"netns", COL_NETNS, BOTH | CONN_FIELD_NETNS, get_netns},
 };
 
 const struct conn_field_def *
@@ -991,7 +1170,8 @@ conn_fields_of(unsigned int format, const struct conn_field_def **out, size_t ma
 	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]) && n < max; i++)
-		if (fields[i].formats & format)
+		if ((fields[i].formats & format & (CONN_FIELD_CSV | CONN_FIELD_JSON)) &&
+		    (!(fields[i].formats & CONN_FIELD_NETNS) || (format & CONN_FIELD_NETNS)))
 			out[n++] = &fields[i];
 	return n;
 }
@@ -1015,7 +1195,7 @@ const char *
 conn_column_names(void)
 {
 	return "proto, local, remote, state, pid, process, user, recv-q, send-q, rtt, retrans, "
-	       "sent, received, send-rate, recv-rate, age, timer";
+	       "sent, received, send-rate, recv-rate, age, timer, netns";
 }
 
 struct sort_context {
@@ -1108,10 +1288,22 @@ conn_rows_sort(struct conn_row *rows, size_t n, enum conn_column column, bool de
 	struct conn_context keyed = *ctx;
 	struct sort_context sc = {conn_column(column), &keyed, descending};
 	struct conn_name_ranks ranks;
+	struct conn_netns_ranks netns_ranks;
 	bool ranked = false;
 
 	if (n < 2 || sc.def == NULL)
 		return;
+	if (column == COL_NETNS) {
+		if (netns_ranks_build(&netns_ranks, ctx->snap) < 0) {
+			sort_by_compare(rows, n, &sc);
+			return;
+		}
+		keyed.netns_ranks = &netns_ranks;
+		if (sort_by_keys(rows, n, &sc) < 0)
+			sort_by_compare(rows, n, &sc);
+		netns_ranks_free(&netns_ranks);
+		return;
+	}
 	if (column == COL_PROCESS || column == COL_USER) {
 		if (name_ranks_build(&ranks, ctx->snap->owners, column == COL_USER) < 0) {
 			sort_by_compare(rows, n, &sc);

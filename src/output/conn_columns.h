@@ -8,6 +8,10 @@
  * the fields CSV and JSON write of a row, each as a typed value, and names
  * the column that shows it as text (a test checks that every column but
  * the timer has one).
+ * The NETNS column and the netns field name the socket's network
+ * namespace; they are for snapshots with a namespace table only
+ * (n_netns > 0): callers leave the column out without one, and
+ * conn_fields_of() leaves the field out unless asked (CONN_FIELD_NETNS).
  * Pure; any thread (reads immutable data).
  */
 #ifndef TCPDECK_CONN_COLUMNS_H
@@ -40,6 +44,7 @@ enum conn_column {
 	COL_RECV_RATE,
 	COL_AGE,
 	COL_TIMER,
+	COL_NETNS, /* only with a namespace table: see above */
 	COL_COUNT
 };
 
@@ -50,7 +55,19 @@ struct conn_row {
 	const struct owner_table *owners; /* the table entry->owner indexes
 					   * when it is not the snapshot's
 					   * (a tombstone's); else NULL */
+	const struct snapshot_netns *netns; /* the socket's namespace when
+					     * the caller has it from
+					     * elsewhere (a tombstone's,
+					     * whose namespace may have left
+					     * the snapshot); NULL: found in
+					     * the context's snapshot by
+					     * entry->netns */
 };
+
+/* Room for a namespace's short name, NUL included. */
+#define CONN_NETNS_NAME_MAX 192
+
+struct conn_netns_ranks;
 
 struct conn_name_ranks;
 
@@ -59,8 +76,13 @@ struct conn_context {
 	const struct snapshot *snap;    /* for owners */
 	double now;                     /* for ages: conntrack_now() */
 	struct radix_scratch *scratch;  /* kept between sorts; may be NULL */
+	/* The short names of snap->netns[i], CONN_NETNS_NAME_MAX bytes each
+	 * (conn_netns_names()), for the netns field; NULL: the field is
+	 * null. */
+	const char *netns_names;
 	/* private: set by conn_rows_sort() for the text columns' keys */
 	const struct conn_name_ranks *comm_ranks, *user_ranks;
+	const struct conn_netns_ranks *netns_ranks;
 };
 
 struct conn_column_def {
@@ -91,8 +113,9 @@ int conn_column_find(const char *name);
 /* Comma-separated column names, for help and errors. */
 const char *conn_column_names(void);
 
-/* Which formats write a field. */
-enum { CONN_FIELD_CSV = 1, CONN_FIELD_JSON = 2 };
+/* Which formats write a field; CONN_FIELD_NETNS marks a field written
+ * only with a namespace table (conn_fields_of() then is asked for it). */
+enum { CONN_FIELD_CSV = 1, CONN_FIELD_JSON = 2, CONN_FIELD_NETNS = 4 };
 
 #define CONN_FIELD_NO_COLUMN (-1)
 
@@ -110,14 +133,30 @@ struct conn_field_def {
 const struct conn_field_def *conn_field(size_t i);
 size_t conn_field_count(void);
 
-/* The fields `format` (CONN_FIELD_CSV or _JSON) writes, in order, into
- * out (at most max); returns how many. */
+/* The fields `format` (CONN_FIELD_CSV or _JSON, with CONN_FIELD_NETNS
+ * when the snapshot has a namespace table) writes, in order, into out
+ * (at most max); returns how many. */
 size_t conn_fields_of(unsigned int format, const struct conn_field_def **out, size_t max);
 
 /* The values of n fields of a row into values[0..n); returns the most
  * bytes they take written (outbuf_value_max()), summed. */
 size_t conn_fields_get(const struct conn_field_def *const *fields, size_t n, const struct conn_row *row,
 		       const struct conn_context *ctx, struct outbuf_value *values);
+
+/* The namespace of a row: row->netns, or the one of the context's
+ * snapshot with the entry's inode; NULL when not known. */
+const struct snapshot_netns *conn_row_netns(const struct conn_row *row,
+					    const struct conn_context *ctx);
+
+/* The short name of namespace ns (netns_info_short(); raw bytes: sanitize
+ * before showing), "-" for NULL, into out (n bytes, NUL-terminated).
+ * Returns the length. */
+size_t conn_netns_name(const struct snapshot_netns *ns, char *out, size_t n);
+
+/* The short names of every namespace of snap, in table order,
+ * CONN_NETNS_NAME_MAX bytes each: malloc'd, or NULL (no table, or out of
+ * memory: errno). */
+char *conn_netns_names(const struct snapshot *snap);
 
 /*
  * Sorts rows by a column, ascending or descending, stably (rows that
