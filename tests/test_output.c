@@ -3,7 +3,10 @@
  * formats a view lacks), the conns fields against the columns, the output
  * buffer's number, address and CSV writers against printf and inet_ntop,
  * and every view in every format of a snapshot whose owners have hostile
- * names: no control byte gets out.
+ * names: no control byte gets out.  Network namespaces: a snapshot of
+ * three (the host, a container, an `ip netns` with a hostile name) in the
+ * namespaces view, the states view's JSON, the conns, listen and peers
+ * views, every format; without a table nothing of them shows.
  */
 #include "config.h"
 
@@ -51,7 +54,8 @@ test_view_table(void **state)
 	}
 	assert_null(output_view(OUTPUT_VIEW_COUNT));
 	assert_int_equal(output_view_find("nosuch"), -1);
-	assert_string_equal(names, "states, listen, conns, counters, peers, diagnoses, summary");
+	assert_string_equal(names, "states, listen, conns, counters, peers, diagnoses, summary, "
+	                           "namespaces");
 	assert_string_equal(output_format_names(), "text, json, csv");
 	assert_ptr_equal(output_format_find("csv"), &output_csv);
 	assert_null(output_format_find("xml"));
@@ -273,7 +277,7 @@ test_number_columns_match_printf(void **state)
 {
 	struct sock_entry e;
 	struct conn_info info;
-	struct conn_row row = {&e, NULL, NULL};
+	struct conn_row row = {&e, NULL, NULL, NULL};
 	struct conn_context ctx = {.now = 100};
 	char ours[128], theirs[128];
 
@@ -593,6 +597,433 @@ test_summary_view(void **state)
 	snapshot_unref(snap);
 }
 
+/* ------------------------------------------------- network namespaces */
+
+enum { NS_HOST = 4026531840u, NS_WEB = 4026532290u, NS_BLUE = 4026532777u };
+static const char evil_netns[] = "bl\x1b[2Jue,\"x\"\x07";
+
+static struct sock_entry *
+ns_entry(struct snapshot *snap, uint32_t netns, enum tcp_state state, uint16_t lport,
+         uint8_t remote_last, uint16_t rport)
+{
+	struct sock_entry *e = snapshot_add(snap);
+
+	assert_non_null(e);
+	e->family = AF_INET;
+	e->netns = netns;
+	e->state = (uint8_t)state;
+	e->cookie = 100 + snap->n_entries;
+	e->local_addr[0] = 10;
+	e->local_addr[3] = 1;
+	e->local_port = lport;
+	if (rport != 0) {
+		e->remote_addr[0] = 10;
+		e->remote_addr[3] = remote_last;
+		e->remote_port = rport;
+	}
+	return e;
+}
+
+/*
+ * Three namespaces: the host (2 sockets: a listener on 22, one
+ * connection to 10.0.0.5), web-1 (3: a listener on 80, two connections to
+ * 10.0.0.9:443), and a named namespace with a hostile name (2 TIME_WAIT
+ * to 10.0.0.9:443 as well), listed out of order before sealing.
+ */
+static struct snapshot *
+ns_snapshot(bool table)
+{
+	struct snapshot *snap = snapshot_new(8);
+	struct snapshot_netns *ns;
+
+	assert_non_null(snap);
+	snap->taken_wall.tv_sec = 1700000000;
+	ns_entry(snap, NS_HOST, TCP_STATE_LISTEN, 22, 0, 0);
+	ns_entry(snap, NS_HOST, TCP_STATE_ESTABLISHED, 22, 5, 51000);
+	ns_entry(snap, NS_WEB, TCP_STATE_LISTEN, 80, 0, 0);
+	ns_entry(snap, NS_WEB, TCP_STATE_ESTABLISHED, 41000, 9, 443);
+	ns_entry(snap, NS_WEB, TCP_STATE_ESTABLISHED, 41001, 9, 443);
+	ns_entry(snap, NS_BLUE, TCP_STATE_TIME_WAIT, 42000, 9, 443);
+	ns_entry(snap, NS_BLUE, TCP_STATE_TIME_WAIT, 42001, 9, 443);
+	if (table) {
+		ns = snapshot_add_netns(snap, NS_WEB);
+		assert_non_null(ns);
+		ns->info.kind = NETNS_KIND_CONTAINER;
+		snprintf(ns->info.runtime, sizeof(ns->info.runtime), "docker");
+		snprintf(ns->info.name, sizeof(ns->info.name), "web-1");
+		snprintf(ns->info.id, sizeof(ns->info.id), "3f2a9c0e1b7d");
+		ns = snapshot_add_netns(snap, NS_BLUE);
+		assert_non_null(ns);
+		ns->info.kind = NETNS_KIND_NAMED;
+		snprintf(ns->info.name, sizeof(ns->info.name), "%s", evil_netns);
+		ns = snapshot_add_netns(snap, NS_HOST);
+		assert_non_null(ns);
+		ns->info.kind = NETNS_KIND_HOST;
+		ns->info.pid = 1;
+	}
+	snapshot_seal(snap);
+	return snap;
+}
+
+static char *
+render_ctx(const struct output_format *format, enum output_view view, struct output_context *ctx)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+
+	assert_non_null(f);
+	assert_int_equal(output_print(format, view, f, ctx), 0);
+	fclose(f);
+	return text;
+}
+
+/* No byte of text outside printable ASCII and newlines. */
+static void
+assert_clean(const char *text)
+{
+	for (const char *p = text; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		assert_true(c == '\n' || (c >= 0x20 && c != 0x7f && c < 0x80));
+	}
+}
+
+/* THE RULE: without a namespace table every view in every format is
+ * byte for byte what it is for sockets without a namespace, and names no
+ * namespace. */
+static void
+test_netns_without_table(void **state)
+{
+	static const struct output_format *const formats[] = {&output_text, &output_json,
+	                                                      &output_csv};
+	struct snapshot *snap = ns_snapshot(false), *plain = ns_snapshot(false);
+
+	(void)state;
+	for (size_t i = 0; i < plain->n_entries; i++)
+		plain->entries[i].netns = 0;
+	for (int v = 0; v < OUTPUT_VIEW_COUNT; v++)
+		for (size_t f = 0; f < 3; f++) {
+			char *a, *b;
+
+			if (!output_view_has_format((enum output_view)v, formats[f], NULL, 0) ||
+			    v == OUTPUT_VIEW_DIAGNOSES || v == OUTPUT_VIEW_SUMMARY)
+				continue;
+			a = render(formats[f], (enum output_view)v, snap, NULL);
+			b = render(formats[f], (enum output_view)v, plain, NULL);
+			assert_string_equal(a, b);
+			if (v != OUTPUT_VIEW_NAMESPACES)
+				assert_null(strstr(a, "netns"));
+			assert_null(strstr(a, "NETNS"));
+			assert_null(strstr(a, "web-1"));
+			free(a);
+			free(b);
+		}
+	/* The namespaces view has no rows then: text says why. */
+	{
+		char *text = render(&output_text, OUTPUT_VIEW_NAMESPACES, snap, NULL);
+
+		assert_string_equal(text, "# 2023-11-14T22:13:20.000Z, no namespace table (choose "
+		                          "namespaces with --netns or -N)\n");
+		free(text);
+		text = render(&output_json, OUTPUT_VIEW_NAMESPACES, snap, NULL);
+		assert_string_equal(text, "");
+		free(text);
+	}
+	snapshot_unref(snap);
+	snapshot_unref(plain);
+}
+
+static bool
+only_established(const void *filter, const struct sock_entry *e)
+{
+	(void)filter;
+	return e->state == TCP_STATE_ESTABLISHED;
+}
+
+static void
+test_namespaces_view(void **state)
+{
+	struct snapshot *snap = ns_snapshot(true);
+	struct output_context ctx = {.snap = snap, .interval_s = 1, .sort_column = -1};
+	char *text;
+	const char *web, *blue, *host;
+
+	(void)state;
+	assert_true(output_view_needs(OUTPUT_VIEW_NAMESPACES) & OUTPUT_NEED_SELECTED);
+	text = render_ctx(&output_text, OUTPUT_VIEW_NAMESPACES, &ctx);
+	assert_clean(text);
+	assert_non_null(strstr(text, "# 2023-11-14T22:13:20.000Z, 3 namespaces, 7 sockets\n"));
+	/* The name column is as wide as the widest shown name (the hostile
+	 * one: 19 cells), then inode, kind, total, the 11 states. */
+	assert_non_null(strstr(text, "\nNETNS                    INODE KIND        TOTAL LISTEN "
+	                             "SYN_SENT SYN_RECV ESTABLISHED"));
+	/* The busiest first, ties by name: web-1 (3), then the hostile
+	 * name and the host (2 each; "b" before "h"). */
+	web = strstr(text, "\nweb-1               4026532290 container       3      1 ");
+	blue = strstr(text, "\nbl\\x1b[2Jue,\"x\"\\x07 4026532777 named           2      0 ");
+	host = strstr(text, "\nhost                4026531840 host            2      1 ");
+	assert_non_null(web);
+	assert_non_null(blue);
+	assert_non_null(host);
+	assert_true(web < blue && blue < host);
+	free(text);
+
+	text = render_ctx(&output_json, OUTPUT_VIEW_NAMESPACES, &ctx);
+	assert_clean(text);
+	assert_non_null(strstr(
+	    text, "{\"time\": \"2023-11-14T22:13:20.000Z\", \"netns\": \"web-1\", \"inode\": "
+	          "4026532290, \"kind\": \"container\", \"total\": 3, \"states\": {\"LISTEN\": 1, "
+	          "\"SYN_SENT\": 0, \"SYN_RECV\": 0, \"ESTABLISHED\": 2, "));
+	assert_non_null(strstr(text, "\"netns\": \"bl\\u001b[2Jue,\\\"x\\\"\\u0007\", "
+	                             "\"inode\": 4026532777, \"kind\": \"named\", \"total\": 2, "));
+	free(text);
+
+	ctx.header_written = false;
+	text = render_ctx(&output_csv, OUTPUT_VIEW_NAMESPACES, &ctx);
+	assert_clean(text);
+	assert_non_null(strstr(text, "time,netns,inode,kind,total,LISTEN,SYN_SENT,SYN_RECV,"
+	                             "ESTABLISHED,FIN_WAIT1,FIN_WAIT2,CLOSE_WAIT,CLOSING,LAST_ACK,"
+	                             "TIME_WAIT,CLOSE\n"));
+	assert_non_null(strstr(text, "\n2023-11-14T22:13:20.000Z,web-1,4026532290,container,3,1,0,"
+	                             "0,2,0,0,0,0,0,0,0\n"));
+	assert_non_null(strstr(text, ",\"bl\\x1b[2Jue,\"\"x\"\"\\x07\",4026532777,named,2,0,"));
+	free(text);
+
+	/* The filter counts what it selects, per namespace. */
+	ctx.match = only_established;
+	ctx.header_written = true;
+	text = render_ctx(&output_csv, OUTPUT_VIEW_NAMESPACES, &ctx);
+	assert_non_null(strstr(text, "Z,web-1,4026532290,container,2,0,0,0,2,"));
+	assert_non_null(strstr(text, "Z,host,4026531840,host,1,0,0,0,1,"));
+	assert_non_null(strstr(text, "\",4026532777,named,0,0,0,0,0,"));
+	free(text);
+	snapshot_unref(snap);
+}
+
+static void
+test_states_json_namespaces(void **state)
+{
+	struct snapshot *snap = ns_snapshot(true), *plain = ns_snapshot(false);
+	char *text, *before;
+
+	(void)state;
+	text = render(&output_json, OUTPUT_VIEW_STATES, snap, NULL);
+	assert_clean(text);
+	/* Today's keys, the sums, first; then each namespace. */
+	assert_non_null(strstr(text, "{\"time\": \"2023-11-14T22:13:20.000Z\", \"interval\": 1, "
+	                             "\"total\": 7, \"states\": {\"LISTEN\": 2, "));
+	assert_non_null(strstr(text, "\"CLOSE\": 0}, \"namespaces\": [{\"netns\": \"web-1\", "
+	                             "\"inode\": 4026532290, \"total\": 3, \"states\": {\"LISTEN\": 1, "
+	                             "\"SYN_SENT\": 0, \"SYN_RECV\": 0, \"ESTABLISHED\": 2, "));
+	assert_non_null(strstr(text, "}}, {\"netns\": \"bl\\u001b[2Jue,\\\"x\\\"\\u0007\", "
+	                             "\"inode\": 4026532777, \"total\": 2, "));
+	assert_non_null(strstr(text, "\"TIME_WAIT\": 0, \"CLOSE\": 0}}]}\n"));
+	free(text);
+	/* Text and CSV are the sums, as without namespaces. */
+	text = render(&output_text, OUTPUT_VIEW_STATES, snap, NULL);
+	before = render(&output_text, OUTPUT_VIEW_STATES, plain, NULL);
+	assert_string_equal(text, before);
+	free(text);
+	free(before);
+	snapshot_unref(snap);
+	snapshot_unref(plain);
+}
+
+static void
+test_conns_netns(void **state)
+{
+	struct snapshot *snap = ns_snapshot(true);
+	struct output_context ctx = {.snap = snap, .interval_s = 1, .sort_column = COL_NETNS};
+	char *text;
+	const char *blue, *host, *web;
+
+	(void)state;
+	text = render_ctx(&output_text, OUTPUT_VIEW_CONNS, &ctx);
+	assert_clean(text);
+	assert_non_null(strstr(text, "\nNETNS               PROTO STATE "));
+	/* Sorted by name: the hostile name, host, web-1. */
+	blue = strstr(text, "\nbl\\x1b[2Jue,\"x\"\\x07 tcp   TIME_WAIT ");
+	host = strstr(text, "\nhost                tcp   LISTEN ");
+	web = strstr(text, "\nweb-1               tcp   ESTABLISHED ");
+	assert_non_null(blue);
+	assert_non_null(host);
+	assert_non_null(web);
+	assert_true(blue < host && host < web);
+	free(text);
+	ctx.sort_descending = true;
+	text = render_ctx(&output_text, OUTPUT_VIEW_CONNS, &ctx);
+	assert_true(strstr(text, "\nweb-1 ") < strstr(text, "\nhost "));
+	free(text);
+
+	ctx.sort_column = -1;
+	text = render_ctx(&output_json, OUTPUT_VIEW_CONNS, &ctx);
+	assert_clean(text);
+	/* Last, after today's fields. */
+	assert_non_null(strstr(text, "\"recv_rate\": null, \"netns\": \"host\"}\n"));
+	assert_non_null(strstr(text, "\"netns\": \"bl\\u001b[2Jue,\\\"x\\\"\\u0007\"}\n"));
+	free(text);
+	text = render_ctx(&output_csv, OUTPUT_VIEW_CONNS, &ctx);
+	assert_clean(text);
+	assert_non_null(strstr(text, ",send_rate,recv_rate,netns\n"));
+	assert_non_null(strstr(text, ",,,web-1\n"));
+	assert_non_null(strstr(text, ",,,\"bl\\x1b[2Jue,\"\"x\"\"\\x07\"\n"));
+	free(text);
+	snapshot_unref(snap);
+}
+
+static void
+test_listen_netns(void **state)
+{
+	struct snapshot *snap = ns_snapshot(true);
+	char *text;
+
+	(void)state;
+	text = render(&output_text, OUTPUT_VIEW_LISTEN, snap, NULL);
+	assert_clean(text);
+	assert_non_null(strstr(text, "\nNETNS LOCAL       FAM "));
+	assert_non_null(strstr(text, "\nhost  10.0.0.1:22 4 "));
+	assert_non_null(strstr(text, "\nweb-1 10.0.0.1:80 4 "));
+	free(text);
+	text = render(&output_json, OUTPUT_VIEW_LISTEN, snap, NULL);
+	assert_non_null(strstr(text, "\"syn_recv\": 0, \"netns\": \"web-1\"}\n"));
+	free(text);
+	text = render(&output_csv, OUTPUT_VIEW_LISTEN, snap, NULL);
+	assert_non_null(strstr(text, ",established,syn_recv,netns\n"));
+	assert_non_null(strstr(text, ",0,0,1,0,host\n"));
+	free(text);
+	snapshot_unref(snap);
+}
+
+/* 10.0.0.9 is seen from web-1 and from the hostile namespace: two rows,
+ * ranked together. */
+static void
+test_peers_netns(void **state)
+{
+	struct snapshot *snap = ns_snapshot(true);
+	struct output_context ctx = {
+	    .snap = snap, .interval_s = 1, .sort_column = -1, .peers_by = PEERS_BY_TOTAL};
+	char *text;
+	const char *a, *b, *c;
+
+	(void)state;
+	text = render_ctx(&output_text, OUTPUT_VIEW_PEERS, &ctx);
+	assert_clean(text);
+	assert_non_null(strstr(text, ", 5 connections, ranked by total\n"));
+	assert_non_null(strstr(text, "\nNETNS               REMOTE-ADDR   TOTAL "));
+	/* 2, 2 (ties by namespace name), 1. */
+	a = strstr(text, "\nbl\\x1b[2Jue,\"x\"\\x07 10.0.0.9          2 ");
+	b = strstr(text, "\nweb-1               10.0.0.9          2 ");
+	c = strstr(text, "\nhost                10.0.0.5          1 ");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(c);
+	assert_true(a < b && b < c);
+	free(text);
+
+	ctx.peers_top = 1;
+	ctx.peers_by = TCP_STATE_ESTABLISHED;
+	text = render_ctx(&output_json, OUTPUT_VIEW_PEERS, &ctx);
+	assert_clean(text);
+	assert_non_null(strstr(text, "\"remote_addrs\": [{\"addr\": \"10.0.0.9\", \"family\": "
+	                             "\"ipv4\", \"total\": 2, \"states\": {\"ESTABLISHED\": 2}, "
+	                             "\"netns\": \"web-1\"}]"));
+	free(text);
+
+	ctx.peers_top = 0;
+	ctx.peers_by = PEERS_BY_TOTAL;
+	text = render_ctx(&output_csv, OUTPUT_VIEW_PEERS, &ctx);
+	assert_clean(text);
+	assert_non_null(strstr(text, ",pid,process,user,netns\n"));
+	assert_non_null(strstr(text, ",remote-addr,1,10.0.0.9,ipv4,2,0,0,0,0,0,0,0,0,0,2,0,,,,"
+	                             "\"bl\\x1b[2Jue,\"\"x\"\"\\x07\"\n"));
+	assert_non_null(strstr(text, ",remote-addr,2,10.0.0.9,ipv4,2,0,0,0,2,0,0,0,0,0,0,0,,,,web-1\n"));
+	free(text);
+	snapshot_unref(snap);
+}
+
+/* Every view in every format with the hostile namespace name: no control
+ * byte gets out, and the name is there, shown or escaped. */
+static void
+test_hostile_netns_every_view(void **state)
+{
+	static const struct output_format *const formats[] = {&output_text, &output_json,
+	                                                      &output_csv};
+	struct snapshot *snap = ns_snapshot(true), *prev = ns_snapshot(true);
+
+	(void)state;
+	for (int v = 0; v < OUTPUT_VIEW_COUNT; v++)
+		for (size_t f = 0; f < 3; f++) {
+			char *text;
+
+			if (!output_view_has_format((enum output_view)v, formats[f], NULL, 0) ||
+			    v == OUTPUT_VIEW_DIAGNOSES || v == OUTPUT_VIEW_SUMMARY)
+				continue;
+			text = render(formats[f], (enum output_view)v, snap, prev);
+			assert_clean(text);
+			if (v == OUTPUT_VIEW_NAMESPACES || v == OUTPUT_VIEW_CONNS ||
+			    v == OUTPUT_VIEW_PEERS || (v == OUTPUT_VIEW_STATES && f == 1))
+				assert_non_null(strstr(text, f == 1 ? "bl\\u001b[2Jue"
+				                                    : "bl\\x1b[2Jue"));
+			free(text);
+		}
+	snapshot_unref(snap);
+	snapshot_unref(prev);
+}
+
+/* The NETNS column of the connection table: a row's namespace from its
+ * own pointer (a tombstone's) or the snapshot's table; sorted by name,
+ * a namespace the snapshot lacks between its neighbours, none last. */
+static void
+test_netns_column(void **state)
+{
+	struct snapshot *snap = ns_snapshot(true);
+	struct snapshot_netns gone = {.info = {.inode = 99, .kind = NETNS_KIND_NAMED, .name = "i"}};
+	struct sock_entry orphan;
+	struct conn_context cc = {.snap = snap};
+	struct conn_row rows[4];
+	char cell[64];
+
+	(void)state;
+	assert_int_equal(conn_column_find("netns"), COL_NETNS);
+	assert_non_null(strstr(conn_column_names(), "netns"));
+	memset(rows, 0, sizeof(rows));
+	memset(&orphan, 0, sizeof(orphan));
+	orphan.netns = 12345; /* in no table */
+	rows[0].entry = &snap->entries[2]; /* web-1 */
+	rows[1].entry = &orphan;           /* unknown */
+	rows[2].entry = &orphan;
+	rows[2].netns = &gone;             /* a tombstone's "i" */
+	rows[3].entry = &snap->entries[0]; /* host */
+	conn_column(COL_NETNS)->format(&rows[2], &cc, cell, sizeof(cell));
+	assert_string_equal(cell, "i");
+	conn_column(COL_NETNS)->format(&rows[1], &cc, cell, sizeof(cell));
+	assert_string_equal(cell, "-");
+	conn_column(COL_NETNS)->format(&rows[0], &cc, cell, sizeof(cell));
+	assert_string_equal(cell, "web-1");
+	conn_rows_sort(rows, 4, COL_NETNS, false, &cc);
+	assert_ptr_equal(rows[0].entry, &snap->entries[0]); /* host */
+	assert_ptr_equal(rows[1].netns, &gone);             /* i */
+	assert_ptr_equal(rows[2].entry, &snap->entries[2]); /* web-1 */
+	assert_ptr_equal(rows[3].entry, &orphan);           /* none */
+	assert_null(rows[3].netns);
+	conn_rows_sort(rows, 4, COL_NETNS, true, &cc);
+	assert_ptr_equal(rows[0].entry, &orphan);
+	assert_ptr_equal(rows[3].entry, &snap->entries[0]);
+	/* Only asked for: the field. */
+	{
+		const struct conn_field_def *f[64];
+		size_t n = conn_fields_of(CONN_FIELD_CSV, f, 64), m;
+
+		for (size_t i = 0; i < n; i++)
+			assert_string_not_equal(f[i]->name, "netns");
+		m = conn_fields_of(CONN_FIELD_CSV | CONN_FIELD_NETNS, f, 64);
+		assert_int_equal(m, n + 1);
+		assert_string_equal(f[n]->name, "netns");
+	}
+	snapshot_unref(snap);
+}
+
 int
 main(void)
 {
@@ -610,6 +1041,14 @@ main(void)
 	    cmocka_unit_test(test_hostile_names_every_view),
 	    cmocka_unit_test(test_text_aligned_on_width),
 	    cmocka_unit_test(test_summary_view),
+	    cmocka_unit_test(test_netns_without_table),
+	    cmocka_unit_test(test_namespaces_view),
+	    cmocka_unit_test(test_states_json_namespaces),
+	    cmocka_unit_test(test_conns_netns),
+	    cmocka_unit_test(test_listen_netns),
+	    cmocka_unit_test(test_peers_netns),
+	    cmocka_unit_test(test_hostile_netns_every_view),
+	    cmocka_unit_test(test_netns_column),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

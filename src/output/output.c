@@ -86,6 +86,12 @@ static const struct output_view_def views[OUTPUT_VIEW_COUNT] = {
 		.needs = OUTPUT_NEED_COUNTERS | OUTPUT_NEED_SESSION | OUTPUT_NEED_AT_END,
 		.write = {[OUTPUT_FORMAT_TEXT] = text_summary, [OUTPUT_FORMAT_JSON] = json_summary},
 	},
+	[OUTPUT_VIEW_NAMESPACES] = {
+		/* Counts of the selected sockets, as the states view's. */
+		.name = "namespaces",
+		.needs = OUTPUT_NEED_SELECTED,
+		.write = {output_text_namespaces, output_json_namespaces, output_csv_namespaces},
+	},
 };
 
 /* "a, b, c" of the names of n entries of stride bytes from first. */
@@ -257,6 +263,7 @@ output_conn_rows(const struct output_context *ctx, struct conn_row **rows_out)
 		rows[n].entry = e;
 		rows[n].info = ctx->ct != NULL ? conntrack_get(ctx->ct, e->cookie) : NULL;
 		rows[n].owners = NULL;
+		rows[n].netns = NULL;
 		n++;
 	}
 	if (ctx->sort_column >= 0)

@@ -34,6 +34,7 @@ enum output_view {
 	OUTPUT_VIEW_PEERS,  /* top remote addresses and ports, local ports */
 	OUTPUT_VIEW_DIAGNOSES, /* findings of the diagnosis rules */
 	OUTPUT_VIEW_SUMMARY, /* the run as a stress test: its summary at the end */
+	OUTPUT_VIEW_NAMESPACES, /* per network namespace: its per-state counts */
 	OUTPUT_VIEW_COUNT
 };
 
@@ -160,6 +161,29 @@ double output_counters_dt(const struct output_context *ctx);
 struct peers *output_peers(const struct output_context *ctx, size_t shown[PEERS_KIND_COUNT]);
 void output_peers_release(const struct output_context *ctx, struct peers *p);
 
+/*
+ * Network namespaces.  Every view shows them only when the snapshot has a
+ * namespace table (snap->n_netns > 0: the user chose namespaces); without
+ * one, every output stays as it was before namespaces existed.
+ */
+
+/* One namespace of the sample with the counts of its selected sockets. */
+struct output_netns_row {
+	const struct snapshot_netns *ns;
+	const char *name; /* short name, raw (sanitize before showing) */
+	uint32_t counts[TCP_STATE_COUNT];
+	uint32_t total;
+};
+
+/* The rows of every namespace of the sample, sorted by total descending,
+ * then name, then inode, into *rows (malloc'd, with the names; free()
+ * once).  Returns the count (0 without a table), or -1 (ENOMEM). */
+ssize_t output_netns_rows(const struct output_context *ctx, struct output_netns_row **rows);
+
+/* The name of a namespace kind for output ("host", "named", "container",
+ * "pod", "process", "unknown"). */
+const char *output_netns_kind(uint8_t kind);
+
 /* Ends a line and flushes it, so a script reading a pipe sees each line
  * as it is made; returns 0 or -1 on a write error. */
 int output_end_line(FILE *out);
@@ -172,7 +196,8 @@ void output_csv_string(FILE *out, const char *s);
 void output_text_string(FILE *out, const char *s);
 
 /* The writers of each view (output_states.c, output_text.c,
- * output_fields.c, output_counters.c, output_peers.c, output_diagnoses.c),
+ * output_fields.c, output_counters.c, output_peers.c, output_diagnoses.c,
+ * output_namespaces.c),
  * referenced by the view table. */
 int output_text_states(FILE *out, struct output_context *ctx);
 int output_json_states(FILE *out, struct output_context *ctx);
@@ -192,5 +217,8 @@ int output_csv_peers(FILE *out, struct output_context *ctx);
 int output_text_diagnoses(FILE *out, struct output_context *ctx);
 int output_json_diagnoses(FILE *out, struct output_context *ctx);
 int output_csv_diagnoses(FILE *out, struct output_context *ctx);
+int output_text_namespaces(FILE *out, struct output_context *ctx);
+int output_json_namespaces(FILE *out, struct output_context *ctx);
+int output_csv_namespaces(FILE *out, struct output_context *ctx);
 
 #endif

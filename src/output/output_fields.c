@@ -6,6 +6,8 @@
  * (conn_columns.h); the listen view's are below.  CSV writes a header line
  * once per run, nothing for an unknown value, strings sanitized and quoted
  * (sanitize_csv()); JSON one object per line, null for an unknown value.
+ * With a namespace table (snap->n_netns > 0) both views end with a
+ * "netns" field: the socket's namespace by its short name.
  * One writer per stream.
  */
 #include "config.h"
@@ -37,6 +39,7 @@ struct field_lines {
 	struct conn_context cc;
 	const struct conn_field_def *conn_fields[MAX_FIELDS];
 	const void *row_data;
+	char *netns_names; /* conn_netns_names() of the sample, or NULL */
 };
 
 static int
@@ -154,13 +157,24 @@ conn_lines(FILE *out, struct output_context *ctx, bool json)
 {
 	struct field_lines lines = {.values = conn_values, .build = conn_build, .ctx = ctx};
 
-	lines.n =
-	    conn_fields_of(json ? CONN_FIELD_JSON : CONN_FIELD_CSV, lines.conn_fields, MAX_FIELDS);
+	unsigned int format = json ? CONN_FIELD_JSON : CONN_FIELD_CSV;
+	int rc;
+
+	if (ctx->snap->n_netns > 0) {
+		format |= CONN_FIELD_NETNS;
+		lines.netns_names = conn_netns_names(ctx->snap);
+		if (lines.netns_names == NULL)
+			return -1;
+	}
+	lines.n = conn_fields_of(format, lines.conn_fields, MAX_FIELDS);
 	for (size_t f = 0; f < lines.n; f++)
 		lines.names[f] = lines.conn_fields[f]->name;
 	lines.cc.snap = ctx->snap;
 	lines.cc.now = ctx->ct != NULL ? conntrack_now(ctx->ct) : 0;
-	return view_lines(out, ctx, json, &lines);
+	lines.cc.netns_names = lines.netns_names;
+	rc = view_lines(out, ctx, json, &lines);
+	free(lines.netns_names);
+	return rc;
 }
 
 int
@@ -177,11 +191,13 @@ output_json_conns(FILE *out, struct output_context *ctx)
 
 /* --------------------------------------------------------------- listen */
 
-/* The listen view's fields, in order; listen_values() fills them. */
+/* The listen view's fields, in order; listen_values() fills them.  The
+ * last, netns, only with a namespace table. */
 static const char *const listen_fields[] = {
-    "local_addr", "local_port",   "family",  "pid",         "process",
-    "user",       "accept_queue", "backlog", "established", "syn_recv",
+    "local_addr", "local_port",  "family",   "pid",   "process", "user",
+    "accept_queue", "backlog", "established", "syn_recv", "netns",
 };
+enum { LISTEN_NETNS = 10 };
 
 static size_t
 listen_values(const struct field_lines *lines, size_t i, struct outbuf_value *v)
@@ -208,6 +224,16 @@ listen_values(const struct field_lines *lines, size_t i, struct outbuf_value *v)
 	v[7] = (struct outbuf_value){.kind = OUTBUF_UINT, .u = e->send_q};
 	v[8] = (struct outbuf_value){.kind = OUTBUF_UINT, .u = row->established};
 	v[9] = (struct outbuf_value){.kind = OUTBUF_UINT, .u = row->syn_recv};
+	if (lines->n > LISTEN_NETNS) {
+		const struct snapshot *snap = lines->ctx->snap;
+		const struct snapshot_netns *ns = snapshot_find_netns(snap, e->netns);
+
+		v[LISTEN_NETNS] = (struct outbuf_value){.kind = OUTBUF_NULL};
+		if (ns != NULL)
+			v[LISTEN_NETNS] = (struct outbuf_value){
+			    .kind = OUTBUF_TEXT,
+			    .s = lines->netns_names + (size_t)(ns - snap->netns) * CONN_NETNS_NAME_MAX};
+	}
 	for (size_t f = 0; f < lines->n; f++)
 		max += outbuf_value_max(&v[f]);
 	return max;
@@ -227,10 +253,19 @@ static int
 listen_lines(FILE *out, struct output_context *ctx, bool json)
 {
 	struct field_lines lines = {.values = listen_values, .build = listen_build, .ctx = ctx};
+	int rc;
 
-	lines.n = sizeof(listen_fields) / sizeof(listen_fields[0]);
-	memcpy(lines.names, listen_fields, sizeof(listen_fields));
-	return view_lines(out, ctx, json, &lines);
+	lines.n = LISTEN_NETNS;
+	if (ctx->snap->n_netns > 0) {
+		lines.netns_names = conn_netns_names(ctx->snap);
+		if (lines.netns_names == NULL)
+			return -1;
+		lines.n++;
+	}
+	memcpy(lines.names, listen_fields, lines.n * sizeof(listen_fields[0]));
+	rc = view_lines(out, ctx, json, &lines);
+	free(lines.netns_names);
+	return rc;
 }
 
 int

@@ -1,15 +1,18 @@
 /*
  * output_states.c - the states view of batch output in every format: the
  * per-state counts of the selected sockets, one line per sample.  Text:
- * "TIME total=N LISTEN=n ..."; JSON: one object; CSV: a header once, then
- * one line per sample.
+ * "TIME total=N LISTEN=n ..."; JSON: one object, with a namespace table
+ * also each namespace's counts ("namespaces", the namespaces view's rows
+ * in its order); CSV: a header once, then one line per sample.
  * Only reads snapshots; one writer per stream.
  */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "output.h"
+#include "sock_format.h"
 
 int
 output_text_states(FILE *out, struct output_context *ctx)
@@ -24,6 +27,32 @@ output_text_states(FILE *out, struct output_context *ctx)
 	return output_end_line(out);
 }
 
+/* ", \"namespaces\": [...]": each namespace's counts, as the top-level
+ * ones (which are their sums) of the selected sockets. */
+static int
+json_namespaces(FILE *out, const struct output_context *ctx)
+{
+	struct output_netns_row *rows;
+	ssize_t n = output_netns_rows(ctx, &rows);
+
+	if (n < 0)
+		return -1;
+	fputs(", \"namespaces\": [", out);
+	for (ssize_t k = 0; k < n; k++) {
+		fputs(k > 0 ? ", {\"netns\": " : "{\"netns\": ", out);
+		sock_format_json_string(out, rows[k].name);
+		fprintf(out, ", \"inode\": %lu, \"total\": %u, \"states\": {",
+		        (unsigned long)rows[k].ns->info.inode, rows[k].total);
+		for (int i = 0; i < TCP_STATE_COUNT; i++)
+			fprintf(out, "%s\"%s\": %u", i > 0 ? ", " : "", tcp_state_name(i),
+			        rows[k].counts[i]);
+		fputs("}}", out);
+	}
+	fputc(']', out);
+	free(rows);
+	return 0;
+}
+
 int
 output_json_states(FILE *out, struct output_context *ctx)
 {
@@ -35,7 +64,10 @@ output_json_states(FILE *out, struct output_context *ctx)
 	        ctx->interval_s, total);
 	for (int i = 0; i < TCP_STATE_COUNT; i++)
 		fprintf(out, "%s\"%s\": %u", i > 0 ? ", " : "", tcp_state_name(i), counts[i]);
-	fputs("}}", out);
+	fputc('}', out);
+	if (ctx->snap->n_netns > 0 && json_namespaces(out, ctx) < 0)
+		return -1;
+	fputc('}', out);
 	return output_end_line(out);
 }
 

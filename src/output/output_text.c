@@ -80,6 +80,21 @@ owner_cells(const struct snapshot *snap, const struct sock_entry *e, struct owne
 	sanitize_str(owner->comm, o->process, sizeof(o->process), &o->process_cells);
 }
 
+/* A socket's namespace, safe to show, and its width in cells. */
+struct netns_cell {
+	char text[SANITIZE_TEXT_MAX(CONN_NETNS_NAME_MAX) + 1];
+	int cells;
+};
+
+static void
+netns_cell(const struct snapshot *snap, const struct sock_entry *e, struct netns_cell *c)
+{
+	char name[CONN_NETNS_NAME_MAX];
+
+	conn_netns_name(snapshot_find_netns(snap, e->netns), name, sizeof(name));
+	sanitize_str(name, c->text, sizeof(c->text), &c->cells);
+}
+
 int
 output_text_listen(FILE *out, struct output_context *ctx)
 {
@@ -87,6 +102,9 @@ output_text_listen(FILE *out, struct output_context *ctx)
 	struct listen_row *rows;
 	ssize_t n = listen_rows_build(snap, &rows), shown = 0;
 	int addr_width = (int)strlen("LOCAL"), user_width = (int)strlen("USER");
+	/* With a namespace table a NETNS column comes first. */
+	int netns_width = snap->n_netns > 0 ? (int)strlen("NETNS") : 0;
+	struct netns_cell ns;
 	char when[40];
 	struct outbuf b;
 
@@ -109,6 +127,11 @@ output_text_listen(FILE *out, struct output_context *ctx)
 			addr_width = (int)strlen(addr);
 		if (o.user_cells > user_width)
 			user_width = o.user_cells;
+		if (netns_width > 0) {
+			netns_cell(snap, rows[i].sock, &ns);
+			if (ns.cells > netns_width)
+				netns_width = ns.cells;
+		}
 	}
 	format_rfc3339(&snap->taken_wall, when, sizeof(when));
 	outbuf_str(&b, "# ");
@@ -117,6 +140,10 @@ output_text_listen(FILE *out, struct output_context *ctx)
 	outbuf_i64(&b, shown);
 	outbuf_str(&b, " listening sockets");
 	outbuf_end_line(&b);
+	if (netns_width > 0) {
+		put_cell(&b, "NETNS", 5, 5, netns_width, false);
+		outbuf_char(&b, ' ');
+	}
 	put_cell(&b, "LOCAL", 5, 5, addr_width, false);
 	outbuf_str(&b, " FAM        PID ");
 	put_cell(&b, "USER", 4, 4, user_width, false);
@@ -134,6 +161,11 @@ output_text_listen(FILE *out, struct output_context *ctx)
 			continue;
 		sock_format_endpoint(e, 0, addr, sizeof(addr));
 		owner_cells(snap, e, &o);
+		if (netns_width > 0) {
+			netns_cell(snap, e, &ns);
+			put_cell(&b, ns.text, strlen(ns.text), ns.cells, netns_width, false);
+			outbuf_char(&b, ' ');
+		}
 		len = strlen(addr);
 		put_cell(&b, addr, len, (int)len, addr_width, false);
 		outbuf_str(&b, e->family == AF_INET ? " 4    " : " 6    ");
@@ -155,13 +187,14 @@ output_text_listen(FILE *out, struct output_context *ctx)
 	return outbuf_close(&b);
 }
 
-/* The columns of the conns view, in order. */
+/* The columns of the conns view, in order; with a namespace table
+ * NETNS comes first. */
 static const enum conn_column shown_columns[] = {
     COL_PROTO,    COL_STATE,     COL_LOCAL,     COL_REMOTE, COL_PID,     COL_PROCESS,
     COL_USER,     COL_RECV_Q,    COL_SEND_Q,    COL_RTT,    COL_RETRANS, COL_SENT,
     COL_RECEIVED, COL_SEND_RATE, COL_RECV_RATE, COL_AGE,    COL_TIMER,
 };
-enum { N_SHOWN = sizeof(shown_columns) / sizeof(shown_columns[0]) };
+enum { N_COLUMNS = sizeof(shown_columns) / sizeof(shown_columns[0]), N_SHOWN_MAX = N_COLUMNS + 1 };
 
 /* The most a cell takes (SOCK_FORMAT_ADDR_MAX and a timer). */
 enum { CELL_MAX = SOCK_FORMAT_ADDR_MAX + 32 };
@@ -204,8 +237,9 @@ output_text_conns(FILE *out, struct output_context *ctx)
 {
 	struct conn_context cc = {.snap = ctx->snap,
 	                          .now = ctx->ct != NULL ? conntrack_now(ctx->ct) : 0};
-	const struct conn_column_def *defs[N_SHOWN];
-	int widths[N_SHOWN], pad_to[N_SHOWN], n_right = 0;
+	const struct conn_column_def *defs[N_SHOWN_MAX];
+	int widths[N_SHOWN_MAX], pad_to[N_SHOWN_MAX], n_right = 0;
+	int n_shown = 0;
 	size_t line_max = 1;
 	struct conn_row *rows;
 	ssize_t n = output_conn_rows(ctx, &rows);
@@ -217,8 +251,11 @@ output_text_conns(FILE *out, struct output_context *ctx)
 
 	if (n < 0)
 		return -1;
-	for (int c = 0; c < N_SHOWN; c++) {
-		defs[c] = conn_column(shown_columns[c]);
+	if (ctx->snap->n_netns > 0)
+		defs[n_shown++] = conn_column(COL_NETNS);
+	for (int c = 0; c < N_COLUMNS; c++)
+		defs[n_shown++] = conn_column(shown_columns[c]);
+	for (int c = 0; c < n_shown; c++) {
 		widths[c] = (int)strlen(defs[c]->title);
 		n_right += defs[c]->right;
 	}
@@ -232,7 +269,7 @@ output_text_conns(FILE *out, struct output_context *ctx)
 	for (ssize_t i = 0; i < n; i++) {
 		size_t k = (size_t)i * (size_t)n_right;
 
-		for (int c = 0; c < N_SHOWN; c++) {
+		for (int c = 0; c < n_shown; c++) {
 			size_t len = defs[c]->format(&rows[i], &cc, cell, sizeof(cell));
 			int cells;
 
@@ -252,9 +289,9 @@ output_text_conns(FILE *out, struct output_context *ctx)
 				widths[c] = cells;
 		}
 	}
-	for (int c = 0; c < N_SHOWN; c++) {
+	for (int c = 0; c < n_shown; c++) {
 		/* The last column is not padded. */
-		pad_to[c] = c == N_SHOWN - 1 && !defs[c]->right ? 0 : widths[c];
+		pad_to[c] = c == n_shown - 1 && !defs[c]->right ? 0 : widths[c];
 		/* A cell's bytes: its cells, or up to CELL_MAX for text. */
 		line_max += 1 + (size_t)widths[c] + (defs[c]->right ? 0 : CELL_MAX);
 	}
@@ -267,7 +304,7 @@ output_text_conns(FILE *out, struct output_context *ctx)
 	outbuf_i64(&b, n);
 	outbuf_str(&b, " sockets");
 	outbuf_end_line(&b);
-	for (int c = 0; c < N_SHOWN; c++) {
+	for (int c = 0; c < n_shown; c++) {
 		size_t len = strlen(defs[c]->title);
 
 		if (c > 0)
@@ -284,7 +321,7 @@ output_text_conns(FILE *out, struct output_context *ctx)
 		if (!outbuf_reserve(&b, line_max))
 			break;
 		p = b.buf + b.len;
-		for (int c = 0; c < N_SHOWN; c++) {
+		for (int c = 0; c < n_shown; c++) {
 			int pad;
 
 			if (c > 0)
