@@ -1727,6 +1727,70 @@ test_netns_versions(void **state)
 	}
 }
 
+/* A recording with namespaces replays in batch as the live run printed:
+ * every states line with its namespaces (names escaped), the namespaces
+ * view with a row per namespace of each sample. */
+static void
+test_replay_netns(void **state)
+{
+	const char *path = "test_record_netns.rec";
+	struct sequence seq;
+	struct source src = {0};
+	char cause[CAUSE_LEN];
+	char *text, *p;
+	size_t lines = 0, rows = 0;
+	int fd;
+
+	(void)state;
+	with_netns = true;
+	make_sequence(&seq, 6, 3);
+	with_netns = false;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, seq.bytes, seq.len), (ssize_t)seq.len);
+	close(fd);
+
+	assert_int_equal(source_record_open(&src, path, cause, sizeof(cause)), 0);
+	text = replay_states_json(&src, 1.0);
+	source_close(&src);
+	for (p = text; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	assert_int_equal(lines, seq.n);
+	for (p = text; (p = strstr(p, "\"namespaces\": [{\"netns\": ")) != NULL; p++)
+		rows++;
+	assert_int_equal(rows, seq.n);
+	assert_non_null(strstr(text, "\"netns\": \"host\", \"inode\": 4026531840, "));
+	assert_non_null(strstr(text, "\"netns\": \"bl\\u001b[2Jue\\u0007\", "));
+	assert_null(strchr(text, '\x1b'));
+	free(text);
+
+	{
+		struct batch_request req = {.format = output_format_find("csv"),
+		                            .view = OUTPUT_VIEW_NAMESPACES,
+		                            .sort_column = -1,
+		                            .peers_by = PEERS_BY_TOTAL};
+		size_t len = 0, want = 0;
+		FILE *out = open_memstream(&text, &len);
+
+		assert_non_null(out);
+		assert_int_equal(source_record_open(&src, path, cause, sizeof(cause)), 0);
+		if (batch_run_source(&src, 1.0, 0, &req, out, cause, sizeof(cause)) != 0)
+			fail_msg("batch replay: %s", cause);
+		source_close(&src);
+		assert_int_equal(fclose(out), 0);
+		lines = 0;
+		for (p = text; (p = strchr(p, '\n')) != NULL; p++)
+			lines++;
+		for (size_t i = 0; i < seq.n; i++)
+			want += seq.snaps[i]->n_netns;
+		assert_int_equal(lines, 1 + want);
+		assert_non_null(strstr(text, ",web-0,4026532290,container,"));
+		free(text);
+	}
+	free_sequence(&seq);
+	unlink(path);
+}
+
 /* Every byte of struct sock_entry before its padding belongs to exactly
  * one field the format carries: a numbered field or an identity field.
  * A field added to the struct and not to the format fails here (or the
@@ -1787,6 +1851,7 @@ main(void)
 	    cmocka_unit_test(test_netns_costs_little),
 	    cmocka_unit_test(test_netns_versions),
 	    cmocka_unit_test(test_fields_cover_entry),
+	    cmocka_unit_test(test_replay_netns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
