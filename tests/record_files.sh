@@ -34,12 +34,12 @@ timeout 30 "$TCPDECK" -r "$dir/random" -b >/dev/null 2>"$dir/random.err"
 rc=$?
 [ "$rc" = 1 ] && [ "$(wc -l <"$dir/random.err")" = 1 ] && pass "random bytes: $(cat "$dir/random.err")" ||
   fail "random bytes: exit $rc, $(cat "$dir/random.err")"
-printf '\211TDREC\r\n\004\000\000\000\031\000\000\000' >"$dir/v4"
-head -c 64 /dev/zero >>"$dir/v4"
-timeout 30 "$TCPDECK" -r "$dir/v4" -b >/dev/null 2>"$dir/v4.err"
+printf '\211TDREC\r\n\005\000\000\000\031\000\000\000' >"$dir/v5"
+head -c 64 /dev/zero >>"$dir/v5"
+timeout 30 "$TCPDECK" -r "$dir/v5" -b >/dev/null 2>"$dir/v5.err"
 rc=$?
-[ "$rc" = 1 ] && grep -q "version 4" "$dir/v4.err" && pass "newer version: $(cat "$dir/v4.err")" ||
-  fail "newer version: exit $rc, $(cat "$dir/v4.err")"
+[ "$rc" = 1 ] && grep -q "version 5" "$dir/v5.err" && pass "newer version: $(cat "$dir/v5.err")" ||
+  fail "newer version: exit $rc, $(cat "$dir/v5.err")"
 
 # The dashboard owns the terminal's stdin and stdout: no recording there.
 timeout 10 "$TCPDECK" -r - </dev/null >/dev/null 2>"$dir/opt.err"

@@ -565,7 +565,9 @@ change_mask(const struct sock_entry *prev, const struct sock_entry *cur, uint32_
 	uint64_t mask = 0;
 
 	/* Most sockets of a busy host only age: one comparison settles it
-	 * (struct sock_entry has no padding: record_format.c checks). */
+	 * (its only padding, 4 bytes at the end, is zero in entries made
+	 * by snapshot_add(); should it differ, the fields below are
+	 * compared one by one, which gives the same mask). */
 	record_predict_clocks(prev, &predicted, elapsed_ms);
 	if (memcmp(&predicted, cur, sizeof(predicted)) == 0)
 		return 0;
