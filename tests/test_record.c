@@ -1592,6 +1592,15 @@ test_cut_everywhere_netns(void **state)
 	with_netns = false;
 }
 
+/* From a pipe, stepping back within what is kept. */
+static void
+test_pipe_netns(void **state)
+{
+	with_netns = true;
+	test_pipe(state);
+	with_netns = false;
+}
+
 /* A keyframe of n sockets in namespaces of nsize consecutive sockets
  * each; its length in bytes. */
 static size_t
@@ -1848,6 +1857,7 @@ main(void)
 	    cmocka_unit_test(test_owners_after_none),
 	    cmocka_unit_test(test_round_trip_netns),
 	    cmocka_unit_test(test_cut_everywhere_netns),
+	    cmocka_unit_test(test_pipe_netns),
 	    cmocka_unit_test(test_netns_costs_little),
 	    cmocka_unit_test(test_netns_versions),
 	    cmocka_unit_test(test_fields_cover_entry),
