@@ -1,0 +1,40 @@
+/*
+ * netns_name.h - names a network namespace the way people know it.
+ *
+ * Best first (doc: netns-design "Names, best first"): the host's own
+ * namespace; an `ip netns` name; the Kubernetes pod or the container
+ * (Docker, containerd, CRI-O) whose cgroup a process inside belongs to,
+ * with the container's name from Docker's config.v2.json and the pod's
+ * "NAMESPACE/NAME" from the pods log directory; else "pid N (comm)".
+ * Everything read is untrusted bytes (cgroup paths, JSON, directory names,
+ * comm): bounded parsers, names kept raw but NUL-terminated and truncated.
+ * Sampler thread (any thread: no global state).  Never prints, never
+ * fails.
+ */
+#ifndef TCPDECK_NETNS_NAME_H
+#define TCPDECK_NETNS_NAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netns_find.h"
+#include "netns_info.h"
+
+/* Names one namespace, filling *out (out->inode = ref->inode).
+ * host_inode: the host's namespace -> NETNS_KIND_HOST.  Reads the
+ * run_netns name from ref, /proc/PID/cgroup (v1 and v2, systemd and
+ * cgroupfs drivers) of ref->pid, docker's config.v2.json, the pods log
+ * dir, /proc/PID/comm.  Never fails: falls back to PROCESS or UNKNOWN. */
+void netns_name_of(const struct netns_ref *ref, const struct netns_roots *roots,
+		   uint32_t host_inode, struct netns_info *out);
+
+/* Parses the contents of a /proc/PID/cgroup file; fills kind CONTAINER
+ * (runtime + 12-char id, full 64-char id into full_id) or POD (uid into
+ * id, with '-' restored from the systemd driver's '_'); returns false if
+ * none.  A container inside a pod gives the POD (and its id in full_id).
+ * Pure on bytes (any bytes, NULs included). */
+bool netns_name_parse_cgroup(const char *bytes, size_t len, struct netns_info *out,
+			     char *full_id, size_t full_id_len);
+
+#endif
