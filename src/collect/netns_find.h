@@ -15,6 +15,7 @@
 #ifndef TCPDECK_NETNS_FIND_H
 #define TCPDECK_NETNS_FIND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,7 +37,10 @@ struct netns_ref {
 	int32_t pid;           /* a process inside (lowest pid seen); 0: held
 				* only by a bind mount */
 	char path[256];        /* a path that opens it: "/proc/PID/ns/net" or
-				* the bind mount point */
+				* the bind mount point (the one under run_netns
+				* first, then the process's, then any other);
+				* "" when none fits (a mount point of 256 bytes
+				* or more) */
 	char netns_name[64];   /* the `ip netns` name when a bind mount lives
 				* directly under run_netns; "" else */
 };
@@ -52,8 +56,9 @@ struct netns_list {
  * (dev, inode); a bind-mounted namespace that a process also holds keeps
  * both the mount's netns_name and the pid.  Processes vanishing mid-walk
  * and unreadable entries are normal (skipped).
- * Returns 0, or -1 with errno.  *out is replaced (free with
- * netns_list_free); on error *out is left empty. */
+ * Returns 0, or -1 with errno.  *out is replaced: it must be empty
+ * ({0}) or hold an earlier result, whose items are freed first; free the
+ * last with netns_list_free.  On error *out is left empty. */
 int netns_find_all(const struct netns_roots *roots, struct netns_list *out);
 
 /* Frees the items and empties the list; safe on an empty list. */
@@ -72,5 +77,18 @@ int netns_resolve(const char *spec, const struct netns_roots *roots,
  * host's (proc/1/ns/net).  0, or -1 with errno. */
 int netns_self_inode(const struct netns_roots *roots, uint32_t *inode);
 int netns_host_inode(const struct netns_roots *roots, uint32_t *inode);
+
+/* Pure on bytes, for tests and the fuzz target: */
+
+/* "net:[INODE]" (a readlink of a namespace file), INODE in [1, 2^32). */
+bool netns_parse_link(const char *text, size_t len, uint32_t *inode);
+
+/* One line of mountinfo (no newline): true when it is an nsfs mount of a
+ * network namespace (root field "net:[INODE]", type nsfs), filling inode,
+ * dev (from the major:minor field) and the mount point with mountinfo's
+ * octal escapes undone ("" when it does not fit in mp_len or holds a
+ * NUL). */
+bool netns_mountinfo_parse_line(const char *line, size_t len, uint32_t *inode, uint64_t *dev,
+				char *mount_point, size_t mp_len);
 
 #endif

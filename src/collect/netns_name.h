@@ -37,4 +37,15 @@ void netns_name_of(const struct netns_ref *ref, const struct netns_roots *roots,
 bool netns_name_parse_cgroup(const char *bytes, size_t len, struct netns_info *out,
 			     char *full_id, size_t full_id_len);
 
+/* The container's name from the bytes of Docker's config.v2.json: the
+ * top-level "Name" string without its leading '/' ("/web-1" -> "web-1"),
+ * JSON escapes decoded (a NUL or a surrogate becomes '?'), cut to fit
+ * name_len.  False when there is none (any garbage, a cut file, nesting
+ * of any depth).  Pure on bytes. */
+bool netns_name_parse_docker_config(const char *bytes, size_t len, char *name, size_t name_len);
+
+/* "NAMESPACE/NAME" when dirname (an entry of the pods log directory) is
+ * "<namespace>_<name>_<uid>" for this uid.  Pure. */
+bool netns_name_parse_pod_dir(const char *dirname, const char *uid, char *name, size_t name_len);
+
 #endif
