@@ -98,6 +98,17 @@ ends(const char *s, size_t n, const char *suffix)
 }
 
 static bool
+contains(const char *s, size_t n, const char *what)
+{
+	size_t wl = strlen(what);
+
+	for (size_t i = 0; i + wl <= n; i++)
+		if (memcmp(s + i, what, wl) == 0)
+			return true;
+	return false;
+}
+
+static bool
 is_hex64(const char *s, size_t n)
 {
 	if (n != 64)
@@ -161,8 +172,9 @@ classify_path(const char *p, size_t len, struct cg_found *f)
 		n = slash ? (size_t)(slash - p) : (size_t)(end - p);
 		p = c + n;
 
-		if (starts(c, n, "kubepods")) {
-			/* systemd driver: kubepods-burstable-pod<uid>.slice */
+		if (contains(c, n, "kubepods")) {
+			/* systemd driver: kubepods-burstable-pod<uid>.slice
+			 * (kind nests kubelet-kubepods-...) */
 			kubepods = true;
 			if (f->uid == NULL && ends(c, n, ".slice")) {
 				const char *at = NULL;
@@ -525,9 +537,12 @@ netns_name_of(const struct netns_ref *ref, const struct netns_roots *roots, uint
 		}
 	}
 
-	out->kind = NETNS_KIND_PROCESS;
+	/* a process that is gone by now says nothing: UNKNOWN */
 	snprintf(path, sizeof(path), "%s/%ld/comm", roots->proc, (long)ref->pid);
 	n = read_head(path, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return;
+	out->kind = NETNS_KIND_PROCESS;
 	if (n > 0 && buf[n - 1] == '\n')
 		n--;
 	if (n > 0)
