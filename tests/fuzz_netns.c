@@ -10,7 +10,8 @@
  * LLVMFuzzerTestOneInput() gives the same bytes to every parser and checks
  * the promises: every string out is NUL-terminated inside its buffer; a
  * container id is 12 hex digits and its full id 64; a pod uid holds no
- * '_'; a found namespace's inode is not 0.  Nothing may crash, leak or
+ * '_'; a pod's name is its directory's with the first '_' a '/'; a found
+ * namespace's inode is not 0.  Nothing may crash, leak or
  * read out of bounds.
  *
  * Two builds:
@@ -133,9 +134,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (uid != NULL) {
 			*uid++ = '\0';
 			memset(name, 0x5a, sizeof(name));
-			if (netns_name_parse_pod_dir(dir, uid, name, sizeof(name)))
-				check(terminated(name, sizeof(name)) && strchr(name, '/') != NULL,
-				      "NAMESPACE/NAME");
+			if (netns_name_parse_pod_dir(dir, uid, name, sizeof(name))) {
+				/* the directory's name with its first '_' a '/',
+				 * perhaps cut */
+				char *us = strchr(dir, '_');
+				size_t nl;
+
+				check(terminated(name, sizeof(name)), "pod name terminated");
+				nl = strlen(name);
+				check(us != NULL && us != dir, "a namespace");
+				*us = '/';
+				check(nl > 0 && strncmp(name, dir, nl) == 0, "NAMESPACE/NAME");
+			}
 		}
 		free(dir);
 	}
