@@ -3,7 +3,7 @@
  * on every runtime's and driver's paths, the config.v2.json scanner and
  * the pods directory names on hand-made and hostile bytes, and
  * netns_name_of() on the fixture trees of tests/data/netns (README
- * there), read in place (it reads no links).
+ * there).
  */
 #include "config.h"
 
@@ -13,10 +13,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "netns_info.h"
 #include "netns_name.h"
@@ -354,23 +357,102 @@ test_pod_dir(void **state)
 
 /* ------------------------------------------------------- netns_name_of */
 
+/*
+ * The fixture: /proc read in place from tests/data/netns/proc; Docker's
+ * and the pods directories built in a fresh directory (below the current
+ * directory, the build directory under `make check`; /tmp when that is
+ * not writable), because their real names (64-digit ids, pod uids) are
+ * too long for the tar format of `make dist`:
+ *   docker/containers/ID1/config.v2.json  <- docker/web-1.config.v2.json
+ *   docker/containers/ID2/config.v2.json  <- docker/cut-short.config.v2.json
+ *   pods/LINE/ for each line of pods.list
+ */
+#define ID2 "9b8a7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b"
+
 struct fixture {
-	char proc[PATH_MAX], docker[PATH_MAX], pods[PATH_MAX];
+	char data[PATH_MAX], proc[PATH_MAX], root[PATH_MAX], docker[PATH_MAX], pods[PATH_MAX];
 	struct netns_roots roots;
 };
+
+static void
+pathf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+pathf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0 && (size_t)n < size);
+}
+
+static void
+copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	FILE *in = fopen(from, "rb"), *out;
+	size_t n;
+
+	assert_non_null(in);
+	out = fopen(to, "wb");
+	assert_non_null(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+}
+
+static void
+add_container(const struct fixture *fx, const char *id, const char *config)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+
+	pathf(to, sizeof(to), "%s/containers/%s", fx->docker, id);
+	assert_int_equal(mkdir(to, 0755), 0);
+	pathf(from, sizeof(from), "%s/docker/%s", fx->data, config);
+	pathf(to, sizeof(to), "%s/containers/%s/config.v2.json", fx->docker, id);
+	copy_file(from, to);
+}
 
 static int
 setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	const char *dir = getenv("TESTS_SRCDIR");
+	char path[PATH_MAX], line[512];
+	FILE *list;
 
 	assert_non_null(fx);
-	if (dir == NULL)
-		dir = "tests";
-	snprintf(fx->proc, sizeof(fx->proc), "%s/data/netns/proc", dir);
-	snprintf(fx->docker, sizeof(fx->docker), "%s/data/netns/docker", dir);
-	snprintf(fx->pods, sizeof(fx->pods), "%s/data/netns/pods", dir);
+	pathf(fx->data, sizeof(fx->data), "%s/data/netns", dir != NULL ? dir : "tests");
+	pathf(fx->proc, sizeof(fx->proc), "%s/proc", fx->data);
+	pathf(fx->root, sizeof(fx->root), "./nsfind-name.XXXXXX");
+	if (mkdtemp(fx->root) == NULL) {
+		pathf(fx->root, sizeof(fx->root), "/tmp/nsfind-name.XXXXXX");
+		assert_non_null(mkdtemp(fx->root));
+	}
+	pathf(fx->docker, sizeof(fx->docker), "%s/docker", fx->root);
+	pathf(fx->pods, sizeof(fx->pods), "%s/pods", fx->root);
+	assert_int_equal(mkdir(fx->docker, 0755), 0);
+	pathf(path, sizeof(path), "%s/containers", fx->docker);
+	assert_int_equal(mkdir(path, 0755), 0);
+	add_container(fx, ID1, "web-1.config.v2.json");
+	add_container(fx, ID2, "cut-short.config.v2.json");
+	assert_int_equal(mkdir(fx->pods, 0755), 0);
+	pathf(path, sizeof(path), "%s/pods.list", fx->data);
+	list = fopen(path, "r");
+	assert_non_null(list);
+	while (fgets(line, sizeof(line), list) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '\0')
+			continue;
+		pathf(path, sizeof(path), "%s/%s", fx->pods, line);
+		assert_int_equal(mkdir(path, 0755), 0);
+	}
+	fclose(list);
+
 	fx->roots.proc = fx->proc;
 	fx->roots.mountinfo = NULL;
 	fx->roots.run_netns = "/run/netns";
@@ -380,10 +462,36 @@ setup(void **state)
 	return 0;
 }
 
+static void
+rm_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	char sub[PATH_MAX + 300];
+	struct stat st;
+
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+			if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+				rm_tree(sub);
+			else
+				unlink(sub);
+		}
+		closedir(d);
+	}
+	rmdir(path);
+}
+
 static int
 teardown(void **state)
 {
-	free(*state);
+	struct fixture *fx = *state;
+
+	rm_tree(fx->root);
+	free(fx);
 	return 0;
 }
 
