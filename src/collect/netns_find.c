@@ -15,9 +15,15 @@
  * "net:[INODE]" is the identity: no stat, no open), and mountinfo is read
  * once per call.  The nsfs device is stat'ed once per call from
  * proc/self/ns/net (every nsfs file shares it).
- * Measured on this machine (2 cores, kernel 6.x, under load from other
- * builds), -O2, no sanitizers, with 500 extra `sleep` processes:
- * MEASURED_COST.
+ * Measured (a 2-core VM, kernel 6.18, load average 13-16 from other
+ * builds; -O2, no sanitizers; 500 extra `timeout 120 sleep 120`, 1,300
+ * processes, 60 namespaces): 6 us of CPU per process (8 ms per call),
+ * of which listing /proc is 0.6 us and the kernel's readlink of ns/net
+ * the rest (a stat of it costs 9 us, reading PID/stat 14 us); 12 us per
+ * process in wall time under that load.  What would cut it further is a
+ * cache of pid -> namespace kept between calls, re-reading new pids at
+ * once and the others now and then (as procmap does), at the price of
+ * seeing a late setns() late.
  *
  * Threads: /proc lists thread-group leaders only; a thread that setns()es
  * alone is not seen (its process's namespace is).
