@@ -170,7 +170,8 @@ static const char *const seeds[] = {
 	"\"Name\":\"/web-1\",\"Driver\":\"overlay2\"}",
 	"{\"Name\":\"\\/caf\\u00e9\\ud83d\\ude00\\n\"}",
 	"401 400 0:4 net:[4026532301] /run/netns/blue rw shared:200 - nsfs nsfs rw\n"
-	"30 22 0:40 / /var/lib/docker/overlay2/l/abc/merged rw,relatime - overlay overlay rw,lowerdir=/a\n"
+	"30 22 0:40 / /var/lib/docker/overlay2/l/abc/merged rw,relatime - overlay overlay "
+	"rw,lowerdir=/a\n"
 	"405 400 0:4 net:[4026532303] /run/netns/with\\040space rw - nsfs nsfs rw\n",
 	"net:[4026532290]",
 	"default_web-0_" UID "\n" UID,

@@ -209,8 +209,9 @@ test_mountinfo_line(void **state)
 	char mp[32], big[256];
 
 	(void)state;
-	assert_true(mline("401 400 0:4 net:[4026532301] /run/netns/blue rw shared:200 - nsfs nsfs rw",
-			  &ino, &dev, mp, sizeof(mp)));
+	assert_true(
+	    mline("401 400 0:4 net:[4026532301] /run/netns/blue rw shared:200 - nsfs nsfs rw", &ino,
+	          &dev, mp, sizeof(mp)));
 	assert_int_equal(ino, 4026532301u);
 	assert_int_equal(dev, 4);
 	assert_string_equal(mp, "/run/netns/blue");
@@ -227,13 +228,16 @@ test_mountinfo_line(void **state)
 	assert_true(mline("1 2 0:4 net:[5] /x\\04 rw - nsfs nsfs rw", &ino, &dev, mp, sizeof(mp)));
 	assert_string_equal(mp, "/x\\04");
 	/* the device: major 259, minor 1048575 */
-	assert_true(mline("1 2 259:1048575 net:[5] /x rw - nsfs nsfs rw", &ino, &dev, mp, sizeof(mp)));
+	assert_true(
+	    mline("1 2 259:1048575 net:[5] /x rw - nsfs nsfs rw", &ino, &dev, mp, sizeof(mp)));
 	assert_int_equal(dev, (uint64_t)makedev(259, 1048575));
 	/* a mount point that does not fit, or holds a NUL: no path */
-	assert_true(mline("1 2 0:4 net:[5] /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa rw - nsfs nsfs rw",
-			  &ino, &dev, mp, sizeof(mp)));
+	assert_true(
+	    mline("1 2 0:4 net:[5] /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa rw - nsfs nsfs rw",
+	          &ino, &dev, mp, sizeof(mp)));
 	assert_string_equal(mp, "");
-	assert_true(mline("1 2 0:4 net:[5] /a\\000b rw - nsfs nsfs rw", &ino, &dev, mp, sizeof(mp)));
+	assert_true(
+	    mline("1 2 0:4 net:[5] /a\\000b rw - nsfs nsfs rw", &ino, &dev, mp, sizeof(mp)));
 	assert_string_equal(mp, "");
 	assert_true(mline("1 2 0:4 net:[5] /a rw - nsfs nsfs rw", &ino, &dev, big, sizeof(big)));
 	assert_string_equal(big, "/a");
@@ -264,7 +268,8 @@ test_mountinfo_line(void **state)
 static void
 test_mountinfo_hostile(void **state)
 {
-	const char *base = "401 400 0:4 net:[4026532301] /run/netns/blue rw shared:200 - nsfs nsfs rw";
+	const char *base =
+	    "401 400 0:4 net:[4026532301] /run/netns/blue rw shared:200 - nsfs nsfs rw";
 	uint64_t rng = 88172645463325252ull;
 	char line[160], mp[40];
 
@@ -544,8 +549,8 @@ test_resolve_path(void **state)
 
 	/* nsfs mounts, from mountinfo */
 	assert_int_equal(
-		netns_resolve("/run/docker/netns/5e1b3a9c7d2f", &fx->roots, &r, cause, sizeof(cause)),
-		0);
+	    netns_resolve("/run/docker/netns/5e1b3a9c7d2f", &fx->roots, &r, cause, sizeof(cause)),
+	    0);
 	assert_int_equal(r.inode, 4026532410u);
 	assert_int_equal(r.dev, 4);
 	assert_string_equal(r.path, "/run/docker/netns/5e1b3a9c7d2f");
@@ -604,11 +609,11 @@ test_system(void **state)
 	assert_int_equal(r.pid, getpid());
 	assert_int_equal(r.dev, (uint64_t)st.st_dev);
 	assert_int_equal(
-		netns_resolve("/proc/self/ns/net", &netns_roots_system, &r, cause, sizeof(cause)), 0);
+	    netns_resolve("/proc/self/ns/net", &netns_roots_system, &r, cause, sizeof(cause)), 0);
 	assert_int_equal(r.inode, self);
 	assert_int_equal(r.dev, (uint64_t)st.st_dev);
 	assert_int_equal(
-		netns_resolve("/proc/self/ns/mnt", &netns_roots_system, &r, cause, sizeof(cause)), -1);
+	    netns_resolve("/proc/self/ns/mnt", &netns_roots_system, &r, cause, sizeof(cause)), -1);
 	assert_string_equal(cause, "/proc/self/ns/mnt: not a network namespace file");
 	assert_int_equal(netns_resolve("/proc/self/status", &netns_roots_system, &r, cause,
 				       sizeof(cause)),
@@ -640,7 +645,9 @@ test_root_real_namespaces(void **state)
 
 	(void)state;
 	if (geteuid() != 0) {
-		fprintf(stderr, "# skip test_root_real_namespaces: needs root (ip netns add, unshare -n)\n");
+		fprintf(
+		    stderr,
+		    "# skip test_root_real_namespaces: needs root (ip netns add, unshare -n)\n");
 		skip();
 	}
 	if (run("command -v ip >/dev/null && command -v unshare >/dev/null") != 0) {
@@ -724,7 +731,8 @@ test_root_real_namespaces(void **state)
 
 		if (named != NULL) {
 			netns_name_of(named, &netns_roots_system, host, &info);
-			ok_name_named = info.kind == NETNS_KIND_NAMED && strcmp(info.name, name) == 0;
+			ok_name_named =
+			    info.kind == NETNS_KIND_NAMED && strcmp(info.name, name) == 0;
 			ok_resolve = netns_resolve(name, &netns_roots_system, &r, cause,
 						   sizeof(cause)) == 0 &&
 				     r.inode == named->inode && r.dev == named->dev;

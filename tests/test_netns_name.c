@@ -134,16 +134,16 @@ test_cgroup_preference(void **state)
 {
 	(void)state;
 	/* v1: the systemd hierarchy wins over a stale controller line */
-	assert_container("4:memory:/docker/" ID1 "\n1:name=systemd:/system.slice/cri-containerd-" ID3
-			 ".scope\n",
-			 "containerd", ID3);
+	assert_container("4:memory:/docker/" ID1
+	                 "\n1:name=systemd:/system.slice/cri-containerd-" ID3 ".scope\n",
+	                 "containerd", ID3);
 	/* name=systemd among other names */
 	assert_container("4:memory:/docker/" ID1 "\n1:foo,name=systemd:/system.slice/crio-" ID3
 			 ".scope\n",
 			 "cri-o", ID3);
 	/* the v2 line wins too */
-	assert_container("4:memory:/docker/" ID1 "\n0::/machine.slice/crio-" ID3 ".scope\n", "cri-o",
-			 ID3);
+	assert_container("4:memory:/docker/" ID1 "\n0::/machine.slice/crio-" ID3 ".scope\n",
+	                 "cri-o", ID3);
 	/* nothing on the preferred lines: any other line */
 	assert_container("4:memory:/docker/" ID1 "\n1:name=systemd:/\n0::/\n", "docker", ID1);
 	/* "name=systemdx" is not the systemd hierarchy */
@@ -159,10 +159,13 @@ test_cgroup_none(void **state)
 	assert_none("0::/\n");
 	assert_none("0::/init.scope\n");
 	assert_none("0::/user.slice/user-1000.slice/session-3.scope\n");
-	assert_none("12:pids:/system.slice/ssh.service\n1:name=systemd:/system.slice/ssh.service\n");
+	assert_none(
+	    "12:pids:/system.slice/ssh.service\n1:name=systemd:/system.slice/ssh.service\n");
 	/* almost: wrong length, upper case, odd suffixes, conmon */
 	assert_none("0::/system.slice/docker-" ID1 "0.scope\n");
-	assert_none("0::/system.slice/docker-3F2A9C0E1B7D4A5F8E6C2B1A0D9F8E7C6B5A4F3E2D1C0B9A8F7E6D5C4B3A2F10.scope\n");
+	assert_none(
+	    "0::/system.slice/"
+	    "docker-3F2A9C0E1B7D4A5F8E6C2B1A0D9F8E7C6B5A4F3E2D1C0B9A8F7E6D5C4B3A2F10.scope\n");
 	assert_none("0::/system.slice/docker-" ID1 ".scopex\n");
 	assert_none("0::/system.slice/docker-" ID1 ".service\n");
 	assert_none("0::/machine.slice/crio-conmon-" ID1 ".scope\n");
@@ -185,7 +188,8 @@ test_cgroup_hostile(void **state)
 {
 	struct netns_info ns;
 	char full_id[72], small[8];
-	static const char with_nul[] = "0::/docker/\0" ID1 "\n0::/system.slice/crio-" ID1 ".scope\n";
+	static const char with_nul[] =
+	    "0::/docker/\0" ID1 "\n0::/system.slice/crio-" ID1 ".scope\n";
 	static const char nul_in_id[] = "0::/docker/3f2a\0" ID1;
 	size_t big_len = 200000;
 	char *big = malloc(big_len);
@@ -217,9 +221,10 @@ test_cgroup_hostile(void **state)
 	/* random bytes and mutated lines: terminated fields, sane kinds */
 	for (int round = 0; round < 20000; round++) {
 		static const char *seeds[] = {
-			"0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID1_
-			".slice/cri-containerd-" ID3 ".scope\n",
-			"11:memory:/kubepods/besteffort/pod" UID1 "/" ID3 "\n1:name=systemd:/docker/" ID1,
+		    "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID1_
+		    ".slice/cri-containerd-" ID3 ".scope\n",
+		    "11:memory:/kubepods/besteffort/pod" UID1 "/" ID3
+		    "\n1:name=systemd:/docker/" ID1,
 		};
 		const char *seed = seeds[round % 2];
 		size_t len = strlen(seed);
@@ -229,7 +234,8 @@ test_cgroup_hostile(void **state)
 		memcpy(buf, seed, len);
 		for (int k = 0; k < 1 + round % 5; k++) {
 			rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-			buf[rng % len] = round % 3 ? "/:-_\n\0.ap"[(rng >> 32) % 10] : (char)(rng >> 24);
+			buf[rng % len] =
+			    round % 3 ? "/:-_\n\0.ap"[(rng >> 32) % 10] : (char)(rng >> 24);
 		}
 		if (round % 7 == 0)
 			len = (size_t)(rng >> 33) % len;
@@ -277,9 +283,10 @@ test_docker_config(void **state)
 	assert_true(dj(" \n{ \"ID\" : \"x\" , \"Name\" \t: \"/db\" }", name, sizeof(name)));
 	assert_string_equal(name, "db");
 	/* nested "Name" keys, strings holding braces and "Name", are not it */
-	assert_true(dj("{\"Config\":{\"Labels\":{\"Name\":\"/no\"},\"Env\":[\"\\\"Name\\\":\\\"/no\\\"\","
-		       "\"{[\"]},\"Name \":\"/no\",\"name\":\"/no\",\"X\":\"Name\",\"Name\":\"/yes\"}",
-		       name, sizeof(name)));
+	assert_true(
+	    dj("{\"Config\":{\"Labels\":{\"Name\":\"/no\"},\"Env\":[\"\\\"Name\\\":\\\"/no\\\"\","
+	       "\"{[\"]},\"Name \":\"/no\",\"name\":\"/no\",\"X\":\"Name\",\"Name\":\"/yes\"}",
+	       name, sizeof(name)));
 	assert_string_equal(name, "yes");
 	/* a "Name" that is not a string: keep looking */
 	assert_true(dj("{\"Name\":5,\"Name\":\"/later\"}", name, sizeof(name)));
@@ -339,8 +346,8 @@ test_pod_dir(void **state)
 	(void)state;
 	assert_true(netns_name_parse_pod_dir("default_web-0_" UID1, UID1, name, sizeof(name)));
 	assert_string_equal(name, "default/web-0");
-	assert_true(netns_name_parse_pod_dir("kube-system_coredns-5d78c9869d-abcde_" UID1, UID1, name,
-					     sizeof(name)));
+	assert_true(netns_name_parse_pod_dir("kube-system_coredns-5d78c9869d-abcde_" UID1, UID1,
+	                                     name, sizeof(name)));
 	assert_string_equal(name, "kube-system/coredns-5d78c9869d-abcde");
 	assert_true(netns_name_parse_pod_dir("default_web-0_" UID1, UID1, small, sizeof(small)));
 	assert_string_equal(small, "default");

@@ -133,8 +133,8 @@ unescape_path(const char *s, size_t len, char *out, size_t out_len)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '\\' && i + 3 < len && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7' &&
-		    s[i + 3] >= '0' && s[i + 3] <= '7') {
+		if (c == '\\' && i + 3 < len && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
 			c = (unsigned char)(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) |
 					    (s[i + 3] - '0'));
 			i += 3;
@@ -362,7 +362,8 @@ walk_proc(const char *proc, struct growing *procs)
 		memcpy(rel + nl, "/ns/net", sizeof("/ns/net"));
 		n = readlinkat(dfd, rel, link, sizeof(link));
 		/* gone, not ours to read (EACCES), kernel thread: skip */
-		if (n <= 0 || (size_t)n >= sizeof(link) || !netns_parse_link(link, (size_t)n, &inode))
+		if (n <= 0 || (size_t)n >= sizeof(link) ||
+		    !netns_parse_link(link, (size_t)n, &inode))
 			continue;
 		h = grow_one(procs);
 		if (h == NULL) {
@@ -698,7 +699,8 @@ netns_resolve(const char *spec, const struct netns_roots *roots, struct netns_re
 		if (ref_of_path(spec, roots, &r) < 0) {
 			e = errno;
 			if (e == EINVAL)
-				snprintf(cause, cause_len, "%s: not a network namespace file", spec);
+				snprintf(cause, cause_len, "%s: not a network namespace file",
+				         spec);
 			else
 				snprintf(cause, cause_len, "%s: %s", spec, strerror(e));
 			errno = e;

@@ -72,7 +72,8 @@ copy_bytes(char *dst, size_t dst_len, const char *s, size_t n)
 
 		/* s[n] is the first byte dropped: when it continues a
 		 * character, drop that character's first bytes too */
-		for (int steps = 0; k > 0 && steps < 3 && ((unsigned char)s[k] & 0xc0) == 0x80; steps++)
+		for (int steps = 0; k > 0 && steps < 3 && ((unsigned char)s[k] & 0xc0) == 0x80;
+		     steps++)
 			k--;
 		if (k < n && (unsigned char)s[k] >= 0xc0)
 			n = k;
@@ -182,12 +183,14 @@ classify_path(const char *p, size_t len, struct cg_found *f)
 				for (size_t i = 0; i + 4 <= n; i++)
 					if (memcmp(c + i, "-pod", 4) == 0)
 						at = c + i + 4;
-				if (at != NULL && at <= c + n - 6 && is_uid(at, (size_t)(c + n - 6 - at))) {
+				if (at != NULL && at <= c + n - 6 &&
+				    is_uid(at, (size_t)(c + n - 6 - at))) {
 					f->uid = at;
 					f->uid_len = (size_t)(c + n - 6 - at);
 				}
 			}
-		} else if (kubepods && f->uid == NULL && starts(c, n, "pod") && is_uid(c + 3, n - 3)) {
+		} else if (kubepods && f->uid == NULL && starts(c, n, "pod") &&
+		           is_uid(c + 3, n - 3)) {
 			/* cgroupfs driver: /kubepods/besteffort/pod<uid>/ */
 			f->uid = c + 3;
 			f->uid_len = n - 3;
@@ -195,7 +198,8 @@ classify_path(const char *p, size_t len, struct cg_found *f)
 			for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
 				size_t pl = strlen(scopes[i].prefix);
 
-				if (starts(c, n, scopes[i].prefix) && n >= pl + 6 && is_hex64(c + pl, n - pl - 6)) {
+				if (starts(c, n, scopes[i].prefix) && n >= pl + 6 &&
+				    is_hex64(c + pl, n - pl - 6)) {
 					f->runtime = scopes[i].runtime;
 					f->id = c + pl;
 					break;
@@ -514,7 +518,8 @@ netns_name_of(const struct netns_ref *ref, const struct netns_roots *roots, uint
 		bool named = false;
 
 		n = read_head(path, cg, CGROUP_MAX);
-		if (n > 0 && netns_name_parse_cgroup(cg, (size_t)n, &got, full_id, sizeof(full_id))) {
+		if (n > 0 &&
+		    netns_name_parse_cgroup(cg, (size_t)n, &got, full_id, sizeof(full_id))) {
 			*out = got;
 			named = true;
 		}
