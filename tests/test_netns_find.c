@@ -654,19 +654,23 @@ test_root_real_namespaces(void **state)
 		fprintf(stderr, "# skip test_root_real_namespaces: needs ip and unshare\n");
 		skip();
 	}
+	assert_int_equal(netns_self_inode(&netns_roots_system, &self), 0);
 	pathf(name, sizeof(name), "nsfind-a-%ld", (long)getpid());
 	pathf(cmd, sizeof(cmd), "ip netns add %s", name);
 	assert_int_equal(run(cmd), 0);
 
 	child = fork();
-	assert_true(child >= 0);
+	if (child < 0) {
+		pathf(cmd, sizeof(cmd), "ip netns del %s", name);
+		run(cmd);
+		fail_msg("fork: %s", strerror(errno));
+	}
 	if (child == 0) {
 		execlp("timeout", "timeout", "30", "unshare", "-n", "sleep", "30", (char *)NULL);
 		_exit(127);
 	}
 	/* timeout forks unshare, which enters a new namespace and becomes
 	 * sleep: wait until a child of timeout is in a namespace not ours */
-	assert_int_equal(netns_self_inode(&netns_roots_system, &self), 0);
 	for (int tries = 0; tries < 500 && held_ino == 0; tries++) {
 		DIR *d = opendir("/proc");
 		struct dirent *de;
