@@ -25,7 +25,10 @@
  * host_inode: the host's namespace -> NETNS_KIND_HOST.  Reads the
  * run_netns name from ref, /proc/PID/cgroup (v1 and v2, systemd and
  * cgroupfs drivers) of ref->pid, docker's config.v2.json, the pods log
- * dir, /proc/PID/comm.  Never fails: falls back to PROCESS or UNKNOWN. */
+ * dir, /proc/PID/comm.  Never fails: falls back to PROCESS, or UNKNOWN
+ * when no process is known or it has gone (its comm unreadable); out->pid
+ * is ref->pid whatever the kind.  Reads up to 1 MiB of config.v2.json:
+ * callers keep names between samples. */
 void netns_name_of(const struct netns_ref *ref, const struct netns_roots *roots,
 		   uint32_t host_inode, struct netns_info *out);
 
@@ -33,6 +36,9 @@ void netns_name_of(const struct netns_ref *ref, const struct netns_roots *roots,
  * (runtime + 12-char id, full 64-char id into full_id) or POD (uid into
  * id, with '-' restored from the systemd driver's '_'); returns false if
  * none.  A container inside a pod gives the POD (and its id in full_id).
+ * runtime: "docker", "containerd", "cri-o", "podman", or "" for a bare id
+ * under kubepods.  Found, it sets kind, runtime, id and empties name; the
+ * rest of *out is left alone.  full_id is "" when none was found.
  * Pure on bytes (any bytes, NULs included). */
 bool netns_name_parse_cgroup(const char *bytes, size_t len, struct netns_info *out,
 			     char *full_id, size_t full_id_len);
