@@ -20,9 +20,11 @@
 #include "log.h"
 #include "options.h"
 #include "procmap.h"
+#include "prom_export.h"
 #include "record_write.h"
 #include "ring.h"
 #include "sampler.h"
+#include "serve.h"
 #include "source.h"
 #include "source_record.h"
 #include "tcp_state_help.h"
@@ -134,6 +136,8 @@ struct app {
 	struct source source; /* moved into the sampler by sampler_new() */
 	struct ring *ring;
 	struct sampler *sampler;
+	struct serve *server;          /* --serve */
+	struct prom_export *exporter;  /* --serve, --textfile */
 	char msg[512];
 };
 
@@ -141,6 +145,8 @@ static void
 app_free(struct app *app)
 {
 	sampler_free(app->sampler); /* stops the thread, closes its source */
+	serve_stop(app->server);
+	prom_export_free(app->exporter);
 	source_close(&app->source);
 	ring_free(app->ring);
 	filter_free(app->filter);
@@ -169,6 +175,7 @@ app_run(struct app *app, int argc, char **argv)
 	struct source_live_options live = {0};
 	bool recording = false; /* -r names a tcpdeck recording */
 	struct source_record_control *replay = NULL;
+	bool exporting, headless;
 	int rc;
 
 	if (options_parse(argc, argv, opts, msg, msg_len) < 0)
@@ -216,11 +223,39 @@ app_run(struct app *app, int argc, char **argv)
 		return app_fail(app, 2);
 	}
 
+	/* The exporter (--serve, --textfile) runs beside the dashboard, or
+	 * without any output when standard output is no terminal (a
+	 * service). */
+	exporting = opts->serve != NULL || opts->textfile != NULL;
+	headless = exporting && !opts->batch && !isatty(STDOUT_FILENO);
+	if (exporting) {
+		struct prom_export_config xcfg = {
+			.top = opts->peers_top > UINT_MAX ? UINT_MAX : (unsigned int)opts->peers_top,
+			.textfile = opts->textfile,
+		};
+
+		if (opts->serve != NULL) {
+			app->server = serve_start(opts->serve, msg, msg_len);
+			if (app->server == NULL)
+				return app_fail(app, 1);
+			xcfg.publish = serve_publish;
+			xcfg.scrapes = serve_scrapes;
+			xcfg.arg = app->server;
+		}
+		app->exporter = prom_export_new(&xcfg);
+		if (app->exporter == NULL) {
+			snprintf(msg, msg_len, "out of memory");
+			return app_fail(app, 1);
+		}
+	}
+
 	/* Batch output asks the kernel only for what it prints; the dashboard
 	 * dumps everything, since its filter can change at any time, and so
-	 * does a recording, which keeps every socket and its tcp_info. */
-	if (opts->batch && opts->who == NULL && opts->record == NULL)
-		batch_live_options(opts->view, app->filter, &live);
+	 * does a recording, which keeps every socket and its tcp_info.  The
+	 * exporter counts every socket, with owners and counters. */
+	if ((opts->batch || headless) && opts->who == NULL && opts->record == NULL)
+		batch_live_options(exporting ? OUTPUT_VIEW_PROMETHEUS : opts->view, app->filter,
+				   &live);
 	if ((opts->replay != NULL
 		     ? source_replay_open(&app->source, opts->replay, &recording, msg, msg_len)
 		     : source_live_open_with(&app->source, &live, msg, msg_len)) < 0)
@@ -228,13 +263,15 @@ app_run(struct app *app, int argc, char **argv)
 	/* The dashboard drives a recording's replay (pause, step, seek);
 	 * asked for before the sampler starts, so the replay holds at its
 	 * last sample instead of ending. */
-	if (recording && !opts->batch && opts->who == NULL)
+	if (recording && !opts->batch && !headless && opts->who == NULL)
 		replay = source_record_control(&app->source);
-	if (recording && opts->batch && opts->who == NULL) {
+	if (recording && (opts->batch || headless) && opts->who == NULL) {
 		/* Every recorded sample, unpaced: no sampler, no ring that
 		 * could skip one. */
 		struct batch_request req = batch_request_of(opts, app->filter, &app->diag_cfg);
 
+		req.on_sample = exporting ? prom_export_feed : NULL;
+		req.on_sample_arg = app->exporter;
 		if (batch_run_source(&app->source, opts->interval_s, opts->max_samples, &req,
 				     stdout, msg, msg_len) < 0)
 			return app_fail(app, 1);
@@ -255,7 +292,7 @@ app_run(struct app *app, int argc, char **argv)
 	 * A replay brings its own owners (or none); a recording keeps them. */
 	if (opts->replay == NULL &&
 	    (!opts->batch || opts->who != NULL || opts->record != NULL ||
-	     (output_view_needs(opts->view) & OUTPUT_NEED_OWNERS))) {
+	     exporting || (output_view_needs(opts->view) & OUTPUT_NEED_OWNERS))) {
 		struct procmap *map = procmap_new("/proc", geteuid() == 0, getuid());
 
 		if (map == NULL)
@@ -277,12 +314,23 @@ app_run(struct app *app, int argc, char **argv)
 	msg[0] = '\0';
 	if (opts->who != NULL) {
 		rc = run_who(app->ring, &who, msg, msg_len);
-	} else if (opts->batch) {
+	} else if (opts->batch || headless) {
 		struct batch_request req = batch_request_of(opts, app->filter, &app->diag_cfg);
 		/* With -w - standard output carries the recording only. */
 		FILE *out = opts->record != NULL && strcmp(opts->record, "-") == 0 ? NULL : stdout;
 
-		if (req.mark)
+		if (exporting) {
+			req.on_sample = prom_export_feed;
+			req.on_sample_arg = app->exporter;
+		}
+		if (headless) {
+			/* A service: no output, only the exporter. */
+			out = NULL;
+			req.view = OUTPUT_VIEW_PROMETHEUS;
+			req.format = &output_prometheus;
+		}
+		/* An exporter ends on SIGTERM as it ends on -n: cleanly. */
+		if (req.mark || exporting)
 			catch_batch_stop();
 		rc = batch_run_request(app->ring, app->sampler, &req, out, msg, msg_len);
 	} else {
@@ -293,6 +341,8 @@ app_run(struct app *app, int argc, char **argv)
 			.filter = app->filter,
 			.diag_cfg = &app->diag_cfg,
 			.replay = replay,
+			.on_sample = exporting ? prom_export_feed : NULL,
+			.on_sample_arg = app->exporter,
 		};
 
 		app->filter = NULL; /* the dashboard owns it from here on */

@@ -36,6 +36,8 @@ static const struct option long_options[] = {
 	{"explain", no_argument, NULL, 'E'},
 	{"mark", no_argument, NULL, 'M'},
 	{"summary", required_argument, NULL, 'S'},
+	{"textfile", required_argument, NULL, 'X'},
+	{"serve", required_argument, NULL, 'P'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -52,7 +54,9 @@ options_usage(void)
 	       "  -b, --batch          print samples as lines instead of the dashboard\n"
 	       "  -n, --count N        stop after N samples (dashboard and batch)\n"
 	       "  -d, --delay SECONDS  sampling interval, 0.1 to 60 (default 1)\n"
-	       "  -o, --output FORMAT  batch output format: text, json or csv (default text)\n"
+	       "  -o, --output FORMAT  batch output format: text, json, csv or prometheus\n"
+	       "                       (default text; prometheus: one exposition per\n"
+	       "                       sample, the prometheus view)\n"
 	       "      --view VIEW      batch view: states (counts, default), listen\n"
 	       "                       (listening sockets with owners and load) or\n"
 	       "                       conns (every socket, one per line), counters\n"
@@ -62,7 +66,13 @@ options_usage(void)
 	       "                       (the run as a stress test: its summary at the end)\n"
 	       "  -s, --sort COLUMN[:desc]  sort the conns view by a column; with\n"
 	       "                       --view peers: rank by total (default) or a state\n"
-	       "      --top N          peers view: rows per table (default 20, 0: all)\n"
+	       "      --top N          peers view: rows per table; Prometheus: processes\n"
+	       "                       and ports before \"other\" (default 20, 0: all)\n"
+	       "      --serve [ADDR:]PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+	       "                       (ADDR default 127.0.0.1; PORT 9791 is the usual one);\n"
+	       "                       without -b and a terminal, runs without output\n"
+	       "      --textfile PATH  rewrite PATH (*.prom) every sample for node_exporter's\n"
+	       "                       textfile collector\n"
 	       "  -r, --read FILE      replay FILE instead of this host's sockets: a\n"
 	       "                       recording made with -w (\"-\": standard input)\n"
 	       "                       or a dump made with `ss -D FILE`\n"
@@ -168,6 +178,7 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 {
 	int opt;
 	const char *sort_arg = NULL;
+	bool view_given = false;
 
 	memset(opts, 0, sizeof(*opts));
 	opts->interval_s = 1.0;
@@ -230,8 +241,19 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 				return -1;
 			}
 			opts->view = (enum output_view)view;
+			view_given = true;
 			break;
 		}
+		case 'X':
+			if (optarg[0] == '\0') {
+				snprintf(msg, msg_len, "--textfile needs a file name");
+				return -1;
+			}
+			opts->textfile = optarg;
+			break;
+		case 'P':
+			opts->serve = optarg;
+			break;
 		case 'W':
 			opts->who = optarg;
 			break;
@@ -296,6 +318,9 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 			return -1;
 		}
 	}
+	/* -o prometheus has one view of its own. */
+	if (!view_given && opts->format == &output_prometheus)
+		opts->view = OUTPUT_VIEW_PROMETHEUS;
 	if (sort_arg != NULL && parse_sort(sort_arg, opts, msg, msg_len) < 0)
 		return -1;
 	if (!output_view_has_format(opts->view, opts->format, msg, msg_len))
@@ -309,6 +334,10 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 	}
 	if (opts->replay != NULL && strcmp(opts->replay, "-") == 0 && !opts->batch) {
 		snprintf(msg, msg_len, "-r - (replay from standard input) needs -b");
+		return -1;
+	}
+	if ((opts->serve != NULL || opts->textfile != NULL) && opts->who != NULL) {
+		snprintf(msg, msg_len, "--serve and --textfile export every sample; --who takes one");
 		return -1;
 	}
 	if (opts->record != NULL && opts->replay != NULL) {

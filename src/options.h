@@ -41,6 +41,8 @@ struct options {
 	bool ascii;                         /* force ASCII sparklines */
 	bool mark;                          /* --mark: the run is a stress test */
 	const char *summary_prefix;         /* --summary PREFIX, NULL when off */
+	const char *textfile;               /* --textfile PATH, NULL when off */
+	const char *serve;                  /* --serve [ADDR:]PORT, NULL when off */
 };
 
 /* Fills opts from argv.  Returns 0, or -1 with a one-line message (without

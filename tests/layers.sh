@@ -2,9 +2,10 @@
 # layers.sh - the source folders are layers, and a layer may include only
 # headers of its own layer or of the layers below it:
 #
-#   base < filter, record < collect < model < output < src (main, options), ui
+#   base < filter, record < collect < model < output < src (main, options), ui, serve
 #
-# ui and the top folder are the two front ends' level; only ui/ may
+# ui, serve (the exporter's HTTP front end) and the top folder are the
+# front ends' level; only ui/ may
 # include curses.  Every quoted include must name a header of the tree, so
 # a file moved to the wrong folder is caught too.  The checker first runs
 # on a small tree with a known violation, to show it can fail.
@@ -18,7 +19,7 @@ layer_rank() {
     collect) echo 2 ;;
     model) echo 3 ;;
     output) echo 4 ;;
-    top | ui) echo 5 ;;
+    top | ui | serve) echo 5 ;;
     *) echo -1 ;;
   esac
 }

@@ -72,7 +72,7 @@ batch_open(struct batch *b, const struct batch_request *req, FILE *out, bool kee
 
 	unsigned int needs = output_view_needs(req->view);
 
-	if (needs & OUTPUT_NEED_DIAGNOSE)
+	if ((needs & OUTPUT_NEED_DIAGNOSE) || req->on_sample != NULL)
 		cfg.models |= PIPELINE_FINDINGS;
 	if (req->mark || (needs & OUTPUT_NEED_SESSION))
 		cfg.models |= PIPELINE_TEST;
@@ -111,6 +111,11 @@ batch_sample(struct batch *b, struct snapshot *snap, uint64_t missed, double int
 	if (pipeline_feed(b->pipe, snap, missed) < 0 &&
 	    (pipeline_stats(b->pipe)->failed & ~(unsigned int)PIPELINE_CONNS) != 0) {
 		snprintf(cause, cause_len, "diagnoses: %s", strerror(errno));
+		snapshot_unref(snap);
+		return -1;
+	}
+	if (b->req->on_sample != NULL &&
+	    b->req->on_sample(b->req->on_sample_arg, snap, b->pipe, cause, cause_len) < 0) {
 		snapshot_unref(snap);
 		return -1;
 	}

@@ -24,6 +24,8 @@
 int batch_run(struct ring *ring, struct sampler *sampler, const struct output_format *format,
 	      enum output_view view, FILE *out, char *cause, size_t cause_len);
 
+struct pipeline;
+
 /* What batch mode prints beyond format and view. */
 struct batch_request {
 	const struct output_format *format;
@@ -43,6 +45,13 @@ struct batch_request {
 	/* Set (by a signal handler) to end the run early, printing what a
 	 * marked test gathered; NULL when not used. */
 	const volatile sig_atomic_t *stop;
+	/* Called with every sample right after the models took it (the
+	 * Prometheus exporter, prom_export_feed()); findings are then built
+	 * whatever the view.  Returns 0, or -1 with a cause, which ends the
+	 * run.  NULL: none. */
+	int (*on_sample)(void *arg, const struct snapshot *snap, const struct pipeline *pipe,
+			 char *cause, size_t cause_len);
+	void *on_sample_arg;
 };
 
 /* batch_run() with a filter and a sort order. */

@@ -16,11 +16,13 @@
 const struct output_format output_text = {"text", OUTPUT_FORMAT_TEXT};
 const struct output_format output_json = {"json", OUTPUT_FORMAT_JSON};
 const struct output_format output_csv = {"csv", OUTPUT_FORMAT_CSV};
+const struct output_format output_prometheus = {"prometheus", OUTPUT_FORMAT_PROMETHEUS};
 
 static const struct output_format *const formats[OUTPUT_FORMAT_COUNT] = {
 	[OUTPUT_FORMAT_TEXT] = &output_text,
 	[OUTPUT_FORMAT_JSON] = &output_json,
 	[OUTPUT_FORMAT_CSV] = &output_csv,
+	[OUTPUT_FORMAT_PROMETHEUS] = &output_prometheus,
 };
 
 static int
@@ -91,6 +93,14 @@ static const struct output_view_def views[OUTPUT_VIEW_COUNT] = {
 		.name = "namespaces",
 		.needs = OUTPUT_NEED_SELECTED,
 		.write = {output_text_namespaces, output_json_namespaces, output_csv_namespaces},
+	},
+	[OUTPUT_VIEW_PROMETHEUS] = {
+		/* Every socket whatever the filter (the exposition counts the
+		 * host), with owners, counters and findings (output_prometheus.c). */
+		.name = "prometheus",
+		.needs = OUTPUT_NEED_TCP_INFO | OUTPUT_NEED_OWNERS | OUTPUT_NEED_COUNTERS |
+			 OUTPUT_NEED_DIAGNOSE,
+		.write = {[OUTPUT_FORMAT_PROMETHEUS] = output_prometheus_write},
 	},
 };
 

@@ -35,6 +35,7 @@ enum output_view {
 	OUTPUT_VIEW_DIAGNOSES, /* findings of the diagnosis rules */
 	OUTPUT_VIEW_SUMMARY, /* the run as a stress test: its summary at the end */
 	OUTPUT_VIEW_NAMESPACES, /* per network namespace: its per-state counts */
+	OUTPUT_VIEW_PROMETHEUS, /* a Prometheus exposition per sample */
 	OUTPUT_VIEW_COUNT
 };
 
@@ -42,6 +43,7 @@ enum output_format_id {
 	OUTPUT_FORMAT_TEXT,
 	OUTPUT_FORMAT_JSON,
 	OUTPUT_FORMAT_CSV,
+	OUTPUT_FORMAT_PROMETHEUS,
 	OUTPUT_FORMAT_COUNT
 };
 
@@ -82,7 +84,9 @@ struct output_context {
 	unsigned int peers_top;      /* peers view: rows per kind, 0: all */
 	const struct diagnose *diag; /* diagnoses view: updated with snap */
 	const struct session_summary *summary; /* summary view, at the end */
-	bool header_written;         /* CSV: the header goes out once */
+	bool header_written;         /* CSV: the header goes out once;
+				      * prometheus: an exposition went out */
+	uint64_t dump_retries;       /* prometheus: dumps repeated so far */
 };
 
 /* Writes one sample (or, for an OUTPUT_NEED_AT_END view, the run); returns
@@ -104,6 +108,7 @@ struct output_view_def {
 extern const struct output_format output_text;
 extern const struct output_format output_json;
 extern const struct output_format output_csv;
+extern const struct output_format output_prometheus;
 
 /* The format called `name`, or NULL. */
 const struct output_format *output_format_find(const char *name);
@@ -220,5 +225,6 @@ int output_csv_diagnoses(FILE *out, struct output_context *ctx);
 int output_text_namespaces(FILE *out, struct output_context *ctx);
 int output_json_namespaces(FILE *out, struct output_context *ctx);
 int output_csv_namespaces(FILE *out, struct output_context *ctx);
+int output_prometheus_write(FILE *out, struct output_context *ctx);
 
 #endif

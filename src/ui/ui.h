@@ -17,6 +17,9 @@
 #include "sampler.h"
 #include "source_record.h"
 
+struct pipeline;
+struct snapshot;
+
 /* What the dashboard runs on. */
 struct ui_setup {
 	struct ring *ring;
@@ -26,6 +29,12 @@ struct ui_setup {
 	const struct diag_config *diag_cfg;   /* NULL: default thresholds */
 	struct source_record_control *replay; /* a recording's controls, or
 					       * NULL for live data */
+	/* Called with every sample right after the dashboard's models took
+	 * it (the Prometheus exporter running beside the dashboard); a
+	 * failure goes to the log.  NULL: none. */
+	int (*on_sample)(void *arg, const struct snapshot *snap, const struct pipeline *pipe,
+			 char *cause, size_t cause_len);
+	void *on_sample_arg;
 };
 
 /*

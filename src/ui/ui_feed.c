@@ -29,6 +29,8 @@ ui_feed_start(struct ui *ui, const struct ui_setup *setup, char *cause, size_t c
 		.mark_at_start = opts->mark || opts->summary_prefix != NULL,
 	};
 
+	ui->on_sample = setup->on_sample;
+	ui->on_sample_arg = setup->on_sample_arg;
 	ui->pipe = pipeline_new(&cfg);
 	if (ui->pipe == NULL) {
 		snprintf(cause, cause_len, "out of memory for rates and findings");
@@ -53,6 +55,12 @@ ui_feed_sample(struct ui *ui, struct snapshot *snap, uint64_t missed)
 	if (pipeline_feed(ui->pipe, snap, missed) < 0)
 		log_msg("ui: rates and findings failed (models 0x%x): %s",
 			pipeline_stats(ui->pipe)->failed, strerror(errno));
+	if (ui->on_sample != NULL) {
+		char cause[256];
+
+		if (ui->on_sample(ui->on_sample_arg, snap, ui->pipe, cause, sizeof(cause)) < 0)
+			log_msg("ui: %s", cause);
+	}
 	/* CPU time of this thread: what the rates and findings add to a
 	 * sample, for the log (bench/run-diag.sh reads it). */
 	stats = pipeline_stats(ui->pipe);

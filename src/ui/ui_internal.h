@@ -50,6 +50,10 @@ enum ui_action {
 
 struct ui {
 	struct ring *ring;
+	/* ui_setup.on_sample and its argument */
+	int (*on_sample)(void *arg, const struct snapshot *snap, const struct pipeline *pipe,
+			 char *cause, size_t cause_len);
+	void *on_sample_arg;
 	struct sampler *sampler;
 	struct source_record_control *replay; /* replaying a recording */
 	char replay_error[200];          /* its last failure, once shown */

@@ -1,0 +1,63 @@
+/*
+ * serve.h - the HTTP front end of the Prometheus exporter (--serve):
+ * /metrics and an index page, served by libmicrohttpd's own thread.
+ *
+ * The sampling thread publishes each sample's expositions with
+ * serve_publish() (a pointer swap under a mutex); every scrape takes a
+ * reference to the latest and sends it, so a scrape never waits for a
+ * dump and a slow client never holds up sampling.  GET and HEAD of
+ * /metrics (OpenMetrics when the Accept header asks for
+ * application/openmetrics-text, else the classic text format) and of /;
+ * other paths 404, other methods 405.  Connections, per-address
+ * connections, idle time and request header size are bounded.
+ *
+ * serve_start() and serve_stop() on the main thread; serve_publish() and
+ * serve_scrapes() from the thread that feeds the exporter.  Only the
+ * front end's own code includes this: the core library never links
+ * libmicrohttpd.  Nothing here prints or exits.
+ */
+#ifndef TCPDECK_SERVE_H
+#define TCPDECK_SERVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "prometheus.h"
+
+/* The default port of --serve (doc/tcpdeck.1 says why this one). */
+#define SERVE_DEFAULT_PORT 9791
+
+/* Limits of the server. */
+enum {
+	SERVE_MAX_CONNECTIONS = 64,
+	SERVE_MAX_PER_ADDRESS = 8,
+	SERVE_TIMEOUT_S = 10,             /* an idle connection is closed */
+	SERVE_MEMORY_LIMIT = 32 * 1024,   /* per connection: request headers */
+};
+
+/*
+ * Parses "[ADDR:]PORT" ("9791", "127.0.0.1:9791", "0.0.0.0:9791",
+ * "[::1]:9791", "[::]:9791") into *addr; an address left out is
+ * 127.0.0.1.  Returns 0, or -1 with a one-line cause.
+ */
+int serve_parse_address(const char *spec, struct sockaddr_storage *addr, socklen_t *len,
+			char *cause, size_t cause_len);
+
+struct serve;
+
+/* Starts listening on spec.  NULL with a one-line cause (bad address,
+ * port in use). */
+struct serve *serve_start(const char *spec, char *cause, size_t cause_len);
+
+/* Stops the server (waits for its thread) and frees it.  NULL accepted. */
+void serve_stop(struct serve *s);
+
+/* Replaces the expositions scrapes get; takes over one reference to
+ * each.  (void *: the prom_export_config.publish callback.) */
+void serve_publish(void *serve, struct prom_blob *text, struct prom_blob *openmetrics);
+
+/* Scrapes of /metrics answered so far (prom_export_config.scrapes). */
+uint64_t serve_scrapes(void *serve);
+
+#endif
