@@ -165,13 +165,25 @@ static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 	   const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
+	static int headers_seen;
 	struct serve *s = cls;
 	bool is_metrics = strcmp(url, "/metrics") == 0, is_index = strcmp(url, "/") == 0;
 
 	(void)version;
 	(void)upload_data;
-	(void)upload_data_size;
-	(void)con_cls;
+	/* The first call brings the headers only.  A response queued then
+	 * would make libmicrohttpd close the connection after it (the
+	 * request might still have a body coming): answer on the next
+	 * call, so scrapers keep their connection alive. */
+	if (*con_cls == NULL) {
+		*con_cls = &headers_seen;
+		return MHD_YES;
+	}
+	/* A body (not wanted here) is read and dropped. */
+	if (*upload_data_size != 0) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
 	if (!is_metrics && !is_index)
 		return send_text(conn, MHD_HTTP_NOT_FOUND, "not found: try /metrics\n",
 				 "text/plain; charset=utf-8");
