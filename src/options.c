@@ -62,8 +62,9 @@ options_usage(void)
 	       "                       conns (every socket, one per line), counters\n"
 	       "                       (kernel TCP counters and rates), peers (top\n"
 	       "                       remote addresses, remote and local ports),\n"
-	       "                       diagnoses (findings in plain words) or summary\n"
+	       "                       diagnoses (findings in plain words), summary\n"
 	       "                       (the run as a stress test: its summary at the end)\n"
+	       "                       or prometheus (an exposition per sample)\n"
 	       "  -s, --sort COLUMN[:desc]  sort the conns view by a column; with\n"
 	       "                       --view peers: rank by total (default) or a state\n"
 	       "      --top N          peers view: rows per table; Prometheus: processes\n"
@@ -178,7 +179,7 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 {
 	int opt;
 	const char *sort_arg = NULL;
-	bool view_given = false;
+	bool view_given = false, format_given = false;
 
 	memset(opts, 0, sizeof(*opts));
 	opts->interval_s = 1.0;
@@ -222,6 +223,7 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 					 optarg, output_format_names());
 				return -1;
 			}
+			format_given = true;
 			break;
 		case 'v':
 			opts->log_path = optarg;
@@ -318,9 +320,11 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 			return -1;
 		}
 	}
-	/* -o prometheus has one view of its own. */
+	/* -o prometheus has one view of its own, and it one format. */
 	if (!view_given && opts->format == &output_prometheus)
 		opts->view = OUTPUT_VIEW_PROMETHEUS;
+	if (!format_given && opts->view == OUTPUT_VIEW_PROMETHEUS)
+		opts->format = &output_prometheus;
 	if (sort_arg != NULL && parse_sort(sort_arg, opts, msg, msg_len) < 0)
 		return -1;
 	if (!output_view_has_format(opts->view, opts->format, msg, msg_len))

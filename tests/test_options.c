@@ -291,7 +291,7 @@ test_view_formats(void **state)
 	args_free(a);
 	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("--view", "nosuch")), -1);
 	assert_string_equal(msg, "unknown view 'nosuch': expected one of states, listen, conns, "
-				 "counters, peers, diagnoses, summary, namespaces");
+				 "counters, peers, diagnoses, summary, namespaces, prometheus");
 	args_free(a);
 }
 
@@ -424,6 +424,44 @@ test_help_names_every_format(void **state)
 	}
 }
 
+/* The exporter's options: -o prometheus and --view prometheus bring each
+ * other; --serve and --textfile are kept as given; --who takes one
+ * sample and cannot export. */
+static void
+test_prometheus_options(void **state)
+{
+	struct options opts;
+	struct args *a;
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-b", "-o", "prometheus")), 0);
+	assert_int_equal(opts.view, OUTPUT_VIEW_PROMETHEUS);
+	args_free(a);
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-b", "--view", "prometheus")), 0);
+	assert_ptr_equal(opts.format, &output_prometheus);
+	args_free(a);
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg),
+			       ARGS("-b", "--view", "states", "-o", "prometheus")),
+			 -1);
+	assert_string_equal(msg, "the states view has no prometheus output: use -o text, json, csv");
+	args_free(a);
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg),
+			       ARGS("--serve", "0.0.0.0:9791", "--textfile", "/x/t.prom", "--top", "5")),
+			 0);
+	assert_string_equal(opts.serve, "0.0.0.0:9791");
+	assert_string_equal(opts.textfile, "/x/t.prom");
+	assert_int_equal(opts.peers_top, 5);
+	args_free(a);
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("--serve", "9791", "--who", "80")),
+			 -1);
+	assert_string_equal(msg, "--serve and --textfile export every sample; --who takes one");
+	args_free(a);
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("--textfile", "")), -1);
+	assert_string_equal(msg, "--textfile needs a file name");
+	args_free(a);
+}
+
 /* A parse that stopped in the middle of grouped options ("-hA" stops at
  * h) must not leak getopt's position into the next parse. */
 static void
@@ -461,6 +499,7 @@ main(void)
 		cmocka_unit_test(test_error_messages_explain),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_help_names_every_format),
+		cmocka_unit_test(test_prometheus_options),
 		cmocka_unit_test(test_reparse_starts_fresh),
 	};
 

@@ -49,14 +49,17 @@ test_view_table(void **state)
 		for (int f = 0; f < OUTPUT_FORMAT_COUNT; f++)
 			writers += def->write[f] != NULL;
 		assert_true(writers > 0);
-		/* Every view but the summary writes every format. */
-		assert_int_equal(writers, v == OUTPUT_VIEW_SUMMARY ? 2 : OUTPUT_FORMAT_COUNT);
+		/* Every view but the summary writes every format but
+		 * prometheus, which has a view of its own. */
+		assert_int_equal(writers, v == OUTPUT_VIEW_SUMMARY      ? 2
+					  : v == OUTPUT_VIEW_PROMETHEUS ? 1
+									: OUTPUT_FORMAT_COUNT - 1);
 	}
 	assert_null(output_view(OUTPUT_VIEW_COUNT));
 	assert_int_equal(output_view_find("nosuch"), -1);
 	assert_string_equal(names, "states, listen, conns, counters, peers, diagnoses, summary, "
-	                           "namespaces");
-	assert_string_equal(output_format_names(), "text, json, csv");
+	                           "namespaces, prometheus");
+	assert_string_equal(output_format_names(), "text, json, csv, prometheus");
 	assert_ptr_equal(output_format_find("csv"), &output_csv);
 	assert_null(output_format_find("xml"));
 
