@@ -39,11 +39,29 @@ serve_parse_address(const char *spec, struct sockaddr_storage *addr, socklen_t *
 {
 	char host[64] = "127.0.0.1";
 	const char *port_text = spec;
-	char *end;
-	unsigned long port;
+	char *end = NULL;
+	unsigned long port = SERVE_DEFAULT_PORT;
+	struct in_addr probe;
 
 	memset(addr, 0, sizeof(*addr));
-	if (spec[0] == '[') {
+	if (spec[0] == '\0') {
+		snprintf(cause, cause_len, "--serve needs [ADDR:]PORT, such as %d", SERVE_DEFAULT_PORT);
+		return -1;
+	}
+	if (spec[0] == '[' && spec[strlen(spec) - 1] == ']') {
+		/* "[ADDR]": the default port. */
+		if (strlen(spec) - 2 >= sizeof(host)) {
+			snprintf(cause, cause_len, "invalid --serve '%s': address too long", spec);
+			return -1;
+		}
+		memcpy(host, spec + 1, strlen(spec) - 2);
+		host[strlen(spec) - 2] = '\0';
+		port_text = "";
+	} else if (strchr(spec, ':') == NULL && inet_pton(AF_INET, spec, &probe) == 1) {
+		/* "ADDR": the default port. */
+		snprintf(host, sizeof(host), "%s", spec);
+		port_text = "";
+	} else if (spec[0] == '[') {
 		const char *close = strchr(spec, ']');
 
 		if (close == NULL || close[1] != ':' || (size_t)(close - spec - 1) >= sizeof(host)) {
@@ -65,14 +83,22 @@ serve_parse_address(const char *spec, struct sockaddr_storage *addr, socklen_t *
 		port_text = colon + 1;
 	}
 	errno = 0;
-	port = strtoul(port_text, &end, 10);
-	if (port_text[0] < '0' || port_text[0] > '9' || *end != '\0' || errno != 0 || port == 0 ||
-	    port > 65535) {
+	/* "ADDR:" keeps the default port too. */
+	if (port_text[0] != '\0')
+		port = strtoul(port_text, &end, 10);
+	if (port_text[0] != '\0' &&
+	    (port_text[0] < '0' || port_text[0] > '9' || *end != '\0' || errno != 0 || port == 0 ||
+	     port > 65535)) {
 		snprintf(cause, cause_len, "invalid --serve '%s': expected a port from 1 to 65535",
 			 spec);
 		return -1;
 	}
-	if (strchr(host, ':') != NULL || spec[0] == '[') {
+	if (strchr(host, ':') != NULL && spec[0] != '[') {
+		snprintf(cause, cause_len, "invalid --serve '%s': an IPv6 address goes in brackets, "
+			 "[ADDR]:PORT", spec);
+		return -1;
+	}
+	if (spec[0] == '[') {
 		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)addr;
 
 		a6->sin6_family = AF_INET6;

@@ -38,8 +38,9 @@ enum {
 
 /*
  * Parses "[ADDR:]PORT" ("9791", "127.0.0.1:9791", "0.0.0.0:9791",
- * "[::1]:9791", "[::]:9791") into *addr; an address left out is
- * 127.0.0.1.  Returns 0, or -1 with a one-line cause.
+ * "[::1]:9791", "[::]:9791") or an address alone ("0.0.0.0", "[::]",
+ * "0.0.0.0:") into *addr; an address left out is 127.0.0.1, a port left
+ * out SERVE_DEFAULT_PORT.  Returns 0, or -1 with a one-line cause.
  */
 int serve_parse_address(const char *spec, struct sockaddr_storage *addr, socklen_t *len,
 			char *cause, size_t cause_len);
