@@ -40,8 +40,10 @@ PROM_PORT=19090
 dir=$(mktemp -d "${TMPDIR:-/tmp}/promcore-test.XXXXXX")
 pids=()
 
+tui_started=""
 cleanup() {
   local p
+  [ -n "$tui_started" ] && tm_kill_server
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
   ip netns del "$NS" 2>/dev/null
@@ -239,4 +241,32 @@ for bad in "abc" "0" "70000" "1.2.3:80" "[::1" "300.1.1.1:9791"; do
 done
 msg=$(in_ns "$TCPDECK" -b -n 1 --serve "$ADDR_S:$TCPDECK_PORT" 2>&1 >/dev/null)
 [ $? -ne 0 ] && echo "$msg" | grep -q 'cannot listen' && pass "a port in use fails: $msg" || fail "port in use: '$msg'"
+
+# --- beside the dashboard: a terminal (tmux) in T ------------------------
+if command -v tmux >/dev/null; then
+  export TMUX_TMPDIR=$dir
+  sock=promcore-$$
+  tm new-session -d -s tui -x 120 -y 30 "env LANG=C.UTF-8 TERM=screen $TCPDECK --serve 127.0.0.1:9793 -d 0.5" ||
+    hard_error "cannot start tmux"
+  tui_started=yes
+  code=""
+  for _ in $(seq 1 100); do
+    code=$(curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:9793/metrics")
+    [ "$code" = 200 ] && break
+    sleep 0.2
+  done
+  [ "$code" = 200 ] && pass "--serve beside the dashboard answers /metrics" || fail "beside the dashboard: $code"
+  screen_now=$(tm capture-pane -p -t tui)
+  echo "$screen_now" | grep -q 'ESTABLISHED' && pass "the dashboard draws while serving" ||
+    fail "no dashboard on the terminal: $screen_now"
+  tm send-keys -t tui q
+  for _ in $(seq 1 50); do
+    curl -s -m 1 -o /dev/null "http://127.0.0.1:9793/" || break
+    sleep 0.1
+  done
+  curl -s -m 1 -o /dev/null "http://127.0.0.1:9793/" && fail "the server outlived the dashboard's q" ||
+    pass "q ends the dashboard and the server"
+else
+  echo "note: tmux is not installed: the dashboard beside --serve is not checked"
+fi
 finish
