@@ -447,6 +447,36 @@ test_netns(void **state)
 	snapshot_unref(snap);
 }
 
+/* Two namespaces with one short name: the inode tells their series
+ * apart, or Prometheus would reject the exposition. */
+static void
+test_netns_same_names(void **state)
+{
+	struct snapshot *snap = snapshot_new(2);
+	char *text;
+
+	(void)state;
+	for (uint32_t inode = 3000; inode <= 3002; inode++) {
+		struct snapshot_netns *ns = snapshot_add_netns(snap, inode);
+
+		assert_non_null(ns);
+		ns->info.kind = NETNS_KIND_NAMED;
+		snprintf(ns->info.name, sizeof(ns->info.name), inode == 3002 ? "other" : "web");
+	}
+	add(snap, 1, TCP_STATE_LISTEN, "0.0.0.0", 80, "0.0.0.0", 0)->netns = 3000;
+	add(snap, 2, TCP_STATE_LISTEN, "0.0.0.0", 80, "0.0.0.0", 0)->netns = 3001;
+	snapshot_seal(snap);
+	text = render(snap, NULL, 20, PROM_TEXT);
+	assert_well_formed(text);
+	assert_contains(text, "tcpdeck_sockets{netns=\"web [3000]\",state=\"listen\"} 1\n");
+	assert_contains(text, "tcpdeck_sockets{netns=\"web [3001]\",state=\"listen\"} 1\n");
+	assert_contains(text, "tcpdeck_sockets{netns=\"other\",state=\"listen\"} 0\n");
+	assert_contains(text, "process=\"\",netns=\"web [3000]\"} ");
+	assert_contains(text, "process=\"\",netns=\"web [3001]\"} ");
+	free(text);
+	snapshot_unref(snap);
+}
+
 static void
 test_listen_groups(void **state)
 {
@@ -544,6 +574,7 @@ main(void)
 		cmocka_unit_test(test_label_escape),  cmocka_unit_test(test_top_and_other),
 		cmocka_unit_test(test_openmetrics),   cmocka_unit_test(test_findings),
 		cmocka_unit_test(test_netns),         cmocka_unit_test(test_listen_groups),
+		cmocka_unit_test(test_netns_same_names),
 		cmocka_unit_test(test_procself_parse), cmocka_unit_test(test_blob),
 	};
 

@@ -263,14 +263,61 @@ state_label(int state)
 	return state >= 0 && state < TCP_STATE_COUNT ? names[state] : "unknown";
 }
 
-/* The netns label's value of a namespace, raw (escaped by the caller). */
+/* A namespace's netns label, raw (escaped when written). */
+enum { NS_NAME_MAX = 160 };
+typedef char ns_name[NS_NAME_MAX];
+
+/*
+ * The netns label of every namespace of the sample, by index in
+ * snap->netns: its short name, or when two namespaces have the same one,
+ * that name with the inode, so no two series collide.  NULL with errno
+ * (ENOMEM); an empty table gives a (free-able) NULL too, errno 0.
+ */
+static ns_name *
+ns_names_make(const struct snapshot *snap)
+{
+	ns_name *names, *shorts;
+	size_t n = snap->n_netns;
+
+	errno = 0;
+	if (n == 0 || snap->netns == NULL)
+		return NULL;
+	names = calloc(n, sizeof(*names));
+	shorts = calloc(n, sizeof(*shorts));
+	if (names == NULL || shorts == NULL) {
+		free(names);
+		free(shorts);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		netns_info_short(&snap->netns[i].info, shorts[i], sizeof(shorts[i]));
+	/* All pairs: the table is sorted by inode, not by name, and holds
+	 * a few namespaces, or a few hundred on a busy node. */
+	for (size_t i = 0; i < n; i++) {
+		bool same = false;
+
+		for (size_t j = 0; j < n && !same; j++)
+			same = j != i && strcmp(shorts[i], shorts[j]) == 0;
+		if (same)
+			snprintf(names[i], sizeof(names[i]), "%.120s [%u]", shorts[i],
+				 snap->netns[i].info.inode);
+		else
+			memcpy(names[i], shorts[i], sizeof(names[i]));
+	}
+	free(shorts);
+	return names;
+}
+
+/* The label of the namespace with this inode. */
 static void
-netns_name(const struct snapshot *snap, uint32_t inode, char *out, size_t size)
+netns_name(const struct snapshot *snap, const ns_name *names, uint32_t inode, char *out,
+	   size_t size)
 {
 	const struct snapshot_netns *ns = snapshot_find_netns(snap, inode);
 
-	if (ns != NULL)
-		netns_info_short(&ns->info, out, size);
+	if (ns != NULL && names != NULL)
+		snprintf(out, size, "%s", names[ns - snap->netns]);
 	else
 		snprintf(out, size, "netns:[%u]", inode);
 }
@@ -284,7 +331,8 @@ many_netns(const struct snapshot *snap)
 /* ------------------------------------------------------------ sockets */
 
 static void
-render_states(struct prom_buf *b, enum prom_format f, const struct snapshot *snap)
+render_states(struct prom_buf *b, enum prom_format f, const struct snapshot *snap,
+	      const ns_name *nsn)
 {
 	static const char base[] = "tcpdeck_sockets";
 
@@ -292,14 +340,12 @@ render_states(struct prom_buf *b, enum prom_format f, const struct snapshot *sna
 	if (many_netns(snap)) {
 		for (size_t n = 0; n < snap->n_netns; n++) {
 			const struct snapshot_netns *ns = &snap->netns[n];
-			char name[160];
 
-			netns_info_short(&ns->info, name, sizeof(name));
 			for (int s = 0; s < TCP_STATE_COUNT; s++) {
 				bool first = true;
 
 				sample_name(b, base, PT_GAUGE);
-				label_untrusted(b, &first, "netns", name);
+				label_untrusted(b, &first, "netns", nsn[n]);
 				label(b, &first, "state", state_label(s));
 				sample_end_u64(b, first, ns->counts[s]);
 			}
@@ -402,7 +448,7 @@ listen_groups(const struct snapshot *snap, struct listen_group **out)
 
 static void
 render_listen_family(struct prom_buf *b, enum prom_format f, const struct snapshot *snap,
-		     const struct listen_group *g, size_t n, const char *base, const char *help,
+		     const ns_name *nsn, const struct listen_group *g, size_t n, const char *base, const char *help,
 		     size_t field)
 {
 	if (n == 0)
@@ -420,7 +466,7 @@ render_listen_family(struct prom_buf *b, enum prom_format f, const struct snapsh
 		if (many_netns(snap)) {
 			char name[160];
 
-			netns_name(snap, g[i].netns, name, sizeof(name));
+			netns_name(snap, nsn, g[i].netns, name, sizeof(name));
 			label_untrusted(b, &first, "netns", name);
 		}
 		sample_end_u64(b, first, *values[field]);
@@ -428,22 +474,23 @@ render_listen_family(struct prom_buf *b, enum prom_format f, const struct snapsh
 }
 
 static int
-render_listen(struct prom_buf *b, enum prom_format f, const struct snapshot *snap)
+render_listen(struct prom_buf *b, enum prom_format f, const struct snapshot *snap,
+	      const ns_name *nsn)
 {
 	struct listen_group *g;
 	ssize_t n = listen_groups(snap, &g);
 
 	if (n < 0)
 		return -1;
-	render_listen_family(b, f, snap, g, (size_t)n, "tcpdeck_listen_accept_queue",
+	render_listen_family(b, f, snap, nsn, g, (size_t)n, "tcpdeck_listen_accept_queue",
 			     "Connections waiting in the accept queue of listening sockets "
 			     "(Recv-Q of LISTEN).",
 			     0);
-	render_listen_family(b, f, snap, g, (size_t)n, "tcpdeck_listen_backlog",
+	render_listen_family(b, f, snap, nsn, g, (size_t)n, "tcpdeck_listen_backlog",
 			     "Accept queue limit of listening sockets (Send-Q of LISTEN).", 1);
-	render_listen_family(b, f, snap, g, (size_t)n, "tcpdeck_listen_established",
+	render_listen_family(b, f, snap, nsn, g, (size_t)n, "tcpdeck_listen_established",
 			     "ESTABLISHED sockets on the port of listening sockets.", 2);
-	render_listen_family(b, f, snap, g, (size_t)n, "tcpdeck_listen_syn_recv",
+	render_listen_family(b, f, snap, nsn, g, (size_t)n, "tcpdeck_listen_syn_recv",
 			     "SYN_RECV sockets on the port of listening sockets.", 3);
 	free(g);
 	return 0;
@@ -664,7 +711,8 @@ static const char *const counter_names[KC_COUNT] = {
 };
 
 static void
-render_counters(struct prom_buf *b, enum prom_format f, const struct snapshot *snap)
+render_counters(struct prom_buf *b, enum prom_format f, const struct snapshot *snap,
+		const ns_name *nsn)
 {
 	bool per_ns = many_netns(snap);
 
@@ -682,7 +730,6 @@ render_counters(struct prom_buf *b, enum prom_format f, const struct snapshot *s
 		if (per_ns) {
 			for (size_t n = 0; n < snap->n_netns; n++) {
 				const struct snapshot_netns *ns = &snap->netns[n];
-				char name[160];
 				bool first = true;
 
 				if (!kcounters_has(&ns->counters, (enum kcounter)c))
@@ -690,9 +737,8 @@ render_counters(struct prom_buf *b, enum prom_format f, const struct snapshot *s
 				if (!any)
 					family(b, f, base, type, help);
 				any = true;
-				netns_info_short(&ns->info, name, sizeof(name));
 				sample_name(b, base, type);
-				label_untrusted(b, &first, "netns", name);
+				label_untrusted(b, &first, "netns", nsn[n]);
 				sample_end_u64(b, first, ns->counters.value[c]);
 			}
 			continue;
@@ -777,15 +823,26 @@ int
 prometheus_render(struct prom_buf *b, const struct prom_sample *s, enum prom_format f)
 {
 	const struct snapshot *snap = s->snap;
+	ns_name *nsn = NULL;
 
-	render_states(b, f, snap);
-	if (render_listen(b, f, snap) < 0 || render_processes(b, f, snap, s->top) < 0 ||
+	/* Without the table of names no netns label is written. */
+	if (many_netns(snap)) {
+		nsn = ns_names_make(snap);
+		if (nsn == NULL) {
+			b->failed = true;
+			return -1;
+		}
+	}
+	render_states(b, f, snap, nsn);
+	if (render_listen(b, f, snap, nsn) < 0 || render_processes(b, f, snap, s->top) < 0 ||
 	    render_ports(b, f, snap, s->top) < 0) {
+		free(nsn);
 		b->failed = true;
 		errno = ENOMEM;
 		return -1;
 	}
-	render_counters(b, f, snap);
+	render_counters(b, f, snap, nsn);
+	free(nsn);
 	if (s->diag != NULL) {
 		unsigned int low, high;
 
