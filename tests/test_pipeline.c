@@ -593,6 +593,8 @@ test_only_what_was_asked(void **state)
 	assert_false(pipeline_counter_rate(p, KC_ACTIVE_OPENS, &rate));
 	assert_null(pipeline_test(p));
 	assert_null(pipeline_conns(p));
+	assert_int_equal(pipeline_netns_count(p), 0);
+	assert_null(pipeline_netns_rows(p));
 	errno = 0;
 	assert_int_equal(pipeline_mark(p), -1);
 	assert_int_equal(errno, ENOENT);
@@ -600,6 +602,193 @@ test_only_what_was_asked(void **state)
 	assert_int_equal(pipeline_stats(p)->samples, 2);
 	pipeline_free(p);
 	pipeline_free(NULL);
+}
+
+/* ------------------------------------------------------- namespaces */
+
+/*
+ * A sample at time t (seconds) of the namespaces inodes[0..n): namespace
+ * inodes[i] holds sockets[i] ESTABLISHED sockets with cookies 1.. (the
+ * same cookies in every namespace) and one LISTEN socket.
+ */
+static struct snapshot *
+ns_sample(double t, const uint32_t *inodes, const uint32_t *sockets, size_t n)
+{
+	struct snapshot *snap = snapshot_new(0);
+
+	assert_non_null(snap);
+	snap->taken_mono.tv_sec = (time_t)t;
+	for (size_t i = 0; i < n; i++) {
+		struct snapshot_netns *ns = snapshot_add_netns(snap, inodes[i]);
+
+		assert_non_null(ns);
+		ns->info.kind = NETNS_KIND_NAMED;
+		snprintf(ns->info.name, sizeof(ns->info.name), "ns%u", (unsigned)inodes[i]);
+		add(snap, 1000, TCP_STATE_LISTEN, 80, 0)->netns = inodes[i];
+		for (uint32_t k = 0; k < sockets[i]; k++)
+			add(snap, 1 + k, TCP_STATE_ESTABLISHED, 80, (uint16_t)(40000 + k))->netns =
+				inodes[i];
+	}
+	snapshot_seal(snap);
+	return snap;
+}
+
+static uint32_t
+newest_total(const struct pipeline_netns_row *row, size_t skip)
+{
+	uint32_t v = 0;
+
+	assert_int_equal(history_read(row->history, 0, skip, 1, &v), 1);
+	return v;
+}
+
+static void
+test_netns_rows(void **state)
+{
+	char root[512];
+	struct pipeline_config cfg = {
+		.models = PIPELINE_NETNS | PIPELINE_FLOWS,
+		.proc_root = root,
+		.netns_history = 16,
+		.netns_linger_s = 0,
+	};
+	const uint32_t two[] = {4026532300u, 4026531840u};
+	const uint32_t two_socks[] = {3, 7};
+	const uint32_t one[] = {4026531840u};
+	const uint32_t one_socks[] = {9};
+	const struct pipeline_netns_row *rows, *row;
+	struct pipeline *p;
+	uint32_t vals[8];
+
+	(void)state;
+	proc_root(root, sizeof(root));
+	p = pipeline_new(&cfg);
+	assert_non_null(p);
+	assert_int_equal(pipeline_netns_count(p), 0);
+	assert_null(pipeline_netns_rows(p));
+
+	/* Two namespaces, listed out of order: rows sorted by inode. */
+	feed(p, ns_sample(10, two, two_socks, 2), 0);
+	assert_int_equal(pipeline_netns_count(p), 2);
+	rows = pipeline_netns_rows(p);
+	assert_int_equal(rows[0].inode, 4026531840u);
+	assert_int_equal(rows[1].inode, 4026532300u);
+	assert_string_equal(rows[1].info.name, "ns4026532300");
+	assert_int_equal(rows[0].total, 8);
+	assert_int_equal(rows[0].counts[TCP_STATE_ESTABLISHED], 7);
+	assert_int_equal(rows[0].counts[TCP_STATE_LISTEN], 1);
+	assert_int_equal(rows[1].total, 4);
+	assert_true(rows[0].fresh && rows[1].fresh);
+	assert_false(rows[0].gone || rows[1].gone);
+	assert_int_equal(rows[0].change, 0);
+	assert_int_equal(history_len(rows[0].history), 1);
+	assert_int_equal(newest_total(&rows[0], 0), 8);
+
+	/* One sample missed, then the bigger namespace grows by 2. */
+	{
+		const uint32_t grown[] = {3, 9};
+
+		feed(p, ns_sample(12, two, grown, 2), 1);
+	}
+	rows = pipeline_netns_rows(p);
+	assert_int_equal(rows[0].total, 10);
+	assert_int_equal(rows[0].change, 2);
+	assert_true(rows[0].change_per_s == 1.0);
+	assert_false(rows[0].fresh);
+	assert_int_equal(rows[1].change, 0);
+	assert_int_equal(history_len(rows[0].history), 3);
+	assert_int_equal(history_read(rows[0].history, 0, 0, 3, vals), 3);
+	assert_int_equal(vals[0], 8);
+	assert_int_equal(vals[1], HISTORY_GAP);
+	assert_int_equal(vals[2], 10);
+
+	/* The namespace 4026532300 is deleted: its row stays, gone, for
+	 * PIPELINE_NETNS_GONE_SAMPLES samples, as last seen, then goes. */
+	for (int k = 0; k < PIPELINE_NETNS_GONE_SAMPLES; k++) {
+		feed(p, ns_sample(13 + k, one, one_socks, 1), 0);
+		assert_int_equal(pipeline_netns_count(p), 2);
+		row = pipeline_netns_find(p, 4026532300u);
+		assert_non_null(row);
+		assert_true(row->gone);
+		assert_false(row->fresh);
+		assert_int_equal(row->total, 4);
+		assert_int_equal(row->change, 0);
+		assert_int_equal(newest_total(row, 0), HISTORY_GAP);
+		assert_int_equal(newest_total(row, (size_t)k + 1), 4);
+		row = pipeline_netns_find(p, 4026531840u);
+		assert_false(row->gone);
+		assert_int_equal(row->total, 10);
+		assert_int_equal(row->change, 0);
+	}
+	feed(p, ns_sample(20, one, one_socks, 1), 0);
+	assert_int_equal(pipeline_netns_count(p), 1);
+	assert_null(pipeline_netns_find(p, 4026532300u));
+	assert_non_null(pipeline_netns_find(p, 4026531840u));
+	/* The rows' histories line up: one value per sample fed. */
+	assert_int_equal(history_len(pipeline_netns_find(p, 4026531840u)->history), 7);
+
+	/* A namespace that comes back before its row is dropped is the same
+	 * row again, fresh. */
+	feed(p, ns_sample(21, two, two_socks, 2), 0);
+	feed(p, ns_sample(22, one, one_socks, 1), 0);
+	feed(p, ns_sample(23, two, two_socks, 2), 0);
+	row = pipeline_netns_find(p, 4026532300u);
+	assert_non_null(row);
+	assert_false(row->gone);
+	assert_true(row->fresh);
+	assert_true(row->first_seen == 21.0);
+	assert_true(row->last_seen == 23.0);
+	assert_int_equal(history_len(row->history), 3);
+
+	/* A sample without namespaces drops every row. */
+	{
+		struct snapshot *plain = snapshot_new(0);
+
+		assert_non_null(plain);
+		plain->taken_mono.tv_sec = 30;
+		add(plain, 1, TCP_STATE_ESTABLISHED, 80, 1);
+		snapshot_seal(plain);
+		feed(p, plain, 0);
+	}
+	assert_int_equal(pipeline_netns_count(p), 0);
+	assert_null(pipeline_netns_rows(p));
+
+	/* Time going back drops every row too. */
+	feed(p, ns_sample(40, two, two_socks, 2), 0);
+	assert_int_equal(pipeline_netns_count(p), 2);
+	feed(p, ns_sample(35, one, one_socks, 1), 0);
+	assert_int_equal(pipeline_netns_count(p), 1);
+	assert_int_equal(history_len(pipeline_netns_rows(p)[0].history), 1);
+	pipeline_free(p);
+}
+
+/* A gone namespace stays at least netns_linger_s seconds. */
+static void
+test_netns_linger(void **state)
+{
+	char root[512];
+	struct pipeline_config cfg = {
+		.models = PIPELINE_NETNS,
+		.proc_root = root,
+		.netns_linger_s = 10,
+	};
+	const uint32_t two[] = {1, 2}, two_socks[] = {1, 1};
+	const uint32_t one[] = {1}, one_socks[] = {1};
+	struct pipeline *p;
+
+	(void)state;
+	proc_root(root, sizeof(root));
+	p = pipeline_new(&cfg);
+	assert_non_null(p);
+	feed(p, ns_sample(100, two, two_socks, 2), 0);
+	for (int t = 101; t < 111; t++) {
+		feed(p, ns_sample(t, one, one_socks, 1), 0);
+		assert_non_null(pipeline_netns_find(p, 2));
+	}
+	feed(p, ns_sample(111, one, one_socks, 1), 0);
+	assert_null(pipeline_netns_find(p, 2));
+	assert_int_equal(pipeline_netns_count(p), 1);
+	pipeline_free(p);
 }
 
 int
@@ -616,6 +805,8 @@ main(void)
 		cmocka_unit_test(test_findings_appear),
 		cmocka_unit_test(test_selected_flows),
 		cmocka_unit_test(test_only_what_was_asked),
+		cmocka_unit_test(test_netns_rows),
+		cmocka_unit_test(test_netns_linger),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

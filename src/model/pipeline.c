@@ -42,7 +42,25 @@ struct pipeline {
 	uint32_t kc_rate_known;            /* bit (1u << KC_*) */
 	struct session *test;
 	struct conntrack *conns;
+	/* namespaces: rows sorted by inode, and beside each its history
+	 * and since when it is gone */
+	size_t netns_rows_cap;            /* rows of each history */
+	double netns_linger_s;
+	bool netns_built;
+	struct pipeline_netns_row *ns_rows;
+	struct netns_track *ns_track;
+	size_t n_ns;
+	double ns_prev_time;              /* taken_mono of the sample before */
+	bool ns_has_prev;
 	struct pipeline_stats stats;
+};
+
+/* What a namespace row keeps beside its public part. */
+struct netns_track {
+	struct history *hist;
+	uint64_t gone_samples;  /* samples in a row it was missing from */
+	double gone_since;      /* taken_mono of the first of them */
+	bool made;              /* made by the feed under way */
 };
 
 struct pipeline *
@@ -65,6 +83,9 @@ pipeline_new(const struct pipeline_config *cfg)
 	p->proc_root = strdup(cfg->proc_root != NULL ? cfg->proc_root : "/proc");
 	p->conns_linger_s = cfg->conns_linger_s;
 	p->mark_at_start = cfg->mark_at_start;
+	p->netns_rows_cap = cfg->netns_history != 0 ? cfg->netns_history : HISTORY_DEFAULT_CAPACITY;
+	p->netns_linger_s = cfg->netns_linger_s;
+	p->netns_built = (models & PIPELINE_NETNS) != 0;
 	failed = p->proc_root == NULL;
 	if (models & PIPELINE_FLOWS)
 		failed |= (p->flows = statetrack_new()) == NULL;
@@ -84,6 +105,20 @@ pipeline_new(const struct pipeline_config *cfg)
 	return p;
 }
 
+/* Forgets every namespace row. */
+static void
+netns_drop_all(struct pipeline *p)
+{
+	for (size_t i = 0; i < p->n_ns; i++)
+		history_free(p->ns_track[i].hist);
+	free(p->ns_rows);
+	free(p->ns_track);
+	p->ns_rows = NULL;
+	p->ns_track = NULL;
+	p->n_ns = 0;
+	p->ns_has_prev = false;
+}
+
 void
 pipeline_free(struct pipeline *p)
 {
@@ -96,6 +131,7 @@ pipeline_free(struct pipeline *p)
 	history_free(p->kc_history);
 	session_free(p->test);
 	conntrack_free(p->conns);
+	netns_drop_all(p);
 	free(p->proc_root);
 	free(p);
 }
@@ -154,6 +190,7 @@ start_over(struct pipeline *p)
 		history_clear(p->kc_history);
 	p->kc_has_prev = false;
 	p->kc_rate_known = 0;
+	netns_drop_all(p);
 	return failed;
 }
 
@@ -202,6 +239,134 @@ feed_counters(struct pipeline *p, const struct snapshot *snap, uint64_t missed)
 	p->kc_prev = snap->counters;
 	p->kc_prev_time = now;
 	p->kc_has_prev = snap->counters.present != 0;
+}
+
+/* One namespace of the sample into a row: a new row (old NULL) or the
+ * row it had. */
+static void
+netns_seen(struct pipeline_netns_row *row, const struct pipeline_netns_row *old,
+	   const struct snapshot_netns *ns, double now, double interval)
+{
+	bool was_there = old != NULL && !old->gone;
+
+	if (old != NULL)
+		*row = *old;
+	else {
+		memset(row, 0, sizeof(*row));
+		row->first_seen = now;
+	}
+	row->inode = ns->info.inode;
+	row->info = ns->info;
+	memcpy(row->counts, ns->counts, sizeof(row->counts));
+	row->change = was_there ? (int64_t)ns->total - (int64_t)old->total : 0;
+	row->change_per_s = interval > 0 ? (double)row->change / interval : 0;
+	row->total = ns->total;
+	row->gone = false;
+	row->fresh = !was_there;
+	row->last_seen = now;
+}
+
+/*
+ * The namespace rows after this sample: a merge of the rows (sorted by
+ * inode) with the sample's table (sorted by seal).  Built in new arrays,
+ * so on failure (ENOMEM) the rows stay as they were.
+ */
+static int
+feed_netns(struct pipeline *p, const struct snapshot *snap, uint64_t missed)
+{
+	double now = timespec_seconds(&snap->taken_mono);
+	double interval = p->ns_has_prev ? now - p->ns_prev_time : 0;
+	size_t cap = p->n_ns + snap->n_netns, i = 0, j = 0, n = 0, n_dropped = 0;
+	struct pipeline_netns_row *rows;
+	struct netns_track *track;
+	struct history **dropped;
+
+	if (snap->n_netns == 0) {
+		netns_drop_all(p);
+		return 0;
+	}
+	rows = calloc(cap, sizeof(*rows));
+	track = calloc(cap, sizeof(*track));
+	dropped = calloc(p->n_ns + 1, sizeof(*dropped));
+	if (rows == NULL || track == NULL || dropped == NULL)
+		goto fail;
+	while (i < p->n_ns || j < snap->n_netns) {
+		const struct snapshot_netns *ns = j < snap->n_netns ? &snap->netns[j] : NULL;
+		const struct pipeline_netns_row *old = i < p->n_ns ? &p->ns_rows[i] : NULL;
+
+		if (ns != NULL && j > 0 && ns->info.inode == snap->netns[j - 1].info.inode) {
+			j++; /* a table listing one namespace twice: once */
+			continue;
+		}
+		if (old != NULL && (ns == NULL || old->inode < ns->info.inode)) {
+			/* gone from this sample */
+			struct netns_track t = p->ns_track[i++];
+
+			if (t.gone_samples == 0)
+				t.gone_since = now;
+			t.gone_samples++;
+			if (t.gone_samples > PIPELINE_NETNS_GONE_SAMPLES &&
+			    now - t.gone_since >= p->netns_linger_s) {
+				dropped[n_dropped++] = t.hist;
+				continue;
+			}
+			rows[n] = *old;
+			rows[n].gone = true;
+			rows[n].fresh = false;
+			rows[n].change = 0;
+			rows[n].change_per_s = 0;
+			track[n++] = t;
+			continue;
+		}
+		if (old != NULL && old->inode == ns->info.inode) {
+			netns_seen(&rows[n], old, ns, now, interval);
+			track[n] = p->ns_track[i++];
+			track[n].gone_samples = 0;
+		} else {
+			netns_seen(&rows[n], NULL, ns, now, interval);
+			track[n].hist = history_new_series(p->netns_rows_cap, 1);
+			track[n].made = true;
+			if (track[n].hist == NULL)
+				goto fail_rows;
+		}
+		j++;
+		n++;
+	}
+	/* Every row's history gets this sample: gaps first for the samples
+	 * never seen, then its total (a gap when gone). */
+	for (size_t k = 0; k < n; k++) {
+		uint32_t v = rows[k].gone ? HISTORY_GAP : rows[k].total;
+
+		if (missed > 0 && !track[k].made)
+			history_push_gaps(track[k].hist, missed);
+		history_push(track[k].hist, &v);
+		rows[k].history = track[k].hist;
+		track[k].made = false;
+	}
+	for (size_t k = 0; k < n_dropped; k++)
+		history_free(dropped[k]);
+	free(dropped);
+	free(p->ns_rows);
+	free(p->ns_track);
+	p->ns_rows = rows;
+	p->ns_track = track;
+	p->n_ns = n;
+	p->ns_prev_time = now;
+	p->ns_has_prev = true;
+	return 0;
+
+fail_rows:
+	/* Only the histories made here go: the others still belong to the
+	 * rows kept. */
+	for (size_t k = 0; k < n; k++)
+		if (track[k].made)
+			history_free(track[k].hist);
+fail:
+	free(dropped);
+	free(rows);
+	free(track);
+	errno = ENOMEM;
+	return -1;
 }
 
 static double
@@ -259,6 +424,10 @@ pipeline_feed(struct pipeline *p, struct snapshot *snap, uint64_t missed)
 	}
 	if (p->conns != NULL && conntrack_update(p->conns, snap) < 0) {
 		failed |= PIPELINE_CONNS;
+		err = err != 0 ? err : errno;
+	}
+	if (p->netns_built && feed_netns(p, snap, missed) < 0) {
+		failed |= PIPELINE_NETNS;
 		err = err != 0 ? err : errno;
 	}
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
@@ -348,6 +517,36 @@ const struct conntrack *
 pipeline_conns(const struct pipeline *p)
 {
 	return p->conns;
+}
+
+size_t
+pipeline_netns_count(const struct pipeline *p)
+{
+	return p->n_ns;
+}
+
+const struct pipeline_netns_row *
+pipeline_netns_rows(const struct pipeline *p)
+{
+	return p->n_ns > 0 ? p->ns_rows : NULL;
+}
+
+const struct pipeline_netns_row *
+pipeline_netns_find(const struct pipeline *p, uint32_t inode)
+{
+	size_t lo = 0, hi = p->n_ns;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->ns_rows[mid].inode == inode)
+			return &p->ns_rows[mid];
+		if (p->ns_rows[mid].inode < inode)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 const struct pipeline_stats *

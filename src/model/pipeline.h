@@ -12,7 +12,10 @@
  *   3. counter rates: the kernel counters per second since the sample
  *      before, and a history of them (one row per sample, gaps included);
  *   4. the marked test (session), which reads the flows;
- *   5. tracked connections (conntrack): ages, byte rates, tombstones.
+ *   5. tracked connections (conntrack): ages, byte rates, tombstones;
+ *   6. namespaces: one row per network namespace of the samples, with
+ *      its per-state counts and a history of its total (the dashboard's
+ *      namespaces view), when the samples carry namespaces (n_netns > 0).
  *
  * and then answers for them through the accessors until the next feed.
  *
@@ -67,6 +70,7 @@ enum pipeline_model {
 	PIPELINE_COUNTERS = 1u << 2,
 	PIPELINE_TEST = 1u << 3,     /* brings PIPELINE_FLOWS */
 	PIPELINE_CONNS = 1u << 4,
+	PIPELINE_NETNS = 1u << 5,
 };
 
 struct pipeline_config {
@@ -83,6 +87,13 @@ struct pipeline_config {
 						* first sample (--mark) */
 	size_t counters_history;               /* rows of counter rates kept;
 						* 0: HISTORY_DEFAULT_CAPACITY */
+	size_t netns_history;                  /* rows of each namespace's
+						* total kept; 0:
+						* HISTORY_DEFAULT_CAPACITY */
+	double netns_linger_s;                 /* namespaces: how long a gone
+						* one keeps its row (at least
+						* PIPELINE_NETNS_GONE_SAMPLES
+						* samples whatever this is) */
 };
 
 /* What the latest pipeline_feed() cost and what went wrong in it. */
@@ -167,6 +178,60 @@ void pipeline_end_test(struct pipeline *p);
 
 /* Connections tracked through every sample fed, or NULL when not built. */
 const struct conntrack *pipeline_conns(const struct pipeline *p);
+
+/*
+ * Namespaces (PIPELINE_NETNS).
+ *
+ * One row per network namespace (by nsfs inode) of the samples fed,
+ * sorted by inode, for the samples that carry namespaces (n_netns > 0;
+ * a sample without any drops every row).  A row is made when its
+ * namespace first appears.  A namespace missing from a sample (deleted,
+ * its container stopped) keeps its row, marked gone, for at least
+ * PIPELINE_NETNS_GONE_SAMPLES samples and at least netns_linger_s seconds
+ * of sample time, so a view can show it as gone; then the row is dropped.
+ * A namespace that comes back before that is the same row again.  Time
+ * going back (a replay stepping back) drops every row.
+ *
+ * history: one series (0), the namespace's total per sample fed since
+ * its row was made, oldest first (history_read(h, 0, ...)).  A gap
+ * (HISTORY_GAP) for a sample never seen (`missed`) and for each sample
+ * the namespace was gone from.  Every row's history gets one value per
+ * sample, so the newest values of all rows line up in time.
+ */
+#define PIPELINE_NETNS_GONE_SAMPLES 3
+
+struct pipeline_netns_row {
+	uint32_t inode;                   /* = info.inode: the identity */
+	struct netns_info info;           /* as last seen (raw: sanitize) */
+	uint32_t counts[TCP_STATE_COUNT]; /* per state, as last seen */
+	uint32_t total;                   /* sockets, as last seen */
+	int64_t change;                   /* total minus its total at the
+					   * sample fed before; 0 when it
+					   * was not in that one, or is
+					   * gone */
+	double change_per_s;              /* change over the interval; 0
+					   * without one */
+	const struct history *history;    /* total per sample, see above */
+	bool gone;                        /* not in the latest sample */
+	bool fresh;                       /* first seen in the latest sample
+					   * (or back in it after gone) */
+	double first_seen;                /* taken_mono (s) of the sample
+					   * it first appeared in */
+	double last_seen;                 /* taken_mono (s) of the latest
+					   * sample it was in */
+};
+
+/* Rows of pipeline_netns_rows(): 0 when not built or the samples have
+ * no namespaces. */
+size_t pipeline_netns_count(const struct pipeline *p);
+
+/* The rows, sorted by inode, pipeline_netns_count() of them; NULL when
+ * there are none. */
+const struct pipeline_netns_row *pipeline_netns_rows(const struct pipeline *p);
+
+/* The row of the namespace with this inode (gone ones included), or
+ * NULL (a binary search). */
+const struct pipeline_netns_row *pipeline_netns_find(const struct pipeline *p, uint32_t inode);
 
 /* Counts and cost of the latest feed. */
 const struct pipeline_stats *pipeline_stats(const struct pipeline *p);
