@@ -683,6 +683,9 @@ test_netns_rows(void **state)
 	assert_int_equal(rows[0].change, 0);
 	assert_int_equal(history_len(rows[0].history), 1);
 	assert_int_equal(newest_total(&rows[0], 0), 8);
+	/* Same cookies in both namespaces: flows see every socket. */
+	assert_int_equal(statetrack_summary(pipeline_flows(p))->states[TCP_STATE_ESTABLISHED].count,
+			 10);
 
 	/* One sample missed, then the bigger namespace grows by 2. */
 	{

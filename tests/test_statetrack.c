@@ -70,7 +70,7 @@ test_empty(void **state)
 	assert_false(statetrack_summary(st)->has_rates);
 	assert_int_equal(statetrack_summary(st)->samples, 0);
 	assert_true(statetrack_since_at(st, 0, NULL) < 0);
-	assert_true(statetrack_since(st, 42, NULL) < 0);
+	assert_true(statetrack_since(st, 0, 42, NULL) < 0);
 	statetrack_free(st);
 	statetrack_free(NULL);
 }
@@ -98,7 +98,7 @@ test_first_sample(void **state)
 	assert_true(statetrack_since_at(st, 2, &lower) == 100.0);
 	assert_true(lower);
 	assert_true(statetrack_age_at(st, 2, NULL) == 0.0);
-	assert_true(statetrack_since(st, 3, &lower) == 100.0);
+	assert_true(statetrack_since(st, 0, 3, &lower) == 100.0);
 	assert_true(lower);
 	{
 		char line[64];
@@ -169,9 +169,9 @@ test_transitions(void **state)
 	assert_false(lower);
 	assert_true(statetrack_since_at(st, 2, &lower) == 102.0);
 	assert_false(lower);
-	assert_true(statetrack_since(st, 6, &lower) == 102.0);
+	assert_true(statetrack_since(st, 0, 6, &lower) == 102.0);
 	assert_false(lower);
-	assert_true(statetrack_since(st, 3, NULL) < 0); /* gone */
+	assert_true(statetrack_since(st, 0, 3, NULL) < 0); /* gone */
 	assert_true(statetrack_since_at(st, 5, NULL) < 0); /* out of range */
 	statetrack_free(st);
 }
@@ -252,7 +252,7 @@ test_vanish_and_return(void **state)
 	add(s, 1, TCP_STATE_CLOSE_WAIT);
 	feed(st, s);
 	assert_int_equal(statetrack_summary(st)->opened, 1);
-	assert_true(statetrack_since(st, 1, NULL) == 3.0);
+	assert_true(statetrack_since(st, 0, 1, NULL) == 3.0);
 	statetrack_free(st);
 }
 
@@ -554,7 +554,7 @@ test_selected_equals_subset(void **state)
 
 			if (c % 2 == 1)
 				assert_true(statetrack_since_at(sel, i, NULL) ==
-					    statetrack_since(sub, c, NULL));
+					    statetrack_since(sub, 0, c, NULL));
 			else
 				assert_true(statetrack_since_at(sel, i, NULL) < 0);
 		}
@@ -593,7 +593,7 @@ stall_of(const struct statetrack *st, uint64_t cookie)
 {
 	struct statetrack_stall s;
 
-	statetrack_stall(st, cookie, &s);
+	statetrack_stall(st, 0, cookie, &s);
 	return s;
 }
 
@@ -617,7 +617,7 @@ test_stall_unread(void **state)
 	s = stall_of(st, 1);
 	assert_true(s.unread_s == 3.0 && s.unread_lower);
 	assert_true(s.blocked_s < 0 && !s.blocked_lower);
-	assert_false(statetrack_stall(st, 2, &s));
+	assert_false(statetrack_stall(st, 0, 2, &s));
 	assert_true(s.unread_s < 0 && s.blocked_s < 0);
 	s = stall_of(st, 3);
 	assert_true(s.unread_s == 0 && s.unread_lower);
@@ -650,8 +650,8 @@ test_stall_unread(void **state)
 	add_queued(snap, 4, 10, 10, 31500);
 	feed(st, snap);
 	assert_true(stall_of(st, 1).unread_s == 2.5);
-	assert_false(statetrack_stall(st, 2, &s));
-	assert_false(statetrack_stall(st, 3, &s)); /* gone */
+	assert_false(statetrack_stall(st, 0, 2, &s));
+	assert_false(statetrack_stall(st, 0, 3, &s)); /* gone */
 	assert_true(stall_of(st, 4).unread_s == 31.5);
 	statetrack_free(st);
 }
@@ -691,9 +691,9 @@ test_stall_blocked(void **state)
 	s = stall_of(st, 1);
 	assert_true(s.blocked_s == 2.0 && s.blocked_lower && s.unread_s < 0);
 	assert_true(stall_of(st, 2).blocked_s == 60.0);
-	assert_false(statetrack_stall(st, 3, &s));
-	assert_false(statetrack_stall(st, 4, &s)); /* no interval yet */
-	assert_false(statetrack_stall(st, 5, &s));
+	assert_false(statetrack_stall(st, 0, 3, &s));
+	assert_false(statetrack_stall(st, 0, 4, &s)); /* no interval yet */
+	assert_false(statetrack_stall(st, 0, 5, &s));
 
 	snap = snap_at(12);
 	e = add_queued(snap, 1, 0, 0, 0);
@@ -709,7 +709,7 @@ test_stall_blocked(void **state)
 	e->last_data_sent_ms = 500;
 	feed(st, snap);
 	assert_true(stall_of(st, 1).blocked_s == 4.0);
-	assert_false(statetrack_stall(st, 2, &s));
+	assert_false(statetrack_stall(st, 0, 2, &s));
 	s = stall_of(st, 4);
 	assert_true(s.blocked_s == 0.5 && !s.blocked_lower);
 
@@ -718,8 +718,8 @@ test_stall_blocked(void **state)
 	e->send_q = 5000;
 	e->rwnd_limited_ms = 2099; /* 999 ms of 2000: not most */
 	feed(st, snap);
-	assert_false(statetrack_stall(st, 4, &s));
-	assert_false(statetrack_stall(st, 1, &s));
+	assert_false(statetrack_stall(st, 0, 4, &s));
+	assert_false(statetrack_stall(st, 0, 1, &s));
 	statetrack_free(st);
 }
 
@@ -739,9 +739,82 @@ test_stall_selected(void **state)
 	snapshot_seal(snap);
 	assert_int_equal(statetrack_update_selected(st, snap, odd_cookie, NULL), 0);
 	snapshot_unref(snap);
-	assert_true(statetrack_stall(st, 1, &s) && s.unread_s == 1.0);
-	assert_false(statetrack_stall(st, 2, &s));
-	assert_false(statetrack_stall(st, 0, &s));
+	assert_true(statetrack_stall(st, 0, 1, &s) && s.unread_s == 1.0);
+	assert_false(statetrack_stall(st, 0, 2, &s));
+	assert_false(statetrack_stall(st, 0, 0, &s));
+	statetrack_free(st);
+}
+
+/* A socket of namespace netns. */
+static struct sock_entry *
+add_ns(struct snapshot *snap, uint32_t netns, uint64_t cookie, enum tcp_state state)
+{
+	struct sock_entry *e = snapshot_add(snap);
+
+	assert_non_null(e);
+	e->cookie = cookie;
+	e->netns = netns;
+	e->family = AF_INET;
+	e->state = (uint8_t)state;
+	return e;
+}
+
+/*
+ * Two namespaces handing out the same cookies are two sockets each: one
+ * in CLOSE_WAIT in one namespace and ESTABLISHED in the other are two
+ * sockets, each with its own time in state; one closing in one namespace
+ * vanishes only there; transitions are told apart, listed in any order.
+ */
+static void
+test_same_cookie_two_netns(void **state)
+{
+	struct statetrack *st = statetrack_new();
+	struct statetrack_stall stall;
+	const uint32_t *v;
+	struct snapshot *s;
+	double taken;
+	bool lower;
+
+	(void)state;
+	assert_non_null(st);
+	s = snap_at(100);
+	add_ns(s, 7, 5, TCP_STATE_CLOSE_WAIT);
+	add_ns(s, 9, 5, TCP_STATE_ESTABLISHED);
+	add_ns(s, 7, 6, TCP_STATE_ESTABLISHED);
+	add_ns(s, 9, 6, TCP_STATE_ESTABLISHED)->recv_q = 10;
+	add_ns(s, 9, 6, TCP_STATE_ESTABLISHED); /* listed twice: once */
+	feed(st, s);
+	assert_int_equal(flow(st, TCP_STATE_CLOSE_WAIT)->count, 1);
+	assert_int_equal(flow(st, TCP_STATE_ESTABLISHED)->count, 3);
+	assert_true(statetrack_since(st, 7, 5, &lower) == 100.0 && lower);
+	assert_true(statetrack_since(st, 9, 6, NULL) == 100.0);
+	assert_true(statetrack_since(st, 8, 5, NULL) < 0);
+	assert_true(statetrack_stall(st, 9, 6, &stall));
+	assert_false(statetrack_stall(st, 7, 6, &stall));
+
+	/* Namespace 9's cookie 5 goes to CLOSE_WAIT, namespace 7's cookie 6
+	 * closes, namespace 9 opens a cookie 7; listed in another order. */
+	s = snap_at(102);
+	add_ns(s, 9, 7, TCP_STATE_SYN_SENT);
+	add_ns(s, 9, 6, TCP_STATE_ESTABLISHED);
+	add_ns(s, 9, 5, TCP_STATE_CLOSE_WAIT);
+	add_ns(s, 7, 5, TCP_STATE_CLOSE_WAIT);
+	feed(st, s);
+	assert_int_equal(flow(st, TCP_STATE_CLOSE_WAIT)->count, 2);
+	assert_int_equal(flow(st, TCP_STATE_CLOSE_WAIT)->entered, 1);
+	assert_int_equal(flow(st, TCP_STATE_ESTABLISHED)->count, 1);
+	assert_int_equal(flow(st, TCP_STATE_ESTABLISHED)->left, 2);
+	assert_int_equal(statetrack_summary(st)->opened, 1);
+	assert_int_equal(statetrack_summary(st)->closed, 1);
+	/* The old CLOSE_WAIT keeps its time; the new one starts now. */
+	assert_true(statetrack_since(st, 7, 5, &lower) == 100.0 && lower);
+	assert_true(statetrack_since(st, 9, 5, &lower) == 102.0 && !lower);
+	assert_true(statetrack_since_at(st, 2, NULL) == 102.0);
+	assert_true(statetrack_since_at(st, 3, NULL) == 100.0);
+	assert_true(statetrack_since(st, 7, 6, NULL) < 0);
+	/* What vanished is namespace 7's cookie 6: entry 2 before. */
+	assert_int_equal(statetrack_vanished(st, &v, &taken), 1);
+	assert_int_equal(v[0], 2);
 	statetrack_free(st);
 }
 
@@ -763,6 +836,7 @@ main(void)
 	    cmocka_unit_test(test_stall_unread),
 	    cmocka_unit_test(test_stall_blocked),
 	    cmocka_unit_test(test_stall_selected),
+	    cmocka_unit_test(test_same_cookie_two_netns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,7 +10,8 @@
  * has not moved: unread data waiting in Recv-Q while the application
  * reads nothing, and sends held back by the peer's window.
  *
- * Sockets are identified by sock_entry.cookie; the kernel gives TIME_WAIT
+ * Sockets are identified by (sock_entry.netns, sock_entry.cookie): two
+ * namespaces may hand out the same cookie.  The kernel gives TIME_WAIT
  * and request (SYN_RECV) sockets cookies too, and a socket that becomes
  * TIME_WAIT keeps its cookie, so FIN_WAIT2 -> TIME_WAIT is a transition,
  * not a close and an open.  A request socket's accepted child gets a new
@@ -97,9 +98,10 @@ const struct statetrack_summary *statetrack_summary(const struct statetrack *st)
  */
 double statetrack_since_at(const struct statetrack *st, size_t i, bool *lower_bound);
 
-/* The same for a socket of the latest snapshot by cookie (a binary
- * search); -1 when it is not in it. */
-double statetrack_since(const struct statetrack *st, uint64_t cookie, bool *lower_bound);
+/* The same for a socket of the latest snapshot by (netns, cookie) (a
+ * binary search); -1 when it is not in it. */
+double statetrack_since(const struct statetrack *st, uint32_t netns, uint64_t cookie,
+			bool *lower_bound);
 
 /* How long a connection's queued data has not moved. */
 struct statetrack_stall {
@@ -115,7 +117,7 @@ struct statetrack_stall {
 };
 
 /*
- * The stalls of the socket `cookie` of the latest snapshot, in *out.
+ * The stalls of the socket (netns, cookie) of the latest snapshot, in *out.
  * "Read nothing" is exact with tcp_info (bytes_received - Recv-Q, what
  * the application has read, unchanged), else Recv-Q unchanged.  A stall
  * seen to begin is dated back by tcp_info: unread data is at least as old
@@ -125,12 +127,13 @@ struct statetrack_stall {
  * when the socket has no stall or is not in the latest snapshot.  A
  * binary search over the queued sockets only.
  */
-bool statetrack_stall(const struct statetrack *st, uint64_t cookie, struct statetrack_stall *out);
+bool statetrack_stall(const struct statetrack *st, uint32_t netns, uint64_t cookie,
+		      struct statetrack_stall *out);
 
 /*
  * The sockets of the snapshot fed before the latest that are gone from the
  * latest (closed, reset, or left the selection): their entry indexes in
- * that snapshot, in *entries, ascending by cookie.  *taken is that
+ * that snapshot, in *entries, ascending by (cookie, netns).  *taken is that
  * snapshot's taken_mono in seconds (timespec_seconds()), so a caller
  * holding a snapshot can check it is the one meant; -1 (and a count of 0)
  * after the first update.  Valid until the next update.
