@@ -76,8 +76,9 @@ feed(struct conntrack *ct, struct snapshot *snap)
 	/* Entry i's record by position is the one found by cookie (for a
 	 * cookie listed twice, a copy of its first listing's). */
 	for (size_t i = 0; i < snap->n_entries; i++) {
+		const struct sock_entry *e = &snap->entries[i];
 		const struct conn_info *at = conntrack_get_at(ct, i),
-				       *by_cookie = conntrack_get(ct, snap->entries[i].cookie);
+				       *by_cookie = conntrack_get(ct, e->netns, e->cookie);
 
 		if (by_cookie == NULL)
 			assert_null(at);
@@ -102,7 +103,7 @@ feed_cookies(struct conntrack *ct, double t, const uint64_t *cookies, size_t n)
 static const struct conn_info *
 must_get(const struct conntrack *ct, uint64_t cookie)
 {
-	const struct conn_info *info = conntrack_get(ct, cookie);
+	const struct conn_info *info = conntrack_get(ct, 0, cookie);
 
 	if (info == NULL)
 		fail_msg("cookie %llu is not tracked", (unsigned long long)cookie);
@@ -126,7 +127,7 @@ test_empty(void **state)
 	struct conntrack *ct = ct_new(2);
 
 	(void)state;
-	assert_null(conntrack_get(ct, 1));
+	assert_null(conntrack_get(ct, 0, 1));
 	assert_int_equal(conntrack_gone_count(ct), 0);
 	assert_null(conntrack_gone_entry(ct, 0, NULL, NULL));
 	assert_true(conntrack_highlight(ct) == 2.0);
@@ -170,7 +171,7 @@ test_first_sample_marks_nothing(void **state)
 	assert_int_equal(must_get(ct, 13)->states[0], TCP_STATE_TIME_WAIT);
 	assert_int_equal(must_get(ct, 11)->last_acked, 100);
 	assert_int_equal(must_get(ct, 11)->last_received, 200);
-	assert_null(conntrack_get(ct, 14));
+	assert_null(conntrack_get(ct, 0, 14));
 	conntrack_free(ct);
 }
 
@@ -347,8 +348,8 @@ test_tombstone(void **state)
 	snap = snap_at(3);
 	add_info(snap, 1, TCP_STATE_ESTABLISHED, 0, 0);
 	feed(ct, snap);
-	assert_null(conntrack_get(ct, 2));
-	assert_non_null(conntrack_get(ct, 1));
+	assert_null(conntrack_get(ct, 0, 2));
+	assert_non_null(conntrack_get(ct, 0, 1));
 	assert_int_equal(conntrack_gone_count(ct), 1);
 	e = conntrack_gone_entry(ct, 0, &info, NULL);
 	assert_non_null(e);
@@ -444,7 +445,7 @@ test_highlight_zero(void **state)
 	assert_int_equal(info->states[1], TCP_STATE_ESTABLISHED);
 	assert_int_equal(must_get(ct, 3)->mark, CONN_STEADY);
 	assert_true(must_get(ct, 3)->first_seen == 2.0);
-	assert_null(conntrack_get(ct, 2));
+	assert_null(conntrack_get(ct, 0, 2));
 	assert_int_equal(conntrack_gone_count(ct), 0);
 	feed_cookies(ct, 3, NULL, 0);
 	assert_int_equal(conntrack_gone_count(ct), 0);
@@ -582,14 +583,14 @@ test_cookie_zero_ignored(void **state)
 	add_info(snap, 1, TCP_STATE_ESTABLISHED, 10, 10);
 	add_info(snap, 0, TCP_STATE_LISTEN, 10, 10);
 	feed(ct, snap);
-	assert_null(conntrack_get(ct, 0));
-	assert_non_null(conntrack_get(ct, 1));
+	assert_null(conntrack_get(ct, 0, 0));
+	assert_non_null(conntrack_get(ct, 0, 1));
 
 	snap = snap_at(2);
 	add_info(snap, 0, TCP_STATE_SYN_SENT, 20, 20);
 	add_info(snap, 1, TCP_STATE_ESTABLISHED, 20, 20);
 	feed(ct, snap);
-	assert_null(conntrack_get(ct, 0));
+	assert_null(conntrack_get(ct, 0, 0));
 	assert_int_equal(must_get(ct, 1)->mark, CONN_STEADY);
 	assert_true(must_get(ct, 1)->send_rate == 10.0);
 
@@ -774,7 +775,7 @@ test_churn_100k(void **state)
 
 		/* Every live socket's mark. */
 		for (size_t i = lo; i < hi; i++) {
-			const struct conn_info *info = conntrack_get(ct, churn_cookie(i));
+			const struct conn_info *info = conntrack_get(ct, 0, churn_cookie(i));
 			enum conn_mark want = churn_mark(i, k, highlight);
 
 			if (info == NULL)
@@ -827,7 +828,7 @@ test_churn_100k(void **state)
 			assert_non_null(e);
 			assert_int_equal(info->mark, CONN_GONE);
 			assert_int_equal(e->cookie, info->cookie);
-			assert_null(conntrack_get(ct, e->cookie));
+			assert_null(conntrack_get(ct, e->netns, e->cookie));
 			/* Which socket it was, and the last sample it was in. */
 			i = churn_index(e->cookie);
 			assert_true(i < lo);
@@ -841,6 +842,65 @@ test_churn_100k(void **state)
 			assert_true(info->first_seen == 1000.0 + churn_born(i));
 		}
 	}
+	conntrack_free(ct);
+}
+
+/*
+ * The same cookie in two namespaces is two connections: each its own
+ * first sight, states, rates and marks; one closing leaves a tombstone of
+ * its namespace while the other lives on.
+ */
+static void
+test_same_cookie_two_netns(void **state)
+{
+	struct conntrack *ct = ct_new(5);
+	const struct conn_info *a, *b, *info;
+	const struct sock_entry *gone;
+	struct snapshot *snap;
+
+	(void)state;
+	snap = snap_at(10);
+	add_info(snap, 7, TCP_STATE_ESTABLISHED, 1000, 0)->netns = 100;
+	feed(ct, snap);
+
+	snap = snap_at(12);
+	add_info(snap, 7, TCP_STATE_CLOSE_WAIT, 3000, 0)->netns = 100;
+	add_info(snap, 7, TCP_STATE_ESTABLISHED, 500, 0)->netns = 200;
+	feed(ct, snap);
+	a = conntrack_get(ct, 100, 7);
+	b = conntrack_get(ct, 200, 7);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_ptr_not_equal(a, b);
+	assert_null(conntrack_get(ct, 0, 7));
+	assert_int_equal(a->netns, 100);
+	assert_int_equal(b->netns, 200);
+	assert_true(a->first_seen == 10.0);
+	assert_true(b->first_seen == 12.0);
+	assert_int_equal(a->mark, CONN_CHANGED);
+	assert_int_equal(a->n_states, 2);
+	assert_int_equal(a->states[1], TCP_STATE_CLOSE_WAIT);
+	assert_true(a->send_rate == 1000.0);
+	assert_int_equal(b->mark, CONN_NEW);
+	assert_int_equal(b->n_states, 1);
+	assert_int_equal(b->states[0], TCP_STATE_ESTABLISHED);
+	assert_true(b->send_rate < 0);
+
+	/* Namespace 100's socket closes: its tombstone, and 200's lives. */
+	snap = snap_at(13);
+	add_info(snap, 7, TCP_STATE_ESTABLISHED, 600, 0)->netns = 200;
+	feed(ct, snap);
+	assert_null(conntrack_get(ct, 100, 7));
+	b = conntrack_get(ct, 200, 7);
+	assert_non_null(b);
+	assert_true(b->first_seen == 12.0);
+	assert_true(b->send_rate == 100.0);
+	assert_int_equal(conntrack_gone_count(ct), 1);
+	gone = conntrack_gone_entry(ct, 0, &info, NULL);
+	assert_non_null(gone);
+	assert_int_equal(gone->netns, 100);
+	assert_int_equal(info->netns, 100);
+	assert_int_equal(info->states[info->n_states - 1], TCP_STATE_CLOSE_WAIT);
 	conntrack_free(ct);
 }
 
@@ -864,6 +924,7 @@ main(void)
 	    cmocka_unit_test(test_duplicate_cookies),
 	    cmocka_unit_test(test_tombstone_keeps_owners),
 	    cmocka_unit_test(test_churn_100k),
+	    cmocka_unit_test(test_same_cookie_two_netns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

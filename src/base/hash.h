@@ -42,4 +42,12 @@ hash_words(const uint64_t *words, size_t n, uint64_t seed)
 	return hash_u64(h);
 }
 
+/* A socket's key, (network namespace, cookie): equal cookies of two
+ * namespaces hash apart, and with namespace 0 it is hash_u64(cookie). */
+static inline uint64_t
+hash_sock(uint32_t netns, uint64_t cookie)
+{
+	return hash_u64(cookie ^ (uint64_t)netns * 0x9e3779b97f4a7c15ull);
+}
+
 #endif

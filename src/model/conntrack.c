@@ -1,7 +1,8 @@
 /*
- * conntrack.c - per-connection memory across samples, keyed by cookie.
+ * conntrack.c - per-connection memory across samples, keyed by
+ * (network namespace, cookie).
  *
- * An open-addressing hash of cookie -> conn_info, rebuilt from the old one
+ * An open-addressing hash of (netns, cookie) -> conn_info, rebuilt from the old one
  * at each update (only the sockets of the new snapshot survive, so there
  * is no deletion bookkeeping); sockets of the previous snapshot that are
  * missing from the new one move to the tombstone list.
@@ -117,31 +118,31 @@ conntrack_free(struct conntrack *ct)
 }
 
 static struct conn_info *
-find(const struct generation *g, uint64_t cookie)
+find(const struct generation *g, uint32_t netns, uint64_t cookie)
 {
 	if (g->index == NULL)
 		return NULL;
-	for (size_t slot = (size_t)hash_u64(cookie) & g->mask; g->index[slot] != 0;
+	for (size_t slot = (size_t)hash_sock(netns, cookie) & g->mask; g->index[slot] != 0;
 	     slot = (slot + 1) & g->mask) {
 		struct conn_info *info = &g->infos[g->index[slot] - 1];
 
-		if (info->cookie == cookie)
+		if (info->cookie == cookie && info->netns == netns)
 			return info;
 	}
 	return NULL;
 }
 
-/* Indexes record i under cookie, unless the cookie is there already;
- * returns the record that holds it. */
+/* Indexes record i under (netns, cookie), unless that socket is there
+ * already; returns the record that holds it. */
 static struct conn_info *
-insert(struct generation *g, uint64_t cookie, size_t i)
+insert(struct generation *g, uint32_t netns, uint64_t cookie, size_t i)
 {
-	size_t slot = (size_t)hash_u64(cookie) & g->mask;
+	size_t slot = (size_t)hash_sock(netns, cookie) & g->mask;
 
 	for (; g->index[slot] != 0; slot = (slot + 1) & g->mask) {
 		struct conn_info *info = &g->infos[g->index[slot] - 1];
 
-		if (info->cookie == cookie)
+		if (info->cookie == cookie && info->netns == netns)
 			return info;
 	}
 	g->index[slot] = (uint32_t)(i + 1);
@@ -203,17 +204,18 @@ conntrack_update(struct conntrack *ct, struct snapshot *snap)
 		g->n = i + 1;
 		if (e->cookie == 0)
 			continue;
-		info = insert(g, e->cookie, i);
+		info = insert(g, e->netns, e->cookie, i);
 		if (info != &g->infos[i]) {
 			/* Listed twice in one dump: the first listing
 			 * counts; this one shows the same. */
 			g->infos[i] = *info;
 			continue;
 		}
-		old = find(&ct->cur, e->cookie);
+		old = find(&ct->cur, e->netns, e->cookie);
 		if (old == NULL) {
 			memset(info, 0, sizeof(*info));
 			info->cookie = e->cookie;
+			info->netns = e->netns;
 			info->first_seen = now;
 			info->send_rate = -1; /* unknown until a second sample */
 			info->recv_rate = -1;
@@ -271,10 +273,10 @@ conntrack_update(struct conntrack *ct, struct snapshot *snap)
 
 			/* A cookie listed twice leaves one tombstone, of its
 			 * first listing (marked below). */
-			if (e->cookie == 0 || old->cookie != e->cookie || old->mark == CONN_GONE ||
-			    find(g, e->cookie) != NULL)
+			if (e->cookie == 0 || old->cookie != e->cookie || old->netns != e->netns ||
+			    old->mark == CONN_GONE || find(g, e->netns, e->cookie) != NULL)
 				continue;
-			if (find(&ct->cur, e->cookie) != old)
+			if (find(&ct->cur, e->netns, e->cookie) != old)
 				continue;
 			if (add_tombstone(ct, e, old, ct->prev->owners, now) < 0) {
 				errno = ENOMEM;
@@ -298,11 +300,11 @@ conntrack_update(struct conntrack *ct, struct snapshot *snap)
 }
 
 const struct conn_info *
-conntrack_get(const struct conntrack *ct, uint64_t cookie)
+conntrack_get(const struct conntrack *ct, uint32_t netns, uint64_t cookie)
 {
 	if (cookie == 0)
 		return NULL;
-	return find(&ct->cur, cookie);
+	return find(&ct->cur, netns, cookie);
 }
 
 size_t

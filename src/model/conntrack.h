@@ -1,7 +1,8 @@
 /*
  * conntrack.h - what tcpdeck knows about each connection across samples.
  *
- * Fed every snapshot in order, it remembers per socket (by cookie) when
+ * Fed every snapshot in order, it remembers per socket (by network
+ * namespace and cookie: sock_entry_same()) when
  * it was first seen, its byte counters at the previous sample (for send
  * and receive rates), the states it was seen in with their times, and
  * whether it is new or changed state in the latest sample.  Sockets that
@@ -31,6 +32,7 @@ enum conn_mark {
 
 struct conn_info {
 	uint64_t cookie;
+	uint32_t netns;          /* with cookie, the socket's identity */
 	double first_seen;       /* seconds, on the snapshots' monotonic clock */
 	double marked_at;        /* when it became new or changed state */
 	double send_rate;        /* bytes acked per second since the last
@@ -54,11 +56,11 @@ void conntrack_free(struct conntrack *ct);
 /* Takes in the next snapshot.  Returns 0 or -1 (ENOMEM). */
 int conntrack_update(struct conntrack *ct, struct snapshot *snap);
 
-/* What is known of a live socket, or NULL. */
-const struct conn_info *conntrack_get(const struct conntrack *ct, uint64_t cookie);
+/* What is known of the live socket (netns, cookie), or NULL. */
+const struct conn_info *conntrack_get(const struct conntrack *ct, uint32_t netns, uint64_t cookie);
 
 /* What is known of entry i of the latest snapshot fed: what
- * conntrack_get() of its cookie gives, without the hash lookup (for a
+ * conntrack_get() of its (netns, cookie) gives, without the hash lookup (for a
  * cookie listed twice in one dump, a copy of it), or NULL. */
 const struct conn_info *conntrack_get_at(const struct conntrack *ct, size_t i);
 

@@ -271,7 +271,7 @@ output_conn_rows(const struct output_context *ctx, struct conn_row **rows_out)
 		if (!output_selected(ctx, e))
 			continue;
 		rows[n].entry = e;
-		rows[n].info = ctx->ct != NULL ? conntrack_get(ctx->ct, e->cookie) : NULL;
+		rows[n].info = ctx->ct != NULL ? conntrack_get(ctx->ct, e->netns, e->cookie) : NULL;
 		rows[n].owners = NULL;
 		rows[n].netns = NULL;
 		n++;

@@ -73,7 +73,7 @@ ui_drill_sample(struct ui_drill *d, const struct snapshot *snap, const struct co
 
 	if ((e = find_entry(snap, d->cookie)) == NULL)
 		return;
-	info = ct != NULL ? conntrack_get(ct, e->cookie) : NULL;
+	info = ct != NULL ? conntrack_get(ct, e->netns, e->cookie) : NULL;
 	push(d->rtt, d->len, e->rtt_us);
 	push(d->cwnd, d->len, e->snd_cwnd);
 	push(d->send, d->len,
@@ -194,7 +194,7 @@ ui_drill_draw(struct ui *ui, const struct ui_drill *d, const struct conntrack *c
 		return;
 	}
 	if (info == NULL && ct != NULL)
-		info = conntrack_get(ct, e->cookie);
+		info = conntrack_get(ct, e->netns, e->cookie);
 	sock_format_endpoint(e, 0, local, sizeof(local));
 	sock_format_endpoint(e, 1, remote, sizeof(remote));
 	attrset(A_BOLD);
