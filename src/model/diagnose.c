@@ -71,6 +71,7 @@ diagnose_free(struct diagnose *d)
 	free(d->cands);
 	free(d->found);
 	diag_hysteresis_free(&d->hyst);
+	free(d->ns);
 	free(d);
 }
 
@@ -136,14 +137,126 @@ compute_rates(struct diagnose *d, const struct snapshot *snap)
 	d->have_prev = true;
 }
 
+/*
+ * With namespaces: room for one diag_ns per namespace, each with its
+ * counters' rates since the sample before (its entry in that sample's
+ * table).  0, or -1 (ENOMEM).
+ */
+static int
+ns_prepare(struct diagnose *d, const struct snapshot *snap)
+{
+	const struct snapshot *prev = d->prev_snap;
+	double now = timespec_seconds(&snap->taken_mono);
+	double dt = prev != NULL ? now - timespec_seconds(&prev->taken_mono) : 0;
+
+	if (snap->n_netns > d->ns_cap) {
+		struct diag_ns *more = realloc(d->ns, snap->n_netns * sizeof(*more));
+
+		if (more == NULL)
+			return -1;
+		d->ns = more;
+		d->ns_cap = snap->n_netns;
+	}
+	for (size_t i = 0; i < snap->n_netns; i++) {
+		const struct snapshot_netns *ns = &snap->netns[i];
+		const struct snapshot_netns *before =
+		    prev != NULL && dt > 0 ? snapshot_find_netns(prev, ns->info.inode) : NULL;
+		struct diag_ns *x = &d->ns[i];
+
+		x->fullest_listener = -1;
+		x->fullest_fill = 0;
+		x->vanished = -1;
+		x->vanished_syn_sent = 0;
+		for (int c = 0; c < KC_COUNT; c++) {
+			double r;
+
+			x->rate[c] = -1;
+			if (before != NULL && kcounters_rate(&before->counters, &ns->counters,
+							     (enum kcounter)c, dt, &r))
+				x->rate[c] = r;
+		}
+	}
+	return 0;
+}
+
+ssize_t
+diag_ns_index(const struct diagnose *d, uint32_t netns)
+{
+	const struct snapshot_netns *ns = d->by_netns ? snapshot_find_netns(d->snap, netns) : NULL;
+
+	return ns != NULL ? ns - d->snap->netns : -1;
+}
+
+void
+diag_scope_prepare(struct diagnose *d)
+{
+	if (!d->by_netns)
+		return;
+	/* A port's listener group keeps its fullest listener. */
+	for (size_t i = 0; i < d->n_groups; i++) {
+		const struct diag_group *g = &d->groups[i];
+		ssize_t k;
+
+		if (g->key.set != TCP_STATE_LISTEN || g->key.by != DIAG_BY_PORT ||
+		    d->snap->entries[g->example].recv_q == 0 ||
+		    (k = diag_ns_index(d, g->key.netns)) < 0 || !(g->fill > d->ns[k].fullest_fill))
+			continue;
+		d->ns[k].fullest_fill = g->fill;
+		d->ns[k].fullest_listener = g->example;
+	}
+}
+
+void
+diag_scope(struct diagnose *d, uint32_t netns)
+{
+	static const struct snapshot_nfct none;
+	static const uint32_t zero[TCP_STATE_COUNT];
+	ssize_t k;
+
+	if (!d->by_netns) {
+		d->cur_netns = 0;
+		d->nfct = &d->snap->nfct;
+		d->counts = d->snap->counts;
+		return;
+	}
+	d->cur_netns = netns;
+	k = diag_ns_index(d, netns);
+	if (k < 0) {
+		/* Sockets of a namespace missing from the table: nothing is
+		 * known of its counters. */
+		d->nfct = &none;
+		d->counts = zero;
+		for (int c = 0; c < KC_COUNT; c++)
+			d->rate[c] = -1;
+		d->fullest_listener = -1;
+		d->fullest_fill = 0;
+		d->vanished = -1;
+		d->vanished_syn_sent = 0;
+		return;
+	}
+	d->nfct = &d->snap->netns[k].nfct;
+	d->counts = d->snap->netns[k].counts;
+	memcpy(d->rate, d->ns[k].rate, sizeof(d->rate));
+	d->fullest_listener = d->ns[k].fullest_listener;
+	d->fullest_fill = d->ns[k].fullest_fill;
+	d->vanished = d->ns[k].vanished;
+	d->vanished_syn_sent = d->ns[k].vanished_syn_sent;
+}
+
 int
 diagnose_update(struct diagnose *d, const struct snapshot *snap, const struct statetrack *st)
 {
 	int rc;
 
 	read_port_range(d);
+	d->by_netns = snap->n_netns > 0;
+	if (d->by_netns && ns_prepare(d, snap) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
 	compute_rates(d, snap);
 	d->snap = snap;
+	diag_scope(d, 0);
 	d->st = st;
 	rc = diag_group_sample(d) < 0 || diag_rules_evaluate(d) < 0 ||
 		     diag_hysteresis_apply(&d->hyst, d->found, d->n_found,

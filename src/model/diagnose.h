@@ -9,6 +9,18 @@
  * severity, a stable id, a title, the numbers behind it, who is
  * responsible (a process or a port) and what to check next.
  *
+ * Namespaces: when the sample has a table of network namespaces
+ * (n_netns > 0), sockets are grouped per namespace first (a CLOSE_WAIT
+ * pile on port 8080 in two containers is two findings), the host-wide
+ * rules (kernel counters, conntrack fill) are judged per namespace on its
+ * own counters and table, and every finding names its namespace: its
+ * netns field, its title starting with netns_info_label() ("container
+ * web-1 (3f2a9c0e1b7d): nginx (pid 812) holds 412 sockets in
+ * CLOSE_WAIT, oldest 95 s") and its key with the namespace's inode after
+ * the rule's id ("close_wait/netns:4026532290/pid:812").  Without a table
+ * nothing of this applies: keys and texts are as they always were.  The
+ * ephemeral port range read from proc_root is used for every namespace.
+ *
  * Findings do not flap: a finding fires once its measure reaches the
  * threshold (for hysteresis.fire_samples samples in a row) and clears
  * only after hysteresis.quiet_samples samples in a row below
@@ -111,7 +123,9 @@ struct diag_finding {
 	enum diag_severity severity;
 	const char *id;        /* diag_rule_id(rule): "close_wait" */
 	char key[200];         /* stable per finding: id and subject,
-				* "close_wait/pid:812", "syn_recv/port:80" */
+				* "close_wait/pid:812", "syn_recv/port:80";
+				* with namespaces the namespace after the id,
+				* "close_wait/netns:4026532290/pid:812" */
 	char title[512];       /* one line, plain words */
 	char evidence[384];    /* the numbers: "412 sockets (threshold 50),
 				* oldest 95 s, +12/s" */
@@ -121,6 +135,9 @@ struct diag_finding {
 	int32_t pid;           /* responsible process, 0 when none known */
 	char comm[16];         /* its name, "" when none */
 	uint16_t port;         /* local port concerned, 0 when none */
+	uint32_t netns;        /* the namespace's inode (its entry in the
+				* snapshot's table: snapshot_find_netns())
+				* when the sample has namespaces, else 0 */
 	double level;          /* measure / firing threshold: >= 1 fires */
 	double since;          /* when it fired, snapshot monotonic seconds */
 	bool clearing;         /* below the clearing threshold, about to

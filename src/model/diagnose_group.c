@@ -166,12 +166,13 @@ diag_group_dest_key(struct diag_gkey *k, uint8_t set, const struct sock_entry *e
 }
 
 const struct diag_group *
-diag_group_listener(const struct diagnose *d, uint16_t port)
+diag_group_listener(const struct diagnose *d, uint32_t netns, uint16_t port)
 {
 	struct diag_gkey k;
 
 	key_init(&k, TCP_STATE_LISTEN, DIAG_BY_PORT, DIAG_BY_PORT);
 	k.port = port;
+	k.netns = netns;
 	/* diag_group_find() changes nothing. */
 	return diag_group_find((struct diagnose *)d, &k);
 }
@@ -293,6 +294,7 @@ file_in(struct diagnose *d, struct sock_facts *s, uint8_t set, enum diag_groupin
 		return 0;
 	if (!make_key(d, s, set, how, &k))
 		return 0;
+	k.netns = diag_netns_key(d, e);
 	if ((g = group_get(d, &k, (uint32_t)s->i, &created)) == NULL)
 		return -1;
 	g->count++;
@@ -358,6 +360,7 @@ file_listener(struct diagnose *d, size_t i)
 
 	key_init(&k, TCP_STATE_LISTEN, DIAG_BY_PORT, DIAG_BY_PORT);
 	k.port = e->local_port;
+	k.netns = diag_netns_key(d, e);
 	if ((g = group_get(d, &k, (uint32_t)i, &created)) == NULL)
 		return -1;
 	g->count++;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "diag_config.h"
 #include "diagnose.h"
@@ -94,7 +95,7 @@ struct diag_gkey {
 	uint16_t port;  /* local port */
 	uint16_t port2; /* remote port */
 	uint32_t pid;
-	uint32_t pad2;
+	uint32_t netns; /* the namespace (diag_netns_key()); 0 without */
 	uint8_t a[16]; /* remote address (local, for destinations) */
 	uint8_t b[16]; /* destinations: remote address */
 };
@@ -199,6 +200,18 @@ struct diag_candidate {
 	enum diag_rule rule;
 	double level;
 	int32_t group; /* -1 for host-wide rules */
+	uint32_t netns; /* host-wide rules: the namespace judged (0
+			 * without namespaces) */
+};
+
+/* What the rules read of one namespace when the sample has namespaces
+ * (diag_scope()), per entry of the snapshot's table. */
+struct diag_ns {
+	double rate[KC_COUNT];    /* its counters' rates; < 0 unknown */
+	int64_t fullest_listener; /* its fullest listener, -1 when none */
+	double fullest_fill;
+	int64_t vanished;         /* as d->vanished, of its sockets */
+	uint32_t vanished_syn_sent;
 };
 
 struct diagnose {
@@ -244,10 +257,36 @@ struct diagnose {
 	struct kcounters prev_counters;
 	double prev_now;
 	bool have_prev;
-	/* Rates of this update; < 0 when unknown. */
+	/* Rates of this update; < 0 when unknown.  With namespaces, the
+	 * scope's (diag_scope()). */
 	double rate[KC_COUNT];
 	double rate_dt; /* seconds they span; 0 when unknown */
+
+	/*
+	 * Namespaces: when the sample has a table of them (n_netns > 0),
+	 * groups are keyed by namespace too (gkey.netns), host-wide rules are
+	 * judged once per namespace, and every finding names its namespace.
+	 * The rules read the host's numbers through the scope: rate[],
+	 * nfct, counts, fullest_listener, fullest_fill, vanished and
+	 * vanished_syn_sent are those of namespace cur_netns (set by
+	 * diag_scope()), or the sample's own without namespaces.  The
+	 * ephemeral port range is the host's for every namespace.
+	 */
+	bool by_netns;
+	uint32_t cur_netns;
+	const struct snapshot_nfct *nfct;
+	const uint32_t *counts;       /* per state */
+	struct diag_ns *ns;           /* per entry of snap->netns */
+	size_t ns_cap;
 };
+
+/* The namespace part of a group key for entry e: its namespace when the
+ * sample has namespaces, else 0 (nothing changes without them). */
+static inline uint32_t
+diag_netns_key(const struct diagnose *d, const struct sock_entry *e)
+{
+	return d->by_netns ? e->netns : 0;
+}
 
 /* Room for one more item after n in the array *itemsp (a pointer to
  * a pointer to items of `size` bytes) of capacity *cap, which doubles,
@@ -314,8 +353,10 @@ int diag_rules_evaluate(struct diagnose *d);
 /* Groups the sockets of d->snap as d->plan says.  0 or -1 (ENOMEM). */
 int diag_group_sample(struct diagnose *d);
 
-/* The listener group of a local port, or NULL. */
-const struct diag_group *diag_group_listener(const struct diagnose *d, uint16_t port);
+/* The listener group of a local port in a namespace (the key's: 0
+ * without namespaces), or NULL. */
+const struct diag_group *diag_group_listener(const struct diagnose *d, uint32_t netns,
+					     uint16_t port);
 
 /* The group of key, or NULL. */
 struct diag_group *diag_group_find(struct diagnose *d, const struct diag_gkey *key);
@@ -332,6 +373,20 @@ struct diag_group *diag_group_add(struct diagnose *d, const struct diag_gkey *ke
 void diag_group_dest_key(struct diag_gkey *k, uint8_t set, const struct sock_entry *e);
 
 void diag_group_free(struct diagnose *d);
+
+/* ---- diagnose.c */
+
+/*
+ * Makes namespace netns the scope the rules read (see struct diagnose);
+ * without namespaces, the sample itself whatever netns is.  The
+ * per-namespace fullest listeners are known once diag_scope_prepare()
+ * ran, after the grouping.
+ */
+void diag_scope(struct diagnose *d, uint32_t netns);
+void diag_scope_prepare(struct diagnose *d);
+
+/* The index of namespace netns in d->snap's table, or -1. */
+ssize_t diag_ns_index(const struct diagnose *d, uint32_t netns);
 
 /* ---- diagnose_hysteresis.c */
 

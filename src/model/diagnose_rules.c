@@ -174,7 +174,7 @@ close_wait_describe(const struct diagnose *d, const struct diag_group *g, struct
 static void
 syn_recv_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
 {
-	const struct diag_group *lg = diag_group_listener(d, g->key.port);
+	const struct diag_group *lg = diag_group_listener(d, g->key.netns, g->key.port);
 	const struct sock_entry *l = lg != NULL ? example(d, lg) : NULL;
 	/* The overflow counter is host-wide: it speaks for this port only
 	 * when the port's own listener is not in the snapshot. */
@@ -249,11 +249,11 @@ host_subject(const struct diagnose *d, struct diag_finding *f, bool prefer_syn_r
 		const struct diag_group *g = &d->groups[i];
 
 		if (g->key.set == TCP_STATE_SYN_RECV && g->key.subj == DIAG_BY_PORT &&
-		    (best == NULL || g->count > best->count))
+		    g->key.netns == d->cur_netns && (best == NULL || g->count > best->count))
 			best = g;
 	}
 	if (best != NULL) {
-		const struct diag_group *lg = diag_group_listener(d, best->key.port);
+		const struct diag_group *lg = diag_group_listener(d, d->cur_netns, best->key.port);
 
 		if (lg != NULL)
 			set_process(f, d->snap, lg->example);
@@ -381,7 +381,7 @@ retrans_describe(const struct diagnose *d, const struct diag_group *g, struct di
 	(void)g;
 	for (size_t i = 0; i < d->n_groups; i++)
 		if (d->groups[i].key.set == DIAG_SET_RETRANS &&
-		    d->groups[i].key.subj == DIAG_BY_PEER &&
+		    d->groups[i].key.subj == DIAG_BY_PEER && d->groups[i].key.netns == d->cur_netns &&
 		    (worst == NULL || d->groups[i].count > worst->count))
 			worst = &d->groups[i];
 	snprintf(f->key, sizeof(f->key), "retrans/host");
@@ -476,6 +476,7 @@ ports_count_users(struct diagnose *d)
 		    e->local_port < d->port_low || e->local_port > d->port_high)
 			continue;
 		diag_group_dest_key(&k, TCP_STATE_TIME_WAIT, e);
+		k.netns = diag_netns_key(d, e);
 		g = diag_group_find(d, &k);
 		if (g == NULL)
 			continue;
@@ -629,7 +630,7 @@ closing_describe(const struct diagnose *d, const struct diag_group *g, struct di
 	num(m, sizeof(m), g->distinct);
 	age_text(g->oldest, g->oldest_lower_bound, age, sizeof(age));
 	if (g->key.by == DIAG_BY_PORT) {
-		const struct diag_group *lg = diag_group_listener(d, g->key.port);
+		const struct diag_group *lg = diag_group_listener(d, g->key.netns, g->key.port);
 
 		f->port = g->key.port;
 		snprintf(f->key, sizeof(f->key), "%s/port:%u", id, g->key.port);
@@ -901,7 +902,7 @@ static double
 conntrack_level(const struct diagnose *d, const struct diag_group *g,
 		const struct diag_rule_grouping *how)
 {
-	const struct snapshot_nfct *ct = &d->snap->nfct;
+	const struct snapshot_nfct *ct = d->nfct;
 
 	(void)g;
 	(void)how;
@@ -913,8 +914,8 @@ conntrack_level(const struct diagnose *d, const struct diag_group *g,
 static void
 conntrack_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
 {
-	const struct snapshot_nfct *ct = &d->snap->nfct;
-	uint32_t syn_sent = d->snap->counts[TCP_STATE_SYN_SENT];
+	const struct snapshot_nfct *ct = d->nfct;
+	uint32_t syn_sent = d->counts[TCP_STATE_SYN_SENT];
 	char count[32], max[32];
 
 	(void)g;
@@ -1115,7 +1116,7 @@ dead_peer_level(const struct diagnose *d, const struct diag_group *g,
 		const struct diag_rule_grouping *how)
 {
 	const struct sock_entry *e = example(d, g);
-	bool served = diag_group_listener(d, e->local_port) != NULL;
+	bool served = diag_group_listener(d, g->key.netns, e->local_port) != NULL;
 
 	if (g->key.by == DIAG_BY_PORT ? !served && ephemeral_port(d, e->local_port) : served)
 		return -1;
@@ -1126,7 +1127,7 @@ static void
 dead_peer_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
 {
 	const struct sock_entry *e = example(d, g);
-	const struct diag_group *lg = diag_group_listener(d, e->local_port);
+	const struct diag_group *lg = diag_group_listener(d, g->key.netns, e->local_port);
 	uint32_t sending = g->sub, silent = g->count - g->sub;
 	char n[32], longest[48], retrans[48], idle[48], where[160], dest[SOCK_FORMAT_ADDR_MAX];
 	char local[SOCK_FORMAT_ADDR_MAX];
@@ -1211,7 +1212,7 @@ static double
 time_wait_restart_level(const struct diagnose *d, const struct diag_group *g,
 			const struct diag_rule_grouping *how)
 {
-	if (diag_group_listener(d, g->key.port) == NULL)
+	if (diag_group_listener(d, g->key.netns, g->key.port) == NULL)
 		return -1;
 	return g->count / diag_cfg(d, how->min);
 }
@@ -1220,7 +1221,7 @@ static void
 time_wait_restart_describe(const struct diagnose *d, const struct diag_group *g,
 			   struct diag_finding *f)
 {
-	const struct diag_group *lg = diag_group_listener(d, g->key.port);
+	const struct diag_group *lg = diag_group_listener(d, g->key.netns, g->key.port);
 	char n[32], who[200] = "", until[48];
 
 	f->port = g->key.port;
@@ -1313,8 +1314,25 @@ resettable(uint8_t state)
 static bool
 served(const struct diagnose *d, const struct sock_entry *e)
 {
-	return diag_group_listener(d, e->local_port) != NULL ||
+	return diag_group_listener(d, diag_netns_key(d, e), e->local_port) != NULL ||
 	       (!ephemeral_port(d, e->local_port) && ephemeral_port(d, e->remote_port));
+}
+
+/* Whether resets come near a burst: on the host, or in any namespace
+ * (each judged on its own counters). */
+static bool
+resets_worth(struct diagnose *d)
+{
+	double clear = diag_cfg(d, DIAG_CLEAR_PCT) / 100;
+	bool worth = false;
+
+	if (!d->by_netns)
+		return resets_level(d, NULL, NULL) >= clear;
+	for (size_t k = 0; k < d->snap->n_netns && !worth; k++) {
+		diag_scope(d, d->snap->netns[k].info.inode);
+		worth = resets_level(d, NULL, NULL) >= clear;
+	}
+	return worth;
 }
 
 /* While resets burst: files the sockets that vanished since the sample
@@ -1330,24 +1348,31 @@ resets_tally(struct diagnose *d)
 
 	d->vanished = -1;
 	d->vanished_syn_sent = 0;
-	if (d->st == NULL || prev == NULL ||
-	    resets_level(d, NULL, NULL) < diag_cfg(d, DIAG_CLEAR_PCT) / 100)
+	if (d->st == NULL || prev == NULL || !resets_worth(d))
 		return 0;
 	n = statetrack_vanished(d->st, &gone, &taken);
 	if (taken != timespec_seconds(&prev->taken_mono))
 		return 0; /* not the sample the tracker compared with */
 	d->vanished = 0;
+	for (size_t k = 0; d->by_netns && k < d->snap->n_netns; k++)
+		d->ns[k].vanished = 0;
 	for (size_t j = 0; j < n; j++) {
 		const struct sock_entry *e = gone[j] < prev->n_entries ? &prev->entries[gone[j]] : NULL;
 		struct diag_group *g;
 		struct diag_gkey k;
+		ssize_t ns;
 
 		if (e == NULL || !resettable(e->state))
 			continue;
 		d->vanished++;
 		d->vanished_syn_sent += e->state == TCP_STATE_SYN_SENT;
+		if ((ns = diag_ns_index(d, e->netns)) >= 0) {
+			d->ns[ns].vanished++;
+			d->ns[ns].vanished_syn_sent += e->state == TCP_STATE_SYN_SENT;
+		}
 		memset(&k, 0, sizeof(k));
 		k.set = DIAG_SET_VANISHED;
+		k.netns = diag_netns_key(d, e);
 		k.family = e->family;
 		if (e->state != TCP_STATE_SYN_SENT && served(d, e)) {
 			k.by = k.subj = DIAG_BY_PORT;
@@ -1365,6 +1390,7 @@ resets_tally(struct diagnose *d)
 			g->owned = (int32_t)gone[j];
 		memset(&k, 0, sizeof(k));
 		k.set = DIAG_SET_VANISHED;
+		k.netns = diag_netns_key(d, e);
 		k.by = k.subj = DIAG_BY_PEER;
 		k.family = e->family;
 		memcpy(k.a, e->remote_addr, sizeof(k.a));
@@ -1385,7 +1411,7 @@ vanished_top(const struct diagnose *d, enum diag_grouping by)
 		const struct diag_group *g = &d->groups[i];
 
 		if (g->key.set == DIAG_SET_VANISHED && g->key.by == by &&
-		    (best == NULL || g->count > best->count))
+		    g->key.netns == d->cur_netns && (best == NULL || g->count > best->count))
 			best = g;
 	}
 	return best;
@@ -1411,7 +1437,9 @@ resets_describe(const struct diagnose *d, const struct diag_group *g, struct dia
 	if (top != NULL) {
 		const struct sock_entry *e = &prev->entries[top->example];
 		const struct diag_group *lg =
-		    top->key.by == DIAG_BY_PORT ? diag_group_listener(d, top->key.port) : NULL;
+		    top->key.by == DIAG_BY_PORT
+			? diag_group_listener(d, top->key.netns, top->key.port)
+			: NULL;
 		size_t held = top->owned >= 0 ? (size_t)top->owned : top->example;
 		const struct owner_proc *p = lg != NULL ? sock_format_owner(d->snap, example(d, lg))
 							: sock_format_owner(prev, &prev->entries[held]);
@@ -1920,7 +1948,7 @@ diag_rules_plan(struct diagnose *d)
 }
 
 static int
-cand_add(struct diagnose *d, enum diag_rule rule, double level, int32_t group)
+cand_add(struct diagnose *d, enum diag_rule rule, double level, int32_t group, uint32_t netns)
 {
 	double clear = diag_cfg(d, DIAG_CLEAR_PCT) / 100;
 
@@ -1928,7 +1956,7 @@ cand_add(struct diagnose *d, enum diag_rule rule, double level, int32_t group)
 		return 0;
 	if (diag_grow(&d->cands, &d->cands_cap, d->n_cands, sizeof(*d->cands), 64) < 0)
 		return -1;
-	d->cands[d->n_cands++] = (struct diag_candidate){rule, level, group};
+	d->cands[d->n_cands++] = (struct diag_candidate){rule, level, group, netns};
 	return 0;
 }
 
@@ -1941,7 +1969,9 @@ cand_cmp(const void *a, const void *b)
 		return x->rule < y->rule ? -1 : 1;
 	if (x->level != y->level)
 		return x->level > y->level ? -1 : 1;
-	return x->group < y->group ? -1 : x->group > y->group;
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	return x->netns < y->netns ? -1 : x->netns > y->netns;
 }
 
 /* Takes the sockets toward peers that are piles of their own out of the
@@ -1964,6 +1994,7 @@ leave_peer_piles(struct diagnose *d)
 			continue;
 		memset(&k, 0, sizeof(k));
 		k.set = parent->key.set;
+		k.netns = parent->key.netns;
 		k.by = k.subj = DIAG_BY_PEER;
 		k.family = sub->key.family;
 		memcpy(k.a, sub->key.a, sizeof(k.a));
@@ -1997,21 +2028,71 @@ collect_candidates(struct diagnose *d)
 			continue;
 		level =
 		    def->level != NULL ? def->level(d, g, how) : g->count / diag_cfg(d, how->min);
-		if (cand_add(d, p->rule[g->key.by], level, (int32_t)i) < 0)
+		if (cand_add(d, p->rule[g->key.by], level, (int32_t)i, 0) < 0)
 			return -1;
 	}
-	for (int r = 0; r < DIAG_RULE_COUNT; r++)
-		if (diag_rules[r].host &&
-		    cand_add(d, (enum diag_rule)r, diag_rules[r].level(d, NULL, NULL), -1) < 0)
-			return -1;
+	if (!d->by_netns) {
+		for (int r = 0; r < DIAG_RULE_COUNT; r++)
+			if (diag_rules[r].host &&
+			    cand_add(d, (enum diag_rule)r, diag_rules[r].level(d, NULL, NULL), -1, 0) <
+				0)
+				return -1;
+		return 0;
+	}
+	/* Host-wide rules: once per namespace, on its own numbers. */
+	for (size_t k = 0; k < d->snap->n_netns; k++) {
+		uint32_t inode = d->snap->netns[k].info.inode;
+
+		diag_scope(d, inode);
+		for (int r = 0; r < DIAG_RULE_COUNT; r++)
+			if (diag_rules[r].host &&
+			    cand_add(d, (enum diag_rule)r, diag_rules[r].level(d, NULL, NULL), -1,
+				     inode) < 0)
+				return -1;
+	}
 	return 0;
 }
 
+/*
+ * With namespaces: f names its namespace.  Its title starts with the
+ * namespace's label and its key carries the inode after the rule's id,
+ * so the same subject in two namespaces is two findings to the
+ * hysteresis too.
+ */
 static void
-describe(const struct diagnose *d, const struct diag_candidate *c, struct diag_finding *f)
+name_netns(const struct diagnose *d, uint32_t netns, struct diag_finding *f)
+{
+	const struct snapshot_netns *ns = snapshot_find_netns(d->snap, netns);
+	struct netns_info unknown = {.inode = netns};
+	char label[256], text[sizeof(f->title)];
+	size_t id_len = strlen(f->id);
+
+	f->netns = netns;
+	netns_info_label(ns != NULL ? &ns->info : &unknown, label, sizeof(label));
+	memcpy(text, f->title, sizeof(text));
+	f->title[0] = '\0';
+	append(f->title, sizeof(f->title), "%s: %s", label, text);
+	/* "close_wait/pid:812" -> "close_wait/netns:4026532290/pid:812" */
+	memcpy(text, f->key, sizeof(f->key));
+	f->key[0] = '\0';
+	if (strncmp(text, f->id, id_len) == 0 && text[id_len] == '/')
+		append(f->key, sizeof(f->key), "%s/netns:%" PRIu32 "%s", f->id, netns,
+		       text + id_len);
+	else
+		append(f->key, sizeof(f->key), "%s/netns:%" PRIu32, text, netns);
+}
+
+static void
+describe(struct diagnose *d, const struct diag_candidate *c, struct diag_finding *f)
 {
 	const struct diag_rule_def *def = &diag_rules[c->rule];
+	/* A group's namespace is its sockets' (fd_limit's process groups:
+	 * its first socket's). */
+	uint32_t netns = c->group >= 0 && d->by_netns
+			     ? d->snap->entries[d->groups[c->group].example].netns
+			     : c->netns;
 
+	diag_scope(d, netns);
 	memset(f, 0, sizeof(*f));
 	f->rule = c->rule;
 	f->id = def->id;
@@ -2019,6 +2100,8 @@ describe(const struct diagnose *d, const struct diag_candidate *c, struct diag_f
 	/* A warning far past its threshold is critical; a note stays one. */
 	f->severity = c->level >= 4 && def->severity == DIAG_WARNING ? DIAG_CRITICAL : def->severity;
 	def->describe(d, c->group >= 0 ? &d->groups[c->group] : NULL, f);
+	if (d->by_netns)
+		name_netns(d, netns, f);
 }
 
 int
@@ -2026,6 +2109,7 @@ diag_rules_evaluate(struct diagnose *d)
 {
 	size_t per_rule = (size_t)diag_cfg(d, DIAG_MAX_PER_RULE);
 
+	diag_scope_prepare(d);
 	for (int r = 0; r < DIAG_RULE_COUNT; r++)
 		if (diag_rules[r].after_grouping != NULL && diag_rules[r].after_grouping(d) < 0)
 			return -1;
