@@ -20,10 +20,13 @@ is_wildcard(const struct sock_entry *e)
 	return memcmp(e->local_addr, zero, e->family == AF_INET ? 4 : 16) == 0;
 }
 
-/* Order of listeners for the lookup: family, port, then address. */
+/* Order of listeners for the lookup: namespace, family, port, then
+ * address. */
 static int
 compare_key(const struct sock_entry *a, const struct sock_entry *b)
 {
+	if (a->netns != b->netns)
+		return a->netns < b->netns ? -1 : 1;
 	if (a->family != b->family)
 		return a->family < b->family ? -1 : 1;
 	if (a->local_port != b->local_port)
@@ -48,18 +51,20 @@ find_listener(struct listen_row *rows, size_t n, const struct sock_entry *conn)
 	size_t lo = 0, hi = n;
 	struct listen_row *wildcard = NULL;
 
-	/* First row of (family, port). */
+	/* First row of (namespace, family, port). */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const struct sock_entry *s = rows[mid].sock;
 
-		if (s->family < conn->family ||
-		    (s->family == conn->family && s->local_port < conn->local_port))
+		if (s->netns < conn->netns ||
+		    (s->netns == conn->netns &&
+		     (s->family < conn->family ||
+		      (s->family == conn->family && s->local_port < conn->local_port))))
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (; lo < n && rows[lo].sock->family == conn->family &&
+	for (; lo < n && rows[lo].sock->netns == conn->netns && rows[lo].sock->family == conn->family &&
 	       rows[lo].sock->local_port == conn->local_port;
 	     lo++) {
 		if (memcmp(rows[lo].sock->local_addr, conn->local_addr, 16) == 0)
@@ -113,8 +118,16 @@ listen_rows_build(const struct snapshot *snap, struct listen_row **rows_out)
 struct sort_item {
 	struct listen_row row;
 	const struct owner_proc *owner;
+	uint32_t ns_rank; /* the namespace's place (0 without namespaces) */
 	size_t position;
 };
+
+/* Namespaces first, when there are any. */
+static int
+compare_netns(const struct sort_item *a, const struct sort_item *b)
+{
+	return a->ns_rank < b->ns_rank ? -1 : a->ns_rank > b->ns_rank;
+}
 
 static int
 compare_port(const struct sort_item *a, const struct sort_item *b)
@@ -130,8 +143,10 @@ static int
 compare_process(const void *x, const void *y)
 {
 	const struct sort_item *a = x, *b = y;
-	int c;
+	int c = compare_netns(a, b);
 
+	if (c != 0)
+		return c;
 	/* Rows without a known owner go last. */
 	if ((a->owner == NULL) != (b->owner == NULL))
 		return a->owner == NULL ? 1 : -1;
@@ -150,8 +165,10 @@ static int
 compare_port_items(const void *x, const void *y)
 {
 	const struct sort_item *a = x, *b = y;
-	int c = compare_port(a, b);
+	int c = compare_netns(a, b);
 
+	if (c == 0)
+		c = compare_port(a, b);
 	return c != 0 ? c : (a->position < b->position ? -1 : 1);
 }
 
@@ -161,12 +178,67 @@ compare_connections(const void *x, const void *y)
 	const struct sort_item *a = x, *b = y;
 	uint64_t ca = (uint64_t)a->row.established + a->row.syn_recv;
 	uint64_t cb = (uint64_t)b->row.established + b->row.syn_recv;
-	int c;
+	int c = compare_netns(a, b);
 
+	if (c != 0)
+		return c;
 	if (ca != cb)
 		return ca > cb ? -1 : 1;
 	c = compare_port(a, b);
 	return c != 0 ? c : (a->position < b->position ? -1 : 1);
+}
+
+/* A namespace as grouped rows order them. */
+struct ns_order {
+	bool host;
+	uint32_t inode;
+	size_t index; /* in the snapshot's table */
+	char name[sizeof(((struct netns_info *)0)->name) + 32];
+};
+
+static int
+compare_ns_order(const void *x, const void *y)
+{
+	const struct ns_order *a = x, *b = y;
+	int c;
+
+	if (a->host != b->host)
+		return a->host ? -1 : 1;
+	c = strcmp(a->name, b->name);
+	if (c != 0)
+		return c;
+	return a->inode < b->inode ? -1 : a->inode > b->inode;
+}
+
+/*
+ * Per entry of snap's namespace table, its rank in grouped rows: the
+ * host's first, then by short name, then by inode.  malloc'd, or NULL
+ * (ENOMEM).
+ */
+static uint32_t *
+netns_ranks(const struct snapshot *snap)
+{
+	struct ns_order *order = malloc(snap->n_netns * sizeof(*order));
+	uint32_t *ranks = malloc(snap->n_netns * sizeof(*ranks));
+
+	if (order == NULL || ranks == NULL) {
+		free(order);
+		free(ranks);
+		return NULL;
+	}
+	for (size_t i = 0; i < snap->n_netns; i++) {
+		const struct netns_info *info = &snap->netns[i].info;
+
+		order[i].host = info->kind == NETNS_KIND_HOST;
+		order[i].inode = info->inode;
+		order[i].index = i;
+		netns_info_short(info, order[i].name, sizeof(order[i].name));
+	}
+	qsort(order, snap->n_netns, sizeof(*order), compare_ns_order);
+	for (size_t k = 0; k < snap->n_netns; k++)
+		ranks[order[k].index] = (uint32_t)k;
+	free(order);
+	return ranks;
 }
 
 void
@@ -179,17 +251,29 @@ listen_rows_sort(struct listen_row *rows, size_t n, const struct snapshot *snap,
 		[LISTEN_SORT_CONNECTIONS] = compare_connections,
 	};
 	struct sort_item *items;
+	uint32_t *ranks = NULL;
 
 	if (n < 2 || (unsigned int)by >= LISTEN_SORT_COUNT)
 		return;
 	items = malloc(n * sizeof(*items));
 	if (items == NULL)
 		return; /* unsorted is still correct, only less helpful */
+	if (snap->n_netns > 0 && (ranks = netns_ranks(snap)) == NULL) {
+		free(items);
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct sock_entry *e = rows[i].sock;
 
 		items[i].row = rows[i];
 		items[i].position = i;
+		items[i].ns_rank = 0;
+		if (ranks != NULL) {
+			const struct snapshot_netns *ns = snapshot_find_netns(snap, e->netns);
+
+			items[i].ns_rank =
+			    ns != NULL ? ranks[ns - snap->netns] : (uint32_t)snap->n_netns;
+		}
 		items[i].owner = snap->owners != NULL && e->owner_status == OWNER_FOUND
 					 ? owner_table_proc(snap->owners, e->owner)
 					 : NULL;
@@ -199,6 +283,7 @@ listen_rows_sort(struct listen_row *rows, size_t n, const struct snapshot *snap,
 	for (size_t i = 0; i < n; i++)
 		rows[i] = items[i].row;
 	free(items);
+	free(ranks);
 }
 
 const char *

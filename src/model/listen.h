@@ -5,7 +5,9 @@
  * on its port.  A connection belongs to the listener of its family and
  * port whose address equals the connection's local address, or else to a
  * wildcard listener of that port (the kernel prefers the more specific
- * socket the same way).  Shared by the LISTEN panel and batch output.
+ * socket the same way), in the connection's network namespace (a port
+ * listening in several namespaces is several listeners, each with its
+ * own connections).  Shared by the LISTEN panel and batch output.
  * Pure; any thread (reads an immutable snapshot).
  */
 #ifndef TCPDECK_LISTEN_H
@@ -34,7 +36,16 @@ enum listen_sort {
  * frees it), sorted by port.  Returns the count, or -1 with errno. */
 ssize_t listen_rows_build(const struct snapshot *snap, struct listen_row **rows);
 
-/* Sorts rows (stable for equal keys). */
+/*
+ * Sorts rows (stable for equal keys).  When the snapshot has namespaces
+ * (n_netns > 0) the rows are grouped by namespace first (a group: the
+ * consecutive rows with the same sock->netns), the host's namespace
+ * first, then by short name (netns_info_short()), then by inode, with
+ * sockets of a namespace missing from the table last; within a group
+ * they are sorted by `by` (LISTEN_SORT_PROCESS: namespace, then
+ * process, then port).  Without namespaces only `by` counts.
+ * listen_rows_build() returns them sorted by LISTEN_SORT_PORT so.
+ */
 void listen_rows_sort(struct listen_row *rows, size_t n, const struct snapshot *snap,
 		      enum listen_sort by);
 
