@@ -584,6 +584,78 @@ test_many_sockets(void **state)
 	snapshot_unref(snap);
 }
 
+/*
+ * Split by namespace: the same address and ports in two namespaces are
+ * rows of their own, each with its namespace and counts, in key order by
+ * namespace first; not split, they add up as before.  The same object
+ * switches both ways.
+ */
+static void
+test_split_netns(void **state)
+{
+	struct snapshot *snap = snapshot_new(0);
+	struct peers *p = peers_new();
+	const struct peer_row *rows;
+	size_t n;
+
+	(void)state;
+	assert_non_null(snap);
+	assert_non_null(p);
+	add(snap, "10.0.0.2", 40001, 80, TCP_STATE_ESTABLISHED)->netns = 200;
+	add(snap, "10.0.0.2", 40002, 80, TCP_STATE_ESTABLISHED)->netns = 200;
+	add(snap, "10.0.0.2", 40001, 80, TCP_STATE_CLOSE_WAIT)->netns = 100;
+	add(snap, "10.0.0.3", 443, 50000, TCP_STATE_ESTABLISHED)->netns = 100;
+	snapshot_seal(snap);
+
+	assert_int_equal(peers_update(p, snap, NULL, NULL), 0);
+	assert_non_null(find_row(p, PEERS_REMOTE_ADDR, "10.0.0.2"));
+	assert_int_equal(find_row(p, PEERS_REMOTE_ADDR, "10.0.0.2")->total, 3);
+	assert_int_equal(find_row(p, PEERS_REMOTE_ADDR, "10.0.0.2")->netns, 0);
+	rows = peers_rows(p, PEERS_LOCAL_PORT, &n);
+	assert_int_equal(n, 2);
+
+	peers_split_netns(p, true);
+	assert_int_equal(peers_update(p, snap, NULL, NULL), 0);
+	assert_int_equal(peers_total(p), 4);
+	rows = peers_rows(p, PEERS_REMOTE_ADDR, &n);
+	assert_int_equal(n, 3);
+	/* Key order: namespace 100 (10.0.0.2, 10.0.0.3), then 200. */
+	assert_int_equal(rows[0].netns, 100);
+	assert_int_equal(rows[0].total, 1);
+	assert_int_equal(rows[0].counts[TCP_STATE_CLOSE_WAIT], 1);
+	assert_int_equal(rows[1].netns, 100);
+	assert_int_equal(rows[1].addr[3], 3);
+	assert_int_equal(rows[2].netns, 200);
+	assert_int_equal(rows[2].total, 2);
+	assert_int_equal(rows[2].counts[TCP_STATE_ESTABLISHED], 2);
+	rows = peers_rows(p, PEERS_LOCAL_PORT, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(rows[0].netns, 100);
+	assert_int_equal(rows[0].port, 80);
+	assert_int_equal(rows[1].netns, 100);
+	assert_int_equal(rows[1].port, 50000);
+	assert_int_equal(rows[2].netns, 200);
+	assert_int_equal(rows[2].port, 80);
+	assert_int_equal(rows[2].total, 2);
+	rows = peers_rows(p, PEERS_REMOTE_PORT, &n);
+	assert_int_equal(n, 4); /* 40001 in each, 443, 40002 */
+	/* Ranked: namespace 200's 10.0.0.2 leads. */
+	assert_int_equal(peers_rank(p, PEERS_REMOTE_ADDR, PEERS_BY_TOTAL), 3);
+	rows = peers_rows(p, PEERS_REMOTE_ADDR, &n);
+	assert_int_equal(rows[0].netns, 200);
+	assert_int_equal(rows[0].total, 2);
+
+	peers_split_netns(p, false);
+	assert_int_equal(peers_update(p, snap, NULL, NULL), 0);
+	rows = peers_rows(p, PEERS_LOCAL_PORT, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[0].port, 80);
+	assert_int_equal(rows[0].total, 3);
+	assert_int_equal(rows[0].netns, 0);
+	peers_free(p);
+	snapshot_unref(snap);
+}
+
 int
 main(void)
 {
@@ -596,6 +668,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_update_reuses),
 		cmocka_unit_test(test_many_sockets),
+		cmocka_unit_test(test_split_netns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

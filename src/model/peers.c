@@ -36,6 +36,10 @@ struct peers {
 	uint32_t *port_slots[PEERS_KIND_COUNT]; /* port kinds: port -> index + 1 */
 	uint32_t *addr_table;                   /* address hash: index + 1 */
 	size_t addr_size;                       /* a power of two */
+	/* Split by namespace: the port kinds are hashed by (namespace,
+	 * port) in tables of addr_size slots, not indexed by port. */
+	bool split;
+	uint32_t *split_ports[PEERS_KIND_COUNT];
 	uint32_t total;
 };
 
@@ -78,9 +82,9 @@ row_count(struct peer_row *row, const struct sock_entry *e)
 		row->counts[e->state]++;
 }
 
-/* Hash of an address with its family. */
+/* Hash of an address with its family (and namespace, split). */
 static uint64_t
-addr_hash(const struct sock_entry *e)
+addr_hash(const struct sock_entry *e, uint32_t netns)
 {
 	uint64_t a = 0, b = 0;
 
@@ -95,7 +99,7 @@ addr_hash(const struct sock_entry *e)
 	}
 	uint64_t w[2] = { a, b };
 
-	return hash_words(w, 2, e->family);
+	return hash_words(w, 2, e->family ^ (uint64_t)netns << 8);
 }
 
 /* The part of the address the family uses (IPv4: the first 4 bytes). */
@@ -110,6 +114,8 @@ addr_cmp(const void *a, const void *b)
 {
 	const struct peer_row *x = a, *y = b;
 
+	if (x->netns != y->netns)
+		return x->netns < y->netns ? -1 : 1;
 	if (x->family != y->family)
 		return x->family == AF_INET ? -1 : y->family == AF_INET ? 1 : x->family - y->family;
 	return memcmp(x->addr, y->addr, sizeof(x->addr));
@@ -133,22 +139,62 @@ count_port(struct peer_list *list, uint32_t *slots, uint16_t port, const struct 
 	return row;
 }
 
-static void
-count_addr(struct peer_list *list, uint32_t *table, size_t mask, const struct sock_entry *e)
+/* Port rows split by namespace: a hash of (namespace, port).  Returns
+ * the row. */
+static struct peer_row *
+count_split_port(struct peer_list *list, uint32_t *table, size_t mask, uint16_t port,
+		 const struct sock_entry *e)
 {
-	size_t i = (size_t)addr_hash(e) & mask, len = addr_len(e->family);
+	size_t i = (size_t)hash_u64((uint64_t)e->netns << 16 | port) & mask;
 	struct peer_row *row;
 
 	for (;; i = (i + 1) & mask) {
 		if (table[i] == 0)
 			break;
 		row = &list->rows[table[i] - 1];
-		if (row->family == e->family && memcmp(row->addr, e->remote_addr, len) == 0) {
+		if (row->port == port && row->netns == e->netns) {
+			row_count(row, e);
+			return row;
+		}
+	}
+	row = list_add(list);
+	row->port = port;
+	row->netns = e->netns;
+	row->first = e;
+	row_count(row, e);
+	table[i] = (uint32_t)list->n;
+	return row;
+}
+
+static int
+split_port_cmp(const void *a, const void *b)
+{
+	const struct peer_row *x = a, *y = b;
+
+	if (x->netns != y->netns)
+		return x->netns < y->netns ? -1 : 1;
+	return x->port < y->port ? -1 : x->port > y->port;
+}
+
+static void
+count_addr(struct peer_list *list, uint32_t *table, size_t mask, const struct sock_entry *e,
+	   uint32_t netns)
+{
+	size_t i = (size_t)addr_hash(e, netns) & mask, len = addr_len(e->family);
+	struct peer_row *row;
+
+	for (;; i = (i + 1) & mask) {
+		if (table[i] == 0)
+			break;
+		row = &list->rows[table[i] - 1];
+		if (row->family == e->family && row->netns == netns &&
+		    memcmp(row->addr, e->remote_addr, len) == 0) {
 			row_count(row, e);
 			return;
 		}
 	}
 	row = list_add(list);
+	row->netns = netns;
 	row->family = e->family;
 	memcpy(row->addr, e->remote_addr, len); /* the rest stays zero */
 	row->first = e;
@@ -228,10 +274,23 @@ peers_reserve(struct peers *p, size_t n)
 		free(p->addr_table);
 		p->addr_table = calloc(size, sizeof(*p->addr_table));
 		p->addr_size = p->addr_table != NULL ? size : 0;
+		for (int k = PEERS_REMOTE_PORT; k <= PEERS_LOCAL_PORT; k++) {
+			free(p->split_ports[k]);
+			p->split_ports[k] = NULL;
+		}
 		if (p->addr_table == NULL)
 			return -1;
 	} else
 		memset(p->addr_table, 0, size * sizeof(*p->addr_table));
+	for (int k = PEERS_REMOTE_PORT; p->split && k <= PEERS_LOCAL_PORT; k++) {
+		if (p->split_ports[k] == NULL &&
+		    (p->split_ports[k] = calloc(size, sizeof(*p->split_ports[k]))) == NULL)
+			return -1;
+		memset(p->split_ports[k], 0, size * sizeof(*p->split_ports[k]));
+	}
+	/* Split, a port kind has up to a row per socket. */
+	if (p->split)
+		ports = n;
 	if (reserve_rows(&p->kinds[PEERS_REMOTE_ADDR].rows, &p->kinds[PEERS_REMOTE_ADDR].cap, n) <
 	    0)
 		return -1;
@@ -262,18 +321,34 @@ peers_update(struct peers *p, const struct snapshot *snap,
 		if (!counts_as_peer(e) || (selected != NULL && !selected(arg, e)))
 			continue;
 		p->total++;
-		count_addr(&p->kinds[PEERS_REMOTE_ADDR], p->addr_table, p->addr_size - 1, e);
-		count_port(&p->kinds[PEERS_REMOTE_PORT], p->port_slots[PEERS_REMOTE_PORT],
-		           e->remote_port, e);
-		local = count_port(&p->kinds[PEERS_LOCAL_PORT], p->port_slots[PEERS_LOCAL_PORT],
-		                   e->local_port, e);
+		count_addr(&p->kinds[PEERS_REMOTE_ADDR], p->addr_table, p->addr_size - 1, e,
+			   p->split ? e->netns : 0);
+		if (p->split) {
+			count_split_port(&p->kinds[PEERS_REMOTE_PORT],
+					 p->split_ports[PEERS_REMOTE_PORT], p->addr_size - 1,
+					 e->remote_port, e);
+			local = count_split_port(&p->kinds[PEERS_LOCAL_PORT],
+						 p->split_ports[PEERS_LOCAL_PORT],
+						 p->addr_size - 1, e->local_port, e);
+		} else {
+			count_port(&p->kinds[PEERS_REMOTE_PORT], p->port_slots[PEERS_REMOTE_PORT],
+				   e->remote_port, e);
+			local = count_port(&p->kinds[PEERS_LOCAL_PORT],
+					   p->port_slots[PEERS_LOCAL_PORT], e->local_port, e);
+		}
 		if (local->owner == NULL)
 			local->owner = sock_format_owner(snap, e);
 	}
 	qsort(p->kinds[PEERS_REMOTE_ADDR].rows, p->kinds[PEERS_REMOTE_ADDR].n,
 	      sizeof(struct peer_row), addr_cmp);
-	order_ports(p, PEERS_REMOTE_PORT);
-	order_ports(p, PEERS_LOCAL_PORT);
+	if (p->split) {
+		for (int k = PEERS_REMOTE_PORT; k <= PEERS_LOCAL_PORT; k++)
+			qsort(p->kinds[k].rows, p->kinds[k].n, sizeof(struct peer_row),
+			      split_port_cmp);
+	} else {
+		order_ports(p, PEERS_REMOTE_PORT);
+		order_ports(p, PEERS_LOCAL_PORT);
+	}
 	for (int k = 0; k < PEERS_KIND_COUNT; k++)
 		for (size_t i = 0; i < p->kinds[k].n; i++)
 			p->kinds[k].rows[i].key_order = (uint32_t)i;
@@ -294,6 +369,12 @@ peers_build(const struct snapshot *snap,
 		return NULL;
 	}
 	return p;
+}
+
+void
+peers_split_netns(struct peers *p, bool split)
+{
+	p->split = split;
 }
 
 uint32_t
@@ -355,6 +436,7 @@ peers_free(struct peers *p)
 	for (int k = 0; k < PEERS_KIND_COUNT; k++) {
 		free(p->kinds[k].rows);
 		free(p->port_slots[k]);
+		free(p->split_ports[k]);
 	}
 	free(p->spare);
 	free(p->addr_table);

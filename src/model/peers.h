@@ -8,6 +8,14 @@
  * an IPv4-mapped IPv6 peer (::ffff:10.0.0.1) is a key of its own, as ss
  * prints it.  Ports are keys across both families.
  *
+ * Network namespaces: by default a key is what it says, whatever the
+ * namespace of its sockets (10.0.0.1 seen from two containers is one
+ * peer).  peers_split_netns(p, true) makes the namespace part of every
+ * key instead: 10.0.0.1 from two namespaces is two rows, each with its
+ * netns; port 443 likewise.  Rows are then in key order by namespace
+ * (inode) first.  A front end asks for it when the snapshot has
+ * namespaces (n_netns > 0) and it shows them.
+ *
  * Use: peers_build() once per snapshot (or, for a view that refreshes
  * every sample, one peers_new() and peers_update() per snapshot, which
  * reuses memory), then peers_rank() for each kind and order wanted (cheap:
@@ -53,6 +61,8 @@ struct peer_row {
 	 * (sock_format_owner), or NULL; NULL for the other kinds. */
 	const struct owner_proc *owner;
 	uint32_t key_order; /* position in key order: breaks ties */
+	uint32_t netns;     /* with peers_split_netns(): the namespace
+			     * (inode) of the key's sockets; else 0 */
 };
 
 struct peers;
@@ -78,6 +88,10 @@ struct peers *peers_new(void);
  */
 int peers_update(struct peers *p, const struct snapshot *snap,
                  bool (*selected)(const void *arg, const struct sock_entry *e), const void *arg);
+
+/* Whether the updates that follow key every row by namespace too (see
+ * above); false at peers_new(). */
+void peers_split_netns(struct peers *p, bool split);
 
 /* Sockets that counted (selected, not LISTEN, with a remote end). */
 uint32_t peers_total(const struct peers *p);
