@@ -398,6 +398,70 @@ test_counters_per_netns(void **state)
 	world_free(&w);
 }
 
+static void
+set_kc(struct kcounters *kc, enum kcounter c, uint64_t value)
+{
+	kc->value[c] = value;
+	kc->present |= 1u << c;
+}
+
+/*
+ * Resets read per namespace: blue's attempts to 10.0.5.5:9 are refused
+ * (its counters say so), web's attempts to 10.0.7.7:9 vanish as well,
+ * with the same cookies, but its counters show no resets.  One finding,
+ * blue's, counting and naming only blue's vanished sockets.
+ */
+static void
+test_resets_per_netns(void **state)
+{
+	const struct diag_finding *f;
+	struct world w;
+
+	(void)state;
+	world_init(&w, NULL);
+	for (int t = 0; t < 3; t++) {
+		struct snapshot *s = diag_snap_at(t);
+		struct snapshot_netns *web, *blue;
+
+		add_web(s);
+		add_blue(s);
+		web = &s->netns[0];
+		blue = &s->netns[1];
+		for (int k = 0; k < 2; k++) {
+			struct kcounters *kc = k == 0 ? &web->counters : &blue->counters;
+			uint64_t refused = k == 0 ? 0 : 200u * (unsigned)t;
+
+			set_kc(kc, KC_ACTIVE_OPENS, 200u * (unsigned)t);
+			set_kc(kc, KC_PASSIVE_OPENS, 0);
+			set_kc(kc, KC_ATTEMPT_FAILS, refused);
+			set_kc(kc, KC_ESTAB_RESETS, 0);
+			set_kc(kc, KC_OUT_RSTS, refused);
+			set_kc(kc, KC_ABORT_ON_TIMEOUT, 0);
+		}
+		for (int i = 0; i < 30; i++) {
+			struct sock_entry *e;
+
+			e = add(s, BLUE, (uint64_t)(1000 + 30 * t + i), TCP_STATE_SYN_SENT,
+				(uint16_t)(45000 + i), 9);
+			assert_int_equal(inet_pton(AF_INET, "10.0.5.5", e->remote_addr), 1);
+			e = add(s, WEB, (uint64_t)(1000 + 30 * t + i), TCP_STATE_SYN_SENT,
+				(uint16_t)(45000 + i), 9);
+			assert_int_equal(inet_pton(AF_INET, "10.0.7.7", e->remote_addr), 1);
+		}
+		step(&w, s);
+	}
+	assert_int_equal(count_id(&w, "resets"), 1);
+	f = find_key(&w, "resets/netns:4026532300/host");
+	assert_non_null(f);
+	assert_int_equal(f->netns, BLUE);
+	assert_string_equal(f->subject, "10.0.5.5:9");
+	assert_starts(f->title, "netns blue: Connection attempts are refused with resets: 200/s, "
+				"most to 10.0.5.5:9");
+	assert_contains(f->evidence, "30 sockets vanished since the previous sample (30 "
+				     "connecting), 30 of them to 10.0.5.5:9, 30 with peer 10.0.5.5");
+	world_free(&w);
+}
+
 /* Without a namespace table nothing changes, even when the entries carry
  * a namespace inode (the sampler's own). */
 static void
@@ -429,6 +493,7 @@ main(void)
 	    cmocka_unit_test(test_hysteresis_per_netns),
 	    cmocka_unit_test(test_conntrack_per_netns),
 	    cmocka_unit_test(test_counters_per_netns),
+	    cmocka_unit_test(test_resets_per_netns),
 	    cmocka_unit_test(test_no_table_unchanged),
 	};
 
