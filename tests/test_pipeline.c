@@ -681,6 +681,7 @@ test_netns_rows(void **state)
 	assert_true(rows[0].fresh && rows[1].fresh);
 	assert_false(rows[0].gone || rows[1].gone);
 	assert_int_equal(rows[0].change, 0);
+	assert_false(rows[0].has_flows); /* the first sample */
 	assert_int_equal(history_len(rows[0].history), 1);
 	assert_int_equal(newest_total(&rows[0], 0), 8);
 	/* Same cookies in both namespaces: flows see every socket. */
@@ -699,6 +700,14 @@ test_netns_rows(void **state)
 	assert_true(rows[0].change_per_s == 1.0);
 	assert_false(rows[0].fresh);
 	assert_int_equal(rows[1].change, 0);
+	/* Cookies 8 and 9 opened there, nothing closed; nothing in the
+	 * other. */
+	assert_true(rows[0].has_flows && rows[1].has_flows);
+	assert_int_equal(rows[0].opened, 2);
+	assert_int_equal(rows[0].closed, 0);
+	assert_true(rows[0].opened_per_s == 1.0);
+	assert_int_equal(rows[1].opened, 0);
+	assert_int_equal(rows[1].closed, 0);
 	assert_int_equal(history_len(rows[0].history), 3);
 	assert_int_equal(history_read(rows[0].history, 0, 0, 3, vals), 3);
 	assert_int_equal(vals[0], 8);
@@ -718,6 +727,9 @@ test_netns_rows(void **state)
 		assert_int_equal(row->change, 0);
 		assert_int_equal(newest_total(row, 0), HISTORY_GAP);
 		assert_int_equal(newest_total(row, (size_t)k + 1), 4);
+		/* Its sockets closed with it, in the sample it went. */
+		assert_int_equal(row->closed, k == 0 ? 4 : 0);
+		assert_int_equal(row->opened, 0);
 		row = pipeline_netns_find(p, 4026531840u);
 		assert_false(row->gone);
 		assert_int_equal(row->total, 10);
@@ -762,6 +774,55 @@ test_netns_rows(void **state)
 	feed(p, ns_sample(35, one, one_socks, 1), 0);
 	assert_int_equal(pipeline_netns_count(p), 1);
 	assert_int_equal(history_len(pipeline_netns_rows(p)[0].history), 1);
+	pipeline_free(p);
+}
+
+/* Opened and closed per namespace, by socket: the same cookies in two
+ * namespaces, one closing some and opening others, the other steady. */
+static void
+test_netns_flows(void **state)
+{
+	char root[512];
+	struct pipeline_config cfg = {
+		.models = PIPELINE_NETNS | PIPELINE_FLOWS,
+		.proc_root = root,
+	};
+	const uint32_t inodes[] = {10, 20}, socks[] = {5, 5};
+	const struct pipeline_netns_row *row;
+	struct snapshot *snap;
+	struct pipeline *p;
+
+	(void)state;
+	proc_root(root, sizeof(root));
+	p = pipeline_new(&cfg);
+	assert_non_null(p);
+	feed(p, ns_sample(1, inodes, socks, 2), 0);
+
+	/* Namespace 10: cookies 1-2 close, 6-8 open; 20 as it was. */
+	snap = snapshot_new(0);
+	assert_non_null(snap);
+	snap->taken_mono.tv_sec = 3;
+	for (size_t i = 0; i < 2; i++) {
+		assert_non_null(snapshot_add_netns(snap, inodes[i]));
+		add(snap, 1000, TCP_STATE_LISTEN, 80, 0)->netns = inodes[i];
+	}
+	for (uint64_t c = 3; c <= 8; c++)
+		add(snap, c, TCP_STATE_ESTABLISHED, 80, (uint16_t)(40000 + c))->netns = 10;
+	for (uint64_t c = 1; c <= 5; c++)
+		add(snap, c, TCP_STATE_ESTABLISHED, 80, (uint16_t)(40000 + c))->netns = 20;
+	snapshot_seal(snap);
+	feed(p, snap, 0);
+	row = pipeline_netns_find(p, 10);
+	assert_non_null(row);
+	assert_true(row->has_flows);
+	assert_int_equal(row->change, 1);
+	assert_int_equal(row->closed, 2);
+	assert_int_equal(row->opened, 3);
+	assert_true(row->closed_per_s == 1.0);
+	assert_true(row->opened_per_s == 1.5);
+	row = pipeline_netns_find(p, 20);
+	assert_int_equal(row->closed, 0);
+	assert_int_equal(row->opened, 0);
 	pipeline_free(p);
 }
 
@@ -810,6 +871,7 @@ main(void)
 		cmocka_unit_test(test_only_what_was_asked),
 		cmocka_unit_test(test_netns_rows),
 		cmocka_unit_test(test_netns_linger),
+		cmocka_unit_test(test_netns_flows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

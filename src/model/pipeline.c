@@ -271,8 +271,67 @@ netns_seen(struct pipeline_netns_row *row, const struct pipeline_netns_row *old,
  * inode) with the sample's table (sorted by seal).  Built in new arrays,
  * so on failure (ENOMEM) the rows stay as they were.
  */
+/* The row of inode among rows[0..n) (sorted), or NULL. */
+static struct pipeline_netns_row *
+row_find(struct pipeline_netns_row *rows, size_t n, uint32_t inode)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (rows[mid].inode == inode)
+			return &rows[mid];
+		if (rows[mid].inode < inode)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/*
+ * Opened and closed per namespace row: the sockets of `before` (the
+ * sample fed before this one) that the flows list as gone, by their
+ * namespace; opened from the totals.  Nothing without flows, or when
+ * they did not compare this sample with `before`.
+ */
+static void
+netns_flows(const struct pipeline *p, const struct snapshot *before,
+	    struct pipeline_netns_row *rows, size_t n, const bool *was_there, double interval)
+{
+	const uint32_t *gone;
+	size_t n_gone;
+	double taken;
+
+	if (p->flows == NULL || before == NULL)
+		return;
+	n_gone = statetrack_vanished(p->flows, &gone, &taken);
+	if (taken != timespec_seconds(&before->taken_mono))
+		return;
+	for (size_t k = 0; k < n_gone; k++) {
+		struct pipeline_netns_row *row;
+
+		if (gone[k] < before->n_entries &&
+		    (row = row_find(rows, n, before->entries[gone[k]].netns)) != NULL)
+			row->closed++;
+	}
+	for (size_t k = 0; k < n; k++) {
+		struct pipeline_netns_row *row = &rows[k];
+		int64_t opened = 0;
+
+		if (!row->gone)
+			opened = was_there[k] ? row->change + row->closed : row->total;
+		row->has_flows = true;
+		row->opened = opened > 0 ? (uint32_t)opened : 0;
+		row->opened_per_s = interval > 0 ? row->opened / interval : 0;
+		row->closed_per_s = interval > 0 ? row->closed / interval : 0;
+	}
+}
+
 static int
-feed_netns(struct pipeline *p, const struct snapshot *snap, uint64_t missed)
+feed_netns(struct pipeline *p, const struct snapshot *snap, const struct snapshot *before,
+	   uint64_t missed)
 {
 	double now = timespec_seconds(&snap->taken_mono);
 	double interval = p->ns_has_prev ? now - p->ns_prev_time : 0;
@@ -280,6 +339,7 @@ feed_netns(struct pipeline *p, const struct snapshot *snap, uint64_t missed)
 	struct pipeline_netns_row *rows;
 	struct netns_track *track;
 	struct history **dropped;
+	bool *was_there;
 
 	if (snap->n_netns == 0) {
 		netns_drop_all(p);
@@ -288,7 +348,8 @@ feed_netns(struct pipeline *p, const struct snapshot *snap, uint64_t missed)
 	rows = calloc(cap, sizeof(*rows));
 	track = calloc(cap, sizeof(*track));
 	dropped = calloc(p->n_ns + 1, sizeof(*dropped));
-	if (rows == NULL || track == NULL || dropped == NULL)
+	was_there = calloc(cap, sizeof(*was_there));
+	if (rows == NULL || track == NULL || dropped == NULL || was_there == NULL)
 		goto fail;
 	while (i < p->n_ns || j < snap->n_netns) {
 		const struct snapshot_netns *ns = j < snap->n_netns ? &snap->netns[j] : NULL;
@@ -319,6 +380,7 @@ feed_netns(struct pipeline *p, const struct snapshot *snap, uint64_t missed)
 			continue;
 		}
 		if (old != NULL && old->inode == ns->info.inode) {
+			was_there[n] = !old->gone;
 			netns_seen(&rows[n], old, ns, now, interval);
 			track[n] = p->ns_track[i++];
 			track[n].gone_samples = 0;
@@ -343,9 +405,17 @@ feed_netns(struct pipeline *p, const struct snapshot *snap, uint64_t missed)
 		rows[k].history = track[k].hist;
 		track[k].made = false;
 	}
+	for (size_t k = 0; k < n; k++) {
+		/* This sample's flows, or none. */
+		rows[k].has_flows = false;
+		rows[k].opened = rows[k].closed = 0;
+		rows[k].opened_per_s = rows[k].closed_per_s = 0;
+	}
+	netns_flows(p, before, rows, n, was_there, interval);
 	for (size_t k = 0; k < n_dropped; k++)
 		history_free(dropped[k]);
 	free(dropped);
+	free(was_there);
 	free(p->ns_rows);
 	free(p->ns_track);
 	p->ns_rows = rows;
@@ -362,6 +432,7 @@ fail_rows:
 		if (track[k].made)
 			history_free(track[k].hist);
 fail:
+	free(was_there);
 	free(dropped);
 	free(rows);
 	free(track);
@@ -386,9 +457,13 @@ pipeline_feed(struct pipeline *p, struct snapshot *snap, uint64_t missed)
 	int err = 0;
 
 	/* The sample before may be freed here: not a cost of the models.
-	 * (Referenced first: snap may be the very same sample.) */
+	 * (Referenced first: snap may be the very same sample.)  The
+	 * namespaces' flows read it: then it goes after the models. */
 	p->latest = snapshot_ref(snap);
-	snapshot_unref(before);
+	if (!p->netns_built) {
+		snapshot_unref(before);
+		before = NULL;
+	}
 	p->stats.samples++;
 	p->stats.missed += missed;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
@@ -426,7 +501,7 @@ pipeline_feed(struct pipeline *p, struct snapshot *snap, uint64_t missed)
 		failed |= PIPELINE_CONNS;
 		err = err != 0 ? err : errno;
 	}
-	if (p->netns_built && feed_netns(p, snap, missed) < 0) {
+	if (p->netns_built && feed_netns(p, snap, back ? NULL : before, missed) < 0) {
 		failed |= PIPELINE_NETNS;
 		err = err != 0 ? err : errno;
 	}
@@ -434,6 +509,7 @@ pipeline_feed(struct pipeline *p, struct snapshot *snap, uint64_t missed)
 	p->stats.cpu_ms = ms_between(&t0, &t1);
 	p->stats.flows_cpu_ms = ms_between(&t0, &tm);
 	p->stats.failed = failed;
+	snapshot_unref(before);
 	if (failed != 0) {
 		errno = err != 0 ? err : ENOMEM;
 		return -1;

@@ -211,6 +211,17 @@ struct pipeline_netns_row {
 					   * gone */
 	double change_per_s;              /* change over the interval; 0
 					   * without one */
+	/* Sockets opened and closed in it since the sample fed before (with
+	 * PIPELINE_FLOWS; has_flows false without them, on the first sample
+	 * and after time went back).  closed: the sockets of that sample
+	 * gone from this one (statetrack_vanished()); opened: the change of
+	 * its total plus those closed, exact when every socket has a cookie
+	 * and is listed once (as sampled live), else an estimate.  A
+	 * namespace first seen has opened every socket; a gone one closed
+	 * the sockets it had. */
+	bool has_flows;
+	uint32_t opened, closed;
+	double opened_per_s, closed_per_s; /* over the interval; 0 without */
 	const struct history *history;    /* total per sample, see above */
 	bool gone;                        /* not in the latest sample */
 	bool fresh;                       /* first seen in the latest sample
