@@ -104,8 +104,8 @@ static void
 add_pile(struct snapshot *snap, uint32_t netns, int n, int proc)
 {
 	for (int i = 0; i < n; i++) {
-		struct sock_entry *e = add(snap, netns, (uint64_t)(1 + i), TCP_STATE_CLOSE_WAIT, 8080,
-					   (uint16_t)(20000 + i));
+		struct sock_entry *e = add(snap, netns, (uint64_t)(1 + i), TCP_STATE_CLOSE_WAIT,
+					   8080, (uint16_t)(20000 + i));
 
 		if (proc >= 0) {
 			e->inode = (uint32_t)(1000 + proc);
@@ -458,7 +458,8 @@ test_resets_per_netns(void **state)
 	assert_starts(f->title, "netns blue: Connection attempts are refused with resets: 200/s, "
 				"most to 10.0.5.5:9");
 	assert_contains(f->evidence, "30 sockets vanished since the previous sample (30 "
-				     "connecting), 30 of them to 10.0.5.5:9, 30 with peer 10.0.5.5");
+				     "connecting), 30 of them to 10.0.5.5:9, 30 with peer "
+				     "10.0.5.5");
 	world_free(&w);
 }
 

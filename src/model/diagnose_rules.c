@@ -381,7 +381,8 @@ retrans_describe(const struct diagnose *d, const struct diag_group *g, struct di
 	(void)g;
 	for (size_t i = 0; i < d->n_groups; i++)
 		if (d->groups[i].key.set == DIAG_SET_RETRANS &&
-		    d->groups[i].key.subj == DIAG_BY_PEER && d->groups[i].key.netns == d->cur_netns &&
+		    d->groups[i].key.subj == DIAG_BY_PEER &&
+		    d->groups[i].key.netns == d->cur_netns &&
 		    (worst == NULL || d->groups[i].count > worst->count))
 			worst = &d->groups[i];
 	snprintf(f->key, sizeof(f->key), "retrans/host");
@@ -2034,8 +2035,8 @@ collect_candidates(struct diagnose *d)
 	if (!d->by_netns) {
 		for (int r = 0; r < DIAG_RULE_COUNT; r++)
 			if (diag_rules[r].host &&
-			    cand_add(d, (enum diag_rule)r, diag_rules[r].level(d, NULL, NULL), -1, 0) <
-				0)
+			    cand_add(d, (enum diag_rule)r, diag_rules[r].level(d, NULL, NULL), -1,
+				     0) < 0)
 				return -1;
 		return 0;
 	}

@@ -64,7 +64,8 @@ find_listener(struct listen_row *rows, size_t n, const struct sock_entry *conn)
 		else
 			hi = mid;
 	}
-	for (; lo < n && rows[lo].sock->netns == conn->netns && rows[lo].sock->family == conn->family &&
+	for (; lo < n && rows[lo].sock->netns == conn->netns &&
+	       rows[lo].sock->family == conn->family &&
 	       rows[lo].sock->local_port == conn->local_port;
 	     lo++) {
 		if (memcmp(rows[lo].sock->local_addr, conn->local_addr, 16) == 0)

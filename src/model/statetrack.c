@@ -484,8 +484,9 @@ update(struct statetrack *st, const struct snapshot *snap,
 
 			while (q < st->n_stalls && KEY_BEFORE(&st->stalls[q], cookie, ns))
 				q++;
-			old = q < st->n_stalls && KEY_SAME(&st->stalls[q], cookie, ns) ? &st->stalls[q]
-										       : NULL;
+			old = q < st->n_stalls && KEY_SAME(&st->stalls[q], cookie, ns)
+				      ? &st->stalls[q]
+				      : NULL;
 			stall_fill(&snap->entries[i], old, known, first, now_stall, prev_stall,
 				   &st->stalls_next[ws++]);
 		}
