@@ -818,6 +818,36 @@ test_same_cookie_two_netns(void **state)
 	statetrack_free(st);
 }
 
+/* The same with cookies too far apart to pack (the generic sort). */
+static void
+test_same_cookie_two_netns_wide(void **state)
+{
+	const uint64_t far = 1ull << 40;
+	struct statetrack *st = statetrack_new();
+	struct snapshot *s;
+
+	(void)state;
+	assert_non_null(st);
+	s = snap_at(100);
+	add_ns(s, 7, far, TCP_STATE_CLOSE_WAIT);
+	add_ns(s, 9, far, TCP_STATE_ESTABLISHED);
+	add_ns(s, 9, 1, TCP_STATE_ESTABLISHED);
+	add_ns(s, 7, 1, TCP_STATE_ESTABLISHED);
+	feed(st, s);
+	assert_int_equal(flow(st, TCP_STATE_ESTABLISHED)->count, 3);
+	s = snap_at(101);
+	add_ns(s, 9, far, TCP_STATE_CLOSE_WAIT);
+	add_ns(s, 7, far, TCP_STATE_CLOSE_WAIT);
+	add_ns(s, 7, 1, TCP_STATE_ESTABLISHED);
+	feed(st, s);
+	assert_int_equal(flow(st, TCP_STATE_CLOSE_WAIT)->count, 2);
+	assert_int_equal(flow(st, TCP_STATE_CLOSE_WAIT)->entered, 1);
+	assert_int_equal(statetrack_summary(st)->closed, 1);
+	assert_true(statetrack_since(st, 7, far, NULL) == 100.0);
+	assert_true(statetrack_since(st, 9, far, NULL) == 101.0);
+	statetrack_free(st);
+}
+
 int
 main(void)
 {
@@ -837,6 +867,7 @@ main(void)
 	    cmocka_unit_test(test_stall_blocked),
 	    cmocka_unit_test(test_stall_selected),
 	    cmocka_unit_test(test_same_cookie_two_netns),
+	    cmocka_unit_test(test_same_cookie_two_netns_wide),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
