@@ -576,6 +576,99 @@ test_autobound(void **state)
 	}
 }
 
+/* netns INODE, tcpdeck's own term: the socket's namespace inode. */
+static void
+test_netns(void **state)
+{
+	struct sock_entry in_a = sk(TCP_STATE_TIME_WAIT, "10.0.0.1", 80, "10.0.0.2", 5000);
+	struct sock_entry in_b = sk(TCP_STATE_ESTABLISHED, "10.0.0.1", 22, "10.0.0.2", 5001);
+	struct sock_entry unknown = sk(TCP_STATE_LISTEN, "0.0.0.0", 22, "0.0.0.0", 0);
+	char *error = NULL;
+	size_t pos = 0;
+
+	(void)state;
+	in_a.netns = 4026532290u;
+	in_b.netns = 4026531840u;
+	assert_match("netns 4026532290", &in_a);
+	assert_no_match("netns 4026532290", &in_b);
+	assert_match("netns = 4026532290", &in_a);
+	assert_match("netns == 4026532290", &in_a);
+	assert_no_match("netns != 4026532290", &in_a);
+	assert_match("netns != 4026532290", &in_b);
+	assert_match("! netns 4026532290", &in_b);
+	assert_match("not netns 4026532290", &in_b);
+	assert_no_match("not netns 4026532290", &in_a);
+	assert_match("netns 0", &unknown); /* a source that does not know */
+	assert_no_match("netns 0", &in_a);
+	/* With the other conditions and the state words. */
+	assert_match("state time-wait netns 4026532290", &in_a);
+	assert_no_match("state established netns 4026532290", &in_a);
+	assert_match("netns 4026532290 and sport = :80", &in_a);
+	assert_no_match("netns 4026532290 and sport = :22", &in_a);
+	assert_match("netns 4026532290 or sport = :22", &in_b);
+	assert_match("( netns 1 or netns 4026531840 ) and dport = :5001", &in_b);
+	assert_match("netns 4026531840 dport = :5001", &in_b); /* juxtaposed: and */
+	assert_match("sport = :22 and not netns 4026532290", &in_b);
+	/* The whole 32-bit range, in any base strtoul takes. */
+	in_a.netns = 0xffffffffu;
+	assert_match("netns 4294967295", &in_a);
+	assert_match("netns 0xffffffff", &in_a);
+
+	/* Which filters keep one namespace only. */
+	{
+		static const struct {
+			const char *expr;
+			uint32_t inode; /* 0: not one namespace */
+		} only[] = {
+			{"netns 7", 7},
+			{"netns = 8", 8},
+			{"state time-wait netns 9", 9},
+			{"sport = :22 and netns 10", 10},
+			{"sport = :22 netns 11 dport = :5", 11},
+			{"netns 7 or sport = :22", 0},
+			{"netns != 7", 0},
+			{"not netns 7", 0},
+			{"( netns 7 or netns 8 )", 0},
+			{"sport = :22", 0},
+			{"", 0},
+		};
+
+		for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++) {
+			struct filter *f = parse_ok(only[i].expr);
+			uint32_t inode = 0;
+			bool one = filter_netns_only(f, &inode);
+
+			if (one != (only[i].inode != 0) || inode != only[i].inode)
+				fail_msg("'%s': one namespace %d (%u)", only[i].expr, one, inode);
+			filter_free(f);
+		}
+		assert_false(filter_netns_only(NULL, NULL));
+	}
+
+	assert_null(filter_parse_with("netns", &opts, &error, &pos));
+	assert_int_equal(pos, 5);
+	assert_non_null(strstr(error, "expected a namespace inode after 'netns'"));
+	free(error);
+	assert_null(filter_parse_with("netns blue", &opts, &error, &pos));
+	assert_int_equal(pos, 6);
+	assert_non_null(strstr(error, "'blue' is not a network namespace inode"));
+	free(error);
+	assert_null(filter_parse_with("netns 4294967296", &opts, &error, &pos));
+	assert_int_equal(pos, 6);
+	free(error);
+	assert_null(filter_parse_with("netns -1", &opts, &error, &pos));
+	free(error);
+	assert_null(filter_parse_with("netns > 5", &opts, &error, &pos));
+	assert_int_equal(pos, 6);
+	assert_non_null(strstr(error, "'netns' takes only '=' or '!='"));
+	free(error);
+	assert_null(filter_parse_with("sport = :22 and", &opts, &error, &pos));
+	free(error);
+	assert_null(filter_parse_with("bogus", &opts, &error, &pos));
+	assert_non_null(strstr(error, "netns"));
+	free(error);
+}
+
 static void
 test_and_or_fold_left_to_right(void **state)
 {
@@ -878,6 +971,7 @@ main(void)
 		cmocka_unit_test(test_kernel_and_user_rules),
 		cmocka_unit_test(test_dev),
 		cmocka_unit_test(test_autobound),
+		cmocka_unit_test(test_netns),
 		cmocka_unit_test(test_and_or_fold_left_to_right),
 		cmocka_unit_test(test_hints),
 		cmocka_unit_test(test_words_and_quotes),

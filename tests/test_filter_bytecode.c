@@ -389,6 +389,9 @@ test_refused_and_empty(void **state)
 	static const char *const none[] = {
 		"", "state established", "exclude time-wait", "dev 1", "sport = :22 or dev 1",
 		"not dev 1", "autobound", "not autobound", "sport = :22 and ( dport = :1 or autobound )",
+		/* A dump sees one namespace: no op can test which. */
+		"netns 4026531840", "not netns 4026531840", "netns != 1",
+		"sport = :22 and netns 4026531840", "dport = :80 or not netns 7",
 	};
 	struct filter *f;
 	void *bc = (void *)1;
@@ -492,6 +495,8 @@ test_bound_inactive_only_when_selectable(void **state)
 		{"dev 1 and dport = :80", false},
 		{"autobound and dport = :5", false},
 		{"autobound", true},
+		{"netns 5 and dport = :80", false},
+		{"netns 5", true},
 	};
 
 	(void)state;

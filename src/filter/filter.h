@@ -26,6 +26,12 @@
  *   - "inet:" / "inet6:" address prefixes restrict the whole filter to that
  *     family, and later plain addresses are then parsed in that family.
  *
+ * An addition of tcpdeck's own: "netns [= | !=] INODE" selects the sockets
+ * of one network namespace, by its nsfs inode (struct sock_entry.netns; 0:
+ * unknown).  It combines with and, or and not like any condition; both
+ * halves judge it the same way, and no kernel program is built for an
+ * expression holding it (a dump sees one namespace).
+ *
  * Deviations, each because tcpdeck lacks the data or ss's behaviour serves
  * no one:
  *   - autobound: inet_diag does not report the bind lock.  tcpdeck treats a
@@ -110,6 +116,11 @@ uint32_t filter_state_mask(const struct filter *f);
  * that leave no state; a port outside 0-65535; a host name with several
  * addresses.  Valid as long as f. */
 const char *filter_hint(const struct filter *f);
+
+/* Whether the filter keeps the sockets of one network namespace only: its
+ * expression is "netns [=] INODE", alone or joined with "and" to other
+ * conditions at its top level.  Sets *inode then.  False for NULL. */
+bool filter_netns_only(const struct filter *f, uint32_t *inode);
 
 /* The expression as given to filter_parse() ("" for NULL). */
 const char *filter_text(const struct filter *f);

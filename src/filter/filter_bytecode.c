@@ -234,6 +234,8 @@ compile_node(struct program *p, const struct filter *f, uint32_t idx)
 		return;
 	case FILTER_N_DEV:       /* ss sends no program with "dev" */
 	case FILTER_N_AUTOBOUND: /* the kernel reads a lock tcpdeck cannot see */
+	case FILTER_N_NETNS:     /* a dump sees one namespace and cannot test it:
+				  * no program, the dump is a superset */
 	default:
 		p->refused = true;
 		return;

@@ -9,8 +9,10 @@
  * restriction and the state mask still have to be checked with
  * filter_match() on every socket that comes back; the kernel only narrows
  * the dump.  Expressions whose kernel half cannot be written as bytecode
- * give no program: "dev" (ss sends none either) and "autobound" (tcpdeck
- * judges it without the bind lock the kernel reads, see filter.h).
+ * give no program: "dev" (ss sends none either), "autobound" (tcpdeck
+ * judges it without the bind lock the kernel reads, see filter.h) and
+ * "netns" (a dump runs inside one namespace and no op tests which one);
+ * no program is a superset: the dump returns every socket.
  * Pure; any thread.  Nothing here prints or exits.
  */
 #ifndef TCPDECK_FILTER_BYTECODE_H

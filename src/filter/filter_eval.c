@@ -158,6 +158,10 @@ filter_eval_node(const struct filter *f, uint32_t idx, const struct sock_entry *
 		return kernel || e->ifindex == n->a;
 	case FILTER_N_AUTOBOUND:
 		return kernel ? kernel_autobound(f, e) : ephemeral(f, e->local_port);
+	case FILTER_N_NETNS:
+		/* No kernel program can say it (filter_bytecode.c sends none),
+		 * so both halves judge it by the entry. */
+		return e->netns == n->a;
 	default:
 		return false;
 	}

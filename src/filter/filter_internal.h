@@ -30,6 +30,7 @@ enum filter_tok_kind {
 	FILTER_TOK_FWMARK,
 	FILTER_TOK_CGROUP,
 	FILTER_TOK_AUTOBOUND,
+	FILTER_TOK_NETNS,
 	FILTER_TOK_EQ,
 	FILTER_TOK_NEQ,
 	FILTER_TOK_LT,
@@ -72,6 +73,7 @@ enum filter_node_kind {
 	FILTER_N_DPORT_LE,
 	FILTER_N_DEV,      /* a: interface index */
 	FILTER_N_AUTOBOUND,
+	FILTER_N_NETNS,     /* a: network namespace inode (tcpdeck's own) */
 };
 
 enum filter_op {

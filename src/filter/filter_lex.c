@@ -39,6 +39,7 @@ static const struct {
 	{">", FILTER_TOK_GT},       {"gt", FILTER_TOK_GT},
 	{"<", FILTER_TOK_LT},       {"lt", FILTER_TOK_LT},
 	{"autobound", FILTER_TOK_AUTOBOUND},
+	{"netns", FILTER_TOK_NETNS},
 };
 
 static enum filter_tok_kind

@@ -691,6 +691,7 @@ starts_condition(enum filter_tok_kind k)
 	case FILTER_TOK_FWMARK:
 	case FILTER_TOK_CGROUP:
 	case FILTER_TOK_AUTOBOUND:
+	case FILTER_TOK_NETNS:
 		return true;
 	default:
 		return false;
@@ -721,7 +722,7 @@ fail_unexpected(struct parser *p, const struct filter_token *t)
 		fail(p, t->offset, "unexpected '%s': put a space after '!'", t->text);
 	else if (t->kind == FILTER_TOK_WORD)
 		fail(p, t->offset, "unexpected '%s' (expected src, dst, sport, dport, dev, "
-			"autobound, not or '(')", t->text);
+			"autobound, netns, not or '(')", t->text);
 	else
 		fail(p, t->offset, "unexpected '%s'", t->text);
 }
@@ -870,6 +871,37 @@ parse_condition(struct parser *p)
 	case FILTER_TOK_AUTOBOUND:
 		p->has_autobound = true;
 		return add_node(p, FILTER_N_AUTOBOUND, -1, 0, 0);
+
+	case FILTER_TOK_NETNS: {
+		/* tcpdeck's own: ss sees one namespace and has no such word. */
+		bool negate = false;
+		unsigned int inode;
+
+		op = peek(p);
+		if (op->kind == FILTER_TOK_EQ) {
+			next(p);
+		} else if (op->kind == FILTER_TOK_NEQ) {
+			negate = true;
+			next(p);
+		} else if (is_comparison(op->kind)) {
+			fail(p, op->offset, "'netns' takes only '=' or '!='");
+			return UINT32_MAX;
+		}
+		arg = next(p);
+		if (arg->kind != FILTER_TOK_WORD) {
+			fail(p, arg->offset, "expected a namespace inode after 'netns'");
+			return UINT32_MAX;
+		}
+		if (!parse_uint(arg->text, &inode)) {
+			fail(p, arg->offset,
+			     "'%s' is not a network namespace inode (a number, as the namespaces "
+			     "view and 'ls -L -i /proc/PID/ns/net' show)",
+			     arg->text);
+			return UINT32_MAX;
+		}
+		node = add_node(p, FILTER_N_NETNS, -1, inode, 0);
+		return negate ? add_not(p, node) : node;
+	}
 
 	case FILTER_TOK_FWMARK:
 		fail(p, t->offset, "'fwmark' is not supported: tcpdeck does not collect socket marks");
@@ -1095,6 +1127,35 @@ const char *
 filter_hint(const struct filter *f)
 {
 	return f == NULL ? NULL : f->hint;
+}
+
+bool
+filter_netns_only(const struct filter *f, uint32_t *inode)
+{
+	const struct filter_node *root;
+
+	if (f == NULL || !f->has_expr)
+		return false;
+	root = &f->nodes[f->root];
+	if (root->kind == FILTER_N_NETNS) {
+		*inode = root->a;
+		return true;
+	}
+	if (root->kind != FILTER_N_LIST)
+		return false;
+	/* Any "or" at the top level lets other namespaces in. */
+	for (uint32_t i = 1; i < root->b; i++)
+		if (f->items[root->a + i].op != FILTER_OP_AND)
+			return false;
+	for (uint32_t i = 0; i < root->b; i++) {
+		const struct filter_node *n = &f->nodes[f->items[root->a + i].node];
+
+		if (n->kind == FILTER_N_NETNS) {
+			*inode = n->a;
+			return true;
+		}
+	}
+	return false;
 }
 
 const char *
