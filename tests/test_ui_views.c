@@ -1,8 +1,10 @@
 /*
  * test_ui_views.c - the dashboard's view registry, key tables and the
  * help generated from them, the dispatch of number keys and Tab, the
- * prompt's callbacks and the shared scroller.  Links the dashboard's
- * code but opens no terminal: nothing here draws.
+ * prompt's callbacks and the shared scroller; the namespaces view's rows,
+ * order and keys, the namespace picker, over synthetic snapshots.  Links
+ * the dashboard's code but opens no terminal: the one test that draws
+ * does so on a curses screen writing to a file.
  */
 #include "config.h"
 
@@ -14,6 +16,7 @@
 
 #include <curses.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ui_internal.h"
@@ -430,6 +433,431 @@ test_scroll(void **state)
 	}
 }
 
+
+/* ---------------------------------------------------------- namespaces */
+
+enum { HOST_NS = 100, HOSTILE_NS = 200, BLUE_NS = 300 };
+
+/* A name that would retitle the window, ring the bell and turn the text
+ * red if it reached a terminal raw. */
+static const char hostile_name[] = "\x1b]0;pwned\x07" "evil\x1b[31m";
+
+static void
+add_socket(struct snapshot *snap, uint32_t netns, enum tcp_state state, int n)
+{
+	static uint64_t cookie;
+
+	for (int i = 0; i < n; i++) {
+		struct sock_entry *e = snapshot_add(snap);
+
+		assert_non_null(e);
+		e->cookie = ++cookie;
+		e->family = 2; /* AF_INET */
+		e->state = (uint8_t)state;
+		e->local_addr[0] = 127;
+		e->local_addr[3] = 1;
+		e->local_port = (uint16_t)(8000 + i);
+		e->netns = netns;
+	}
+}
+
+/* Three namespaces: host (3 sockets: 2 ESTABLISHED, 1 LISTEN), a
+ * container with a hostile name (3 TIME_WAIT, 1 CLOSE_WAIT) and blue (5
+ * TIME_WAIT, 1 ESTABLISHED).  Or none at all, as without --netns. */
+static struct snapshot *
+namespaces_snapshot(bool with_netns, uint64_t seq)
+{
+	struct snapshot *snap = snapshot_new(32);
+	struct snapshot_netns *ns;
+
+	assert_non_null(snap);
+	if (with_netns) {
+		/* Added out of inode order: seal sorts the table. */
+		ns = snapshot_add_netns(snap, BLUE_NS);
+		assert_non_null(ns);
+		ns->info.kind = NETNS_KIND_NAMED;
+		snprintf(ns->info.name, sizeof(ns->info.name), "blue");
+		ns = snapshot_add_netns(snap, HOST_NS);
+		assert_non_null(ns);
+		ns->info.kind = NETNS_KIND_HOST;
+		ns = snapshot_add_netns(snap, HOSTILE_NS);
+		assert_non_null(ns);
+		ns->info.kind = NETNS_KIND_CONTAINER;
+		snprintf(ns->info.runtime, sizeof(ns->info.runtime), "docker");
+		snprintf(ns->info.name, sizeof(ns->info.name), "%s", hostile_name);
+		snprintf(ns->info.id, sizeof(ns->info.id), "3f2a9c0e1b7d");
+	}
+	add_socket(snap, HOST_NS, TCP_STATE_ESTABLISHED, 2);
+	add_socket(snap, HOST_NS, TCP_STATE_LISTEN, 1);
+	add_socket(snap, HOSTILE_NS, TCP_STATE_TIME_WAIT, 3);
+	add_socket(snap, HOSTILE_NS, TCP_STATE_CLOSE_WAIT, 1);
+	add_socket(snap, BLUE_NS, TCP_STATE_TIME_WAIT, 5);
+	add_socket(snap, BLUE_NS, TCP_STATE_ESTABLISHED, 1);
+	snapshot_seal(snap);
+	snap->seq = seq;
+	return snap;
+}
+
+static int
+setup_netns(void **state)
+{
+	struct ui *ui;
+
+	if (setup_ui(state) < 0)
+		return -1;
+	ui = *state;
+	ui->history = history_new(16);
+	ui->shown = namespaces_snapshot(true, 1);
+	return ui->history != NULL ? 0 : -1;
+}
+
+static int
+teardown_netns(void **state)
+{
+	struct ui *ui = *state;
+
+	teardown_ui(state);
+	snapshot_unref(ui->shown);
+	history_free(ui->history);
+	filter_free(ui->filter);
+	return 0;
+}
+
+/* The inodes of the rows in order, as "300 200 100". */
+static void
+row_order(const struct ui *ui, int sort, bool inverted, char *out, size_t size)
+{
+	struct ui_netns_row *rows;
+	ssize_t n = ui_netns_rows(ui, sort, inverted, &rows);
+	size_t len = 0;
+
+	assert_true(n >= 0);
+	out[0] = '\0';
+	for (ssize_t i = 0; i < n; i++)
+		len += (size_t)snprintf(out + len, size - len, "%s%u", i > 0 ? " " : "",
+					rows[i].inode);
+	free(rows);
+}
+
+static void
+test_netns_rows(void **state)
+{
+	struct ui *ui = *state;
+	struct ui_netns_row *rows;
+	char order[64];
+	ssize_t n;
+
+	n = ui_netns_rows(ui, UI_NETNS_SORT_TOTAL, false, &rows);
+	assert_int_equal(n, 3);
+	/* The busiest first, each with its counts and short name. */
+	assert_int_equal(rows[0].inode, BLUE_NS);
+	assert_string_equal(rows[0].name, "blue");
+	assert_int_equal(rows[0].total, 6);
+	assert_int_equal(rows[0].counts[TCP_STATE_TIME_WAIT], 5);
+	assert_int_equal(rows[0].counts[TCP_STATE_ESTABLISHED], 1);
+	assert_int_equal(rows[1].inode, HOSTILE_NS);
+	assert_string_equal(rows[1].name, hostile_name); /* raw until drawn */
+	assert_int_equal(rows[1].total, 4);
+	assert_int_equal(rows[1].counts[TCP_STATE_CLOSE_WAIT], 1);
+	assert_int_equal(rows[2].inode, HOST_NS);
+	assert_string_equal(rows[2].name, "host");
+	assert_int_equal(rows[2].counts[TCP_STATE_LISTEN], 1);
+	for (ssize_t i = 0; i < n; i++)
+		assert_false(rows[i].gone);
+	free(rows);
+
+	/* Every column sorts, and I inverts. */
+	row_order(ui, UI_NETNS_SORT_TOTAL, true, order, sizeof(order));
+	assert_string_equal(order, "100 200 300");
+	row_order(ui, UI_NETNS_SORT_STATE + TCP_STATE_TIME_WAIT, false, order, sizeof(order));
+	assert_string_equal(order, "300 200 100");
+	row_order(ui, UI_NETNS_SORT_STATE + TCP_STATE_ESTABLISHED, false, order, sizeof(order));
+	assert_string_equal(order, "100 300 200");
+	/* Ties (0 and 0) keep the inode order. */
+	row_order(ui, UI_NETNS_SORT_STATE + TCP_STATE_CLOSE_WAIT, false, order, sizeof(order));
+	assert_string_equal(order, "200 100 300");
+	row_order(ui, UI_NETNS_SORT_INODE, false, order, sizeof(order));
+	assert_string_equal(order, "100 200 300");
+	row_order(ui, UI_NETNS_SORT_INODE, true, order, sizeof(order));
+	assert_string_equal(order, "300 200 100");
+	/* Names A to Z, byte order: the escape sorts first. */
+	row_order(ui, UI_NETNS_SORT_NAME, false, order, sizeof(order));
+	assert_string_equal(order, "200 300 100");
+	for (int s = 0; s < UI_NETNS_SORT_COUNT; s++)
+		assert_string_not_equal(ui_netns_sort_name(s), "?");
+
+	/* The filter counts too: only TIME_WAIT. */
+	assert_true(ui_filter_set(ui, "state time-wait", NULL));
+	n = ui_netns_rows(ui, UI_NETNS_SORT_TOTAL, false, &rows);
+	assert_int_equal(n, 3);
+	assert_int_equal(rows[0].total, 5);
+	assert_int_equal(rows[1].total, 3);
+	assert_int_equal(rows[2].total, 0);
+	assert_int_equal(rows[2].counts[TCP_STATE_ESTABLISHED], 0);
+	free(rows);
+	assert_true(ui_filter_set(ui, "", NULL));
+
+	/* Without namespaces there is no row. */
+	snapshot_unref(ui->shown);
+	ui->shown = namespaces_snapshot(false, 2);
+	assert_int_equal(ui_netns_rows(ui, UI_NETNS_SORT_TOTAL, false, &rows), 0);
+	assert_null(rows);
+}
+
+static const struct ui_view *
+view_titled(const char *title)
+{
+	for (size_t i = 0; i < ui_views_count(); i++)
+		if (strcmp(ui_views_at(i)->title, title) == 0)
+			return ui_views_at(i);
+	fail_msg("no view '%s'", title);
+	return NULL;
+}
+
+/* The filter's text, or "" when none. */
+static const char *
+filter_now(const struct ui *ui)
+{
+	return ui->filter != NULL ? filter_text(ui->filter) : "";
+}
+
+/* Enter narrows every view to the selected namespace; the selection
+ * moves with the keys and the order with > < and I. */
+static void
+test_netns_view_keys(void **state)
+{
+	struct ui *ui = *state;
+	const struct ui_view *netns = view_titled("netns");
+	uint32_t inode = 0;
+
+	ui_keys_handle(ui, netns->key);
+	assert_ptr_equal(ui_views_current(ui), netns);
+	ui_keys_handle(ui, '\r'); /* by total: blue first */
+	assert_string_equal(filter_now(ui), "netns 300");
+	assert_true(filter_netns_only(ui->filter, &inode));
+	assert_int_equal(inode, BLUE_NS);
+	assert_non_null(strstr(ui->status, "namespace blue only"));
+	assert_true(ui_filter_set(ui, "", NULL));
+
+	ui_keys_handle(ui, 'j');
+	ui_keys_handle(ui, KEY_ENTER);
+	assert_string_equal(filter_now(ui), "netns 200");
+	/* The status names it in its raw form: drawn through ui_put. */
+	assert_non_null(strstr(ui->status, hostile_name));
+	assert_true(ui_filter_set(ui, "", NULL));
+	ui_keys_handle(ui, 'G');
+	ui_keys_handle(ui, '\r');
+	assert_string_equal(filter_now(ui), "netns 100");
+	assert_true(ui_filter_set(ui, "", NULL));
+
+	/* The selection follows its namespace when the order changes:
+	 * host, last by total, is first inverted. */
+	ui_keys_handle(ui, 'I');
+	ui_keys_handle(ui, 'g');
+	ui_keys_handle(ui, '\r');
+	assert_string_equal(filter_now(ui), "netns 100");
+	assert_true(ui_filter_set(ui, "", NULL));
+	/* > from total goes to the first state, LISTEN: host leads. */
+	ui_keys_handle(ui, '>');
+	assert_non_null(strstr(ui->status, "sorted by LISTEN"));
+	ui_keys_handle(ui, 'g');
+	ui_keys_handle(ui, '\r');
+	assert_string_equal(filter_now(ui), "netns 100");
+	assert_true(ui_filter_set(ui, "", NULL));
+	/* < twice: inode, then name: the hostile name sorts first. */
+	ui_keys_handle(ui, '<');
+	ui_keys_handle(ui, '<');
+	ui_keys_handle(ui, '<');
+	assert_non_null(strstr(ui->status, "sorted by name"));
+	ui_keys_handle(ui, 'g');
+	ui_keys_handle(ui, '\r');
+	assert_string_equal(filter_now(ui), "netns 200");
+
+	/* Without namespaces Enter says how to get them. */
+	assert_true(ui_filter_set(ui, "", NULL));
+	snapshot_unref(ui->shown);
+	ui->shown = namespaces_snapshot(false, 5);
+	ui_keys_handle(ui, '\r');
+	assert_null(ui->filter);
+	assert_non_null(strstr(ui->status, "--netns all"));
+}
+
+/* N lists the namespaces by name at the prompt; a key narrows to one, a
+ * to all again. */
+static void
+test_netns_picker(void **state)
+{
+	struct ui *ui = *state;
+
+	ui_keys_handle(ui, 'N');
+	/* 1: the hostile name (an escape sorts first), 2: blue, 3: host. */
+	ui_keys_handle(ui, '2');
+	assert_string_equal(filter_now(ui), "netns 300");
+	assert_non_null(strstr(ui->status, "blue"));
+	ui_keys_handle(ui, 'N');
+	ui_keys_handle(ui, '3');
+	assert_string_equal(filter_now(ui), "netns 100");
+	/* Any other key leaves the filter as it is. */
+	ui_keys_handle(ui, 'N');
+	ui_keys_handle(ui, '9');
+	assert_string_equal(filter_now(ui), "netns 100");
+	ui_keys_handle(ui, 'N');
+	ui_keys_handle(ui, 'a');
+	assert_null(ui->filter);
+	/* a keeps a filter that is not about namespaces. */
+	assert_true(ui_filter_set(ui, "sport = :22", NULL));
+	ui_keys_handle(ui, 'N');
+	ui_keys_handle(ui, 'a');
+	assert_string_equal(filter_now(ui), "sport = :22");
+	assert_true(ui_filter_set(ui, "", NULL));
+
+	snapshot_unref(ui->shown);
+	ui->shown = namespaces_snapshot(false, 3);
+	ui_keys_handle(ui, 'N');
+	assert_non_null(strstr(ui->status, "--netns all"));
+	assert_false(ui_prompt_key(ui, '1')); /* no prompt was opened */
+	assert_null(ui->filter);
+}
+
+/* The text on screen row y, trailing blanks dropped. */
+static void
+screen_row(int y, char *out, int size)
+{
+	int n = mvinnstr(y, 0, out, size - 1);
+
+	if (n < 0)
+		n = 0;
+	out[n] = '\0';
+	while (n > 0 && out[n - 1] == ' ')
+		out[--n] = '\0';
+}
+
+/*
+ * The view drawn on a curses screen that writes to a file: each
+ * namespace's row with its name, counts and total; the hostile name in
+ * its shown form, and none of its bytes in what went to the terminal.
+ */
+static void
+test_netns_view_draws_safely(void **state)
+{
+	struct ui *ui = *state;
+	const struct ui_view *netns = view_titled("netns");
+	FILE *out = tmpfile(), *in = fopen("/dev/null", "r");
+	SCREEN *scr;
+	char row[256], *bytes;
+	long size;
+
+	assert_non_null(out);
+	assert_non_null(in);
+	setenv("LINES", "24", 1);
+	setenv("COLUMNS", "100", 1);
+	scr = newterm("xterm", out, in);
+	if (scr == NULL) {
+		fclose(out);
+		fclose(in);
+		print_message("no terminfo entry for xterm: cannot draw\n");
+		skip();
+	}
+	set_term(scr);
+	ui_keys_handle(ui, netns->key);
+	netns->draw(ui, ui_views_current_state(ui), 0, 20, 100);
+	ui_prompt_draw(ui, 21, 100);
+	refresh();
+	screen_row(0, row, sizeof(row));
+	print_message("%s\n", row);
+	assert_non_null(strstr(row, "NAMESPACE"));
+	assert_non_null(strstr(row, "TIME-WT"));
+	assert_non_null(strstr(row, "TOTALv"));
+	/* NAMESPACE (20 cells), the busiest states in their usual order,
+	 * TOTAL; no history without a pipeline. */
+	screen_row(1, row, sizeof(row));
+	assert_string_equal(row, "blue                        0        0        0        1        0"
+				 "        5        6");
+	screen_row(2, row, sizeof(row));
+	assert_string_equal(row, "\\x1b]0;pwned\\x07evil        0        0        0        0"
+				 "        1        3        4");
+	screen_row(3, row, sizeof(row));
+	assert_string_equal(row, "host                        1        0        0        2        0"
+				 "        0        3");
+	screen_row(4, row, sizeof(row));
+	assert_string_equal(row, "");
+
+	/* Enter: the status names the namespace, shown safely too. */
+	ui_keys_handle(ui, 'j');
+	ui_keys_handle(ui, '\r');
+	assert_string_equal(filter_now(ui), "netns 200");
+	erase();
+	netns->draw(ui, ui_views_current_state(ui), 0, 20, 100);
+	ui_prompt_draw(ui, 21, 100);
+	refresh();
+	screen_row(21, row, sizeof(row));
+	print_message("%s\n", row);
+	assert_non_null(strstr(row, "namespace \\x1b]0;pwned\\x07evil\\x1b[31m only"));
+	/* And the picker's labels. */
+	ui_keys_handle(ui, 'N');
+	ui_prompt_draw(ui, 21, 100);
+	refresh();
+	screen_row(21, row, sizeof(row));
+	print_message("%s\n", row);
+	assert_non_null(strstr(row, "1 \\x1b]0;pwned\\x07evil"));
+	assert_non_null(strstr(row, "2 blue"));
+	ui_keys_handle(ui, 27);
+	endwin();
+	delscreen(scr);
+
+	/* What curses sent: its own sequences, none of the name's. */
+	fflush(out);
+	size = ftell(out);
+	assert_true(size > 0);
+	bytes = malloc((size_t)size);
+	assert_non_null(bytes);
+	rewind(out);
+	assert_int_equal(fread(bytes, 1, (size_t)size, out), (size_t)size);
+	assert_null(memmem(bytes, (size_t)size, "\x1b]0;", 4));
+	assert_null(memmem(bytes, (size_t)size, "\x07", 1));
+	assert_null(memmem(bytes, (size_t)size, "pwned\x07", 6));
+	assert_non_null(memmem(bytes, (size_t)size, "pwned", 5));
+	free(bytes);
+	fclose(out);
+	fclose(in);
+}
+
+/* Without namespaces the view says in one line how to get them. */
+static void
+test_netns_view_empty(void **state)
+{
+	struct ui *ui = *state;
+	const struct ui_view *netns = view_titled("netns");
+	FILE *out = tmpfile(), *in = fopen("/dev/null", "r");
+	SCREEN *scr;
+	char row[256];
+
+	assert_non_null(out);
+	assert_non_null(in);
+	snapshot_unref(ui->shown);
+	ui->shown = namespaces_snapshot(false, 9);
+	setenv("LINES", "24", 1);
+	setenv("COLUMNS", "80", 1);
+	scr = newterm("xterm", out, in);
+	if (scr == NULL) {
+		fclose(out);
+		fclose(in);
+		skip();
+	}
+	set_term(scr);
+	ui_keys_handle(ui, netns->key);
+	netns->draw(ui, ui_views_current_state(ui), 2, 18, 80);
+	screen_row(2, row, sizeof(row));
+	print_message("%s\n", row);
+	assert_non_null(strstr(row, "--netns all"));
+	screen_row(3, row, sizeof(row));
+	assert_string_equal(row, "");
+	endwin();
+	delscreen(scr);
+	fclose(out);
+	fclose(in);
+}
+
 int
 main(void)
 {
@@ -444,6 +872,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_prompt_confirm_and_choose, setup_ui,
 						teardown_ui),
 		cmocka_unit_test(test_scroll),
+		cmocka_unit_test_setup_teardown(test_netns_rows, setup_netns, teardown_netns),
+		cmocka_unit_test_setup_teardown(test_netns_view_keys, setup_netns, teardown_netns),
+		cmocka_unit_test_setup_teardown(test_netns_picker, setup_netns, teardown_netns),
+		cmocka_unit_test_setup_teardown(test_netns_view_draws_safely, setup_netns,
+						teardown_netns),
+		cmocka_unit_test_setup_teardown(test_netns_view_empty, setup_netns, teardown_netns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,10 +1,11 @@
 #!/bin/bash
 # tui_replay_views.sh - the dashboard replaying a checked-in recording
 # (tests/data/recordings/stress.tdr), without root: every view (keys 1 to
-# 7) at the sample where the accept queue of port 8080 first overflows,
+# 8) at the sample where the accept queue of port 8080 first overflows,
 # each showing what the recording holds there (counts, owners, ports,
-# findings, kernel counters, peers), and a test marked over five samples
-# with m.  Expected values come from the batch replay of the same file.
+# findings, kernel counters, peers; the recording has no namespaces, and
+# the namespaces view says how to get them), and a test marked over five
+# samples with m.  Expected values come from the batch replay of the same file.
 set -u
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
 command -v tmux >/dev/null || skip_test "tmux is not installed (apt-get install tmux)"
@@ -113,6 +114,24 @@ wait_screen '^REMOTE ADDRESS +TOTAL' && pass "6 shows the peers" || fail "6: $(s
 got=$(screen | awk '$1 == "127.0.0.1" { print $2 }')
 [ -n "$peer" ] && [ "$got" = "$peer" ] && pass "6: 127.0.0.1 holds $got sockets, as recorded" ||
   fail "6: 127.0.0.1 total '$got', recorded '$peer'"
+
+# 8: namespaces: the recording has none (taken without --netns), so one
+# line says how to see them, the header counts none, the picker has none
+# to offer and the filter stays as it is.
+tm send-keys -t tui 8
+wait_screen '^No namespaces in this sample: start tcpdeck with --netns all' &&
+  pass "8: no namespaces recorded, and how to get them" || fail "8: $(screen | sed -n 3,5p)"
+[ -z "$(screen | sed -n '/^No namespaces in this sample/{n;p;}' | tr -d ' ')" ] && pass "8: in one line" ||
+  fail "8: $(screen | sed -n 3,6p)"
+screen | sed -n 2p | grep -q 'namespaces' && fail "8: header counts namespaces: $(screen | sed -n 2p)" ||
+  pass "8: the header says nothing of namespaces"
+tm send-keys -t tui N
+wait_screen 'no namespaces to pick: start tcpdeck with --netns all' && pass "8: N has no namespace to pick" ||
+  fail "8: N: $(screen | tail -2)"
+tm send-keys -t tui Enter
+sleep 0.3
+screen | grep -q 'filter: ' && fail "8: Enter set a filter: $(screen | sed -n 2p)" ||
+  pass "8: Enter sets no filter without namespaces"
 
 # 7: a test marked from sample k to k+5.
 tm send-keys -t tui 7

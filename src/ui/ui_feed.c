@@ -2,7 +2,8 @@
  * ui_feed.c - what the dashboard derives from every sample besides the
  * snapshot on screen: the model pipeline (state flows +in/s -out/s,
  * findings, the kernel counters' rates and their history, the marked
- * stress test), fed every sample in order, paused or not.
+ * stress test, each namespace's counts and history), fed every sample in
+ * order, paused or not.
  *
  * The findings count every socket: the filter narrows what the views
  * show, not what the findings look at; the flows shown in the states view
@@ -23,10 +24,14 @@ ui_feed_start(struct ui *ui, const struct ui_setup *setup, char *cause, size_t c
 {
 	const struct options *opts = setup->opts;
 	struct pipeline_config cfg = {
-		.models = PIPELINE_FLOWS | PIPELINE_FINDINGS | PIPELINE_COUNTERS | PIPELINE_TEST,
+		.models = PIPELINE_FLOWS | PIPELINE_FINDINGS | PIPELINE_COUNTERS | PIPELINE_TEST |
+			  PIPELINE_NETNS,
 		.diag_config = setup->diag_cfg,
 		.proc_root = "/proc",
 		.mark_at_start = opts->mark || opts->summary_prefix != NULL,
+		/* A namespace gone stays dimmed as long as a closed socket
+		 * stays red in the table. */
+		.netns_linger_s = opts->linger_s,
 	};
 
 	ui->on_sample = setup->on_sample;

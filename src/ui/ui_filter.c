@@ -1,13 +1,15 @@
 /*
  * ui_filter.c - the filter every view follows: set from an ss expression
- * typed at the prompt (/), picked by state (the state picker), or made by
- * a view (the selected row's port).  A bad expression leaves the previous
- * filter in force.  Main thread only.
+ * typed at the prompt (/), picked by state (the state picker) or by
+ * network namespace (the namespace picker), or made by a view (the
+ * selected row's port, the selected namespace).  A bad expression leaves
+ * the previous filter in force.  Main thread only.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ui_internal.h"
 
@@ -88,4 +90,87 @@ void
 ui_filter_pick_state(struct ui *ui)
 {
 	ui_prompt_choose(ui, "state: ", state_choices, N_STATES, picked, NULL);
+}
+
+void
+ui_filter_netns(struct ui *ui, uint32_t inode)
+{
+	char expr[32], name[128];
+
+	snprintf(expr, sizeof(expr), "netns %u", inode);
+	if (!ui_filter_set(ui, expr, NULL))
+		return;
+	if (!ui_netns_name(ui, inode, name, sizeof(name)))
+		snprintf(name, sizeof(name), "netns:[%u]", inode);
+	/* The name is raw: the status line is drawn through ui_put. */
+	snprintf(ui->status, sizeof(ui->status),
+		 "every view shows namespace %s only (netns %u): / edits the filter, N picks "
+		 "another",
+		 name, inode);
+}
+
+/*
+ * The namespace picker: a for all, then 1-9 and the letters after a for
+ * the namespaces of the sample on screen, in the order of their names.
+ * The choices outlive the prompt that shows them, so they live here (one
+ * dashboard, main thread).
+ */
+static const char pick_keys[] = "123456789bcdefghijlmnopqrstuvwxyz";
+enum { PICK_MAX = sizeof(pick_keys) - 1 + 1 };
+static struct ui_prompt_choice pick_choices[PICK_MAX];
+static char pick_labels[PICK_MAX][40];
+static uint32_t pick_inodes[PICK_MAX];
+
+static void
+picked_netns(struct ui *ui, void *ctx, size_t index)
+{
+	uint32_t inode;
+
+	(void)ctx;
+	if (index == 0) {
+		/* All: drop a filter that keeps one namespace. */
+		if (filter_netns_only(ui->filter, &inode))
+			ui_filter_set(ui, "", NULL);
+		else
+			snprintf(ui->status, sizeof(ui->status), "every namespace is shown already");
+		return;
+	}
+	ui_filter_netns(ui, pick_inodes[index]);
+}
+
+void
+ui_filter_pick_netns(struct ui *ui)
+{
+	struct ui_netns_row *rows = NULL;
+	ssize_t n;
+	size_t k = 0;
+
+	n = ui_netns_rows(ui, UI_NETNS_SORT_NAME, false, &rows);
+	if (n <= 0) {
+		free(rows);
+		snprintf(ui->status, sizeof(ui->status),
+			 n < 0 ? "out of memory for the namespaces"
+			       : "no namespaces to pick: start tcpdeck with --netns all");
+		return;
+	}
+	pick_choices[k].key = 'a';
+	pick_choices[k++].label = "all";
+	for (ssize_t i = 0; i < n && k < PICK_MAX; i++) {
+		if (rows[i].gone)
+			continue;
+		/* A label of the shown form, cut: the prompt draws it as
+		 * text from outside too. */
+		ui_put_form(rows[i].name, strlen(rows[i].name), 24, true, pick_labels[k],
+			    sizeof(pick_labels[k]), NULL, NULL);
+		pick_inodes[k] = rows[i].inode;
+		pick_choices[k].key = pick_keys[k - 1];
+		pick_choices[k].label = pick_labels[k];
+		k++;
+	}
+	free(rows);
+	ui_prompt_choose(ui, "namespace: ", pick_choices, k, picked_netns, NULL);
+	if ((size_t)n >= PICK_MAX)
+		snprintf(ui->status, sizeof(ui->status),
+			 "%zd namespaces: the picker lists %d; view 8 lists them all", n,
+			 PICK_MAX - 1);
 }

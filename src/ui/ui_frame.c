@@ -32,7 +32,7 @@ seconds_since(const struct timespec *then)
 static void
 draw_header(struct ui *ui, int cols)
 {
-	char line[512], total[32], age[32], took[32];
+	char line[512], total[64], age[32], took[32];
 	const struct snapshot *snap = ui->shown;
 
 	if (ui->replay != NULL) {
@@ -72,7 +72,18 @@ draw_header(struct ui *ui, int cols)
 		mvaddnstr(1, 0, " waiting for the first sample...", cols);
 		return;
 	}
+	/* Why some namespaces are missing is said once, when it changes. */
+	if (strcmp(snap->netns_note, ui->netns_note) != 0) {
+		snprintf(ui->netns_note, sizeof(ui->netns_note), "%s", snap->netns_note);
+		if (snap->netns_note[0] != '\0')
+			snprintf(ui->status, sizeof(ui->status), "%s", snap->netns_note);
+	}
 	format_count(ui->shown_total, total, sizeof(total));
+	if (snap->n_netns > 0) {
+		size_t len = strlen(total);
+
+		snprintf(total + len, sizeof(total) - len, "   namespaces %zu", snap->n_netns);
+	}
 	format_duration(seconds_since(&snap->taken_mono), age, sizeof(age));
 	format_duration((double)snap->sample_ns / 1e9, took, sizeof(took));
 	if (snap->note[0] != '\0')
@@ -89,9 +100,15 @@ draw_header(struct ui *ui, int cols)
 	ui_put(1, 0, line, cols);
 	if (ui->filter != NULL) {
 		/* The active filter is always in sight. */
-		char filt[300];
+		char filt[300], name[128];
 		int len = snprintf(filt, sizeof(filt), " filter: %s ", filter_text(ui->filter)), cells;
 		size_t fits;
+		uint32_t inode;
+
+		/* One namespace: named, not just numbered. */
+		if (filter_netns_only(ui->filter, &inode) && ui_netns_name(ui, inode, name, sizeof(name)))
+			len = snprintf(filt, sizeof(filt), " filter: %s  [%s] ", filter_text(ui->filter),
+				       name);
 
 		if (len >= (int)sizeof(filt))
 			len = (int)sizeof(filt) - 1;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "conn_columns.h"
 #include "conntrack.h"
@@ -83,6 +84,8 @@ struct ui {
 					  * asked for */
 	struct filter *filter;           /* NULL: every socket */
 	char status[256];                /* a one-line message over the footer */
+	char netns_note[160];            /* the snapshots' netns_note last
+					  * said in the status line */
 	struct ui_prompt *prompt;        /* the prompt line */
 	char hostname[80];
 	char kernel[80];
@@ -139,6 +142,42 @@ void ui_prompt_draw(struct ui *ui, int row, int cols);
 bool ui_filter_set(struct ui *ui, const char *expr, int *bad);
 void ui_filter_prompt(struct ui *ui);     /* "filter: " at the prompt */
 void ui_filter_pick_state(struct ui *ui); /* the state picker */
+/* Every view shows one network namespace: the filter "netns INODE",
+ * and a status naming the namespace. */
+void ui_filter_netns(struct ui *ui, uint32_t inode);
+/* The namespace picker: a key per namespace of the sample on screen
+ * (and one for all); says so in ui->status when there are none. */
+void ui_filter_pick_netns(struct ui *ui);
+
+/*
+ * The namespaces view's rows (ui_view_netns.c), pure so they can be
+ * checked without a terminal: one per namespace of ui->shown (counted
+ * through ui->filter when one is set), plus those gone lately that the
+ * pipeline still keeps.  Sorted by `sort`: names A to Z, inodes up,
+ * counts most first, each the other way when inverted; ties by inode.
+ */
+enum {
+	UI_NETNS_SORT_NAME,
+	UI_NETNS_SORT_INODE,
+	UI_NETNS_SORT_TOTAL,
+	UI_NETNS_SORT_STATE, /* + enum tcp_state */
+	UI_NETNS_SORT_COUNT = UI_NETNS_SORT_STATE + TCP_STATE_COUNT,
+};
+struct ui_netns_row {
+	uint32_t inode;
+	struct netns_info info;           /* raw: draw through ui_put */
+	char name[128];                   /* netns_info_short(), raw */
+	uint32_t counts[TCP_STATE_COUNT];
+	uint32_t total;
+	bool gone;                        /* not in the sample on screen */
+};
+/* The rows in *rows (malloc'd, the caller frees; NULL when none);
+ * returns how many, or -1 (ENOMEM). */
+ssize_t ui_netns_rows(const struct ui *ui, int sort, bool inverted, struct ui_netns_row **rows);
+const char *ui_netns_sort_name(int sort);
+/* The short name (raw) of the namespace with this inode, from the sample
+ * on screen or the pipeline's rows; false when unknown. */
+bool ui_netns_name(const struct ui *ui, uint32_t inode, char *buf, size_t len);
 
 /* Details of one connection, the socket with `cookie` (ui_drill.c):
  * sparklines grow with every sample given while it is open. */

@@ -182,6 +182,14 @@ key_filter(struct ui *ui, void *state, int arg)
 	ui_filter_prompt(ui);
 }
 
+static void
+key_pick_netns(struct ui *ui, void *state, int arg)
+{
+	(void)state;
+	(void)arg;
+	ui_filter_pick_netns(ui);
+}
+
 static const struct ui_key keys[] = {
 	{'q', 'Q', "q", "quit", key_quit, 0},
 	{' ', 'z', "space, z", "pause or resume the view (sampling goes on); a replay pauses",
@@ -200,6 +208,8 @@ static const struct ui_key keys[] = {
 	{'m', 0, "m", "mark the start (or the end) of a stress test", key_mark, 0},
 	{'/', KEY_F(4), "/ or F4", "filter every view with an ss expression (empty: none)",
 	 key_filter, 0},
+	{'N', 0, "N", "namespace picker: every view shows one network namespace (a: all)",
+	 key_pick_netns, 0},
 	{'?', 'h', "?", "show or hide this help", key_help, 0},
 };
 enum { N_KEYS = sizeof(keys) / sizeof(keys[0]) };

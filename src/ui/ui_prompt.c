@@ -246,12 +246,13 @@ ui_prompt_draw(struct ui *ui, int row, int cols)
 		attrset(A_NORMAL);
 		x = (int)strlen(p->label);
 		for (size_t i = 0; i < p->n_choices && x < cols; i++) {
-			char item[32];
-			int len = snprintf(item, sizeof(item), "%c %s  ", p->choices[i].key,
-					   p->choices[i].label);
+			char item[160];
 
-			mvaddnstr(row, x, item, cols - x);
-			x += len;
+			/* A label can name something from outside (a
+			 * namespace): drawn as such. */
+			snprintf(item, sizeof(item), "%c %s  ", p->choices[i].key,
+				 p->choices[i].label);
+			x += ui_put(row, x, item, cols - x);
 		}
 		return;
 	case KIND_CONFIRM:

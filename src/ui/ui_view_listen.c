@@ -2,7 +2,9 @@
  * ui_view_listen.c - the LISTEN panel: one block per process, under it
  * each address and port it listens on, with the accept queue against the
  * backlog and the connections the port holds.  "Which program owns port
- * 9000, and is it keeping up?"  Main thread only; reads snapshots.
+ * 9000, and is it keeping up?"  When the sample has network namespaces,
+ * the blocks are grouped by namespace first (by name), each group under
+ * a line naming it.  Main thread only; reads snapshots.
  */
 #include "config.h"
 
@@ -22,6 +24,7 @@ enum { TITLES_WIDTH = 74 };
 
 /* The rows of one process (or of no visible process). */
 struct block {
+	uint32_t netns;                 /* the namespace of its sockets */
 	const struct owner_proc *owner; /* NULL: none found, or hidden */
 	int status;                     /* owner_status of its sockets */
 	size_t first, n;                /* rows [first, first + n) */
@@ -36,11 +39,31 @@ struct listen_view {
 	struct ui_scroll scroll;
 };
 
-/* A screen line: a block header (row == NULL) or one listening socket. */
+/* A screen line: a namespace's title (over its first block), a block
+ * header (row == NULL) or one listening socket. */
 struct line {
 	const struct block *block;
 	const struct listen_row *row;
+	bool netns_title;
 };
+
+/* How blocks sort: the panel's key, within namespaces when there are. */
+struct block_order {
+	int sort;
+	const struct snapshot *snap;
+};
+
+/* The name of a namespace for ordering and titles (raw). */
+static void
+netns_name(const struct snapshot *snap, uint32_t inode, char *buf, size_t len)
+{
+	const struct snapshot_netns *ns = snapshot_find_netns(snap, inode);
+
+	if (ns != NULL)
+		netns_info_short(&ns->info, buf, len);
+	else
+		snprintf(buf, len, "netns:[%u]", inode);
+}
 
 /* A queue past 80% of its backlog is about to drop connections. */
 static bool
@@ -63,8 +86,23 @@ static int
 compare_blocks(const void *x, const void *y, void *context)
 {
 	const struct block *a = x, *b = y;
-	int sort_by = *(const int *)context;
+	const struct block_order *order = context;
+	int sort_by = order->sort;
 
+	if (order->snap->n_netns > 0 && a->netns != b->netns) {
+		char na[128], nb[128];
+		int c;
+
+		/* The host's namespace first, then the others by name. */
+		netns_name(order->snap, a->netns, na, sizeof(na));
+		netns_name(order->snap, b->netns, nb, sizeof(nb));
+		if ((strcmp(na, "host") == 0) != (strcmp(nb, "host") == 0))
+			return strcmp(na, "host") == 0 ? -1 : 1;
+		c = strcmp(na, nb);
+		if (c != 0)
+			return c;
+		return a->netns < b->netns ? -1 : 1;
+	}
 	if (sort_by == LISTEN_SORT_PROCESS) {
 		if ((a->owner == NULL) != (b->owner == NULL))
 			return a->owner == NULL ? 1 : -1;
@@ -108,12 +146,16 @@ build_blocks(const struct snapshot *snap, struct listen_row *rows, size_t n,
 			continue;
 		b = &blocks[n_blocks++];
 		memset(b, 0, sizeof(*b));
+		b->netns = rows[i].sock->netns;
 		b->owner = sock_format_owner(snap, rows[i].sock);
 		b->status = rows[i].sock->owner_status;
 		b->first = out;
 		b->min_port = rows[i].sock->local_port;
 		for (size_t k = i; k < n; k++) {
-			if (taken[k] || keys[k] != keys[i])
+			/* One process can listen in several namespaces
+			 * (it entered one, or holds a socket passed on):
+			 * a block per namespace. */
+			if (taken[k] || keys[k] != keys[i] || rows[k].sock->netns != b->netns)
 				continue;
 			taken[k] = true;
 			grouped[out++] = rows[k];
@@ -151,6 +193,21 @@ draw_block_header(struct ui *ui, int y, int cols, const struct block *b)
 	(void)ui;
 }
 
+/* The line over a namespace's blocks: its name, as in the namespaces
+ * view, and its inode (what the netns filter takes). */
+static void
+draw_netns_title(struct ui *ui, int y, int cols, uint32_t inode)
+{
+	char name[128], text[200];
+
+	netns_name(ui->shown, inode, name, sizeof(name));
+	snprintf(text, sizeof(text), "== namespace %s (netns %u)", name, inode);
+	attrset(ui_term_attr(ui, UI_COLOR_HEADER) | A_BOLD);
+	mvhline(y, 0, ' ', cols);
+	ui_put(y, 0, text, cols);
+	attrset(A_NORMAL);
+}
+
 static void
 draw_row(struct ui *ui, int y, int cols, const struct listen_row *row)
 {
@@ -177,6 +234,7 @@ listen_draw(struct ui *ui, void *state, int top, int height, int cols)
 	struct listen_row *rows = NULL, *grouped = NULL;
 	struct block *blocks = NULL;
 	struct line *lines = NULL;
+	struct block_order order = {.sort = v->sort, .snap = ui->shown};
 	ssize_t n;
 	size_t n_blocks, n_lines = 0;
 	char title[128];
@@ -198,16 +256,24 @@ listen_draw(struct ui *ui, void *state, int top, int height, int cols)
 	}
 	grouped = malloc(((size_t)n + 1) * sizeof(*grouped));
 	blocks = malloc(((size_t)n + 1) * sizeof(*blocks));
-	lines = malloc(((size_t)n * 2 + 1) * sizeof(*lines));
+	lines = malloc(((size_t)n * 3 + 1) * sizeof(*lines));
 	if (grouped == NULL || blocks == NULL || lines == NULL)
 		goto out;
 	n_blocks = build_blocks(ui->shown, rows, (size_t)n, blocks, grouped);
-	qsort_r(blocks, n_blocks, sizeof(*blocks), compare_blocks, &v->sort);
+	qsort_r(blocks, n_blocks, sizeof(*blocks), compare_blocks, &order);
 	for (size_t b = 0; b < n_blocks; b++) {
+		if (ui->shown->n_netns > 0 && (b == 0 || blocks[b].netns != blocks[b - 1].netns)) {
+			lines[n_lines].block = &blocks[b];
+			lines[n_lines].row = NULL;
+			lines[n_lines].netns_title = true;
+			n_lines++;
+		}
 		lines[n_lines].block = &blocks[b];
+		lines[n_lines].netns_title = false;
 		lines[n_lines++].row = NULL;
 		for (size_t k = 0; k < blocks[b].n; k++) {
 			lines[n_lines].block = &blocks[b];
+			lines[n_lines].netns_title = false;
 			lines[n_lines++].row = &grouped[blocks[b].first + k];
 		}
 	}
@@ -227,7 +293,9 @@ listen_draw(struct ui *ui, void *state, int top, int height, int cols)
 	for (int y = 0; y < height - 1 && (size_t)(v->scroll.top + y) < n_lines; y++) {
 		const struct line *l = &lines[v->scroll.top + y];
 
-		if (l->row == NULL)
+		if (l->netns_title)
+			draw_netns_title(ui, top + 1 + y, cols, l->block->netns);
+		else if (l->row == NULL)
 			draw_block_header(ui, top + 1 + y, cols, l->block);
 		else
 			draw_row(ui, top + 1 + y, cols, l->row);

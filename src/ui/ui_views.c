@@ -18,7 +18,8 @@
 	X(diag)                                                                                    \
 	X(kernel)                                                                                  \
 	X(peers)                                                                                   \
-	X(test)
+	X(test)                                                                                    \
+	X(netns)
 
 #define UI_VIEW_DECLARE(name) extern const struct ui_view ui_view_##name;
 #define UI_VIEW_ENTRY(name) &ui_view_##name,
