@@ -1,7 +1,8 @@
 /*
  * ui_view_conns.c - the connection table, TCPView-style: every socket
  * (through the filter), sortable by any column, with the selection
- * following its socket by cookie across refreshes and re-sorts.  New rows
+ * following its socket (namespace and cookie) across refreshes and
+ * re-sorts.  New rows
  * are green, rows that changed state yellow, closed sockets stay red for
  * the linger time.  The rows are rebuilt and re-sorted only when the
  * snapshot, the filter or the order changes, not on every key press.
@@ -34,6 +35,12 @@ static const enum conn_column display_order[] = {
 };
 enum { N_DISPLAY = sizeof(display_order) / sizeof(display_order[0]) };
 
+/* A socket's identity: its cookie in its namespace. */
+struct sock_id {
+	uint64_t cookie;
+	uint32_t netns;
+};
+
 /* The table's state: its columns and order, the rows of the last draw,
  * the selection and tags, and the connection tracker. */
 struct conns {
@@ -43,7 +50,7 @@ struct conns {
 	bool hidden[COL_COUNT];
 	bool desc;
 	bool names;                   /* host and service names (n) */
-	uint64_t selected;            /* cookie of the selected row */
+	struct sock_id selected;      /* the selected row's socket */
 	struct ui_scroll scroll;      /* sel: the row it was last seen in */
 	struct conn_row *rows;        /* rows of the last draw */
 	size_t n_rows, rows_cap;
@@ -55,18 +62,30 @@ struct conns {
 	bool rows_desc;
 	const struct filter *rows_filter;
 	bool rows_rebuilt;            /* since the last frame (for the log) */
-	uint64_t *tags;               /* cookies tagged with space */
+	struct sock_id *tags;         /* sockets tagged with space */
 	size_t n_tags, tags_cap;
 	enum ui_action action;        /* asked about at the prompt */
 	struct conntrack *ct;         /* ages, rates, tombstones */
 	struct ui_drill *drill;       /* the details page, when open */
 };
 
+static struct sock_id
+id_of(const struct sock_entry *e)
+{
+	return (struct sock_id){.cookie = e->cookie, .netns = e->netns};
+}
+
 static bool
-is_tagged(const struct conns *c, uint64_t cookie)
+is_same(struct sock_id id, const struct sock_entry *e)
+{
+	return id.cookie == e->cookie && id.netns == e->netns;
+}
+
+static bool
+is_tagged(const struct conns *c, const struct sock_entry *e)
 {
 	for (size_t i = 0; i < c->n_tags; i++)
-		if (c->tags[i] == cookie)
+		if (is_same(c->tags[i], e))
 			return true;
 	return false;
 }
@@ -146,10 +165,10 @@ selected_index(const struct conns *c)
 {
 	int hint = c->scroll.sel;
 
-	if (hint >= 0 && (size_t)hint < c->n_rows && c->rows[hint].entry->cookie == c->selected)
+	if (hint >= 0 && (size_t)hint < c->n_rows && is_same(c->selected, c->rows[hint].entry))
 		return hint;
 	for (size_t i = 0; i < c->n_rows; i++)
-		if (c->rows[i].entry->cookie == c->selected)
+		if (is_same(c->selected, c->rows[i].entry))
 			return (int)i;
 	return -1;
 }
@@ -272,7 +291,7 @@ conns_draw(struct ui *ui, void *state, int top, int height, int cols)
 	sel = selected_index(c);
 	if (sel < 0 && c->n_rows > 0) {
 		sel = c->scroll.top < (int)c->n_rows ? c->scroll.top : 0;
-		c->selected = c->rows[sel].entry->cookie;
+		c->selected = id_of(c->rows[sel].entry);
 	}
 	c->scroll.sel = sel;
 	ui_scroll_fit(&c->scroll, (int)c->n_rows, height - 1);
@@ -283,7 +302,7 @@ conns_draw(struct ui *ui, void *state, int top, int height, int cols)
 	for (int y = 0; y < height - 1 && c->scroll.top + y < (int)c->n_rows; y++) {
 		const struct conn_row *row = &c->rows[c->scroll.top + y];
 		int attr = row_attr(ui, row);
-		bool tagged = is_tagged(c, row->entry->cookie);
+		bool tagged = is_tagged(c, row->entry);
 
 		if (c->scroll.top + y == sel)
 			attr |= A_REVERSE;
@@ -338,7 +357,7 @@ move_selection(struct conns *c, int step)
 		return;
 	c->scroll.sel = selected_index(c);
 	ui_scroll_step(&c->scroll, step, (int)c->n_rows);
-	c->selected = c->rows[c->scroll.sel].entry->cookie;
+	c->selected = id_of(c->rows[c->scroll.sel].entry);
 }
 
 static void
@@ -427,21 +446,21 @@ key_tag(struct ui *ui, void *state, int arg)
 	if (row == NULL)
 		return;
 	for (size_t i = 0; i < c->n_tags; i++)
-		if (c->tags[i] == row->entry->cookie) {
+		if (is_same(c->tags[i], row->entry)) {
 			c->tags[i] = c->tags[--c->n_tags];
 			move_selection(c, UI_SCROLL_DOWN);
 			return;
 		}
 	if (c->n_tags == c->tags_cap) {
 		size_t cap = c->tags_cap ? c->tags_cap * 2 : 16;
-		uint64_t *more = realloc(c->tags, cap * sizeof(*more));
+		struct sock_id *more = realloc(c->tags, cap * sizeof(*more));
 
 		if (more == NULL)
 			return;
 		c->tags = more;
 		c->tags_cap = cap;
 	}
-	c->tags[c->n_tags++] = row->entry->cookie;
+	c->tags[c->n_tags++] = id_of(row->entry);
 	move_selection(c, UI_SCROLL_DOWN);
 }
 
@@ -550,7 +569,7 @@ targets(struct ui *ui, struct conns *c, struct ui_act_targets *t)
 	if (c->n_tags == 0 && sel != NULL && (sel->info == NULL || sel->info->mark != CONN_GONE))
 		entries[n++] = sel->entry;
 	for (size_t i = 0; c->n_tags > 0 && i < c->n_rows; i++)
-		if (is_tagged(c, c->rows[i].entry->cookie) &&
+		if (is_tagged(c, c->rows[i].entry) &&
 		    (c->rows[i].info == NULL || c->rows[i].info->mark != CONN_GONE))
 			entries[n++] = c->rows[i].entry;
 	t->n = n;

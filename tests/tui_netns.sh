@@ -1,0 +1,139 @@
+#!/bin/bash
+# tui_netns.sh - the dashboard across network namespaces, live, as root:
+# two namespaces made here (nsui-a, nsui-b) with the test listener's
+# sockets in each; `tcpdeck --netns all` in tmux.  The header counts the
+# namespaces; the namespaces view (8) lists both by name with the counts
+# ss gives inside each; Enter on one narrows every view to it (the header
+# names it, the connection table shows its sockets only); the picker (N)
+# narrows to the other; the LISTEN panel groups by namespace; a namespace
+# deleted stays a while, marked gone.
+set -u
+. "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
+: "${LISTENER:?LISTENER must name the test listener program}"
+command -v tmux >/dev/null || skip_test "tmux is not installed (apt-get install tmux)"
+command -v ip >/dev/null || skip_test "ip (iproute2) is not installed"
+[ "$(id -u)" = 0 ] || skip_test "creating network namespaces needs root"
+"$TCPDECK" --help 2>&1 | grep -q -- '--netns' ||
+  skip_test "needs --netns: this tcpdeck cannot sample other namespaces yet"
+
+A=nsui-a
+B=nsui-b
+for ns in $A $B; do
+  [ -e "/run/netns/$ns" ] && skip_test "namespace $ns exists already (another run of this test?)"
+done
+
+tmux_dashboard_setup tcpdeck-netns
+cleanup() {
+  tmux_dashboard_cleanup
+  ip netns del $A 2>/dev/null
+  ip netns del $B 2>/dev/null
+}
+trap cleanup EXIT
+
+# start_in NS ARGS: the test listener inside NS (pid in pids[]).
+start_in() {
+  local ns=$1 out
+  shift
+  out=$(mktemp)
+  ip netns exec "$ns" timeout 60 "$LISTENER" "$@" >"$out" &
+  pids+=($!)
+  for _ in $(seq 1 50); do grep -q ready "$out" && break; sleep 0.1; done
+  grep -q ready "$out" || hard_error "listener $* in $ns did not start"
+  rm -f "$out"
+}
+
+for ns in $A $B; do
+  ip netns add $ns || hard_error "ip netns add $ns failed"
+  ip -n $ns link set lo up || hard_error "no lo in $ns"
+done
+start_in $A 7001 3 # LISTEN and 3 connections: 7 sockets
+start_in $B 7002 1 # 3 sockets
+b_listener=${pids[1]}
+# What ss sees inside each.
+ss_total() { ip netns exec "$1" ss -tan state all | awk 'NR > 1' | wc -l; }
+ss_state() { ip netns exec "$1" ss -tan state "$2" | awk 'NR > 1' | wc -l; }
+a_total=$(ss_total $A) b_total=$(ss_total $B)
+a_estab=$(ss_state $A established)
+echo "ss: $A $a_total sockets ($a_estab established), $B $b_total"
+[ "$a_total" = 7 ] && [ "$b_total" = 3 ] || hard_error "listeners made $a_total and $b_total sockets"
+
+tm new-session -d -s tui -x 150 -y 40 \
+  "env LANG=C.UTF-8 TERM=xterm-256color timeout --foreground 60 $TCPDECK --netns all -d 0.2; sleep 30"
+wait_screen '^ESTABLISHED' || hard_error "dashboard did not start: $(screen)"
+n=$(screen | sed -n 2p | sed -n 's/.* namespaces \([0-9]*\).*/\1/p')
+[ -n "$n" ] && [ "$n" -ge 3 ] && pass "the header counts $n namespaces (the host's, $A, $B...)" ||
+  fail "header: $(screen | sed -n 2p)"
+
+# --- 8: one row per namespace, with ss's counts --------------------------------
+tm send-keys -t tui 8
+wait_screen "^$A " || fail "8: no row for $A: $(screen)"
+wait_screen "^$B " || fail "8: no row for $B: $(screen)"
+# The columns by their titles: TOTAL, ESTAB, LISTEN.
+col() { screen | awk -v t="$1" '/^NAMESPACE/ { for (i = 1; i <= NF; i++) if ($i ~ "^" t) c = i; exit } END { print c }'; }
+value() { screen | awk -v r="$1" -v c="$2" '$1 == r { gsub(",", "", $c); print $c }'; }
+total_col=$(col TOTAL) estab_col=$(col ESTAB) listen_col=$(col LISTEN)
+[ -n "$total_col" ] && [ -n "$estab_col" ] && [ -n "$listen_col" ] || fail "8: titles: $(screen | sed -n 3,4p)"
+[ "$(value $A "$total_col")" = "$a_total" ] && [ "$(value $A "$estab_col")" = "$a_estab" ] &&
+  [ "$(value $A "$listen_col")" = 1 ] && pass "8: $A: $a_total sockets, $a_estab established, 1 listening, as ss" ||
+  fail "8: $A row: $(screen | grep "^$A ")"
+[ "$(value $B "$total_col")" = "$b_total" ] && pass "8: $B: $b_total sockets, as ss" ||
+  fail "8: $B row: $(screen | grep "^$B ")"
+
+# Move the selection (reverse video) to A's row, then Enter.
+selected() { tm capture-pane -p -e -t tui | grep $'\e\\[[0-9;]*7[;m]' | sed 's/\x1b\[[0-9;]*m//g' | awk '$1 != "NAMESPACE" { print $1; exit }'; }
+tm send-keys -t tui g
+for _ in $(seq 1 60); do
+  [ "$(selected)" = "$A" ] && break
+  tm send-keys -t tui j
+  sleep 0.1
+done
+[ "$(selected)" = "$A" ] || hard_error "cannot select $A: selected '$(selected)': $(screen)"
+inode_a=$(ip netns exec $A stat -L -c %i /proc/self/ns/net)
+tm send-keys -t tui Enter
+wait_screen "filter: netns $inode_a +\\[$A\\]" && pass "Enter: the filter netns $inode_a, the header names $A" ||
+  fail "Enter: $(screen | sed -n 2p)"
+screen | grep -q "namespace $A only" && pass "Enter: the status names $A" || fail "status: $(screen | tail -2)"
+
+# --- 3: the connection table shows A's sockets only -----------------------------
+tm send-keys -t tui 3
+wait_screen 'LOCAL +REMOTE' || fail "3: $(screen | head -4)"
+sleep 0.5
+rows() { screen | grep -E '^ *tcp6? '; }
+[ "$(rows | wc -l)" = "$a_total" ] && pass "3: $a_total rows, $A's sockets" || fail "3: $(rows | wc -l) rows: $(rows)"
+[ "$(rows | grep -c ':7001 ')" = "$a_total" ] && pass "3: each on port 7001, none of $B's" || fail "3: $(rows)"
+screen | grep -q 'NETNS' && {
+  [ "$(rows | grep -c " $A ")" = "$a_total" ] && pass "3: the NETNS column says $A" || fail "3: NETNS: $(rows)"
+}
+
+# --- N: the picker narrows to B --------------------------------------------------
+tm send-keys -t tui N
+wait_screen '^namespace: a all ' || fail "N: no picker: $(screen | tail -2)"
+key=$(screen | grep '^namespace: ' | grep -oE "(^|  )[^ ] $B( |$)" | sed 's/^ *//' | cut -c1)
+[ -n "$key" ] || fail "N: $B not offered: $(screen | grep '^namespace: ')"
+tm send-keys -t tui -l "$key"
+inode_b=$(ip netns exec $B stat -L -c %i /proc/self/ns/net)
+wait_screen "filter: netns $inode_b +\\[$B\\]" && pass "N $key: the filter keeps $B" || fail "N: $(screen | sed -n 2p)"
+sleep 0.5
+[ "$(rows | wc -l)" = "$b_total" ] && [ "$(rows | grep -c ':7002 ')" = "$b_total" ] &&
+  pass "3: $b_total rows, all $B's" || fail "3 after N: $(rows)"
+
+# --- 2: listeners grouped by namespace ------------------------------------------
+tm send-keys -t tui N
+wait_screen '^namespace: a all ' || fail "N: no picker"
+tm send-keys -t tui a
+wait_screen 'filter cleared' || fail "N a: $(screen | tail -2)"
+tm send-keys -t tui 2
+wait_screen "^== namespace $A \\(netns $inode_a\\)" && pass "2: $A's listeners under its name" ||
+  fail "2: $(screen | head -12)"
+wait_screen "^== namespace $B \\(netns $inode_b\\)" || fail "2: no $B title: $(screen | head -12)"
+after=$(screen | sed -n "/^== namespace $A /,\$p" | grep -m1 -E '^  [^ ]+:[0-9]+ ')
+[[ "$after" == *127.0.0.1:7001* ]] && pass "2: 7001 listed under $A" || fail "2: under $A: '$after'"
+
+# --- a namespace that goes away stays a while, marked gone --------------------------
+tm send-keys -t tui 8
+kill "$b_listener" 2>/dev/null
+wait "$b_listener" 2>/dev/null
+ip netns del $B
+wait_screen "^$B \\(gone\\)" && pass "8: $B, deleted, shows as gone" || fail "8: $(screen | grep "$B")"
+tm send-keys -t tui q
+finish
