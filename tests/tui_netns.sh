@@ -60,6 +60,7 @@ echo "ss: $A $a_total sockets ($a_estab established), $B $b_total"
 tm new-session -d -s tui -x 150 -y 40 \
   "env LANG=C.UTF-8 TERM=xterm-256color timeout --foreground 60 $TCPDECK --netns all -d 0.2; sleep 30"
 wait_screen '^ESTABLISHED' || hard_error "dashboard did not start: $(screen)"
+wait_screen '^ sockets [0-9,]+ +namespaces [0-9]+ ' || fail "no namespaces in the header: $(screen | sed -n 2p)"
 n=$(screen | sed -n 2p | sed -n 's/.* namespaces \([0-9]*\).*/\1/p')
 [ -n "$n" ] && [ "$n" -ge 3 ] && pass "the header counts $n namespaces (the host's, $A, $B...)" ||
   fail "header: $(screen | sed -n 2p)"
@@ -80,7 +81,12 @@ total_col=$(col TOTAL) estab_col=$(col ESTAB) listen_col=$(col LISTEN)
   fail "8: $B row: $(screen | grep "^$B ")"
 
 # Move the selection (reverse video) to A's row, then Enter.
-selected() { tm capture-pane -p -e -t tui | grep $'\e\\[[0-9;]*7[;m]' | sed 's/\x1b\[[0-9;]*m//g' | awk '$1 != "NAMESPACE" { print $1; exit }'; }
+# The first word of the reverse-video row under the titles.
+selected() {
+  tm capture-pane -p -e -t tui | sed 's/\x1b/@E/g' |
+    awk '/^(@E\[[0-9;]*m)*NAMESPACE/ { t = 1; next } t && /@E\[([0-9;]*;)?7[;m]/ { print; exit }' |
+    sed 's/@E\[[0-9;]*m//g' | awk '{ print $1 }'
+}
 tm send-keys -t tui g
 for _ in $(seq 1 60); do
   [ "$(selected)" = "$A" ] && break
@@ -98,7 +104,7 @@ screen | grep -q "namespace $A only" && pass "Enter: the status names $A" || fai
 tm send-keys -t tui 3
 wait_screen 'LOCAL +REMOTE' || fail "3: $(screen | head -4)"
 sleep 0.5
-rows() { screen | grep -E '^ *tcp6? '; }
+rows() { screen | grep -E '^(127\.0\.0\.1|\[::1\]):'; }
 [ "$(rows | wc -l)" = "$a_total" ] && pass "3: $a_total rows, $A's sockets" || fail "3: $(rows | wc -l) rows: $(rows)"
 [ "$(rows | grep -c ':7001 ')" = "$a_total" ] && pass "3: each on port 7001, none of $B's" || fail "3: $(rows)"
 screen | grep -q 'NETNS' && {
@@ -134,6 +140,6 @@ tm send-keys -t tui 8
 kill "$b_listener" 2>/dev/null
 wait "$b_listener" 2>/dev/null
 ip netns del $B
-wait_screen "^$B \\(gone\\)" && pass "8: $B, deleted, shows as gone" || fail "8: $(screen | grep "$B")"
+wait_screen "^$B .* gone( |\$)" && pass "8: $B, deleted, shows as gone" || fail "8: $(screen | grep "$B")"
 tm send-keys -t tui q
 finish

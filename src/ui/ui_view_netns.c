@@ -414,14 +414,7 @@ netns_draw(struct ui *ui, void *state, int top, int height, int cols)
 			attr |= A_REVERSE;
 		attrset(attr);
 		mvhline(row, 0, ' ', cols);
-		if (r->gone) {
-			char name[sizeof(r->name) + 8];
-
-			snprintf(name, sizeof(name), "%s (gone)", r->name);
-			ui_put_cell(row, 0, name, NAME_WIDTH, false);
-		} else {
-			ui_put_cell(row, 0, r->name, NAME_WIDTH, false);
-		}
+		ui_put_cell(row, 0, r->name, NAME_WIDTH, false);
 		x = NAME_WIDTH + 1;
 		for (int k = 0; k < n_states; k++) {
 			if (r->gone)
@@ -434,8 +427,9 @@ netns_draw(struct ui *ui, void *state, int top, int height, int cols)
 			attrset(attr);
 			x += STATE_WIDTH + 1;
 		}
+		/* Gone is said where it shows whatever the name's length. */
 		if (r->gone)
-			snprintf(cell, sizeof(cell), "-");
+			snprintf(cell, sizeof(cell), "gone");
 		else
 			format_count(r->total, cell, sizeof(cell));
 		ui_put_cell(row, x, cell, TOTAL_WIDTH, true);
