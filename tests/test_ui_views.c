@@ -858,6 +858,80 @@ test_netns_view_empty(void **state)
 	fclose(in);
 }
 
+/* The connection table has a NETNS column when the sample has
+ * namespaces, naming each socket's (shown safely), and none without. */
+static void
+test_conns_netns_column(void **state)
+{
+	struct ui *ui = *state;
+	const struct ui_view *conns = view_titled("conns");
+	FILE *out = tmpfile(), *in = fopen("/dev/null", "r");
+	SCREEN *scr;
+	char row[256];
+	int blue = 0, hostile = 0, host = 0;
+
+	assert_non_null(out);
+	assert_non_null(in);
+	setenv("LINES", "24", 1);
+	setenv("COLUMNS", "230", 1);
+	scr = newterm("xterm", out, in);
+	if (scr == NULL) {
+		fclose(out);
+		fclose(in);
+		skip();
+	}
+	set_term(scr);
+	ui_keys_handle(ui, conns->key);
+	ui_views_sample(ui); /* the tracker is fed the sample on screen */
+	conns->draw(ui, ui_views_current_state(ui), 0, 20, 230);
+	screen_row(0, row, sizeof(row));
+	print_message("%s\n", row);
+	assert_non_null(strstr(row, "NETNS"));
+	for (int y = 1; y < 20; y++) {
+		screen_row(y, row, sizeof(row));
+		/* After PROTO ("tcp  "): the namespace. */
+		if (strncmp(row, "tcp   ", 6) != 0)
+			continue;
+		blue += strncmp(row + 6, "blue ", 5) == 0;
+		host += strncmp(row + 6, "host ", 5) == 0;
+		/* Shown, then cut to the column's width. */
+		hostile += strncmp(row + 6, "\\x1b]0;pwned", 12) == 0;
+	}
+	assert_int_equal(blue, 6);
+	assert_int_equal(host, 3);
+	assert_int_equal(hostile, 4);
+	/* < from STATE: REMOTE, LOCAL, PROTO, then NETNS (the last). */
+	for (int i = 0; i < 4; i++)
+		ui_keys_handle(ui, '<');
+	erase();
+	conns->draw(ui, ui_views_current_state(ui), 0, 20, 230);
+	screen_row(0, row, sizeof(row));
+	assert_non_null(strstr(row, "NETNS^"));
+	ui_keys_handle(ui, '>'); /* back to PROTO */
+
+	/* Without namespaces, no NETNS column, and < from PROTO skips it
+	 * to TIMER. */
+	snapshot_unref(ui->shown);
+	ui->shown = namespaces_snapshot(false, 11);
+	ui_views_sample(ui);
+	erase();
+	conns->draw(ui, ui_views_current_state(ui), 0, 20, 230);
+	screen_row(0, row, sizeof(row));
+	print_message("%s\n", row);
+	assert_null(strstr(row, "NETNS"));
+	assert_null(strstr(row, "^")); /* PROTO's mark is cut: too narrow */
+	ui_keys_handle(ui, '<');
+	erase();
+	conns->draw(ui, ui_views_current_state(ui), 0, 20, 230);
+	screen_row(0, row, sizeof(row));
+	print_message("%s\n", row);
+	assert_non_null(strstr(row, "TIMER^"));
+	endwin();
+	delscreen(scr);
+	fclose(out);
+	fclose(in);
+}
+
 int
 main(void)
 {
@@ -878,6 +952,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_netns_view_draws_safely, setup_netns,
 						teardown_netns),
 		cmocka_unit_test_setup_teardown(test_netns_view_empty, setup_netns, teardown_netns),
+		cmocka_unit_test_setup_teardown(test_conns_netns_column, setup_netns, teardown_netns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -104,12 +104,11 @@ screen | grep -q "namespace $A only" && pass "Enter: the status names $A" || fai
 tm send-keys -t tui 3
 wait_screen 'LOCAL +REMOTE' || fail "3: $(screen | head -4)"
 sleep 0.5
-rows() { screen | grep -E '^(127\.0\.0\.1|\[::1\]):'; }
+rows() { screen | grep -E '^([^ ]+ +)?(127\.0\.0\.1|\[::1\]):[0-9]+ '; }
 [ "$(rows | wc -l)" = "$a_total" ] && pass "3: $a_total rows, $A's sockets" || fail "3: $(rows | wc -l) rows: $(rows)"
 [ "$(rows | grep -c ':7001 ')" = "$a_total" ] && pass "3: each on port 7001, none of $B's" || fail "3: $(rows)"
-screen | grep -q 'NETNS' && {
-  [ "$(rows | grep -c " $A ")" = "$a_total" ] && pass "3: the NETNS column says $A" || fail "3: NETNS: $(rows)"
-}
+screen | grep -q '^NETNS ' && [ "$(rows | grep -c "^$A ")" = "$a_total" ] &&
+  pass "3: the NETNS column, first, says $A" || fail "3: NETNS: $(screen | sed -n 3,5p)"
 
 # --- N: the picker narrows to B --------------------------------------------------
 tm send-keys -t tui N

@@ -27,9 +27,9 @@
 #include "ui_internal.h"
 
 /* Columns in display order; those of lowest priority go first when the
- * terminal is narrow. */
+ * terminal is narrow.  NETNS only when the sample has namespaces. */
 static const enum conn_column display_order[] = {
-	COL_PROTO, COL_LOCAL, COL_REMOTE, COL_STATE, COL_PID, COL_PROCESS, COL_USER,
+	COL_PROTO, COL_NETNS, COL_LOCAL, COL_REMOTE, COL_STATE, COL_PID, COL_PROCESS, COL_USER,
 	COL_RECV_Q, COL_SEND_Q, COL_RTT, COL_RETRANS, COL_SENT, COL_RECEIVED,
 	COL_SEND_RATE, COL_RECV_RATE, COL_AGE, COL_TIMER,
 };
@@ -184,7 +184,7 @@ selected_row(const struct conns *c)
 /* Which columns fit in `cols`, in the user's order, leaving out hidden
  * ones; returns how many. */
 static int
-choose_columns(const struct conns *c, int cols, enum conn_column *out)
+choose_columns(const struct conns *c, int cols, bool netns, enum conn_column *out)
 {
 	bool on[COL_COUNT];
 	int used = 0;
@@ -197,7 +197,8 @@ choose_columns(const struct conns *c, int cols, enum conn_column *out)
 			int col = c->order[i];
 			const struct conn_column_def *def = conn_column((enum conn_column)col);
 
-			if (on[col] || c->hidden[col] || def->priority != priority)
+			if (on[col] || c->hidden[col] || def->priority != priority ||
+			    (col == COL_NETNS && !netns))
 				continue;
 			if (used + def->width + 1 <= cols) {
 				on[col] = true;
@@ -263,7 +264,7 @@ conns_draw(struct ui *ui, void *state, int top, int height, int cols)
 	if (ui->shown == NULL || height < 2)
 		return;
 	build_rows(ui, c);
-	n_cols = choose_columns(c, cols, shown);
+	n_cols = choose_columns(c, cols, ui->shown->n_netns > 0, shown);
 
 	/* Spare width goes to the address columns. */
 	extra = cols;
@@ -366,14 +367,15 @@ key_move(struct ui *ui, void *state, int step)
 	move_selection(current_rows(ui, state), step);
 }
 
-/* > and <: arg columns on. */
+/* > and <: arg columns on; NETNS only when the sample has namespaces. */
 static void
 key_sort(struct ui *ui, void *state, int arg)
 {
 	struct conns *c = state;
 
-	(void)ui;
 	c->sort = (c->sort + COL_COUNT + arg) % COL_COUNT;
+	if (c->sort == COL_NETNS && (ui->shown == NULL || ui->shown->n_netns == 0))
+		c->sort = (c->sort + COL_COUNT + arg) % COL_COUNT;
 }
 
 /* Moves the current (sort) column one place left or right. */
