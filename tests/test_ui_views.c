@@ -768,17 +768,18 @@ test_netns_view_draws_safely(void **state)
 	assert_non_null(strstr(row, "NAMESPACE"));
 	assert_non_null(strstr(row, "TIME-WT"));
 	assert_non_null(strstr(row, "TOTALv"));
-	/* NAMESPACE (20 cells), the busiest states in their usual order,
-	 * TOTAL; no history without a pipeline. */
+	/* NAMESPACE (20 cells, widened to the longest name shown while the
+	 * states leave room: 26 here), the busiest states in their usual
+	 * order, TOTAL; no history without a pipeline. */
 	screen_row(1, row, sizeof(row));
-	assert_string_equal(row, "blue                        0        0        0        1        0"
-				 "        5        6");
+	assert_string_equal(row, "blue                              0        0        0        1"
+				 "        0        5        6");
 	screen_row(2, row, sizeof(row));
-	assert_string_equal(row, "\\x1b]0;pwned\\x07evil        0        0        0        0"
-				 "        1        3        4");
+	assert_string_equal(row, "\\x1b]0;pwned\\x07evil\\x1b[3        0        0        0"
+				 "        0        1        3        4");
 	screen_row(3, row, sizeof(row));
-	assert_string_equal(row, "host                        1        0        0        2        0"
-				 "        0        3");
+	assert_string_equal(row, "host                              1        0        0        2"
+				 "        0        0        3");
 	screen_row(4, row, sizeof(row));
 	assert_string_equal(row, "");
 

@@ -23,7 +23,8 @@
 
 /* Column widths; states are shown as many as fit, the busiest first. */
 enum {
-	NAME_WIDTH = 20,
+	NAME_WIDTH = 20,     /* at least; up to NAME_MAX_WIDTH when there is room */
+	NAME_MAX_WIDTH = 40,
 	INODE_WIDTH = 10,
 	STATE_WIDTH = 8,
 	TOTAL_WIDTH = 8,
@@ -317,7 +318,7 @@ netns_draw(struct ui *ui, void *state, int top, int height, int cols)
 {
 	struct netns_view *v = state;
 	enum tcp_state states[TCP_STATE_COUNT];
-	int n_states, spark_width, spark_x, x, sel, lines, y0;
+	int n_states, spark_width, spark_x, x, sel, lines, y0, name_w;
 	bool inode_col;
 	char cell[64], title[128];
 	uint32_t *values = NULL;
@@ -339,8 +340,27 @@ netns_draw(struct ui *ui, void *state, int top, int height, int cols)
 	room = cols - (NAME_WIDTH + 1) - (TOTAL_WIDTH + 1) - SPARK_MIN;
 	n_states = choose_states(v, room, states);
 	room -= n_states * (STATE_WIDTH + 1);
-	inode_col = room >= INODE_WIDTH + 1 + SPARK_MIN;
-	spark_x = NAME_WIDTH + 1 + n_states * (STATE_WIDTH + 1) + TOTAL_WIDTH + 1 +
+	/* What is left widens the name column, so long names (benchmarks,
+	 * pods) stay apart, then shows the inode. */
+	name_w = NAME_WIDTH;
+	if (room > 0) {
+		int longest = 0;
+
+		for (size_t i = 0; i < v->n_rows; i++) {
+			char form[256];
+			int w;
+
+			ui_put_form(v->rows[i].name, strlen(v->rows[i].name), NAME_MAX_WIDTH, true,
+				    form, sizeof(form), &w, NULL);
+			if (w > longest)
+				longest = w;
+		}
+		if (longest > name_w)
+			name_w = longest < NAME_WIDTH + room ? longest : NAME_WIDTH + room;
+		room -= name_w - NAME_WIDTH;
+	}
+	inode_col = room >= INODE_WIDTH + 1;
+	spark_x = name_w + 1 + n_states * (STATE_WIDTH + 1) + TOTAL_WIDTH + 1 +
 		  (inode_col ? INODE_WIDTH + 1 : 0);
 	spark_width = cols - spark_x - 1;
 
@@ -351,8 +371,8 @@ netns_draw(struct ui *ui, void *state, int top, int height, int cols)
 	 * inverted, numbers down. */
 #define MARK(k) (v->sort == (k) ? (((k) <= UI_NETNS_SORT_INODE) != v->inverted ? "^" : "v") : "")
 	snprintf(title, sizeof(title), "NAMESPACE%s", MARK(UI_NETNS_SORT_NAME));
-	mvprintw(top, 0, "%-*.*s", NAME_WIDTH, NAME_WIDTH, title);
-	x = NAME_WIDTH + 1;
+	mvprintw(top, 0, "%-*.*s", name_w, name_w, title);
+	x = name_w + 1;
 	for (int k = 0; k < n_states; k++) {
 		snprintf(title, sizeof(title), "%s%s", state_titles[states[k]],
 			 MARK(UI_NETNS_SORT_STATE + (int)states[k]));
@@ -414,8 +434,8 @@ netns_draw(struct ui *ui, void *state, int top, int height, int cols)
 			attr |= A_REVERSE;
 		attrset(attr);
 		mvhline(row, 0, ' ', cols);
-		ui_put_cell(row, 0, r->name, NAME_WIDTH, false);
-		x = NAME_WIDTH + 1;
+		ui_put_cell(row, 0, r->name, name_w, false);
+		x = name_w + 1;
 		for (int k = 0; k < n_states; k++) {
 			if (r->gone)
 				snprintf(cell, sizeof(cell), "-");
