@@ -200,4 +200,23 @@ for _ in $(seq 1 60); do
 done
 [ -n "$gone" ] && pass "8: $B, deleted, shows as gone" || fail "8: $(screen | grep "$B")"
 tm send-keys -t tui q
+
+# --- without CAP_SYS_ADMIN: the note why, once on the status line and in view 8 --
+if command -v setpriv >/dev/null; then
+  tm_kill_server
+  tm new-session -d -s tui -x 150 -y 30 "env LANG=C.UTF-8 TERM=xterm-256color setpriv --reuid=nobody \
+    --regid=nogroup --clear-groups --inh-caps=-all timeout --foreground 60 $TCPDECK --netns all -d 0.2; sleep 30"
+  wait_screen '^ sockets [0-9,]+ +namespaces 1 ' || fail "as nobody: $(screen | sed -n 2p)"
+  status=$(screen | tail -n 2 | head -n 1)
+  [[ "$status" == *CAP_SYS_ADMIN* ]] && pass "as nobody: the status line says CAP_SYS_ADMIN is needed" ||
+    fail "as nobody: status '$status'"
+  tm send-keys -t tui 8
+  wait_screen '^NAMESPACE' || fail "as nobody: no view 8: $(screen | head -5)"
+  [ "$(screen | grep -c 'CAP_SYS_ADMIN')" -ge 1 ] && [[ "$(screen | tail -n 2 | head -n 1)" != *CAP_SYS_ADMIN* ]] &&
+    pass "as nobody: view 8 keeps the note; the status line said it once" ||
+    fail "as nobody: $(screen | head -6; screen | tail -n 2)"
+  tm send-keys -t tui q
+else
+  echo "note: no setpriv: the run without CAP_SYS_ADMIN is left out"
+fi
 finish
