@@ -933,6 +933,90 @@ test_conns_netns_column(void **state)
 	fclose(in);
 }
 
+/* The LISTEN panel groups its blocks by namespace, the host's first, then
+ * by name, each under a line naming it (shown safely). */
+static void
+test_listen_grouped_by_netns(void **state)
+{
+	struct ui *ui = *state;
+	const struct ui_view *listen = view_titled("listen");
+	FILE *out = tmpfile(), *in = fopen("/dev/null", "r");
+	SCREEN *scr;
+	char row[256], titles[512] = "";
+	int listeners = 0;
+
+	assert_non_null(out);
+	assert_non_null(in);
+	setenv("LINES", "24", 1);
+	setenv("COLUMNS", "100", 1);
+	scr = newterm("xterm", out, in);
+	if (scr == NULL) {
+		fclose(out);
+		fclose(in);
+		skip();
+	}
+	set_term(scr);
+	/* A listener in blue too: host's and blue's on port 8000. */
+	snapshot_unref(ui->shown);
+	ui->shown = namespaces_snapshot(true, 21);
+	ui_keys_handle(ui, listen->key);
+	listen->draw(ui, ui_views_current_state(ui), 0, 20, 100);
+	for (int y = 1; y < 20; y++) {
+		screen_row(y, row, sizeof(row));
+		print_message("%s\n", row);
+		if (strncmp(row, "== namespace ", 13) == 0) {
+			strcat(titles, row);
+			strcat(titles, "|");
+		}
+		listeners += strncmp(row, "  127.0.0.1:8000 ", 17) == 0;
+	}
+	/* Only the host has a LISTEN socket in the snapshot. */
+	assert_string_equal(titles, "== namespace host (netns 100)|");
+	assert_int_equal(listeners, 1);
+
+	/* With listeners in every namespace: host first, then by name (the
+	 * escape sorts before 'b'), the hostile name in its shown form. */
+	snapshot_unref(ui->shown);
+	ui->shown = namespaces_snapshot(true, 22);
+	{
+		struct snapshot *snap = snapshot_new(8);
+		struct snapshot_netns *ns;
+
+		assert_non_null(snap);
+		for (uint32_t inode = HOST_NS; inode <= BLUE_NS; inode += 100) {
+			ns = snapshot_add_netns(snap, inode);
+			assert_non_null(ns);
+			*ns = *snapshot_find_netns(ui->shown, inode);
+			add_socket(snap, inode, TCP_STATE_LISTEN, 1);
+		}
+		snapshot_seal(snap);
+		snap->seq = 23;
+		snapshot_unref(ui->shown);
+		ui->shown = snap;
+	}
+	erase();
+	titles[0] = '\0';
+	listeners = 0;
+	listen->draw(ui, ui_views_current_state(ui), 0, 20, 100);
+	for (int y = 1; y < 20; y++) {
+		screen_row(y, row, sizeof(row));
+		print_message("%s\n", row);
+		if (strncmp(row, "== namespace ", 13) == 0) {
+			strcat(titles, row);
+			strcat(titles, "|");
+		}
+		listeners += strncmp(row, "  127.0.0.1:8000 ", 17) == 0;
+	}
+	assert_string_equal(titles, "== namespace host (netns 100)|"
+				    "== namespace \\x1b]0;pwned\\x07evil\\x1b[31m (netns 200)|"
+				    "== namespace blue (netns 300)|");
+	assert_int_equal(listeners, 3);
+	endwin();
+	delscreen(scr);
+	fclose(out);
+	fclose(in);
+}
+
 int
 main(void)
 {
@@ -954,6 +1038,8 @@ main(void)
 						teardown_netns),
 		cmocka_unit_test_setup_teardown(test_netns_view_empty, setup_netns, teardown_netns),
 		cmocka_unit_test_setup_teardown(test_conns_netns_column, setup_netns, teardown_netns),
+		cmocka_unit_test_setup_teardown(test_listen_grouped_by_netns, setup_netns,
+						teardown_netns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
