@@ -970,9 +970,12 @@ test_listen_grouped_by_netns(void **state)
 		}
 		listeners += strncmp(row, "  127.0.0.1:8000 ", 17) == 0;
 	}
-	/* Only the host has a LISTEN socket in the snapshot. */
+	/* Only the host has a LISTEN socket in the snapshot; its one
+	 * connection on port 8000 is its own, not blue's on the same port. */
 	assert_string_equal(titles, "== namespace host (netns 100)|");
 	assert_int_equal(listeners, 1);
+	screen_row(3, row, sizeof(row));
+	assert_string_equal(row, "  127.0.0.1:8000                 tcp        0/0                1         0");
 
 	/* With listeners in every namespace: host first, then by name (the
 	 * escape sorts before 'b'), the hostile name in its shown form. */
