@@ -23,7 +23,7 @@
 
 /* Column widths; states are shown as many as fit, the busiest first. */
 enum {
-	NAME_WIDTH = 20,     /* at least; up to NAME_MAX_WIDTH when there is room */
+	NAME_WIDTH = 20, /* at least; up to NAME_MAX_WIDTH when there is room */
 	NAME_MAX_WIDTH = 40,
 	INODE_WIDTH = 10,
 	STATE_WIDTH = 8,
@@ -33,18 +33,18 @@ enum {
 
 /* State column titles, at most STATE_WIDTH. */
 static const char *const state_titles[TCP_STATE_COUNT] = {
-	[TCP_STATE_LISTEN] = "LISTEN",     [TCP_STATE_SYN_SENT] = "SYN-SENT",
-	[TCP_STATE_SYN_RECV] = "SYN-RECV", [TCP_STATE_ESTABLISHED] = "ESTAB",
-	[TCP_STATE_FIN_WAIT1] = "FIN-W1",  [TCP_STATE_FIN_WAIT2] = "FIN-W2",
-	[TCP_STATE_CLOSE_WAIT] = "CLOSE-WT", [TCP_STATE_CLOSING] = "CLOSING",
-	[TCP_STATE_LAST_ACK] = "LAST-ACK", [TCP_STATE_TIME_WAIT] = "TIME-WT",
-	[TCP_STATE_CLOSE] = "CLOSE",
+    [TCP_STATE_LISTEN] = "LISTEN",       [TCP_STATE_SYN_SENT] = "SYN-SENT",
+    [TCP_STATE_SYN_RECV] = "SYN-RECV",   [TCP_STATE_ESTABLISHED] = "ESTAB",
+    [TCP_STATE_FIN_WAIT1] = "FIN-W1",    [TCP_STATE_FIN_WAIT2] = "FIN-W2",
+    [TCP_STATE_CLOSE_WAIT] = "CLOSE-WT", [TCP_STATE_CLOSING] = "CLOSING",
+    [TCP_STATE_LAST_ACK] = "LAST-ACK",   [TCP_STATE_TIME_WAIT] = "TIME-WT",
+    [TCP_STATE_CLOSE] = "CLOSE",
 };
 
 struct netns_view {
-	int sort;           /* UI_NETNS_SORT_*, or UI_NETNS_SORT_STATE + state */
-	bool inverted;      /* names A to Z and numbers most first, unless */
-	uint32_t selected;  /* inode of the selected row; 0: none yet */
+	int sort;          /* UI_NETNS_SORT_*, or UI_NETNS_SORT_STATE + state */
+	bool inverted;     /* names A to Z and numbers most first, unless */
+	uint32_t selected; /* inode of the selected row; 0: none yet */
 	struct ui_scroll scroll;
 	struct ui_netns_row *rows; /* of the last build */
 	size_t n_rows;
@@ -96,11 +96,11 @@ compare_rows(const void *x, const void *y, void *context)
 		c = compare_u32(a->inode, b->inode);
 	} else {
 		uint32_t va = by->sort == UI_NETNS_SORT_TOTAL
-				      ? a->total
-				      : a->counts[by->sort - UI_NETNS_SORT_STATE];
+		                  ? a->total
+		                  : a->counts[by->sort - UI_NETNS_SORT_STATE];
 		uint32_t vb = by->sort == UI_NETNS_SORT_TOTAL
-				      ? b->total
-				      : b->counts[by->sort - UI_NETNS_SORT_STATE];
+		                  ? b->total
+		                  : b->counts[by->sort - UI_NETNS_SORT_STATE];
 
 		c = compare_u32(vb, va);
 	}
@@ -208,7 +208,7 @@ bool
 ui_netns_name(const struct ui *ui, uint32_t inode, char *buf, size_t len)
 {
 	const struct snapshot_netns *ns =
-		ui->shown != NULL ? snapshot_find_netns(ui->shown, inode) : NULL;
+	    ui->shown != NULL ? snapshot_find_netns(ui->shown, inode) : NULL;
 	const struct pipeline_netns_row *row;
 
 	if (ns != NULL) {
@@ -234,8 +234,8 @@ build_rows(struct ui *ui, struct netns_view *v)
 	if (ui->shown == NULL)
 		return;
 	if (v->rows != NULL && v->rows_seq == ui->shown->seq && v->rows_filter == ui->filter &&
-	    v->rows_pipe == ui->pipe && v->rows_sort == v->sort && v->rows_inverted == v->inverted &&
-	    v->rows_feeds == feeds)
+	    v->rows_pipe == ui->pipe && v->rows_sort == v->sort &&
+	    v->rows_inverted == v->inverted && v->rows_feeds == feeds)
 		return;
 	n = ui_netns_rows(ui, v->sort, v->inverted, &rows);
 	if (n < 0)
@@ -307,8 +307,8 @@ draw_empty(struct ui *ui, int top, int height, int cols)
 	if (height < 1)
 		return;
 	mvaddnstr(top, 0,
-		  "No namespaces in this sample: start tcpdeck with --netns all to see every one.",
-		  cols);
+	          "No namespaces in this sample: start tcpdeck with --netns all to see every one.",
+	          cols);
 	if (snap != NULL && snap->netns_note[0] != '\0' && height > 1)
 		ui_put(top + 1, 0, snap->netns_note, cols);
 }
@@ -351,7 +351,7 @@ netns_draw(struct ui *ui, void *state, int top, int height, int cols)
 			int w;
 
 			ui_put_form(v->rows[i].name, strlen(v->rows[i].name), NAME_MAX_WIDTH, true,
-				    form, sizeof(form), &w, NULL);
+			            form, sizeof(form), &w, NULL);
 			if (w > longest)
 				longest = w;
 		}
@@ -361,7 +361,7 @@ netns_draw(struct ui *ui, void *state, int top, int height, int cols)
 	}
 	inode_col = room >= INODE_WIDTH + 1;
 	spark_x = name_w + 1 + n_states * (STATE_WIDTH + 1) + TOTAL_WIDTH + 1 +
-		  (inode_col ? INODE_WIDTH + 1 : 0);
+	          (inode_col ? INODE_WIDTH + 1 : 0);
 	spark_width = cols - spark_x - 1;
 
 	/* Titles: the sort column marked as in the connection table. */
@@ -375,7 +375,7 @@ netns_draw(struct ui *ui, void *state, int top, int height, int cols)
 	x = name_w + 1;
 	for (int k = 0; k < n_states; k++) {
 		snprintf(title, sizeof(title), "%s%s", state_titles[states[k]],
-			 MARK(UI_NETNS_SORT_STATE + (int)states[k]));
+		         MARK(UI_NETNS_SORT_STATE + (int)states[k]));
 		mvprintw(top, x, "%*.*s", STATE_WIDTH, STATE_WIDTH, title);
 		x += STATE_WIDTH + 1;
 	}
@@ -392,7 +392,7 @@ netns_draw(struct ui *ui, void *state, int top, int height, int cols)
 
 		if (ui->sampler != NULL) {
 			format_duration(sampler_interval(ui->sampler) * spark_width, dur,
-					sizeof(dur));
+			                sizeof(dur));
 			snprintf(title, sizeof(title), "total, last %s", dur);
 		} else {
 			snprintf(title, sizeof(title), "total");
@@ -459,13 +459,16 @@ netns_draw(struct ui *ui, void *state, int top, int height, int cols)
 			ui_put_cell(row, x, cell, INODE_WIDTH, true);
 		}
 		if (values != NULL && spark != NULL && ui->pipe != NULL) {
-			const struct pipeline_netns_row *p = pipeline_netns_find(ui->pipe, r->inode);
+			const struct pipeline_netns_row *p =
+			    pipeline_netns_find(ui->pipe, r->inode);
 			size_t n = 0;
 
 			if (p != NULL && p->history != NULL)
-				n = history_read(p->history, 0, ui->paused ? ui->pushed_since_pause : 0,
-						 (size_t)spark_width, values);
-			if (n > 0 && sparkline_render(values, n, ui->charset, spark, spark_size) > 0)
+				n = history_read(p->history, 0,
+				                 ui->paused ? ui->pushed_since_pause : 0,
+				                 (size_t)spark_width, values);
+			if (n > 0 &&
+			    sparkline_render(values, n, ui->charset, spark, spark_size) > 0)
 				/* Newest on the right edge, as in the states view. */
 				mvaddstr(row, spark_x + spark_width - (int)n, spark);
 		}
@@ -516,7 +519,7 @@ key_sort(struct ui *ui, void *state, int arg)
 	v->sort = (v->sort + UI_NETNS_SORT_COUNT + arg) % UI_NETNS_SORT_COUNT;
 	v->inverted = false;
 	snprintf(ui->status, sizeof(ui->status), "namespaces sorted by %s",
-		 ui_netns_sort_name(v->sort));
+	         ui_netns_sort_name(v->sort));
 }
 
 static void
@@ -538,26 +541,27 @@ key_narrow(struct ui *ui, void *state, int arg)
 
 	(void)arg;
 	if (sel < 0) {
-		snprintf(ui->status, sizeof(ui->status), "no namespace to show: start tcpdeck "
-							 "with --netns all");
+		snprintf(ui->status, sizeof(ui->status),
+		         "no namespace to show: start tcpdeck "
+		         "with --netns all");
 		return;
 	}
 	ui_filter_netns(ui, v->rows[sel].inode);
 }
 
 static const struct ui_key netns_keys[] = {
-	{KEY_DOWN, 'j', "Down", "select the next namespace", key_move, UI_SCROLL_DOWN},
-	{KEY_UP, 'k', "Up", "select the previous namespace", key_move, UI_SCROLL_UP},
-	{KEY_NPAGE, 0, "PgDn", "a page down", key_move, UI_SCROLL_PAGE_DOWN},
-	{KEY_PPAGE, 0, "PgUp", "a page up", key_move, UI_SCROLL_PAGE_UP},
-	{KEY_HOME, 'g', "Home", "first namespace", key_move, UI_SCROLL_HOME},
-	{KEY_END, 'G', "End", "last namespace", key_move, UI_SCROLL_END},
-	{'>', KEY_F(6), "> or F6", "sort by the next column: name, inode, total, each state",
-	 key_sort, 1},
-	{'<', ',', "<", "sort by the previous column", key_sort, -1},
-	{'I', 0, "I", "invert the sort order", key_invert, 0},
-	{'\r', KEY_ENTER, "Enter", "every view shows the selected namespace only (netns filter)",
-	 key_narrow, 0},
+    {KEY_DOWN, 'j', "Down", "select the next namespace", key_move, UI_SCROLL_DOWN},
+    {KEY_UP, 'k', "Up", "select the previous namespace", key_move, UI_SCROLL_UP},
+    {KEY_NPAGE, 0, "PgDn", "a page down", key_move, UI_SCROLL_PAGE_DOWN},
+    {KEY_PPAGE, 0, "PgUp", "a page up", key_move, UI_SCROLL_PAGE_UP},
+    {KEY_HOME, 'g', "Home", "first namespace", key_move, UI_SCROLL_HOME},
+    {KEY_END, 'G', "End", "last namespace", key_move, UI_SCROLL_END},
+    {'>', KEY_F(6), "> or F6", "sort by the next column: name, inode, total, each state", key_sort,
+     1},
+    {'<', ',', "<", "sort by the previous column", key_sort, -1},
+    {'I', 0, "I", "invert the sort order", key_invert, 0},
+    {'\r', KEY_ENTER, "Enter", "every view shows the selected namespace only (netns filter)",
+     key_narrow, 0},
 };
 
 static void
@@ -600,15 +604,15 @@ netns_drawn_rows(struct ui *ui, void *state, bool *rebuilt)
 }
 
 const struct ui_view ui_view_netns = {
-	.key = '8',
-	.title = "netns",
-	.help = "network namespaces: sockets per state in each, busiest first",
-	.state_size = sizeof(struct netns_view),
-	.init = netns_init,
-	.draw = netns_draw,
-	.leave = netns_leave,
-	.fini = netns_fini,
-	.drawn_rows = netns_drawn_rows,
-	.keys = netns_keys,
-	.n_keys = sizeof(netns_keys) / sizeof(netns_keys[0]),
+    .key = '8',
+    .title = "netns",
+    .help = "network namespaces: sockets per state in each, busiest first",
+    .state_size = sizeof(struct netns_view),
+    .init = netns_init,
+    .draw = netns_draw,
+    .leave = netns_leave,
+    .fini = netns_fini,
+    .drawn_rows = netns_drawn_rows,
+    .keys = netns_keys,
+    .n_keys = sizeof(netns_keys) / sizeof(netns_keys[0]),
 };
