@@ -910,6 +910,28 @@ test_conns_netns_column(void **state)
 	assert_non_null(strstr(row, "NETNS^"));
 	ui_keys_handle(ui, '>'); /* back to PROTO */
 
+	/* The details page names the socket's namespace.  By PROTO, rows
+	 * keep the order before: the host's LISTEN first. */
+	ui_keys_handle(ui, 'g');
+	ui_keys_handle(ui, '\r');
+	assert_non_null(ui->page);
+	ui->page->draw(ui, ui->page_ctx);
+	{
+		bool named = false;
+
+		for (int y = 1; y < 20; y++) {
+			screen_row(y, row, sizeof(row));
+			if (strncmp(row, "  netns ", 8) == 0) {
+				print_message("%s\n", row);
+				named = strcmp(row, "  netns     host  (inode 100; N or view 8 show it "
+						    "alone)") == 0;
+			}
+		}
+		assert_true(named);
+	}
+	ui_keys_handle(ui, 27);
+	assert_null(ui->page);
+
 	/* Without namespaces, no NETNS column, and < from PROTO skips it
 	 * to TIMER. */
 	snapshot_unref(ui->shown);

@@ -24,7 +24,8 @@
 enum { POINTS = 240 };
 
 struct ui_drill {
-	uint64_t cookie;
+	uint64_t cookie; /* the socket: this cookie in this namespace */
+	uint32_t netns;
 	uint32_t rtt[POINTS], cwnd[POINTS], send[POINTS], recv[POINTS];
 	size_t len;
 	struct tcp_info_full info; /* asked of the kernel each sample */
@@ -33,12 +34,14 @@ struct ui_drill {
 };
 
 struct ui_drill *
-ui_drill_new(uint64_t cookie)
+ui_drill_new(uint64_t cookie, uint32_t netns)
 {
 	struct ui_drill *d = calloc(1, sizeof(*d));
 
-	if (d != NULL)
+	if (d != NULL) {
 		d->cookie = cookie;
+		d->netns = netns;
+	}
 	return d;
 }
 
@@ -48,11 +51,17 @@ ui_drill_free(struct ui_drill *d)
 	free(d);
 }
 
+static bool
+is_it(const struct ui_drill *d, const struct sock_entry *e)
+{
+	return e->cookie == d->cookie && e->netns == d->netns;
+}
+
 static const struct sock_entry *
-find_entry(const struct snapshot *snap, uint64_t cookie)
+find_entry(const struct snapshot *snap, const struct ui_drill *d)
 {
 	for (size_t i = 0; snap != NULL && i < snap->n_entries; i++)
-		if (snap->entries[i].cookie == cookie)
+		if (is_it(d, &snap->entries[i]))
 			return &snap->entries[i];
 	return NULL;
 }
@@ -71,7 +80,7 @@ ui_drill_sample(struct ui_drill *d, const struct snapshot *snap, const struct co
 	const struct sock_entry *e;
 	const struct conn_info *info;
 
-	if ((e = find_entry(snap, d->cookie)) == NULL)
+	if ((e = find_entry(snap, d)) == NULL)
 		return;
 	info = ct != NULL ? conntrack_get(ct, e->netns, e->cookie) : NULL;
 	push(d->rtt, d->len, e->rtt_us);
@@ -169,7 +178,7 @@ spark_row(struct ui *ui, int row, int cols, const char *label, const uint32_t *v
 void
 ui_drill_draw(struct ui *ui, const struct ui_drill *d, const struct conntrack *ct)
 {
-	const struct sock_entry *e = find_entry(ui->shown, d->cookie);
+	const struct sock_entry *e = find_entry(ui->shown, d);
 	const struct conn_info *info = NULL;
 	const struct owner_proc *owner;
 	char local[SOCK_FORMAT_ADDR_MAX], remote[SOCK_FORMAT_ADDR_MAX], a[64], b[64], c[64];
@@ -183,7 +192,7 @@ ui_drill_draw(struct ui *ui, const struct ui_drill *d, const struct conntrack *c
 			const struct conn_info *gi;
 			const struct sock_entry *g = conntrack_gone_entry(ct, i, &gi, NULL);
 
-			if (g->cookie == d->cookie) {
+			if (is_it(d, g)) {
 				e = g;
 				info = gi;
 			}
@@ -218,6 +227,18 @@ ui_drill_draw(struct ui *ui, const struct ui_drill *d, const struct conntrack *c
 	}
 	mvprintw(y++, 2, "socket    inode %u  cookie %llu  uid %u  interface %u", e->inode,
 		 (unsigned long long)e->cookie, e->uid, e->ifindex);
+	if (ui->shown->n_netns > 0) {
+		const struct snapshot_netns *ns = snapshot_find_netns(ui->shown, e->netns);
+		char label[256];
+
+		/* The label is raw (a container's name): drawn as such. */
+		if (ns != NULL)
+			netns_info_label(&ns->info, label, sizeof(label));
+		else
+			snprintf(label, sizeof(label), "gone from the sample");
+		ui_putf(y++, 2, cols - 2, "netns     %s  (inode %u; N or view 8 show it alone)",
+			label, e->netns);
+	}
 	format_duration(e->timer_expires_ms / 1000.0, a, sizeof(a));
 	mvprintw(y++, 2, "queues    recv %u  send %u   timer %s %s  retransmits %u", e->recv_q,
 		 e->send_q,

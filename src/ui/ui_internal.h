@@ -179,10 +179,11 @@ const char *ui_netns_sort_name(int sort);
  * on screen or the pipeline's rows; false when unknown. */
 bool ui_netns_name(const struct ui *ui, uint32_t inode, char *buf, size_t len);
 
-/* Details of one connection, the socket with `cookie` (ui_drill.c):
- * sparklines grow with every sample given while it is open. */
+/* Details of one connection, the socket with `cookie` in network
+ * namespace `netns` (ui_drill.c): sparklines grow with every sample
+ * given while it is open. */
 struct ui_drill;
-struct ui_drill *ui_drill_new(uint64_t cookie);
+struct ui_drill *ui_drill_new(uint64_t cookie, uint32_t netns);
 void ui_drill_free(struct ui_drill *drill);
 void ui_drill_sample(struct ui_drill *drill, const struct snapshot *snap,
 		     const struct conntrack *ct);

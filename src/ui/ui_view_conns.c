@@ -502,7 +502,7 @@ key_drill(struct ui *ui, void *state, int arg)
 	if (row == NULL)
 		return;
 	ui_drill_free(c->drill);
-	c->drill = ui_drill_new(row->entry->cookie);
+	c->drill = ui_drill_new(row->entry->cookie, row->entry->netns);
 	if (c->drill == NULL) {
 		snprintf(ui->status, sizeof(ui->status), "out of memory for the details");
 		return;
