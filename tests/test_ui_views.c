@@ -673,6 +673,28 @@ test_netns_view_keys(void **state)
 	ui_keys_handle(ui, '\r');
 	assert_string_equal(filter_now(ui), "netns 200");
 
+	/* The rest of the filter stays: TIME_WAIT in blue, then in the
+	 * container (the namespace replaced, not added). */
+	assert_true(ui_filter_set(ui, "state time-wait", NULL));
+	ui_keys_handle(ui, 'g'); /* still by name: the container, then blue */
+	ui_keys_handle(ui, '\r');
+	assert_string_equal(filter_now(ui), "state time-wait netns 200");
+	ui_keys_handle(ui, 'j');
+	ui_keys_handle(ui, '\r');
+	assert_string_equal(filter_now(ui), "state time-wait netns 300");
+	assert_true(filter_netns_only(ui->filter, &inode));
+	assert_int_equal(inode, BLUE_NS);
+	ui_keys_handle(ui, 'N');
+	ui_keys_handle(ui, 'a');
+	assert_string_equal(filter_now(ui), "state time-wait");
+	/* A typed filter is the base of the next one. */
+	assert_true(ui_filter_set(ui, "sport = :22 or sport = :80", NULL));
+	ui_keys_handle(ui, 'N');
+	ui_keys_handle(ui, '3'); /* host */
+	assert_string_equal(filter_now(ui), "sport = :22 or sport = :80 netns 100");
+	assert_true(filter_netns_only(ui->filter, &inode));
+	assert_int_equal(inode, HOST_NS);
+
 	/* Without namespaces Enter says how to get them. */
 	assert_true(ui_filter_set(ui, "", NULL));
 	snapshot_unref(ui->shown);

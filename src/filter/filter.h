@@ -118,8 +118,11 @@ uint32_t filter_state_mask(const struct filter *f);
 const char *filter_hint(const struct filter *f);
 
 /* Whether the filter keeps the sockets of one network namespace only: its
- * expression is "netns [=] INODE", alone or joined with "and" to other
- * conditions at its top level.  Sets *inode then.  False for NULL. */
+ * expression is "netns [=] INODE", alone or joined to what comes before it
+ * at the top level with "and" (or juxtaposed), and only "and" follows it
+ * there ("sport = :22 or dport = :22 netns 7" does: folded left to
+ * right, it is "(... or ...) and netns 7").  Sets *inode then.  False for
+ * NULL. */
 bool filter_netns_only(const struct filter *f, uint32_t *inode);
 
 /* The expression as given to filter_parse() ("" for NULL). */

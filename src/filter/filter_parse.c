@@ -1143,13 +1143,15 @@ filter_netns_only(const struct filter *f, uint32_t *inode)
 	}
 	if (root->kind != FILTER_N_LIST)
 		return false;
-	/* Any "or" at the top level lets other namespaces in. */
-	for (uint32_t i = 1; i < root->b; i++)
-		if (f->items[root->a + i].op != FILTER_OP_AND)
-			return false;
-	for (uint32_t i = 0; i < root->b; i++) {
-		const struct filter_node *n = &f->nodes[f->items[root->a + i].node];
+	/* ((c0 op1 c1) op2 c2)...: the result needs its last condition when
+	 * that is joined with "and", and then the fold before it too; an
+	 * "or" lets anything before it through. */
+	for (uint32_t k = root->b; k-- > 0;) {
+		const struct filter_item *it = &f->items[root->a + k];
+		const struct filter_node *n = &f->nodes[it->node];
 
+		if (k > 0 && it->op != FILTER_OP_AND)
+			return false;
 		if (n->kind == FILTER_N_NETNS) {
 			*inode = n->a;
 			return true;

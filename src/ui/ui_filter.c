@@ -95,11 +95,28 @@ ui_filter_pick_state(struct ui *ui)
 void
 ui_filter_netns(struct ui *ui, uint32_t inode)
 {
-	char expr[32], name[128];
+	char expr[sizeof(ui->netns_made)], name[128];
+	const char *now = ui->filter != NULL ? filter_text(ui->filter) : "";
+	const char *p;
 
-	snprintf(expr, sizeof(expr), "netns %u", inode);
-	if (!ui_filter_set(ui, expr, NULL))
-		return;
+	/* The filter as it was before a namespace was chosen: "state
+	 * time-wait" stays when another namespace is picked. */
+	if (ui->filter == NULL || strcmp(now, ui->netns_made) != 0)
+		snprintf(ui->netns_base, sizeof(ui->netns_base), "%s", now);
+	for (p = ui->netns_base; *p == ' '; p++)
+		;
+	/* Juxtaposed means "and", folded left to right as ss does: "A or B
+	 * netns N" is "(A or B) and netns N", whatever the base holds. */
+	if (*p == '\0')
+		snprintf(expr, sizeof(expr), "netns %u", inode);
+	else
+		snprintf(expr, sizeof(expr), "%s netns %u", ui->netns_base, inode);
+	if (!ui_filter_set(ui, expr, NULL)) {
+		snprintf(expr, sizeof(expr), "netns %u", inode);
+		if (!ui_filter_set(ui, expr, NULL))
+			return;
+	}
+	snprintf(ui->netns_made, sizeof(ui->netns_made), "%s", expr);
 	if (!ui_netns_name(ui, inode, name, sizeof(name)))
 		snprintf(name, sizeof(name), "netns:[%u]", inode);
 	/* The name is raw: the status line is drawn through ui_put. */
@@ -128,8 +145,11 @@ picked_netns(struct ui *ui, void *ctx, size_t index)
 
 	(void)ctx;
 	if (index == 0) {
-		/* All: drop a filter that keeps one namespace. */
-		if (filter_netns_only(ui->filter, &inode))
+		/* All: back to the filter before a namespace was chosen, or
+		 * none when it was typed so. */
+		if (ui->filter != NULL && strcmp(filter_text(ui->filter), ui->netns_made) == 0)
+			ui_filter_set(ui, ui->netns_base, NULL);
+		else if (filter_netns_only(ui->filter, &inode))
 			ui_filter_set(ui, "", NULL);
 		else
 			snprintf(ui->status, sizeof(ui->status), "every namespace is shown already");

@@ -86,6 +86,10 @@ struct ui {
 	char status[256];                /* a one-line message over the footer */
 	char netns_note[160];            /* the snapshots' netns_note last
 					  * said in the status line */
+	/* Narrowing to a namespace keeps the rest of the filter: the
+	 * filter before it (base) and the one it made. */
+	char netns_base[512];
+	char netns_made[560];
 	struct ui_prompt *prompt;        /* the prompt line */
 	char hostname[80];
 	char kernel[80];
@@ -142,8 +146,9 @@ void ui_prompt_draw(struct ui *ui, int row, int cols);
 bool ui_filter_set(struct ui *ui, const char *expr, int *bad);
 void ui_filter_prompt(struct ui *ui);     /* "filter: " at the prompt */
 void ui_filter_pick_state(struct ui *ui); /* the state picker */
-/* Every view shows one network namespace: the filter "netns INODE",
- * and a status naming the namespace. */
+/* Every view shows one network namespace: the filter "netns INODE"
+ * after what the filter selected before (a namespace chosen before
+ * replaced), and a status naming the namespace. */
 void ui_filter_netns(struct ui *ui, uint32_t inode);
 /* The namespace picker: a key per namespace of the sample on screen
  * (and one for all); says so in ui->status when there are none. */
