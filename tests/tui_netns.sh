@@ -23,6 +23,15 @@ for ns in $A $B; do
 done
 
 tmux_dashboard_setup tcpdeck-netns
+# wait_for with a longer bound: with --netns all a busy host (other
+# namespaces full of sockets) can take many seconds per sample.
+wait_for() {
+  for _ in $(seq 1 300); do
+    screen | grep -Eq -- "$1" && return 0
+    sleep 0.2
+  done
+  return 1
+}
 cleanup() {
   tmux_dashboard_cleanup
   ip netns del $A 2>/dev/null
@@ -58,9 +67,9 @@ echo "ss: $A $a_total sockets ($a_estab established), $B $b_total"
 [ "$a_total" = 7 ] && [ "$b_total" = 3 ] || hard_error "listeners made $a_total and $b_total sockets"
 
 tm new-session -d -s tui -x 150 -y 50 \
-  "env LANG=C.UTF-8 TERM=xterm-256color timeout --foreground 180 $TCPDECK --netns all -d 0.2; sleep 30"
-wait_screen '^ESTABLISHED' || hard_error "dashboard did not start: $(screen)"
-wait_screen '^ sockets [0-9,]+ +namespaces [0-9]+ ' || fail "no namespaces in the header: $(screen | sed -n 2p)"
+  "env LANG=C.UTF-8 TERM=xterm-256color timeout --foreground 300 $TCPDECK --netns all -d 0.2; sleep 30"
+wait_for '^ESTABLISHED' || hard_error "dashboard did not start: $(screen)"
+wait_for '^ sockets [0-9,]+ +namespaces [0-9]+ ' || fail "no namespaces in the header: $(screen | sed -n 2p)"
 n=$(screen | sed -n 2p | sed -n 's/.* namespaces \([0-9]*\).*/\1/p')
 [ -n "$n" ] && [ "$n" -ge 3 ] && pass "the header counts $n namespaces (the host's, $A, $B...)" ||
   fail "header: $(screen | sed -n 2p)"
@@ -89,7 +98,7 @@ select_ns() {
     [ "$(selected)" = "$1" ] && return 0
     before=$(selected_line)
     tm send-keys -t tui j
-    for _ in $(seq 1 30); do
+    for _ in $(seq 1 100); do
       [ "$(selected_line)" != "$before" ] && break
       sleep 0.1
     done
@@ -98,10 +107,10 @@ select_ns() {
   return 1
 }
 tm send-keys -t tui 8
-wait_screen '^NAMESPACE' || fail "8: no namespaces view: $(screen | head -5)"
+wait_for '^NAMESPACE' || fail "8: no namespaces view: $(screen | head -5)"
 # By name (< twice from TOTAL: INODE, then NAME).
 tm send-keys -t tui '<' '<'
-wait_screen '^NAMESPACE\^' || fail "8: < < does not sort by name: $(screen | sed -n 3,4p)"
+wait_for '^NAMESPACE\^' || fail "8: < < does not sort by name: $(screen | sed -n 3,4p)"
 # The columns by their titles: TOTAL, ESTAB, LISTEN.
 col() { screen | awk -v t="$1" '/^NAMESPACE/ { for (i = 1; i <= NF; i++) if ($i ~ "^" t) c = i; exit } END { print c }'; }
 value() { screen | awk -v r="$1" -v c="$2" '$1 == r { gsub(",", "", $c); print $c }'; }
@@ -118,15 +127,15 @@ select_ns $A || hard_error "8: no row for $A: selected '$(selected)': $(screen)"
 # Enter on A's row (selected).
 inode_a=$(ip netns exec $A stat -L -c %i /proc/self/ns/net)
 tm send-keys -t tui Enter
-wait_screen "filter: netns $inode_a +\\[$A\\]" && pass "Enter: the filter netns $inode_a, the header names $A" ||
+wait_for "filter: netns $inode_a +\\[$A\\]" && pass "Enter: the filter netns $inode_a, the header names $A" ||
   fail "Enter: $(screen | sed -n 2p)"
 screen | grep -q "namespace $A only" && pass "Enter: the status names $A" || fail "status: $(screen | tail -2)"
 
 # --- 3: the connection table shows A's sockets only -----------------------------
 tm send-keys -t tui 3
-wait_screen 'LOCAL +REMOTE' || fail "3: $(screen | head -4)"
+wait_for 'LOCAL +REMOTE' || fail "3: $(screen | head -4)"
 rows() { screen | grep -E '^([^ ]+ +)?(127\.0\.0\.1|\[::1\]):[0-9]+ '; }
-for _ in $(seq 1 50); do [ "$(rows | wc -l)" = "$a_total" ] && break; sleep 0.1; done
+for _ in $(seq 1 300); do [ "$(rows | wc -l)" = "$a_total" ] && break; sleep 0.2; done
 [ "$(rows | wc -l)" = "$a_total" ] && pass "3: $a_total rows, $A's sockets" || fail "3: $(rows | wc -l) rows: $(rows)"
 [ "$(rows | grep -c ':7001 ')" = "$a_total" ] && pass "3: each on port 7001, none of $B's" || fail "3: $(rows)"
 screen | grep -q '^NETNS ' && [ "$(rows | grep -c "^$A ")" = "$a_total" ] &&
@@ -138,31 +147,31 @@ screen | grep -q '^NETNS ' && [ "$(rows | grep -c "^$A ")" = "$a_total" ] &&
 # from view 8 with Enter.
 inode_b=$(ip netns exec $B stat -L -c %i /proc/self/ns/net)
 tm send-keys -t tui N
-wait_screen '^namespace: a all ' || fail "N: no picker: $(screen | tail -2)"
+wait_for '^namespace: a all ' || fail "N: no picker: $(screen | tail -2)"
 line=$(screen | grep '^namespace: ')
 key=$(grep -oE "(^|  )[^ ] $B( |$)" <<<"$line" | sed 's/^ *//' | cut -c1)
 if [ -n "$key" ]; then
   tm send-keys -t tui -l "$key"
-  wait_screen "filter: netns $inode_b +\\[$B\\]" && pass "N $key: the filter keeps $B" ||
+  wait_for "filter: netns $inode_b +\\[$B\\]" && pass "N $key: the filter keeps $B" ||
     fail "N: $(screen | sed -n 2p)"
 else
   first=$(awk -F '  ' '{ print substr($3, 3) }' <<<"$line")
   [ -n "$first" ] || fail "N: nothing offered: $line"
   tm send-keys -t tui 1
-  for _ in $(seq 1 50); do screen | sed -n 2p | grep -qF "[$first] " && break; sleep 0.1; done
-  screen | sed -n 2p | grep -qF "[$first] " && screen | sed -n 2p | grep -qE 'filter: netns [0-9]+ ' &&
+  for _ in $(seq 1 300); do screen | sed -n 2p | grep -qF "[$first]" && break; sleep 0.2; done
+  screen | sed -n 2p | grep -qF "[$first]" && screen | sed -n 2p | grep -qE 'filter: netns [0-9]+ ' &&
     pass "N 1: the filter keeps $first, the first offered ($B is past the line's end)" ||
     fail "N 1: $(screen | sed -n 2p)"
   tm send-keys -t tui 8
-  wait_screen '^NAMESPACE' || fail "8: $(screen | head -4)"
+  wait_for '^NAMESPACE' || fail "8: $(screen | head -4)"
   select_ns $B || fail "8: cannot select $B"
   tm send-keys -t tui Enter
-  wait_screen "filter: netns $inode_b +\\[$B\\]" && pass "Enter: the filter keeps $B" ||
+  wait_for "filter: netns $inode_b +\\[$B\\]" && pass "Enter: the filter keeps $B" ||
     fail "Enter on $B: $(screen | sed -n 2p)"
   tm send-keys -t tui 3
-  wait_screen 'LOCAL +REMOTE' || fail "3: $(screen | head -4)"
+  wait_for 'LOCAL +REMOTE' || fail "3: $(screen | head -4)"
 fi
-for _ in $(seq 1 50); do [ "$(rows | wc -l)" = "$b_total" ] && break; sleep 0.1; done
+for _ in $(seq 1 300); do [ "$(rows | wc -l)" = "$b_total" ] && break; sleep 0.2; done
 [ "$(rows | wc -l)" = "$b_total" ] && [ "$(rows | grep -c ':7002 ')" = "$b_total" ] &&
   pass "3: $b_total rows, all $B's" || fail "3 after N: $(rows)"
 
@@ -170,21 +179,21 @@ for _ in $(seq 1 50); do [ "$(rows | wc -l)" = "$b_total" ] && break; sleep 0.1;
 # N a drops the namespace filter; then both namespaces, typed at the
 # filter prompt (other namespaces' listeners could fill the screen).
 tm send-keys -t tui N
-wait_screen '^namespace: a all ' || fail "N: no picker"
+wait_for '^namespace: a all ' || fail "N: no picker"
 tm send-keys -t tui a
-wait_screen 'filter cleared' && pass "N a: every namespace again" || fail "N a: $(screen | tail -2)"
+wait_for 'filter cleared' && pass "N a: every namespace again" || fail "N a: $(screen | tail -2)"
 tm send-keys -t tui / "netns $inode_b or netns $inode_a" Enter
-wait_screen "filter: netns $inode_b or netns $inode_a( |$)" || fail "/: $(screen | sed -n 2p)"
+wait_for "filter: netns $inode_b or netns $inode_a( |$)" || fail "/: $(screen | sed -n 2p)"
 tm send-keys -t tui 2
-wait_screen "^== namespace $A \\(netns $inode_a\\)" && pass "2: $A's listeners under its name" ||
+wait_for "^== namespace $A \\(netns $inode_a\\)" && pass "2: $A's listeners under its name" ||
   fail "2: $(screen | head -12)"
-wait_screen "^== namespace $B \\(netns $inode_b\\)" || fail "2: no $B title: $(screen | head -12)"
+wait_for "^== namespace $B \\(netns $inode_b\\)" || fail "2: no $B title: $(screen | head -12)"
 after=$(screen | sed -n "/^== namespace $A /,\$p" | grep -m1 -E '^  [^ ]+:[0-9]+ ')
 [[ "$after" == *127.0.0.1:7001* ]] && pass "2: 7001 listed under $A" || fail "2: under $A: '$after'"
 order=$(screen | sed -n 's/^== namespace \([^ ]*\) .*/\1/p' | tr '\n' ' ')
 [ "$order" = "$A $B " ] && pass "2: the namespaces by name" || fail "2: namespaces in the order '$order'"
 tm send-keys -t tui / C-u Enter
-wait_screen 'filter cleared' || fail "/: the filter did not clear"
+wait_for 'filter cleared' || fail "/: the filter did not clear"
 
 # --- a namespace that goes away stays a while, marked gone --------------------------
 tm send-keys -t tui 8
@@ -194,7 +203,7 @@ wait "$b_listener" 2>/dev/null
 ip netns del $B
 # The next samples miss it (bounded: a busy host samples slowly).
 gone=""
-for _ in $(seq 1 60); do
+for _ in $(seq 1 120); do
   screen | grep -Eq "^$B .* gone( |\$)" && gone=1 && break
   sleep 1
 done
@@ -206,12 +215,12 @@ if command -v setpriv >/dev/null; then
   tm_kill_server
   tm new-session -d -s tui -x 150 -y 30 "env LANG=C.UTF-8 TERM=xterm-256color setpriv --reuid=nobody \
     --regid=nogroup --clear-groups --inh-caps=-all timeout --foreground 60 $TCPDECK --netns all -d 0.2; sleep 30"
-  wait_screen '^ sockets [0-9,]+ +namespaces 1 ' || fail "as nobody: $(screen | sed -n 2p)"
+  wait_for '^ sockets [0-9,]+ +namespaces 1 ' || fail "as nobody: $(screen | sed -n 2p)"
   status=$(screen | tail -n 2 | head -n 1)
   [[ "$status" == *CAP_SYS_ADMIN* ]] && pass "as nobody: the status line says CAP_SYS_ADMIN is needed" ||
     fail "as nobody: status '$status'"
   tm send-keys -t tui 8
-  wait_screen '^NAMESPACE' || fail "as nobody: no view 8: $(screen | head -5)"
+  wait_for '^NAMESPACE' || fail "as nobody: no view 8: $(screen | head -5)"
   [ "$(screen | grep -c 'CAP_SYS_ADMIN')" -ge 1 ] && [[ "$(screen | tail -n 2 | head -n 1)" != *CAP_SYS_ADMIN* ]] &&
     pass "as nobody: view 8 keeps the note; the status line said it once" ||
     fail "as nobody: $(screen | head -6; screen | tail -n 2)"
