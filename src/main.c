@@ -25,6 +25,7 @@
 #include "ring.h"
 #include "sampler.h"
 #include "serve.h"
+#include "web_config.h"
 #include "source.h"
 #include "source_record.h"
 #include "tcp_state_help.h"
@@ -235,7 +236,14 @@ app_run(struct app *app, int argc, char **argv)
 		};
 
 		if (opts->serve != NULL) {
-			app->server = serve_start(opts->serve, msg, msg_len);
+			struct web_config *web = NULL;
+
+			if (opts->web_config != NULL) {
+				web = web_config_load(opts->web_config, msg, msg_len);
+				if (web == NULL)
+					return app_fail(app, 2);
+			}
+			app->server = serve_start(opts->serve, web, msg, msg_len);
 			if (app->server == NULL)
 				return app_fail(app, 1);
 			xcfg.publish = serve_publish;

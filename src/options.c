@@ -38,6 +38,7 @@ static const struct option long_options[] = {
 	{"summary", required_argument, NULL, 'S'},
 	{"textfile", required_argument, NULL, 'X'},
 	{"serve", required_argument, NULL, 'P'},
+	{"web-config", required_argument, NULL, 'G'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -72,6 +73,8 @@ options_usage(void)
 	       "      --serve [ADDR:]PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
 	       "                       (ADDR default 127.0.0.1; PORT 9791 is the usual one);\n"
 	       "                       without -b and a terminal, runs without output\n"
+	       "      --web-config FILE  --serve with TLS and basic auth, as FILE (Prometheus\n"
+	       "                       exporter-toolkit web configuration) says\n"
 	       "      --textfile PATH  rewrite PATH (*.prom) every sample for node_exporter's\n"
 	       "                       textfile collector\n"
 	       "  -r, --read FILE      replay FILE instead of this host's sockets: a\n"
@@ -256,6 +259,9 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 		case 'P':
 			opts->serve = optarg;
 			break;
+		case 'G':
+			opts->web_config = optarg;
+			break;
 		case 'W':
 			opts->who = optarg;
 			break;
@@ -342,6 +348,10 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 	}
 	if ((opts->serve != NULL || opts->textfile != NULL) && opts->who != NULL) {
 		snprintf(msg, msg_len, "--serve and --textfile export every sample; --who takes one");
+		return -1;
+	}
+	if (opts->web_config != NULL && opts->serve == NULL) {
+		snprintf(msg, msg_len, "--web-config configures --serve; give --serve too");
 		return -1;
 	}
 	if (opts->record != NULL && opts->replay != NULL) {

@@ -43,6 +43,7 @@ struct options {
 	const char *summary_prefix;         /* --summary PREFIX, NULL when off */
 	const char *textfile;               /* --textfile PATH, NULL when off */
 	const char *serve;                  /* --serve [ADDR:]PORT, NULL when off */
+	const char *web_config;             /* --web-config FILE (TLS, basic auth), or NULL */
 };
 
 /* Fills opts from argv.  Returns 0, or -1 with a one-line message (without

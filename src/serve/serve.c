@@ -6,6 +6,9 @@
  * stops.  They meet at one mutex held for a pointer swap or a reference
  * taken, never while rendering or sending.  Must not print (the
  * dashboard may own the terminal): no MHD_USE_ERROR_LOG.
+ *
+ * With --web-config, TLS is libmicrohttpd's own (GnuTLS) and basic auth
+ * is checked on every request before anything else is answered.
  */
 #include "config.h"
 
@@ -17,14 +20,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "serve.h"
+#include "web_config.h"
 
 struct serve {
 	struct MHD_Daemon *daemon;
 	pthread_mutex_t lock;
 	struct prom_blob *latest[PROM_FORMAT_COUNT]; /* under lock */
 	uint64_t scrapes;                            /* atomic */
+	struct web_config *web;                      /* owned; NULL: plain, open */
 };
 
 static const char index_page[] =
@@ -187,6 +193,40 @@ send_metrics(struct serve *s, struct MHD_Connection *conn)
 	return rc;
 }
 
+/* Whether the request's basic-auth credentials are a configured user's. */
+static bool
+authorized(struct serve *s, struct MHD_Connection *conn)
+{
+	char *password = NULL;
+	char *user = MHD_basic_auth_get_username_password(conn, &password);
+	bool ok = web_config_check(s->web, user, password);
+
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		MHD_free(password);
+	}
+	if (user != NULL)
+		MHD_free(user);
+	return ok;
+}
+
+static enum MHD_Result
+send_unauthorized(struct MHD_Connection *conn)
+{
+	static const char body[] = "401 unauthorized\n";
+	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
+								MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result rc;
+
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	/* Adds WWW-Authenticate: Basic realm="tcpdeck". */
+	rc = MHD_queue_basic_auth_fail_response(conn, "tcpdeck", r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 	   const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -210,6 +250,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (s->web != NULL && web_config_users(s->web) > 0 && !authorized(s, conn))
+		return send_unauthorized(conn);
 	if (!is_metrics && !is_index)
 		return send_text(conn, MHD_HTTP_NOT_FOUND, "not found: try /metrics\n",
 				 "text/plain; charset=utf-8");
@@ -221,22 +263,74 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	return send_metrics(s, conn);
 }
 
+/*
+ * How many connections fit: SERVE_MAX_CONNECTIONS, or fewer when the
+ * limit of open files is lower (raised to its hard limit first), with
+ * SERVE_FD_RESERVE left for the sampler and the dashboard.  Accepting
+ * past it would fail on EMFILE instead of refusing cleanly.
+ */
+static unsigned int
+connection_limit(void)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)SERVE_MAX_CONNECTIONS + SERVE_FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return SERVE_MAX_CONNECTIONS;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		struct rlimit up = rl;
+
+		up.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl = up;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return SERVE_MAX_CONNECTIONS;
+	if (rl.rlim_cur <= 2 * SERVE_FD_RESERVE)
+		return (unsigned int)(rl.rlim_cur / 2);
+	return (unsigned int)(rl.rlim_cur - SERVE_FD_RESERVE);
+}
+
 struct serve *
-serve_start(const char *spec, char *cause, size_t cause_len)
+serve_start(const char *spec, struct web_config *web, char *cause, size_t cause_len)
 {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	struct serve *s;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD;
+	unsigned int limit, per_address;
+	struct MHD_OptionItem tls[3] = {{MHD_OPTION_END, 0, NULL}};
 
-	if (serve_parse_address(spec, &addr, &addr_len, cause, cause_len) < 0)
+	if (serve_parse_address(spec, &addr, &addr_len, cause, cause_len) < 0) {
+		web_config_free(web);
 		return NULL;
+	}
+	if (web != NULL && web_config_tls(web)) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			snprintf(cause, cause_len, "--web-config asks for TLS, and this libmicrohttpd "
+				 "is built without TLS support (GnuTLS)");
+			web_config_free(web);
+			return NULL;
+		}
+		flags |= MHD_USE_TLS;
+		tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+						 (void *)web_config_key_pem(web)};
+		tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+						 (void *)web_config_cert_pem(web)};
+		tls[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		snprintf(cause, cause_len, "--serve: out of memory");
+		web_config_free(web);
 		return NULL;
 	}
+	s->web = web;
 	pthread_mutex_init(&s->lock, NULL);
+	limit = connection_limit();
+	per_address = limit * SERVE_PER_ADDRESS_PERCENT / 100;
+	if (per_address == 0)
+		per_address = 1;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
@@ -246,15 +340,21 @@ serve_start(const char *spec, char *cause, size_t cause_len)
 	errno = 0;
 	s->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)SERVE_MAX_CONNECTIONS,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)SERVE_MAX_PER_ADDRESS,
+		MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_address,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)SERVE_TIMEOUT_S,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_MEMORY_LIMIT, MHD_OPTION_END);
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_MEMORY_LIMIT, MHD_OPTION_ARRAY, tls,
+		MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		int err = errno;
 
-		snprintf(cause, cause_len, "--serve %s: cannot listen%s%s", spec,
-			 err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
+		if (web != NULL && web_config_tls(web))
+			snprintf(cause, cause_len, "--serve %s: cannot start the TLS server%s%s (check "
+				 "cert_file and key_file: a PEM certificate and its unencrypted key)",
+				 spec, err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
+		else
+			snprintf(cause, cause_len, "--serve %s: cannot listen%s%s", spec,
+				 err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
+		web_config_free(web);
 		pthread_mutex_destroy(&s->lock);
 		free(s);
 		return NULL;
@@ -271,6 +371,7 @@ serve_stop(struct serve *s)
 	for (int f = 0; f < PROM_FORMAT_COUNT; f++)
 		prom_blob_unref(s->latest[f]);
 	pthread_mutex_destroy(&s->lock);
+	web_config_free(s->web);
 	free(s);
 }
 

@@ -9,7 +9,8 @@
  * /metrics (OpenMetrics when the Accept header asks for
  * application/openmetrics-text, else the classic text format) and of /;
  * other paths 404, other methods 405.  Connections, per-address
- * connections, idle time and request header size are bounded.
+ * connections, idle time and request header size are bounded.  With a
+ * web configuration (web_config.h): TLS, and basic auth on every path.
  *
  * serve_start() and serve_stop() on the main thread; serve_publish() and
  * serve_scrapes() from the thread that feeds the exporter.  Only the
@@ -28,10 +29,20 @@
 /* The default port of --serve (doc/tcpdeck.1 says why this one). */
 #define SERVE_DEFAULT_PORT 9791
 
-/* Limits of the server. */
+/*
+ * Limits of the server.  Idle or slow clients are bounded by count and
+ * time, not by starving the scraper: one address may hold a quarter of
+ * the connections, so 500 idle ones from 127.0.0.1 still leave room for
+ * a scrape from there (an address over its share is refused at once),
+ * and the connection limit sits below the limit of open files (raised
+ * at start when the hard limit allows).  A connection idle for
+ * SERVE_TIMEOUT_S is closed; request headers past SERVE_MEMORY_LIMIT
+ * get 414/431 and a close.
+ */
 enum {
-	SERVE_MAX_CONNECTIONS = 64,
-	SERVE_MAX_PER_ADDRESS = 8,
+	SERVE_MAX_CONNECTIONS = 4096,
+	SERVE_PER_ADDRESS_PERCENT = 25,
+	SERVE_FD_RESERVE = 64,            /* open files kept for everything else */
 	SERVE_TIMEOUT_S = 10,             /* an idle connection is closed */
 	SERVE_MEMORY_LIMIT = 32 * 1024,   /* per connection: request headers */
 };
@@ -46,10 +57,13 @@ int serve_parse_address(const char *spec, struct sockaddr_storage *addr, socklen
 			char *cause, size_t cause_len);
 
 struct serve;
+struct web_config;
 
-/* Starts listening on spec.  NULL with a one-line cause (bad address,
- * port in use). */
-struct serve *serve_start(const char *spec, char *cause, size_t cause_len);
+/* Starts listening on spec, with TLS and basic auth as web says (NULL:
+ * plain HTTP, open); takes over web, also on failure.  NULL with a
+ * one-line cause (bad address, port in use, TLS refused). */
+struct serve *serve_start(const char *spec, struct web_config *web, char *cause,
+			  size_t cause_len);
 
 /* Stops the server (waits for its thread) and frees it.  NULL accepted. */
 void serve_stop(struct serve *s);
