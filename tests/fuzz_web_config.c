@@ -4,7 +4,8 @@
  * LLVMFuzzerTestOneInput() parses the input as a web configuration and
  * checks the API's promises: on refusal a one-line cause starting with
  * "f.yml:LINE: " (LINE within the input's lines); on success TLS paths
- * both set or both unset.  Then it frees.
+ * both set or both unset.  Then it frees.  The same bytes, up to a NUL,
+ * go to the Authorization header parser: on success a user without ':'.
  *
  * Two builds:
  *   clang -fsanitize=fuzzer,address,undefined -DTCPDECK_LIBFUZZER ...
@@ -40,9 +41,22 @@ check(int ok, const char *what)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char cause[300] = "";
-	struct web_config *c = web_config_parse((const char *)data, size, "f.yml", "/d", cause,
-						 sizeof(cause));
+	char cause[300] = "", *header = malloc(size + 1), *user, *password;
+	struct web_config *c;
+
+	check(header != NULL, "memory");
+	memcpy(header, data, size);
+	header[size] = '\0';
+	if (web_config_parse_basic(header, &user, &password) == 0) {
+		check(strchr(user, ':') == NULL, "no ':' in the user");
+		check(strlen(user) + strlen(password) + 1 <= size, "no more than was given");
+		free(user);
+		free(password);
+	} else {
+		check(user == NULL && password == NULL, "nothing on refusal");
+	}
+	free(header);
+	c = web_config_parse((const char *)data, size, "f.yml", "/d", cause, sizeof(cause));
 
 	if (c == NULL) {
 		unsigned long line, lines = 1;
@@ -66,6 +80,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 #ifndef TCPDECK_LIBFUZZER
 static const char *const seeds[] = {
+	"Basic YWxpY2U6czNjcmV0",
+	"basic  YTpiOmM= ",
 	"tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n",
 	"basic_auth_users:\n  alice: $2b$05$abcdefghijklmnopqrstuuUO0ia.DNRpY0c0bDasaKMC9101OqwdW\n",
 	"---\n# c\ntls_server_config:\n  \"cert_file\": 'a''b'\n  key_file: \"x\\ty\"  # k\n"

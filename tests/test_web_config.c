@@ -237,6 +237,60 @@ test_check(void **state)
 }
 
 static void
+basic_ok(const char *header, const char *want_user, const char *want_password)
+{
+	char *user, *password;
+
+	if (web_config_parse_basic(header, &user, &password) != 0)
+		fail_msg("refused: '%s'", header);
+	assert_string_equal(user, want_user);
+	assert_string_equal(password, want_password);
+	free(user);
+	free(password);
+}
+
+static void
+basic_bad(const char *header)
+{
+	char *user = (char *)1, *password = (char *)1;
+
+	if (web_config_parse_basic(header, &user, &password) == 0)
+		fail_msg("accepted: '%s'", header);
+	assert_null(user);
+	assert_null(password);
+}
+
+static void
+test_basic_header(void **state)
+{
+	char big[5000];
+
+	(void)state;
+	basic_ok("Basic YWxpY2U6czNjcmV0", "alice", "s3cret");
+	basic_ok("  basic \tYWxpY2U6czNjcmV0  ", "alice", "s3cret");
+	basic_ok("BASIC Og==", "", "");
+	basic_ok("Basic YTpiOmM=", "a", "b:c");
+	basic_ok("Basic YWI6Yw==", "ab", "c");
+	basic_bad(NULL);
+	basic_bad("");
+	basic_bad("Basic");
+	basic_bad("Basic ");
+	basic_bad("BasicYWxpY2U6czNjcmV0");
+	basic_bad("Bearer YWxpY2U6czNjcmV0");
+	basic_bad("Basic YWxpY2U6czNjcmV0=");   /* length not a multiple of 4 */
+	basic_bad("Basic YWxp");                 /* "ali": no ':' */
+	basic_bad("Basic YQBiOmM=");             /* a NUL byte */
+	basic_bad("Basic YWxp*2U6");             /* not base64 */
+	basic_bad("Basic YW=p");                 /* '=' inside */
+	basic_bad("Basic YWI6Yx==");             /* leftover bits not zero */
+	basic_bad("Basic ====");
+	memcpy(big, "Basic ", 6);
+	memset(big + 6, 'A', sizeof(big) - 7);
+	big[sizeof(big) - 1] = '\0';
+	basic_bad(big);
+}
+
+static void
 write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -307,6 +361,7 @@ main(void)
 		cmocka_unit_test(test_good_files),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_basic_header),
 		cmocka_unit_test(test_load),
 	};
 

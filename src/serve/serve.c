@@ -193,20 +193,23 @@ send_metrics(struct serve *s, struct MHD_Connection *conn)
 	return rc;
 }
 
-/* Whether the request's basic-auth credentials are a configured user's. */
+/* Whether the request's basic-auth credentials are a configured user's.
+ * (The header is parsed here rather than by libmicrohttpd, whose
+ * basic-auth calls changed between 0.9.75 and 1.0.) */
 static bool
 authorized(struct serve *s, struct MHD_Connection *conn)
 {
-	char *password = NULL;
-	char *user = MHD_basic_auth_get_username_password(conn, &password);
-	bool ok = web_config_check(s->web, user, password);
+	char *user, *password;
+	bool ok;
 
-	if (password != NULL) {
-		explicit_bzero(password, strlen(password));
-		MHD_free(password);
-	}
-	if (user != NULL)
-		MHD_free(user);
+	if (web_config_parse_basic(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							       MHD_HTTP_HEADER_AUTHORIZATION),
+				   &user, &password) < 0)
+		return web_config_check(s->web, NULL, NULL);
+	ok = web_config_check(s->web, user, password);
+	explicit_bzero(password, strlen(password));
+	free(password);
+	free(user);
 	return ok;
 }
 
@@ -221,8 +224,9 @@ send_unauthorized(struct MHD_Connection *conn)
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-	/* Adds WWW-Authenticate: Basic realm="tcpdeck". */
-	rc = MHD_queue_basic_auth_fail_response(conn, "tcpdeck", r);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+				"Basic realm=\"tcpdeck\", charset=\"UTF-8\"");
+	rc = MHD_queue_response(conn, MHD_HTTP_UNAUTHORIZED, r);
 	MHD_destroy_response(r);
 	return rc;
 }

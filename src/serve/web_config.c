@@ -19,10 +19,12 @@
 #include <nettle/sha2.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -743,6 +745,94 @@ web_config_check(struct web_config *c, const char *user, const char *password)
 	}
 	pthread_mutex_unlock(&c->lock);
 	return true;
+}
+
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int
+web_config_parse_basic(const char *header, char **user, char **password)
+{
+	const char *s = header, *end;
+	size_t n, pad = 0, out_len = 0;
+	unsigned char *out;
+	uint32_t acc = 0;
+	int bits = 0;
+	char *colon;
+
+	*user = NULL;
+	*password = NULL;
+	if (header == NULL)
+		return -1;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (strncasecmp(s, "Basic", 5) != 0 || (s[5] != ' ' && s[5] != '\t'))
+		return -1;
+	s += 5;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	n = (size_t)(end - s);
+	if (n == 0 || n % 4 != 0 || n > 4096)
+		return -1;
+	while (pad < 2 && end[-1 - (ptrdiff_t)pad] == '=')
+		pad++;
+	out = malloc(n / 4 * 3 + 1);
+	if (out == NULL)
+		return -1;
+	for (size_t i = 0; i < n - pad; i++) {
+		int v = b64_value((unsigned char)s[i]);
+
+		if (v < 0) {
+			free(out);
+			return -1;
+		}
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[out_len++] = (unsigned char)(acc >> bits);
+		}
+	}
+	/* Leftover bits must be zero (canonical base64). */
+	if ((acc & ((1u << bits) - 1)) != 0) {
+		free(out);
+		return -1;
+	}
+	out[out_len] = '\0';
+	colon = memchr(out, ':', out_len);
+	if (colon == NULL || memchr(out, '\0', out_len) != NULL) {
+		explicit_bzero(out, out_len);
+		free(out);
+		return -1;
+	}
+	*colon = '\0';
+	*user = strdup((char *)out);
+	*password = strdup(colon + 1);
+	explicit_bzero(out, out_len);
+	free(out);
+	if (*user == NULL || *password == NULL) {
+		free(*user);
+		free(*password);
+		*user = *password = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 unsigned long

@@ -66,6 +66,15 @@ size_t web_config_users(const struct web_config *c);
  */
 bool web_config_check(struct web_config *c, const char *user, const char *password);
 
+/*
+ * Splits an Authorization header value, "Basic BASE64(user:password)"
+ * (scheme case-insensitive, blanks around the token allowed), into new
+ * strings *user and *password (split at the first ':'; the free() of
+ * both is the caller's).  -1 for any other scheme, bad base64, no ':', a
+ * NUL byte, or a token longer than 4 KiB.  Pure; any thread.
+ */
+int web_config_parse_basic(const char *header, char **user, char **password);
+
 /* Verifications answered from the cache so far (for tests). */
 unsigned long web_config_cache_hits(struct web_config *c);
 
