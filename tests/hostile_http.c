@@ -12,8 +12,9 @@
  *                                status line of the answer or "closed"
  *   garbage ADDR PORT            binary garbage; prints the answer's status
  *                                line or "closed"
- *   bcrypt PASSWORD              prints a bcrypt hash of PASSWORD (cost 5),
- *                                made by crypt(3), for web configurations
+ *   bcrypt PASSWORD [COST]       prints a bcrypt hash of PASSWORD (cost 5 or
+ *                                COST), made by crypt(3), for web
+ *                                configurations
  *
  * Single-threaded; IPv4 only.
  */
@@ -103,8 +104,13 @@ main(int argc, char **argv)
 {
 	struct rlimit rl;
 
-	if (argc == 3 && strcmp(argv[1], "bcrypt") == 0) {
-		const char *h = crypt(argv[2], "$2b$05$tcpdeckTestSaltTcpdeck");
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "bcrypt") == 0) {
+		char salt[64];
+		const char *h;
+
+		snprintf(salt, sizeof(salt), "$2b$%02d$tcpdeckTestSaltTcpdeck",
+			 argc == 4 ? atoi(argv[3]) : 5);
+		h = crypt(argv[2], salt);
 
 		if (h == NULL || h[0] != '$')
 			return 1;

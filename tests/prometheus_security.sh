@@ -11,6 +11,10 @@
 #   - a Prometheus server scraping with scheme https, tls_config ca_file
 #     and basic_auth: up == 1 and tcpdeck_sockets values in its API; a
 #     second job with a wrong password: up == 0;
+#   - a flood of wrong passwords (4 clients, each guess a bcrypt of cost
+#     10) while a scraper with the right one polls every 0.5 s: every
+#     scrape answers within 1 s (functional bound: guesses are refused
+#     unverified once bcrypt has its share of the time);
 #   - bad web configurations: exit 2 and one line; SIGTERM: exit 0.
 # Runs in a network namespace of its own when it can (root), else on
 # this host's loopback with ports picked from the pid.
@@ -36,6 +40,7 @@ fi
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/promsec-security.XXXXXX")
 pids=()
+flooders=()
 cleanup() {
   local p
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -51,8 +56,10 @@ openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -addext subjectAlt
   -days 1 -keyout "$dir/other.key" -out "$dir/other.crt" 2>/dev/null ||
   hard_error "openssl cannot make a second certificate"
 PASSWORD='correct horse:battery'
-hash=$("$HOSTILE" bcrypt "$PASSWORD") || hard_error "crypt(3) cannot make a bcrypt hash"
-case "$hash" in '$2b$05$'*) ;; *) hard_error "not a bcrypt hash: $hash" ;; esac
+# Cost 10, as the exporter toolkit's documentation suggests: slow enough
+# that a flood of guesses would show.
+hash=$("$HOSTILE" bcrypt "$PASSWORD" 10) || hard_error "crypt(3) cannot make a bcrypt hash"
+case "$hash" in '$2b$10$'*) ;; *) hard_error "not a bcrypt hash: $hash" ;; esac
 # Relative paths: next to the configuration file.
 cat >"$dir/web.yml" <<EOF
 # TLS and one user, as the exporter toolkit writes it
@@ -125,6 +132,34 @@ curl -s -o /dev/null --max-time 5 --cacert "$dir/other.crt" -u "prometheus:$PASS
 rc=$?
 [ "$rc" -eq 60 ] && pass "another CA: the certificate is refused (curl exit 60)" ||
   fail "another CA: curl exit $rc"
+
+# --- a flood of wrong passwords beside a scraper -----------------------
+for n in 1 2 3 4; do
+  (
+    end=$((SECONDS + 6))
+    while [ "$SECONDS" -lt "$end" ]; do
+      curl -s -o /dev/null -w '%{http_code}\n' --max-time 5 --cacert "$dir/server.crt" \
+        -u "prometheus:guess$RANDOM" "$url/metrics"
+    done >"$dir/flood.$n"
+  ) &
+  pids+=($!)
+  flooders+=($!)
+done
+: >"$dir/polls"
+for _ in $(seq 1 12); do
+  curl -s -o /dev/null -w '%{http_code}\n' --max-time 1 --cacert "$dir/server.crt" \
+    -u "prometheus:$PASSWORD" "$url/metrics" >>"$dir/polls"
+  sleep 0.5
+done
+wait "${flooders[@]}"
+guesses=$(cat "$dir"/flood.* | wc -l)
+guesses_401=$(cat "$dir"/flood.* | grep -c '^401$')
+good=$(grep -c '^200$' "$dir/polls")
+echo "flood: $guesses guesses ($guesses_401 answered 401); scrapes: $good of 12 answered 200 within 1 s"
+[ "$guesses" -gt 0 ] && [ "$guesses" -eq "$guesses_401" ] && pass "every guess got 401" ||
+  fail "guesses: $guesses, 401: $guesses_401"
+[ "$good" -eq 12 ] && pass "scrapes during the flood: 12/12 within 1 s" ||
+  fail "scrapes during the flood: $good of 12 ($(sort "$dir/polls" | uniq -c | tr '\n' ' '))"
 
 # --- a Prometheus server scraping through TLS and basic auth ----------
 mkdir -p "$dir/prom"

@@ -53,6 +53,8 @@ struct web_config {
 	uint8_t salt[32];
 	struct cache_slot cache[WEB_CONFIG_CACHE_SLOTS]; /* under lock */
 	unsigned long hits;                              /* under lock */
+	int64_t budget_us, budget_at_us;                 /* under lock */
+	unsigned long throttled;                         /* under lock */
 };
 
 /* What one line holds. */
@@ -658,6 +660,32 @@ web_config_users(const struct web_config *c)
 	return c->n_users;
 }
 
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Under lock: whether a bcrypt may run now (the budget refills at the
+ * allowed share of the time elapsed). */
+static bool
+budget_allows(struct web_config *c, int64_t now)
+{
+	const int64_t cap = (int64_t)WEB_CONFIG_BCRYPT_BURST_MS * 1000;
+
+	if (c->budget_at_us == 0)
+		c->budget_us = cap;
+	else
+		c->budget_us += (now - c->budget_at_us) * WEB_CONFIG_BCRYPT_SHARE_PERCENT / 100;
+	if (c->budget_us > cap)
+		c->budget_us = cap;
+	c->budget_at_us = now;
+	return c->budget_us > 0;
+}
+
 static time_t
 now_s(void)
 {
@@ -703,6 +731,7 @@ web_config_check(struct web_config *c, const char *user, const char *password)
 	const char *got;
 	bool ok;
 	time_t now;
+	int64_t started;
 
 	if (c->n_users == 0)
 		return true;
@@ -717,6 +746,11 @@ web_config_check(struct web_config *c, const char *user, const char *password)
 			pthread_mutex_unlock(&c->lock);
 			return true;
 		}
+	if (!budget_allows(c, now_us())) {
+		c->throttled++;
+		pthread_mutex_unlock(&c->lock);
+		return false;
+	}
 	pthread_mutex_unlock(&c->lock);
 	for (size_t i = 0; i < c->n_users; i++)
 		if (strcmp(c->users[i].name, user) == 0)
@@ -726,7 +760,11 @@ web_config_check(struct web_config *c, const char *user, const char *password)
 	cd = calloc(1, sizeof(*cd));
 	if (cd == NULL)
 		return false;
+	started = now_us();
 	got = crypt_r(password, u != NULL ? u->hash : c->users[0].hash, cd);
+	pthread_mutex_lock(&c->lock);
+	c->budget_us -= now_us() - started;
+	pthread_mutex_unlock(&c->lock);
 	ok = got != NULL && got[0] == '$' && u != NULL && strlen(got) == strlen(u->hash) &&
 	     equal_ct(got, u->hash, strlen(u->hash));
 	explicit_bzero(cd, sizeof(*cd));
@@ -833,6 +871,17 @@ web_config_parse_basic(const char *header, char **user, char **password)
 		return -1;
 	}
 	return 0;
+}
+
+unsigned long
+web_config_throttled(struct web_config *c)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->throttled;
+	pthread_mutex_unlock(&c->lock);
+	return n;
 }
 
 unsigned long

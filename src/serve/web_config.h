@@ -26,6 +26,11 @@ enum {
 	WEB_CONFIG_MAX_PEM = 1024 * 1024,    /* a certificate or key file */
 	WEB_CONFIG_CACHE_SLOTS = 16,         /* verified (user, password) pairs */
 	WEB_CONFIG_CACHE_TTL_S = 60,         /* how long one is trusted */
+	/* bcrypt is slow on purpose; unverified guesses may take at most
+	 * this share of the time, with a burst of WEB_CONFIG_BCRYPT_BURST_MS,
+	 * so a flood of wrong passwords cannot hold up the server thread. */
+	WEB_CONFIG_BCRYPT_SHARE_PERCENT = 25,
+	WEB_CONFIG_BCRYPT_BURST_MS = 500,
 };
 
 struct web_config;
@@ -62,7 +67,9 @@ size_t web_config_users(const struct web_config *c);
  * hash (crypt(3), compared in constant time).  A pair verified in the
  * last WEB_CONFIG_CACHE_TTL_S seconds is accepted from a cache keyed by
  * a salted SHA-256 of (user, password), so frequent scrapes do not pay a
- * bcrypt each.  An unknown user costs a bcrypt too.  Thread-safe.
+ * bcrypt each.  An unknown user costs a bcrypt too.  Pairs not in the
+ * cache are refused without a bcrypt while the bcrypt time budget
+ * (WEB_CONFIG_BCRYPT_SHARE_PERCENT) is spent.  Thread-safe.
  */
 bool web_config_check(struct web_config *c, const char *user, const char *password);
 
@@ -77,5 +84,8 @@ int web_config_parse_basic(const char *header, char **user, char **password);
 
 /* Verifications answered from the cache so far (for tests). */
 unsigned long web_config_cache_hits(struct web_config *c);
+
+/* Checks refused unverified because the bcrypt budget was spent. */
+unsigned long web_config_throttled(struct web_config *c);
 
 #endif
