@@ -11,7 +11,7 @@
 #   - a Prometheus server scraping with scheme https, tls_config ca_file
 #     and basic_auth: up == 1 and tcpdeck_sockets values in its API; a
 #     second job with a wrong password: up == 0;
-#   - a flood of wrong passwords (4 clients, each guess a bcrypt of cost
+#   - a flood of wrong passwords (8 clients, each guess a bcrypt of cost
 #     10) while a scraper with the right one polls every 0.5 s: every
 #     scrape answers within 1 s (functional bound: guesses are refused
 #     unverified once bcrypt has its share of the time);
@@ -134,7 +134,7 @@ rc=$?
   fail "another CA: curl exit $rc"
 
 # --- a flood of wrong passwords beside a scraper -----------------------
-for n in 1 2 3 4; do
+for n in 1 2 3 4 5 6 7 8; do
   (
     end=$((SECONDS + 6))
     while [ "$SECONDS" -lt "$end" ]; do
