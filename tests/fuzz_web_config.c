@@ -80,13 +80,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 #ifndef TCPDECK_LIBFUZZER
 static const char *const seeds[] = {
-	"Basic YWxpY2U6czNjcmV0",
-	"basic  YTpiOmM= ",
-	"tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n",
-	"basic_auth_users:\n  alice: $2b$05$abcdefghijklmnopqrstuuUO0ia.DNRpY0c0bDasaKMC9101OqwdW\n",
-	"---\n# c\ntls_server_config:\n  \"cert_file\": 'a''b'\n  key_file: \"x\\ty\"  # k\n"
-	"  client_auth_type: NoClientCert\nbasic_auth_users: ~\n",
-	"basic_auth_users:\r\n    'bob': \"$2y$10$abcdefghijklmnopqrstuuUO0ia.DNRpY0c0bDasaKMC9101Oqwd\"\r\n",
+    "Basic YWxpY2U6czNjcmV0",
+    "basic  YTpiOmM= ",
+    "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n",
+    "basic_auth_users:\n  alice: $2b$05$abcdefghijklmnopqrstuuUO0ia.DNRpY0c0bDasaKMC9101OqwdW\n",
+    "---\n# c\ntls_server_config:\n  \"cert_file\": 'a''b'\n  key_file: \"x\\ty\"  # k\n"
+    "  client_auth_type: NoClientCert\nbasic_auth_users: ~\n",
+    "basic_auth_users:\r\n    'bob': "
+    "\"$2y$10$abcdefghijklmnopqrstuuUO0ia.DNRpY0c0bDasaKMC9101Oqwd\"\r\n",
 };
 
 static uint64_t rng;
@@ -150,8 +151,9 @@ main(int argc, char **argv)
 			switch (next() % 4) {
 			case 0: /* replace */
 				if (len > 0)
-					buf[at] = next() % 3 == 0 ? (char)next()
-								  : alphabet[next() % (sizeof(alphabet) - 1)];
+					buf[at] = next() % 3 == 0
+					              ? (char)next()
+					              : alphabet[next() % (sizeof(alphabet) - 1)];
 				break;
 			case 1: /* insert */
 				if (len + 1 < sizeof(buf)) {

@@ -136,7 +136,8 @@ test_bad_files(void **state)
 		static const char nul[] = "# ok\nbasic_auth_users:\n  a\0: b\n";
 		char cause[200];
 
-		assert_null(web_config_parse(nul, sizeof(nul) - 1, "t.yml", NULL, cause, sizeof(cause)));
+		assert_null(
+		    web_config_parse(nul, sizeof(nul) - 1, "t.yml", NULL, cause, sizeof(cause)));
 		assert_string_equal(cause, "t.yml:3: NUL byte");
 	}
 	bad("- item\n", 1, "sequences, flow collections, anchors, tags and block scalars are not "
@@ -176,12 +177,14 @@ test_bad_files(void **state)
 	    "'min_version' in tls_server_config is not supported by tcpdeck");
 	bad("tls_server_config:\n  cipher_suites:\n", 2,
 	    "'cipher_suites' in tls_server_config is not supported");
-	bad("tls_server_config:\n  cert_flie: c\n", 2, "unknown key 'cert_flie' in tls_server_config");
+	bad("tls_server_config:\n  cert_flie: c\n", 2,
+	    "unknown key 'cert_flie' in tls_server_config");
 	bad("tls_server_config:\n  cert_file: c\n  cert_file: d\n", 3, "'cert_file' given twice");
 	bad("tls_server_config:\n  cert_file: ''\n", 2, "'cert_file' is empty");
 	bad("tls_server_config:\n  cert_file: c\n", 1,
 	    "tls_server_config needs both cert_file and key_file");
-	bad("# a comment\ntls_server_config:\n  key_file: k\n", 2, "needs both cert_file and key_file");
+	bad("# a comment\ntls_server_config:\n  key_file: k\n", 2,
+	    "needs both cert_file and key_file");
 	bad("basic_auth_users:\n  alice:\n", 2, "user 'alice' needs a password hash");
 	bad("basic_auth_users:\n  alice: plaintext\n", 2,
 	    "user 'alice': the password hash is not a bcrypt hash");
@@ -192,7 +195,8 @@ test_bad_files(void **state)
 	bad(text, 2, "empty user name");
 	snprintf(text, sizeof(text), "basic_auth_users:\n  'a:b': %s\n", hash_a);
 	bad(text, 2, "user 'a:b': a user name cannot hold ':'");
-	snprintf(text, sizeof(text), "basic_auth_users:\n  alice: %s\n  alice: %s\n", hash_a, hash_a);
+	snprintf(text, sizeof(text), "basic_auth_users:\n  alice: %s\n  alice: %s\n", hash_a,
+	         hash_a);
 	bad(text, 3, "user 'alice' given twice");
 	/* Other people's bytes in a message are made safe. */
 	bad("\xff\xfe: x\n", 1, "unknown key '");
@@ -206,7 +210,8 @@ test_check(void **state)
 	struct web_config *c;
 
 	(void)state;
-	snprintf(text, sizeof(text), "basic_auth_users:\n  alice: %s\n  bob: '%s'\n", h_alice, h_bob);
+	snprintf(text, sizeof(text), "basic_auth_users:\n  alice: %s\n  bob: '%s'\n", h_alice,
+	         h_bob);
 	c = good(text);
 	assert_int_equal(web_config_users(c), 2);
 	assert_false(web_config_check(c, NULL, NULL));
@@ -230,7 +235,8 @@ test_check(void **state)
 	assert_int_equal(web_config_cache_hits(c), 3);
 	/* More verified pairs than slots: still right, never wrong. */
 	for (int i = 0; i < WEB_CONFIG_CACHE_SLOTS + 2; i++)
-		assert_true(web_config_check(c, i % 2 ? "alice" : "bob", i % 2 ? "s3cret" : "hunter2"));
+		assert_true(
+		    web_config_check(c, i % 2 ? "alice" : "bob", i % 2 ? "s3cret" : "hunter2"));
 	assert_int_equal(web_config_throttled(c), 0);
 	/* A flood of wrong passwords: bcrypt runs back to back and the
 	 * budget refills at a quarter of that, so it runs out, whatever the

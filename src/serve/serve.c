@@ -284,7 +284,8 @@ connection_limit(void)
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
 		struct rlimit up = rl;
 
-		up.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+		up.rlim_cur =
+		    rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
 			rl = up;
 	}
@@ -311,8 +312,9 @@ serve_start(const char *spec, struct web_config *web, char *cause, size_t cause_
 	}
 	if (web != NULL && web_config_tls(web)) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-			snprintf(cause, cause_len, "--web-config asks for TLS, and this libmicrohttpd "
-				 "is built without TLS support (GnuTLS)");
+			snprintf(cause, cause_len,
+			         "--web-config asks for TLS, and this libmicrohttpd "
+			         "is built without TLS support (GnuTLS)");
 			web_config_free(web);
 			return NULL;
 		}
@@ -342,19 +344,21 @@ serve_start(const char *spec, struct web_config *web, char *cause, size_t cause_
 	else
 		flags |= MHD_USE_POLL;
 	errno = 0;
-	s->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-		MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_address,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)SERVE_TIMEOUT_S,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_MEMORY_LIMIT, MHD_OPTION_ARRAY, tls,
-		MHD_OPTION_END);
+	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+	                             (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT, limit,
+	                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_address,
+	                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)SERVE_TIMEOUT_S,
+	                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_MEMORY_LIMIT,
+	                             MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		int err = errno;
 
 		if (web != NULL && web_config_tls(web))
-			snprintf(cause, cause_len, "--serve %s: cannot start the TLS server%s%s (check "
-				 "cert_file and key_file: a PEM certificate and its unencrypted key)",
-				 spec, err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
+			snprintf(
+			    cause, cause_len,
+			    "--serve %s: cannot start the TLS server%s%s (check "
+			    "cert_file and key_file: a PEM certificate and its unencrypted key)",
+			    spec, err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
 		else
 			snprintf(cause, cause_len, "--serve %s: cannot listen%s%s", spec,
 				 err != 0 ? ": " : "", err != 0 ? strerror(err) : "");

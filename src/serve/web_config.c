@@ -100,7 +100,8 @@ shown(const char *s, char *buf, size_t size)
 static bool
 starts_unsupported(const char *s)
 {
-	return strchr("[]{}&*!|>%@`,", s[0]) != NULL || (s[0] == '-' && (s[1] == ' ' || s[1] == '\0')) ||
+	return strchr("[]{}&*!|>%@`,", s[0]) != NULL ||
+	       (s[0] == '-' && (s[1] == ' ' || s[1] == '\0')) ||
 	       (s[0] == '?' && (s[1] == ' ' || s[1] == '\0'));
 }
 
@@ -120,8 +121,9 @@ read_quoted(struct parser *p, unsigned int line, const char **pos, const char *e
 	for (;;) {
 		if (s >= end) {
 			free(buf);
-			return perr(p, line, "unterminated %s-quoted string (a string must end on its line)",
-				    quote == '"' ? "double" : "single");
+			return perr(p, line,
+			            "unterminated %s-quoted string (a string must end on its line)",
+			            quote == '"' ? "double" : "single");
 		}
 		if (*s == quote) {
 			/* '' is a quote inside a single-quoted string. */
@@ -146,8 +148,12 @@ read_quoted(struct parser *p, unsigned int line, const char **pos, const char *e
 			default:
 				free(buf);
 				if (c == '\0' || (unsigned char)c < 0x20 || c == 0x7f)
-					return perr(p, line, "bad escape at the end of a double-quoted string");
-				return perr(p, line, "unsupported escape '\\%c' in a double-quoted string", c);
+					return perr(
+					    p, line,
+					    "bad escape at the end of a double-quoted string");
+				return perr(p, line,
+				            "unsupported escape '\\%c' in a double-quoted string",
+				            c);
 			}
 			s += 2;
 			continue;
@@ -205,8 +211,10 @@ parse_line(struct parser *p, unsigned int line, const char *s, const char *end, 
 		char first[3] = {k[0], k + 1 < end ? k[1] : '\0', '\0'};
 
 		if (starts_unsupported(first))
-			return perr(p, line, "'%c': sequences, flow collections, anchors, tags and block "
-				    "scalars are not supported", k[0]);
+			return perr(p, line,
+			            "'%c': sequences, flow collections, anchors, tags and block "
+			            "scalars are not supported",
+			            k[0]);
 		/* A plain key ends at the first ": " or ":" at the end. */
 		for (colon = k; colon < end; colon++)
 			if (*colon == ':' && (colon + 1 == end || colon[1] == ' '))
@@ -261,9 +269,10 @@ parse_line(struct parser *p, unsigned int line, const char *s, const char *end, 
 		if (*s == '#' && (s[-1] == ' ' || s[-1] == '\t'))
 			break;
 		if (*s == ':' && (s + 1 == end || s[1] == ' ')) {
-			int rc = perr(p, line, "value of '%s' holds ': ' (quote it, or is this a nested "
-				      "mapping on one line?)",
-				      shown(e->key, shown_buf, sizeof(shown_buf)));
+			int rc = perr(p, line,
+			              "value of '%s' holds ': ' (quote it, or is this a nested "
+			              "mapping on one line?)",
+			              shown(e->key, shown_buf, sizeof(shown_buf)));
 
 			free(e->key);
 			return rc;
@@ -293,8 +302,8 @@ is_bcrypt(const char *s)
 	    s[6] != '$')
 		return false;
 	for (int i = 7; i < 60; i++)
-		if (strchr("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", s[i]) ==
-			    NULL ||
+		if (strchr("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+		           s[i]) == NULL ||
 		    s[i] == '\0')
 			return false;
 	return true;
@@ -341,8 +350,9 @@ apply(struct parser *p, struct web_config *c, const char *dir, struct entry *e, 
 		*child_indent = 0;
 		if (strcmp(e->key, "tls_server_config") == 0) {
 			if (*tls_line != 0)
-				return perr(p, e->line, "'tls_server_config' given twice (first on line %u)",
-					    *tls_line);
+				return perr(p, e->line,
+				            "'tls_server_config' given twice (first on line %u)",
+				            *tls_line);
 			*sec = SEC_TLS;
 			*tls_line = e->line;
 			c->tls = true;
@@ -362,8 +372,10 @@ apply(struct parser *p, struct web_config *c, const char *dir, struct entry *e, 
 		}
 		if (e->value != NULL && strcmp(e->value, "") != 0 && strcmp(e->value, "~") != 0 &&
 		    strcmp(e->value, "null") != 0)
-			return perr(p, e->line, "'%s' must be a mapping (its entries indented on the "
-				    "following lines)", key);
+			return perr(p, e->line,
+			            "'%s' must be a mapping (its entries indented on the "
+			            "following lines)",
+			            key);
 		return 0;
 	}
 	if (*sec == SEC_NONE)
@@ -371,8 +383,10 @@ apply(struct parser *p, struct web_config *c, const char *dir, struct entry *e, 
 	if (*child_indent == 0)
 		*child_indent = e->indent;
 	else if (e->indent != *child_indent)
-		return perr(p, e->line, "bad indentation: %zu spaces where the entries above have %zu "
-			    "(nested mappings are not supported here)", e->indent, *child_indent);
+		return perr(p, e->line,
+		            "bad indentation: %zu spaces where the entries above have %zu "
+		            "(nested mappings are not supported here)",
+		            e->indent, *child_indent);
 	if (*sec == SEC_TLS) {
 		char **slot = NULL;
 
@@ -385,12 +399,14 @@ apply(struct parser *p, struct web_config *c, const char *dir, struct entry *e, 
 				return perr(p, e->line, "'%s' needs a value", key);
 			/* The default: no client certificate asked for. */
 			if (strcmp(e->value, "NoClientCert") != 0)
-				return perr(p, e->line, "client_auth_type '%s' is not supported by tcpdeck "
-					    "(only NoClientCert)", shown(e->value, vb, sizeof(vb)));
+				return perr(p, e->line,
+				            "client_auth_type '%s' is not supported by tcpdeck "
+				            "(only NoClientCert)",
+				            shown(e->value, vb, sizeof(vb)));
 			return 0;
 		} else if (in_list(tls_unsupported, e->key))
-			return perr(p, e->line, "'%s' in tls_server_config is not supported by tcpdeck",
-				    key);
+			return perr(p, e->line,
+			            "'%s' in tls_server_config is not supported by tcpdeck", key);
 		else
 			return perr(p, e->line, "unknown key '%s' in tls_server_config", key);
 		if (e->value == NULL)
@@ -449,7 +465,8 @@ web_config_parse(const char *text, size_t len, const char *name, const char *dir
 	}
 	pthread_mutex_init(&c->lock, NULL);
 	if (getrandom(c->salt, sizeof(c->salt), 0) != (ssize_t)sizeof(c->salt)) {
-		snprintf(cause, cause_len, "%s: cannot get random bytes: %s", name, strerror(errno));
+		snprintf(cause, cause_len, "%s: cannot get random bytes: %s", name,
+		         strerror(errno));
 		goto fail;
 	}
 	if (memchr(text, '\0', len) != NULL) {
@@ -473,7 +490,8 @@ web_config_parse(const char *text, size_t len, const char *name, const char *dir
 		line++;
 		if (lend > s && lend[-1] == '\r')
 			lend--;
-		if (!content && lend - s >= 3 && memcmp(s, "---", 3) == 0 && rest_is_empty(s + 3, lend)) {
+		if (!content && lend - s >= 3 && memcmp(s, "---", 3) == 0 &&
+		    rest_is_empty(s + 3, lend)) {
 			content = true;
 			s = nl != NULL ? nl + 1 : end;
 			continue;
@@ -741,7 +759,8 @@ web_config_check(struct web_config *c, const char *user, const char *password)
 	now = now_s();
 	pthread_mutex_lock(&c->lock);
 	for (int i = 0; i < WEB_CONFIG_CACHE_SLOTS; i++)
-		if (c->cache[i].until > now && equal_ct(c->cache[i].digest, digest, sizeof(digest))) {
+		if (c->cache[i].until > now &&
+		    equal_ct(c->cache[i].digest, digest, sizeof(digest))) {
 			c->hits++;
 			pthread_mutex_unlock(&c->lock);
 			return true;
