@@ -41,7 +41,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-timeout 120 "$TCPDECK" --serve "127.0.0.1:$PORT" </dev/null >"$dir/tcpdeck.out" 2>"$dir/tcpdeck.err" &
+# Under AddressSanitizer, freed memory waits in a quarantine of up to
+# 256 MiB by default; a small one keeps VmRSS about tcpdeck's memory.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16" \
+  timeout 120 "$TCPDECK" --serve "127.0.0.1:$PORT" </dev/null >"$dir/tcpdeck.out" 2>"$dir/tcpdeck.err" &
 tcpdeck_timeout=$!
 pids+=("$tcpdeck_timeout")
 url="http://127.0.0.1:$PORT/metrics"
