@@ -12,9 +12,11 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kcounters.h"
 
@@ -333,6 +335,53 @@ test_read_root(void **state)
 	assert_int_equal(kc.present, 0);
 }
 
+/* The same files read through fds opened once, read twice (pread from 0
+ * each time, as the sampler does every sample). */
+static void
+test_read_fds(void **state)
+{
+	char root[4096], path[4200];
+	struct kcounters kc, parsed;
+	int snmp, netstat;
+
+	(void)state;
+	memset(&parsed, 0, sizeof(parsed));
+	assert_int_equal(parse_file(&parsed, "snmp-6.18.txt"), 0);
+	assert_int_equal(parse_file(&parsed, "netstat-6.18.txt"), 0);
+	data_path("root-6.18", root, sizeof(root));
+	snprintf(path, sizeof(path), "%s/net/snmp", root);
+	snmp = open(path, O_RDONLY);
+	assert_true(snmp >= 0);
+	snprintf(path, sizeof(path), "%s/net/netstat", root);
+	netstat = open(path, O_RDONLY);
+	assert_true(netstat >= 0);
+	for (int round = 0; round < 2; round++) {
+		memset(&kc, 0xff, sizeof(kc));
+		assert_int_equal(kcounters_read_fds(&kc, snmp, netstat), 0);
+		assert_memory_equal(&kc, &parsed, sizeof(kc));
+	}
+	/* No netstat: the TcpExt counters are missing. */
+	assert_int_equal(kcounters_read_fds(&kc, snmp, -1), 0);
+	for (int c = 0; c < KC_COUNT; c++)
+		assert_int_equal(kcounters_has(&kc, c), strcmp(kcounter_group(c), "Tcp") == 0);
+	errno = 0;
+	assert_int_equal(kcounters_read_fds(&kc, -1, netstat), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(kc.present, 0);
+	close(snmp);
+	close(netstat);
+
+	data_path("root-bad", root, sizeof(root));
+	snprintf(path, sizeof(path), "%s/net/snmp", root);
+	snmp = open(path, O_RDONLY);
+	assert_true(snmp >= 0);
+	errno = 0;
+	assert_int_equal(kcounters_read_fds(&kc, snmp, -1), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(kc.present, 0);
+	close(snmp);
+}
+
 /* This machine's own files parse (whatever its kernel has, Tcp: is in
  * every kernel tcpdeck runs on). */
 static void
@@ -469,6 +518,7 @@ main(void)
 		cmocka_unit_test(test_invalid_text),
 		cmocka_unit_test(test_edge_values),
 		cmocka_unit_test(test_read_root),
+		cmocka_unit_test(test_read_fds),
 		cmocka_unit_test(test_read_live),
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_mutations),

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,59 @@ test_read_fixtures(void **state)
 	assert_int_equal(ct.buckets, 0);
 }
 
+static int
+open_in(const char *name, const char *file)
+{
+	char root[4096], path[4200];
+
+	root_of(name, root, sizeof(root));
+	snprintf(path, sizeof(path), "%s/sys/net/netfilter/%s", root, file);
+	return open(path, O_RDONLY);
+}
+
+/* The files opened once and read through their fds, twice. */
+static void
+test_read_fds(void **state)
+{
+	struct snapshot_nfct ct;
+	int count = open_in("proc-near", "nf_conntrack_count");
+	int max = open_in("proc-near", "nf_conntrack_max");
+	int buckets = open_in("proc-near", "nf_conntrack_buckets");
+
+	(void)state;
+	assert_true(count >= 0 && max >= 0 && buckets >= 0);
+	for (int round = 0; round < 2; round++) {
+		memset(&ct, 0xa5, sizeof(ct));
+		assert_int_equal(nfcount_read_fds(&ct, count, max, buckets), 1);
+		assert_true(ct.present);
+		assert_int_equal(ct.count, 243712);
+		assert_int_equal(ct.max, 262144);
+		assert_int_equal(ct.buckets, 65536);
+	}
+	assert_int_equal(nfcount_read_fds(&ct, count, max, -1), 1);
+	assert_int_equal(ct.buckets, 0);
+	/* No count file: no conntrack. */
+	memset(&ct, 0xa5, sizeof(ct));
+	assert_int_equal(nfcount_read_fds(&ct, -1, max, buckets), 0);
+	assert_false(ct.present);
+	/* A count without its limit is broken. */
+	assert_int_equal(nfcount_read_fds(&ct, count, -1, buckets), -1);
+	assert_false(ct.present);
+	close(count);
+	close(max);
+	close(buckets);
+
+	count = open_in("proc-bad", "nf_conntrack_count");
+	max = open_in("proc-bad", "nf_conntrack_max");
+	assert_true(count >= 0 && max >= 0);
+	errno = 0;
+	assert_int_equal(nfcount_read_fds(&ct, count, max, -1), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_false(ct.present);
+	close(count);
+	close(max);
+}
+
 /* No conntrack: 0 and nothing present; a file that is there but wrong:
  * -1, and nothing present either, whatever was in the struct before. */
 static void
@@ -154,6 +208,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse),
 	    cmocka_unit_test(test_read_fixtures),
+	    cmocka_unit_test(test_read_fds),
 	    cmocka_unit_test(test_read_absent_and_bad),
 	    cmocka_unit_test(test_read_real),
 	};

@@ -265,20 +265,17 @@ invalid:
 	return -1;
 }
 
-/* Reads a whole /proc file into a malloc'd buffer.  Returns its length, or
- * -1 with errno. */
+/* Reads a whole /proc file from an open fd into a malloc'd buffer, from
+ * offset 0 with pread() so the fd can be read again next time.  Returns
+ * its length, or -1 with errno. */
 static ssize_t
-read_file(const char *path, char **out)
+read_fd(int fd, char **out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t cap = 8192, len = 0;
-	char *buf;
+	char *buf = malloc(cap);
 
-	if (fd < 0)
-		return -1;
-	buf = malloc(cap);
 	if (buf == NULL)
-		goto fail;
+		return -1;
 	for (;;) {
 		ssize_t n;
 
@@ -297,7 +294,7 @@ read_file(const char *path, char **out)
 			buf = bigger;
 			cap *= 2;
 		}
-		n = read(fd, buf + len, cap - len);
+		n = pread(fd, buf + len, cap - len, (off_t)len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -306,17 +303,33 @@ read_file(const char *path, char **out)
 			break;
 		len += (size_t)n;
 	}
-	close(fd);
 	*out = buf;
 	return (ssize_t)len;
 fail : {
 	int saved = errno;
 
 	free(buf);
-	close(fd);
 	errno = saved;
 	return -1;
 }
+}
+
+/* Reads a whole /proc file into a malloc'd buffer.  Returns its length, or
+ * -1 with errno. */
+static ssize_t
+read_file(const char *path, char **out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t len;
+	int saved;
+
+	if (fd < 0)
+		return -1;
+	len = read_fd(fd, out);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return len;
 }
 
 /* Parses <proc_root>/net/<name> into kc.  missing_ok: a file that does
@@ -347,6 +360,42 @@ kcounters_read(struct kcounters *kc, const char *proc_root)
 	memset(kc, 0, sizeof(*kc));
 	if (read_one(kc, proc_root, "snmp", false) < 0 ||
 	    read_one(kc, proc_root, "netstat", true) < 0) {
+		int saved = errno;
+
+		memset(kc, 0, sizeof(*kc));
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+/* Parses what fd holds into kc; fd < 0 adds nothing. */
+static int
+read_one_fd(struct kcounters *kc, int fd)
+{
+	char *text;
+	ssize_t len;
+	int rc;
+
+	if (fd < 0)
+		return 0;
+	len = read_fd(fd, &text);
+	if (len < 0)
+		return -1;
+	rc = kcounters_parse(kc, text, (size_t)len);
+	free(text);
+	return rc;
+}
+
+int
+kcounters_read_fds(struct kcounters *kc, int snmp_fd, int netstat_fd)
+{
+	memset(kc, 0, sizeof(*kc));
+	if (snmp_fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	if (read_one_fd(kc, snmp_fd) < 0 || read_one_fd(kc, netstat_fd) < 0) {
 		int saved = errno;
 
 		memset(kc, 0, sizeof(*kc));

@@ -85,6 +85,16 @@ int kcounters_parse(struct kcounters *kc, const char *text, size_t len);
  */
 int kcounters_read(struct kcounters *kc, const char *proc_root);
 
+/*
+ * kcounters_read() from files opened earlier (net/snmp and net/netstat),
+ * read from offset 0 with pread(), so the same fds serve every sample.
+ * A /proc/net file stays bound to the network namespace of whoever
+ * opened it: this is how another namespace's counters are read without
+ * entering it.  netstat_fd may be -1 (its counters stay missing).
+ * Returns 0, or -1 with errno (EBADF: snmp_fd < 0).
+ */
+int kcounters_read_fds(struct kcounters *kc, int snmp_fd, int netstat_fd);
+
 /* True when the kernel of this reading has counter c. */
 bool kcounters_has(const struct kcounters *kc, enum kcounter c);
 

@@ -50,14 +50,37 @@ nfcount_parse(const char *text, size_t len, uint32_t *value)
 	return 0;
 }
 
+/* Reads and parses an open sysctl file from offset 0.  0, or -1 with
+ * errno. */
+static int
+read_value_fd(int fd, uint32_t *value)
+{
+	char buf[64];
+	ssize_t got, len = 0;
+
+	while ((size_t)len < sizeof(buf) &&
+	       (got = pread(fd, buf + len, sizeof(buf) - (size_t)len, (off_t)len)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		len += got;
+	}
+	if ((size_t)len == sizeof(buf)) {
+		errno = EINVAL; /* far longer than any number */
+		return -1;
+	}
+	return nfcount_parse(buf, (size_t)len, value);
+}
+
 /* Reads and parses <proc_root>/sys/net/netfilter/<name>.  0, or -1 with
  * errno (ENOENT when the file is not there). */
 static int
 read_value(const char *proc_root, const char *name, uint32_t *value)
 {
-	char path[4096], buf[64];
-	ssize_t got, len = 0;
-	int fd;
+	char path[4096];
+	int fd, rc, saved;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/sys/net/netfilter/%s", proc_root, name) >=
 	    sizeof(path)) {
@@ -67,25 +90,33 @@ read_value(const char *proc_root, const char *name, uint32_t *value)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	while ((size_t)len < sizeof(buf) &&
-	       (got = read(fd, buf + len, sizeof(buf) - (size_t)len)) != 0) {
-		if (got < 0) {
-			int saved = errno;
-
-			if (saved == EINTR)
-				continue;
-			close(fd);
-			errno = saved;
-			return -1;
-		}
-		len += got;
-	}
+	rc = read_value_fd(fd, value);
+	saved = errno;
 	close(fd);
-	if ((size_t)len == sizeof(buf)) {
-		errno = EINVAL; /* far longer than any number */
+	errno = saved;
+	return rc;
+}
+
+int
+nfcount_read_fds(struct snapshot_nfct *nfct, int count_fd, int max_fd, int buckets_fd)
+{
+	struct snapshot_nfct got = {.present = true};
+	uint32_t buckets = 0;
+
+	memset(nfct, 0, sizeof(*nfct));
+	if (count_fd < 0)
+		return 0;
+	if (read_value_fd(count_fd, &got.count) < 0)
+		return -1;
+	if (max_fd < 0 || read_value_fd(max_fd, &got.max) < 0) {
+		if (max_fd < 0)
+			errno = ENOENT;
 		return -1;
 	}
-	return nfcount_parse(buf, (size_t)len, value);
+	if (buckets_fd >= 0 && read_value_fd(buckets_fd, &buckets) == 0)
+		got.buckets = buckets;
+	*nfct = got;
+	return 1;
 }
 
 int

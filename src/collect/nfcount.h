@@ -38,4 +38,12 @@ int nfcount_parse(const char *text, size_t len, uint32_t *value);
  */
 int nfcount_read(struct snapshot_nfct *nfct, const char *proc_root);
 
+/*
+ * nfcount_read() from the three files opened earlier (-1: not opened),
+ * read from offset 0 with pread().  A net sysctl file stays bound to the
+ * network namespace of whoever opened it, so these fds give another
+ * namespace's count.  count_fd < 0: no conntrack (returns 0).
+ */
+int nfcount_read_fds(struct snapshot_nfct *nfct, int count_fd, int max_fd, int buckets_fd);
+
 #endif
