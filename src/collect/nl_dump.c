@@ -41,6 +41,8 @@ enum { NL_DUMP_RECV_BUFFER = 64 * 1024 };
 
 struct nl_dumper {
 	struct mnl_socket *nl;
+	nl_dumper_socket_fn make; /* NULL: a socket of the caller's namespace */
+	void *make_arg;
 	unsigned int portid;
 	unsigned int seq;
 	unsigned long restarts;
@@ -59,7 +61,22 @@ dumper_open(struct nl_dumper *dumper)
 {
 	int rcvbuf = 1024 * 1024;
 
-	dumper->nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	if (dumper->make != NULL) {
+		int fd = dumper->make(dumper->make_arg);
+
+		if (fd < 0)
+			return -1;
+		dumper->nl = mnl_socket_fdopen(fd);
+		if (dumper->nl == NULL) {
+			int saved = errno;
+
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+	} else {
+		dumper->nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	}
 	if (dumper->nl == NULL)
 		return -1;
 	if (mnl_socket_bind(dumper->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -80,10 +97,18 @@ dumper_open(struct nl_dumper *dumper)
 struct nl_dumper *
 nl_dumper_new(void)
 {
+	return nl_dumper_new_from(NULL, NULL);
+}
+
+struct nl_dumper *
+nl_dumper_new_from(nl_dumper_socket_fn make, void *arg)
+{
 	struct nl_dumper *dumper = calloc(1, sizeof(*dumper));
 
 	if (dumper == NULL)
 		return NULL;
+	dumper->make = make;
+	dumper->make_arg = arg;
 	if (dumper_open(dumper) < 0) {
 		int saved = errno;
 
@@ -247,13 +272,19 @@ family_name(int family)
 	return family == AF_INET ? "IPv4" : family == AF_INET6 ? "IPv6" : "IPv4+IPv6";
 }
 
-int
-nl_dumper_dump(struct nl_dumper *dumper, struct snapshot *snap, char *cause, size_t cause_len)
+/* Dumps into snap after its first `base` entries.  The restarts of this
+ * dump are stored in *restarts_out. */
+static int
+dump_after(struct nl_dumper *dumper, struct snapshot *snap, size_t base,
+	   unsigned int *restarts_out, char *cause, size_t cause_len)
 {
 	static const int single_walk[] = {AF_UNSPEC};
 	static const int per_family[] = {AF_INET, AF_INET6};
 	unsigned int restarts = 0;
 
+	/* A failed reopen left no socket: try once more before giving up. */
+	if (dumper->nl == NULL && dumper_open(dumper) < 0)
+		goto reopen_failed;
 	for (;;) {
 		const int *families = dumper->per_family ? per_family : single_walk;
 		size_t n_families = dumper->per_family ? 2 : 1;
@@ -261,7 +292,9 @@ nl_dumper_dump(struct nl_dumper *dumper, struct snapshot *snap, char *cause, siz
 		bool repeat = false;
 		bool fell_back = false;
 
-		snapshot_clear(snap);
+		/* Drops what an earlier try of this dump added, nothing
+		 * before it. */
+		snap->n_entries = base;
 		for (size_t i = 0; i < n_families && !repeat; i++) {
 			switch (dump_family(dumper, families[i], snap, &interrupted)) {
 			case DUMP_OK:
@@ -284,6 +317,7 @@ nl_dumper_dump(struct nl_dumper *dumper, struct snapshot *snap, char *cause, siz
 					 : errno == EINVAL && dumper->bytecode != NULL
 						 ? " (the kernel refused the filter's bytecode)"
 						 : "");
+				snap->n_entries = base;
 				return -1;
 			}
 		}
@@ -301,6 +335,7 @@ nl_dumper_dump(struct nl_dumper *dumper, struct snapshot *snap, char *cause, siz
 				snprintf(cause, cause_len,
 					 "sock_diag dump overran its buffer %u times in a row",
 					 restarts + 1);
+				snap->n_entries = base;
 				errno = ENOBUFS;
 				return -1;
 			}
@@ -309,10 +344,35 @@ nl_dumper_dump(struct nl_dumper *dumper, struct snapshot *snap, char *cause, siz
 		restarts++;
 		dumper->restarts++;
 	}
-	snap->dump_restarts = restarts;
+	*restarts_out = restarts;
 	return 0;
 
 reopen_failed:
+	snap->n_entries = base;
 	snprintf(cause, cause_len, "cannot reopen the sock_diag socket: %s", strerror(errno));
 	return -1;
+}
+
+int
+nl_dumper_dump(struct nl_dumper *dumper, struct snapshot *snap, char *cause, size_t cause_len)
+{
+	unsigned int restarts = 0;
+
+	snapshot_clear(snap);
+	if (dump_after(dumper, snap, 0, &restarts, cause, cause_len) < 0)
+		return -1;
+	snap->dump_restarts = restarts;
+	return 0;
+}
+
+int
+nl_dumper_dump_append(struct nl_dumper *dumper, struct snapshot *snap, char *cause,
+		      size_t cause_len)
+{
+	unsigned int restarts = 0;
+
+	if (dump_after(dumper, snap, snap->n_entries, &restarts, cause, cause_len) < 0)
+		return -1;
+	snap->dump_restarts += restarts;
+	return 0;
 }

@@ -27,6 +27,17 @@ struct nl_dumper;
  * (EPROTONOSUPPORT: the kernel has no sock_diag). */
 struct nl_dumper *nl_dumper_new(void);
 
+/* Makes a new NETLINK_SOCK_DIAG socket and returns its fd, or -1 with
+ * errno.  A netlink socket belongs to the network namespace it was
+ * created in, so a dumper of another namespace needs every socket it
+ * opens (the first, and a fresh one after an overrun) made there. */
+typedef int (*nl_dumper_socket_fn)(void *arg);
+
+/* nl_dumper_new() whose sockets come from make(arg), called now and
+ * whenever the dumper needs a fresh socket; arg must outlive the dumper.
+ * Returns NULL with errno. */
+struct nl_dumper *nl_dumper_new_from(nl_dumper_socket_fn make, void *arg);
+
 /* What a dump asks the kernel for.  Zero-initialised: every socket in
  * every state, with tcp_info. */
 struct nl_dump_options {
@@ -55,6 +66,13 @@ int nl_dumper_set_options(struct nl_dumper *dumper, const struct nl_dump_options
  * cause[0..cause_len).
  */
 int nl_dumper_dump(struct nl_dumper *dumper, struct snapshot *snap, char *cause, size_t cause_len);
+
+/* nl_dumper_dump() that keeps the entries snap already holds and appends
+ * this dump's after them (a repeated dump drops only its own); adds its
+ * restarts to snap->dump_restarts.  Same returns; on failure snap keeps
+ * exactly the entries it had. */
+int nl_dumper_dump_append(struct nl_dumper *dumper, struct snapshot *snap, char *cause,
+			  size_t cause_len);
 
 /* Total dumps repeated since creation. */
 unsigned long nl_dumper_restarts(const struct nl_dumper *dumper);
