@@ -62,6 +62,37 @@ int source_live_open(struct source *src, char *cause, size_t cause_len);
 int source_live_open_with(struct source *src, const struct source_live_options *opts,
 			  char *cause, size_t cause_len);
 
+/* Which network namespaces the live source samples (--netns, -N). */
+struct netns_roots;
+struct source_netns_options {
+	/* "all" (every namespace, found anew each sample), a name under
+	 * /run/netns, "pid:PID", or a path to a namespace file. */
+	const char *const *specs;
+	size_t n_specs;
+	const struct netns_roots *roots; /* NULL: the system's paths */
+	unsigned int threads;            /* dump threads, 1 or 2 (0: 2) */
+};
+
+/*
+ * Opens the live source over the namespaces nopts names, with what opts
+ * asks of every dump (opts may be NULL).  Every sample's entries carry
+ * their namespace's inode in netns, and the snapshot has one table row
+ * per namespace sampled (name, counters, conntrack); snap->counters is
+ * their sum, snap->nfct the fullest one's.  A namespace gone mid-sample
+ * is left out of it, silently.  `all` without CAP_SYS_ADMIN samples the
+ * own namespace only and sets snap->netns_note.
+ * Returns 0, or -1 with errno and a one-line cause: EPERM when a named
+ * namespace may not be entered (the cause names CAP_SYS_ADMIN), ENOENT
+ * or EINVAL for a spec that names no namespace.  The cause holds the
+ * spec raw: sanitize before showing.
+ */
+int source_netns_open(struct source *src, const struct source_live_options *opts,
+		      const struct source_netns_options *nopts, char *cause, size_t cause_len);
+
+/* The note of a source opened by source_netns_open() ("" when none, or
+ * for any other source), for showing once at the start. */
+const char *source_netns_note(const struct source *src);
+
 /* Opens a dump saved by `ss -D FILE` as a source of one sample.
  * Returns 0, or -1 with errno and a one-line cause. */
 int source_ssdump_open(struct source *src, const char *path, char *cause, size_t cause_len);
