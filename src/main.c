@@ -18,11 +18,13 @@
 #include "diag_config.h"
 #include "filter.h"
 #include "log.h"
+#include "netns_find.h"
 #include "options.h"
 #include "procmap.h"
 #include "prom_export.h"
 #include "record_write.h"
 #include "ring.h"
+#include "sanitize.h"
 #include "sampler.h"
 #include "serve.h"
 #include "web_config.h"
@@ -164,6 +166,59 @@ app_fail(struct app *app, int status)
 	return status;
 }
 
+/* One line on stderr with raw bytes made safe (a namespace spec or path
+ * the user typed, a directory name); returns `status`. */
+static int
+app_fail_raw(struct app *app, int status)
+{
+	char safe[SANITIZE_TEXT_MAX(sizeof(app->msg)) + 1];
+
+	sanitize_str(app->msg, safe, sizeof(safe), NULL);
+	fprintf(stderr, "tcpdeck: %s\n", safe);
+	return status;
+}
+
+/*
+ * --netns, -N: the live source over those namespaces.  A spec naming no
+ * namespace is a usage error (2); one that may not be entered, or any
+ * other failure, is 1.  The note of `all` without the right to see other
+ * namespaces is shown once here (batch, --who; the dashboard shows it in
+ * its status line).  Returns 0 or the exit status.
+ */
+static int
+open_netns(struct app *app, const struct source_live_options *live)
+{
+	struct options *opts = &app->opts;
+	struct source_netns_options nopts = {
+		.specs = (const char *const *)opts->netns,
+		.n_specs = opts->n_netns,
+	};
+	const char *threads = getenv("TCPDECK_NETNS_THREADS"); /* for benchmarks */
+
+	for (size_t i = 0; i < opts->n_netns; i++) {
+		struct netns_ref ref;
+
+		if (strcmp(opts->netns[i], "all") == 0 ||
+		    netns_resolve(opts->netns[i], &netns_roots_system, &ref, app->msg,
+				  sizeof(app->msg)) == 0)
+			continue;
+		if (errno != EPERM && errno != EACCES)
+			return app_fail_raw(app, 2);
+		/* It exists, but another user's process hides it. */
+		snprintf(app->msg, sizeof(app->msg),
+			 "network namespace %s: entering it needs CAP_SYS_ADMIN (run as root)",
+			 opts->netns[i]);
+		return app_fail_raw(app, 1);
+	}
+	if (threads != NULL && strcmp(threads, "1") == 0)
+		nopts.threads = 1;
+	if (source_netns_open(&app->source, live, &nopts, app->msg, sizeof(app->msg)) < 0)
+		return app_fail_raw(app, 1);
+	if (source_netns_note(&app->source)[0] != '\0' && (opts->batch || opts->who != NULL))
+		fprintf(stderr, "tcpdeck: note: %s\n", source_netns_note(&app->source));
+	return 0;
+}
+
 /* Sets up what the options ask for and runs it; returns the exit status.
  * Whatever it acquired is left in `app` for app_free(). */
 static int
@@ -179,9 +234,10 @@ app_run(struct app *app, int argc, char **argv)
 	bool exporting, headless;
 	int rc;
 
+	/* Freed even when parsing fails: it may have taken memory. */
+	app->opts_parsed = true;
 	if (options_parse(argc, argv, opts, msg, msg_len) < 0)
 		return app_fail(app, 2);
-	app->opts_parsed = true;
 	/* The locale decides the dashboard's characters (UTF-8 bars or
 	 * ASCII); batch output is the same in every locale, and loading one
 	 * costs a dozen files per run.  Numbers stay in the C locale, so "0.5"
@@ -264,7 +320,10 @@ app_run(struct app *app, int argc, char **argv)
 	if ((opts->batch || headless) && opts->who == NULL && opts->record == NULL)
 		batch_live_options(exporting ? OUTPUT_VIEW_PROMETHEUS : opts->view, app->filter,
 				   &live);
-	if ((opts->replay != NULL
+	if (opts->n_netns > 0 && (rc = open_netns(app, &live)) != 0)
+		return rc;
+	if (opts->n_netns == 0 &&
+	    (opts->replay != NULL
 		     ? source_replay_open(&app->source, opts->replay, &recording, msg, msg_len)
 		     : source_live_open_with(&app->source, &live, msg, msg_len)) < 0)
 		return app_fail(app, 1);

@@ -39,6 +39,7 @@ static const struct option long_options[] = {
 	{"textfile", required_argument, NULL, 'X'},
 	{"serve", required_argument, NULL, 'P'},
 	{"web-config", required_argument, NULL, 'G'},
+	{"netns", required_argument, NULL, 'N'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -98,6 +99,10 @@ options_usage(void)
 	       "                       is printed at the end (dashboard: m marks too)\n"
 	       "      --summary PREFIX save the test summary as PREFIX.json and\n"
 	       "                       PREFIX.txt at the end (implies --mark in batch)\n"
+	       "      --netns SPEC     show the sockets of these network namespaces\n"
+	       "                       (repeatable): all, an `ip netns` NAME, pid:PID\n"
+	       "                       or a namespace file's path\n"
+	       "  -N NAME              the same as --netns NAME, as in ss\n"
 	       "      --explain        describe every TCP state and what a pile-up of\n"
 	       "                       it means, and exit\n"
 	       "  -h, --help           show this help and exit\n"
@@ -137,6 +142,28 @@ read_filter_file(const char *path, struct options *opts, char *msg, size_t msg_l
 	(void)len;
 	free(opts->filter);
 	opts->filter = text;
+	return 0;
+}
+
+/* --netns SPEC, -N NAME: kept in order; resolved when the source opens
+ * (the namespaces may come and go before that). */
+static int
+add_netns(const char *spec, struct options *opts, char *msg, size_t msg_len)
+{
+	const char **more;
+
+	if (spec[0] == '\0') {
+		snprintf(msg, msg_len,
+			 "--netns needs a network namespace: all, NAME, pid:PID or a path");
+		return -1;
+	}
+	more = realloc(opts->netns, (opts->n_netns + 1) * sizeof(*more));
+	if (more == NULL) {
+		snprintf(msg, msg_len, "out of memory");
+		return -1;
+	}
+	opts->netns = more;
+	opts->netns[opts->n_netns++] = spec;
 	return 0;
 }
 
@@ -195,7 +222,7 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 	/* 0, not 1: only 0 makes getopt forget where it stopped inside a
 	 * previous argv (e.g. at h in "-hA"), which it would read again. */
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":bn:d:o:v:AhVs:r:F:w:", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":bn:d:o:v:AhVs:r:F:w:N:", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
 			opts->batch = true;
@@ -305,6 +332,10 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 			}
 			opts->summary_prefix = optarg;
 			break;
+		case 'N':
+			if (add_netns(optarg, opts, msg, msg_len) < 0)
+				return -1;
+			break;
 		case 'E':
 			opts->action = OPTIONS_EXPLAIN;
 			return 0;
@@ -354,6 +385,11 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 		snprintf(msg, msg_len, "--web-config configures --serve; give --serve too");
 		return -1;
 	}
+	if (opts->n_netns > 0 && opts->replay != NULL) {
+		snprintf(msg, msg_len,
+			 "--netns samples this host's namespaces; it cannot be combined with -r");
+		return -1;
+	}
 	if (opts->record != NULL && opts->replay != NULL) {
 		snprintf(msg, msg_len, "-w records this host's sockets; it cannot be combined with -r");
 		return -1;
@@ -379,4 +415,7 @@ options_free(struct options *opts)
 {
 	free(opts->filter);
 	opts->filter = NULL;
+	free(opts->netns);
+	opts->netns = NULL;
+	opts->n_netns = 0;
 }

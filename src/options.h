@@ -44,6 +44,9 @@ struct options {
 	const char *textfile;               /* --textfile PATH, NULL when off */
 	const char *serve;                  /* --serve [ADDR:]PORT, NULL when off */
 	const char *web_config;             /* --web-config FILE (TLS, basic auth), or NULL */
+	const char **netns;                 /* --netns SPEC and -N NAME, in order
+					     * (malloc'd array of argv strings) */
+	size_t n_netns;
 };
 
 /* Fills opts from argv.  Returns 0, or -1 with a one-line message (without

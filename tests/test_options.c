@@ -483,6 +483,71 @@ test_reparse_starts_fresh(void **state)
 	args_free(a);
 }
 
+/* --netns and -N: repeatable, kept in order, freed by options_free();
+ * an empty one and one with -r are errors. */
+static void
+test_netns_options(void **state)
+{
+	struct options opts;
+	struct args *a;
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-b")), 0);
+	assert_int_equal(opts.n_netns, 0);
+	assert_null(opts.netns);
+	options_free(&opts);
+	args_free(a);
+
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg),
+			       ARGS("--netns", "all", "-N", "blue", "--netns=pid:812", "-Nred",
+				    "--netns", "/run/netns/x", "-b")),
+			 0);
+	assert_true(opts.batch);
+	assert_int_equal(opts.n_netns, 5);
+	assert_string_equal(opts.netns[0], "all");
+	assert_string_equal(opts.netns[1], "blue");
+	assert_string_equal(opts.netns[2], "pid:812");
+	assert_string_equal(opts.netns[3], "red");
+	assert_string_equal(opts.netns[4], "/run/netns/x");
+	options_free(&opts);
+	assert_null(opts.netns);
+	assert_int_equal(opts.n_netns, 0);
+	args_free(a);
+
+	/* A filter after the namespace is still the filter. */
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg),
+			       ARGS("-N", "blue", "state", "listening")),
+			 0);
+	assert_int_equal(opts.n_netns, 1);
+	assert_non_null(opts.filter);
+	assert_string_equal(opts.filter, "state listening");
+	options_free(&opts);
+	args_free(a);
+
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("--netns", "")), -1);
+	assert_non_null(strstr(msg, "--netns needs a network namespace"));
+	options_free(&opts);
+	args_free(a);
+
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("-N")), -1);
+	assert_non_null(strstr(msg, "'-N' needs a value"));
+	options_free(&opts);
+	args_free(a);
+
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("--netns")), -1);
+	assert_non_null(strstr(msg, "needs a value"));
+	options_free(&opts);
+	args_free(a);
+
+	assert_int_equal(parse(&a, &opts, msg, sizeof(msg),
+			       ARGS("-b", "--netns", "all", "-r", "x.tdk")),
+			 -1);
+	assert_non_null(strstr(msg, "cannot be combined with -r"));
+	options_free(&opts);
+	args_free(a);
+}
+
 int
 main(void)
 {
@@ -501,6 +566,7 @@ main(void)
 		cmocka_unit_test(test_help_names_every_format),
 		cmocka_unit_test(test_prometheus_options),
 		cmocka_unit_test(test_reparse_starts_fresh),
+		cmocka_unit_test(test_netns_options),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

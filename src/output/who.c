@@ -109,6 +109,20 @@ matches(const struct sock_entry *e, const struct who_target *target)
 	       memcmp(e->local_addr, target->addr, target->family == AF_INET ? 4 : 16) == 0;
 }
 
+/* The namespace's label, sanitized, padded to 24 cells. */
+static void
+print_netns(FILE *out, const struct snapshot *snap, uint32_t inode)
+{
+	const struct snapshot_netns *ns = snapshot_find_netns(snap, inode);
+	struct netns_info unknown = {.inode = inode};
+	char label[256], shown[SANITIZE_TEXT_MAX(256) + 1];
+	int cells;
+
+	netns_info_label(ns != NULL ? &ns->info : &unknown, label, sizeof(label));
+	sanitize_str(label, shown, sizeof(shown), &cells);
+	fprintf(out, "%s%*s ", shown, cells < 24 ? 24 - cells : 0, "");
+}
+
 size_t
 who_print(FILE *out, const struct snapshot *snap, const struct who_target *target,
 	  size_t *sockets, size_t *hidden)
@@ -143,10 +157,15 @@ who_print(FILE *out, const struct snapshot *snap, const struct who_target *targe
 			if (p == NULL)
 				continue;
 			if (!header) {
+				/* With namespaces chosen, each line names its own. */
+				if (snap->n_netns > 0)
+					fprintf(out, "%-24s ", "NETNS");
 				fprintf(out, "%-8s %-10s %-12s %-28s %-28s %s\n", "PID", "USER",
 					"STATE", "LOCAL", "REMOTE", "COMMAND");
 				header = true;
 			}
+			if (snap->n_netns > 0)
+				print_netns(out, snap, e->netns);
 			sock_format_endpoint(e, 0, local, sizeof(local));
 			sock_format_endpoint(e, 1, remote, sizeof(remote));
 			/* Names from /proc are sanitized, the user column padded

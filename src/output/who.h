@@ -27,7 +27,8 @@ int who_parse(const char *arg, struct who_target *target, char *msg, size_t msg_
 
 /*
  * Prints one line per (process, socket) on the target's local port, under
- * a header.  Returns how many sockets had a visible owner; *sockets
+ * a header; when the snapshot has a namespace table (--netns), each line
+ * starts with the namespace's name.  Returns how many sockets had a visible owner; *sockets
  * receives how many sockets were on the port at all, and *hidden how many
  * of those had owners we may not see.
  */
