@@ -7,7 +7,7 @@
 # in a private namespace of its own with a listener too.  Checks that
 # --netns NAME, -N NAME, --netns pid:PID and --netns PATH each count
 # exactly their namespace's sockets as `ss -tan` inside it does, that two
-# specs give the sum, that --netns all has every one of them in its
+# specs give the sum, that a filter holds in every namespace, that --netns all has every one of them in its
 # namespace table with the counts ss gives (JSON "namespaces"), that
 # --who PORT --netns all names each owner's namespace as ss -tanp sees
 # the owners, that bad specs are one-line usage errors (exit 2), and that
@@ -118,6 +118,20 @@ want=$(( $(ss_in "$ino_a" | awk -F= '{ s += $2 } END { print s + 0 }') +
 got=$(total_of "$json")
 [ "$got" = "$want" ] && pass "--netns A -N B --netns A: total $got = ss in A + ss in B" ||
   fail "--netns A -N B: total ${got:-none}, ss in A + B $want"
+
+# A filter (sent to the kernel as bytecode) applies in every namespace.
+json=$(timeout 30 "$TCPDECK" -b -n 1 -o json --netns "$A" --netns "$B" '( sport = :7001 )' 2>&1)
+want=$(( $(ip netns exec "$A" ss -tanH 'sport = :7001' | wc -l) +
+         $(ip netns exec "$B" ss -tanH 'sport = :7001' | wc -l) ))
+got=$(total_of "$json")
+[ "$got" = "$want" ] && [ "$want" -gt 0 ] &&
+  pass "filter sport = :7001 in A and B: total $got, as ss in each" ||
+  fail "filter sport = :7001 in A and B: total ${got:-none}, ss $want: $json"
+json=$(timeout 30 "$TCPDECK" -b -n 1 -o json --netns all state listening 2>&1)
+got=$(json_count ESTABLISHED "$json" | head -1)
+[ "$got" = 0 ] && [ "$(json_count LISTEN "$json" | head -1)" -ge 5 ] &&
+  pass "--netns all state listening: only listeners, at least the test's 5" ||
+  fail "--netns all state listening: $json"
 
 # --- all: the namespace table -------------------------------------------
 json=$(timeout 30 "$TCPDECK" -b -n 1 -o json --netns all 2>"$tmp/err") ||

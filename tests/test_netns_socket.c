@@ -3,8 +3,9 @@
  * namespace, opened from inside it on a helper thread and read from this
  * one: the sock_diag dump, sockstat and the counters see that namespace,
  * a net sysctl opened there keeps its value, and this thread never
- * changes namespace.  Needs root (a namespace is made with unshare in a
- * child); exits 77 otherwise.
+ * changes namespace.  The other namespace needs root (it is made with
+ * unshare in a child): without it that test is skipped, saying so; the
+ * own namespace and the errors are tested by anyone.
  */
 #include "config.h"
 
@@ -109,6 +110,8 @@ test_other_namespace(void **state)
 	int fd;
 
 	(void)state;
+	if (child <= 0)
+		skip(); /* main() said why */
 	ns = netns_socket_open(child_ns, false, true, cause, sizeof(cause));
 	if (ns == NULL)
 		fail_msg("open %s: %s", child_ns, cause);
@@ -212,9 +215,9 @@ main(void)
 	char c;
 
 	if (!netns_socket_can_enter()) {
-		fprintf(stderr, "SKIP: entering a network namespace needs CAP_SYS_ADMIN; run as "
-				"root\n");
-		return 77;
+		fprintf(stderr, "note: another namespace needs CAP_SYS_ADMIN: run as root to test "
+				"it; testing the own namespace only\n");
+		return cmocka_run_group_tests(tests, NULL, NULL);
 	}
 	if (pipe(ready) < 0 || pipe(hold) < 0)
 		return 99;

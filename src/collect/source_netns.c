@@ -62,6 +62,7 @@ struct ns_slot {
 	struct netns_socket *sock;
 	struct netns_info info;
 	bool named;
+	bool seen;                  /* refresh_all(): still found */
 	struct timespec named_at;   /* CLOCK_MONOTONIC */
 	/* This sample's result, written by the thread that took the slot. */
 	bool ok;
@@ -222,12 +223,15 @@ refresh_all(struct netns_source *s)
 		netns_list_free(&list);
 		return -1;
 	}
+	for (size_t i = 0; i < s->n_slots; i++)
+		s->slots[i]->seen = false;
 	for (size_t i = 0; i < list.n; i++) {
 		const struct netns_ref *ref = &list.items[i];
 		struct ns_slot *slot = find_slot(s, ref->inode);
 		char cause[300];
 
 		if (slot != NULL) {
+			slot->seen = true;
 			if (slot->ref.pid != ref->pid)
 				slot->named = false; /* its process changed: name again */
 			slot->ref = *ref;
@@ -245,11 +249,7 @@ refresh_all(struct netns_source *s)
 	}
 	/* What discovery no longer sees: only our fds hold it.  Let go. */
 	for (size_t i = 0; i < s->n_slots; i++) {
-		bool kept = false;
-
-		for (size_t k = 0; k < n && !kept; k++)
-			kept = next[k] == s->slots[i];
-		if (!kept) {
+		if (!s->slots[i]->seen) {
 			log_msg("netns: %u gone", s->slots[i]->ref.inode);
 			slot_free(s->slots[i]);
 		}
