@@ -12,7 +12,9 @@
 # --who PORT --netns all names each owner's namespace as ss -tanp sees
 # the owners, that bad specs are one-line usage errors (exit 2), and that
 # without CAP_SYS_ADMIN a named namespace is refused (exit 1, naming
-# CAP_SYS_ADMIN) while --netns all shows the own namespace with a note.
+# CAP_SYS_ADMIN) while --netns all shows the own namespace with a note,
+# and that a namespace deleted while --netns all runs leaves the samples
+# and is no longer held open by tcpdeck.
 set -u
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
 : "${LISTENER:?LISTENER must name the test listener program}"
@@ -24,6 +26,7 @@ enter_private_netns "$@"
 
 A=nssample-a-$$
 B=nssample-b-$$
+C=nssample-c-$$
 pids=()
 tmp=$(mktemp -d /tmp/nssample-test.XXXXXX)
 cleanup() {
@@ -32,6 +35,7 @@ cleanup() {
   wait 2>/dev/null
   ip netns del "$A" 2>/dev/null
   ip netns del "$B" 2>/dev/null
+  ip netns del "$C" 2>/dev/null
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -221,5 +225,38 @@ if printf '%s\n' "$json" | grep -q '"namespaces"'; then
   [ "$n" = 1 ] && pass "unprivileged --netns all: a table of one namespace" ||
     fail "unprivileged --netns all: $n namespaces in the table"
 fi
+
+# --- a namespace that goes away while tcpdeck runs ------------------------
+# tcpdeck's own fds would keep it alive: once discovery no longer finds it,
+# it must leave the samples and tcpdeck must close everything of it.
+ip netns add "$C" && ip -n "$C" link set lo up || hard_error "ip netns add $C failed"
+start_in pc ip netns exec "$C" timeout 60 "$LISTENER" 7006 1
+pc_parent=${pids[-1]}
+ino_c=$(stat -L -c %i /run/netns/"$C")
+timeout 60 "$TCPDECK" -b -d 0.3 -n 30 -o json --netns all >"$tmp/run" 2>"$tmp/runerr" &
+run=$!
+for _ in $(seq 1 100); do [ "$(cat "$tmp/run" 2>/dev/null | wc -l)" -ge 2 ] && break; sleep 0.1; done
+deck=$(tr -d " " </proc/"$run"/task/"$run"/children) # timeout's child: tcpdeck
+[ -n "$deck" ] || hard_error "no tcpdeck under timeout ($run)"
+# holds INODE: how many of tcpdeck's fds are that namespace (a bind
+# mount's shows as its path, so by inode).
+holds() { stat -L -c %i /proc/"$deck"/fd/* 2>/dev/null | grep -cx "$1"; }
+[ "$(holds "$ino_c")" -ge 1 ] && pass "running --netns all holds namespace $C open" ||
+  fail "running --netns all does not hold $C ($ino_c) open"
+grep -q "\"inode\": $ino_c," "$tmp/run" && pass "$C is in the samples while it exists" ||
+  fail "$C ($ino_c) is not in the samples"
+kill "$pc_parent" 2>/dev/null
+wait "$pc_parent" 2>/dev/null
+ip netns del "$C"
+lines=$(wc -l <"$tmp/run")
+for _ in $(seq 1 100); do [ "$(wc -l <"$tmp/run")" -ge $((lines + 3)) ] && break; sleep 0.1; done
+[ "$(holds "$ino_c")" = 0 ] && pass "after ip netns del, tcpdeck let $C go" ||
+  fail "tcpdeck still holds $C ($ino_c) after it was deleted"
+tail -n 1 "$tmp/run" | grep -q "\"inode\": $ino_c," &&
+  fail "$C ($ino_c) is still in the latest sample" || pass "$C left the samples"
+wait "$run"
+rc=$?
+[ "$rc" = 0 ] && [ ! -s "$tmp/runerr" ] && pass "the run went on to its end (exit 0, nothing on stderr)" ||
+  fail "the run ended with $rc: $(cat "$tmp/runerr")"
 
 finish
