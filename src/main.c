@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "batch.h"
@@ -194,6 +195,7 @@ open_netns(struct app *app, const struct source_live_options *live)
 		.n_specs = opts->n_netns,
 	};
 	const char *threads = getenv("TCPDECK_NETNS_THREADS"); /* for benchmarks */
+	struct rlimit limit;
 
 	for (size_t i = 0; i < opts->n_netns; i++) {
 		struct netns_ref ref;
@@ -212,6 +214,12 @@ open_netns(struct app *app, const struct source_live_options *live)
 	}
 	if (threads != NULL && strcmp(threads, "1") == 0)
 		nopts.threads = 1;
+	/* Each namespace keeps up to nine fds open (its socket and files):
+	 * a host with hundreds would pass the usual soft limit of 1024. */
+	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+		limit.rlim_cur = limit.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &limit);
+	}
 	if (source_netns_open(&app->source, live, &nopts, app->msg, sizeof(app->msg)) < 0)
 		return app_fail_raw(app, 1);
 	if (source_netns_note(&app->source)[0] != '\0' && (opts->batch || opts->who != NULL))
