@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
@@ -42,6 +43,7 @@ static struct {
 	size_t n_replies, next_reply;
 	int open_error;          /* errno for mnl_socket_open, or 0 */
 	unsigned int opens, closes;
+	unsigned int adopted;    /* sockets from a maker (mnl_socket_fdopen) */
 	unsigned int requests;
 	uint16_t request_types[16];
 	uint8_t request_families[16];
@@ -57,6 +59,7 @@ static struct {
 static char fake_socket; /* mnl_socket is opaque: any non-NULL pointer */
 
 struct mnl_socket *__wrap_mnl_socket_open(int bus);
+struct mnl_socket *__wrap_mnl_socket_fdopen(int fd);
 int __wrap_mnl_socket_bind(struct mnl_socket *nl, unsigned int groups, pid_t pid);
 int __wrap_mnl_socket_close(struct mnl_socket *nl);
 int __wrap_mnl_socket_get_fd(const struct mnl_socket *nl);
@@ -73,6 +76,16 @@ __wrap_mnl_socket_open(int bus)
 		return NULL;
 	}
 	kernel.opens++;
+	return (struct mnl_socket *)&fake_socket;
+}
+
+/* A socket a maker made (nl_dumper_new_from): adopted, not opened. */
+struct mnl_socket *
+__wrap_mnl_socket_fdopen(int fd)
+{
+	assert_true(fd >= 0);
+	close(fd); /* the fake kernel never uses it */
+	kernel.adopted++;
 	return (struct mnl_socket *)&fake_socket;
 }
 
@@ -266,6 +279,110 @@ open_dumper(void)
 }
 
 /* ----------------------------------------------------------------- tests */
+
+/* A maker of another namespace's sockets, as netns_socket has: counts its
+ * calls and fails once `fail_after` calls were made (0: never). */
+struct maker {
+	unsigned int calls;
+	unsigned int fail_after;
+};
+
+static int
+make_socket(void *arg)
+{
+	struct maker *m = arg;
+
+	if (m->fail_after != 0 && m->calls >= m->fail_after) {
+		errno = EPERM;
+		return -1;
+	}
+	m->calls++;
+	return dup(0); /* any fd: the wrapped calls never use it */
+}
+
+/* Every socket of such a dumper comes from its maker, the fresh one
+ * after an overrun included; one it cannot make fails the dump. */
+static void
+test_maker_makes_every_socket(void **state)
+{
+	struct maker m = {0};
+	struct nl_dumper *d = nl_dumper_new_from(make_socket, &m);
+	struct snapshot *snap = snapshot_new(0);
+	struct reply *r;
+	char cause[256] = "";
+
+	(void)state;
+	assert_non_null(d);
+	assert_int_equal(m.calls, 1);
+	r = new_reply();
+	add_socket(r, AF_INET, 1, 7, 0);
+	script_overrun();
+	script_dump(2, 3000, 0);
+	assert_int_equal(nl_dumper_dump(d, snap, cause, sizeof(cause)), 0);
+	assert_int_equal(snap->n_entries, 2);
+	assert_int_equal(m.calls, 2);
+	assert_int_equal(kernel.adopted, 2);
+	assert_int_equal(kernel.opens, 0); /* never one of our own namespace */
+
+	m.fail_after = m.calls;
+	script_overrun();
+	errno = 0;
+	assert_int_equal(nl_dumper_dump(d, snap, cause, sizeof(cause)), -1);
+	assert_int_equal(errno, EPERM);
+	assert_non_null(strstr(cause, "cannot reopen"));
+	/* No socket now: the next dump tries the maker again first. */
+	m.fail_after = 0;
+	script_dump(1, 4000, 0);
+	assert_int_equal(nl_dumper_dump(d, snap, cause, sizeof(cause)), 0);
+	assert_int_equal(snap->n_entries, 1);
+	assert_int_equal(m.calls, 3);
+	snapshot_unref(snap);
+	nl_dumper_free(d);
+}
+
+/* Appending keeps what the snapshot held; a repeat drops only this
+ * dump's part, a failure leaves exactly what was there, and the restarts
+ * add up. */
+static void
+test_append_keeps_earlier_entries(void **state)
+{
+	struct nl_dumper *d = open_dumper();
+	struct snapshot *snap = snapshot_new(0);
+	struct reply *r;
+	char cause[256] = "";
+
+	(void)state;
+	script_dump(2, 100, 1); /* interrupted: repeated */
+	script_dump(2, 200, 0);
+	assert_int_equal(nl_dumper_dump(d, snap, cause, sizeof(cause)), 0);
+	assert_int_equal(snap->n_entries, 2);
+	assert_int_equal(snap->dump_restarts, 1);
+
+	r = new_reply();
+	add_socket(r, AF_INET, 1, 7, 0);
+	script_overrun();
+	script_dump(3, 300, 0);
+	assert_int_equal(nl_dumper_dump_append(d, snap, cause, sizeof(cause)), 0);
+	assert_int_equal(snap->n_entries, 5);
+	assert_int_equal(snap->dump_restarts, 2);
+	assert_int_equal(snap->entries[0].local_port, 200);
+	assert_int_equal(snap->entries[1].local_port, 201);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(snap->entries[2 + i].local_port, 300 + i);
+
+	r = new_reply();
+	add_socket(r, AF_INET, 1, 9, 0);
+	add_error(r, EACCES); /* the single walk refused half-way */
+	r = new_reply();
+	add_socket(r, AF_INET, 1, 10, 0);
+	add_error(r, EACCES); /* and per family too */
+	assert_int_equal(nl_dumper_dump_append(d, snap, cause, sizeof(cause)), -1);
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(snap->n_entries, 5);
+	assert_int_equal(snap->entries[4].local_port, 302);
+	snapshot_unref(snap);
+	nl_dumper_free(d);
+}
 
 static void
 test_single_walk_clean_dump(void **state)
@@ -590,6 +707,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_single_walk_clean_dump, reset_kernel),
+		cmocka_unit_test_setup(test_maker_makes_every_socket, reset_kernel),
+		cmocka_unit_test_setup(test_append_keeps_earlier_entries, reset_kernel),
 		cmocka_unit_test_setup(test_interrupted_dump_is_repeated, reset_kernel),
 		cmocka_unit_test_setup(test_endless_interruption_is_bounded, reset_kernel),
 		cmocka_unit_test_setup(test_overrun_reopens_and_repeats, reset_kernel),
