@@ -56,16 +56,30 @@ for i in $(seq 1 "$N"); do
   names+=("$prefix-$i")
 done
 
-# tcpdeck_ms THREADS NAME...: the median sample time in ms (the first
-# sample, which opens the sockets, left out).
+# tcpdeck_ms THREADS NAME...: the sample times in ms, one a line (the
+# first sample, which opens the sockets, left out).
 tcpdeck_ms() {
   local threads=$1 args=() n
   shift
   for n in "$@"; do args+=(-N "$n"); done
   rm -f "$tmp/log"
-  TCPDECK_NETNS_THREADS=$threads timeout 120 "$TCPDECK" -b -n "$SAMPLES" -d 0.2 -v "$tmp/log" \
+  TCPDECK_NETNS_THREADS=$threads timeout 300 "$TCPDECK" -b -n "$SAMPLES" -d 0.2 -v "$tmp/log" \
     "${args[@]}" >/dev/null || die "tcpdeck failed"
-  sed -n 's/.*sample: [0-9]* sockets in \([0-9.]*\) ms.*/\1/p' "$tmp/log" | tail -n +2 | median
+  sed -n 's/.*sample: [0-9]* sockets in \([0-9.]*\) ms.*/\1/p' "$tmp/log" | tail -n +2
+}
+
+# tcpdeck_wall NAME...: the median sample times on 1 and 2 threads
+# ("T1 T2"), the two measured in turn RUNS times so that a load coming
+# and going on the machine weighs on both alike.
+tcpdeck_wall() {
+  local r
+  : >"$tmp/w1"
+  : >"$tmp/w2"
+  for r in $(seq 1 "$RUNS"); do
+    tcpdeck_ms 1 "$@" >>"$tmp/w1"
+    tcpdeck_ms 2 "$@" >>"$tmp/w2"
+  done
+  echo "$(median "$tmp/w1") $(median "$tmp/w2")"
 }
 
 # cpu_of CMD...: the CPU seconds CMD used (its output dropped).
@@ -109,9 +123,8 @@ host_sockets() {
 
 measure() {
   local label=$1 one t1 t2 ss_all ss_one c_one c1 c2 css_one css_all
-  one=$(tcpdeck_ms 1 "${names[0]}")
-  t1=$(tcpdeck_ms 1 "${names[@]}")
-  t2=$(tcpdeck_ms 2 "${names[@]}")
+  one=$(tcpdeck_ms 1 "${names[0]}" | median)
+  read -r t1 t2 < <(tcpdeck_wall "${names[@]}")
   ss_one=$(ss_ms "${names[0]}")
   ss_all=$(ss_ms "${names[@]}")
   c_one=$(tcpdeck_cpu_ms 1 "${names[0]}")
