@@ -523,7 +523,8 @@ netns_sample(void *state, struct snapshot *snap, char *cause, size_t cause_len)
 		ns->counters = slot->counters;
 		ns->nfct = slot->nfct;
 		add_counters(&snap->counters, &slot->counters);
-		if (slot->nfct.present && (!snap->nfct.present || slot->nfct.count > snap->nfct.count))
+		if (slot->nfct.present &&
+		    (!snap->nfct.present || slot->nfct.count > snap->nfct.count))
 			snap->nfct = slot->nfct;
 	}
 	snprintf(snap->netns_note, sizeof(snap->netns_note), "%s", s->note);
