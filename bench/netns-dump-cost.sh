@@ -122,7 +122,9 @@ host_sockets() {
 }
 
 measure() {
-  local label=$1 one t1 t2 ss_all ss_one c_one c1 c2 css_one css_all
+  local label=$1 one t1 t2 ss_all ss_one c_one c1 c2 css_one css_all before
+  # Other people's sockets weigh on every walk: counted before and after.
+  before=$(host_sockets)
   one=$(tcpdeck_ms 1 "${names[0]}" | median)
   read -r t1 t2 < <(tcpdeck_wall "${names[@]}")
   ss_one=$(ss_ms "${names[0]}")
@@ -132,7 +134,7 @@ measure() {
   c2=$(tcpdeck_cpu_ms 2 "${names[@]}")
   css_one=$(ss_cpu_ms "${names[0]}")
   css_all=$(ss_cpu_ms "${names[@]}")
-  echo "== $label: $N namespaces, $(host_sockets) TCP sockets on the whole host," \
+  echo "== $label: $N namespaces, $before then $(host_sockets) TCP sockets on the whole host," \
     "ehash $(cat /proc/sys/net/ipv4/tcp_ehash_entries 2>/dev/null || echo ?) buckets," \
     "load $(cut -d' ' -f1 /proc/loadavg) on $(nproc) CPUs"
   printf '%-40s %12s %12s\n' "" "wall" "cpu"
