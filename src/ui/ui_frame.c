@@ -88,8 +88,6 @@ draw_header(struct ui *ui, int cols)
 	format_duration((double)snap->sample_ns / 1e9, took, sizeof(took));
 	if (snap->note[0] != '\0')
 		snprintf(line, sizeof(line), " sockets %s   %s", total, snap->note);
-	else if (snap->netns_note[0] != '\0')
-		snprintf(line, sizeof(line), " sockets %s   %s", total, snap->netns_note);
 	else if (ui->replay != NULL)
 		snprintf(line, sizeof(line), " sockets %s   recorded sample, took %s", total, took);
 	else if (ui->ended)
