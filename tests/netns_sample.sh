@@ -233,9 +233,9 @@ ip netns add "$C" && ip -n "$C" link set lo up || hard_error "ip netns add $C fa
 start_in pc ip netns exec "$C" timeout 60 "$LISTENER" 7006 1
 pc_parent=${pids[-1]}
 ino_c=$(stat -L -c %i /run/netns/"$C")
-timeout 60 "$TCPDECK" -b -d 0.3 -n 30 -o json --netns all >"$tmp/run" 2>"$tmp/runerr" &
+timeout 180 "$TCPDECK" -b -d 0.3 -n 30 -o json --netns all >"$tmp/run" 2>"$tmp/runerr" &
 run=$!
-for _ in $(seq 1 100); do [ "$(cat "$tmp/run" 2>/dev/null | wc -l)" -ge 2 ] && break; sleep 0.1; done
+for _ in $(seq 1 600); do [ "$(cat "$tmp/run" 2>/dev/null | wc -l)" -ge 2 ] && break; sleep 0.1; done
 deck=$(tr -d " " </proc/"$run"/task/"$run"/children) # timeout's child: tcpdeck
 [ -n "$deck" ] || hard_error "no tcpdeck under timeout ($run)"
 # holds INODE: how many of tcpdeck's fds are that namespace (a bind
@@ -249,7 +249,7 @@ kill "$pc_parent" 2>/dev/null
 wait "$pc_parent" 2>/dev/null
 ip netns del "$C"
 lines=$(wc -l <"$tmp/run")
-for _ in $(seq 1 100); do [ "$(wc -l <"$tmp/run")" -ge $((lines + 3)) ] && break; sleep 0.1; done
+for _ in $(seq 1 600); do [ "$(wc -l <"$tmp/run")" -ge $((lines + 3)) ] && break; sleep 0.1; done
 [ "$(holds "$ino_c")" = 0 ] && pass "after ip netns del, tcpdeck let $C go" ||
   fail "tcpdeck still holds $C ($ino_c) after it was deleted"
 tail -n 1 "$tmp/run" | grep -q "\"inode\": $ino_c," &&
