@@ -848,6 +848,130 @@ test_same_cookie_two_netns_wide(void **state)
 	statetrack_free(st);
 }
 
+/* ------------------------------------------------------ cookie spans */
+
+#define SPAN_N 3000
+#define SPAN_SAMPLES 6
+#define SPAN_WAYS 4
+
+/* The same socket numbered four ways, all keeping the order of cookies:
+ * close together (the sorted-offsets path), close together far above
+ * 2^32, spread over more than 2^32 (the generic sort), and close together
+ * but for one socket from long ago (slot 0, also beyond 2^32 away). */
+static uint64_t
+span_cookie(int way, size_t slot, uint64_t c)
+{
+	switch (way) {
+	case 0:
+		return c;
+	case 1:
+		return c + (UINT64_C(7) << 40);
+	case 2:
+		return c << 22;
+	default:
+		return slot == 0 && c == 1 ? 1 : c + (UINT64_C(1) << 33);
+	}
+}
+
+/*
+ * Whatever the span of the cookies, the tracker says the same: flows,
+ * time in state and stalls per entry (by index and by cookie), and the
+ * vanished sockets.  Some sockets are untracked (cookie 0), a few listed
+ * twice, some have data queued.
+ */
+static void
+test_cookie_spans(void **state)
+{
+	struct statetrack *st[SPAN_WAYS];
+	uint64_t cookie[SPAN_N], next_cookie = 1, seed = 2463534242ull;
+	uint8_t sstate[SPAN_N];
+	uint32_t recv_q[SPAN_N];
+
+	(void)state;
+	for (int w = 0; w < SPAN_WAYS; w++)
+		assert_non_null(st[w] = statetrack_new());
+	for (size_t i = 0; i < SPAN_N; i++) {
+		cookie[i] = i % 97 == 5 ? 0 : next_cookie++;
+		sstate[i] = (uint8_t)(rnd(&seed) % TCP_STATE_COUNT);
+		recv_q[i] = rnd(&seed) % 4 == 0 ? 100 : 0;
+	}
+	for (int k = 0; k < SPAN_SAMPLES; k++) {
+		for (size_t i = 0; i < SPAN_N && k > 0; i++) {
+			uint64_t r = rnd(&seed) % 100;
+
+			if (r < 5 && cookie[i] != 0 && i != 0)
+				cookie[i] = next_cookie++;
+			else if (r < 15)
+				sstate[i] = (uint8_t)((sstate[i] + 1) % TCP_STATE_COUNT);
+			else if (r < 20)
+				recv_q[i] = recv_q[i] != 0 ? 0 : 50; /* read, or more */
+		}
+		for (int w = 0; w < SPAN_WAYS; w++) {
+			struct snapshot *s = snap_at(100 + k);
+
+			for (size_t i = 0; i < SPAN_N; i++) {
+				struct sock_entry *e;
+				uint64_t c = cookie[i] != 0 ? span_cookie(w, i, cookie[i]) : 0;
+
+				if (i % 301 == 7 && i > 0) /* listed twice */
+					c = cookie[i - 1] != 0 ? span_cookie(w, i - 1, cookie[i - 1]) : 0;
+				e = add_queued(s, c, recv_q[i], 1000 + k, 500);
+				e->state = sstate[i];
+			}
+			feed(st[w], s);
+		}
+		for (int w = 1; w < SPAN_WAYS; w++) {
+			const struct statetrack_summary *a = statetrack_summary(st[0]);
+			const struct statetrack_summary *b = statetrack_summary(st[w]);
+			const uint32_t *va, *vb;
+			double ta, tb;
+			size_t na = statetrack_vanished(st[0], &va, &ta);
+			size_t nb = statetrack_vanished(st[w], &vb, &tb);
+
+			assert_int_equal(a->opened, b->opened);
+			assert_int_equal(a->closed, b->closed);
+			for (int j = 0; j < TCP_STATE_COUNT; j++) {
+				assert_int_equal(a->states[j].count, b->states[j].count);
+				assert_int_equal(a->states[j].entered, b->states[j].entered);
+				assert_int_equal(a->states[j].left, b->states[j].left);
+			}
+			assert_int_equal(na, nb);
+			assert_true(ta == tb);
+			assert_memory_equal(va, vb, na * sizeof(*va));
+			for (size_t i = 0; i < SPAN_N; i++) {
+				struct statetrack_stall sa, sb, sc;
+				bool la, lb;
+				bool ha = statetrack_stall_at(st[0], i, &sa);
+				bool hb = statetrack_stall_at(st[w], i, &sb);
+				uint64_t c = cookie[i] != 0 ? span_cookie(w, i, cookie[i]) : 0;
+
+				if (statetrack_since_at(st[0], i, &la) != statetrack_since_at(st[w], i, &lb) ||
+				    la != lb)
+					fail_msg("sample %d way %d entry %zu: since differs", k, w, i);
+				assert_int_equal(ha, hb);
+				assert_true(sa.unread_s == sb.unread_s && sa.blocked_s == sb.blocked_s);
+				assert_int_equal(sa.unread_lower, sb.unread_lower);
+				if (i % 301 != 7) {
+					/* By index and by cookie: the same. */
+					assert_int_equal(statetrack_stall(st[w], 0, c, &sc), hb);
+					assert_true(sc.unread_s == sb.unread_s);
+				}
+				if (cookie[i] != 0 && recv_q[i] != 0 && i % 301 != 7 &&
+				    sstate[i] != TCP_STATE_LISTEN)
+					assert_true(ha);
+			}
+		}
+	}
+	{
+		struct statetrack_stall none;
+
+		assert_false(statetrack_stall_at(st[0], SPAN_N, &none)); /* out of range */
+		assert_true(none.unread_s == -1 && none.blocked_s == -1);
+	}
+	for (int w = 0; w < SPAN_WAYS; w++)
+		statetrack_free(st[w]);
+}
+
 int
 main(void)
 {
@@ -868,6 +992,7 @@ main(void)
 	    cmocka_unit_test(test_stall_selected),
 	    cmocka_unit_test(test_same_cookie_two_netns),
 	    cmocka_unit_test(test_same_cookie_two_netns_wide),
+	    cmocka_unit_test(test_cookie_spans),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

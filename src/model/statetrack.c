@@ -5,7 +5,9 @@
  * The sockets of the previous sample are kept as an array of records
  * sorted by cookie, then namespace (cookies of different namespaces may
  * be equal).  An update radix-sorts the new snapshot's cookies
- * (an index permutation; the entries stay where they are) and merges the
+ * (an index permutation; the entries stay where they are; cookies of one
+ * namespace less than 2^32 apart, as the kernel's counter hands them out,
+ * are sorted as 32-bit offsets packed with the entry index) and merges the
  * two sorted lists in one pass: a cookie in both is a socket that stayed
  * (same state or a transition), one only in the new list opened, and one
  * only in the old list vanished: its entry index in the previous snapshot
@@ -49,6 +51,10 @@
  * stall record. */
 #define STATE_QUEUED 0x80u
 #define STATE_MASK 0x7fu
+
+/* at_stall of an entry without a stall record (listed twice, the first
+ * listing had no data queued). */
+#define STALL_NO_RECORD UINT32_MAX
 
 /* A stall's since when it is not stalled. */
 #define STALL_NONE INT32_MIN
@@ -98,11 +104,18 @@ struct statetrack {
 	uint64_t *ns_keys;      /* per entry: netns, when they differ */
 	size_t ns_keys_cap;
 	uint8_t *states;        /* per entry: state */
-	uint32_t *order;        /* entry indexes by cookie */
+	uint32_t *order;        /* entry indexes by cookie (wide cookies) */
 	size_t work_cap;
 	struct radix_scratch scratch;
+	uint64_t *packed;       /* tracked entries by cookie: cookie - the
+				 * smallest (high half), entry index (low) */
+	uint64_t *packed_tmp;
+	size_t packed_cap;
 	uint32_t *at_since;     /* per entry of the latest snapshot */
 	uint8_t *at_flags;
+	uint32_t *at_stall;     /* per queued entry: its stall record (an
+				 * entry listed twice: the first listing's),
+				 * or STALL_NO_RECORD */
 	size_t n_at, at_cap;
 	struct stall *stalls;   /* the latest sample's queued sockets, by
 				 * cookie */
@@ -132,8 +145,11 @@ free_arrays(struct statetrack *st)
 	free(st->ns_keys);
 	free(st->states);
 	free(st->order);
+	free(st->packed);
+	free(st->packed_tmp);
 	free(st->at_since);
 	free(st->at_flags);
+	free(st->at_stall);
 	free(st->stalls);
 	free(st->stalls_next);
 	free(st->prev_entry);
@@ -191,10 +207,20 @@ reserve(struct statetrack *st, size_t n)
 	if (resize((void **)&st->order, &work_cap, n, sizeof(*st->order)) < 0)
 		return -1;
 	st->work_cap = work_cap;
+	work_cap = st->packed_cap;
+	if (resize((void **)&st->packed, &work_cap, n, sizeof(*st->packed)) < 0)
+		return -1;
+	work_cap = st->packed_cap;
+	if (resize((void **)&st->packed_tmp, &work_cap, n, sizeof(*st->packed_tmp)) < 0)
+		return -1;
+	st->packed_cap = work_cap;
 	if (resize((void **)&st->at_since, &at_cap, n, sizeof(*st->at_since)) < 0)
 		return -1;
 	at_cap = st->at_cap;
 	if (resize((void **)&st->at_flags, &at_cap, n, sizeof(*st->at_flags)) < 0)
+		return -1;
+	at_cap = st->at_cap;
+	if (resize((void **)&st->at_stall, &at_cap, n, sizeof(*st->at_stall)) < 0)
 		return -1;
 	st->at_cap = at_cap;
 	if (resize((void **)&st->next, &next_cap, n, sizeof(*st->next)) < 0)
@@ -252,7 +278,7 @@ static int update(struct statetrack *st, const struct snapshot *snap,
 static bool
 queued(const struct sock_entry *e)
 {
-	return e->state != TCP_STATE_LISTEN && (e->recv_q > 0 || e->send_q > 0);
+	return (e->recv_q | e->send_q) != 0 && e->state != TCP_STATE_LISTEN;
 }
 
 /* now - ago_ms, not before `floor`, within the int32 range. */
@@ -322,6 +348,71 @@ stall_fill(const struct sock_entry *e, const struct stall *old, bool known, bool
 	}
 }
 
+/* Digits of the packed sort: at most this many bits, so a pass's
+ * counts (8 KiB) stay in the first-level cache. */
+#define PACKED_DIGIT_BITS 11
+#define PACKED_PASSES 3 /* 3 x 11 bits cover any 32-bit span */
+
+/*
+ * Sorts the tracked entries by cookie when their cookies span less than
+ * 2^32: v[0..m) holds entry indexes, ascending; each becomes
+ * (keys[i] - base) << 32 | i, and the values are sorted by an LSD radix
+ * sort over only the bits `span` (largest key - base) needs, so cookies
+ * handed out close together (the usual case: a few hundred thousand
+ * apart) take two passes over 8-byte values where the generic sort takes
+ * three over 16-byte pairs and counts all eight bytes.  Equal cookies
+ * stay in entry order.  tmp has room for m values.  Returns the array
+ * holding the result (v or tmp).
+ */
+static uint64_t *
+sort_packed(uint64_t *v, uint64_t *tmp, size_t m, const uint64_t *keys, uint64_t base,
+	    uint64_t span)
+{
+	uint32_t count[PACKED_PASSES][1u << PACKED_DIGIT_BITS];
+	unsigned int bits = 0, passes, width;
+	uint64_t *from = v, *to = tmp, *swap;
+	uint32_t mask;
+
+	while (bits < 32 && (span >> bits) != 0)
+		bits++;
+	if (bits == 0) {
+		/* One cookie, maybe listed more than once: in entry order. */
+		for (size_t j = 0; j < m; j++)
+			v[j] |= (keys[v[j]] - base) << 32;
+		return v;
+	}
+	passes = (bits + PACKED_DIGIT_BITS - 1) / PACKED_DIGIT_BITS;
+	width = (bits + passes - 1) / passes;
+	mask = (1u << width) - 1;
+	memset(count, 0, sizeof(count));
+	/* Packed and counted in one read.  All three digits, unrolled:
+	 * those beyond `passes` are zero and never read. */
+	for (size_t j = 0; j < m; j++) {
+		uint32_t k = (uint32_t)(keys[v[j]] - base);
+
+		v[j] |= (uint64_t)k << 32;
+		count[0][k & mask]++;
+		count[1][(k >> width) & mask]++;
+		count[2][(k >> (2 * width)) & mask]++;
+	}
+	for (unsigned int d = 0; d < passes; d++) {
+		uint32_t sum = 0;
+
+		for (uint32_t b = 0; b <= mask; b++) {
+			uint32_t c = count[d][b];
+
+			count[d][b] = sum;
+			sum += c;
+		}
+		for (size_t j = 0; j < m; j++)
+			to[count[d][(uint32_t)(from[j] >> (32 + d * width)) & mask]++] = from[j];
+		swap = from;
+		from = to;
+		to = swap;
+	}
+	return from;
+}
+
 /* Room for n stall records in stalls_next. */
 static int
 stalls_reserve(struct statetrack *st, size_t n)
@@ -363,7 +454,9 @@ update(struct statetrack *st, const struct snapshot *snap,
 {
 	uint32_t prev_counts[TCP_STATE_COUNT], found_again[TCP_STATE_COUNT] = {0};
 	struct statetrack_summary *sum = &st->sum;
-	size_t n = snap->n_entries, p = 0, w = 0, q = 0, ws = 0, n_queued = 0;
+	size_t n = snap->n_entries, p = 0, w = 0, q = 0, ws = 0, n_queued = 0, m = 0;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	const uint64_t *packed = NULL;
 	int32_t now_stall, prev_stall;
 	double now = timespec_seconds(&snap->taken_mono), dt;
 	bool first = !st->started;
@@ -391,11 +484,20 @@ update(struct statetrack *st, const struct snapshot *snap,
 		const struct sock_entry *e = &snap->entries[i];
 
 		/* A socket left out is untracked, as one without a cookie. */
-		st->keys[i] = selected == NULL || selected(arg, e) ? e->cookie : 0;
+		uint64_t key = selected == NULL || selected(arg, e) ? e->cookie : 0;
+
+		st->keys[i] = key;
 		st->states[i] = e->state < TCP_STATE_COUNT ? e->state : TCP_STATE_CLOSE;
-		st->order[i] = (uint32_t)i;
 		mixed |= e->netns != netns;
-		if (queued(e) && st->keys[i] != 0) {
+		if (key == 0) {
+			st->at_since[i] = SINCE_UNKNOWN;
+			st->at_flags[i] = 0;
+			continue;
+		}
+		st->packed[m++] = i;
+		lo = key < lo ? key : lo;
+		hi = key > hi ? key : hi;
+		if (queued(e)) {
 			st->states[i] |= STATE_QUEUED;
 			n_queued++;
 		}
@@ -405,15 +507,21 @@ update(struct statetrack *st, const struct snapshot *snap,
 		errno = ENOMEM;
 		return -1;
 	}
-	if (mixed && sort_by_netns(st, snap) < 0) {
-		reset(st);
-		errno = ENOMEM;
-		return -1;
-	}
-	if (radix_sort_order(st->order, st->keys, n, &st->scratch) < 0) {
-		reset(st);
-		errno = ENOMEM;
-		return -1;
+	if (!mixed && (m == 0 || hi - lo <= UINT32_MAX)) {
+		packed = sort_packed(st->packed, st->packed_tmp, m, st->keys, lo, m > 0 ? hi - lo : 0);
+	} else {
+		/* Cookies too far apart to pack (a socket from long ago among
+		 * new ones), or of several namespaces: the generic sort,
+		 * untracked entries first. */
+		for (size_t i = 0; i < n; i++)
+			st->order[i] = (uint32_t)i;
+		if ((mixed && sort_by_netns(st, snap) < 0) ||
+		    radix_sort_order(st->order, st->keys, n, &st->scratch) < 0) {
+			reset(st);
+			errno = ENOMEM;
+			return -1;
+		}
+		m = n;
 	}
 
 	for (int s = 0; s < TCP_STATE_COUNT; s++) {
@@ -426,24 +534,24 @@ update(struct statetrack *st, const struct snapshot *snap,
 	st->n_vanished = 0;
 	st->vanished_from = first ? -1 : st->prev_now;
 
-	for (size_t j = 0; j < n; j++) {
-		uint32_t i = st->order[j];
-		uint64_t cookie = st->keys[i];
+	for (size_t j = 0; j < m; j++) {
+		uint32_t i = packed != NULL ? (uint32_t)packed[j] : st->order[j];
+		uint64_t cookie = packed != NULL ? lo + (packed[j] >> 32) : st->keys[i];
 		uint8_t state = st->states[i] & STATE_MASK;
 		uint32_t ns = mixed ? (uint32_t)st->ns_keys[i] : netns;
 		bool known = false;
 		struct rec *r;
 
-		if (cookie == 0) {
-			st->at_since[i] = SINCE_UNKNOWN;
-			st->at_flags[i] = 0;
-			continue;
-		}
+		if (cookie == 0)
+			continue; /* untracked: done above */
 		if (w > 0 && KEY_SAME(&st->next[w - 1], cookie, ns)) {
 			/* Listed twice in one dump: counted once, as first
 			 * listed (the sort is stable). */
 			st->at_since[i] = st->next[w - 1].since_ms;
 			st->at_flags[i] = st->next[w - 1].flags;
+			st->at_stall[i] = st->states[st->next_entry[w - 1]] & STATE_QUEUED
+						  ? st->at_stall[st->next_entry[w - 1]]
+						  : STALL_NO_RECORD;
 			continue;
 		}
 		for (; p < st->n_prev && KEY_BEFORE(&st->prev[p], cookie, ns); p++)
@@ -487,6 +595,7 @@ update(struct statetrack *st, const struct snapshot *snap,
 			old = q < st->n_stalls && KEY_SAME(&st->stalls[q], cookie, ns)
 				      ? &st->stalls[q]
 				      : NULL;
+			st->at_stall[i] = (uint32_t)ws;
 			stall_fill(&snap->entries[i], old, known, first, now_stall, prev_stall,
 				   &st->stalls_next[ws++]);
 		}
@@ -636,31 +745,18 @@ statetrack_flow_text(const struct statetrack *st, enum tcp_state state, char *ou
 			f->entered_per_s, f->left_per_s);
 }
 
-bool
-statetrack_stall(const struct statetrack *st, uint32_t netns, uint64_t cookie,
-		 struct statetrack_stall *out)
+/* Fills *out from stall record s (NULL: none). */
+static bool
+stall_out(const struct statetrack *st, const struct stall *s, struct statetrack_stall *out)
 {
-	size_t lo = 0, hi = st->n_stalls;
 	int64_t now = st->now_ms > INT32_MAX ? INT32_MAX : (int64_t)st->now_ms;
-	const struct stall *s;
 
 	out->unread_s = -1;
 	out->blocked_s = -1;
 	out->unread_lower = false;
 	out->blocked_lower = false;
-	if (cookie == 0)
+	if (s == NULL)
 		return false;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (KEY_BEFORE(&st->stalls[mid], cookie, netns))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == st->n_stalls || !KEY_SAME(&st->stalls[lo], cookie, netns))
-		return false;
-	s = &st->stalls[lo];
 	if (s->unread_since != STALL_NONE) {
 		out->unread_s = now > s->unread_since ? (double)(now - s->unread_since) / 1000 : 0;
 		out->unread_lower = (s->flags & STALL_UNREAD_LOWER) != 0;
@@ -670,4 +766,33 @@ statetrack_stall(const struct statetrack *st, uint32_t netns, uint64_t cookie,
 		out->blocked_lower = (s->flags & STALL_BLOCKED_LOWER) != 0;
 	}
 	return s->unread_since != STALL_NONE || s->blocked_since != STALL_NONE;
+}
+
+bool
+statetrack_stall(const struct statetrack *st, uint32_t netns, uint64_t cookie,
+		 struct statetrack_stall *out)
+{
+	size_t lo = 0, hi = st->n_stalls;
+
+	if (cookie == 0)
+		return stall_out(st, NULL, out);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (KEY_BEFORE(&st->stalls[mid], cookie, netns))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == st->n_stalls || !KEY_SAME(&st->stalls[lo], cookie, netns))
+		return stall_out(st, NULL, out);
+	return stall_out(st, &st->stalls[lo], out);
+}
+
+bool
+statetrack_stall_at(const struct statetrack *st, size_t i, struct statetrack_stall *out)
+{
+	if (i >= st->n_at || !(st->states[i] & STATE_QUEUED) || st->at_stall[i] == STALL_NO_RECORD)
+		return stall_out(st, NULL, out);
+	return stall_out(st, &st->stalls[st->at_stall[i]], out);
 }

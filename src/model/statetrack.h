@@ -20,9 +20,10 @@
  *
  * Cost: a radix sort of the cookies and one merge with the previous
  * sample's sorted list, in memory reused between samples (no allocation
- * once the socket count is stable); about 3 ms at 100,000 sockets.
- * Memory is per live socket of the latest sample (about 80 bytes each),
- * and 32 bytes per socket with data queued.
+ * once the socket count is stable); about 2.5 ms at 100,000 sockets.
+ * Memory is per live socket of the latest sample (about 80 bytes each;
+ * 32 more when the cookies span 2^32 or more), and 32 bytes per socket
+ * with data queued.
  *
  * Owned by one thread (the UI or the batch loop); not thread-safe.
  * Nothing here prints or exits.
@@ -129,6 +130,11 @@ struct statetrack_stall {
  */
 bool statetrack_stall(const struct statetrack *st, uint32_t netns, uint64_t cookie,
 		      struct statetrack_stall *out);
+
+/* The same for entry i of the latest snapshot, without a search: what
+ * statetrack_stall() says for its (netns, cookie); false for an entry
+ * with no data queued or untracked, and for i out of range. */
+bool statetrack_stall_at(const struct statetrack *st, size_t i, struct statetrack_stall *out);
 
 /*
  * The sockets of the snapshot fed before the latest that are gone from the
