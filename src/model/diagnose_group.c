@@ -388,7 +388,7 @@ file_stalled(struct diagnose *d, struct sock_facts *s)
 	const struct diag_plan *plan;
 
 	if ((!unread && !blocked) || d->st == NULL || (e->recv_q == 0 && e->send_q == 0) ||
-	    !statetrack_stall(d->st, e->netns, e->cookie, &s->stall))
+	    !statetrack_stall_at(d->st, s->i, &s->stall))
 		return 0;
 	plan = &d->plan[DIAG_SET_UNREAD];
 	if (unread && s->stall.unread_s >= 0)
