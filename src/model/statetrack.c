@@ -457,6 +457,10 @@ update(struct statetrack *st, const struct snapshot *snap,
 	size_t n = snap->n_entries, p = 0, w = 0, q = 0, ws = 0, n_queued = 0, m = 0;
 	uint64_t lo = UINT64_MAX, hi = 0;
 	const uint64_t *packed = NULL;
+	const struct rec *prev;
+	size_t n_prev;
+	uint64_t last = 0; /* the key of next[w - 1]; cookie 0: none yet */
+	uint32_t last_ns = 0;
 	int32_t now_stall, prev_stall;
 	double now = timespec_seconds(&snap->taken_mono), dt;
 	bool first = !st->started;
@@ -534,6 +538,10 @@ update(struct statetrack *st, const struct snapshot *snap,
 	st->n_vanished = 0;
 	st->vanished_from = first ? -1 : st->prev_now;
 
+	/* Kept in registers: the byte stores in the merge may alias *st. */
+	prev = st->prev;
+	n_prev = st->n_prev;
+
 	for (size_t j = 0; j < m; j++) {
 		uint32_t i = packed != NULL ? (uint32_t)packed[j] : st->order[j];
 		uint64_t cookie = packed != NULL ? lo + (packed[j] >> 32) : st->keys[i];
@@ -544,7 +552,7 @@ update(struct statetrack *st, const struct snapshot *snap,
 
 		if (cookie == 0)
 			continue; /* untracked: done above */
-		if (w > 0 && KEY_SAME(&st->next[w - 1], cookie, ns)) {
+		if (cookie == last && ns == last_ns) {
 			/* Listed twice in one dump: counted once, as first
 			 * listed (the sort is stable). */
 			st->at_since[i] = st->next[w - 1].since_ms;
@@ -554,7 +562,7 @@ update(struct statetrack *st, const struct snapshot *snap,
 						  : STALL_NO_RECORD;
 			continue;
 		}
-		for (; p < st->n_prev && KEY_BEFORE(&st->prev[p], cookie, ns); p++)
+		for (; p < n_prev && KEY_BEFORE(&prev[p], cookie, ns); p++)
 			if (vanish(st, p) < 0) /* closed since the previous sample */
 				goto nomem;
 		st->next_entry[w] = i;
@@ -562,8 +570,10 @@ update(struct statetrack *st, const struct snapshot *snap,
 		r->cookie = cookie;
 		r->netns = ns;
 		r->state = state;
-		if (p < st->n_prev && KEY_SAME(&st->prev[p], cookie, ns)) {
-			const struct rec *old = &st->prev[p++];
+		last = cookie;
+		last_ns = ns;
+		if (p < n_prev && KEY_SAME(&prev[p], cookie, ns)) {
+			const struct rec *old = &prev[p++];
 
 			known = true;
 			found_again[old->state]++;
