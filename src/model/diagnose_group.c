@@ -170,6 +170,8 @@ diag_group_listener(const struct diagnose *d, uint32_t netns, uint16_t port)
 {
 	struct diag_gkey k;
 
+	if (!(d->listening[port / 64] >> (port % 64) & 1))
+		return NULL;
 	key_init(&k, TCP_STATE_LISTEN, DIAG_BY_PORT, DIAG_BY_PORT);
 	k.port = port;
 	k.netns = netns;
@@ -363,6 +365,7 @@ file_listener(struct diagnose *d, size_t i)
 	k.netns = diag_netns_key(d, e);
 	if ((g = group_get(d, &k, (uint32_t)i, &created)) == NULL)
 		return -1;
+	d->listening[e->local_port / 64] |= UINT64_C(1) << (e->local_port % 64);
 	g->count++;
 	if (g->owned < 0 && e->owner_status == OWNER_FOUND)
 		g->owned = (int32_t)i;
@@ -455,6 +458,7 @@ diag_group_sample(struct diagnose *d)
 		goto nomem;
 	d->fullest_listener = -1;
 	d->fullest_fill = 0;
+	memset(d->listening, 0, sizeof(d->listening));
 	for (size_t i = 0; i < snap->n_entries; i++) {
 		const struct sock_entry *e = &snap->entries[i];
 

@@ -242,6 +242,10 @@ struct diagnose {
 	uint32_t gen;
 	struct diag_group *groups;
 	size_t n_groups, groups_cap;
+	/* A bit per local port that has a listener group this sample: most
+	 * ports asked about have none, and the bit says so without a probe
+	 * of the table. */
+	uint64_t listening[65536 / 64];
 	/* The fullest listener, for host-wide findings. */
 	int64_t fullest_listener;
 	double fullest_fill;
