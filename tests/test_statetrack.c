@@ -848,6 +848,55 @@ test_same_cookie_two_netns_wide(void **state)
 	statetrack_free(st);
 }
 
+/* A cookie below every cookie of the sample before (a socket that comes
+ * back into a selection, or an old one the dump missed), and one 2^32
+ * above them: each is a socket like any other. */
+static void
+test_cookie_below_previous(void **state)
+{
+	struct statetrack *st = statetrack_new();
+	struct snapshot *s;
+	bool lower;
+
+	(void)state;
+	assert_non_null(st);
+	s = snap_at(10);
+	add(s, 1000, TCP_STATE_ESTABLISHED);
+	add(s, 2000, TCP_STATE_ESTABLISHED);
+	feed(st, s);
+	s = snap_at(11);
+	add(s, 2000, TCP_STATE_ESTABLISHED);
+	add(s, 5, TCP_STATE_SYN_SENT);
+	add(s, 1000, TCP_STATE_CLOSE_WAIT);
+	feed(st, s);
+	assert_int_equal(statetrack_summary(st)->opened, 1);
+	assert_int_equal(statetrack_summary(st)->closed, 0);
+	assert_int_equal(flow(st, TCP_STATE_CLOSE_WAIT)->entered, 1);
+	assert_true(statetrack_since_at(st, 0, &lower) == 10.0 && lower);
+	assert_true(statetrack_since_at(st, 1, &lower) == 11.0 && !lower);
+	assert_true(statetrack_since_at(st, 2, &lower) == 11.0 && !lower);
+	assert_true(statetrack_since(st, 0, 5, NULL) == 11.0);
+	s = snap_at(12);
+	add(s, 5, TCP_STATE_ESTABLISHED);
+	add(s, 2000 + (UINT64_C(1) << 32), TCP_STATE_ESTABLISHED);
+	add(s, 2000, TCP_STATE_ESTABLISHED);
+	feed(st, s);
+	assert_int_equal(statetrack_summary(st)->opened, 1);
+	assert_int_equal(statetrack_summary(st)->closed, 1);
+	assert_true(statetrack_since_at(st, 0, NULL) == 12.0);
+	assert_true(statetrack_since_at(st, 1, NULL) == 12.0);
+	assert_true(statetrack_since_at(st, 2, &lower) == 10.0 && lower);
+	s = snap_at(13);
+	add(s, 2000, TCP_STATE_ESTABLISHED);
+	add(s, 5, TCP_STATE_ESTABLISHED);
+	feed(st, s);
+	assert_int_equal(statetrack_summary(st)->opened, 0);
+	assert_int_equal(statetrack_summary(st)->closed, 1);
+	assert_true(statetrack_since_at(st, 0, &lower) == 10.0 && lower);
+	assert_true(statetrack_since_at(st, 1, NULL) == 12.0);
+	statetrack_free(st);
+}
+
 /* ------------------------------------------------------ cookie spans */
 
 #define SPAN_N 3000
@@ -993,6 +1042,7 @@ main(void)
 	    cmocka_unit_test(test_same_cookie_two_netns),
 	    cmocka_unit_test(test_same_cookie_two_netns_wide),
 	    cmocka_unit_test(test_cookie_spans),
+	    cmocka_unit_test(test_cookie_below_previous),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
