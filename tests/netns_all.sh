@@ -33,7 +33,7 @@
 #  - `tcpdeck --who $PORT --netns all`: the same (state, local, remote,
 #    pid) rows as `ss -tanp` in each namespace, each row on a line naming
 #    its namespace;
-#  - a running `tcpdeck -b -d 0.2 -n 40 -o json --netns all` while one
+#  - a running `tcpdeck -b -d 0.2 -n 16 -o json --netns all` while one
 #    namespace is created and another deleted: exit 0, nothing on stderr,
 #    the new one in the samples after it was made, the deleted one in none
 #    of the samples after it was gone (one sample of grace: a sample may
@@ -73,7 +73,8 @@ cleanup() {
     [ -e "/run/netns/$n" ] && ip netns del "$n" 2>/dev/null
   done
   if [ -e "$bind" ]; then
-    umount "$bind" 2>/dev/null
+    # Lazily: any tcpdeck running on the host may hold it open right now.
+    umount -l "$bind" 2>/dev/null
     rm -f "$bind"
   fi
   rm -rf "$tmpd"
@@ -81,12 +82,12 @@ cleanup() {
 trap cleanup EXIT
 
 # bg NAME CMD...: starts CMD (which must print a line starting with
-# "ready") bounded by a 90 s timeout, adds its pid to pids[] and waits
+# "ready") bounded by a 240 s timeout, adds its pid to pids[] and waits
 # (bounded) for the line; the output is kept in $tmpd/NAME.
 bg() {
   local name=$1 pid
   shift
-  timeout 90 "$@" >"$tmpd/$name" 2>"$tmpd/$name.err" &
+  timeout 240 "$@" >"$tmpd/$name" 2>"$tmpd/$name.err" &
   pid=$!
   pids+=("$pid")
   eval "pid_$name=$pid"
@@ -107,15 +108,15 @@ stop() {
 # --- the namespaces ------------------------------------------------------
 # own: this one.  The generator brings lo up in each namespace before the
 # listener needs it.
-bg own_gen "$SOCKGEN" --hold 80 established=3 close_wait=2 time_wait=4
+bg own_gen "$SOCKGEN" --hold 200 established=3 close_wait=2 time_wait=4
 bg own_lis "$LISTENER" "$PORT" 3
 
 ip netns add "$named" || hard_error "ip netns add $named failed"
-bg named_gen ip netns exec "$named" "$SOCKGEN" --hold 80 fin_wait1=2 syn_recv=2 established=1
+bg named_gen ip netns exec "$named" "$SOCKGEN" --hold 200 fin_wait1=2 syn_recv=2 established=1
 bg named_lis ip netns exec "$named" "$LISTENER" "$PORT" 1
-bg named_closing ip netns exec "$named" "$CLOSING" -t 80 2
+bg named_closing ip netns exec "$named" "$CLOSING" -t 200 2
 
-bg proc_gen unshare -n "$SOCKGEN" --hold 80 last_ack=2 syn_sent=1
+bg proc_gen unshare -n "$SOCKGEN" --hold 200 last_ack=2 syn_sent=1
 # timeout's child is the generator, exec'd by unshare in the new namespace.
 proc_pid=$(cat /proc/"$pid_proc_gen"/task/*/children | awk '{ print $1 }')
 [ -n "$proc_pid" ] || hard_error "no generator under timeout pid $pid_proc_gen"
@@ -283,20 +284,29 @@ for k in own named proc bind; do
 done
 
 # --- 3. namespaces come and go while tcpdeck runs -----------------------
-timeout 60 "$TCPDECK" -b -d 0.2 -n 40 -o json --netns all >"$tmpd/live" 2>"$tmpd/live.err" &
+# The changes follow the samples, not the clock: a sample of every
+# namespace of a busy host (or under a sanitizer) can take longer than the
+# interval.
+LIVE_N=16
+timeout 300 "$TCPDECK" -b -d 0.2 -n $LIVE_N -o json --netns all >"$tmpd/live" 2>"$tmpd/live.err" &
 live=$!
 pids+=("$live")
-for _ in $(seq 1 50); do [ -s "$tmpd/live" ] && break; sleep 0.1; done
-sleep 1
+# wait_lines N: until tcpdeck has printed N samples (or has ended).
+wait_lines() {
+  for _ in $(seq 1 3000); do
+    [ "$(wc -l <"$tmpd/live")" -ge "$1" ] && return 0
+    kill -0 "$live" 2>/dev/null || return 0
+    sleep 0.1
+  done
+}
+wait_lines 2
 ip netns add "$fresh" || hard_error "ip netns add $fresh failed"
 fresh_ino=$(stat -L -c %i "/run/netns/$fresh")
 timeout 30 ip netns exec "$fresh" "$SOCKGEN" --hold 0 time_wait=3 >/dev/null 2>&1 ||
   hard_error "generator in $fresh failed"
 made_at=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
-sleep 1
+wait_lines $(($(wc -l <"$tmpd/live") + 3))
 ip netns del "$gone" || hard_error "ip netns del $gone failed"
-# The kernel frees a namespace asynchronously; tcpdeck may only stop showing
-# it once nothing can open it any more.
 gone_at=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
 wait "$live"
 rc=$?
@@ -304,7 +314,7 @@ rc=$?
 [ ! -s "$tmpd/live.err" ] && pass "live --netns all: nothing on stderr" ||
   fail "live --netns all stderr: $(head -n 3 "$tmpd/live.err")"
 lines=$(wc -l <"$tmpd/live")
-[ "$lines" -eq 40 ] && pass "live: 40 samples" || fail "live: $lines samples"
+[ "$lines" -eq $LIVE_N ] && pass "live: $LIVE_N samples" || fail "live: $lines samples"
 sample_time() { sed -n 's/^{"time": "\([^"]*\)".*/\1/p' <<<"$1"; }
 first=$(head -n 1 "$tmpd/live")
 ns_list "$first" | grep -qx "$gone_ino" && pass "first sample shows $gone" ||
