@@ -121,7 +121,8 @@ phase() {
   while [ $r -lt "$REPS" ]; do
     measure "$1.states" "$TCPDECK" -b -n 1 -o json --netns all
     measure "$1.owners" "$TCPDECK" -b -n 1 --view listen -o json --netns all
-    measure_ss "$1.ss"
+    # Before the namespaces exist there is nothing for ss to look at.
+    [ "$1" = none ] || measure_ss "$1.ss"
     r=$((r + 1))
   done
   # What tcpdeck saw in its last states sample: namespaces and sockets.
@@ -189,7 +190,7 @@ ui_row="| dashboard run failed or tmux missing | | | | |"
 if command -v tmux >/dev/null 2>&1; then
   rm -f "$work/ui.log" "$work/ui.cpu"
   tmux -L "$tmux_sock" -f /dev/null new-session -d -x 160 -y 50 \
-    "timeout $CMD_TIMEOUT_S $CPUTIME $TCPDECK -n 10 -d 1 --netns all -v $work/ui.log 2>$work/ui.cpu"
+    "timeout --foreground $CMD_TIMEOUT_S $CPUTIME $TCPDECK -n 10 -d 1 --netns all -v $work/ui.log 2>$work/ui.cpu"
   n=0
   while ! grep -q '^cputime:' "$work/ui.cpu" 2>/dev/null && [ $n -lt 1200 ]; do
     sleep 0.1
@@ -225,7 +226,8 @@ load_end=$(load)
 row() {
   st=$(med_ms "$work/$1.states.cpu")
   ow=$(med_ms "$work/$1.owners.cpu")
-  ss=$(med_ms "$work/$1.ss.cpu")
+  ss="-"
+  [ -s "$work/$1.ss.cpu" ] && ss=$(med_ms "$work/$1.ss.cpu")
   rss=$(sort -n "$work/$1.owners.rss" | tail -n 1 | awk '{ printf "%.1f", $1 / 1024 }')
   eval "n=\$ns_$1 s=\$socks_$1"
   echo "| $1 | $n | $s | $st | $ow | $ss | $(ratio "$st" "$ss") | $(ratio "$ow" "$ss") | $rss |"
@@ -245,12 +247,11 @@ m_full=$(median "$work/full.states.cpu")
 o_none=$(median "$work/none.owners.cpu")
 o_empty=$(median "$work/empty.owners.cpu")
 o_full=$(median "$work/full.owners.cpu")
-s_none=$(median "$work/none.ss.cpu")
 s_empty=$(median "$work/empty.ss.cpu")
 echo
 echo "| cost | tcpdeck us | tcpdeck with owners us | ss us |"
 echo "|:-----|-----:|-----:|-----:|"
-awk -v a="$m_none" -v b="$m_empty" -v c="$o_none" -v d="$o_empty" -v e="$s_none" -v f="$s_empty" -v n="$NS" \
+awk -v a="$m_none" -v b="$m_empty" -v c="$o_none" -v d="$o_empty" -v f="$s_empty" -v n="$NS" \
   'BEGIN { printf "| one empty namespace | %.0f | %.0f | %.0f (one ss run) |\n", (b - a) * 1e6 / n, (d - c) * 1e6 / n, f * 1e6 / n }'
 awk -v a="$m_empty" -v b="$m_full" -v c="$o_empty" -v d="$o_full" -v n="$total" \
   -v s="$(median "$work/full.ss.cpu")" -v se="$s_empty" \
