@@ -73,6 +73,17 @@ summary.json|stress.tdr|--mark --summary SUMMARY -o json
 summary-view.text|stress.tdr|--view summary -o text
 summary-view.json|stress.tdr|--view summary -o json
 summary-csv.text|stress.tdr|--mark --view states -o csv -n 3
+namespaces.text|netns.tdr|--view namespaces -o text -n 3
+namespaces.json|netns.tdr|--view namespaces -o json -n 3
+namespaces.csv|netns.tdr|--view namespaces -o csv -n 3
+netns-states.json|netns.tdr|--view states -o json -n 2
+netns-states.text|netns.tdr|--view states -o text -n 2
+netns-conns.text|netns.tdr|--view conns -o text -n 1
+netns-conns.json|netns.tdr|--view conns -o json -n 1
+netns-conns.csv|netns.tdr|--view conns -o csv -n 1
+netns-conns-filter.text|netns.tdr|--view conns -o text -n 1 sport = :9000
+netns-listen.text|netns.tdr|--view listen -o text -n 1
+netns-listen.json|netns.tdr|--view listen -o json -n 1
 '
 
 work=$(mktemp -d)
