@@ -170,7 +170,7 @@ while [ "$i" -le "$NS" ]; do
   pid=$!
   gen_pids="$gen_pids $pid"
   n=0
-  while ! grep -q '^ready ' "$work/gen.$i"; do
+  while ! grep -q '^ready ' "$work/gen.$i" 2>/dev/null; do
     if ! kill -0 "$pid" 2>/dev/null; then
       die "socket generator in $prefix-$i failed: $(head -n 1 "$work/gen.$i.err")"
     fi
