@@ -247,11 +247,13 @@ done
 
 # --- 2. --who across namespaces -----------------------------------------
 # ss's rows "STATE LOCAL REMOTE PID" for local port $PORT in namespace KEY.
+# ss's rows "STATE LOCAL REMOTE PID COMM" (comm: 15 bytes at most).
 ss_who_rows() {
   timeout 20 ${enter[$1]} ss -tanpH state all "sport = :$PORT" | while read -r state _ _ local peer users; do
-    for pid in $(grep -o 'pid=[0-9]*' <<<"$users" | cut -d= -f2); do
-      echo "$(ss_state_name "$state") $local $peer $pid"
-    done
+    grep -o '("[^"]*",pid=[0-9]*' <<<"$users" | sed 's/^("\(.*\)",pid=\([0-9]*\)$/\2 \1/' |
+      while read -r pid comm; do
+        echo "$(ss_state_name "$state") $local $peer $pid $comm"
+      done
   done | sort
 }
 who=$(timeout 60 "$TCPDECK" --who "$PORT" --netns all 2>"$tmpd/who.err")
@@ -260,8 +262,10 @@ echo "tcpdeck --who $PORT --netns all:"
 echo "$who"
 [ $rc -eq 0 ] && pass "--who $PORT --netns all: exit 0" || fail "--who --netns all: exit $rc: $(cat "$tmpd/who.err")"
 # tcpdeck's rows for KEY: the lines naming its namespace, as "STATE LOCAL
-# REMOTE PID" (the pid is the first number, the state the first word in
-# tcpdeck's state names, the endpoints the two ADDR:PORT words).
+# REMOTE PID COMM" (the pid is the first number, the state the first word
+# in tcpdeck's state names, the endpoints the two ADDR:PORT words, the
+# command the word after them: its base name cut to 15 bytes as the
+# kernel cuts comm).
 who_rows() {
   local name=$1
   printf '%s\n' "$who" | grep -F -- "$name" | awk -v states=" $STATES " -v name="$name" '
@@ -271,9 +275,10 @@ who_rows() {
       for (i = 1; i <= NF; i++) {
         if (pid == "" && $i ~ /^[0-9]+$/) pid = $i
         if (st == "" && index(states, " " $i " ")) st = $i
-        if (n < 2 && $i ~ /^(\[.*\]|[0-9.]+|\*):[0-9*]+$/) ep[++n] = $i
+        if (n < 2 && $i ~ /^(\[.*\]|[0-9.]+|\*):[0-9*]+$/) { ep[++n] = $i; last = i }
       }
-      if (pid != "" && st != "" && n == 2) print st, ep[1], ep[2], pid }' | sort
+      cmd = $(last + 1); sub(/.*\//, "", cmd); cmd = substr(cmd, 1, 15)
+      if (pid != "" && st != "" && n == 2) print st, ep[1], ep[2], pid, cmd }' | sort
 }
 for k in own named proc bind; do
   want=$(ss_who_rows "$k")
