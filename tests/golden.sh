@@ -76,14 +76,15 @@ summary-csv.text|stress.tdr|--mark --view states -o csv -n 3
 namespaces.text|netns.tdr|--view namespaces -o text -n 3
 namespaces.json|netns.tdr|--view namespaces -o json -n 3
 namespaces.csv|netns.tdr|--view namespaces -o csv -n 3
-netns-states.json|netns.tdr|--view states -o json -n 2
-netns-states.text|netns.tdr|--view states -o text -n 2
-netns-conns.text|netns.tdr|--view conns -o text -n 1
-netns-conns.json|netns.tdr|--view conns -o json -n 1
-netns-conns.csv|netns.tdr|--view conns -o csv -n 1
-netns-conns-filter.text|netns.tdr|--view conns -o text -n 1 sport = :9000
-netns-listen.text|netns.tdr|--view listen -o text -n 1
-netns-listen.json|netns.tdr|--view listen -o json -n 1
+states-netns.json|netns.tdr|--view states -o json -n 2
+states-netns.text|netns.tdr|--view states -o text -n 2
+conns-netns.text|netns.tdr|--view conns -o text -s netns -n 1
+conns-netns.json|netns.tdr|--view conns -o json -n 1
+conns-netns.csv|netns.tdr|--view conns -o csv -n 1
+conns-netns-filter.text|netns.tdr|--view conns -o text -n 1 sport = :9000
+listen-netns.text|netns.tdr|--view listen -o text -n 1
+listen-netns.json|netns.tdr|--view listen -o json -n 1
+peers-netns.text|netns.tdr|--view peers -o text --top 5 -n 2
 '
 
 work=$(mktemp -d)
