@@ -10,6 +10,17 @@
 #   SOCKGEN   default ./bench/tcpdeck-sockgen
 #   CPUTIME   default ./bench/cputime
 #   REPS      default 5 (medians are taken over these)
+#   ISOLATE   default 1: run in a network, PID and mount namespace of its
+#             own (see below); 0: on the host as it is
+#
+# `--netns all` finds every namespace of the host, other people's too, and
+# on a shared machine they come and go during the run.  So by default the
+# script re-runs itself under `unshare --net --pid --fork --mount-proc`:
+# its own network namespace (empty but for what it makes) stands for the
+# host's, /proc shows only its processes, every nsfs mount inherited from
+# the host is unmounted in its private mount namespace and /run/netns is a
+# tmpfs of its own.  tcpdeck then sees exactly its own namespace plus the
+# NS it makes, and everything goes away with the script's PID namespace.
 #
 # Three phases, each measured REPS times, in turns, under cputime:
 #   none    none of its namespaces exist yet (tcpdeck still sees the host's
@@ -49,6 +60,23 @@ READY_TIMEOUT_S=120
 # owners takes about a second.
 CMD_TIMEOUT_S=300
 
+require_tools
+if [ "${ISOLATE:-1}" = 1 ] && [ "${RUN_NETNS_INSIDE:-}" != 1 ]; then
+  command -v unshare >/dev/null 2>&1 || die "unshare (util-linux) not found (or set ISOLATE=0)"
+  RUN_NETNS_INSIDE=1 exec unshare --net --pid --fork --mount-proc sh "$0" "$@"
+fi
+if [ "${RUN_NETNS_INSIDE:-}" = 1 ]; then
+  ip link set lo up || die "cannot bring lo up"
+  # Mount points are listed with octal escapes; those of ip netns and
+  # container runtimes have none.
+  awk '$9 == "nsfs" { print $5 }' /proc/self/mountinfo | sort -r | while read -r mp; do
+    umount -l "$mp" 2>/dev/null
+  done
+  mkdir -p /run/netns && mount -t tmpfs -o size=1m tcpdeck-bench-netns /run/netns ||
+    die "cannot mount a private /run/netns"
+  [ -z "$(awk '$9 == "nsfs"' /proc/self/mountinfo)" ] || die "could not unmount every nsfs mount"
+fi
+
 prefix="tcpdeck-bench-ns-$$"
 gen_pids=""
 tmux_sock="tcpdeck-bench-ns-$$"
@@ -69,7 +97,6 @@ trap 'cleanup; rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-require_tools
 for v in REPS NS PER_NS; do
   eval "val=\$$v"
   case $val in '' | *[!0-9]*) die "$v must be a positive number" ;; esac
@@ -234,7 +261,7 @@ row() {
 }
 echo
 echo "one sample of every namespace vs ss -tan -N NAME once per namespace ($NS namespaces;"
-echo "CPU = user + sys, median of $REPS; tcpdeck also sees the namespaces that were already there)"
+echo "CPU = user + sys, median of $REPS; tcpdeck also sees its own namespace and, unless isolated, the host's others)"
 echo
 echo "| phase | namespaces tcpdeck saw | sockets tcpdeck saw | tcpdeck ms | tcpdeck with owners ms | ss -tan -N x $NS ms | tcpdeck/ss | with owners/ss | peak RSS MiB |"
 echo "|:------|------:|------:|------:|------:|------:|-----:|-----:|------:|"
@@ -271,4 +298,5 @@ echo "| $b_cpu | ${b_sample:-?} | $gap_min-$gap_max | $b_rss |"
 echo
 echo "kernel: $(uname -srm); cores: $(nproc)"
 echo "date: $started; load average at start $load_start, at end $load_end"
+[ "${RUN_NETNS_INSIDE:-}" = 1 ] && echo "isolated: own network, PID and mount namespace (ISOLATE=1)"
 echo "ss: $(ss -V 2>&1 | head -n 1)"
