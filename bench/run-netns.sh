@@ -10,6 +10,12 @@
 #   SOCKGEN   default ./bench/tcpdeck-sockgen
 #   CPUTIME   default ./bench/cputime
 #   REPS      default 5 (medians are taken over these)
+#   EHASH     default unset: when set (a power of 2, e.g. 4096), the
+#             namespaces get an established-socket hash table of their own
+#             with that many buckets (net.ipv4.tcp_child_ehash_entries, set
+#             in the namespace they are made from).  Unset, they share the
+#             host's table, and every per-namespace dump (tcpdeck's and
+#             ss's alike) walks all of it, other namespaces' sockets too.
 #   ISOLATE   default 1: run in a network, PID and mount namespace of its
 #             own (see below); 0: on the host as it is
 #
@@ -180,6 +186,12 @@ started=$(date -u '+%Y-%m-%d %H:%M UTC')
 phase none
 
 # --- empty ---
+if [ -n "${EHASH:-}" ]; then
+  sysctl -q -w net.ipv4.tcp_child_ehash_entries="$EHASH" ||
+    die "cannot set net.ipv4.tcp_child_ehash_entries=$EHASH"
+  [ "${RUN_NETNS_INSIDE:-}" = 1 ] ||
+    note "net.ipv4.tcp_child_ehash_entries is now $EHASH in this namespace"
+fi
 i=1
 while [ "$i" -le "$NS" ]; do
   ip netns add "$prefix-$i" || die "cannot create namespace $prefix-$i"
@@ -299,4 +311,9 @@ echo
 echo "kernel: $(uname -srm); cores: $(nproc)"
 echo "date: $started; load average at start $load_start, at end $load_end"
 [ "${RUN_NETNS_INSIDE:-}" = 1 ] && echo "isolated: own network, PID and mount namespace (ISOLATE=1)"
+if [ -n "${EHASH:-}" ]; then
+  echo "established hash of the namespaces: their own, $EHASH buckets (EHASH)"
+else
+  echo "established hash of the namespaces: the host's, shared ($(sysctl -n net.ipv4.tcp_ehash_entries) buckets)"
+fi
 echo "ss: $(ss -V 2>&1 | head -n 1)"
