@@ -29,20 +29,12 @@ golden="$srcdir/golden"
 # starting with # is a comment.  A new golden is one line here: add it,
 # run `tests/golden.sh --update`, review and commit tests/golden/NAME.
 #
-# Network namespaces: a recording of format version 4 made with --netns
-# (tools/make-recordings) carries its namespace table, so its replay shows
-# the namespaces view and the netns fields without any option.  Once it
-# is in tests/data/recordings, its cases are lines such as
-#   namespaces.text|netns.tdr|--view namespaces -o text
-#   namespaces.json|netns.tdr|--view namespaces -o json
-#   namespaces.csv|netns.tdr|--view namespaces -o csv
-#   states-netns.json|netns.tdr|--view states -o json
-#   conns-netns.text|netns.tdr|--view conns -o text -s netns -n 2
-#   conns-netns.csv|netns.tdr|--view conns -o csv -n 2
-#   listen-netns.json|netns.tdr|--view listen -o json -n 2
-#   peers-netns.text|netns.tdr|--view peers -o text --top 5 -n 2
-# and the cases above, which replay recordings without namespaces, prove
-# that outputs without a table stay byte for byte as they were.
+# Network namespaces: netns.tdr, a recording of format version 4 made
+# with --netns all (tools/make-recordings), carries its namespace table,
+# so its replay shows the namespaces view and the netns fields without any
+# option: the cases at the end.  The cases before them, which replay
+# recordings without namespaces, prove that outputs without a table stay
+# byte for byte as they were.
 cases='
 states.text|stress.tdr|--view states -o text
 states.json|stress.tdr|--view states -o json
