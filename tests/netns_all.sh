@@ -67,6 +67,9 @@ pids=()
 
 cleanup() {
   local p
+  # Each pid is a timeout(1) that passes the signal on and kills its
+  # command 5 s later if it is still there (a sanitizer's leak check can
+  # hang at exit).
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
   for n in "$named" "$gone" "$fresh"; do
@@ -87,7 +90,7 @@ trap cleanup EXIT
 bg() {
   local name=$1 pid
   shift
-  timeout 240 "$@" >"$tmpd/$name" 2>"$tmpd/$name.err" &
+  timeout -k 5 240 "$@" >"$tmpd/$name" 2>"$tmpd/$name.err" &
   pid=$!
   pids+=("$pid")
   eval "pid_$name=$pid"

@@ -70,7 +70,7 @@ declare -A pid ino want
 contained() {
   local key=$1 rel=$2 t child=""
   mkcg "$rel"
-  timeout 60 unshare -n sleep 55 &
+  timeout -k 5 60 unshare -n sleep 55 &
   t=$!
   pids+=("$t")
   for _ in $(seq 1 50); do
