@@ -314,6 +314,6 @@ echo "date: $started; load average at start $load_start, at end $load_end"
 if [ -n "${EHASH:-}" ]; then
   echo "established hash of the namespaces: their own, $EHASH buckets (EHASH)"
 else
-  echo "established hash of the namespaces: the host's, shared ($(sysctl -n net.ipv4.tcp_ehash_entries) buckets)"
+  echo "established hash of the namespaces: the host's, shared ($(sysctl -n net.ipv4.tcp_ehash_entries | tr -d -) buckets)"
 fi
 echo "ss: $(ss -V 2>&1 | head -n 1)"
