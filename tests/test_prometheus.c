@@ -412,6 +412,49 @@ test_findings(void **state)
 	snapshot_unref(snap);
 }
 
+/* One pile-up in each of two namespaces, with one subject: two series,
+ * told apart by their netns label (one series twice would be refused). */
+static void
+test_findings_netns(void **state)
+{
+	static const char *const names[] = {"web"};
+	struct diag_config cfg;
+	struct statetrack *st;
+	struct diagnose *d;
+	struct snapshot *snap = diag_snap_at(1);
+	struct snapshot_netns *ns;
+	char *text;
+
+	(void)state;
+	diag_fixture_open(&cfg, NULL, NULL, &st, &d);
+	give_procs(snap, 1, names);
+	ns = snapshot_add_netns(snap, 1000);
+	assert_non_null(ns);
+	ns->info.kind = NETNS_KIND_NAMED;
+	snprintf(ns->info.name, sizeof(ns->info.name), "red");
+	ns = snapshot_add_netns(snap, 2000);
+	assert_non_null(ns);
+	ns->info.kind = NETNS_KIND_NAMED;
+	snprintf(ns->info.name, sizeof(ns->info.name), "blue");
+	for (int i = 0; i < 120; i++)
+		own(add(snap, (uint64_t)(1 + i), TCP_STATE_CLOSE_WAIT, "10.0.0.1", 8080, "10.0.2.1",
+			(uint16_t)(20000 + i)),
+		    0)
+		    ->netns = i < 60 ? 1000 : 2000;
+	snapshot_seal(snap);
+	assert_int_equal(statetrack_update(st, snap), 0);
+	assert_int_equal(diagnose_update(d, snap, st), 0);
+	text = render(snap, d, 20, PROM_TEXT);
+	assert_well_formed(text);
+	assert_int_equal(count_of(text, "tcpdeck_finding{rule=\"close_wait\""), 2);
+	assert_contains(text, "subject=\"web (pid 100)\",netns=\"red\"} 1\n");
+	assert_contains(text, "subject=\"web (pid 100)\",netns=\"blue\"} 1\n");
+	free(text);
+	diagnose_free(d);
+	statetrack_free(st);
+	snapshot_unref(snap);
+}
+
 static void
 test_netns(void **state)
 {
@@ -573,6 +616,7 @@ main(void)
 		cmocka_unit_test(test_every_state),   cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_label_escape),  cmocka_unit_test(test_top_and_other),
 		cmocka_unit_test(test_openmetrics),   cmocka_unit_test(test_findings),
+		cmocka_unit_test(test_findings_netns),
 		cmocka_unit_test(test_netns),         cmocka_unit_test(test_listen_groups),
 		cmocka_unit_test(test_netns_same_names),
 		cmocka_unit_test(test_procself_parse), cmocka_unit_test(test_blob),

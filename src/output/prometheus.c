@@ -752,7 +752,8 @@ render_counters(struct prom_buf *b, enum prom_format f, const struct snapshot *s
 /* ------------------------------------------------------------ findings */
 
 static void
-render_findings(struct prom_buf *b, enum prom_format f, const struct diagnose *d)
+render_findings(struct prom_buf *b, enum prom_format f, const struct diagnose *d,
+		const struct snapshot *snap, const ns_name *nsn)
 {
 	static const char base[] = "tcpdeck_finding";
 	size_t n = diagnose_count(d);
@@ -764,12 +765,14 @@ render_findings(struct prom_buf *b, enum prom_format f, const struct diagnose *d
 		const struct diag_finding *x = diagnose_get(d, i);
 		bool first = true, seen = false;
 
-		/* Two findings with one rule and subject would be one series
-		 * twice, which Prometheus rejects: the first (worst) stands. */
+		/* Two findings with one rule and subject (in one namespace)
+		 * would be one series twice, which Prometheus rejects: the
+		 * first (worst) stands. */
 		for (size_t j = 0; j < i && !seen; j++) {
 			const struct diag_finding *y = diagnose_get(d, j);
 
-			seen = y->rule == x->rule && strcmp(y->subject, x->subject) == 0;
+			seen = y->rule == x->rule && y->netns == x->netns &&
+			       strcmp(y->subject, x->subject) == 0;
 		}
 		if (seen)
 			continue;
@@ -777,6 +780,12 @@ render_findings(struct prom_buf *b, enum prom_format f, const struct diagnose *d
 		label(b, &first, "rule", diag_rule_id(x->rule));
 		label(b, &first, "severity", diag_severity_name(x->severity));
 		label_untrusted(b, &first, "subject", x->subject);
+		if (many_netns(snap)) {
+			char name[160];
+
+			netns_name(snap, nsn, x->netns, name, sizeof(name));
+			label_untrusted(b, &first, "netns", name);
+		}
 		sample_end_u64(b, first, 1);
 	}
 }
@@ -842,7 +851,6 @@ prometheus_render(struct prom_buf *b, const struct prom_sample *s, enum prom_for
 		return -1;
 	}
 	render_counters(b, f, snap, nsn);
-	free(nsn);
 	if (s->diag != NULL) {
 		unsigned int low, high;
 
@@ -850,8 +858,9 @@ prometheus_render(struct prom_buf *b, const struct prom_sample *s, enum prom_for
 		single_u64(b, f, "tcpdeck_ephemeral_ports", PT_GAUGE,
 			   "Size of the ephemeral port range (net.ipv4.ip_local_port_range).",
 			   high >= low ? (uint64_t)(high - low + 1) : 0);
-		render_findings(b, f, s->diag);
+		render_findings(b, f, s->diag, snap, nsn);
 	}
+	free(nsn);
 	render_self(b, f, s);
 	if (f == PROM_OPENMETRICS)
 		buf_str(b, "# EOF\n");
