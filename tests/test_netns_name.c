@@ -360,6 +360,20 @@ test_pod_dir(void **state)
 	assert_false(netns_name_parse_pod_dir("default-web-0-" UID1, UID1, name, sizeof(name)));
 	assert_false(netns_name_parse_pod_dir("a_b_c", "", name, sizeof(name)));
 	assert_false(netns_name_parse_pod_dir(".", UID1, name, sizeof(name)));
+	/* A namespace part longer than the name buffer: refused, never
+	 * written past it (found by fuzzing). */
+	{
+		char dir[1024], big[600];
+
+		memset(dir, 'n', 700);
+		snprintf(dir + 700, sizeof(dir) - 700, "_web-0_%s", UID1);
+		assert_false(netns_name_parse_pod_dir(dir, UID1, name, sizeof(name)));
+		memset(dir, 'n', 500);
+		snprintf(dir + 500, sizeof(dir) - 500, "_%0200d_%s", 7, UID1);
+		assert_true(netns_name_parse_pod_dir(dir, UID1, big, sizeof(big)));
+		assert_int_equal(big[500], '/');
+		assert_int_equal(strlen(big), 511);
+	}
 }
 
 /* ------------------------------------------------------- netns_name_of */

@@ -462,6 +462,10 @@ netns_name_parse_pod_dir(const char *dirname, const char *uid, char *name, size_
 		return false;
 	if (pl + 1 > sizeof(buf))
 		pl = sizeof(buf) - 1;
+	/* A split past what fits is no Kubernetes namespace (at most 63
+	 * bytes): no name rather than one cut before its '/'. */
+	if ((size_t)(us - dirname) >= pl)
+		return false;
 	memcpy(buf, dirname, pl);
 	buf[us - dirname] = '/';
 	copy_bytes(name, name_len, buf, pl);
