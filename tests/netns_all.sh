@@ -178,6 +178,15 @@ ns_obj() {
 ns_name() {
   printf '%s\n' "$1" | sed -n 's/^{"netns": "\(\([^"\\]\|\\.\)*\)".*/\1/p'
 }
+# ns_names JSON: the names in the "namespaces" array of one sample line.
+# Names, not inodes, tell whether a namespace is there: the kernel hands a
+# freed namespace's inode to the next one made, and the tests running
+# beside this one make and free namespaces all the time.
+ns_names() {
+  printf '%s\n' "$1" | sed 's/{"netns": /\n&/g' | while IFS= read -r obj; do
+    ns_name "$obj"
+  done | sed '/^$/d'
+}
 # ns_list JSON: the inodes in the "namespaces" array of one sample line.
 ns_list() {
   printf '%s\n' "$1" | sed 's/{"netns": /\n&/g' | sed -n 's/^{"netns": .*"inode": \([0-9]*\).*/\1/p'
@@ -325,9 +334,9 @@ lines=$(wc -l <"$tmpd/live")
 [ "$lines" -eq $LIVE_N ] && pass "live: $LIVE_N samples" || fail "live: $lines samples"
 sample_time() { sed -n 's/^{"time": "\([^"]*\)".*/\1/p' <<<"$1"; }
 first=$(head -n 1 "$tmpd/live")
-ns_list "$first" | grep -qx "$gone_ino" && pass "first sample shows $gone" ||
+ns_names "$first" | grep -qxF "$gone" && pass "first sample shows $gone" ||
   fail "first sample lacks $gone ($gone_ino)"
-ns_list "$first" | grep -qx "$fresh_ino" && fail "first sample already shows $fresh" ||
+ns_names "$first" | grep -qxF "$fresh" && fail "first sample already shows $fresh" ||
   pass "first sample does not show $fresh yet"
 after_made=0
 after_gone=0
@@ -337,19 +346,19 @@ grace=""
 while IFS= read -r line; do
   t=$(sample_time "$line")
   [ -n "$t" ] || { fail "sample without a time: ${line:0:100}"; continue; }
-  list=$(ns_list "$line")
+  list=$(ns_names "$line")
   if [[ "$t" > "$made_at" ]]; then
     after_made=$((after_made + 1))
     # One sample of grace: it may have started before the namespace was made.
     if [ $after_made -gt 1 ]; then
-      grep -qx "$fresh_ino" <<<"$list" || missing=$((missing + 1))
+      grep -qxF "$fresh" <<<"$list" || missing=$((missing + 1))
     fi
   fi
   if [[ "$t" > "$gone_at" ]]; then
     after_gone=$((after_gone + 1))
     if [ -z "$grace" ]; then
       grace=done
-    elif grep -qx "$gone_ino" <<<"$list"; then
+    elif grep -qxF "$gone" <<<"$list"; then
       stale=$((stale + 1))
     fi
   fi
