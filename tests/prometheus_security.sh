@@ -147,19 +147,25 @@ for n in 1 2 3 4 5 6 7 8; do
 done
 : >"$dir/polls"
 for _ in $(seq 1 12); do
-  curl -s -o /dev/null -w '%{http_code}\n' --max-time 1 --cacert "$dir/server.crt" \
+  curl -s -o /dev/null -w '%{http_code} %{time_total}\n' --max-time 5 --cacert "$dir/server.crt" \
     -u "prometheus:$PASSWORD" "$url/metrics" >>"$dir/polls"
   sleep 0.5
 done
 wait "${flooders[@]}"
 guesses=$(cat "$dir"/flood.* | wc -l)
 guesses_401=$(cat "$dir"/flood.* | grep -c '^401$')
-good=$(grep -c '^200$' "$dir/polls")
-echo "flood: $guesses guesses ($guesses_401 answered 401); scrapes: $good of 12 answered 200 within 1 s"
+good=$(grep -c '^200 ' "$dir/polls")
+# The median, not each scrape, is held to 1 s: on a machine loaded by
+# other work one TLS handshake can take longer, starved or not.  A server
+# that verified every guess would hold most scrapes behind the flood.
+median=$(awk '{ print $2 }' "$dir/polls" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+echo "flood: $guesses guesses ($guesses_401 answered 401); scrapes: $good of 12 answered 200, median $median s"
 [ "$guesses" -gt 0 ] && [ "$guesses" -eq "$guesses_401" ] && pass "every guess got 401" ||
   fail "guesses: $guesses, 401: $guesses_401"
-[ "$good" -eq 12 ] && pass "scrapes during the flood: 12/12 within 1 s" ||
-  fail "scrapes during the flood: $good of 12 ($(sort "$dir/polls" | uniq -c | tr '\n' ' '))"
+[ "$good" -eq 12 ] && pass "scrapes during the flood: 12/12 answered 200 within 5 s" ||
+  fail "scrapes during the flood: $good of 12 ($(awk '{ print $1 }' "$dir/polls" | sort | uniq -c | tr '\n' ' '))"
+awk -v m="$median" 'BEGIN { exit !(m <= 1.0) }' && pass "scrapes during the flood: median $median s, within 1 s" ||
+  fail "scrapes during the flood: median $median s ($(awk '{ print $2 }' "$dir/polls" | tr '\n' ' '))"
 
 # --- a Prometheus server scraping through TLS and basic auth ----------
 mkdir -p "$dir/prom"
