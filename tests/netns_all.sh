@@ -305,12 +305,12 @@ done
 # namespace of a busy host (or under a sanitizer) can take longer than the
 # interval.
 LIVE_N=16
-timeout 300 "$TCPDECK" -b -d 0.2 -n $LIVE_N -o json --netns all >"$tmpd/live" 2>"$tmpd/live.err" &
+timeout 600 "$TCPDECK" -b -d 0.2 -n $LIVE_N -o json --netns all >"$tmpd/live" 2>"$tmpd/live.err" &
 live=$!
 pids+=("$live")
 # wait_lines N: until tcpdeck has printed N samples (or has ended).
 wait_lines() {
-  for _ in $(seq 1 3000); do
+  for _ in $(seq 1 6000); do
     [ "$(wc -l <"$tmpd/live")" -ge "$1" ] && return 0
     kill -0 "$live" 2>/dev/null || return 0
     sleep 0.1
