@@ -124,6 +124,8 @@ batch_request_of(const struct options *opts, const struct filter *filter,
 		.mark = opts->mark || opts->summary_prefix != NULL,
 		.summary_prefix = opts->summary_prefix,
 		.stop = &batch_stop,
+		.columns = &opts->columns,
+		.no_header = opts->no_header,
 	};
 
 	return req;
@@ -264,6 +266,13 @@ app_run(struct app *app, int argc, char **argv)
 	}
 	if (opts->action == OPTIONS_EXPLAIN)
 		return tcp_state_help_write(stdout, 78) < 0 ? 1 : 0;
+	if (opts->action == OPTIONS_LIST) {
+		if (options_list_write(stdout, opts->list) == 0)
+			return 0;
+		snprintf(msg, msg_len, "--list: nothing called '%.64s' (--list what names them)",
+			 opts->list);
+		return app_fail_raw(app, 2);
+	}
 	if (load_diag_config(opts->config_path, &app->diag_cfg, msg, msg_len) < 0)
 		return app_fail(app, 2);
 	if (opts->who != NULL && who_parse(opts->who, &who, msg, msg_len) < 0) {
@@ -326,8 +335,8 @@ app_run(struct app *app, int argc, char **argv)
 	 * does a recording, which keeps every socket and its tcp_info.  The
 	 * exporter counts every socket, with owners and counters. */
 	if ((opts->batch || headless) && opts->who == NULL && opts->record == NULL)
-		batch_live_options(exporting ? OUTPUT_VIEW_PROMETHEUS : opts->view, app->filter,
-				   &live);
+		batch_live_options_for(exporting ? OUTPUT_VIEW_PROMETHEUS : opts->view,
+				       exporting ? NULL : &opts->columns, app->filter, &live);
 	if (opts->n_netns > 0 && (rc = open_netns(app, &live)) != 0)
 		return rc;
 	if (opts->n_netns == 0 &&
@@ -362,12 +371,13 @@ app_run(struct app *app, int argc, char **argv)
 		return app_fail(app, 1);
 	}
 	/* Owners cost a walk of /proc on the first sample: only views that
-	 * show them pay for it (batch state counts and counters do not).
+	 * show them pay for it (batch state counts and counters do not, nor
+	 * --columns without an owner column).
 	 * Without /proc tcpdeck still counts sockets, only without owners.
 	 * A replay brings its own owners (or none); a recording keeps them. */
 	if (opts->replay == NULL &&
 	    (!opts->batch || opts->who != NULL || opts->record != NULL ||
-	     exporting || (output_view_needs(opts->view) & OUTPUT_NEED_OWNERS))) {
+	     exporting || (output_needs(opts->view, &opts->columns) & OUTPUT_NEED_OWNERS))) {
 		struct procmap *map = procmap_new("/proc", geteuid() == 0, getuid());
 
 		if (map == NULL)

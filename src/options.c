@@ -17,6 +17,12 @@
 #include "peers.h"
 #include "sampler.h"
 
+/* ':' first: a missing value is told from an unknown option. */
+static const char short_options[] = ":bn:d:o:v:AhVs:r:F:w:N:H";
+
+/* Long options without a short one take values past any character. */
+enum { OPT_COLUMNS = 0x100, OPT_LIST };
+
 static const struct option long_options[] = {
 	{"batch", no_argument, NULL, 'b'},
 	{"count", required_argument, NULL, 'n'},
@@ -40,6 +46,9 @@ static const struct option long_options[] = {
 	{"serve", required_argument, NULL, 'P'},
 	{"web-config", required_argument, NULL, 'G'},
 	{"netns", required_argument, NULL, 'N'},
+	{"columns", required_argument, NULL, OPT_COLUMNS},
+	{"no-header", no_argument, NULL, 'H'},
+	{"list", required_argument, NULL, OPT_LIST},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -69,6 +78,10 @@ options_usage(void)
 	       "                       or prometheus (an exposition per sample)\n"
 	       "  -s, --sort COLUMN[:desc]  sort the conns view by a column; with\n"
 	       "                       --view peers: rank by total (default) or a state\n"
+	       "      --columns LIST   listen and conns views: only these columns, in this\n"
+	       "                       order (names as in the header: local,state,rtt);\n"
+	       "                       without an owner column /proc is not read\n"
+	       "  -H, --no-header      no header lines (text and CSV), as ss -H\n"
 	       "      --top N          peers view: rows per table; Prometheus: processes\n"
 	       "                       and ports before \"other\" (default 20, 0: all)\n"
 	       "      --serve [ADDR:]PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
@@ -208,7 +221,7 @@ int
 options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg_len)
 {
 	int opt;
-	const char *sort_arg = NULL;
+	const char *sort_arg = NULL, *columns_arg = NULL;
 	bool view_given = false, format_given = false;
 
 	memset(opts, 0, sizeof(*opts));
@@ -222,7 +235,7 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 	/* 0, not 1: only 0 makes getopt forget where it stopped inside a
 	 * previous argv (e.g. at h in "-hA"), which it would read again. */
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":bn:d:o:v:AhVs:r:F:w:N:", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
 			opts->batch = true;
@@ -336,6 +349,17 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 			if (add_netns(optarg, opts, msg, msg_len) < 0)
 				return -1;
 			break;
+		case OPT_COLUMNS:
+			/* Read after the loop: the names depend on --view. */
+			columns_arg = optarg;
+			break;
+		case 'H':
+			opts->no_header = true;
+			break;
+		case OPT_LIST:
+			opts->action = OPTIONS_LIST;
+			opts->list = optarg;
+			return 0;
 		case 'E':
 			opts->action = OPTIONS_EXPLAIN;
 			return 0;
@@ -366,6 +390,15 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 		return -1;
 	if (!output_view_has_format(opts->view, opts->format, msg, msg_len))
 		return -1;
+	if (columns_arg != NULL) {
+		if (!opts->batch) {
+			snprintf(msg, msg_len, "--columns chooses the columns of batch output: "
+				 "give -b and --view conns or listen");
+			return -1;
+		}
+		if (output_columns_parse(opts->view, columns_arg, &opts->columns, msg, msg_len) < 0)
+			return -1;
+	}
 	/* The dashboard draws on standard output and reads keys from
 	 * standard input: neither can carry a recording then. */
 	if (opts->record != NULL && strcmp(opts->record, "-") == 0 &&
@@ -418,4 +451,75 @@ options_free(struct options *opts)
 	free(opts->netns);
 	opts->netns = NULL;
 	opts->n_netns = 0;
+}
+
+/* One name a line; false on a write error. */
+static bool
+list_line(FILE *out, const char *name)
+{
+	return fputs(name, out) != EOF && fputc('\n', out) != EOF;
+}
+
+/* Each name of a ", "-separated list, one a line. */
+static bool
+list_joined(FILE *out, const char *names)
+{
+	while (*names != '\0') {
+		size_t len = strcspn(names, ",");
+
+		if (fwrite(names, 1, len, out) != len || fputc('\n', out) == EOF)
+			return false;
+		names += len;
+		names += strspn(names, ", ");
+	}
+	return true;
+}
+
+int
+options_list_write(FILE *out, const char *what)
+{
+	static const char *const whats[] = {"options", "views", "formats", "states",
+					    "keywords", "columns-conns", "columns-listen", "what"};
+	bool ok = true;
+
+	if (strcmp(what, "options") == 0) {
+		for (size_t i = 0; ok && long_options[i].name != NULL; i++) {
+			char line[64];
+
+			/* Hidden: for the completion scripts themselves. */
+			if (long_options[i].val == OPT_LIST)
+				continue;
+			snprintf(line, sizeof(line), "--%s", long_options[i].name);
+			ok = list_line(out, line);
+		}
+		for (size_t i = 0; ok && short_options[i] != '\0'; i++) {
+			char line[3] = {'-', short_options[i], '\0'};
+
+			if (short_options[i] != ':')
+				ok = list_line(out, line);
+		}
+	} else if (strcmp(what, "views") == 0) {
+		ok = list_joined(out, output_view_names());
+	} else if (strcmp(what, "formats") == 0) {
+		ok = list_joined(out, output_format_names());
+	} else if (strcmp(what, "states") == 0) {
+		for (size_t i = 0; ok && filter_state_word(i) != NULL; i++)
+			ok = list_line(out, filter_state_word(i));
+	} else if (strcmp(what, "keywords") == 0) {
+		/* The words before the states, then the expression's. */
+		ok = list_line(out, "state") && list_line(out, "exclude");
+		for (size_t i = 0; ok && filter_keyword(i) != NULL; i++)
+			ok = list_line(out, filter_keyword(i));
+	} else if (strcmp(what, "columns-conns") == 0) {
+		ok = list_joined(out, output_columns_names(OUTPUT_VIEW_CONNS));
+	} else if (strcmp(what, "columns-listen") == 0) {
+		ok = list_joined(out, output_columns_names(OUTPUT_VIEW_LISTEN));
+	} else if (strcmp(what, "what") == 0) {
+		for (size_t i = 0; ok && i < sizeof(whats) / sizeof(whats[0]); i++)
+			ok = list_line(out, whats[i]);
+	} else {
+		errno = EINVAL;
+		return -1;
+	}
+	return ok && fflush(out) == 0 ? 0 : -1;
 }

@@ -11,12 +11,14 @@
 #include <stddef.h>
 
 #include "output.h"
+#include "output_columns.h"
 
 enum options_action {
 	OPTIONS_RUN,     /* dashboard or batch */
 	OPTIONS_HELP,
 	OPTIONS_VERSION,
 	OPTIONS_EXPLAIN, /* --explain: the TCP state help page */
+	OPTIONS_LIST,    /* --list WHAT: names for shell completion */
 };
 
 struct options {
@@ -47,6 +49,9 @@ struct options {
 	const char **netns;                 /* --netns SPEC and -N NAME, in order
 					     * (malloc'd array of argv strings) */
 	size_t n_netns;
+	struct output_columns columns;      /* --columns LIST: listen, conns */
+	bool no_header;                     /* -H: no header lines */
+	const char *list;                   /* --list WHAT */
 };
 
 /* Fills opts from argv.  Returns 0, or -1 with a one-line message (without
@@ -58,5 +63,15 @@ void options_free(struct options *opts);
 
 /* The --help text. */
 const char *options_usage(void);
+
+/*
+ * --list WHAT, for shell completion (completion/): the names tcpdeck
+ * takes, one per line, on out, from the tables that parse them, so that
+ * completion cannot drift from them.  WHAT is options (every long and
+ * short option), views, formats, states, columns-conns, columns-listen
+ * or what (these words).  Returns 0, or -1 for an unknown WHAT (nothing
+ * written) or a write error.
+ */
+int options_list_write(FILE *out, const char *what);
 
 #endif

@@ -140,4 +140,10 @@ void filter_free(struct filter *f);
  */
 char *filter_join_args(int argc, char **argv);
 
+/* For shell completion: the i-th keyword of the language ("and", "sport",
+ * ">=") and the i-th state word ("established", "connected"), or NULL
+ * past the last. */
+const char *filter_keyword(size_t i);
+const char *filter_state_word(size_t i);
+
 #endif

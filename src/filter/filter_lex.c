@@ -182,3 +182,9 @@ filter_tokens_free(struct filter_tokens *toks)
 	free(toks->text_buf);
 	memset(toks, 0, sizeof(*toks));
 }
+
+const char *
+filter_keyword(size_t i)
+{
+	return i < sizeof(keywords) / sizeof(keywords[0]) ? keywords[i].word : NULL;
+}

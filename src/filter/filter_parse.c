@@ -1195,3 +1195,9 @@ filter_join_args(int argc, char **argv)
 	*o = '\0';
 	return out;
 }
+
+const char *
+filter_state_word(size_t i)
+{
+	return i < sizeof(state_names) / sizeof(state_names[0]) ? state_names[i].name : NULL;
+}

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "output_columns.h"
 #include "pipeline.h"
 #include "session.h"
 #include "timespec_util.h"
@@ -38,6 +39,10 @@ context_of(const struct batch_request *req)
 		/* Reused every sample; without memory each sample builds
 		 * its own. */
 		.peers_scratch = output_view_needs(req->view) & OUTPUT_NEED_PEERS ? peers_new() : NULL,
+		.columns = req->columns,
+		.no_header = req->no_header,
+		/* -H: as if CSV's header line had gone out already. */
+		.header_written = req->no_header && req->format == &output_csv,
 	};
 
 	return ctx;
@@ -70,7 +75,7 @@ batch_open(struct batch *b, const struct batch_request *req, FILE *out, bool kee
 		.mark_at_start = true,
 	};
 
-	unsigned int needs = output_view_needs(req->view);
+	unsigned int needs = output_needs(req->view, req->columns);
 
 	if ((needs & OUTPUT_NEED_DIAGNOSE) || req->on_sample != NULL)
 		cfg.models |= PIPELINE_FINDINGS;
@@ -238,7 +243,14 @@ void
 batch_live_options(enum output_view view, const struct filter *filter,
 		   struct source_live_options *opts)
 {
-	unsigned int needs = output_view_needs(view);
+	batch_live_options_for(view, NULL, filter, opts);
+}
+
+void
+batch_live_options_for(enum output_view view, const struct output_columns *columns,
+		       const struct filter *filter, struct source_live_options *opts)
+{
+	unsigned int needs = output_needs(view, columns);
 
 	memset(opts, 0, sizeof(*opts));
 	opts->filter = needs & OUTPUT_NEED_SELECTED ? filter : NULL;

@@ -52,6 +52,10 @@ struct batch_request {
 	int (*on_sample)(void *arg, const struct snapshot *snap, const struct pipeline *pipe,
 			 char *cause, size_t cause_len);
 	void *on_sample_arg;
+	/* listen, conns: the columns shown (--columns), NULL or empty: the
+	 * view's own; what they need is all a sample collects. */
+	const struct output_columns *columns;
+	bool no_header;            /* -H: no header lines (text, CSV) */
 };
 
 /* batch_run() with a filter and a sort order. */
@@ -78,6 +82,12 @@ int batch_run_source(struct source *src, double interval_s, unsigned long max_sa
  */
 void batch_live_options(enum output_view view, const struct filter *filter,
 			struct source_live_options *opts);
+
+/* batch_live_options() for a view showing only `columns` (NULL or empty:
+ * all of them; output_needs()): without a tcp_info column, say, the
+ * kernel is asked for none. */
+void batch_live_options_for(enum output_view view, const struct output_columns *columns,
+			    const struct filter *filter, struct source_live_options *opts);
 
 /*
  * Waits for the first snapshot the sampler publishes and returns it (a

@@ -64,6 +64,8 @@ enum output_need {
 	OUTPUT_NEED_AT_END = 1 << 9,
 };
 
+struct output_columns;
+
 /* A socket filter: true when the socket is selected. */
 typedef bool (*output_match_fn)(const void *filter, const struct sock_entry *e);
 
@@ -87,6 +89,10 @@ struct output_context {
 	bool header_written;         /* CSV: the header goes out once;
 				      * prometheus: an exposition went out */
 	uint64_t dump_retries;       /* prometheus: dumps repeated so far */
+	/* listen and conns: the columns shown (output_columns.h), NULL or
+	 * empty: the view's own */
+	const struct output_columns *columns;
+	bool no_header;              /* text: no header lines (-H) */
 };
 
 /* Writes one sample (or, for an OUTPUT_NEED_AT_END view, the run); returns

@@ -20,6 +20,7 @@
 #include "listen.h"
 #include "outbuf.h"
 #include "output.h"
+#include "output_columns.h"
 #include "sock_format.h"
 
 enum { MAX_FIELDS = 64, SEP_MAX = 40 };
@@ -40,6 +41,7 @@ struct field_lines {
 	const struct conn_field_def *conn_fields[MAX_FIELDS];
 	const void *row_data;
 	char *netns_names; /* conn_netns_names() of the sample, or NULL */
+	int listen_fields[MAX_FIELDS]; /* listen: which field each one is */
 };
 
 static int
@@ -166,7 +168,18 @@ conn_lines(FILE *out, struct output_context *ctx, bool json)
 		if (lines.netns_names == NULL)
 			return -1;
 	}
-	lines.n = conn_fields_of(format, lines.conn_fields, MAX_FIELDS);
+	if (ctx->columns != NULL && ctx->columns->n > 0) {
+		const struct conn_field_def *all[MAX_FIELDS];
+		size_t n_all = conn_fields_of(format | CONN_FIELD_NETNS, all, MAX_FIELDS);
+
+		/* --columns: the fields of those columns, in that order. */
+		for (size_t c = 0; c < ctx->columns->n; c++)
+			for (size_t f = 0; f < n_all && lines.n < MAX_FIELDS; f++)
+				if (all[f]->column == ctx->columns->ids[c])
+					lines.conn_fields[lines.n++] = all[f];
+	} else {
+		lines.n = conn_fields_of(format, lines.conn_fields, MAX_FIELDS);
+	}
 	for (size_t f = 0; f < lines.n; f++)
 		lines.names[f] = lines.conn_fields[f]->name;
 	lines.cc.snap = ctx->snap;
@@ -205,39 +218,56 @@ listen_values(const struct field_lines *lines, size_t i, struct outbuf_value *v)
 	const struct listen_row *row = (const struct listen_row *)lines->row_data + i;
 	const struct sock_entry *e = row->sock;
 	const struct owner_proc *owner = sock_format_owner(lines->ctx->snap, e);
+	struct outbuf_value all[LISTEN_NETNS + 1];
 	size_t max = 1;
 
 	if (!output_selected(lines->ctx, e))
 		return 0;
-	v[0] = (struct outbuf_value){.kind = OUTBUF_IP,
-	                             .family = e->family == AF_INET ? AF_INET : AF_INET6,
-	                             .addr = e->local_addr};
-	v[1] = (struct outbuf_value){.kind = OUTBUF_UINT, .u = e->local_port};
-	v[2] = (struct outbuf_value){.kind = OUTBUF_NAME, .s = sock_format_family(e)};
-	v[3] = v[4] = v[5] = (struct outbuf_value){.kind = OUTBUF_NULL};
+	all[0] = (struct outbuf_value){.kind = OUTBUF_IP,
+	                               .family = e->family == AF_INET ? AF_INET : AF_INET6,
+	                               .addr = e->local_addr};
+	all[1] = (struct outbuf_value){.kind = OUTBUF_UINT, .u = e->local_port};
+	all[2] = (struct outbuf_value){.kind = OUTBUF_NAME, .s = sock_format_family(e)};
+	all[3] = all[4] = all[5] = (struct outbuf_value){.kind = OUTBUF_NULL};
 	if (owner != NULL) {
-		v[3] = (struct outbuf_value){.kind = OUTBUF_INT, .i = owner->pid};
-		v[4] = (struct outbuf_value){.kind = OUTBUF_TEXT, .s = owner->comm};
-		v[5] = (struct outbuf_value){.kind = OUTBUF_TEXT, .s = owner->user};
+		all[3] = (struct outbuf_value){.kind = OUTBUF_INT, .i = owner->pid};
+		all[4] = (struct outbuf_value){.kind = OUTBUF_TEXT, .s = owner->comm};
+		all[5] = (struct outbuf_value){.kind = OUTBUF_TEXT, .s = owner->user};
 	}
-	v[6] = (struct outbuf_value){.kind = OUTBUF_UINT, .u = e->recv_q};
-	v[7] = (struct outbuf_value){.kind = OUTBUF_UINT, .u = e->send_q};
-	v[8] = (struct outbuf_value){.kind = OUTBUF_UINT, .u = row->established};
-	v[9] = (struct outbuf_value){.kind = OUTBUF_UINT, .u = row->syn_recv};
-	if (lines->n > LISTEN_NETNS) {
+	all[6] = (struct outbuf_value){.kind = OUTBUF_UINT, .u = e->recv_q};
+	all[7] = (struct outbuf_value){.kind = OUTBUF_UINT, .u = e->send_q};
+	all[8] = (struct outbuf_value){.kind = OUTBUF_UINT, .u = row->established};
+	all[9] = (struct outbuf_value){.kind = OUTBUF_UINT, .u = row->syn_recv};
+	all[LISTEN_NETNS] = (struct outbuf_value){.kind = OUTBUF_NULL};
+	if (lines->netns_names != NULL) {
 		const struct snapshot *snap = lines->ctx->snap;
 		const struct snapshot_netns *ns = snapshot_find_netns(snap, e->netns);
 
-		v[LISTEN_NETNS] = (struct outbuf_value){.kind = OUTBUF_NULL};
 		if (ns != NULL)
-			v[LISTEN_NETNS] = (struct outbuf_value){
+			all[LISTEN_NETNS] = (struct outbuf_value){
 			    .kind = OUTBUF_TEXT,
 			    .s = lines->netns_names + (size_t)(ns - snap->netns) * CONN_NETNS_NAME_MAX};
 	}
-	for (size_t f = 0; f < lines->n; f++)
+	for (size_t f = 0; f < lines->n; f++) {
+		v[f] = all[lines->listen_fields[f]];
 		max += outbuf_value_max(&v[f]);
+	}
 	return max;
 }
+
+/* The listen fields each column shows, in order, ending with -1. */
+static const int listen_column_fields[LISTEN_COL_COUNT][3] = {
+	[LISTEN_COL_NETNS] = {LISTEN_NETNS, -1},
+	[LISTEN_COL_LOCAL] = {0, 1, -1},
+	[LISTEN_COL_FAM] = {2, -1},
+	[LISTEN_COL_PID] = {3, -1},
+	[LISTEN_COL_PROCESS] = {4, -1},
+	[LISTEN_COL_USER] = {5, -1},
+	[LISTEN_COL_ACCEPTQ] = {6, -1},
+	[LISTEN_COL_BACKLOG] = {7, -1},
+	[LISTEN_COL_ESTAB] = {8, -1},
+	[LISTEN_COL_SYN_RECV] = {9, -1},
+};
 
 static ssize_t
 listen_build(const struct output_context *ctx, void **rows)
@@ -255,14 +285,24 @@ listen_lines(FILE *out, struct output_context *ctx, bool json)
 	struct field_lines lines = {.values = listen_values, .build = listen_build, .ctx = ctx};
 	int rc;
 
-	lines.n = LISTEN_NETNS;
+	if (ctx->columns != NULL && ctx->columns->n > 0) {
+		/* --columns: the fields of those columns, in that order. */
+		for (size_t c = 0; c < ctx->columns->n; c++)
+			for (const int *f = listen_column_fields[ctx->columns->ids[c]]; *f >= 0; f++)
+				lines.listen_fields[lines.n++] = *f;
+	} else {
+		for (lines.n = 0; lines.n < LISTEN_NETNS; lines.n++)
+			lines.listen_fields[lines.n] = (int)lines.n;
+		if (ctx->snap->n_netns > 0)
+			lines.listen_fields[lines.n++] = LISTEN_NETNS;
+	}
 	if (ctx->snap->n_netns > 0) {
 		lines.netns_names = conn_netns_names(ctx->snap);
 		if (lines.netns_names == NULL)
 			return -1;
-		lines.n++;
 	}
-	memcpy(lines.names, listen_fields, lines.n * sizeof(listen_fields[0]));
+	for (size_t f = 0; f < lines.n; f++)
+		lines.names[f] = listen_fields[lines.listen_fields[f]];
 	rc = view_lines(out, ctx, json, &lines);
 	free(lines.netns_names);
 	return rc;

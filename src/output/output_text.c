@@ -16,6 +16,7 @@
 #include "listen.h"
 #include "outbuf.h"
 #include "output.h"
+#include "output_columns.h"
 #include "sanitize.h"
 #include "sock_format.h"
 
@@ -95,90 +96,151 @@ netns_cell(const struct snapshot *snap, const struct sock_entry *e, struct netns
 	sanitize_str(name, c->text, sizeof(c->text), &c->cells);
 }
 
+/* One cell of a listener's row: its text, safe to show, and width. */
+struct listen_cell {
+	const char *text;
+	size_t len;
+	int cells;
+};
+
+/* What a listener's row shows, formatted once for all its cells. */
+struct listen_cells {
+	struct owner_cells owner;
+	struct netns_cell ns;
+	char addr[SOCK_FORMAT_ADDR_MAX];
+	char numbers[4][FORMAT_U64_MAX];
+};
+
+static void
+listen_cells_of(const struct snapshot *snap, const struct listen_row *row,
+		const struct output_columns *cols, struct listen_cells *lc)
+{
+	const struct sock_entry *e = row->sock;
+	const uint32_t numbers[4] = {e->recv_q, e->send_q, row->established, row->syn_recv};
+
+	sock_format_endpoint(e, 0, lc->addr, sizeof(lc->addr));
+	owner_cells(snap, e, &lc->owner);
+	lc->ns.text[0] = '\0';
+	lc->ns.cells = 0;
+	for (size_t c = 0; c < cols->n; c++)
+		if (cols->ids[c] == LISTEN_COL_NETNS)
+			netns_cell(snap, e, &lc->ns);
+	for (int k = 0; k < 4; k++)
+		format_u64(numbers[k], lc->numbers[k]);
+}
+
+static struct listen_cell
+listen_cell(const struct listen_row *row, const struct listen_cells *lc, int column)
+{
+	struct listen_cell cell = {0};
+
+	switch (column) {
+	case LISTEN_COL_NETNS:
+		cell.text = lc->ns.text;
+		cell.cells = lc->ns.cells;
+		break;
+	case LISTEN_COL_LOCAL:
+		cell.text = lc->addr;
+		break;
+	case LISTEN_COL_FAM:
+		cell.text = row->sock->family == AF_INET ? "4" : "6";
+		break;
+	case LISTEN_COL_PID:
+		cell.text = lc->owner.pid;
+		break;
+	case LISTEN_COL_USER:
+		cell.text = lc->owner.user;
+		cell.cells = lc->owner.user_cells;
+		break;
+	case LISTEN_COL_PROCESS:
+		cell.text = lc->owner.process;
+		cell.cells = lc->owner.process_cells;
+		break;
+	default: /* ACCEPTQ, BACKLOG, ESTAB, SYN_RECV */
+		cell.text = lc->numbers[column - LISTEN_COL_ACCEPTQ];
+		break;
+	}
+	cell.len = strlen(cell.text);
+	/* Addresses and numbers are ASCII; names come measured. */
+	if (column != LISTEN_COL_NETNS && column != LISTEN_COL_USER && column != LISTEN_COL_PROCESS)
+		cell.cells = (int)cell.len;
+	return cell;
+}
+
 int
 output_text_listen(FILE *out, struct output_context *ctx)
 {
 	const struct snapshot *snap = ctx->snap;
 	struct listen_row *rows;
 	ssize_t n = listen_rows_build(snap, &rows), shown = 0;
-	int addr_width = (int)strlen("LOCAL"), user_width = (int)strlen("USER");
-	/* With a namespace table a NETNS column comes first. */
-	int netns_width = snap->n_netns > 0 ? (int)strlen("NETNS") : 0;
-	struct netns_cell ns;
+	struct output_columns cols = {.n = 0};
+	int widths[LISTEN_COL_COUNT];
+	const struct listen_column_def *defs[LISTEN_COL_COUNT];
+	struct listen_cells lc;
 	char when[40];
 	struct outbuf b;
 
 	if (n < 0)
 		return -1;
+	if (ctx->columns != NULL && ctx->columns->n > 0) {
+		cols = *ctx->columns;
+	} else {
+		/* With a namespace table a NETNS column comes first. */
+		for (int c = snap->n_netns > 0 ? 0 : 1; c < LISTEN_COL_COUNT; c++)
+			cols.ids[cols.n++] = c;
+	}
+	for (size_t c = 0; c < cols.n; c++) {
+		defs[c] = listen_column((enum listen_column)cols.ids[c]);
+		widths[c] = defs[c]->width > (int)strlen(defs[c]->title) ? defs[c]->width
+									 : (int)strlen(defs[c]->title);
+	}
 	if (outbuf_open(&b, out) < 0) {
 		free(rows);
 		return -1;
 	}
 	for (ssize_t i = 0; i < n; i++) {
-		char addr[SOCK_FORMAT_ADDR_MAX];
-		struct owner_cells o;
-
 		if (!output_selected(ctx, rows[i].sock))
 			continue;
 		shown++;
-		sock_format_endpoint(rows[i].sock, 0, addr, sizeof(addr));
-		owner_cells(snap, rows[i].sock, &o);
-		if ((int)strlen(addr) > addr_width)
-			addr_width = (int)strlen(addr);
-		if (o.user_cells > user_width)
-			user_width = o.user_cells;
-		if (netns_width > 0) {
-			netns_cell(snap, rows[i].sock, &ns);
-			if (ns.cells > netns_width)
-				netns_width = ns.cells;
-		}
-	}
-	format_rfc3339(&snap->taken_wall, when, sizeof(when));
-	outbuf_str(&b, "# ");
-	outbuf_str(&b, when);
-	outbuf_str(&b, ", ");
-	outbuf_i64(&b, shown);
-	outbuf_str(&b, " listening sockets");
-	outbuf_end_line(&b);
-	if (netns_width > 0) {
-		put_cell(&b, "NETNS", 5, 5, netns_width, false);
-		outbuf_char(&b, ' ');
-	}
-	put_cell(&b, "LOCAL", 5, 5, addr_width, false);
-	outbuf_str(&b, " FAM        PID ");
-	put_cell(&b, "USER", 4, 4, user_width, false);
-	outbuf_str(&b, " PROCESS          ACCEPTQ  BACKLOG    ESTAB SYN_RECV");
-	outbuf_end_line(&b);
-	for (ssize_t i = 0; i < n; i++) {
-		const struct sock_entry *e = rows[i].sock;
-		const uint32_t numbers[] = {e->recv_q, e->send_q, rows[i].established,
-		                            rows[i].syn_recv};
-		char addr[SOCK_FORMAT_ADDR_MAX], number[FORMAT_U64_MAX];
-		struct owner_cells o;
-		size_t len;
+		listen_cells_of(snap, &rows[i], &cols, &lc);
+		for (size_t c = 0; c < cols.n; c++) {
+			struct listen_cell cell = listen_cell(&rows[i], &lc, cols.ids[c]);
 
-		if (!output_selected(ctx, e))
-			continue;
-		sock_format_endpoint(e, 0, addr, sizeof(addr));
-		owner_cells(snap, e, &o);
-		if (netns_width > 0) {
-			netns_cell(snap, e, &ns);
-			put_cell(&b, ns.text, strlen(ns.text), ns.cells, netns_width, false);
-			outbuf_char(&b, ' ');
+			/* Fixed widths stay fixed: a longer value overflows. */
+			if (defs[c]->width == 0 && cell.cells > widths[c])
+				widths[c] = cell.cells;
 		}
-		len = strlen(addr);
-		put_cell(&b, addr, len, (int)len, addr_width, false);
-		outbuf_str(&b, e->family == AF_INET ? " 4    " : " 6    ");
-		len = strlen(o.pid);
-		put_cell(&b, o.pid, len, (int)len, 9, true);
-		outbuf_char(&b, ' ');
-		put_cell(&b, o.user, strlen(o.user), o.user_cells, user_width, false);
-		outbuf_char(&b, ' ');
-		put_cell(&b, o.process, strlen(o.process), o.process_cells, 15, false);
-		for (size_t k = 0; k < sizeof(numbers) / sizeof(numbers[0]); k++) {
-			len = format_u64(numbers[k], number);
-			outbuf_char(&b, ' ');
-			put_cell(&b, number, len, (int)len, 8, true);
+	}
+	/* The last column is not padded when left-aligned. */
+	if (cols.n > 0 && !defs[cols.n - 1]->right)
+		widths[cols.n - 1] = 0;
+	if (!ctx->no_header) {
+		format_rfc3339(&snap->taken_wall, when, sizeof(when));
+		outbuf_str(&b, "# ");
+		outbuf_str(&b, when);
+		outbuf_str(&b, ", ");
+		outbuf_i64(&b, shown);
+		outbuf_str(&b, " listening sockets");
+		outbuf_end_line(&b);
+		for (size_t c = 0; c < cols.n; c++) {
+			size_t len = strlen(defs[c]->title);
+
+			if (c > 0)
+				outbuf_char(&b, ' ');
+			put_cell(&b, defs[c]->title, len, (int)len, widths[c], defs[c]->right);
+		}
+		outbuf_end_line(&b);
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		if (!output_selected(ctx, rows[i].sock))
+			continue;
+		listen_cells_of(snap, &rows[i], &cols, &lc);
+		for (size_t c = 0; c < cols.n; c++) {
+			struct listen_cell cell = listen_cell(&rows[i], &lc, cols.ids[c]);
+
+			if (c > 0)
+				outbuf_char(&b, ' ');
+			put_cell(&b, cell.text, cell.len, cell.cells, widths[c], defs[c]->right);
 		}
 		if (outbuf_end_line(&b) < 0)
 			break;
@@ -194,7 +256,7 @@ static const enum conn_column shown_columns[] = {
     COL_USER,     COL_RECV_Q,    COL_SEND_Q,    COL_RTT,    COL_RETRANS, COL_SENT,
     COL_RECEIVED, COL_SEND_RATE, COL_RECV_RATE, COL_AGE,    COL_TIMER,
 };
-enum { N_COLUMNS = sizeof(shown_columns) / sizeof(shown_columns[0]), N_SHOWN_MAX = N_COLUMNS + 1 };
+enum { N_COLUMNS = sizeof(shown_columns) / sizeof(shown_columns[0]), N_SHOWN_MAX = COL_COUNT };
 
 /* The most a cell takes (SOCK_FORMAT_ADDR_MAX and a timer). */
 enum { CELL_MAX = SOCK_FORMAT_ADDR_MAX + 32 };
@@ -251,10 +313,16 @@ output_text_conns(FILE *out, struct output_context *ctx)
 
 	if (n < 0)
 		return -1;
-	if (ctx->snap->n_netns > 0)
-		defs[n_shown++] = conn_column(COL_NETNS);
-	for (int c = 0; c < N_COLUMNS; c++)
-		defs[n_shown++] = conn_column(shown_columns[c]);
+	if (ctx->columns != NULL && ctx->columns->n > 0) {
+		/* --columns: those, in that order. */
+		for (size_t c = 0; c < ctx->columns->n && n_shown < N_SHOWN_MAX; c++)
+			defs[n_shown++] = conn_column((enum conn_column)ctx->columns->ids[c]);
+	} else {
+		if (ctx->snap->n_netns > 0)
+			defs[n_shown++] = conn_column(COL_NETNS);
+		for (int c = 0; c < N_COLUMNS; c++)
+			defs[n_shown++] = conn_column(shown_columns[c]);
+	}
 	for (int c = 0; c < n_shown; c++) {
 		widths[c] = (int)strlen(defs[c]->title);
 		n_right += defs[c]->right;
@@ -297,21 +365,23 @@ output_text_conns(FILE *out, struct output_context *ctx)
 	}
 	if (outbuf_open(&b, out) < 0)
 		goto done;
-	format_rfc3339(&ctx->snap->taken_wall, when, sizeof(when));
-	outbuf_str(&b, "# ");
-	outbuf_str(&b, when);
-	outbuf_str(&b, ", ");
-	outbuf_i64(&b, n);
-	outbuf_str(&b, " sockets");
-	outbuf_end_line(&b);
-	for (int c = 0; c < n_shown; c++) {
-		size_t len = strlen(defs[c]->title);
+	if (!ctx->no_header) {
+		format_rfc3339(&ctx->snap->taken_wall, when, sizeof(when));
+		outbuf_str(&b, "# ");
+		outbuf_str(&b, when);
+		outbuf_str(&b, ", ");
+		outbuf_i64(&b, n);
+		outbuf_str(&b, " sockets");
+		outbuf_end_line(&b);
+		for (int c = 0; c < n_shown; c++) {
+			size_t len = strlen(defs[c]->title);
 
-		if (c > 0)
-			outbuf_char(&b, ' ');
-		put_cell(&b, defs[c]->title, len, (int)len, pad_to[c], defs[c]->right);
+			if (c > 0)
+				outbuf_char(&b, ' ');
+			put_cell(&b, defs[c]->title, len, (int)len, pad_to[c], defs[c]->right);
+		}
+		outbuf_end_line(&b);
 	}
-	outbuf_end_line(&b);
 	next = nums.text;
 	for (ssize_t i = 0; i < n; i++) {
 		const uint8_t *len = &nums.len[(size_t)i * (size_t)n_right];
