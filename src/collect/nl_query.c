@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -98,6 +99,46 @@ tcp_info_value(const struct tcp_info_full *full, const struct tcp_info_field *fi
 		memcpy(&v64, base, 8);
 		return (long long)(v64 > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : v64);
 	}
+}
+
+size_t
+tcp_info_format(const struct tcp_info_full *full, const struct tcp_info_field *field, char *out,
+		size_t width)
+{
+	static const char prefixes[] = "kMGTPE";
+	long long v = tcp_info_value(full, field);
+	const char *space = field->unit[0] != '\0' ? " " : "";
+	char number[32];
+	int len;
+
+	out[0] = '\0';
+	if (v < 0)
+		return 0;
+	/* The kernel's "no pacing limit" is ~0 (sk_pacing_rate and
+	 * sk_max_pacing_rate start so), clamped by tcp_info_value() to
+	 * 2^63-1 as 2^63-1 itself is. */
+	if (v == LLONG_MAX && strstr(field->name, "pacing_rate") != NULL)
+		len = snprintf(out, width + 1, "%s unlimited", field->name);
+	else
+		len = snprintf(out, width + 1, "%s %lld%s%s", field->name, v, space, field->unit);
+	if (len >= 0 && (size_t)len <= width)
+		return (size_t)len;
+	/* Too long: scaled, one decimal, as in 12.3G. */
+	{
+		double scaled = (double)v / 1000;
+		size_t k = 0;
+
+		while (scaled >= 999.95 && k + 1 < sizeof(prefixes) - 1) {
+			scaled /= 1000;
+			k++;
+		}
+		snprintf(number, sizeof(number), "%.1f%c", scaled, prefixes[k]);
+	}
+	len = snprintf(out, width + 1, "%s %s%s%s", field->name, number, space, field->unit);
+	if (len >= 0 && (size_t)len <= width)
+		return (size_t)len;
+	len = snprintf(out, width + 1, "%s %s", field->name, number);
+	return len < 0 ? 0 : (size_t)len <= width ? (size_t)len : width;
 }
 
 struct query_state {

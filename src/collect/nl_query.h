@@ -37,4 +37,14 @@ const struct tcp_info_field *tcp_info_fields(size_t *n);
 /* A field's value, or -1 when the kernel's tcp_info was too short. */
 long long tcp_info_value(const struct tcp_info_full *full, const struct tcp_info_field *field);
 
+/*
+ * A field as "name value unit" in at most `width` cells (out holds
+ * width + 1 bytes): "pacing_rate unlimited" for an unlimited pacing
+ * rate; a value too long to fit scaled by powers of 1000 ("bytes_acked
+ * 12.3G bytes"), then without its unit.  Returns the length, or 0 (out
+ * "") when the kernel's tcp_info was too short for the field.
+ */
+size_t tcp_info_format(const struct tcp_info_full *full, const struct tcp_info_field *field,
+		       char *out, size_t width);
+
 #endif

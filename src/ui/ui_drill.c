@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "format.h"
+#include "sock_expr.h"
 #include "sock_format.h"
 #include "sparkline.h"
 #include "ui_internal.h"
@@ -115,13 +116,11 @@ draw_full_info(const struct ui_drill *d, int y, int rows, int cols)
 	ui_putf(y++, 2, cols - 2, "all of tcp_info (%zu bytes), congestion control %s",
 		d->info.len, d->info.congestion[0] != '\0' ? d->info.congestion : "-");
 	for (size_t i = 0; i < n && y < rows; i++) {
-		long long v = tcp_info_value(&d->info, &fields[i]);
 		char cell[64];
 
-		if (v < 0)
+		/* Fitted to its column (a space left before the next). */
+		if (tcp_info_format(&d->info, &fields[i], cell, (size_t)col_width - 1) == 0)
 			continue; /* the kernel's struct is shorter */
-		snprintf(cell, sizeof(cell), "%s %lld%s%s", fields[i].name, v,
-			 fields[i].unit[0] != '\0' ? " " : "", fields[i].unit);
 		mvaddnstr(y, 2 + (k % per_row) * col_width, cell, col_width - 1);
 		if (++k % per_row == 0)
 			y++;
@@ -182,7 +181,7 @@ ui_drill_draw(struct ui *ui, const struct ui_drill *d, const struct conntrack *c
 	const struct conn_info *info = NULL;
 	const struct owner_proc *owner;
 	char local[SOCK_FORMAT_ADDR_MAX], remote[SOCK_FORMAT_ADDR_MAX], a[64], b[64], c[64];
-	char la[SOCK_FORMAT_ADDR_MAX], ra[SOCK_FORMAT_ADDR_MAX];
+	char expr[SOCK_EXPR_MAX];
 	int rows, cols, y = 2;
 
 	ui_page_begin(ui, " connection details: Esc or Enter returns", &rows, &cols);
@@ -283,17 +282,11 @@ ui_drill_draw(struct ui *ui, const struct ui_drill *d, const struct conntrack *c
 	spark_row(ui, y++, cols, "receive", d->recv, d->len, c);
 	y++;
 
-	sock_format_addr(e, 0, la, sizeof(la));
-	sock_format_addr(e, 1, ra, sizeof(ra));
-	if (y < rows - 1)
-		mvprintw(y++, 2, "tcpdump -ni any '%stcp and host %s and port %u and host %s and port %u'",
-			 e->family == AF_INET6 ? "ip6 and " : "", la, e->local_port, ra,
-			 e->remote_port);
-	if (y < rows - 1)
-		mvprintw(y++, 2, "ss -tani 'src %s%s%s:%u and dst %s%s%s:%u'",
-			 e->family == AF_INET6 ? "[" : "", la, e->family == AF_INET6 ? "]" : "",
-			 e->local_port, e->family == AF_INET6 ? "[" : "", ra,
-			 e->family == AF_INET6 ? "]" : "", e->remote_port);
+	/* A listener's are its port (and address), not a peer's. */
+	if (y < rows - 1 && sock_expr_tcpdump(e, expr, sizeof(expr)) > 0)
+		mvaddnstr(y++, 2, expr, cols - 2);
+	if (y < rows - 1 && sock_expr_ss(e, expr, sizeof(expr)) > 0)
+		mvaddnstr(y++, 2, expr, cols - 2);
 	/* Last, as much of the full tcp_info as the screen holds. */
 	if ((e->flags & SOCK_ENTRY_HAS_INFO) && (info == NULL || info->mark != CONN_GONE) &&
 	    y + 2 < rows)
