@@ -478,11 +478,29 @@ list_joined(FILE *out, const char *names)
 int
 options_list_write(FILE *out, const char *what)
 {
-	static const char *const whats[] = {"options", "views", "formats", "states",
-					    "keywords", "columns-conns", "columns-listen", "what"};
+	static const char *const whats[] = {"options", "options-with-value", "views",
+					    "formats", "states", "keywords", "columns-conns",
+					    "columns-listen", "what"};
 	bool ok = true;
 
-	if (strcmp(what, "options") == 0) {
+	if (strcmp(what, "options-with-value") == 0) {
+		/* Those whose next word (or =VALUE) is their value. */
+		for (size_t i = 0; ok && long_options[i].name != NULL; i++) {
+			char line[64];
+
+			if (long_options[i].val == OPT_LIST ||
+			    long_options[i].has_arg != required_argument)
+				continue;
+			snprintf(line, sizeof(line), "--%s", long_options[i].name);
+			ok = list_line(out, line);
+		}
+		for (size_t i = 0; ok && short_options[i] != '\0'; i++) {
+			char line[3] = {'-', short_options[i], '\0'};
+
+			if (short_options[i] != ':' && short_options[i + 1] == ':')
+				ok = list_line(out, line);
+		}
+	} else if (strcmp(what, "options") == 0) {
 		for (size_t i = 0; ok && long_options[i].name != NULL; i++) {
 			char line[64];
 

@@ -68,8 +68,9 @@ const char *options_usage(void);
  * --list WHAT, for shell completion (completion/): the names tcpdeck
  * takes, one per line, on out, from the tables that parse them, so that
  * completion cannot drift from them.  WHAT is options (every long and
- * short option), views, formats, states, columns-conns, columns-listen
- * or what (these words).  Returns 0, or -1 for an unknown WHAT (nothing
+ * short option), options-with-value (those that take one), views,
+ * formats, states, keywords (of the filter), columns-conns,
+ * columns-listen or what (these words).  Returns 0, or -1 for an unknown WHAT (nothing
  * written) or a write error.
  */
 int options_list_write(FILE *out, const char *what);

@@ -338,6 +338,14 @@ test_lists(void **state)
 	assert_false(has_line(text, "--list")); /* hidden */
 	free(text);
 
+	text = listed("options-with-value");
+	assert_non_null(text);
+	assert_true(has_line(text, "--columns") && has_line(text, "--view") && has_line(text, "-o") &&
+		    has_line(text, "-N"));
+	assert_false(has_line(text, "--no-header") || has_line(text, "-H") || has_line(text, "-b") ||
+		     has_line(text, "--list"));
+	free(text);
+
 	text = listed("views");
 	assert_non_null(text);
 	for (int v = 0; v < OUTPUT_VIEW_COUNT; v++)
