@@ -1,7 +1,8 @@
 /*
  * output_columns.c - the listen view's column table, --columns lists of
  * either view, and what the chosen columns cost (output_columns.h).
- * Pure; any thread.  Prints nothing: errors go back as a message.
+ * Pure; any thread, but output_columns_names() writes a static buffer
+ * (main thread).  Prints nothing: errors go back as a message.
  */
 #include "config.h"
 
