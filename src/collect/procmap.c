@@ -202,7 +202,8 @@ read_stat(int root_fd, struct proc_rec *rec, uint64_t *start_time)
 	return 0;
 }
 
-static void
+/* Returns 0, or -1 (ENOMEM). */
+static int
 read_cmdline(int root_fd, struct proc_rec *rec)
 {
 	char path[64], buf[CMDLINE_MAX];
@@ -221,6 +222,11 @@ read_cmdline(int root_fd, struct proc_rec *rec)
 	buf[len] = '\0';
 	free(rec->cmdline);
 	rec->cmdline = strdup(buf);
+	if (rec->cmdline == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
 }
 
 /* One limit of /proc/PID/limits: a decimal number, or "unlimited" (0). */
@@ -358,8 +364,14 @@ scan_fds(struct procmap *map, struct proc_rec *rec, size_t *fds_read)
 
 			cap = cap ? cap * 2 : 16;
 			more = realloc(inodes, cap * sizeof(*inodes));
-			if (more == NULL)
-				break; /* keep what we have */
+			if (more == NULL) {
+				/* Keeping part of the list would attribute
+				 * the rest to nobody: the sample fails. */
+				free(inodes);
+				closedir(dir);
+				errno = ENOMEM;
+				return -1;
+			}
 			inodes = more;
 		}
 		inodes[n++] = (uint32_t)inode;
@@ -384,8 +396,10 @@ scan_fds(struct procmap *map, struct proc_rec *rec, size_t *fds_read)
 	rec->inodes = inodes;
 	rec->n_inodes = n;
 	rec->scanned = true;
-	if (n > 0 && rec->cmdline == NULL)
-		read_cmdline(map->root_fd, rec);
+	if (n > 0 && rec->cmdline == NULL && read_cmdline(map->root_fd, rec) < 0) {
+		map->table_stale = true; /* the change above is not lost */
+		return -1;
+	}
 	return changed;
 }
 
@@ -478,6 +492,27 @@ list_pids(struct procmap *map, size_t *count)
 	if (pids == NULL)
 		pids = malloc(sizeof(*pids)); /* an empty list is not a failure */
 	return pids;
+}
+
+/* Whether a failed read of a process is tcpdeck's own shortage (memory,
+ * descriptors) rather than the process having gone: the sample then
+ * fails instead of dropping the process quietly. */
+static bool
+resource_error(int err)
+{
+	return err == ENOMEM || err == EMFILE || err == ENFILE;
+}
+
+/* Drops every process record; the next sample reads them all again. */
+static void
+forget_processes(struct procmap *map)
+{
+	for (size_t i = 0; i < map->n_recs; i++)
+		rec_clear(&map->recs[i]);
+	free(map->recs);
+	map->recs = NULL;
+	map->n_recs = 0;
+	map->table_stale = true;
 }
 
 /* Re-reads a process: start time (a different one means the pid was
@@ -573,8 +608,18 @@ refresh_processes(struct procmap *map, struct procmap_stats *stats)
 		}
 		rec->pid = pids[i];
 		if (rescan(map, rec, true, true, stats) < 0) {
+			int err = errno;
+
 			rec_clear(rec); /* gone since the listing */
-			continue;
+			if (!resource_error(err))
+				continue;
+			for (size_t k = 0; k < n; k++)
+				rec_clear(&recs[k]);
+			free(recs);
+			free(pids);
+			forget_processes(map);
+			errno = err;
+			return -1;
 		}
 		n++;
 	}
@@ -599,12 +644,16 @@ refresh_processes(struct procmap *map, struct procmap_stats *stats)
 		if (rec->scanned || timespec_between(&rec->last_scan, &now) < PROCMAP_REFRESH_SECONDS)
 			continue;
 		budget--;
-		if (rescan(map, rec, false, true, stats) < 0 && rec->n_inodes > 0) {
-			/* Exited meanwhile: forget its sockets now. */
-			free(rec->inodes);
-			rec->inodes = NULL;
-			rec->n_inodes = 0;
-			map->table_stale = true;
+		if (rescan(map, rec, false, true, stats) < 0) {
+			if (resource_error(errno))
+				return -1; /* its sockets stay as they were */
+			if (rec->n_inodes > 0) {
+				/* Exited meanwhile: forget its sockets now. */
+				free(rec->inodes);
+				rec->inodes = NULL;
+				rec->n_inodes = 0;
+				map->table_stale = true;
+			}
 		}
 	}
 	map->cursor = n > 0 ? (map->cursor + n / 16 + 1) % n : 0;
@@ -632,6 +681,10 @@ rebuild_table(struct procmap *map)
 		memcpy(proc.comm, rec->comm, sizeof(proc.comm));
 		proc.cmdline = rec->cmdline;
 		proc.user = user_name(map, rec->uid);
+		if (proc.user == NULL) {
+			errno = ENOMEM;
+			goto fail;
+		}
 		proc.fds = rec->denied ? 0 : rec->fds;
 		proc.fd_limit = rec->fd_limit;
 		proc.fd_limit_hard = rec->fd_limit_hard;
@@ -737,8 +790,17 @@ search_unknown(struct procmap *map, const struct snapshot *snap, struct procmap_
 	for (size_t i = 0; i < n_order && left > 0; i++) {
 		struct proc_rec *rec = &map->recs[order[i]];
 
-		if (rescan(map, rec, false, false, stats) < 0)
-			continue;
+		if (rescan(map, rec, false, false, stats) < 0) {
+			int err = errno;
+
+			if (!resource_error(err))
+				continue; /* gone */
+			free(order);
+			inode_set_free(&resolved);
+			inode_set_free(&unknown);
+			errno = err;
+			return -1;
+		}
 		for (size_t k = 0; k < rec->n_inodes; k++)
 			if (inode_set_has(&unknown, rec->inodes[k]) &&
 			    !inode_set_has(&resolved, rec->inodes[k])) {
@@ -758,6 +820,8 @@ search_unknown(struct procmap *map, const struct snapshot *snap, struct procmap_
 	 * miss may only mean its process was read just before it opened
 	 * the socket.  Given-up sockets that closed drop out of the set.
 	 */
+	memset(&given_up, 0, sizeof(given_up));
+	memset(&missed, 0, sizeof(missed));
 	if (inode_set_init(&given_up, map->given_up.count + left) == 0 &&
 	    inode_set_init(&missed, left) == 0) {
 		for (size_t i = 0; i < snap->n_entries; i++) {
@@ -781,6 +845,7 @@ search_unknown(struct procmap *map, const struct snapshot *snap, struct procmap_
 		map->given_up = given_up;
 		map->missed_once = missed;
 	} else {
+		/* Only the search's memory is lost: the owners are right. */
 		inode_set_free(&given_up);
 	}
 	inode_set_free(&unknown);
