@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -153,9 +154,19 @@ sampler_main(void *arg)
 
 			/* Owners are extra: a failure leaves this sample
 			 * without them, it does not end sampling. */
-			if (procmap_attribute(sampler->procmap, snap, &stats) < 0)
-				log_msg("attribution failed: %s", strerror(errno));
-			else
+			if (procmap_attribute(sampler->procmap, snap, &stats) < 0) {
+				int err = errno;
+
+				log_msg("attribution failed: %s", strerror(err));
+				/* Said to the user too, so a missing owner is
+				 * not taken for a socket nobody holds. */
+				if (snap->note[0] == '\0')
+					snprintf(snap->note, sizeof(snap->note),
+						 "owners unknown in this sample: %s%s", strerror(err),
+						 err == EMFILE || err == ENFILE
+							 ? " (raise ulimit -n)"
+							 : "");
+			} else
 				log_msg("owners: %zu processes, %zu read (%zu fds), %zu found, "
 					"%zu hidden, %zu unknown%s",
 					stats.procs, stats.procs_scanned, stats.fds_read, stats.found,
