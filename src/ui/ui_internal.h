@@ -98,8 +98,10 @@ struct ui {
 	struct pipeline *pipe;
 };
 
-/* Terminal set-up and tear-down (ui_term.c). */
-int ui_term_start(struct ui *ui, bool force_ascii);
+/* Terminal set-up and tear-down (ui_term.c).  ui_term_start() returns 0,
+ * or -1 with a one-line cause (TERM unset, unknown or unable to place the
+ * cursor) and the terminal untouched. */
+int ui_term_start(struct ui *ui, bool force_ascii, char *cause, size_t cause_len);
 void ui_term_stop(void);
 int ui_term_attr(const struct ui *ui, enum ui_color color);
 

@@ -1,15 +1,28 @@
 /*
  * ui_term.c - curses set-up, colours, character set, and restoring the
  * terminal.  Main thread only.
+ *
+ * The terminal type is checked before curses takes the screen: with TERM
+ * unset or empty, unknown to terminfo, or naming a terminal that cannot
+ * place the cursor (dumb, hardcopy), the dashboard refuses with a
+ * one-line cause that points at -b, instead of drawing garbage.  Batch
+ * output needs no terminal type at all.
  */
 #include "config.h"
 
 #include <curses.h>
+#include <errno.h>
 #include <langinfo.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "sanitize.h"
 #include "ui_internal.h"
+/* Last: it defines macros (lines, columns...) that clash with names in
+ * the headers above. */
+#include <term.h>
 
 static bool term_active;
 
@@ -22,13 +35,70 @@ colors_wanted(void)
 	return no_color == NULL || no_color[0] == '\0';
 }
 
+/*
+ * Whether TERM names a terminal the dashboard can draw on.  Asks terminfo
+ * with setupterm() and releases its entry again: newterm() on an unknown
+ * type fails only after allocating what it never frees, and on a terminal
+ * without cursor addressing it succeeds but draws nothing usable.
+ * Returns 0, or -1 with a cause.
+ */
+static int
+term_usable(char *cause, size_t cause_len)
+{
+	const char *term = getenv("TERM");
+	char shown[SANITIZE_TEXT_MAX(64) + 1];
+	const char *cup;
+	int err = 0;
+	bool hardcopy;
+
+	if (term == NULL || term[0] == '\0') {
+		snprintf(cause, cause_len,
+			 "TERM is not set: the dashboard needs the terminal's type "
+			 "(such as TERM=xterm-256color); use -b for batch output");
+		errno = EINVAL;
+		return -1;
+	}
+	/* TERM may come from the far end of an ssh connection. */
+	sanitize_text(term, strnlen(term, 64), shown, sizeof(shown), NULL);
+	if (setupterm(NULL, STDOUT_FILENO, &err) != OK) {
+		if (err == 0)
+			snprintf(cause, cause_len,
+				 "unknown terminal type '%s' (no terminfo entry): set TERM to "
+				 "your terminal's type, or use -b for batch output",
+				 shown);
+		else
+			snprintf(cause, cause_len,
+				 "cannot read the terminfo entry of '%s': set TERM to your "
+				 "terminal's type, or use -b for batch output",
+				 shown);
+		errno = EINVAL;
+		return -1;
+	}
+	cup = tigetstr("cup");
+	hardcopy = tigetflag("hc") > 0;
+	del_curterm(cur_term);
+	if (cup == NULL || cup == (char *)-1 || hardcopy) {
+		snprintf(cause, cause_len,
+			 "terminal type '%s' cannot place the cursor, which the dashboard "
+			 "needs; use -b for batch output",
+			 shown);
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
 int
-ui_term_start(struct ui *ui, bool force_ascii)
+ui_term_start(struct ui *ui, bool force_ascii, char *cause, size_t cause_len)
 {
 	bool utf8;
 
-	if (newterm(NULL, stdout, stdin) == NULL)
+	if (term_usable(cause, cause_len) < 0)
 		return -1;
+	if (newterm(NULL, stdout, stdin) == NULL) {
+		snprintf(cause, cause_len, "cannot initialise the terminal");
+		return -1;
+	}
 	term_active = true;
 	cbreak();
 	noecho();
