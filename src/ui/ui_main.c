@@ -4,8 +4,10 @@
  * poll()s the keyboard and the ring's wake descriptor; takes each new
  * snapshot from the ring (every one feeds the history, the newest is
  * shown unless paused); redraws at least twice a second so the sample's
- * age stays true.  SIGINT and SIGTERM end the loop like 'q', so the
- * terminal is always restored.  Main thread only.
+ * age stays true.  SIGINT, SIGTERM and SIGHUP end the loop like 'q', so
+ * the terminal is always restored and the sampler closes a recording
+ * whole; so does a terminal that hangs up.  Ctrl-Z is curses' own
+ * (restores the terminal, redraws on fg).  Main thread only.
  */
 #include "config.h"
 
@@ -210,11 +212,11 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 		snprintf(cause, cause_len, "out of memory for the views");
 		goto fail;
 	}
-	if (ui_term_start(&ui, opts->ascii) < 0) {
-		snprintf(cause, cause_len, "cannot initialise the terminal (is TERM set?)");
-		goto fail;
-	}
+	/* Before curses starts: it then leaves SIGINT and SIGTERM to us
+	 * rather than exiting from its own handler. */
 	install_signal_handlers();
+	if (ui_term_start(&ui, opts->ascii, cause, cause_len) < 0)
+		goto fail;
 
 	while (!ui.quit && !stop_signal) {
 		struct pollfd fds[3] = {
@@ -248,6 +250,13 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 		if (poll(fds, 3, 500) < 0 && errno != EINTR) {
 			snprintf(cause, cause_len, "poll: %s", strerror(errno));
 			rc = -1;
+			break;
+		}
+		if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			/* The terminal is gone (a closed pty; SIGHUP may be
+			 * ignored): nothing more can be drawn or read, and
+			 * polling it again would return at once, forever. */
+			log_msg("ui: the terminal closed");
 			break;
 		}
 		if (ui.resolver != NULL)
