@@ -84,8 +84,9 @@ load_diag_config(const char *path, struct diag_config *cfg, char *msg, size_t ms
 	return diag_config_load(cfg, def, 1, msg, msg_len) < 0 ? -1 : 0;
 }
 
-/* Set by SIGINT and SIGTERM in a marked batch run: the run ends and the
- * test's summary is still printed. */
+/* Set by SIGINT, SIGTERM and SIGHUP in a marked, exporting or recording
+ * batch run: the run ends, the test's summary is still printed and the
+ * recording closed whole. */
 static volatile sig_atomic_t batch_stop;
 
 static void
@@ -94,7 +95,8 @@ on_batch_stop(int sig)
 	batch_stop = sig;
 }
 
-/* Without SA_RESTART, so the batch loop's poll() returns at once. */
+/* Without SA_RESTART, so the batch loop's poll() returns at once.
+ * SIGHUP too: an ssh connection that drops. */
 static void
 catch_batch_stop(void)
 {
@@ -105,6 +107,7 @@ catch_batch_stop(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 static struct batch_request
@@ -414,8 +417,9 @@ app_run(struct app *app, int argc, char **argv)
 			req.view = OUTPUT_VIEW_PROMETHEUS;
 			req.format = &output_prometheus;
 		}
-		/* An exporter ends on SIGTERM as it ends on -n: cleanly. */
-		if (req.mark || exporting)
+		/* An exporter ends on SIGTERM as it ends on -n: cleanly; so
+		 * does a recording, which then keeps its end mark. */
+		if (req.mark || exporting || opts->record != NULL)
 			catch_batch_stop();
 		rc = batch_run_request(app->ring, app->sampler, &req, out, msg, msg_len);
 	} else {
