@@ -8,7 +8,8 @@
 #   - a batch recording (-b -w) ends on SIGINT, SIGTERM and SIGHUP with
 #     status 0 and its end mark;
 #   - its terminal closing while it draws (the tmux session killed) ends
-#     it: the process is gone, nothing is left spinning;
+#     it, even with SIGHUP blocked: the process is gone, nothing is left
+#     spinning;
 #   - with the descriptor limit at 32 it draws and records; batch runs at
 #     every limit from 6 to 16 and at 32 either work (owners found, or a
 #     note saying why they are not) or stop with a one-line error.
@@ -183,23 +184,44 @@ for sig in INT TERM HUP; do
 done
 
 # --- the terminal closes while the dashboard draws ---------------------------
-fresh
-tm new-session -d -s terms-close -x 400 -y 120 \
-  "sh -c 'echo \$\$ >$work/pid; exec env TERM=screen LANG=C.UTF-8 $TCPDECK -d 0.1 -w $work/rec --log $work/log 2>$work/err'"
-if wait_file "$work/pid"; then
+# Twice: as it comes (SIGHUP ends it), and with SIGHUP blocked (perl
+# blocks it and execs; the mask survives exec), where only the hung-up
+# terminal itself can tell the dashboard to stop instead of spinning.
+closing() {
+  local what=$1 block=$2
+  fresh
+  tm new-session -d -s terms-close -x 400 -y 120 \
+    "sh -c 'echo \$\$ >$work/pid; exec $block env TERM=screen LANG=C.UTF-8 $TCPDECK -d 0.1 -w $work/rec --log $work/log 2>$work/err'"
+  if ! wait_file "$work/pid"; then
+    fail "$what: the dashboard did not start"
+    return
+  fi
   pid=$(cat "$work/pid")
   for _ in $(seq 1 300); do
     tm capture-pane -p -t terms-close | grep -Eq '^LISTEN +1 ' && break
     sleep 0.1
   done
-  wait_samples 3 || fail "closing terminal: fewer than 3 samples logged"
+  wait_samples 3 || fail "$what: fewer than 3 samples logged"
+  if [ -n "$block" ]; then
+    grep -q '^SigBlk:.*[13579bdf]$' "/proc/$pid/status" && pass "$what: SIGHUP is blocked" ||
+      fail "$what: SIGHUP not blocked: $(grep SigBlk "/proc/$pid/status")"
+  fi
   tm kill-session -t terms-close
-  gone "$pid" && pass "closing terminal: process $pid exits" ||
-    fail "closing terminal: process $pid still there ($(cat /proc/"$pid"/stat 2>/dev/null))"
-  recording_whole "closing terminal"
-  sanitizer_clean "closing terminal"
+  if gone "$pid"; then
+    pass "$what: process $pid exits"
+  else
+    fail "$what: process $pid still there ($(cat /proc/"$pid"/stat 2>/dev/null))"
+    kill -KILL "$pid" 2>/dev/null
+  fi
+  recording_whole "$what"
+  sanitizer_clean "$what"
+}
+closing "closing terminal" ""
+if command -v perl >/dev/null; then
+  closing "closing terminal, SIGHUP blocked" \
+    "perl -MPOSIX -e \"sigprocmask(SIG_BLOCK, POSIX::SigSet->new(SIGHUP)) or die; exec @ARGV or die\""
 else
-  fail "closing terminal: the dashboard did not start"
+  fail "perl is missing: the closing terminal with SIGHUP blocked is not tried"
 fi
 
 # --- a low descriptor limit -----------------------------------------------------
