@@ -49,7 +49,7 @@ term_usable(char *cause, size_t cause_len)
 	char shown[SANITIZE_TEXT_MAX(64) + 1];
 	const char *cup;
 	int err = 0;
-	bool hardcopy;
+	bool placeable;
 
 	if (term == NULL || term[0] == '\0') {
 		snprintf(cause, cause_len,
@@ -75,9 +75,9 @@ term_usable(char *cause, size_t cause_len)
 		return -1;
 	}
 	cup = tigetstr("cup");
-	hardcopy = tigetflag("hc") > 0;
+	placeable = cup != NULL && cup != (char *)-1 && tigetflag("hc") <= 0;
 	del_curterm(cur_term);
-	if (cup == NULL || cup == (char *)-1 || hardcopy) {
+	if (!placeable) {
 		snprintf(cause, cause_len,
 			 "terminal type '%s' cannot place the cursor, which the dashboard "
 			 "needs; use -b for batch output",
