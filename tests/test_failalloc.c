@@ -80,20 +80,21 @@ each_failure(op_fn op, void (*check)(void *arg), void *arg)
 			if (rc == 0)
 				absorbed++;
 			else if (rc != -1 || errno != ENOMEM)
-				fail_msg("allocation %lu failed: returned %d, errno %d", n, rc, errno);
+				fail_msg("allocation %lu failed: returned %d, errno %d", n, rc,
+				         errno);
 		} else if (rc != 0) {
 			fail_msg("no allocation failed (%lu made), yet it returned %d (errno %d)",
-				 n - 1, rc, errno);
+			         n - 1, rc, errno);
 		}
 		if (failalloc_live() != live)
 			fail_msg("allocation %lu failed: %zu block(s) not given back", n,
-				 failalloc_live() - live);
+			         failalloc_live() - live);
 		if (check != NULL)
 			check(arg);
 		if (!fired) {
 			print_message("%lu allocation point(s), %lu failure(s) absorbed with the "
-				      "right answer\n",
-				      n - 1, absorbed);
+			              "right answer\n",
+			              n - 1, absorbed);
 			return n - 1;
 		}
 	}
@@ -216,7 +217,7 @@ test_ring_no_fds(void **state)
 struct procfix {
 	char root[PATH_MAX];
 	struct procmap *map; /* kept across runs: a failed sample must not
-			      * spoil the next one */
+	                      * spoil the next one */
 };
 
 static void
@@ -250,10 +251,10 @@ put_proc(const char *root, int pid, const char *comm, const uint32_t *inodes, si
 	snprintf(name, sizeof(name), "%d", pid);
 	put_dir(root, name);
 	snprintf(stat, sizeof(stat),
-		 "%d (%s) S 1 %d %d 0 -1 4194560 1523 0 12 0 7 3 0 0 20 0 1 0 %d 23539712 "
-		 "2816 18446744073709551615 1 1 1 0 0 0 0 4096 1 1 0 0 17 3 0 0 0 0 0 1 1 1 1 "
-		 "1 1 1 0\n",
-		 pid, comm, pid, pid, 1000 + pid);
+	         "%d (%s) S 1 %d %d 0 -1 4194560 1523 0 12 0 7 3 0 0 20 0 1 0 %d 23539712 "
+	         "2816 18446744073709551615 1 1 1 0 0 0 0 4096 1 1 0 0 17 3 0 0 0 0 0 1 1 1 1 "
+	         "1 1 1 0\n",
+	         pid, comm, pid, pid, 1000 + pid);
 	snprintf(name, sizeof(name), "%d/stat", pid);
 	put_file(root, name, stat);
 	snprintf(cmd, sizeof(cmd), "/usr/bin/%s --port %d", comm, pid);
@@ -345,7 +346,7 @@ check_owners(const struct snapshot *snap)
 		}
 		if (e->owner_status != OWNER_FOUND)
 			fail_msg("allocation %lu failed: socket %u has owner status %d", run_n,
-				 e->inode, e->owner_status);
+			         e->inode, e->owner_status);
 		p = owner_table_proc(snap->owners, e->owner);
 		assert_non_null(p);
 		assert_int_equal(p->pid, e->inode < 8000 ? 4242 : 5353);
@@ -604,12 +605,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_snapshot),
-		cmocka_unit_test(test_ring),
-		cmocka_unit_test(test_ring_no_fds),
-		cmocka_unit_test(test_procmap),
-		cmocka_unit_test(test_record),
-		cmocka_unit_test(test_record_no_fds),
+	    cmocka_unit_test(test_snapshot),    cmocka_unit_test(test_ring),
+	    cmocka_unit_test(test_ring_no_fds), cmocka_unit_test(test_procmap),
+	    cmocka_unit_test(test_record),      cmocka_unit_test(test_record_no_fds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

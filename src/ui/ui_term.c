@@ -53,8 +53,8 @@ term_usable(char *cause, size_t cause_len)
 
 	if (term == NULL || term[0] == '\0') {
 		snprintf(cause, cause_len,
-			 "TERM is not set: the dashboard needs the terminal's type "
-			 "(such as TERM=xterm-256color); use -b for batch output");
+		         "TERM is not set: the dashboard needs the terminal's type "
+		         "(such as TERM=xterm-256color); use -b for batch output");
 		errno = EINVAL;
 		return -1;
 	}
@@ -63,14 +63,14 @@ term_usable(char *cause, size_t cause_len)
 	if (setupterm(NULL, STDOUT_FILENO, &err) != OK) {
 		if (err == 0)
 			snprintf(cause, cause_len,
-				 "unknown terminal type '%s' (no terminfo entry): set TERM to "
-				 "your terminal's type, or use -b for batch output",
-				 shown);
+			         "unknown terminal type '%s' (no terminfo entry): set TERM to "
+			         "your terminal's type, or use -b for batch output",
+			         shown);
 		else
 			snprintf(cause, cause_len,
-				 "cannot read the terminfo entry of '%s': set TERM to your "
-				 "terminal's type, or use -b for batch output",
-				 shown);
+			         "cannot read the terminfo entry of '%s': set TERM to your "
+			         "terminal's type, or use -b for batch output",
+			         shown);
 		errno = EINVAL;
 		return -1;
 	}
@@ -79,9 +79,9 @@ term_usable(char *cause, size_t cause_len)
 	del_curterm(cur_term);
 	if (!placeable) {
 		snprintf(cause, cause_len,
-			 "terminal type '%s' cannot place the cursor, which the dashboard "
-			 "needs; use -b for batch output",
-			 shown);
+		         "terminal type '%s' cannot place the cursor, which the dashboard "
+		         "needs; use -b for batch output",
+		         shown);
 		errno = EINVAL;
 		return -1;
 	}
