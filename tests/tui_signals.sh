@@ -80,6 +80,8 @@ sanitizer_clean() {
     pass "$1: no sanitizer report"
   fi
 }
+# What the shell runs once the dashboard ended.
+after_line="echo \$? >$work/status; stty -g >$work/after"
 fresh() {
   listening
   rm -f "$work"/{before,after,stopped,status,pid,rec,log,err,replay-err}
@@ -96,13 +98,20 @@ listening
 tm new-session -d -s "$S" -x 120 -y 40 "env PS1='terms\$ ' bash --norc --noprofile -i"
 wait_for '^terms\$' || hard_error "no shell prompt in tmux: $(screen)"
 
-# dashboard: from the shell, between two `stty -g`, with its pid, log,
-# recording, stderr and exit status in $work.  In a subshell, so that
-# Ctrl-Z stops the whole line and fg resumes it (a stopped job would
-# otherwise let the line go on with status 148).
+# dashboard WHAT [stop]: from the shell, between two `stty -g`, with its
+# pid, log, recording, stderr and exit status in $work.  With "stop" the
+# line ends with the dashboard, which is then the job alone: Ctrl-Z stops
+# it (a line would go on with status 148, and a subshell around it could
+# be stopped, and the shell say so, before curses has left the screen);
+# `fg` then comes with the rest of the line.
 dashboard() {
+  local run="sh -c 'echo \$\$ >$work/pid; exec env TERM=screen LANG=C.UTF-8 $TCPDECK -d 0.2 -w $work/rec --log $work/log 2>$work/err'"
   fresh
-  tm send-keys -t "$S" -l "clear; (stty -g >$work/before; sh -c 'echo \$\$ >$work/pid; exec env TERM=screen LANG=C.UTF-8 $TCPDECK -d 0.2 -w $work/rec --log $work/log 2>$work/err'; echo \$? >$work/status; stty -g >$work/after)"
+  if [ "${2:-}" = stop ]; then
+    tm send-keys -t "$S" -l "clear; stty -g >$work/before; $run"
+  else
+    tm send-keys -t "$S" -l "clear; stty -g >$work/before; $run; $after_line"
+  fi
   tm send-keys -t "$S" Enter
   wait_file "$work/pid" || { fail "$1: the dashboard did not start"; return 1; }
   pid=$(cat "$work/pid")
@@ -139,10 +148,10 @@ if dashboard SIGHUP; then
   ended SIGHUP
 fi
 
-if dashboard "Ctrl-Z"; then
+if dashboard "Ctrl-Z" stop; then
   tm send-keys -t "$S" C-z
   wait_for 'Stopped' && pass "Ctrl-Z: the shell says the job stopped" ||
-    fail "Ctrl-Z: no 'Stopped': $(screen | tail -5)"
+    fail "Ctrl-Z: no 'Stopped': $(screen | grep -v '^$' | tail -5)"
   state=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)
   [ "$state" = T ] && pass "Ctrl-Z: process $pid is stopped" || fail "Ctrl-Z: process state '$state'"
   tm send-keys -t "$S" -l "stty -g >$work/stopped"
@@ -150,7 +159,7 @@ if dashboard "Ctrl-Z"; then
   wait_file "$work/stopped"
   cmp -s "$work/before" "$work/stopped" && pass "Ctrl-Z: terminal settings restored while stopped" ||
     fail "Ctrl-Z: stty before $(cat "$work/before"), while stopped $(cat "$work/stopped")"
-  tm send-keys -t "$S" -l "fg"
+  tm send-keys -t "$S" -l "fg; $after_line"
   tm send-keys -t "$S" Enter
   wait_for '^LISTEN +1 ' && pass "fg: the dashboard is drawn again" ||
     fail "fg: no dashboard: $(screen | head -5)"
@@ -226,7 +235,7 @@ fi
 
 # --- a low descriptor limit -----------------------------------------------------
 fresh
-tm send-keys -t "$S" -l "clear; (stty -g >$work/before; sh -c 'ulimit -n 32; echo \$\$ >$work/pid; exec env TERM=screen LANG=C.UTF-8 $TCPDECK -d 0.2 -w $work/rec --log $work/log 2>$work/err'; echo \$? >$work/status; stty -g >$work/after)"
+tm send-keys -t "$S" -l "clear; stty -g >$work/before; sh -c 'ulimit -n 32; echo \$\$ >$work/pid; exec env TERM=screen LANG=C.UTF-8 $TCPDECK -d 0.2 -w $work/rec --log $work/log 2>$work/err'; $after_line"
 tm send-keys -t "$S" Enter
 if wait_file "$work/pid"; then
   pid=$(cat "$work/pid")
