@@ -381,7 +381,7 @@ app_run(struct app *app, int argc, char **argv)
 	if (opts->replay == NULL &&
 	    (!opts->batch || opts->who != NULL || opts->record != NULL ||
 	     exporting || (output_needs(opts->view, &opts->columns) & OUTPUT_NEED_OWNERS))) {
-		struct procmap *map = procmap_new("/proc", geteuid() == 0, getuid());
+		struct procmap *map = procmap_new("/proc", procmap_may_read_all(), getuid());
 
 		if (map == NULL)
 			log_msg("no process attribution: cannot open /proc: %s", strerror(errno));

@@ -35,6 +35,8 @@
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 
 #include "hash.h"
 #include "procmap.h"
@@ -963,6 +965,24 @@ procmap_new(const char *proc_root, bool privileged, uid_t self_uid)
 	map->privileged = privileged;
 	map->self_uid = self_uid;
 	return map;
+}
+
+bool
+procmap_may_read_all(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	uint64_t eff;
+
+	/* By capabilities, not by uid: a service's ambient capabilities
+	 * (AmbientCapabilities=) count, and a root without CAP_SYS_PTRACE
+	 * (a container's) cannot read other users' links. */
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return geteuid() == 0;
+	eff = (uint64_t)data[0].effective | (uint64_t)data[1].effective << 32;
+	return (eff & (1ULL << CAP_SYS_PTRACE)) != 0 &&
+	       (eff & (1ULL << CAP_DAC_READ_SEARCH | 1ULL << CAP_DAC_OVERRIDE)) != 0;
 }
 
 void

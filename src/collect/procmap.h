@@ -65,4 +65,14 @@ int procmap_attribute(struct procmap *map, struct snapshot *snap, struct procmap
 
 void procmap_free(struct procmap *map);
 
+/*
+ * Whether this process may read every process's /proc/PID/fd, the
+ * `privileged` of procmap_new(): its effective capabilities hold
+ * CAP_SYS_PTRACE (the links are read under ptrace_may_access) and
+ * CAP_DAC_READ_SEARCH or CAP_DAC_OVERRIDE (the directories are mode 0500
+ * of their owner), whatever its uid.  Falls back to euid 0 when the
+ * capabilities cannot be read.
+ */
+bool procmap_may_read_all(void);
+
 #endif
