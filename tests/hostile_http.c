@@ -7,7 +7,9 @@
  *                                them; prints "ready OPENED" once connected
  *                                and "open STILL_OPEN" at the end
  *   slow ADDR PORT N SECONDS     N connections sending a request header
- *                                one byte a second; prints "open N" at the end
+ *                                one byte a second; prints "ready OPENED",
+ *                                "held STILL_OPEN" after 5 s and
+ *                                "open STILL_OPEN" at the end
  *   bigline ADDR PORT BYTES      a request line of BYTES bytes; prints the
  *                                status line of the answer or "closed"
  *   garbage ADDR PORT            binary garbage; prints the answer's status
@@ -15,6 +17,9 @@
  *   bcrypt PASSWORD [COST]       prints a bcrypt hash of PASSWORD (cost 5 or
  *                                COST), made by crypt(3), for web
  *                                configurations
+ *
+ * With HOSTILE_SOURCE=ADDR in the environment, every connection is made
+ * from that local address (127.0.0.2: another client than 127.0.0.1).
  *
  * Single-threaded; IPv4 only.
  */
@@ -36,6 +41,7 @@
 #include <unistd.h>
 
 static struct sockaddr_in target;
+static struct sockaddr_in source; /* sin_family 0: any */
 
 static int
 connect_one(void)
@@ -44,6 +50,11 @@ connect_one(void)
 
 	if (fd < 0)
 		return -1;
+	if (source.sin_family == AF_INET &&
+	    bind(fd, (struct sockaddr *)&source, sizeof(source)) < 0) {
+		close(fd);
+		return -1;
+	}
 	if (connect(fd, (struct sockaddr *)&target, sizeof(target)) < 0) {
 		close(fd);
 		return -1;
@@ -129,6 +140,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "bad address %s\n", argv[2]);
 		return 2;
 	}
+	if (getenv("HOSTILE_SOURCE") != NULL) {
+		source.sin_family = AF_INET;
+		if (inet_pton(AF_INET, getenv("HOSTILE_SOURCE"), &source.sin_addr) != 1) {
+			fprintf(stderr, "bad HOSTILE_SOURCE %s\n", getenv("HOSTILE_SOURCE"));
+			return 2;
+		}
+	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
@@ -153,6 +171,13 @@ main(int argc, char **argv)
 			sleep(1);
 			if (!slow)
 				continue;
+			if (tick == 4) {
+				int held = 0;
+
+				for (int i = 0; i < n; i++)
+					held += fds[i] >= 0 && !is_closed(fds[i]);
+				printf("held %d\n", held);
+			}
 			for (int i = 0; i < n; i++) {
 				char c = tick < (int)sizeof(header) - 1 ? header[tick] : 'a';
 

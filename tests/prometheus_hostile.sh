@@ -7,7 +7,13 @@
 # gets, all at once from 127.0.0.1 like the scraper:
 #   - 500 idle connections (tcpdeck-test-hostile idle), held past the
 #     server's idle timeout, which must close them;
-#   - 20 clients sending a request header one byte a second;
+#   - clients sending a request header one byte a second, from another
+#     address (127.0.0.2), more of them than one address may hold: the
+#     server keeps at most its per-address share (SERVE_PER_ADDRESS_PERCENT
+#     of its connection limit, computed here from process_max_fds as
+#     serve.c does) and refuses the rest, and the scraper on 127.0.0.1
+#     keeps answering (a byte a second is never idle for the idle timeout,
+#     so only the per-address cap bounds these);
 #   - a request line of 1 MB (refused with a 4xx or a close);
 #   - 4 KiB of binary garbage (a 400 or a close);
 #   - POST PUT DELETE PATCH OPTIONS TRACE CONNECT and a made-up method,
@@ -26,7 +32,6 @@ if [ -n "${TCPDECK_TEST_NETNS:-}" ] || unshare -n true 2>/dev/null; then
 fi
 if [ -n "${TCPDECK_TEST_NETNS:-}" ]; then PORT=9791; else PORT=$((20000 + $$ % 20000)); fi
 IDLE=500
-SLOW=20
 IDLE_TIMEOUT=10       # SERVE_TIMEOUT_S in src/serve/serve.h
 HOLD=$((IDLE_TIMEOUT + 12))
 RSS_BOUND_KB=$((200 * 1024))
@@ -57,6 +62,17 @@ done
 [ "$code" = 200 ] || hard_error "tcpdeck --serve does not answer: '$code' $(cat "$dir/tcpdeck.err")"
 tcpdeck_pid=$(pgrep -P "$tcpdeck_timeout" | head -1)
 [ -n "$tcpdeck_pid" ] || hard_error "cannot find tcpdeck under timeout"
+# The connection limit serve.c derives from the open-file limit, and an
+# address's share of it (SERVE_* in src/serve/serve.h).
+max_fds=$(curl -s --max-time 2 "$url" | awk '$1 == "process_max_fds" { print $2 }')
+[ -n "$max_fds" ] || hard_error "no process_max_fds in the exposition"
+if [ "$max_fds" -ge $((4096 + 64)) ]; then limit=4096
+elif [ "$max_fds" -le 128 ]; then limit=$((max_fds / 2))
+else limit=$((max_fds - 64)); fi
+per_address=$((limit * 25 / 100))
+[ "$per_address" -ge 1 ] || per_address=1
+SLOW=$((per_address + 50))
+echo "open files $max_fds: connection limit $limit, $per_address per address; $SLOW slow clients"
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$tcpdeck_pid/status" 2>/dev/null; }
 rss_before=$(rss)
 echo "VmRSS before: $rss_before kB"
@@ -83,7 +99,8 @@ sleep 1
 timeout $((HOLD + 20)) "$HOSTILE" idle 127.0.0.1 "$PORT" "$IDLE" "$HOLD" >"$dir/idle.out" &
 idle_pid=$!
 pids+=("$idle_pid")
-timeout $((HOLD + 20)) "$HOSTILE" slow 127.0.0.1 "$PORT" "$SLOW" "$HOLD" >"$dir/slow.out" &
+HOSTILE_SOURCE=127.0.0.2 timeout $((HOLD + 20)) "$HOSTILE" slow 127.0.0.1 "$PORT" "$SLOW" "$HOLD" \
+  >"$dir/slow.out" &
 slow_pid=$!
 pids+=("$slow_pid")
 for _ in $(seq 1 100); do grep -q '^ready' "$dir/idle.out" && break; sleep 0.1; done
@@ -125,6 +142,13 @@ echo "idle clients at the end: $(tail -1 "$dir/idle.out"); slow clients: $(tail 
   pass "the idle connections were closed by the server's idle timeout" ||
   fail "idle connections left open after ${HOLD}s: $(tail -1 "$dir/idle.out")"
 grep -q '^open [0-9]' "$dir/slow.out" || fail "the slow clients did not finish: $(cat "$dir/slow.out")"
+held=$(sed -n 's/^held //p' "$dir/slow.out")
+slow_open=$(sed -n 's/^open //p' "$dir/slow.out")
+echo "slow clients from 127.0.0.2: $(sed -n 's/^ready //p' "$dir/slow.out") connected, $held held after 5 s, $slow_open at the end"
+[ -n "$held" ] && [ "$held" -ge 1 ] && [ "$held" -le "$per_address" ] &&
+  [ -n "$slow_open" ] && [ "$slow_open" -le "$per_address" ] &&
+  pass "$SLOW slow clients from one address: the server kept at most its share ($per_address)" ||
+  fail "slow clients: held '$held', open at the end '$slow_open', share $per_address"
 sleep 2
 touch "$dir/stop"
 wait "$scraper"
