@@ -49,11 +49,14 @@
 # scrapes each on a new connection (a new curl).
 #
 # Printed: the medians of both, their ratio, the socket counts each saw,
-# the sizes and the scrape times.
+# the sizes and the scrape times; for scale, one batch sample of the
+# states view (the dump alone: no owners, no tcp_info) under CPUTIME
+# (default ./bench/cputime).
 set -u
 
 TCPDECK=${TCPDECK:-./tcpdeck}
 SOCKGEN=${SOCKGEN:-./bench/tcpdeck-sockgen}
+CPUTIME=${CPUTIME:-./bench/cputime}
 NODE_EXPORTER=${NODE_EXPORTER:-prometheus-node-exporter}
 ROUNDS=${ROUNDS:-12}
 INTERVAL=${INTERVAL:-5}
@@ -83,6 +86,7 @@ trap 'exit 143' TERM
 [ "$(id -u)" = 0 ] || die "must run as root (it creates a network namespace)"
 [ -x "$SOCKGEN" ] || die "$SOCKGEN is not built (run make first)"
 [ -x "$TCPDECK" ] || die "$TCPDECK is not built (run make first)"
+[ -x "$CPUTIME" ] || die "$CPUTIME is not built (run make first)"
 command -v "$NODE_EXPORTER" >/dev/null 2>&1 || die "$NODE_EXPORTER not found (set NODE_EXPORTER)"
 command -v curl >/dev/null 2>&1 || die "curl not found"
 
@@ -243,6 +247,13 @@ keep_ms=$(median "$work/keep.time" | awk '{ printf "%.2f", $1 * 1000 }')
 keep_max=$(sort -g "$work/keep.time" | tail -n 1 | awk '{ printf "%.2f", $1 * 1000 }')
 new_ms=$(median "$work/new.time" | awk '{ printf "%.2f", $1 * 1000 }')
 ne_scrape_ms=$(median "$work/ne.time" | awk '{ printf "%.1f", $1 * 1000 }')
+# The dump alone, for scale: one batch sample without owners nor tcp_info
+# (the states view), start-up included, median of 3.
+for _ in 1 2 3; do
+  ip netns exec "$ns" "$CPUTIME" "$TCPDECK" -b -n 1 --view states >/dev/null 2>"$work/err" </dev/null
+  sed -n 's/.* cpu=\([0-9.]*\) .*/\1/p' "$work/err" >>"$work/states.cpu"
+done
+states_ms=$(median "$work/states.cpu" | awk '{ printf "%.1f", $1 * 1000 }')
 [ -z "${LOG:-}" ] || cp "$work/td.log" "$LOG"
 
 echo "kernel $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -251,5 +262,6 @@ echo "sockets: tcpdeck saw $td_socks, node_exporter $ne_socks (last round)"
 echo "tcpdeck, one sample (dump, owners, findings, both expositions): $td_ms ms cpu median of $(wc -l <"$work/td.cpu") (mean from ticks $td_mean ms over $td_n samples); of which the main thread (findings, expositions) $main_ms ms median"
 echo "node_exporter tcpstat, one scrape: $ne_ms ms cpu median of $ROUNDS (mean from ticks $ne_mean ms); scrape $ne_scrape_ms ms wall median"
 echo "ratio tcpdeck/node_exporter: $(ratio "$td_ms" "$ne_ms") (medians), $(ratio "$td_mean" "$ne_mean") (means)"
+echo "for scale: tcpdeck -b -n 1 --view states (no owners, no tcp_info, start-up included): $states_ms ms cpu median of 3, $(ratio "$states_ms" "$ne_ms") of node_exporter's scrape"
 echo "exposition: $text_b bytes text, $om_b bytes OpenMetrics"
 echo "tcpdeck /metrics scrape, curl time_total: median $keep_ms ms (max $keep_max) over one kept-alive connection, median $new_ms ms on new connections, $SCRAPES each"
