@@ -134,6 +134,14 @@ test_other_namespace(void **state)
 
 	/* sockstat opened inside counts the namespace's sockets. */
 	assert_int_equal(netns_socket_sockets(ns), LISTENERS);
+	{
+		struct netns_tcp_usage use;
+
+		assert_int_equal(netns_socket_tcp_usage(ns, &use), 0);
+		assert_int_equal(use.inuse, LISTENERS);
+		assert_int_equal(use.inuse6, 0);
+		assert_int_equal(use.tw, 0);
+	}
 	assert_int_equal(netns_socket_counters(ns, &kc), 0);
 	assert_true(kcounters_has(&kc, KC_CURR_ESTAB));
 	assert_int_equal(kc.value[KC_CURR_ESTAB], 0);
@@ -185,6 +193,42 @@ test_own_namespace(void **state)
 	netns_socket_free(ns);
 }
 
+/* sockstat lines: the namespace's own inuse and tw, per family. */
+static void
+test_sockstat_parse(void **state)
+{
+	static const char v4[] = "sockets: used 812\n"
+				 "TCP: inuse 7 orphan 3 tw 12 alloc 900 mem 40\n"
+				 "UDP: inuse 2 mem 1\n";
+	static const char v6[] = "TCP6: inuse 5\nUDP6: inuse 1\n";
+	unsigned long inuse = 99, tw = 99;
+
+	(void)state;
+	assert_int_equal(netns_sockstat_parse(v4, strlen(v4), "TCP:", &inuse, &tw), 0);
+	assert_int_equal(inuse, 7);
+	assert_int_equal(tw, 12);
+	/* "TCP:" is not "TCP6:" and the other way round. */
+	assert_int_equal(netns_sockstat_parse(v6, strlen(v6), "TCP6:", &inuse, &tw), 0);
+	assert_int_equal(inuse, 5);
+	assert_int_equal(tw, 0);
+	errno = 0;
+	assert_int_equal(netns_sockstat_parse(v6, strlen(v6), "TCP:", &inuse, NULL), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(netns_sockstat_parse(v4, strlen(v4), "TCP6:", &inuse, NULL), -1);
+	/* Cut short: the line ends where the bytes do, no NUL needed. */
+	assert_int_equal(netns_sockstat_parse("TCP: inuse 41 orphan", 12, "TCP:", &inuse, &tw), 0);
+	assert_int_equal(inuse, 4);
+	assert_int_equal(tw, 0);
+	/* No number, a number too big, another field first: refused. */
+	assert_int_equal(netns_sockstat_parse("TCP: inuse x\n", 13, "TCP:", &inuse, NULL), -1);
+	assert_int_equal(netns_sockstat_parse("TCP: inuse 99999999999999999999999\n", 34, "TCP:",
+					      &inuse, NULL),
+			 -1);
+	assert_int_equal(netns_sockstat_parse("TCP: orphan 1 inuse 2\n", 22, "TCP:", &inuse, NULL),
+			 -1);
+	assert_int_equal(netns_sockstat_parse("", 0, "TCP:", &inuse, NULL), -1);
+}
+
 /* Not a namespace, or gone: an error with errno and a cause. */
 static void
 test_errors(void **state)
@@ -210,6 +254,7 @@ main(void)
 		cmocka_unit_test(test_other_namespace),
 		cmocka_unit_test(test_own_namespace),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_sockstat_parse),
 	};
 	int ready[2], hold[2], status, rc;
 	char c;

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -61,6 +62,7 @@ struct netns_socket {
 	int spare_diag;    /* the socket made with the files, until the
 			    * dumper takes it; -1 after */
 	int fds[NS_FILES]; /* -1: not opened (absent, or not asked for) */
+	bool no_ipv6;      /* sockstat6 does not exist there */
 	struct nl_dumper *dumper;
 };
 
@@ -143,6 +145,8 @@ open_inside(void *arg)
 			continue;
 		/* A missing file (no IPv6, no conntrack) is normal. */
 		ns->fds[i] = open(ns_file_paths[i], O_RDONLY | O_CLOEXEC);
+		if (i == NS_SOCKSTAT6 && ns->fds[i] < 0 && errno == ENOENT)
+			ns->no_ipv6 = true;
 	}
 	return 0;
 }
@@ -249,41 +253,105 @@ netns_socket_nfct(struct netns_socket *ns, struct snapshot_nfct *nfct)
 				ns->fds[NS_CT_BUCKETS]);
 }
 
-/* "<prefix> inuse N orphan N tw N" of a sockstat file: inuse + tw. */
-static size_t
-sockstat_count(int fd, const char *prefix)
+/* Reads "NAME N" at *p (after blanks): true with *value when the next
+ * word is name followed by a number. */
+static bool
+field_at(const char **p, const char *end, const char *name, unsigned long *value)
+{
+	size_t name_len = strlen(name);
+	const char *q = *p;
+	unsigned long v = 0;
+	bool digits = false;
+
+	while (q < end && *q == ' ')
+		q++;
+	if ((size_t)(end - q) < name_len + 1 || memcmp(q, name, name_len) != 0 ||
+	    q[name_len] != ' ')
+		return false;
+	q += name_len + 1;
+	while (q < end && *q >= '0' && *q <= '9') {
+		unsigned long d = (unsigned long)(*q - '0');
+
+		if (v > (ULONG_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+		digits = true;
+		q++;
+	}
+	if (!digits)
+		return false;
+	*value = v;
+	*p = q;
+	return true;
+}
+
+int
+netns_sockstat_parse(const char *text, size_t len, const char *prefix, unsigned long *inuse,
+		     unsigned long *tw)
+{
+	size_t prefix_len = strlen(prefix);
+	const char *end = text + len, *line = text;
+
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *line_end = nl != NULL ? nl : end;
+
+		if ((size_t)(line_end - line) >= prefix_len &&
+		    memcmp(line, prefix, prefix_len) == 0) {
+			const char *p = line + prefix_len;
+			unsigned long orphan = 0, w = 0;
+
+			if (!field_at(&p, line_end, "inuse", inuse))
+				break;
+			/* "orphan" is the host's; "tw" follows it on TCP: only. */
+			if (field_at(&p, line_end, "orphan", &orphan))
+				(void)field_at(&p, line_end, "tw", &w);
+			if (tw != NULL)
+				*tw = w;
+			return 0;
+		}
+		line = line_end + 1;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+/* One sockstat file's line: 0, or -1 with errno. */
+static int
+sockstat_read(int fd, const char *prefix, unsigned long *inuse, unsigned long *tw)
 {
 	char buf[1024];
-	size_t prefix_len = strlen(prefix);
 	ssize_t len;
-	const char *line;
 
-	if (fd < 0)
-		return 0;
-	len = pread(fd, buf, sizeof(buf) - 1, 0);
-	if (len <= 0)
-		return 0;
-	buf[len] = '\0';
-	for (line = buf; line != NULL && *line != '\0';) {
-		const char *next = strchr(line, '\n');
-
-		if (strncmp(line, prefix, prefix_len) == 0) {
-			unsigned long inuse = 0, orphan = 0, tw = 0;
-
-			if (sscanf(line + prefix_len, " inuse %lu orphan %lu tw %lu", &inuse,
-				   &orphan, &tw) >= 1)
-				return inuse + tw;
-		}
-		line = next != NULL ? next + 1 : NULL;
+	if (fd < 0) {
+		errno = EBADF;
+		return -1;
 	}
-	return 0;
+	len = pread(fd, buf, sizeof(buf), 0);
+	if (len < 0)
+		return -1;
+	return netns_sockstat_parse(buf, (size_t)len, prefix, inuse, tw);
+}
+
+int
+netns_socket_tcp_usage(struct netns_socket *ns, struct netns_tcp_usage *use)
+{
+	memset(use, 0, sizeof(*use));
+	if (sockstat_read(ns->fds[NS_SOCKSTAT], "TCP:", &use->inuse, &use->tw) < 0)
+		return -1;
+	if (ns->no_ipv6)
+		return 0;
+	return sockstat_read(ns->fds[NS_SOCKSTAT6], "TCP6:", &use->inuse6, NULL);
 }
 
 size_t
 netns_socket_sockets(struct netns_socket *ns)
 {
-	return sockstat_count(ns->fds[NS_SOCKSTAT], "TCP:") +
-	       sockstat_count(ns->fds[NS_SOCKSTAT6], "TCP6:");
+	struct netns_tcp_usage use;
+
+	/* Each file alone: a sizing hint wants whatever is known. */
+	(void)netns_socket_tcp_usage(ns, &use);
+	return use.inuse + use.inuse6 + use.tw;
 }
 
 struct file_opening {

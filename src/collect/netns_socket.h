@@ -55,6 +55,31 @@ int netns_socket_nfct(struct netns_socket *ns, struct snapshot_nfct *nfct);
  * plus TIME_WAIT, IPv4 and IPv6); 0 when unknown. */
 size_t netns_socket_sockets(struct netns_socket *ns);
 
+/* What a namespace's sockstat files say of its TCP sockets.  inuse
+ * counts the sockets in its established and listening hashes (every
+ * state but TIME_WAIT, request sockets and bound-only ones), per
+ * namespace and per family (TCP: and TCP6: lines); tw counts its
+ * TIME_WAIT sockets of both families (the TCP: line).  The "orphan"
+ * field is the host's, not the namespace's, and is not read. */
+struct netns_tcp_usage {
+	unsigned long inuse;
+	unsigned long inuse6;
+	unsigned long tw;
+};
+
+/* Reads them now.  A namespace without IPv6 (no sockstat6) has inuse6 0.
+ * Returns 0, or -1 with errno (EBADF: a file could not be opened, EINVAL:
+ * no TCP line in it, or a read error's). */
+int netns_socket_tcp_usage(struct netns_socket *ns, struct netns_tcp_usage *use);
+
+/* Pure, for tests and the fuzz target: finds the line starting with
+ * prefix ("TCP:", "TCP6:") in a sockstat text of len bytes (no NUL
+ * needed) and reads its inuse and, when present, tw fields (tw may be
+ * NULL; 0 when the line has none).  Returns 0, or -1 (errno EINVAL) when
+ * no such line or no inuse field. */
+int netns_sockstat_parse(const char *text, size_t len, const char *prefix, unsigned long *inuse,
+			 unsigned long *tw);
+
 /* Opens another file (flags as for open(2)) from inside the namespace:
  * /proc/thread-self/net/... and /proc/sys/net/... give its own.  Returns
  * the fd, or -1 with errno.  For tests and one-off reads. */

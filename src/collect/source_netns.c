@@ -50,10 +50,20 @@
 #include "netns_socket.h"
 #include "nl_dump.h"
 #include "source.h"
+#include "tcp_state.h"
 
 /* How often a namespace's name is looked up again (a container may get a
  * name, a pid inside may exit). */
 #define NETNS_RENAME_S 10
+
+/* How often a namespace without TCP sockets in use is dumped anyway, for
+ * its bound-only sockets, which no counter shows: once both this many
+ * seconds and this many samples have passed (slow samples must not make
+ * it every sample); and how many of those it may hold and still have its
+ * dumps left out in between. */
+#define NETNS_BOUND_S 10
+#define NETNS_BOUND_SAMPLES 10
+#define NETNS_BOUND_MAX 64
 
 #define NETNS_NOTE_NO_CAP "seeing other network namespaces needs CAP_SYS_ADMIN (run as root)"
 
@@ -66,17 +76,29 @@ struct ns_slot {
 	struct timespec named_at;   /* CLOCK_MONOTONIC */
 	/* This sample's result, written by the thread that took the slot. */
 	bool ok;
+	bool skipped;               /* no TCP socket: the dump was left out */
 	int err;
+	/* Bound-only sockets, in no count: what the last dump of the
+	 * namespace found while it had no other TCP socket, repeated while
+	 * its dumps are left out, asked for again every NETNS_BOUND_S. */
+	bool bound_known;
+	struct timespec bound_at;   /* CLOCK_MONOTONIC */
+	unsigned int bound_skips;   /* dumps left out since */
+	struct sock_entry *bound;
+	size_t n_bound;
 	struct kcounters counters;
 	struct snapshot_nfct nfct;
 	char cause[200];
 };
 
 struct dump_job {
+	struct timespec now;         /* CLOCK_MONOTONIC, at the sample's start */
 	struct ns_slot **slots;
 	size_t n;
 	size_t next; /* atomic: the next slot index to take */
 	bool counters;
+	bool skip;   /* leave out the dumps of namespaces without TCP sockets */
+	bool bound;  /* the dumps ask for bound-only sockets */
 };
 
 struct dump_worker {
@@ -101,6 +123,8 @@ struct netns_source {
 	uint32_t self_inode;
 	uint32_t host_inode;
 	struct nl_dump_options dump;   /* applied to every new dumper */
+	bool asks_bound;               /* dump asks for bound-only sockets */
+	bool skip;                     /* see may_skip() */
 	void *bytecode;
 	struct ns_slot **slots;        /* sorted by inode */
 	size_t n_slots;
@@ -114,6 +138,7 @@ slot_free(struct ns_slot *slot)
 	if (slot == NULL)
 		return;
 	netns_socket_free(slot->sock);
+	free(slot->bound);
 	free(slot);
 }
 
@@ -299,25 +324,127 @@ name_slot(struct netns_source *s, struct ns_slot *slot, const struct timespec *n
 	slot->named_at = *now;
 }
 
-/* Dumps one namespace into part (either thread: only what it took). */
+/*
+ * Whether a namespace's dump would find nothing but bound-only sockets:
+ * its sockstat files count no TCP socket in its hashes (every state from
+ * SYN_SENT to LAST_ACK, listeners, and so the request sockets that need
+ * one) and none in TIME_WAIT, for either family.  These counts are the
+ * namespace's own, so the question costs two small reads, where a dump
+ * walks the whole socket hash the namespaces share, everybody's sockets
+ * included (asking for bound-only sockets alone walks it too).  A socket
+ * made after the reads is missed exactly as by a dump made then.  (A
+ * request socket outlives its closed listener until its next SYN-ACK
+ * timer at most; a dump might show it for that moment.)
+ * Unknown counts: false.
+ */
+static bool
+may_skip(struct ns_slot *slot)
+{
+	struct netns_tcp_usage use;
+
+	if (netns_socket_tcp_usage(slot->sock, &use) < 0)
+		return false;
+	return use.inuse == 0 && use.inuse6 == 0 && use.tw == 0;
+}
+
+static double
+seconds_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* Keeps what a dump of a namespace without counted sockets found: its
+ * bound-only sockets (CLOSE), when few.  Anything else (a socket made
+ * between the counts and the dump) or too many: not known, dump again. */
 static void
-dump_slot(struct ns_slot *slot, struct snapshot *part, bool counters)
+keep_bound(struct ns_slot *slot, const struct sock_entry *found, size_t n,
+	   const struct timespec *now)
+{
+	struct sock_entry *copy = NULL;
+
+	slot->bound_known = false;
+	if (n > NETNS_BOUND_MAX)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (found[i].state != TCP_STATE_CLOSE)
+			return;
+	if (n > 0) {
+		copy = malloc(n * sizeof(*copy));
+		if (copy == NULL)
+			return;
+		memcpy(copy, found, n * sizeof(*copy));
+	}
+	free(slot->bound);
+	slot->bound = copy;
+	slot->n_bound = n;
+	slot->bound_known = true;
+	slot->bound_at = *now;
+	slot->bound_skips = 0;
+}
+
+/* A left-out dump's entries: the bound-only sockets last found.  0, or
+ * -1 with errno (ENOMEM). */
+static int
+repeat_bound(const struct ns_slot *slot, struct snapshot *part)
+{
+	size_t n = part->n_entries;
+
+	if (slot->n_bound == 0)
+		return 0;
+	if (snapshot_reserve(part, n + slot->n_bound) < 0)
+		return -1;
+	memcpy(part->entries + n, slot->bound, slot->n_bound * sizeof(*slot->bound));
+	part->n_entries = n + slot->n_bound;
+	return 0;
+}
+
+/*
+ * Dumps one namespace into part (either thread: only what it took).  A
+ * namespace that may_skip() is not dumped: it has no socket but perhaps
+ * bound-only ones, which the dumps may ask for (all states, or a filter
+ * that may select CLOSE).  Those are then dumped when it becomes empty
+ * and again once NETNS_BOUND_S seconds and NETNS_BOUND_SAMPLES samples
+ * have passed, and repeated in between: a socket only bound, or closed
+ * while only bound, in an otherwise empty namespace shows that late.
+ */
+static void
+dump_slot(struct ns_slot *slot, struct snapshot *part, const struct dump_job *job)
 {
 	size_t base = part->n_entries;
 	uint32_t inode = slot->ref.inode;
+	bool empty = job->skip && may_skip(slot);
 
 	slot->cause[0] = '\0';
-	slot->ok = nl_dumper_dump_append(netns_socket_dumper(slot->sock), part, slot->cause,
-					 sizeof(slot->cause)) == 0;
+	slot->skipped = empty && (!job->bound || (slot->bound_known &&
+						  (slot->bound_skips < NETNS_BOUND_SAMPLES ||
+						   seconds_between(&slot->bound_at, &job->now) <
+							   NETNS_BOUND_S)));
+	if (slot->skipped && job->bound) {
+		slot->bound_skips++;
+		slot->ok = repeat_bound(slot, part) == 0;
+	} else if (slot->skipped) {
+		slot->ok = true;
+	} else {
+		slot->ok = nl_dumper_dump_append(netns_socket_dumper(slot->sock), part,
+						 slot->cause, sizeof(slot->cause)) == 0;
+	}
 	if (!slot->ok) {
 		slot->err = errno;
+		if (slot->cause[0] == '\0')
+			snprintf(slot->cause, sizeof(slot->cause), "out of memory");
 		return;
 	}
 	for (size_t i = base; i < part->n_entries; i++)
 		part->entries[i].netns = inode;
+	if (!slot->skipped) {
+		if (empty && job->bound)
+			keep_bound(slot, part->entries + base, part->n_entries - base, &job->now);
+		else
+			slot->bound_known = false;
+	}
 	memset(&slot->counters, 0, sizeof(slot->counters));
 	memset(&slot->nfct, 0, sizeof(slot->nfct));
-	if (counters) {
+	if (job->counters) {
 		/* Extras: without them the namespace's sample stands. */
 		(void)netns_socket_counters(slot->sock, &slot->counters);
 		(void)netns_socket_nfct(slot->sock, &slot->nfct);
@@ -333,7 +460,7 @@ dump_some(struct dump_job *job, struct snapshot *part)
 
 		if (i >= job->n)
 			break;
-		dump_slot(job->slots[i], part, job->counters);
+		dump_slot(job->slots[i], part, job);
 	}
 }
 
@@ -417,9 +544,16 @@ worker_new(void)
 static int
 dump_all(struct netns_source *s, struct snapshot *snap)
 {
-	struct dump_job job = {.slots = s->slots, .n = s->n_slots, .counters = s->counters};
+	struct dump_job job = {
+		.slots = s->slots,
+		.n = s->n_slots,
+		.counters = s->counters,
+		.skip = s->skip,
+		.bound = s->asks_bound,
+	};
 	struct dump_worker *w = s->worker;
 
+	clock_gettime(CLOCK_MONOTONIC, &job.now);
 	if (w == NULL && s->threads >= 2 && s->n_slots >= 2) {
 		s->worker = w = worker_new();
 		if (w == NULL)
@@ -475,6 +609,7 @@ netns_sample(void *state, struct snapshot *snap, char *cause, size_t cause_len)
 {
 	struct netns_source *s = state;
 	struct timespec now;
+	size_t skipped = 0;
 
 	if (s->all && s->can_enter && refresh_all(s) < 0) {
 		snprintf(cause, cause_len, "out of memory");
@@ -503,6 +638,8 @@ netns_sample(void *state, struct snapshot *snap, char *cause, size_t cause_len)
 		struct ns_slot *slot = s->slots[i];
 		struct snapshot_netns *ns;
 
+		if (slot->ok && slot->skipped)
+			skipped++;
 		if (!slot->ok) {
 			if (!vanished(slot->err)) {
 				snprintf(cause, cause_len, "%s", slot->cause);
@@ -527,6 +664,9 @@ netns_sample(void *state, struct snapshot *snap, char *cause, size_t cause_len)
 		    (!snap->nfct.present || slot->nfct.count > snap->nfct.count))
 			snap->nfct = slot->nfct;
 	}
+	if (skipped > 0)
+		log_msg("netns: %zu of %zu namespaces without TCP sockets, not walked", skipped,
+			s->n_slots);
 	snprintf(snap->netns_note, sizeof(snap->netns_note), "%s", s->note);
 	return 0;
 }
@@ -585,6 +725,16 @@ add_fixed(struct netns_source *s, const char *spec, char *cause, size_t cause_le
 	return 0;
 }
 
+/* Whether the dumps ask for bound-only sockets (all states, or a filter
+ * that may select CLOSE). */
+static void
+set_bound(struct netns_source *s)
+{
+	uint32_t bit = 1u << KERNEL_TCP_BOUND_INACTIVE;
+
+	s->asks_bound = s->dump.states == 0 || (s->dump.states & bit) != 0;
+}
+
 /* The filter's bytecode and states, built once for every dumper. */
 static int
 netns_configure(struct netns_source *s, const struct source_live_options *opts, char *cause,
@@ -593,8 +743,10 @@ netns_configure(struct netns_source *s, const struct source_live_options *opts, 
 	size_t len = 0;
 
 	s->dump.no_tcp_info = opts->no_tcp_info;
-	if (opts->filter == NULL)
+	if (opts->filter == NULL) {
+		set_bound(s);
 		return 0;
+	}
 	if (filter_bytecode_build(opts->filter, &s->bytecode, &len) < 0) {
 		snprintf(cause, cause_len, "out of memory");
 		return -1;
@@ -602,6 +754,7 @@ netns_configure(struct netns_source *s, const struct source_live_options *opts, 
 	s->dump.bytecode = s->bytecode;
 	s->dump.bytecode_len = len;
 	s->dump.states = filter_bytecode_kernel_states(opts->filter);
+	set_bound(s);
 	/* The kernel's socket counts say nothing of how many pass a filter. */
 	s->sized = true;
 	return 0;
@@ -625,6 +778,8 @@ source_netns_open(struct source *src, const struct source_live_options *opts,
 	s->roots = nopts->roots != NULL ? nopts->roots : &netns_roots_system;
 	s->threads = nopts->threads != 0 ? nopts->threads : 2;
 	s->counters = !opts->no_counters;
+	/* TCPDECK_NETNS_SKIP=0 dumps every namespace, for benchmarks. */
+	s->skip = getenv("TCPDECK_NETNS_SKIP") == NULL || strcmp(getenv("TCPDECK_NETNS_SKIP"), "0") != 0;
 	s->can_enter = netns_socket_can_enter();
 	if (netns_self_inode(s->roots, &s->self_inode) < 0) {
 		saved = errno;
