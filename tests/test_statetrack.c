@@ -396,7 +396,7 @@ rnd(uint64_t *seed)
  * socket's since with the tracker.  The median update time is printed.
  */
 static void
-test_churn_100k(void **state)
+churn(unsigned int n_netns)
 {
 	struct statetrack *st = statetrack_new();
 	uint64_t *cookie = malloc(CHURN_N * sizeof(*cookie));
@@ -406,7 +406,6 @@ test_churn_100k(void **state)
 	double times[CHURN_SAMPLES];
 	uint64_t next_cookie = 1, seed = 88172645463325252ull;
 
-	(void)state;
 	assert_non_null(st);
 	assert_non_null(cookie);
 	assert_non_null(old_cookie);
@@ -449,8 +448,10 @@ test_churn_100k(void **state)
 			}
 		}
 		assert_int_equal(snapshot_reserve(s, CHURN_N), 0);
-		for (size_t i = 0; i < CHURN_N; i++)
+		for (size_t i = 0; i < CHURN_N; i++) {
 			add(s, cookie[i], (enum tcp_state)sstate[i]);
+			s->entries[i].netns = n_netns > 1 ? 1000 + (uint32_t)(i % n_netns) : 0;
+		}
 		snapshot_seal(s);
 		t0 = now_s();
 		assert_int_equal(statetrack_update(st, s), 0);
@@ -486,8 +487,8 @@ test_churn_100k(void **state)
 	}
 	/* The first two updates allocate a table each: the steady ones are
 	 * the cost. */
-	printf("statetrack: %d sockets, first updates %.2f and %.2f ms", CHURN_N, times[0] * 1e3,
-	       times[1] * 1e3);
+	printf("statetrack: %d sockets in %u namespace(s), first updates %.2f and %.2f ms", CHURN_N,
+	       n_netns, times[0] * 1e3, times[1] * 1e3);
 	qsort(times + 2, CHURN_SAMPLES - 2, sizeof(times[0]), cmp_double);
 	printf(", then median %.2f ms (min %.2f, max %.2f)\n", times[2 + (CHURN_SAMPLES - 2) / 2] * 1e3,
 	       times[2] * 1e3, times[CHURN_SAMPLES - 1] * 1e3);
@@ -496,6 +497,22 @@ test_churn_100k(void **state)
 	free(sstate);
 	free(since);
 	statetrack_free(st);
+}
+
+static void
+test_churn_100k(void **state)
+{
+	(void)state;
+	churn(1);
+}
+
+/* The same spread over 50 namespaces, interleaved: cookies of one host
+ * take the packed sort there too. */
+static void
+test_churn_100k_netns(void **state)
+{
+	(void)state;
+	churn(50);
 }
 
 /* Odd cookies only: the selection of the filtered tracker. */
@@ -1040,6 +1057,7 @@ main(void)
 	    cmocka_unit_test(test_stall_blocked),
 	    cmocka_unit_test(test_stall_selected),
 	    cmocka_unit_test(test_same_cookie_two_netns),
+	    cmocka_unit_test(test_churn_100k_netns),
 	    cmocka_unit_test(test_same_cookie_two_netns_wide),
 	    cmocka_unit_test(test_cookie_spans),
 	    cmocka_unit_test(test_cookie_below_previous),
