@@ -15,7 +15,9 @@
 #   B  only bound sockets (CLOSE, in no counter): they stay in every sample
 #      while its dumps are left out;
 #   L  empty at first; a socket is bound in it later: it shows up;
-#   F  listeners and connections: counts as ss.
+#   F  listeners and connections, and a socket only bound (CLOSE) that
+#      starts listening while the dumps leave bound sockets out: counts
+#      as ss, the bound socket as CLOSE and then as LISTEN only.
 # The -v log must say namespaces were left out.  Then a single sample with
 # TCPDECK_NETNS_SKIP=0 (every namespace dumped) counts the same, with and
 # without a filter that cannot select CLOSE (which leaves out B and L from
@@ -130,6 +132,24 @@ settle() {
 
 # --- the namespaces before the run ---------------------------------------
 gen "$F" "$tmp/f" --hold 120 listen=2 established=5 close_wait=2
+# A socket bound in F that listens once $tmp/go exists.
+ip netns exec "$F" timeout 120 python3 -c '
+import os, socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print("ready", flush=True)
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.1)
+s.listen(4)
+print("listening", flush=True)
+time.sleep(120)
+' "$tmp/go" >"$tmp/py" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+  grep -qs '^ready' "$tmp/py" && break
+  sleep 0.1
+done
+grep -qs '^ready' "$tmp/py" || hard_error "the bound socket in $F: $(cat "$tmp/py")"
 gen "$B" "$tmp/b" --hold 120 bound=2
 bound_b=$(sed -n 's/^ready .*CLOSE=\([0-9]*\).*/\1/p' "$tmp/b")
 [ "$bound_b" = 2 ] || hard_error "bound sockets in $B: $(cat "$tmp/b")"
@@ -149,7 +169,7 @@ tdpid=$!
 # --- every namespace as ss sees it ---------------------------------------
 settle "$T" "" && pass "TIME_WAIT only (sockstat inuse 0, tw $tw): counted as ss counts" ||
   fail "TIME_WAIT only namespace: $why"
-settle "$F" "" && pass "listeners and connections: counted as ss counts" ||
+settle "$F" "CLOSE=1" && pass "listeners, connections and a bound socket: counted as ss counts" ||
   fail "namespace with sockets: $why"
 settle "$B" "CLOSE=2" && pass "bound sockets only: CLOSE=2" || fail "bound sockets only: $why"
 settle "$E" "" && pass "empty namespace: no socket" || fail "empty namespace: $why"
@@ -168,6 +188,23 @@ most=$(sed -n 's/.*netns: \([0-9]*\) of 5 namespaces without TCP sockets, not wa
 before=$(wc -l <"$tmp/out")
 settle "$B" "CLOSE=2" && pass "bound sockets stay while their namespace's dumps are left out" ||
   fail "bound sockets of a left-out namespace: $why"
+
+# The dumps leave bound sockets out for 10 samples after one asked for
+# them: F's stays CLOSE through them, and is LISTEN only once it listens.
+first=$(wc -l <"$tmp/out")
+for _ in $(seq 1 100); do
+  [ "$(wc -l <"$tmp/out")" -ge $((first + 12)) ] && break
+  sleep 0.3
+done
+settle "$F" "CLOSE=1" && pass "a bound socket stays in the samples that leave bound sockets out" ||
+  fail "bound socket in a namespace with others: $why"
+touch "$tmp/go"
+for _ in $(seq 1 100); do
+  grep -qs '^listening' "$tmp/py" && break
+  sleep 0.1
+done
+settle "$F" "" && pass "once it listens it is LISTEN only: $(row "$F")" ||
+  fail "a bound socket that listens: $why"
 
 gen "$E" "$tmp/e" --hold 120 listen=1 established=6 close_wait=2
 settle "$E" "" && [ "$(wc -l <"$tmp/out")" -gt "$before" ] &&

@@ -78,9 +78,9 @@ struct ns_slot {
 	bool ok;
 	bool skipped;               /* no TCP socket: the dump was left out */
 	int err;
-	/* Bound-only sockets, in no count: what the last dump of the
-	 * namespace found while it had no other TCP socket, repeated while
-	 * its dumps are left out, asked for again every NETNS_BOUND_S. */
+	/* Bound-only sockets (see dump_slot()): those the last dump that
+	 * asked for them found, repeated until the next such dump. */
+	bool asks_bound;            /* the dumper's request asks for them */
 	bool bound_known;
 	struct timespec bound_at;   /* CLOCK_MONOTONIC */
 	unsigned int bound_skips;   /* dumps left out since */
@@ -97,8 +97,10 @@ struct dump_job {
 	size_t n;
 	size_t next; /* atomic: the next slot index to take */
 	bool counters;
-	bool skip;   /* leave out the dumps of namespaces without TCP sockets */
+	bool skip;   /* leave out dumps: see dump_slot() */
 	bool bound;  /* the dumps ask for bound-only sockets */
+	const struct nl_dump_options *with_bound;    /* the dumps' request */
+	const struct nl_dump_options *without_bound; /* the same without them */
 };
 
 struct dump_worker {
@@ -123,6 +125,7 @@ struct netns_source {
 	uint32_t self_inode;
 	uint32_t host_inode;
 	struct nl_dump_options dump;   /* applied to every new dumper */
+	struct nl_dump_options no_bound; /* dump without bound-only sockets */
 	bool asks_bound;               /* dump asks for bound-only sockets */
 	bool skip;                     /* see may_skip() */
 	void *bytecode;
@@ -174,6 +177,7 @@ slot_open(struct netns_source *s, const struct netns_ref *ref, char *cause, size
 			 strerror(errno));
 		goto fail;
 	}
+	slot->asks_bound = s->asks_bound;
 	return slot;
 fail : {
 	int saved = errno;
@@ -353,59 +357,112 @@ seconds_between(const struct timespec *a, const struct timespec *b)
 	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
-/* Keeps what a dump of a namespace without counted sockets found: its
- * bound-only sockets (CLOSE), when few.  Anything else (a socket made
- * between the counts and the dump) or too many: not known, dump again. */
+static int
+cmp_cookie(const void *a, const void *b)
+{
+	uint64_t x = ((const struct sock_entry *)a)->cookie;
+	uint64_t y = ((const struct sock_entry *)b)->cookie;
+
+	return (x > y) - (x < y);
+}
+
+/* Keeps the bound-only sockets (CLOSE: nothing else in a dump is) of a
+ * dump that asked for them, sorted by cookie, when few; else not known,
+ * and the next dump asks again. */
 static void
 keep_bound(struct ns_slot *slot, const struct sock_entry *found, size_t n,
 	   const struct timespec *now)
 {
 	struct sock_entry *copy = NULL;
+	size_t k = 0;
 
 	slot->bound_known = false;
-	if (n > NETNS_BOUND_MAX)
-		return;
 	for (size_t i = 0; i < n; i++)
-		if (found[i].state != TCP_STATE_CLOSE)
-			return;
-	if (n > 0) {
-		copy = malloc(n * sizeof(*copy));
+		k += found[i].state == TCP_STATE_CLOSE;
+	if (k > NETNS_BOUND_MAX)
+		return;
+	if (k > 0) {
+		copy = malloc(k * sizeof(*copy));
 		if (copy == NULL)
 			return;
-		memcpy(copy, found, n * sizeof(*copy));
+		k = 0;
+		for (size_t i = 0; i < n; i++)
+			if (found[i].state == TCP_STATE_CLOSE)
+				copy[k++] = found[i];
+		qsort(copy, k, sizeof(*copy), cmp_cookie);
 	}
 	free(slot->bound);
 	slot->bound = copy;
-	slot->n_bound = n;
+	slot->n_bound = k;
 	slot->bound_known = true;
 	slot->bound_at = *now;
 	slot->bound_skips = 0;
 }
 
-/* A left-out dump's entries: the bound-only sockets last found.  0, or
+/* Appends the bound-only sockets last found, but those this sample's
+ * dump (part from base on) lists: they listen or connect by now.  0, or
  * -1 with errno (ENOMEM). */
 static int
-repeat_bound(const struct ns_slot *slot, struct snapshot *part)
+repeat_bound(const struct ns_slot *slot, struct snapshot *part, size_t base)
 {
-	size_t n = part->n_entries;
+	bool seen[NETNS_BOUND_MAX] = {false};
+	size_t n = part->n_entries, add = slot->n_bound;
 
 	if (slot->n_bound == 0)
 		return 0;
-	if (snapshot_reserve(part, n + slot->n_bound) < 0)
+	for (size_t i = base; i < n; i++) {
+		const struct sock_entry *hit =
+			bsearch(&part->entries[i], slot->bound, slot->n_bound,
+				sizeof(*slot->bound), cmp_cookie);
+
+		if (hit != NULL && !seen[hit - slot->bound]) {
+			seen[hit - slot->bound] = true;
+			add--;
+		}
+	}
+	if (add == 0)
+		return 0;
+	if (snapshot_reserve(part, n + add) < 0)
 		return -1;
-	memcpy(part->entries + n, slot->bound, slot->n_bound * sizeof(*slot->bound));
-	part->n_entries = n + slot->n_bound;
+	for (size_t k = 0; k < slot->n_bound; k++)
+		if (!seen[k])
+			part->entries[part->n_entries++] = slot->bound[k];
+	return 0;
+}
+
+/* Points the dumper at the request with or without bound-only sockets.
+ * 0, or -1 with errno and the cause. */
+static int
+ask_bound(struct ns_slot *slot, const struct dump_job *job, bool bound)
+{
+	if (slot->asks_bound == bound)
+		return 0;
+	if (nl_dumper_set_options(netns_socket_dumper(slot->sock),
+				  bound ? job->with_bound : job->without_bound) < 0) {
+		snprintf(slot->cause, sizeof(slot->cause),
+			 "cannot set up the sock_diag request: %s", strerror(errno));
+		return -1;
+	}
+	slot->asks_bound = bound;
 	return 0;
 }
 
 /*
- * Dumps one namespace into part (either thread: only what it took).  A
- * namespace that may_skip() is not dumped: it has no socket but perhaps
- * bound-only ones, which the dumps may ask for (all states, or a filter
- * that may select CLOSE).  Those are then dumped when it becomes empty
- * and again once NETNS_BOUND_S seconds and NETNS_BOUND_SAMPLES samples
- * have passed, and repeated in between: a socket only bound, or closed
- * while only bound, in an otherwise empty namespace shows that late.
+ * Dumps one namespace into part (either thread: only what it took).
+ *
+ * Bound-only sockets (bound, neither listening nor connecting: CLOSE),
+ * when the dumps ask for them (all states, or a filter that may select
+ * CLOSE), cost a walk of the kernel's whole bind hash, everybody's, and
+ * no counter says whether a namespace has any.  So a dump asks for them
+ * only when the namespace's last such dump is NETNS_BOUND_S seconds and
+ * NETNS_BOUND_SAMPLES samples old (or it never had one); the other dumps
+ * leave them out and repeat those it found, unless the dump lists them
+ * in another state by now.  A socket that is only bound, or closed while
+ * only bound, therefore shows that late.
+ *
+ * A namespace that may_skip() has nothing else: its dump is left out
+ * (the bound-only sockets last found are repeated) but when they are due.
+ * TCPDECK_NETNS_SKIP=0 (job->skip false) dumps everything every sample.
  */
 static void
 dump_slot(struct ns_slot *slot, struct snapshot *part, const struct dump_job *job)
@@ -413,20 +470,22 @@ dump_slot(struct ns_slot *slot, struct snapshot *part, const struct dump_job *jo
 	size_t base = part->n_entries;
 	uint32_t inode = slot->ref.inode;
 	bool empty = job->skip && may_skip(slot);
+	bool fresh = job->skip && job->bound && slot->bound_known &&
+		     (slot->bound_skips < NETNS_BOUND_SAMPLES ||
+		      seconds_between(&slot->bound_at, &job->now) < NETNS_BOUND_S);
+	bool with_bound = job->bound && !fresh;
 
 	slot->cause[0] = '\0';
-	slot->skipped = empty && (!job->bound || (slot->bound_known &&
-						  (slot->bound_skips < NETNS_BOUND_SAMPLES ||
-						   seconds_between(&slot->bound_at, &job->now) <
-							   NETNS_BOUND_S)));
-	if (slot->skipped && job->bound) {
-		slot->bound_skips++;
-		slot->ok = repeat_bound(slot, part) == 0;
-	} else if (slot->skipped) {
-		slot->ok = true;
-	} else {
+	slot->skipped = empty && !with_bound;
+	slot->ok = true;
+	if (job->bound && ask_bound(slot, job, with_bound) < 0)
+		slot->ok = false;
+	else if (!slot->skipped)
 		slot->ok = nl_dumper_dump_append(netns_socket_dumper(slot->sock), part,
 						 slot->cause, sizeof(slot->cause)) == 0;
+	if (slot->ok && fresh) {
+		slot->bound_skips++;
+		slot->ok = repeat_bound(slot, part, base) == 0;
 	}
 	if (!slot->ok) {
 		slot->err = errno;
@@ -436,12 +495,8 @@ dump_slot(struct ns_slot *slot, struct snapshot *part, const struct dump_job *jo
 	}
 	for (size_t i = base; i < part->n_entries; i++)
 		part->entries[i].netns = inode;
-	if (!slot->skipped) {
-		if (empty && job->bound)
-			keep_bound(slot, part->entries + base, part->n_entries - base, &job->now);
-		else
-			slot->bound_known = false;
-	}
+	if (with_bound)
+		keep_bound(slot, part->entries + base, part->n_entries - base, &job->now);
 	memset(&slot->counters, 0, sizeof(slot->counters));
 	memset(&slot->nfct, 0, sizeof(slot->nfct));
 	if (job->counters) {
@@ -550,6 +605,8 @@ dump_all(struct netns_source *s, struct snapshot *snap)
 		.counters = s->counters,
 		.skip = s->skip,
 		.bound = s->asks_bound,
+		.with_bound = &s->dump,
+		.without_bound = &s->no_bound,
 	};
 	struct dump_worker *w = s->worker;
 
@@ -731,8 +788,11 @@ static void
 set_bound(struct netns_source *s)
 {
 	uint32_t bit = 1u << KERNEL_TCP_BOUND_INACTIVE;
+	uint32_t all = ((1u << KERNEL_TCP_MAX_STATES) - 1) & ~1u;
 
 	s->asks_bound = s->dump.states == 0 || (s->dump.states & bit) != 0;
+	s->no_bound = s->dump;
+	s->no_bound.states = (s->dump.states != 0 ? s->dump.states : all) & ~bit;
 }
 
 /* The filter's bytecode and states, built once for every dumper. */
