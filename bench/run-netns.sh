@@ -45,7 +45,10 @@
 # Then, with the namespaces full, the dashboard in tmux (tcpdeck -n 10
 # -d 1 --netns all, debug log) and a batch run `-b -d 1 -n 10 -o json
 # --netns all`: the gaps between sample times, the slowest sample, the
-# peak RSS.  From the medians: the cost of one empty namespace
+# peak RSS.  In each phase also the CPU of a sample after the first
+# (batch, 11 samples less 1), with the default skipping of namespaces
+# without TCP sockets and of bound-only sockets between their periodic
+# dumps, and with TCPDECK_NETNS_SKIP=0 (every namespace dumped fully).  From the medians: the cost of one empty namespace
 # ((empty - none) / NS) and of one socket ((full - empty) / sockets).
 #
 # It owns everything it creates: generators killed by pid, namespaces
@@ -165,6 +168,19 @@ phase() {
   note "phase $1: tcpdeck saw $seen_ns namespaces, ${seen_socks:-?} sockets"
 }
 
+# steady NAME SKIP: CPU ms of one sample after the first, both dump
+# threads counted: (11 samples - 1 sample) / 10, with TCPDECK_NETNS_SKIP
+# =SKIP (1: namespaces without TCP sockets and bound-only sockets are
+# dumped only when due; 0: every namespace fully every sample).  Into
+# $work/steady.NAME.
+steady() {
+  rm -f "$work/st1.cpu" "$work/st11.cpu"
+  measure st1 env TCPDECK_NETNS_SKIP="$2" "$TCPDECK" -b -n 1 -o json --netns all
+  measure st11 env TCPDECK_NETNS_SKIP="$2" "$TCPDECK" -b -d 0.5 -n 11 -o json --netns all
+  awk -v a="$(cat "$work/st1.cpu")" -v b="$(cat "$work/st11.cpu")" \
+    'BEGIN { printf "%.1f", (b - a) * 1000 / 10 }' >"$work/steady.$1"
+}
+
 # med_ms FILE: the median of FILE in ms, one decimal.
 med_ms() { ms "$(median "$1")"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -184,6 +200,7 @@ started=$(date -u '+%Y-%m-%d %H:%M UTC')
 
 # --- none ---
 phase none
+steady none 1
 
 # --- empty ---
 if [ -n "${EHASH:-}" ]; then
@@ -198,6 +215,8 @@ while [ "$i" -le "$NS" ]; do
   i=$((i + 1))
 done
 phase empty
+steady empty 1
+steady empty0 0
 
 # --- full ---
 cw=$((PER_NS / 10))
@@ -223,6 +242,8 @@ total=$(cat "$work"/gen.[0-9]* | sed -n 's/^ready //p' | tr ' ' '\n' |
   awk -F= '{ n += $2 } END { print n }')
 note "$NS namespaces, $total sockets"
 phase full
+steady full 1
+steady full0 0
 
 # --- the dashboard at a 1 s interval, and the same in batch ---
 ui_row="| dashboard run failed or tmux missing | | | | |"
@@ -295,6 +316,15 @@ awk -v a="$m_none" -v b="$m_empty" -v c="$o_none" -v d="$o_empty" -v f="$s_empty
 awk -v a="$m_empty" -v b="$m_full" -v c="$o_empty" -v d="$o_full" -v n="$total" \
   -v s="$(median "$work/full.ss.cpu")" -v se="$s_empty" \
   'BEGIN { printf "| one socket | %.2f | %.2f | %.2f |\n", (b - a) * 1e6 / n, (d - c) * 1e6 / n, (s - se) * 1e6 / n }'
+echo
+echo "samples after the first (batch, -d 0.5 -n 11 less -n 1, per sample; TCPDECK_NETNS_SKIP=1 is the default)"
+echo
+echo "| phase | CPU ms per sample | the same, TCPDECK_NETNS_SKIP=0 | one empty namespace us |"
+echo "|:------|------:|------:|------:|"
+echo "| none | $(cat "$work/steady.none") | - | - |"
+awk -v a="$(cat "$work/steady.none")" -v b="$(cat "$work/steady.empty")" -v c="$(cat "$work/steady.empty0")" -v n="$NS" \
+  'BEGIN { printf "| empty | %.1f | %.1f | %.0f (SKIP=0: %.0f) |\n", b, c, (b - a) * 1000 / n, (c - a) * 1000 / n }'
+echo "| full | $(cat "$work/steady.full") | $(cat "$work/steady.full0") | - |"
 echo
 echo "the dashboard in tmux (160x50), tcpdeck -n 10 -d 1 --netns all, $total sockets in $NS namespaces"
 echo
