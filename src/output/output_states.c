@@ -1,7 +1,8 @@
 /*
  * output_states.c - the states view of batch output in every format: the
  * per-state counts of the selected sockets, one line per sample.  Text:
- * "TIME total=N LISTEN=n ..."; JSON: one object, with a namespace table
+ * "TIME total=N LISTEN=n ...", with a namespace table followed by one
+ * line per namespace ("TIME   inode=N total=N ... netns=NAME"); JSON: one object, with a namespace table
  * also each namespace's counts ("namespaces", the namespaces view's rows
  * in its order); CSV: a header once, then one line per sample.
  * Only reads snapshots; one writer per stream.
@@ -11,8 +12,39 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "conn_columns.h"
 #include "output.h"
+#include "sanitize.h"
 #include "sock_format.h"
+
+/* One line per namespace after the sums, as the JSON's "namespaces":
+ * "TIME   inode=N total=N STATE=n ... netns=NAME", the name last (it may
+ * hold blanks: "pid 812 (nginx)"), sanitized. */
+static int
+text_namespaces(FILE *out, const struct output_context *ctx, const char *when)
+{
+	char name[SANITIZE_TEXT_MAX(CONN_NETNS_NAME_MAX) + 1];
+	struct output_netns_row *rows;
+	ssize_t n = output_netns_rows(ctx, &rows);
+	int cells;
+
+	if (n < 0)
+		return -1;
+	for (ssize_t k = 0; k < n; k++) {
+		sanitize_str(rows[k].name, name, sizeof(name), &cells);
+		fprintf(out, "%s   inode=%lu total=%u", when, (unsigned long)rows[k].ns->info.inode,
+		        rows[k].total);
+		for (int i = 0; i < TCP_STATE_COUNT; i++)
+			fprintf(out, " %s=%u", tcp_state_name(i), rows[k].counts[i]);
+		fprintf(out, " netns=%s", name);
+		if (output_end_line(out) < 0) {
+			free(rows);
+			return -1;
+		}
+	}
+	free(rows);
+	return 0;
+}
 
 int
 output_text_states(FILE *out, struct output_context *ctx)
@@ -24,7 +56,9 @@ output_text_states(FILE *out, struct output_context *ctx)
 	fprintf(out, "%s total=%u", when, total);
 	for (int i = 0; i < TCP_STATE_COUNT; i++)
 		fprintf(out, " %s=%u", tcp_state_name(i), counts[i]);
-	return output_end_line(out);
+	if (output_end_line(out) < 0)
+		return -1;
+	return ctx->snap->n_netns > 0 ? text_namespaces(out, ctx, when) : 0;
 }
 
 /* ", \"namespaces\": [...]": each namespace's counts, as the top-level
