@@ -354,6 +354,12 @@ netns_socket_sockets(struct netns_socket *ns)
 	return use.inuse + use.inuse6 + use.tw;
 }
 
+int
+netns_socket_diag(struct netns_socket *ns)
+{
+	return run_inside(ns->ns_fd, make_diag, NULL);
+}
+
 struct file_opening {
 	const char *file;
 	int flags;

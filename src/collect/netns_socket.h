@@ -80,6 +80,11 @@ int netns_socket_tcp_usage(struct netns_socket *ns, struct netns_tcp_usage *use)
 int netns_sockstat_parse(const char *text, size_t len, const char *prefix, unsigned long *inuse,
 			 unsigned long *tw);
 
+/* A new NETLINK_SOCK_DIAG socket made inside the namespace, for one
+ * request about one socket (nl_query_info_fd()).  Returns the fd, or -1
+ * with errno. */
+int netns_socket_diag(struct netns_socket *ns);
+
 /* Opens another file (flags as for open(2)) from inside the namespace:
  * /proc/thread-self/net/... and /proc/sys/net/... give its own.  Returns
  * the fd, or -1 with errno.  For tests and one-off reads. */

@@ -175,11 +175,18 @@ int
 nl_query_info(const struct sock_entry *e, struct tcp_info_full *out, char *cause,
 	      size_t cause_len)
 {
+	return nl_query_info_fd(-1, e, out, cause, cause_len);
+}
+
+int
+nl_query_info_fd(int fd, const struct sock_entry *e, struct tcp_info_full *out, char *cause,
+		 size_t cause_len)
+{
 	struct query_state qs = {out, 0};
 	int opening, err = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (nl_request_socket(e, SOCK_DIAG_BY_FAMILY, 0, ~0u,
+	if (nl_request_socket_fd(fd, e, SOCK_DIAG_BY_FAMILY, 0, ~0u,
 			      (1u << (INET_DIAG_INFO - 1)) | (1u << (INET_DIAG_CONG - 1)), on_message,
 			      &qs, &opening) < 0)
 		err = errno;

@@ -24,6 +24,11 @@ struct tcp_info_full {
 int nl_query_info(const struct sock_entry *e, struct tcp_info_full *out, char *cause,
 		  size_t cause_len);
 
+/* The same over fd, a NETLINK_SOCK_DIAG socket opened in the socket's
+ * network namespace (netns_socket_diag()); fd is closed in every case. */
+int nl_query_info_fd(int fd, const struct sock_entry *e, struct tcp_info_full *out, char *cause,
+		     size_t cause_len);
+
 /* A named field of struct tcp_info, for display. */
 struct tcp_info_field {
 	const char *name;

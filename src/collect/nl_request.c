@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 
@@ -15,8 +16,15 @@ int
 nl_request_socket(const struct sock_entry *e, uint16_t type, uint16_t flags, uint32_t states,
 		  uint8_t ext, mnl_cb_t cb, void *data, int *opening)
 {
+	return nl_request_socket_fd(-1, e, type, flags, states, ext, cb, data, opening);
+}
+
+int
+nl_request_socket_fd(int fd, const struct sock_entry *e, uint16_t type, uint16_t flags,
+		     uint32_t states, uint8_t ext, mnl_cb_t cb, void *data, int *opening)
+{
 	char buf[16384] __attribute__((aligned(8)));
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	struct mnl_socket *nl = fd >= 0 ? mnl_socket_fdopen(fd) : mnl_socket_open(NETLINK_SOCK_DIAG);
 	struct inet_diag_req_v2 *req;
 	struct nlmsghdr *nlh;
 	int err = 0;
@@ -26,6 +34,8 @@ nl_request_socket(const struct sock_entry *e, uint16_t type, uint16_t flags, uin
 		err = errno;
 		if (nl != NULL)
 			mnl_socket_close(nl);
+		else if (fd >= 0)
+			close(fd);
 		*opening = 1;
 		errno = err;
 		return -1;

@@ -22,4 +22,10 @@
 int nl_request_socket(const struct sock_entry *e, uint16_t type, uint16_t flags, uint32_t states,
 		      uint8_t ext, mnl_cb_t cb, void *data, int *opening);
 
+/* The same over fd, a NETLINK_SOCK_DIAG socket the caller opened (in the
+ * socket's network namespace: the kernel looks the socket up in the
+ * requesting socket's); fd is closed in every case. */
+int nl_request_socket_fd(int fd, const struct sock_entry *e, uint16_t type, uint16_t flags,
+			 uint32_t states, uint8_t ext, mnl_cb_t cb, void *data, int *opening);
+
 #endif

@@ -4,8 +4,9 @@
  * the states it was seen in, sparklines of its rtt, congestion window and
  * throughput while the page is open, and ready-to-copy tcpdump and ss
  * expressions for exactly this connection.  The connection table opens,
- * feeds and frees it; the tracker it reads is the table's.  Main thread
- * only.
+ * feeds and frees it; the tracker it reads is the table's.  A connection
+ * of another network namespace is asked about through a sock_diag socket
+ * made in that namespace (netns_socket.h).  Main thread only.
  */
 #include "config.h"
 
@@ -16,6 +17,8 @@
 #include <sys/socket.h>
 
 #include "format.h"
+#include "netns_find.h"
+#include "netns_socket.h"
 #include "sock_expr.h"
 #include "sock_format.h"
 #include "sparkline.h"
@@ -32,6 +35,12 @@ struct ui_drill {
 	struct tcp_info_full info; /* asked of the kernel each sample */
 	bool info_ok;
 	char info_cause[128];
+	/* The connection's namespace when it is not tcpdeck's own: the
+	 * kernel finds a socket only through a sock_diag socket of its
+	 * namespace, so one is made there for each query. */
+	uint32_t self_netns;       /* tcpdeck's own; 0: unknown */
+	struct netns_socket *ns;   /* opened on the first query; NULL */
+	bool ns_tried;
 };
 
 struct ui_drill *
@@ -42,6 +51,8 @@ ui_drill_new(uint64_t cookie, uint32_t netns)
 	if (d != NULL) {
 		d->cookie = cookie;
 		d->netns = netns;
+		if (netns_self_inode(&netns_roots_system, &d->self_netns) < 0)
+			d->self_netns = 0;
 	}
 	return d;
 }
@@ -49,6 +60,8 @@ ui_drill_new(uint64_t cookie, uint32_t netns)
 void
 ui_drill_free(struct ui_drill *d)
 {
+	if (d != NULL)
+		netns_socket_free(d->ns);
 	free(d);
 }
 
@@ -75,6 +88,52 @@ push(uint32_t *ring, size_t len, uint32_t value)
 	ring[len == POINTS ? len - 1 : len] = value;
 }
 
+/* Opens the connection's namespace once, found by its inode among the
+ * host's (the path may name another namespace by now: checked). */
+static void
+open_netns(struct ui_drill *d)
+{
+	struct netns_list list = {0};
+	char cause[300];
+
+	d->ns_tried = true;
+	if (netns_find_all(&netns_roots_system, &list) < 0)
+		return;
+	for (size_t i = 0; i < list.n && d->ns == NULL; i++) {
+		if (list.items[i].inode != d->netns || list.items[i].path[0] == '\0')
+			continue;
+		d->ns = netns_socket_open(list.items[i].path, false, false, cause, sizeof(cause));
+		if (d->ns != NULL && netns_socket_inode(d->ns) != d->netns) {
+			netns_socket_free(d->ns);
+			d->ns = NULL;
+		}
+	}
+	netns_list_free(&list);
+}
+
+/* Asks the kernel for the whole tcp_info of e, in e's namespace. */
+static void
+query_info(struct ui_drill *d, const struct sock_entry *e)
+{
+	int fd;
+
+	if (e->netns == 0 || e->netns == d->self_netns) {
+		d->info_ok = nl_query_info(e, &d->info, d->info_cause, sizeof(d->info_cause)) == 0;
+		return;
+	}
+	if (d->ns == NULL && !d->ns_tried)
+		open_netns(d);
+	fd = d->ns != NULL ? netns_socket_diag(d->ns) : -1;
+	if (fd < 0) {
+		d->info_ok = false;
+		snprintf(d->info_cause, sizeof(d->info_cause), "%s",
+			 d->ns == NULL ? "cannot enter the connection's network namespace"
+				       : "cannot open a sock_diag socket in its namespace");
+		return;
+	}
+	d->info_ok = nl_query_info_fd(fd, e, &d->info, d->info_cause, sizeof(d->info_cause)) == 0;
+}
+
 void
 ui_drill_sample(struct ui_drill *d, const struct snapshot *snap, const struct conntrack *ct)
 {
@@ -94,7 +153,7 @@ ui_drill_sample(struct ui_drill *d, const struct snapshot *snap, const struct co
 		d->len++;
 	/* The whole tcp_info and the congestion algorithm come from a query
 	 * for this one socket: a dump keeps only what the table needs. */
-	d->info_ok = nl_query_info(e, &d->info, d->info_cause, sizeof(d->info_cause)) == 0;
+	query_info(d, e);
 }
 
 /* Every tcp_info field the kernel gave, in columns; returns the next row. */
