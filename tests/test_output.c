@@ -823,10 +823,17 @@ test_states_json_namespaces(void **state)
 	                             "\"inode\": 4026532777, \"total\": 2, "));
 	assert_non_null(strstr(text, "\"TIME_WAIT\": 0, \"CLOSE\": 0}}]}\n"));
 	free(text);
-	/* Text and CSV are the sums, as without namespaces. */
+	/* Text: the sums as without namespaces, then one line per namespace
+	 * in the same order, its name last and sanitized. */
 	text = render(&output_text, OUTPUT_VIEW_STATES, snap, NULL);
 	before = render(&output_text, OUTPUT_VIEW_STATES, plain, NULL);
-	assert_string_equal(text, before);
+	assert_clean(text);
+	assert_int_equal(strncmp(text, before, strlen(before)), 0);
+	assert_non_null(strstr(text, "\n2023-11-14T22:13:20.000Z   inode=4026532290 total=3 LISTEN=1 "));
+	assert_non_null(strstr(text, " CLOSE=0 netns=web-1\n"));
+	assert_non_null(strstr(text, "   inode=4026532777 total=2 "));
+	assert_true(strstr(text, "netns=web-1") < strstr(text, "inode=4026532777"));
+	assert_null(strchr(text, '\033'));
 	free(text);
 	free(before);
 	snapshot_unref(snap);
