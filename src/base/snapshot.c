@@ -273,5 +273,6 @@ snapshot_unref(struct snapshot *snap)
 	storage_free(snap);
 	owner_table_unref(snap->owners);
 	free(snap->netns);
+	free(snap->closed);
 	free(snap);
 }

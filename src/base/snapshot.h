@@ -17,6 +17,7 @@
 #include "kcounters.h"
 #include "netns_info.h"
 #include "owners.h"
+#include "sock_close.h"
 #include "sock_entry.h"
 #include "tcp_state.h"
 
@@ -81,6 +82,17 @@ struct snapshot {
 				    * CAP_SYS_ADMIN"); empty when none */
 	char note[160];            /* a remark of the source for the user,
 				    * such as where a recording was cut */
+	/* Sockets the kernel announced closed since the sample before
+	 * (sock_close.h), oldest first; malloc'd, freed with the snapshot.
+	 * has_closes: the source listened for them (else n_closed and
+	 * closes_lost mean nothing: a replay of an older recording, an ss
+	 * dump, no listener). */
+	bool has_closes;
+	size_t n_closed;
+	struct sock_close *closed;
+	uint64_t closes_lost;      /* announcements the kernel dropped
+				    * since the sample before (receive
+				    * buffer overrun) */
 	/* private */
 	size_t capacity;
 	size_t mapped_bytes;       /* size of the mapping when mapped */

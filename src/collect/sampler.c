@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "close_listener.h"
 #include "log.h"
 #include "record_write.h"
 #include "sampler.h"
@@ -25,6 +26,7 @@ struct sampler {
 	struct source source;
 	struct procmap *procmap;  /* NULL: no attribution */
 	struct record_writer *recorder; /* NULL: not recording */
+	struct close_listener *closes;  /* NULL: closes not heard */
 	struct ring *ring;
 	unsigned long max_samples;
 	pthread_t thread;
@@ -148,6 +150,12 @@ sampler_main(void *arg)
 			ring_close(sampler->ring, err,
 				   rc < 0 || cause[0] != '\0' ? cause : "end of input");
 			break;
+		}
+		/* The connections closed since the sample before belong to
+		 * the interval this sample ends. */
+		if (sampler->closes != NULL) {
+			close_listener_follow(sampler->closes, snap);
+			close_listener_take(sampler->closes, snap);
 		}
 		if (sampler->procmap != NULL) {
 			struct procmap_stats stats;
@@ -334,7 +342,15 @@ sampler_free(struct sampler *sampler)
 	(void)record_writer_close(sampler->recorder, NULL, 0);
 	source_close(&sampler->source);
 	procmap_free(sampler->procmap);
+	close_listener_free(sampler->closes);
 	pthread_cond_destroy(&sampler->wake);
 	pthread_mutex_destroy(&sampler->lock);
 	free(sampler);
+}
+
+void
+sampler_set_close_listener(struct sampler *sampler, struct close_listener *listener)
+{
+	close_listener_free(sampler->closes);
+	sampler->closes = listener;
 }

@@ -43,6 +43,15 @@ void sampler_set_procmap(struct sampler *sampler, struct procmap *map);
 struct record_writer;
 void sampler_set_recorder(struct sampler *sampler, struct record_writer *writer);
 
+/*
+ * Gives the sampler a close listener (close_listener.h, taken over,
+ * started by the caller): with each sample it follows the sample's
+ * namespaces and moves the closes heard since the sample before into
+ * it.  Freed with the sampler.  Call before sampler_start().
+ */
+struct close_listener;
+void sampler_set_close_listener(struct sampler *sampler, struct close_listener *listener);
+
 /* Makes the sampler ask its source's pace again now (after a replay
  * control such as pause, step or seek).  Any thread. */
 void sampler_wake(struct sampler *sampler);

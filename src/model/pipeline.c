@@ -42,6 +42,7 @@ struct pipeline {
 	uint32_t kc_rate_known;            /* bit (1u << KC_*) */
 	struct session *test;
 	struct conntrack *conns;
+	struct closed_model *closed;
 	/* namespaces: rows sorted by inode, and beside each its history
 	 * and since when it is gone */
 	size_t netns_rows_cap;            /* rows of each history */
@@ -97,6 +98,8 @@ pipeline_new(const struct pipeline_config *cfg)
 		failed |= (p->test = session_new()) == NULL;
 	if (models & PIPELINE_CONNS)
 		failed |= (p->conns = conntrack_new(p->conns_linger_s)) == NULL;
+	if (models & PIPELINE_CLOSED)
+		failed |= (p->closed = closed_model_new(cfg->closed_capacity)) == NULL;
 	if (failed) {
 		pipeline_free(p);
 		errno = ENOMEM;
@@ -131,6 +134,7 @@ pipeline_free(struct pipeline *p)
 	history_free(p->kc_history);
 	session_free(p->test);
 	conntrack_free(p->conns);
+	closed_model_free(p->closed);
 	netns_drop_all(p);
 	free(p->proc_root);
 	free(p);
@@ -505,6 +509,10 @@ pipeline_feed(struct pipeline *p, struct snapshot *snap, uint64_t missed)
 		failed |= PIPELINE_NETNS;
 		err = err != 0 ? err : errno;
 	}
+	if (p->closed != NULL && closed_model_feed(p->closed, snap) < 0) {
+		failed |= PIPELINE_CLOSED;
+		err = err != 0 ? err : errno;
+	}
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
 	p->stats.cpu_ms = ms_between(&t0, &t1);
 	p->stats.flows_cpu_ms = ms_between(&t0, &tm);
@@ -629,4 +637,10 @@ const struct pipeline_stats *
 pipeline_stats(const struct pipeline *p)
 {
 	return &p->stats;
+}
+
+const struct closed_model *
+pipeline_closed(const struct pipeline *p)
+{
+	return p->closed;
 }

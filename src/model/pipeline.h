@@ -15,7 +15,10 @@
  *   5. tracked connections (conntrack): ages, byte rates, tombstones;
  *   6. namespaces: one row per network namespace of the samples, with
  *      its per-state counts and a history of its total (the dashboard's
- *      namespaces view), when the samples carry namespaces (n_netns > 0).
+ *      namespaces view), when the samples carry namespaces (n_netns > 0);
+ *   7. closed connections (closed.h): the closes the samples carry, told
+ *      what the samples saw of them, and exact closes and opens per
+ *      interval.
  *
  * and then answers for them through the accessors until the next feed.
  *
@@ -53,6 +56,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "closed.h"
 #include "conntrack.h"
 #include "diag_config.h"
 #include "diagnose.h"
@@ -71,6 +75,7 @@ enum pipeline_model {
 	PIPELINE_TEST = 1u << 3,     /* brings PIPELINE_FLOWS */
 	PIPELINE_CONNS = 1u << 4,
 	PIPELINE_NETNS = 1u << 5,
+	PIPELINE_CLOSED = 1u << 6,
 };
 
 struct pipeline_config {
@@ -90,6 +95,8 @@ struct pipeline_config {
 	size_t netns_history;                  /* rows of each namespace's
 						* total kept; 0:
 						* HISTORY_DEFAULT_CAPACITY */
+	size_t closed_capacity;                /* closed connections kept;
+						* 0: CLOSED_DEFAULT_CAPACITY */
 	double netns_linger_s;                 /* namespaces: how long a gone
 						* one keeps its row (at least
 						* PIPELINE_NETNS_GONE_SAMPLES
@@ -243,6 +250,9 @@ const struct pipeline_netns_row *pipeline_netns_rows(const struct pipeline *p);
 /* The row of the namespace with this inode (gone ones included), or
  * NULL (a binary search). */
 const struct pipeline_netns_row *pipeline_netns_find(const struct pipeline *p, uint32_t inode);
+
+/* Closed connections (PIPELINE_CLOSED), or NULL when not built. */
+const struct closed_model *pipeline_closed(const struct pipeline *p);
 
 /* Counts and cost of the latest feed. */
 const struct pipeline_stats *pipeline_stats(const struct pipeline *p);

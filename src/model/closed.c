@@ -1,0 +1,378 @@
+/*
+ * closed.c - closed connections told what the samples knew of them.
+ *
+ * What the samples saw is kept in an open-addressing table keyed by
+ * (netns, cookie), rebuilt each feed from the current sample plus the
+ * sockets seen in the last few samples: a close is often heard a sample
+ * after the one that last saw its socket, or the dump that missed it
+ * raced the close.  Owner of the latest feed.  Never prints or exits.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "closed.h"
+#include "hash.h"
+
+/* Samples a socket is remembered after the last one that saw it. */
+#define KEEP_SAMPLES 3
+
+struct seen_sock {
+	uint64_t cookie;
+	uint64_t first_ns;  /* taken_wall of the first sample that saw it */
+	uint32_t netns;
+	uint32_t gen;       /* the feed that last saw it */
+	int32_t pid;        /* last known holder, 0: none */
+	char comm[16];
+	uint8_t state;
+	bool used;
+};
+
+struct listener_owner {
+	uint32_t netns;
+	uint16_t port;
+	int32_t pid;
+	char comm[16];
+};
+
+struct closed_model {
+	struct closed_conn *ring;
+	size_t cap, head, count;      /* head: where the next goes */
+	struct closed_conn *fresh;
+	size_t n_fresh, fresh_cap;
+	struct seen_sock *table;
+	size_t table_cap;             /* a power of two, or 0 */
+	uint32_t gen;
+	struct listener_owner *listeners;
+	size_t n_listeners, listeners_cap;
+	struct closed_interval interval;
+	struct closed_totals totals;
+	bool has_prev;
+	struct timespec prev_mono;
+	struct kcounters prev_kc;
+};
+
+struct closed_model *
+closed_model_new(size_t capacity)
+{
+	struct closed_model *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	m->cap = capacity != 0 ? capacity : CLOSED_DEFAULT_CAPACITY;
+	m->ring = calloc(m->cap, sizeof(*m->ring));
+	if (m->ring == NULL) {
+		free(m);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return m;
+}
+
+void
+closed_model_free(struct closed_model *m)
+{
+	if (m == NULL)
+		return;
+	free(m->ring);
+	free(m->fresh);
+	free(m->table);
+	free(m->listeners);
+	free(m);
+}
+
+void
+closed_model_restart(struct closed_model *m)
+{
+	free(m->table);
+	m->table = NULL;
+	m->table_cap = 0;
+	m->has_prev = false;
+}
+
+static struct seen_sock *
+table_slot(struct seen_sock *table, size_t cap, uint32_t netns, uint64_t cookie)
+{
+	size_t i = (size_t)hash_sock(netns, cookie) & (cap - 1);
+
+	/* The table is at most half full: a free slot is always found. */
+	while (table[i].used && (table[i].cookie != cookie || table[i].netns != netns))
+		i = (i + 1) & (cap - 1);
+	return &table[i];
+}
+
+static const struct seen_sock *
+table_find(const struct closed_model *m, uint32_t netns, uint64_t cookie)
+{
+	const struct seen_sock *s;
+
+	if (m->table_cap == 0)
+		return NULL;
+	s = table_slot(m->table, m->table_cap, netns, cookie);
+	return s->used ? s : NULL;
+}
+
+/* The holder of e in snap: pid and comm, or false. */
+static bool
+owner_of(const struct snapshot *snap, const struct sock_entry *e, int32_t *pid, char comm[16])
+{
+	const struct owner_proc *proc;
+
+	if (e->owner_status != OWNER_FOUND || snap->owners == NULL)
+		return false;
+	proc = owner_table_proc(snap->owners, e->owner);
+	if (proc == NULL)
+		return false;
+	*pid = proc->pid;
+	memcpy(comm, proc->comm, 16);
+	comm[15] = '\0';
+	return true;
+}
+
+/* Builds the next table: the current sample's sockets, and those seen in
+ * the last KEEP_SAMPLES samples. */
+static int
+table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_ns)
+{
+	size_t kept = 0, need, cap = 16;
+	struct seen_sock *next;
+
+	for (size_t i = 0; i < m->table_cap; i++)
+		if (m->table[i].used && m->gen - m->table[i].gen < KEEP_SAMPLES)
+			kept++;
+	need = kept + snap->n_entries;
+	while (cap < 2 * need + 2)
+		cap *= 2;
+	next = calloc(cap, sizeof(*next));
+	if (next == NULL)
+		return -1;
+	for (size_t i = 0; i < m->table_cap; i++) {
+		const struct seen_sock *old = &m->table[i];
+
+		if (old->used && m->gen - old->gen < KEEP_SAMPLES)
+			*table_slot(next, cap, old->netns, old->cookie) = *old;
+	}
+	m->gen++;
+	for (size_t i = 0; i < snap->n_entries; i++) {
+		const struct sock_entry *e = &snap->entries[i];
+		struct seen_sock *s;
+		int32_t pid;
+		char comm[16];
+
+		/* Listeners, unconnected sockets and TIME_WAIT remnants
+		 * (whose full socket was freed, and announced, already)
+		 * are no open connection. */
+		if (e->state == TCP_STATE_LISTEN || e->state == TCP_STATE_CLOSE ||
+		    e->state == TCP_STATE_TIME_WAIT)
+			continue;
+		s = table_slot(next, cap, e->netns, e->cookie);
+		if (!s->used) {
+			memset(s, 0, sizeof(*s));
+			s->used = true;
+			s->cookie = e->cookie;
+			s->netns = e->netns;
+			s->first_ns = now_ns;
+		}
+		s->gen = m->gen;
+		s->state = e->state;
+		/* TIME_WAIT has no holder: keep the one seen before. */
+		if (owner_of(snap, e, &pid, comm)) {
+			s->pid = pid;
+			memcpy(s->comm, comm, sizeof(s->comm));
+		}
+	}
+	free(m->table);
+	m->table = next;
+	m->table_cap = cap;
+	return 0;
+}
+
+static int
+listener_cmp(const void *a, const void *b)
+{
+	const struct listener_owner *x = a, *y = b;
+
+	if (x->netns != y->netns)
+		return x->netns < y->netns ? -1 : 1;
+	return (int)x->port - (int)y->port;
+}
+
+static int
+listeners_update(struct closed_model *m, const struct snapshot *snap)
+{
+	m->n_listeners = 0;
+	for (size_t i = 0; i < snap->n_entries; i++) {
+		const struct sock_entry *e = &snap->entries[i];
+		struct listener_owner lo = {.netns = e->netns, .port = e->local_port};
+
+		if (e->state != TCP_STATE_LISTEN || !owner_of(snap, e, &lo.pid, lo.comm))
+			continue;
+		if (m->n_listeners == m->listeners_cap) {
+			size_t cap = m->listeners_cap < 16 ? 16 : 2 * m->listeners_cap;
+			struct listener_owner *grown = realloc(m->listeners, cap * sizeof(*grown));
+
+			if (grown == NULL)
+				return -1;
+			m->listeners = grown;
+			m->listeners_cap = cap;
+		}
+		m->listeners[m->n_listeners++] = lo;
+	}
+	if (m->n_listeners > 1)
+		qsort(m->listeners, m->n_listeners, sizeof(*m->listeners), listener_cmp);
+	return 0;
+}
+
+static void
+resolve(const struct closed_model *m, const struct snapshot *snap, const struct sock_close *ev,
+	struct closed_conn *c)
+{
+	const struct seen_sock *s = table_find(m, ev->entry.netns, ev->entry.cookie);
+
+	(void)snap;
+	memset(c, 0, sizeof(*c));
+	c->ev = *ev;
+	c->lifetime_s = -1;
+	if (s != NULL) {
+		c->seen = true;
+		c->last_state = s->state;
+		c->lifetime_s = ev->time_ns > s->first_ns ? (double)(ev->time_ns - s->first_ns) / 1e9
+							  : 0;
+		if (s->pid != 0) {
+			c->owner_from = CLOSED_OWNER_SAMPLE;
+			c->pid = s->pid;
+			memcpy(c->process, s->comm, sizeof(c->process));
+			return;
+		}
+	}
+	if (m->n_listeners > 0) {
+		struct listener_owner key = {.netns = ev->entry.netns, .port = ev->entry.local_port};
+		const struct listener_owner *lo = bsearch(&key, m->listeners, m->n_listeners,
+							  sizeof(key), listener_cmp);
+
+		if (lo != NULL) {
+			c->owner_from = CLOSED_OWNER_LISTENER;
+			c->pid = lo->pid;
+			memcpy(c->process, lo->comm, sizeof(c->process));
+		}
+	}
+}
+
+static double
+mono_s(const struct timespec *t)
+{
+	return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
+}
+
+static void
+count_interval(struct closed_model *m, const struct snapshot *snap)
+{
+	struct closed_interval *iv = &m->interval;
+	const uint32_t opens = (1u << KC_ACTIVE_OPENS) | (1u << KC_PASSIVE_OPENS);
+
+	memset(iv, 0, sizeof(*iv));
+	iv->known = snap->has_closes;
+	if (m->has_prev)
+		iv->interval_s = mono_s(&snap->taken_mono) - mono_s(&m->prev_mono);
+	if (iv->interval_s <= 0)
+		iv->interval_s = 0;
+	iv->closed = (uint32_t)m->n_fresh;
+	for (size_t i = 0; i < m->n_fresh; i++)
+		iv->short_lived += !m->fresh[i].seen;
+	iv->lost = snap->closes_lost;
+	if (m->has_prev && (snap->counters.present & opens) == opens &&
+	    (m->prev_kc.present & opens) == opens &&
+	    snap->counters.value[KC_ACTIVE_OPENS] >= m->prev_kc.value[KC_ACTIVE_OPENS] &&
+	    snap->counters.value[KC_PASSIVE_OPENS] >= m->prev_kc.value[KC_PASSIVE_OPENS]) {
+		iv->has_opens = true;
+		iv->opened_client =
+			snap->counters.value[KC_ACTIVE_OPENS] - m->prev_kc.value[KC_ACTIVE_OPENS];
+		iv->opened_server =
+			snap->counters.value[KC_PASSIVE_OPENS] - m->prev_kc.value[KC_PASSIVE_OPENS];
+	}
+	if (iv->interval_s > 0) {
+		iv->closed_per_s = iv->closed / iv->interval_s;
+		iv->short_lived_per_s = iv->short_lived / iv->interval_s;
+		iv->opened_per_s = (double)(iv->opened_client + iv->opened_server) / iv->interval_s;
+	}
+	m->totals.closed += iv->closed;
+	m->totals.short_lived += iv->short_lived;
+	m->totals.lost += iv->lost;
+}
+
+int
+closed_model_feed(struct closed_model *m, const struct snapshot *snap)
+{
+	uint64_t now_ns = (uint64_t)snap->taken_wall.tv_sec * 1000000000ull +
+			  (uint64_t)snap->taken_wall.tv_nsec;
+
+	m->n_fresh = 0;
+	if (m->has_prev && (snap->taken_mono.tv_sec < m->prev_mono.tv_sec ||
+			    (snap->taken_mono.tv_sec == m->prev_mono.tv_sec &&
+			     snap->taken_mono.tv_nsec < m->prev_mono.tv_nsec)))
+		closed_model_restart(m);
+	if (table_update(m, snap, now_ns) < 0 || listeners_update(m, snap) < 0)
+		goto fail;
+	if (snap->n_closed > m->fresh_cap) {
+		struct closed_conn *grown = realloc(m->fresh, snap->n_closed * sizeof(*grown));
+
+		if (grown == NULL)
+			goto fail;
+		m->fresh = grown;
+		m->fresh_cap = snap->n_closed;
+	}
+	for (size_t i = 0; i < snap->n_closed; i++) {
+		struct closed_conn *c = &m->fresh[m->n_fresh++];
+
+		resolve(m, snap, &snap->closed[i], c);
+		m->ring[m->head] = *c;
+		m->head = (m->head + 1) % m->cap;
+		if (m->count < m->cap)
+			m->count++;
+	}
+	count_interval(m, snap);
+	m->has_prev = true;
+	m->prev_mono = snap->taken_mono;
+	m->prev_kc = snap->counters;
+	return 0;
+fail:
+	closed_model_restart(m);
+	memset(&m->interval, 0, sizeof(m->interval));
+	errno = ENOMEM;
+	return -1;
+}
+
+const struct closed_conn *
+closed_model_fresh(const struct closed_model *m, size_t *n)
+{
+	*n = m->n_fresh;
+	return m->fresh;
+}
+
+size_t
+closed_model_count(const struct closed_model *m)
+{
+	return m->count;
+}
+
+const struct closed_conn *
+closed_model_get(const struct closed_model *m, size_t i)
+{
+	if (i >= m->count)
+		return NULL;
+	return &m->ring[(m->head + m->cap - m->count + i) % m->cap];
+}
+
+const struct closed_interval *
+closed_model_interval(const struct closed_model *m)
+{
+	return &m->interval;
+}
+
+const struct closed_totals *
+closed_model_totals(const struct closed_model *m)
+{
+	return &m->totals;
+}
