@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "close_listener.h"
 #include "diag_config.h"
 #include "filter.h"
 #include "log.h"
@@ -132,6 +133,32 @@ batch_request_of(const struct options *opts, const struct filter *filter,
 	};
 
 	return req;
+}
+
+/* Hears the connections the kernel closes between samples, for a view
+ * that shows them.  Without it (no sock_diag, out of memory) the view
+ * shows none: logged, not fatal.  TCPDECK_EVENTS_RCVBUF sets the receive
+ * buffer (bytes), for tests of overruns. */
+static void
+listen_closes(struct sampler *sampler)
+{
+	const char *env = getenv("TCPDECK_EVENTS_RCVBUF");
+	long rcvbuf = env != NULL ? strtol(env, NULL, 10) : 0;
+	char cause[256];
+	struct close_listener *l;
+
+	l = close_listener_new(rcvbuf > 0 && rcvbuf < INT_MAX ? (int)rcvbuf : 0, cause,
+			       sizeof(cause));
+	if (l == NULL) {
+		log_msg("%s", cause);
+		return;
+	}
+	if (close_listener_start(l) < 0) {
+		log_msg("cannot start the close listener: %s", strerror(errno));
+		close_listener_free(l);
+		return;
+	}
+	sampler_set_close_listener(sampler, l);
 }
 
 /* Everything main() acquires, so that every way out frees the same things
@@ -394,6 +421,9 @@ app_run(struct app *app, int argc, char **argv)
 			return app_fail(app, 1);
 		sampler_set_recorder(app->sampler, writer);
 	}
+	if (opts->replay == NULL && opts->who == NULL && opts->batch &&
+	    (output_view_needs(opts->view) & OUTPUT_NEED_CLOSED))
+		listen_closes(app->sampler);
 	if (sampler_start(app->sampler) < 0) {
 		snprintf(msg, msg_len, "cannot start the sampler: %s", strerror(errno));
 		return app_fail(app, 1);

@@ -84,6 +84,8 @@ batch_open(struct batch *b, const struct batch_request *req, FILE *out, bool kee
 	/* Ages and rates need the history of each socket. */
 	if (needs & OUTPUT_NEED_CONNTRACK)
 		cfg.models |= PIPELINE_CONNS;
+	if (needs & OUTPUT_NEED_CLOSED)
+		cfg.models |= PIPELINE_CLOSED;
 	memset(b, 0, sizeof(*b));
 	b->req = req;
 	b->out = out;
@@ -114,7 +116,8 @@ batch_sample(struct batch *b, struct snapshot *snap, uint64_t missed, double int
 		fprintf(stderr, "tcpdeck: %s\n", snap->note);
 	/* Connection ages are extras; findings and the test are not. */
 	if (pipeline_feed(b->pipe, snap, missed) < 0 &&
-	    (pipeline_stats(b->pipe)->failed & ~(unsigned int)PIPELINE_CONNS) != 0) {
+	    (pipeline_stats(b->pipe)->failed &
+	     ~(unsigned int)(PIPELINE_CONNS | PIPELINE_CLOSED)) != 0) {
 		snprintf(cause, cause_len, "diagnoses: %s", strerror(errno));
 		snapshot_unref(snap);
 		return -1;
@@ -127,6 +130,7 @@ batch_sample(struct batch *b, struct snapshot *snap, uint64_t missed, double int
 	b->ctx.snap = snap;
 	b->ctx.ct = pipeline_conns(b->pipe);
 	b->ctx.diag = pipeline_findings(b->pipe);
+	b->ctx.closed = pipeline_closed(b->pipe);
 	b->ctx.interval_s = interval_s;
 	b->ctx.prev = b->prev;
 	rc = b->out != NULL ? output_print(b->req->format, b->req->view, b->out, &b->ctx) : 0;

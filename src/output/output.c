@@ -46,7 +46,8 @@ json_summary(FILE *out, struct output_context *ctx)
 static const struct output_view_def views[OUTPUT_VIEW_COUNT] = {
 	[OUTPUT_VIEW_STATES] = {
 		.name = "states",
-		.needs = OUTPUT_NEED_SELECTED,
+		/* The kernel's open counters give the interval's opens. */
+		.needs = OUTPUT_NEED_SELECTED | OUTPUT_NEED_COUNTERS | OUTPUT_NEED_CLOSED,
 		.write = {output_text_states, output_json_states, output_csv_states},
 	},
 	[OUTPUT_VIEW_LISTEN] = {
@@ -101,6 +102,13 @@ static const struct output_view_def views[OUTPUT_VIEW_COUNT] = {
 		.needs = OUTPUT_NEED_TCP_INFO | OUTPUT_NEED_OWNERS | OUTPUT_NEED_COUNTERS |
 			 OUTPUT_NEED_DIAGNOSE,
 		.write = {[OUTPUT_FORMAT_PROMETHEUS] = output_prometheus_write},
+	},
+	[OUTPUT_VIEW_CLOSED] = {
+		/* Every socket is dumped whatever the filter: a connection
+		 * left out of the samples would read as never seen. */
+		.name = "closed",
+		.needs = OUTPUT_NEED_OWNERS | OUTPUT_NEED_COUNTERS | OUTPUT_NEED_CLOSED,
+		.write = {output_text_closed, output_json_closed, output_csv_closed},
 	},
 };
 

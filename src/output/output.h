@@ -36,6 +36,7 @@ enum output_view {
 	OUTPUT_VIEW_SUMMARY, /* the run as a stress test: its summary at the end */
 	OUTPUT_VIEW_NAMESPACES, /* per network namespace: its per-state counts */
 	OUTPUT_VIEW_PROMETHEUS, /* a Prometheus exposition per sample */
+	OUTPUT_VIEW_CLOSED, /* closed connections: one line per close */
 	OUTPUT_VIEW_COUNT
 };
 
@@ -62,6 +63,8 @@ enum output_need {
 	OUTPUT_NEED_SESSION = 1 << 8,  /* the run is a marked test */
 	/* Nothing per sample: the writer runs once, at the end. */
 	OUTPUT_NEED_AT_END = 1 << 9,
+	/* The closes the kernel announces, told what the samples saw. */
+	OUTPUT_NEED_CLOSED = 1 << 10,
 };
 
 struct output_columns;
@@ -93,6 +96,9 @@ struct output_context {
 	 * empty: the view's own */
 	const struct output_columns *columns;
 	bool no_header;              /* text: no header lines (-H) */
+
+	const struct closed_model *closed; /* closed connections; NULL when
+					    * not followed */
 };
 
 /* Writes one sample (or, for an OUTPUT_NEED_AT_END view, the run); returns
@@ -232,5 +238,12 @@ int output_text_namespaces(FILE *out, struct output_context *ctx);
 int output_json_namespaces(FILE *out, struct output_context *ctx);
 int output_csv_namespaces(FILE *out, struct output_context *ctx);
 int output_prometheus_write(FILE *out, struct output_context *ctx);
+/* output_closed.c: the closed view, and the states view's JSON fields of
+ * the interval's closes (nothing when the sample has none). */
+struct closed_model;
+int output_text_closed(FILE *out, struct output_context *ctx);
+int output_json_closed(FILE *out, struct output_context *ctx);
+int output_csv_closed(FILE *out, struct output_context *ctx);
+void output_json_interval_closes(FILE *out, const struct output_context *ctx);
 
 #endif

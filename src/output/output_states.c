@@ -99,6 +99,7 @@ output_json_states(FILE *out, struct output_context *ctx)
 	for (int i = 0; i < TCP_STATE_COUNT; i++)
 		fprintf(out, "%s\"%s\": %u", i > 0 ? ", " : "", tcp_state_name(i), counts[i]);
 	fputc('}', out);
+	output_json_interval_closes(out, ctx);
 	if (ctx->snap->n_netns > 0 && json_namespaces(out, ctx) < 0)
 		return -1;
 	fputc('}', out);
