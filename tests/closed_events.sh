@@ -23,8 +23,10 @@ PAYLOAD=1000
 work=$(mktemp -d /tmp/destroy-closed.XXXXXX)
 chmod 755 "$work"
 pids=()
+nsname=destroy-closed-$$
 cleanup() {
   local p
+  ip netns del "$nsname" 2>/dev/null
   for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
   wait 2>/dev/null
   rm -rf "$work"
@@ -32,15 +34,17 @@ cleanup() {
 trap cleanup EXIT
 
 # start_tcpdeck NAME [PREFIX...]: tcpdeck --view closed in JSON into
-# $work/NAME.json, its log in $work/NAME.log, run through PREFIX (setpriv);
-# waits until its listener is subscribed.  Sets $tpid.
+# $work/NAME.json, its log in $work/NAME.log, run through PREFIX (setpriv),
+# with the options in the array extra[]; waits until its listener is
+# subscribed.  Sets $tpid.
+extra=()
 start_tcpdeck() {
   local name=$1
   shift
   : >"$work/$name.log"
   chmod 666 "$work/$name.log"
   timeout 120 "$@" "$TCPDECK" -b --view closed -o json -d 0.5 -v "$work/$name.log" \
-    >"$work/$name.json" 2>"$work/$name.err" &
+    "${extra[@]}" >"$work/$name.json" 2>"$work/$name.err" &
   tpid=$!
   pids+=("$tpid")
   for _ in $(seq 1 100); do
@@ -137,6 +141,35 @@ if command -v setpriv >/dev/null; then
     pass "unprivileged: no owner it may not see"
 else
   fail "setpriv (util-linux) is not installed: the unprivileged run cannot be made"
+fi
+
+# Namespaces followed: one made here by name and this one; the closes of
+# each are heard from inside it and named by it.
+if ip netns add "$nsname" 2>/dev/null; then
+  ip -n "$nsname" link set lo up
+  extra=(--netns "$nsname" --netns pid:$$)
+  start_tcpdeck netns
+  extra=()
+  # The listener follows the namespaces from the first sample on.
+  for _ in $(seq 1 100); do
+    grep -q '^.*sample: ' "$work/netns.log" && break
+    sleep 0.1
+  done
+  sleep 1
+  ip netns exec "$nsname" "$CHURN" seq 4 9106 "$N" "$PAYLOAD" >/dev/null || hard_error "churn failed"
+  "$CHURN" seq 6 9107 "$N" "$PAYLOAD" >/dev/null || hard_error "churn failed"
+  wait_lines "$work/netns.json" 9106 $((2 * N)) || true
+  wait_lines "$work/netns.json" 9107 $((2 * N)) || true
+  sleep 1
+  stop_tcpdeck "$tpid"
+  [ "$(grep '_port": 9106,' "$work/netns.json" | grep -c "\"netns\": \"$nsname\"")" -eq $((2 * N)) ] &&
+    pass "netns: $((2 * N)) closes heard inside $nsname, named by it" ||
+    fail "netns: $(grep -c '_port": 9106,' "$work/netns.json") closes on 9106, expected $((2 * N)) named $nsname"
+  [ "$(grep '_port": 9107,' "$work/netns.json" | grep '"netns": ' | grep -vc "$nsname")" -eq $((2 * N)) ] &&
+    pass "netns: $((2 * N)) closes heard in the test's own namespace" ||
+    fail "netns: $(grep -c '_port": 9107,' "$work/netns.json") closes on 9107, expected $((2 * N))"
+else
+  fail "netns: cannot make the namespace $nsname"
 fi
 
 # The flood: a receive buffer of a few events, tcpdeck stopped while 2F
