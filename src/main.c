@@ -421,8 +421,10 @@ app_run(struct app *app, int argc, char **argv)
 			return app_fail(app, 1);
 		sampler_set_recorder(app->sampler, writer);
 	}
-	if (opts->replay == NULL && opts->who == NULL && opts->batch &&
-	    (output_view_needs(opts->view) & OUTPUT_NEED_CLOSED))
+	/* A recording keeps the closes for any view to show later. */
+	if (opts->replay == NULL && opts->who == NULL &&
+	    (opts->record != NULL ||
+	     (opts->batch && (output_view_needs(opts->view) & OUTPUT_NEED_CLOSED))))
 		listen_closes(app->sampler);
 	if (sampler_start(app->sampler) < 0) {
 		snprintf(msg, msg_len, "cannot start the sampler: %s", strerror(errno));

@@ -76,6 +76,7 @@ options_usage(void)
 	       "                       diagnoses (findings in plain words), summary\n"
 	       "                       (the run as a stress test: its summary at the end)\n"
 	       "                       or prometheus (an exposition per sample)\n"
+	       "                       or closed (every connection closed, as it comes)\n"
 	       "  -s, --sort COLUMN[:desc]  sort the conns view by a column; with\n"
 	       "                       --view peers: rank by total (default) or a state\n"
 	       "      --columns LIST   listen and conns views: only these columns, in this\n"

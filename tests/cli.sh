@@ -61,7 +61,10 @@ json=$(run_tcpdeck -b -n 1 -d 0.5 -o json)
 re='^\{"time": "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z", "interval": 0\.5, "total": [0-9]+, "states": \{'
 re+='"LISTEN": [0-9]+, "SYN_SENT": [0-9]+, "SYN_RECV": [0-9]+, "ESTABLISHED": [0-9]+, '
 re+='"FIN_WAIT1": [0-9]+, "FIN_WAIT2": [0-9]+, "CLOSE_WAIT": [0-9]+, "CLOSING": [0-9]+, '
-re+='"LAST_ACK": [0-9]+, "TIME_WAIT": [0-9]+, "CLOSE": [0-9]+\}\}$'
+re+='"LAST_ACK": [0-9]+, "TIME_WAIT": [0-9]+, "CLOSE": [0-9]+\}'
+# Live, the interval's closes, opens (null on the first sample) and losses.
+re+=', "closed": [0-9]+, "opened": (null|[0-9]+, "opened_client": [0-9]+, "opened_server": [0-9]+), '
+re+='"short_lived": [0-9]+, "events_lost": [0-9]+\}$'
 [[ "$json" =~ $re ]] && pass "json line" || fail "json line format: $json"
 
 # The counts add up to the total.

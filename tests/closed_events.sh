@@ -143,6 +143,35 @@ else
   fail "setpriv (util-linux) is not installed: the unprivileged run cannot be made"
 fi
 
+# A recording keeps the closes, and its replay shows them.
+: >"$work/rec.log"
+timeout 120 "$TCPDECK" -b -o json -d 0.5 -v "$work/rec.log" -w "$work/closes.tdr" \
+  >"$work/rec.json" 2>"$work/rec.err" &
+tpid=$!
+pids+=("$tpid")
+for _ in $(seq 1 100); do
+  grep -q 'close events: receive buffer' "$work/rec.log" && break
+  sleep 0.1
+done
+"$CHURN" seq 4 9108 "$N" "$PAYLOAD" >/dev/null || hard_error "churn failed"
+closed_sum() {
+  sed -n 's/.*"closed": \([0-9]*\).*/\1/p' "$1" | awk '{ s += $1 } END { print s + 0 }'
+}
+for _ in $(seq 1 150); do
+  [ "$(closed_sum "$work/rec.json")" -ge $((2 * N)) ] && break
+  sleep 0.1
+done
+stop_tcpdeck "$tpid"
+[ "$(closed_sum "$work/rec.json")" -eq $((2 * N)) ] &&
+  pass "record: the states view counted $((2 * N)) closes" ||
+  fail "record: the states view counted $(closed_sum "$work/rec.json") closes, expected $((2 * N))"
+timeout 60 "$TCPDECK" -r "$work/closes.tdr" -b --view closed -o json >"$work/replay.json" 2>&1 ||
+  fail "replay of the recording failed: $(head -3 "$work/replay.json")"
+[ "$(lines_on "$work/replay.json" 9108)" -eq $((2 * N)) ] &&
+  [ "$(grep '"remote_port": 9108,' "$work/replay.json" | grep -c "\"bytes_received\": $((PAYLOAD + 1)),")" -eq "$N" ] &&
+  pass "replay: the recording shows the $((2 * N)) closes with their bytes" ||
+  fail "replay: $(lines_on "$work/replay.json" 9108) closes on 9108, expected $((2 * N))"
+
 # Namespaces followed: one made here by name and this one; the closes of
 # each are heard from inside it and named by it.
 if ip netns add "$nsname" 2>/dev/null; then

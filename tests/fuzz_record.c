@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -245,6 +246,30 @@ make_seed(int which)
 				if (snap->entries[k].netns == 0)
 					snap->entries[k].netns = 4026531840u + (uint32_t)(k * n_ns /
 					                                                  snap->n_entries);
+		}
+		/* A third of the seeds carry closed connections (version 5). */
+		if (which % 3 == 0) {
+			unsigned int n_closed = below(4);
+
+			snap->has_closes = true;
+			snap->closes_lost = below(3);
+			snap->closed = n_closed > 0 ? calloc(n_closed, sizeof(*snap->closed)) : NULL;
+			check(n_closed == 0 || snap->closed != NULL, "closes");
+			for (unsigned int k = 0; k < n_closed; k++) {
+				struct sock_entry *e = &snap->closed[k].entry;
+
+				e->family = k % 2 ? AF_INET6 : AF_INET;
+				e->state = TCP_STATE_CLOSE;
+				e->local_addr[0] = 127;
+				e->remote_addr[0] = 127;
+				e->local_port = (uint16_t)(8000 + k);
+				e->remote_port = (uint16_t)(40000 + below(1000));
+				e->cookie = s * 100 + k;
+				e->bytes_acked = below(100000);
+				e->rtt_us = below(5000);
+				snap->closed[k].time_ns = (uint64_t)s * 1000000000ull + k;
+			}
+			snap->n_closed = n_closed;
 		}
 		snapshot_seal(snap);
 		check(record_writer_add(w, snap, cause, sizeof(cause)) == 0, "seed sample");

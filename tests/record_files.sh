@@ -34,12 +34,12 @@ timeout 30 "$TCPDECK" -r "$dir/random" -b >/dev/null 2>"$dir/random.err"
 rc=$?
 [ "$rc" = 1 ] && [ "$(wc -l <"$dir/random.err")" = 1 ] && pass "random bytes: $(cat "$dir/random.err")" ||
   fail "random bytes: exit $rc, $(cat "$dir/random.err")"
-printf '\211TDREC\r\n\005\000\000\000\031\000\000\000' >"$dir/v5"
-head -c 64 /dev/zero >>"$dir/v5"
-timeout 30 "$TCPDECK" -r "$dir/v5" -b >/dev/null 2>"$dir/v5.err"
+printf '\211TDREC\r\n\006\000\000\000\031\000\000\000' >"$dir/v6"
+head -c 64 /dev/zero >>"$dir/v6"
+timeout 30 "$TCPDECK" -r "$dir/v6" -b >/dev/null 2>"$dir/v6.err"
 rc=$?
-[ "$rc" = 1 ] && grep -q "version 5" "$dir/v5.err" && pass "newer version: $(cat "$dir/v5.err")" ||
-  fail "newer version: exit $rc, $(cat "$dir/v5.err")"
+[ "$rc" = 1 ] && grep -q "version 6" "$dir/v6.err" && pass "newer version: $(cat "$dir/v6.err")" ||
+  fail "newer version: exit $rc, $(cat "$dir/v6.err")"
 
 # The dashboard owns the terminal's stdin and stdout: no recording there.
 timeout 10 "$TCPDECK" -r - </dev/null >/dev/null 2>"$dir/opt.err"

@@ -1662,6 +1662,84 @@ test_netns_costs_little(void **state)
 }
 
 /*
+ * Version 5 added the closes of each interval: they come back whole; a
+ * file with them relabelled as version 4 is refused (the sample flag is
+ * corruption there); one without them reads as version 4.
+ */
+static void
+test_closes_versions(void **state)
+{
+	char path[] = "test_record.XXXXXX", cause[CAUSE_LEN];
+	int fd = mkstemp(path);
+	struct record_writer *w;
+	struct snapshot *snap = snapshot_new(1), *back;
+	struct record_reader *r;
+	uint8_t *bytes;
+	size_t len;
+
+	(void)state;
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_non_null(snap);
+	snap->taken_mono.tv_sec = 100;
+	snap->has_closes = true;
+	snap->closes_lost = 7;
+	snap->closed = calloc(2, sizeof(*snap->closed));
+	assert_non_null(snap->closed);
+	snap->n_closed = 2;
+	snap->closed[0].time_ns = 1234567890123ull;
+	snap->closed[0].entry.family = AF_INET;
+	snap->closed[0].entry.state = TCP_STATE_CLOSE;
+	snap->closed[0].entry.flags = SOCK_ENTRY_HAS_INFO;
+	memcpy(snap->closed[0].entry.local_addr, "\x0a\0\0\x01", 4);
+	memcpy(snap->closed[0].entry.remote_addr, "\x0a\0\0\x07", 4);
+	snap->closed[0].entry.local_port = 8080;
+	snap->closed[0].entry.remote_port = 40001;
+	snap->closed[0].entry.cookie = 0x123456789abull;
+	snap->closed[0].entry.netns = 4026531840u;
+	snap->closed[0].entry.bytes_acked = 1001;
+	snap->closed[0].entry.bytes_received = 1;
+	snap->closed[0].entry.rtt_us = 55;
+	snap->closed[0].entry.total_retrans = 3;
+	snap->closed[1] = snap->closed[0];
+	snap->closed[1].entry.family = AF_INET6;
+	memset(snap->closed[1].entry.local_addr, 0xfd, 16);
+	snap->closed[1].entry.segs_out = 9;
+	snapshot_seal(snap);
+	w = record_writer_open_fd(fd, "closes", cause, sizeof(cause));
+	assert_non_null(w);
+	assert_int_equal(record_writer_add(w, snap, cause, sizeof(cause)), 0);
+	assert_int_equal(record_writer_close(w, cause, sizeof(cause)), 0);
+	len = (size_t)lseek(fd, 0, SEEK_END);
+	bytes = malloc(len);
+	assert_non_null(bytes);
+	assert_int_equal(pread(fd, bytes, len, 0), (ssize_t)len);
+	close(fd);
+
+	r = record_reader_open_mem(bytes, len, "v5", cause, sizeof(cause));
+	assert_non_null(r);
+	back = snapshot_new(0);
+	assert_int_equal(record_reader_load(r, 0, back, cause, sizeof(cause)), 0);
+	assert_true(back->has_closes);
+	assert_true(back->closes_lost == 7);
+	assert_int_equal(back->n_closed, 2);
+	assert_memory_equal(&back->closed[0], &snap->closed[0], sizeof(snap->closed[0]));
+	assert_memory_equal(&back->closed[1], &snap->closed[1], sizeof(snap->closed[1]));
+	snapshot_unref(back);
+	record_reader_free(r);
+
+	set_version(bytes, 4);
+	r = record_reader_open_mem(bytes, len, "v4", cause, sizeof(cause));
+	assert_non_null(r);
+	back = snapshot_new(0);
+	assert_int_equal(record_reader_load(r, 0, back, cause, sizeof(cause)), -1);
+	snapshot_unref(back);
+	record_reader_free(r);
+	free(bytes);
+	snapshot_unref(snap);
+}
+
+/*
  * Version 4 added the namespaces: a version 4 file with a namespace
  * table, relabelled as version 3, is refused (the sample flag is
  * corruption there), as is one whose sockets carry a namespace (field 25);
@@ -1689,7 +1767,7 @@ test_netns_versions(void **state)
 	write_one(&e, &bytes, &len);
 	r = record_reader_open_mem(bytes, len, "v4", cause, sizeof(cause));
 	assert_non_null(r);
-	assert_int_equal(record_reader_info(r)->version, 4);
+	assert_int_equal(record_reader_info(r)->version, RECORD_VERSION);
 	snap = snapshot_new(0);
 	assert_int_equal(record_reader_load(r, 0, snap, cause, sizeof(cause)), 0);
 	assert_int_equal(snap->entries[0].netns, 4026532290u);
@@ -1860,6 +1938,7 @@ main(void)
 	    cmocka_unit_test(test_pipe_netns),
 	    cmocka_unit_test(test_netns_costs_little),
 	    cmocka_unit_test(test_netns_versions),
+	    cmocka_unit_test(test_closes_versions),
 	    cmocka_unit_test(test_fields_cover_entry),
 	    cmocka_unit_test(test_replay_netns),
 	};

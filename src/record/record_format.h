@@ -27,8 +27,9 @@
  * counts and limits of processes, the conntrack table's fill and the
  * socket fields of the peer's window (snd_wnd, rwnd_limited_ms), versions
  * 1 to 3 the network namespaces (the sample's table, each socket's
- * netns). */
-#define RECORD_VERSION 4
+ * netns), versions 1 to 4 the connections closed in each interval (the
+ * kernel's destroy events). */
+#define RECORD_VERSION 5
 #define RECORD_VERSION_OLDEST 1
 
 /* Header flags no reader may ignore live in the low byte: a reader that
@@ -72,8 +73,11 @@ enum {
 	RECORD_SAMPLE_NETNS = 1u << 5,          /* the namespace table follows
 	                                         * (version 4) */
 	RECORD_SAMPLE_KNOWN_V2 = 0x0f,          /* the flags of versions 1, 2 */
+	RECORD_SAMPLE_CLOSES = 1u << 6,         /* the interval's closes follow
+	                                         * (version 5) */
 	RECORD_SAMPLE_KNOWN_V3 = 0x1f,          /* ... of version 3 */
-	RECORD_SAMPLE_KNOWN = 0x3f,
+	RECORD_SAMPLE_KNOWN_V4 = 0x3f,          /* ... of version 4 */
+	RECORD_SAMPLE_KNOWN = 0x7f,
 };
 
 /* Flags of one namespace in a sample's namespace table (version 4). */

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,6 +58,11 @@ struct state {
 	uint64_t interval_ns; /* 0 in a version 1 recording */
 	unsigned int restarts;
 	bool partial;
+	/* The interval's closes (version 5). */
+	bool has_closes;
+	uint64_t closes_lost;
+	struct sock_close *closed;
+	size_t n_closed, closed_cap;
 };
 
 struct record_reader {
@@ -662,6 +668,9 @@ state_reset(struct state *s)
 	s->n_ns = 0;
 	s->has_ns = false;
 	s->ns_note[0] = '\0';
+	s->has_closes = false;
+	s->closes_lost = 0;
+	s->n_closed = 0;
 }
 
 static void
@@ -674,6 +683,9 @@ state_free(struct state *s)
 	free(s->ns);
 	s->ns = NULL;
 	s->ns_cap = 0;
+	free(s->closed);
+	s->closed = NULL;
+	s->closed_cap = 0;
 }
 
 static char *
@@ -958,6 +970,70 @@ prev_index(int64_t skip, size_t expected, size_t count, size_t prev_n, size_t *j
 	return true;
 }
 
+/* The interval's closes (version 5).  Returns NULL or what is wrong. */
+static const char *
+decode_closes(struct record_cur *c, struct state *out)
+{
+	uint64_t n;
+
+	out->closes_lost = record_cur_varint(c);
+	n = record_cur_varint(c);
+	/* Every close takes at least 24 bytes. */
+	if (c->bad || n > c->left / 24)
+		return "impossible close count";
+	if (n > out->closed_cap) {
+		struct sock_close *more = realloc(out->closed, (size_t)n * sizeof(*more));
+
+		if (more == NULL)
+			return "out of memory";
+		out->closed = more;
+		out->closed_cap = (size_t)n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct sock_close *cl = &out->closed[i];
+		struct sock_entry *e = &cl->entry;
+		size_t alen;
+		uint64_t v[10];
+
+		memset(cl, 0, sizeof(*cl));
+		cl->time_ns = record_cur_varint(c);
+		e->family = record_cur_u8(c);
+		e->state = record_cur_u8(c);
+		e->flags = record_cur_u8(c);
+		if (c->bad || (e->family != AF_INET && e->family != AF_INET6) ||
+		    e->state >= TCP_STATE_COUNT)
+			return "bad closed connection";
+		alen = e->family == AF_INET ? 4 : 16;
+		if (c->left < 2 * alen)
+			return "cut short";
+		memcpy(e->local_addr, c->p, alen);
+		memcpy(e->remote_addr, c->p + alen, alen);
+		c->p += 2 * alen;
+		c->left -= 2 * alen;
+		e->local_port = record_cur_le16(c);
+		e->remote_port = record_cur_le16(c);
+		for (size_t k = 0; k < 10; k++)
+			v[k] = record_cur_varint(c);
+		if (c->bad || v[1] > UINT32_MAX || v[4] > UINT32_MAX || v[5] > UINT32_MAX ||
+		    v[6] > UINT32_MAX || v[7] > UINT32_MAX || v[8] > UINT32_MAX ||
+		    v[9] > UINT32_MAX)
+			return "bad closed connection";
+		e->cookie = v[0];
+		e->netns = (uint32_t)v[1];
+		e->bytes_acked = v[2];
+		e->bytes_received = v[3];
+		e->rtt_us = (uint32_t)v[4];
+		e->rttvar_us = (uint32_t)v[5];
+		e->snd_cwnd = (uint32_t)v[6];
+		e->total_retrans = (uint32_t)v[7];
+		e->segs_in = (uint32_t)v[8];
+		e->segs_out = (uint32_t)v[9];
+	}
+	out->n_closed = (size_t)n;
+	out->has_closes = true;
+	return NULL;
+}
+
 /* Decodes one sample record into out, from prev (NULL for a keyframe).
  * Returns NULL or what is wrong. */
 static const char *
@@ -987,7 +1063,8 @@ decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, unsigned int v
 	n_entries = record_cur_varint(&c);
 	if (c.bad)
 		return "cut short";
-	if (restarts > UINT32_MAX || (flags & ~(version >= 4   ? RECORD_SAMPLE_KNOWN
+	if (restarts > UINT32_MAX || (flags & ~(version >= 5   ? RECORD_SAMPLE_KNOWN
+	                                        : version >= 4 ? RECORD_SAMPLE_KNOWN_V4
 	                                        : version >= 3 ? RECORD_SAMPLE_KNOWN_V3
 	                                                       : RECORD_SAMPLE_KNOWN_V2)))
 		return "bad sample header";
@@ -1028,6 +1105,12 @@ decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, unsigned int v
 	}
 	if (flags & RECORD_SAMPLE_NETNS) {
 		const char *why = decode_netns(&c, type == RECORD_KEYFRAME ? NULL : prev, out);
+
+		if (why != NULL)
+			return why;
+	}
+	if (flags & RECORD_SAMPLE_CLOSES) {
+		const char *why = decode_closes(&c, out);
 
 		if (why != NULL)
 			return why;
@@ -1236,6 +1319,20 @@ record_reader_load(struct record_reader *r, size_t i, struct snapshot *snap, cha
 		ns->nfct = r->cur.ns[k].nfct;
 	}
 	snprintf(snap->netns_note, sizeof(snap->netns_note), "%s", r->cur.ns_note);
+	snap->has_closes = r->cur.has_closes;
+	snap->closes_lost = r->cur.closes_lost;
+	free(snap->closed);
+	snap->closed = NULL;
+	snap->n_closed = 0;
+	if (r->cur.n_closed > 0) {
+		snap->closed = malloc(r->cur.n_closed * sizeof(*snap->closed));
+		if (snap->closed == NULL) {
+			set_cause(cause, cause_len, "out of memory");
+			return -1;
+		}
+		memcpy(snap->closed, r->cur.closed, r->cur.n_closed * sizeof(*snap->closed));
+		snap->n_closed = r->cur.n_closed;
+	}
 	snap->taken_mono = ns_to_ts(r->cur.mono_ns);
 	snap->taken_wall = ns_to_ts(r->cur.wall_ns);
 	snap->sample_ns = r->cur.sample_ns;

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -780,6 +781,39 @@ fail(struct record_writer *w, int err, unsigned long long record_start, char *ca
 	return -1;
 }
 
+/* The interval's closes (version 5): each whole, since a closed socket
+ * is gone from every later sample. */
+static void
+put_closes(struct record_buf *b, const struct snapshot *snap)
+{
+	record_buf_varint(b, snap->closes_lost);
+	record_buf_varint(b, snap->n_closed);
+	for (size_t i = 0; i < snap->n_closed; i++) {
+		const struct sock_close *c = &snap->closed[i];
+		const struct sock_entry *e = &c->entry;
+		size_t alen = e->family == AF_INET ? 4 : 16;
+
+		record_buf_varint(b, c->time_ns);
+		record_buf_u8(b, e->family);
+		record_buf_u8(b, e->state);
+		record_buf_u8(b, e->flags);
+		record_buf_bytes(b, e->local_addr, alen);
+		record_buf_bytes(b, e->remote_addr, alen);
+		record_buf_le16(b, e->local_port);
+		record_buf_le16(b, e->remote_port);
+		record_buf_varint(b, e->cookie);
+		record_buf_varint(b, e->netns);
+		record_buf_varint(b, e->bytes_acked);
+		record_buf_varint(b, e->bytes_received);
+		record_buf_varint(b, e->rtt_us);
+		record_buf_varint(b, e->rttvar_us);
+		record_buf_varint(b, e->snd_cwnd);
+		record_buf_varint(b, e->total_retrans);
+		record_buf_varint(b, e->segs_in);
+		record_buf_varint(b, e->segs_out);
+	}
+}
+
 static int
 write_record(struct record_writer *w, uint8_t type, char *cause, size_t cause_len)
 {
@@ -844,6 +878,8 @@ record_writer_add(struct record_writer *w, const struct snapshot *snap, char *ca
 		flags |= RECORD_SAMPLE_NFCT;
 	if (snap->n_netns > 0)
 		flags |= RECORD_SAMPLE_NETNS;
+	if (snap->has_closes)
+		flags |= RECORD_SAMPLE_CLOSES;
 	b->len = 0;
 	b->failed = false;
 	record_buf_bytes(b, "\0\0\0\0\0\0\0\0\0", RECORD_FRAME_LEN); /* filled last */
@@ -872,6 +908,8 @@ record_writer_add(struct record_writer *w, const struct snapshot *snap, char *ca
 	} else {
 		w->n_ns_prev = 0; /* the reader has no table either */
 	}
+	if (flags & RECORD_SAMPLE_CLOSES)
+		put_closes(b, snap);
 	if (!keyframe && map_build(w, w->prev) < 0)
 		return fail(w, ENOMEM, 0, cause, cause_len);
 	put_entries(w, snap, keyframe, elapsed_ms);
