@@ -172,6 +172,31 @@ timeout 60 "$TCPDECK" -r "$work/closes.tdr" -b --view closed -o json >"$work/rep
   pass "replay: the recording shows the $((2 * N)) closes with their bytes" ||
   fail "replay: $(lines_on "$work/replay.json" 9108) closes on 9108, expected $((2 * N))"
 
+# The Prometheus exposition counts the same closes.
+timeout 120 "$TCPDECK" -b -o prometheus -d 0.5 -v "$work/prom.log" >"$work/prom.txt" 2>&1 &
+tpid=$!
+pids+=("$tpid")
+for _ in $(seq 1 100); do
+  grep -q 'close events: receive buffer' "$work/prom.log" 2>/dev/null && break
+  sleep 0.1
+done
+"$CHURN" seq 6 9109 "$N" "$PAYLOAD" >/dev/null || hard_error "churn failed"
+prom_closed() {
+  awk '$1 == "tcpdeck_connections_closed_total" { v = $2 } END { print v + 0 }' "$work/prom.txt"
+}
+for _ in $(seq 1 150); do
+  [ "$(prom_closed)" -ge $((2 * N)) ] && break
+  sleep 0.1
+done
+stop_tcpdeck "$tpid"
+[ "$(prom_closed)" -eq $((2 * N)) ] &&
+  pass "prometheus: tcpdeck_connections_closed_total $((2 * N))" ||
+  fail "prometheus: tcpdeck_connections_closed_total $(prom_closed), expected $((2 * N))"
+awk '$1 == "tcpdeck_connections_short_lived_total" { v = $2 } END { exit !(v == '$((2 * N))') }' "$work/prom.txt" &&
+  pass "prometheus: all $((2 * N)) short-lived" || fail "prometheus: short-lived count wrong"
+grep -q '^tcpdeck_close_events_lost_total 0$' "$work/prom.txt" &&
+  pass "prometheus: no events lost" || fail "prometheus: tcpdeck_close_events_lost_total missing"
+
 # Namespaces followed: one made here by name and this one; the closes of
 # each are heard from inside it and named by it.
 if ip netns add "$nsname" 2>/dev/null; then

@@ -84,7 +84,7 @@ batch_open(struct batch *b, const struct batch_request *req, FILE *out, bool kee
 	/* Ages and rates need the history of each socket. */
 	if (needs & OUTPUT_NEED_CONNTRACK)
 		cfg.models |= PIPELINE_CONNS;
-	if (needs & OUTPUT_NEED_CLOSED)
+	if ((needs & OUTPUT_NEED_CLOSED) || req->on_sample != NULL)
 		cfg.models |= PIPELINE_CLOSED;
 	memset(b, 0, sizeof(*b));
 	b->req = req;

@@ -100,7 +100,7 @@ static const struct output_view_def views[OUTPUT_VIEW_COUNT] = {
 		 * host), with owners, counters and findings (output_prometheus.c). */
 		.name = "prometheus",
 		.needs = OUTPUT_NEED_TCP_INFO | OUTPUT_NEED_OWNERS | OUTPUT_NEED_COUNTERS |
-			 OUTPUT_NEED_DIAGNOSE,
+			 OUTPUT_NEED_DIAGNOSE | OUTPUT_NEED_CLOSED,
 		.write = {[OUTPUT_FORMAT_PROMETHEUS] = output_prometheus_write},
 	},
 	[OUTPUT_VIEW_CLOSED] = {

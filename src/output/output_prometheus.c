@@ -28,6 +28,8 @@ output_prometheus_write(FILE *out, struct output_context *ctx)
 	ctx->dump_retries += ctx->snap->dump_restarts;
 	s.samples_total = ctx->snap->seq;
 	s.dump_retries_total = ctx->dump_retries;
+	if (ctx->closed != NULL && ctx->snap->has_closes)
+		s.closes = closed_model_totals(ctx->closed);
 	if (procself_read(&self, "/proc") == 0)
 		s.self = &self;
 	if (prometheus_render(&b, &s, PROM_TEXT) < 0) {

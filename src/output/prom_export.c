@@ -123,6 +123,8 @@ prom_export_feed(void *exporter, const struct snapshot *snap, const struct pipel
 	 * thread never saw. */
 	s.samples_total = snap->seq > x->samples ? snap->seq : x->samples;
 	s.dump_retries_total = x->dump_retries;
+	if (pipe != NULL && pipeline_closed(pipe) != NULL && snap->has_closes)
+		s.closes = closed_model_totals(pipeline_closed(pipe));
 	if (x->textfile != NULL) {
 		/* No process_* nor scrapes: node_exporter exports its own
 		 * process_* and would reject the same names from a file. */

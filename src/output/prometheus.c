@@ -804,6 +804,17 @@ render_self(struct prom_buf *b, enum prom_format f, const struct prom_sample *s)
 	single_u64(b, f, "tcpdeck_dump_retries", PT_COUNTER,
 		   "Socket dumps repeated because the kernel interrupted them.",
 		   s->dump_retries_total);
+	if (s->closes != NULL) {
+		single_u64(b, f, "tcpdeck_connections_closed", PT_COUNTER,
+			   "Connections the kernel announced closed (sock_diag destroy events).",
+			   s->closes->closed);
+		single_u64(b, f, "tcpdeck_connections_short_lived", PT_COUNTER,
+			   "Closed connections that no sample ever saw open.",
+			   s->closes->short_lived);
+		single_u64(b, f, "tcpdeck_close_events_lost", PT_COUNTER,
+			   "Close announcements the kernel dropped (receive buffer overrun).",
+			   s->closes->lost);
+	}
 	if (s->has_scrapes)
 		single_u64(b, f, "tcpdeck_scrapes", PT_COUNTER,
 			   "HTTP scrapes of /metrics answered before this exposition was made.",

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "closed.h"
 #include "diagnose.h"
 #include "procself.h"
 #include "snapshot.h"
@@ -60,6 +61,9 @@ struct prom_sample {
 	uint64_t scrapes_total;        /* scrapes answered so far */
 	const struct procself *self;   /* process_* metrics; NULL: none (the
 					* textfile collector has its own) */
+	const struct closed_totals *closes; /* connections closed, short-lived,
+					     * events lost so far (closed.h);
+					     * NULL: not listened for */
 };
 
 /* The default of prom_sample.top (--top). */
