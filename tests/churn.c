@@ -5,12 +5,14 @@
  * a few milliseconds.  Or a flood: N connections opened and held, then
  * all closed at once, so the kernel announces 2N closes in one burst.
  *
- *   tcpdeck-test-churn seq|flood 4|6 PORT N PAYLOAD
+ *   tcpdeck-test-churn seq|flood 4|6 PORT N PAYLOAD [RATE]
  *
  * It listens on 127.0.0.1:PORT (4) or [::1]:PORT (6).  In seq mode each
  * connection is made, served and closed before the next; in flood mode
  * the server writes the payload on every connection while all are open,
- * then every socket is closed.  The listener is closed last.  Prints
+ * then every socket is closed.  With RATE (seq only), connection i starts
+ * i / RATE seconds after the first, for benchmarks (bench/run-events.sh).
+ * The listener is closed last.  Prints
  * "done N" and exits 0; 1 on failure (one line on stderr), 2 on bad
  * usage.  Run it in a network namespace of its own.
  */
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static int
@@ -96,8 +99,11 @@ main(int argc, char **argv)
 	char *data;
 	int *clients, *servers;
 
-	if (argc != 6 || (strcmp(argv[1], "seq") != 0 && strcmp(argv[1], "flood") != 0)) {
-		fprintf(stderr, "usage: tcpdeck-test-churn seq|flood 4|6 PORT N PAYLOAD\n");
+	double rate = argc == 7 ? atof(argv[6]) : 0;
+	struct timespec start;
+
+	if ((argc != 6 && argc != 7) || (strcmp(argv[1], "seq") != 0 && strcmp(argv[1], "flood") != 0)) {
+		fprintf(stderr, "usage: tcpdeck-test-churn seq|flood 4|6 PORT N PAYLOAD [RATE]\n");
 		return 2;
 	}
 	family = atoi(argv[2]);
@@ -122,7 +128,20 @@ main(int argc, char **argv)
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(lfd, (struct sockaddr *)&ss, len) < 0 || listen(lfd, 4096) < 0)
 		die("listen");
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (int i = 0; i < n; i++) {
+		if (rate > 0) {
+			double at = (double)i / rate;
+			struct timespec t = start;
+
+			t.tv_sec += (time_t)at;
+			t.tv_nsec += (long)((at - (double)(time_t)at) * 1e9);
+			if (t.tv_nsec >= 1000000000l) {
+				t.tv_sec++;
+				t.tv_nsec -= 1000000000l;
+			}
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
+		}
 		clients[i] = socket(ss.ss_family, SOCK_STREAM, 0);
 		if (clients[i] < 0 || connect(clients[i], (struct sockaddr *)&ss, len) < 0)
 			die("connect");

@@ -297,6 +297,8 @@ listener_main(void *arg)
 	struct close_listener *l = arg;
 	struct poll_set ps = {0};
 
+	/* Named, so its CPU time can be told apart (bench/run-events.sh). */
+	(void)pthread_setname_np(pthread_self(), "tcpdeck-closes");
 	/* The first set needs room for the wake pipe at least. */
 	ps.pfd = calloc(8, sizeof(*ps.pfd));
 	ps.inode = calloc(8, sizeof(*ps.inode));
