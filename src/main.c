@@ -423,7 +423,7 @@ app_run(struct app *app, int argc, char **argv)
 	}
 	/* A recording keeps the closes for any view to show later. */
 	if (opts->replay == NULL && opts->who == NULL &&
-	    (opts->record != NULL || exporting ||
+	    (opts->record != NULL || exporting || (!opts->batch && !headless) ||
 	     (opts->batch && (output_view_needs(opts->view) & OUTPUT_NEED_CLOSED))))
 		listen_closes(app->sampler);
 	if (sampler_start(app->sampler) < 0) {

@@ -25,7 +25,7 @@ ui_feed_start(struct ui *ui, const struct ui_setup *setup, char *cause, size_t c
 	const struct options *opts = setup->opts;
 	struct pipeline_config cfg = {
 		.models = PIPELINE_FLOWS | PIPELINE_FINDINGS | PIPELINE_COUNTERS | PIPELINE_TEST |
-			  PIPELINE_NETNS,
+			  PIPELINE_NETNS | PIPELINE_CLOSED,
 		.diag_config = setup->diag_cfg,
 		.proc_root = "/proc",
 		.mark_at_start = opts->mark || opts->summary_prefix != NULL,

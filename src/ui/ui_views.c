@@ -19,7 +19,8 @@
 	X(kernel)                                                                                  \
 	X(peers)                                                                                   \
 	X(test)                                                                                    \
-	X(netns)
+	X(netns)                                                                                   \
+	X(closed)
 
 #define UI_VIEW_DECLARE(name) extern const struct ui_view ui_view_##name;
 #define UI_VIEW_ENTRY(name) &ui_view_##name,
