@@ -291,7 +291,8 @@ test_view_formats(void **state)
 	args_free(a);
 	assert_int_equal(parse(&a, &opts, msg, sizeof(msg), ARGS("--view", "nosuch")), -1);
 	assert_string_equal(msg, "unknown view 'nosuch': expected one of states, listen, conns, "
-				 "counters, peers, diagnoses, summary, namespaces, prometheus");
+				 "counters, peers, diagnoses, summary, namespaces, prometheus, "
+				 "closed");
 	args_free(a);
 }
 

@@ -58,7 +58,7 @@ test_view_table(void **state)
 	assert_null(output_view(OUTPUT_VIEW_COUNT));
 	assert_int_equal(output_view_find("nosuch"), -1);
 	assert_string_equal(names, "states, listen, conns, counters, peers, diagnoses, summary, "
-	                           "namespaces, prometheus");
+	                           "namespaces, prometheus, closed");
 	assert_string_equal(output_format_names(), "text, json, csv, prometheus");
 	assert_ptr_equal(output_format_find("csv"), &output_csv);
 	assert_null(output_format_find("xml"));

@@ -64,7 +64,7 @@ tm send-keys -t tui Tab
 wait_screen 'LOCAL +REMOTE' && pass "Tab goes on to the connection table" || fail "Tab: $(screen | head -4)"
 tm send-keys -t tui Tab
 wait_screen '^FINDINGS' && pass "Tab goes on to the findings" || fail "Tab: $(screen | head -4)"
-tm send-keys -t tui Tab Tab Tab Tab Tab
+tm send-keys -t tui Tab Tab Tab Tab Tab Tab
 wait_screen '^STATE +COUNT' && pass "Tab comes back to the states view" || fail "Tab: $(screen | head -4)"
 tm send-keys -t tui q
 
