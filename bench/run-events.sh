@@ -43,7 +43,7 @@ printf '%-14s %-14s %-10s %-12s\n' "closes/s asked" "closes/s heard" "lost" "cpu
 first_loss=""
 for conns in 1000 2500 5000 10000 15000 20000; do
   : >"$work/log"
-  timeout $((secs + 30)) "$tcpdeck" -b -o json -d 1 -v "$work/log" >"$work/out.json" 2>/dev/null &
+  timeout $((secs * 6 + 60)) "$tcpdeck" -b -o json -d 1 -v "$work/log" >"$work/out.json" 2>/dev/null &
   tpid=$!
   for _ in $(seq 1 100); do grep -q 'close events: receive buffer' "$work/log" && break; sleep 0.1; done
   sleep 0.5
