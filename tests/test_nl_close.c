@@ -352,6 +352,26 @@ test_model_remembers_a_few_samples(void **state)
 	closed_model_free(m);
 }
 
+/* A sample from a source that did not listen tells nothing. */
+static void
+test_model_without_closes(void **state)
+{
+	struct closed_model *m = closed_model_new(0);
+	struct snapshot *s = sample_at(1);
+
+	(void)state;
+	assert_non_null(m);
+	s->has_closes = false;
+	add(s, 31, TCP_STATE_ESTABLISHED, 1, 2);
+	snapshot_seal(s);
+	assert_int_equal(closed_model_feed(m, s), 0);
+	assert_false(closed_model_interval(m)->known);
+	assert_int_equal(closed_model_interval(m)->closed, 0);
+	assert_int_equal(closed_model_count(m), 0);
+	snapshot_unref(s);
+	closed_model_free(m);
+}
+
 int
 main(void)
 {
@@ -361,6 +381,7 @@ main(void)
 		cmocka_unit_test(test_truncated_is_an_error),
 		cmocka_unit_test(test_model_seen_owner_lifetime),
 		cmocka_unit_test(test_model_remembers_a_few_samples),
+		cmocka_unit_test(test_model_without_closes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -313,6 +313,13 @@ closed_model_feed(struct closed_model *m, const struct snapshot *snap)
 			    (snap->taken_mono.tv_sec == m->prev_mono.tv_sec &&
 			     snap->taken_mono.tv_nsec < m->prev_mono.tv_nsec)))
 		closed_model_restart(m);
+	/* A source that did not listen (an older recording, an ss dump)
+	 * brings no closes to tell: spare the walk of its sockets. */
+	if (!snap->has_closes) {
+		closed_model_restart(m);
+		memset(&m->interval, 0, sizeof(m->interval));
+		return 0;
+	}
 	if (table_update(m, snap, now_ns) < 0 || listeners_update(m, snap) < 0)
 		goto fail;
 	if (snap->n_closed > m->fresh_cap) {
