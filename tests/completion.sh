@@ -66,9 +66,9 @@ expect_has() {
 }
 
 expect "--vi" "$(comp --vi)" "--view"
-expect "--view c" "$(comp --view c)" "conns counters"
-expect "--view=c (one word)" "$(comp --view=c)" "conns counters"
-expect "--view = c (split at =)" "$(comp --view = c)" "conns counters"
+expect "--view c" "$(comp --view c)" "closed conns counters"
+expect "--view=c (one word)" "$(comp --view=c)" "closed conns counters"
+expect "--view = c (split at =)" "$(comp --view = c)" "closed conns counters"
 expect "-o" "$(comp -b -o '')" "csv json prometheus text"
 expect "--columns (conns)" "$(comp -b --view conns --columns rec)" "received recv-q recv-rate"
 expect "--columns (listen)" "$(comp -b --view listen --columns s)" "syn_recv"
