@@ -42,7 +42,8 @@ start_tcpdeck() {
   local name=$1
   shift
   : >"$work/$name.log"
-  chmod 666 "$work/$name.log"
+  # -v appends only to a log of the user it runs as.
+  [ "${1:-}" = setpriv ] && chown 65534:65534 "$work/$name.log"
   timeout 120 "$@" "$TCPDECK" -b --view closed -o json -d 0.5 -v "$work/$name.log" \
     "${extra[@]}" >"$work/$name.json" 2>"$work/$name.err" &
   tpid=$!
@@ -230,9 +231,13 @@ fi
 # closes are announced, so the kernel must drop most of them.
 F=300
 TCPDECK_EVENTS_RCVBUF=4096 start_tcpdeck flood env TCPDECK_EVENTS_RCVBUF=4096
-kill -STOP "$tpid"
+# $tpid is the timeout around tcpdeck: stop tcpdeck itself (env execs it).
+deck=$(tr -d ' ' </proc/"$tpid"/task/"$tpid"/children)
+[ -n "$deck" ] && [ "$(cat /proc/"$deck"/comm)" = tcpdeck ] ||
+  hard_error "no tcpdeck under timeout ($tpid): '$deck'"
+kill -STOP "$deck"
 "$CHURN" flood 4 9104 "$F" 100 >/dev/null || hard_error "flood churn failed"
-kill -CONT "$tpid"
+kill -CONT "$deck"
 # The kernel announces from a work queue: wait until every close of the
 # flood is heard or counted.
 lost_in() {
