@@ -26,6 +26,7 @@
 #include "prom_export.h"
 #include "record_write.h"
 #include "ring.h"
+#include "safe_file.h"
 #include "sanitize.h"
 #include "sampler.h"
 #include "serve.h"
@@ -191,11 +192,22 @@ app_free(struct app *app)
 		options_free(&app->opts);
 }
 
+/* One line on stderr, made safe (sanitize.h): a message may quote a path,
+ * a config file's line or a recording's bytes. */
+static void
+print_safe(const char *prefix, const char *text)
+{
+	char safe[SANITIZE_TEXT_MAX(512) + 1];
+
+	sanitize_str(text, safe, sizeof(safe), NULL);
+	fprintf(stderr, "tcpdeck: %s%s\n", prefix, safe);
+}
+
 /* The message in app->msg, one line on stderr; returns `status`. */
 static int
 app_fail(struct app *app, int status)
 {
-	fprintf(stderr, "tcpdeck: %s\n", app->msg);
+	print_safe("", app->msg);
 	return status;
 }
 
@@ -255,7 +267,7 @@ open_netns(struct app *app, const struct source_live_options *live)
 	if (source_netns_open(&app->source, live, &nopts, app->msg, sizeof(app->msg)) < 0)
 		return app_fail_raw(app, 1);
 	if (source_netns_note(&app->source)[0] != '\0' && (opts->batch || opts->who != NULL))
-		fprintf(stderr, "tcpdeck: note: %s\n", source_netns_note(&app->source));
+		print_safe("note: ", source_netns_note(&app->source));
 	return 0;
 }
 
@@ -306,7 +318,7 @@ app_run(struct app *app, int argc, char **argv)
 	if (load_diag_config(opts->config_path, &app->diag_cfg, msg, msg_len) < 0)
 		return app_fail(app, 2);
 	if (opts->who != NULL && who_parse(opts->who, &who, msg, msg_len) < 0) {
-		fprintf(stderr, "tcpdeck: --who: %s\n", msg);
+		print_safe("--who: ", msg);
 		return 2;
 	}
 	if (opts->filter != NULL) {
@@ -319,11 +331,11 @@ app_run(struct app *app, int argc, char **argv)
 			return app_fail(app, 2);
 		}
 		if (filter_hint(app->filter) != NULL && opts->batch)
-			fprintf(stderr, "tcpdeck: note: %s\n", filter_hint(app->filter));
+			print_safe("note: ", filter_hint(app->filter));
 	}
 	if (opts->log_path != NULL && log_open(opts->log_path) < 0) {
 		snprintf(msg, msg_len, "cannot open log file '%s': %s", opts->log_path,
-			 strerror(errno));
+			 safe_file_strerror(errno));
 		return app_fail(app, 2);
 	}
 

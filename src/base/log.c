@@ -12,13 +12,16 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "safe_file.h"
 
 static int log_fd = -1;
 
 int
 log_open(const char *path)
 {
-	log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	/* Appended to only when it is root's own file: never through a link
+	 * another user planted (safe_file.h). */
+	log_fd = safe_file_open_append(path, 0644);
 	return log_fd < 0 ? -1 : 0;
 }
 

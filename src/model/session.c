@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "safe_file.h"
 #include "session.h"
 #include "timespec_util.h"
 
@@ -306,18 +307,27 @@ session_save(const struct session_summary *sum, const char *prefix, char *msg, s
 	char path[4096];
 
 	for (int i = 0; i < 2; i++) {
+		struct safe_file sf;
 		FILE *f;
 		int rc;
 
+		/* Whole or not at all, and never through a planted link. */
 		snprintf(path, sizeof(path), "%s.%s", prefix, ext[i]);
-		f = fopen(path, "w");
-		if (f == NULL) {
-			snprintf(msg, msg_len, "cannot write %s: %s", path, strerror(errno));
+		if (safe_file_begin(&sf, path, 0644) < 0 || (f = safe_file_stream(&sf)) == NULL) {
+			safe_file_abort(&sf);
+			snprintf(msg, msg_len, "cannot write %s: %s", path, safe_file_strerror(errno));
 			return -1;
 		}
 		rc = i == 0 ? session_write_json(sum, f) : session_write_text(sum, f);
-		if (fclose(f) != 0 || rc < 0) {
+		if (rc < 0 || ferror(f)) {
+			if (errno == 0)
+				errno = EIO;
+			safe_file_abort(&sf);
 			snprintf(msg, msg_len, "cannot write %s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (safe_file_commit(&sf) < 0) {
+			snprintf(msg, msg_len, "cannot write %s: %s", path, safe_file_strerror(errno));
 			return -1;
 		}
 	}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "prom_export.h"
+#include "safe_file.h"
 
 struct prom_export {
 	struct prom_export_config cfg;
@@ -54,44 +55,9 @@ prom_export_free(struct prom_export *x)
 int
 prom_write_atomic(const char *path, const char *data, size_t len)
 {
-	char tmp[4096];
-	int fd, saved;
-	size_t done = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -1;
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		done += (size_t)n;
-	}
-	/* The rename must not reach the disk before the contents do. */
-	if (fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	return 0;
-fail:
-	saved = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	errno = saved;
-	return -1;
+	/* A temporary file beside it, fsync'd and renamed; never through a
+	 * link another user planted (safe_file.h). */
+	return safe_file_write(path, data, len, 0644);
 }
 
 /* One exposition of the sample into a new blob; NULL with errno. */
@@ -136,7 +102,7 @@ prom_export_feed(void *exporter, const struct snapshot *snap, const struct pipel
 		}
 		if (prom_write_atomic(x->textfile, x->buf.data, x->buf.len) < 0) {
 			snprintf(cause, cause_len, "cannot write --textfile '%s': %s", x->textfile,
-				 strerror(errno));
+				 safe_file_strerror(errno));
 			return -1;
 		}
 	}

@@ -46,7 +46,8 @@ int prom_export_feed(void *exporter, const struct snapshot *snap, const struct p
 		     char *cause, size_t cause_len);
 
 /*
- * Writes len bytes to path atomically: path.tmp.PID, fsync, rename.
+ * Writes len bytes to path atomically: a temporary file beside it, fsync,
+ * rename (safe_file_write(): a symbolic link at path is refused).
  * Returns 0, or -1 with errno (the temporary file removed).
  */
 int prom_write_atomic(const char *path, const char *data, size_t len);

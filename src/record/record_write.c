@@ -27,6 +27,7 @@
 #include "hash.h"
 #include "record_format.h"
 #include "record_write.h"
+#include "safe_file.h"
 
 struct record_writer {
 	int fd;
@@ -205,22 +206,30 @@ record_writer_open_fd(int fd, const char *name, char *cause, size_t cause_len)
 	return writer_start(w, cause, cause_len);
 }
 
-/* Opens an existing regular file for replacing only when it holds nothing
- * worth keeping: nothing at all, or an older recording. */
+/*
+ * Opens the file a recording goes to (safe_file.h): a new file is created
+ * with O_EXCL|O_NOFOLLOW; a symbolic link at the path is refused, never
+ * followed; a FIFO or a device is written into; an existing regular file
+ * is replaced only when it holds nothing worth keeping (nothing at all,
+ * or an older recording), by a new file renamed over it at once, so a
+ * hard link to the old one is not written through.
+ */
 static int
 open_replacing(const char *path, char *cause, size_t cause_len)
 {
 	char head[RECORD_MAGIC_LEN];
+	struct safe_file sf;
 	struct stat st;
 	ssize_t got;
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	int fd = safe_file_create(path, 0, 0644);
 
 	if (fd >= 0 || errno != EEXIST)
 		goto opened;
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO without a reader yet must not hold the start. */
+	fd = safe_file_open_existing(path, O_RDWR | O_NONBLOCK);
 	if (fd < 0)
 		goto opened;
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, &st) < 0 || fcntl(fd, F_SETFL, 0) < 0) {
 		close(fd);
 		fd = -1;
 		goto opened;
@@ -228,9 +237,9 @@ open_replacing(const char *path, char *cause, size_t cause_len)
 	if (!S_ISREG(st.st_mode))
 		return fd; /* a FIFO or a device: write into it */
 	got = pread(fd, head, sizeof(head), 0);
+	close(fd);
 	if (st.st_size != 0 &&
 	    !(got == (ssize_t)sizeof(head) && record_format_is_recording(head, sizeof(head)))) {
-		close(fd);
 		if (cause != NULL)
 			snprintf(cause, cause_len,
 			         "'%s' exists and is not a tcpdeck recording: not replacing it "
@@ -239,15 +248,25 @@ open_replacing(const char *path, char *cause, size_t cause_len)
 		errno = EEXIST;
 		return -1;
 	}
-	if (ftruncate(fd, 0) < 0) {
-		close(fd);
-		fd = -1;
+	fd = -1;
+	if (safe_file_begin(&sf, path, 0644) == 0) {
+		fd = dup(sf.fd);
+		if (fd < 0)
+			safe_file_abort(&sf);
+		else if (safe_file_commit(&sf) < 0) {
+			int err = errno;
+
+			close(fd);
+			fd = -1;
+			errno = err;
+		}
 	}
 opened:
 	if (fd < 0 && cause != NULL) {
 		int err = errno;
 
-		snprintf(cause, cause_len, "cannot create recording '%s': %s", path, strerror(err));
+		snprintf(cause, cause_len, "cannot create recording '%s': %s", path,
+			 safe_file_strerror(err));
 		errno = err;
 	}
 	return fd;
