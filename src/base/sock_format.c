@@ -27,7 +27,7 @@ sock_format_addr(const struct sock_entry *e, int remote, char *out, size_t out_s
 void
 sock_format_endpoint(const struct sock_entry *e, int remote, char *out, size_t out_size)
 {
-	char addr[INET6_ADDRSTRLEN], port[8], ifpart[IF_NAMESIZE + 2] = "";
+	char addr[INET6_ADDRSTRLEN], port[8], ifpart[SANITIZE_TEXT_MAX(IF_NAMESIZE) + 2] = "";
 	uint16_t num = remote ? e->remote_port : e->local_port;
 
 	sock_format_addr(e, remote, addr, sizeof(addr));
@@ -36,10 +36,14 @@ sock_format_endpoint(const struct sock_entry *e, int remote, char *out, size_t o
 	else
 		snprintf(port, sizeof(port), "%u", num);
 	if (!remote && e->ifindex != 0) {
-		char name[IF_NAMESIZE];
+		char name[IF_NAMESIZE], safe[SANITIZE_TEXT_MAX(IF_NAMESIZE) + 1];
 
-		if (if_indextoname(e->ifindex, name) != NULL)
-			snprintf(ifpart, sizeof(ifpart), "%%%s", name);
+		/* An interface name may hold any byte but '/', ':' and blanks:
+		 * ESC included. */
+		if (if_indextoname(e->ifindex, name) != NULL) {
+			sanitize_str(name, safe, sizeof(safe), NULL);
+			snprintf(ifpart, sizeof(ifpart), "%%%s", safe);
+		}
 		else
 			snprintf(ifpart, sizeof(ifpart), "%%%u", e->ifindex);
 	}

@@ -12,6 +12,7 @@
 #include "batch.h"
 #include "output_columns.h"
 #include "pipeline.h"
+#include "sanitize.h"
 #include "session.h"
 #include "timespec_util.h"
 
@@ -46,6 +47,17 @@ context_of(const struct batch_request *req)
 	};
 
 	return ctx;
+}
+
+/* A source's remark on stderr, made safe: it may quote a file name or
+ * bytes of the file (sanitize.h). */
+static void
+note_safe(const char *note)
+{
+	char safe[SANITIZE_TEXT_MAX(512) + 1];
+
+	sanitize_str(note, safe, sizeof(safe), NULL);
+	fprintf(stderr, "tcpdeck: %s\n", safe);
 }
 
 /*
@@ -113,7 +125,7 @@ batch_sample(struct batch *b, struct snapshot *snap, uint64_t missed, double int
 	int rc;
 
 	if (snap->note[0] != '\0')
-		fprintf(stderr, "tcpdeck: %s\n", snap->note);
+		note_safe(snap->note);
 	/* Connection ages are extras; findings and the test are not. */
 	if (pipeline_feed(b->pipe, snap, missed) < 0 &&
 	    (pipeline_stats(b->pipe)->failed &
@@ -288,7 +300,7 @@ batch_run_source(struct source *src, double interval_s, unsigned long max_sample
 		if (rc != 0) {
 			snapshot_unref(snap);
 			if (rc == 1 && cause[0] != '\0')
-				fprintf(stderr, "tcpdeck: %s\n", cause); /* where it was cut */
+				note_safe(cause); /* where it was cut */
 			if (rc > 0)
 				rc = 0; /* 2 cannot happen without a controller */
 			break;
