@@ -163,6 +163,31 @@ test_odd_bytes(void **state)
 	assert_string_equal(err, "x.conf:1: line too long");
 }
 
+/* The file's text quoted in a message is in its safe form: a config file
+ * another user wrote cannot send escape sequences to the terminal. */
+static void
+test_hostile_bytes_quoted_safely(void **state)
+{
+	struct diag_config cfg;
+	char err[DIAG_CONFIG_ERROR_MAX];
+	static const char key[] = "\033]2;owned\a = 1\n";
+	static const char value[] = "close_wait.min = 2\0330\n";
+	static const char line[] = "\302\233\033[2J\n";
+
+	(void)state;
+	diag_config_defaults(&cfg);
+	assert_int_equal(diag_config_parse(&cfg, "x\033.conf", key, sizeof(key) - 1, err,
+					   sizeof(err)),
+			 -1);
+	assert_string_equal(err, "x\\x1b.conf:1: unknown key '\\x1b]2;owned\\x07'");
+	assert_int_equal(
+		diag_config_parse(&cfg, "x.conf", value, sizeof(value) - 1, err, sizeof(err)), -1);
+	assert_string_equal(err, "x.conf:1: 'close_wait.min' needs a whole number, not '2\\x1b0'");
+	assert_int_equal(diag_config_parse(&cfg, "x.conf", line, sizeof(line) - 1, err, sizeof(err)),
+			 -1);
+	assert_string_equal(err, "x.conf:1: expected 'key = value', not '\\u009b\\x1b[2J'");
+}
+
 static void
 test_load_file(void **state)
 {
@@ -244,6 +269,7 @@ main(void)
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_rule_keys),
 	    cmocka_unit_test(test_odd_bytes),
+	    cmocka_unit_test(test_hostile_bytes_quoted_safely),
 	    cmocka_unit_test(test_load_file),
 	    cmocka_unit_test(test_default_path),
 	};

@@ -16,6 +16,7 @@
 
 #include "diag_config.h"
 #include "diagnose_internal.h"
+#include "sanitize.h"
 
 /* Config files are a few lines; anything bigger is a wrong path. */
 #define DIAG_CONFIG_MAX_BYTES 65536
@@ -92,17 +93,31 @@ diag_config_key_find(const char *name)
 	return -1;
 }
 
+/* Text of the file quoted in a message, in its safe form (sanitize.h): a
+ * config file may hold any bytes, and messages reach a terminal. */
+struct quote {
+	char text[160];
+};
+
+static const char *
+quote(struct quote *q, const char *s)
+{
+	sanitize_str(s, q->text, sizeof(q->text), NULL);
+	return q->text;
+}
+
 int
 diag_config_set(struct diag_config *cfg, const char *key, const char *value, char *err,
 		size_t err_len)
 {
+	struct quote qk, qv;
 	int k = diag_config_key_find(key);
 	const struct diag_key_def *def;
 	char *end;
 	double v;
 
 	if (k < 0) {
-		snprintf(err, err_len, "unknown key '%s'", key);
+		snprintf(err, err_len, "unknown key '%s'", quote(&qk, key));
 		return -1;
 	}
 	def = diag_config_key_def((enum diag_key)k);
@@ -111,12 +126,12 @@ diag_config_set(struct diag_config *cfg, const char *key, const char *value, cha
 	if (end == value || *end != '\0' || errno != 0 || !isfinite(v) ||
 	    (def->integer && v != floor(v))) {
 		snprintf(err, err_len, "'%s' needs %s, not '%s'", key,
-			 def->integer ? "a whole number" : "a number", value);
+			 def->integer ? "a whole number" : "a number", quote(&qv, value));
 		return -1;
 	}
 	if (v < def->min || v > def->max) {
 		snprintf(err, err_len, "'%s' must be from %g to %g, not %s", key, def->min,
-			 def->max, value);
+			 def->max, quote(&qv, value));
 		return -1;
 	}
 	cfg->value[k] = v;
@@ -143,6 +158,9 @@ diag_config_parse(struct diag_config *cfg, const char *name, const char *text, s
 {
 	unsigned int line_no = 0;
 	size_t pos = 0;
+	struct quote qn, qk;
+
+	name = quote(&qn, name);
 
 	while (pos < len) {
 		char line[1024], msg[DIAG_CONFIG_ERROR_MAX], *hash, *eq, *key, *value;
@@ -171,7 +189,7 @@ diag_config_parse(struct diag_config *cfg, const char *name, const char *text, s
 		eq = strchr(key, '=');
 		if (eq == NULL) {
 			snprintf(err, err_len, "%s:%u: expected 'key = value', not '%s'", name,
-				 line_no, key);
+				 line_no, quote(&qk, key));
 			return -1;
 		}
 		*eq = '\0';
