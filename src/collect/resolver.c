@@ -33,6 +33,7 @@
 
 #include "hash.h"
 #include "resolver.h"
+#include "sanitize.h"
 
 #define NONE UINT32_MAX
 
@@ -361,13 +362,16 @@ resolver_service(struct resolver *r, uint16_t port, char *out, size_t out_size)
 
 /* ---------------------------------------------------------- worker */
 
-/* Replaces every byte outside printable ASCII.  Returns false for "". */
+/* Puts a name in its safe form (sanitize.h: "\x1b" for ESC, as every
+ * other string from outside is shown), cut whole to the name's room.
+ * Returns false for "". */
 static bool
-sanitize_name(char *name)
+sanitize_name(char *name, size_t name_size)
 {
-	for (char *p = name; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
-			*p = '?';
+	char raw[RESOLVER_NAME_MAX];
+
+	snprintf(raw, sizeof(raw), "%s", name);
+	sanitize_str(raw, name, name_size, NULL);
 	return name[0] != '\0';
 }
 
@@ -393,7 +397,7 @@ backend_lookup(const struct resolver *r, const struct key *key, char *name, size
 		ok = r->backend.host(r->backend.arg, key->kind == KEY_HOST4 ? AF_INET : AF_INET6,
 				     key->bytes, name, name_size);
 	name[name_size - 1] = '\0';
-	return ok && sanitize_name(name);
+	return ok && sanitize_name(name, name_size);
 }
 
 static void

@@ -26,9 +26,10 @@
  *    at most the one lookup in flight (for the system backend, as long as
  *    getnameinfo() takes: bounded by resolv.conf's timeout and attempts).
  *    Keys still queued are dropped without a lookup.
- *  - Names longer than RESOLVER_NAME_MAX - 1 bytes are cut, and any byte
- *    outside printable ASCII is replaced by '?': a PTR record is untrusted
- *    input that ends up on the terminal.
+ *  - A PTR record is untrusted input that ends up on the terminal: names
+ *    are kept in their safe form (sanitize.h: a control byte or invalid
+ *    UTF-8 as "\xHH", a C1 control as "\uHHHH"), cut after the last
+ *    character or escape that fits in RESOLVER_NAME_MAX - 1 bytes.
  *
  * Threads: any thread may call any function except that resolver_free()
  * must be the last call.  In tcpdeck the UI (main) thread does all of it.
