@@ -33,7 +33,6 @@
 
 #include "hash.h"
 #include "resolver.h"
-#include "sanitize.h"
 
 #define NONE UINT32_MAX
 
@@ -362,16 +361,14 @@ resolver_service(struct resolver *r, uint16_t port, char *out, size_t out_size)
 
 /* ---------------------------------------------------------- worker */
 
-/* Puts a name in its safe form (sanitize.h: "\x1b" for ESC, as every
- * other string from outside is shown), cut whole to the name's room.
+/* A name is kept as the backend gave it, untrusted bytes and all: the
+ * screen shows it through ui_put(), which shows control bytes and invalid
+ * UTF-8 as escapes (sanitize.h) and cuts whole characters and escapes to
+ * the cells of its column; an escape made here could only be cut in two.
  * Returns false for "". */
 static bool
-sanitize_name(char *name, size_t name_size)
+name_given(const char *name)
 {
-	char raw[RESOLVER_NAME_MAX];
-
-	snprintf(raw, sizeof(raw), "%s", name);
-	sanitize_str(raw, name, name_size, NULL);
 	return name[0] != '\0';
 }
 
@@ -397,7 +394,7 @@ backend_lookup(const struct resolver *r, const struct key *key, char *name, size
 		ok = r->backend.host(r->backend.arg, key->kind == KEY_HOST4 ? AF_INET : AF_INET6,
 				     key->bytes, name, name_size);
 	name[name_size - 1] = '\0';
-	return ok && sanitize_name(name, name_size);
+	return ok && name_given(name);
 }
 
 static void

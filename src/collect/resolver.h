@@ -27,9 +27,10 @@
  *    getnameinfo() takes: bounded by resolv.conf's timeout and attempts).
  *    Keys still queued are dropped without a lookup.
  *  - A PTR record is untrusted input that ends up on the terminal: names
- *    are kept in their safe form (sanitize.h: a control byte or invalid
- *    UTF-8 as "\xHH", a C1 control as "\uHHHH"), cut after the last
- *    character or escape that fits in RESOLVER_NAME_MAX - 1 bytes.
+ *    are returned as the backend gave them (cut at RESOLVER_NAME_MAX - 1
+ *    bytes), and the caller shows them as every string from outside, in
+ *    the safe form of sanitize.h (the dashboard: ui_put(), which also cuts
+ *    them to a column without splitting an escape).
  *
  * Threads: any thread may call any function except that resolver_free()
  * must be the last call.  In tcpdeck the UI (main) thread does all of it.
