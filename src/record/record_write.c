@@ -250,7 +250,7 @@ open_replacing(const char *path, char *cause, size_t cause_len)
 	}
 	fd = -1;
 	if (safe_file_begin(&sf, path, 0644) == 0) {
-		fd = dup(sf.fd);
+		fd = fcntl(sf.fd, F_DUPFD_CLOEXEC, 0);
 		if (fd < 0)
 			safe_file_abort(&sf);
 		else if (safe_file_commit(&sf) < 0) {
