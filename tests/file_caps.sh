@@ -14,8 +14,9 @@
 #   - both: the listener's pid, process and user, as root sees them;
 #   - both and CAP_SYS_ADMIN: -N NAME enters a named namespace (setns);
 #     without CAP_SYS_ADMIN it is refused in one line that names it.
-# CAP_NET_ADMIN (closing a connection with SOCK_DESTROY from the
-# dashboard) is documented, not exercised here.
+# Then the dashboard in tmux (when installed), closing the listener's
+# accepted connection with k (SOCK_DESTROY): refused without
+# CAP_NET_ADMIN, done with it (ss no longer shows it).
 set -u
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
 : "${LISTENER:?LISTENER must name the test listener program}"
@@ -96,4 +97,38 @@ rc=$?
 [ "$rc" = 0 ] && grep -q ',9701,ipv4,[0-9]' "$dir/out" &&
   pass "$owners,cap_sys_admin: -N enters the namespace, owners too" ||
   fail "$owners,cap_sys_admin: -N: exit $rc: $(cat "$dir/out")"
+
+# ------------------------------------------ SOCK_DESTROY from the dashboard
+command -v tmux >/dev/null || { fail "tmux is not installed: k was not checked"; finish; }
+tmux_dashboard_setup tcpdeck-caps
+trap 'tmux_dashboard_cleanup; cleanup' EXIT
+# close_with CAPS: the dashboard as nobody with CAPS; k on the accepted
+# connection of :9700; the status line is left in $status.
+close_with() {
+  setcap -r "$dir/tcpdeck" 2>/dev/null
+  setcap "$1+ep" "$dir/tcpdeck" || hard_error "setcap $1 failed"
+  tm new-session -d -s tui -x 160 -y 30 \
+    "setpriv --reuid=nobody --regid=nogroup --clear-groups -- env LANG=C.UTF-8 TERM=screen $dir/tcpdeck -d 0.2"
+  wait_screen 'last sample' || hard_error "the dashboard did not start: $(screen)"
+  tm send-keys -t tui 3
+  tm send-keys -t tui / 'state established sport = :9700' Enter
+  wait_screen 'filter: ' || fail "$1: no filter: $(screen | tail -n 3)"
+  sleep 0.5
+  tm send-keys -t tui Home k
+  wait_screen 'Close 1 connection' || fail "$1: k asked nothing: $(screen | tail -n 3)"
+  tm send-keys -t tui y
+  wait_screen 'closed [0-9]' || fail "$1: k said nothing: $(screen | tail -n 3)"
+  status=$(screen | grep -m1 'closed [0-9]')
+  tm send-keys -t tui q
+  tm_kill_server
+}
+close_with "$owners"
+n=$(ss -tanH state established "sport = :9700" | wc -l)
+[[ "$status" == *"0, 1 failed"* ]] && [ "$n" = 1 ] &&
+  pass "k without cap_net_admin: refused: $status" || fail "k without cap_net_admin: '$status', $n left"
+close_with "$owners,cap_net_admin"
+n=$(ss -tanH state established "sport = :9700" | wc -l)
+[[ "$status" == *"closed 1 connection"* ]] && [ "$n" = 0 ] &&
+  pass "k with cap_net_admin: $status; ss no longer shows it" ||
+  fail "k with cap_net_admin: '$status', $n left"
 finish
