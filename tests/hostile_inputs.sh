@@ -172,7 +172,12 @@ fi
 tmux_dashboard_setup tcpdeck-hostile-inputs
 trap 'tmux_dashboard_cleanup; cleanup' EXIT
 
-tm new-session -d -s canary "printf '\033]2;canary-title\007'; sleep 30"
+# A tmux server starting beside other tests' can die at birth ("server
+# exited unexpectedly"): a few tries.
+for _ in 1 2 3; do
+  tm new-session -d -s canary "printf '\033]2;canary-title\007'; sleep 30" && break
+  sleep 1
+done
 for _ in $(seq 1 50); do
   [ "$(tm display -p -t canary '#{pane_title}')" = canary-title ] && break
   sleep 0.1
