@@ -20,8 +20,10 @@ nsname="tcpdeck-compl-$$"
 work=$(mktemp -d "${TMPDIR:-/tmp}/tcpdeck-compl.XXXXXX") || hard_error "mktemp failed"
 lpid=""
 sock="tcpdeck-compl-$$"
+tmux_pid=""
 cleanup() {
-  tmux -L "$sock" kill-server 2>/dev/null
+  TMUX_TMPDIR=$work tmux -L "$sock" kill-server 2>/dev/null
+  [ -n "$tmux_pid" ] && kill "$tmux_pid" 2>/dev/null
   [ -n "$lpid" ] && kill "$lpid" 2>/dev/null
   wait 2>/dev/null
   ip netns del "$nsname" 2>/dev/null
@@ -119,6 +121,7 @@ PS1='zsh> '
 EOF
 TMUX_TMPDIR=$work tmux -L "$sock" -f /dev/null new-session -d -s z -x 200 -y 40 \
   "env ZDOTDIR=$work/zdot TERM=screen zsh -i"
+tmux_pid=$(TMUX_TMPDIR=$work tmux -L "$sock" display-message -p '#{pid}')
 zscreen() { TMUX_TMPDIR=$work tmux -L "$sock" capture-pane -p -t z; }
 zkeys() { TMUX_TMPDIR=$work tmux -L "$sock" send-keys -t z "$@"; }
 zwait() {
