@@ -27,7 +27,7 @@ nsname=destroy-closed-$$
 cleanup() {
   local p
   ip netns del "$nsname" 2>/dev/null
-  for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill_ours "$p"; done
   wait 2>/dev/null
   rm -rf "$work"
 }
@@ -124,7 +124,7 @@ run_case() {
   # One more interval, so anything extra would show.
   sleep 1
   stop_tcpdeck "$tpid"
-  kill "$sspid" 2>/dev/null
+  kill_ours "$sspid"
   wait "$sspid" 2>/dev/null
   check_run "$name" "$fam" "$port"
   # ss -E lists the listener too (no peer): compare connections only.

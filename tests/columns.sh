@@ -19,7 +19,7 @@ pids=()
 work=$(mktemp -d "${TMPDIR:-/tmp}/tcpdeck-columns.XXXXXX") || hard_error "mktemp failed"
 cleanup() {
   local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  kill_ours "${pids[@]}"
   wait 2>/dev/null
   rm -rf "$work"
 }

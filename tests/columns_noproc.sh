@@ -17,7 +17,7 @@ enter_private_netns "$@"
 work=$(mktemp -d "${TMPDIR:-/tmp}/tcpdeck-noproc.XXXXXX") || hard_error "mktemp failed"
 listener=""
 cleanup() {
-  [ -n "$listener" ] && kill "$listener" 2>/dev/null
+  [ -n "$listener" ] && kill_ours "$listener"
   wait 2>/dev/null
   rm -rf "$work"
 }

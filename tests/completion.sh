@@ -23,8 +23,10 @@ sock="tcpdeck-compl-$$"
 tmux_pid=""
 cleanup() {
   TMUX_TMPDIR=$work tmux -L "$sock" kill-server 2>/dev/null
-  [ -n "$tmux_pid" ] && kill "$tmux_pid" 2>/dev/null
-  [ -n "$lpid" ] && kill "$lpid" 2>/dev/null
+  # (by pid only while that pid is still a tmux server: pids are reused)
+  [ -n "$tmux_pid" ] && [ "$(cat "/proc/$tmux_pid/comm" 2>/dev/null)" = "tmux: server" ] &&
+    kill "$tmux_pid" 2>/dev/null
+  [ -n "$lpid" ] && kill_ours "$lpid"
   wait 2>/dev/null
   ip netns del "$nsname" 2>/dev/null
   rm -rf "$work"

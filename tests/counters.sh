@@ -15,8 +15,8 @@ work=$(mktemp -d)
 listener_pid=""
 tcpdeck_pid=""
 cleanup() {
-  [ -n "$listener_pid" ] && kill "$listener_pid" 2>/dev/null
-  [ -n "$tcpdeck_pid" ] && kill "$tcpdeck_pid" 2>/dev/null
+  [ -n "$listener_pid" ] && kill_ours "$listener_pid"
+  [ -n "$tcpdeck_pid" ] && kill_ours "$tcpdeck_pid"
   wait 2>/dev/null
   rm -rf "$work"
 }

@@ -23,7 +23,7 @@ cleanup() {
 }
 stop_closer() {
   if [ -n "$CLOSER_PID" ]; then
-    kill "$CLOSER_PID" 2>/dev/null || true
+    kill_ours "$CLOSER_PID" || true
     wait "$CLOSER_PID" 2>/dev/null || true
     CLOSER_PID=""
   fi

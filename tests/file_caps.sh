@@ -31,7 +31,7 @@ ns="tcpdeck-caps-$$"
 pids=()
 cleanup() {
   local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  kill_ours "${pids[@]}"
   wait 2>/dev/null
   ip netns del "$ns" 2>/dev/null
   rm -rf "$dir"

@@ -24,7 +24,7 @@ chmod 1777 "$dir"
 pids=()
 cleanup() {
   local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  kill_ours "${pids[@]}"
   wait 2>/dev/null
   rm -rf "$dir"
 }

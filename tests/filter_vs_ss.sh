@@ -36,8 +36,8 @@ ZOO_PID=""
 LISTENER_PIDS=""
 cleanup() {
   stop_sockgen
-  [ -n "$ZOO_PID" ] && kill "$ZOO_PID" 2>/dev/null
-  for pid in $LISTENER_PIDS; do kill "$pid" 2>/dev/null; done
+  [ -n "$ZOO_PID" ] && kill_ours "$ZOO_PID"
+  for pid in $LISTENER_PIDS; do kill_ours "$pid"; done
   wait 2>/dev/null
   rm -rf "$work"
 }

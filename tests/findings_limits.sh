@@ -38,7 +38,7 @@ pids=()
 skipped=""
 cleanup() {
   local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  kill_ours "${pids[@]}"
   wait 2>/dev/null
   nft delete table inet tcpdeck_limits 2>/dev/null
   rm -rf "$work"
@@ -148,7 +148,7 @@ if [ -n "$(finding fd_limit "$first")" ] && [ -z "$(finding fd_limit "$last")" ]
 else
   fail "fd_limit did not clear:"$'\n'"$(cat "$work/clear.json")"
 fi
-kill "$FDHOG_PID" 2>/dev/null
+kill_ours "$FDHOG_PID"
 wait "$FDHOG_PID" 2>/dev/null
 
 # --- the connection-tracking table -------------------------------------------

@@ -36,7 +36,7 @@ helpers=()
 cleanup() {
   local p
   tm kill-server 2>/dev/null
-  for p in "${helpers[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${helpers[@]}"; do kill_ours "$p"; done
   wait 2>/dev/null
   rm -rf "$work" "${TMUX_TMPDIR:-}"
 }
@@ -230,7 +230,7 @@ out=$(findings 2) || fail "tcpdeck failed (restarted server)"
 grep -q "\"title\": \"A restart of the server on port 8410 (tcpdeck-test-pe (pid $closer_pid))" <<<"$(tail -n 1 <<<"$out")" &&
   pass "restarted with SO_REUSEADDR over TIME_WAIT: the note names pid $closer_pid" ||
   fail "restarted: $out"
-kill "$closer_pid" 2>/dev/null
+kill_ours "$closer_pid"
 
 # What a failed check saw, for its log: per sample of a recording, the
 # reset counters and the resets finding.
@@ -366,7 +366,7 @@ refuse_attempt() {
     replay_counters "$work/refuse.tdr"
     rc=1
   fi
-  kill "$refuser_pid" 2>/dev/null
+  kill_ours "$refuser_pid"
   wait "$refuser_pid" 2>/dev/null
   return $rc
 }

@@ -27,7 +27,7 @@ work=$(mktemp -d)
 STALL_PID=""
 stop_stall() {
   if [ -n "$STALL_PID" ]; then
-    kill "$STALL_PID" 2>/dev/null || true
+    kill_ours "$STALL_PID" || true
     wait "$STALL_PID" 2>/dev/null || true
     STALL_PID=""
   fi

@@ -35,7 +35,7 @@ evil_ns=$'tcpdeck-hostile-'$$$'-\e]2;pwned\a\xc2\x9b\xff'
 pids=()
 cleanup() {
   local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  kill_ours "${pids[@]}"
   wait 2>/dev/null
   ip netns del "$evil_ns" 2>/dev/null
   rm -rf "$dir"

@@ -25,7 +25,7 @@ dir=$(mktemp -d)
 pid=""
 pid2=""
 cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  [ -n "$pid" ] && kill_ours "$pid"
   [ -n "$pid2" ] && kill "$pid2" 2>/dev/null
   wait 2>/dev/null
   rm -rf "$dir"

@@ -34,6 +34,30 @@ finish() {
   exit 0
 }
 
+# kill_ours [-SIG] PID...: signals each PID that is still this shell's
+# child or a descendant of it.  A process that ended long ago (a test
+# listener exits by itself) gives its pid back to the kernel, and tests
+# run beside each other: a plain kill of a remembered pid can end another
+# test's process.
+kill_ours() {
+  local sig=-TERM p q stat rest
+  case ${1:-} in -*) sig=$1; shift ;; esac
+  for p in "$@"; do
+    [ -n "$p" ] || continue
+    q=$p
+    while [ "$q" -gt 1 ] 2>/dev/null; do
+      stat=$(cat "/proc/$q/stat" 2>/dev/null) || break
+      rest=${stat##*) }
+      q=$(set -- $rest; echo "$2")
+      if [ "$q" = "$BASHPID" ] || [ "$q" = "$$" ]; then
+        kill "$sig" "$p" 2>/dev/null
+        break
+      fi
+    done
+  done
+  return 0
+}
+
 # Re-executes the calling script inside a new network namespace, so the
 # sockets it sees are exactly the ones it creates.
 enter_private_netns() {
@@ -68,7 +92,7 @@ start_sockgen() {
 
 stop_sockgen() {
   if [ -n "${SOCKGEN_PID:-}" ]; then
-    kill "$SOCKGEN_PID" 2>/dev/null || true
+    kill_ours "$SOCKGEN_PID" || true
     wait "$SOCKGEN_PID" 2>/dev/null || true
     SOCKGEN_PID=""
   fi
@@ -162,7 +186,7 @@ tm_kill_server() {
 tmux_dashboard_cleanup() {
   local p
   tm_kill_server
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  kill_ours "${pids[@]}"
   wait 2>/dev/null
   rm -rf "$TMUX_TMPDIR"
 }

@@ -70,7 +70,7 @@ cleanup() {
   # Each pid is a timeout(1) that passes the signal on and kills its
   # command 5 s later if it is still there (a sanitizer's leak check can
   # hang at exit).
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  kill_ours "${pids[@]}"
   wait 2>/dev/null
   for n in "$named" "$gone" "$fresh"; do
     [ -e "/run/netns/$n" ] && ip netns del "$n" 2>/dev/null

@@ -44,7 +44,7 @@ cleanup() {
   for p in $(cat "${made[@]/%//cgroup.procs}" 2>/dev/null); do
     echo "$p" >"$cg/cgroup.procs" 2>/dev/null
   done
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  kill_ours "${pids[@]}"
   wait 2>/dev/null
   for ((i = ${#made[@]} - 1; i >= 0; i--)); do rmdir "${made[$i]}" 2>/dev/null; done
 }

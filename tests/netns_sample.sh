@@ -31,7 +31,7 @@ pids=()
 tmp=$(mktemp -d /tmp/nssample-test.XXXXXX)
 cleanup() {
   local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  kill_ours "${pids[@]}"
   wait 2>/dev/null
   ip netns del "$A" 2>/dev/null
   ip netns del "$B" 2>/dev/null
@@ -245,7 +245,7 @@ holds() { stat -L -c %i /proc/"$deck"/fd/* 2>/dev/null | grep -cx "$1"; }
   fail "running --netns all does not hold $C ($ino_c) open"
 grep -q "\"inode\": $ino_c," "$tmp/run" && pass "$C is in the samples while it exists" ||
   fail "$C ($ino_c) is not in the samples"
-kill "$pc_parent" 2>/dev/null
+kill_ours "$pc_parent"
 wait "$pc_parent" 2>/dev/null
 ip netns del "$C"
 lines=$(wc -l <"$tmp/run")

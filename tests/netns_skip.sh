@@ -43,8 +43,8 @@ tdpid=""
 tmp=$(mktemp -d /tmp/nsperf-skip.XXXXXX)
 cleanup() {
   local p n
-  [ -n "$tdpid" ] && kill "$tdpid" 2>/dev/null
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  [ -n "$tdpid" ] && kill_ours "$tdpid"
+  kill_ours "${pids[@]}"
   wait 2>/dev/null
   for n in $ALL; do ip netns del "$n" 2>/dev/null; done
   rm -rf "$tmp"
@@ -223,7 +223,7 @@ settle "$E" "" && [ "$(wc -l <"$tmp/out")" -gt "$before" ] &&
   pass "sockets made after skipped samples are seen: $(row "$E")" ||
   fail "sockets made in a skipped namespace: $why"
 stop_pid=$gen_pid
-kill "$stop_pid" 2>/dev/null
+kill_ours "$stop_pid"
 wait "$stop_pid" 2>/dev/null
 settle "$E" "" && pass "and their closing as ss sees it: $(row "$E")" ||
   fail "closed sockets in a namespace that had been skipped: $why"
@@ -234,7 +234,7 @@ gen "$L" "$tmp/l" --hold 120 bound=1
 settle "$L" "CLOSE=$one" && pass "a socket bound in a left-out namespace shows up" ||
   fail "a socket bound in a left-out namespace: $why"
 
-kill "$tdpid" 2>/dev/null
+kill_ours "$tdpid"
 wait "$tdpid" 2>/dev/null
 tdpid=""
 grep -v '^$' "$tmp/err" | grep -q . && fail "the batch run wrote to stderr: $(head -n 3 "$tmp/err")"

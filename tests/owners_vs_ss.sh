@@ -16,7 +16,7 @@ enter_private_netns "$@"
 pids=()
 cleanup() {
   local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  kill_ours "${pids[@]}"
   wait 2>/dev/null
 }
 trap cleanup EXIT

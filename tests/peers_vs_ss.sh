@@ -14,7 +14,7 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
   local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  kill_ours "${pids[@]}"
   stop_sockgen
   wait 2>/dev/null
   rm -rf "$work"

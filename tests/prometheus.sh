@@ -44,7 +44,7 @@ tui_started=""
 cleanup() {
   local p
   [ -n "$tui_started" ] && tm_kill_server
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  kill_ours "${pids[@]}"
   # Bounded: a child that does not end on SIGTERM within 10 s is killed
   # (with its own children, which timeout(1) does not pass SIGKILL to).
   for p in "${pids[@]}"; do

@@ -39,7 +39,7 @@ chmod 755 "$dir"
 lpid=""
 cleanup() {
   local p
-  for p in $lpid; do kill "$p" 2>/dev/null; done
+  for p in $lpid; do kill_ours "$p"; done
   for p in $lpid; do wait "$p" 2>/dev/null; done
   rm -rf "$dir"
 }
@@ -98,6 +98,17 @@ grep -q "^tcpdeck_sockets{state=\"listen\"} [1-9]" "$dir/none.prom" &&
 # --- a young socket of root's shell ----------------------------------------
 SERVE_PORT=9793
 caps="+sys_ptrace,+dac_read_search"
+# The first listener is ended, and a new one with no connections of its
+# own serves the shell: the listener exits by itself 120 s after it
+# started, which a slow run can reach, and the ESTABLISHED count must
+# change only by the shell's connection.
+kill_ours $lpid
+wait $lpid 2>/dev/null
+PORT=7794
+timeout 100 "$LISTENER" "$PORT" 0 >"$dir/listener2.out" &
+lpid=$!
+for _ in $(seq 1 100); do grep -q ready "$dir/listener2.out" && break; sleep 0.1; done
+grep -q ready "$dir/listener2.out" || hard_error "the second listener did not start"
 # The shell: waits for the go file, then connects and holds the connection
 # (a builtin read on it: no child holds the descriptor too).
 bash -c "for _ in \$(seq 1 600); do [ -e '$dir/go' ] && break; sleep 0.1; done

@@ -43,7 +43,7 @@ pids=()
 flooders=()
 cleanup() {
   local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  kill_ours "${pids[@]}"
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
   rm -rf "$dir"
 }

@@ -23,8 +23,8 @@ dir=$(mktemp -d)
 listener_pid=""
 rec_pid=""
 cleanup() {
-  [ -n "$rec_pid" ] && kill "$rec_pid" 2>/dev/null
-  [ -n "$listener_pid" ] && kill "$listener_pid" 2>/dev/null
+  [ -n "$rec_pid" ] && kill_ours "$rec_pid"
+  [ -n "$listener_pid" ] && kill_ours "$listener_pid"
   stop_sockgen
   wait 2>/dev/null
   rm -rf "$dir"

@@ -200,7 +200,7 @@ wait_for 'filter cleared' || fail "/: the filter did not clear"
 # --- a namespace that goes away stays a while, marked gone --------------------------
 tm send-keys -t tui 8
 select_ns $B || fail "8: cannot select $B: $(screen)"
-kill "$b_listener" 2>/dev/null
+kill_ours "$b_listener"
 wait "$b_listener" 2>/dev/null
 ip netns del $B
 # The next samples miss it (bounded: a busy host samples slowly).

@@ -60,8 +60,13 @@ run_pane() {
   tm kill-session -t "$S" 2>/dev/null
   : >"$work/status"
   : >"$work/err"
-  tm new-session -d -s "$S" -x 100 -y 30 \
-    "env $settings timeout --foreground 120 $TCPDECK $* 2>$work/err; echo \$? >$work/status; sleep 120"
+  local cmd="env $settings timeout --foreground 120 $TCPDECK $* 2>$work/err; echo \$? >$work/status; sleep 120"
+  tm new-session -d -s "$S" -x 100 -y 30 "$cmd" && return 0
+  # The tmux server is not what is tested: when it is gone, say so and
+  # start it again, with the session that keeps it up.
+  echo "note: the tmux server was gone; starting it again" >&2
+  tm new-session -d -s terms-keep -x 80 -y 24 "sleep 600" 2>/dev/null
+  tm new-session -d -s "$S" -x 100 -y 30 "$cmd" || hard_error "tmux cannot start a session"
 }
 
 # listening: the test listener on 7001, started again when it has ended
