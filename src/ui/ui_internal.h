@@ -141,6 +141,13 @@ void ui_prompt_confirm(struct ui *ui, const char *question, void (*yes)(struct u
 		       void *ctx);
 bool ui_prompt_key(struct ui *ui, int key); /* true: the key was the prompt's */
 void ui_prompt_draw(struct ui *ui, int row, int cols);
+/* Makes the text prompt just opened live (F3's search): changed(ui, ctx,
+ * text) after every edit, a false return showing ui->status above the
+ * line until the next edit; and the keys a line of text does not take
+ * (function keys) go to other(ui, ctx, key). */
+void ui_prompt_live(struct ui *ui, bool (*changed)(struct ui *ui, void *ctx, const char *text),
+		    void (*other)(struct ui *ui, void *ctx, int key));
+bool ui_prompt_is_open(const struct ui *ui);
 
 /* The filter (ui_filter.c).  set replaces it with the expression (empty:
  * none); on error keeps the old one, puts the message in ui->status and,
@@ -196,7 +203,6 @@ void ui_drill_sample(struct ui_drill *drill, const struct snapshot *snap,
 		     const struct conntrack *ct);
 /* Draws the whole screen (a page); ct may be NULL. */
 void ui_drill_draw(struct ui *ui, const struct ui_drill *drill, const struct conntrack *ct);
-
 /* What every sample feeds besides the screen (ui_feed.c): ui->pipe,
  * built from the setup's options and thresholds.  start returns 0 or -1
  * with a cause.  A replay that goes back in time starts the derived

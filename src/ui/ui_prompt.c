@@ -38,6 +38,9 @@ struct ui_prompt {
 	const struct ui_prompt_choice *choices;
 	size_t n_choices;
 	void *ctx;
+	/* a live text (ui_prompt_live), or NULL */
+	bool (*changed)(struct ui *ui, void *ctx, const char *text);
+	void (*other)(struct ui *ui, void *ctx, int key);
 };
 
 struct ui_prompt *
@@ -92,16 +95,33 @@ ui_prompt_confirm(struct ui *ui, const char *question, void (*yes)(struct ui *ui
 	open_kind(ui, KIND_CONFIRM, "", question, ctx)->yes = yes;
 }
 
+void
+ui_prompt_live(struct ui *ui, bool (*changed)(struct ui *ui, void *ctx, const char *text),
+	       void (*other)(struct ui *ui, void *ctx, int key))
+{
+	ui->prompt->changed = changed;
+	ui->prompt->other = other;
+}
+
+bool
+ui_prompt_is_open(const struct ui *ui)
+{
+	return ui->prompt->kind != KIND_NONE;
+}
+
 static void
 close_prompt(struct ui_prompt *p)
 {
 	p->kind = KIND_NONE;
 }
 
+/* After an edit: a live prompt is told at once. */
 static void
-edited(struct ui_prompt *p)
+edited(struct ui *ui, struct ui_prompt *p)
 {
 	p->refused = NOT_REFUSED;
+	if (p->changed != NULL && !p->changed(ui, p->ctx, p->text))
+		p->refused = -1;
 }
 
 /* A line of text. */
@@ -128,18 +148,22 @@ text_key(struct ui *ui, struct ui_prompt *p, int key)
 	case 8:
 		if (p->len > 0)
 			p->text[--p->len] = '\0';
-		edited(p);
+		edited(ui, p);
 		return true;
 	case 21: /* Ctrl-U */
 		p->len = 0;
 		p->text[0] = '\0';
-		edited(p);
+		edited(ui, p);
 		return true;
 	default:
+		if (p->other != NULL && (key < ' ' || key > 127)) {
+			p->other(ui, p->ctx, key);
+			return true;
+		}
 		if (key >= ' ' && key < 127 && p->len + 1 < sizeof(p->text)) {
 			p->text[p->len++] = (char)key;
 			p->text[p->len] = '\0';
-			edited(p);
+			edited(ui, p);
 		}
 		return true;
 	}
