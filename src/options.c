@@ -21,7 +21,7 @@
 static const char short_options[] = ":bn:d:o:v:AhVs:r:F:w:N:H";
 
 /* Long options without a short one take values past any character. */
-enum { OPT_COLUMNS = 0x100, OPT_LIST };
+enum { OPT_COLUMNS = 0x100, OPT_LIST, OPT_NO_MOUSE };
 
 static const struct option long_options[] = {
 	{"batch", no_argument, NULL, 'b'},
@@ -49,6 +49,7 @@ static const struct option long_options[] = {
 	{"columns", required_argument, NULL, OPT_COLUMNS},
 	{"no-header", no_argument, NULL, 'H'},
 	{"list", required_argument, NULL, OPT_LIST},
+	{"no-mouse", no_argument, NULL, OPT_NO_MOUSE},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -106,6 +107,8 @@ options_usage(void)
 	       "                       port (9000, :9000, http, ADDR:PORT) and exit;\n"
 	       "                       exit status 1 when none does\n"
 	       "  -A, --ascii          draw sparklines with ASCII even in a UTF-8 locale\n"
+	       "      --no-mouse       leave the mouse to the terminal (the dashboard\n"
+	       "                       takes clicks and the wheel by default)\n"
 	       "  -v, --log FILE       append debug messages to FILE\n"
 	       "      --config FILE    thresholds of the diagnoses (default\n"
 	       "                       ~/.config/tcpdeck/tcpdeck.conf; see tcpdeck.conf(5))\n"
@@ -356,6 +359,9 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 			break;
 		case 'H':
 			opts->no_header = true;
+			break;
+		case OPT_NO_MOUSE:
+			opts->no_mouse = true;
 			break;
 		case OPT_LIST:
 			opts->action = OPTIONS_LIST;

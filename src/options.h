@@ -41,6 +41,8 @@ struct options {
 	const char *config_path;            /* --config FILE, NULL: default */
 	const char *log_path;               /* -v FILE, NULL when off */
 	bool ascii;                         /* force ASCII sparklines */
+	bool no_mouse;                      /* --no-mouse: the dashboard leaves
+					     * the mouse to the terminal */
 	bool mark;                          /* --mark: the run is a stress test */
 	const char *summary_prefix;         /* --summary PREFIX, NULL when off */
 	const char *textfile;               /* --textfile PATH, NULL when off */

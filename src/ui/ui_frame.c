@@ -119,29 +119,60 @@ draw_header(struct ui *ui, int cols)
 	}
 }
 
+/* Whether the footer's tabs name only the current view (too narrow for
+ * every name and the main keys). */
+static bool
+short_tabs(int cols)
+{
+	int full = 0;
+
+	for (size_t i = 0; i < ui_views_count(); i++)
+		full += (int)strlen(ui_views_at(i)->title) + 4;
+	return full + 24 > cols;
+}
+
+/* A view's tab in the footer, in tab[size]; its length. */
+static int
+tab_text(const struct ui *ui, const struct ui_view *view, bool short_form, char *tab, size_t size)
+{
+	if (short_form && view != ui_views_current(ui))
+		return snprintf(tab, size, " %c ", view->key);
+	return snprintf(tab, size, " %c %s ", view->key, view->title);
+}
+
+const struct ui_view *
+ui_frame_tab_at(const struct ui *ui, int x, int cols)
+{
+	bool short_form = short_tabs(cols);
+	int at = 0;
+
+	for (size_t i = 0; i < ui_views_count() && at < cols; i++) {
+		char tab[32];
+		int len = tab_text(ui, ui_views_at(i), short_form, tab, sizeof(tab));
+
+		if (x >= at && x < at + len)
+			return ui_views_at(i);
+		at += len;
+	}
+	return NULL;
+}
+
 static void
 draw_footer(struct ui *ui, int row, int cols)
 {
 	int x = 0;
+	static const char hints[] = " Tab view  q quit  space pause  +/- interval  ? help";
+	bool short_form = short_tabs(cols);
 
 	attrset(ui_term_attr(ui, UI_COLOR_HEADER));
 	mvhline(row, 0, ' ', cols);
-	static const char hints[] = " Tab view  q quit  space pause  +/- interval  ? help";
-	int full = 0;
-	bool short_tabs;
-
 	/* Tabs name every view when there is room for them and the main
 	 * keys; otherwise the other views show their key only. */
-	for (size_t i = 0; i < ui_views_count(); i++)
-		full += (int)strlen(ui_views_at(i)->title) + 4;
-	short_tabs = full + 24 > cols;
 	for (size_t i = 0; i < ui_views_count() && x < cols; i++) {
 		const struct ui_view *view = ui_views_at(i);
 		bool current = view == ui_views_current(ui);
 		char tab[32];
-		int len = short_tabs && !current
-				  ? snprintf(tab, sizeof(tab), " %c ", view->key)
-				  : snprintf(tab, sizeof(tab), " %c %s ", view->key, view->title);
+		int len = tab_text(ui, view, short_form, tab, sizeof(tab));
 
 		attrset(current ? (int)(A_REVERSE | A_BOLD) : ui_term_attr(ui, UI_COLOR_HEADER));
 		mvaddnstr(row, x, tab, cols - x);
@@ -184,6 +215,7 @@ ui_frame_draw(struct ui *ui)
 
 	getmaxyx(stdscr, rows, cols);
 	erase();
+	ui->view_rows = 0; /* no view drawn: the mouse finds no row */
 	if (rows < MIN_ROWS || cols < MIN_COLS) {
 		char msg[128];
 
@@ -194,6 +226,8 @@ ui_frame_draw(struct ui *ui)
 	}
 	draw_header(ui, cols);
 	banner = draw_banner(ui, 2, rows, cols);
+	ui->view_top = 2 + banner;
+	ui->view_rows = rows - 4 - banner;
 	/* The line above the footer is the prompt's (or a status message). */
 	ui_views_current(ui)->draw(ui, ui_views_current_state(ui), 2 + banner, rows - 4 - banner,
 				   cols);

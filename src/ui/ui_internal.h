@@ -96,6 +96,10 @@ struct ui {
 	/* derived from every sample (ui_feed.c): flows, findings, counter
 	 * rates, the marked test, the latest sample */
 	struct pipeline *pipe;
+	/* The mouse (ui_mouse.c): reporting on; where the current view's
+	 * rows were drawn last (the frame sets them). */
+	bool mouse;
+	int view_top, view_rows;
 };
 
 /* Terminal set-up and tear-down (ui_term.c).  ui_term_start() returns 0,
@@ -108,6 +112,34 @@ int ui_term_attr(const struct ui *ui, enum ui_color color);
 /* Header, view, footer; or a message when the terminal is too small
  * (ui_frame.c). */
 void ui_frame_draw(struct ui *ui);
+/* The view whose tab the footer shows at column x of a `cols`-wide
+ * screen, or NULL. */
+const struct ui_view *ui_frame_tab_at(const struct ui *ui, int x, int cols);
+
+/*
+ * The mouse (ui_mouse.c): clicks on the footer's tabs and on a view's
+ * rows, double clicks, the wheel.  Coordinates come from curses, in the
+ * SGR form (xterm's 1006 mode) when the terminal's terminfo entry says
+ * it has it (xterm-256color does), else the older form ncurses falls
+ * back to.
+ */
+enum ui_mouse_kind {
+	UI_MOUSE_CLICK,
+	UI_MOUSE_DOUBLE,
+	UI_MOUSE_WHEEL_UP,
+	UI_MOUSE_WHEEL_DOWN,
+};
+struct ui_mouse_event {
+	enum ui_mouse_kind kind;
+	int line; /* from the view's first row (0), as the view draws it */
+	int x;
+};
+/* Lines the wheel moves. */
+enum { UI_MOUSE_WHEEL_LINES = 3 };
+/* Mouse reporting on or off (at start; the settings may change it). */
+void ui_mouse_set(struct ui *ui, bool on);
+/* KEY_MOUSE came: reads the event and acts on it. */
+void ui_mouse_key(struct ui *ui);
 
 /* Per-state counts of the sockets the filter selects (ui_main.c). */
 void ui_count(const struct ui *ui, const struct snapshot *snap, uint32_t counts[TCP_STATE_COUNT],
@@ -287,6 +319,9 @@ void ui_scroll_fit(struct ui_scroll *s, int lines, int height);
 /* A key table's action for views without a selection: steps the current
  * view's scroller (its scroll hook) by arg. */
 void ui_scroll_key(struct ui *ui, void *state, int step);
+/* The wheel: the screen moves `delta` lines and a selection with it, as
+ * far as the list goes. */
+void ui_scroll_wheel(struct ui_scroll *s, int delta, int lines);
 /* The rows of a key table that scroll a line (j, k) and a page, as most
  * views word them (the file using them includes curses). */
 #define UI_SCROLL_KEYS_LINE                                                       \

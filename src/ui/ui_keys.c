@@ -246,6 +246,10 @@ ui_keys_handle(struct ui *ui, int key)
 {
 	const struct ui_view *view = ui_views_current(ui);
 
+	if (key == KEY_MOUSE) {
+		ui_mouse_key(ui);
+		return;
+	}
 	if (ui_prompt_key(ui, key))
 		return;
 	if (ui->page != NULL) {
@@ -331,6 +335,10 @@ help_draw(struct ui *ui, void *ctx)
 		row++;
 	}
 	row++;
+	if (ui->mouse && row < rows - 1)
+		mvaddnstr(row++, 2, "Mouse: a tab switches views; in the table a click selects, a "
+			  "double click opens, a title sorts (again: reversed); the wheel scrolls.",
+			  cols - 2);
 	if (row < rows - 1)
 		mvaddnstr(row++, 2, "States in green are normal in any number; states in yellow",
 			  cols - 2);

@@ -217,6 +217,7 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 	install_signal_handlers();
 	if (ui_term_start(&ui, opts->ascii, cause, cause_len) < 0)
 		goto fail;
+	ui_mouse_set(&ui, !opts->no_mouse);
 
 	while (!ui.quit && !stop_signal) {
 		struct pollfd fds[3] = {

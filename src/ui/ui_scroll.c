@@ -87,3 +87,30 @@ ui_scroll_key(struct ui *ui, void *state, int step)
 	if (view->scroll != NULL)
 		ui_scroll_step(view->scroll(state), step, 0);
 }
+
+void
+ui_scroll_wheel(struct ui_scroll *s, int delta, int lines)
+{
+	int last_top;
+
+	if (!s->select) {
+		for (int i = 0; i < (delta > 0 ? delta : -delta); i++)
+			ui_scroll_step(s, delta > 0 ? UI_SCROLL_DOWN : UI_SCROLL_UP, lines);
+		return;
+	}
+	if (lines <= 0)
+		return;
+	/* As htop: the selection keeps its place on screen while the list
+	 * moves under it, and goes on alone at either end. */
+	last_top = lines - s->height > 0 ? lines - s->height : 0;
+	s->top += delta;
+	if (s->top > last_top)
+		s->top = last_top;
+	if (s->top < 0)
+		s->top = 0;
+	s->sel = (s->sel < 0 ? 0 : s->sel) + delta;
+	if (s->sel > lines - 1)
+		s->sel = lines - 1;
+	if (s->sel < 0)
+		s->sel = 0;
+}

@@ -59,6 +59,7 @@
 #include <stddef.h>
 
 struct ui;
+struct ui_mouse_event;
 struct ui_scroll;
 
 /*
@@ -97,6 +98,10 @@ struct ui_view {
 	struct ui_scroll *(*scroll)(void *state);
 	const struct ui_key *keys;
 	size_t n_keys;
+	/* The mouse over the view's rows (ui_mouse.c): a click, a double
+	 * click or the wheel.  NULL: the wheel moves the scroll hook's
+	 * scroller, clicks do nothing. */
+	void (*mouse)(struct ui *ui, void *state, const struct ui_mouse_event *ev);
 };
 
 /* Views named elsewhere: the banner points at the findings, m at the

@@ -67,6 +67,10 @@ struct conns {
 	enum ui_action action;        /* asked about at the prompt */
 	struct conntrack *ct;         /* ages, rates, tombstones */
 	struct ui_drill *drill;       /* the details page, when open */
+	/* the column titles of the last draw, for the mouse: column k
+	 * from x head_x[k] to head_x[k + 1] */
+	enum conn_column head_col[N_DISPLAY];
+	int head_x[N_DISPLAY + 1], n_head;
 };
 
 static struct sock_id
@@ -284,8 +288,12 @@ conns_draw(struct ui *ui, void *state, int top, int height, int cols)
 		snprintf(title, sizeof(title), "%s%s", def->title,
 			 (int)shown[k] == c->sort ? (c->desc ? "v" : "^") : "");
 		mvprintw(top, x, def->right ? "%*.*s" : "%-*.*s", w, w, title);
+		c->head_col[k] = shown[k];
+		c->head_x[k] = x;
 		x += w + 1;
 	}
+	c->head_x[n_cols] = x;
+	c->n_head = n_cols;
 	attrset(A_NORMAL);
 
 	/* Keep the selected socket in view; when it is gone, the first row. */
@@ -718,6 +726,44 @@ conns_drawn_rows(struct ui *ui, void *state, bool *rebuilt)
 	return c->n_rows;
 }
 
+/* ------------------------------------------- mouse, search, save (Ctrl-S) */
+
+/* A click on a title sorts by its column, again the other way; on a
+ * row selects it, twice opens it; the wheel moves the rows and the
+ * selection with them.  The rows are those drawn last. */
+static void
+conns_mouse(struct ui *ui, void *state, const struct ui_mouse_event *ev)
+{
+	struct conns *c = state;
+	int i;
+
+	if (ev->kind == UI_MOUSE_WHEEL_UP || ev->kind == UI_MOUSE_WHEEL_DOWN) {
+		if (c->n_rows == 0)
+			return;
+		c->scroll.sel = selected_index(c);
+		ui_scroll_wheel(&c->scroll, ev->kind == UI_MOUSE_WHEEL_UP ? -UI_MOUSE_WHEEL_LINES
+									   : UI_MOUSE_WHEEL_LINES,
+				(int)c->n_rows);
+		c->selected = id_of(c->rows[c->scroll.sel].entry);
+		return;
+	}
+	if (ev->line == 0) {
+		for (int k = 0; k < c->n_head; k++)
+			if (ev->x >= c->head_x[k] && ev->x < c->head_x[k + 1]) {
+				c->desc = (int)c->head_col[k] == c->sort ? !c->desc : false;
+				c->sort = (int)c->head_col[k];
+			}
+		return;
+	}
+	i = c->scroll.top + ev->line - 1;
+	if (i < 0 || (size_t)i >= c->n_rows)
+		return;
+	c->selected = id_of(c->rows[i].entry);
+	c->scroll.sel = i;
+	if (ev->kind == UI_MOUSE_DOUBLE)
+		key_drill(ui, c, 0);
+}
+
 const struct ui_view ui_view_conns = {
 	.key = '3',
 	.title = "conns",
@@ -732,4 +778,5 @@ const struct ui_view ui_view_conns = {
 	.drawn_rows = conns_drawn_rows,
 	.keys = conns_keys,
 	.n_keys = sizeof(conns_keys) / sizeof(conns_keys[0]),
+	.mouse = conns_mouse,
 };
