@@ -235,6 +235,9 @@ void ui_drill_sample(struct ui_drill *drill, const struct snapshot *snap,
 		     const struct conntrack *ct);
 /* Draws the whole screen (a page); ct may be NULL. */
 void ui_drill_draw(struct ui *ui, const struct ui_drill *drill, const struct conntrack *ct);
+/* F3: the incremental search of the current view's rows (ui_search.c). */
+void ui_search_start(struct ui *ui);
+
 /* What every sample feeds besides the screen (ui_feed.c): ui->pipe,
  * built from the setup's options and thresholds.  start returns 0 or -1
  * with a cause.  A replay that goes back in time starts the derived

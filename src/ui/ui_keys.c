@@ -190,8 +190,17 @@ key_pick_netns(struct ui *ui, void *state, int arg)
 	ui_filter_pick_netns(ui);
 }
 
+static void
+key_search(struct ui *ui, void *state, int arg)
+{
+	(void)state;
+	(void)arg;
+	ui_search_start(ui);
+}
+
 static const struct ui_key keys[] = {
 	{'q', 'Q', "q", "quit", key_quit, 0},
+	{KEY_F(10), 0, "F10", "quit", key_quit, 0},
 	{' ', 'z', "space, z", "pause or resume the view (sampling goes on); a replay pauses",
 	 key_pause, 0},
 	{'+', '=', "+", "sample less often (up to 60 s); a replay plays half as fast", key_interval,
@@ -210,7 +219,10 @@ static const struct ui_key keys[] = {
 	 key_filter, 0},
 	{'N', 0, "N", "namespace picker: every view shows one network namespace (a: all)",
 	 key_pick_netns, 0},
+	{KEY_F(3), 0, "F3", "search the table's rows as you type (F3 next, Esc ends)",
+	 key_search, 0},
 	{'?', 'h', "?", "show or hide this help", key_help, 0},
+	{KEY_F(1), 0, "F1", "show or hide this help", key_help, 0},
 };
 enum { N_KEYS = sizeof(keys) / sizeof(keys[0]) };
 
@@ -353,7 +365,7 @@ help_key(struct ui *ui, void *ctx, int key)
 	(void)ctx;
 	if (key != 27)
 		ui->status[0] = '\0';
-	if (key == 'q' || key == 'Q')
+	if (key == 'q' || key == 'Q' || key == KEY_F(10))
 		ui->quit = true;
 	else
 		ui_page_close(ui);

@@ -102,6 +102,10 @@ struct ui_view {
 	 * click or the wheel.  NULL: the wheel moves the scroll hook's
 	 * scroller, clicks do nothing. */
 	void (*mouse)(struct ui *ui, void *state, const struct ui_mouse_event *ev);
+	/* F3's search (ui_search.c): selects the first row whose text holds
+	 * `text` (any case), from the selected row on (after it with next),
+	 * around to the top; false when no row does.  NULL: no search. */
+	bool (*find)(struct ui *ui, void *state, const char *text, bool next);
 };
 
 /* Views named elsewhere: the banner points at the findings, m at the

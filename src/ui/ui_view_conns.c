@@ -492,7 +492,7 @@ drill_key(struct ui *ui, void *ctx, int key)
 		ui_page_close(ui);
 		ui_drill_free(c->drill);
 		c->drill = NULL;
-	} else if (key == 'q' || key == 'Q') {
+	} else if (key == 'q' || key == 'Q' || key == KEY_F(10)) {
 		ui->quit = true;
 	}
 }
@@ -620,6 +620,27 @@ key_act(struct ui *ui, void *state, int arg)
 	ui_prompt_confirm(ui, question, act_confirmed, c);
 }
 
+/* F9, htop's kill: which of k and K, then their question. */
+static const struct ui_prompt_choice close_choices[] = {
+	{'k', "close the connection(s), as ss -K"},
+	{'K', "SIGTERM to the owning process(es)"},
+};
+
+static void
+close_chosen(struct ui *ui, void *ctx, size_t index)
+{
+	key_act(ui, ctx, index == 0 ? UI_ACTION_DESTROY : UI_ACTION_SIGNAL);
+}
+
+static void
+key_close_menu(struct ui *ui, void *state, int arg)
+{
+	(void)arg;
+	if (ui->shown != NULL)
+		ui_prompt_choose(ui, "F9: ", close_choices,
+				 sizeof(close_choices) / sizeof(close_choices[0]), close_chosen, state);
+}
+
 static const struct ui_key conns_keys[] = {
 	{KEY_DOWN, 'j', "Down", "select the next row", key_move, UI_SCROLL_DOWN},
 	{KEY_UP, 0, "Up", "select the previous row", key_move, UI_SCROLL_UP},
@@ -642,6 +663,7 @@ static const struct ui_key conns_keys[] = {
 	{'k', 0, "k", "close the connection(s), as ss -K (asks first)", key_act, UI_ACTION_DESTROY},
 	{'K', 0, "K", "send SIGTERM to the owning process(es) (asks first)", key_act,
 	 UI_ACTION_SIGNAL},
+	{KEY_F(9), 0, "F9", "close or signal: k or K, chosen at the prompt", key_close_menu, 0},
 };
 
 /*
@@ -764,6 +786,49 @@ conns_mouse(struct ui *ui, void *state, const struct ui_mouse_event *ev)
 		key_drill(ui, c, 0);
 }
 
+/* Whether any column of the row shows text (any case). */
+static bool
+row_holds(const struct conn_row *row, const struct conn_context *cc, const char *text)
+{
+	char cell[400];
+
+	for (int col = 0; col < COL_COUNT; col++) {
+		conn_column((enum conn_column)col)->format(row, cc, cell, sizeof(cell));
+		if (strcasestr(cell, text) != NULL)
+			return true;
+	}
+	return false;
+}
+
+static bool
+conns_find(struct ui *ui, void *state, const char *text, bool next)
+{
+	struct conns *c = current_rows(ui, state);
+	struct conn_context cc;
+	int from;
+
+	if (c->n_rows == 0)
+		return false;
+	memset(&cc, 0, sizeof(cc));
+	cc.snap = ui->shown;
+	cc.now = c->ct != NULL ? conntrack_now(c->ct) : 0;
+	from = selected_index(c);
+	if (from < 0)
+		from = 0;
+	else if (next)
+		from++;
+	for (size_t k = 0; k < c->n_rows; k++) {
+		size_t i = ((size_t)from + k) % c->n_rows;
+
+		if (row_holds(&c->rows[i], &cc, text)) {
+			c->selected = id_of(c->rows[i].entry);
+			c->scroll.sel = (int)i;
+			return true;
+		}
+	}
+	return false;
+}
+
 const struct ui_view ui_view_conns = {
 	.key = '3',
 	.title = "conns",
@@ -779,4 +844,5 @@ const struct ui_view ui_view_conns = {
 	.keys = conns_keys,
 	.n_keys = sizeof(conns_keys) / sizeof(conns_keys[0]),
 	.mouse = conns_mouse,
+	.find = conns_find,
 };
