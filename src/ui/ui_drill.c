@@ -233,6 +233,53 @@ spark_row(struct ui *ui, int row, int cols, const char *label, const uint32_t *v
 		mvaddstr(row, 27, spark);
 }
 
+/* A closed connection's tombstone while it lingers, or NULL. */
+static const struct sock_entry *
+tombstone(const struct ui_drill *d, const struct conntrack *ct, const struct conn_info **info)
+{
+	const struct sock_entry *e = NULL;
+
+	for (size_t i = 0; ct != NULL && i < conntrack_gone_count(ct); i++) {
+		const struct conn_info *gi;
+		const struct sock_entry *g = conntrack_gone_entry(ct, i, &gi, NULL);
+
+		if (is_it(d, g)) {
+			e = g;
+			*info = gi;
+		}
+	}
+	return e;
+}
+
+void
+ui_drill_copy(struct ui *ui, const struct ui_drill *d, const struct conntrack *ct)
+{
+	const struct sock_entry *e = find_entry(ui->shown, d);
+	const struct conn_info *info = NULL;
+	char text[2 * SOCK_EXPR_MAX + 2];
+	size_t len;
+
+	if (e == NULL)
+		e = tombstone(d, ct, &info);
+	if (e == NULL) {
+		snprintf(ui->status, sizeof(ui->status), "not copied: the connection is gone");
+		return;
+	}
+	/* One line each, as on the page, ready to paste into a shell. */
+	if (sock_expr_tcpdump(e, text, SOCK_EXPR_MAX) == 0)
+		text[0] = '\0';
+	len = strlen(text);
+	if (len > 0)
+		text[len++] = '\n';
+	if (sock_expr_ss(e, text + len, SOCK_EXPR_MAX) == 0)
+		text[len] = '\0';
+	if (text[0] == '\0') {
+		snprintf(ui->status, sizeof(ui->status), "not copied: no expression for this socket");
+		return;
+	}
+	ui_clip_copy(ui, text, "the tcpdump and ss lines");
+}
+
 void
 ui_drill_draw(struct ui *ui, const struct ui_drill *d, const struct conntrack *ct)
 {
@@ -243,19 +290,16 @@ ui_drill_draw(struct ui *ui, const struct ui_drill *d, const struct conntrack *c
 	char expr[SOCK_EXPR_MAX];
 	int rows, cols, y = 2;
 
-	ui_page_begin(ui, " connection details: Esc or Enter returns", &rows, &cols);
-	if (e == NULL && ct != NULL) {
-		/* Closed: show its tombstone while it lingers. */
-		for (size_t i = 0; i < conntrack_gone_count(ct); i++) {
-			const struct conn_info *gi;
-			const struct sock_entry *g = conntrack_gone_entry(ct, i, &gi, NULL);
-
-			if (is_it(d, g)) {
-				e = g;
-				info = gi;
-			}
-		}
+	ui_page_begin(ui, " connection details: Esc or Enter returns, y copies the tcpdump and ss "
+		      "lines", &rows, &cols);
+	if (ui->status[0] != '\0') {
+		attrset(A_BOLD);
+		ui_put(rows - 1, 0, ui->status, cols);
+		attrset(A_NORMAL);
+		rows--;
 	}
+	if (e == NULL)
+		e = tombstone(d, ct, &info);
 	if (e == NULL) {
 		mvaddnstr(2, 2, "the connection is gone", cols - 2);
 		return;

@@ -235,6 +235,17 @@ void ui_drill_sample(struct ui_drill *drill, const struct snapshot *snap,
 		     const struct conntrack *ct);
 /* Draws the whole screen (a page); ct may be NULL. */
 void ui_drill_draw(struct ui *ui, const struct ui_drill *drill, const struct conntrack *ct);
+/* y on the page: its tcpdump and ss lines to the clipboard (ui_clip). */
+void ui_drill_copy(struct ui *ui, const struct ui_drill *drill, const struct conntrack *ct);
+
+/* The terminal's clipboard (ui_clip.c): text (what names it in the
+ * status line) sent with OSC 52 when the terminal takes it; the status
+ * line says either way. */
+void ui_clip_copy(struct ui *ui, const char *text, const char *what);
+/* The OSC 52 sequence setting the clipboard to len bytes of text, in
+ * out (NUL-terminated); its length, or 0 when it does not fit.  Pure. */
+size_t ui_clip_osc52(const char *text, size_t len, char *out, size_t out_size);
+
 /* F3: the incremental search of the current view's rows (ui_search.c). */
 void ui_search_start(struct ui *ui);
 

@@ -494,6 +494,8 @@ drill_key(struct ui *ui, void *ctx, int key)
 		c->drill = NULL;
 	} else if (key == 'q' || key == 'Q' || key == KEY_F(10)) {
 		ui->quit = true;
+	} else if (key == 'y') {
+		ui_drill_copy(ui, c->drill, c->ct);
 	}
 }
 
