@@ -249,6 +249,9 @@ size_t ui_clip_osc52(const char *text, size_t len, char *out, size_t out_size);
 /* F3: the incremental search of the current view's rows (ui_search.c). */
 void ui_search_start(struct ui *ui);
 
+/* Ctrl-S: the current table as CSV, to a file asked for (ui_save.c). */
+void ui_save_prompt(struct ui *ui);
+
 /* What every sample feeds besides the screen (ui_feed.c): ui->pipe,
  * built from the setup's options and thresholds.  start returns 0 or -1
  * with a cause.  A replay that goes back in time starts the derived

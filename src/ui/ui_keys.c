@@ -198,6 +198,17 @@ key_search(struct ui *ui, void *state, int arg)
 	ui_search_start(ui);
 }
 
+static void
+key_save(struct ui *ui, void *state, int arg)
+{
+	(void)state;
+	(void)arg;
+	ui_save_prompt(ui);
+}
+
+/* Ctrl-S: the terminal's flow control is off (ui_term.c), so it comes. */
+#define KEY_CTRL_S 19
+
 static const struct ui_key keys[] = {
 	{'q', 'Q', "q", "quit", key_quit, 0},
 	{KEY_F(10), 0, "F10", "quit", key_quit, 0},
@@ -221,6 +232,8 @@ static const struct ui_key keys[] = {
 	 key_pick_netns, 0},
 	{KEY_F(3), 0, "F3", "search the table's rows as you type (F3 next, Esc ends)",
 	 key_search, 0},
+	{KEY_CTRL_S, 0, "Ctrl-S", "save the table (conns, listen) as CSV, filtered and sorted",
+	 key_save, 0},
 	{'?', 'h', "?", "show or hide this help", key_help, 0},
 	{KEY_F(1), 0, "F1", "show or hide this help", key_help, 0},
 };

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "sanitize.h"
@@ -88,6 +89,21 @@ term_usable(char *cause, size_t cause_len)
 	return 0;
 }
 
+/* Ctrl-S (save the table) and Ctrl-Q reach the dashboard instead of
+ * stopping the terminal's output: curses' program mode keeps this, and
+ * endwin() gives the shell its own mode back. */
+static void
+no_flow_control(void)
+{
+	struct termios t;
+
+	if (tcgetattr(STDIN_FILENO, &t) == 0) {
+		t.c_iflag &= ~(tcflag_t)IXON;
+		tcsetattr(STDIN_FILENO, TCSANOW, &t);
+		def_prog_mode();
+	}
+}
+
 int
 ui_term_start(struct ui *ui, bool force_ascii, char *cause, size_t cause_len)
 {
@@ -101,6 +117,7 @@ ui_term_start(struct ui *ui, bool force_ascii, char *cause, size_t cause_len)
 	}
 	term_active = true;
 	cbreak();
+	no_flow_control();
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);

@@ -58,6 +58,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct output_context;
 struct ui;
 struct ui_mouse_event;
 struct ui_scroll;
@@ -106,6 +107,10 @@ struct ui_view {
 	 * `text` (any case), from the selected row on (after it with next),
 	 * around to the top; false when no row does.  NULL: no search. */
 	bool (*find)(struct ui *ui, void *state, const char *text, bool next);
+	/* Ctrl-S (ui_save.c): fills ctx (the sample, filter, sort and
+	 * tracker on screen) for the batch writer and returns its enum
+	 * output_view.  NULL: the view is not saved. */
+	int (*save)(struct ui *ui, void *state, struct output_context *ctx);
 };
 
 /* Views named elsewhere: the banner points at the findings, m at the

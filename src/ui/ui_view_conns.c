@@ -23,6 +23,7 @@
 
 #include "format.h"
 #include "log.h"
+#include "output.h"
 #include "sock_format.h"
 #include "ui_internal.h"
 
@@ -831,6 +832,22 @@ conns_find(struct ui *ui, void *state, const char *text, bool next)
 	return false;
 }
 
+/* As -b --view conns -o csv writes the sample: the filter, the sort and
+ * the ages and rates on screen. */
+static int
+conns_save(struct ui *ui, void *state, struct output_context *ctx)
+{
+	struct conns *c = state;
+
+	ctx->snap = ui->shown;
+	ctx->ct = c->ct;
+	ctx->match = ui->filter != NULL ? filter_selects : NULL;
+	ctx->filter = ui->filter;
+	ctx->sort_column = c->sort;
+	ctx->sort_descending = c->desc;
+	return OUTPUT_VIEW_CONNS;
+}
+
 const struct ui_view ui_view_conns = {
 	.key = '3',
 	.title = "conns",
@@ -847,4 +864,5 @@ const struct ui_view ui_view_conns = {
 	.n_keys = sizeof(conns_keys) / sizeof(conns_keys[0]),
 	.mouse = conns_mouse,
 	.find = conns_find,
+	.save = conns_save,
 };

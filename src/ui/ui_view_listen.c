@@ -16,6 +16,7 @@
 
 #include "format.h"
 #include "listen.h"
+#include "output.h"
 #include "sock_format.h"
 #include "ui_internal.h"
 
@@ -334,6 +335,18 @@ static const struct ui_key listen_keys[] = {
 	{KEY_END, 'G', "End", "go to the bottom", ui_scroll_key, UI_SCROLL_END},
 };
 
+/* Ctrl-S: as -b --view listen -o csv writes the sample, through the
+ * filter (one line per socket, in the writer's order). */
+static int
+listen_save(struct ui *ui, void *state, struct output_context *ctx)
+{
+	(void)state;
+	ctx->snap = ui->shown;
+	ctx->match = ui->filter != NULL ? filter_selects : NULL;
+	ctx->filter = ui->filter;
+	return OUTPUT_VIEW_LISTEN;
+}
+
 const struct ui_view ui_view_listen = {
 	.key = '2',
 	.title = "listen",
@@ -343,4 +356,5 @@ const struct ui_view ui_view_listen = {
 	.scroll = listen_scroll,
 	.keys = listen_keys,
 	.n_keys = sizeof(listen_keys) / sizeof(listen_keys[0]),
+	.save = listen_save,
 };
