@@ -98,7 +98,7 @@ for o in $("$TCPDECK" --help | awk '/^ {2,6}-/ {
 done
 [ -z "$missing" ] && pass "every option of --help is offered ($(wc -w <<<"$all"))" ||
   fail "options of --help not offered:$missing"
-expect_has "options" "$all" --columns --no-header -H --netns --view -b
+expect_has "options" "$all" --columns --no-header -H --netns --view -b --no-mouse
 [[ " $all " != *" --list "* ]] && pass "--list stays hidden" || fail "--list offered"
 # A file after -r.
 : >"$work/rec.tdr"

@@ -433,6 +433,53 @@ test_scroll(void **state)
 	}
 }
 
+/* The wheel: a list of 20 lines, 5 on screen, the selection on the
+ * second.  The rows and the selection move together; at the ends the
+ * screen stops and the selection goes on; without a selection only the
+ * top moves. */
+static void
+test_scroll_wheel(void **state)
+{
+	struct ui_scroll s = {.select = true, .sel = 1, .height = 5};
+
+	(void)state;
+	ui_scroll_wheel(&s, 3, 20);
+	assert_int_equal(s.top, 3);
+	assert_int_equal(s.sel, 4);
+	ui_scroll_wheel(&s, 30, 20);
+	assert_int_equal(s.top, 15);
+	assert_int_equal(s.sel, 19);
+	ui_scroll_wheel(&s, -3, 20);
+	assert_int_equal(s.top, 12);
+	assert_int_equal(s.sel, 16);
+	ui_scroll_wheel(&s, -30, 20);
+	assert_int_equal(s.top, 0);
+	assert_int_equal(s.sel, 0);
+	memset(&s, 0, sizeof(s));
+	ui_scroll_wheel(&s, 3, 0);
+	assert_int_equal(s.top, 3);
+	ui_scroll_wheel(&s, -5, 0);
+	assert_int_equal(s.top, 0);
+}
+
+/* OSC 52: base64 with its padding, between the introducer and BEL; a
+ * buffer too small writes nothing. */
+static void
+test_clip_osc52(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_int_equal(ui_clip_osc52("ss -t\n", 6, out, sizeof(out)), 16);
+	assert_string_equal(out, "\033]52;c;c3MgLXQK\a");
+	ui_clip_osc52("a", 1, out, sizeof(out));
+	assert_string_equal(out, "\033]52;c;YQ==\a");
+	ui_clip_osc52("ab", 2, out, sizeof(out));
+	assert_string_equal(out, "\033]52;c;YWI=\a");
+	ui_clip_osc52("", 0, out, sizeof(out));
+	assert_string_equal(out, "\033]52;c;\a");
+	assert_int_equal(ui_clip_osc52("abcdef", 6, out, 12), 0);
+}
 
 /* ---------------------------------------------------------- namespaces */
 
@@ -1078,6 +1125,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_prompt_confirm_and_choose, setup_ui,
 						teardown_ui),
 		cmocka_unit_test(test_scroll),
+		cmocka_unit_test(test_scroll_wheel),
+		cmocka_unit_test(test_clip_osc52),
 		cmocka_unit_test_setup_teardown(test_netns_rows, setup_netns, teardown_netns),
 		cmocka_unit_test_setup_teardown(test_netns_view_keys, setup_netns, teardown_netns),
 		cmocka_unit_test_setup_teardown(test_netns_picker, setup_netns, teardown_netns),
