@@ -27,14 +27,14 @@ selected() {
     sed 's/\x1b\[[0-9;]*m//g' | awk '{ print $2, $3 }'
 }
 
-tm new-session -d -s tui -x 160 -y 40 "env LANG=C.UTF-8 TERM=screen $TCPDECK -d 0.3"
+tm new-session -d -s tui -x 160 -y 60 "env LANG=C.UTF-8 TERM=screen $TCPDECK -d 0.3"
 tm set -g set-clipboard on
 wait_screen '^ESTABLISHED' || hard_error "dashboard did not start: $(screen)"
 
 # F1: help, listing the new keys.
 tm send-keys -t tui F1
 wait_screen 'tcpdeck help' && pass "F1 opens the help" || fail "no help: $(screen | head -3)"
-for k in F1 F3 F10 Ctrl-S; do
+for k in '\? or F1' 'q or F10'; do
   screen | grep -qE "^  $k " && pass "help lists $k" || fail "help does not list $k"
 done
 tm send-keys -t tui Escape
@@ -42,6 +42,15 @@ wait_screen 'STATE +COUNT' || fail "help did not close"
 
 tm send-keys -t tui 3
 wait_screen 'PROTO +LOCAL' || hard_error "no table: $(screen)"
+# The table's own: F3, F9, Ctrl-S.
+tm send-keys -t tui F1
+wait_screen 'In the conns view' || fail "no conns keys in the help: $(screen)"
+for k in F3 F9 Ctrl-S; do
+  screen | sed -n '/In the conns view/,$p' | grep -qE "^  $k " && pass "the conns help lists $k" ||
+    fail "the conns help does not list $k"
+done
+tm send-keys -t tui Escape
+wait_screen 'PROTO +LOCAL' || fail "help did not close"
 wait_screen ':7402 ' || fail "no 7402 rows: $(screen)"
 
 # F3: a client port of 7401 is on two rows (its socket and the server's).

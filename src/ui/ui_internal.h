@@ -246,11 +246,23 @@ void ui_clip_copy(struct ui *ui, const char *text, const char *what);
  * out (NUL-terminated); its length, or 0 when it does not fit.  Pure. */
 size_t ui_clip_osc52(const char *text, size_t len, char *out, size_t out_size);
 
-/* F3: the incremental search of the current view's rows (ui_search.c). */
+/* F3: the incremental search of the current view's rows (ui_search.c),
+ * and its row for the key table of a view with a find hook. */
 void ui_search_start(struct ui *ui);
+void ui_search_key(struct ui *ui, void *state, int arg);
+#define UI_KEY_SEARCH                                                             \
+	{KEY_F(3), 0, "F3", "search the rows as you type (F3 next, Esc ends)",     \
+	 ui_search_key, 0}
 
-/* Ctrl-S: the current table as CSV, to a file asked for (ui_save.c). */
+/* Ctrl-S: the current table as CSV, to a file asked for (ui_save.c), and
+ * its row for the key table of a view with a save hook.  The terminal's
+ * flow control is off (ui_term.c), so Ctrl-S comes as a key. */
 void ui_save_prompt(struct ui *ui);
+void ui_save_key(struct ui *ui, void *state, int arg);
+#define UI_KEY_CTRL_S 19
+#define UI_KEY_SAVE                                                               \
+	{UI_KEY_CTRL_S, 0, "Ctrl-S", "save the table as CSV, filtered and sorted (as -b -o csv)", \
+	 ui_save_key, 0}
 
 /* What every sample feeds besides the screen (ui_feed.c): ui->pipe,
  * built from the setup's options and thresholds.  start returns 0 or -1

@@ -190,28 +190,8 @@ key_pick_netns(struct ui *ui, void *state, int arg)
 	ui_filter_pick_netns(ui);
 }
 
-static void
-key_search(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	ui_search_start(ui);
-}
-
-static void
-key_save(struct ui *ui, void *state, int arg)
-{
-	(void)state;
-	(void)arg;
-	ui_save_prompt(ui);
-}
-
-/* Ctrl-S: the terminal's flow control is off (ui_term.c), so it comes. */
-#define KEY_CTRL_S 19
-
 static const struct ui_key keys[] = {
-	{'q', 'Q', "q", "quit", key_quit, 0},
-	{KEY_F(10), 0, "F10", "quit", key_quit, 0},
+	{'q', 'Q', "q or F10", "quit", key_quit, 0},
 	{' ', 'z', "space, z", "pause or resume the view (sampling goes on); a replay pauses",
 	 key_pause, 0},
 	{'+', '=', "+", "sample less often (up to 60 s); a replay plays half as fast", key_interval,
@@ -230,12 +210,7 @@ static const struct ui_key keys[] = {
 	 key_filter, 0},
 	{'N', 0, "N", "namespace picker: every view shows one network namespace (a: all)",
 	 key_pick_netns, 0},
-	{KEY_F(3), 0, "F3", "search the table's rows as you type (F3 next, Esc ends)",
-	 key_search, 0},
-	{KEY_CTRL_S, 0, "Ctrl-S", "save the table (conns, listen) as CSV, filtered and sorted",
-	 key_save, 0},
-	{'?', 'h', "?", "show or hide this help", key_help, 0},
-	{KEY_F(1), 0, "F1", "show or hide this help", key_help, 0},
+	{'?', 'h', "? or F1", "show or hide this help", key_help, 0},
 };
 enum { N_KEYS = sizeof(keys) / sizeof(keys[0]) };
 
@@ -245,6 +220,10 @@ ui_keys_global(size_t *n)
 	*n = N_KEYS;
 	return keys;
 }
+
+/* htop's F1 and F10 are the keys named beside ? and q in the table (a
+ * third key per row would cost every table a field). */
+static const int fkey_alias[][2] = {{KEY_F(1), '?'}, {KEY_F(10), 'q'}};
 
 static bool
 run_key(const struct ui_key *table, size_t n, struct ui *ui, void *state, int key)
@@ -284,6 +263,9 @@ ui_keys_handle(struct ui *ui, int key)
 	}
 	if (key != 27)
 		ui->status[0] = '\0';
+	for (size_t i = 0; i < sizeof(fkey_alias) / sizeof(fkey_alias[0]); i++)
+		if (key == fkey_alias[i][0])
+			key = fkey_alias[i][1];
 	/* The view's own keys first: they are the more specific. */
 	if (run_key(view->keys, view->n_keys, ui, ui_views_current_state(ui), key))
 		return;

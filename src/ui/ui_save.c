@@ -90,3 +90,11 @@ ui_save_prompt(struct ui *ui)
 	snprintf(name, sizeof(name), "tcpdeck-%s-%s.csv", v->title, when);
 	ui_prompt_text(ui, "save as CSV (Enter saves, Esc cancels): ", name, save_to, NULL);
 }
+
+void
+ui_save_key(struct ui *ui, void *state, int arg)
+{
+	(void)state;
+	(void)arg;
+	ui_save_prompt(ui);
+}

@@ -80,3 +80,11 @@ ui_search_start(struct ui *ui)
 	ui_prompt_text(ui, "search (F3 next, Esc ends): ", "", done, NULL);
 	ui_prompt_live(ui, changed, other_key);
 }
+
+void
+ui_search_key(struct ui *ui, void *state, int arg)
+{
+	(void)state;
+	(void)arg;
+	ui_search_start(ui);
+}

@@ -667,6 +667,8 @@ static const struct ui_key conns_keys[] = {
 	{'K', 0, "K", "send SIGTERM to the owning process(es) (asks first)", key_act,
 	 UI_ACTION_SIGNAL},
 	{KEY_F(9), 0, "F9", "close or signal: k or K, chosen at the prompt", key_close_menu, 0},
+	UI_KEY_SEARCH,
+	UI_KEY_SAVE,
 };
 
 /*

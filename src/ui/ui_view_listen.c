@@ -328,6 +328,7 @@ static const struct ui_key listen_keys[] = {
 	{'>', '.', ">", "sort by the next key: port, process, connections", key_sort, 1},
 	{'<', ',', "<", "sort by the previous key", key_sort, -1},
 	{KEY_F(6), 0, "F6", "sort by the next key", key_sort, 1},
+	UI_KEY_SAVE,
 	UI_SCROLL_KEYS_LINE,
 	{KEY_NPAGE, 0, "PgDn", "scroll a page down", ui_scroll_key, UI_SCROLL_PAGE_DOWN},
 	{KEY_PPAGE, 0, "PgUp", "scroll a page up", ui_scroll_key, UI_SCROLL_PAGE_UP},
