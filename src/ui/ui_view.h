@@ -42,6 +42,10 @@
  * scroller the table entries with action ui_scroll_key move (views that
  * scroll), and drawn_rows(ui, state, &rebuilt) tells the debug log how
  * many rows the last frame drew (the connection table).
+ * And for the mouse and htop's keys: mouse(ui, state, ev) takes clicks
+ * and the wheel over the view's rows, find(ui, state, text, next) moves
+ * the selection for F3's search, save(ui, state, ctx) says what Ctrl-S
+ * writes (the tables).
  *
  * A replay that goes back in time calls leave then enter on the current
  * view: whatever it derived from earlier samples starts over.
