@@ -184,7 +184,7 @@ for _ in $(seq 1 50); do
 done
 [ "$(tm display -p -t canary '#{pane_title}')" = canary-title ] ||
   hard_error "tmux does not take a window title from a program"
-tm kill-session -t canary
+tm_retire canary
 
 # clean WHAT: nothing on screen is the effect of a raw sequence, nor
 # curses' notation for a control byte, and the title is the same.

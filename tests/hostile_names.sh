@@ -132,7 +132,7 @@ for _ in $(seq 1 50); do
 done
 [ "$(tm display -p -t canary '#{pane_title}')" = canary-title ] ||
   hard_error "tmux does not take a window title from a program: $(tm display -p -t canary '#{pane_title}')"
-tm kill-session -t canary
+tm_retire canary
 
 tm new-session -d -s tui -x 160 -y 30 "env LANG=C.UTF-8 TERM=screen $TCPDECK -d 0.2"
 wait_screen '^ESTABLISHED' || hard_error "dashboard did not start: $(screen)"

@@ -166,6 +166,21 @@ descendants() {
 # dashboard that loses its terminal gets SIGHUP and exits; one that has
 # not gone 5 s later (a sanitizer's leak check can hang at exit) is
 # killed, so no test leaves a process spinning behind it.
+# tm_retire SESSION: takes a session out of the way without destroying
+# it: renamed (its name is free for the next one), its panes kept when
+# their processes end, and those processes ended.  tmux 3.3a can crash
+# while it destroys a session (kill-session), which would take every
+# other session of the test with it; the server ends them all at exit.
+tm_retired=0
+tm_retire() {
+  local name="retired-$((tm_retired += 1))" p
+  tm rename-session -t "$1" "$name" 2>/dev/null || return 0
+  tm set-option -w -t "$name" remain-on-exit on 2>/dev/null
+  for p in $(descendants $(tm list-panes -s -t "$name" -F '#{pane_pid}' 2>/dev/null)); do
+    kill "$p" 2>/dev/null
+  done
+}
+
 tm_kill_server() {
   local left=() p
   mapfile -t left < <(descendants $(tm list-panes -a -F '#{pane_pid}' 2>/dev/null))

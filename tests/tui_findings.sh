@@ -83,7 +83,7 @@ grep -q '^Stress test' <<<"$after" && grep -Eq '^CLOSE_WAIT +60 +60 +60' <<<"$af
 
 # --summary: the whole run is the test, saved when the dashboard ends
 # (after -n samples here).
-tm kill-session -t tui
+tm_retire tui
 tm new-session -d -s tui -x 120 -y 34 -c "$dir" \
   "env LANG=C.UTF-8 TERM=screen $TCPDECK -d 0.2 -n 5 --summary $dir/atexit; echo tcpdeck exited \$?; sleep 30"
 wait_screen '^tcpdeck exited 0' || fail "tcpdeck -n 5 did not exit cleanly: $(screen | tail -3)"

@@ -57,7 +57,7 @@ tm new-session -d -s terms-keep -x 80 -y 24 "sleep 600"
 check_locale() {
   local name=$1 k
   listening
-  tm kill-session -t "$S" 2>/dev/null
+  tm_retire "$S"
   : >"$status"
   tm new-session -d -s "$S" -x 100 -y 30 \
     "env $2 TERM=screen timeout --foreground 120 $TCPDECK -d 0.2 2>$err; echo \$? >$status; sleep 120"
@@ -89,7 +89,7 @@ lsan="suppressions=$locdir/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 check_locale "$latin1" "LSAN_OPTIONS=$lsan LOCPATH=$locdir LANG=$latin1 LC_ALL=$latin1"
 
 # The same check sees UTF-8 when it is there.
-tm kill-session -t "$S" 2>/dev/null
+tm_retire "$S"
 tm new-session -d -s "$S" -x 100 -y 30 "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen $TCPDECK -d 0.2"
 wait_for '^LISTEN .*▄▄' && pass "C.UTF-8: block sparklines (the check can see them)" ||
   fail "C.UTF-8: no block sparkline: $(screen | grep '^LISTEN')"

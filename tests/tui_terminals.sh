@@ -57,7 +57,7 @@ run_pane() {
   local settings=$1
   shift
   listening
-  tm kill-session -t "$S" 2>/dev/null
+  tm_retire "$S"
   : >"$work/status"
   : >"$work/err"
   local cmd="env $settings timeout --foreground 120 $TCPDECK $* 2>$work/err; echo \$? >$work/status; sleep 120"
