@@ -245,6 +245,12 @@ test_recent_short(void **state)
 	/* A window: (1001.0 s, 1001.5 s]. */
 	assert_int_equal(closed_recent_short(m, 1001000 * MS, 1001500 * MS, out, 8), 2);
 	assert_true(out[0]->ev.entry.cookie == 3 && out[1]->ev.entry.cookie == 2);
+	/* s2 was taken at 1002 s, its newest close heard at 1001.9 s; s1
+	 * at 1001 s with a close heard at 1000.5 s. */
+	assert_true(closed_window_end(s2) == 1002000 * MS);
+	s2->closed[3].time_ns = 1002300 * MS;
+	assert_true(closed_window_end(s2) == 1002300 * MS);
+	assert_true(closed_window_end(s1) == 1001000 * MS);
 	/* The cap keeps the newest. */
 	assert_int_equal(closed_recent_short(m, 0, 2000000 * MS, out, 1), 1);
 	assert_true(out[0]->ev.entry.cookie == 4);

@@ -223,6 +223,18 @@ closed_top_peers(const struct closed_conn *const *rows, size_t n, uint64_t since
 	return (ssize_t)w;
 }
 
+uint64_t
+closed_window_end(const struct snapshot *snap)
+{
+	uint64_t end = (uint64_t)snap->taken_wall.tv_sec * 1000000000ull +
+		       (uint64_t)snap->taken_wall.tv_nsec;
+
+	for (size_t i = 0; i < snap->n_closed; i++)
+		if (snap->closed[i].time_ns > end)
+			end = snap->closed[i].time_ns;
+	return end;
+}
+
 size_t
 closed_recent_short(const struct closed_model *m, uint64_t since_ns, uint64_t until_ns,
 		    const struct closed_conn **out, size_t max)

@@ -84,6 +84,11 @@ struct closed_peer {
 ssize_t closed_top_peers(const struct closed_conn *const *rows, size_t n, uint64_t since_ns,
 			 uint64_t until_ns, struct closed_peer *out, size_t max);
 
+/* Where the time a sample covers ends for its closes (CLOCK_REALTIME,
+ * ns): the later of its wall time and the newest close it carries (heard
+ * while its dump ran, after it was taken). */
+uint64_t closed_window_end(const struct snapshot *snap);
+
 /*
  * The short-lived closes (never sampled) of the model heard in
  * (since_ns, until_ns], newest first, at most max of them, as pointers
