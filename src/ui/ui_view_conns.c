@@ -25,6 +25,7 @@
 #include "log.h"
 #include "output.h"
 #include "sock_format.h"
+#include "ui_conns_linger.h"
 #include "ui_internal.h"
 
 /* Columns in display order; those of lowest priority go first when the
@@ -72,6 +73,7 @@ struct conns {
 	 * from x head_x[k] to head_x[k + 1] */
 	enum conn_column head_col[N_DISPLAY];
 	int head_x[N_DISPLAY + 1], n_head;
+	struct ui_conns_linger *linger; /* short-lived closes, lingering */
 };
 
 static struct sock_id
@@ -108,7 +110,7 @@ build_rows(struct ui *ui, struct conns *c)
 	if (snap->seq == c->rows_seq && c->rows_sort == c->sort &&
 	    c->rows_desc == c->desc && c->rows_filter == ui->filter && c->rows != NULL)
 		return;
-	need = snap->n_entries + gone + 1;
+	need = snap->n_entries + gone + ui_conns_linger_count(c->linger) + 1;
 	if (need > c->rows_cap) {
 		struct conn_row *more = realloc(c->rows, need * sizeof(*more));
 
@@ -143,6 +145,7 @@ build_rows(struct ui *ui, struct conns *c)
 		c->rows[n].netns = NULL;
 		n++;
 	}
+	n += ui_conns_linger_rows(c->linger, ui->filter, c->rows + n);
 	memset(&cc, 0, sizeof(cc));
 	cc.snap = snap;
 	cc.now = c->ct != NULL ? conntrack_now(c->ct) : 0;
@@ -711,6 +714,7 @@ conns_enter(struct ui *ui, void *state)
 	struct conns *c = state;
 
 	c->ct = conntrack_new(ui->linger_s);
+	c->linger = ui_conns_linger_new();
 	c->rows_seq = 0; /* rows point into the tracker */
 }
 
@@ -722,6 +726,8 @@ conns_leave(struct ui *ui, void *state)
 	(void)ui;
 	conntrack_free(c->ct);
 	c->ct = NULL;
+	ui_conns_linger_free(c->linger);
+	c->linger = NULL;
 	/* The rows point into the tracker and into snapshots that may be
 	 * gone by the time the table is back: rebuilt then, before any key
 	 * looks at them. */
@@ -738,6 +744,7 @@ conns_sample(struct ui *ui, void *state)
 		return;
 	if (conntrack_update(c->ct, ui->shown) < 0)
 		log_msg("ui: connection tracking out of memory");
+	ui_conns_linger_sample(c->linger, ui, ui->linger_s);
 	if (c->drill != NULL)
 		ui_drill_sample(c->drill, ui->shown, c->ct);
 }
