@@ -292,6 +292,110 @@ test_summaries(void **state)
 	session_free(s);
 }
 
+static struct closed_interval
+events(uint32_t closed, uint32_t short_lived, uint64_t lost, uint64_t client, uint64_t server,
+       double dt)
+{
+	struct closed_interval iv;
+
+	memset(&iv, 0, sizeof(iv));
+	iv.known = true;
+	iv.interval_s = dt;
+	iv.closed = closed;
+	iv.short_lived = short_lived;
+	iv.lost = lost;
+	iv.has_opens = true;
+	iv.opened_client = client;
+	iv.opened_server = server;
+	iv.closed_per_s = closed / dt;
+	iv.opened_per_s = (double)(client + server) / dt;
+	return iv;
+}
+
+/* With the close events heard at every sample, opens and closes are the
+ * events' (exact), not the cookies' (which miss the short-lived); one
+ * sample without them and the summary falls back on the cookies. */
+static void
+test_exact_from_events(void **state)
+{
+	struct session *s = session_new();
+	struct snapshot *snap;
+	struct statetrack_summary st = flow(1, 1, 1.0);
+	struct closed_interval iv;
+	const struct session_summary *sum;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(s);
+	snap = sample(0, 0, 0, 0, 0);
+	session_start(s, snap);
+	/* The start sample's events belong before the test. */
+	iv = events(50, 50, 0, 25, 25, 1.0);
+	session_closes(s, snap, &iv);
+	snapshot_unref(snap);
+	assert_int_equal(session_summary(s)->closed, 0);
+
+	snap = sample(1, 0, 0, 0, 0);
+	session_sample(s, snap, &st);
+	iv = events(40, 30, 2, 15, 5, 1.0);
+	session_closes(s, snap, &iv);
+	snapshot_unref(snap);
+	snap = sample(2, 0, 0, 0, 0);
+	session_sample(s, snap, &st);
+	iv = events(100, 90, 0, 60, 40, 1.0);
+	session_closes(s, snap, &iv);
+	snapshot_unref(snap);
+
+	sum = session_summary(s);
+	assert_true(sum->from_events);
+	assert_int_equal(sum->closed, 140);
+	assert_int_equal(sum->opened, 120);
+	assert_int_equal(sum->opened_client, 75);
+	assert_int_equal(sum->opened_server, 45);
+	assert_int_equal(sum->short_lived, 120);
+	assert_int_equal(sum->events_lost, 2);
+	assert_true(sum->closed_peak_per_s > 99.9 && sum->closed_peak_per_s < 100.1);
+	assert_true(sum->closed_mean_per_s > 69.9 && sum->closed_mean_per_s < 70.1);
+
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	assert_int_equal(session_write_json(sum, f), 0);
+	fclose(f);
+	assert_non_null(strstr(text, "\"closed\": 140,"));
+	assert_non_null(strstr(text, "\"events\": {\"opened_client\": 75, \"opened_server\": 45, "
+				     "\"short_lived\": 120, \"lost\": 2}"));
+	free(text);
+	text = NULL;
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	assert_int_equal(session_write_text(sum, f), 0);
+	fclose(f);
+	assert_non_null(strstr(text, "120 short-lived"));
+	free(text);
+
+	/* A sample without events: back to the cookies' 3 and 3. */
+	snap = sample(3, 0, 0, 0, 0);
+	session_sample(s, snap, &st);
+	iv.known = false;
+	session_closes(s, snap, &iv);
+	snapshot_unref(snap);
+	sum = session_summary(s);
+	assert_false(sum->from_events);
+	assert_int_equal(sum->closed, 3);
+	assert_int_equal(sum->opened, 3);
+	assert_int_equal(sum->short_lived, 0);
+	text = NULL;
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	assert_int_equal(session_write_json(sum, f), 0);
+	fclose(f);
+	assert_null(strstr(text, "\"events\""));
+	free(text);
+	session_free(s);
+}
+
 int
 main(void)
 {
@@ -301,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_counter_reset_stops_reporting),
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_summaries),
+		cmocka_unit_test(test_exact_from_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -513,6 +513,9 @@ pipeline_feed(struct pipeline *p, struct snapshot *snap, uint64_t missed)
 		failed |= PIPELINE_CLOSED;
 		err = err != 0 ? err : errno;
 	}
+	/* The test's opens and closes are exact when the events were heard. */
+	if (p->test != NULL && p->closed != NULL && (failed & PIPELINE_CLOSED) == 0)
+		session_closes(p->test, snap, closed_model_interval(p->closed));
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
 	p->stats.cpu_ms = ms_between(&t0, &t1);
 	p->stats.flows_cpu_ms = ms_between(&t0, &tm);

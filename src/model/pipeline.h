@@ -18,7 +18,7 @@
  *      namespaces view), when the samples carry namespaces (n_netns > 0);
  *   7. closed connections (closed.h): the closes the samples carry, told
  *      what the samples saw of them, and exact closes and opens per
- *      interval.
+ *      interval; the marked test takes these in (session_closes()).
  *
  * and then answers for them through the accessors until the next feed.
  *

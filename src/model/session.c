@@ -18,11 +18,23 @@ static const enum kcounter reported[SESSION_COUNTERS] = {
 	KC_LISTEN_DROPS,     KC_SYNCOOKIES_SENT,  KC_TIMEOUTS,
 };
 
+/* What the close events told of the samples they came with. */
+struct session_events {
+	uint64_t samples;          /* samples of the test that had them */
+	uint64_t opened, closed, opened_client, opened_server, short_lived, lost;
+	double opened_peak_per_s, closed_peak_per_s;
+};
+
 struct session {
 	struct session_summary sum;
 	double start_mono, end_mono, last_mono;
 	struct kcounters at_start, last;
 	bool has_last;
+	/* From the cookies sampled (statetrack), kept apart so the summary
+	 * can fall back on them when the events were not heard throughout. */
+	uint64_t st_opened, st_closed;
+	double st_opened_peak, st_closed_peak;
+	struct session_events ev;
 };
 
 struct session *
@@ -48,6 +60,9 @@ int
 session_start(struct session *s, const struct snapshot *snap)
 {
 	memset(&s->sum, 0, sizeof(s->sum));
+	s->st_opened = s->st_closed = 0;
+	s->st_opened_peak = s->st_closed_peak = 0;
+	memset(&s->ev, 0, sizeof(s->ev));
 	s->sum.phase = SESSION_RUNNING;
 	s->sum.start_wall = snap->taken_wall.tv_sec;
 	s->start_mono = timespec_seconds(&snap->taken_mono);
@@ -120,6 +135,36 @@ counters_sample(struct session *s, const struct kcounters *now, double dt)
 	s->has_last = true;
 }
 
+/* Opens and closes in the summary: the events' when they were heard
+ * with every sample of the test, else the cookies'. */
+static void
+summarize_flows(struct session *s)
+{
+	struct session_summary *sum = &s->sum;
+	double elapsed = sum->duration_s;
+
+	sum->from_events = sum->samples > 0 && s->ev.samples == sum->samples;
+	if (sum->from_events) {
+		sum->opened = s->ev.opened;
+		sum->closed = s->ev.closed;
+		sum->opened_peak_per_s = s->ev.opened_peak_per_s;
+		sum->closed_peak_per_s = s->ev.closed_peak_per_s;
+		sum->opened_client = s->ev.opened_client;
+		sum->opened_server = s->ev.opened_server;
+		sum->short_lived = s->ev.short_lived;
+		sum->events_lost = s->ev.lost;
+	} else {
+		sum->opened = s->st_opened;
+		sum->closed = s->st_closed;
+		sum->opened_peak_per_s = s->st_opened_peak;
+		sum->closed_peak_per_s = s->st_closed_peak;
+		sum->opened_client = sum->opened_server = 0;
+		sum->short_lived = sum->events_lost = 0;
+	}
+	sum->opened_mean_per_s = elapsed > 0 ? (double)sum->opened / elapsed : 0;
+	sum->closed_mean_per_s = elapsed > 0 ? (double)sum->closed / elapsed : 0;
+}
+
 void
 session_sample(struct session *s, const struct snapshot *snap, const struct statetrack_summary *st)
 {
@@ -147,18 +192,39 @@ session_sample(struct session *s, const struct snapshot *snap, const struct stat
 		}
 	}
 	if (st != NULL && st->has_rates) {
-		s->sum.opened += st->opened;
-		s->sum.closed += st->closed;
-		if (st->opened_per_s > s->sum.opened_peak_per_s)
-			s->sum.opened_peak_per_s = st->opened_per_s;
-		if (st->closed_per_s > s->sum.closed_peak_per_s)
-			s->sum.closed_peak_per_s = st->closed_per_s;
+		s->st_opened += st->opened;
+		s->st_closed += st->closed;
+		if (st->opened_per_s > s->st_opened_peak)
+			s->st_opened_peak = st->opened_per_s;
+		if (st->closed_per_s > s->st_closed_peak)
+			s->st_closed_peak = st->closed_per_s;
 	}
-	if (elapsed > 0) {
-		s->sum.opened_mean_per_s = (double)s->sum.opened / elapsed;
-		s->sum.closed_mean_per_s = (double)s->sum.closed / elapsed;
-	}
+	summarize_flows(s);
 	counters_sample(s, &snap->counters, dt);
+}
+
+void
+session_closes(struct session *s, const struct snapshot *snap, const struct closed_interval *iv)
+{
+	double now = timespec_seconds(&snap->taken_mono);
+
+	/* Only the sample session_sample() just took in as part of the
+	 * test: not the one it started at, nor one after its end. */
+	if (s->sum.phase != SESSION_RUNNING || now != s->last_mono || now <= s->start_mono ||
+	    !iv->known || !iv->has_opens)
+		return;
+	s->ev.samples++;
+	s->ev.closed += iv->closed;
+	s->ev.short_lived += iv->short_lived;
+	s->ev.lost += iv->lost;
+	s->ev.opened_client += iv->opened_client;
+	s->ev.opened_server += iv->opened_server;
+	s->ev.opened += iv->opened_client + iv->opened_server;
+	if (iv->closed_per_s > s->ev.closed_peak_per_s)
+		s->ev.closed_peak_per_s = iv->closed_per_s;
+	if (iv->opened_per_s > s->ev.opened_peak_per_s)
+		s->ev.opened_peak_per_s = iv->opened_per_s;
+	summarize_flows(s);
 }
 
 enum session_phase
@@ -224,10 +290,19 @@ session_write_json(const struct session_summary *sum, FILE *out)
 	}
 	fprintf(out,
 		"}, \"opened\": %llu, \"closed\": %llu, \"opened_per_s\": {\"peak\": %.1f, \"mean\": "
-		"%.1f}, \"closed_per_s\": {\"peak\": %.1f, \"mean\": %.1f}, \"counters\": {",
+		"%.1f}, \"closed_per_s\": {\"peak\": %.1f, \"mean\": %.1f}, ",
 		(unsigned long long)sum->opened, (unsigned long long)sum->closed,
 		sum->opened_peak_per_s, sum->opened_mean_per_s, sum->closed_peak_per_s,
 		sum->closed_mean_per_s);
+	/* Only when exact: summaries of sources without close events keep
+	 * their shape. */
+	if (sum->from_events)
+		fprintf(out,
+			"\"events\": {\"opened_client\": %llu, \"opened_server\": %llu, "
+			"\"short_lived\": %llu, \"lost\": %llu}, ",
+			(unsigned long long)sum->opened_client, (unsigned long long)sum->opened_server,
+			(unsigned long long)sum->short_lived, (unsigned long long)sum->events_lost);
+	fprintf(out, "\"counters\": {");
 	for (int i = 0; i < SESSION_COUNTERS; i++) {
 		const struct session_counter *c = &sum->counters[i];
 
@@ -276,6 +351,13 @@ session_write_text(const struct session_summary *sum, FILE *out)
 		     "%.1f/s, mean %.1f/s)\n",
 		(unsigned long long)sum->opened, sum->opened_peak_per_s, sum->opened_mean_per_s,
 		(unsigned long long)sum->closed, sum->closed_peak_per_s, sum->closed_mean_per_s);
+	if (sum->from_events)
+		fprintf(out,
+			"  exact, from the kernel's close events and open counters: opened %llu as "
+			"client, %llu as server; %llu short-lived (closed before any sample saw "
+			"them); %llu close events lost\n",
+			(unsigned long long)sum->opened_client, (unsigned long long)sum->opened_server,
+			(unsigned long long)sum->short_lived, (unsigned long long)sum->events_lost);
 	fprintf(out, "\n%-22s %12s %12s\n", "KERNEL COUNTER", "DURING TEST", "PEAK /s");
 	for (int i = 0; i < SESSION_COUNTERS; i++) {
 		const struct session_counter *c = &sum->counters[i];

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "closed.h"
 #include "kcounters.h"
 #include "snapshot.h"
 #include "statetrack.h"
@@ -53,9 +54,18 @@ struct session_summary {
 	double duration_s;                    /* start to end (or to now) */
 	uint64_t samples;                     /* samples during the test */
 	struct session_state_peak states[TCP_STATE_COUNT];
-	uint64_t opened, closed;              /* connections, from cookies */
+	/* Connections opened and closed: exact (from_events) when every
+	 * sample of the test carried the kernel's close events and open
+	 * counters (session_closes()), else told from the cookies sampled,
+	 * which miss what opened and closed between two samples. */
+	uint64_t opened, closed;
 	double opened_peak_per_s, closed_peak_per_s;
 	double opened_mean_per_s, closed_mean_per_s;
+	bool from_events;
+	uint64_t opened_client, opened_server; /* ActiveOpens, PassiveOpens;
+						* with from_events */
+	uint64_t short_lived;                 /* closed, never sampled */
+	uint64_t events_lost;                 /* close announcements lost */
 	struct session_counter counters[SESSION_COUNTERS];
 	/* TIME_WAIT after the end: drained when it is back at (or below)
 	 * its count at the start. */
@@ -84,6 +94,12 @@ void session_end(struct session *s, const struct snapshot *snap);
  * NULL: no open/close rates).  Ignored while idle or done. */
 void session_sample(struct session *s, const struct snapshot *snap,
 		    const struct statetrack_summary *st);
+
+/* Takes in what the closed-connection model (closed.h) made of the
+ * sample just given to session_sample(): its exact closes and opens.
+ * Ignored unless that sample was taken in by a running test. */
+void session_closes(struct session *s, const struct snapshot *snap,
+		    const struct closed_interval *iv);
 
 enum session_phase session_phase(const struct session *s);
 
