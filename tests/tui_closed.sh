@@ -3,7 +3,8 @@
 # 80x24: view 9's band (exact rates, the histogram of lifetimes, the top
 # peers per second) and its rows, sorted (> < I) and filtered; and the
 # connection table's red lingering rows for connections that closed
-# between two samples, capped.  The connections come from
+# between two samples, capped; the kernel view's and the marked test's
+# exact figures from the events.  The connections come from
 # tcpdeck-test-churn, each lasting milliseconds: no sample sees them.
 # Every wait is a bounded loop on what the screen shows.
 set -u
@@ -107,5 +108,22 @@ wait_screen 'filter: sport = :9203' || fail "filter not shown"
 tm send-keys -t tui k
 wait_screen 'no open connection selected' && pass "k does not act on a lingering row" ||
   fail "k on a lingering row: $(screen | tail -3)"
+tm send-keys -t tui / C-u Enter
+tm resize-window -t tui -x 80 -y 24
+
+# The kernel view: a line of exact figures from the events.
+tm send-keys -t tui 5
+wait_screen '^events +closes/s [0-9.]+  short-lived/s [0-9.]+  opens/s client [0-9.]+ server [0-9.]+  lost 0' &&
+  pass "the kernel view shows the events' figures" || fail "kernel view: $(screen | head -6)"
+
+# The marked test: opens and closes exact, from the events.  The
+# summary grows while the test runs: wait until it has every close.
+tm send-keys -t tui m 7
+wait_screen 'Stress test running' || fail "test not running: $(screen)"
+"$CHURN" seq 4 9204 "$N" 1000 >/dev/null || hard_error "churn failed"
+wait_screen "opened $((2 * N)) .*closed $((2 * N)) " &&
+  pass "the test counts $((2 * N)) opens and $((2 * N)) closes" || fail "test summary: $(screen)"
+wait_screen "$N opened as client, $N as server; $((2 * N)) short-lived; 0 events lost" &&
+  pass "exact: $N client and $N server opens, all short-lived" || fail "test summary: $(screen)"
 cleanup_log
 finish

@@ -353,9 +353,8 @@ session_write_text(const struct session_summary *sum, FILE *out)
 		(unsigned long long)sum->closed, sum->closed_peak_per_s, sum->closed_mean_per_s);
 	if (sum->from_events)
 		fprintf(out,
-			"  exact, from the kernel's close events and open counters: opened %llu as "
-			"client, %llu as server; %llu short-lived (closed before any sample saw "
-			"them); %llu close events lost\n",
+			"  exact, from the kernel's close events and open counters:\n"
+			"  %llu opened as client, %llu as server; %llu short-lived; %llu events lost\n",
 			(unsigned long long)sum->opened_client, (unsigned long long)sum->opened_server,
 			(unsigned long long)sum->short_lived, (unsigned long long)sum->events_lost);
 	fprintf(out, "\n%-22s %12s %12s\n", "KERNEL COUNTER", "DURING TEST", "PEAK /s");

@@ -2,11 +2,15 @@
  * ui_view_kernel.c - the kernel's TCP counters, live: each counter's
  * rate per second with a sparkline of its history, the `sar -n
  * TCP,ETCP` view without the arithmetic.  Counters are per network
- * namespace (the one tcpdeck runs in).  Main thread only.
+ * namespace (the one tcpdeck runs in).  Above them, when the source
+ * hears the kernel's close events, the exact figures of the latest
+ * interval: closes, short-lived closes and opens (client and server)
+ * per second, and events lost.  Main thread only.
  */
 #include "config.h"
 
 #include <curses.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -47,6 +51,34 @@ is_bad_news(enum kcounter c)
 	}
 }
 
+/* One line of exact figures from the close events; returns the rows
+ * drawn (0 when the source does not hear them). */
+static int
+draw_events(struct ui *ui, const struct snapshot *snap, int top, int cols)
+{
+	const struct closed_model *m = pipeline_closed(ui->pipe);
+	const struct closed_interval *iv;
+	char opens[64];
+
+	if (m == NULL || snap == NULL || !snap->has_closes)
+		return 0;
+	iv = closed_model_interval(m);
+	if (iv->has_opens && iv->interval_s > 0)
+		snprintf(opens, sizeof(opens), "client %.1f server %.1f",
+			 (double)iv->opened_client / iv->interval_s,
+			 (double)iv->opened_server / iv->interval_s);
+	else
+		snprintf(opens, sizeof(opens), "-");
+	attrset(A_BOLD);
+	mvaddnstr(top, 0, "events", cols);
+	attrset(iv->lost > 0 ? ui_term_attr(ui, UI_COLOR_WATCH) : (int)A_NORMAL);
+	ui_putf(top, 7, cols - 7,
+		"closes/s %.1f  short-lived/s %.1f  opens/s %s  lost %" PRIu64,
+		iv->closed_per_s, iv->short_lived_per_s, opens, iv->lost);
+	attrset(A_NORMAL);
+	return 1;
+}
+
 static void
 kernel_draw(struct ui *ui, void *state, int top, int height, int cols)
 {
@@ -56,7 +88,11 @@ kernel_draw(struct ui *ui, void *state, int top, int height, int cols)
 	uint32_t *values = NULL;
 	char *spark = NULL;
 	size_t spark_size = 0;
+	int band = draw_events(ui, snap, top, cols);
 
+	top += band;
+	height -= band;
+	row += band;
 	attrset(A_BOLD);
 	mvprintw(top, 0, "%-*s %*s %*s  %s", LABEL_WIDTH, "KERNEL COUNTER", VALUE_WIDTH, "VALUE",
 		 RATE_WIDTH, "PER SEC", "history (this network namespace)");
