@@ -91,7 +91,8 @@ own(struct ui_conns_linger *l, const struct closed_conn *const *closes)
 void
 ui_conns_linger_sample(struct ui_conns_linger *l, const struct ui *ui, double linger_s)
 {
-	const struct closed_model *m = pipeline_closed(ui->pipe);
+	/* No pipeline (tests of the table alone): nothing to linger. */
+	const struct closed_model *m = ui->pipe != NULL ? pipeline_closed(ui->pipe) : NULL;
 	const struct snapshot *snap = ui->shown;
 	const struct closed_conn *closes[KEEP];
 	uint64_t until, since, window;

@@ -56,7 +56,7 @@ is_bad_news(enum kcounter c)
 static int
 draw_events(struct ui *ui, const struct snapshot *snap, int top, int cols)
 {
-	const struct closed_model *m = pipeline_closed(ui->pipe);
+	const struct closed_model *m = ui->pipe != NULL ? pipeline_closed(ui->pipe) : NULL;
 	const struct closed_interval *iv;
 	char opens[64];
 
