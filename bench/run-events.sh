@@ -11,6 +11,22 @@
 # receive buffer; the first rate with losses is where they begin.
 #
 #   bench/run-events.sh [BUILDDIR] [SECONDS]     (default: ., 5)
+#
+# RUN_EVENTS_RATES: the connections per second to step through (default
+# 1000 2500 5000 10000 15000 20000); RUN_EVENTS_CLIENTS: clients sharing
+# each rate (default 2); RUN_EVENTS_UNTIL_LOSS=1 stops at the first rate
+# with losses.  Each line notes the load average beside its figures.
+#
+# RUN_EVENTS_FLOOD="1000 4000 ...": instead of steady rates, bursts: N
+# connections held open, then all closed at once (2N closes announced in
+# a few milliseconds), stepped up until the default buffer overflows.
+# The N connections are shared by clients of at most 8,000 each (each
+# holds 2 descriptors per connection under its RLIMIT_NOFILE), started
+# together.  With RUN_EVENTS_STALL=1 tcpdeck is stopped (SIGSTOP) while
+# the burst is announced and continued after: what the default buffer
+# holds for a reader that is not reading.
+# This finds where losses begin on a machine whose clients cannot make a
+# steady rate high enough.
 ME=run-events
 . "$(dirname "$0")/lib.sh"
 build=${1:-.}
@@ -39,30 +55,83 @@ ticks() {
 }
 hz=$(getconf CLK_TCK)
 
-printf '%-14s %-14s %-10s %-12s\n' "closes/s asked" "closes/s heard" "lost" "cpu % core"
+clients=${RUN_EVENTS_CLIENTS:-2}
+if [ -n "${RUN_EVENTS_FLOOD:-}" ]; then
+  printf '%-14s %-14s %-10s %s\n' "closes burst" "heard" "lost" "load"
+  first_loss=""
+  for n in $RUN_EVENTS_FLOOD; do
+    : >"$work/log"
+    timeout 300 "$tcpdeck" -b -o json -d 1 -v "$work/log" >"$work/out.json" 2>/dev/null &
+    tpid=$!
+    for _ in $(seq 1 100); do grep -q 'close events: receive buffer' "$work/log" && break; sleep 0.1; done
+    sleep 0.5
+    deck=$(tr -d ' ' </proc/"$tpid"/task/"$tpid"/children)
+    [ -n "${RUN_EVENTS_STALL:-}" ] && kill -STOP "$deck"
+    fs=()
+    left=$n
+    k=0
+    while [ "$left" -gt 0 ]; do
+      part=$((left > 8000 ? 8000 : left))
+      "$churn" flood 4 $((9400 + k)) "$part" 100 >/dev/null &
+      fs+=($!)
+      left=$((left - part))
+      k=$((k + 1))
+    done
+    for f in "${fs[@]}"; do wait "$f" || echo "a flood client of $n failed" >&2; done
+    if [ -n "${RUN_EVENTS_STALL:-}" ]; then
+      sleep 2 # the kernel announces from a work queue
+      kill -CONT "$deck"
+    fi
+    # Heard or counted lost: wait (bounded) until all 2n are accounted for.
+    for _ in $(seq 1 60); do
+      heard=$(sed -n 's/.*"closed": \([0-9]*\).*/\1/p' "$work/out.json" | awk '{ s += $1 } END { print s + 0 }')
+      lost=$(sed -n 's/.*"events_lost": \([0-9]*\).*/\1/p' "$work/out.json" | awk '{ s += $1 } END { print s + 0 }')
+      [ $((heard + lost)) -ge $((2 * n)) ] && break
+      sleep 1
+    done
+    kill -INT "$tpid"
+    wait "$tpid" 2>/dev/null
+    printf '%-14s %-14s %-10s %s\n' $((2 * n)) "$heard" "$lost" "$(cut -d' ' -f1 /proc/loadavg)"
+    [ -z "$first_loss" ] && [ "$lost" -gt 0 ] && first_loss=$((2 * n)) && break
+  done
+  echo "losses begin at a burst of: ${first_loss:-none up to $((2 * n))} closes (default receive buffer)"
+  exit 0
+fi
+# "made" is the rate the clients reached (they fall behind the asked rate
+# on a busy machine): the closes heard over the time the clients took.
+printf '%-14s %-14s %-10s %-12s %s\n' "closes/s asked" "closes/s made" "lost" "cpu % core" "load"
 first_loss=""
-for conns in 1000 2500 5000 10000 15000 20000; do
+for conns in ${RUN_EVENTS_RATES:-1000 2500 5000 10000 15000 20000}; do
   : >"$work/log"
-  timeout $((secs * 6 + 60)) "$tcpdeck" -b -o json -d 1 -v "$work/log" >"$work/out.json" 2>/dev/null &
+  timeout $((secs * 20 + 60)) "$tcpdeck" -b -o json -d 1 -v "$work/log" >"$work/out.json" 2>/dev/null &
   tpid=$!
   for _ in $(seq 1 100); do grep -q 'close events: receive buffer' "$work/log" && break; sleep 0.1; done
   sleep 0.5
   tdpid=$(pgrep -P "$tpid" tcpdeck | head -1)
   t0=$(ticks "$tdpid" tcpdeck-closes)
-  # Two clients, each half the rate, on ports of their own.
-  "$churn" seq 4 9301 $((conns * secs / 2)) 100 $((conns / 2)) >/dev/null &
-  c1=$!
-  "$churn" seq 4 9302 $((conns * secs / 2)) 100 $((conns / 2)) >/dev/null &
-  c2=$!
-  wait $c1 $c2
+  # The clients share the rate, each on a port of its own.
+  cs=()
+  c0=$(date +%s.%N)
+  for k in $(seq 1 "$clients"); do
+    "$churn" seq 4 $((9300 + k)) $((conns * secs / clients)) 100 $((conns / clients)) >/dev/null &
+    cs+=($!)
+  done
+  wait "${cs[@]}"
+  c1=$(date +%s.%N)
   sleep 1.5
   t1=$(ticks "$tdpid" tcpdeck-closes)
   kill -INT "$tpid"
   wait "$tpid" 2>/dev/null
   heard=$(sed -n 's/.*"closed": \([0-9]*\).*/\1/p' "$work/out.json" | awk '{ s += $1 } END { print s + 0 }')
   lost=$(sed -n 's/.*"events_lost": \([0-9]*\).*/\1/p' "$work/out.json" | awk '{ s += $1 } END { print s + 0 }')
-  cpu=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v s="$secs" 'BEGIN { printf "%.1f", 100 * t / hz / s }')
-  printf '%-14s %-14s %-10s %-12s\n' $((2 * conns)) $((heard / secs)) "$lost" "$cpu"
-  [ -z "$first_loss" ] && [ "$lost" -gt 0 ] && first_loss=$((2 * conns))
+  took=$(awk -v a="$c0" -v b="$c1" -v s="$secs" 'BEGIN { d = b - a; print (d > s ? d : s) }')
+  made=$(awk -v h="$heard" -v d="$took" 'BEGIN { printf "%d", h / d }')
+  # The listener's CPU over the time the clients ran.
+  cpu=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v d="$took" 'BEGIN { printf "%.1f", 100 * t / hz / d }')
+  printf '%-14s %-14s %-10s %-12s %s\n' $((2 * conns)) "$made" "$lost" "$cpu" \
+    "$(cut -d' ' -f1 /proc/loadavg)"
+  [ -z "$first_loss" ] && [ "$lost" -gt 0 ] && first_loss="$((2 * conns)) asked ($made made)"
+  top_made=$made
+  [ -n "$first_loss" ] && [ -n "${RUN_EVENTS_UNTIL_LOSS:-}" ] && break
 done
-echo "losses begin at: ${first_loss:-none up to 40000} closes/s (default receive buffer)"
+echo "losses begin at: ${first_loss:-none up to $top_made made} closes/s (default receive buffer)"
