@@ -349,6 +349,8 @@ closed_draw(struct ui *ui, void *state, int top, int height, int cols)
 	}
 	n = build_rows(ui, v, m);
 	draw_rates(ui, m, top, cols);
+	if (height < BAND_ROWS)
+		return;
 	draw_histogram(ui, v, n, top + 1, cols);
 	draw_peers(v, n, m, snap, top + 4, cols);
 	if (height <= BAND_ROWS + 1)
