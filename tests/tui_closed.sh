@@ -33,7 +33,7 @@ wait_screen 'lifetime +never' && pass "9 shows the closed view with its histogra
   fail "no histogram: $(screen)"
 
 "$CHURN" seq 4 9201 "$N" 1000 >/dev/null || hard_error "churn failed"
-wait_screen "in all $((2 * N)) closed" && pass "$((2 * N)) closes counted" ||
+wait_screen "total $((2 * N)) \\($((2 * N)) unseen\\)" && pass "$((2 * N)) closes counted" ||
   fail "closes not counted: $(screen)"
 
 # Every close was short-lived: all in the never-sampled bucket.

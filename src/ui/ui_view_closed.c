@@ -227,8 +227,8 @@ draw_rates(struct ui *ui, const struct closed_model *m, int top, int cols)
 	else
 		snprintf(opens, sizeof(opens), "-");
 	ui_putf(top, 0, cols,
-		"closes/s %.1f  short-lived/s %.1f  opens/s %s  events lost %" PRIu64
-		"  in all %" PRIu64 " closed, %" PRIu64 " short",
+		"closes/s %.1f  short-lived/s %.1f  opens/s %s  lost %" PRIu64 "  total %" PRIu64
+		" (%" PRIu64 " unseen)",
 		iv->closed_per_s, iv->short_lived_per_s, opens, tot->lost, tot->closed,
 		tot->short_lived);
 	attrset(A_NORMAL);
