@@ -352,6 +352,79 @@ test_model_remembers_a_few_samples(void **state)
 	closed_model_free(m);
 }
 
+/* Pseudo-random presence of socket k in sample i: sockets come and go in
+ * every sample, and every fifth sample is nearly empty, so the model's
+ * table grows, shrinks and deletes inside long probe runs. */
+static bool
+churn_present(unsigned k, int i)
+{
+	uint32_t h = (uint32_t)k * 2654435761u ^ (uint32_t)i * 40503u;
+
+	h ^= h >> 15;
+	h *= 2246822519u;
+	h ^= h >> 13;
+	if (i % 5 == 4)
+		return h % 97 == 0;
+	return h % 3 == 0;
+}
+
+/* Against a plain model of what the feeds saw: a close is "seen" exactly
+ * when its socket was in one of the last four samples (this one and the
+ * three before), and its lifetime runs from the first sample of that
+ * unbroken stretch. */
+static void
+test_model_churn_matches_reference(void **state)
+{
+	enum { N_SOCKS = 6000, N_SAMPLES = 24 };
+	struct closed_model *m = closed_model_new(0);
+	static int last_seen[N_SOCKS], first_seen[N_SOCKS];
+	unsigned checked = 0, seen = 0;
+
+	(void)state;
+	assert_non_null(m);
+	for (unsigned k = 0; k < N_SOCKS; k++)
+		last_seen[k] = first_seen[k] = -100;
+	for (int i = 0; i < N_SAMPLES; i++) {
+		struct snapshot *s = sample_at(i + 1);
+		const struct closed_conn *c;
+		size_t n;
+
+		for (unsigned k = 0; k < N_SOCKS; k++) {
+			/* Cookies with equal low bits crowd the same slots. */
+			uint64_t cookie = ((uint64_t)k << 20) + 7;
+
+			if (churn_present(k, i)) {
+				add(s, cookie, TCP_STATE_ESTABLISHED, 1, (uint16_t)k);
+				if (i - last_seen[k] > 3)
+					first_seen[k] = i;
+				last_seen[k] = i;
+			}
+			if (k % 37 == (unsigned)i % 37)
+				add_close(s, cookie, 1, (uint16_t)k, (1000 + i + 1) * 1000 + 500);
+		}
+		snapshot_seal(s);
+		assert_int_equal(closed_model_feed(m, s), 0);
+		c = closed_model_fresh(m, &n);
+		assert_int_equal(n, s->n_closed);
+		for (size_t j = 0; j < n; j++) {
+			unsigned k = (unsigned)(c[j].ev.entry.cookie >> 20);
+			bool want = i - last_seen[k] <= 3;
+
+			assert_int_equal(c[j].seen, want);
+			if (want) {
+				assert_true(c[j].lifetime_s > (i - first_seen[k]) + 0.4 &&
+					    c[j].lifetime_s < (i - first_seen[k]) + 0.6);
+				seen++;
+			}
+			checked++;
+		}
+		snapshot_unref(s);
+	}
+	/* Both answers occurred often enough to mean something. */
+	assert_true(seen > 500 && checked - seen > 200);
+	closed_model_free(m);
+}
+
 /* A sample from a source that did not listen tells nothing. */
 static void
 test_model_without_closes(void **state)
@@ -381,6 +454,7 @@ main(void)
 		cmocka_unit_test(test_truncated_is_an_error),
 		cmocka_unit_test(test_model_seen_owner_lifetime),
 		cmocka_unit_test(test_model_remembers_a_few_samples),
+		cmocka_unit_test(test_model_churn_matches_reference),
 		cmocka_unit_test(test_model_without_closes),
 	};
 

@@ -2,8 +2,8 @@
  * closed.c - closed connections told what the samples knew of them.
  *
  * What the samples saw is kept in an open-addressing table keyed by
- * (netns, cookie), rebuilt each feed from the current sample plus the
- * sockets seen in the last few samples: a close is often heard a sample
+ * (netns, cookie), updated in place each feed with the current sample;
+ * the sockets seen in the last few samples stay: a close is often heard a sample
  * after the one that last saw its socket, or the dump that missed it
  * raced the close.  Owner of the latest feed.  Never prints or exits.
  */
@@ -44,6 +44,7 @@ struct closed_model {
 	size_t n_fresh, fresh_cap;
 	struct seen_sock *table;
 	size_t table_cap;             /* a power of two, or 0 */
+	size_t table_count;           /* used slots */
 	uint32_t gen;
 	struct listener_owner *listeners;
 	size_t n_listeners, listeners_cap;
@@ -89,6 +90,7 @@ closed_model_restart(struct closed_model *m)
 	free(m->table);
 	m->table = NULL;
 	m->table_cap = 0;
+	m->table_count = 0;
 	m->has_prev = false;
 }
 
@@ -131,29 +133,95 @@ owner_of(const struct snapshot *snap, const struct sock_entry *e, int32_t *pid, 
 	return true;
 }
 
-/* Builds the next table: the current sample's sockets, and those seen in
- * the last KEEP_SAMPLES samples. */
+/* The slot where (netns, cookie) would start its probe. */
+static size_t
+table_home(size_t cap, uint32_t netns, uint64_t cookie)
+{
+	return (size_t)hash_sock(netns, cookie) & (cap - 1);
+}
+
+/* Moves every used slot of m's table into a table of cap slots (a power of
+ * two, more than twice the used slots). */
+static int
+table_resize(struct closed_model *m, size_t cap)
+{
+	struct seen_sock *next = calloc(cap, sizeof(*next));
+
+	if (next == NULL)
+		return -1;
+	for (size_t i = 0; i < m->table_cap; i++)
+		if (m->table[i].used)
+			*table_slot(next, cap, m->table[i].netns, m->table[i].cookie) = m->table[i];
+	free(m->table);
+	m->table = next;
+	m->table_cap = cap;
+	return 0;
+}
+
+/* Empties slot i, moving later members of its probe run back so that every
+ * lookup still finds its key without tombstones.  Only slots cyclically
+ * after i (up to the next empty one) change. */
+static void
+table_delete(struct seen_sock *table, size_t cap, size_t i)
+{
+	size_t j = i;
+
+	for (;;) {
+		size_t k;
+
+		j = (j + 1) & (cap - 1);
+		if (!table[j].used)
+			break;
+		k = table_home(cap, table[j].netns, table[j].cookie);
+		/* j stays when its home lies cyclically in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		table[i] = table[j];
+		i = j;
+	}
+	table[i].used = false;
+	table[i].cookie = 0;
+}
+
+/* Forgets the sockets no sample saw in the last KEEP_SAMPLES feeds.  The walk
+ * starts after an empty slot, which no deletion fills, so no probe run
+ * wraps past its start and every slot is examined once after all moves. */
+static void
+table_expire(struct closed_model *m)
+{
+	size_t cap = m->table_cap, start = 0, i, left;
+
+	while (start < cap && m->table[start].used)
+		start++;
+	if (start == cap)
+		return; /* never: the table is at most half full */
+	i = (start + 1) & (cap - 1);
+	for (left = cap - 1; left > 0;) {
+		struct seen_sock *s = &m->table[i];
+
+		if (s->used && m->gen - s->gen >= KEEP_SAMPLES) {
+			table_delete(m->table, cap, i);
+			m->table_count--;
+			continue; /* slot i now holds what moved back, if anything */
+		}
+		i = (i + 1) & (cap - 1);
+		left--;
+	}
+}
+
+/* Updates the table in place: the sockets of the last KEEP_SAMPLES samples
+ * are kept, the current sample's are added or refreshed.  Only one table
+ * is alive except while it grows or shrinks, and its size follows the
+ * socket count: at most half full, and shrunk when under an eighth. */
 static int
 table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_ns)
 {
-	size_t kept = 0, need, cap = 16;
-	struct seen_sock *next;
+	size_t cap;
 
-	for (size_t i = 0; i < m->table_cap; i++)
-		if (m->table[i].used && m->gen - m->table[i].gen < KEEP_SAMPLES)
-			kept++;
-	need = kept + snap->n_entries;
-	while (cap < 2 * need + 2)
-		cap *= 2;
-	next = calloc(cap, sizeof(*next));
-	if (next == NULL)
+	if (m->table_cap != 0)
+		table_expire(m);
+	else if (table_resize(m, 1024) < 0)
 		return -1;
-	for (size_t i = 0; i < m->table_cap; i++) {
-		const struct seen_sock *old = &m->table[i];
-
-		if (old->used && m->gen - old->gen < KEEP_SAMPLES)
-			*table_slot(next, cap, old->netns, old->cookie) = *old;
-	}
 	m->gen++;
 	for (size_t i = 0; i < snap->n_entries; i++) {
 		const struct sock_entry *e = &snap->entries[i];
@@ -167,13 +235,19 @@ table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_n
 		if (e->state == TCP_STATE_LISTEN || e->state == TCP_STATE_CLOSE ||
 		    e->state == TCP_STATE_TIME_WAIT)
 			continue;
-		s = table_slot(next, cap, e->netns, e->cookie);
+		s = table_slot(m->table, m->table_cap, e->netns, e->cookie);
+		if (!s->used && 2 * (m->table_count + 1) > m->table_cap) {
+			if (table_resize(m, 2 * m->table_cap) < 0)
+				return -1;
+			s = table_slot(m->table, m->table_cap, e->netns, e->cookie);
+		}
 		if (!s->used) {
 			memset(s, 0, sizeof(*s));
 			s->used = true;
 			s->cookie = e->cookie;
 			s->netns = e->netns;
 			s->first_ns = now_ns;
+			m->table_count++;
 		}
 		s->gen = m->gen;
 		s->state = e->state;
@@ -183,9 +257,12 @@ table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_n
 			memcpy(s->comm, comm, sizeof(s->comm));
 		}
 	}
-	free(m->table);
-	m->table = next;
-	m->table_cap = cap;
+	/* After a fall in sockets, give the memory back. */
+	cap = m->table_cap;
+	while (cap > 1024 && 8 * m->table_count < cap)
+		cap /= 2;
+	if (cap != m->table_cap && table_resize(m, cap) < 0)
+		return -1;
 	return 0;
 }
 
