@@ -65,7 +65,8 @@
 /* Workers hold at most this many planned fds; the rest of the 8,000 leaves
  * room for listeners and the few fds every process has. */
 #define SOCKGEN_WORKER_BUDGET 7600
-#define SOCKGEN_MAX_WORKERS 64
+/* 160 workers of 7,600 fds reach 1,000,000 sockets (run-million.sh). */
+#define SOCKGEN_MAX_WORKERS 160
 #define SOCKGEN_MAX_UNITS 1000000L
 /* --procs: each holder is a small sleeping process (about 1 MiB RSS, nearly
  * all of it shared with its worker). */
