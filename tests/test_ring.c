@@ -240,6 +240,52 @@ test_reader_holds_lapped_snapshot(void **state)
 	snapshot_unref(held);
 }
 
+/* A released snapshot is freed by the ring at once, never the newest, and
+ * a reader that lags behind a release is told what it missed. */
+static void
+test_release(void **state)
+{
+	struct ring *ring = ring_new(3);
+	struct snapshot *first, *second, *snap;
+	uint64_t missed = 99;
+
+	(void)state;
+	ring_publish(ring, make_snapshot(1, 10));
+	ring_publish(ring, make_snapshot(2, 10));
+	first = ring_next(ring, 0, NULL);
+	second = ring_next(ring, 1, NULL);
+	assert_int_equal(first->refs, 2);
+	assert_int_equal(second->refs, 2);
+	/* Releasing the newest keeps it: ring_latest() still has it. */
+	ring_release(ring, 2);
+	assert_int_equal(first->refs, 1);
+	assert_int_equal(second->refs, 2);
+	snap = ring_latest(ring);
+	assert_ptr_equal(snap, second);
+	snapshot_unref(snap);
+	ring_publish(ring, make_snapshot(3, 10));
+	ring_publish(ring, make_snapshot(4, 10));
+	/* The reader took 3 but is asked from 1: 2 was released. */
+	ring_release(ring, 3);
+	assert_int_equal(second->refs, 1);
+	snap = ring_next(ring, 1, &missed);
+	assert_non_null(snap);
+	assert_marked(snap, 4);
+	assert_int_equal(missed, 2);
+	snapshot_unref(snap);
+	/* Nothing newer than the newest. */
+	assert_null(ring_next(ring, 4, &missed));
+	assert_int_equal(missed, 0);
+	ring_release(ring, 100);
+	snap = ring_latest(ring);
+	assert_marked(snap, 4);
+	assert_int_equal(snap->refs, 2);
+	snapshot_unref(snap);
+	snapshot_unref(first);
+	snapshot_unref(second);
+	ring_free(ring);
+}
+
 static void
 test_close(void **state)
 {
@@ -453,6 +499,7 @@ main(void)
 		cmocka_unit_test(test_wrap_around),
 		cmocka_unit_test(test_missed_when_lapped),
 		cmocka_unit_test(test_reader_holds_lapped_snapshot),
+		cmocka_unit_test(test_release),
 		cmocka_unit_test(test_close),
 		cmocka_unit_test(test_wake_fd),
 		cmocka_unit_test(test_capacity_zero_means_one),

@@ -120,6 +120,10 @@ ring_next(struct ring *ring, uint64_t after_seq, uint64_t *missed)
 	if (ring->last_seq > after_seq) {
 		oldest = ring->last_seq >= ring->capacity ? ring->last_seq - ring->capacity + 1 : 1;
 		want = after_seq + 1 > oldest ? after_seq + 1 : oldest;
+		/* Released slots count as missed; the newest is never
+		 * released. */
+		while (want < ring->last_seq && ring->slots[(want - 1) % ring->capacity] == NULL)
+			want++;
 		if (missed != NULL)
 			*missed = want - (after_seq + 1);
 		snap = snapshot_ref(ring->slots[(want - 1) % ring->capacity]);
@@ -128,6 +132,32 @@ ring_next(struct ring *ring, uint64_t after_seq, uint64_t *missed)
 	}
 	pthread_mutex_unlock(&ring->lock);
 	return snap;
+}
+
+void
+ring_release(struct ring *ring, uint64_t seq)
+{
+	struct snapshot **dropped;
+	unsigned int n = 0;
+
+	/* At most capacity - 1 are dropped; collected under the lock and
+	 * freed after it, as ring_publish() does. */
+	dropped = calloc(ring->capacity, sizeof(*dropped));
+	if (dropped == NULL)
+		return; /* only memory kept longer: they go when overwritten */
+	pthread_mutex_lock(&ring->lock);
+	for (unsigned int i = 0; i < ring->capacity; i++) {
+		struct snapshot *snap = ring->slots[i];
+
+		if (snap != NULL && snap->seq <= seq && snap->seq != ring->last_seq) {
+			dropped[n++] = snap;
+			ring->slots[i] = NULL;
+		}
+	}
+	pthread_mutex_unlock(&ring->lock);
+	for (unsigned int i = 0; i < n; i++)
+		snapshot_unref(dropped[i]);
+	free(dropped);
 }
 
 uint64_t

@@ -44,6 +44,17 @@ struct snapshot *ring_latest(struct ring *ring);
  */
 struct snapshot *ring_next(struct ring *ring, uint64_t after_seq, uint64_t *missed);
 
+/*
+ * The reader is done with every snapshot up to and including seq: the ring
+ * drops its references to those of them that are not the newest.  A ring
+ * otherwise keeps `capacity` snapshots alive until they are overwritten,
+ * which at a million sockets is 137 MiB each, while the reader's models
+ * already hold what they need.  Only for a ring with one reader (the UI or
+ * the batch loop); ring_next() after a release returns nothing older than
+ * what is left.
+ */
+void ring_release(struct ring *ring, uint64_t seq);
+
 /* Sequence number of the newest snapshot, 0 when none. */
 uint64_t ring_last_seq(struct ring *ring);
 

@@ -231,6 +231,7 @@ batch_run_request(struct ring *ring, struct sampler *sampler, const struct batch
 		closed = ring_closed(ring, &err, cause, cause_len);
 		while ((snap = ring_next(ring, last_seq, &missed)) != NULL) {
 			last_seq = snap->seq;
+			ring_release(ring, last_seq);
 			rc = batch_sample(&b, snap, missed, sampler_interval(sampler), cause,
 					  cause_len);
 			if (rc < 0)

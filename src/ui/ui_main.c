@@ -107,6 +107,8 @@ take_snapshots(struct ui *ui, bool from_ring)
 		ui->has_last = true;
 		ui->last_seq = snap->seq;
 		snapshot_unref(snap);
+		/* What the models need of it they hold themselves. */
+		ring_release(ui->ring, ui->last_seq);
 	}
 	ui_views_sample(ui);
 }
