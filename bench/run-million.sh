@@ -1,0 +1,237 @@
+#!/bin/sh
+# bench/run-million.sh - tcpdeck at a million sockets in one namespace: what
+# a batch sample costs next to `ss -tan`, the dashboard's peak memory with
+# the connection table open, its frame times and how fast it answers keys
+# in an 80x24 terminal while it samples every 2 s.
+#
+# Usage (as root, from the build directory):  bench/run-million.sh [SIZE]
+#   SIZE     approximate socket count, default 1000000
+#   TCPDECK  default ./tcpdeck
+#   SOCKGEN  default ./bench/tcpdeck-sockgen
+#   CPUTIME  default ./bench/cputime
+#   REPS     default 3: batch samples of each command (medians)
+#   KEYS     default 20: key presses sent to the dashboard
+#   LOGDIR   if set, the dashboard's debug log is kept there
+#            (run-million-SIZE.log)
+#
+# Steps: creates the namespace million-<pid>, raises its TIME_WAIT bucket
+# limit and somaxconn, fills it with tcpdeck-sockgen --widen-ports (90%
+# ESTABLISHED pairs, 8% CLOSE_WAIT/FIN_WAIT2 pairs, 2% TIME_WAIT, 4
+# LISTEN; the generator raises its own fd limit and spreads the fds over
+# workers of 7,600 each), then
+# 1. alternates REPS times `tcpdeck -b -n 1 -o json` and `ss -tan`, each
+#    under cputime with output to /dev/null: median CPU (user + sys), the
+#    ratio, tcpdeck's peak RSS;
+# 2. runs `tcpdeck -d 2 -v LOG` in a detached tmux of 80x24 (its own
+#    server socket), presses 3 (the connection table) after the first
+#    sample and, once the table is built, sends KEYS presses alternating
+#    Down and Up, one every 0.7 s. For each press it polls
+#    `tmux capture-pane -e` every 5 ms until the reverse-video line (the
+#    selection) moves: the time from sending to seeing the change, which
+#    includes starting the tmux client (a few ms). From the debug log it
+#    takes the frames of the conns view and tcpdeck's own key latencies,
+#    and from /proc the dashboard's VmHWM (peak RSS) before it quits.
+# Everything runs under nice -n 10 and timeout; the namespace, the
+# generator (by pid) and the tmux server are removed on exit.
+#
+# shellcheck disable=SC2086
+
+set -u
+
+TCPDECK=${TCPDECK:-./tcpdeck}
+SOCKGEN=${SOCKGEN:-./bench/tcpdeck-sockgen}
+CPUTIME=${CPUTIME:-./bench/cputime}
+REPS=${REPS:-3}
+KEYS=${KEYS:-20}
+SIZE=${1:-1000000}
+READY_TIMEOUT_S=300
+ME=run-million.sh
+
+. "$(dirname "$0")/lib.sh"
+
+case $SIZE in '' | *[!0-9]*) die "size '$SIZE' is not a number" ;; esac
+[ "$SIZE" -ge 10000 ] || die "size $SIZE is too small (minimum 10000)"
+require_tools
+command -v tmux >/dev/null 2>&1 || die "tmux not found"
+case $TCPDECK in /*) ;; *) TCPDECK=$(pwd)/$TCPDECK ;; esac
+
+work=$(mktemp -d /tmp/million-bench.XXXXXX) || die "cannot make a temp dir"
+ns="million-$$"
+tmux_sock="million-$$"
+gen_pid=""
+td_pid=""
+cleanup() {
+  tmux -L "$tmux_sock" kill-server 2>/dev/null
+  stop_generator
+  drop_namespace
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+in_ns() {
+  ip netns exec "$ns" nice -n 10 timeout 300 "$@"
+}
+
+# ---- fill ----
+tw=$((SIZE / 50))
+cw=$((SIZE / 25))
+ls=4
+est=$(((SIZE - tw - 2 * cw - ls) / 2))
+ip netns add "$ns" || die "cannot create namespace $ns"
+ns_ok=1
+ip netns exec "$ns" sysctl -qw net.ipv4.tcp_max_tw_buckets=$((SIZE + 65536)) ||
+  die "cannot raise tcp_max_tw_buckets in $ns"
+ip netns exec "$ns" sysctl -qw net.core.somaxconn=65535 ||
+  die "cannot raise somaxconn in $ns"
+started=$(date +%s)
+ip netns exec "$ns" nice -n 10 timeout 900 "$SOCKGEN" --widen-ports --hold 600 \
+  listen=$ls established=$est close_wait=$cw time_wait=$tw \
+  >"$work/ready" 2>"$work/gen.err" &
+gen_pid=$!
+i=0
+while ! grep -q '^ready ' "$work/ready"; do
+  if ! kill -0 "$gen_pid" 2>/dev/null; then
+    wait "$gen_pid"
+    rc=$?
+    gen_pid=""
+    die "socket generator failed (exit $rc): $(head -n 1 "$work/gen.err")"
+  fi
+  i=$((i + 1))
+  [ $i -le $((READY_TIMEOUT_S * 10)) ] || die "socket generator not ready after ${READY_TIMEOUT_S}s"
+  sleep 0.1
+done
+total=$(sed -n 's/^ready //p' "$work/ready" | tr ' ' '\n' | awk -F= '{ n += $2 } END { print n }')
+note "$(sed -n 's/^ready //p' "$work/ready") (total $total, $(($(date +%s) - started)) s)"
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---- 1. batch sample vs ss -tan ----
+r=0
+while [ $r -lt "$REPS" ]; do
+  for cmd in td ss; do
+    if [ $cmd = td ]; then
+      in_ns "$CPUTIME" "$TCPDECK" -b -n 1 -o json </dev/null >/dev/null 2>"$work/err"
+    else
+      in_ns "$CPUTIME" ss -tan </dev/null >/dev/null 2>"$work/err"
+    fi
+    line=$(grep '^cputime:' "$work/err" | tail -n 1)
+    [ -n "$line" ] || die "no cputime line for $cmd: $(head -n 1 "$work/err")"
+    echo "$line" | sed -n 's/.* cpu=\([0-9.]*\) .*/\1/p' >>"$work/$cmd.cpu"
+    echo "$line" | sed -n 's/.* maxrss_kib=\([0-9]*\) .*/\1/p' >>"$work/$cmd.rss"
+  done
+  r=$((r + 1))
+done
+td_cpu=$(median "$work/td.cpu")
+ss_cpu=$(median "$work/ss.cpu")
+td_rss=$(sort -n "$work/td.rss" | tail -n 1)
+seen=$(ip netns exec "$ns" ss -tanH | wc -l)
+note "batch: tcpdeck $(ms "$td_cpu") ms, ss -tan $(ms "$ss_cpu") ms; ss now sees $seen sockets"
+
+# ---- 2. the dashboard in 80x24 ----
+log="$work/ui.log"
+tmux -L "$tmux_sock" -f /dev/null new-session -d -s million -x 80 -y 24 \
+  "ip netns exec $ns nice -n 10 timeout 400 $TCPDECK -d 2 -v $log" ||
+  die "cannot start tmux"
+pane_pid=$(tmux -L "$tmux_sock" list-panes -t million -F '#{pane_pid}')
+# wait_log PATTERN SECONDS: until the log has a line matching PATTERN.
+wait_log() {
+  j=0
+  while ! grep -q "$1" "$log" 2>/dev/null; do
+    j=$((j + 1))
+    [ $j -le $(($2 * 10)) ] || die "dashboard: no '$1' in the log after $2 s"
+    sleep 0.1
+  done
+}
+wait_log 'rates and findings' 120
+td_pid=$(pgrep -n -P "$(pgrep -n -P "$pane_pid" timeout || echo "$pane_pid")" tcpdeck ||
+  pgrep -n -f "^$TCPDECK -d 2 -v $log")
+[ -n "$td_pid" ] || die "cannot find the dashboard's pid"
+tmux -L "$tmux_sock" send-keys -t million 3
+wait_log 'rows selected' 120
+sleep 1
+# selected: the number of the first pane line in reverse video below the
+# table's header (the selection; a finding above the table is shown in
+# reverse video too), or 0.
+selected() {
+  tmux -L "$tmux_sock" capture-pane -p -e -t million |
+    awk '/LOCAL +REMOTE/ { table = 1; next }
+      table && /\033\[[0-9;]*7m/ && !found { found = NR } END { print found + 0 }'
+}
+tmux -L "$tmux_sock" send-keys -t million Home
+sleep 1
+k=0
+missed=0
+while [ $k -lt "$KEYS" ]; do
+  before=$(selected)
+  if [ $((k % 2)) -eq 0 ]; then key=Down; else key=Up; fi
+  [ "$before" -gt 0 ] || die "dashboard: no selected row on screen"
+  t0=$(date +%s%N)
+  tmux -L "$tmux_sock" send-keys -t million $key
+  answered=1
+  while [ "$(selected)" = "$before" ]; do
+    if [ $(($(date +%s%N) - t0)) -gt 5000000000 ]; then
+      missed=$((missed + 1))
+      answered=0
+      break
+    fi
+    sleep 0.005
+  done
+  t1=$(date +%s%N)
+  [ $answered = 1 ] && echo $(((t1 - t0) / 1000)) >>"$work/keys.us"
+  k=$((k + 1))
+  sleep 0.7
+done
+hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$td_pid/status" 2>/dev/null)
+tmux -L "$tmux_sock" send-keys -t million q
+sleep 1
+[ -n "${LOGDIR:-}" ] && cp "$log" "$LOGDIR/run-million-$SIZE.log"
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# stats FILE SCALE: count, median, p90 (nearest rank) and max of FILE's
+# numbers divided by SCALE.
+stats() {
+  sort -g "$1" | awk -v s="$2" '{ v[NR] = $1 / s }
+    END { if (NR == 0) { print "0 - - -"; exit }
+          k = int(NR * 0.9); if (k < NR * 0.9) k++
+          printf "%d %.1f %.1f %.1f\n", NR, v[int((NR + 1) / 2)], v[k], v[NR] }'
+}
+grep 'frame drawn' "$log" | grep 'view conns' | sed 's/.* in \([0-9.]*\) ms.*/\1/' >"$work/frames"
+grep 'frame drawn' "$log" | grep 'view conns' | grep -v rebuilt |
+  sed 's/.* in \([0-9.]*\) ms.*/\1/' >"$work/frames.draw"
+grep 'key answered' "$log" | sed 's/.* in \([0-9.]*\) ms.*/\1/' >"$work/keys.log"
+grep 'sample: ' "$log" | sed 's/.* in \([0-9.]*\) ms.*/\1/' >"$work/samples"
+set -- $(stats "$work/keys.us" 1000)
+keys_line="| $total | $1 | $2 | $3 | $4 | $missed |"
+set -- $(stats "$work/keys.log" 1)
+keys_log="| $1 | $2 | $3 | $4 |"
+set -- $(stats "$work/frames" 1)
+frames_line="| $total | all | $1 | $2 | $3 | $4 |"
+set -- $(stats "$work/frames.draw" 1)
+frames_draw="| $total | draw only | $1 | $2 | $3 | $4 |"
+set -- $(stats "$work/samples" 1)
+samples_line="$1 samples, median $2 ms, max $4 ms"
+
+echo "one batch sample (tcpdeck -b -n 1 -o json) vs ss -tan: medians of $REPS (CPU = user + sys)"
+echo
+echo "| sockets | tcpdeck CPU ms | ss -tan CPU ms | tcpdeck/ss | tcpdeck peak RSS MiB |"
+echo "|--------:|---------------:|---------------:|-----------:|---------------------:|"
+echo "| $total | $(ms "$td_cpu") | $(ms "$ss_cpu") | $(ratio "$td_cpu" "$ss_cpu") | $((td_rss / 1024)) |"
+echo
+echo "the dashboard, tcpdeck -d 2, table (view 3) open in tmux 80x24: key press to the"
+echo "selection moving on screen (tmux capture-pane), and tcpdeck's own key latency"
+echo
+echo "| sockets | keys | median ms | p90 ms | max ms | unanswered in 5 s | logged: keys | median ms | p90 ms | max ms |"
+echo "|--------:|-----:|----------:|-------:|-------:|------------------:|-------------:|----------:|-------:|-------:|"
+echo "$keys_line ${keys_log#| }"
+echo
+echo "frames of the conns view from the debug log (all, and those that only draw)"
+echo
+echo "| sockets | frames | count | median ms | p90 ms | max ms |"
+echo "|--------:|--------|------:|----------:|-------:|-------:|"
+echo "$frames_line"
+echo "$frames_draw"
+echo
+echo "dashboard peak RSS (VmHWM): $((${hwm:-0} / 1024)) MiB; sampler: $samples_line"
+echo "load average: $load_start at the start, $load_end at the end"
+echo "kernel: $(uname -srm)"
+echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
