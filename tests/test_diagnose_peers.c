@@ -433,20 +433,102 @@ test_time_wait_restart(void **state)
 	assert_int_equal(diagnose_get(w.d, 1)->severity, DIAG_INFO);
 	assert_contains(diagnose_get(w.d, 1)->title, "2,000 connections");
 
-	/* The listener goes: clearing, then cleared. */
+	/* The listener goes: that is when a restart fails, and the note
+	 * stays, the same finding (its key and time), saying the server is
+	 * gone, naming the process that listened, until the last TIME_WAIT
+	 * expires. */
 	for (int t = 2; t < 5; t++) {
 		s = diag_snap_at(t);
 		give_procs(s, 1);
-		add_time_wait(s, 100, 8080, 30000);
+		add_time_wait(s, 100, 8080, (uint32_t)(30000 - 1000 * t));
+		add_time_wait(s, 101, 8080, 5000);
 		step(&w, s);
 		f = find(&w, "time_wait_restart");
-		if (t < 4) {
+		assert_non_null(f);
+		assert_false(f->clearing);
+		assert_string_equal(f->key, "time_wait_restart/port:8080");
+		assert_true(f->since == 0);
+		assert_int_equal(f->severity, DIAG_INFO);
+		assert_int_equal(f->pid, 100);
+		assert_string_equal(f->comm, "proc0");
+		assert_contains(f->title, "The server on port 8080 (proc0 (pid 100)) is gone, and a "
+					  "restart without SO_REUSEADDR fails to bind for");
+		assert_contains(f->title, "2 connections it closed first are in TIME_WAIT");
+		assert_contains(f->next, "EADDRINUSE");
+	}
+	assert_contains(f->title, "fails to bind for 26 s");
+	assert_contains(f->evidence, "nothing listens there since 3 s ago (remembered for 120 s)");
+	assert_contains(f->evidence, "the last expires in 26 s");
+	/* The TIME_WAIT drains: clearing, then cleared. */
+	for (int t = 5; t < 8; t++) {
+		s = diag_snap_at(t);
+		give_procs(s, 1);
+		step(&w, s);
+		f = find(&w, "time_wait_restart");
+		if (t < 7) {
 			assert_non_null(f);
 			assert_true(f->clearing);
 		} else {
 			assert_null(f);
 		}
 	}
+	/* TIME_WAIT coming back on the port within the memory (a server
+	 * draining connections after its listener closed) is named again. */
+	s = diag_snap_at(8);
+	give_procs(s, 1);
+	add_time_wait(s, 200, 8080, 0); /* no timer known */
+	step(&w, s);
+	f = find(&w, "time_wait_restart");
+	assert_non_null(f);
+	assert_contains(f->title, "is gone, and a restart without SO_REUSEADDR fails to bind until "
+				  "its 1 connections in TIME_WAIT expire (within 60 s)");
+	world_free(&w);
+
+	/* The memory expires: past time_wait_restart.memory_s after the last
+	 * sample the port listened in, TIME_WAIT there is a client's
+	 * business again. */
+	world_init(&w, "time_wait_restart.memory_s = 3\n");
+	s = diag_snap_at(0);
+	add_server(s);
+	add_time_wait(s, 10, 8080, 50000);
+	step(&w, s);
+	assert_non_null(find(&w, "time_wait_restart"));
+	for (int t = 1; t < 8; t++) {
+		s = diag_snap_at(t);
+		give_procs(s, 1);
+		add_time_wait(s, 10, 8080, (uint32_t)(50000 - 1000 * t));
+		step(&w, s);
+		f = find(&w, "time_wait_restart");
+		if (t <= 3) { /* remembered: 3 s after the sample at 0 */
+			assert_non_null(f);
+			assert_false(f->clearing);
+		} else if (t < 6) {
+			assert_non_null(f);
+			assert_true(f->clearing);
+		} else {
+			assert_null(f);
+		}
+	}
+	world_free(&w);
+
+	/* A port listening again is no longer remembered: the listener
+	 * names it; a port that never listened is never named. */
+	world_init(&w, NULL);
+	s = diag_snap_at(0);
+	add_server(s);
+	step(&w, s);
+	s = diag_snap_at(1);
+	give_procs(s, 1);
+	add_time_wait(s, 10, 9090, 50000);
+	step(&w, s);
+	assert_quiet(&w);
+	s = diag_snap_at(2);
+	add_server(s);
+	add_time_wait(s, 10, 8080, 50000);
+	step(&w, s);
+	f = find(&w, "time_wait_restart");
+	assert_non_null(f);
+	assert_contains(f->title, "A restart of the server on port 8080");
 	world_free(&w);
 
 	/* Below time_wait_restart.min: quiet. */

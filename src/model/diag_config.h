@@ -60,6 +60,8 @@ enum diag_key {
 	DIAG_TIME_WAIT_RESTART_MIN, /* TIME_WAIT on a listening port */
 	DIAG_RESETS_MIN_PER_S,      /* resets sent, refused or aborted per s */
 	DIAG_RESETS_PCT,            /* ... percent of connections opened */
+	DIAG_TIME_WAIT_RESTART_MEMORY_S, /* a listener that went is
+					  * remembered this long */
 	DIAG_CLEAR_PCT,             /* a finding clears below this percent
 				     * of its firing threshold ... */
 	DIAG_QUIET_SAMPLES,         /* ... for this many samples in a row */

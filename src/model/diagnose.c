@@ -72,6 +72,8 @@ diagnose_free(struct diagnose *d)
 	free(d->found);
 	diag_hysteresis_free(&d->hyst);
 	free(d->ns);
+	free(d->was_listening);
+	free(d->listened);
 	free(d);
 }
 

@@ -195,6 +195,21 @@ struct diag_plan {
 	bool any;
 };
 
+/* A port that listened, remembered after its listener went: TIME_WAIT
+ * on it still blocks a restart (time_wait_restart). */
+struct diag_listened {
+	uint32_t netns; /* the group key's (0 without namespaces) */
+	uint16_t port;
+	int32_t pid;    /* its listener's process, 0 when not known */
+	char comm[16];  /* raw, as the owner table has it */
+	double seen;    /* monotonic seconds of the last sample it
+			 * listened in */
+};
+
+/* Ports remembered at most; the one that listened longest ago goes
+ * first. */
+#define DIAG_LISTENED_MAX 1024
+
 /* A group a rule found worth a look. */
 struct diag_candidate {
 	enum diag_rule rule;
@@ -276,6 +291,14 @@ struct diagnose {
 	 * diag_scope()), or the sample's own without namespaces.  The
 	 * ephemeral port range is the host's for every namespace.
 	 */
+	/* time_wait_restart: the fixed-port listeners of the update before,
+	 * and the ports whose listener went within
+	 * time_wait_restart.memory_s seconds. */
+	struct diag_listened *was_listening;
+	size_t n_was_listening, was_listening_cap;
+	struct diag_listened *listened;
+	size_t n_listened, listened_cap;
+
 	bool by_netns;
 	uint32_t cur_netns;
 	const struct snapshot_nfct *nfct;

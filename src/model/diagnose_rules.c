@@ -1208,12 +1208,104 @@ time_wait_restart_file(struct diag_group *g, const struct sock_entry *e)
 		g->peak_ms = e->timer_expires_ms;
 }
 
-/* TIME_WAIT on a port something listens on: the server closed first. */
+/* The remembered port (netns, port) whose listener went, or NULL. */
+static const struct diag_listened *
+listened_find(const struct diagnose *d, uint32_t netns, uint16_t port)
+{
+	for (size_t i = 0; i < d->n_listened; i++)
+		if (d->listened[i].port == port && d->listened[i].netns == netns)
+			return &d->listened[i];
+	return NULL;
+}
+
+/* Remembers x, whose listener went; the port that listened longest ago
+ * makes room when the memory is full. */
+static void
+listened_add(struct diagnose *d, const struct diag_listened *x)
+{
+	struct diag_listened *slot = (struct diag_listened *)listened_find(d, x->netns, x->port);
+
+	if (slot == NULL && d->n_listened < DIAG_LISTENED_MAX &&
+	    diag_grow(&d->listened, &d->listened_cap, d->n_listened, sizeof(*d->listened), 16) ==
+		0)
+		slot = &d->listened[d->n_listened++];
+	if (slot == NULL) {
+		/* Full (or out of memory): the oldest makes room. */
+		for (size_t i = 0; i < d->n_listened; i++)
+			if (slot == NULL || d->listened[i].seen < slot->seen)
+				slot = &d->listened[i];
+		if (slot == NULL)
+			return;
+	}
+	*slot = *x;
+}
+
+/*
+ * The memory of listeners (time_wait_restart): a fixed-port listener of
+ * the update before that is gone now is remembered, with the time of the
+ * last sample it listened in and its process, for
+ * time_wait_restart.memory_s seconds.  A port listening again, one whose
+ * namespace is gone, or one remembered from the future (time went back)
+ * is forgotten.  Costs a look per listener group.  0 or -1 (ENOMEM).
+ */
+static int
+time_wait_restart_remember(struct diagnose *d)
+{
+	double now = timespec_seconds(&d->snap->taken_mono);
+	double memory = diag_cfg(d, DIAG_TIME_WAIT_RESTART_MEMORY_S);
+	size_t w = 0;
+
+	for (size_t i = 0; i < d->n_was_listening; i++)
+		if (diag_group_listener(d, d->was_listening[i].netns, d->was_listening[i].port) ==
+		    NULL)
+			listened_add(d, &d->was_listening[i]);
+	for (size_t i = 0; i < d->n_listened; i++) {
+		const struct diag_listened *x = &d->listened[i];
+
+		if (diag_group_listener(d, x->netns, x->port) != NULL || x->seen > now ||
+		    now - x->seen > memory ||
+		    (d->by_netns && snapshot_find_netns(d->snap, x->netns) == NULL))
+			continue;
+		d->listened[w++] = *x;
+	}
+	d->n_listened = w;
+	d->n_was_listening = 0;
+	for (size_t i = 0; i < d->n_groups; i++) {
+		const struct diag_group *g = &d->groups[i];
+		const struct owner_proc *p;
+		struct diag_listened *x;
+
+		if (g->key.set != TCP_STATE_LISTEN || g->key.by != DIAG_BY_PORT ||
+		    ephemeral_port(d, g->key.port))
+			continue;
+		if (diag_grow(&d->was_listening, &d->was_listening_cap, d->n_was_listening,
+			      sizeof(*d->was_listening), 16) < 0)
+			return -1;
+		x = &d->was_listening[d->n_was_listening++];
+		memset(x, 0, sizeof(*x));
+		x->netns = g->key.netns;
+		x->port = g->key.port;
+		x->seen = now;
+		p = sock_format_owner(d->snap, example(d, g));
+		if (p == NULL && g->owned >= 0)
+			p = sock_format_owner(d->snap, &d->snap->entries[g->owned]);
+		if (p != NULL) {
+			x->pid = p->pid;
+			memcpy(x->comm, p->comm, sizeof(x->comm));
+			x->comm[sizeof(x->comm) - 1] = '\0';
+		}
+	}
+	return 0;
+}
+
+/* TIME_WAIT on a port something listens on, or listened on within
+ * time_wait_restart.memory_s seconds: the server closed first. */
 static double
 time_wait_restart_level(const struct diagnose *d, const struct diag_group *g,
 			const struct diag_rule_grouping *how)
 {
-	if (diag_group_listener(d, g->key.netns, g->key.port) == NULL)
+	if (diag_group_listener(d, g->key.netns, g->key.port) == NULL &&
+	    listened_find(d, g->key.netns, g->key.port) == NULL)
 		return -1;
 	return g->count / diag_cfg(d, how->min);
 }
@@ -1223,23 +1315,64 @@ time_wait_restart_describe(const struct diagnose *d, const struct diag_group *g,
 			   struct diag_finding *f)
 {
 	const struct diag_group *lg = diag_group_listener(d, g->key.netns, g->key.port);
-	char n[32], who[200] = "", until[48];
+	const struct diag_listened *gone = lg == NULL ? listened_find(d, g->key.netns, g->key.port)
+						      : NULL;
+	char n[32], who[200] = "", until[48], ago[48], last[80];
 
 	f->port = g->key.port;
 	snprintf(f->key, sizeof(f->key), "time_wait_restart/port:%u", g->key.port);
 	if (lg != NULL && set_process(f, d->snap, lg->example))
 		snprintf(who, sizeof(who), " (%s)", f->subject);
+	if (gone != NULL && gone->pid != 0) {
+		f->pid = gone->pid;
+		memcpy(f->comm, gone->comm, sizeof(f->comm));
+		snprintf(who, sizeof(who), " (%s (pid %d))", gone->comm, gone->pid);
+	}
 	snprintf(f->subject, sizeof(f->subject), "port %u", g->key.port);
 	num(n, sizeof(n), g->count);
 	age_text(g->peak_ms / 1000.0, false, until, sizeof(until));
+	/* The timers come with the dump; a source without them (an ss
+	 * dump) leaves only TIME_WAIT's length. */
+	if (g->peak_ms > 0)
+		snprintf(last, sizeof(last), "the last expires in %s", until);
+	else
+		snprintf(last, sizeof(last), "the last expires within 60 s");
+	if (gone != NULL) {
+		age_text(timespec_seconds(&d->snap->taken_mono) - gone->seen, false, ago,
+			 sizeof(ago));
+		if (g->peak_ms > 0)
+			snprintf(f->title, sizeof(f->title),
+				 "The server on port %u%s is gone, and a restart without "
+				 "SO_REUSEADDR fails to bind for %s: %s connections it closed "
+				 "first are in TIME_WAIT",
+				 g->key.port, who, until, n);
+		else
+			snprintf(f->title, sizeof(f->title),
+				 "The server on port %u%s is gone, and a restart without "
+				 "SO_REUSEADDR fails to bind until its %s connections in TIME_WAIT "
+				 "expire (within 60 s)",
+				 g->key.port, who, n);
+		snprintf(f->evidence, sizeof(f->evidence),
+			 "%u in TIME_WAIT on local port %u (threshold %g); nothing listens there "
+			 "since %s ago (remembered for %g s); %s (TIME_WAIT lasts 60 s)",
+			 g->count, g->key.port, diag_cfg(d, DIAG_TIME_WAIT_RESTART_MIN), ago,
+			 diag_cfg(d, DIAG_TIME_WAIT_RESTART_MEMORY_S), last);
+		snprintf(f->next, sizeof(f->next),
+			 "bind() of port %u without SO_REUSEADDR fails with EADDRINUSE until the "
+			 "last one expires: start the server with SO_REUSEADDR set before bind() "
+			 "(most servers do), or wait; `ss -tan state time-wait sport = :%u` lists "
+			 "them with their timers (-o)",
+			 g->key.port, g->key.port);
+		return;
+	}
 	snprintf(f->title, sizeof(f->title),
 		 "A restart of the server on port %u%s without SO_REUSEADDR would fail to bind "
 		 "for %s: %s connections it closed first are in TIME_WAIT",
 		 g->key.port, who, until, n);
 	snprintf(f->evidence, sizeof(f->evidence),
-		 "%u in TIME_WAIT on local port %u (threshold %g) while it listens; the last "
-		 "expires in %s (TIME_WAIT lasts 60 s)",
-		 g->count, g->key.port, diag_cfg(d, DIAG_TIME_WAIT_RESTART_MIN), until);
+		 "%u in TIME_WAIT on local port %u (threshold %g) while it listens; %s "
+		 "(TIME_WAIT lasts 60 s)",
+		 g->count, g->key.port, diag_cfg(d, DIAG_TIME_WAIT_RESTART_MIN), last);
 	snprintf(f->next, sizeof(f->next),
 		 "nothing is wrong while it runs; bind() of port %u without SO_REUSEADDR fails "
 		 "with EADDRINUSE until they expire: make sure the server sets SO_REUSEADDR "
@@ -1833,14 +1966,21 @@ const struct diag_rule_def diag_rules[DIAG_RULE_COUNT] = {
 		       "time_wait_restart.min connections in TIME_WAIT (the server "
 		       "closed first), so a server restarted on it without "
 		       "SO_REUSEADDR fails to bind() with EADDRINUSE until the last "
-		       "one expires (up to 60 s).  Ports in the ephemeral range are "
-		       "left out: TIME_WAIT there is a client's.",
+		       "one expires (up to 60 s).  The note stays once the server is "
+		       "gone, which is when a restart would fail: a port is remembered "
+		       "for time_wait_restart.memory_s seconds after its listener went "
+		       "(at most 1,024 ports, the most recent), and the note says until "
+		       "when its TIME_WAIT blocks a bind().  Ports in the ephemeral "
+		       "range are left out: TIME_WAIT there is a client's.",
 	.set = TCP_STATE_TIME_WAIT,
 	.groups = {{DIAG_BY_PORT, DIAG_TIME_WAIT_RESTART_MIN, .fixed = true}},
 	.keys = {
 	    {DIAG_TIME_WAIT_RESTART_MIN, "time_wait_restart.min", 1, 1, 1e7, WHOLE,
 	     "TIME_WAIT sockets on a listening port"},
+	    {DIAG_TIME_WAIT_RESTART_MEMORY_S, "time_wait_restart.memory_s", 120, 1, 86400, REAL,
+	     "seconds a port is remembered after its listener went"},
 	},
+	.after_grouping = time_wait_restart_remember,
 	.file = time_wait_restart_file,
 	.level = time_wait_restart_level,
 	.describe = time_wait_restart_describe,
