@@ -457,7 +457,7 @@ test_time_wait_restart(void **state)
 		assert_contains(f->next, "EADDRINUSE");
 	}
 	assert_contains(f->title, "fails to bind for 26 s");
-	assert_contains(f->evidence, "nothing listens there since 3 s ago (remembered for 120 s)");
+	assert_contains(f->evidence, "nothing has listened there for 3 s (a port is remembered for 120 s)");
 	assert_contains(f->evidence, "the last expires in 26 s");
 	/* The TIME_WAIT drains: clearing, then cleared. */
 	for (int t = 5; t < 8; t++) {

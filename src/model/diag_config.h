@@ -62,6 +62,12 @@ enum diag_key {
 	DIAG_RESETS_PCT,            /* ... percent of connections opened */
 	DIAG_TIME_WAIT_RESTART_MEMORY_S, /* a listener that went is
 					  * remembered this long */
+	DIAG_CONN_PER_REQUEST_MIN_PER_S, /* short connections per second
+					  * between one client and one port */
+	DIAG_CONN_PER_REQUEST_MAX_LIFETIME_S, /* "short": lived at most */
+	DIAG_EARLY_CLOSE_MIN_PER_S, /* connections a server closes early, per s */
+	DIAG_EARLY_CLOSE_MAX_MS,    /* "early": within this of the accept */
+	DIAG_CLOSES_LOST_MIN,       /* close announcements lost in a sample */
 	DIAG_CLEAR_PCT,             /* a finding clears below this percent
 				     * of its firing threshold ... */
 	DIAG_QUIET_SAMPLES,         /* ... for this many samples in a row */

@@ -74,7 +74,14 @@ diagnose_free(struct diagnose *d)
 	free(d->ns);
 	free(d->was_listening);
 	free(d->listened);
+	free(d->early);
 	free(d);
+}
+
+void
+diagnose_set_closed(struct diagnose *d, const struct closed_model *closed)
+{
+	d->closed = closed;
 }
 
 size_t
@@ -260,6 +267,10 @@ diagnose_update(struct diagnose *d, const struct snapshot *snap, const struct st
 	d->snap = snap;
 	diag_scope(d, 0);
 	d->st = st;
+	d->closes = NULL;
+	d->n_closes = 0;
+	if (d->closed != NULL && snap->has_closes)
+		d->closes = closed_model_fresh(d->closed, &d->n_closes);
 	rc = diag_group_sample(d) < 0 || diag_rules_evaluate(d) < 0 ||
 		     diag_hysteresis_apply(&d->hyst, d->found, d->n_found,
 					   timespec_seconds(&snap->taken_mono),
@@ -270,6 +281,8 @@ diagnose_update(struct diagnose *d, const struct snapshot *snap, const struct st
 		 : 0;
 	d->snap = NULL;
 	d->st = NULL;
+	d->closes = NULL;
+	d->n_closes = 0;
 	/* Kept for the next update, whose vanished sockets are in it.  A
 	 * sealed snapshot is immutable; only its count of references
 	 * changes. */

@@ -32,8 +32,15 @@
  * process, destination, or host-wide), its severity, its description
  * and its evaluation functions; diag_rule_info() reads it.
  *
- * Call order, per sample: statetrack_update(st, snap), then
- * diagnose_update(d, snap, st), then read diagnose_count()/
+ * The close rules (conn_per_request, early_close, closes_lost) read the
+ * connections the kernel announced closed, as the closed model (closed.h)
+ * told them: diagnose_set_closed() names that model, which its owner
+ * feeds with each sample before diagnose_update() reads it.  Without one
+ * (or with a source that does not listen for closes) they stay quiet.
+ *
+ * Call order, per sample: statetrack_update(st, snap) (and
+ * closed_model_feed(closed, snap)), then diagnose_update(d, snap, st),
+ * then read diagnose_count()/
  * diagnose_get() until the next update.  Findings are copies, nothing
  * points into the snapshot; the diagnoser keeps a reference to it until
  * the next update, which looks up in it the sockets that vanished
@@ -52,6 +59,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "closed.h"
 #include "diag_config.h"
 #include "snapshot.h"
 #include "statetrack.h"
@@ -92,6 +100,12 @@ enum diag_rule {
 	DIAG_RULE_TIME_WAIT_RESTART, /* "time_wait_restart": TIME_WAIT on a
 				      * listening port (a note) */
 	DIAG_RULE_RESETS,         /* "resets": resets in a burst */
+	DIAG_RULE_CONN_PER_REQUEST, /* "conn_per_request": one client opens
+				     * a short connection per request */
+	DIAG_RULE_EARLY_CLOSE,    /* "early_close": a server closes
+				   * connections as soon as it accepts them */
+	DIAG_RULE_CLOSES_LOST,    /* "closes_lost": close announcements
+				   * lost (the listener's buffer overran) */
 	DIAG_RULE_COUNT
 };
 
@@ -156,6 +170,11 @@ struct diagnose *diagnose_new(const struct diag_config *cfg, const char *proc_ro
 
 /* NULL is accepted. */
 void diagnose_free(struct diagnose *d);
+
+/* The closed model the close rules read from the next update on (NULL:
+ * none, they stay quiet).  It must be fed each sample before
+ * diagnose_update() is called with it, and outlive its use here. */
+void diagnose_set_closed(struct diagnose *d, const struct closed_model *closed);
 
 /*
  * Runs the rules on snap, which st has just been updated with (st may be

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "closed.h"
 #include "diag_config.h"
 #include "diagnose.h"
 #include "kcounters.h"
@@ -37,6 +38,12 @@ enum {
 	DIAG_SET_DEAD_PEER,   /* ESTABLISHED, nothing received for long and
 			       * retransmitting or without keepalive
 			       * (diag_rules_dead_peer()) */
+	DIAG_SET_CLOSES,      /* the connections closed since the sample
+			       * before (the closed model's fresh closes):
+			       * no socket is filed here; the close rules'
+			       * after_grouping hooks make the groups, whose
+			       * example and owned are indexes into those
+			       * closes */
 	DIAG_SET_COUNT,
 	DIAG_SET_VANISHED,    /* sockets of the sample before, gone now:
 			       * groups that only name a host-wide
@@ -210,6 +217,18 @@ struct diag_listened {
  * first. */
 #define DIAG_LISTENED_MAX 1024
 
+/* A server's close that came early, waiting for its TIME_WAIT to show
+ * that the server closed first (early_close). */
+struct diag_early {
+	uint64_t hash;     /* its 4-tuple and namespace */
+	uint64_t received; /* bytes from the client */
+	uint32_t netns;    /* the group key's */
+	uint32_t ms;       /* at most this long after the accept */
+	int32_t pid;       /* its owner, 0 when not known */
+	uint16_t port;
+	bool sent_nothing;
+};
+
 /* A group a rule found worth a look. */
 struct diag_candidate {
 	enum diag_rule rule;
@@ -281,6 +300,25 @@ struct diagnose {
 	double rate[KC_COUNT];
 	double rate_dt; /* seconds they span; 0 when unknown */
 
+	/* time_wait_restart: the fixed-port listeners of the update before,
+	 * and the ports whose listener went within
+	 * time_wait_restart.memory_s seconds. */
+	struct diag_listened *was_listening;
+	size_t n_was_listening, was_listening_cap;
+	struct diag_listened *listened;
+	size_t n_listened, listened_cap;
+
+	/* The closed connections model fed with the sample under way
+	 * (diagnose_set_closed()), or NULL; its fresh closes during the
+	 * update (d->closes, n_closes). */
+	const struct closed_model *closed;
+	const struct closed_conn *closes;
+	size_t n_closes;
+	/* early_close: the early closes of the sample before whose
+	 * TIME_WAIT was not in it yet. */
+	struct diag_early *early;
+	size_t n_early;
+
 	/*
 	 * Namespaces: when the sample has a table of them (n_netns > 0),
 	 * groups are keyed by namespace too (gkey.netns), host-wide rules are
@@ -291,14 +329,6 @@ struct diagnose {
 	 * diag_scope()), or the sample's own without namespaces.  The
 	 * ephemeral port range is the host's for every namespace.
 	 */
-	/* time_wait_restart: the fixed-port listeners of the update before,
-	 * and the ports whose listener went within
-	 * time_wait_restart.memory_s seconds. */
-	struct diag_listened *was_listening;
-	size_t n_was_listening, was_listening_cap;
-	struct diag_listened *listened;
-	size_t n_listened, listened_cap;
-
 	bool by_netns;
 	uint32_t cur_netns;
 	const struct snapshot_nfct *nfct;
@@ -351,6 +381,16 @@ diag_service_port(const struct diagnose *d, const struct sock_entry *e)
 	bool remote_ephemeral = e->remote_port >= d->port_low && e->remote_port <= d->port_high;
 
 	return local_ephemeral && !remote_ephemeral ? e->remote_port : e->local_port;
+}
+
+/* The namespace a group's finding names: its key's for the groups of
+ * closes (DIAG_SET_CLOSES), else its first socket's. */
+static inline uint32_t
+diag_group_netns(const struct diagnose *d, const struct diag_group *g)
+{
+	if (g->key.set == DIAG_SET_CLOSES)
+		return g->key.netns;
+	return d->snap->entries[g->example].netns;
 }
 
 /* ---- diagnose_rules.c */

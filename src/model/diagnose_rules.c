@@ -24,6 +24,7 @@
 
 #include "diagnose_internal.h"
 #include "format.h"
+#include "hash.h"
 #include "sock_format.h"
 #include "timespec_util.h"
 
@@ -1353,8 +1354,8 @@ time_wait_restart_describe(const struct diagnose *d, const struct diag_group *g,
 				 "expire (within 60 s)",
 				 g->key.port, who, n);
 		snprintf(f->evidence, sizeof(f->evidence),
-			 "%u in TIME_WAIT on local port %u (threshold %g); nothing listens there "
-			 "since %s ago (remembered for %g s); %s (TIME_WAIT lasts 60 s)",
+			 "%u in TIME_WAIT on local port %u (threshold %g); nothing has listened "
+			 "there for %s (a port is remembered for %g s); %s (TIME_WAIT lasts 60 s)",
 			 g->count, g->key.port, diag_cfg(d, DIAG_TIME_WAIT_RESTART_MIN), ago,
 			 diag_cfg(d, DIAG_TIME_WAIT_RESTART_MEMORY_S), last);
 		snprintf(f->next, sizeof(f->next),
@@ -1643,6 +1644,454 @@ resets_describe(const struct diagnose *d, const struct diag_group *g, struct dia
 			 "SO_LINGER 0, a peer or a middlebox resets them, or a process holding them "
 			 "died; `tcpdump -n 'tcp[tcpflags] & tcp-rst != 0'` shows which side sends "
 			 "them");
+}
+
+/* ------------------------------------------------------------ conn_per_request, early_close, closes_lost */
+
+/* "200 ms", "1.5 s", "12 s". */
+static void
+duration_text(double s, char *out, size_t len)
+{
+	if (s < 1)
+		snprintf(out, len, "%.0f ms", s * 1000 < 1 ? 1 : s * 1000);
+	else if (s < 10 && s - (double)(long)s >= 0.05)
+		snprintf(out, len, "%.1f s", s);
+	else
+		snprintf(out, len, "%.0f s", s);
+}
+
+/* The seconds the closes of this sample span (since the sample before,
+ * as the closed model measured it); 0 when not known (the first one). */
+static double
+closes_interval(const struct diagnose *d)
+{
+	const struct closed_interval *iv = d->closed != NULL ? closed_model_interval(d->closed) : NULL;
+
+	return iv != NULL && iv->known && iv->interval_s > 0 ? iv->interval_s : 0;
+}
+
+/* Whether closed socket e was a server's end: its local port listens,
+ * listened lately (the listener memory), or is fixed toward a client's
+ * ephemeral port. */
+static bool
+server_end(const struct diagnose *d, const struct sock_entry *e)
+{
+	return served(d, e) || listened_find(d, diag_netns_key(d, e), e->local_port) != NULL;
+}
+
+/*
+ * connections per request: the closes of this sample by client address
+ * and server port.  A group counts the server ends (count) and the
+ * client ends (sub) apart, so a connection whose two ends are both here
+ * counts once.  Only the short-lived count: those that lived at most
+ * conn_per_request.max_lifetime_s for sure (no sample saw it open and the
+ * interval is that short, or the time the samples saw it open plus one
+ * interval is).  peak_ms: the longest such bound.  owned: a server end
+ * whose owner is known; pid: a client end's owner.
+ */
+static int
+conn_per_request_group(struct diagnose *d)
+{
+	double iv = closes_interval(d), max_s = diag_cfg(d, DIAG_CONN_PER_REQUEST_MAX_LIFETIME_S);
+
+	if (iv <= 0 || iv > max_s)
+		return 0; /* no rate, or no close can be told short */
+	for (size_t i = 0; i < d->n_closes; i++) {
+		const struct closed_conn *c = &d->closes[i];
+		const struct sock_entry *e = &c->ev.entry;
+		double bound = c->seen ? c->lifetime_s + iv : iv;
+		bool server = server_end(d, e);
+		struct diag_group *g;
+		struct diag_gkey k;
+
+		if (bound > max_s || e->family == 0)
+			continue;
+		memset(&k, 0, sizeof(k));
+		k.set = DIAG_SET_CLOSES;
+		k.by = k.subj = DIAG_BY_PEER;
+		k.family = e->family;
+		k.netns = diag_netns_key(d, e);
+		k.port = server ? e->local_port : e->remote_port;
+		memcpy(k.a, server ? e->remote_addr : e->local_addr, sizeof(k.a));
+		if ((g = diag_group_add(d, &k, (uint32_t)i)) == NULL)
+			return -1;
+		if (server) {
+			g->count++;
+			if (g->owned < 0 && c->pid != 0)
+				g->owned = (int32_t)i;
+		} else {
+			g->sub++;
+			if (g->pid == 0 && c->pid != 0)
+				g->pid = c->pid;
+		}
+		if (bound * 1000 > g->peak_ms)
+			g->peak_ms = (uint32_t)(bound * 1000);
+	}
+	return 0;
+}
+
+static double
+conn_per_request_level(const struct diagnose *d, const struct diag_group *g,
+		       const struct diag_rule_grouping *how)
+{
+	double iv = closes_interval(d);
+
+	(void)how;
+	if (iv <= 0)
+		return -1;
+	return max2(g->count, g->sub) / iv / diag_cfg(d, DIAG_CONN_PER_REQUEST_MIN_PER_S);
+}
+
+/* The client's address of a group of closes (key a). */
+static void
+closes_client(const struct diag_group *g, char *out, size_t len)
+{
+	struct sock_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.family = g->key.family;
+	memcpy(e.remote_addr, g->key.a, sizeof(e.remote_addr));
+	sock_format_addr(&e, 1, out, len);
+}
+
+static void
+conn_per_request_describe(const struct diagnose *d, const struct diag_group *g,
+			  struct diag_finding *f)
+{
+	const struct closed_conn *ex = &d->closes[g->example];
+	const struct closed_conn *srv = g->owned >= 0 ? &d->closes[g->owned] : NULL;
+	const struct diag_group *tw;
+	struct diag_gkey k;
+	double iv = closes_interval(d), rate = max2(g->count, g->sub) / iv;
+	char client[SOCK_FORMAT_ADDR_MAX], to[SOCK_FORMAT_ADDR_MAX + 16], who[200] = "",
+	    life[32], n[32], twn[96] = "";
+
+	closes_client(g, client, sizeof(client));
+	if (g->count > 0) {
+		snprintf(to, sizeof(to), "port %u", g->key.port);
+	} else {
+		/* Only the client's ends are here: the server is elsewhere. */
+		sock_format_endpoint(&ex->ev.entry, 1, to, sizeof(to));
+	}
+	/* A warning at most: costly, not broken. */
+	f->severity = DIAG_WARNING;
+	f->port = g->key.port;
+	if (srv != NULL) {
+		f->pid = srv->pid;
+		snprintf(f->comm, sizeof(f->comm), "%s", srv->process);
+		snprintf(who, sizeof(who), " (%s (pid %d))", f->comm, f->pid);
+	} else if (g->pid != 0) {
+		f->pid = g->pid;
+		snprintf(f->comm, sizeof(f->comm), "%s", ex->process);
+	}
+	snprintf(f->key, sizeof(f->key), "conn_per_request/%s>:%u", client, g->key.port);
+	snprintf(f->subject, sizeof(f->subject), "%s -> %s", client, to);
+	duration_text(g->peak_ms / 1000.0, life, sizeof(life));
+	snprintf(f->title, sizeof(f->title),
+		 "%s connections/s last under %s from %s to %s%s: the client opens a "
+		 "connection per request (no keep-alive); this is what fills TIME_WAIT",
+		 num(n, sizeof(n), (uint64_t)(rate + 0.5)), life, client, to, who);
+	memset(&k, 0, sizeof(k));
+	k.set = TCP_STATE_TIME_WAIT;
+	k.by = k.subj = DIAG_BY_PORT;
+	k.port = g->key.port;
+	k.netns = g->key.netns;
+	tw = g->count > 0 ? diag_group_find((struct diagnose *)d, &k) : NULL;
+	if (tw != NULL)
+		snprintf(twn, sizeof(twn), "; %u in TIME_WAIT on port %u now", tw->count,
+			 g->key.port);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "%.0f short-lived closes in %.2f s (threshold %g/s): %u server ends, %u client "
+		 "ends; short-lived: no sample saw it open, or for so short a time that it lived "
+		 "at most %g s%s",
+		 max2(g->count, g->sub), iv, diag_cfg(d, DIAG_CONN_PER_REQUEST_MIN_PER_S), g->count,
+		 g->sub, diag_cfg(d, DIAG_CONN_PER_REQUEST_MAX_LIFETIME_S), twn);
+	snprintf(f->next, sizeof(f->next),
+		 "make the client at %s reuse its connections (HTTP keep-alive, a connection "
+		 "pool); every connection closed leaves a TIME_WAIT socket for 60 s on the side "
+		 "that closed first (`ss -tan state time-wait`); net.ipv4.tcp_tw_reuse helps "
+		 "only on the client's side, for its outgoing connections, never on the server",
+		 client);
+}
+
+/* A 4-tuple in a namespace, hashed: a TIME_WAIT socket, or a close. */
+static uint64_t
+tuple_hash(uint32_t netns, const struct sock_entry *e)
+{
+	uint64_t w[6];
+
+	w[0] = (uint64_t)netns << 32 | (uint64_t)e->family << 16;
+	w[1] = (uint64_t)e->local_port << 16 | e->remote_port;
+	memcpy(&w[2], e->local_addr, 16);
+	memcpy(&w[4], e->remote_addr, 16);
+	return hash_words(w, 6, 0);
+}
+
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* An upper bound of how long closed server end e lived after the accept,
+ * in ms, from its tcp_info at the close: the time since the last data
+ * sent counts from the accept when it sent none (bytes acknowledged: the
+ * FIN at most), as the time since the last data received does when it
+ * received none.  -1 when neither applies. */
+static int64_t
+accept_to_close_ms(const struct sock_entry *e)
+{
+	if (!(e->flags & SOCK_ENTRY_HAS_INFO))
+		return -1;
+	if (e->bytes_acked <= 1)
+		return e->last_data_sent_ms;
+	if (e->bytes_received <= 1)
+		return e->last_data_recv_ms;
+	return -1;
+}
+
+/* A group of early closes on port (netns, port): found or made, with
+ * `example` when new.  NULL when out of memory. */
+static struct diag_group *
+early_group(struct diagnose *d, uint32_t netns, uint16_t port, uint32_t example)
+{
+	struct diag_gkey k;
+
+	memset(&k, 0, sizeof(k));
+	k.set = DIAG_SET_CLOSES;
+	k.by = k.subj = DIAG_BY_PORT;
+	k.netns = netns;
+	k.port = port;
+	return diag_group_add(d, &k, example);
+}
+
+/* Counts an early close in its port's group. */
+static void
+early_count(struct diag_group *g, const struct diag_early *x)
+{
+	if (g->count++ == 0 || x->ms > g->peak_ms)
+		g->peak_ms = x->ms;
+	if (g->pid == 0)
+		g->pid = x->pid;
+	g->queued += x->received;
+	g->distinct += x->sent_nothing;
+}
+
+/*
+ * Early closes: per server port, the server ends closed this sample
+ * (sub), and those the server closed first (its end is in TIME_WAIT)
+ * within early_close.max_ms of the accept (count; peak_ms the longest;
+ * pid an owner; queued the bytes received; distinct those that sent
+ * nothing).  The TIME_WAIT sockets are hashed only when some close is
+ * early enough.  A close heard after the dump of its sample began may
+ * have its TIME_WAIT only in the next one: an early close not matched
+ * waits one sample (d->early), then counts there or is dropped (the
+ * client closed first).
+ */
+static int
+early_close_group(struct diagnose *d)
+{
+	double iv = closes_interval(d), max_ms = diag_cfg(d, DIAG_EARLY_CLOSE_MAX_MS);
+	const struct snapshot *snap = d->snap;
+	struct diag_early *waiting = d->early, *next = NULL;
+	size_t n_waiting = d->n_early, n_next = 0, early = n_waiting, n_tw = 0;
+	uint64_t *tw = NULL;
+	int rc = -1;
+
+	d->early = NULL;
+	d->n_early = 0;
+	if (iv <= 0)
+		n_waiting = early = 0;
+	for (size_t i = 0; iv > 0 && i < d->n_closes; i++) {
+		int64_t ms = accept_to_close_ms(&d->closes[i].ev.entry);
+
+		early += ms >= 0 && ms <= max_ms && server_end(d, &d->closes[i].ev.entry);
+	}
+	if (early == 0) {
+		free(waiting);
+		return 0;
+	}
+	for (size_t i = 0; i < snap->n_entries; i++)
+		n_tw += snap->entries[i].state == TCP_STATE_TIME_WAIT;
+	if ((n_tw > 0 && (tw = malloc(n_tw * sizeof(*tw))) == NULL) ||
+	    (next = malloc(early * sizeof(*next))) == NULL)
+		goto out;
+	n_tw = 0;
+	for (size_t i = 0; i < snap->n_entries; i++)
+		if (snap->entries[i].state == TCP_STATE_TIME_WAIT)
+			tw[n_tw++] = tuple_hash(diag_netns_key(d, &snap->entries[i]),
+						&snap->entries[i]);
+	if (n_tw > 1)
+		qsort(tw, n_tw, sizeof(*tw), u64_cmp);
+	for (size_t i = 0; i < n_waiting; i++) {
+		struct diag_group *g;
+
+		if (n_tw == 0 || bsearch(&waiting[i].hash, tw, n_tw, sizeof(*tw), u64_cmp) == NULL)
+			continue;
+		if ((g = early_group(d, waiting[i].netns, waiting[i].port, 0)) == NULL)
+			goto out;
+		early_count(g, &waiting[i]);
+	}
+	for (size_t i = 0; i < d->n_closes; i++) {
+		const struct closed_conn *c = &d->closes[i];
+		const struct sock_entry *e = &c->ev.entry;
+		int64_t ms = accept_to_close_ms(e);
+		struct diag_early x;
+		struct diag_group *g;
+
+		if (e->family == 0 || !server_end(d, e))
+			continue;
+		memset(&x, 0, sizeof(x));
+		x.netns = diag_netns_key(d, e);
+		x.port = e->local_port;
+		if ((g = early_group(d, x.netns, x.port, (uint32_t)i)) == NULL)
+			goto out;
+		g->sub++;
+		if (ms < 0 || ms > max_ms)
+			continue;
+		x.hash = tuple_hash(x.netns, e);
+		x.ms = (uint32_t)ms;
+		x.pid = c->pid;
+		x.received = e->bytes_received > 0 ? e->bytes_received - 1 : 0;
+		x.sent_nothing = e->bytes_acked <= 1;
+		if (n_tw > 0 && bsearch(&x.hash, tw, n_tw, sizeof(*tw), u64_cmp) != NULL)
+			early_count(g, &x);
+		else
+			next[n_next++] = x;
+	}
+	d->early = next;
+	d->n_early = n_next;
+	next = NULL;
+	rc = 0;
+out:
+	free(next);
+	free(tw);
+	free(waiting);
+	return rc;
+}
+
+static double
+early_close_level(const struct diagnose *d, const struct diag_group *g,
+		  const struct diag_rule_grouping *how)
+{
+	double iv = closes_interval(d);
+
+	(void)how;
+	if (iv <= 0 || g->count == 0)
+		return -1;
+	return g->count / iv / diag_cfg(d, DIAG_EARLY_CLOSE_MIN_PER_S);
+}
+
+static void
+early_close_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
+{
+	const struct diag_group *lg = diag_group_listener(d, g->key.netns, g->key.port);
+	double iv = closes_interval(d);
+	char who[200] = "", within[32], n[32], how[96];
+
+	f->port = g->key.port;
+	/* The listener names the server; else the closes' owner. */
+	const struct diag_listened *gone = listened_find(d, g->key.netns, g->key.port);
+
+	if (lg != NULL && set_process(f, d->snap, lg->example)) {
+		snprintf(who, sizeof(who), " (%s)", f->subject);
+	} else if (gone != NULL && gone->pid != 0) {
+		f->pid = gone->pid;
+		memcpy(f->comm, gone->comm, sizeof(f->comm));
+		snprintf(who, sizeof(who), " (%s (pid %d))", f->comm, f->pid);
+	} else if (g->pid != 0) {
+		f->pid = g->pid;
+		snprintf(who, sizeof(who), " (pid %d)", f->pid);
+	}
+	snprintf(f->key, sizeof(f->key), "early_close/port:%u", g->key.port);
+	snprintf(f->subject, sizeof(f->subject), "port %u", g->key.port);
+	/* Jiffies make 0 of what took a fraction of a tick. */
+	snprintf(within, sizeof(within), "%u ms", g->peak_ms > 0 ? g->peak_ms : 1);
+	if (g->distinct == g->count)
+		snprintf(how, sizeof(how), "without sending anything");
+	else if (g->distinct == 0)
+		snprintf(how, sizeof(how), "each after sending some data");
+	else
+		snprintf(how, sizeof(how), "%u of them without sending anything", g->distinct);
+	snprintf(f->title, sizeof(f->title),
+		 "Port %u%s closes connections within %s of accepting them: %s/s, %s", g->key.port,
+		 who, within, num(n, sizeof(n), (uint64_t)(g->count / iv + 0.5)), how);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "%u connections on port %u closed by the server first (its end is in TIME_WAIT) "
+		 "within %s of the accept in %.2f s, of %u closes heard on the port (threshold "
+		 "%g/s within %g ms; the time is from tcp_info at the close: since its last send, "
+		 "or receive, in a direction that carried no data); %" PRIu64 " bytes received "
+		 "from their clients",
+		 g->count, g->key.port, within, iv, g->sub, diag_cfg(d, DIAG_EARLY_CLOSE_MIN_PER_S),
+		 diag_cfg(d, DIAG_EARLY_CLOSE_MAX_MS), g->queued);
+	snprintf(f->next, sizeof(f->next),
+		 "the server accepts connections and drops them at once: look in its logs for "
+		 "refused or failed connections (a connection limit reached, an access rule, a "
+		 "TLS handshake failing, a handler that fails before answering); `ss -tan state "
+		 "time-wait sport = :%u` lists the connections it closed",
+		 g->key.port);
+}
+
+/* Lost close announcements: one group for the whole listener. */
+static int
+closes_lost_group(struct diagnose *d)
+{
+	const struct closed_interval *iv = d->closed != NULL ? closed_model_interval(d->closed) : NULL;
+	struct diag_group *g;
+	struct diag_gkey k;
+
+	if (iv == NULL || !iv->known || !d->snap->has_closes || d->snap->closes_lost == 0)
+		return 0;
+	memset(&k, 0, sizeof(k));
+	k.set = DIAG_SET_CLOSES;
+	k.by = k.subj = DIAG_BY_HOST;
+	if ((g = diag_group_add(d, &k, 0)) == NULL)
+		return -1;
+	g->queued = d->snap->closes_lost;
+	g->count = d->snap->closes_lost > UINT32_MAX ? UINT32_MAX : (uint32_t)d->snap->closes_lost;
+	return 0;
+}
+
+static double
+closes_lost_level(const struct diagnose *d, const struct diag_group *g,
+		  const struct diag_rule_grouping *how)
+{
+	(void)how;
+	return (double)g->queued / diag_cfg(d, DIAG_CLOSES_LOST_MIN);
+}
+
+static void
+closes_lost_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
+{
+	const struct closed_interval *iv = closed_model_interval(d->closed);
+	const struct closed_totals *all = closed_model_totals(d->closed);
+	char n[32], span[48] = "";
+
+	/* A warning at most: what is lost is a view, not a connection. */
+	f->severity = DIAG_WARNING;
+	snprintf(f->key, sizeof(f->key), "closes_lost/listener");
+	snprintf(f->subject, sizeof(f->subject), "close listener");
+	if (iv->interval_s > 0)
+		snprintf(span, sizeof(span), " in the last %.1f s", iv->interval_s);
+	snprintf(f->title, sizeof(f->title),
+		 "%s close announcements were lost%s: the closed connections and the findings "
+		 "on them miss some",
+		 num(n, sizeof(n), g->queued), span);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "%" PRIu64 " lost (threshold %g), %u heard", g->queued,
+		 diag_cfg(d, DIAG_CLOSES_LOST_MIN), iv->closed);
+	if (iv->interval_s > 0)
+		append(f->evidence, sizeof(f->evidence), " (%.0f closes/s)", iv->closed_per_s);
+	append(f->evidence, sizeof(f->evidence), "; %" PRIu64 " lost, %" PRIu64 " heard in all",
+	       all->lost, all->closed);
+	snprintf(f->next, sizeof(f->next),
+		 "the kernel drops announcements when tcpdeck's receive buffer is full: a burst "
+		 "of closes, or tcpdeck not scheduled in time.  Give it a larger buffer "
+		 "(TCPDECK_EVENTS_RCVBUF=bytes in its environment; default 8 MiB): past "
+		 "net.core.rmem_max it needs CAP_NET_ADMIN (SO_RCVBUFFORCE), or raise "
+		 "net.core.rmem_max; and see what closes so many connections so fast");
 }
 
 /* ------------------------------------------------------------ the table */
@@ -2006,6 +2455,78 @@ const struct diag_rule_def diag_rules[DIAG_RULE_COUNT] = {
 	.level = resets_level,
 	.describe = resets_describe,
     },
+    [DIAG_RULE_CONN_PER_REQUEST] = {
+	.id = "conn_per_request", .title = "A connection per request",
+	.severity = DIAG_WARNING,
+	.description = "One client address opens and closes "
+		       "conn_per_request.min_per_s short-lived connections per second "
+		       "to one server port: it opens a connection per request (no "
+		       "keep-alive), and each leaves a TIME_WAIT socket for 60 s.  "
+		       "Read from the closes the kernel announces (the closed "
+		       "connections); short-lived: it lived at most "
+		       "conn_per_request.max_lifetime_s for sure (no sample saw it "
+		       "open and the samples are that close, or they saw it for so "
+		       "short a time); with a longer interval nothing is judged.  A "
+		       "connection whose two ends are both on this host counts once.  "
+		       "A warning, never critical.",
+	.set = DIAG_SET_CLOSES,
+	.groups = {{DIAG_BY_PEER, DIAG_CONN_PER_REQUEST_MIN_PER_S}},
+	.keys = {
+	    {DIAG_CONN_PER_REQUEST_MIN_PER_S, "conn_per_request.min_per_s", 200, 0.01, 1e9,
+	     REAL, "short-lived connections per second from one client address to one server "
+	     "port"},
+	    {DIAG_CONN_PER_REQUEST_MAX_LIFETIME_S, "conn_per_request.max_lifetime_s", 5, 0.001,
+	     3600, REAL, "seconds a connection lived at most to count as short-lived"},
+	},
+	.after_grouping = conn_per_request_group,
+	.level = conn_per_request_level,
+	.describe = conn_per_request_describe,
+    },
+    [DIAG_RULE_EARLY_CLOSE] = {
+	.id = "early_close", .title = "Connections closed at once",
+	.severity = DIAG_WARNING,
+	.description = "A server closes connections as soon as it accepts them: "
+		       "early_close.min_per_s per second on one listening port closed "
+		       "by the server first (its end is in TIME_WAIT) within "
+		       "early_close.max_ms milliseconds of the accept.  The time comes "
+		       "from tcp_info in the kernel's close announcement: the time "
+		       "since the last data sent counts from the accept when the "
+		       "server sent nothing, as the time since the last data received "
+		       "does when it received nothing; connections with data both ways "
+		       "are not judged.  Clients that close first (health checks, port "
+		       "scans) are not counted.",
+	.set = DIAG_SET_CLOSES,
+	.groups = {{DIAG_BY_PORT, DIAG_EARLY_CLOSE_MIN_PER_S}},
+	.keys = {
+	    {DIAG_EARLY_CLOSE_MIN_PER_S, "early_close.min_per_s", 10, 0.01, 1e9, REAL,
+	     "connections per second a server closes first, soon after accepting them"},
+	    {DIAG_EARLY_CLOSE_MAX_MS, "early_close.max_ms", 10, 0, 1e6, REAL,
+	     "milliseconds from the accept to the close that count as at once (the "
+	     "kernel's clock ticks every 1 to 10 ms)"},
+	},
+	.after_grouping = early_close_group,
+	.level = early_close_level,
+	.describe = early_close_describe,
+    },
+    [DIAG_RULE_CLOSES_LOST] = {
+	.id = "closes_lost", .title = "Close announcements lost",
+	.severity = DIAG_WARNING,
+	.description = "The kernel dropped closes_lost.min announcements of closed "
+		       "connections in one interval because tcpdeck's receive buffer "
+		       "was full: the closed connections, and the findings read from "
+		       "them, miss some.  The finding says how many and how to make "
+		       "room (TCPDECK_EVENTS_RCVBUF, CAP_NET_ADMIN).  A warning, never "
+		       "critical.",
+	.set = DIAG_SET_CLOSES,
+	.groups = {{DIAG_BY_HOST, DIAG_CLOSES_LOST_MIN}},
+	.keys = {
+	    {DIAG_CLOSES_LOST_MIN, "closes_lost.min", 1, 1, 1e12, WHOLE,
+	     "close announcements lost in one interval"},
+	},
+	.after_grouping = closes_lost_group,
+	.level = closes_lost_level,
+	.describe = closes_lost_describe,
+    },
 };
 
 /* clang-format on */
@@ -2228,10 +2749,12 @@ describe(struct diagnose *d, const struct diag_candidate *c, struct diag_finding
 {
 	const struct diag_rule_def *def = &diag_rules[c->rule];
 	/* A group's namespace is its sockets' (fd_limit's process groups:
-	 * its first socket's). */
-	uint32_t netns = c->group >= 0 && d->by_netns
-			     ? d->snap->entries[d->groups[c->group].example].netns
-			     : c->netns;
+	 * its first socket's; the groups of closes: their key's). */
+	const struct diag_group *g = c->group >= 0 ? &d->groups[c->group] : NULL;
+	uint32_t netns = g != NULL && d->by_netns ? diag_group_netns(d, g) : c->netns;
+	/* The close listener's losses are the whole listener's. */
+	bool named = d->by_netns && !(g != NULL && g->key.set == DIAG_SET_CLOSES &&
+				      g->key.by == DIAG_BY_HOST);
 
 	diag_scope(d, netns);
 	memset(f, 0, sizeof(*f));
@@ -2240,8 +2763,8 @@ describe(struct diagnose *d, const struct diag_candidate *c, struct diag_finding
 	f->level = c->level;
 	/* A warning far past its threshold is critical; a note stays one. */
 	f->severity = c->level >= 4 && def->severity == DIAG_WARNING ? DIAG_CRITICAL : def->severity;
-	def->describe(d, c->group >= 0 ? &d->groups[c->group] : NULL, f);
-	if (d->by_netns)
+	def->describe(d, g, f);
+	if (named)
 		name_netns(d, netns, f);
 }
 

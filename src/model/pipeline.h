@@ -8,7 +8,9 @@
  *   1. flows: state transitions per second (statetrack), over every
  *      socket, and over the sockets of a selection (a filter) when one
  *      was given with pipeline_select();
- *   2. findings: the diagnosis rules (diagnose), which read the flows;
+ *   2. findings: the diagnosis rules (diagnose), which read the flows,
+ *      and the closed connections (7.), fed just before them when both
+ *      are built;
  *   3. counter rates: the kernel counters per second since the sample
  *      before, and a history of them (one row per sample, gaps included);
  *   4. the marked test (session), which reads the flows;

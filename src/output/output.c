@@ -77,10 +77,10 @@ static const struct output_view_def views[OUTPUT_VIEW_COUNT] = {
 		/* Every socket: queues, timers and retransmits are in the
 		 * base message; whether queued data moves (what was read,
 		 * the peer's window, the last send and receive) is in
-		 * tcp_info. */
+		 * tcp_info.  The close rules read the closes. */
 		.name = "diagnoses",
 		.needs = OUTPUT_NEED_TCP_INFO | OUTPUT_NEED_OWNERS | OUTPUT_NEED_COUNTERS |
-			 OUTPUT_NEED_DIAGNOSE,
+			 OUTPUT_NEED_DIAGNOSE | OUTPUT_NEED_CLOSED,
 		.write = {output_text_diagnoses, output_json_diagnoses, output_csv_diagnoses},
 	},
 	[OUTPUT_VIEW_SUMMARY] = {
