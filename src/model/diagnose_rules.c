@@ -1896,33 +1896,49 @@ early_close_group(struct diagnose *d)
 	double iv = closes_interval(d), max_ms = diag_cfg(d, DIAG_EARLY_CLOSE_MAX_MS);
 	const struct snapshot *snap = d->snap;
 	struct diag_early *waiting = d->early, *next = NULL;
-	size_t n_waiting = d->n_early, n_next = 0, early = n_waiting, n_tw = 0;
-	uint64_t *tw = NULL;
+	size_t n_waiting = d->n_early, n_next = 0, early = 0, n_tw = 0;
+	uint64_t *tw = NULL, ports[65536 / 64]; /* the ports of early closes */
 	int rc = -1;
 
 	d->early = NULL;
 	d->n_early = 0;
 	if (iv <= 0)
-		n_waiting = early = 0;
+		n_waiting = 0;
+	memset(ports, 0, sizeof(ports));
+	for (size_t i = 0; i < n_waiting; i++)
+		ports[waiting[i].port / 64] |= UINT64_C(1) << (waiting[i].port % 64);
+	early = n_waiting;
 	for (size_t i = 0; iv > 0 && i < d->n_closes; i++) {
-		int64_t ms = accept_to_close_ms(&d->closes[i].ev.entry);
+		const struct sock_entry *e = &d->closes[i].ev.entry;
+		int64_t ms = accept_to_close_ms(e);
 
-		early += ms >= 0 && ms <= max_ms && server_end(d, &d->closes[i].ev.entry);
+		if (ms < 0 || ms > max_ms || !server_end(d, e))
+			continue;
+		early++;
+		ports[e->local_port / 64] |= UINT64_C(1) << (e->local_port % 64);
 	}
 	if (early == 0) {
 		free(waiting);
 		return 0;
 	}
-	for (size_t i = 0; i < snap->n_entries; i++)
-		n_tw += snap->entries[i].state == TCP_STATE_TIME_WAIT;
+	/* Only the TIME_WAIT on those ports: a busy host has many more. */
+	for (size_t i = 0; i < snap->n_entries; i++) {
+		const struct sock_entry *e = &snap->entries[i];
+
+		n_tw += e->state == TCP_STATE_TIME_WAIT &&
+			(ports[e->local_port / 64] >> (e->local_port % 64) & 1);
+	}
 	if ((n_tw > 0 && (tw = malloc(n_tw * sizeof(*tw))) == NULL) ||
 	    (next = malloc(early * sizeof(*next))) == NULL)
 		goto out;
 	n_tw = 0;
-	for (size_t i = 0; i < snap->n_entries; i++)
-		if (snap->entries[i].state == TCP_STATE_TIME_WAIT)
-			tw[n_tw++] = tuple_hash(diag_netns_key(d, &snap->entries[i]),
-						&snap->entries[i]);
+	for (size_t i = 0; i < snap->n_entries; i++) {
+		const struct sock_entry *e = &snap->entries[i];
+
+		if (e->state == TCP_STATE_TIME_WAIT &&
+		    (ports[e->local_port / 64] >> (e->local_port % 64) & 1))
+			tw[n_tw++] = tuple_hash(diag_netns_key(d, e), e);
+	}
 	if (n_tw > 1)
 		qsort(tw, n_tw, sizeof(*tw), u64_cmp);
 	for (size_t i = 0; i < n_waiting; i++) {
