@@ -531,6 +531,27 @@ test_time_wait_restart(void **state)
 	assert_contains(f->title, "A restart of the server on port 8080");
 	world_free(&w);
 
+	/* A server on its way out: its last sample still dumps the listener
+	 * but no longer finds its owner; the one seen before is named. */
+	world_init(&w, NULL);
+	s = diag_snap_at(0);
+	add_server(s);
+	step(&w, s);
+	s = diag_snap_at(1);
+	give_procs(s, 1);
+	add(s, 1, TCP_STATE_LISTEN, "10.0.0.1", 8080, "0.0.0.0", 0)->send_q = 128;
+	add_time_wait(s, 10, 8080, 50000);
+	step(&w, s);
+	s = diag_snap_at(2);
+	give_procs(s, 1);
+	add_time_wait(s, 10, 8080, 49000);
+	step(&w, s);
+	f = find(&w, "time_wait_restart");
+	assert_non_null(f);
+	assert_int_equal(f->pid, 100);
+	assert_contains(f->title, "The server on port 8080 (proc0 (pid 100)) is gone");
+	world_free(&w);
+
 	/* Below time_wait_restart.min: quiet. */
 	world_init(&w, "time_wait_restart.min = 3\n");
 	s = diag_snap_at(0);

@@ -1242,6 +1242,58 @@ listened_add(struct diagnose *d, const struct diag_listened *x)
 }
 
 /*
+ * The fixed-port listeners of this update, for the next one.  A process
+ * on its way out may have lost its descriptors from /proc while its
+ * listener is still dumped: the owner seen before is kept then.  0 or -1
+ * (ENOMEM).
+ */
+static int
+listeners_save(struct diagnose *d, double now)
+{
+	struct diag_listened *old = d->was_listening, *x;
+	size_t n_old = d->n_was_listening, cap = 0, n = 0;
+	struct diag_listened *next = NULL;
+
+	for (size_t i = 0; i < d->n_groups; i++) {
+		const struct diag_group *g = &d->groups[i];
+		const struct owner_proc *p;
+
+		if (g->key.set != TCP_STATE_LISTEN || g->key.by != DIAG_BY_PORT ||
+		    ephemeral_port(d, g->key.port))
+			continue;
+		if (diag_grow(&next, &cap, n, sizeof(*next), 16) < 0) {
+			free(next);
+			return -1;
+		}
+		x = &next[n++];
+		memset(x, 0, sizeof(*x));
+		x->netns = g->key.netns;
+		x->port = g->key.port;
+		x->seen = now;
+		p = sock_format_owner(d->snap, example(d, g));
+		if (p == NULL && g->owned >= 0)
+			p = sock_format_owner(d->snap, &d->snap->entries[g->owned]);
+		if (p != NULL) {
+			x->pid = p->pid;
+			memcpy(x->comm, p->comm, sizeof(x->comm));
+			x->comm[sizeof(x->comm) - 1] = '\0';
+			continue;
+		}
+		for (size_t j = 0; j < n_old; j++)
+			if (old[j].port == x->port && old[j].netns == x->netns) {
+				x->pid = old[j].pid;
+				memcpy(x->comm, old[j].comm, sizeof(x->comm));
+				break;
+			}
+	}
+	free(old);
+	d->was_listening = next;
+	d->n_was_listening = n;
+	d->was_listening_cap = cap;
+	return 0;
+}
+
+/*
  * The memory of listeners (time_wait_restart): a fixed-port listener of
  * the update before that is gone now is remembered, with the time of the
  * last sample it listened in and its process, for
@@ -1270,33 +1322,7 @@ time_wait_restart_remember(struct diagnose *d)
 		d->listened[w++] = *x;
 	}
 	d->n_listened = w;
-	d->n_was_listening = 0;
-	for (size_t i = 0; i < d->n_groups; i++) {
-		const struct diag_group *g = &d->groups[i];
-		const struct owner_proc *p;
-		struct diag_listened *x;
-
-		if (g->key.set != TCP_STATE_LISTEN || g->key.by != DIAG_BY_PORT ||
-		    ephemeral_port(d, g->key.port))
-			continue;
-		if (diag_grow(&d->was_listening, &d->was_listening_cap, d->n_was_listening,
-			      sizeof(*d->was_listening), 16) < 0)
-			return -1;
-		x = &d->was_listening[d->n_was_listening++];
-		memset(x, 0, sizeof(*x));
-		x->netns = g->key.netns;
-		x->port = g->key.port;
-		x->seen = now;
-		p = sock_format_owner(d->snap, example(d, g));
-		if (p == NULL && g->owned >= 0)
-			p = sock_format_owner(d->snap, &d->snap->entries[g->owned]);
-		if (p != NULL) {
-			x->pid = p->pid;
-			memcpy(x->comm, p->comm, sizeof(x->comm));
-			x->comm[sizeof(x->comm) - 1] = '\0';
-		}
-	}
-	return 0;
+	return listeners_save(d, now);
 }
 
 /* TIME_WAIT on a port something listens on, or listened on within
