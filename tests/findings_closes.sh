@@ -142,10 +142,23 @@ grep -Eq "\"title\": \"[0-9,]+ connections/s last under [0-9.]+ m?s from 127\\.0
   pass "conn_per_request: one client, one port, one finding" ||
   fail "conn_per_request: other keys: $(objects "$out" conn_per_request | grep -v "conn_per_request/127.0.0.1>:$PORT")"
 early=$(sum_of "$out" early_close '"evidence": "([0-9]+) connections on port')
-[ "$tw_ss" -eq $N ] || hard_error "ss shows $tw_ss TIME_WAIT on $PORT, not $N"
-[ "$early" -eq "$tw_ss" ] &&
-  pass "early_close: $early connections closed first by the server, as the $tw_ss TIME_WAIT ss shows" ||
-  fail "early_close: $early, ss shows $tw_ss TIME_WAIT on port $PORT"
+# A client port the kernel gives again to a later connection takes over
+# the server's TIME_WAIT of the earlier one (a SYN on a TIME_WAIT socket
+# starts a new connection): TIME_WAIT remains for each distinct client
+# port, and early_close counts between those and N (an earlier one
+# counts when a sample saw its TIME_WAIT before it was taken over).
+ports=$(awk -v p=":$PORT" '$4 !~ /\*/ && $5 !~ /\*/ && substr($4, length($4) - length(p) + 1) == p { print $5 }' \
+  "$work/ss.txt" | sort -u | wc -l)
+[ "$tw_ss" -eq "$ports" ] || hard_error "ss shows $tw_ss TIME_WAIT on $PORT, not one per client port ($ports)"
+if [ "$ports" -eq $N ]; then
+  [ "$early" -eq "$tw_ss" ] &&
+    pass "early_close: $early connections closed first by the server, as the $tw_ss TIME_WAIT ss shows" ||
+    fail "early_close: $early, ss shows $tw_ss TIME_WAIT on port $PORT"
+else
+  [ "$early" -ge "$tw_ss" ] && [ "$early" -le $N ] &&
+    pass "early_close: $early connections closed first by the server; ss shows $tw_ss TIME_WAIT ($((N - ports)) taken over by a later connection)" ||
+    fail "early_close: $early, ss shows $tw_ss TIME_WAIT on port $PORT and $N connections"
+fi
 line=$(objects "$out" early_close | head -n 1)
 grep -Eq "\"title\": \"Port $PORT \\(tcpdeck-test-pe \\(pid $server_pid\\)\\) closes connections within [0-9]+ ms of accepting them: [0-9,]+/s, without sending anything\"" <<<"$line" &&
   grep -q "\"key\": \"early_close/port:$PORT\"" <<<"$line" &&
