@@ -12,10 +12,13 @@
 #                as ss -E heard them, and names 127.0.0.1, the port and the
 #                server; early_close counts the N connections the server
 #                closed first, as the N TIME_WAIT sockets ss shows on its
-#                port, and names the port and the server.
+#                port (a client port given again takes one over: then
+#                between those ss shows and N), and names the port and the
+#                server.
 #   defaults     tcpdeck-test-churn at 2,000 connections/s (its server
 #                writes a payload and closes, its client reads it), the
-#                default rate threshold: conn_per_request fires.
+#                default rate threshold: conn_per_request fires (repeated
+#                when the machine stretched a sample past 25 s).
 #   lost         a flood of closes beyond a tiny receive buffer while
 #                tcpdeck is stopped: closes_lost says how many were lost and
 #                what to do.
