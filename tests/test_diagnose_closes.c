@@ -526,6 +526,83 @@ test_closes_lost(void **state)
 	world_free(&w);
 }
 
+/* ------------------------------------------------------------ namespaces */
+
+#define BLUE 4026532300u
+#define RED 4026532310u
+
+/* A sample with the namespaces blue and red, in each a listener on 8080
+ * of proc0. */
+static struct snapshot *
+sample_ns(double t)
+{
+	struct snapshot *s = sample(t);
+	struct snapshot_netns *ns;
+
+	s->entries[0].netns = BLUE;
+	{
+		struct sock_entry *l = add(s, 2, TCP_STATE_LISTEN, "10.0.0.1", 8080, "0.0.0.0", 0);
+
+		l->netns = RED;
+	}
+	ns = snapshot_add_netns(s, BLUE);
+	assert_non_null(ns);
+	ns->info.kind = NETNS_KIND_NAMED;
+	snprintf(ns->info.name, sizeof(ns->info.name), "blue");
+	ns = snapshot_add_netns(s, RED);
+	assert_non_null(ns);
+	ns->info.kind = NETNS_KIND_NAMED;
+	snprintf(ns->info.name, sizeof(ns->info.name), "red");
+	return s;
+}
+
+/* The same client and port in two namespaces are two findings, each
+ * named by its namespace; lost announcements are the listener's, one
+ * finding named by none. */
+static void
+test_closes_netns(void **state)
+{
+	const struct diag_finding *blue = NULL, *red = NULL, *lost = NULL;
+	struct world w;
+	struct snapshot *s;
+
+	(void)state;
+	world_init(&w, NULL);
+	step(&w, sample_ns(0));
+	s = sample_ns(1);
+	requests(s, 100, "10.0.0.7", 300);
+	for (size_t i = 0; i < s->n_closed; i++)
+		s->closed[i].entry.netns = BLUE;
+	requests(s, 5000, "10.0.0.7", 250);
+	for (size_t i = 600; i < s->n_closed; i++)
+		s->closed[i].entry.netns = RED;
+	s->closes_lost = 7;
+	step(&w, s);
+	for (size_t i = 0; i < diagnose_count(w.d); i++) {
+		const struct diag_finding *f = diagnose_get(w.d, i);
+
+		if (strcmp(f->id, "conn_per_request") == 0 && f->netns == BLUE)
+			blue = f;
+		else if (strcmp(f->id, "conn_per_request") == 0 && f->netns == RED)
+			red = f;
+		else if (strcmp(f->id, "closes_lost") == 0)
+			lost = f;
+	}
+	assert_non_null(blue);
+	assert_non_null(red);
+	assert_non_null(lost);
+	assert_string_equal(blue->key, "conn_per_request/netns:4026532300/10.0.0.7>:8080");
+	assert_contains(blue->title, "netns blue: 300 connections/s last under 1 s from 10.0.0.7 "
+				     "to port 8080");
+	assert_string_equal(red->key, "conn_per_request/netns:4026532310/10.0.0.7>:8080");
+	assert_contains(red->title, "netns red: 250 connections/s");
+	assert_string_equal(lost->key, "closes_lost/listener");
+	assert_int_equal(lost->netns, 0);
+	assert_contains(lost->title, "7 close announcements were lost");
+	assert_int_equal(diagnose_count(w.d), 3);
+	world_free(&w);
+}
+
 /* ------------------------------------------------------------ pipeline */
 
 /* The pipeline feeds the closed model before the findings: the close
@@ -569,6 +646,7 @@ main(void)
 	    cmocka_unit_test(test_early_close),
 	    cmocka_unit_test(test_early_close_late_time_wait),
 	    cmocka_unit_test(test_closes_lost),
+	    cmocka_unit_test(test_closes_netns),
 	    cmocka_unit_test(test_pipeline_closes),
 	};
 
