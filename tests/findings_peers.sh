@@ -222,7 +222,9 @@ wait_screen '^tcpdeck exited 0' || fail "the dashboard did not quit: $(screen | 
 # (tcpdeck remembers the port that listened), saying the server is gone.
 # Fresh TIME_WAIT first: on a loaded machine the ones above may be near
 # their end by now.
-findings 150 >"$work/gone.json" 2>"$work/gone.err" &
+# Started here, not through findings(): $! must be the process to stop.
+timeout 60 "$TCPDECK" -b -n 150 -d 0.2 --view diagnoses -o json >"$work/gone.json" \
+  2>"$work/gone.err" &
 gone_tcpdeck=$!
 helpers+=("$gone_tcpdeck")
 helper clients churn 127.0.0.1 8410 5
