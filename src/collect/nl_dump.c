@@ -11,7 +11,11 @@
  * that refuses it gets the usual two SOCK_DIAG_BY_FAMILY requests, one per
  * family, from then on.
  * The receive buffer is large enough for the kernel's biggest dump batch,
- * so one recvmsg() returns one whole batch.
+ * so one recvmsg() returns one whole batch.  It lives only for one dump:
+ * with a dumper per network namespace (--netns all), a buffer kept in
+ * each would hold 64 KiB per namespace where only the dumps running at
+ * the same moment (one per thread) need one; malloc hands the same block
+ * back dump after dump.
  * Called from the sampler thread only; never prints.
  */
 #include "config.h"
@@ -53,7 +57,6 @@ struct nl_dumper {
 	size_t bytecode_len;
 	char *request;          /* room for the request with its bytecode */
 	size_t request_cap;
-	char buffer[NL_DUMP_RECV_BUFFER] __attribute__((aligned(8)));
 };
 
 static int
@@ -227,7 +230,8 @@ send_request(struct nl_dumper *dumper, int family)
 enum dump_outcome { DUMP_OK, DUMP_REPEAT, DUMP_FAILED };
 
 static enum dump_outcome
-dump_family(struct nl_dumper *dumper, int family, struct snapshot *snap, bool *interrupted)
+dump_family(struct nl_dumper *dumper, char *buffer, int family, struct snapshot *snap,
+	    bool *interrupted)
 {
 	struct nl_parse_result res;
 
@@ -235,7 +239,7 @@ dump_family(struct nl_dumper *dumper, int family, struct snapshot *snap, bool *i
 	if (send_request(dumper, family) < 0)
 		return DUMP_FAILED;
 	while (!res.done) {
-		ssize_t got = mnl_socket_recvfrom(dumper->nl, dumper->buffer, sizeof(dumper->buffer));
+		ssize_t got = mnl_socket_recvfrom(dumper->nl, buffer, NL_DUMP_RECV_BUFFER);
 
 		if (got < 0) {
 			if (errno == EINTR)
@@ -248,7 +252,7 @@ dump_family(struct nl_dumper *dumper, int family, struct snapshot *snap, bool *i
 			errno = EPIPE;
 			return DUMP_FAILED;
 		}
-		if (nl_parse_buffer(dumper->buffer, (size_t)got, snap, &res) < 0)
+		if (nl_parse_buffer(buffer, (size_t)got, snap, &res) < 0)
 			return DUMP_FAILED;
 	}
 	if (res.interrupted)
@@ -272,11 +276,12 @@ family_name(int family)
 	return family == AF_INET ? "IPv4" : family == AF_INET6 ? "IPv6" : "IPv4+IPv6";
 }
 
-/* Dumps into snap after its first `base` entries.  The restarts of this
- * dump are stored in *restarts_out. */
+/* Dumps into snap after its first `base` entries, receiving into buffer
+ * (NL_DUMP_RECV_BUFFER bytes).  The restarts of this dump are stored in
+ * *restarts_out. */
 static int
-dump_after(struct nl_dumper *dumper, struct snapshot *snap, size_t base,
-	   unsigned int *restarts_out, char *cause, size_t cause_len)
+dump_into(struct nl_dumper *dumper, char *buffer, struct snapshot *snap, size_t base,
+	  unsigned int *restarts_out, char *cause, size_t cause_len)
 {
 	static const int single_walk[] = {AF_UNSPEC};
 	static const int per_family[] = {AF_INET, AF_INET6};
@@ -296,7 +301,7 @@ dump_after(struct nl_dumper *dumper, struct snapshot *snap, size_t base,
 		 * before it. */
 		snap->n_entries = base;
 		for (size_t i = 0; i < n_families && !repeat; i++) {
-			switch (dump_family(dumper, families[i], snap, &interrupted)) {
+			switch (dump_family(dumper, buffer, families[i], snap, &interrupted)) {
 			case DUMP_OK:
 				break;
 			case DUMP_REPEAT:
@@ -351,6 +356,25 @@ reopen_failed:
 	snap->n_entries = base;
 	snprintf(cause, cause_len, "cannot reopen the sock_diag socket: %s", strerror(errno));
 	return -1;
+}
+
+static int
+dump_after(struct nl_dumper *dumper, struct snapshot *snap, size_t base,
+	   unsigned int *restarts_out, char *cause, size_t cause_len)
+{
+	char *buffer = malloc(NL_DUMP_RECV_BUFFER);
+	int rc, saved;
+
+	if (buffer == NULL) {
+		snprintf(cause, cause_len, "out of memory for the sock_diag dump");
+		errno = ENOMEM;
+		return -1;
+	}
+	rc = dump_into(dumper, buffer, snap, base, restarts_out, cause, cause_len);
+	saved = errno;
+	free(buffer);
+	errno = saved;
+	return rc;
 }
 
 int
