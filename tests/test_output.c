@@ -28,6 +28,8 @@
 #include "outbuf.h"
 #include "output.h"
 #include "sanitize.h"
+#include "source.h"
+#include "tcp_state.h"
 
 /* ------------------------------------------------------------ the table */
 
@@ -90,6 +92,19 @@ test_needs_decide_the_dump(void **state)
 	assert_true(opts.filter == filter && !opts.no_tcp_info && opts.no_counters);
 	batch_live_options(OUTPUT_VIEW_LISTEN, filter, &opts);
 	assert_true(opts.filter == NULL && opts.no_tcp_info && opts.no_counters);
+	/* The listen view reads listeners and what they accepted: its dumps
+	 * leave out bound-only sockets (no walk of the bind hash) and the
+	 * closing states; every other view reads every state. */
+	assert_int_equal(opts.states, 1u << KERNEL_TCP_LISTEN | 1u << KERNEL_TCP_ESTABLISHED |
+					      1u << KERNEL_TCP_SYN_RECV |
+					      1u << KERNEL_TCP_NEW_SYN_RECV);
+	assert_int_equal(source_live_states(&opts), opts.states);
+	for (int v = 0; v < OUTPUT_VIEW_COUNT; v++)
+		if (v != OUTPUT_VIEW_LISTEN)
+			assert_int_equal(output_view_kernel_states((enum output_view)v), 0);
+	batch_live_options(OUTPUT_VIEW_STATES, NULL, &opts);
+	assert_int_equal(opts.states, 0);
+	assert_true(source_live_states(&opts) & 1u << KERNEL_TCP_BOUND_INACTIVE);
 	/* The findings read tcp_info (whether queued data moves), as the
 	 * dashboard's do. */
 	batch_live_options(OUTPUT_VIEW_DIAGNOSES, filter, &opts);

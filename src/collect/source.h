@@ -49,10 +49,20 @@ struct source_live_options {
 	 * still apply filter_match().  NULL: every socket.  Not kept after
 	 * source_live_open_with() returns. */
 	const struct filter *filter;
+	/* Kernel state bits (1u << KERNEL_TCP_*, tcp_state.h) of the only
+	 * sockets the readers look at, whatever the filter: the dumps ask
+	 * for these alone (and those the filter may select).  0: every
+	 * state.  Without KERNEL_TCP_BOUND_INACTIVE no dump walks the
+	 * kernel's bind hash. */
+	uint32_t states;
 	bool no_tcp_info; /* the readers show nothing from tcp_info */
 	bool no_counters; /* nor the kernel's TCP counters (kcounters.h)
 			   * and the conntrack table's fill (nfcount.h) */
 };
+
+/* The kernel state bits the dumps of opts ask for: the filter's states
+ * (every state without a filter) within opts->states (never 0). */
+uint32_t source_live_states(const struct source_live_options *opts);
 
 /* Opens the live sock_diag source.  Returns 0, or -1 with errno and a
  * one-line cause. */

@@ -98,6 +98,17 @@ static const struct source_ops live_ops = {
 	.free = live_free,
 };
 
+uint32_t
+source_live_states(const struct source_live_options *opts)
+{
+	uint32_t states = filter_bytecode_kernel_states(opts->filter);
+
+	if (opts->states == 0)
+		return states;
+	/* None in common: the readers' filter drops what comes. */
+	return (states & opts->states) != 0 ? states & opts->states : opts->states;
+}
+
 /* Asks the dumper for what opts allow leaving out.  Returns 0, or -1 with
  * errno and a cause. */
 static int
@@ -109,14 +120,15 @@ live_configure(struct nl_dumper *dumper, const struct source_live_options *opts,
 	size_t len = 0;
 	int rc;
 
-	if (opts->filter != NULL) {
-		if (filter_bytecode_build(opts->filter, &bytecode, &len) < 0) {
+	if (opts->filter != NULL || opts->states != 0) {
+		if (opts->filter != NULL &&
+		    filter_bytecode_build(opts->filter, &bytecode, &len) < 0) {
 			snprintf(cause, cause_len, "out of memory");
 			return -1;
 		}
 		dump.bytecode = bytecode;
 		dump.bytecode_len = len;
-		dump.states = filter_bytecode_kernel_states(opts->filter);
+		dump.states = source_live_states(opts);
 		log_msg("live source: filter sent to the kernel as %zu bytes of bytecode%s, "
 			"states 0x%x", len, bytecode == NULL ? " (not compilable)" : "",
 			(unsigned int)dump.states);
@@ -159,8 +171,9 @@ source_live_open_with(struct source *src, const struct source_live_options *opts
 		errno = saved;
 		return -1;
 	}
-	/* The kernel's socket counts say nothing of how many pass a filter. */
-	if (opts != NULL && opts->filter != NULL)
+	/* The kernel's socket counts say nothing of how many pass a filter,
+	 * or are in the states asked for. */
+	if (opts != NULL && (opts->filter != NULL || opts->states != 0))
 		live->sized = true;
 	live->counters = opts == NULL || !opts->no_counters;
 	src->ops = &live_ops;

@@ -819,6 +819,11 @@ netns_configure(struct netns_source *s, const struct source_live_options *opts, 
 	size_t len = 0;
 
 	s->dump.no_tcp_info = opts->no_tcp_info;
+	if (opts->states != 0) {
+		s->dump.states = source_live_states(opts);
+		/* The kernel's socket counts are of every state. */
+		s->sized = true;
+	}
 	if (opts->filter == NULL) {
 		set_bound(s);
 		return 0;
@@ -829,7 +834,7 @@ netns_configure(struct netns_source *s, const struct source_live_options *opts, 
 	}
 	s->dump.bytecode = s->bytecode;
 	s->dump.bytecode_len = len;
-	s->dump.states = filter_bytecode_kernel_states(opts->filter);
+	s->dump.states = source_live_states(opts);
 	set_bound(s);
 	/* The kernel's socket counts say nothing of how many pass a filter. */
 	s->sized = true;

@@ -271,6 +271,7 @@ batch_live_options_for(enum output_view view, const struct output_columns *colum
 
 	memset(opts, 0, sizeof(*opts));
 	opts->filter = needs & OUTPUT_NEED_SELECTED ? filter : NULL;
+	opts->states = output_view_kernel_states(view);
 	opts->no_tcp_info = !(needs & OUTPUT_NEED_TCP_INFO);
 	opts->no_counters = !(needs & OUTPUT_NEED_COUNTERS);
 }

@@ -12,6 +12,7 @@
 #include "format.h"
 #include "output.h"
 #include "sanitize.h"
+#include "tcp_state.h"
 
 const struct output_format output_text = {"text", OUTPUT_FORMAT_TEXT};
 const struct output_format output_json = {"json", OUTPUT_FORMAT_JSON};
@@ -56,6 +57,11 @@ static const struct output_view_def views[OUTPUT_VIEW_COUNT] = {
 		.name = "listen",
 		.needs = OUTPUT_NEED_OWNERS,
 		.write = {output_text_listen, output_json_listen, output_csv_listen},
+		/* Listeners and what they accepted (listen.c): never
+		 * bound-only sockets, which would cost a walk of the
+		 * kernel's bind hash, nor closing ones. */
+		.kernel_states = 1u << KERNEL_TCP_LISTEN | 1u << KERNEL_TCP_ESTABLISHED |
+				 1u << KERNEL_TCP_SYN_RECV | 1u << KERNEL_TCP_NEW_SYN_RECV,
 	},
 	[OUTPUT_VIEW_CONNS] = {
 		.name = "conns",
@@ -171,6 +177,14 @@ const struct output_view_def *
 output_view(enum output_view view)
 {
 	return (unsigned int)view < OUTPUT_VIEW_COUNT ? &views[view] : NULL;
+}
+
+uint32_t
+output_view_kernel_states(enum output_view view)
+{
+	const struct output_view_def *def = output_view(view);
+
+	return def != NULL ? def->kernel_states : 0;
 }
 
 unsigned int

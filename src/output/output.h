@@ -114,6 +114,9 @@ struct output_view_def {
 	const char *name;      /* as --view takes it */
 	unsigned int needs;    /* enum output_need flags */
 	output_fn write[OUTPUT_FORMAT_COUNT]; /* NULL: the format does not apply */
+	/* Kernel state bits (1u << KERNEL_TCP_*) of the only sockets the
+	 * view reads; 0: every state.  The live source dumps no others. */
+	uint32_t kernel_states;
 };
 
 /* The formats, by id. */
@@ -134,6 +137,9 @@ const char *output_view_names(void);
 
 /* A view's entry, or NULL when out of range. */
 const struct output_view_def *output_view(enum output_view view);
+
+/* The kernel state bits of the only sockets `view` reads (0: all). */
+uint32_t output_view_kernel_states(enum output_view view);
 
 /* What `view` needs (enum output_need flags). */
 unsigned int output_view_needs(enum output_view view);
