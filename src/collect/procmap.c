@@ -20,6 +20,20 @@
  * stat() instead of a read of every descriptor; its limits are read again
  * with it.  Elsewhere (older kernels, fixture trees) its count waits for
  * its next scan.
+ *
+ * That count also spares rereads (procfs only).  A process holding many
+ * descriptors whose count has not moved since its last read is reread
+ * every PROCMAP_BIG_REFRESH_SECONDS instead of every
+ * PROCMAP_REFRESH_SECONDS: reading it costs about 5 us a descriptor, and
+ * what the background refresh looks for (a socket closed or handed to
+ * another process) changes its count.  And a socket seen for the first
+ * time without a known owner is first searched for only in the processes
+ * that may have opened it since their last read: those whose count moved,
+ * those that recently opened sockets, those never read; the search of
+ * every process waits until the socket is still there a sample later.
+ * Short-lived connections of other processes (a client that came and
+ * went within the sample) then cost no walk of every descriptor of the
+ * host.
  */
 #include "config.h"
 
@@ -46,6 +60,11 @@ enum { CMDLINE_MAX = 1024 };
 
 /* Longest a process goes without being read again, in seconds. */
 #define PROCMAP_REFRESH_SECONDS 10.0
+
+/* The same for a process of at least PROCMAP_BIG_FDS descriptors whose
+ * count has not changed since (procfs only). */
+#define PROCMAP_BIG_REFRESH_SECONDS 60.0
+#define PROCMAP_BIG_FDS 256
 
 /* statfs() f_type of procfs (linux/magic.h). */
 #define PROCMAP_PROC_SUPER_MAGIC 0x9fa0
@@ -92,6 +111,9 @@ struct procmap {
 	size_t n_names;
 	struct inode_set given_up;
 	struct inode_set missed_once; /* missed by the last full search */
+	struct inode_set pending;     /* missed by the last search of the
+				       * processes that changed: searched
+				       * everywhere if still there */
 	size_t cursor;           /* where the background refresh goes on */
 };
 
@@ -314,6 +336,35 @@ static bool
 near_limit(uint32_t fds, uint32_t fd_limit)
 {
 	return fd_limit > 0 && (uint64_t)fds * 2 >= fd_limit;
+}
+
+/* The number of open descriptors of a process from the size of its fd
+ * directory (procfs, Linux 6.2+); false when not known. */
+static bool
+fd_count(const struct procmap *map, const struct proc_rec *rec, uint32_t *count)
+{
+	char path[64];
+	struct stat st;
+
+	if (!map->procfs)
+		return false;
+	snprintf(path, sizeof(path), "%d/fd", rec->pid);
+	if (fstatat(map->root_fd, path, &st, 0) < 0 || st.st_size <= 0 ||
+	    (uint64_t)st.st_size > UINT32_MAX)
+		return false;
+	*count = (uint32_t)st.st_size;
+	return true;
+}
+
+/* Whether a process read before has the descriptor count it had then
+ * (procfs; false when not known). */
+static bool
+fds_unchanged(const struct procmap *map, const struct proc_rec *rec)
+{
+	uint32_t now;
+
+	return rec->start_time != 0 && !rec->denied && fd_count(map, rec, &now) &&
+	       now == rec->fds;
 }
 
 /* Reads the socket inodes and counts the descriptors of one process.
@@ -645,6 +696,11 @@ refresh_processes(struct procmap *map, struct procmap_stats *stats)
 
 		if (rec->scanned || timespec_between(&rec->last_scan, &now) < PROCMAP_REFRESH_SECONDS)
 			continue;
+		/* A big process whose count has not moved: later. */
+		if (rec->fds >= PROCMAP_BIG_FDS &&
+		    timespec_between(&rec->last_scan, &now) < PROCMAP_BIG_REFRESH_SECONDS &&
+		    fds_unchanged(map, rec))
+			continue;
 		budget--;
 		if (rescan(map, rec, false, true, stats) < 0) {
 			if (resource_error(errno))
@@ -762,20 +818,47 @@ compare_search_order(const void *x, const void *y, void *context)
 	return a->pid < b->pid ? -1 : a->pid > b->pid;
 }
 
+/* The inodes of set still unknown to the table, into out (sized here). */
+static int
+still_unknown(const struct procmap *map, const struct inode_set *set, struct inode_set *out)
+{
+	if (inode_set_init(out, set->count) < 0)
+		return -1;
+	for (size_t i = 0; set->count > 0 && i <= set->mask; i++) {
+		uint32_t inode = set->slots[i];
+
+		if (inode != 0 && owner_table_lookup(map->table, inode, NULL, NULL, 0) == 0)
+			inode_set_add(out, inode);
+	}
+	return 0;
+}
+
 /*
  * Reads the processes not read this sample, in search order, until every
- * unknown socket is found.  What is still unknown afterwards is given up
- * on, so one ownerless socket does not cause a full walk every sample.
+ * unknown socket is found.  When every unknown socket is new (procfs), only
+ * the processes that may have opened it are read (see the top of the
+ * file), and what they do not hold is searched for everywhere a sample
+ * later if still there.  What a search of every process leaves unknown is
+ * given up on, so one ownerless socket does not cause a full walk every
+ * sample.
  */
 static int
 search_unknown(struct procmap *map, const struct snapshot *snap, struct procmap_stats *stats)
 {
-	struct inode_set unknown, resolved, given_up, missed;
+	struct inode_set unknown, resolved, given_up, missed, pending;
 	size_t left, *order, n_order = 0;
+	bool partial = map->procfs;
 
 	if (collect_unknown(map, snap, &unknown) < 0)
 		return -1;
 	left = unknown.count;
+	for (size_t i = 0; partial && left > 0 && i <= unknown.mask; i++) {
+		uint32_t inode = unknown.slots[i];
+
+		if (inode != 0 && (inode_set_has(&map->pending, inode) ||
+				   inode_set_has(&map->missed_once, inode)))
+			partial = false;
+	}
 	for (size_t i = 0; i < map->n_recs; i++)
 		map->recs[i].hits -= map->recs[i].hits / 4; /* older finds count less */
 	order = malloc((map->n_recs + 1) * sizeof(*order));
@@ -792,6 +875,10 @@ search_unknown(struct procmap *map, const struct snapshot *snap, struct procmap_
 	for (size_t i = 0; i < n_order && left > 0; i++) {
 		struct proc_rec *rec = &map->recs[order[i]];
 
+		/* Cannot have opened a socket since its read (but for one
+		 * that closed another descriptor meanwhile: a sample later). */
+		if (partial && rec->hits == 0 && fds_unchanged(map, rec))
+			continue;
 		if (rescan(map, rec, false, false, stats) < 0) {
 			int err = errno;
 
@@ -817,6 +904,21 @@ search_unknown(struct procmap *map, const struct snapshot *snap, struct procmap_
 		inode_set_free(&unknown);
 		return -1;
 	}
+	if (partial) {
+		/* Not missed by a full search: neither given up on nor
+		 * counted as missed, but searched for everywhere next. */
+		int rc = still_unknown(map, &unknown, &pending);
+
+		inode_set_free(&unknown);
+		if (rc < 0) {
+			errno = ENOMEM;
+			return -1;
+		}
+		inode_set_free(&map->pending);
+		map->pending = pending;
+		return 0;
+	}
+	inode_set_free(&map->pending);
 	/*
 	 * A socket missed by two full searches in a row is given up on: one
 	 * miss may only mean its process was read just before it opened
@@ -996,6 +1098,7 @@ procmap_free(struct procmap *map)
 	free(map->names);
 	inode_set_free(&map->given_up);
 	inode_set_free(&map->missed_once);
+	inode_set_free(&map->pending);
 	owner_table_unref(map->table);
 	close(map->root_fd);
 	free(map);
