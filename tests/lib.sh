@@ -40,8 +40,10 @@ finish() {
 # run beside each other: a plain kill of a remembered pid can end another
 # test's process.
 kill_ours() {
-  local sig=-TERM p q stat rest
+  local sig=-TERM p q stat rest ours=()
   case ${1:-} in -*) sig=$1; shift ;; esac
+  # All are judged before any is signalled: a forked child is no longer
+  # a descendant once its parent has gone.
   for p in "$@"; do
     [ -n "$p" ] || continue
     q=$p
@@ -50,11 +52,12 @@ kill_ours() {
       rest=${stat##*) }
       q=$(set -- $rest; echo "$2")
       if [ "$q" = "$BASHPID" ] || [ "$q" = "$$" ]; then
-        kill "$sig" "$p" 2>/dev/null
+        ours+=("$p")
         break
       fi
     done
   done
+  [ ${#ours[@]} -eq 0 ] || kill "$sig" "${ours[@]}" 2>/dev/null
   return 0
 }
 
