@@ -9,7 +9,8 @@
  * diag_config.c.  The parser, the defaults and the man page's list all
  * come from these definitions.
  * The file holds `key = value` lines; `#` starts a comment; blank lines
- * are ignored.  Parsing works on bytes; reading the file is a separate
+ * are ignored.  Keys under "ui." are the dashboard's settings
+ * (settings.h) and are skipped here.  Parsing works on bytes; reading the file is a separate
  * call.  Errors come back as one line "FILE:LINE: what is wrong".
  * Plain values and pure functions: any thread.  Nothing prints or exits.
  */
