@@ -127,13 +127,9 @@ ui_term_start(struct ui *ui, bool force_ascii, char *cause, size_t cause_len)
 	ui->colors = false;
 	if (colors_wanted() && has_colors() && start_color() == OK) {
 		use_default_colors();
-		init_pair(UI_COLOR_STEADY, COLOR_GREEN, -1);
-		init_pair(UI_COLOR_WATCH, COLOR_YELLOW, -1);
-		init_pair(UI_COLOR_HEADER, COLOR_BLACK, COLOR_CYAN);
-		init_pair(UI_COLOR_PAUSED, COLOR_BLACK, COLOR_YELLOW);
-		init_pair(UI_COLOR_ALERT, COLOR_RED, -1);
 		ui->colors = true;
 	}
+	ui_theme_apply(ui); /* the colour pairs of the theme (ui_theme.c) */
 	utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	ui_put_set_utf8(utf8);
 	ui->charset = !force_ascii && utf8 ? SPARKLINE_UTF8 : SPARKLINE_ASCII;
@@ -152,21 +148,5 @@ ui_term_stop(void)
 int
 ui_term_attr(const struct ui *ui, enum ui_color color)
 {
-	if (color == UI_COLOR_NONE)
-		return A_NORMAL;
-	if (ui->colors)
-		return COLOR_PAIR(color) |
-		       (color == UI_COLOR_WATCH || color == UI_COLOR_ALERT ? A_BOLD : 0);
-	/* Monochrome: reverse video for bars, bold for states to watch. */
-	switch (color) {
-	case UI_COLOR_HEADER:
-	case UI_COLOR_PAUSED:
-		return A_REVERSE;
-	case UI_COLOR_WATCH:
-		return A_BOLD;
-	case UI_COLOR_ALERT:
-		return A_BOLD | A_UNDERLINE;
-	default:
-		return A_NORMAL;
-	}
+	return ui_theme_attr(ui, color);
 }
