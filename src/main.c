@@ -86,6 +86,55 @@ load_diag_config(const char *path, struct diag_config *cfg, char *msg, size_t ms
 	return diag_config_load(cfg, def, 1, msg, msg_len) < 0 ? -1 : 0;
 }
 
+static void print_safe(const char *prefix, const char *text);
+
+/* A bad line of the dashboard's settings: said, then the rest is used. */
+static void
+warn_setting(void *arg, const char *msg)
+{
+	(void)arg;
+	print_safe("", msg);
+}
+
+/*
+ * The dashboard's settings: the defaults, under the config file's ui.*
+ * keys (--config FILE or the default file), under the command line's
+ * options.  path gets the file the setup screen saves to ("" when there
+ * is none).  A file that cannot be read is said and skipped: the
+ * thresholds' loader has already refused a --config that is missing.
+ */
+static void
+load_settings(struct options *opts, struct settings *s, char *path, size_t path_len)
+{
+	char err[512];
+
+	settings_defaults(s);
+	path[0] = '\0';
+	if (opts->config_path != NULL)
+		snprintf(path, path_len, "%s", opts->config_path);
+	else if (diag_config_default_path(getenv("XDG_CONFIG_HOME"), getenv("HOME"), path,
+					  path_len) < 0)
+		path[0] = '\0';
+	if (path[0] != '\0' &&
+	    settings_load(s, path, ui_view_name_ok, warn_setting, NULL, err, sizeof(err)) < 0)
+		print_safe("", err);
+	if (opts->interval_given || !(s->set & SETTINGS_HAS_INTERVAL))
+		s->interval_s = opts->interval_s;
+	else
+		opts->interval_s = s->interval_s;
+	if (opts->linger_given || !(s->set & SETTINGS_HAS_LINGER))
+		s->linger_s = opts->linger_s;
+	else
+		opts->linger_s = s->linger_s;
+	if (opts->sort_column >= 0) {
+		s->sort_column = opts->sort_column;
+		s->sort_descending = opts->sort_descending;
+		s->set |= SETTINGS_HAS_SORT;
+	}
+	if (opts->theme >= 0)
+		s->theme = (enum settings_theme)opts->theme;
+}
+
 /* Set by SIGINT, SIGTERM and SIGHUP in a marked, exporting or recording
  * batch run: the run ends, the test's summary is still printed and the
  * recording closed whole. */
@@ -170,6 +219,8 @@ struct app {
 	bool opts_parsed;
 	struct filter *filter;
 	struct diag_config diag_cfg;
+	struct settings settings;      /* the dashboard's */
+	char settings_path[PATH_MAX];
 	struct source source; /* moved into the sampler by sampler_new() */
 	struct ring *ring;
 	struct sampler *sampler;
@@ -317,6 +368,8 @@ app_run(struct app *app, int argc, char **argv)
 	}
 	if (load_diag_config(opts->config_path, &app->diag_cfg, msg, msg_len) < 0)
 		return app_fail(app, 2);
+	if (!opts->batch && opts->who == NULL)
+		load_settings(opts, &app->settings, app->settings_path, sizeof(app->settings_path));
 	if (opts->who != NULL && who_parse(opts->who, &who, msg, msg_len) < 0) {
 		print_safe("--who: ", msg);
 		return 2;
@@ -476,6 +529,8 @@ app_run(struct app *app, int argc, char **argv)
 			.replay = replay,
 			.on_sample = exporting ? prom_export_feed : NULL,
 			.on_sample_arg = app->exporter,
+			.settings = &app->settings,
+			.settings_path = app->settings_path[0] != '\0' ? app->settings_path : NULL,
 		};
 
 		app->filter = NULL; /* the dashboard owns it from here on */

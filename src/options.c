@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "conn_columns.h"
+#include "settings.h"
 #include "filter.h"
 #include "format.h"
 #include "options.h"
@@ -21,7 +22,7 @@
 static const char short_options[] = ":bn:d:o:v:AhVs:r:F:w:N:H";
 
 /* Long options without a short one take values past any character. */
-enum { OPT_COLUMNS = 0x100, OPT_LIST, OPT_NO_MOUSE };
+enum { OPT_COLUMNS = 0x100, OPT_LIST, OPT_NO_MOUSE, OPT_THEME };
 
 static const struct option long_options[] = {
 	{"batch", no_argument, NULL, 'b'},
@@ -50,6 +51,7 @@ static const struct option long_options[] = {
 	{"no-header", no_argument, NULL, 'H'},
 	{"list", required_argument, NULL, OPT_LIST},
 	{"no-mouse", no_argument, NULL, OPT_NO_MOUSE},
+	{"theme", required_argument, NULL, OPT_THEME},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -109,6 +111,9 @@ options_usage(void)
 	       "  -A, --ascii          draw sparklines with ASCII even in a UTF-8 locale\n"
 	       "      --no-mouse       leave the mouse to the terminal (the dashboard\n"
 	       "                       takes clicks and the wheel by default)\n"
+	       "      --theme NAME     dashboard colours: default, light (light\n"
+	       "                       backgrounds), mono (bold and reverse only) or\n"
+	       "                       contrast (high contrast); NO_COLOR still wins\n"
 	       "  -v, --log FILE       append debug messages to FILE\n"
 	       "      --config FILE    thresholds of the diagnoses (default\n"
 	       "                       ~/.config/tcpdeck/tcpdeck.conf; see tcpdeck.conf(5))\n"
@@ -234,6 +239,7 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 	opts->peers_by = PEERS_BY_TOTAL;
 	opts->peers_top = 20;
 	opts->linger_s = 3.0;
+	opts->theme = -1;
 	opts->format = output_format_find("text");
 	opterr = 0;
 	/* 0, not 1: only 0 makes getopt forget where it stopped inside a
@@ -262,6 +268,7 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 					 SAMPLER_MIN_INTERVAL, SAMPLER_MAX_INTERVAL);
 				return -1;
 			}
+			opts->interval_given = true;
 			break;
 		case 'o':
 			opts->format = output_format_find(optarg);
@@ -335,6 +342,7 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 					 "invalid linger '%s': expected seconds from 0 to 3600", optarg);
 				return -1;
 			}
+			opts->linger_given = true;
 			break;
 		case 'K':
 			opts->config_path = optarg;
@@ -362,6 +370,14 @@ options_parse(int argc, char **argv, struct options *opts, char *msg, size_t msg
 			break;
 		case OPT_NO_MOUSE:
 			opts->no_mouse = true;
+			break;
+		case OPT_THEME:
+			opts->theme = settings_theme_find(optarg);
+			if (opts->theme < 0) {
+				snprintf(msg, msg_len, "unknown theme '%s': expected one of %s", optarg,
+					 settings_theme_names());
+				return -1;
+			}
 			break;
 		case OPT_LIST:
 			opts->action = OPTIONS_LIST;
@@ -487,7 +503,7 @@ options_list_write(FILE *out, const char *what)
 {
 	static const char *const whats[] = {"options", "options-with-value", "views",
 					    "formats", "states", "keywords", "columns-conns",
-					    "columns-listen", "what"};
+					    "columns-listen", "themes", "what"};
 	bool ok = true;
 
 	if (strcmp(what, "options-with-value") == 0) {
@@ -525,6 +541,8 @@ options_list_write(FILE *out, const char *what)
 		}
 	} else if (strcmp(what, "views") == 0) {
 		ok = list_joined(out, output_view_names());
+	} else if (strcmp(what, "themes") == 0) {
+		ok = list_joined(out, settings_theme_names());
 	} else if (strcmp(what, "formats") == 0) {
 		ok = list_joined(out, output_format_names());
 	} else if (strcmp(what, "states") == 0) {

@@ -54,6 +54,10 @@ struct options {
 	struct output_columns columns;      /* --columns LIST: listen, conns */
 	bool no_header;                     /* -H: no header lines */
 	const char *list;                   /* --list WHAT */
+	bool interval_given;                /* -d given: beats the config file */
+	bool linger_given;                  /* --linger given: as -d */
+	int theme;                          /* --theme: enum settings_theme,
+					     * -1 when not given */
 };
 
 /* Fills opts from argv.  Returns 0, or -1 with a one-line message (without
@@ -72,7 +76,7 @@ const char *options_usage(void);
  * completion cannot drift from them.  WHAT is options (every long and
  * short option), options-with-value (those that take one), views,
  * formats, states, keywords (of the filter), columns-conns,
- * columns-listen or what (these words).  Returns 0, or -1 for an unknown WHAT (nothing
+ * columns-listen, themes or what (these words).  Returns 0, or -1 for an unknown WHAT (nothing
  * written) or a write error.
  */
 int options_list_write(FILE *out, const char *what);

@@ -8,6 +8,7 @@
 #ifndef TCPDECK_UI_H
 #define TCPDECK_UI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "diag_config.h"
@@ -15,6 +16,7 @@
 #include "options.h"
 #include "ring.h"
 #include "sampler.h"
+#include "settings.h"
 #include "source_record.h"
 
 struct pipeline;
@@ -35,6 +37,11 @@ struct ui_setup {
 	int (*on_sample)(void *arg, const struct snapshot *snap, const struct pipeline *pipe,
 			 char *cause, size_t cause_len);
 	void *on_sample_arg;
+	/* The dashboard's settings (the config file's, under the command
+	 * line's) and the file the setup screen saves them to (NULL: none).
+	 * NULL settings: the defaults. */
+	const struct settings *settings;
+	const char *settings_path;
 };
 
 /*
@@ -47,5 +54,9 @@ struct ui_setup {
  * one-line cause (for example the sampler's failure).
  */
 int ui_run(const struct ui_setup *setup, char *cause, size_t cause_len);
+
+/* Whether the dashboard has a view with this title ("conns"), for the
+ * ui.view setting. */
+bool ui_view_name_ok(const char *name);
 
 #endif

@@ -26,6 +26,7 @@
 #include "ring.h"
 #include "sampler.h"
 #include "session.h"
+#include "settings.h"
 #include "snapshot.h"
 #include "source_record.h"
 #include "sparkline.h"
@@ -100,6 +101,13 @@ struct ui {
 	 * rows were drawn last (the frame sets them). */
 	bool mouse;
 	int view_top, view_rows;
+	/* The settings in force (the file's under the command line's), what
+	 * the setup screen (F2) edits and saves to settings_path ("": no
+	 * file to save to); settings_gen counts their changes, so a view
+	 * sees when to take them again. */
+	struct settings settings;
+	char settings_path[4096];
+	unsigned int settings_gen;
 };
 
 /* Terminal set-up and tear-down (ui_term.c).  ui_term_start() returns 0,
@@ -108,6 +116,20 @@ struct ui {
 int ui_term_start(struct ui *ui, bool force_ascii, char *cause, size_t cause_len);
 void ui_term_stop(void);
 int ui_term_attr(const struct ui *ui, enum ui_color color);
+
+/* The colour theme, ui->settings.theme (ui_theme.c): apply sets up its
+ * colour pairs (after start_color, and again when it changes); attr is
+ * what ui_term_attr returns. */
+void ui_theme_apply(struct ui *ui);
+int ui_theme_attr(const struct ui *ui, enum ui_color color);
+
+/* The setup screen, F2 (ui_setup.c): a page editing ui->settings. */
+void ui_setup_open(struct ui *ui);
+/* The connection table's columns as the settings list them: order[]
+ * (COL_COUNT entries) the listed ones first, then the others in the
+ * table's own order; hidden[] those not listed (none when the settings
+ * list every column, columns.n 0). */
+void ui_setup_columns(const struct settings *s, int *order, bool *hidden);
 
 /* Header, view, footer; or a message when the terminal is too small
  * (ui_frame.c). */

@@ -190,6 +190,14 @@ key_pick_netns(struct ui *ui, void *state, int arg)
 	ui_filter_pick_netns(ui);
 }
 
+static void
+key_setup(struct ui *ui, void *state, int arg)
+{
+	(void)state;
+	(void)arg;
+	ui_setup_open(ui);
+}
+
 static const struct ui_key keys[] = {
 	{'q', 'Q', "q or F10", "quit", key_quit, 0},
 	{' ', 'z', "space, z", "pause or resume the view (sampling goes on); a replay pauses",
@@ -210,6 +218,8 @@ static const struct ui_key keys[] = {
 	 key_filter, 0},
 	{'N', 0, "N", "namespace picker: every view shows one network namespace (a: all)",
 	 key_pick_netns, 0},
+	{KEY_F(2), 'S', "F2 or S", "setup: start view, columns, sort, interval, theme, mouse, "
+	 "linger (w saves)", key_setup, 0},
 	{'?', 'h', "? or F1", "show or hide this help", key_help, 0},
 };
 enum { N_KEYS = sizeof(keys) / sizeof(keys[0]) };

@@ -201,6 +201,12 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 	}
 	ui.filter = initial_filter;
 	ui.linger_s = opts->linger_s;
+	if (setup->settings != NULL)
+		ui.settings = *setup->settings;
+	else
+		settings_defaults(&ui.settings);
+	if (setup->settings_path != NULL)
+		snprintf(ui.settings_path, sizeof(ui.settings_path), "%s", setup->settings_path);
 	ui.history = history_new(HISTORY_DEFAULT_CAPACITY);
 	if (ui.history == NULL) {
 		snprintf(cause, cause_len, "out of memory for the history");
@@ -214,6 +220,8 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 		snprintf(cause, cause_len, "out of memory for the views");
 		goto fail;
 	}
+	if (ui.settings.view[0] != '\0' && ui_views_by_title(ui.settings.view) != NULL)
+		ui_views_show(&ui, ui_views_by_title(ui.settings.view));
 	/* Before curses starts: it then leaves SIGINT and SIGTERM to us
 	 * rather than exiting from its own handler. */
 	install_signal_handlers();

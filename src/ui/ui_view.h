@@ -128,6 +128,8 @@ size_t ui_views_count(void);
 const struct ui_view *ui_views_at(size_t index); /* NULL past the end */
 /* The view whose key is `key`, or NULL. */
 const struct ui_view *ui_views_by_key(int key);
+/* The view titled `title` ("conns"), or NULL. */
+const struct ui_view *ui_views_by_title(const char *title);
 
 /* Allocates every view's state and calls init, then enters the first
  * view.  0, or -1 (out of memory) with nothing left allocated. */

@@ -74,7 +74,20 @@ struct conns {
 	enum conn_column head_col[N_DISPLAY];
 	int head_x[N_DISPLAY + 1], n_head;
 	struct ui_conns_linger *linger; /* short-lived closes, lingering */
+	unsigned int settings_gen;    /* ui->settings_gen last taken */
 };
+
+/* Columns and sort from the settings (the setup screen, F2). */
+static void
+take_settings(struct ui *ui, struct conns *c)
+{
+	ui_setup_columns(&ui->settings, c->order, c->hidden);
+	if ((ui->settings.set & SETTINGS_HAS_SORT) && ui->settings.sort_column >= 0) {
+		c->sort = ui->settings.sort_column;
+		c->desc = ui->settings.sort_descending;
+	}
+	c->settings_gen = ui->settings_gen;
+}
 
 static struct sock_id
 id_of(const struct sock_entry *e)
@@ -269,6 +282,8 @@ conns_draw(struct ui *ui, void *state, int top, int height, int cols)
 	char cell[400], title[64];
 
 	c->scroll.height = height - 1;
+	if (c->settings_gen != ui->settings_gen)
+		take_settings(ui, c);
 	if (ui->shown == NULL || height < 2)
 		return;
 	build_rows(ui, c);
@@ -688,12 +703,12 @@ conns_init(struct ui *ui, void *state)
 {
 	struct conns *c = state;
 
-	(void)ui;
 	c->sort = COL_STATE;
 	c->scroll.select = true;
 	c->scroll.sel = -1;
 	for (int i = 0; i < N_DISPLAY; i++)
 		c->order[i] = display_order[i];
+	take_settings(ui, c);
 }
 
 static void

@@ -7,7 +7,9 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
+#include "ui.h"
 #include "ui_internal.h"
 
 /* The views in Tab order.  A new view: its file, and one line here. */
@@ -163,4 +165,19 @@ ui_views_sample(struct ui *ui)
 	ui->sampled_seq = ui->shown->seq;
 	if (view->sample != NULL)
 		view->sample(ui, ui_views_current_state(ui));
+}
+
+const struct ui_view *
+ui_views_by_title(const char *title)
+{
+	for (size_t i = 0; i < N_VIEWS; i++)
+		if (strcmp(registry[i]->title, title) == 0)
+			return registry[i];
+	return NULL;
+}
+
+bool
+ui_view_name_ok(const char *name)
+{
+	return ui_views_by_title(name) != NULL;
 }
