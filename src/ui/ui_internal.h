@@ -131,6 +131,13 @@ void ui_setup_open(struct ui *ui);
  * list every column, columns.n 0). */
 void ui_setup_columns(const struct settings *s, int *order, bool *hidden);
 
+/* The connection table grouped by process, F5 or t in the table
+ * (ui_conns_tree.c): a page, its processes' rows sorted by the table's
+ * column sort (enum conn_column), descending with desc.  free releases
+ * what it kept, when the dashboard ends. */
+void ui_conns_tree_open(struct ui *ui, int sort, bool desc);
+void ui_conns_tree_free(void);
+
 /* Header, view, footer; or a message when the terminal is too small
  * (ui_frame.c). */
 void ui_frame_draw(struct ui *ui);

@@ -662,6 +662,16 @@ key_close_menu(struct ui *ui, void *state, int arg)
 				 sizeof(close_choices) / sizeof(close_choices[0]), close_chosen, state);
 }
 
+/* F5 or t: the table grouped by process (ui_conns_tree.c). */
+static void
+key_tree(struct ui *ui, void *state, int arg)
+{
+	struct conns *c = state;
+
+	(void)arg;
+	ui_conns_tree_open(ui, c->sort, c->desc);
+}
+
 static const struct ui_key conns_keys[] = {
 	{KEY_DOWN, 'j', "Down", "select the next row", key_move, UI_SCROLL_DOWN},
 	{KEY_UP, 0, "Up", "select the previous row", key_move, UI_SCROLL_UP},
@@ -680,6 +690,8 @@ static const struct ui_key conns_keys[] = {
 	{'p', 0, "p", "only sockets on the selected row's port", key_port, 0},
 	{'\r', KEY_ENTER, "Enter", "details of the selected connection", key_drill, 0},
 	{'n', 0, "n", "names: reverse DNS and service names (asynchronous)", key_names, 0},
+	{'t', KEY_F(5), "t or F5", "group by process, as TCPView (Enter, + and - open one)",
+	 key_tree, 0},
 	{' ', 0, "space", "tag or untag the row (k and K act on tagged rows)", key_tag, 0},
 	{'k', 0, "k", "close the connection(s), as ss -K (asks first)", key_act, UI_ACTION_DESTROY},
 	{'K', 0, "K", "send SIGTERM to the owning process(es) (asks first)", key_act,
@@ -718,6 +730,7 @@ conns_fini(struct ui *ui, void *state)
 
 	(void)ui;
 	ui_drill_free(c->drill);
+	ui_conns_tree_free();
 	free(c->rows);
 	radix_scratch_free(&c->scratch);
 	free(c->tags);
