@@ -80,6 +80,9 @@ _tcpdeck()
         --view)
             mapfile -t COMPREPLY < <(compgen -W "$(_tcpdeck_list views)" -- "$cur")
             return 0 ;;
+        --theme)
+            mapfile -t COMPREPLY < <(compgen -W "$(_tcpdeck_list themes)" -- "$cur")
+            return 0 ;;
         --columns)
             view=$(_tcpdeck_word_value --view)
             [ "$view" = listen ] || view=conns
