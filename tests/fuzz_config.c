@@ -22,6 +22,11 @@
  *                                    check) good files mutated bytewise,
  *                                    with control bytes and invalid UTF-8
  *   Exit 0 when every input ran; a broken promise aborts.
+ *
+ * The same input goes through the dashboard's settings (settings.c, the
+ * ui.* keys): each bad line is reported as "f.conf:LINE: ..." without a
+ * control byte, values stay in range, and the file they write back reads
+ * as the same settings and writes itself again unchanged.
  */
 #include "config.h"
 
@@ -32,10 +37,55 @@
 #include <string.h>
 
 #include "diag_config.h"
+#include "settings.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static unsigned long accepted, refused;
+static unsigned long fuzz_lines;
+
+static void check(int ok, const char *what);
+
+static void
+check_warning(void *arg, const char *msg)
+{
+	unsigned long line;
+
+	(void)arg;
+	check(strncmp(msg, "f.conf:", 7) == 0, "a setting's message names the file");
+	line = strtoul(msg + 7, NULL, 10);
+	check(line >= 1 && line <= fuzz_lines, "a setting's message names a line of the input");
+	for (const char *p = msg; *p != '\0'; p++)
+		check((unsigned char)*p >= 0x20 && *p != 0x7f, "no control byte in a message");
+}
+
+/* The settings' promises on one input. */
+static void
+fuzz_settings(const uint8_t *data, size_t size)
+{
+	struct settings s, back;
+	char *out, *again;
+	size_t out_len, again_len;
+
+	settings_defaults(&s);
+	settings_parse(&s, "f.conf", (const char *)data, size, NULL, check_warning, NULL);
+	check(s.interval_s >= 0.1 && s.interval_s <= 60, "interval in range");
+	check(s.linger_s >= 0 && s.linger_s <= 3600, "linger in range");
+	check(settings_theme_name(s.theme) != NULL, "a theme");
+	check(s.columns.n <= OUTPUT_COLUMNS_MAX, "columns fit");
+	check(settings_write_text(&s, (const char *)data, size, &out, &out_len) == 0, "written");
+	settings_defaults(&back);
+	settings_parse(&back, "f.conf", out, out_len, NULL, NULL, NULL);
+	check(back.theme == s.theme && back.mouse == s.mouse && back.interval_s == s.interval_s &&
+		      back.linger_s == s.linger_s && back.sort_column == s.sort_column &&
+		      back.columns.n == s.columns.n && strcmp(back.view, s.view) == 0,
+	      "the written file reads back the same");
+	check(settings_write_text(&back, out, out_len, &again, &again_len) == 0, "written again");
+	check(again_len == out_len && memcmp(again, out, out_len) == 0,
+	      "writing the written file changes nothing");
+	free(out);
+	free(again);
+}
 
 static void
 check(int ok, const char *what)
@@ -56,6 +106,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (size_t i = 0; i < size; i++)
 		lines += data[i] == '\n';
+	fuzz_lines = lines;
+	fuzz_settings(data, size);
 	diag_config_defaults(&cfg);
 	diag_config_defaults(&defaults);
 	rc = diag_config_parse(&cfg, "f.conf", (const char *)data, size, err, sizeof(err));
@@ -100,6 +152,9 @@ static const char *const seeds[] = {
     "unknown.key = 1\n",
     "close_wait.min = twenty\n",
     "hysteresis.fire_samples = 2\ndead_peer.min = 3\nresets.pct = 50\n",
+    "close_wait.min = 20\nui.theme = light # mine\nui.view = conns\nui.mouse = off\n",
+    "ui.columns = state,local,process\nui.sort = rtt:desc\nui.interval = 0.5\n"
+    "ui.linger = 10\nui.theme = mono\nui.theme = contrast\n",
 };
 
 static uint64_t rng_state = 1;

@@ -150,7 +150,11 @@ set_key(struct settings *s, int k, const char *value, settings_view_ok_fn *view_
 				list[n++] = *p;
 		list[n] = '\0';
 		if (output_columns_parse(OUTPUT_VIEW_CONNS, list, &cols, why, sizeof(why)) < 0) {
-			snprintf(msg, msg_len, "'%s': %s", key, why);
+			char safe[SANITIZE_TEXT_MAX(300) + 1];
+
+			/* It quotes the file's text as it was. */
+			sanitize_str(why, safe, sizeof(safe), NULL);
+			snprintf(msg, msg_len, "'%s': %.300s", key, safe);
 			return -1;
 		}
 		s->columns = cols;
