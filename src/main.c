@@ -88,12 +88,17 @@ load_diag_config(const char *path, struct diag_config *cfg, char *msg, size_t ms
 
 static void print_safe(const char *prefix, const char *text);
 
-/* A bad line of the dashboard's settings: said, then the rest is used. */
+/* A bad line of the dashboard's settings: said, then the rest is used.
+ * The first is said again in the dashboard's status line (arg), since
+ * the screen is cleared right after. */
 static void
 warn_setting(void *arg, const char *msg)
 {
-	(void)arg;
+	char *note = arg;
+
 	print_safe("", msg);
+	if (note[0] == '\0')
+		snprintf(note, 256, "%s", msg);
 }
 
 /*
@@ -104,7 +109,7 @@ warn_setting(void *arg, const char *msg)
  * thresholds' loader has already refused a --config that is missing.
  */
 static void
-load_settings(struct options *opts, struct settings *s, char *path, size_t path_len)
+load_settings(struct options *opts, struct settings *s, char *path, size_t path_len, char *note)
 {
 	char err[512];
 
@@ -116,7 +121,7 @@ load_settings(struct options *opts, struct settings *s, char *path, size_t path_
 					  path_len) < 0)
 		path[0] = '\0';
 	if (path[0] != '\0' &&
-	    settings_load(s, path, ui_view_name_ok, warn_setting, NULL, err, sizeof(err)) < 0)
+	    settings_load(s, path, ui_view_name_ok, warn_setting, note, err, sizeof(err)) < 0)
 		print_safe("", err);
 	if (opts->interval_given || !(s->set & SETTINGS_HAS_INTERVAL))
 		s->interval_s = opts->interval_s;
@@ -221,6 +226,7 @@ struct app {
 	struct diag_config diag_cfg;
 	struct settings settings;      /* the dashboard's */
 	char settings_path[PATH_MAX];
+	char settings_note[256];       /* the first bad setting, or "" */
 	struct source source; /* moved into the sampler by sampler_new() */
 	struct ring *ring;
 	struct sampler *sampler;
@@ -369,7 +375,8 @@ app_run(struct app *app, int argc, char **argv)
 	if (load_diag_config(opts->config_path, &app->diag_cfg, msg, msg_len) < 0)
 		return app_fail(app, 2);
 	if (!opts->batch && opts->who == NULL)
-		load_settings(opts, &app->settings, app->settings_path, sizeof(app->settings_path));
+		load_settings(opts, &app->settings, app->settings_path, sizeof(app->settings_path),
+			      app->settings_note);
 	if (opts->who != NULL && who_parse(opts->who, &who, msg, msg_len) < 0) {
 		print_safe("--who: ", msg);
 		return 2;
@@ -531,6 +538,7 @@ app_run(struct app *app, int argc, char **argv)
 			.on_sample_arg = app->exporter,
 			.settings = &app->settings,
 			.settings_path = app->settings_path[0] != '\0' ? app->settings_path : NULL,
+			.settings_note = app->settings_note,
 		};
 
 		app->filter = NULL; /* the dashboard owns it from here on */

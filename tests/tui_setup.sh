@@ -90,5 +90,7 @@ wait_screen 'LOCAL +REMOTE +STATE' && pass "the file's other settings still appl
   fail "not the table: $(screen)"
 grep -q "tcpdeck.conf:$(grep -c '' "$conf" | awk '{ print $1 - 1 }'): 'ui.theme': unknown theme 'solarized'" "$home/err" &&
   pass "the bad line named: $(cat "$home/err")" || fail "stderr: $(cat "$home/err")"
+screen | grep -q "'ui.theme': unknown theme" && pass "and in the status line" ||
+  fail "not in the status line: $(screen | tail -2)"
 tm send-keys -t tui q
 finish

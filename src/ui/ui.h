@@ -42,6 +42,8 @@ struct ui_setup {
 	 * NULL settings: the defaults. */
 	const struct settings *settings;
 	const char *settings_path;
+	const char *settings_note; /* shown in the status line at start, or
+				    * NULL/"" (a bad setting) */
 };
 
 /*

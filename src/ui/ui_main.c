@@ -207,6 +207,8 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 		settings_defaults(&ui.settings);
 	if (setup->settings_path != NULL)
 		snprintf(ui.settings_path, sizeof(ui.settings_path), "%s", setup->settings_path);
+	if (setup->settings_note != NULL)
+		snprintf(ui.status, sizeof(ui.status), "%s", setup->settings_note);
 	ui.history = history_new(HISTORY_DEFAULT_CAPACITY);
 	if (ui.history == NULL) {
 		snprintf(cause, cause_len, "out of memory for the history");
