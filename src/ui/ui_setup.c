@@ -344,6 +344,9 @@ ui_setup_open(struct ui *ui)
 {
 	bool hidden[COL_COUNT];
 
+	/* + and - may have changed the interval since. */
+	if (ui->replay == NULL && ui->sampler != NULL)
+		ui->settings.interval_s = sampler_interval(ui->sampler);
 	ui_setup_columns(&ui->settings, page.order, hidden);
 	for (int c = 0; c < COL_COUNT; c++)
 		page.on[c] = !hidden[c];
