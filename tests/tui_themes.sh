@@ -17,6 +17,16 @@ set -u
 command -v tmux >/dev/null || skip_test "tmux is not installed (apt-get install tmux)"
 enter_private_netns "$@"
 
+# wait_screen, patient: a loaded machine (tests run two at a time beside
+# other work) can take seconds to start a sanitized dashboard.
+wait_screen() {
+  for _ in $(seq 1 400); do
+    screen | grep -Eq -- "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 tmux_dashboard_setup tcpdeck-setup-themes
 work=$(mktemp -d)
 trap 'tmux_dashboard_cleanup; rm -rf "$work"' EXIT

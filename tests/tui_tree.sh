@@ -10,6 +10,16 @@ set -u
 command -v tmux >/dev/null || skip_test "tmux is not installed (apt-get install tmux)"
 enter_private_netns "$@"
 
+# wait_screen, patient: a loaded machine (tests run two at a time beside
+# other work) can take seconds to start a sanitized dashboard.
+wait_screen() {
+  for _ in $(seq 1 400); do
+    screen | grep -Eq -- "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 tmux_dashboard_setup tcpdeck-setup-tree
 home=$(mktemp -d)
 trap 'tmux_dashboard_cleanup; rm -rf "$home"' EXIT
@@ -26,8 +36,9 @@ ss_of() {
     awk '{ t = $2; if (t == "ESTAB") t = "ESTAB"; print t "=" $1 }'
 }
 
+tm new-session -d -s keep -x 80 -y 24 "sleep 600" || hard_error "tmux cannot start"
 tm new-session -d -s tui -x 150 -y 30 \
-  "env HOME=$home LANG=C.UTF-8 TERM=screen timeout --foreground 120 $TCPDECK -d 0.2"
+  "env HOME=$home LANG=C.UTF-8 TERM=screen timeout --foreground 120 $TCPDECK -d 0.2 2>$home/err; echo \$? >$home/status; sleep 60"
 wait_screen '^ESTABLISHED' || hard_error "dashboard did not start: $(screen)"
 tm send-keys -t tui 3
 wait_screen '7202' || fail "no table: $(screen)"
@@ -83,4 +94,9 @@ wait_screen 'LOCAL +REMOTE +STATE' && pass "t goes back to the table" || fail "n
 tm send-keys -t tui F5
 wait_screen 'connections by process' && pass "F5 groups too" || fail "F5: $(screen)"
 tm send-keys -t tui q
+for _ in $(seq 1 300); do [ -s "$home/status" ] && break; sleep 0.1; done
+[ "$(cat "$home/status" 2>/dev/null)" = 0 ] && pass "q exits with status 0" ||
+  fail "exit status: $(cat "$home/status" 2>/dev/null)"
+grep -q Sanitizer "$home/err" && fail "sanitizer report: $(grep -m3 Sanitizer "$home/err")" ||
+  pass "no sanitizer report"
 finish

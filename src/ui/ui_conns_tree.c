@@ -51,8 +51,9 @@ static struct tree {
 	uint64_t sel_cookie; /* 0: the process's own line */
 	uint32_t sel_netns;
 	struct ui_scroll scroll;
-	/* Built from the sample on screen. */
-	uint64_t seq;
+	/* Built from the sample on screen, held so the rows never outlive
+	 * it (a replay may show another snapshot with the same seq). */
+	struct snapshot *snap;
 	const struct filter *filter;
 	struct conn_row *rows;
 	size_t n_rows, rows_cap;
@@ -105,7 +106,7 @@ build_groups(struct ui *ui)
 	size_t *order, n = 0;
 	ssize_t n_groups;
 
-	if (snap == NULL || (snap->seq == tree.seq && tree.filter == ui->filter))
+	if (snap == NULL || (snap == tree.snap && tree.filter == ui->filter))
 		return;
 	if (snap->n_entries > tree.rows_cap) {
 		struct conn_row *more = realloc(tree.rows, snap->n_entries * sizeof(*more));
@@ -126,15 +127,20 @@ build_groups(struct ui *ui)
 	cc.snap = snap;
 	conn_rows_sort(tree.rows, n, (enum conn_column)tree.sort, tree.desc, &cc);
 	n_groups = conn_group_build(tree.rows, n, snap, &groups, &order);
-	if (n_groups < 0)
+	if (n_groups < 0) {
+		/* The rows were overwritten: nothing left to show. */
+		tree.n_groups = 0;
+		tree.n_rows = 0;
 		return;
+	}
 	free(tree.groups);
 	free(tree.order);
 	tree.groups = groups;
 	tree.order = order;
 	tree.n_groups = (size_t)n_groups;
 	tree.n_rows = n;
-	tree.seq = snap->seq;
+	snapshot_unref(tree.snap);
+	tree.snap = snapshot_ref(ui->shown);
 	tree.filter = ui->filter;
 }
 
@@ -447,7 +453,9 @@ ui_conns_tree_open(struct ui *ui, int sort, bool desc)
 {
 	tree.sort = sort;
 	tree.desc = desc;
-	tree.seq = 0; /* the rows point into a sample that may be gone */
+	/* Built again: the sort may have changed. */
+	snapshot_unref(tree.snap);
+	tree.snap = NULL;
 	tree.scroll.select = true;
 	ui->status[0] = '\0';
 	ui_page_open(ui, &tree_page, NULL);
@@ -461,5 +469,6 @@ ui_conns_tree_free(void)
 	free(tree.groups);
 	free(tree.order);
 	free(tree.lines);
+	snapshot_unref(tree.snap);
 	memset(&tree, 0, sizeof(tree));
 }
