@@ -103,8 +103,8 @@ struct ui {
 	int view_top, view_rows;
 	/* The settings in force (the file's under the command line's), what
 	 * the setup screen (F2) edits and saves to settings_path ("": no
-	 * file to save to); settings_gen counts their changes, so a view
-	 * sees when to take them again. */
+	 * file to save to); settings_gen counts the changes of the table's
+	 * columns and sort, so the table sees when to take them again. */
 	struct settings settings;
 	char settings_path[4096];
 	unsigned int settings_gen;

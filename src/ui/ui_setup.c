@@ -107,8 +107,10 @@ store_columns(struct ui *ui)
 	ui->settings.columns = cols;
 }
 
+/* The table takes its columns and sort again when they change (only
+ * then: it keeps what its own keys did meanwhile otherwise). */
 static void
-changed(struct ui *ui)
+table_changed(struct ui *ui)
 {
 	ui->settings_gen++;
 }
@@ -150,10 +152,12 @@ change(struct ui *ui, int dir)
 	case F_SORT:
 		s->sort_column = (s->sort_column + 1 + dir + COL_COUNT + 1) % (COL_COUNT + 1) - 1;
 		s->set |= SETTINGS_HAS_SORT;
+		table_changed(ui);
 		break;
 	case F_ORDER:
 		s->sort_descending = !s->sort_descending;
 		s->set |= SETTINGS_HAS_SORT;
+		table_changed(ui);
 		break;
 	case F_INTERVAL:
 		s->interval_s = step_value(interval_steps, sizeof(interval_steps) / sizeof(double),
@@ -180,10 +184,10 @@ change(struct ui *ui, int dir)
 
 		page.on[col] = !page.on[col];
 		store_columns(ui);
+		table_changed(ui);
 		break;
 	}
 	}
-	changed(ui);
 }
 
 /* [ and ]: the selected column one place up or down. */
@@ -199,7 +203,7 @@ move_column(struct ui *ui, int dir)
 	page.order[j] = t;
 	page.sel += dir;
 	store_columns(ui);
-	changed(ui);
+	table_changed(ui);
 }
 
 static void
