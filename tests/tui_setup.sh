@@ -1,9 +1,10 @@
 #!/bin/bash
 # tui_setup.sh - the setup screen (F2) in tmux, and the settings in
 # tcpdeck.conf:
-#   - F2 opens it; the theme set to light, the start view to conns and
-#     the USER column switched off, w saves them to the config file,
-#     which keeps the thresholds and comments it had;
+#   - F2 opens it, showing the sort the table's > chose; the theme set
+#     to light, the start view to conns and the USER column switched
+#     off, w saves them to the config file, which keeps the thresholds
+#     and comments it had;
 #   - started again, the dashboard opens on the table without USER, its
 #     header bar in the light theme's colours;
 #   - -d on the command line beats the file's interval; without -d the
@@ -48,8 +49,15 @@ run() {
 
 run -d 0.2
 wait_screen '^ESTABLISHED' || hard_error "dashboard did not start: $(screen)"
+# The table's own keys: > sorts by the next column (PID).
+tm send-keys -t tui 3
+wait_screen 'LOCAL +REMOTE' || fail "no table: $(screen)"
+tm send-keys -t tui '>'
+wait_screen 'PID\^' || fail "> did not sort by PID: $(screen | grep PROCESS)"
 tm send-keys -t tui F2
 wait_screen 'tcpdeck setup' && pass "F2 opens the setup screen" || fail "no setup screen: $(screen)"
+wait_screen 'sort column +pid' && pass "it shows the table's sort, as > left it" ||
+  fail "sort: $(screen | head -4)"
 # Rows: start view, sort column, sort order, interval, theme, mouse,
 # linger, then the columns PROTO NETNS LOCAL REMOTE STATE PID PROCESS USER.
 tm send-keys -t tui Right Right Right
@@ -67,6 +75,7 @@ grep -q '^ui.columns = .*process' "$conf" && ! grep -q '^ui.columns = .*user' "$
   pass "the file's columns leave USER out" || fail "columns: $(grep columns "$conf")"
 head -2 "$conf" | cmp -s - <(printf '# my thresholds\nclose_wait.min = 20  # a leaky app\n') &&
   pass "the thresholds and comments are kept" || fail "file: $(cat "$conf")"
+grep -qx 'ui.sort = pid' "$conf" && pass "the table's sort is saved" || fail "sort: $(grep sort "$conf")"
 grep -q '^ui.interval = 0.2' "$conf" && pass "the interval in force is saved" ||
   fail "interval: $(grep interval "$conf")"
 tm send-keys -t tui Escape q

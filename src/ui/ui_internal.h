@@ -130,6 +130,9 @@ void ui_setup_open(struct ui *ui);
  * table's own order; hidden[] those not listed (none when the settings
  * list every column, columns.n 0). */
 void ui_setup_columns(const struct settings *s, int *order, bool *hidden);
+/* The connection table's columns and sort as its keys left them, into s
+ * (ui_view_conns.c). */
+void ui_conns_settings(const struct ui *ui, struct settings *s);
 
 /* The connection table grouped by process, F5 or t in the table
  * (ui_conns_tree.c): a page, its processes' rows sorted by the table's

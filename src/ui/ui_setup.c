@@ -351,6 +351,8 @@ ui_setup_open(struct ui *ui)
 	/* + and - may have changed the interval since. */
 	if (ui->replay == NULL && ui->sampler != NULL)
 		ui->settings.interval_s = sampler_interval(ui->sampler);
+	/* and the table's keys its columns and sort. */
+	ui_conns_settings(ui, &ui->settings);
 	ui_setup_columns(&ui->settings, page.order, hidden);
 	for (int c = 0; c < COL_COUNT; c++)
 		page.on[c] = !hidden[c];

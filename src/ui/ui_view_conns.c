@@ -903,3 +903,31 @@ const struct ui_view ui_view_conns = {
 	.find = conns_find,
 	.save = conns_save,
 };
+
+/* The table's columns and sort as they are now (its own keys may have
+ * changed them), into the settings the setup screen shows and saves. */
+void
+ui_conns_settings(const struct ui *ui, struct settings *s)
+{
+	const struct conns *c = NULL;
+	bool as_shipped = true;
+	struct output_columns cols = {.n = 0};
+
+	for (size_t i = 0; i < ui_views_count() && ui->view_states != NULL; i++)
+		if (ui_views_at(i) == &ui_view_conns)
+			c = ui->view_states[i];
+	if (c == NULL)
+		return;
+	for (int i = 0; i < N_DISPLAY; i++) {
+		if (c->hidden[c->order[i]] || c->order[i] != (int)display_order[i])
+			as_shipped = false;
+		if (!c->hidden[c->order[i]])
+			cols.ids[cols.n++] = c->order[i];
+	}
+	s->columns = as_shipped ? (struct output_columns){.n = 0} : cols;
+	if (c->sort != COL_STATE || c->desc || (s->set & SETTINGS_HAS_SORT)) {
+		s->sort_column = c->sort;
+		s->sort_descending = c->desc;
+		s->set |= SETTINGS_HAS_SORT;
+	}
+}
