@@ -158,13 +158,15 @@ test_shared_file(void **state)
 	struct warnings w;
 	struct diag_config cfg;
 	char err[DIAG_CONFIG_ERROR_MAX];
-	const char *text = "close_wait.min = 20\nui.theme = contrast\nui.nonsense = 1\n";
+	const char *text = "close_wait.min = 20\nui.theme = contrast\nui.nonsense = 1\n"
+			   "ui.linger =\nui.mouse\n";
 
 	(void)state;
 	diag_config_defaults(&cfg);
 	assert_int_equal(diag_config_parse(&cfg, "f", text, strlen(text), err, sizeof(err)), 0);
 	assert_true(cfg.value[DIAG_CLOSE_WAIT_MIN] == 20);
-	assert_int_equal(parse(&s, &w, text), 1);
+	assert_int_equal(parse(&s, &w, text), 3);
+	assert_non_null(strstr(w.text, "tcpdeck.conf:5: expected 'key = value', not 'ui.mouse'"));
 	assert_int_equal(s.theme, SETTINGS_THEME_CONTRAST);
 	assert_true(settings_owns_key("ui.theme"));
 	assert_false(settings_owns_key("close_wait.min"));

@@ -186,6 +186,10 @@ diag_config_parse(struct diag_config *cfg, const char *name, const char *text, s
 		key = trim(line);
 		if (*key == '\0')
 			continue;
+		/* The dashboard's settings (ui.*, settings.c in output/) share
+		 * the file; that parser reports its own bad lines. */
+		if (strncmp(key, "ui.", 3) == 0)
+			continue;
 		eq = strchr(key, '=');
 		if (eq == NULL) {
 			snprintf(err, err_len, "%s:%u: expected 'key = value', not '%s'", name,
@@ -199,10 +203,6 @@ diag_config_parse(struct diag_config *cfg, const char *name, const char *text, s
 			snprintf(err, err_len, "%s:%u: expected 'key = value'", name, line_no);
 			return -1;
 		}
-		/* The dashboard's settings (ui.*, settings.c in output/) share
-		 * the file; that parser reports its own bad lines. */
-		if (strncmp(key, "ui.", 3) == 0)
-			continue;
 		if (diag_config_set(cfg, key, value, msg, sizeof(msg)) < 0) {
 			snprintf(err, err_len, "%s:%u: %s", name, line_no, msg);
 			return -1;

@@ -275,7 +275,7 @@ settings_parse(struct settings *s, const char *name, const char *text, size_t le
 	while (pos < len) {
 		char line[1024], msg[600], why[400], *key, *value;
 		size_t end = pos;
-		int k;
+		int k, rc;
 
 		while (end < len && text[end] != '\n')
 			end++;
@@ -289,10 +289,14 @@ settings_parse(struct settings *s, const char *name, const char *text, size_t le
 		memcpy(line, text + pos, end - pos);
 		line[end - pos] = '\0';
 		pos = end + 1;
-		if (split_line(line, &key, &value) != 1 || !settings_owns_key(key))
+		rc = split_line(line, &key, &value);
+		if (!settings_owns_key(key) || rc == 0)
 			continue;
-		k = key_index(key);
-		if (k < 0) {
+		k = rc < 0 ? -1 : key_index(key);
+		if (rc < 0) {
+			snprintf(why, sizeof(why), "expected 'key = value', not '%s' (ignored)",
+				 quote(&qk, key));
+		} else if (k < 0) {
 			snprintf(why, sizeof(why), "unknown setting '%s' (ignored)", quote(&qk, key));
 		} else if (*value == '\0') {
 			snprintf(why, sizeof(why), "'%s' has no value (ignored)", keys[k].name);
