@@ -138,6 +138,8 @@ load_settings(struct options *opts, struct settings *s, char *path, size_t path_
 	}
 	if (opts->theme >= 0)
 		s->theme = (enum settings_theme)opts->theme;
+	if (opts->no_mouse)
+		s->mouse = false;
 }
 
 /* Set by SIGINT, SIGTERM and SIGHUP in a marked, exporting or recording

@@ -229,7 +229,8 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 	install_signal_handlers();
 	if (ui_term_start(&ui, opts->ascii, cause, cause_len) < 0)
 		goto fail;
-	ui_mouse_set(&ui, !opts->no_mouse);
+	/* --no-mouse, or ui.mouse = off in the config file. */
+	ui_mouse_set(&ui, !opts->no_mouse && ui.settings.mouse);
 
 	while (!ui.quit && !stop_signal) {
 		struct pollfd fds[3] = {

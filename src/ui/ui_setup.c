@@ -172,6 +172,7 @@ change(struct ui *ui, int dir)
 		break;
 	case F_MOUSE:
 		s->mouse = !s->mouse;
+		ui_mouse_set(ui, s->mouse);
 		break;
 	case F_LINGER:
 		s->linger_s = step_value(linger_steps, sizeof(linger_steps) / sizeof(double),
