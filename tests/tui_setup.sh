@@ -40,7 +40,7 @@ tm new-session -d -s keep -x 80 -y 24 "sleep 600" || hard_error "tmux cannot sta
 # run ARGS: a fresh dashboard in the session "tui" at TERM=xterm-256color,
 # standard error in $home/err.
 run() {
-  tm kill-session -t tui 2>/dev/null
+  tm_retire tui
   : >"$home/err"
   tm new-session -d -s tui -x 150 -y 40 \
     "env HOME=$home XDG_CONFIG_HOME= LANG=C.UTF-8 TERM=xterm-256color timeout --foreground 120 $TCPDECK $* 2>$home/err; sleep 60" ||

@@ -51,7 +51,7 @@ fi
 run() {
   local t=$1 envs=$2
   shift 2
-  tm kill-session -t tui 2>/dev/null
+  tm_retire tui
   tm new-session -d -s tui -x 100 -y 30 \
     "env HOME=$work XDG_CONFIG_HOME= LANG=C.UTF-8 TERM=$t $terminfo $envs timeout --foreground 120 $TCPDECK -d 0.3 $* 2>>$work/err; sleep 60" ||
     hard_error "tmux cannot start a session"
