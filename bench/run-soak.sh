@@ -34,7 +34,9 @@
 # (default 5000), CYCLE seconds (default 60), OUT directory for the results
 # (default soak-out in the current directory: soak.tdr, tcpdeck.log,
 # mem.csv, compare.csv, summary.txt), WRAP a command put before the
-# dashboard (such as valgrind with its options).
+# dashboard (such as valgrind with its options), SCALE the held sockets and
+# the TIME_WAIT cap in percent of the phases below (default 100), OWNERS=host
+# to let tcpdeck walk the whole machine's /proc for owners.
 ME=run-soak
 . "$(dirname "$0")/lib.sh"
 build=$(cd "${1:-.}" && pwd) || die "no build directory ${1:-.}"
@@ -43,6 +45,7 @@ RATE=${RATE:-5000}
 CYCLE=${CYCLE:-60}
 OUT=${OUT:-soak-out}
 WRAP=${WRAP:-}
+SCALE=${SCALE:-100}
 tcpdeck=$build/tcpdeck
 churn=$build/tests/tcpdeck-test-churn
 sockgen=$build/bench/tcpdeck-sockgen
@@ -56,6 +59,7 @@ done
 [ "$DURATION" -ge 120 ] 2>/dev/null || die "DURATION must be at least 120 seconds"
 [ "$RATE" -ge 2 ] 2>/dev/null || die "RATE must be at least 2"
 [ "$CYCLE" -ge 20 ] 2>/dev/null || die "CYCLE must be at least 20 seconds"
+[ "$SCALE" -ge 1 ] 2>/dev/null && [ "$SCALE" -le 1000 ] || die "SCALE must be 1 to 1000 (percent)"
 mkdir -p "$OUT" || die "cannot make $OUT"
 OUT=$(cd "$OUT" && pwd)
 rm -f "$OUT"/soak.tdr "$OUT"/tcpdeck.log "$OUT"/mem.csv "$OUT"/compare.csv \
@@ -144,12 +148,14 @@ phase_la=(100 200 0 0 50)
 # start_phase I: sets the TIME_WAIT cap and replaces the held sockets by
 # phase I's mix; the new generator is ready before the old one ends.
 start_phase() {
-  local i=$(($1 % ${#phase_tw[@]})) args="" file="$OUT/sockgen.$1"
-  inns sysctl -qw net.ipv4.tcp_max_tw_buckets="${phase_tw[$i]}" >/dev/null
-  [ "${phase_est[$i]}" -gt 0 ] && args="$args established=${phase_est[$i]}"
-  [ "${phase_cw[$i]}" -gt 0 ] && args="$args close_wait=${phase_cw[$i]}"
-  [ "${phase_fw1[$i]}" -gt 0 ] && args="$args fin_wait1=${phase_fw1[$i]}"
-  [ "${phase_la[$i]}" -gt 0 ] && args="$args last_ack=${phase_la[$i]}"
+  local i=$(($1 % ${#phase_tw[@]})) args="" file="$OUT/sockgen.$1" kind n
+  inns sysctl -qw net.ipv4.tcp_max_tw_buckets=$((phase_tw[i] * SCALE / 100)) >/dev/null
+  for kind in established:phase_est close_wait:phase_cw fin_wait1:phase_fw1 last_ack:phase_la; do
+    declare -n sizes=${kind#*:}
+    n=$((sizes[i] * SCALE / 100))
+    [ "$n" -gt 0 ] && args="$args ${kind%:*}=$n"
+    unset -n sizes
+  done
   old_group=$gen_group
   gen_group=""
   if [ -n "$args" ]; then
@@ -166,7 +172,7 @@ start_phase() {
   fi
   stop_group "$old_group"
   old_group=""
-  note "phase $1: tw cap ${phase_tw[$i]},$args"
+  note "phase $1: tw cap $((phase_tw[i] * SCALE / 100)),$args"
 }
 
 # The churn: two clients, each half the rate, in chunks of 10 s.
@@ -362,6 +368,13 @@ tmux_pid=""
           if (lo < m5 * 0.95 || hi > m5 * 1.05) print "FAIL: memory outside 5% of minute 5"
           else printf "memory check: within %.1f%% of minute 5\n",
             100 * ((hi - m5 > m5 - lo) ? (hi - m5) / m5 : (m5 - lo) / m5) }' "$OUT/mem.csv"
+  # The working set follows the phase: also the peak of minutes 1 to 5
+  # (every phase ran) against the peak of the last 5 minutes.
+  awk -F, -v d="$DURATION" 'NR > 1 {
+      if ($1 >= 60 && $1 < 300 && $2 > a) a = $2
+      if ($1 >= d - 300 && $2 > b) b = $2 }
+    END { if (a > 0) printf "peak VmRSS, minutes 1-5: %d kB; last 5 minutes: %d kB (%+.1f%%)\n",
+            a, b, 100 * (b - a) / a }' "$OUT/mem.csv"
 } | tee "$OUT/summary.txt"
 grep -q '^FAIL' "$OUT/summary.txt" && failures=$((failures + 1))
 [ "$failures" = 0 ] || { note "$failures check(s) failed; see $OUT"; exit 1; }
