@@ -373,7 +373,7 @@ tmux_pid=""
   awk -F, -v d="$DURATION" 'NR > 1 {
       if ($1 >= 60 && $1 < 300 && $2 > a) a = $2
       if ($1 >= d - 300 && $2 > b) b = $2 }
-    END { if (a > 0) printf "peak VmRSS, minutes 1-5: %d kB; last 5 minutes: %d kB (%+.1f%%)\n",
+    END { if (d >= 600 && a > 0) printf "peak VmRSS, minutes 1-5: %d kB; last 5 minutes: %d kB (%+.1f%%)\n",
             a, b, 100 * (b - a) / a }' "$OUT/mem.csv"
 } | tee "$OUT/summary.txt"
 grep -q '^FAIL' "$OUT/summary.txt" && failures=$((failures + 1))
