@@ -226,3 +226,13 @@ wait_screen() {
   done
   return 1
 }
+# wait_sample REGEX: like wait_screen, for what only a sample draws (the
+# states view's rows are there before the first sample, with zeros), and
+# patient: on a loaded machine the first sample can take many seconds.
+wait_sample() {
+  for _ in $(seq 1 600); do
+    screen | grep -Eq -- "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}

@@ -20,7 +20,7 @@ lpid=${pids[0]}
 table_rows() { screen | grep -E '^(tcp|\*)' ; }
 
 tm new-session -d -s tui -x 160 -y 30 "env LANG=C.UTF-8 TERM=screen $TCPDECK -d 0.2 --linger 30"
-wait_screen '^ESTABLISHED' || hard_error "dashboard did not start: $(screen)"
+wait_sample '^LISTEN +2 ' || hard_error "dashboard did not start: $(screen)"
 tm send-keys -t tui 3
 wait_screen 'PROTO +LOCAL' && pass "3 shows the connection table" || fail "no table: $(screen)"
 
@@ -149,7 +149,13 @@ wait_screen '127\.0\.0\.1:7101' && pass "n again shows numbers" || fail "names d
 start 7103 0
 victim=${pids[-1]}
 tm send-keys -t tui / 'sport = :7103' Enter
-sleep 0.5
+# K asks about the owner of the selected row (Home: the first): wait for
+# the filter to leave the 7103 row, its owner found, first.
+for _ in $(seq 1 600); do
+  table_rows | head -1 | grep -q "7103 .*$victim" && break
+  sleep 0.1
+done
+table_rows | head -1 | grep -q "7103 .*$victim" || fail "the first row is not pid $victim's on 7103: $(table_rows | head -3)"
 tm send-keys -t tui Home K
 wait_screen "Send SIGTERM to pid $victim \(tcpdeck-test-li\)" && pass "K names the process" ||
   fail "K question: $(screen | tail -3)"

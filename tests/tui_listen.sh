@@ -20,7 +20,7 @@ full_pid=${pids[2]}
 
 
 tm new-session -d -s tui -x 110 -y 30 "env LANG=C.UTF-8 TERM=xterm-256color $TCPDECK -d 0.2"
-wait_screen '^ESTABLISHED' || hard_error "dashboard did not start: $(screen)"
+wait_sample '^LISTEN +3 ' || hard_error "dashboard did not start: $(screen)"
 tm send-keys -t tui 2
 wait_screen 'LOCAL ADDRESS:PORT' && pass "2 switches to the LISTEN panel" || fail "no LISTEN panel: $(screen)"
 wait_screen "^$web_pid +root +.*tcpdeck-test-listener 7001 3" && pass "block header: pid, user, command line" ||
