@@ -71,19 +71,24 @@ run_who(struct ring *ring, const struct who_target *who, char *msg, size_t msg_l
 }
 
 /* --config FILE, else the default file when there is one; the defaults
- * otherwise.  0, or -1 with "FILE:LINE: ..." in msg. */
+ * otherwise.  0; 1 when bad lines were skipped ("FILE:LINE: ..." in
+ * msg, the rest of the file applied); -1 when the file cannot be used. */
 static int
 load_diag_config(const char *path, struct diag_config *cfg, char *msg, size_t msg_len)
 {
 	char def[PATH_MAX];
+	int rc;
 
 	diag_config_defaults(cfg);
-	if (path != NULL)
-		return diag_config_load(cfg, path, 0, msg, msg_len) < 0 ? -1 : 0;
-	if (diag_config_default_path(getenv("XDG_CONFIG_HOME"), getenv("HOME"), def, sizeof(def)) <
-	    0)
-		return 0;
-	return diag_config_load(cfg, def, 1, msg, msg_len) < 0 ? -1 : 0;
+	if (path != NULL) {
+		rc = diag_config_load(cfg, path, 0, msg, msg_len);
+	} else {
+		if (diag_config_default_path(getenv("XDG_CONFIG_HOME"), getenv("HOME"), def,
+					     sizeof(def)) < 0)
+			return 0;
+		rc = diag_config_load(cfg, def, 1, msg, msg_len);
+	}
+	return rc < 0 ? -1 : rc == 2 ? 1 : 0;
 }
 
 static void print_safe(const char *prefix, const char *text);
@@ -374,8 +379,16 @@ app_run(struct app *app, int argc, char **argv)
 			 opts->list);
 		return app_fail_raw(app, 2);
 	}
-	if (load_diag_config(opts->config_path, &app->diag_cfg, msg, msg_len) < 0)
+	switch (load_diag_config(opts->config_path, &app->diag_cfg, msg, msg_len)) {
+	case -1:
 		return app_fail(app, 2);
+	case 1: /* bad lines: said, the rest of the file used */
+		warn_setting(app->settings_note, msg);
+		msg[0] = '\0';
+		break;
+	default:
+		break;
+	}
 	if (!opts->batch && opts->who == NULL)
 		load_settings(opts, &app->settings, app->settings_path, sizeof(app->settings_path),
 			      app->settings_note);

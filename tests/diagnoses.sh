@@ -106,15 +106,21 @@ out=$(diagnoses) || fail "tcpdeck failed with the default config file"
 rm "$work/tcpdeck/tcpdeck.conf"
 
 # --- a bad config file -----------------------------------------------------
-printf 'close_wait.min = 10\nclose_wiat.min = 5\n' >"$work/bad.conf"
-err=$(timeout 30 "$TCPDECK" -b -n 1 --view diagnoses --config "$work/bad.conf" 2>&1 >/dev/null)
+# A bad line is named by file and line, and the rest of the file is
+# still used: the line after it raises close_wait.min over the pile.
+printf 'close_wiat.min = 5\nclose_wait.min = %s\n' $((N + 1)) >"$work/bad.conf"
+out=$(diagnoses --config "$work/bad.conf" 2>"$work/bad.err")
 status=$?
-if [ "$status" -eq 2 ] &&
-  [ "$err" = "tcpdeck: $work/bad.conf:2: unknown key 'close_wiat.min'" ]; then
-  pass "bad config refused with file:line (status 2)"
+err=$(cat "$work/bad.err")
+if [ "$status" -eq 0 ] &&
+  [ "$err" = "tcpdeck: $work/bad.conf:1: unknown key 'close_wiat.min'" ]; then
+  pass "a bad config line is named with file:line, and tcpdeck goes on (status 0)"
 else
   fail "bad config: status $status, '$err'"
 fi
+[ "$(grep -c '"findings": \[\]}$' <<<"$out")" -eq 3 ] &&
+  pass "the good line after the bad one still applies (close_wait.min = $((N + 1)))" ||
+  fail "the line after a bad one was not applied:"$'\n'"$out"
 err=$(timeout 30 "$TCPDECK" -b -n 1 --config "$work/missing.conf" 2>&1 >/dev/null)
 status=$?
 [ "$status" -eq 2 ] && grep -q "cannot read config file" <<<"$err" &&

@@ -111,8 +111,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	diag_config_defaults(&cfg);
 	diag_config_defaults(&defaults);
 	rc = diag_config_parse(&cfg, "f.conf", (const char *)data, size, err, sizeof(err));
-	check(rc == 0 || rc == -1, "0 or -1");
-	if (rc < 0) {
+	check(rc >= 0 && (unsigned long)rc <= lines, "0, or a count of bad lines");
+	if (rc > 0) {
 		unsigned long line;
 
 		refused++;

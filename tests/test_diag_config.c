@@ -107,10 +107,32 @@ test_errors(void **state)
 		struct diag_config cfg;
 		char err[DIAG_CONFIG_ERROR_MAX];
 
-		assert_int_equal(parse(&cfg, cases[i].text, err, sizeof(err)), -1);
+		assert_int_equal(parse(&cfg, cases[i].text, err, sizeof(err)), 1);
 		if (strcmp(err, cases[i].message) != 0)
 			fail_msg("case %zu: got \"%s\", expected \"%s\"", i, err, cases[i].message);
 	}
+}
+
+/* Bad lines are skipped, counted and the first named; the lines after
+ * them still apply. */
+static void
+test_bad_lines_skipped(void **state)
+{
+	struct diag_config cfg;
+	char err[DIAG_CONFIG_ERROR_MAX];
+	static const char text[] = "close_wiat.min = 5\n"
+				   "close_wait.min = 17\n"
+				   "nonsense\n"
+				   "syn_recv.min = x\n"
+				   "syn_sent.min = 9\n";
+
+	(void)state;
+	assert_int_equal(parse(&cfg, text, err, sizeof(err)), 3);
+	assert_string_equal(err, "tcpdeck.conf:1: unknown key 'close_wiat.min' (and 2 more bad lines)");
+	assert_true(cfg.value[DIAG_CLOSE_WAIT_MIN] == 17);
+	assert_true(cfg.value[DIAG_SYN_SENT_MIN] == 9);
+	assert_int_equal(parse(&cfg, "close_wait.min = 3\n", err, sizeof(err)), 0);
+	assert_string_equal(err, "");
 }
 
 /* The keys of the spread piles come from the rule table like the others. */
@@ -134,10 +156,10 @@ test_rule_keys(void **state)
 	assert_true(cfg.value[DIAG_FIN_WAIT1_PORT_MIN] == 20);
 	assert_true(cfg.value[DIAG_LAST_ACK_AGE_S] == 2.5);
 	assert_true(cfg.value[DIAG_SYN_SENT_DEST_MIN] == 7);
-	assert_int_equal(parse(&cfg, "last_ack.port_min = 1.5\n", err, sizeof(err)), -1);
+	assert_int_equal(parse(&cfg, "last_ack.port_min = 1.5\n", err, sizeof(err)), 1);
 	assert_string_equal(err,
 			    "tcpdeck.conf:1: 'last_ack.port_min' needs a whole number, not '1.5'");
-	assert_int_equal(parse(&cfg, "fin_wait1.age_s = -1\n", err, sizeof(err)), -1);
+	assert_int_equal(parse(&cfg, "fin_wait1.age_s = -1\n", err, sizeof(err)), 1);
 	assert_string_equal(err,
 			    "tcpdeck.conf:1: 'fin_wait1.age_s' must be from 0 to 1e+06, not -1");
 	assert_string_equal(diag_config_key_name(DIAG_LAST_ACK_PORT_MIN), "last_ack.port_min");
@@ -155,11 +177,11 @@ test_odd_bytes(void **state)
 	(void)state;
 	diag_config_defaults(&cfg);
 	assert_int_equal(diag_config_parse(&cfg, "x.conf", nul, sizeof(nul) - 1, err, sizeof(err)),
-			 -1);
+			 1);
 	assert_string_equal(err, "x.conf:2: contains a NUL byte");
 	memset(long_line, 'a', sizeof(long_line));
 	assert_int_equal(
-		diag_config_parse(&cfg, "x.conf", long_line, sizeof(long_line), err, sizeof(err)), -1);
+		diag_config_parse(&cfg, "x.conf", long_line, sizeof(long_line), err, sizeof(err)), 1);
 	assert_string_equal(err, "x.conf:1: line too long");
 }
 
@@ -178,13 +200,13 @@ test_hostile_bytes_quoted_safely(void **state)
 	diag_config_defaults(&cfg);
 	assert_int_equal(diag_config_parse(&cfg, "x\033.conf", key, sizeof(key) - 1, err,
 					   sizeof(err)),
-			 -1);
+			 1);
 	assert_string_equal(err, "x\\x1b.conf:1: unknown key '\\x1b]2;owned\\x07'");
 	assert_int_equal(
-		diag_config_parse(&cfg, "x.conf", value, sizeof(value) - 1, err, sizeof(err)), -1);
+		diag_config_parse(&cfg, "x.conf", value, sizeof(value) - 1, err, sizeof(err)), 1);
 	assert_string_equal(err, "x.conf:1: 'close_wait.min' needs a whole number, not '2\\x1b0'");
 	assert_int_equal(diag_config_parse(&cfg, "x.conf", line, sizeof(line) - 1, err, sizeof(err)),
-			 -1);
+			 1);
 	assert_string_equal(err, "x.conf:1: expected 'key = value', not '\\u009b\\x1b[2J'");
 }
 
@@ -210,7 +232,8 @@ test_load_file(void **state)
 	assert_non_null(f);
 	fputs("syn_recv.min = 7\nfin_wait2.age_s = oops\n", f);
 	fclose(f);
-	assert_int_equal(diag_config_load(&cfg, path, 1, err, sizeof(err)), -1);
+	diag_config_defaults(&cfg);
+	assert_int_equal(diag_config_load(&cfg, path, 1, err, sizeof(err)), 2);
 	{
 		char want[256];
 
@@ -218,6 +241,8 @@ test_load_file(void **state)
 			 path);
 		assert_string_equal(err, want);
 	}
+	/* The good line before the bad one is applied all the same. */
+	assert_true(cfg.value[DIAG_SYN_RECV_MIN] == 7);
 
 	f = fopen(path, "w");
 	assert_non_null(f);
@@ -267,6 +292,7 @@ main(void)
 	    cmocka_unit_test(test_defaults_table),
 	    cmocka_unit_test(test_overrides_and_comments),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_bad_lines_skipped),
 	    cmocka_unit_test(test_rule_keys),
 	    cmocka_unit_test(test_odd_bytes),
 	    cmocka_unit_test(test_hostile_bytes_quoted_safely),

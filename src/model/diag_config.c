@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -152,34 +153,49 @@ trim(char *s)
 	return s;
 }
 
+/* Keeps the message of the first bad line; counts them all. */
+static void
+bad_line(unsigned int *bad, char *err, size_t err_len, const char *msg)
+{
+	if ((*bad)++ == 0)
+		snprintf(err, err_len, "%s", msg);
+}
+
 int
 diag_config_parse(struct diag_config *cfg, const char *name, const char *text, size_t len,
 		  char *err, size_t err_len)
 {
-	unsigned int line_no = 0;
+	unsigned int line_no = 0, bad = 0;
 	size_t pos = 0;
 	struct quote qn, qk;
 
 	name = quote(&qn, name);
+	if (err_len > 0)
+		err[0] = '\0';
 
 	while (pos < len) {
-		char line[1024], msg[DIAG_CONFIG_ERROR_MAX], *hash, *eq, *key, *value;
-		size_t end = pos;
+		char line[1024], msg[DIAG_CONFIG_ERROR_MAX], say[2 * DIAG_CONFIG_ERROR_MAX];
+		char *hash, *eq, *key, *value;
+		size_t end = pos, n;
 
 		while (end < len && text[end] != '\n')
 			end++;
 		line_no++;
-		if (end - pos >= sizeof(line)) {
-			snprintf(err, err_len, "%s:%u: line too long", name, line_no);
-			return -1;
+		n = end - pos;
+		if (n >= sizeof(line)) {
+			snprintf(say, sizeof(say), "%s:%u: line too long", name, line_no);
+			bad_line(&bad, err, err_len, say);
+			pos = end + 1;
+			continue;
 		}
-		memcpy(line, text + pos, end - pos);
-		line[end - pos] = '\0';
-		if (strlen(line) != end - pos) {
-			snprintf(err, err_len, "%s:%u: contains a NUL byte", name, line_no);
-			return -1;
-		}
+		memcpy(line, text + pos, n);
+		line[n] = '\0';
 		pos = end + 1;
+		if (strlen(line) != n) {
+			snprintf(say, sizeof(say), "%s:%u: contains a NUL byte", name, line_no);
+			bad_line(&bad, err, err_len, say);
+			continue;
+		}
 		hash = strchr(line, '#');
 		if (hash != NULL)
 			*hash = '\0';
@@ -192,23 +208,32 @@ diag_config_parse(struct diag_config *cfg, const char *name, const char *text, s
 			continue;
 		eq = strchr(key, '=');
 		if (eq == NULL) {
-			snprintf(err, err_len, "%s:%u: expected 'key = value', not '%s'", name,
+			snprintf(say, sizeof(say), "%s:%u: expected 'key = value', not '%s'", name,
 				 line_no, quote(&qk, key));
-			return -1;
+			bad_line(&bad, err, err_len, say);
+			continue;
 		}
 		*eq = '\0';
 		value = trim(eq + 1);
 		key = trim(key);
 		if (*key == '\0' || *value == '\0') {
-			snprintf(err, err_len, "%s:%u: expected 'key = value'", name, line_no);
-			return -1;
+			snprintf(say, sizeof(say), "%s:%u: expected 'key = value'", name, line_no);
+			bad_line(&bad, err, err_len, say);
+			continue;
 		}
 		if (diag_config_set(cfg, key, value, msg, sizeof(msg)) < 0) {
-			snprintf(err, err_len, "%s:%u: %s", name, line_no, msg);
-			return -1;
+			snprintf(say, sizeof(say), "%s:%u: %s", name, line_no, msg);
+			bad_line(&bad, err, err_len, say);
 		}
 	}
-	return 0;
+	if (bad > 1) {
+		size_t used = strlen(err);
+
+		if (used < err_len)
+			snprintf(err + used, err_len - used, " (and %u more bad line%s)", bad - 1,
+				 bad == 2 ? "" : "s");
+	}
+	return (int)(bad > INT_MAX ? INT_MAX : bad);
 }
 
 int
@@ -242,7 +267,7 @@ diag_config_load(struct diag_config *cfg, const char *path, int missing_ok, char
 		snprintf(err, err_len, "config file '%s' is larger than 64 KiB", path);
 		rc = -1;
 	} else {
-		rc = diag_config_parse(cfg, path, text, len, err, err_len);
+		rc = diag_config_parse(cfg, path, text, len, err, err_len) > 0 ? 2 : 0;
 	}
 	free(text);
 	fclose(file);

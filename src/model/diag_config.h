@@ -119,8 +119,10 @@ int diag_config_set(struct diag_config *cfg, const char *key, const char *value,
 /*
  * Applies the `key = value` lines of text (len bytes, not necessarily
  * NUL-terminated) to cfg; `name` is the file name used in messages.
- * Stops at the first bad line: returns -1 with "NAME:LINE: ..." in err
- * (cfg then holds the lines before it).  Returns 0 otherwise.
+ * A bad line (unknown key, bad value, not `key = value`, too long, a NUL
+ * byte) is skipped and the rest still applied: returns how many were
+ * bad, with the first as "NAME:LINE: ..." in err (followed by "(and N
+ * more bad lines)"); 0 when every line was good (err empty).
  */
 int diag_config_parse(struct diag_config *cfg, const char *name, const char *text, size_t len,
 		      char *err, size_t err_len);
@@ -128,8 +130,10 @@ int diag_config_parse(struct diag_config *cfg, const char *name, const char *tex
 /*
  * Reads and applies the file at path.  Returns 0; 1 when missing_ok is
  * set and the file does not exist or cannot be reached (ENOENT, ENOTDIR,
- * EACCES: cfg untouched); -1 with a one-line message in err otherwise
- * (unreadable, larger than 64 KiB, a bad line).
+ * EACCES: cfg untouched); 2 when some lines were bad and skipped (the
+ * rest applied; the message in err, as diag_config_parse() says it); -1
+ * with a one-line message in err when the file cannot be used at all
+ * (unreadable, larger than 64 KiB).
  */
 int diag_config_load(struct diag_config *cfg, const char *path, int missing_ok, char *err,
 		     size_t err_len);
