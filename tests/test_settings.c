@@ -238,6 +238,32 @@ test_write_keeps_other_lines(void **state)
 	free(out);
 }
 
+/* Numbers are saved in their shortest form that reads back the same:
+ * 0.2 as "0.2", a value typed with more digits than "%g" keeps whole. */
+static void
+test_write_numbers_read_back(void **state)
+{
+	struct settings s, back;
+	struct warnings w;
+	char *out;
+
+	(void)state;
+	settings_defaults(&s);
+	s.interval_s = 0.2;
+	s.linger_s = 2.7182818284590452;
+	out = write_text(&s, NULL);
+	assert_non_null(strstr(out, "ui.interval = 0.2\n"));
+	assert_int_equal(parse(&back, &w, out), 0);
+	assert_true(back.linger_s == s.linger_s); /* "%g" would say 2.71828 */
+	free(out);
+	s.interval_s = strtod("0.444444444444444444444444445", NULL);
+	out = write_text(&s, NULL);
+	assert_int_equal(parse(&back, &w, out), 0);
+	assert_true(back.interval_s == s.interval_s);
+	assert_true(back.linger_s == s.linger_s);
+	free(out);
+}
+
 /* A view set then cleared: its line goes. */
 static void
 test_write_clears(void **state)
@@ -325,6 +351,7 @@ main(void)
 		cmocka_unit_test(test_warning_is_safe),
 		cmocka_unit_test(test_shared_file),
 		cmocka_unit_test(test_write_keeps_other_lines),
+		cmocka_unit_test(test_write_numbers_read_back),
 		cmocka_unit_test(test_write_clears),
 		cmocka_unit_test(test_save_and_load),
 	};

@@ -312,6 +312,22 @@ settings_parse(struct settings *s, const char *name, const char *text, size_t le
 	return bad;
 }
 
+/* The shortest "%g" form of v that reads back as v (up to 17 digits,
+ * which any double needs at most): 0.2 stays "0.2", and a value typed
+ * with more digits than "%g" keeps is saved as it was read. */
+static int
+shortest_number(char *out, size_t size, double v)
+{
+	int n = -1;
+
+	for (int digits = 6; digits <= 17; digits++) {
+		n = snprintf(out, size, "%.*g", digits, v);
+		if (n < 0 || (size_t)n >= size || strtod(out, NULL) == v)
+			break;
+	}
+	return n;
+}
+
 int
 settings_format_value(const struct settings *s, const char *key, char *out, size_t size)
 {
@@ -343,7 +359,7 @@ settings_format_value(const struct settings *s, const char *key, char *out, size
 		break;
 	}
 	case SETTINGS_HAS_INTERVAL:
-		n = snprintf(out, size, "%g", s->interval_s);
+		n = shortest_number(out, size, s->interval_s);
 		break;
 	case SETTINGS_HAS_THEME:
 		n = snprintf(out, size, "%s", settings_theme_name(s->theme));
@@ -352,7 +368,7 @@ settings_format_value(const struct settings *s, const char *key, char *out, size
 		n = snprintf(out, size, "%s", s->mouse ? "on" : "off");
 		break;
 	case SETTINGS_HAS_LINGER:
-		n = snprintf(out, size, "%g", s->linger_s);
+		n = shortest_number(out, size, s->linger_s);
 		break;
 	}
 	return n < 0 || (size_t)n >= size ? -1 : n;
