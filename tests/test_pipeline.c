@@ -826,6 +826,49 @@ test_netns_flows(void **state)
 	pipeline_free(p);
 }
 
+/*
+ * The sample before is let go as soon as the next one is fed: with every
+ * model the dashboard builds (namespaces, whose flows count the closed
+ * sockets by namespace, and findings, which name what vanished), the
+ * caller's reference is the last one, and the flows by namespace are
+ * still counted.
+ */
+static void
+test_previous_let_go(void **state)
+{
+	char root[512];
+	struct pipeline_config cfg = {
+		.models = PIPELINE_FLOWS | PIPELINE_FINDINGS | PIPELINE_COUNTERS | PIPELINE_TEST |
+			  PIPELINE_NETNS | PIPELINE_CLOSED,
+		.proc_root = root,
+	};
+	const uint32_t inodes[] = {10, 20}, before_socks[] = {5, 5}, after_socks[] = {2, 5};
+	struct snapshot *first, *second;
+	const struct pipeline_netns_row *row;
+	struct pipeline *p;
+
+	(void)state;
+	proc_root(root, sizeof(root));
+	p = pipeline_new(&cfg);
+	assert_non_null(p);
+	first = ns_sample(1, inodes, before_socks, 2);
+	assert_int_equal(pipeline_feed(p, first, 0), 0);
+	assert_int_equal(first->refs, 2); /* the caller's and the latest */
+	second = ns_sample(2, inodes, after_socks, 2);
+	assert_int_equal(pipeline_feed(p, second, 0), 0);
+	assert_int_equal(pipeline_stats(p)->failed, 0);
+	assert_int_equal(first->refs, 1);
+	assert_ptr_equal(pipeline_latest(p), second);
+	snapshot_unref(first);
+	row = pipeline_netns_find(p, 10);
+	assert_non_null(row);
+	assert_true(row->has_flows);
+	assert_int_equal(row->closed, 3);
+	assert_int_equal(pipeline_netns_find(p, 20)->closed, 0);
+	snapshot_unref(second);
+	pipeline_free(p);
+}
+
 /* A gone namespace stays at least netns_linger_s seconds. */
 static void
 test_netns_linger(void **state)
@@ -872,6 +915,7 @@ main(void)
 		cmocka_unit_test(test_netns_rows),
 		cmocka_unit_test(test_netns_linger),
 		cmocka_unit_test(test_netns_flows),
+		cmocka_unit_test(test_previous_let_go),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -832,6 +832,7 @@ test_same_cookie_two_netns(void **state)
 	/* What vanished is namespace 7's cookie 6: entry 2 before. */
 	assert_int_equal(statetrack_vanished(st, &v, &taken), 1);
 	assert_int_equal(v[0], 2);
+	assert_int_equal(statetrack_vanished_netns(st)[0], 7);
 	statetrack_free(st);
 }
 

@@ -298,29 +298,30 @@ row_find(struct pipeline_netns_row *rows, size_t n, uint32_t inode)
 }
 
 /*
- * Opened and closed per namespace row: the sockets of `before` (the
- * sample fed before this one) that the flows list as gone, by their
- * namespace; opened from the totals.  Nothing without flows, or when
- * they did not compare this sample with `before`.
+ * Opened and closed per namespace row: the sockets of the sample fed
+ * before this one (taken at before_taken, seconds; -1 when none) that the
+ * flows list as gone, by their namespace; opened from the totals.
+ * Nothing without flows, or when they did not compare this sample with
+ * that one.
  */
 static void
-netns_flows(const struct pipeline *p, const struct snapshot *before,
-	    struct pipeline_netns_row *rows, size_t n, const bool *was_there, double interval)
+netns_flows(const struct pipeline *p, double before_taken, struct pipeline_netns_row *rows,
+	    size_t n, const bool *was_there, double interval)
 {
-	const uint32_t *gone;
+	const uint32_t *gone, *gone_netns;
 	size_t n_gone;
 	double taken;
 
-	if (p->flows == NULL || before == NULL)
+	if (p->flows == NULL || before_taken < 0)
 		return;
 	n_gone = statetrack_vanished(p->flows, &gone, &taken);
-	if (taken != timespec_seconds(&before->taken_mono))
+	gone_netns = statetrack_vanished_netns(p->flows);
+	if (taken != before_taken)
 		return;
 	for (size_t k = 0; k < n_gone; k++) {
-		struct pipeline_netns_row *row;
+		struct pipeline_netns_row *row = row_find(rows, n, gone_netns[k]);
 
-		if (gone[k] < before->n_entries &&
-		    (row = row_find(rows, n, before->entries[gone[k]].netns)) != NULL)
+		if (row != NULL)
 			row->closed++;
 	}
 	for (size_t k = 0; k < n; k++) {
@@ -337,8 +338,7 @@ netns_flows(const struct pipeline *p, const struct snapshot *before,
 }
 
 static int
-feed_netns(struct pipeline *p, const struct snapshot *snap, const struct snapshot *before,
-	   uint64_t missed)
+feed_netns(struct pipeline *p, const struct snapshot *snap, double before_taken, uint64_t missed)
 {
 	double now = timespec_seconds(&snap->taken_mono);
 	double interval = p->ns_has_prev ? now - p->ns_prev_time : 0;
@@ -418,7 +418,7 @@ feed_netns(struct pipeline *p, const struct snapshot *snap, const struct snapsho
 		rows[k].opened = rows[k].closed = 0;
 		rows[k].opened_per_s = rows[k].closed_per_s = 0;
 	}
-	netns_flows(p, before, rows, n, was_there, interval);
+	netns_flows(p, before_taken, rows, n, was_there, interval);
 	for (size_t k = 0; k < n_dropped; k++)
 		history_free(dropped[k]);
 	free(dropped);
@@ -458,19 +458,20 @@ pipeline_feed(struct pipeline *p, struct snapshot *snap, uint64_t missed)
 {
 	bool back = p->latest != NULL && timespec_seconds(&snap->taken_mono) <
 						  timespec_seconds(&p->latest->taken_mono);
-	struct snapshot *before = p->latest;
+	/* When the sample before was taken: all the namespaces' flows need
+	 * of it (statetrack keeps the rest). */
+	double before_taken = p->latest != NULL && !back ? timespec_seconds(&p->latest->taken_mono)
+							 : -1;
 	struct timespec t0, tm, t1;
 	unsigned int failed = 0;
 	int err = 0;
 
-	/* The sample before may be freed here: not a cost of the models.
-	 * (Referenced first: snap may be the very same sample.)  The
-	 * namespaces' flows read it: then it goes after the models. */
-	p->latest = snapshot_ref(snap);
-	if (!p->netns_built) {
-		snapshot_unref(before);
-		before = NULL;
-	}
+	/* The sample before is let go first, so that it is not kept beside
+	 * this one while the models run (referenced first: snap may be the
+	 * very same sample).  Freeing it is not a cost of the models. */
+	snapshot_ref(snap);
+	snapshot_unref(p->latest);
+	p->latest = snap;
 	p->stats.samples++;
 	p->stats.missed += missed;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
@@ -513,7 +514,7 @@ pipeline_feed(struct pipeline *p, struct snapshot *snap, uint64_t missed)
 		failed |= PIPELINE_CONNS;
 		err = err != 0 ? err : errno;
 	}
-	if (p->netns_built && feed_netns(p, snap, back ? NULL : before, missed) < 0) {
+	if (p->netns_built && feed_netns(p, snap, before_taken, missed) < 0) {
 		failed |= PIPELINE_NETNS;
 		err = err != 0 ? err : errno;
 	}
@@ -525,7 +526,6 @@ pipeline_feed(struct pipeline *p, struct snapshot *snap, uint64_t missed)
 	p->stats.cpu_ms = ms_between(&t0, &t1);
 	p->stats.flows_cpu_ms = ms_between(&t0, &tm);
 	p->stats.failed = failed;
-	snapshot_unref(before);
 	if (failed != 0) {
 		errno = err != 0 ? err : ENOMEM;
 		return -1;

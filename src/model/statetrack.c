@@ -101,6 +101,8 @@ struct statetrack {
 	size_t prev_entry_cap, next_entry_cap;
 	uint32_t *vanished;     /* entry indexes, in the sample before the
 				 * latest, of the sockets gone from it */
+	uint32_t *vanished_netns; /* and their namespaces, so that a reader
+				   * needs not keep that sample for them */
 	size_t n_vanished, vanished_cap;
 	double vanished_from;   /* that sample's taken_mono, -1 when none */
 	uint64_t *keys;         /* per entry: cookie */
@@ -158,6 +160,7 @@ free_arrays(struct statetrack *st)
 	free(st->prev_entry);
 	free(st->next_entry);
 	free(st->vanished);
+	free(st->vanished_netns);
 	radix_scratch_free(&st->scratch);
 }
 
@@ -245,8 +248,13 @@ vanish(struct statetrack *st, size_t p)
 		if (more == NULL)
 			return -1;
 		st->vanished = more;
+		more = realloc(st->vanished_netns, want * sizeof(*more));
+		if (more == NULL)
+			return -1;
+		st->vanished_netns = more;
 		st->vanished_cap = want;
 	}
+	st->vanished_netns[st->n_vanished] = st->prev[p].netns;
 	st->vanished[st->n_vanished++] = st->prev_entry[p];
 	return 0;
 }
@@ -729,6 +737,12 @@ statetrack_vanished(const struct statetrack *st, const uint32_t **entries, doubl
 	*entries = st->vanished;
 	*taken = st->started ? st->vanished_from : -1;
 	return st->started ? st->n_vanished : 0;
+}
+
+const uint32_t *
+statetrack_vanished_netns(const struct statetrack *st)
+{
+	return st->vanished_netns;
 }
 
 double

@@ -146,6 +146,11 @@ bool statetrack_stall_at(const struct statetrack *st, size_t i, struct statetrac
  */
 size_t statetrack_vanished(const struct statetrack *st, const uint32_t **entries, double *taken);
 
+/* The network namespace of each socket statetrack_vanished() lists, in
+ * the same order (NULL when it lists none): what a caller that no longer
+ * holds that snapshot can file them by.  Valid until the next update. */
+const uint32_t *statetrack_vanished_netns(const struct statetrack *st);
+
 /*
  * One state's line for a panel: "TIME_WAIT 18,204 +910/s -880/s", or
  * without rates (first sample) "TIME_WAIT 18,204".  Returns the length

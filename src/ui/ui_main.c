@@ -90,9 +90,11 @@ take_snapshots(struct ui *ui, bool from_ring)
 		ui->last_taken = timespec_seconds(&snap->taken_mono);
 		ui_count(ui, snap, counts, &total);
 		history_push(ui->history, counts);
-		ui_feed_sample(ui, snap, missed);
 		if (ui->paused)
 			ui->pushed_since_pause += 1 + missed;
+		/* The new sample goes on screen before the models take it, so
+		 * that the one before is not kept for the screen beside it
+		 * while they run. */
 		if (!ui->paused) {
 			/* Without a gap, the previous sample is the one taken
 			 * last; after a gap there is no honest "change". */
@@ -103,6 +105,7 @@ take_snapshots(struct ui *ui, bool from_ring)
 			snapshot_unref(ui->shown);
 			ui->shown = snapshot_ref(snap);
 		}
+		ui_feed_sample(ui, snap, missed);
 		memcpy(ui->last_counts, counts, sizeof(ui->last_counts));
 		ui->has_last = true;
 		ui->last_seq = snap->seq;
