@@ -107,6 +107,8 @@ step(struct world *w, struct snapshot *snap)
 	snapshot_seal(snap);
 	assert_int_equal(statetrack_update(w->st, snap), 0);
 	assert_int_equal(diagnose_update(w->d, snap, w->st), 0);
+	/* Nothing keeps it: what the next update reads of it is copied. */
+	assert_int_equal(snap->refs, 1);
 	snapshot_unref(snap);
 }
 

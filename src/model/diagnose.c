@@ -66,7 +66,9 @@ diagnose_free(struct diagnose *d)
 	if (d == NULL)
 		return;
 	free(d->proc_root);
-	snapshot_unref(d->prev_snap);
+	free(d->prev_recs);
+	owner_table_unref(d->prev_owners);
+	free(d->prev_netns);
 	diag_group_free(d);
 	free(d->cands);
 	free(d->found);
@@ -146,6 +148,111 @@ compute_rates(struct diagnose *d, const struct snapshot *snap)
 	d->have_prev = true;
 }
 
+/* The namespace with this inode in the sample before, or NULL. */
+static const struct snapshot_netns *
+prev_find_netns(const struct diagnose *d, uint32_t inode)
+{
+	size_t lo = 0, hi = d->n_prev_netns;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint32_t here = d->prev_netns[mid].info.inode;
+
+		if (here == inode)
+			return &d->prev_netns[mid];
+		if (here < inode)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+bool
+diag_prev_entry(const struct diagnose *d, uint32_t i, struct sock_entry *out)
+{
+	const struct diag_prev_rec *r;
+
+	memset(out, 0, sizeof(*out));
+	if (!d->has_prev || i >= d->n_prev_recs)
+		return false;
+	r = &d->prev_recs[i];
+	memcpy(out->remote_addr, r->remote_addr, sizeof(out->remote_addr));
+	out->netns = r->netns;
+	out->owner = r->owner;
+	out->local_port = r->local_port;
+	out->remote_port = r->remote_port;
+	out->family = r->family;
+	out->state = r->state;
+	out->owner_status = r->owner_status;
+	return true;
+}
+
+const struct owner_proc *
+diag_prev_owner(const struct diagnose *d, const struct sock_entry *e)
+{
+	if (d->prev_owners == NULL || e->owner_status != OWNER_FOUND)
+		return NULL;
+	return owner_table_proc(d->prev_owners, e->owner);
+}
+
+/*
+ * Keeps what the next update reads of snap (the sample before, then):
+ * a record per entry, its owner table, namespaces and time.  0, or -1
+ * (ENOMEM) with nothing kept.  The records follow the socket count:
+ * grown when short, shrunk when four times too large.
+ */
+static int
+keep_prev(struct diagnose *d, const struct snapshot *snap)
+{
+	size_t n = snap->n_entries;
+
+	d->has_prev = false;
+	d->n_prev_recs = 0;
+	d->n_prev_netns = 0;
+	owner_table_unref(d->prev_owners);
+	d->prev_owners = NULL;
+	if (n > d->prev_recs_cap || d->prev_recs_cap > 4 * n + 256) {
+		size_t want = n + n / 8 + 64;
+		struct diag_prev_rec *more = realloc(d->prev_recs, want * sizeof(*more));
+
+		if (more == NULL)
+			return -1;
+		d->prev_recs = more;
+		d->prev_recs_cap = want;
+	}
+	if (snap->n_netns > d->prev_netns_cap) {
+		struct snapshot_netns *more =
+		    realloc(d->prev_netns, snap->n_netns * sizeof(*more));
+
+		if (more == NULL)
+			return -1;
+		d->prev_netns = more;
+		d->prev_netns_cap = snap->n_netns;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct sock_entry *e = &snap->entries[i];
+		struct diag_prev_rec *r = &d->prev_recs[i];
+
+		memcpy(r->remote_addr, e->remote_addr, sizeof(r->remote_addr));
+		r->netns = e->netns;
+		r->owner = e->owner;
+		r->local_port = e->local_port;
+		r->remote_port = e->remote_port;
+		r->family = e->family;
+		r->state = e->state;
+		r->owner_status = e->owner_status;
+	}
+	if (snap->n_netns > 0)
+		memcpy(d->prev_netns, snap->netns, snap->n_netns * sizeof(*snap->netns));
+	d->n_prev_recs = n;
+	d->n_prev_netns = snap->n_netns;
+	d->prev_owners = snap->owners != NULL ? owner_table_ref(snap->owners) : NULL;
+	d->prev_taken = timespec_seconds(&snap->taken_mono);
+	d->has_prev = true;
+	return 0;
+}
+
 /*
  * With namespaces: room for one diag_ns per namespace, each with its
  * counters' rates since the sample before (its entry in that sample's
@@ -154,9 +261,8 @@ compute_rates(struct diagnose *d, const struct snapshot *snap)
 static int
 ns_prepare(struct diagnose *d, const struct snapshot *snap)
 {
-	const struct snapshot *prev = d->prev_snap;
 	double now = timespec_seconds(&snap->taken_mono);
-	double dt = prev != NULL ? now - timespec_seconds(&prev->taken_mono) : 0;
+	double dt = d->has_prev ? now - d->prev_taken : 0;
 
 	if (snap->n_netns > d->ns_cap) {
 		struct diag_ns *more = realloc(d->ns, snap->n_netns * sizeof(*more));
@@ -169,7 +275,7 @@ ns_prepare(struct diagnose *d, const struct snapshot *snap)
 	for (size_t i = 0; i < snap->n_netns; i++) {
 		const struct snapshot_netns *ns = &snap->netns[i];
 		const struct snapshot_netns *before =
-		    prev != NULL && dt > 0 ? snapshot_find_netns(prev, ns->info.inode) : NULL;
+		    d->has_prev && dt > 0 ? prev_find_netns(d, ns->info.inode) : NULL;
 		struct diag_ns *x = &d->ns[i];
 
 		x->fullest_listener = -1;
@@ -283,11 +389,11 @@ diagnose_update(struct diagnose *d, const struct snapshot *snap, const struct st
 	d->st = NULL;
 	d->closes = NULL;
 	d->n_closes = 0;
-	/* Kept for the next update, whose vanished sockets are in it.  A
-	 * sealed snapshot is immutable; only its count of references
-	 * changes. */
-	snapshot_unref(d->prev_snap);
-	d->prev_snap = snapshot_ref((struct snapshot *)snap);
+	/* What the next update reads of this sample (its vanished sockets
+	 * are in it), not the snapshot: that would keep every socket of it
+	 * alive beside the next sample. */
+	if (keep_prev(d, snap) < 0)
+		rc = -1;
 	if (rc < 0)
 		errno = ENOMEM;
 	return rc;

@@ -248,6 +248,19 @@ struct diag_ns {
 	uint32_t vanished_syn_sent;
 };
 
+/* One socket of the sample before, as much of it as the resets rule
+ * reads of a vanished one (diag_prev_entry()). */
+struct diag_prev_rec {
+	uint8_t remote_addr[16];
+	uint32_t netns;
+	uint32_t owner;
+	uint16_t local_port;
+	uint16_t remote_port;
+	uint8_t family;
+	uint8_t state;
+	uint8_t owner_status;
+};
+
 struct diagnose {
 	struct diag_config cfg;
 	char *proc_root;
@@ -257,9 +270,18 @@ struct diagnose {
 	/* The sample being evaluated, during diagnose_update() only. */
 	const struct snapshot *snap;
 	const struct statetrack *st;
-	/* The sample before it (a reference, kept between updates): where
-	 * the sockets st lists as vanished are. */
-	struct snapshot *prev_snap;
+	/* What the rules read of the sample before it, kept between
+	 * updates instead of that whole snapshot: per entry (st lists the
+	 * vanished sockets by their entry index in it) what a reset finding
+	 * names, its owner table, its namespace table and when it was
+	 * taken.  has_prev: there is one. */
+	bool has_prev;
+	double prev_taken;
+	struct diag_prev_rec *prev_recs;
+	size_t n_prev_recs, prev_recs_cap;
+	struct owner_table *prev_owners;
+	struct snapshot_netns *prev_netns; /* sorted by inode */
+	size_t n_prev_netns, prev_netns_cap;
 	/* dead peers: ESTABLISHED sockets with no timer, silent this long
 	 * (dead_peer.idle_s), may be dead; in ms, UINT32_MAX: none. */
 	uint32_t dead_peer_idle_ms;
@@ -454,6 +476,14 @@ void diag_scope_prepare(struct diagnose *d);
 
 /* The index of namespace netns in d->snap's table, or -1. */
 ssize_t diag_ns_index(const struct diagnose *d, uint32_t netns);
+
+/* Entry i of the sample before (an index statetrack_vanished() lists)
+ * into *out: the fields kept of it, the others zero.  False when there is
+ * no such entry. */
+bool diag_prev_entry(const struct diagnose *d, uint32_t i, struct sock_entry *out);
+
+/* The first holder of e, an entry of the sample before, or NULL. */
+const struct owner_proc *diag_prev_owner(const struct diagnose *d, const struct sock_entry *e);
 
 /* ---- diagnose_hysteresis.c */
 

@@ -1502,28 +1502,27 @@ resets_worth(struct diagnose *d)
 static int
 resets_tally(struct diagnose *d)
 {
-	const struct snapshot *prev = d->prev_snap;
 	const uint32_t *gone;
 	size_t n;
 	double taken;
 
 	d->vanished = -1;
 	d->vanished_syn_sent = 0;
-	if (d->st == NULL || prev == NULL || !resets_worth(d))
+	if (d->st == NULL || !d->has_prev || !resets_worth(d))
 		return 0;
 	n = statetrack_vanished(d->st, &gone, &taken);
-	if (taken != timespec_seconds(&prev->taken_mono))
+	if (taken != d->prev_taken)
 		return 0; /* not the sample the tracker compared with */
 	d->vanished = 0;
 	for (size_t k = 0; d->by_netns && k < d->snap->n_netns; k++)
 		d->ns[k].vanished = 0;
 	for (size_t j = 0; j < n; j++) {
-		const struct sock_entry *e = gone[j] < prev->n_entries ? &prev->entries[gone[j]] : NULL;
+		struct sock_entry prev_e, *e = &prev_e;
 		struct diag_group *g;
 		struct diag_gkey k;
 		ssize_t ns;
 
-		if (e == NULL || !resettable(e->state))
+		if (!diag_prev_entry(d, gone[j], &prev_e) || !resettable(e->state))
 			continue;
 		d->vanished++;
 		d->vanished_syn_sent += e->state == TCP_STATE_SYN_SENT;
@@ -1582,7 +1581,6 @@ static void
 resets_describe(const struct diagnose *d, const struct diag_group *g, struct diag_finding *f)
 {
 	struct resets r = resets_rates(d);
-	const struct snapshot *prev = d->prev_snap;
 	const struct diag_group *port = vanished_top(d, DIAG_BY_PORT);
 	const struct diag_group *dest = vanished_top(d, DIAG_BY_DEST);
 	const struct diag_group *peer = vanished_top(d, DIAG_BY_PEER);
@@ -1596,14 +1594,18 @@ resets_describe(const struct diagnose *d, const struct diag_group *g, struct dia
 	if (top == NULL || (dest != NULL && dest->count > top->count))
 		top = dest;
 	if (top != NULL) {
-		const struct sock_entry *e = &prev->entries[top->example];
+		struct sock_entry prev_e, held_e, *e = &prev_e;
 		const struct diag_group *lg =
 		    top->key.by == DIAG_BY_PORT
 			? diag_group_listener(d, top->key.netns, top->key.port)
 			: NULL;
-		size_t held = top->owned >= 0 ? (size_t)top->owned : top->example;
-		const struct owner_proc *p = lg != NULL ? sock_format_owner(d->snap, example(d, lg))
-							: sock_format_owner(prev, &prev->entries[held]);
+		uint32_t held = top->owned >= 0 ? (uint32_t)top->owned : top->example;
+		const struct owner_proc *p;
+
+		(void)diag_prev_entry(d, top->example, &prev_e);
+		(void)diag_prev_entry(d, held, &held_e);
+		p = lg != NULL ? sock_format_owner(d->snap, example(d, lg))
+			       : diag_prev_owner(d, &held_e);
 
 		if (p != NULL) {
 			f->pid = p->pid;
@@ -1654,7 +1656,10 @@ resets_describe(const struct diagnose *d, const struct diag_group *g, struct dia
 			append(f->evidence, sizeof(f->evidence), ", %u of them %s %s", top->count,
 			       top->key.by == DIAG_BY_PORT ? "on" : "to", f->subject);
 		if (peer != NULL) {
-			sock_format_addr(&prev->entries[peer->example], 1, addr, sizeof(addr));
+			struct sock_entry peer_e;
+
+			(void)diag_prev_entry(d, peer->example, &peer_e);
+			sock_format_addr(&peer_e, 1, addr, sizeof(addr));
 			append(f->evidence, sizeof(f->evidence), ", %u with peer %s", peer->count,
 			       addr);
 		}
