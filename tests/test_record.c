@@ -549,6 +549,45 @@ test_round_trip(void **state)
 	}
 }
 
+/* Loading into a snapshot that has entries already appends after them,
+ * whether the sample is decoded (straight into the snapshot) or is the
+ * one decoded last (copied); the reader's own copy is untouched either
+ * way, so the next sample still decodes against it. */
+static void
+test_load_appends(void **state)
+{
+	struct sequence seq;
+	char cause[CAUSE_LEN];
+	struct record_reader *r;
+
+	(void)state;
+	make_sequence(&seq, 6, 4);
+	r = record_reader_open_mem(seq.bytes, seq.len, "mem", cause, sizeof(cause));
+	assert_non_null(r);
+	for (size_t i = 0; i < seq.n; i++) {
+		const struct snapshot *want = seq.snaps[i];
+
+		for (int again = 0; again < 2; again++) {
+			struct snapshot *snap = snapshot_new(0);
+			struct sock_entry *first;
+
+			assert_non_null(snap);
+			first = snapshot_add(snap);
+			assert_non_null(first);
+			first->cookie = 424242;
+			assert_int_equal(record_reader_load(r, i, snap, cause, sizeof(cause)), 0);
+			assert_int_equal(snap->n_entries, 1 + want->n_entries);
+			assert_int_equal(snap->entries[0].cookie, 424242);
+			if (want->n_entries > 0)
+				assert_memory_equal(&snap->entries[1], want->entries,
+				                    want->n_entries * sizeof(*want->entries));
+			snapshot_unref(snap);
+		}
+	}
+	record_reader_free(r);
+	free_sequence(&seq);
+}
+
 static void
 test_times_and_seek(void **state)
 {
@@ -1917,6 +1956,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_varint_zigzag),
 	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_load_appends),
 	    cmocka_unit_test(test_times_and_seek),
 	    cmocka_unit_test(test_cut_everywhere),
 	    cmocka_unit_test(test_corrupt),

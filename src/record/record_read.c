@@ -1034,12 +1034,15 @@ decode_closes(struct record_cur *c, struct state *out)
 	return NULL;
 }
 
-/* Decodes one sample record into out, from prev (NULL for a keyframe).
+/* Decodes one sample record into out, from prev (NULL for a keyframe),
+ * except its entries: those go into `into`'s entry array, after the
+ * entries it has, without counting them in (out->n says how many).
  * Returns NULL or what is wrong. */
 static const char *
 decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, unsigned int version,
-              const struct state *prev, struct state *out)
+              const struct state *prev, struct state *out, struct snapshot *into)
 {
+	struct sock_entry *dst;
 	struct record_cur c = {.p = payload, .left = len};
 	static const struct state none;
 	uint64_t n_entries, restarts;
@@ -1115,14 +1118,11 @@ decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, unsigned int v
 		if (why != NULL)
 			return why;
 	}
-	if (n_entries > out->cap) {
-		struct sock_entry *more = realloc(out->e, (size_t)n_entries * sizeof(*more));
-
-		if (more == NULL)
-			return "out of memory";
-		out->e = more;
-		out->cap = (size_t)n_entries;
-	}
+	/* Straight into the snapshot: a second decoded copy of a sample
+	 * would be as large as the snapshot itself. */
+	if (snapshot_reserve(into, into->n_entries + (size_t)n_entries) < 0)
+		return "out of memory";
+	dst = into->entries + into->n_entries;
 	while (c.left > 0) {
 		uint8_t op = record_cur_u8(&c);
 		size_t j, count;
@@ -1141,7 +1141,7 @@ decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, unsigned int v
 			if (!prev_index(skip, expected, count, prev->n, &j))
 				return "copy out of range";
 			for (size_t k = 0; k < count; k++) {
-				struct sock_entry *e = &out->e[out->n++];
+				struct sock_entry *e = &dst[out->n++];
 				const struct sock_entry *p = &prev->e[j + k];
 
 				*e = *p;
@@ -1165,7 +1165,7 @@ decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, unsigned int v
 			if (c.bad || (mask >> record_field_count(version)))
 				return "bad change mask";
 			p = &prev->e[j];
-			e = &out->e[out->n++];
+			e = &dst[out->n++];
 			/* Every field at its prediction, then the written ones
 			 * corrected. */
 			*e = *p;
@@ -1185,8 +1185,8 @@ decode_sample(const uint8_t *payload, uint32_t len, uint8_t type, unsigned int v
 
 			if (out->n >= n_entries)
 				return "more sockets than announced";
-			why = decode_new(&c, version, &out->e[out->n],
-			                 out->n > 0 ? out->e[out->n - 1].netns : 0);
+			why = decode_new(&c, version, &dst[out->n],
+			                 out->n > 0 ? dst[out->n - 1].netns : 0);
 			if (why != NULL)
 				return why;
 			out->n++;
@@ -1239,26 +1239,53 @@ payload_of(struct record_reader *r, size_t j, char *cause, size_t cause_len)
 	return p;
 }
 
+/*
+ * Decodes sample j, from the one decoded last, into the free room of
+ * snap's entry array (not counted in) and becomes it: its entries are
+ * copied over the ones they were decoded from, which are no longer
+ * needed.  So the reader holds one decoded sample, not two, beside the
+ * snapshot.
+ */
 static int
-decode_at(struct record_reader *r, size_t j, char *cause, size_t cause_len)
+decode_at(struct record_reader *r, size_t j, struct snapshot *snap, char *cause,
+          size_t cause_len)
 {
 	const uint8_t *payload = payload_of(r, j, cause, cause_len);
 	const char *why;
+	struct sock_entry *e = r->cur.e;
+	size_t cap = r->cur.cap;
 	struct state swap;
 
 	if (payload == NULL)
 		return -1;
 	why = decode_sample(payload, r->idx[j].len, r->idx[j].type, r->info.version,
-	                    r->cur_valid ? &r->cur : NULL, &r->next);
+	                    r->cur_valid ? &r->cur : NULL, &r->next, snap);
 	if (why != NULL) {
 		snprintf(cause, cause_len, "'%s': corrupt sample %zu (record at byte %llu): %s",
 		         r->name, j, (unsigned long long)r->idx[j].offset, why);
 		errno = EBADMSG;
 		return -1;
 	}
+	if (r->next.n > cap) {
+		struct sock_entry *more = realloc(e, r->next.n * sizeof(*more));
+
+		if (more == NULL) {
+			set_cause(cause, cause_len, "out of memory");
+			errno = ENOMEM;
+			return -1;
+		}
+		e = more;
+		cap = r->next.n;
+	}
+	if (r->next.n > 0)
+		memcpy(e, snap->entries + snap->n_entries, r->next.n * sizeof(*e));
 	swap = r->cur;
 	r->cur = r->next;
 	r->next = swap;
+	r->cur.e = e;
+	r->cur.cap = cap;
+	r->next.e = NULL;
+	r->next.cap = 0;
 	r->cur_valid = true;
 	r->cur_i = j;
 	return 0;
@@ -1282,24 +1309,22 @@ record_reader_load(struct record_reader *r, size_t i, struct snapshot *snap, cha
 		else
 			r->cur_valid = false;
 		for (size_t j = from; j <= i; j++) {
-			if (decode_at(r, j, cause, cause_len) < 0) {
+			if (decode_at(r, j, snap, cause, cause_len) < 0) {
 				r->cur_valid = false;
 				return -1;
 			}
 		}
-	}
-	if (snapshot_reserve(snap, r->cur.n) < 0) {
-		set_cause(cause, cause_len, "out of memory");
-		return -1;
-	}
-	for (size_t k = 0; k < r->cur.n; k++) {
-		struct sock_entry *e = snapshot_add(snap);
-
-		if (e == NULL) {
+		/* The last one decoded is in snap's room already. */
+		snap->n_entries += r->cur.n;
+	} else {
+		if (snapshot_reserve(snap, snap->n_entries + r->cur.n) < 0) {
 			set_cause(cause, cause_len, "out of memory");
 			return -1;
 		}
-		*e = r->cur.e[k];
+		if (r->cur.n > 0)
+			memcpy(snap->entries + snap->n_entries, r->cur.e,
+			       r->cur.n * sizeof(*r->cur.e));
+		snap->n_entries += r->cur.n;
 	}
 	owner_table_unref(snap->owners);
 	snap->owners = r->cur.owners != NULL ? owner_table_ref(r->cur.owners) : NULL;
