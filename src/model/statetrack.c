@@ -105,16 +105,19 @@ struct statetrack {
 				   * needs not keep that sample for them */
 	size_t n_vanished, vanished_cap;
 	double vanished_from;   /* that sample's taken_mono, -1 when none */
-	uint64_t *keys;         /* per entry: cookie */
+	uint64_t *keys;         /* per entry: cookie (wide cookies only) */
 	uint64_t *ns_keys;      /* per entry: netns, when they differ */
 	size_t ns_keys_cap;
 	uint8_t *states;        /* per entry: state */
 	uint32_t *order;        /* entry indexes by cookie (wide cookies) */
+	size_t wide_cap;        /* of keys and order: allocated only when
+				 * the cookies are too far apart to pack */
 	size_t work_cap;
 	struct radix_scratch scratch;
 	uint64_t *packed;       /* tracked entries by cookie: cookie - the
 				 * smallest (high half), entry index (low) */
-	uint64_t *packed_tmp;
+	uint64_t *packed_tmp;   /* the sort's other buffer; before it, the
+				 * cookie of each tracked entry, as packed */
 	size_t packed_cap;
 	uint32_t *at_since;     /* per entry of the latest snapshot */
 	uint8_t *at_flags;
@@ -204,13 +207,7 @@ reserve(struct statetrack *st, size_t n)
 
 	/* The per-entry arrays share one capacity each; resize() leaves a
 	 * capacity unchanged when the array is already right. */
-	if (resize((void **)&st->keys, &work_cap, n, sizeof(*st->keys)) < 0)
-		return -1;
-	work_cap = st->work_cap;
 	if (resize((void **)&st->states, &work_cap, n, sizeof(*st->states)) < 0)
-		return -1;
-	work_cap = st->work_cap;
-	if (resize((void **)&st->order, &work_cap, n, sizeof(*st->order)) < 0)
 		return -1;
 	st->work_cap = work_cap;
 	work_cap = st->packed_cap;
@@ -366,18 +363,17 @@ stall_fill(const struct sock_entry *e, const struct stall *old, bool known, bool
 
 /*
  * Sorts the tracked entries by cookie when their cookies span less than
- * 2^32: v[0..m) holds entry indexes, ascending; each becomes
- * (keys[i] - base) << 32 | i, and the values are sorted by an LSD radix
- * sort over only the bits `span` (largest key - base) needs, so cookies
- * handed out close together (the usual case: a few hundred thousand
- * apart) take two passes over 8-byte values where the generic sort takes
+ * 2^32: v[0..m) holds entry indexes, ascending, and tmp[0..m) their
+ * cookies; each v[j] becomes (tmp[j] - base) << 32 | v[j], and the
+ * values are sorted by an LSD radix sort over only the bits `span`
+ * (largest key - base) needs, so cookies handed out close together (the
+ * usual case: a few hundred thousand apart) take two passes over 8-byte values where the generic sort takes
  * three over 16-byte pairs and counts all eight bytes.  Equal cookies
  * stay in entry order.  tmp has room for m values.  Returns the array
  * holding the result (v or tmp).
  */
 static uint64_t *
-sort_packed(uint64_t *v, uint64_t *tmp, size_t m, const uint64_t *keys, uint64_t base,
-	    uint64_t span)
+sort_packed(uint64_t *v, uint64_t *tmp, size_t m, uint64_t base, uint64_t span)
 {
 	uint32_t count[PACKED_PASSES][1u << PACKED_DIGIT_BITS];
 	unsigned int bits = 0, passes, width;
@@ -389,7 +385,7 @@ sort_packed(uint64_t *v, uint64_t *tmp, size_t m, const uint64_t *keys, uint64_t
 	if (bits == 0) {
 		/* One cookie, maybe listed more than once: in entry order. */
 		for (size_t j = 0; j < m; j++)
-			v[j] |= (keys[v[j]] - base) << 32;
+			v[j] |= (tmp[j] - base) << 32;
 		return v;
 	}
 	passes = (bits + PACKED_DIGIT_BITS - 1) / PACKED_DIGIT_BITS;
@@ -399,7 +395,7 @@ sort_packed(uint64_t *v, uint64_t *tmp, size_t m, const uint64_t *keys, uint64_t
 	/* Packed and counted in one read.  All three digits, unrolled:
 	 * those beyond `passes` are zero and never read. */
 	for (size_t j = 0; j < m; j++) {
-		uint32_t k = (uint32_t)(keys[v[j]] - base);
+		uint32_t k = (uint32_t)(tmp[j] - base);
 
 		v[j] |= (uint64_t)k << 32;
 		count[0][k & mask]++;
@@ -422,6 +418,22 @@ sort_packed(uint64_t *v, uint64_t *tmp, size_t m, const uint64_t *keys, uint64_t
 		to = swap;
 	}
 	return from;
+}
+
+/* Room for n keys and order entries, for the generic sort (wide
+ * cookies).  The common sort needs neither: 12 bytes a socket saved. */
+static int
+reserve_wide(struct statetrack *st, size_t n)
+{
+	size_t cap = st->wide_cap;
+
+	if (resize((void **)&st->keys, &cap, n, sizeof(*st->keys)) < 0)
+		return -1;
+	cap = st->wide_cap;
+	if (resize((void **)&st->order, &cap, n, sizeof(*st->order)) < 0)
+		return -1;
+	st->wide_cap = cap;
+	return 0;
 }
 
 /* Room for n stall records in stalls_next. */
@@ -534,7 +546,6 @@ update(struct statetrack *st, const struct snapshot *snap,
 		/* A socket left out is untracked, as one without a cookie. */
 		uint64_t key = selected == NULL || selected(arg, e) ? e->cookie : 0;
 
-		st->keys[i] = key;
 		st->states[i] = e->state < TCP_STATE_COUNT ? e->state : TCP_STATE_CLOSE;
 		mixed |= e->netns != netns;
 		if (key == 0) {
@@ -542,6 +553,7 @@ update(struct statetrack *st, const struct snapshot *snap,
 			st->at_flags[i] = 0;
 			continue;
 		}
+		st->packed_tmp[m] = key;
 		st->packed[m++] = i;
 		lo = key < lo ? key : lo;
 		hi = key > hi ? key : hi;
@@ -556,7 +568,7 @@ update(struct statetrack *st, const struct snapshot *snap,
 		return -1;
 	}
 	if (m == 0 || hi - lo <= UINT32_MAX) {
-		packed = sort_packed(st->packed, st->packed_tmp, m, st->keys, lo, m > 0 ? hi - lo : 0);
+		packed = sort_packed(st->packed, st->packed_tmp, m, lo, m > 0 ? hi - lo : 0);
 		if (mixed && order_equal_cookies(st, snap, packed, m) < 0) {
 			reset(st);
 			errno = ENOMEM;
@@ -566,8 +578,17 @@ update(struct statetrack *st, const struct snapshot *snap,
 		/* Cookies too far apart to pack (a socket from long ago among
 		 * new ones), or of several namespaces: the generic sort,
 		 * untracked entries first. */
-		for (size_t i = 0; i < n; i++)
+		if (reserve_wide(st, n) < 0) {
+			reset(st);
+			errno = ENOMEM;
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++) {
 			st->order[i] = (uint32_t)i;
+			st->keys[i] = 0;
+		}
+		for (size_t j = 0; j < m; j++)
+			st->keys[st->packed[j]] = st->packed_tmp[j];
 		if ((mixed && sort_by_netns(st, snap) < 0) ||
 		    radix_sort_order(st->order, st->keys, n, &st->scratch) < 0) {
 			reset(st);
