@@ -65,13 +65,18 @@
 #define STALL_UNREAD_LOWER 0x1u
 #define STALL_BLOCKED_LOWER 0x2u
 
+/* A record is 16 bytes; its state and flags are a byte beside it
+ * (prev_sf, next_sf: 17 bytes a socket where one struct took 24). */
 struct rec {
 	uint64_t cookie;
 	uint32_t netns;
 	uint32_t since_ms; /* first seen in its state, ms after the epoch */
-	uint8_t state;
-	uint8_t flags;
 };
+
+/* A record's state and flag byte: the state in the low bits, and this bit
+ * for FLAG_LOWER_BOUND. */
+#define SF_LOWER 0x80u
+#define SF_STATE 0x7fu
 
 /* A socket with data queued.  Times are ms after the epoch, signed: a
  * stall seen at the first sample began before it. */
@@ -93,8 +98,10 @@ struct stall {
 
 struct statetrack {
 	struct rec *prev;       /* the latest sample's sockets, by cookie */
+	uint8_t *prev_sf;       /* per prev record: state and flags */
 	size_t n_prev, prev_cap;
 	struct rec *next;       /* filled by the update, then swapped */
+	uint8_t *next_sf;
 	size_t next_cap;
 	uint32_t *prev_entry;   /* per prev record: its entry index */
 	uint32_t *next_entry;   /* per next record, swapped with prev_entry */
@@ -149,6 +156,8 @@ free_arrays(struct statetrack *st)
 {
 	free(st->prev);
 	free(st->next);
+	free(st->prev_sf);
+	free(st->next_sf);
 	free(st->keys);
 	free(st->ns_keys);
 	free(st->states);
@@ -227,6 +236,9 @@ reserve(struct statetrack *st, size_t n)
 		return -1;
 	st->at_cap = at_cap;
 	if (resize((void **)&st->next, &next_cap, n, sizeof(*st->next)) < 0)
+		return -1;
+	next_cap = st->next_cap;
+	if (resize((void **)&st->next_sf, &next_cap, n, sizeof(*st->next_sf)) < 0)
 		return -1;
 	st->next_cap = next_cap;
 	if (resize((void **)&st->next_entry, &st->next_entry_cap, n, sizeof(*st->next_entry)) < 0)
@@ -514,6 +526,7 @@ update(struct statetrack *st, const struct snapshot *snap,
 	uint64_t lo = UINT64_MAX, hi = 0;
 	uint64_t *packed = NULL;
 	const struct rec *prev;
+	const uint8_t *prev_sf;
 	size_t n_prev;
 	uint64_t last = 0; /* the key of next[w - 1]; cookie 0: none yet */
 	uint32_t last_ns = 0;
@@ -524,6 +537,7 @@ update(struct statetrack *st, const struct snapshot *snap,
 	uint32_t netns = n > 0 ? snap->entries[0].netns : 0;
 	bool mixed = false;
 	struct rec *tmp;
+	uint8_t *tmp_sf;
 	size_t tmp_cap;
 
 	if (snap->seq != 0 && snap->seq == st->last_seq && st->started)
@@ -610,6 +624,7 @@ update(struct statetrack *st, const struct snapshot *snap,
 
 	/* Kept in registers: the byte stores in the merge may alias *st. */
 	prev = st->prev;
+	prev_sf = st->prev_sf;
 	n_prev = st->n_prev;
 
 	for (size_t j = 0; j < m; j++) {
@@ -618,6 +633,7 @@ update(struct statetrack *st, const struct snapshot *snap,
 		uint8_t state = st->states[i] & STATE_MASK;
 		uint32_t ns = mixed ? (uint32_t)st->ns_keys[i] : netns;
 		bool known = false;
+		uint8_t flags;
 		struct rec *r;
 
 		if (cookie == 0)
@@ -626,7 +642,7 @@ update(struct statetrack *st, const struct snapshot *snap,
 			/* Listed twice in one dump: counted once, as first
 			 * listed (the sort is stable). */
 			st->at_since[i] = st->next[w - 1].since_ms;
-			st->at_flags[i] = st->next[w - 1].flags;
+			st->at_flags[i] = st->next_sf[w - 1] & SF_LOWER ? FLAG_LOWER_BOUND : 0;
 			st->at_stall[i] = st->states[st->next_entry[w - 1]] & STATE_QUEUED
 						  ? st->at_stall[st->next_entry[w - 1]]
 						  : STALL_NO_RECORD;
@@ -636,37 +652,39 @@ update(struct statetrack *st, const struct snapshot *snap,
 			if (vanish(st, p) < 0) /* closed since the previous sample */
 				goto nomem;
 		st->next_entry[w] = i;
-		r = &st->next[w++];
+		r = &st->next[w];
 		r->cookie = cookie;
 		r->netns = ns;
-		r->state = state;
 		last = cookie;
 		last_ns = ns;
 		if (p < n_prev && KEY_SAME(&prev[p], cookie, ns)) {
-			const struct rec *old = &prev[p++];
+			const struct rec *old = &prev[p];
+			uint8_t old_state = prev_sf[p] & SF_STATE;
 
 			known = true;
-			found_again[old->state]++;
-			if (old->state != state) {
-				sum->states[old->state].left++;
+			found_again[old_state]++;
+			if (old_state != state) {
+				sum->states[old_state].left++;
 				sum->states[state].entered++;
 				r->since_ms = now_ms;
-				r->flags = 0;
+				flags = 0;
 			} else {
 				r->since_ms = old->since_ms;
-				r->flags = old->flags;
+				flags = prev_sf[p] & SF_LOWER ? FLAG_LOWER_BOUND : 0;
 			}
+			p++;
 		} else {
 			r->since_ms = now_ms;
-			r->flags = first ? FLAG_LOWER_BOUND : 0;
+			flags = first ? FLAG_LOWER_BOUND : 0;
 			if (!first) {
 				sum->opened++;
 				sum->states[state].entered++;
 			}
 		}
+		st->next_sf[w++] = (uint8_t)(state | (flags ? SF_LOWER : 0));
 		sum->states[state].count++;
 		st->at_since[i] = r->since_ms;
-		st->at_flags[i] = r->flags;
+		st->at_flags[i] = flags;
 		if (st->states[i] & STATE_QUEUED) {
 			const struct stall *old;
 
@@ -707,9 +725,12 @@ update(struct statetrack *st, const struct snapshot *snap,
 	sum->samples++;
 
 	tmp = st->prev;
+	tmp_sf = st->prev_sf;
 	tmp_cap = st->prev_cap;
 	st->prev = st->next;
+	st->prev_sf = st->next_sf;
 	st->prev_cap = st->next_cap;
+	st->next_sf = tmp_sf;
 	st->n_prev = w;
 	st->next = tmp;
 	st->next_cap = tmp_cap;
@@ -798,7 +819,7 @@ statetrack_since(const struct statetrack *st, uint32_t netns, uint64_t cookie, b
 	if (lo == st->n_prev || !KEY_SAME(&st->prev[lo], cookie, netns))
 		return -1;
 	if (lower_bound != NULL)
-		*lower_bound = st->prev[lo].flags & FLAG_LOWER_BOUND;
+		*lower_bound = (st->prev_sf[lo] & SF_LOWER) != 0;
 	return since_seconds(st, st->prev[lo].since_ms);
 }
 

@@ -21,9 +21,9 @@
  * Cost: a radix sort of the cookies and one merge with the previous
  * sample's sorted list, in memory reused between samples (no allocation
  * once the socket count is stable); about 2.5 ms at 100,000 sockets.
- * Memory is per live socket of the latest sample (about 80 bytes each;
- * 32 more when the cookies span 2^32 or more), and 32 bytes per socket
- * with data queued.
+ * Memory is per live socket of the latest sample (68 bytes each; 12
+ * more when the cookies span 2^32 or more, 8 more when the sample has
+ * several namespaces), and 32 bytes per socket with data queued.
  *
  * Owned by one thread (the UI or the batch loop); not thread-safe.
  * Nothing here prints or exits.
