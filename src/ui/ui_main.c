@@ -80,6 +80,11 @@ take_snapshots(struct ui *ui, bool from_ring)
 	while (from_ring && (snap = ring_next(ui->ring, ui->last_seq, &missed)) != NULL) {
 		uint32_t counts[TCP_STATE_COUNT], total;
 
+		/* The ring lets go of the older samples now, not after the
+		 * models: the one before would otherwise stay in its other
+		 * slot while they take this one.  What the models need of it
+		 * they hold themselves. */
+		ring_release(ui->ring, snap->seq);
 		if (missed > 0) {
 			log_msg("ui: %llu sample(s) overwritten before they were shown",
 				(unsigned long long)missed);
@@ -110,8 +115,6 @@ take_snapshots(struct ui *ui, bool from_ring)
 		ui->has_last = true;
 		ui->last_seq = snap->seq;
 		snapshot_unref(snap);
-		/* What the models need of it they hold themselves. */
-		ring_release(ui->ring, ui->last_seq);
 	}
 	ui_views_sample(ui);
 }
