@@ -229,6 +229,10 @@ add_namespaces(struct snapshot *snap, const struct snapshot *prev, unsigned int 
 
 /* One step of a changing host: some sockets close, some open, some
  * change, the others only age (exactly as predicted, or with jitter). */
+/* Random sockets the first sample of a sequence gets besides its few
+ * (test_large_samples). */
+static size_t first_extra;
+
 static struct snapshot *
 next_sample(const struct snapshot *prev, unsigned int step, uint64_t *next_cookie,
             struct owner_table **owners)
@@ -291,6 +295,8 @@ next_sample(const struct snapshot *prev, unsigned int step, uint64_t *next_cooki
 		}
 	}
 	for (uint32_t k = below(6); k > 0; k--)
+		random_entry(snapshot_add(snap), (*next_cookie)++);
+	for (size_t k = 0; prev == NULL && k < first_extra; k++)
 		random_entry(snapshot_add(snap), (*next_cookie)++);
 	if (step == 7 && snap->n_entries > 0) {
 		/* The kernel never repeats a cookie in a dump; the format
@@ -547,6 +553,34 @@ test_round_trip(void **state)
 		record_reader_free(r);
 		free_sequence(&seq);
 	}
+}
+
+/* Samples whose records are larger than the scratch buffer the reader
+ * keeps (1 MiB): it lets the buffer go after each sample and reads the
+ * next one into a new one; every sample still comes back whole, in
+ * order, backwards and decoded from a keyframe again. */
+static void
+test_large_samples(void **state)
+{
+	struct sequence seq;
+	char cause[CAUSE_LEN];
+	struct record_reader *r;
+
+	(void)state;
+	first_extra = 60000;
+	make_sequence(&seq, 5, 3);
+	first_extra = 0;
+	assert_true(seq.record_end[0] - seq.header_len > ((size_t)1 << 20));
+	assert_true(seq.record_end[3] - seq.record_end[2] > ((size_t)1 << 20)); /* keyframe */
+	r = record_reader_open_mem(seq.bytes, seq.len, "mem", cause, sizeof(cause));
+	assert_non_null(r);
+	for (size_t i = 0; i < seq.n; i++)
+		load_and_check(r, &seq, i);
+	for (size_t i = seq.n; i-- > 0;)
+		load_and_check(r, &seq, i);
+	load_and_check(r, &seq, 4);
+	record_reader_free(r);
+	free_sequence(&seq);
 }
 
 /* Loading into a snapshot that has entries already appends after them,
@@ -1957,6 +1991,7 @@ main(void)
 	    cmocka_unit_test(test_varint_zigzag),
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_load_appends),
+	    cmocka_unit_test(test_large_samples),
 	    cmocka_unit_test(test_times_and_seek),
 	    cmocka_unit_test(test_cut_everywhere),
 	    cmocka_unit_test(test_corrupt),

@@ -407,6 +407,22 @@ scratch(struct record_reader *r, size_t n)
 	return r->scratch;
 }
 
+/* A sample's payload is read into the scratch buffer, then decoded; at a
+ * million sockets a keyframe is tens of MiB.  Kept between samples it
+ * would stay resident beside everything the reader's caller builds, so a
+ * large one goes once its sample is read. */
+#define SCRATCH_KEEP ((size_t)1 << 20)
+
+static void
+scratch_trim(struct record_reader *r)
+{
+	if (r->scratch_cap <= SCRATCH_KEEP)
+		return;
+	free(r->scratch);
+	r->scratch = NULL;
+	r->scratch_cap = 0;
+}
+
 /* Reads a pipe's payload in steps, so a corrupt length cannot make the
  * reader allocate more than the bytes that really arrive. */
 static uint8_t *
@@ -584,13 +600,12 @@ scan_one(struct record_reader *r, char *cause, size_t cause_len)
 int
 record_reader_reach(struct record_reader *r, size_t i, char *cause, size_t cause_len)
 {
-	while (r->n <= i) {
-		int rc = scan_one(r, cause, cause_len);
+	int rc = 0;
 
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
+	while (r->n <= i && (rc = scan_one(r, cause, cause_len)) == 0)
+		;
+	scratch_trim(r);
+	return rc;
 }
 
 bool
@@ -1311,9 +1326,11 @@ record_reader_load(struct record_reader *r, size_t i, struct snapshot *snap, cha
 		for (size_t j = from; j <= i; j++) {
 			if (decode_at(r, j, snap, cause, cause_len) < 0) {
 				r->cur_valid = false;
+				scratch_trim(r);
 				return -1;
 			}
 		}
+		scratch_trim(r);
 		/* The last one decoded is in snap's room already. */
 		snap->n_entries += r->cur.n;
 	} else {
