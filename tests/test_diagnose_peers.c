@@ -37,6 +37,10 @@ struct world {
 	struct diagnose *d;
 	struct diag_config cfg;
 	struct kcounters counters; /* fed with the next snapshot */
+	bool hold;                 /* keep the sample before referenced
+				    * until the next step, as a screen does */
+	struct snapshot *held;
+	unsigned int steps;
 };
 
 /* A world with the default thresholds changed by `config` lines (NULL:
@@ -51,6 +55,7 @@ world_init(struct world *w, const char *config)
 static void
 world_free(struct world *w)
 {
+	snapshot_unref(w->held);
 	diagnose_free(w->d);
 	statetrack_free(w->st);
 }
@@ -103,13 +108,22 @@ own(struct sock_entry *e, int proc)
 static void
 step(struct world *w, struct snapshot *snap)
 {
+	bool let_go;
+
+	/* The findings let the sample before go (keeping records of it)
+	 * unless someone else holds it too. */
+	let_go = diagnose_let_go(w->d);
+	assert_true(let_go == (w->steps > 0 && !w->hold));
+	snapshot_unref(w->held);
+	w->held = NULL;
 	snap->counters = w->counters;
 	snapshot_seal(snap);
 	assert_int_equal(statetrack_update(w->st, snap), 0);
 	assert_int_equal(diagnose_update(w->d, snap, w->st), 0);
-	/* Nothing keeps it: what the next update reads of it is copied. */
-	assert_int_equal(snap->refs, 1);
+	if (w->hold)
+		w->held = snapshot_ref(snap);
 	snapshot_unref(snap);
+	w->steps++;
 }
 
 static const struct diag_finding *
@@ -597,14 +611,14 @@ counters_at(struct world *w, int t, int t0, uint64_t refused, uint64_t aborted, 
  * counters say refused, the SYN_SENT sockets that vanished name the
  * destination and the client.  Fires, holds, clears. */
 static void
-test_resets_refused(void **state)
+resets_refused(bool hold)
 {
 	const struct diag_finding *f;
 	struct world w;
 	uint64_t cookie = 1000;
 
-	(void)state;
 	world_init(&w, NULL);
+	w.hold = hold;
 	for (int t = 0; t < 8; t++) {
 		struct snapshot *s = diag_snap_at(t);
 
@@ -650,6 +664,23 @@ test_resets_refused(void **state)
 		assert_contains(f->next, "nothing listens");
 	}
 	world_free(&w);
+}
+
+static void
+test_resets_refused(void **state)
+{
+	(void)state;
+	resets_refused(false);
+}
+
+/* The same while the sample before is held elsewhere (a screen, the
+ * table's tracker): the findings read it through their reference then,
+ * and name the same. */
+static void
+test_resets_refused_shared(void **state)
+{
+	(void)state;
+	resets_refused(true);
 }
 
 /* A server's connections aborted: named by its port and process, and the
@@ -775,6 +806,7 @@ main(void)
 	    cmocka_unit_test(test_dead_peer_client),
 	    cmocka_unit_test(test_time_wait_restart),
 	    cmocka_unit_test(test_resets_refused),
+	    cmocka_unit_test(test_resets_refused_shared),
 	    cmocka_unit_test(test_resets_aborted),
 	    cmocka_unit_test(test_resets_quiet),
 	};

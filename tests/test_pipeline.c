@@ -827,11 +827,11 @@ test_netns_flows(void **state)
 }
 
 /*
- * The sample before is let go as soon as the next one is fed: with every
- * model the dashboard builds (namespaces, whose flows count the closed
- * sockets by namespace, and findings, which name what vanished), the
- * caller's reference is the last one, and the flows by namespace are
- * still counted.
+ * The sample before is let go once the next one is fed: with every model
+ * the dashboard builds (namespaces, whose flows count the closed sockets
+ * by namespace, and findings, which name what vanished), the caller's
+ * reference is then the last one, and the flows by namespace are still
+ * counted.
  */
 static void
 test_previous_let_go(void **state)
@@ -853,7 +853,8 @@ test_previous_let_go(void **state)
 	assert_non_null(p);
 	first = ns_sample(1, inodes, before_socks, 2);
 	assert_int_equal(pipeline_feed(p, first, 0), 0);
-	assert_int_equal(first->refs, 2); /* the caller's and the latest */
+	/* The caller's, the latest and the findings' (shared: no copy). */
+	assert_int_equal(first->refs, 3);
 	second = ns_sample(2, inodes, after_socks, 2);
 	assert_int_equal(pipeline_feed(p, second, 0), 0);
 	assert_int_equal(pipeline_stats(p)->failed, 0);

@@ -262,6 +262,12 @@ snapshot_ref(struct snapshot *snap)
 	return snap;
 }
 
+bool
+snapshot_shared(const struct snapshot *snap)
+{
+	return __atomic_load_n(&snap->refs, __ATOMIC_ACQUIRE) > 1;
+}
+
 void
 snapshot_unref(struct snapshot *snap)
 {

@@ -134,6 +134,10 @@ void snapshot_count(const struct snapshot *snap,
 
 struct snapshot *snapshot_ref(struct snapshot *snap);
 
+/* Whether a reference other than the caller's exists.  Only a hint when
+ * other threads hold references: they may drop theirs at any time. */
+bool snapshot_shared(const struct snapshot *snap);
+
 /* Drops one reference; NULL is accepted. */
 void snapshot_unref(struct snapshot *snap);
 

@@ -66,6 +66,7 @@ diagnose_free(struct diagnose *d)
 	if (d == NULL)
 		return;
 	free(d->proc_root);
+	snapshot_unref(d->prev_snap);
 	free(d->prev_recs);
 	owner_table_unref(d->prev_owners);
 	free(d->prev_netns);
@@ -154,6 +155,8 @@ prev_find_netns(const struct diagnose *d, uint32_t inode)
 {
 	size_t lo = 0, hi = d->n_prev_netns;
 
+	if (d->prev_snap != NULL)
+		return snapshot_find_netns(d->prev_snap, inode);
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		uint32_t here = d->prev_netns[mid].info.inode;
@@ -174,6 +177,12 @@ diag_prev_entry(const struct diagnose *d, uint32_t i, struct sock_entry *out)
 	const struct diag_prev_rec *r;
 
 	memset(out, 0, sizeof(*out));
+	if (d->prev_snap != NULL) {
+		if (i >= d->prev_snap->n_entries)
+			return false;
+		*out = d->prev_snap->entries[i];
+		return true;
+	}
 	if (!d->has_prev || i >= d->n_prev_recs)
 		return false;
 	r = &d->prev_recs[i];
@@ -191,42 +200,51 @@ diag_prev_entry(const struct diagnose *d, uint32_t i, struct sock_entry *out)
 const struct owner_proc *
 diag_prev_owner(const struct diagnose *d, const struct sock_entry *e)
 {
-	if (d->prev_owners == NULL || e->owner_status != OWNER_FOUND)
+	const struct owner_table *owners =
+	    d->prev_snap != NULL ? d->prev_snap->owners : d->prev_owners;
+
+	if (owners == NULL || e->owner_status != OWNER_FOUND)
 		return NULL;
-	return owner_table_proc(d->prev_owners, e->owner);
+	return owner_table_proc(owners, e->owner);
 }
 
-/*
- * Keeps what the next update reads of snap (the sample before, then):
- * a record per entry, its owner table, namespaces and time.  0, or -1
- * (ENOMEM) with nothing kept.  The records follow the socket count:
- * grown when short, shrunk when four times too large.
- */
-static int
-keep_prev(struct diagnose *d, const struct snapshot *snap)
+/* Forgets the records of the sample before (their memory too: while
+ * the findings hold a reference instead, it would be kept for nothing). */
+static void
+drop_records(struct diagnose *d)
 {
-	size_t n = snap->n_entries;
-
-	d->has_prev = false;
+	free(d->prev_recs);
+	d->prev_recs = NULL;
+	d->prev_recs_cap = 0;
 	d->n_prev_recs = 0;
 	d->n_prev_netns = 0;
 	owner_table_unref(d->prev_owners);
 	d->prev_owners = NULL;
-	if (n > d->prev_recs_cap || d->prev_recs_cap > 4 * n + 256) {
-		size_t want = n + n / 8 + 64;
-		struct diag_prev_rec *more = realloc(d->prev_recs, want * sizeof(*more));
+}
 
-		if (more == NULL)
-			return -1;
-		d->prev_recs = more;
-		d->prev_recs_cap = want;
-	}
+/*
+ * Keeps what the next update reads of snap (the sample before, then) in
+ * records: one per entry, its owner table and namespaces.  0, or -1
+ * (ENOMEM) with no records.
+ */
+static int
+keep_records(struct diagnose *d, const struct snapshot *snap)
+{
+	size_t n = snap->n_entries;
+
+	drop_records(d);
+	d->prev_recs = malloc((n > 0 ? n : 1) * sizeof(*d->prev_recs));
+	if (d->prev_recs == NULL)
+		return -1;
+	d->prev_recs_cap = n;
 	if (snap->n_netns > d->prev_netns_cap) {
 		struct snapshot_netns *more =
 		    realloc(d->prev_netns, snap->n_netns * sizeof(*more));
 
-		if (more == NULL)
+		if (more == NULL) {
+			drop_records(d);
 			return -1;
+		}
 		d->prev_netns = more;
 		d->prev_netns_cap = snap->n_netns;
 	}
@@ -248,9 +266,20 @@ keep_prev(struct diagnose *d, const struct snapshot *snap)
 	d->n_prev_recs = n;
 	d->n_prev_netns = snap->n_netns;
 	d->prev_owners = snap->owners != NULL ? owner_table_ref(snap->owners) : NULL;
-	d->prev_taken = timespec_seconds(&snap->taken_mono);
-	d->has_prev = true;
 	return 0;
+}
+
+bool
+diagnose_let_go(struct diagnose *d)
+{
+	if (d->prev_snap == NULL || snapshot_shared(d->prev_snap))
+		return false;
+	/* Out of memory: the reference stays, findings are the same. */
+	if (keep_records(d, d->prev_snap) < 0)
+		return false;
+	snapshot_unref(d->prev_snap);
+	d->prev_snap = NULL;
+	return true;
 }
 
 /*
@@ -389,11 +418,16 @@ diagnose_update(struct diagnose *d, const struct snapshot *snap, const struct st
 	d->st = NULL;
 	d->closes = NULL;
 	d->n_closes = 0;
-	/* What the next update reads of this sample (its vanished sockets
-	 * are in it), not the snapshot: that would keep every socket of it
-	 * alive beside the next sample. */
-	if (keep_prev(d, snap) < 0)
-		rc = -1;
+	/* Kept for the next update, whose vanished sockets are in it: a
+	 * reference, costing nothing while others hold it too;
+	 * diagnose_let_go() trades it for records when it would be the
+	 * last.  A sealed snapshot is immutable; only its count of
+	 * references changes. */
+	drop_records(d);
+	snapshot_unref(d->prev_snap);
+	d->prev_snap = snapshot_ref((struct snapshot *)snap);
+	d->prev_taken = timespec_seconds(&snap->taken_mono);
+	d->has_prev = true;
 	if (rc < 0)
 		errno = ENOMEM;
 	return rc;

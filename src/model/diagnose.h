@@ -184,6 +184,17 @@ void diagnose_set_closed(struct diagnose *d, const struct closed_model *closed);
 int diagnose_update(struct diagnose *d, const struct snapshot *snap,
 		    const struct statetrack *st);
 
+/*
+ * The next sample is about to come (call it before its update): when the
+ * findings hold the last reference to the sample of the latest update,
+ * they keep only what the next update reads of it (32 bytes a socket: the
+ * resets rule names what vanished) and let the snapshot go.  While
+ * someone else holds it too (the screen, the table's tracker) they keep
+ * the reference, which costs nothing more.  Findings are the same either
+ * way.  Returns true when the snapshot was let go.
+ */
+bool diagnose_let_go(struct diagnose *d);
+
 /* The findings firing after the latest update, worst first (severity,
  * then level). */
 size_t diagnose_count(const struct diagnose *d);

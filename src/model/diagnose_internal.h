@@ -270,13 +270,15 @@ struct diagnose {
 	/* The sample being evaluated, during diagnose_update() only. */
 	const struct snapshot *snap;
 	const struct statetrack *st;
-	/* What the rules read of the sample before it, kept between
-	 * updates instead of that whole snapshot: per entry (st lists the
-	 * vanished sockets by their entry index in it) what a reset finding
-	 * names, its owner table, its namespace table and when it was
-	 * taken.  has_prev: there is one. */
+	/* The sample before it, kept between updates: a reference
+	 * (prev_snap), or, once diagnose_let_go() found the findings its
+	 * last holder, what the rules read of it instead: per entry (st
+	 * lists the vanished sockets by their entry index in it) what a
+	 * reset finding names, its owner table and its namespace table.
+	 * has_prev: there is one; prev_taken: when it was taken. */
 	bool has_prev;
 	double prev_taken;
+	struct snapshot *prev_snap;
 	struct diag_prev_rec *prev_recs;
 	size_t n_prev_recs, prev_recs_cap;
 	struct owner_table *prev_owners;

@@ -472,6 +472,10 @@ pipeline_feed(struct pipeline *p, struct snapshot *snap, uint64_t missed)
 	snapshot_ref(snap);
 	snapshot_unref(p->latest);
 	p->latest = snap;
+	/* The findings may now hold the last reference to it: then they
+	 * keep what they read of it instead. */
+	if (p->findings != NULL)
+		(void)diagnose_let_go(p->findings);
 	p->stats.samples++;
 	p->stats.missed += missed;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
