@@ -21,6 +21,8 @@ struct prom_export {
 	uint64_t samples;
 	uint64_t dump_retries;
 	struct prom_buf buf; /* reused sample after sample */
+	struct prom_tally *tally; /* counted once a sample, rendered in
+				   * every format; reused likewise */
 };
 
 struct prom_export *
@@ -31,9 +33,16 @@ prom_export_new(const struct prom_export_config *cfg)
 	if (x == NULL)
 		return NULL;
 	x->cfg = *cfg;
+	x->tally = prom_tally_new();
+	if (x->tally == NULL) {
+		free(x);
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (cfg->textfile != NULL) {
 		x->textfile = strdup(cfg->textfile);
 		if (x->textfile == NULL) {
+			prom_tally_free(x->tally);
 			free(x);
 			errno = ENOMEM;
 			return NULL;
@@ -48,6 +57,7 @@ prom_export_free(struct prom_export *x)
 	if (x == NULL)
 		return;
 	prom_buf_free(&x->buf);
+	prom_tally_free(x->tally);
 	free(x->textfile);
 	free(x);
 }
@@ -91,6 +101,12 @@ prom_export_feed(void *exporter, const struct snapshot *snap, const struct pipel
 	s.dump_retries_total = x->dump_retries;
 	if (pipe != NULL && pipeline_closed(pipe) != NULL && snap->has_closes)
 		s.closes = closed_model_totals(pipeline_closed(pipe));
+	/* The sockets are counted once, whatever is rendered from them. */
+	if (prom_tally_count(x->tally, &s) < 0) {
+		snprintf(cause, cause_len, "prometheus: out of memory");
+		return -1;
+	}
+	s.tally = x->tally;
 	if (x->textfile != NULL) {
 		/* No process_* nor scrapes: node_exporter exports its own
 		 * process_* and would reject the same names from a file. */

@@ -473,27 +473,20 @@ render_listen_family(struct prom_buf *b, enum prom_format f, const struct snapsh
 	}
 }
 
-static int
+static void
 render_listen(struct prom_buf *b, enum prom_format f, const struct snapshot *snap,
-	      const ns_name *nsn)
+	      const ns_name *nsn, const struct listen_group *g, size_t n)
 {
-	struct listen_group *g;
-	ssize_t n = listen_groups(snap, &g);
-
-	if (n < 0)
-		return -1;
-	render_listen_family(b, f, snap, nsn, g, (size_t)n, "tcpdeck_listen_accept_queue",
+	render_listen_family(b, f, snap, nsn, g, n, "tcpdeck_listen_accept_queue",
 			     "Connections waiting in the accept queue of listening sockets "
 			     "(Recv-Q of LISTEN).",
 			     0);
-	render_listen_family(b, f, snap, nsn, g, (size_t)n, "tcpdeck_listen_backlog",
+	render_listen_family(b, f, snap, nsn, g, n, "tcpdeck_listen_backlog",
 			     "Accept queue limit of listening sockets (Send-Q of LISTEN).", 1);
-	render_listen_family(b, f, snap, nsn, g, (size_t)n, "tcpdeck_listen_established",
+	render_listen_family(b, f, snap, nsn, g, n, "tcpdeck_listen_established",
 			     "ESTABLISHED sockets on the port of listening sockets.", 2);
-	render_listen_family(b, f, snap, nsn, g, (size_t)n, "tcpdeck_listen_syn_recv",
+	render_listen_family(b, f, snap, nsn, g, n, "tcpdeck_listen_syn_recv",
 			     "SYN_RECV sockets on the port of listening sockets.", 3);
-	free(g);
-	return 0;
 }
 
 /* ------------------------------------------------------------ top N */
@@ -515,19 +508,59 @@ ranked_cmp(const void *pa, const void *pb)
 	return a->key < b->key ? -1 : a->key > b->key;
 }
 
+/* Restores the heap under rows[i]: every row ranks after (ranked_cmp) or
+ * with its children, so the root is the one ranked last. */
+static void
+heap_sift_down(struct ranked *rows, size_t n, size_t i)
+{
+	for (;;) {
+		size_t last = i, l = 2 * i + 1, r = l + 1;
+		struct ranked tmp;
+
+		if (l < n && ranked_cmp(&rows[l], &rows[last]) > 0)
+			last = l;
+		if (r < n && ranked_cmp(&rows[r], &rows[last]) > 0)
+			last = r;
+		if (last == i)
+			return;
+		tmp = rows[i];
+		rows[i] = rows[last];
+		rows[last] = tmp;
+		i = last;
+	}
+}
+
 /*
- * Ranks rows[0..n) by total and keeps `top` of them (0: all); the
- * counts of the rest go to other[].  Returns how many are kept.
+ * Ranks rows[0..n) by total and keeps `top` of them (0: all), in order,
+ * at the front; the counts of the rest go to other[].  Returns how many
+ * are kept.  ranked_cmp() is a total order (keys differ), so the kept
+ * rows are those a sort of all of them would put first: they are picked
+ * through a heap of `top` rows (tens of thousands of ports, of which
+ * twenty are shown) and only they are sorted.
  */
 static size_t
 rank_rows(struct ranked *rows, size_t n, unsigned int top, uint32_t other[TCP_STATE_COUNT])
 {
 	size_t kept = n;
 
-	qsort(rows, n, sizeof(*rows), ranked_cmp);
 	memset(other, 0, sizeof(uint32_t) * TCP_STATE_COUNT);
-	if (top != 0 && n > top)
+	if (top != 0 && n > top) {
 		kept = top;
+		for (size_t i = kept / 2; i-- > 0;)
+			heap_sift_down(rows, kept, i);
+		for (size_t i = kept; i < n; i++) {
+			struct ranked tmp;
+
+			if (ranked_cmp(&rows[i], &rows[0]) >= 0)
+				continue;
+			tmp = rows[0];
+			rows[0] = rows[i];
+			rows[i] = tmp;
+			heap_sift_down(rows, kept, 0);
+		}
+	}
+	if (kept > 1)
+		qsort(rows, kept, sizeof(*rows), ranked_cmp);
 	for (size_t i = kept; i < n; i++)
 		for (int s = 0; s < TCP_STATE_COUNT; s++)
 			other[s] += rows[i].counts[s];
@@ -543,139 +576,230 @@ any_count(const uint32_t counts[TCP_STATE_COUNT])
 	return false;
 }
 
-static int
-render_processes(struct prom_buf *b, enum prom_format f, const struct snapshot *snap,
-		 unsigned int top)
-{
-	static const char base[] = "tcpdeck_process_sockets";
-	size_t nproc = snap->owners != NULL ? owner_table_procs(snap->owners) : 0;
+/* Rows of processes or ports: those with a count, the kept ones first. */
+struct ranking {
 	struct ranked *rows;
+	size_t n, cap;
+	size_t kept;
 	uint32_t other[TCP_STATE_COUNT];
-	size_t n = 0, kept;
+};
 
-	if (nproc == 0)
+static int
+ranking_reserve(struct ranking *r, size_t n)
+{
+	struct ranked *more;
+
+	if (n <= r->cap)
 		return 0;
-	rows = calloc(nproc, sizeof(*rows));
-	if (rows == NULL) {
+	more = realloc(r->rows, n * sizeof(*more));
+	if (more == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
-	for (size_t i = 0; i < nproc; i++)
-		rows[i].key = (uint32_t)i;
+	r->rows = more;
+	r->cap = n;
+	return 0;
+}
+
+/* The listeners, the processes and the ports of one sample. */
+struct prom_tally {
+	bool counted;           /* false: nothing to render */
+	ns_name *nsn;           /* the netns labels (many_netns()) */
+	struct listen_group *groups;
+	size_t n_groups;
+	struct ranking procs;   /* key: index in the owner table */
+	struct ranking ports;   /* key: the local port */
+	uint32_t *port_row;     /* per port: 1 + its row in ports, 0 none;
+				 * all 0 between counts */
+};
+
+struct prom_tally *
+prom_tally_new(void)
+{
+	struct prom_tally *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	t->port_row = calloc(65536, sizeof(*t->port_row));
+	if (t->port_row == NULL) {
+		free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return t;
+}
+
+void
+prom_tally_free(struct prom_tally *t)
+{
+	if (t == NULL)
+		return;
+	free(t->nsn);
+	free(t->groups);
+	free(t->procs.rows);
+	free(t->ports.rows);
+	free(t->port_row);
+	free(t);
+}
+
+/*
+ * Every socket's state counted per process and per port, in one walk
+ * over the sockets (at 100,000 sockets each walk costs about a
+ * millisecond, the counting little beside it).
+ */
+static int
+tally_sockets(struct prom_tally *t, const struct snapshot *snap)
+{
+	size_t nproc = snap->owners != NULL ? owner_table_procs(snap->owners) : 0;
+	size_t most_ports = snap->n_entries < 65536 ? snap->n_entries : 65536;
+	struct ranked *procs, *ports;
+	size_t n_ports = 0, n_procs = 0;
+
+	if (ranking_reserve(&t->procs, nproc) < 0 || ranking_reserve(&t->ports, most_ports) < 0)
+		return -1;
+	procs = t->procs.rows;
+	ports = t->ports.rows;
+	if (nproc > 0)
+		memset(procs, 0, nproc * sizeof(*procs));
 	for (size_t i = 0; i < snap->n_entries; i++) {
 		const struct sock_entry *e = &snap->entries[i];
+		uint32_t *at = &t->port_row[e->local_port];
+		struct ranked *r;
 
-		if (e->owner_status != OWNER_FOUND || e->owner >= nproc || e->state >= TCP_STATE_COUNT)
+		if (*at == 0) {
+			r = &ports[n_ports];
+			memset(r, 0, sizeof(*r));
+			r->key = e->local_port;
+			*at = (uint32_t)++n_ports;
+		} else {
+			r = &ports[*at - 1];
+		}
+		r->total++;
+		if (e->state >= TCP_STATE_COUNT)
 			continue;
-		rows[e->owner].counts[e->state]++;
-		rows[e->owner].total++;
+		r->counts[e->state]++;
+		if (e->owner_status == OWNER_FOUND && e->owner < nproc) {
+			procs[e->owner].counts[e->state]++;
+			procs[e->owner].total++;
+		}
 	}
+	for (size_t i = 0; i < n_ports; i++)
+		t->port_row[ports[i].key] = 0;
 	/* Processes without a socket counted here drop out of the ranking. */
-	for (size_t i = 0; i < nproc; i++)
-		if (rows[i].total != 0)
-			rows[n++] = rows[i];
-	kept = rank_rows(rows, n, top, other);
-	if (n > 0)
+	for (size_t i = 0; i < nproc; i++) {
+		if (procs[i].total == 0)
+			continue;
+		procs[n_procs] = procs[i];
+		procs[n_procs++].key = (uint32_t)i;
+	}
+	t->procs.n = n_procs;
+	t->ports.n = n_ports;
+	return 0;
+}
+
+int
+prom_tally_count(struct prom_tally *t, const struct prom_sample *s)
+{
+	const struct snapshot *snap = s->snap;
+	ssize_t n;
+
+	t->counted = false;
+	free(t->nsn);
+	t->nsn = NULL;
+	free(t->groups);
+	t->groups = NULL;
+	t->n_groups = 0;
+	/* Without the table of names no netns label is written. */
+	if (many_netns(snap)) {
+		t->nsn = ns_names_make(snap);
+		if (t->nsn == NULL)
+			return -1;
+	}
+	n = listen_groups(snap, &t->groups);
+	if (n < 0 || tally_sockets(t, snap) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	t->n_groups = (size_t)n;
+	t->procs.kept = rank_rows(t->procs.rows, t->procs.n, s->top, t->procs.other);
+	t->ports.kept = rank_rows(t->ports.rows, t->ports.n, s->top, t->ports.other);
+	t->counted = true;
+	return 0;
+}
+
+static void
+render_processes(struct prom_buf *b, enum prom_format f, const struct snapshot *snap,
+		 const struct ranking *procs)
+{
+	static const char base[] = "tcpdeck_process_sockets";
+
+	if (procs->n > 0)
 		family(b, f, base, PT_GAUGE,
 		       "TCP sockets held by a process, per state: the top processes by socket "
 		       "count, the rest under process other.");
-	for (size_t i = 0; i < kept; i++) {
-		const struct owner_proc *proc = owner_table_proc(snap->owners, rows[i].key);
+	for (size_t i = 0; i < procs->kept; i++) {
+		const struct ranked *row = &procs->rows[i];
+		const struct owner_proc *proc = owner_table_proc(snap->owners, row->key);
 
 		for (int s = 0; s < TCP_STATE_COUNT; s++) {
 			bool first = true;
 
-			if (rows[i].counts[s] == 0 || proc == NULL)
+			if (row->counts[s] == 0 || proc == NULL)
 				continue;
 			sample_name(b, base, PT_GAUGE);
 			label_untrusted(b, &first, "process", proc->comm);
 			label_u64(b, &first, "pid", (uint64_t)(uint32_t)proc->pid);
 			label(b, &first, "state", state_label(s));
-			sample_end_u64(b, first, rows[i].counts[s]);
+			sample_end_u64(b, first, row->counts[s]);
 		}
 	}
 	for (int s = 0; s < TCP_STATE_COUNT; s++) {
 		bool first = true;
 
-		if (other[s] == 0)
+		if (procs->other[s] == 0)
 			continue;
 		sample_name(b, base, PT_GAUGE);
 		label(b, &first, "process", "other");
 		label(b, &first, "state", state_label(s));
-		sample_end_u64(b, first, other[s]);
+		sample_end_u64(b, first, procs->other[s]);
 	}
-	free(rows);
-	return 0;
 }
 
-static int
-render_ports(struct prom_buf *b, enum prom_format f, const struct snapshot *snap,
-	     unsigned int top)
+static void
+render_ports(struct prom_buf *b, enum prom_format f, const struct ranking *ports)
 {
 	static const char base[] = "tcpdeck_port_sockets";
-	uint32_t *slot = calloc(65536, sizeof(*slot));
-	struct ranked *rows = NULL;
-	uint32_t other[TCP_STATE_COUNT];
-	size_t n = 0, kept;
 
-	if (slot == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
-	/* slot[port]: 1 + the port's row, 0 before it has one. */
-	for (size_t i = 0; i < snap->n_entries; i++) {
-		const struct sock_entry *e = &snap->entries[i];
-
-		if (slot[e->local_port] == 0)
-			slot[e->local_port] = (uint32_t)++n;
-	}
-	rows = calloc(n + 1, sizeof(*rows));
-	if (rows == NULL) {
-		free(slot);
-		errno = ENOMEM;
-		return -1;
-	}
-	for (size_t i = 0; i < snap->n_entries; i++) {
-		const struct sock_entry *e = &snap->entries[i];
-		struct ranked *r = &rows[slot[e->local_port] - 1];
-
-		r->key = e->local_port;
-		r->total++;
-		if (e->state < TCP_STATE_COUNT)
-			r->counts[e->state]++;
-	}
-	free(slot);
-	kept = rank_rows(rows, n, top, other);
-	if (n > 0)
+	if (ports->n > 0)
 		family(b, f, base, PT_GAUGE,
 		       "TCP sockets on a local port, per state: the top ports by socket count, "
 		       "the rest under port other.");
-	for (size_t i = 0; i < kept; i++) {
+	for (size_t i = 0; i < ports->kept; i++) {
+		const struct ranked *row = &ports->rows[i];
+
 		for (int s = 0; s < TCP_STATE_COUNT; s++) {
 			bool first = true;
 
-			if (rows[i].counts[s] == 0)
+			if (row->counts[s] == 0)
 				continue;
 			sample_name(b, base, PT_GAUGE);
-			label_u64(b, &first, "port", rows[i].key);
+			label_u64(b, &first, "port", row->key);
 			label(b, &first, "state", state_label(s));
-			sample_end_u64(b, first, rows[i].counts[s]);
+			sample_end_u64(b, first, row->counts[s]);
 		}
 	}
-	if (any_count(other)) {
+	if (any_count(ports->other)) {
 		for (int s = 0; s < TCP_STATE_COUNT; s++) {
 			bool first = true;
 
-			if (other[s] == 0)
+			if (ports->other[s] == 0)
 				continue;
 			sample_name(b, base, PT_GAUGE);
 			label(b, &first, "port", "other");
 			label(b, &first, "state", state_label(s));
-			sample_end_u64(b, first, other[s]);
+			sample_end_u64(b, first, ports->other[s]);
 		}
 	}
-	free(rows);
-	return 0;
 }
 
 /* ------------------------------------------------------------ counters */
@@ -839,29 +963,22 @@ render_self(struct prom_buf *b, enum prom_format f, const struct prom_sample *s)
 
 /* ------------------------------------------------------------ whole */
 
-int
-prometheus_render(struct prom_buf *b, const struct prom_sample *s, enum prom_format f)
+static int
+render_tally(struct prom_buf *b, const struct prom_sample *s, const struct prom_tally *t,
+	     enum prom_format f)
 {
 	const struct snapshot *snap = s->snap;
-	ns_name *nsn = NULL;
 
-	/* Without the table of names no netns label is written. */
-	if (many_netns(snap)) {
-		nsn = ns_names_make(snap);
-		if (nsn == NULL) {
-			b->failed = true;
-			return -1;
-		}
-	}
-	render_states(b, f, snap, nsn);
-	if (render_listen(b, f, snap, nsn) < 0 || render_processes(b, f, snap, s->top) < 0 ||
-	    render_ports(b, f, snap, s->top) < 0) {
-		free(nsn);
+	if (!t->counted) {
 		b->failed = true;
 		errno = ENOMEM;
 		return -1;
 	}
-	render_counters(b, f, snap, nsn);
+	render_states(b, f, snap, t->nsn);
+	render_listen(b, f, snap, t->nsn, t->groups, t->n_groups);
+	render_processes(b, f, snap, &t->procs);
+	render_ports(b, f, &t->ports);
+	render_counters(b, f, snap, t->nsn);
 	if (s->diag != NULL) {
 		unsigned int low, high;
 
@@ -869,9 +986,8 @@ prometheus_render(struct prom_buf *b, const struct prom_sample *s, enum prom_for
 		single_u64(b, f, "tcpdeck_ephemeral_ports", PT_GAUGE,
 			   "Size of the ephemeral port range (net.ipv4.ip_local_port_range).",
 			   high >= low ? (uint64_t)(high - low + 1) : 0);
-		render_findings(b, f, s->diag, snap, nsn);
+		render_findings(b, f, s->diag, snap, t->nsn);
 	}
-	free(nsn);
 	render_self(b, f, s);
 	if (f == PROM_OPENMETRICS)
 		buf_str(b, "# EOF\n");
@@ -880,6 +996,26 @@ prometheus_render(struct prom_buf *b, const struct prom_sample *s, enum prom_for
 		return -1;
 	}
 	return 0;
+}
+
+int
+prometheus_render(struct prom_buf *b, const struct prom_sample *s, enum prom_format f)
+{
+	struct prom_tally *own = NULL;
+	int rc;
+
+	if (s->tally != NULL)
+		return render_tally(b, s, s->tally, f);
+	own = prom_tally_new();
+	if (own == NULL || prom_tally_count(own, s) < 0) {
+		prom_tally_free(own);
+		b->failed = true;
+		errno = ENOMEM;
+		return -1;
+	}
+	rc = render_tally(b, s, own, f);
+	prom_tally_free(own);
+	return rc;
 }
 
 /* ------------------------------------------------------------ blobs */

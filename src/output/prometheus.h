@@ -47,6 +47,8 @@ struct prom_buf {
 /* Frees the buffer's memory and empties it. */
 void prom_buf_free(struct prom_buf *b);
 
+struct prom_tally; /* below */
+
 /* What one exposition shows. */
 struct prom_sample {
 	const struct snapshot *snap;   /* sealed; required */
@@ -64,10 +66,37 @@ struct prom_sample {
 	const struct closed_totals *closes; /* connections closed, short-lived,
 					     * events lost so far (closed.h);
 					     * NULL: not listened for */
+	const struct prom_tally *tally; /* counted over snap with top by
+					 * prom_tally_count(); NULL: counted
+					 * by each prometheus_render() */
 };
 
 /* The default of prom_sample.top (--top). */
 #define PROM_DEFAULT_TOP 20
+
+/*
+ * What an exposition counts over every socket of a sample: the
+ * listeners' groups, the top processes and ports with the rest summed,
+ * the namespaces' labels.  Counted once per sample and then rendered in
+ * each format (and into a textfile) from the same counts: the walks over
+ * the sockets are most of an exposition's cost at 100,000 sockets.  Its
+ * memory is kept from one count to the next.  One thread at a time; it
+ * reads the snapshot while counting only, and keeps no reference to it:
+ * render it only with the sample it was counted over.
+ */
+
+/* An empty tally, or NULL with errno (ENOMEM). */
+struct prom_tally *prom_tally_new(void);
+
+/* NULL is accepted. */
+void prom_tally_free(struct prom_tally *t);
+
+/*
+ * Counts s->snap (sealed) with s->top into t, replacing what t held.
+ * Returns 0, or -1 with errno (ENOMEM; t then renders nothing of it and
+ * must be counted again before use).
+ */
+int prom_tally_count(struct prom_tally *t, const struct prom_sample *s);
 
 /*
  * Appends the exposition of s in `format` to b (OpenMetrics ends with
