@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "hash.h"
 #include "listen.h"
 
 static bool
@@ -44,30 +45,71 @@ compare_rows_by_key(const void *x, const void *y)
 	return c != 0 ? c : (a->sock < b->sock ? -1 : a->sock > b->sock);
 }
 
+/* The (namespace, family, port) a listener listens on and a connection
+ * is on, as one number. */
+static uint64_t
+port_key(const struct sock_entry *e)
+{
+	return (uint64_t)e->netns << 32 | (uint64_t)e->family << 16 | e->local_port;
+}
+
+/*
+ * Where each (namespace, family, port) of the listeners starts in rows
+ * sorted by key: an open-addressing table of 1 + that row (0: empty), at
+ * most half full, so a connection finds its listeners without a search.
+ */
+struct port_index {
+	uint32_t *slots;
+	size_t mask;
+};
+
+static int
+port_index_build(struct port_index *ix, const struct listen_row *rows, size_t n)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	ix->slots = calloc(cap, sizeof(*ix->slots));
+	if (ix->slots == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	ix->mask = cap - 1;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t key = port_key(rows[i].sock);
+		size_t at = (size_t)hash_u64(key) & ix->mask;
+
+		if (i > 0 && port_key(rows[i - 1].sock) == key)
+			continue; /* not the first row of its port */
+		while (ix->slots[at] != 0)
+			at = (at + 1) & ix->mask;
+		ix->slots[at] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
 /* The listener a connection belongs to, or NULL.  rows sorted by key. */
 static struct listen_row *
-find_listener(struct listen_row *rows, size_t n, const struct sock_entry *conn)
+find_listener(const struct port_index *ix, struct listen_row *rows, size_t n,
+	      const struct sock_entry *conn)
 {
-	size_t lo = 0, hi = n;
+	uint64_t key = port_key(conn);
+	size_t at = (size_t)hash_u64(key) & ix->mask, lo;
 	struct listen_row *wildcard = NULL;
 
-	/* First row of (namespace, family, port). */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct sock_entry *s = rows[mid].sock;
+	for (;;) {
+		uint32_t first = ix->slots[at];
 
-		if (s->netns < conn->netns ||
-		    (s->netns == conn->netns &&
-		     (s->family < conn->family ||
-		      (s->family == conn->family && s->local_port < conn->local_port))))
-			lo = mid + 1;
-		else
-			hi = mid;
+		if (first == 0)
+			return NULL;
+		if (port_key(rows[first - 1].sock) == key) {
+			lo = first - 1;
+			break;
+		}
+		at = (at + 1) & ix->mask;
 	}
-	for (; lo < n && rows[lo].sock->netns == conn->netns &&
-	       rows[lo].sock->family == conn->family &&
-	       rows[lo].sock->local_port == conn->local_port;
-	     lo++) {
+	for (; lo < n && port_key(rows[lo].sock) == key; lo++) {
 		if (memcmp(rows[lo].sock->local_addr, conn->local_addr, 16) == 0)
 			return &rows[lo];
 		if (wildcard == NULL && is_wildcard(rows[lo].sock))
@@ -79,29 +121,58 @@ find_listener(struct listen_row *rows, size_t n, const struct sock_entry *conn)
 ssize_t
 listen_rows_build(const struct snapshot *snap, struct listen_row **rows_out)
 {
-	struct listen_row *rows;
-	size_t n, k = 0;
+	/* Bit p: some listener has local port p.  Most connections of a
+	 * busy host are on ephemeral ports no listener has, and are passed
+	 * over without a search. */
+	uint64_t ports[65536 / 64];
+	struct listen_row *rows = NULL;
+	struct port_index ix = {0};
+	size_t n = 0, cap = 0;
 
-	/* Count afresh: the snapshot may not be sealed yet. */
-	n = 0;
-	for (size_t i = 0; i < snap->n_entries; i++)
-		n += snap->entries[i].state == TCP_STATE_LISTEN;
-	rows = calloc(n > 0 ? n : 1, sizeof(*rows));
-	if (rows == NULL) {
+	/* One walk to collect the listeners: the snapshot may not be sealed
+	 * yet, so its counts are not used. */
+	memset(ports, 0, sizeof(ports));
+	for (size_t i = 0; i < snap->n_entries; i++) {
+		const struct sock_entry *e = &snap->entries[i];
+
+		if (e->state != TCP_STATE_LISTEN)
+			continue;
+		if (n == cap) {
+			size_t more = cap != 0 ? 2 * cap : 16;
+			struct listen_row *grown = realloc(rows, more * sizeof(*rows));
+
+			if (grown == NULL) {
+				free(rows);
+				errno = ENOMEM;
+				return -1;
+			}
+			rows = grown;
+			cap = more;
+		}
+		rows[n].sock = e;
+		rows[n].established = 0;
+		rows[n].syn_recv = 0;
+		n++;
+		ports[e->local_port / 64] |= 1ull << (e->local_port % 64);
+	}
+	if (rows == NULL && (rows = calloc(1, sizeof(*rows))) == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
-	for (size_t i = 0; i < snap->n_entries; i++)
-		if (snap->entries[i].state == TCP_STATE_LISTEN)
-			rows[k++].sock = &snap->entries[i];
 	qsort(rows, n, sizeof(*rows), compare_rows_by_key);
+	if (n > 0 && port_index_build(&ix, rows, n) < 0) {
+		free(rows);
+		return -1;
+	}
 	for (size_t i = 0; i < snap->n_entries && n > 0; i++) {
 		const struct sock_entry *e = &snap->entries[i];
 		struct listen_row *row;
 
 		if (e->state != TCP_STATE_ESTABLISHED && e->state != TCP_STATE_SYN_RECV)
 			continue;
-		row = find_listener(rows, n, e);
+		if ((ports[e->local_port / 64] & (1ull << (e->local_port % 64))) == 0)
+			continue;
+		row = find_listener(&ix, rows, n, e);
 		if (row == NULL)
 			continue;
 		if (e->state == TCP_STATE_ESTABLISHED)
@@ -109,6 +180,7 @@ listen_rows_build(const struct snapshot *snap, struct listen_row **rows_out)
 		else
 			row->syn_recv++;
 	}
+	free(ix.slots);
 	listen_rows_sort(rows, n, snap, LISTEN_SORT_PORT);
 	*rows_out = rows;
 	return (ssize_t)n;
