@@ -19,6 +19,9 @@
 /* Samples a socket is remembered after the last one that saw it. */
 #define KEEP_SAMPLES 3
 
+/* How many sockets ahead table_update() fetches the slot of. */
+#define PREFETCH_AHEAD 8
+
 struct seen_sock {
 	uint64_t cookie;
 	uint64_t first_ns;  /* taken_wall of the first sample that saw it */
@@ -209,10 +212,43 @@ table_expire(struct closed_model *m)
 	}
 }
 
+static int
+listener_cmp(const void *a, const void *b)
+{
+	const struct listener_owner *x = a, *y = b;
+
+	if (x->netns != y->netns)
+		return x->netns < y->netns ? -1 : 1;
+	return (int)x->port - (int)y->port;
+}
+
+/* Remembers the holder of listener e, when it has a known one. */
+static int
+listener_add(struct closed_model *m, const struct snapshot *snap, const struct sock_entry *e)
+{
+	struct listener_owner lo = {.netns = e->netns, .port = e->local_port};
+
+	if (!owner_of(snap, e, &lo.pid, lo.comm))
+		return 0;
+	if (m->n_listeners == m->listeners_cap) {
+		size_t cap = m->listeners_cap < 16 ? 16 : 2 * m->listeners_cap;
+		struct listener_owner *grown = realloc(m->listeners, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return -1;
+		m->listeners = grown;
+		m->listeners_cap = cap;
+	}
+	m->listeners[m->n_listeners++] = lo;
+	return 0;
+}
+
 /* Updates the table in place: the sockets of the last KEEP_SAMPLES samples
  * are kept, the current sample's are added or refreshed.  Only one table
  * is alive except while it grows or shrinks, and its size follows the
- * socket count: at most half full, and shrunk when under an eighth. */
+ * socket count: at most half full, and shrunk when under an eighth.  The
+ * same walk over the sockets collects the listeners' holders (sorted for
+ * resolve()). */
 static int
 table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_ns)
 {
@@ -223,17 +259,32 @@ table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_n
 	else if (table_resize(m, 1024) < 0)
 		return -1;
 	m->gen++;
+	m->n_listeners = 0;
 	for (size_t i = 0; i < snap->n_entries; i++) {
 		const struct sock_entry *e = &snap->entries[i];
 		struct seen_sock *s;
 		int32_t pid;
 		char comm[16];
 
+		/* The slot of a socket a few ahead is fetched from memory
+		 * while this one is looked up: at 100,000 sockets the table
+		 * is far larger than the caches, and nearly every lookup
+		 * would wait for memory. */
+		if (i + PREFETCH_AHEAD < snap->n_entries) {
+			const struct sock_entry *ahead = &snap->entries[i + PREFETCH_AHEAD];
+
+			__builtin_prefetch(
+			    &m->table[table_home(m->table_cap, ahead->netns, ahead->cookie)], 1);
+		}
+		if (e->state == TCP_STATE_LISTEN) {
+			if (listener_add(m, snap, e) < 0)
+				return -1;
+			continue;
+		}
 		/* Listeners, unconnected sockets and TIME_WAIT remnants
 		 * (whose full socket was freed, and announced, already)
 		 * are no open connection. */
-		if (e->state == TCP_STATE_LISTEN || e->state == TCP_STATE_CLOSE ||
-		    e->state == TCP_STATE_TIME_WAIT)
+		if (e->state == TCP_STATE_CLOSE || e->state == TCP_STATE_TIME_WAIT)
 			continue;
 		s = table_slot(m->table, m->table_cap, e->netns, e->cookie);
 		if (!s->used && 2 * (m->table_count + 1) > m->table_cap) {
@@ -257,48 +308,14 @@ table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_n
 			memcpy(s->comm, comm, sizeof(s->comm));
 		}
 	}
+	if (m->n_listeners > 1)
+		qsort(m->listeners, m->n_listeners, sizeof(*m->listeners), listener_cmp);
 	/* After a fall in sockets, give the memory back. */
 	cap = m->table_cap;
 	while (cap > 1024 && 8 * m->table_count < cap)
 		cap /= 2;
 	if (cap != m->table_cap && table_resize(m, cap) < 0)
 		return -1;
-	return 0;
-}
-
-static int
-listener_cmp(const void *a, const void *b)
-{
-	const struct listener_owner *x = a, *y = b;
-
-	if (x->netns != y->netns)
-		return x->netns < y->netns ? -1 : 1;
-	return (int)x->port - (int)y->port;
-}
-
-static int
-listeners_update(struct closed_model *m, const struct snapshot *snap)
-{
-	m->n_listeners = 0;
-	for (size_t i = 0; i < snap->n_entries; i++) {
-		const struct sock_entry *e = &snap->entries[i];
-		struct listener_owner lo = {.netns = e->netns, .port = e->local_port};
-
-		if (e->state != TCP_STATE_LISTEN || !owner_of(snap, e, &lo.pid, lo.comm))
-			continue;
-		if (m->n_listeners == m->listeners_cap) {
-			size_t cap = m->listeners_cap < 16 ? 16 : 2 * m->listeners_cap;
-			struct listener_owner *grown = realloc(m->listeners, cap * sizeof(*grown));
-
-			if (grown == NULL)
-				return -1;
-			m->listeners = grown;
-			m->listeners_cap = cap;
-		}
-		m->listeners[m->n_listeners++] = lo;
-	}
-	if (m->n_listeners > 1)
-		qsort(m->listeners, m->n_listeners, sizeof(*m->listeners), listener_cmp);
 	return 0;
 }
 
@@ -397,7 +414,7 @@ closed_model_feed(struct closed_model *m, const struct snapshot *snap)
 		memset(&m->interval, 0, sizeof(m->interval));
 		return 0;
 	}
-	if (table_update(m, snap, now_ns) < 0 || listeners_update(m, snap) < 0)
+	if (table_update(m, snap, now_ns) < 0)
 		goto fail;
 	if (snap->n_closed > m->fresh_cap) {
 		struct closed_conn *grown = realloc(m->fresh, snap->n_closed * sizeof(*grown));
