@@ -10,12 +10,14 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
+#include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
 
@@ -26,47 +28,88 @@
 	((len) >= offsetof(struct tcp_info, field) +                          \
 			  sizeof(((struct tcp_info *)0)->field))
 
+/*
+ * tcp_info's field, read in place from the attribute's payload p of len
+ * bytes into out (of the field's size, zero before): as much of it as
+ * the payload holds, as a copy of the payload over a zeroed tcp_info
+ * would give.  Reading the few fields used in place spares that copy of
+ * the whole structure per socket.  The payload is only 4-byte aligned.
+ */
+#define TCP_INFO_GET(p, len, field, out)                                                           \
+	do {                                                                                       \
+		_Static_assert(sizeof(out) == sizeof(((struct tcp_info *)0)->field),               \
+			       "tcp_info field size");                                             \
+		info_field((p), (len), offsetof(struct tcp_info, field), sizeof(out), &(out));     \
+	} while (0)
+
+static void
+info_field(const void *p, size_t len, size_t offset, size_t size, void *out)
+{
+	if (len <= offset)
+		return;
+	memcpy(out, (const char *)p + offset, len - offset < size ? len - offset : size);
+}
+
 static void
 copy_tcp_info(const struct nlattr *attr, struct sock_entry *entry)
 {
-	struct tcp_info info;
-	size_t len = mnl_attr_get_payload_len(attr);
-
-	memset(&info, 0, sizeof(info));
-	memcpy(&info, mnl_attr_get_payload(attr), len < sizeof(info) ? len : sizeof(info));
+	const void *p = (const char *)attr + MNL_ATTR_HDRLEN;
+	size_t len = attr->nla_len - MNL_ATTR_HDRLEN; /* attr_ok() checked */
+	uint64_t rwnd_limited = 0;
+	uint32_t u32 = 0;
 
 	/* The oldest layout any supported kernel sends reaches tcpi_rttvar. */
 	if (!TCP_INFO_HAS(len, tcpi_rttvar))
 		return;
 	entry->flags |= SOCK_ENTRY_HAS_INFO;
-	entry->rtt_us = info.tcpi_rtt;
-	entry->rttvar_us = info.tcpi_rttvar;
-	entry->snd_cwnd = info.tcpi_snd_cwnd;
-	entry->last_data_sent_ms = info.tcpi_last_data_sent;
-	entry->last_data_recv_ms = info.tcpi_last_data_recv;
+	/* Fields the attribute may be too short for are zero then. */
+	entry->rtt_us = 0;
+	entry->rttvar_us = 0;
+	entry->snd_cwnd = 0;
+	entry->last_data_sent_ms = 0;
+	entry->last_data_recv_ms = 0;
+	TCP_INFO_GET(p, len, tcpi_rtt, entry->rtt_us);
+	TCP_INFO_GET(p, len, tcpi_rttvar, entry->rttvar_us);
+	TCP_INFO_GET(p, len, tcpi_snd_cwnd, entry->snd_cwnd);
+	TCP_INFO_GET(p, len, tcpi_last_data_sent, entry->last_data_sent_ms);
+	TCP_INFO_GET(p, len, tcpi_last_data_recv, entry->last_data_recv_ms);
 	if (TCP_INFO_HAS(len, tcpi_total_retrans))
-		entry->total_retrans = info.tcpi_total_retrans;
+		TCP_INFO_GET(p, len, tcpi_total_retrans, entry->total_retrans);
 	if (TCP_INFO_HAS(len, tcpi_bytes_acked))
-		entry->bytes_acked = info.tcpi_bytes_acked;
+		TCP_INFO_GET(p, len, tcpi_bytes_acked, entry->bytes_acked);
 	if (TCP_INFO_HAS(len, tcpi_bytes_received))
-		entry->bytes_received = info.tcpi_bytes_received;
+		TCP_INFO_GET(p, len, tcpi_bytes_received, entry->bytes_received);
 	if (TCP_INFO_HAS(len, tcpi_segs_in)) {
-		entry->segs_out = info.tcpi_segs_out;
-		entry->segs_in = info.tcpi_segs_in;
+		TCP_INFO_GET(p, len, tcpi_segs_out, entry->segs_out);
+		TCP_INFO_GET(p, len, tcpi_segs_in, entry->segs_in);
 	}
 	/* Microseconds, kept as wrapping milliseconds: only differences
 	 * between samples are read. */
-	if (TCP_INFO_HAS(len, tcpi_rwnd_limited))
-		entry->rwnd_limited_ms = (uint32_t)(info.tcpi_rwnd_limited / 1000);
+	if (TCP_INFO_HAS(len, tcpi_rwnd_limited)) {
+		TCP_INFO_GET(p, len, tcpi_rwnd_limited, rwnd_limited);
+		entry->rwnd_limited_ms = (uint32_t)(rwnd_limited / 1000);
+	}
 	/* Without the field a window of 0 would read as a closed one. */
 	if (TCP_INFO_HAS(len, tcpi_snd_wnd)) {
-		entry->snd_wnd = info.tcpi_snd_wnd;
+		TCP_INFO_GET(p, len, tcpi_snd_wnd, u32);
+		entry->snd_wnd = u32;
 		entry->flags |= SOCK_ENTRY_HAS_SND_WND;
 	}
 }
 
-int
-nl_parse_diag_msg(const struct nlmsghdr *nlh, struct sock_entry *entry)
+/* mnl_attr_ok(attr, remaining) as the library has it, inlined: it runs
+ * for every attribute of every socket. */
+static bool
+attr_ok(const struct nlattr *attr, size_t remaining)
+{
+	return remaining <= INT_MAX && remaining >= sizeof(*attr) &&
+	       attr->nla_len >= sizeof(*attr) && attr->nla_len <= remaining;
+}
+
+/* nl_parse_diag_msg() into an entry already zeroed when `zeroed` (as
+ * snapshot_add() gives them: zeroing it twice was a tenth of the parse). */
+static int
+parse_diag_msg(const struct nlmsghdr *nlh, struct sock_entry *entry, bool zeroed)
 {
 	const struct inet_diag_msg *msg;
 	const struct nlattr *attr;
@@ -85,7 +128,8 @@ nl_parse_diag_msg(const struct nlmsghdr *nlh, struct sock_entry *entry)
 	if (state < 0)
 		return 0;
 
-	memset(entry, 0, sizeof(*entry));
+	if (!zeroed)
+		memset(entry, 0, sizeof(*entry));
 	entry->family = msg->idiag_family;
 	entry->state = (uint8_t)state;
 	entry->timer = msg->idiag_timer;
@@ -117,11 +161,11 @@ nl_parse_diag_msg(const struct nlmsghdr *nlh, struct sock_entry *entry)
 	remaining = nlh->nlmsg_len - MNL_NLMSG_HDRLEN - hdrlen;
 	attr = (const struct nlattr *)((const char *)msg + hdrlen);
 	while (remaining > 0) {
-		if (!mnl_attr_ok(attr, (int)remaining)) {
+		if (!attr_ok(attr, remaining)) {
 			errno = EBADMSG;
 			return -1;
 		}
-		if (mnl_attr_get_type(attr) == INET_DIAG_INFO)
+		if ((attr->nla_type & NLA_TYPE_MASK) == INET_DIAG_INFO)
 			copy_tcp_info(attr, entry);
 		if ((size_t)MNL_ALIGN(attr->nla_len) >= remaining)
 			break;
@@ -129,6 +173,12 @@ nl_parse_diag_msg(const struct nlmsghdr *nlh, struct sock_entry *entry)
 		attr = (const struct nlattr *)((const char *)attr + MNL_ALIGN(attr->nla_len));
 	}
 	return 1;
+}
+
+int
+nl_parse_diag_msg(const struct nlmsghdr *nlh, struct sock_entry *entry)
+{
+	return parse_diag_msg(nlh, entry, false);
 }
 
 /* The payload of NLMSG_ERROR is struct nlmsgerr; error 0 is an ACK. */
@@ -197,7 +247,7 @@ nl_parse_buffer(const void *buf, size_t len, struct snapshot *snap, struct nl_pa
 			entry = snapshot_add(snap);
 			if (entry == NULL)
 				return -1;
-			kept = nl_parse_diag_msg(nlh, entry);
+			kept = parse_diag_msg(nlh, entry, true);
 			if (kept < 0) {
 				snap->n_entries--;
 				return -1;
