@@ -3,9 +3,13 @@
  *
  * Links (inode, process) are kept sorted by inode, then pid, so all
  * holders of a socket are adjacent; an open-addressing hash from inode to
- * its first link makes the per-socket lookup of every sample O(1).  Links
- * are sorted with a radix sort: at 100,000 sockets a comparison sort was
- * the largest cost of rebuilding the table.
+ * its first link makes the per-socket lookup of every sample O(1).  The
+ * slot of a socket with one holder holds that holder itself, so most
+ * lookups read one slot and no link (every socket of every sample is
+ * looked up, and at 100,000 sockets the table is larger than the caches:
+ * each access is a wait for memory).  Links are sorted with a radix sort:
+ * at 100,000 sockets a comparison sort was the largest cost of rebuilding
+ * the table.
  */
 #include "config.h"
 
@@ -23,13 +27,23 @@ struct owner_link {
 	uint32_t proc;
 };
 
+/* A slot of the hash: an inode (0: empty) and its holders, either the
+ * one holder's process index, or with SLOT_LINKS set the index of the
+ * first of its links (several holders). */
+struct owner_slot {
+	uint32_t inode;
+	uint32_t holders;
+};
+
+#define SLOT_LINKS 0x80000000u
+
 struct owner_table {
 	int refs;
 	struct owner_proc *procs;
 	size_t n_procs, procs_cap;
 	struct owner_link *links;
 	size_t n_links, links_cap;
-	uint32_t *index;      /* hash: slot -> first link + 1, 0 = empty */
+	struct owner_slot *index; /* hash of inodes */
 	size_t index_mask;
 };
 
@@ -127,6 +141,11 @@ owner_table_seal(struct owner_table *table)
 
 	if (sort_links(table) < 0)
 		return -1;
+	/* Indexes must leave SLOT_LINKS free. */
+	if (table->n_links >= SLOT_LINKS || table->n_procs >= SLOT_LINKS) {
+		errno = ENOMEM;
+		return -1;
+	}
 	while (slots < table->n_links * 2)
 		slots *= 2;
 	table->index = calloc(slots, sizeof(*table->index));
@@ -135,15 +154,20 @@ owner_table_seal(struct owner_table *table)
 		return -1;
 	}
 	table->index_mask = slots - 1;
-	for (size_t i = 0; i < table->n_links; i++) {
-		size_t slot;
+	for (size_t i = 0, run; i < table->n_links; i += run) {
+		uint32_t inode = table->links[i].inode;
+		size_t slot = (size_t)hash_u64(inode) & table->index_mask;
 
-		if (i > 0 && table->links[i].inode == table->links[i - 1].inode)
-			continue;
-		slot = (size_t)hash_u64(table->links[i].inode) & table->index_mask;
-		while (table->index[slot] != 0)
+		for (run = 1; i + run < table->n_links && table->links[i + run].inode == inode;
+		     run++)
+			;
+		if (inode == 0)
+			continue; /* never looked up */
+		while (table->index[slot].inode != 0)
 			slot = (slot + 1) & table->index_mask;
-		table->index[slot] = (uint32_t)i + 1;
+		table->index[slot].inode = inode;
+		table->index[slot].holders =
+		    run == 1 ? table->links[i].proc : SLOT_LINKS | (uint32_t)i;
 	}
 	return 0;
 }
@@ -165,27 +189,43 @@ owner_table_lookup(const struct owner_table *table, uint32_t inode, uint32_t *fi
 		   uint32_t *out, size_t max)
 {
 	size_t slot, first, n = 0;
+	uint32_t holders;
 
 	if (table->index == NULL || inode == 0)
 		return 0;
 	slot = (size_t)hash_u64(inode) & table->index_mask;
 	for (;;) {
-		uint32_t at = table->index[slot];
+		const struct owner_slot *at = &table->index[slot];
 
-		if (at == 0)
+		if (at->inode == 0)
 			return 0;
-		if (table->links[at - 1].inode == inode) {
-			first = at - 1;
+		if (at->inode == inode) {
+			holders = at->holders;
 			break;
 		}
 		slot = (slot + 1) & table->index_mask;
 	}
+	if ((holders & SLOT_LINKS) == 0) {
+		if (first_proc != NULL)
+			*first_proc = holders;
+		if (out != NULL && max > 0)
+			out[0] = holders;
+		return 1;
+	}
+	first = holders & ~SLOT_LINKS;
 	if (first_proc != NULL)
 		*first_proc = table->links[first].proc;
 	for (size_t i = first; i < table->n_links && table->links[i].inode == inode; i++, n++)
 		if (out != NULL && n < max)
 			out[n] = table->links[i].proc;
 	return n;
+}
+
+void
+owner_table_prefetch(const struct owner_table *table, uint32_t inode)
+{
+	if (table != NULL && table->index != NULL)
+		__builtin_prefetch(&table->index[(size_t)hash_u64(inode) & table->index_mask]);
 }
 
 struct owner_table *

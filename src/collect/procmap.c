@@ -764,6 +764,10 @@ fail:
 	return -1;
 }
 
+/* Walks that look up every socket in the owner table ask for the slot of
+ * the socket this many ahead (owner_table_prefetch()). */
+#define OWNER_PREFETCH_AHEAD 8
+
 /* A socket we may expect to find: not of another user when we cannot
  * look into other users' processes. */
 static bool
@@ -782,6 +786,8 @@ collect_unknown(struct procmap *map, const struct snapshot *snap, struct inode_s
 	for (size_t i = 0; i < snap->n_entries; i++) {
 		const struct sock_entry *e = &snap->entries[i];
 
+		if (i + OWNER_PREFETCH_AHEAD < snap->n_entries)
+			owner_table_prefetch(map->table, snap->entries[i + OWNER_PREFETCH_AHEAD].inode);
 		if (e->inode != 0 && visible(map, e) &&
 		    owner_table_lookup(map->table, e->inode, NULL, NULL, 0) == 0 &&
 		    !inode_set_has(&map->given_up, e->inode))
@@ -964,6 +970,8 @@ attribute_entries(struct procmap *map, struct snapshot *snap, struct procmap_sta
 		uint32_t first = 0;
 		size_t n;
 
+		if (i + OWNER_PREFETCH_AHEAD < snap->n_entries)
+			owner_table_prefetch(map->table, snap->entries[i + OWNER_PREFETCH_AHEAD].inode);
 		e->owner = 0;
 		e->n_owners = 0;
 		if (e->inode == 0) {
