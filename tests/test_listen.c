@@ -222,6 +222,93 @@ test_namespace_not_in_table(void **state)
 	snapshot_unref(snap);
 }
 
+/* The listener conn belongs to by the rule of listen.h, found by looking
+ * at every listener: the one of its address, else a wildcard one; of
+ * several alike, the first in the snapshot. */
+static const struct sock_entry *
+reference_listener(const struct snapshot *snap, const struct sock_entry *conn)
+{
+	static const uint8_t zero[16];
+	const struct sock_entry *wildcard = NULL;
+
+	for (size_t i = 0; i < snap->n_entries; i++) {
+		const struct sock_entry *l = &snap->entries[i];
+
+		if (l->state != TCP_STATE_LISTEN || l->netns != conn->netns ||
+		    l->family != conn->family || l->local_port != conn->local_port)
+			continue;
+		if (memcmp(l->local_addr, conn->local_addr, 16) == 0)
+			return l;
+		if (wildcard == NULL && memcmp(l->local_addr, zero, 16) == 0)
+			wildcard = l;
+	}
+	return wildcard;
+}
+
+static void
+test_against_every_listener(void **state)
+{
+	/* Listeners of two namespaces and both families on a few ports,
+	 * some on a wildcard address, some several on one port; connections
+	 * on those ports and others: every row counts what a look at every
+	 * listener counts. */
+	static const char *const v4[] = {"0.0.0.0", "10.0.0.1", "10.0.0.2"};
+	static const char *const v6[] = {"::", "fd00::1", "fd00::2"};
+	static const uint32_t netns[] = {HOST, RED};
+	uint32_t x = 12345;
+
+	(void)state;
+	for (int round = 0; round < 20; round++) {
+		struct snapshot *snap = snapshot_new(600);
+		struct listen_row *rows = NULL;
+		ssize_t n;
+
+		for (int i = 0; i < 600; i++) {
+			struct sock_entry *e;
+			int kind, fam;
+			uint16_t port;
+
+			x = x * 1103515245u + 12345u;
+			kind = (int)((x >> 16) % 10);
+			fam = (int)((x >> 8) % 2);
+			port = (uint16_t)(kind < 8 ? 80 + (x >> 4) % 4 : 30000 + (x >> 4) % 100);
+			e = add(snap, netns[(x >> 12) % 2],
+				kind == 0 ? TCP_STATE_LISTEN
+				: kind <= 6 ? TCP_STATE_ESTABLISHED
+				: kind == 7 ? TCP_STATE_SYN_RECV
+					    : TCP_STATE_CLOSE_WAIT,
+				"0.0.0.0", port, 40000);
+			if (fam == 1) {
+				e->family = AF_INET6;
+				assert_int_equal(inet_pton(AF_INET6, v6[(x >> 20) % 3], e->local_addr), 1);
+			} else {
+				memset(e->local_addr, 0, sizeof(e->local_addr));
+				assert_int_equal(inet_pton(AF_INET, v4[(x >> 20) % 3], e->local_addr), 1);
+			}
+		}
+		snapshot_seal(snap);
+		n = listen_rows_build(snap, &rows);
+		assert_true(n > 0);
+		for (ssize_t r = 0; r < n; r++) {
+			uint32_t established = 0, syn_recv = 0;
+
+			for (size_t i = 0; i < snap->n_entries; i++) {
+				const struct sock_entry *e = &snap->entries[i];
+
+				if ((e->state == TCP_STATE_ESTABLISHED || e->state == TCP_STATE_SYN_RECV) &&
+				    reference_listener(snap, e) == rows[r].sock) {
+					established += e->state == TCP_STATE_ESTABLISHED;
+					syn_recv += e->state == TCP_STATE_SYN_RECV;
+				}
+			}
+			assert_int_equal(rows[r].established, established);
+			assert_int_equal(rows[r].syn_recv, syn_recv);
+		}
+		free(rows);
+		snapshot_unref(snap);
+	}
+}
+
 int
 main(void)
 {
@@ -229,6 +316,7 @@ main(void)
 	    cmocka_unit_test(test_one_namespace),
 	    cmocka_unit_test(test_namespaces),
 	    cmocka_unit_test(test_namespace_not_in_table),
+	    cmocka_unit_test(test_against_every_listener),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

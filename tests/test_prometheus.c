@@ -334,6 +334,191 @@ test_top_and_other(void **state)
 	snapshot_unref(snap);
 }
 
+/* The lines of text starting with prefix, in order, into one string
+ * (malloc'd); without those of "other" when ranked_only. */
+static char *
+select_lines(const char *text, const char *prefix, bool ranked_only)
+{
+	char *out = malloc(strlen(text) + 1);
+	size_t used = 0, len = strlen(prefix);
+
+	assert_non_null(out);
+	for (const char *line = text; *line != '\0';) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - line) + 1 : strlen(line);
+
+		if (strncmp(line, prefix, len) == 0 &&
+		    (!ranked_only || strstr(line, "=\"other\"") == NULL || strstr(line, "=\"other\"") > nl)) {
+			memcpy(out + used, line, n);
+			used += n;
+		}
+		line += n;
+	}
+	out[used] = '\0';
+	return out;
+}
+
+static char *
+lines_of(const char *text, const char *prefix)
+{
+	return select_lines(text, prefix, false);
+}
+
+/* The first `count` lines of text (malloc'd). */
+static char *
+first_lines(const char *text, size_t count)
+{
+	const char *end = text;
+	char *out;
+
+	for (size_t i = 0; i < count && *end != '\0'; i++) {
+		const char *nl = strchr(end, '\n');
+
+		end = nl != NULL ? nl + 1 : end + strlen(end);
+	}
+	out = strndup(text, (size_t)(end - text));
+	assert_non_null(out);
+	return out;
+}
+
+static void
+test_top_ties(void **state)
+{
+	/* Ports and processes of equal counts: the lower port, the lower
+	 * index in the owner table, ranks first, whatever the order the
+	 * sockets come in.  Ports 1000..1099 hold two sockets each, ports
+	 * 1050 and 1020 five; process i % 7 holds each. */
+	struct snapshot *snap = snapshot_new(300);
+	uint64_t cookie = 1;
+	char *text, *ports, *procs;
+
+	(void)state;
+	give_procs(snap, 7, NULL);
+	for (int round = 0; round < 5; round++)
+		for (int i = 99; i >= 0; i--) {
+			int port = 1000 + (i * 37) % 100;
+
+			if (round >= 2 && port != 1050 && port != 1020)
+				continue;
+			own(add(snap, cookie, TCP_STATE_ESTABLISHED, "10.0.0.1", (uint16_t)port,
+				"10.0.0.2", (uint16_t)(40000 + cookie)),
+			    (uint32_t)(cookie % 7));
+			cookie++;
+		}
+	snapshot_seal(snap);
+	text = render(snap, NULL, 3, PROM_TEXT);
+	ports = lines_of(text, "tcpdeck_port_sockets{");
+	assert_string_equal(ports, "tcpdeck_port_sockets{port=\"1020\",state=\"established\"} 5\n"
+				   "tcpdeck_port_sockets{port=\"1050\",state=\"established\"} 5\n"
+				   "tcpdeck_port_sockets{port=\"1000\",state=\"established\"} 2\n"
+				   "tcpdeck_port_sockets{port=\"other\",state=\"established\"} 194\n");
+	/* Cookies 1..206 over 7 processes: 1, 2 and 3 hold 30 each, the
+	 * others 29. */
+	procs = lines_of(text, "tcpdeck_process_sockets{");
+	assert_string_equal(
+	    procs,
+	    "tcpdeck_process_sockets{process=\"proc1\",pid=\"101\",state=\"established\"} 30\n"
+	    "tcpdeck_process_sockets{process=\"proc2\",pid=\"102\",state=\"established\"} 30\n"
+	    "tcpdeck_process_sockets{process=\"proc3\",pid=\"103\",state=\"established\"} 30\n"
+	    "tcpdeck_process_sockets{process=\"other\",state=\"established\"} 116\n");
+	free(ports);
+	free(procs);
+	free(text);
+	snapshot_unref(snap);
+}
+
+/* A snapshot of n sockets on ports and processes drawn from seed, with
+ * every state and ties in the counts. */
+static struct snapshot *
+random_snapshot(uint32_t seed, size_t n)
+{
+	struct snapshot *snap = snapshot_new(n);
+	uint32_t x = seed;
+
+	give_procs(snap, 40, NULL);
+	for (size_t i = 0; i < n; i++) {
+		struct sock_entry *e;
+		uint16_t port;
+
+		x = x * 1103515245u + 12345u;
+		/* Few ports hold many sockets, many hold one or two. */
+		port = (x >> 16) % 4 == 0 ? (uint16_t)(80 + (x >> 8) % 5)
+					  : (uint16_t)(20000 + (x >> 4) % 3000);
+		e = add(snap, i + 1, (enum tcp_state)((x >> 20) % TCP_STATE_COUNT), "10.0.0.1", port,
+			"10.0.0.2", (uint16_t)(1024 + i % 60000));
+		if ((x >> 24) % 5 != 0)
+			own(e, (x >> 12) % 40);
+	}
+	snapshot_seal(snap);
+	return snap;
+}
+
+static void
+test_top_is_prefix_of_all(void **state)
+{
+	/* The top N picked are the first N of the whole ranking, in its
+	 * order, and "other" holds exactly the rest. */
+	static const char *const prefixes[] = {"tcpdeck_port_sockets{port=\"",
+					       "tcpdeck_process_sockets{process=\"proc"};
+
+	(void)state;
+	for (uint32_t seed = 1; seed <= 4; seed++) {
+		struct snapshot *snap = random_snapshot(seed, 5000);
+		char *all = render(snap, NULL, 0, PROM_TEXT);
+
+		for (unsigned int top = 1; top <= 41; top += 8) {
+			char *text = render(snap, NULL, top, PROM_TEXT);
+
+			for (size_t k = 0; k < 2; k++) {
+				char *kept = select_lines(text, prefixes[k], true);
+				char *whole = select_lines(all, prefixes[k], true);
+				size_t n = lines_starting(kept, "tcpdeck_");
+				char *head = first_lines(whole, n);
+
+				assert_true(n > 0);
+				assert_string_equal(kept, head);
+				free(head);
+				free(kept);
+				free(whole);
+			}
+			free(text);
+		}
+		free(all);
+		snapshot_unref(snap);
+	}
+}
+
+static void
+test_tally_reused(void **state)
+{
+	/* One tally counted over one sample after another renders what each
+	 * sample renders alone, in both formats. */
+	struct prom_tally *t = prom_tally_new();
+
+	(void)state;
+	assert_non_null(t);
+	for (uint32_t seed = 7; seed <= 10; seed++) {
+		struct snapshot *snap = random_snapshot(seed, seed == 9 ? 10 : 3000);
+		struct prom_sample s = {.snap = snap, .top = 5, .samples_total = 1};
+
+		assert_int_equal(prom_tally_count(t, &s), 0);
+		for (int f = 0; f < PROM_FORMAT_COUNT; f++) {
+			struct prom_buf alone = {0}, counted = {0};
+
+			assert_int_equal(prometheus_render(&alone, &s, (enum prom_format)f), 0);
+			s.tally = t;
+			assert_int_equal(prometheus_render(&counted, &s, (enum prom_format)f), 0);
+			s.tally = NULL;
+			assert_int_equal(alone.len, counted.len);
+			assert_memory_equal(alone.data, counted.data, alone.len);
+			prom_buf_free(&alone);
+			prom_buf_free(&counted);
+		}
+		snapshot_unref(snap);
+	}
+	prom_tally_free(t);
+}
+
 static void
 test_openmetrics(void **state)
 {
@@ -615,6 +800,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_state),   cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_label_escape),  cmocka_unit_test(test_top_and_other),
+		cmocka_unit_test(test_top_ties),      cmocka_unit_test(test_top_is_prefix_of_all),
+		cmocka_unit_test(test_tally_reused),
 		cmocka_unit_test(test_openmetrics),   cmocka_unit_test(test_findings),
 		cmocka_unit_test(test_findings_netns),
 		cmocka_unit_test(test_netns),         cmocka_unit_test(test_listen_groups),
