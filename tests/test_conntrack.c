@@ -845,6 +845,124 @@ test_churn_100k(void **state)
 	conntrack_free(ct);
 }
 
+/* The next sample lists a socket right after the one before its second
+ * listing: it is still the same connection, kept, with no tombstone. */
+static void
+test_listed_twice_then_moved(void **state)
+{
+	struct conntrack *ct = ct_new(5);
+	struct snapshot *snap;
+
+	(void)state;
+	snap = snap_at(1);
+	add_info(snap, 1, TCP_STATE_ESTABLISHED, 0, 0);
+	add_info(snap, 2, TCP_STATE_ESTABLISHED, 0, 0);
+	add_info(snap, 3, TCP_STATE_ESTABLISHED, 0, 0);
+	add_info(snap, 2, TCP_STATE_ESTABLISHED, 0, 0);
+	feed(ct, snap);
+	snap = snap_at(2);
+	add_info(snap, 3, TCP_STATE_ESTABLISHED, 0, 0);
+	add_info(snap, 2, TCP_STATE_ESTABLISHED, 0, 0);
+	add_info(snap, 1, TCP_STATE_ESTABLISHED, 0, 0);
+	feed(ct, snap);
+	assert_int_equal(conntrack_gone_count(ct), 0);
+	assert_true(must_get(ct, 2)->first_seen == 1.0);
+	snap = snap_at(3);
+	add_info(snap, 1, TCP_STATE_ESTABLISHED, 0, 0);
+	feed(ct, snap);
+	assert_int_equal(conntrack_gone_count(ct), 2);
+	conntrack_free(ct);
+}
+
+/*
+ * Dumps list sockets in hash order, which mostly stays from one sample
+ * to the next: the tracker tries the record after the last one it found
+ * before it looks a socket up.  Here the order is shuffled, partly kept,
+ * and some sockets are listed twice, and every answer must still match
+ * a plain model: first sight, kept sockets, one tombstone per death.
+ */
+#define ORDER_SOCKETS 3000
+#define ORDER_SAMPLES 12
+
+static uint32_t order_rng = 12345;
+
+static uint32_t
+order_random(void)
+{
+	order_rng = order_rng * 1103515245u + 12345u;
+	return order_rng >> 8;
+}
+
+static void
+test_order_changes(void **state)
+{
+	struct conntrack *ct = ct_new(100);
+	int born[ORDER_SOCKETS], died[ORDER_SOCKETS];
+	size_t order[ORDER_SOCKETS];
+	size_t deaths = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ORDER_SOCKETS; i++) {
+		born[i] = -1;
+		died[i] = -1;
+		order[i] = i;
+	}
+	for (int k = 0; k < ORDER_SAMPLES; k++) {
+		struct snapshot *snap = snap_at(10 + k);
+
+		/* Births and deaths: a socket lives one stretch of samples. */
+		for (size_t i = 0; i < ORDER_SOCKETS; i++) {
+			if (born[i] < 0 && order_random() % 4 == 0)
+				born[i] = k;
+			else if (born[i] >= 0 && died[i] < 0 && born[i] < k && order_random() % 6 == 0) {
+				died[i] = k;
+				deaths++;
+			}
+		}
+		/* Sample 0 in order; later ones shuffled in runs, or wholly. */
+		for (size_t i = ORDER_SOCKETS - 1; k > 0 && i > 0; i--) {
+			size_t j = order_random() % (i + 1), t;
+
+			if (k % 3 == 1 && order_random() % 8 != 0)
+				continue; /* mostly the same order */
+			t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+		for (size_t n = 0; n < ORDER_SOCKETS; n++) {
+			size_t i = order[n];
+
+			if (born[i] < 0 || died[i] >= 0)
+				continue;
+			add_info(snap, 100 + i, TCP_STATE_ESTABLISHED, 10, 10);
+			if (order_random() % 50 == 0) /* moved while the kernel walked */
+				add_info(snap, 100 + i, TCP_STATE_ESTABLISHED, 10, 10);
+		}
+		feed(ct, snap);
+		for (size_t i = 0; i < ORDER_SOCKETS; i++) {
+			const struct conn_info *info = conntrack_get(ct, 0, 100 + i);
+
+			if (born[i] < 0 || died[i] >= 0) {
+				assert_null(info);
+				continue;
+			}
+			if (info == NULL)
+				fail_msg("sample %d: socket %zu not tracked", k, i);
+			if (info->first_seen != 10.0 + born[i])
+				fail_msg("sample %d: socket %zu first seen %g, born %d", k, i,
+				         info->first_seen, born[i]);
+			assert_int_equal(info->mark, born[i] > 0 ? CONN_NEW : CONN_STEADY);
+		}
+		assert_int_equal(conntrack_gone_count(ct), deaths);
+		for (size_t g = 0; g < conntrack_gone_count(ct); g++) {
+			const struct sock_entry *e = conntrack_gone_entry(ct, g, NULL, NULL);
+
+			assert_int_equal(died[e->cookie - 100] >= 0, 1);
+		}
+	}
+	conntrack_free(ct);
+}
+
 /*
  * The same cookie in two namespaces is two connections: each its own
  * first sight, states, rates and marks; one closing leaves a tombstone of
@@ -924,6 +1042,8 @@ main(void)
 	    cmocka_unit_test(test_duplicate_cookies),
 	    cmocka_unit_test(test_tombstone_keeps_owners),
 	    cmocka_unit_test(test_churn_100k),
+	    cmocka_unit_test(test_order_changes),
+	    cmocka_unit_test(test_listed_twice_then_moved),
 	    cmocka_unit_test(test_same_cookie_two_netns),
 	};
 
