@@ -62,6 +62,15 @@ struct ui {
 	double last_taken;               /* taken_mono of the newest sample */
 	struct history *history;
 	struct snapshot *shown;          /* snapshot on screen (a reference) */
+	/* The newest sample, fed to the models on the loop's last turn and
+	 * shown on this one (a reference, or NULL): keys are read between
+	 * the two halves of a sample's work.  fed_* are what shown_* become. */
+	struct snapshot *fed;
+	uint32_t fed_counts[TCP_STATE_COUNT];
+	uint32_t fed_total;
+	uint32_t fed_prev_counts[TCP_STATE_COUNT];
+	bool fed_has_prev;
+	const struct filter *fed_filter; /* the filter fed_counts went through */
 	uint32_t shown_counts[TCP_STATE_COUNT];      /* through the filter */
 	uint32_t shown_total;
 	uint32_t shown_prev_counts[TCP_STATE_COUNT]; /* sample before shown */

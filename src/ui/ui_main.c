@@ -67,16 +67,58 @@ went_back(struct ui *ui)
 	ui->has_last = false;
 }
 
-/* With from_ring, moves every snapshot newer than the last one taken into
- * the history; the newest becomes the one on screen unless the view is
- * paused.  Then gives the current view the snapshot on screen if it has
- * not seen it (a view just entered, or a new sample). */
+/* The sample fed on the last turn goes on screen, unless the view was
+ * paused in between. */
 static void
+show_fed(struct ui *ui)
+{
+	struct snapshot *snap = ui->fed;
+
+	ui->fed = NULL;
+	if (!ui->paused) {
+		ui->shown_has_prev = ui->fed_has_prev;
+		memcpy(ui->shown_prev_counts, ui->fed_prev_counts, sizeof(ui->fed_prev_counts));
+		if (ui->fed_filter == ui->filter) {
+			memcpy(ui->shown_counts, ui->fed_counts, sizeof(ui->fed_counts));
+			ui->shown_total = ui->fed_total;
+		} else {
+			/* A key changed the filter in between. */
+			ui_count(ui, snap, ui->shown_counts, &ui->shown_total);
+			ui->shown_has_prev = false;
+		}
+		snapshot_unref(ui->shown);
+		ui->shown = snap;
+		return;
+	}
+	snapshot_unref(snap);
+}
+
+/*
+ * A sample's work is done in two turns of the loop, with the keyboard
+ * read in between, so a key waits for at most one half:
+ *
+ *   1. every snapshot newer than the last one taken goes into the
+ *      history and through the models (rates, findings, the test); the
+ *      newest is kept as ui->fed, unless the view is paused;
+ *   2. on the next turn ui->fed goes on screen and the current view
+ *      takes it (the table tracks connections, then its rows are built
+ *      and sorted by the draw).
+ *
+ * With from_ring false, only the view is given the snapshot on screen
+ * if it has not seen it (a view just entered).  Returns whether step 2
+ * is still to come: the loop then does not wait for input.
+ */
+static bool
 take_snapshots(struct ui *ui, bool from_ring)
 {
 	struct snapshot *snap;
 	uint64_t missed;
 
+	if (from_ring && ui->fed != NULL) {
+		show_fed(ui);
+		ui_views_sample(ui);
+		return false;
+	}
 	while (from_ring && (snap = ring_next(ui->ring, ui->last_seq, &missed)) != NULL) {
 		uint32_t counts[TCP_STATE_COUNT], total;
 
@@ -103,12 +145,13 @@ take_snapshots(struct ui *ui, bool from_ring)
 		if (!ui->paused) {
 			/* Without a gap, the previous sample is the one taken
 			 * last; after a gap there is no honest "change". */
-			ui->shown_has_prev = ui->has_last && missed == 0;
-			memcpy(ui->shown_prev_counts, ui->last_counts, sizeof(ui->last_counts));
-			memcpy(ui->shown_counts, counts, sizeof(counts));
-			ui->shown_total = total;
-			snapshot_unref(ui->shown);
-			ui->shown = snapshot_ref(snap);
+			ui->fed_has_prev = ui->has_last && missed == 0;
+			memcpy(ui->fed_prev_counts, ui->last_counts, sizeof(ui->last_counts));
+			memcpy(ui->fed_counts, counts, sizeof(counts));
+			ui->fed_total = total;
+			ui->fed_filter = ui->filter;
+			snapshot_unref(ui->fed);
+			ui->fed = snapshot_ref(snap);
 		}
 		ui_feed_sample(ui, snap, missed);
 		memcpy(ui->last_counts, counts, sizeof(ui->last_counts));
@@ -116,7 +159,12 @@ take_snapshots(struct ui *ui, bool from_ring)
 		ui->last_seq = snap->seq;
 		snapshot_unref(snap);
 	}
+	if (ui->fed != NULL && ui->shown == NULL) {
+		/* Nothing on screen yet: no key can be waiting on it. */
+		show_fed(ui);
+	}
 	ui_views_sample(ui);
+	return ui->fed != NULL;
 }
 
 /* After the filter changed: the counts on screen follow at once. */
@@ -248,7 +296,7 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 		const struct filter *filter_before = ui.filter;
 		struct timespec key_at;
 		bool keys_pending = false;
-		bool closed;
+		bool closed, half_done;
 		int err = 0;
 		int key;
 
@@ -256,8 +304,8 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 		 * in between then still wakes the next poll. */
 		ring_drain_wake(ring);
 		closed = ring_closed(ring, &err, cause, cause_len);
-		take_snapshots(&ui, true);
-		if (closed && (err != 0 || opts->max_samples != 0 || ui.shown == NULL)) {
+		half_done = take_snapshots(&ui, true);
+		if (closed && !half_done && (err != 0 || opts->max_samples != 0 || ui.shown == NULL)) {
 			/* A source failure ends the program with its cause; a
 			 * sample limit is a normal end. */
 			if (err != 0)
@@ -266,8 +314,11 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 		}
 		/* A recording that ended stays on screen until q. */
 		ui.ended = closed;
-		draw(&ui);
-		if (poll(fds, 3, 500) < 0 && errno != EINTR) {
+		/* Half a sample taken: its frame comes with the other half,
+		 * after a look at the keyboard. */
+		if (!half_done)
+			draw(&ui);
+		if (poll(fds, 3, half_done ? 0 : 500) < 0 && errno != EINTR) {
 			snprintf(cause, cause_len, "poll: %s", strerror(errno));
 			rc = -1;
 			break;
@@ -316,6 +367,7 @@ out:
 	ui_views_stop(&ui);
 	ui_prompt_free(ui.prompt);
 	ui_feed_stop(&ui);
+	snapshot_unref(ui.fed);
 	snapshot_unref(ui.shown);
 	history_free(ui.history);
 	resolver_free(ui.resolver);
