@@ -160,17 +160,14 @@ test_first_sample_marks_nothing(void **state)
 		assert_int_equal(info->cookie, c);
 		assert_int_equal(info->mark, CONN_STEADY);
 		assert_true(info->first_seen == 10.0);
-		assert_true(info->last_time == 10.0);
 		assert_true(info->send_rate < 0);
 		assert_true(info->recv_rate < 0);
 		assert_int_equal(info->n_states, 1);
-		assert_true(info->state_times[0] == 10.0);
+		assert_true(conntrack_state_time(info, 0) == 10.0);
 	}
 	assert_int_equal(must_get(ct, 11)->states[0], TCP_STATE_ESTABLISHED);
 	assert_int_equal(must_get(ct, 12)->states[0], TCP_STATE_LISTEN);
 	assert_int_equal(must_get(ct, 13)->states[0], TCP_STATE_TIME_WAIT);
-	assert_int_equal(must_get(ct, 11)->last_acked, 100);
-	assert_int_equal(must_get(ct, 11)->last_received, 200);
 	assert_null(conntrack_get(ct, 0, 14));
 	conntrack_free(ct);
 }
@@ -237,8 +234,8 @@ test_state_change(void **state)
 	assert_int_equal(info->n_states, 2);
 	assert_int_equal(info->states[0], TCP_STATE_SYN_SENT);
 	assert_int_equal(info->states[1], TCP_STATE_ESTABLISHED);
-	assert_true(info->state_times[0] == 1.0);
-	assert_true(info->state_times[1] == 2.0);
+	assert_true(conntrack_state_time(info, 0) == 1.0);
+	assert_true(conntrack_state_time(info, 1) == 2.0);
 	assert_true(info->first_seen == 1.0);
 
 	/* The same state again is no change: marked until highlight_s. */
@@ -313,7 +310,7 @@ test_state_history_capped(void **state)
 			int src = i + 1 - kept + k;
 
 			assert_int_equal(info->states[k], walk[src]);
-			assert_true(info->state_times[k] == 100.0 + 10 * src);
+			assert_true(conntrack_state_time(info, k) == 100.0 + 10 * src);
 		}
 		assert_int_equal(info->mark, i == 0 ? CONN_STEADY : CONN_CHANGED);
 		/* The first sight survives the history's turnover. */
@@ -482,9 +479,6 @@ test_rates(void **state)
 	info = must_get(ct, 5);
 	assert_true(info->send_rate == 1000.0);
 	assert_true(info->recv_rate == 2000.0);
-	assert_int_equal(info->last_acked, 3000);
-	assert_int_equal(info->last_received, 4500);
-	assert_true(info->last_time == 12.0);
 
 	/* Over a quarter second: the interval is the snapshots' own. */
 	feed_counters(ct, 12.25, 3256, 4500, true, TCP_STATE_ESTABLISHED);
@@ -621,7 +615,6 @@ test_duplicate_cookies(void **state)
 	info = must_get(ct, 3);
 	assert_int_equal(info->n_states, 1);
 	assert_int_equal(info->states[0], TCP_STATE_ESTABLISHED);
-	assert_int_equal(info->last_acked, 100);
 
 	snap = snap_at(2);
 	add_info(snap, 3, TCP_STATE_ESTABLISHED, 300, 500);
@@ -799,9 +792,6 @@ test_churn_100k(void **state)
 
 			assert_int_equal(info->cookie, churn_cookie(i));
 			assert_true(info->first_seen == 1000.0 + born);
-			assert_true(info->last_time == 1000.0 + k);
-			assert_int_equal(info->last_acked, 3 * i * (uint64_t)k);
-			assert_int_equal(info->last_received, i * (uint64_t)k);
 			if (born == k) {
 				assert_true(info->send_rate < 0);
 				assert_true(info->recv_rate < 0);
@@ -814,7 +804,7 @@ test_churn_100k(void **state)
 			                                     ? seen
 			                                     : CONNTRACK_STATES);
 			assert_int_equal(info->states[info->n_states - 1], churn_state(i, k));
-			assert_true(info->state_times[info->n_states - 1] ==
+			assert_true(conntrack_state_time(info, info->n_states - 1) ==
 			            (i % 7 != 0 ? 1000.0 + born : 1000.0 + k));
 		}
 		/* The dead are no longer live, and their tombstones hold their
@@ -838,10 +828,34 @@ test_churn_100k(void **state)
 			assert_int_equal(e->state, churn_state(i, last));
 			assert_int_equal(e->bytes_acked, 3 * i * (uint64_t)last);
 			assert_int_equal(e->bytes_received, i * (uint64_t)last);
-			assert_true(info->last_time == 1000.0 + last);
 			assert_true(info->first_seen == 1000.0 + churn_born(i));
 		}
 	}
+	conntrack_free(ct);
+}
+
+/* A record is 80 bytes (two per socket are kept), so the state times are
+ * milliseconds after the first sight: exact to the millisecond, while
+ * the first sight and the last mark, which decide ages and marks, stay
+ * exact to the nanosecond. */
+static void
+test_state_times_to_the_ms(void **state)
+{
+	struct conntrack *ct = ct_new(1);
+	const struct conn_info *info;
+
+	(void)state;
+	assert_int_equal(sizeof(struct conn_info), 80);
+	feed_counters(ct, 100, 0, 0, true, TCP_STATE_SYN_SENT);
+	feed_counters(ct, 100.000000123, 0, 0, true, TCP_STATE_SYN_SENT);
+	feed_counters(ct, 112.3456, 0, 0, true, TCP_STATE_ESTABLISHED);
+	info = must_get(ct, 5);
+	assert_true(info->first_seen == 100.0);
+	assert_true(info->marked_at == conntrack_now(ct));
+	assert_int_equal(info->n_states, 2);
+	assert_int_equal(info->state_ms[1], 12346);
+	assert_true(conntrack_state_time(info, 1) > 112.346 - 1e-9 && conntrack_state_time(info, 1) < 112.346 + 1e-9);
+	assert_true(conntrack_state_time(info, 0) == 100.0);
 	conntrack_free(ct);
 }
 
@@ -1043,6 +1057,7 @@ main(void)
 	    cmocka_unit_test(test_tombstone_keeps_owners),
 	    cmocka_unit_test(test_churn_100k),
 	    cmocka_unit_test(test_order_changes),
+	    cmocka_unit_test(test_state_times_to_the_ms),
 	    cmocka_unit_test(test_listed_twice_then_moved),
 	    cmocka_unit_test(test_same_cookie_two_netns),
 	};

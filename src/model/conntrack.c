@@ -28,7 +28,7 @@ struct tombstone {
 /*
  * One sample's knowledge: infos[i] belongs to entry i of the snapshot
  * (cookie 0: none), and an open-addressing index of cookie -> i + 1.
- * Keeping the 120-byte records dense in entry order and hashing only
+ * Keeping the 80-byte records dense in entry order and hashing only
  * 4-byte indexes means a new sample clears 1 MB of index at 100,000
  * sockets, not 30 MB of records, and entry i's record needs no lookup.
  */
@@ -169,14 +169,23 @@ insert(struct generation *g, uint32_t netns, uint64_t cookie, size_t i)
 static void
 push_state(struct conn_info *info, uint8_t state, double when)
 {
+	double ms = (when - info->first_seen) * 1e3 + 0.5;
+
 	if (info->n_states == CONNTRACK_STATES) {
 		memmove(info->states, info->states + 1, CONNTRACK_STATES - 1);
-		memmove(info->state_times, info->state_times + 1,
-			(CONNTRACK_STATES - 1) * sizeof(info->state_times[0]));
+		memmove(info->state_ms, info->state_ms + 1,
+			(CONNTRACK_STATES - 1) * sizeof(info->state_ms[0]));
 		info->n_states--;
 	}
 	info->states[info->n_states] = state;
-	info->state_times[info->n_states++] = when;
+	info->state_ms[info->n_states++] =
+		ms <= 0 ? 0 : ms >= (double)UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
+double
+conntrack_state_time(const struct conn_info *info, int i)
+{
+	return info->first_seen + (double)info->state_ms[i] / 1e3;
 }
 
 static int
@@ -271,9 +280,13 @@ conntrack_update(struct conntrack *ct, struct snapshot *snap)
 			info->marked_at = now;
 			push_state(info, e->state, now);
 		} else {
-			double dt = now - old->last_time;
+			/* Every record of the last generation was in the last
+			 * sample, entry for entry: its counters are there. */
+			size_t j = (size_t)(old - ct->cur.infos);
+			const struct sock_entry *was = &ct->prev->entries[j];
+			double dt = now - ct->now;
 
-			ct->cur.flags[old - ct->cur.infos] |= GEN_KEPT;
+			ct->cur.flags[j] |= GEN_KEPT;
 			*info = *old;
 			if (!(e->flags & SOCK_ENTRY_HAS_INFO)) {
 				/* No counters now (TIME_WAIT keeps the cookie of
@@ -281,12 +294,12 @@ conntrack_update(struct conntrack *ct, struct snapshot *snap)
 				info->send_rate = -1;
 				info->recv_rate = -1;
 			} else if (dt > 0) {
-				info->send_rate = e->bytes_acked >= old->last_acked
-							  ? (double)(e->bytes_acked - old->last_acked) / dt
+				info->send_rate = e->bytes_acked >= was->bytes_acked
+							  ? (double)(e->bytes_acked - was->bytes_acked) / dt
 							  : 0;
 				info->recv_rate =
-					e->bytes_received >= old->last_received
-						? (double)(e->bytes_received - old->last_received) / dt
+					e->bytes_received >= was->bytes_received
+						? (double)(e->bytes_received - was->bytes_received) / dt
 						: 0;
 			}
 			if (old->states[old->n_states - 1] != e->state) {
@@ -299,9 +312,6 @@ conntrack_update(struct conntrack *ct, struct snapshot *snap)
 		}
 		if (ct->highlight <= 0)
 			info->mark = CONN_STEADY;
-		info->last_acked = e->bytes_acked;
-		info->last_received = e->bytes_received;
-		info->last_time = now;
 	}
 
 	/* Tombstones: old ones expire, and every socket of the previous

@@ -30,21 +30,33 @@ enum conn_mark {
 	CONN_GONE,    /* a tombstone */
 };
 
+/*
+ * 80 bytes: the table's tracker keeps two generations of one record per
+ * socket, so at a million sockets every byte here costs 2 MB.  What a
+ * record can take from elsewhere it does: the byte counters of the last
+ * sample are the previous snapshot's, and the time of each state is kept
+ * as milliseconds after the first sight (only the details page shows
+ * them).  Times that decide marks and ages stay exact.
+ */
 struct conn_info {
 	uint64_t cookie;
-	uint32_t netns;          /* with cookie, the socket's identity */
 	double first_seen;       /* seconds, on the snapshots' monotonic clock */
 	double marked_at;        /* when it became new or changed state */
 	double send_rate;        /* bytes acked per second since the last
 				  * sample; negative until a second sample */
 	double recv_rate;        /* bytes received per second; likewise */
-	uint64_t last_acked, last_received;
-	double last_time;        /* taken_mono of the last sample it was in */
+	uint32_t netns;          /* with cookie, the socket's identity */
+	/* When each state was first seen, in ms after first_seen
+	 * (saturating): conntrack_state_time() gives seconds. */
+	uint32_t state_ms[CONNTRACK_STATES];
 	uint8_t mark;            /* enum conn_mark, as of the latest sample */
 	uint8_t n_states;
 	uint8_t states[CONNTRACK_STATES];   /* oldest first */
-	double state_times[CONNTRACK_STATES];
 };
+
+/* When state i (0 the oldest) of info was first seen, in seconds on the
+ * snapshots' clock, to the millisecond. */
+double conntrack_state_time(const struct conn_info *info, int i);
 
 struct conntrack;
 

@@ -126,13 +126,12 @@ ui_conns_linger_sample(struct ui_conns_linger *l, const struct ui *ui, double li
 		info->netns = l->entries[i].netns;
 		info->first_seen = closed_at;
 		info->marked_at = closed_at;
-		info->last_time = closed_at;
 		info->send_rate = -1;
 		info->recv_rate = -1;
 		info->mark = CONN_GONE;
 		info->n_states = 1;
 		info->states[0] = TCP_STATE_CLOSE;
-		info->state_times[0] = closed_at;
+		info->state_ms[0] = 0;
 	}
 	own(l, closes);
 }

@@ -354,7 +354,7 @@ ui_drill_draw(struct ui *ui, const struct ui_drill *d, const struct conntrack *c
 		mvprintw(y, 2, "seen      first %s ago; states:", a);
 		x = 35 + (int)strlen(a);
 		for (int i = 0; i < info->n_states && x < cols - 20; i++) {
-			format_duration(conntrack_now(ct) - info->state_times[i], b, sizeof(b));
+			format_duration(conntrack_now(ct) - conntrack_state_time(info, i), b, sizeof(b));
 			mvprintw(y, x, "%s%s (%s ago)", i > 0 ? " -> " : "",
 				 tcp_state_name(info->states[i]), b);
 			x += (int)strlen(tcp_state_name(info->states[i])) + (int)strlen(b) + 10;
