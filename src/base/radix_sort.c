@@ -122,6 +122,52 @@ radix_sort_order(uint32_t *order, const uint64_t *keys, size_t n, struct radix_s
 }
 
 int
+radix_sort_order_by(uint32_t *order, size_t n, uint64_t (*key)(void *arg, uint32_t index),
+		    void *arg, struct radix_scratch *scratch)
+{
+	struct pair *pairs, *sorted;
+
+	if (n < 2)
+		return 0;
+	pairs = pairs_get(scratch, n);
+	if (pairs == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		pairs[i].key = key(arg, order[i]);
+		pairs[i].index = order[i];
+	}
+	sorted = sort_pairs(pairs, n);
+	for (size_t i = 0; i < n; i++)
+		order[i] = (uint32_t)sorted[i].index;
+	pairs_put(scratch, pairs);
+	return 0;
+}
+
+int
+radix_apply_order(void *records, const uint32_t *order, size_t n, size_t size,
+		  struct radix_scratch *scratch)
+{
+	unsigned char *moved, *from = records;
+	bool own = scratch == NULL || scratch->cap < n * size;
+
+	if (n < 2)
+		return 0;
+	moved = own ? malloc(n * size) : scratch->buf;
+	if (moved == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		memcpy(moved + i * size, from + (size_t)order[i] * size, size);
+	memcpy(records, moved, n * size);
+	if (own)
+		free(moved);
+	return 0;
+}
+
+int
 radix_sort(void *records, uint64_t *keys, size_t n, size_t size)
 {
 	struct pair *pairs, *sorted;

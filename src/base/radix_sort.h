@@ -35,6 +35,24 @@ int radix_sort_order(uint32_t *order, const uint64_t *keys, size_t n,
 		     struct radix_scratch *scratch);
 
 /*
+ * The same, with the key of index i given by key(arg, i) instead of an
+ * array: a sort by computed keys needs no array of n keys beside the
+ * scratch.
+ */
+int radix_sort_order_by(uint32_t *order, size_t n, uint64_t (*key)(void *arg, uint32_t index),
+			void *arg, struct radix_scratch *scratch);
+
+/*
+ * Moves records[order[i]] to position i, for every i (records of `size`
+ * bytes; order a permutation of 0..n).  The records pass through the
+ * scratch's memory when it holds them (after a sort of n with it, for
+ * records of up to 32 bytes), else through memory allocated for the
+ * call.  Returns 0, or -1 with errno ENOMEM (records then unchanged).
+ */
+int radix_apply_order(void *records, const uint32_t *order, size_t n, size_t size,
+		      struct radix_scratch *scratch);
+
+/*
  * Sorts n records of `size` bytes at `records` by keys[i] (keys are
  * reordered with them), ascending and stable.  Returns 0, or -1 with errno
  * ENOMEM (records and keys are then unchanged).

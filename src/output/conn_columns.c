@@ -1246,38 +1246,44 @@ sort_by_compare(struct conn_row *rows, size_t n, const struct sort_context *sc)
  * stable, so together they order by all parts, ties kept in their
  * previous order).  Descending inverts every key.  Returns -1 when out of
  * memory, rows unchanged. */
+/* The key of one part of a row, for radix_sort_order_by(). */
+struct row_key {
+	const struct conn_row *rows;
+	const struct sort_context *sc;
+	int part;
+};
+
+static uint64_t
+row_key_of(void *arg, uint32_t index)
+{
+	const struct row_key *rk = arg;
+	uint64_t key = rk->sc->def->key(&rk->rows[index], rk->sc->ctx, rk->part);
+
+	return rk->sc->descending ? UINT64_MAX - key : key;
+}
+
+/* At a million rows the only memory beside the scratch is the order
+ * (4 MB): keys are computed into the scratch's pairs, and the rows move
+ * through the scratch once sorted. */
 static int
 sort_by_keys(struct conn_row *rows, size_t n, const struct sort_context *sc)
 {
-	uint64_t *keys = malloc(n * sizeof(*keys));
 	uint32_t *order = malloc(n * sizeof(*order));
-	struct conn_row *moved = NULL;
 	int rc = -1;
 
-	if (keys == NULL || order == NULL || n >= UINT32_MAX)
+	if (order == NULL || n >= UINT32_MAX)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		order[i] = (uint32_t)i;
 	for (int part = sc->def->key_parts - 1; part >= 0; part--) {
-		for (size_t i = 0; i < n; i++) {
-			keys[i] = sc->def->key(&rows[i], sc->ctx, part);
-			if (sc->descending)
-				keys[i] = UINT64_MAX - keys[i];
-		}
-		if (radix_sort_order(order, keys, n, sc->ctx->scratch) < 0)
+		struct row_key rk = {rows, sc, part};
+
+		if (radix_sort_order_by(order, n, row_key_of, &rk, sc->ctx->scratch) < 0)
 			goto out;
 	}
-	moved = malloc(n * sizeof(*moved));
-	if (moved == NULL)
-		goto out;
-	for (size_t i = 0; i < n; i++)
-		moved[i] = rows[order[i]];
-	memcpy(rows, moved, n * sizeof(*rows));
-	rc = 0;
+	rc = radix_apply_order(rows, order, n, sizeof(*rows), sc->ctx->scratch);
 out:
-	free(moved);
 	free(order);
-	free(keys);
 	return rc;
 }
 
