@@ -210,6 +210,13 @@ set -- $(stats "$work/frames.draw" 1)
 frames_draw="| $total | draw only | $1 | $2 | $3 | $4 |"
 set -- $(stats "$work/samples" 1)
 samples_line="$1 samples, median $2 ms, max $4 ms"
+# The dashboard's work per sample, step by step (medians and max): the
+# models and the tracker in CPU time, the rows and their sort in wall time.
+step() {
+  set -- $(grep "$1" "$log" | sed "s/.*$2 \([0-9.]*\) ms.*/\1/" >"$work/step"; stats "$work/step" 1)
+  echo "$2 ms median, $4 max"
+}
+steps_line="models (rates, findings) $(step 'rates and findings' 'in') cpu; tracker $(step 'tracked in' 'in') cpu; rows selected $(step 'rows selected' 'selected in'); sort $(step 'sorted by' 'in')"
 
 echo "one batch sample (tcpdeck -b -n 1 -o json) vs ss -tan: medians of $REPS (CPU = user + sys)"
 echo
@@ -232,6 +239,7 @@ echo "$frames_line"
 echo "$frames_draw"
 echo
 echo "dashboard peak RSS (VmHWM): $((${hwm:-0} / 1024)) MiB; sampler: $samples_line"
+echo "per sample on the dashboard's thread: $steps_line"
 echo "load average: $load_start at the start, $load_end at the end"
 echo "kernel: $(uname -srm)"
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
