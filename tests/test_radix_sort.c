@@ -206,6 +206,51 @@ test_order_by_and_apply(void **state)
 	free(keys);
 }
 
+/* One counting pass for keys below 256, both ways, stable; a larger key
+ * leaves the records as they were for another sort to take. */
+static uint64_t
+key_of_row32(void *arg, uint32_t index)
+{
+	return ((const struct row32 *)arg)[index].key;
+}
+
+static void
+test_small_keys(void **state)
+{
+	enum { N = 5000 };
+	struct row32 *rows = malloc(N * sizeof(*rows)), *copy = malloc(N * sizeof(*copy));
+	struct radix_scratch scratch = {0};
+	uint64_t seed = 5;
+
+	(void)state;
+	assert_non_null(rows);
+	assert_non_null(copy);
+	for (int desc = 0; desc < 2; desc++) {
+		for (size_t i = 0; i < N; i++)
+			rows[i] = (struct row32){rnd(&seed) % 12, i, ~(uint64_t)i, 0};
+		assert_int_equal(radix_sort_small_keys(rows, N, sizeof(*rows), key_of_row32, rows,
+						       desc, &scratch),
+				 1);
+		for (size_t i = 1; i < N; i++) {
+			if (rows[i - 1].key == rows[i].key)
+				assert_true(rows[i - 1].origin < rows[i].origin);
+			else
+				assert_true(desc ? rows[i - 1].key > rows[i].key
+						 : rows[i - 1].key < rows[i].key);
+			assert_int_equal(rows[i].check, ~rows[i].origin);
+		}
+	}
+	rows[N / 2].key = 256;
+	memcpy(copy, rows, N * sizeof(*rows));
+	assert_int_equal(radix_sort_small_keys(rows, N, sizeof(*rows), key_of_row32, rows, false,
+					       &scratch),
+			 0);
+	assert_memory_equal(rows, copy, N * sizeof(*rows));
+	radix_scratch_free(&scratch);
+	free(copy);
+	free(rows);
+}
+
 int
 main(void)
 {
@@ -213,6 +258,7 @@ main(void)
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_order_multi_key),
 		cmocka_unit_test(test_order_by_and_apply),
+		cmocka_unit_test(test_small_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -168,6 +168,56 @@ radix_apply_order(void *records, const uint32_t *order, size_t n, size_t size,
 }
 
 int
+radix_sort_small_keys(void *records, size_t n, size_t size,
+		      uint64_t (*key)(void *arg, uint32_t index), void *arg, bool descending,
+		      struct radix_scratch *scratch)
+{
+	size_t count[256], need = n * size + n;
+	unsigned char *moved, *keys, *from = records;
+
+	if (n < 2)
+		return 1;
+	if (scratch->cap < need) {
+		void *more = malloc(need);
+
+		if (more == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		free(scratch->buf);
+		scratch->buf = more;
+		scratch->cap = need;
+	}
+	moved = scratch->buf;
+	keys = moved + n * size;
+	memset(count, 0, sizeof(count));
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k = key(arg, (uint32_t)i);
+
+		if (k > 255)
+			return 0;
+		keys[i] = (unsigned char)k;
+		count[k]++;
+	}
+	/* Where each key's run starts, in the order asked. */
+	{
+		size_t sum = 0;
+
+		for (int d = 0; d < 256; d++) {
+			int at = descending ? 255 - d : d;
+			size_t c = count[at];
+
+			count[at] = sum;
+			sum += c;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		memcpy(moved + count[keys[i]]++ * size, from + i * size, size);
+	memcpy(records, moved, n * size);
+	return 1;
+}
+
+int
 radix_sort(void *records, uint64_t *keys, size_t n, size_t size)
 {
 	struct pair *pairs, *sorted;

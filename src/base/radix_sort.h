@@ -10,6 +10,7 @@
 #ifndef TCPDECK_RADIX_SORT_H
 #define TCPDECK_RADIX_SORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,20 @@ int radix_sort_order_by(uint32_t *order, size_t n, uint64_t (*key)(void *arg, ui
  */
 int radix_apply_order(void *records, const uint32_t *order, size_t n, size_t size,
 		      struct radix_scratch *scratch);
+
+/*
+ * Sorts n records of `size` bytes by key(arg, i), stably, in one
+ * counting pass when every key is below 256 (a table sorted by state):
+ * the records are read in order and written to one run per key, with
+ * none of the random reads of moving records by a sorted order.
+ * Descending reverses the keys' order; equal keys keep theirs.  Uses the
+ * scratch's memory (grown to n * size + n bytes).  Returns 1 when
+ * sorted, 0 when a key is 256 or more (records unchanged: sort another
+ * way), -1 with errno ENOMEM.
+ */
+int radix_sort_small_keys(void *records, size_t n, size_t size,
+			  uint64_t (*key)(void *arg, uint32_t index), void *arg, bool descending,
+			  struct radix_scratch *scratch);
 
 /*
  * Sorts n records of `size` bytes at `records` by keys[i] (keys are

@@ -1264,15 +1264,28 @@ row_key_of(void *arg, uint32_t index)
 
 /* At a million rows the only memory beside the scratch is the order
  * (4 MB): keys are computed into the scratch's pairs, and the rows move
- * through the scratch once sorted. */
+ * through the scratch once sorted.  A single key below 256 (the state)
+ * sorts in one counting pass instead. */
 static int
 sort_by_keys(struct conn_row *rows, size_t n, const struct sort_context *sc)
 {
-	uint32_t *order = malloc(n * sizeof(*order));
+	uint32_t *order;
 	int rc = -1;
 
-	if (order == NULL || n >= UINT32_MAX)
-		goto out;
+	if (n >= UINT32_MAX)
+		return -1;
+	if (sc->def->key_parts == 1 && sc->ctx->scratch != NULL) {
+		struct sort_context ascending = {sc->def, sc->ctx, false};
+		struct row_key plain = {rows, &ascending, 0};
+		int small = radix_sort_small_keys(rows, n, sizeof(*rows), row_key_of, &plain,
+						  sc->descending, sc->ctx->scratch);
+
+		if (small != 0)
+			return small > 0 ? 0 : -1;
+	}
+	order = malloc(n * sizeof(*order));
+	if (order == NULL)
+		return -1;
 	for (size_t i = 0; i < n; i++)
 		order[i] = (uint32_t)i;
 	for (int part = sc->def->key_parts - 1; part >= 0; part--) {
