@@ -99,29 +99,6 @@ sort_pairs(struct pair *pairs, size_t n)
 }
 
 int
-radix_sort_order(uint32_t *order, const uint64_t *keys, size_t n, struct radix_scratch *scratch)
-{
-	struct pair *pairs, *sorted;
-
-	if (n < 2)
-		return 0;
-	pairs = pairs_get(scratch, n);
-	if (pairs == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		pairs[i].key = keys[order[i]];
-		pairs[i].index = order[i];
-	}
-	sorted = sort_pairs(pairs, n);
-	for (size_t i = 0; i < n; i++)
-		order[i] = (uint32_t)sorted[i].index;
-	pairs_put(scratch, pairs);
-	return 0;
-}
-
-int
 radix_sort_order_by(uint32_t *order, size_t n, uint64_t (*key)(void *arg, uint32_t index),
 		    void *arg, struct radix_scratch *scratch)
 {
@@ -143,6 +120,18 @@ radix_sort_order_by(uint32_t *order, size_t n, uint64_t (*key)(void *arg, uint32
 		order[i] = (uint32_t)sorted[i].index;
 	pairs_put(scratch, pairs);
 	return 0;
+}
+
+static uint64_t
+key_in_array(void *arg, uint32_t index)
+{
+	return ((const uint64_t *)arg)[index];
+}
+
+int
+radix_sort_order(uint32_t *order, const uint64_t *keys, size_t n, struct radix_scratch *scratch)
+{
+	return radix_sort_order_by(order, n, key_in_array, (void *)keys, scratch);
 }
 
 int
