@@ -782,6 +782,9 @@ conns_sample(struct ui *ui, void *state)
 	ui_conns_linger_sample(c->linger, ui, ui->linger_s);
 	if (c->drill != NULL)
 		ui_drill_sample(c->drill, ui->shown, c->ct);
+	/* The rows follow the sample now, so a frame only draws; a key that
+	 * sorts or filters rebuilds them at its frame. */
+	build_rows(ui, c);
 }
 
 static size_t
