@@ -50,6 +50,30 @@ done
 tm send-keys -t tui Escape
 wait_screen 'STATE +COUNT' || fail "help did not close"
 
+# A help longer than the terminal scrolls: in 80x18 its last lines are
+# out of view until End (or the arrows) bring them; Home goes back; any
+# other key still returns.
+tm resize-window -t tui -x 80 -y 18
+wait_screen 'STATE +COUNT' || fail "no states view at 80x18: $(screen)"
+tm send-keys -t tui F1
+wait_screen 'arrows and PgUp/PgDn scroll' && pass "a help longer than the screen says it scrolls" ||
+  fail "no scrolling help at 80x18: $(screen | head -3)"
+screen | grep -q 'deserve a look' && fail "the help's last line shows before scrolling"
+tm send-keys -t tui End
+wait_screen 'deserve a look when they pile up' && pass "End shows the help's last line" ||
+  fail "End did not scroll the help: $(screen)"
+screen | grep -qE 'lines [0-9]+-([0-9]+) of \1( |$)' && pass "the help says where it is" ||
+  fail "no position at the end: $(screen | tail -1)"
+tm send-keys -t tui Home
+wait_screen 'lines 1-[0-9]+ of' && pass "Home shows the help's first lines again" ||
+  fail "Home did not scroll back: $(screen | head -4)"
+tm send-keys -t tui Down
+wait_screen 'lines 2-' && pass "Down scrolls one line" || fail "Down did not scroll: $(screen | tail -1)"
+tm send-keys -t tui x
+wait_screen 'STATE +COUNT' && pass "another key still leaves the help" || fail "help did not close"
+tm resize-window -t tui -x 160 -y 60
+wait_screen 'STATE +COUNT' || fail "no states view back at 160x60"
+
 tm send-keys -t tui 3
 wait_screen 'PROTO +LOCAL' || hard_error "no table: $(screen)"
 # The table's own: F3, F9, Ctrl-S.

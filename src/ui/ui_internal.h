@@ -89,6 +89,9 @@ struct ui {
 	uint64_t sampled_seq;            /* shown->seq the view was given */
 	const struct ui_page *page;      /* a full-screen page, or NULL */
 	void *page_ctx;
+	/* The help page's scroll: its first line shown, and from its last
+	 * draw how many lines it has and how many fit. */
+	int help_top, help_total, help_fit;
 	double linger_s;
 	struct resolver *resolver;       /* started the first time names are
 					  * asked for */

@@ -146,6 +146,7 @@ key_help(struct ui *ui, void *state, int arg)
 {
 	(void)state;
 	(void)arg;
+	ui->help_top = 0;
 	ui_page_open(ui, &help_page, NULL);
 }
 
@@ -323,44 +324,99 @@ ui_keys_help(const struct ui_view *view, struct ui_help_line *out, size_t max)
 	return n;
 }
 
+/* One line of the help page, at virtual line v: drawn when it is in the
+ * part scrolled into view. */
+struct help_out {
+	int v, top, first_row, fit, cols;
+};
+
+static bool
+help_visible(struct help_out *o, int *row)
+{
+	int v = o->v++;
+
+	if (v < o->top || v >= o->top + o->fit)
+		return false;
+	*row = o->first_row + v - o->top;
+	return true;
+}
+
+static void
+help_text(struct help_out *o, const char *text, bool bold)
+{
+	int row;
+
+	if (!help_visible(o, &row))
+		return;
+	if (bold)
+		attrset(A_BOLD);
+	mvaddnstr(row, 2, text, o->cols - 2);
+	attrset(A_NORMAL);
+}
+
 static void
 help_draw(struct ui *ui, void *ctx)
 {
 	struct ui_help_line lines[64];
 	size_t n = ui_keys_help(ui_views_current(ui), lines, sizeof(lines) / sizeof(lines[0]));
-	int rows, cols, row = 2;
+	int rows, cols, total = 0;
+	struct help_out o;
 
 	(void)ctx;
-	ui_page_begin(ui, " tcpdeck help: any key returns", &rows, &cols);
+	/* Every line is counted first, so the title can say whether it
+	 * scrolls: a heading takes two, the notes at the end up to four. */
+	for (size_t i = 0; i < n; i++)
+		total += lines[i].heading ? 2 : 1;
+	total += ui->mouse ? 4 : 3;
+	rows = LINES;
+	o.fit = rows - 3 > 1 ? rows - 3 : 1;
+	if (ui->help_top > total - o.fit)
+		ui->help_top = total - o.fit;
+	if (ui->help_top < 0)
+		ui->help_top = 0;
+	ui->help_total = total;
+	ui->help_fit = o.fit;
+	ui_page_begin(ui,
+		      total > o.fit ? " tcpdeck help: any key returns, arrows and PgUp/PgDn scroll"
+				    : " tcpdeck help: any key returns",
+		      &rows, &cols);
+	o.v = 0;
+	o.top = ui->help_top;
+	o.first_row = 2;
+	o.cols = cols;
 	for (size_t i = 0; i < n; i++) {
+		int row;
+
 		if (lines[i].heading) {
-			/* The view's keys, when the heading and one fit. */
-			if (row + 2 >= rows - 1)
-				break;
-			row++;
-			attrset(A_BOLD);
-			mvaddnstr(row++, 2, lines[i].text, cols - 2);
-			attrset(A_NORMAL);
+			o.v++; /* a blank line before the view's keys */
+			help_text(&o, lines[i].text, true);
 			continue;
 		}
-		if (row >= rows - 1)
+		if (!help_visible(&o, &row))
 			continue;
 		attrset(A_BOLD);
 		mvprintw(row, 2, "%-8s", lines[i].label);
 		attrset(A_NORMAL);
 		mvaddnstr(row, 12, lines[i].text, cols - 12 > 0 ? cols - 12 : 0);
-		row++;
 	}
-	row++;
-	if (ui->mouse && row < rows - 1)
-		mvaddnstr(row++, 2, "Mouse: a tab switches views; in the table a click selects, a "
-			  "double click opens, a title sorts (again: reversed); the wheel scrolls.",
-			  cols - 2);
-	if (row < rows - 1)
-		mvaddnstr(row++, 2, "States in green are normal in any number; states in yellow",
-			  cols - 2);
-	if (row < rows - 1)
-		mvaddnstr(row++, 2, "deserve a look when they pile up.", cols - 2);
+	o.v++;
+	if (ui->mouse)
+		help_text(&o, "Mouse: a tab switches views; in the table a click selects, a "
+			      "double click opens, a title sorts (again: reversed); the wheel scrolls.",
+			  false);
+	help_text(&o, "States in green are normal in any number; states in yellow", false);
+	help_text(&o, "deserve a look when they pile up.", false);
+	if (total > o.fit) {
+		/* Where the view is, on the last line. */
+		char where[64];
+
+		snprintf(where, sizeof(where), " lines %d-%d of %d ", ui->help_top + 1,
+			 ui->help_top + o.fit < total ? ui->help_top + o.fit : total, total);
+		attrset(A_REVERSE);
+		mvaddnstr(rows - 1, cols - (int)strlen(where) > 0 ? cols - (int)strlen(where) : 0, where,
+			  cols);
+		attrset(A_NORMAL);
+	}
 }
 
 /* Any key closes help; q still quits from there. */
@@ -368,6 +424,25 @@ static void
 help_key(struct ui *ui, void *ctx, int key)
 {
 	(void)ctx;
+	/* When the help does not fit, the arrows and the page keys scroll
+	 * it; every other key still returns. */
+	if (ui->help_total > ui->help_fit) {
+		int step = 0;
+
+		switch (key) {
+		case KEY_DOWN: case 'j': step = 1; break;
+		case KEY_UP: case 'k': step = -1; break;
+		case KEY_NPAGE: step = ui->help_fit - 1 > 1 ? ui->help_fit - 1 : 1; break;
+		case KEY_PPAGE: step = -(ui->help_fit - 1 > 1 ? ui->help_fit - 1 : 1); break;
+		case KEY_HOME: step = -ui->help_total; break;
+		case KEY_END: step = ui->help_total; break;
+		default: break;
+		}
+		if (step != 0) {
+			ui->help_top += step; /* help_draw keeps it in range */
+			return;
+		}
+	}
 	if (key != 27)
 		ui->status[0] = '\0';
 	if (key == 'q' || key == 'Q' || key == KEY_F(10))
