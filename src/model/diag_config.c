@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf_line.h"
 #include "diag_config.h"
 #include "diagnose_internal.h"
 #include "sanitize.h"
@@ -139,20 +140,6 @@ diag_config_set(struct diag_config *cfg, const char *key, const char *value, cha
 	return 0;
 }
 
-/* Strips leading and trailing blanks in place; returns the new start. */
-static char *
-trim(char *s)
-{
-	char *end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-		*--end = '\0';
-	return s;
-}
-
 /* Keeps the message of the first bad line; counts them all. */
 static void
 bad_line(unsigned int *bad, char *err, size_t err_len, const char *msg)
@@ -175,8 +162,9 @@ diag_config_parse(struct diag_config *cfg, const char *name, const char *text, s
 
 	while (pos < len) {
 		char line[1024], msg[DIAG_CONFIG_ERROR_MAX], say[2 * DIAG_CONFIG_ERROR_MAX];
-		char *hash, *eq, *key, *value;
+		char *key, *value;
 		size_t end = pos, n;
+		int rc;
 
 		while (end < len && text[end] != '\n')
 			end++;
@@ -196,26 +184,19 @@ diag_config_parse(struct diag_config *cfg, const char *name, const char *text, s
 			bad_line(&bad, err, err_len, say);
 			continue;
 		}
-		hash = strchr(line, '#');
-		if (hash != NULL)
-			*hash = '\0';
-		key = trim(line);
-		if (*key == '\0')
+		rc = conf_line_split(line, &key, &value);
+		if (rc == 0)
 			continue;
 		/* The dashboard's settings (ui.*, settings.c in output/) share
 		 * the file; that parser reports its own bad lines. */
 		if (strncmp(key, "ui.", 3) == 0)
 			continue;
-		eq = strchr(key, '=');
-		if (eq == NULL) {
+		if (rc < 0) {
 			snprintf(say, sizeof(say), "%s:%u: expected 'key = value', not '%s'", name,
 				 line_no, quote(&qk, key));
 			bad_line(&bad, err, err_len, say);
 			continue;
 		}
-		*eq = '\0';
-		value = trim(eq + 1);
-		key = trim(key);
 		if (*key == '\0' || *value == '\0') {
 			snprintf(say, sizeof(say), "%s:%u: expected 'key = value'", name, line_no);
 			bad_line(&bad, err, err_len, say);

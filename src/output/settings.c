@@ -19,6 +19,7 @@
 #include "safe_file.h"
 #include "sampler.h"
 #include "sanitize.h"
+#include "conf_line.h"
 #include "settings.h"
 
 /* As diag_config.c: a bigger file is a wrong path. */
@@ -224,44 +225,6 @@ set_key(struct settings *s, int k, const char *value, settings_view_ok_fn *view_
 	return 0;
 }
 
-/* Strips blanks at both ends in place; returns the new start. */
-static char *
-trim(char *s)
-{
-	char *end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-		*--end = '\0';
-	return s;
-}
-
-/*
- * Splits one line (a copy, NUL-terminated) into key and value, cutting a
- * comment.  Returns 1 for a `key = value` line, 0 for a blank or comment
- * line, -1 for anything else (*key then is the line's text).
- */
-static int
-split_line(char *line, char **key, char **value)
-{
-	char *hash = strchr(line, '#'), *eq;
-
-	if (hash != NULL)
-		*hash = '\0';
-	*key = trim(line);
-	if (**key == '\0')
-		return 0;
-	eq = strchr(*key, '=');
-	if (eq == NULL)
-		return -1;
-	*eq = '\0';
-	*value = trim(eq + 1);
-	*key = trim(*key);
-	return 1;
-}
-
 int
 settings_parse(struct settings *s, const char *name, const char *text, size_t len,
 	       settings_view_ok_fn *view_ok, settings_warn_fn *warn, void *warn_arg)
@@ -289,7 +252,7 @@ settings_parse(struct settings *s, const char *name, const char *text, size_t le
 		memcpy(line, text + pos, end - pos);
 		line[end - pos] = '\0';
 		pos = end + 1;
-		rc = split_line(line, &key, &value);
+		rc = conf_line_split(line, &key, &value);
 		if (!settings_owns_key(key) || rc == 0)
 			continue;
 		k = rc < 0 ? -1 : key_index(key);
@@ -451,7 +414,7 @@ settings_write_text(const struct settings *s, const char *old, size_t old_len, c
 		if (n < sizeof(line) && memchr(old + pos, '\0', n) == NULL) {
 			memcpy(line, old + pos, n);
 			line[n] = '\0';
-			if (split_line(line, &key, &value) == 1)
+			if (conf_line_split(line, &key, &value) == 1)
 				k = key_index(key);
 		}
 		if (k < 0) {
