@@ -219,8 +219,11 @@ start() {
   rm -f "$out"
 }
 screen() { tm capture-pane -p -t tui; }
+# wait_screen REGEX: until the screen matches (bounded: WAIT_SCREEN_TRIES
+# looks 0.1 s apart, default 100; tests of sanitized dashboards that start
+# slowly on a loaded machine set 400).
 wait_screen() {
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 "${WAIT_SCREEN_TRIES:-100}"); do
     screen | grep -Eq -- "$1" && return 0
     sleep 0.1
   done

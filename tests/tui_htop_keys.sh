@@ -15,15 +15,6 @@ enter_private_netns "$@"
 
 tmux_dashboard_setup tcpdeck-htopkeys
 
-# The first sample on screen: bounded, but longer than wait_screen, for a
-# loaded machine (the first sample reads every process's descriptors).
-wait_sample() {
-  for _ in $(seq 1 600); do
-    screen | grep -q '^ sockets [0-9]' && return 0
-    sleep 0.1
-  done
-  return 1
-}
 out=$(mktemp -d)
 trap 'tmux_dashboard_cleanup; rm -rf "$out"' EXIT
 
@@ -39,7 +30,7 @@ selected() {
 
 tm new-session -d -s tui -x 160 -y 60 "env LANG=C.UTF-8 TERM=screen $TCPDECK -d 0.3"
 tm set -g set-clipboard on
-wait_sample || hard_error "no sample on screen: $(screen)"
+wait_sample '^ sockets [0-9]' || hard_error "no sample on screen: $(screen)"
 
 # F1: help, listing the new keys.
 tm send-keys -t tui F1
@@ -201,7 +192,7 @@ tm has-session -t tui 2>/dev/null && fail "F10 did not quit" || pass "F10 quits"
 tm new-session -d -s tui -x 160 -y 40 "env -u TMUX LANG=C.UTF-8 TERM=screen $TCPDECK -d 0.3 state established sport = :7401"
 tm set -g set-clipboard on
 tm delete-buffer 2>/dev/null
-wait_sample || hard_error "no sample on screen: $(screen)"
+wait_sample '^ sockets [0-9]' || hard_error "no sample on screen: $(screen)"
 tm send-keys -t tui 3
 wait_screen ':7401 ' || fail "no rows"
 tm send-keys -t tui Home Enter

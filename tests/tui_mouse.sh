@@ -15,15 +15,6 @@ enter_private_netns "$@"
 
 tmux_dashboard_setup tcpdeck-mouse
 
-# The first sample on screen: bounded, but longer than wait_screen, for a
-# loaded machine (the first sample reads every process's descriptors).
-wait_sample() {
-  for _ in $(seq 1 600); do
-    screen | grep -q '^ sockets [0-9]' && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 # 40 connections: 81 sockets, more rows than the screen holds.
 start 7301 40
@@ -49,7 +40,7 @@ selected() {
 ends() { awk '{ print $2, $3 }'; }
 
 tm new-session -d -s tui -x 160 -y 30 "env LANG=C.UTF-8 TERM=xterm-256color $TCPDECK -d 0.3"
-wait_sample || hard_error "no sample on screen: $(screen)"
+wait_sample '^ sockets [0-9]' || hard_error "no sample on screen: $(screen)"
 [ "$(tm display -p -t tui '#{mouse_sgr_flag}')" = 1 ] &&
   pass "the dashboard asks for SGR mouse reports" ||
   fail "no SGR mouse mode: $(tm display -p -t tui 'any #{mouse_any_flag} std #{mouse_standard_flag} sgr #{mouse_sgr_flag}')"
@@ -123,7 +114,7 @@ tm_kill_server
 # Past column 223, where the older report form cannot go: a click on the
 # last title of a 250-column table sorts by that column.
 tm new-session -d -s tui -x 250 -y 30 "env LANG=C.UTF-8 TERM=xterm-256color $TCPDECK -d 0.3"
-wait_sample || hard_error "no sample on screen: $(screen)"
+wait_sample '^ sockets [0-9]' || hard_error "no sample on screen: $(screen)"
 tm send-keys -t tui 3
 wait_screen 'PROTO +LOCAL' || hard_error "no table: $(screen)"
 title=$(line_of 'PROTO +LOCAL')
@@ -138,7 +129,7 @@ tm_kill_server
 
 # --no-mouse: no mouse mode asked of the terminal, and a click is not taken.
 tm new-session -d -s tui -x 160 -y 30 "env LANG=C.UTF-8 TERM=xterm-256color $TCPDECK -d 0.3 --no-mouse"
-wait_sample || hard_error "no sample on screen: $(screen)"
+wait_sample '^ sockets [0-9]' || hard_error "no sample on screen: $(screen)"
 [ "$(tm display -p -t tui '#{mouse_any_flag}#{mouse_standard_flag}#{mouse_button_flag}#{mouse_sgr_flag}')" = 0000 ] &&
   pass "--no-mouse: no mouse mode" ||
   fail "--no-mouse: $(tm display -p -t tui 'any #{mouse_any_flag} std #{mouse_standard_flag} sgr #{mouse_sgr_flag}')"

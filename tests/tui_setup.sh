@@ -19,13 +19,7 @@ enter_private_netns "$@"
 
 # wait_screen, patient: a loaded machine (tests run two at a time beside
 # other work) can take seconds to start a sanitized dashboard.
-wait_screen() {
-  for _ in $(seq 1 400); do
-    screen | grep -Eq -- "$1" && return 0
-    sleep 0.1
-  done
-  return 1
-}
+WAIT_SCREEN_TRIES=400
 
 tmux_dashboard_setup tcpdeck-setup-setup
 home=$(mktemp -d)
