@@ -139,9 +139,8 @@ take_snapshots(struct ui *ui, bool from_ring)
 		history_push(ui->history, counts);
 		if (ui->paused)
 			ui->pushed_since_pause += 1 + missed;
-		/* The new sample goes on screen before the models take it, so
-		 * that the one before is not kept for the screen beside it
-		 * while they run. */
+		/* The one on screen stays there while the models take this
+		 * one: a key read in between is answered on it. */
 		if (!ui->paused) {
 			/* Without a gap, the previous sample is the one taken
 			 * last; after a gap there is no honest "change". */
