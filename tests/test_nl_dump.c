@@ -419,6 +419,70 @@ test_single_walk_clean_dump(void **state)
 	nl_dumper_free(d);
 }
 
+/* A socket with a cookie, as the kernel sends every one. */
+static void
+add_cookie_socket(struct reply *r, uint8_t kernel_state, uint16_t sport, uint64_t cookie)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(r->bytes + r->len);
+	struct inet_diag_msg *msg;
+
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	msg = mnl_nlmsg_put_extra_header(nlh, sizeof(*msg));
+	msg->idiag_family = AF_INET;
+	msg->idiag_state = kernel_state;
+	msg->id.idiag_sport = htons(sport);
+	msg->id.idiag_cookie[0] = (uint32_t)cookie;
+	msg->id.idiag_cookie[1] = (uint32_t)(cookie >> 32);
+	r->len += nlh->nlmsg_len;
+	assert_true(r->len < REPLY_BYTES - 256);
+}
+
+/*
+ * The kernel resumed a bucket one socket early and sent the last two of
+ * the buffer before again: each is counted once.  A socket further back
+ * with the same cookie as a later one (not a relisting: too far) and
+ * sockets without cookies are left as they are.
+ */
+static void
+test_relisted_sockets_counted_once(void **state)
+{
+	struct nl_dumper *d = open_dumper();
+	struct snapshot *snap = snapshot_new(0);
+	struct reply *r;
+	char cause[256] = "";
+
+	(void)state;
+	r = new_reply();
+	add_cookie_socket(r, 1, 1000, 77); /* far back: left alone below */
+	for (uint16_t i = 0; i < 20; i++)
+		add_cookie_socket(r, 1, (uint16_t)(2000 + i), 100 + i);
+	add_socket(r, AF_INET, 6, 3000, 0); /* TIME_WAIT, no cookie */
+	add_cookie_socket(r, 6, 3001, 500);
+	add_cookie_socket(r, 6, 3002, 501);
+	r = new_reply();
+	add_cookie_socket(r, 6, 3001, 500); /* sent again */
+	add_cookie_socket(r, 6, 3002, 501); /* sent again */
+	add_socket(r, AF_INET, 6, 3000, 0); /* no cookie: kept */
+	add_cookie_socket(r, 6, 3003, 502);
+	r = new_reply();
+	add_cookie_socket(r, 1, 1000, 77); /* 25 entries back: kept */
+	add_done(r);
+
+	assert_int_equal(nl_dumper_dump(d, snap, cause, sizeof(cause)), 0);
+	assert_int_equal(snap->n_entries, 1 + 20 + 3 + 2 + 1);
+	assert_int_equal(nl_dumper_relisted(d), 2);
+	snapshot_seal(snap);
+	assert_int_equal(snap->counts[TCP_STATE_TIME_WAIT], 5);
+	/* The order is the kernel's, less the repeats. */
+	assert_int_equal(snap->entries[23].cookie, 501);
+	assert_int_equal(snap->entries[24].cookie, 0);
+	assert_int_equal(snap->entries[25].cookie, 502);
+	assert_int_equal(snap->entries[26].cookie, 77);
+	snapshot_unref(snap);
+	nl_dumper_free(d);
+}
+
 static void
 test_interrupted_dump_is_repeated(void **state)
 {
@@ -709,6 +773,7 @@ main(void)
 		cmocka_unit_test_setup(test_single_walk_clean_dump, reset_kernel),
 		cmocka_unit_test_setup(test_maker_makes_every_socket, reset_kernel),
 		cmocka_unit_test_setup(test_append_keeps_earlier_entries, reset_kernel),
+		cmocka_unit_test_setup(test_relisted_sockets_counted_once, reset_kernel),
 		cmocka_unit_test_setup(test_interrupted_dump_is_repeated, reset_kernel),
 		cmocka_unit_test_setup(test_endless_interruption_is_bounded, reset_kernel),
 		cmocka_unit_test_setup(test_overrun_reopens_and_repeats, reset_kernel),

@@ -33,6 +33,7 @@
 #include <linux/sock_diag.h>
 
 #include "filter_bytecode.h"
+#include "log.h"
 #include "nl_dump.h"
 #include "nl_parse.h"
 
@@ -50,6 +51,7 @@ struct nl_dumper {
 	unsigned int portid;
 	unsigned int seq;
 	unsigned long restarts;
+	unsigned long relisted; /* sockets a buffer sent again, dropped */
 	bool per_family;        /* the single-walk request was refused */
 	uint32_t states;        /* kernel state bits asked for */
 	uint8_t ext;            /* idiag_ext bits asked for */
@@ -187,6 +189,12 @@ nl_dumper_restarts(const struct nl_dumper *dumper)
 	return dumper->restarts;
 }
 
+unsigned long
+nl_dumper_relisted(const struct nl_dumper *dumper)
+{
+	return dumper->relisted;
+}
+
 /* family AF_UNSPEC asks for both families in one walk. */
 static int
 send_request(struct nl_dumper *dumper, int family)
@@ -229,11 +237,50 @@ send_request(struct nl_dumper *dumper, int family)
 /* Outcome of one family's dump. */
 enum dump_outcome { DUMP_OK, DUMP_REPEAT, DUMP_FAILED };
 
+/*
+ * The kernel fills one buffer at a time and resumes in the hash bucket
+ * where the last one stopped, by skipping as many sockets of that bucket
+ * as it had sent.  A socket put at the head of the bucket's chain in
+ * between (a connection becoming TIME_WAIT is one) shifts the chain, and
+ * the last sockets of the buffer before are sent again: one socket
+ * counted twice in the sample (ss counts it twice too).  A relisted
+ * socket can only stand among the first entries of a buffer and match
+ * one of the last entries of the buffer before, so only those are
+ * compared; the later listing is dropped.  Sockets without a cookie are
+ * never taken for one another.
+ */
+enum { RELIST_WINDOW = 16 };
+
+static size_t
+drop_relisted(struct snapshot *snap, size_t prev_start, size_t start)
+{
+	size_t lo = start - (start - prev_start < RELIST_WINDOW ? start - prev_start : RELIST_WINDOW);
+	size_t n = snap->n_entries, w = start;
+
+	for (size_t i = start; i < n; i++) {
+		const struct sock_entry *e = &snap->entries[i];
+		bool again = false;
+
+		if (i < start + RELIST_WINDOW && e->cookie != 0)
+			for (size_t j = lo; j < start && !again; j++)
+				again = sock_entry_same(e, &snap->entries[j]);
+		if (again)
+			continue;
+		if (w != i)
+			snap->entries[w] = *e;
+		w++;
+	}
+	snap->n_entries = w;
+	return n - w;
+}
+
 static enum dump_outcome
 dump_family(struct nl_dumper *dumper, char *buffer, int family, struct snapshot *snap,
 	    bool *interrupted)
 {
 	struct nl_parse_result res;
+
+	size_t prev_start = snap->n_entries, start = snap->n_entries, dropped;
 
 	memset(&res, 0, sizeof(res));
 	if (send_request(dumper, family) < 0)
@@ -254,6 +301,14 @@ dump_family(struct nl_dumper *dumper, char *buffer, int family, struct snapshot 
 		}
 		if (nl_parse_buffer(buffer, (size_t)got, snap, &res) < 0)
 			return DUMP_FAILED;
+		dropped = drop_relisted(snap, prev_start, start);
+		if (dropped > 0) {
+			dumper->relisted += dropped;
+			log_msg("dump: %zu socket(s) sent again in the next buffer, counted once",
+				dropped);
+		}
+		prev_start = start;
+		start = snap->n_entries;
 	}
 	if (res.interrupted)
 		*interrupted = true;

@@ -77,6 +77,10 @@ int nl_dumper_dump_append(struct nl_dumper *dumper, struct snapshot *snap, char 
 /* Total dumps repeated since creation. */
 unsigned long nl_dumper_restarts(const struct nl_dumper *dumper);
 
+/* Sockets the kernel sent twice across two buffers of one dump (see
+ * nl_dump.c), dropped, since the dumper was opened. */
+unsigned long nl_dumper_relisted(const struct nl_dumper *dumper);
+
 void nl_dumper_free(struct nl_dumper *dumper);
 
 #endif
