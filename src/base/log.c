@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
@@ -53,4 +54,27 @@ log_msg(const char *fmt, ...)
 		len = (int)sizeof(line) - 2;
 	line[len++] = '\n';
 	(void)!write(log_fd, line, (size_t)len);
+}
+
+int
+log_enabled(void)
+{
+	return log_fd >= 0;
+}
+
+void
+log_heap(const char *who)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+	struct mallinfo2 mi;
+
+	if (log_fd < 0)
+		return;
+	mi = mallinfo2();
+	log_msg("heap (%s): %.1f MB in use, %.1f MB free in the heaps, %.1f MB mapped apart",
+		who, (double)mi.uordblks / 1048576.0, (double)mi.fordblks / 1048576.0,
+		(double)mi.hblkhd / 1048576.0);
+#else
+	(void)who;
+#endif
 }

@@ -111,6 +111,7 @@ sampler_main(void *arg)
 {
 	struct sampler *sampler = arg;
 	size_t last_count = 0;
+	time_t heap_logged = 0;
 	unsigned long taken = 0;
 	char cause[256];
 
@@ -196,6 +197,11 @@ sampler_main(void *arg)
 		log_msg("sample: %zu sockets in %.1f ms (%.1f ms cpu), %u dump restart(s)",
 			snap->n_entries, (double)snap->sample_ns / 1e6,
 			(double)ns_between(&cpu_start, &cpu_end) / 1e6, snap->dump_restarts);
+		/* Once a minute, what the allocator holds (bench/run-soak.sh). */
+		if (log_enabled() && end.tv_sec - heap_logged >= 60) {
+			heap_logged = end.tv_sec;
+			log_heap("all threads");
+		}
 		if (sampler->recorder != NULL) {
 			/* Recorded after publishing, so the dashboard never
 			 * waits for the disk; the snapshot is immutable now. */
