@@ -11,6 +11,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "snapshot.h"
 
@@ -264,6 +266,63 @@ test_seal_counts_per_netns(void **state)
 	snapshot_unref(snap);
 }
 
+/*
+ * A freed snapshot's mapped array serves the next snapshot (no fresh
+ * pages to fault in), also when the next needs more (grown in place or
+ * moved); one much smaller does not keep a huge array; entries always
+ * start zeroed whatever the array held.
+ */
+static void
+test_freed_array_is_reused(void **state)
+{
+	enum { BIG = 100000 };
+	struct snapshot *a, *b, *c;
+	const void *first;
+
+	(void)state;
+	snapshot_drop_spare();
+	a = snapshot_new(BIG);
+	assert_non_null(a);
+	for (size_t i = 0; i < 10; i++)
+		snapshot_add(a)->cookie = 0xdeadbeef;
+	/* Every page of the array in memory, as after a sample. */
+	memset(a->entries, 0xab, a->capacity * sizeof(*a->entries));
+	first = a->entries;
+	snapshot_unref(a);
+
+	b = snapshot_new(BIG);
+	assert_non_null(b);
+	assert_ptr_equal(b->entries, first);
+	{
+		/* Its pages are still in memory: a fresh mapping at the same
+		 * address would have none until written. */
+		unsigned char in_core[16];
+		long page = sysconf(_SC_PAGESIZE);
+
+		assert_int_equal(mincore((void *)b->entries, 16 * (size_t)page, in_core), 0);
+		for (int i = 0; i < 16; i++)
+			assert_true(in_core[i] & 1);
+	}
+	assert_int_equal(snapshot_add(b)->cookie, 0); /* zeroed, not the old bytes */
+	assert_true(b->capacity >= BIG);
+	snapshot_unref(b);
+
+	/* Needs more than the spare holds: grown from it. */
+	c = snapshot_new(3 * BIG);
+	assert_non_null(c);
+	assert_true(c->capacity >= 3 * BIG);
+	for (size_t i = 0; i < 3 * BIG; i++)
+		assert_non_null(snapshot_add(c));
+	snapshot_unref(c);
+
+	/* A small one does not take an array four times its size. */
+	b = snapshot_new(BIG / 2);
+	assert_non_null(b);
+	assert_true(b->capacity < 3 * BIG);
+	snapshot_unref(b);
+	snapshot_drop_spare();
+}
+
 int
 main(void)
 {
@@ -278,6 +337,7 @@ main(void)
 		cmocka_unit_test(test_seal_twice),
 		cmocka_unit_test(test_seal_counts_per_netns),
 		cmocka_unit_test(test_ref_unref),
+		cmocka_unit_test(test_freed_array_is_reused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
