@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -111,7 +112,7 @@ sampler_main(void *arg)
 {
 	struct sampler *sampler = arg;
 	size_t last_count = 0;
-	time_t heap_logged = 0;
+	time_t heap_trimmed = 0;
 	unsigned long taken = 0;
 	char cause[256];
 
@@ -197,10 +198,18 @@ sampler_main(void *arg)
 		log_msg("sample: %zu sockets in %.1f ms (%.1f ms cpu), %u dump restart(s)",
 			snap->n_entries, (double)snap->sample_ns / 1e6,
 			(double)ns_between(&cpu_start, &cpu_end) / 1e6, snap->dump_restarts);
-		/* Once a minute, what the allocator holds (bench/run-soak.sh). */
-		if (log_enabled() && end.tv_sec - heap_logged >= 60) {
-			heap_logged = end.tv_sec;
-			log_heap("all threads");
+		/* Once a minute, the free memory the allocator's heaps hold
+		 * goes back to the system: with samples of changing sizes
+		 * made on this thread and freed on others, it grew by tens of
+		 * MB over half an hour of churn without ever being used again
+		 * (bench/run-soak.sh); the debug log shows it before and after. */
+		if (end.tv_sec - heap_trimmed >= 60) {
+			heap_trimmed = end.tv_sec;
+			log_heap("before trim");
+#ifdef __GLIBC__
+			malloc_trim(0);
+#endif
+			log_heap("after trim");
 		}
 		if (sampler->recorder != NULL) {
 			/* Recorded after publishing, so the dashboard never
