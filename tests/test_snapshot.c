@@ -320,6 +320,27 @@ test_freed_array_is_reused(void **state)
 	assert_non_null(b);
 	assert_true(b->capacity < 3 * BIG);
 	snapshot_unref(b);
+
+	/* An array of a million sockets is not kept: the next one of that
+	 * size starts from fresh pages, none of them in memory. */
+	snapshot_drop_spare();
+	a = snapshot_new(10 * BIG);
+	assert_non_null(a);
+	memset(a->entries, 0xab, a->capacity * sizeof(*a->entries));
+	snapshot_unref(a);
+	b = snapshot_new(10 * BIG);
+	assert_non_null(b);
+	{
+		unsigned char in_core[16];
+		long page = sysconf(_SC_PAGESIZE);
+		int resident = 0;
+
+		assert_int_equal(mincore((void *)b->entries, 16 * (size_t)page, in_core), 0);
+		for (int i = 0; i < 16; i++)
+			resident += in_core[i] & 1;
+		assert_int_equal(resident, 0);
+	}
+	snapshot_unref(b);
 	snapshot_drop_spare();
 }
 
