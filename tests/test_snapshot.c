@@ -344,6 +344,82 @@ test_freed_array_is_reused(void **state)
 	snapshot_drop_spare();
 }
 
+/* How many of the first 16 pages of snap's array are in memory: none
+ * for a fresh mapping, all for a kept one. */
+static int
+resident_pages(const struct snapshot *snap)
+{
+	unsigned char in_core[16];
+	long page = sysconf(_SC_PAGESIZE);
+	int resident = 0;
+
+	assert_int_equal(mincore((void *)snap->entries, 16 * (size_t)page, in_core), 0);
+	for (int i = 0; i < 16; i++)
+		resident += in_core[i] & 1;
+	return resident;
+}
+
+/*
+ * While a sample is taken in, three snapshots are alive (on screen, fed,
+ * the sampler's next): all three arrays are kept when they are freed and
+ * serve the next three, so none is mapped afresh; a fourth is unmapped,
+ * and so is one that would take the kept arrays over their total.
+ */
+static void
+test_three_freed_arrays_are_kept(void **state)
+{
+	enum { BIG = 100000, N = 4 };
+	struct snapshot *s[N];
+	const void *was[N];
+
+	(void)state;
+	snapshot_drop_spare();
+	for (int i = 0; i < N; i++) {
+		s[i] = snapshot_new(BIG);
+		assert_non_null(s[i]);
+		memset(s[i]->entries, 0xab, s[i]->capacity * sizeof(*s[i]->entries));
+		was[i] = s[i]->entries;
+	}
+	for (int i = 0; i < N; i++)
+		snapshot_unref(s[i]);
+	for (int i = 0; i < N; i++) {
+		s[i] = snapshot_new(BIG);
+		assert_non_null(s[i]);
+	}
+	/* The first three arrays freed come back (in any order); the
+	 * fourth was not kept, so the fourth new one is none of them. */
+	for (int i = 0; i < N - 1; i++) {
+		bool found = false;
+
+		for (int j = 0; j < N - 1; j++)
+			found = found || s[j]->entries == was[i];
+		assert_true(found);
+	}
+	assert_int_equal(resident_pages(s[N - 1]), 0);
+	for (int i = 0; i < N; i++)
+		snapshot_unref(s[i]);
+	snapshot_drop_spare();
+
+	/* 40 MB arrays: the second would take the kept ones over 64 MiB. */
+	s[0] = snapshot_new(3 * BIG);
+	s[1] = snapshot_new(3 * BIG);
+	assert_non_null(s[0]);
+	assert_non_null(s[1]);
+	memset(s[0]->entries, 0xab, s[0]->capacity * sizeof(*s[0]->entries));
+	memset(s[1]->entries, 0xab, s[1]->capacity * sizeof(*s[1]->entries));
+	was[0] = s[0]->entries;
+	snapshot_unref(s[0]);
+	snapshot_unref(s[1]);
+	s[0] = snapshot_new(3 * BIG);
+	s[1] = snapshot_new(3 * BIG);
+	assert_ptr_equal(s[0]->entries, was[0]);
+	assert_int_equal(resident_pages(s[0]), 16);
+	assert_int_equal(resident_pages(s[1]), 0);
+	snapshot_unref(s[0]);
+	snapshot_unref(s[1]);
+	snapshot_drop_spare();
+}
+
 int
 main(void)
 {
@@ -358,6 +434,7 @@ main(void)
 		cmocka_unit_test(test_seal_twice),
 		cmocka_unit_test(test_seal_counts_per_netns),
 		cmocka_unit_test(test_ref_unref),
+		cmocka_unit_test(test_three_freed_arrays_are_kept),
 		cmocka_unit_test(test_freed_array_is_reused),
 	};
 

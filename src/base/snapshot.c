@@ -10,11 +10,8 @@
  * kernel allows it), and grown with mremap(), which moves page tables
  * instead of copying entries.  Even so, faulting in a fresh array every
  * sample took 5 to 30 ms of a 200 ms sample at 100,000 sockets, so the
- * array of a freed snapshot is kept, already in memory, for the next one
- * (one array at most, and not one more than twice the size asked for).
- * Not above SPARE_MAX_BYTES: at a million sockets a kept array is 137 MiB
- * resident from the moment it is taken, where a fresh one fills as the
- * dump does, and the dashboard's peak rose by about that much.
+ * arrays of freed snapshots are kept, already in memory, for the next
+ * ones (a few at most, and none more than twice the size asked for).
  */
 #include "config.h"
 
@@ -50,53 +47,95 @@ advise_huge(void *addr, size_t bytes)
 #endif
 }
 
-/* The mapped array of the last snapshot freed, for the next one to map;
- * snapshots are freed by one thread and made by another, hence the lock. */
-static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
-static void *spare_map;
-static size_t spare_bytes;
+/*
+ * The mapped arrays of the last snapshots freed, for the next ones to
+ * map; snapshots are freed by one thread and made by another, hence the
+ * lock.  Up to SPARE_SLOTS of them: while one sample is taken in, the
+ * one on screen, the one fed and the sampler's next are alive, and each
+ * comes back in turn, so with fewer slots some arrays were unmapped and
+ * mapped again every sample, and the resident size rose and fell by an
+ * array at each one (bench/run-soak.sh's memory readings).  Not more
+ * than SPARE_MAX_BYTES in all: at a million sockets a kept array is 137
+ * MiB resident from the moment it is taken, where a fresh one fills as
+ * the dump does, and the dashboard's peak rose by about that much.
+ */
+enum { SPARE_SLOTS = 3 };
+#define SPARE_MAX_BYTES ((size_t)64 << 20)
 
-/* The spare array if it fits `bytes` without wasting more than as much
- * again (then *got is its size), else NULL; a spare too large is
- * unmapped. */
+struct spare {
+	void *map;
+	size_t bytes;
+};
+
+static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct spare spares[SPARE_SLOTS];
+
+static size_t
+spares_bytes(void)
+{
+	size_t total = 0;
+
+	for (int i = 0; i < SPARE_SLOTS; i++)
+		total += spares[i].bytes;
+	return total;
+}
+
+/* A spare array for `bytes`: the smallest that holds them without being
+ * more than twice as large, else the largest smaller one (the caller
+ * grows it), then *got is its size; NULL when none fits.  Spares more
+ * than twice as large are unmapped: a snapshot that shrank that much
+ * should not keep its old size resident. */
 static void *
 take_spare(size_t bytes, size_t *got)
 {
-	void *map = NULL, *drop = NULL;
-	size_t drop_bytes = 0;
+	struct spare drop[SPARE_SLOTS];
+	int n_drop = 0, best = -1;
+	void *map = NULL;
 
 	pthread_mutex_lock(&spare_lock);
-	if (spare_map != NULL) {
-		if (spare_bytes <= 2 * bytes) {
-			map = spare_map;
-			*got = spare_bytes;
-		} else {
-			drop = spare_map;
-			drop_bytes = spare_bytes;
+	for (int i = 0; i < SPARE_SLOTS; i++) {
+		size_t size = spares[i].bytes;
+
+		if (spares[i].map == NULL)
+			continue;
+		if (size > 2 * bytes) {
+			drop[n_drop++] = spares[i];
+			spares[i] = (struct spare){0};
+			continue;
 		}
-		spare_map = NULL;
-		spare_bytes = 0;
+		if (best < 0)
+			best = i;
+		else if (size >= bytes && (spares[best].bytes < bytes || size < spares[best].bytes))
+			best = i;
+		else if (size < bytes && spares[best].bytes < bytes && size > spares[best].bytes)
+			best = i;
+	}
+	if (best >= 0) {
+		map = spares[best].map;
+		*got = spares[best].bytes;
+		spares[best] = (struct spare){0};
 	}
 	pthread_mutex_unlock(&spare_lock);
-	if (drop != NULL)
-		munmap(drop, drop_bytes);
+	for (int i = 0; i < n_drop; i++)
+		munmap(drop[i].map, drop[i].bytes);
 	return map;
 }
 
-/* Keeps a freed snapshot's array as the spare, or unmaps it when there is
- * one already. */
-#define SPARE_MAX_BYTES ((size_t)64 << 20)
-
+/* Keeps a freed snapshot's array as a spare when there is a free slot
+ * and room under SPARE_MAX_BYTES, else unmaps it. */
 static void
 put_spare(void *map, size_t bytes)
 {
 	bool kept = false;
 
 	pthread_mutex_lock(&spare_lock);
-	if (spare_map == NULL && bytes <= SPARE_MAX_BYTES) {
-		spare_map = map;
-		spare_bytes = bytes;
-		kept = true;
+	if (spares_bytes() + bytes <= SPARE_MAX_BYTES) {
+		for (int i = 0; i < SPARE_SLOTS && !kept; i++) {
+			if (spares[i].map == NULL) {
+				spares[i] = (struct spare){.map = map, .bytes = bytes};
+				kept = true;
+			}
+		}
 	}
 	pthread_mutex_unlock(&spare_lock);
 	if (!kept)
@@ -106,17 +145,15 @@ put_spare(void *map, size_t bytes)
 void
 snapshot_drop_spare(void)
 {
-	void *map;
-	size_t bytes;
+	struct spare drop[SPARE_SLOTS];
 
 	pthread_mutex_lock(&spare_lock);
-	map = spare_map;
-	bytes = spare_bytes;
-	spare_map = NULL;
-	spare_bytes = 0;
+	memcpy(drop, spares, sizeof(drop));
+	memset(spares, 0, sizeof(spares));
 	pthread_mutex_unlock(&spare_lock);
-	if (map != NULL)
-		munmap(map, bytes);
+	for (int i = 0; i < SPARE_SLOTS; i++)
+		if (drop[i].map != NULL)
+			munmap(drop[i].map, drop[i].bytes);
 }
 
 /* Gives the snapshot room for `capacity` entries, keeping what it has. */

@@ -141,8 +141,8 @@ bool snapshot_shared(const struct snapshot *snap);
 /* Drops one reference; NULL is accepted. */
 void snapshot_unref(struct snapshot *snap);
 
-/* Unmaps the array a freed snapshot left for the next one (see
- * snapshot.c); the next snapshot then maps a fresh one.  Any thread. */
+/* Unmaps the arrays freed snapshots left for the next ones (see
+ * snapshot.c); the next snapshots then map fresh ones.  Any thread. */
 void snapshot_drop_spare(void);
 
 #endif
