@@ -977,6 +977,124 @@ test_order_changes(void **state)
 	conntrack_free(ct);
 }
 
+/* Whether trackers a and b know the same: every entry's record and every
+ * tombstone, byte for byte. */
+static void
+assert_same_tracking(const struct conntrack *a, const struct conntrack *b,
+		     const struct snapshot *snap)
+{
+	for (size_t i = 0; i < snap->n_entries; i++) {
+		const struct conn_info *x = conntrack_get_at(a, i), *y = conntrack_get_at(b, i);
+
+		if (x == NULL || y == NULL)
+			assert_true(x == NULL && y == NULL);
+		else
+			assert_memory_equal(x, y, sizeof(*x));
+	}
+	assert_int_equal(conntrack_gone_count(a), conntrack_gone_count(b));
+	for (size_t g = 0; g < conntrack_gone_count(a); g++) {
+		const struct conn_info *x, *y;
+		const struct sock_entry *ex = conntrack_gone_entry(a, g, &x, NULL),
+					*ey = conntrack_gone_entry(b, g, &y, NULL);
+
+		assert_memory_equal(ex, ey, sizeof(*ex));
+		assert_memory_equal(x, y, sizeof(*x));
+	}
+	assert_true(conntrack_now(a) == conntrack_now(b));
+}
+
+/*
+ * An update in steps ends where one in a go does, whatever the step:
+ * records (first sight, rates, states, marks) and tombstones byte for
+ * byte, through births, deaths, reorders, counters and sockets listed
+ * twice.  While it is under way the tracker answers for the sample
+ * before, unchanged; an update begun and dropped halfway for a newer
+ * sample leaves no trace (no socket of it kept, none missed).
+ */
+static void
+test_update_in_steps(void **state)
+{
+	struct conntrack *whole = ct_new(3), *stepped = ct_new(3);
+	const size_t steps[] = {1, 7, 64, 1000, 5000};
+	int born[ORDER_SOCKETS], died[ORDER_SOCKETS];
+
+	(void)state;
+	order_rng = 777;
+	for (size_t i = 0; i < ORDER_SOCKETS; i++)
+		born[i] = died[i] = -1;
+	for (int k = 0; k < ORDER_SAMPLES; k++) {
+		struct snapshot *snap = snap_at(10 + k), *dropped = NULL;
+		size_t step = steps[k % (sizeof(steps) / sizeof(steps[0]))];
+		const struct snapshot *before = conntrack_latest(stepped);
+		int rc;
+
+		for (size_t i = 0; i < ORDER_SOCKETS; i++) {
+			if (born[i] < 0 && order_random() % 4 == 0)
+				born[i] = k;
+			else if (born[i] >= 0 && died[i] < 0 && order_random() % 5 == 0)
+				died[i] = k;
+		}
+		for (size_t n = 0; n < ORDER_SOCKETS; n++) {
+			/* Every third sample in another order. */
+			size_t i = k % 3 == 2 ? ORDER_SOCKETS - 1 - n : n;
+			enum tcp_state st = (order_random() % 7 == 0) ? TCP_STATE_CLOSE_WAIT
+								      : TCP_STATE_ESTABLISHED;
+
+			if (born[i] < 0 || died[i] >= 0)
+				continue;
+			add_info(snap, 100 + i, st, (uint64_t)k * 1000 + i, (uint64_t)k * 10);
+			if (order_random() % 40 == 0)
+				add_info(snap, 100 + i, st, (uint64_t)k * 1000 + i, (uint64_t)k * 10);
+		}
+		snapshot_seal(snap);
+		if (k % 4 == 3) {
+			/* A sample begun, then dropped for the next one. */
+			dropped = snap_at(9.5 + k);
+			for (size_t i = 0; i < ORDER_SOCKETS; i += 2)
+				add_info(dropped, 100 + i, TCP_STATE_FIN_WAIT1, 5, 5);
+			snapshot_seal(dropped);
+			assert_int_equal(conntrack_begin(stepped, dropped), 0);
+			assert_int_equal(conntrack_step(stepped, ORDER_SOCKETS / 3), 1);
+			assert_ptr_equal(conntrack_taking(stepped), dropped);
+		}
+		assert_int_equal(conntrack_begin(stepped, snap), 0);
+		assert_ptr_equal(conntrack_taking(stepped), snap);
+		while ((rc = conntrack_step(stepped, step)) == 1) {
+			/* Halfway: still the sample before, as the tracker
+			 * fed whole has it. */
+			assert_ptr_equal(conntrack_latest(stepped), before);
+			if (before != NULL)
+				assert_same_tracking(whole, stepped, before);
+		}
+		assert_int_equal(rc, 0);
+		assert_null(conntrack_taking(stepped));
+		assert_ptr_equal(conntrack_latest(stepped), snap);
+		assert_int_equal(conntrack_step(stepped, step), 0); /* none under way */
+		assert_int_equal(conntrack_update(whole, snap), 0);
+		assert_same_tracking(whole, stepped, snap);
+		snapshot_unref(dropped);
+		snapshot_unref(snap);
+	}
+	/* Dropped by itself: the tracker is as before the begin. */
+	{
+		struct snapshot *snap = snap_at(100);
+
+		add_info(snap, 100, TCP_STATE_ESTABLISHED, 0, 0);
+		snapshot_seal(snap);
+		assert_int_equal(conntrack_begin(stepped, snap), 0);
+		assert_int_equal(conntrack_step(stepped, 0), 1);
+		conntrack_drop(stepped);
+		assert_null(conntrack_taking(stepped));
+		assert_int_equal(conntrack_step(stepped, 1), 0);
+		assert_ptr_not_equal(conntrack_latest(stepped), snap);
+		assert_same_tracking(whole, stepped, conntrack_latest(whole));
+		snapshot_unref(snap);
+	}
+	assert_true(conntrack_gone_count(whole) > 0);
+	conntrack_free(whole);
+	conntrack_free(stepped);
+}
+
 /*
  * The same cookie in two namespaces is two connections: each its own
  * first sight, states, rates and marks; one closing leaves a tombstone of
@@ -1060,6 +1178,7 @@ main(void)
 	    cmocka_unit_test(test_state_times_to_the_ms),
 	    cmocka_unit_test(test_listed_twice_then_moved),
 	    cmocka_unit_test(test_same_cookie_two_netns),
+	    cmocka_unit_test(test_update_in_steps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -54,6 +54,11 @@ struct conntrack {
 	double highlight;
 	double now;
 	struct snapshot *prev;    /* the last snapshot fed (a reference) */
+	/* An update in steps: the snapshot being taken in (a reference;
+	 * NULL when none), the next entry of it to take, and
+	 * find_previous()'s cursor. */
+	struct snapshot *next;
+	size_t next_i, next_cursor;
 	struct generation cur;    /* built from prev */
 	/* The generation before, kept to be reused: allocating fresh ones
 	 * per sample cost more in page faults than the whole update. */
@@ -131,6 +136,7 @@ conntrack_free(struct conntrack *ct)
 		owner_table_unref(ct->gone[i].owners);
 	free(ct->gone);
 	snapshot_unref(ct->prev);
+	snapshot_unref(ct->next);
 	free(ct);
 }
 
@@ -238,18 +244,49 @@ find_previous(struct generation *old, uint32_t netns, uint64_t cookie, size_t *c
 	return info;
 }
 
-int
-conntrack_update(struct conntrack *ct, struct snapshot *snap)
+/* Drops an update in steps: the current generation's kept marks are
+ * cleared, so the next update starts from it as if none had begun. */
+static void
+abandon(struct conntrack *ct)
 {
-	struct generation *g = &ct->spare;
-	size_t w = 0, cursor = 0;
-	double now = timespec_seconds(&snap->taken_mono);
+	if (ct->next == NULL)
+		return;
+	for (size_t k = 0; k < ct->cur.n; k++)
+		ct->cur.flags[k] &= (uint8_t)~GEN_KEPT;
+	snapshot_unref(ct->next);
+	ct->next = NULL;
+}
 
-	if (snap->n_entries >= UINT32_MAX || generation_reset(g, snap->n_entries) < 0) {
+void
+conntrack_drop(struct conntrack *ct)
+{
+	abandon(ct);
+}
+
+int
+conntrack_begin(struct conntrack *ct, struct snapshot *snap)
+{
+	abandon(ct);
+	if (snap->n_entries >= UINT32_MAX || generation_reset(&ct->spare, snap->n_entries) < 0) {
 		errno = ENOMEM;
 		return -1;
 	}
-	for (size_t i = 0; i < snap->n_entries; i++) {
+	ct->next = snapshot_ref(snap);
+	ct->next_i = 0;
+	ct->next_cursor = 0;
+	return 0;
+}
+
+/* Takes entries [from, to) of the snapshot being taken in into the new
+ * generation. */
+static void
+take_entries(struct conntrack *ct, size_t from, size_t to)
+{
+	const struct snapshot *snap = ct->next;
+	struct generation *g = &ct->spare;
+	double now = timespec_seconds(&snap->taken_mono);
+
+	for (size_t i = from; i < to; i++) {
 		const struct sock_entry *e = &snap->entries[i];
 		struct conn_info *old, *info;
 
@@ -266,7 +303,7 @@ conntrack_update(struct conntrack *ct, struct snapshot *snap)
 			g->flags[i] = GEN_COPY;
 			continue;
 		}
-		old = find_previous(&ct->cur, e->netns, e->cookie, &cursor);
+		old = find_previous(&ct->cur, e->netns, e->cookie, &ct->next_cursor);
 		if (old == NULL) {
 			memset(info, 0, sizeof(*info));
 			info->cookie = e->cookie;
@@ -313,6 +350,16 @@ conntrack_update(struct conntrack *ct, struct snapshot *snap)
 		if (ct->highlight <= 0)
 			info->mark = CONN_STEADY;
 	}
+}
+
+/* The end of an update: tombstones, then the new generation becomes the
+ * current one.  0 or -1 (ENOMEM: the update is abandoned). */
+static int
+finish(struct conntrack *ct)
+{
+	struct snapshot *snap = ct->next;
+	double now = timespec_seconds(&snap->taken_mono);
+	size_t w = 0;
 
 	/* Tombstones: old ones expire, and every socket of the previous
 	 * sample missing from this one becomes one. */
@@ -341,8 +388,7 @@ conntrack_update(struct conntrack *ct, struct snapshot *snap)
 			if (add_tombstone(ct, e, old, ct->prev->owners, now) < 0) {
 				/* Nothing of this update is kept: the next one
 				 * starts from the same generation, unmarked. */
-				for (size_t k = 0; k < ct->cur.n; k++)
-					ct->cur.flags[k] &= (uint8_t)~GEN_KEPT;
+				abandon(ct);
 				errno = ENOMEM;
 				return -1;
 			}
@@ -356,8 +402,45 @@ conntrack_update(struct conntrack *ct, struct snapshot *snap)
 	}
 	ct->now = now;
 	snapshot_unref(ct->prev);
-	ct->prev = snapshot_ref(snap);
+	ct->prev = snap;
+	ct->next = NULL;
 	return 0;
+}
+
+int
+conntrack_step(struct conntrack *ct, size_t max_entries)
+{
+	size_t n, to;
+
+	if (ct->next == NULL)
+		return 0;
+	n = ct->next->n_entries;
+	to = max_entries < n - ct->next_i ? ct->next_i + max_entries : n;
+	take_entries(ct, ct->next_i, to);
+	ct->next_i = to;
+	if (to < n)
+		return 1;
+	return finish(ct);
+}
+
+int
+conntrack_update(struct conntrack *ct, struct snapshot *snap)
+{
+	if (conntrack_begin(ct, snap) < 0)
+		return -1;
+	return conntrack_step(ct, SIZE_MAX);
+}
+
+const struct snapshot *
+conntrack_taking(const struct conntrack *ct)
+{
+	return ct->next;
+}
+
+const struct snapshot *
+conntrack_latest(const struct conntrack *ct)
+{
+	return ct->prev;
 }
 
 const struct conn_info *

@@ -68,6 +68,29 @@ void conntrack_free(struct conntrack *ct);
 /* Takes in the next snapshot.  Returns 0 or -1 (ENOMEM). */
 int conntrack_update(struct conntrack *ct, struct snapshot *snap);
 
+/*
+ * The same in steps, so that a caller with a keyboard to answer can look
+ * at it in between: conntrack_begin() takes a reference to snap (0, or -1
+ * with ENOMEM), then each conntrack_step() takes at most max_entries of
+ * its entries and returns 1 while some are left, 0 once the update is
+ * done, as conntrack_update() would have left it, or -1 (ENOMEM: the
+ * update is dropped).  Until it is done every other function answers
+ * for the snapshot before, as if no update had begun.  A begin while
+ * another update is under way drops that one first; a step with none
+ * under way returns 0.
+ */
+int conntrack_begin(struct conntrack *ct, struct snapshot *snap);
+int conntrack_step(struct conntrack *ct, size_t max_entries);
+
+/* Drops the update under way, if any, as a begin would. */
+void conntrack_drop(struct conntrack *ct);
+
+/* The snapshot an update in steps is taking in, or NULL. */
+const struct snapshot *conntrack_taking(const struct conntrack *ct);
+
+/* The last snapshot taken in whole, or NULL. */
+const struct snapshot *conntrack_latest(const struct conntrack *ct);
+
 /* What is known of the live socket (netns, cookie), or NULL. */
 const struct conn_info *conntrack_get(const struct conntrack *ct, uint32_t netns, uint64_t cookie);
 

@@ -90,6 +90,8 @@ show_fed(struct ui *ui)
 		ui->shown = snap;
 		return;
 	}
+	/* Whatever the view began to take of it goes with it. */
+	ui_views_take(ui, NULL);
 	snapshot_unref(snap);
 }
 
@@ -100,13 +102,15 @@ show_fed(struct ui *ui)
  *   1. every snapshot newer than the last one taken goes into the
  *      history and through the models (rates, findings, the test); the
  *      newest is kept as ui->fed, unless the view is paused;
- *   2. on the next turn ui->fed goes on screen and the current view
- *      takes it (the table tracks connections, then its rows are built
- *      and sorted by the draw).
+ *   2. on the next turns the current view takes it in steps (the
+ *      table tracks its connections), with the keyboard read between
+ *      them; then ui->fed goes on screen, and the view builds what it
+ *      draws (the table's rows, sorted).
  *
  * With from_ring false, only the view is given the snapshot on screen
  * if it has not seen it (a view just entered).  Returns whether step 2
- * is still to come: the loop then does not wait for input.
+ * is still to come or under way: the loop then does not wait for
+ * input.
  */
 static bool
 take_snapshots(struct ui *ui, bool from_ring)
@@ -115,6 +119,8 @@ take_snapshots(struct ui *ui, bool from_ring)
 	uint64_t missed;
 
 	if (from_ring && ui->fed != NULL) {
+		if (!ui->paused && ui_views_take(ui, ui->fed))
+			return true;
 		show_fed(ui);
 		ui_views_sample(ui);
 		return false;

@@ -21,6 +21,16 @@
  *                       sampler) are set by then; no snapshot is.
  *   enter(ui, state)    the view becomes the current one: its key, Tab,
  *                       and at start for the first view of the registry.
+ *   take(ui, state, snap)
+ *                       the current view only, before snap (the sample
+ *                       taken in last) goes on screen: derives from it
+ *                       what sample will need, one step of bounded work
+ *                       a call, and returns true while steps are left.
+ *                       The dashboard reads the keyboard between steps;
+ *                       keys are answered on the sample still on
+ *                       screen, which the view's state must go on
+ *                       describing until its last step.  snap NULL:
+ *                       drop what was begun (the dashboard was paused).
  *   sample(ui, state)   the current view only: the snapshot on screen
  *                       (ui->shown) is one the view has not been given
  *                       yet; also right after enter when one is on
@@ -63,6 +73,7 @@
 #include <stddef.h>
 
 struct output_context;
+struct snapshot;
 struct ui;
 struct ui_mouse_event;
 struct ui_scroll;
@@ -92,6 +103,7 @@ struct ui_view {
 	size_t state_size; /* 0: the view keeps no state (state is NULL) */
 	void (*init)(struct ui *ui, void *state);
 	void (*enter)(struct ui *ui, void *state);
+	bool (*take)(struct ui *ui, void *state, struct snapshot *snap);
 	void (*sample)(struct ui *ui, void *state);
 	void (*draw)(struct ui *ui, void *state, int top, int height, int cols);
 	void (*leave)(struct ui *ui, void *state);
@@ -147,6 +159,10 @@ void ui_views_show(struct ui *ui, const struct ui_view *view);
 void ui_views_restart(struct ui *ui);
 /* Gives the current view the snapshot on screen if it is new to it. */
 void ui_views_sample(struct ui *ui);
+
+/* The current view's take hook for snap (see struct ui_view): true while
+ * it has steps left. */
+bool ui_views_take(struct ui *ui, struct snapshot *snap);
 
 /* ------------------------------------------- pages (ui_frame.c) */
 

@@ -167,6 +167,14 @@ ui_views_sample(struct ui *ui)
 		view->sample(ui, ui_views_current_state(ui));
 }
 
+bool
+ui_views_take(struct ui *ui, struct snapshot *snap)
+{
+	const struct ui_view *view = ui_views_current(ui);
+
+	return view->take != NULL && view->take(ui, ui_views_current_state(ui), snap);
+}
+
 const struct ui_view *
 ui_views_by_title(const char *title)
 {
