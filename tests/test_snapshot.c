@@ -400,6 +400,24 @@ test_three_freed_arrays_are_kept(void **state)
 		snapshot_unref(s[i]);
 	snapshot_drop_spare();
 
+	/* The debug log's figures: what live snapshots map, what is kept. */
+	{
+		size_t in_use, kept;
+
+		s[0] = snapshot_new(BIG);
+		assert_non_null(s[0]);
+		snapshot_mapped(&in_use, &kept);
+		assert_true(in_use >= BIG * sizeof(struct sock_entry));
+		assert_int_equal(kept, 0);
+		snapshot_unref(s[0]);
+		snapshot_mapped(&in_use, &kept);
+		assert_int_equal(in_use, 0);
+		assert_true(kept >= BIG * sizeof(struct sock_entry));
+		snapshot_drop_spare();
+		snapshot_mapped(&in_use, &kept);
+		assert_int_equal(in_use + kept, 0);
+	}
+
 	/* 40 MB arrays: the second would take the kept ones over 64 MiB. */
 	s[0] = snapshot_new(3 * BIG);
 	s[1] = snapshot_new(3 * BIG);

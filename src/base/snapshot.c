@@ -69,6 +69,24 @@ struct spare {
 
 static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct spare spares[SPARE_SLOTS];
+/* Bytes of every mapped array, spares included (under spare_lock). */
+static size_t mapped_total;
+
+static void
+count_mapped(size_t added, size_t removed)
+{
+	pthread_mutex_lock(&spare_lock);
+	mapped_total = mapped_total + added - removed;
+	pthread_mutex_unlock(&spare_lock);
+}
+
+/* munmap() that keeps mapped_total. */
+static void
+unmap(void *map, size_t bytes)
+{
+	munmap(map, bytes);
+	count_mapped(0, bytes);
+}
 
 static size_t
 spares_bytes(void)
@@ -117,7 +135,7 @@ take_spare(size_t bytes, size_t *got)
 	}
 	pthread_mutex_unlock(&spare_lock);
 	for (int i = 0; i < n_drop; i++)
-		munmap(drop[i].map, drop[i].bytes);
+		unmap(drop[i].map, drop[i].bytes);
 	return map;
 }
 
@@ -139,7 +157,7 @@ put_spare(void *map, size_t bytes)
 	}
 	pthread_mutex_unlock(&spare_lock);
 	if (!kept)
-		munmap(map, bytes);
+		unmap(map, bytes);
 }
 
 void
@@ -153,7 +171,16 @@ snapshot_drop_spare(void)
 	pthread_mutex_unlock(&spare_lock);
 	for (int i = 0; i < SPARE_SLOTS; i++)
 		if (drop[i].map != NULL)
-			munmap(drop[i].map, drop[i].bytes);
+			unmap(drop[i].map, drop[i].bytes);
+}
+
+void
+snapshot_mapped(size_t *in_use, size_t *kept)
+{
+	pthread_mutex_lock(&spare_lock);
+	*kept = spares_bytes();
+	*in_use = mapped_total - *kept;
+	pthread_mutex_unlock(&spare_lock);
 }
 
 /* Gives the snapshot room for `capacity` entries, keeping what it has. */
@@ -180,13 +207,17 @@ storage_resize(struct snapshot *snap, size_t capacity)
 		bytes = round_to_map_unit(bytes);
 		if (snap->mapped) {
 			more = mremap(snap->entries, snap->mapped_bytes, bytes, MREMAP_MAYMOVE);
+			if (more != MAP_FAILED)
+				count_mapped(bytes, snap->mapped_bytes);
 		} else if ((more = take_spare(bytes, &spare)) != NULL) {
 			/* Already in memory: no page to fault in. */
 			if (spare < bytes) {
 				void *grown = mremap(more, spare, bytes, MREMAP_MAYMOVE);
 
 				if (grown == MAP_FAILED)
-					munmap(more, spare);
+					unmap(more, spare);
+				else
+					count_mapped(bytes, spare);
 				more = grown;
 			} else {
 				bytes = spare;
@@ -194,6 +225,8 @@ storage_resize(struct snapshot *snap, size_t capacity)
 		} else {
 			more = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 				    -1, 0);
+			if (more != MAP_FAILED)
+				count_mapped(bytes, 0);
 		}
 		if (more == MAP_FAILED) {
 			errno = ENOMEM;

@@ -145,4 +145,8 @@ void snapshot_unref(struct snapshot *snap);
  * snapshot.c); the next snapshots then map fresh ones.  Any thread. */
 void snapshot_drop_spare(void);
 
+/* Bytes of the mapped entry arrays: of live snapshots, and kept for the
+ * next ones (for the debug log).  Any thread. */
+void snapshot_mapped(size_t *in_use, size_t *kept);
+
 #endif

@@ -210,6 +210,13 @@ sampler_main(void *arg)
 			malloc_trim(0);
 #endif
 			log_heap("after trim");
+			{
+				size_t in_use, kept;
+
+				snapshot_mapped(&in_use, &kept);
+				log_msg("snapshot arrays: %.1f MB in use, %.1f MB kept for the next",
+					(double)in_use / 1048576.0, (double)kept / 1048576.0);
+			}
 		}
 		if (sampler->recorder != NULL) {
 			/* Recorded after publishing, so the dashboard never
