@@ -380,6 +380,12 @@ tmux_pid=""
           if (lo < m5 * 0.95 || hi > m5 * 1.05) print "FAIL: memory outside 5% of minute 5"
           else printf "memory check: within %.1f%% of minute 5\n",
             100 * ((hi - m5 > m5 - lo) ? (hi - m5) / m5 : (m5 - lo) / m5) }' "$OUT/mem.csv"
+  # The curve: VmRSS's low and high in each minute.
+  awk -F, 'NR > 1 { m = int($1 / 60); if (!(m in lo) || $2 < lo[m]) lo[m] = $2
+      if ($2 > hi[m]) hi[m] = $2; if (m > last) last = m }
+    END { printf "VmRSS per minute, low/high kB:"
+          for (m = 0; m <= last; m++) if (m in lo) printf " %d:%d/%d", m, lo[m], hi[m]
+          printf "\n" }' "$OUT/mem.csv"
   # The working set follows the phase: also the peak of minutes 1 to 5
   # (every phase ran) against the peak of the last 5 minutes.
   awk -F, -v d="$DURATION" 'NR > 1 {
