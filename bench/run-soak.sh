@@ -222,17 +222,18 @@ tmux -f /dev/null new-session -d -s "$session" -x 200 -y 50 \
   die "cannot start tmux"
 tmux_pid=$(tmux display-message -p -t "$session" '#{pid}')
 pane_pid=$(tmux display-message -p -t "$session" '#{pane_pid}')
-# The dashboard is the pane's deepest descendant (timeout, unshare, then
-# tcpdeck or its valgrind).
+# The dashboard is the pane's descendant (under timeout, ip, unshare and
+# any WRAP) named tcpdeck, or valgrind's tool running it (memcheck-...);
+# the deepest such, since a WRAP like heaptrack starts helpers of its own.
 for _ in $(seq 1 100); do
-  dash_pid=$(ps -eo pid=,ppid= | awk -v root="$pane_pid" '
-    { parent[$1] = $2 }
-    END { for (p in parent) { d = 0; q = p
+  dash_pid=$(ps -eo pid=,ppid=,comm= | awk -v root="$pane_pid" '
+    { parent[$1] = $2; name[$1] = $3 }
+    END { for (p in parent) { if (name[p] !~ /^(tcpdeck|memcheck)/) continue
+            d = 0; q = p
             while (q in parent && q != root && d < 10) { q = parent[q]; d++ }
             if (q == root && d > best) { best = d; pick = p } }
           print pick }')
-  [ -n "$dash_pid" ] && [ "$(cat "/proc/$dash_pid/comm" 2>/dev/null)" != unshare ] &&
-    [ "$(cat "/proc/$dash_pid/comm" 2>/dev/null)" != ip ] && break
+  [ -n "$dash_pid" ] && break
   sleep 0.1
 done
 [ -n "$dash_pid" ] || die "the dashboard did not start"
