@@ -246,8 +246,8 @@ find_previous(struct generation *old, uint32_t netns, uint64_t cookie, size_t *c
 
 /* Drops an update in steps: the current generation's kept marks are
  * cleared, so the next update starts from it as if none had begun. */
-static void
-abandon(struct conntrack *ct)
+void
+conntrack_drop(struct conntrack *ct)
 {
 	if (ct->next == NULL)
 		return;
@@ -257,16 +257,10 @@ abandon(struct conntrack *ct)
 	ct->next = NULL;
 }
 
-void
-conntrack_drop(struct conntrack *ct)
-{
-	abandon(ct);
-}
-
 int
 conntrack_begin(struct conntrack *ct, struct snapshot *snap)
 {
-	abandon(ct);
+	conntrack_drop(ct);
 	if (snap->n_entries >= UINT32_MAX || generation_reset(&ct->spare, snap->n_entries) < 0) {
 		errno = ENOMEM;
 		return -1;
@@ -388,7 +382,7 @@ finish(struct conntrack *ct)
 			if (add_tombstone(ct, e, old, ct->prev->owners, now) < 0) {
 				/* Nothing of this update is kept: the next one
 				 * starts from the same generation, unmarked. */
-				abandon(ct);
+				conntrack_drop(ct);
 				errno = ENOMEM;
 				return -1;
 			}

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "output.h"
 #include "sock_format.h"
+#include "timespec_util.h"
 #include "ui_conns_linger.h"
 #include "ui_internal.h"
 
@@ -778,7 +779,7 @@ cpu_ms_since(const struct timespec *t0)
 	struct timespec t1;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+	return timespec_between(t0, &t1) * 1e3;
 }
 
 static void
