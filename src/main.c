@@ -583,6 +583,17 @@ main(int argc, char **argv)
 	 * allocate little once a sample's arrays exist, so they rarely
 	 * wait for each other. */
 	(void)mallopt(M_ARENA_MAX, 1);
+	/* Memory freed by one sample is kept for the next, which needs
+	 * about as much: the heap is not shrunk at every free() and a
+	 * sample's arrays up to 32 MiB (the most glibc allows, about
+	 * 200,000 sockets' worth of a model's records) come from it rather
+	 * than from mappings made and unmade each time.  Giving that memory
+	 * back and faulting it in again cost page faults at every sample
+	 * and swung the resident size by a third from one reading to the
+	 * next under steady churn.  The sampler still gives it back when
+	 * the load has shrunk for good (sampler.c). */
+	(void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	(void)mallopt(M_TRIM_THRESHOLD, 1 << 30);
 #endif
 	status = app_run(&app, argc, argv);
 

@@ -11,7 +11,7 @@
  * instead of copying entries.  Even so, faulting in a fresh array every
  * sample took 5 to 30 ms of a 200 ms sample at 100,000 sockets, so the
  * arrays of freed snapshots are kept, already in memory, for the next
- * ones (a few at most, and none more than twice the size asked for).
+ * ones (a few at most; the sampler drops them when the load has shrunk).
  */
 #include "config.h"
 
@@ -98,16 +98,16 @@ spares_bytes(void)
 	return total;
 }
 
-/* A spare array for `bytes`: the smallest that holds them without being
- * more than twice as large, else the largest smaller one (the caller
- * grows it), then *got is its size; NULL when none fits.  Spares more
- * than twice as large are unmapped: a snapshot that shrank that much
- * should not keep its old size resident. */
+/* A spare array for `bytes`: the smallest that holds them, else the
+ * largest smaller one (the caller grows it), then *got is its size; NULL
+ * when there is none.  A spare much larger than needed is still taken:
+ * the load comes back as often as it goes (a phase of a test), and the
+ * sampler lets the spares go once they are much more than what the
+ * snapshots use (snapshot_mapped(), snapshot_drop_spare()). */
 static void *
 take_spare(size_t bytes, size_t *got)
 {
-	struct spare drop[SPARE_SLOTS];
-	int n_drop = 0, best = -1;
+	int best = -1;
 	void *map = NULL;
 
 	pthread_mutex_lock(&spare_lock);
@@ -116,11 +116,6 @@ take_spare(size_t bytes, size_t *got)
 
 		if (spares[i].map == NULL)
 			continue;
-		if (size > 2 * bytes) {
-			drop[n_drop++] = spares[i];
-			spares[i] = (struct spare){0};
-			continue;
-		}
 		if (best < 0)
 			best = i;
 		else if (size >= bytes && (spares[best].bytes < bytes || size < spares[best].bytes))
@@ -134,8 +129,6 @@ take_spare(size_t bytes, size_t *got)
 		spares[best] = (struct spare){0};
 	}
 	pthread_mutex_unlock(&spare_lock);
-	for (int i = 0; i < n_drop; i++)
-		unmap(drop[i].map, drop[i].bytes);
 	return map;
 }
 

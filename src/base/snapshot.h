@@ -142,7 +142,8 @@ bool snapshot_shared(const struct snapshot *snap);
 void snapshot_unref(struct snapshot *snap);
 
 /* Unmaps the arrays freed snapshots left for the next ones (see
- * snapshot.c); the next snapshots then map fresh ones.  Any thread. */
+ * snapshot.c); the next snapshots then map fresh ones, of their own
+ * size.  Any thread. */
 void snapshot_drop_spare(void);
 
 /* Bytes of the mapped entry arrays: of live snapshots, and kept for the

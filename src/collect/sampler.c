@@ -107,12 +107,52 @@ wait_next(struct sampler *sampler, const struct timespec *start)
 	return go_on;
 }
 
+/*
+ * Whether the heap's free memory should go back to the system: when it is
+ * more than twice the memory in use and more than 64 MiB, the samples of
+ * a load that has shrunk (a million sockets, then thousands) no longer
+ * need it.  Below that it is kept on purpose (main.c): the next samples
+ * reuse it, and the resident size stays that of the working set instead
+ * of falling and climbing back at each minute.
+ */
+static bool
+heap_shrank(void)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.fordblks > 2 * mi.uordblks && mi.fordblks > ((size_t)64 << 20);
+#else
+	return true;
+#endif
+}
+
+/*
+ * Whether the snapshot arrays kept for the next samples should go: when
+ * what is mapped, live and kept, is more than four times what the
+ * minute's largest sample needed, plus 16 MiB.  The kept arrays serve
+ * any size (snapshot.c), so after a load that has shrunk they would stay
+ * as large as the largest sample.
+ */
+static bool
+arrays_shrank(size_t minute_peak)
+{
+	size_t in_use, kept;
+
+	snapshot_mapped(&in_use, &kept);
+	log_msg("snapshot arrays: %.1f MB in use, %.1f MB kept for the next",
+		(double)in_use / 1048576.0, (double)kept / 1048576.0);
+	return kept > 0 &&
+	       in_use + kept > 4 * minute_peak * sizeof(struct sock_entry) + ((size_t)16 << 20);
+}
+
 static void *
 sampler_main(void *arg)
 {
 	struct sampler *sampler = arg;
 	size_t last_count = 0;
 	time_t heap_trimmed = 0;
+	size_t minute_peak = 0; /* most sockets in a sample this minute */
 	unsigned long taken = 0;
 	char cause[256];
 
@@ -198,25 +238,25 @@ sampler_main(void *arg)
 		log_msg("sample: %zu sockets in %.1f ms (%.1f ms cpu), %u dump restart(s)",
 			snap->n_entries, (double)snap->sample_ns / 1e6,
 			(double)ns_between(&cpu_start, &cpu_end) / 1e6, snap->dump_restarts);
-		/* Once a minute, the free memory the allocator's heaps hold
-		 * goes back to the system: with samples of changing sizes
-		 * made on this thread and freed on others, it grew by tens of
-		 * MB over half an hour of churn without ever being used again
-		 * (bench/run-soak.sh); the debug log shows it before and after. */
+		/* Once a minute: what the heap and the snapshot arrays hold,
+		 * in the debug log, and back to the system when the load
+		 * has shrunk. */
+		if (snap->n_entries > minute_peak)
+			minute_peak = snap->n_entries;
 		if (end.tv_sec - heap_trimmed >= 60) {
 			heap_trimmed = end.tv_sec;
-			log_heap("before trim");
+			log_heap("each minute");
+			if (heap_shrank()) {
 #ifdef __GLIBC__
-			malloc_trim(0);
+				malloc_trim(0);
 #endif
-			log_heap("after trim");
-			{
-				size_t in_use, kept;
-
-				snapshot_mapped(&in_use, &kept);
-				log_msg("snapshot arrays: %.1f MB in use, %.1f MB kept for the next",
-					(double)in_use / 1048576.0, (double)kept / 1048576.0);
+				log_heap("given back");
 			}
+			if (arrays_shrank(minute_peak)) {
+				snapshot_drop_spare();
+				log_msg("snapshot arrays: the kept ones given back");
+			}
+			minute_peak = 0;
 		}
 		if (sampler->recorder != NULL) {
 			/* Recorded after publishing, so the dashboard never
