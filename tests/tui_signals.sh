@@ -44,7 +44,8 @@ wait_file() {
   return 1
 }
 # samples_logged: samples the sampler took (and so recorded), per its log.
-samples_logged() { grep -c ' sample: ' "$work/log" 2>/dev/null || echo 0; }
+# (grep -c prints 0 itself when nothing matches; nothing when no log yet.)
+samples_logged() { local n; n=$(grep -c ' sample: ' "$work/log" 2>/dev/null) || true; echo "${n:-0}"; }
 # wait_samples N: until the log shows N samples (bounded).
 wait_samples() {
   for _ in $(seq 1 300); do
