@@ -369,6 +369,37 @@ test_interval_change_applies_while_waiting(void **state)
 	ring_free(ring);
 }
 
+/* A dashboard that has not shown the newest sample holds the next dump
+ * back for half an interval past its time, and no longer: samples come,
+ * spaced by one and a half intervals at least. */
+static void
+test_waits_for_the_screen_half_an_interval(void **state)
+{
+	struct fake fake = {.base_entries = 3};
+	struct source src = fake_source(&fake);
+	struct ring *ring = ring_new(8);
+	struct sampler *sampler = sampler_new(&src, ring, 0.1, 3);
+	int64_t prev_mono = 0;
+
+	(void)state;
+	sampler_shown(sampler, 0);
+	assert_int_equal(sampler_start(sampler), 0);
+	assert_true(wait_closed(ring));
+	sampler_stop(sampler);
+	assert_int_equal(ring_last_seq(ring), 3);
+	for (uint64_t k = 1; k <= 3; k++) {
+		struct snapshot *snap = ring_next(ring, k - 1, NULL);
+
+		assert_non_null(snap);
+		if (k > 1)
+			assert_true(ns_of(&snap->taken_mono) - prev_mono >= 149000000);
+		prev_mono = ns_of(&snap->taken_mono);
+		snapshot_unref(snap);
+	}
+	sampler_free(sampler);
+	ring_free(ring);
+}
+
 /* ------------------------------------------------------------ batch */
 
 /* Reads the whole memstream into lines; returns how many. */
@@ -542,6 +573,7 @@ main(void)
 		cmocka_unit_test(test_set_interval_clamps),
 		cmocka_unit_test(test_stop_running_sampler),
 		cmocka_unit_test(test_interval_change_applies_while_waiting),
+		cmocka_unit_test(test_waits_for_the_screen_half_an_interval),
 		cmocka_unit_test(test_batch_json_lines),
 		cmocka_unit_test(test_batch_text_lines),
 		cmocka_unit_test(test_batch_failing_source),

@@ -37,6 +37,7 @@ struct sampler {
 	double interval;
 	bool stopping;
 	bool woken;           /* sampler_wake() since the last look */
+	uint64_t shown;       /* sampler_shown(), under lock */
 };
 
 static uint64_t
@@ -71,18 +72,29 @@ next_delay(struct sampler *sampler)
 	return sampler->interval;
 }
 
-/* Sleeps until `start + delay`, re-reading the delay when woken.
- * Returns false when asked to stop. */
 static bool
-wait_next(struct sampler *sampler, const struct timespec *start)
+reached(const struct timespec *now, const struct timespec *deadline)
 {
-	bool go_on;
+	return now->tv_sec > deadline->tv_sec ||
+	       (now->tv_sec == deadline->tv_sec && now->tv_nsec >= deadline->tv_nsec);
+}
+
+/* Sleeps until `start + delay`, re-reading the delay when woken; then,
+ * while the dashboard has not shown sample `published` yet, for at most
+ * half a delay more (sampler_shown()).  *held_ms receives how long that
+ * second wait lasted, 0 when there was none.  Returns false when asked to
+ * stop. */
+static bool
+wait_next(struct sampler *sampler, const struct timespec *start, uint64_t published,
+	  double *held_ms)
+{
+	bool go_on, held = false;
+	struct timespec due = {0}, now;
 
 	pthread_mutex_lock(&sampler->lock);
 	while (!sampler->stopping) {
 		double delay = next_delay(sampler);
 		struct timespec deadline = add_seconds(*start, delay);
-		struct timespec now;
 
 		if (delay == SOURCE_PACE_HOLD) {
 			/* Until sampler_wake(): then the pace is asked again. */
@@ -92,9 +104,19 @@ wait_next(struct sampler *sampler, const struct timespec *start)
 			continue;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > deadline.tv_sec ||
-		    (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec))
-			break;
+		if (reached(&now, &deadline)) {
+			struct timespec hold_until = add_seconds(deadline, delay / 2);
+
+			if (sampler->shown >= published || reached(&now, &hold_until))
+				break;
+			if (!held) {
+				held = true;
+				due = deadline;
+			}
+			(void)pthread_cond_timedwait(&sampler->wake, &sampler->lock, &hold_until);
+			sampler->woken = false;
+			continue;
+		}
 		if (sampler->woken) {
 			sampler->woken = false;
 			continue;
@@ -104,6 +126,7 @@ wait_next(struct sampler *sampler, const struct timespec *start)
 	}
 	go_on = !sampler->stopping;
 	pthread_mutex_unlock(&sampler->lock);
+	*held_ms = held ? (double)ns_between(&due, &now) / 1e6 : 0;
 	return go_on;
 }
 
@@ -154,6 +177,7 @@ sampler_main(void *arg)
 	time_t heap_trimmed = 0;
 	size_t minute_peak = 0; /* most sockets in a sample this minute */
 	unsigned long taken = 0;
+	double held_ms;
 	char cause[256];
 
 	for (;;) {
@@ -181,7 +205,7 @@ sampler_main(void *arg)
 		if (rc == 2) {
 			/* Nothing new now (a paused replay): ask again later. */
 			snapshot_unref(snap);
-			if (!wait_next(sampler, &start))
+			if (!wait_next(sampler, &start, 0, &held_ms))
 				break;
 			continue;
 		}
@@ -282,8 +306,11 @@ sampler_main(void *arg)
 			ring_close(sampler->ring, 0, "sample limit reached");
 			break;
 		}
-		if (!wait_next(sampler, &start))
+		if (!wait_next(sampler, &start, ring_last_seq(sampler->ring), &held_ms))
 			break;
+		if (held_ms > 0)
+			log_msg("held: the next sample began %.1f ms late, the dashboard taking in the last one",
+				held_ms);
 	}
 	if (sampler->recorder != NULL) {
 		/* The end mark; a failure here loses no sample. */
@@ -306,6 +333,7 @@ sampler_new(struct source *src, struct ring *ring, double interval_s, unsigned l
 	memset(src, 0, sizeof(*src));
 	sampler->ring = ring;
 	sampler->max_samples = max_samples;
+	sampler->shown = SAMPLER_SHOWN_ALL;
 	pthread_mutex_init(&sampler->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -384,6 +412,17 @@ sampler_wake(struct sampler *sampler)
 	pthread_mutex_lock(&sampler->lock);
 	sampler->woken = true;
 	pthread_cond_signal(&sampler->wake);
+	pthread_mutex_unlock(&sampler->lock);
+}
+
+void
+sampler_shown(struct sampler *sampler, uint64_t seq)
+{
+	pthread_mutex_lock(&sampler->lock);
+	if (sampler->shown != seq) {
+		sampler->shown = seq;
+		pthread_cond_signal(&sampler->wake);
+	}
 	pthread_mutex_unlock(&sampler->lock);
 }
 

@@ -11,6 +11,8 @@
 #ifndef TCPDECK_SAMPLER_H
 #define TCPDECK_SAMPLER_H
 
+#include <stdint.h>
+
 #include "procmap.h"
 #include "ring.h"
 #include "source.h"
@@ -55,6 +57,20 @@ void sampler_set_close_listener(struct sampler *sampler, struct close_listener *
 /* Makes the sampler ask its source's pace again now (after a replay
  * control such as pause, step or seek).  Any thread. */
 void sampler_wake(struct sampler *sampler);
+
+/*
+ * The dashboard has shown every sample up to `seq` and let go of the
+ * ones before it.  Until it has shown the newest one published, the
+ * sampler waits before its next dump, for at most half an interval past
+ * the time it was due: otherwise, when a dump takes about as long as the
+ * interval, the next sample is filled while the dashboard still holds
+ * the one on screen and takes in the newest, three samples' arrays at
+ * once (411 MiB at a million sockets; two with the wait).
+ * SAMPLER_SHOWN_ALL (the default, and what a paused dashboard says):
+ * nobody is waited for.  Any thread.
+ */
+#define SAMPLER_SHOWN_ALL UINT64_MAX
+void sampler_shown(struct sampler *sampler, uint64_t seq);
 
 /* Starts the thread with every signal blocked in it, so signals such as
  * SIGWINCH reach the thread that polls the terminal.  Returns 0 or -1. */

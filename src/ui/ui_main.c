@@ -172,6 +172,20 @@ take_snapshots(struct ui *ui, bool from_ring)
 	return ui->fed != NULL;
 }
 
+/* Tells the sampler what the screen holds (sampler_shown()): the sample
+ * on screen, or, with one being taken in, the one before it.  Paused, the
+ * dashboard takes nothing in and nobody waits for it. */
+static void
+say_shown(struct ui *ui)
+{
+	if (ui->sampler == NULL)
+		return;
+	if (ui->paused)
+		sampler_shown(ui->sampler, SAMPLER_SHOWN_ALL);
+	else
+		sampler_shown(ui->sampler, ui->fed != NULL ? ui->fed->seq - 1 : ui->last_seq);
+}
+
 /* After the filter changed: the counts on screen follow at once. */
 static void
 recount_shown(struct ui *ui)
@@ -310,6 +324,7 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 		ring_drain_wake(ring);
 		closed = ring_closed(ring, &err, cause, cause_len);
 		half_done = take_snapshots(&ui, true);
+		say_shown(&ui);
 		if (closed && !half_done && (err != 0 || opts->max_samples != 0 || ui.shown == NULL)) {
 			/* A source failure ends the program with its cause; a
 			 * sample limit is a normal end. */
@@ -361,6 +376,7 @@ ui_run(const struct ui_setup *setup, char *cause, size_t cause_len)
 			log_msg("ui: key answered in %.2f ms",
 				(double)(done.tv_sec - key_at.tv_sec) * 1e3 +
 					(double)(done.tv_nsec - key_at.tv_nsec) / 1e6);
+			say_shown(&ui); /* a key may have paused or resumed */
 		}
 
 	}
