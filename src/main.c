@@ -340,6 +340,30 @@ open_netns(struct app *app, const struct source_live_options *live)
 
 /* Sets up what the options ask for and runs it; returns the exit status.
  * Whatever it acquired is left in `app` for app_free(). */
+
+/*
+ * Memory freed by one sample is kept for the next, which needs about as
+ * much: the heap is not shrunk at every free(), and a sample's arrays up
+ * to 32 MiB (the most glibc allows; about 200,000 sockets' worth of a
+ * model's records) come from it rather than from mappings made and
+ * unmade each time.  Giving that memory back and faulting it in again
+ * cost page faults at every sample and swung the resident size by a
+ * third from one reading to the next under steady churn
+ * (bench/run-soak.sh).  The sampler still gives it back once the load
+ * has shrunk for good (sampler.c).  Only when more than one sample is
+ * taken: a single one grows its arrays once, and on the heap those
+ * growths would stay where mappings move (48 MiB more at a million
+ * sockets).
+ */
+static void
+keep_memory_for_next_samples(void)
+{
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
+	(void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	(void)mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
+
 static int
 app_run(struct app *app, int argc, char **argv)
 {
@@ -516,6 +540,8 @@ app_run(struct app *app, int argc, char **argv)
 	    (opts->record != NULL || exporting || (!opts->batch && !headless) ||
 	     (opts->batch && (output_view_needs(opts->view) & OUTPUT_NEED_CLOSED))))
 		listen_closes(app->sampler);
+	if (opts->who == NULL && opts->max_samples != 1)
+		keep_memory_for_next_samples();
 	if (sampler_start(app->sampler) < 0) {
 		snprintf(msg, msg_len, "cannot start the sampler: %s", strerror(errno));
 		return app_fail(app, 1);
@@ -583,17 +609,6 @@ main(int argc, char **argv)
 	 * allocate little once a sample's arrays exist, so they rarely
 	 * wait for each other. */
 	(void)mallopt(M_ARENA_MAX, 1);
-	/* Memory freed by one sample is kept for the next, which needs
-	 * about as much: the heap is not shrunk at every free() and a
-	 * sample's arrays up to 32 MiB (the most glibc allows, about
-	 * 200,000 sockets' worth of a model's records) come from it rather
-	 * than from mappings made and unmade each time.  Giving that memory
-	 * back and faulting it in again cost page faults at every sample
-	 * and swung the resident size by a third from one reading to the
-	 * next under steady churn.  The sampler still gives it back when
-	 * the load has shrunk for good (sampler.c). */
-	(void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
-	(void)mallopt(M_TRIM_THRESHOLD, 1 << 30);
 #endif
 	status = app_run(&app, argc, argv);
 
