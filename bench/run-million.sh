@@ -11,6 +11,8 @@
 #   CPUTIME  default ./bench/cputime
 #   REPS     default 3: batch samples of each command (medians)
 #   KEYS     default 20: key presses sent to the dashboard
+#   BASELINE another tcpdeck (an earlier build) timed in the same
+#            alternation as TCPDECK and ss, for a side-by-side batch figure
 #   LOGDIR   if set, the dashboard's debug log is kept there
 #            (run-million-SIZE.log)
 #
@@ -54,6 +56,10 @@ case $SIZE in '' | *[!0-9]*) die "size '$SIZE' is not a number" ;; esac
 require_tools
 command -v tmux >/dev/null 2>&1 || die "tmux not found"
 case $TCPDECK in /*) ;; *) TCPDECK=$(pwd)/$TCPDECK ;; esac
+BASELINE=${BASELINE:-}
+case $BASELINE in /* | "") ;; *) BASELINE=$(pwd)/$BASELINE ;; esac
+batch_cmds="td ss"
+[ -n "$BASELINE" ] && batch_cmds="td base ss"
 
 work=$(mktemp -d /tmp/million-bench.XXXXXX) || die "cannot make a temp dir"
 ns="million-$$"
@@ -108,9 +114,11 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 # ---- 1. batch sample vs ss -tan ----
 r=0
 while [ $r -lt "$REPS" ]; do
-  for cmd in td ss; do
+  for cmd in $batch_cmds; do
     if [ $cmd = td ]; then
       in_ns "$CPUTIME" "$TCPDECK" -b -n 1 -o json </dev/null >/dev/null 2>"$work/err"
+    elif [ $cmd = base ]; then
+      in_ns "$CPUTIME" "$BASELINE" -b -n 1 -o json </dev/null >/dev/null 2>"$work/err"
     else
       in_ns "$CPUTIME" ss -tan </dev/null >/dev/null 2>"$work/err"
     fi
@@ -223,6 +231,13 @@ echo
 echo "| sockets | tcpdeck CPU ms | ss -tan CPU ms | tcpdeck/ss | tcpdeck peak RSS MiB |"
 echo "|--------:|---------------:|---------------:|-----------:|---------------------:|"
 echo "| $total | $(ms "$td_cpu") | $(ms "$ss_cpu") | $(ratio "$td_cpu" "$ss_cpu") | $((td_rss / 1024)) |"
+if [ -n "$BASELINE" ]; then
+  base_cpu=$(median "$work/base.cpu")
+  base_rss=$(sort -n "$work/base.rss" | tail -n 1)
+  echo
+  echo "baseline $BASELINE, in the same alternation: $(ms "$base_cpu") ms," \
+    "$(ratio "$base_cpu" "$ss_cpu") of ss -tan, peak RSS $((base_rss / 1024)) MiB"
+fi
 echo
 echo "the dashboard, tcpdeck -d 2, table (view 3) open in tmux 80x24: key press to the"
 echo "selection moving on screen (tmux capture-pane), and tcpdeck's own key latency"
