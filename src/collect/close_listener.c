@@ -235,6 +235,9 @@ drain(struct close_listener *l, int fd, uint32_t inode, bool meminfo)
 	nl_close_batch_free(&got);
 }
 
+/* How often the thread looks at the stop flag unwoken, ms. */
+enum { STOP_LOOK_MS = 1000 };
+
 /* The thread's own copy of what to poll, rebuilt when woken. */
 struct poll_set {
 	struct pollfd *pfd; /* [0]: the wake pipe */
@@ -312,11 +315,22 @@ listener_main(void *arg)
 		bool woken = false;
 
 		while (!woken) {
-			if (poll(ps.pfd, ps.n, -1) < 0) {
+			/* Once a second the stop flag is looked at even
+			 * without a wake byte: the pipe is reachable through
+			 * /proc/PID/fd, and a root process that read from it
+			 * (a grep over /proc) took the byte that says stop,
+			 * which left the program waiting at its exit. */
+			int ready = poll(ps.pfd, ps.n, STOP_LOOK_MS);
+
+			if (ready < 0) {
 				if (errno == EINTR)
 					continue;
 				log_msg("close events: poll: %s", strerror(errno));
 				goto out;
+			}
+			if (ready == 0) {
+				woken = true;
+				continue;
 			}
 			if (ps.pfd[0].revents != 0) {
 				char sink[64];
