@@ -338,7 +338,8 @@ tmux_pid=""
   timeout 1200 "$tcpdeck" -b -r "$OUT/soak.tdr" -o json 2>"$work/replay.err" | json_line \
     >"$OUT/replay.txt"
   samples=$(wc -l <"$OUT/replay.txt")
-  echo "samples recorded: $samples (replay: $(head -c 200 "$work/replay.err"))"
+  replay_err=$(head -c 200 "$work/replay.err")
+  echo "samples recorded: $samples${replay_err:+ (the replay said: $replay_err)}"
   awk -F, 'NR > 1 && $6 == "exact" { print $3, $4, $7 }' "$OUT/compare.csv" >"$work/windows"
   replay_bad=0 replay_checked=0
   while read -r from to counts; do
