@@ -343,6 +343,84 @@ test_same_as_by_hand(void **state)
 	pipeline_free(p);
 }
 
+/*
+ * Fed one model a step, a pipeline ends each sample where one fed in a go
+ * does; in between, pipeline_latest() is the new sample while the
+ * findings not yet fed still answer for the sample before; a mark under
+ * way finishes the feed first.
+ */
+static void
+test_fed_in_steps(void **state)
+{
+	struct pipeline *whole = pipeline_of(ALL, true);
+	struct pipeline *steps = pipeline_of(ALL, true);
+	size_t findings = 0;
+
+	(void)state;
+	pipeline_select(whole, port_is, &web);
+	pipeline_select(steps, port_is, &web);
+	assert_false(pipeline_feeding(steps));
+	assert_int_equal(pipeline_feed_finish(steps), 0); /* nothing under way */
+	for (int k = 0; k < 8; k++) {
+		struct snapshot *snap = step(k);
+		size_t before = diagnose_count(pipeline_findings(steps));
+		int n = 0, rc;
+
+		assert_int_equal(pipeline_feed(whole, snap, 0), 0);
+		pipeline_feed_begin(steps, snap, 0);
+		assert_ptr_equal(pipeline_latest(steps), snap);
+		while ((rc = pipeline_feed_step(steps)) == 1) {
+			assert_true(pipeline_feeding(steps));
+			n++;
+			if (n == 1) /* the flows fed, not the findings yet */
+				assert_int_equal(diagnose_count(pipeline_findings(steps)), before);
+		}
+		assert_int_equal(rc, 0);
+		assert_int_equal(n, 3); /* four models' steps */
+		assert_false(pipeline_feeding(steps));
+		assert_int_equal(pipeline_feed_step(steps), 0);
+		assert_same_flows(pipeline_flows(steps), pipeline_flows(whole));
+		assert_same_flows(pipeline_flows_of(steps, &web), pipeline_flows_of(whole, &web));
+		assert_same_findings(pipeline_findings(steps), pipeline_findings(whole));
+		findings += diagnose_count(pipeline_findings(steps));
+		assert_same_conns(pipeline_conns(steps), pipeline_conns(whole), snap);
+		{
+			char *a = summary_json(pipeline_test(steps));
+			char *b = summary_json(pipeline_test(whole));
+
+			assert_string_equal(a, b);
+			free(a);
+			free(b);
+		}
+		assert_int_equal(pipeline_stats(steps)->samples, pipeline_stats(whole)->samples);
+		snapshot_unref(snap);
+	}
+	assert_true(findings > 0);
+	{
+		/* A feed under way, then a mark: the test ends on the sample
+		 * as a whole, as in a pipeline fed in a go. */
+		struct snapshot *snap = step(8);
+
+		assert_int_equal(pipeline_feed(whole, snap, 0), 0);
+		pipeline_feed_begin(steps, snap, 0);
+		assert_true(pipeline_feeding(steps));
+		assert_int_equal(pipeline_mark(steps), pipeline_mark(whole));
+		assert_false(pipeline_feeding(steps));
+		assert_same_findings(pipeline_findings(steps), pipeline_findings(whole));
+		{
+			char *a = summary_json(pipeline_test(steps));
+			char *b = summary_json(pipeline_test(whole));
+
+			assert_string_equal(a, b);
+			free(a);
+			free(b);
+		}
+		snapshot_unref(snap);
+	}
+	pipeline_free(whole);
+	pipeline_free(steps);
+}
+
 static void
 test_fed_once_per_sample_in_order(void **state)
 {
@@ -904,6 +982,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_as_by_hand),
+		cmocka_unit_test(test_fed_in_steps),
 		cmocka_unit_test(test_fed_once_per_sample_in_order),
 		cmocka_unit_test(test_gap),
 		cmocka_unit_test(test_time_back_starts_over),

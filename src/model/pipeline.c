@@ -54,6 +54,21 @@ struct pipeline {
 	double ns_prev_time;              /* taken_mono of the sample before */
 	bool ns_has_prev;
 	struct pipeline_stats stats;
+	/* The feed under way (pipeline_feed_begin), one model at a time. */
+	struct {
+		enum feed_stage {
+			FEED_FLOWS,    /* statetrack, all and selected */
+			FEED_CLOSED,   /* the closed connections */
+			FEED_FINDINGS, /* the findings */
+			FEED_REST,     /* counters, test, table, namespaces */
+			FEED_DONE,
+		} stage;
+		uint64_t missed;
+		double before_taken;
+		unsigned int failed;
+		int err;
+		double cpu_ms;
+	} feed;
 };
 
 /* What a namespace row keeps beside its public part. */
@@ -74,6 +89,7 @@ pipeline_new(const struct pipeline_config *cfg)
 
 	if (p == NULL)
 		return NULL;
+	p->feed.stage = FEED_DONE;
 	if (models & (PIPELINE_FINDINGS | PIPELINE_TEST))
 		models |= PIPELINE_FLOWS;
 	p->models = models;
@@ -453,19 +469,23 @@ ms_between(const struct timespec *a, const struct timespec *b)
 	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
 }
 
-int
-pipeline_feed(struct pipeline *p, struct snapshot *snap, uint64_t missed)
+void
+pipeline_feed_begin(struct pipeline *p, struct snapshot *snap, uint64_t missed)
 {
 	bool back = p->latest != NULL && timespec_seconds(&snap->taken_mono) <
 						  timespec_seconds(&p->latest->taken_mono);
+	struct timespec t0, t1;
+
+	pipeline_feed_finish(p);
 	/* When the sample before was taken: all the namespaces' flows need
 	 * of it (statetrack keeps the rest). */
-	double before_taken = p->latest != NULL && !back ? timespec_seconds(&p->latest->taken_mono)
-							 : -1;
-	struct timespec t0, tm, t1;
-	unsigned int failed = 0;
-	int err = 0;
-
+	p->feed.before_taken = p->latest != NULL && !back ? timespec_seconds(&p->latest->taken_mono)
+							  : -1;
+	p->feed.missed = missed;
+	p->feed.failed = 0;
+	p->feed.err = 0;
+	p->feed.stage = FEED_FLOWS;
+	p->feed.cpu_ms = 0;
 	/* The sample before is let go first, so that it is not kept beside
 	 * this one while the models run (referenced first: snap may be the
 	 * very same sample).  Freeing it is not a cost of the models. */
@@ -480,61 +500,109 @@ pipeline_feed(struct pipeline *p, struct snapshot *snap, uint64_t missed)
 	p->stats.missed += missed;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 	if (back) {
-		failed |= start_over(p);
-		if (failed != 0)
-			err = ENOMEM;
+		p->feed.failed |= start_over(p);
+		if (p->feed.failed != 0)
+			p->feed.err = ENOMEM;
 	}
-
-	if (p->flows != NULL && statetrack_update(p->flows, snap) < 0) {
-		failed |= PIPELINE_FLOWS;
-		err = err != 0 ? err : errno;
-	}
-	if (feed_selected(p, snap) < 0) {
-		failed |= PIPELINE_FLOWS;
-		err = err != 0 ? err : errno;
-	}
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &tm);
-	/* Before the findings: the close rules read what it made of snap. */
-	if (p->closed != NULL && closed_model_feed(p->closed, snap) < 0) {
-		failed |= PIPELINE_CLOSED;
-		err = err != 0 ? err : errno;
-	}
-	if (p->findings != NULL && diagnose_update(p->findings, snap, p->flows) < 0) {
-		failed |= PIPELINE_FINDINGS;
-		err = err != 0 ? err : errno;
-	}
-	if (p->kc_history != NULL)
-		feed_counters(p, snap, missed);
-	if (p->test != NULL) {
-		/* With --mark the whole run is the test: it starts with the
-		 * first sample and every later one is part of it. */
-		if (p->mark_at_start && session_phase(p->test) == SESSION_IDLE)
-			session_start(p->test, snap);
-		else
-			session_sample(p->test, snap,
-				       p->flows != NULL ? statetrack_summary(p->flows) : NULL);
-	}
-	if (p->conns != NULL && conntrack_update(p->conns, snap) < 0) {
-		failed |= PIPELINE_CONNS;
-		err = err != 0 ? err : errno;
-	}
-	if (p->netns_built && feed_netns(p, snap, before_taken, missed) < 0) {
-		failed |= PIPELINE_NETNS;
-		err = err != 0 ? err : errno;
-	}
-	/* The test's opens and closes are exact when the events were heard
-	 * (the closed model was fed before the findings). */
-	if (p->test != NULL && p->closed != NULL && (failed & PIPELINE_CLOSED) == 0)
-		session_closes(p->test, snap, closed_model_interval(p->closed));
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-	p->stats.cpu_ms = ms_between(&t0, &t1);
-	p->stats.flows_cpu_ms = ms_between(&t0, &tm);
-	p->stats.failed = failed;
-	if (failed != 0) {
-		errno = err != 0 ? err : ENOMEM;
+	p->feed.cpu_ms += ms_between(&t0, &t1);
+}
+
+/* A model failed: its bit, and the first cause. */
+static void
+feed_failed(struct pipeline *p, unsigned int model)
+{
+	p->feed.failed |= model;
+	p->feed.err = p->feed.err != 0 ? p->feed.err : errno;
+}
+
+int
+pipeline_feed_step(struct pipeline *p)
+{
+	struct snapshot *snap = p->latest;
+	struct timespec t0, t1;
+
+	if (p->feed.stage == FEED_DONE)
+		return 0;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	switch (p->feed.stage) {
+	case FEED_FLOWS:
+		if (p->flows != NULL && statetrack_update(p->flows, snap) < 0)
+			feed_failed(p, PIPELINE_FLOWS);
+		if (feed_selected(p, snap) < 0)
+			feed_failed(p, PIPELINE_FLOWS);
+		break;
+	case FEED_CLOSED:
+		/* Before the findings: the close rules read what it made of
+		 * snap. */
+		if (p->closed != NULL && closed_model_feed(p->closed, snap) < 0)
+			feed_failed(p, PIPELINE_CLOSED);
+		break;
+	case FEED_FINDINGS:
+		if (p->findings != NULL && diagnose_update(p->findings, snap, p->flows) < 0)
+			feed_failed(p, PIPELINE_FINDINGS);
+		break;
+	default:
+		if (p->kc_history != NULL)
+			feed_counters(p, snap, p->feed.missed);
+		if (p->test != NULL) {
+			/* With --mark the whole run is the test: it starts
+			 * with the first sample and every later one is part
+			 * of it. */
+			if (p->mark_at_start && session_phase(p->test) == SESSION_IDLE)
+				session_start(p->test, snap);
+			else
+				session_sample(p->test, snap,
+					       p->flows != NULL ? statetrack_summary(p->flows) : NULL);
+		}
+		if (p->conns != NULL && conntrack_update(p->conns, snap) < 0)
+			feed_failed(p, PIPELINE_CONNS);
+		if (p->netns_built &&
+		    feed_netns(p, snap, p->feed.before_taken, p->feed.missed) < 0)
+			feed_failed(p, PIPELINE_NETNS);
+		/* The test's opens and closes are exact when the events were
+		 * heard (the closed model was fed before the findings). */
+		if (p->test != NULL && p->closed != NULL && (p->feed.failed & PIPELINE_CLOSED) == 0)
+			session_closes(p->test, snap, closed_model_interval(p->closed));
+		break;
+	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+	p->feed.cpu_ms += ms_between(&t0, &t1);
+	if (p->feed.stage == FEED_FLOWS)
+		p->stats.flows_cpu_ms = p->feed.cpu_ms;
+	p->feed.stage++;
+	if (p->feed.stage != FEED_DONE)
+		return 1;
+	p->stats.cpu_ms = p->feed.cpu_ms;
+	p->stats.failed = p->feed.failed;
+	if (p->feed.failed != 0) {
+		errno = p->feed.err != 0 ? p->feed.err : ENOMEM;
 		return -1;
 	}
 	return 0;
+}
+
+bool
+pipeline_feeding(const struct pipeline *p)
+{
+	return p->feed.stage != FEED_DONE;
+}
+
+int
+pipeline_feed_finish(struct pipeline *p)
+{
+	int rc = 0;
+
+	while (p->feed.stage != FEED_DONE)
+		rc = pipeline_feed_step(p);
+	return rc;
+}
+
+int
+pipeline_feed(struct pipeline *p, struct snapshot *snap, uint64_t missed)
+{
+	pipeline_feed_begin(p, snap, missed);
+	return pipeline_feed_finish(p);
 }
 
 const struct snapshot *
@@ -587,6 +655,8 @@ pipeline_test(const struct pipeline *p)
 int
 pipeline_mark(struct pipeline *p)
 {
+	/* The test starts or ends on the latest sample as a whole. */
+	(void)pipeline_feed_finish(p);
 	if (p->test == NULL) {
 		errno = ENOENT;
 		return -1;
@@ -605,6 +675,7 @@ pipeline_mark(struct pipeline *p)
 void
 pipeline_end_test(struct pipeline *p)
 {
+	(void)pipeline_feed_finish(p);
 	if (p->test != NULL && p->latest != NULL && session_phase(p->test) == SESSION_RUNNING)
 		session_end(p->test, p->latest);
 }

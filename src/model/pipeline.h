@@ -141,6 +141,21 @@ void pipeline_select(struct pipeline *p, pipeline_select_fn selected, const void
  */
 int pipeline_feed(struct pipeline *p, struct snapshot *snap, uint64_t missed);
 
+/*
+ * The same in steps, one model at a time, so that the dashboard can read
+ * the keyboard in between: pipeline_feed_begin() takes the sample (it
+ * becomes pipeline_latest()), each pipeline_feed_step() feeds it to the
+ * next model and returns 1 while models are left, then 0 or -1 as
+ * pipeline_feed() does.  Until the last step, models not yet fed still
+ * answer for the sample before.  A feed under way is finished by the
+ * next begin, by pipeline_mark() and pipeline_end_test(), and by
+ * pipeline_feed_finish() (same return as the last step; 0 when none).
+ */
+void pipeline_feed_begin(struct pipeline *p, struct snapshot *snap, uint64_t missed);
+int pipeline_feed_step(struct pipeline *p);
+int pipeline_feed_finish(struct pipeline *p);
+bool pipeline_feeding(const struct pipeline *p);
+
 /* The latest snapshot fed, or NULL before the first. */
 const struct snapshot *pipeline_latest(const struct pipeline *p);
 

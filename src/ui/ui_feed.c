@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,13 +52,24 @@ ui_feed_stop(struct ui *ui)
 	ui->pipe = NULL;
 }
 
-void
-ui_feed_sample(struct ui *ui, struct snapshot *snap, uint64_t missed)
+bool
+ui_feed_begin(struct ui *ui, struct snapshot *snap, uint64_t missed)
+{
+	pipeline_select(ui->pipe, ui->filter != NULL ? filter_selects : NULL, ui->filter);
+	pipeline_feed_begin(ui->pipe, snap, missed);
+	return ui_feed_step(ui);
+}
+
+bool
+ui_feed_step(struct ui *ui)
 {
 	const struct pipeline_stats *stats;
+	const struct snapshot *snap = pipeline_latest(ui->pipe);
+	int rc = pipeline_feed_step(ui->pipe);
 
-	pipeline_select(ui->pipe, ui->filter != NULL ? filter_selects : NULL, ui->filter);
-	if (pipeline_feed(ui->pipe, snap, missed) < 0)
+	if (rc > 0)
+		return true;
+	if (rc < 0)
 		log_msg("ui: rates and findings failed (models 0x%x): %s",
 			pipeline_stats(ui->pipe)->failed, strerror(errno));
 	if (ui->on_sample != NULL) {
@@ -71,4 +83,11 @@ ui_feed_sample(struct ui *ui, struct snapshot *snap, uint64_t missed)
 	stats = pipeline_stats(ui->pipe);
 	log_msg("ui: rates and findings of %zu sockets in %.3f ms cpu (rates %.3f ms)",
 		snap->n_entries, stats->cpu_ms, stats->flows_cpu_ms);
+	return false;
+}
+
+bool
+ui_feeding(const struct ui *ui)
+{
+	return pipeline_feeding(ui->pipe);
 }

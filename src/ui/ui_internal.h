@@ -314,7 +314,12 @@ void ui_save_key(struct ui *ui, void *state, int arg);
  * models over by itself (pipeline.h). */
 struct ui_setup;
 int ui_feed_start(struct ui *ui, const struct ui_setup *setup, char *cause, size_t cause_len);
-void ui_feed_sample(struct ui *ui, struct snapshot *snap, uint64_t missed);
+/* A sample goes through the models one at a time (pipeline_feed_step),
+ * so that the keyboard is read in between: begin feeds the first, each
+ * step the next; both return true while models are left. */
+bool ui_feed_begin(struct ui *ui, struct snapshot *snap, uint64_t missed);
+bool ui_feed_step(struct ui *ui);
+bool ui_feeding(const struct ui *ui);
 void ui_feed_stop(struct ui *ui);
 
 /*

@@ -96,12 +96,13 @@ show_fed(struct ui *ui)
 }
 
 /*
- * A sample's work is done in two turns of the loop, with the keyboard
- * read in between, so a key waits for at most one half:
+ * A sample's work is done over several turns of the loop, with the
+ * keyboard read in between, so a key waits for one piece of it at most:
  *
  *   1. every snapshot newer than the last one taken goes into the
- *      history and through the models (rates, findings, the test); the
- *      newest is kept as ui->fed, unless the view is paused;
+ *      history and through the models (rates, findings, the test), one
+ *      model a turn, with the keyboard read between them; the newest
+ *      is kept as ui->fed, unless the view is paused;
  *   2. on the next turns the current view takes it in steps (the
  *      table tracks its connections), with the keyboard read between
  *      them; then ui->fed goes on screen, and the view builds what it
@@ -118,7 +119,10 @@ take_snapshots(struct ui *ui, bool from_ring)
 	struct snapshot *snap;
 	uint64_t missed;
 
-	if (from_ring && ui->fed != NULL) {
+	if (from_ring && ui_feeding(ui)) {
+		if (ui_feed_step(ui))
+			return true;
+	} else if (from_ring && ui->fed != NULL) {
 		if (!ui->paused && ui_views_take(ui, ui->fed))
 			return true;
 		show_fed(ui);
@@ -158,13 +162,16 @@ take_snapshots(struct ui *ui, bool from_ring)
 			snapshot_unref(ui->fed);
 			ui->fed = snapshot_ref(snap);
 		}
-		ui_feed_sample(ui, snap, missed);
 		memcpy(ui->last_counts, counts, sizeof(ui->last_counts));
 		ui->has_last = true;
 		ui->last_seq = snap->seq;
+		if (ui_feed_begin(ui, snap, missed)) {
+			snapshot_unref(snap); /* the models hold it */
+			return true;
+		}
 		snapshot_unref(snap);
 	}
-	if (ui->fed != NULL && ui->shown == NULL) {
+	if (ui->fed != NULL && ui->shown == NULL && !ui_feeding(ui)) {
 		/* Nothing on screen yet: no key can be waiting on it. */
 		show_fed(ui);
 	}
