@@ -5,13 +5,14 @@
  *
  * At 100,000 sockets the entry array is 12.8 MB, written once per sample
  * into fresh memory: taking that memory a 4 KiB page fault at a time cost
- * about a fifth of a sample.  Large arrays are therefore mapped directly,
- * with transparent huge pages requested (one fault per 2 MiB where the
- * kernel allows it), and grown with mremap(), which moves page tables
- * instead of copying entries.  Even so, faulting in a fresh array every
- * sample took 5 to 30 ms of a 200 ms sample at 100,000 sockets, so the
- * arrays of freed snapshots are kept, already in memory, for the next
- * ones (a few at most; the sampler drops them when the load has shrunk).
+ * about a fifth of a sample.  Large arrays are therefore mapped directly
+ * and grown with mremap(), which moves page tables instead of copying
+ * entries.  Even so, faulting in a fresh array every sample took 5 to 30
+ * ms of a 200 ms sample at 100,000 sockets, so the arrays of freed
+ * snapshots are kept, already in memory, for the next ones (a few at
+ * most; the sampler drops them when the load has shrunk).  Arrays too
+ * large to be kept ask for transparent huge pages (one fault per 2 MiB
+ * where the kernel allows it).
  */
 #include "config.h"
 
@@ -225,7 +226,14 @@ storage_resize(struct snapshot *snap, size_t capacity)
 			errno = ENOMEM;
 			return -1;
 		}
-		advise_huge(more, bytes);
+		/* Huge pages only for arrays too large to be kept three at a
+		 * time: a kept array is in memory already and faults nothing,
+		 * and with huge pages its resident size climbs 2 MiB at a
+		 * time, whenever a sample is a little larger than any it
+		 * held before (10 MB over 25 minutes of churn at 50,000
+		 * sockets, in steps of 2 MB: bench/run-soak.sh). */
+		if (bytes > SPARE_MAX_BYTES / SPARE_SLOTS)
+			advise_huge(more, bytes);
 		if (!snap->mapped) {
 			if (snap->n_entries > 0)
 				memcpy(more, snap->entries, snap->n_entries * sizeof(struct sock_entry));
