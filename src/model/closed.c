@@ -252,11 +252,19 @@ listener_add(struct closed_model *m, const struct snapshot *snap, const struct s
 static int
 table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_ns)
 {
-	size_t cap;
+	size_t cap, want;
 
 	if (m->table_cap != 0)
 		table_expire(m);
-	else if (table_resize(m, 1024) < 0)
+	/* Room for as many sockets as this sample has, at once: a first
+	 * sample of a million sockets otherwise grew the table eleven
+	 * times, moving every socket again at each, with the old table
+	 * alive beside the new (48 MiB beside 96 at the last). */
+	want = m->table_count > snap->n_entries ? m->table_count : snap->n_entries;
+	cap = m->table_cap != 0 ? m->table_cap : 1024;
+	while (cap < SIZE_MAX / 4 && 2 * (want + 1) > cap)
+		cap *= 2;
+	if (cap != m->table_cap && table_resize(m, cap) < 0)
 		return -1;
 	m->gen++;
 	m->n_listeners = 0;
