@@ -252,7 +252,7 @@ listener_add(struct closed_model *m, const struct snapshot *snap, const struct s
 static int
 table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_ns)
 {
-	size_t cap, want;
+	size_t cap, want, skipped;
 
 	if (m->table_cap != 0)
 		table_expire(m);
@@ -260,7 +260,13 @@ table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_n
 	 * sample of a million sockets otherwise grew the table eleven
 	 * times, moving every socket again at each, with the old table
 	 * alive beside the new (48 MiB beside 96 at the last). */
-	want = m->table_count > snap->n_entries ? m->table_count : snap->n_entries;
+	/* The sockets it will hold: not listeners nor remnants (the
+	 * counts are the sealed snapshot's). */
+	skipped = (size_t)snap->counts[TCP_STATE_LISTEN] + snap->counts[TCP_STATE_CLOSE] +
+		  snap->counts[TCP_STATE_TIME_WAIT];
+	want = snap->n_entries > skipped ? snap->n_entries - skipped : 0;
+	if (want < m->table_count)
+		want = m->table_count;
 	cap = m->table_cap != 0 ? m->table_cap : 1024;
 	while (cap < SIZE_MAX / 4 && 2 * (want + 1) > cap)
 		cap *= 2;
