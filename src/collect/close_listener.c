@@ -30,6 +30,7 @@
 #include "close_listener.h"
 #include "log.h"
 #include "nl_close.h"
+#include "size_class.h"
 
 #ifndef SO_MEMINFO
 #define SO_MEMINFO 55 /* asm-generic/socket.h, Linux 4.12 */
@@ -40,6 +41,11 @@
 
 /* Samples a followed namespace may be missing from before it is let go. */
 #define GONE_AFTER 3
+
+/* Items of the drain's and the queue's arrays kept between uses (about
+ * 0.6 and 10 MB): above, a burst's array is given back. */
+#define DRAIN_KEEP_ITEMS 4096
+#define QUEUE_KEEP_ITEMS 65536
 
 struct watcher {
 	int fd;              /* -1: could not be opened (not retried) */
@@ -55,7 +61,15 @@ struct close_listener {
 	pthread_mutex_t lock;
 	struct watcher *w;
 	size_t n_w;
-	struct nl_close_batch queue; /* since the last take() */
+	/* Since the last take().  Its array is kept from one take to the
+	 * next: a fresh one grown by doubling every sample left a trail of
+	 * freed blocks of every size in the heap, which the next sample's
+	 * allocations of other sizes could not fill (the heap crept up
+	 * under hours of churn). */
+	struct nl_close_batch queue;
+	/* take()'s own: the queue it swapped out, emptied and kept to be
+	 * swapped in again at the next take. */
+	struct nl_close_batch taken;
 	uint64_t lost;               /* since the last take() */
 	bool stopping;
 	/* No lock needed below: set before the thread starts. */
@@ -65,6 +79,9 @@ struct close_listener {
 	int rcvbuf_asked;
 	int rcvbuf_got;
 	bool forced;
+	/* The listener thread's own: what one drain() decoded, kept for
+	 * the next drain for the same reason as the queue's array. */
+	struct nl_close_batch drained;
 	/* The listener thread's receive buffer. */
 	_Alignas(struct nlmsghdr) char buf[65536];
 };
@@ -191,7 +208,10 @@ static void
 drain(struct close_listener *l, int fd, uint32_t inode, bool meminfo)
 {
 	char *buf = l->buf;
-	struct nl_close_batch got = {0};
+	struct nl_close_batch *got = &l->drained;
+
+	got->n = 0;
+	got->skipped = 0;
 
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(l->buf), MSG_DONTWAIT);
@@ -215,24 +235,25 @@ drain(struct close_listener *l, int fd, uint32_t inode, bool meminfo)
 		}
 		if (n == 0)
 			break;
-		if (nl_close_parse(buf, (size_t)n, inode, now_wall_ns(), &got) < 0 &&
+		if (nl_close_parse(buf, (size_t)n, inode, now_wall_ns(), got) < 0 &&
 		    errno == EBADMSG)
 			log_msg("close events: a malformed message of %zd bytes skipped", n);
 	}
-	if (got.n == 0) {
-		nl_close_batch_free(&got);
+	if (got->n == 0)
 		return;
-	}
 	pthread_mutex_lock(&l->lock);
-	if (l->queue.n + got.n > CLOSE_LISTENER_MAX_QUEUED ||
-	    nl_close_batch_reserve(&l->queue, got.n) < 0) {
-		l->lost += got.n;
+	if (l->queue.n + got->n > CLOSE_LISTENER_MAX_QUEUED ||
+	    nl_close_batch_reserve(&l->queue, got->n) < 0) {
+		l->lost += got->n;
 	} else {
-		memcpy(l->queue.items + l->queue.n, got.items, got.n * sizeof(*got.items));
-		l->queue.n += got.n;
+		memcpy(l->queue.items + l->queue.n, got->items, got->n * sizeof(*got->items));
+		l->queue.n += got->n;
 	}
 	pthread_mutex_unlock(&l->lock);
-	nl_close_batch_free(&got);
+	/* A burst far beyond the usual (a mass close) gives its memory
+	 * back rather than keep it for good. */
+	if (got->cap > DRAIN_KEEP_ITEMS)
+		nl_close_batch_free(got);
 }
 
 /* How often the thread looks at the stop flag unwoken, ms. */
@@ -510,6 +531,7 @@ void
 close_listener_take(struct close_listener *l, struct snapshot *snap)
 {
 	struct nl_close_batch got;
+	struct sock_close *mine = NULL;
 	size_t kept = 0;
 
 	pthread_mutex_lock(&l->lock);
@@ -524,26 +546,38 @@ close_listener_take(struct close_listener *l, struct snapshot *snap)
 		l->w[i].drops_seen = drops;
 	}
 	got = l->queue;
-	memset(&l->queue, 0, sizeof(l->queue));
+	l->queue = l->taken;
 	snap->closes_lost += l->lost;
 	l->lost = 0;
 	pthread_mutex_unlock(&l->lock);
 
-	for (size_t i = 0; i < got.n; i++) {
-		struct sock_close *c = &got.items[i];
-
-		if (snap->n_netns == 0)
-			c->entry.netns = 0;
-		else if (!in_table(snap, c->entry.netns))
-			continue;
-		got.items[kept++] = *c;
+	/* The snapshot's own array, of a size class: a block freed with an
+	 * earlier snapshot then fits a later one whose count is near. */
+	if (got.n > 0 && (mine = malloc(size_class(got.n) * sizeof(*mine))) == NULL) {
+		/* Out of memory: these closes are lost, and said to be. */
+		snap->closes_lost += got.n;
+		got.n = 0;
 	}
+	for (size_t i = 0; i < got.n; i++) {
+		const struct sock_close *c = &got.items[i];
+
+		if (snap->n_netns != 0 && !in_table(snap, c->entry.netns))
+			continue;
+		mine[kept] = *c;
+		if (snap->n_netns == 0)
+			mine[kept].entry.netns = 0;
+		kept++;
+	}
+	got.n = 0;
+	if (got.cap > QUEUE_KEEP_ITEMS)
+		nl_close_batch_free(&got);
+	l->taken = got;
 	snap->has_closes = true;
 	free(snap->closed);
-	snap->closed = kept > 0 ? got.items : NULL;
+	snap->closed = kept > 0 ? mine : NULL;
 	snap->n_closed = kept;
 	if (kept == 0)
-		free(got.items);
+		free(mine);
 }
 
 void
@@ -570,6 +604,8 @@ close_listener_free(struct close_listener *l)
 			close(l->w[i].fd);
 	free(l->w);
 	nl_close_batch_free(&l->queue);
+	nl_close_batch_free(&l->drained);
+	nl_close_batch_free(&l->taken);
 	if (l->wake[0] >= 0)
 		close(l->wake[0]);
 	if (l->wake[1] >= 0)

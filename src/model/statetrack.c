@@ -40,6 +40,7 @@
 
 #include "format.h"
 #include "radix_sort.h"
+#include "size_class.h"
 #include "statetrack.h"
 #include "timespec_util.h"
 
@@ -196,7 +197,7 @@ needs_resize(size_t cap, size_t n)
 static int
 resize(void **p, size_t *cap, size_t n, size_t size)
 {
-	size_t want = n + n / 8 + 64;
+	size_t want = size_class(n + n / 8 + 64);
 	void *q;
 
 	if (!needs_resize(*cap, n))
