@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -425,6 +426,204 @@ test_model_churn_matches_reference(void **state)
 	closed_model_free(m);
 }
 
+/* Processes coming and going: the holders a close is told. */
+enum { HC_SOCKS = 3000, HC_SAMPLES = 160, HC_GROUPS = 300, HC_PIDS = 20011 };
+
+/* The process of group q in sample i: a new one every second sample
+ * (staggered by group), pids wrapping around so that a pid comes back,
+ * and a name that changes within a process's life (exec) and is shared
+ * by many.  Group 7 of every 50 has a name of the full 16 bytes, no NUL,
+ * of which 15 are told. */
+static void
+hc_process(unsigned q, int i, int32_t *pid, char comm[16])
+{
+	unsigned g = ((unsigned)i + q % 4) / 2;
+
+	*pid = 100 + (int32_t)((g * HC_GROUPS + q) % HC_PIDS);
+	memset(comm, 0, 16);
+	if (q % 50 == 7)
+		memcpy(comm, "longprocessnameX", 16);
+	else
+		snprintf(comm, 16, "w%u.%u", q % 50, ((unsigned)i + q) / 3 % 2);
+}
+
+static uint32_t
+hc_mix(unsigned k, int i)
+{
+	uint32_t h = (uint32_t)k * 2246822519u ^ (uint32_t)i * 3266489917u;
+
+	h ^= h >> 15;
+	h *= 668265263u;
+	h ^= h >> 13;
+	return h;
+}
+
+struct hc_holder {
+	int32_t pid;
+	char comm[16];
+};
+
+static int
+hc_holder_cmp(const void *a, const void *b)
+{
+	const struct hc_holder *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return memcmp(x->comm, y->comm, sizeof(x->comm));
+}
+
+/* Distinct holders among the first n of h (sorted in place). */
+static size_t
+hc_distinct(struct hc_holder *h, size_t n)
+{
+	size_t d = 0;
+
+	qsort(h, n, sizeof(*h), hc_holder_cmp);
+	for (size_t j = 0; j < n; j++)
+		d += j == 0 || hc_holder_cmp(&h[j - 1], &h[j]) != 0;
+	return d;
+}
+
+/*
+ * Against a plain model: each socket's last known holder (kept while the
+ * holder is hidden or unknown, forgotten with the socket), told for a
+ * close of a seen socket; else the listener on its port when the sample
+ * has one; else nobody.  The owner table lists the processes in another
+ * order every sample.  Every 50th socket is always there, its holder
+ * hidden after the first samples: its holder must outlive every reclaim.
+ * The holders the model keeps stay within its bound however many
+ * processes came and went.
+ */
+static void
+test_model_holders_churn(void **state)
+{
+	struct closed_model *m = closed_model_new(0);
+	static int last_seen[HC_SOCKS];
+	static struct hc_holder ref[HC_SOCKS];
+	static struct hc_holder named[HC_SOCKS];
+	static struct hc_holder all[HC_SAMPLES * (HC_GROUPS + 1)];
+	size_t n_all = 0, named_max = 0, holders_max = 0;
+	unsigned checked = 0, by_sample = 0, by_listener = 0, kept_hidden = 0;
+
+	(void)state;
+	assert_non_null(m);
+	for (unsigned k = 0; k < HC_SOCKS; k++)
+		last_seen[k] = -100;
+	for (int i = 0; i < HC_SAMPLES; i++) {
+		struct snapshot *s = sample_at(i + 1);
+		struct owner_table *t = owner_table_new();
+		uint32_t index_of[HC_GROUPS];
+		bool listening = i % 4 != 3;
+		const struct closed_conn *c;
+		size_t n, n_named = 0, bound;
+
+		assert_non_null(t);
+		for (unsigned j = 0; j < HC_GROUPS; j++) {
+			unsigned q = (j + 7 * (unsigned)i) % HC_GROUPS;
+			struct owner_proc proc = {.cmdline = "", .user = "root"};
+
+			hc_process(q, i, &proc.pid, proc.comm);
+			assert_int_equal(owner_table_add_proc(t, &proc), (int)j);
+			index_of[q] = j;
+			all[n_all].pid = proc.pid;
+			memcpy(all[n_all].comm, proc.comm, 16);
+			all[n_all++].comm[15] = '\0';
+		}
+		if (listening) {
+			struct owner_proc proc = {.pid = 1, .comm = "lsn", .cmdline = "", .user = "root"};
+			struct sock_entry *e;
+
+			assert_int_equal(owner_table_add_proc(t, &proc), HC_GROUPS);
+			e = add(s, 1, TCP_STATE_LISTEN, 1, 0);
+			e->owner_status = OWNER_FOUND;
+			e->owner = HC_GROUPS;
+		}
+		assert_int_equal(owner_table_seal(t), 0);
+		s->owners = t;
+		for (unsigned k = 0; k < HC_SOCKS; k++) {
+			uint64_t cookie = ((uint64_t)k << 20) + 7;
+			bool always = k % 50 == 0;
+
+			if (always || churn_present(k, i)) {
+				struct sock_entry *e = add(s, cookie, TCP_STATE_ESTABLISHED, 1, (uint16_t)k);
+				uint32_t h = hc_mix(k, i) % 40;
+
+				if (i - last_seen[k] > 3)
+					ref[k].pid = 0;
+				last_seen[k] = i;
+				if (always ? i >= 2 : h < 4) {
+					e->owner_status = OWNER_HIDDEN;
+				} else if (h < 6) {
+					e->owner_status = OWNER_UNKNOWN;
+				} else if (h < 7) {
+					/* An index past the table is no holder. */
+					e->owner_status = OWNER_FOUND;
+					e->owner = HC_GROUPS + 5;
+				} else {
+					e->owner_status = OWNER_FOUND;
+					e->owner = index_of[k % HC_GROUPS];
+					hc_process(k % HC_GROUPS, i, &ref[k].pid, ref[k].comm);
+					ref[k].comm[15] = '\0';
+				}
+			}
+			if (k % 37 == (unsigned)i % 37 || (always && i % 10 == 9))
+				add_close(s, cookie, 1, (uint16_t)k, (1000 + i + 1) * 1000 + 500);
+		}
+		snapshot_seal(s);
+		assert_int_equal(closed_model_feed(m, s), 0);
+		c = closed_model_fresh(m, &n);
+		assert_int_equal(n, s->n_closed);
+		for (size_t j = 0; j < n; j++) {
+			unsigned k = (unsigned)(c[j].ev.entry.cookie >> 20);
+			bool seen = i - last_seen[k] <= 3;
+
+			assert_int_equal(c[j].seen, seen);
+			if (seen && ref[k].pid != 0) {
+				assert_int_equal(c[j].owner_from, CLOSED_OWNER_SAMPLE);
+				assert_int_equal(c[j].pid, ref[k].pid);
+				assert_memory_equal(c[j].process, ref[k].comm, 16);
+				by_sample++;
+				kept_hidden += k % 50 == 0 && i > 50;
+			} else if (listening) {
+				assert_int_equal(c[j].owner_from, CLOSED_OWNER_LISTENER);
+				assert_int_equal(c[j].pid, 1);
+				assert_string_equal(c[j].process, "lsn");
+				by_listener++;
+			} else {
+				assert_int_equal(c[j].owner_from, CLOSED_OWNER_UNKNOWN);
+				assert_int_equal(c[j].pid, 0);
+				assert_string_equal(c[j].process, "");
+			}
+			checked++;
+		}
+		/* The bound of closed.h: twice the holders the remembered
+		 * sockets name (or 256; their table is small here), plus
+		 * one sample's processes. */
+		for (unsigned k = 0; k < HC_SOCKS; k++)
+			if (i - last_seen[k] <= 3 && ref[k].pid != 0)
+				named[n_named++] = ref[k];
+		n_named = hc_distinct(named, n_named);
+		if (n_named > named_max)
+			named_max = n_named;
+		bound = 2 * (named_max > 256 ? named_max : 256) + HC_GROUPS + 1;
+		if (closed_model_holders(m) > holders_max)
+			holders_max = closed_model_holders(m);
+		if (closed_model_holders(m) > bound)
+			fail_msg("sample %d: %zu holders kept, more than %zu", i,
+				 closed_model_holders(m), bound);
+		snapshot_unref(s);
+	}
+	/* Every answer occurred often, and far more processes came and went
+	 * than the model kept. */
+	print_message("%u closes, %zu holders named at most, %zu kept at most, %zu came\n",
+		      checked, named_max, holders_max, hc_distinct(all, n_all));
+	assert_true(by_sample > 500 && by_listener > 200 && kept_hidden > 20);
+	assert_true(checked - by_sample - by_listener > 20);
+	assert_true(hc_distinct(all, n_all) > 3 * holders_max);
+	closed_model_free(m);
+}
+
 /* A sample from a source that did not listen tells nothing. */
 static void
 test_model_without_closes(void **state)
@@ -455,6 +654,7 @@ main(void)
 		cmocka_unit_test(test_model_seen_owner_lifetime),
 		cmocka_unit_test(test_model_remembers_a_few_samples),
 		cmocka_unit_test(test_model_churn_matches_reference),
+		cmocka_unit_test(test_model_holders_churn),
 		cmocka_unit_test(test_model_without_closes),
 	};
 

@@ -5,7 +5,10 @@
  * (netns, cookie), updated in place each feed with the current sample;
  * the sockets seen in the last few samples stay: a close is often heard a sample
  * after the one that last saw its socket, or the dump that missed it
- * raced the close.  Owner of the latest feed.  Never prints or exits.
+ * raced the close.  A slot names its socket's last known holder by an id
+ * into a small table of holders (pid, comm) that the slots share: a
+ * process holds many sockets, and the table has two slots per socket.
+ * Owner of the latest feed.  Never prints or exits.
  */
 #include "config.h"
 
@@ -22,15 +25,40 @@
 /* How many sockets ahead table_update() fetches the slot of. */
 #define PREFETCH_AHEAD 8
 
+/* A reclaim waits for at least this many new holders: a walk of the
+ * table to free a few KiB of holders is not worth it. */
+#define HOLDERS_MIN 256
+
+/* On a large table a reclaim waits for a new holder per this many slots:
+ * the walk of every slot is then paid for by the holders it may free, and
+ * the holders (28 bytes each, and 8 of index) stay a small part of the
+ * table's memory. */
+#define SLOTS_PER_HOLDER 64
+
 struct seen_sock {
 	uint64_t cookie;
 	uint64_t first_ns;  /* taken_wall of the first sample that saw it */
 	uint32_t netns;
 	uint32_t gen;       /* the feed that last saw it */
-	int32_t pid;        /* last known holder, 0: none */
-	char comm[16];
+	uint32_t holder;    /* last known holder: m->holders[holder]; 0: none */
 	uint8_t state;
 	bool used;
+};
+
+/* The table keeps two slots per open socket: at a million sockets each
+ * byte of a slot is 2 MB, and 32 bytes make 64 MiB.  That is why a slot
+ * names its holder by id: its pid and comm in the slot would make 48
+ * bytes, 96 MiB. */
+_Static_assert(sizeof(struct seen_sock) == 32, "a seen socket's slot is 32 bytes");
+
+/* A process that held a remembered socket, named by its id (its index in
+ * m->holders; id 0 is none). */
+struct holder {
+	int32_t pid;
+	char comm[16];
+	uint32_t next_free; /* on the free list: the next free id, 0 ends it */
+	bool taken;         /* not on the free list; while reclaiming: named
+			     * by a slot */
 };
 
 struct listener_owner {
@@ -49,6 +77,21 @@ struct closed_model {
 	size_t table_cap;             /* a power of two, or 0 */
 	size_t table_count;           /* used slots */
 	uint32_t gen;
+	/* Holders: ids 1..n_holders handed out, some free again.  The
+	 * index finds a taken id by (pid, comm): open addressing, twice
+	 * the holders' capacity, so at most half full. */
+	struct holder *holders;
+	size_t holders_cap;           /* entries, id 0 included; or 0 */
+	uint32_t n_holders;
+	uint32_t free_holder;         /* head of the free list, 0: empty */
+	size_t holders_taken;         /* ids not on the free list */
+	size_t holders_kept;          /* taken after the last reclaim */
+	uint32_t *holder_index;       /* ids, 0: empty */
+	size_t holder_index_cap;
+	/* This feed's holder id of each process of its owner table, by
+	 * owner-table index; 0: not looked up yet. */
+	uint32_t *proc_holder;
+	size_t proc_holder_cap;
 	struct listener_owner *listeners;
 	size_t n_listeners, listeners_cap;
 	struct closed_interval interval;
@@ -83,6 +126,9 @@ closed_model_free(struct closed_model *m)
 	free(m->ring);
 	free(m->fresh);
 	free(m->table);
+	free(m->holders);
+	free(m->holder_index);
+	free(m->proc_holder);
 	free(m->listeners);
 	free(m);
 }
@@ -94,6 +140,17 @@ closed_model_restart(struct closed_model *m)
 	m->table = NULL;
 	m->table_cap = 0;
 	m->table_count = 0;
+	/* No slot names a holder any more. */
+	free(m->holders);
+	m->holders = NULL;
+	m->holders_cap = 0;
+	m->n_holders = 0;
+	m->free_holder = 0;
+	m->holders_taken = 0;
+	m->holders_kept = 0;
+	free(m->holder_index);
+	m->holder_index = NULL;
+	m->holder_index_cap = 0;
 	m->has_prev = false;
 }
 
@@ -134,6 +191,149 @@ owner_of(const struct snapshot *snap, const struct sock_entry *e, int32_t *pid, 
 	memcpy(comm, proc->comm, 16);
 	comm[15] = '\0';
 	return true;
+}
+
+/* The entry of the holder index where h is, or where it would go. */
+static uint32_t *
+holder_slot(const struct closed_model *m, const struct holder *h)
+{
+	uint64_t key[3] = {(uint32_t)h->pid, 0, 0};
+	size_t mask = m->holder_index_cap - 1, i;
+	uint32_t id;
+
+	memcpy(&key[1], h->comm, sizeof(h->comm));
+	i = (size_t)hash_words(key, 3, 0) & mask;
+	while ((id = m->holder_index[i]) != 0 &&
+	       (m->holders[id].pid != h->pid ||
+		memcmp(m->holders[id].comm, h->comm, sizeof(h->comm)) != 0))
+		i = (i + 1) & mask;
+	return &m->holder_index[i];
+}
+
+/* Doubles the room for holders; the index is made anew for it.  Called
+ * only when the free list is empty.  0, or -1 with nothing changed. */
+static int
+holders_grow(struct closed_model *m)
+{
+	size_t cap = m->holders_cap != 0 ? 2 * m->holders_cap : 64;
+	struct holder *grown;
+	uint32_t *index;
+
+	/* Ids are 32 bits, and the index has twice as many entries. */
+	if (cap > UINT32_MAX / 2)
+		return -1;
+	index = calloc(2 * cap, sizeof(*index));
+	if (index == NULL)
+		return -1;
+	grown = realloc(m->holders, cap * sizeof(*grown));
+	if (grown == NULL) {
+		free(index);
+		return -1;
+	}
+	m->holders = grown;
+	m->holders_cap = cap;
+	free(m->holder_index);
+	m->holder_index = index;
+	m->holder_index_cap = 2 * cap;
+	for (uint32_t id = 1; id <= m->n_holders; id++)
+		if (m->holders[id].taken)
+			*holder_slot(m, &m->holders[id]) = id;
+	return 0;
+}
+
+/* The id of the holder (pid, comm of proc), made when there is none yet:
+ * one process is one id however many sockets it holds.  0 when out of
+ * memory. */
+static uint32_t
+holder_intern(struct closed_model *m, const struct owner_proc *proc)
+{
+	struct holder key = {.pid = proc->pid, .taken = true};
+	uint32_t *slot, id;
+
+	memcpy(key.comm, proc->comm, sizeof(key.comm));
+	key.comm[15] = '\0';
+	if (m->holder_index_cap != 0) {
+		slot = holder_slot(m, &key);
+		if (*slot != 0)
+			return *slot;
+	}
+	if (m->free_holder != 0) {
+		id = m->free_holder;
+		m->free_holder = m->holders[id].next_free;
+	} else {
+		if (m->n_holders + 1u >= m->holders_cap && holders_grow(m) < 0)
+			return 0;
+		id = ++m->n_holders;
+	}
+	m->holders[id] = key;
+	*holder_slot(m, &key) = id;
+	m->holders_taken++;
+	return id;
+}
+
+/*
+ * Puts the holders that no remembered socket names any more back on the
+ * free list, when the holders taken have doubled since the last time:
+ * processes come and go, and their sockets' slots go with them, but the
+ * holders would stay.  The walk of every slot happens only after at least
+ * max(HOLDERS_MIN, slots / SLOTS_PER_HOLDER) new holders, so the holders
+ * stay under twice that (or twice those named), plus one sample's
+ * processes.  Called between feeds: no proc_holder entry names an id.
+ */
+static void
+holders_reclaim(struct closed_model *m)
+{
+	size_t least = m->holders_kept;
+
+	if (least < HOLDERS_MIN)
+		least = HOLDERS_MIN;
+	if (least < m->table_cap / SLOTS_PER_HOLDER)
+		least = m->table_cap / SLOTS_PER_HOLDER;
+	if (m->holders_taken < 2 * least)
+		return;
+	for (uint32_t id = 1; id <= m->n_holders; id++)
+		m->holders[id].taken = false;
+	for (size_t i = 0; i < m->table_cap; i++)
+		if (m->table[i].used && m->table[i].holder != 0)
+			m->holders[m->table[i].holder].taken = true;
+	/* The index is made anew with the named ones only: open addressing
+	 * without tombstones cannot simply drop an entry. */
+	memset(m->holder_index, 0, m->holder_index_cap * sizeof(*m->holder_index));
+	m->free_holder = 0;
+	m->holders_taken = 0;
+	for (uint32_t id = m->n_holders; id > 0; id--) {
+		struct holder *h = &m->holders[id];
+
+		if (h->taken) {
+			*holder_slot(m, h) = id;
+			m->holders_taken++;
+		} else {
+			h->next_free = m->free_holder;
+			m->free_holder = id;
+		}
+	}
+	m->holders_kept = m->holders_taken;
+}
+
+/* The holder of e in snap as an id (*id, 0: none known).  Each process
+ * of the owner table is interned once a feed, not once a socket: a
+ * process holds many sockets.  0, or -1 when out of memory. */
+static int
+holder_of(struct closed_model *m, const struct snapshot *snap, size_t n_procs,
+	  const struct sock_entry *e, uint32_t *id)
+{
+	*id = 0;
+	if (e->owner_status != OWNER_FOUND || e->owner >= n_procs)
+		return 0;
+	if (m->proc_holder[e->owner] == 0) {
+		uint32_t made = holder_intern(m, owner_table_proc(snap->owners, e->owner));
+
+		if (made == 0)
+			return -1;
+		m->proc_holder[e->owner] = made;
+	}
+	*id = m->proc_holder[e->owner];
+	return 0;
 }
 
 /* The slot where (netns, cookie) would start its probe. */
@@ -252,10 +452,11 @@ listener_add(struct closed_model *m, const struct snapshot *snap, const struct s
 static int
 table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_ns)
 {
-	size_t cap, want, skipped;
+	size_t cap, want, skipped, n_procs;
 
 	if (m->table_cap != 0)
 		table_expire(m);
+	holders_reclaim(m);
 	/* Room for as many sockets as this sample has, at once: a first
 	 * sample of a million sockets otherwise grew the table eleven
 	 * times, moving every socket again at each, with the old table
@@ -272,13 +473,25 @@ table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_n
 		cap *= 2;
 	if (cap != m->table_cap && table_resize(m, cap) < 0)
 		return -1;
+	/* This feed's owner table is new to the cache (its indexes, and
+	 * the ids a reclaim freed, mean something else now). */
+	n_procs = snap->owners != NULL ? owner_table_procs(snap->owners) : 0;
+	if (n_procs > m->proc_holder_cap) {
+		free(m->proc_holder);
+		m->proc_holder_cap = 0;
+		m->proc_holder = malloc(n_procs * sizeof(*m->proc_holder));
+		if (m->proc_holder == NULL)
+			return -1;
+		m->proc_holder_cap = n_procs;
+	}
+	if (n_procs > 0)
+		memset(m->proc_holder, 0, n_procs * sizeof(*m->proc_holder));
 	m->gen++;
 	m->n_listeners = 0;
 	for (size_t i = 0; i < snap->n_entries; i++) {
 		const struct sock_entry *e = &snap->entries[i];
 		struct seen_sock *s;
-		int32_t pid;
-		char comm[16];
+		uint32_t holder;
 
 		/* The slot of a socket a few ahead is fetched from memory
 		 * while this one is looked up: at 100,000 sockets the table
@@ -316,11 +529,12 @@ table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_n
 		}
 		s->gen = m->gen;
 		s->state = e->state;
-		/* TIME_WAIT has no holder: keep the one seen before. */
-		if (owner_of(snap, e, &pid, comm)) {
-			s->pid = pid;
-			memcpy(s->comm, comm, sizeof(s->comm));
-		}
+		/* A socket whose holder is not known this time (hidden,
+		 * gone from /proc) keeps the one seen before. */
+		if (holder_of(m, snap, n_procs, e, &holder) < 0)
+			return -1;
+		if (holder != 0)
+			s->holder = holder;
 	}
 	if (m->n_listeners > 1)
 		qsort(m->listeners, m->n_listeners, sizeof(*m->listeners), listener_cmp);
@@ -348,10 +562,10 @@ resolve(const struct closed_model *m, const struct snapshot *snap, const struct 
 		c->last_state = s->state;
 		c->lifetime_s = ev->time_ns > s->first_ns ? (double)(ev->time_ns - s->first_ns) / 1e9
 							  : 0;
-		if (s->pid != 0) {
+		if (s->holder != 0 && m->holders[s->holder].pid != 0) {
 			c->owner_from = CLOSED_OWNER_SAMPLE;
-			c->pid = s->pid;
-			memcpy(c->process, s->comm, sizeof(c->process));
+			c->pid = m->holders[s->holder].pid;
+			memcpy(c->process, m->holders[s->holder].comm, sizeof(c->process));
 			return;
 		}
 	}
@@ -478,6 +692,12 @@ closed_model_get(const struct closed_model *m, size_t i)
 	if (i >= m->count)
 		return NULL;
 	return &m->ring[(m->head + m->cap - m->count + i) % m->cap];
+}
+
+size_t
+closed_model_holders(const struct closed_model *m)
+{
+	return m->n_holders;
 }
 
 const struct closed_interval *

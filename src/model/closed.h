@@ -90,6 +90,13 @@ const struct closed_conn *closed_model_fresh(const struct closed_model *m, size_
 size_t closed_model_count(const struct closed_model *m);
 const struct closed_conn *closed_model_get(const struct closed_model *m, size_t i);
 
+/* The holders (pid, comm) the model keeps for the sockets it remembers,
+ * free ones included: under churn of processes it stays about twice those
+ * the remembered sockets name (or a sixty-fourth of their table's slots,
+ * or 256, when more) plus one sample's processes, whatever the number of
+ * processes that came and went. */
+size_t closed_model_holders(const struct closed_model *m);
+
 const struct closed_interval *closed_model_interval(const struct closed_model *m);
 const struct closed_totals *closed_model_totals(const struct closed_model *m);
 
