@@ -625,6 +625,114 @@ test_model_holders_churn(void **state)
 }
 
 /* A sample from a source that did not listen tells nothing. */
+/* Sample i of a churn with holders (some unknown: the one seen before
+ * stays), a listener, and closes of sockets seen now, before, or never;
+ * marked the last of its run or not. */
+static struct snapshot *
+last_churn_sample(int i, bool last)
+{
+	struct snapshot *s = sample_at(i + 1);
+	struct owner_table *t = owner_table_new();
+
+	assert_non_null(t);
+	for (int q = 0; q < 7; q++) {
+		struct owner_proc proc = {.pid = 100 + q + 10 * i, .cmdline = "", .user = "root"};
+
+		snprintf(proc.comm, sizeof(proc.comm), "worker-%d-%d", q, i % 3);
+		assert_int_equal(owner_table_add_proc(t, &proc), q);
+	}
+	assert_int_equal(owner_table_seal(t), 0);
+	s->owners = t;
+	add(s, 999, TCP_STATE_LISTEN, 80, 0);
+	for (unsigned k = 0; k < 3000; k++) {
+		uint64_t cookie = ((uint64_t)k << 20) + 7;
+
+		if (churn_present(k, i)) {
+			struct sock_entry *e = add(s, cookie,
+						   k % 11 == 0 ? TCP_STATE_CLOSE_WAIT
+							       : TCP_STATE_ESTABLISHED,
+						   k % 13 == 0 ? 80 : 1, (uint16_t)k);
+
+			if (k % 5 != 0) {
+				e->owner_status = OWNER_FOUND;
+				e->owner = (k + (unsigned)i) % 7;
+			}
+		}
+		if (k % 29 == (unsigned)i % 29)
+			add_close(s, cookie, k % 13 == 0 ? 80 : 1, (uint16_t)k,
+				  (1000 + i + 1) * 1000 + 500);
+	}
+	s->last = last;
+	snapshot_seal(s);
+	return s;
+}
+
+/* A run's last sample remembers only its closes' sockets, and tells
+ * every close exactly as a feed remembering all of them does. */
+static void
+test_model_last_sample_tells_the_same(void **state)
+{
+	enum { N_SAMPLES = 12 };
+	static const int lasts[] = {0, 1, 4, 11};
+	struct closed_model *all = closed_model_new(0);
+	unsigned compared = 0, seen = 0, by_sample = 0;
+
+	(void)state;
+	assert_non_null(all);
+	for (int i = 0; i < N_SAMPLES; i++) {
+		struct snapshot *s = last_churn_sample(i, false);
+		const struct closed_conn *want;
+		size_t n_want;
+
+		assert_int_equal(closed_model_feed(all, s), 0);
+		want = closed_model_fresh(all, &n_want);
+		for (size_t l = 0; l < sizeof(lasts) / sizeof(lasts[0]); l++) {
+			struct closed_model *m;
+			const struct closed_conn *got;
+			size_t n_got;
+
+			if (lasts[l] != i)
+				continue;
+			/* A run of i + 1 samples, the last one marked. */
+			m = closed_model_new(0);
+			assert_non_null(m);
+			for (int j = 0; j <= i; j++) {
+				struct snapshot *t = last_churn_sample(j, j == i);
+
+				assert_int_equal(closed_model_feed(m, t), 0);
+				snapshot_unref(t);
+			}
+			got = closed_model_fresh(m, &n_got);
+			assert_int_equal(n_got, n_want);
+			for (size_t c = 0; c < n_got; c++) {
+				assert_int_equal(got[c].ev.entry.cookie, want[c].ev.entry.cookie);
+				assert_int_equal(got[c].seen, want[c].seen);
+				assert_int_equal(got[c].last_state, want[c].last_state);
+				assert_true(got[c].lifetime_s == want[c].lifetime_s);
+				assert_int_equal(got[c].owner_from, want[c].owner_from);
+				assert_int_equal(got[c].pid, want[c].pid);
+				assert_string_equal(got[c].process, want[c].process);
+				seen += got[c].seen;
+				by_sample += got[c].owner_from == CLOSED_OWNER_SAMPLE;
+				compared++;
+			}
+			assert_int_equal(closed_model_interval(m)->closed,
+					 closed_model_interval(all)->closed);
+			assert_int_equal(closed_model_interval(m)->short_lived,
+					 closed_model_interval(all)->short_lived);
+			assert_true(closed_model_interval(m)->opened_per_s ==
+				    closed_model_interval(all)->opened_per_s);
+			closed_model_free(m);
+		}
+		snapshot_unref(s);
+	}
+	/* Seen and unseen closes, with holders from a sample, all met. */
+	assert_true(compared > 300);
+	assert_true(seen > 50 && compared - seen > 50);
+	assert_true(by_sample > 30);
+	closed_model_free(all);
+}
+
 static void
 test_model_without_closes(void **state)
 {
@@ -655,6 +763,7 @@ main(void)
 		cmocka_unit_test(test_model_remembers_a_few_samples),
 		cmocka_unit_test(test_model_churn_matches_reference),
 		cmocka_unit_test(test_model_holders_churn),
+		cmocka_unit_test(test_model_last_sample_tells_the_same),
 		cmocka_unit_test(test_model_without_closes),
 	};
 

@@ -93,6 +93,10 @@ struct snapshot {
 	uint64_t closes_lost;      /* announcements the kernel dropped
 				    * since the sample before (receive
 				    * buffer overrun) */
+	bool last;                 /* no sample follows it in this run (the
+				    * number of samples asked for is
+				    * reached): the models need not keep
+				    * what only a later sample would read */
 	/* private */
 	size_t capacity;
 	size_t mapped_bytes;       /* size of the mapping when mapped */

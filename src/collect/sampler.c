@@ -252,6 +252,7 @@ sampler_main(void *arg)
 		 * brings the one it was recorded at, or none. */
 		if (sampler->source.ops->pace == NULL)
 			snap->interval_ns = (uint64_t)(sampler_interval(sampler) * 1e9 + 0.5);
+		snap->last = sampler->max_samples != 0 && taken + 1 == sampler->max_samples;
 		snapshot_seal(snap);
 		clock_gettime(CLOCK_MONOTONIC, &end);
 		/* A replay brings the time the recorded sample took. */

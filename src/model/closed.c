@@ -336,6 +336,53 @@ holder_of(struct closed_model *m, const struct snapshot *snap, size_t n_procs,
 	return 0;
 }
 
+/*
+ * The sockets a sample's closes name, for the last sample of a run: only
+ * they need a slot then, as no later sample will look a socket up.  An
+ * open-addressing set of indexes into snap->closed, plus one (0: empty).
+ */
+struct close_set {
+	uint32_t *slots;
+	size_t mask;
+};
+
+/* 0, or -1 (ENOMEM). */
+static int
+close_set_build(struct close_set *set, const struct snapshot *snap)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * snap->n_closed + 2)
+		cap *= 2;
+	set->slots = calloc(cap, sizeof(*set->slots));
+	if (set->slots == NULL)
+		return -1;
+	set->mask = cap - 1;
+	for (size_t i = 0; i < snap->n_closed && i < UINT32_MAX - 1; i++) {
+		const struct sock_entry *e = &snap->closed[i].entry;
+		size_t k = (size_t)hash_sock(e->netns, e->cookie) & set->mask;
+
+		while (set->slots[k] != 0)
+			k = (k + 1) & set->mask;
+		set->slots[k] = (uint32_t)(i + 1);
+	}
+	return 0;
+}
+
+static bool
+close_set_has(const struct close_set *set, const struct snapshot *snap, uint32_t netns,
+	      uint64_t cookie)
+{
+	for (size_t k = (size_t)hash_sock(netns, cookie) & set->mask; set->slots[k] != 0;
+	     k = (k + 1) & set->mask) {
+		const struct sock_entry *e = &snap->closed[set->slots[k] - 1].entry;
+
+		if (e->cookie == cookie && e->netns == netns)
+			return true;
+	}
+	return false;
+}
+
 /* The slot where (netns, cookie) would start its probe. */
 static size_t
 table_home(size_t cap, uint32_t netns, uint64_t cookie)
@@ -449,8 +496,11 @@ listener_add(struct closed_model *m, const struct snapshot *snap, const struct s
  * socket count: at most half full, and shrunk when under an eighth.  The
  * same walk over the sockets collects the listeners' holders (sorted for
  * resolve()). */
+/* only: when not NULL, the sockets to remember of this sample (its
+ * closes'); the others are walked past. */
 static int
-table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_ns)
+table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_ns,
+	     const struct close_set *only)
 {
 	size_t cap, want, skipped, n_procs;
 
@@ -466,6 +516,8 @@ table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_n
 	skipped = (size_t)snap->counts[TCP_STATE_LISTEN] + snap->counts[TCP_STATE_CLOSE] +
 		  snap->counts[TCP_STATE_TIME_WAIT];
 	want = snap->n_entries > skipped ? snap->n_entries - skipped : 0;
+	if (only != NULL)
+		want = m->table_count + snap->n_closed;
 	if (want < m->table_count)
 		want = m->table_count;
 	cap = m->table_cap != 0 ? m->table_cap : 1024;
@@ -497,7 +549,7 @@ table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_n
 		 * while this one is looked up: at 100,000 sockets the table
 		 * is far larger than the caches, and nearly every lookup
 		 * would wait for memory. */
-		if (i + PREFETCH_AHEAD < snap->n_entries) {
+		if (only == NULL && i + PREFETCH_AHEAD < snap->n_entries) {
 			const struct sock_entry *ahead = &snap->entries[i + PREFETCH_AHEAD];
 
 			__builtin_prefetch(
@@ -512,6 +564,8 @@ table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_n
 		 * (whose full socket was freed, and announced, already)
 		 * are no open connection. */
 		if (e->state == TCP_STATE_CLOSE || e->state == TCP_STATE_TIME_WAIT)
+			continue;
+		if (only != NULL && !close_set_has(only, snap, e->netns, e->cookie))
 			continue;
 		s = table_slot(m->table, m->table_cap, e->netns, e->cookie);
 		if (!s->used && 2 * (m->table_count + 1) > m->table_cap) {
@@ -538,7 +592,10 @@ table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_n
 	}
 	if (m->n_listeners > 1)
 		qsort(m->listeners, m->n_listeners, sizeof(*m->listeners), listener_cmp);
-	/* After a fall in sockets, give the memory back. */
+	/* After a fall in sockets, give the memory back (not after the
+	 * last sample, which held only its closes' sockets). */
+	if (only != NULL)
+		return 0;
 	cap = m->table_cap;
 	while (cap > 1024 && 8 * m->table_count < cap)
 		cap /= 2;
@@ -642,8 +699,22 @@ closed_model_feed(struct closed_model *m, const struct snapshot *snap)
 		memset(&m->interval, 0, sizeof(m->interval));
 		return 0;
 	}
-	if (table_update(m, snap, now_ns) < 0)
+	/* The last sample of a run: its closes are told as they would be
+	 * with every socket of it remembered, but only theirs are (at a
+	 * million sockets, a table of 64 MiB for no later sample). */
+	if (snap->last) {
+		struct close_set only;
+		int rc;
+
+		if (close_set_build(&only, snap) < 0)
+			goto fail;
+		rc = table_update(m, snap, now_ns, &only);
+		free(only.slots);
+		if (rc < 0)
+			goto fail;
+	} else if (table_update(m, snap, now_ns, NULL) < 0) {
 		goto fail;
+	}
 	if (snap->n_closed > m->fresh_cap) {
 		struct closed_conn *grown = realloc(m->fresh, snap->n_closed * sizeof(*grown));
 

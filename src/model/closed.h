@@ -76,7 +76,10 @@ struct closed_model *closed_model_new(size_t capacity);
 void closed_model_free(struct closed_model *m);
 
 /* Takes in the next sample.  Returns 0, or -1 with errno ENOMEM (the
- * model then starts over with the next sample). */
+ * model then starts over with the next sample).  A sample marked last
+ * (snap->last) has its closes told the same, but of its sockets only
+ * those its closes name are remembered: no later sample will look the
+ * others up. */
 int closed_model_feed(struct closed_model *m, const struct snapshot *snap);
 
 /* Forgets what samples saw (time went back); the ring and totals stay. */

@@ -309,6 +309,7 @@ batch_run_source(struct source *src, double interval_s, unsigned long max_sample
 		}
 		snapshot_seal(snap);
 		snap->seq = ++seq;
+		snap->last = max_samples != 0 && seq == max_samples;
 		/* The interval the sample was recorded at, as the live run
 		 * printed it; a recording without it (format version 1) has
 		 * the spacing of its samples. */
