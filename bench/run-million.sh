@@ -11,6 +11,8 @@
 #   CPUTIME  default ./bench/cputime
 #   REPS     default 3: batch samples of each command (medians)
 #   KEYS     default 20: key presses sent to the dashboard
+#   HARNESS  what measures the key presses: tmux (default) or pty, see 2.
+#   KEYLAT   default ./bench/tcpdeck-keylat (HARNESS=pty)
 #   BASELINE another tcpdeck (an earlier build) timed in the same
 #            alternation as TCPDECK and ss, for a side-by-side batch figure
 #   LOGDIR   if set, the dashboard's debug log is kept there
@@ -33,6 +35,13 @@
 #    includes starting the tmux client (a few ms). From the debug log it
 #    takes the frames of the conns view and tcpdeck's own key latencies,
 #    and from /proc the dashboard's VmHWM (peak RSS) before it quits.
+#    With HARNESS=pty, tcpdeck-keylat is the terminal instead of tmux:
+#    tcpdeck (niced, the meter not) runs on its 80x24 pty with TERM=vt100,
+#    and the time to the selection moving is taken from its screen model,
+#    which is updated as the bytes arrive, with no process started per key
+#    and no polling; the same keys, the same log, the same VmHWM.  The
+#    tmux figures include starting a tmux client every 5 ms, which on a
+#    loaded machine is most of what they measure.
 # Everything runs under nice -n 10 and timeout; the namespace, the
 # generator (by pid) and the tmux server are removed on exit.
 #
@@ -45,6 +54,8 @@ SOCKGEN=${SOCKGEN:-./bench/tcpdeck-sockgen}
 CPUTIME=${CPUTIME:-./bench/cputime}
 REPS=${REPS:-3}
 KEYS=${KEYS:-20}
+HARNESS=${HARNESS:-tmux}
+KEYLAT=${KEYLAT:-./bench/tcpdeck-keylat}
 SIZE=${1:-1000000}
 READY_TIMEOUT_S=300
 ME=run-million.sh
@@ -54,7 +65,11 @@ ME=run-million.sh
 case $SIZE in '' | *[!0-9]*) die "size '$SIZE' is not a number" ;; esac
 [ "$SIZE" -ge 10000 ] || die "size $SIZE is too small (minimum 10000)"
 require_tools
-command -v tmux >/dev/null 2>&1 || die "tmux not found"
+case $HARNESS in
+tmux) command -v tmux >/dev/null 2>&1 || die "tmux not found" ;;
+pty) [ -x "$KEYLAT" ] || die "$KEYLAT is not built (run make first)" ;;
+*) die "HARNESS '$HARNESS' is neither tmux nor pty" ;;
+esac
 case $TCPDECK in /*) ;; *) TCPDECK=$(pwd)/$TCPDECK ;; esac
 BASELINE=${BASELINE:-}
 case $BASELINE in /* | "") ;; *) BASELINE=$(pwd)/$BASELINE ;; esac
@@ -137,61 +152,73 @@ note "batch: tcpdeck $(ms "$td_cpu") ms, ss -tan $(ms "$ss_cpu") ms; ss now sees
 
 # ---- 2. the dashboard in 80x24 ----
 log="$work/ui.log"
-tmux -L "$tmux_sock" -f /dev/null new-session -d -s million -x 80 -y 24 \
-  "ip netns exec $ns nice -n 10 timeout 400 $TCPDECK -d 2 -v $log" ||
-  die "cannot start tmux"
-pane_pid=$(tmux -L "$tmux_sock" list-panes -t million -F '#{pane_pid}')
-# wait_log PATTERN SECONDS: until the log has a line matching PATTERN.
-wait_log() {
-  j=0
-  while ! grep -q "$1" "$log" 2>/dev/null; do
-    j=$((j + 1))
-    [ $j -le $(($2 * 10)) ] || die "dashboard: no '$1' in the log after $2 s"
-    sleep 0.1
+if [ "$HARNESS" = pty ]; then
+  # tcpdeck-keylat waits for the first frame, presses 3, waits for the
+  # table's selection, presses g (Home: vt100 has no Home key), then times
+  # KEYS presses of Down and Up, one every 0.7 s, and reads VmHWM.
+  ip netns exec "$ns" timeout 400 "$KEYLAT" --keys "$KEYS" --hwm -- \
+    nice -n 10 "$TCPDECK" -d 2 -v "$log" >"$work/keylat" 2>"$work/keylat.err" ||
+    die "$(head -n 1 "$work/keylat.err")"
+  sed -n 's/^key [0-9]* \([0-9]*\) us$/\1/p' "$work/keylat" >"$work/keys.us"
+  missed=$(grep -c '^key [0-9]* unanswered$' "$work/keylat")
+  hwm=$(sed -n 's/^vmhwm_kib \([0-9]*\) .*/\1/p' "$work/keylat")
+else
+  tmux -L "$tmux_sock" -f /dev/null new-session -d -s million -x 80 -y 24 \
+    "ip netns exec $ns nice -n 10 timeout 400 $TCPDECK -d 2 -v $log" ||
+    die "cannot start tmux"
+  pane_pid=$(tmux -L "$tmux_sock" list-panes -t million -F '#{pane_pid}')
+  # wait_log PATTERN SECONDS: until the log has a line matching PATTERN.
+  wait_log() {
+    j=0
+    while ! grep -q "$1" "$log" 2>/dev/null; do
+      j=$((j + 1))
+      [ $j -le $(($2 * 10)) ] || die "dashboard: no '$1' in the log after $2 s"
+      sleep 0.1
+    done
+  }
+  wait_log 'rates and findings' 120
+  td_pid=$(pgrep -n -P "$(pgrep -n -P "$pane_pid" timeout || echo "$pane_pid")" tcpdeck ||
+    pgrep -n -f "^$TCPDECK -d 2 -v $log")
+  [ -n "$td_pid" ] || die "cannot find the dashboard's pid"
+  tmux -L "$tmux_sock" send-keys -t million 3
+  wait_log 'rows selected' 120
+  sleep 1
+  # selected: the number of the first pane line in reverse video below the
+  # table's header (the selection; a finding above the table is shown in
+  # reverse video too), or 0.
+  selected() {
+    tmux -L "$tmux_sock" capture-pane -p -e -t million |
+      awk '/LOCAL +REMOTE/ { table = 1; next }
+        table && /\033\[[0-9;]*7m/ && !found { found = NR } END { print found + 0 }'
+  }
+  tmux -L "$tmux_sock" send-keys -t million Home
+  sleep 1
+  k=0
+  missed=0
+  while [ $k -lt "$KEYS" ]; do
+    before=$(selected)
+    if [ $((k % 2)) -eq 0 ]; then key=Down; else key=Up; fi
+    [ "$before" -gt 0 ] || die "dashboard: no selected row on screen"
+    t0=$(date +%s%N)
+    tmux -L "$tmux_sock" send-keys -t million $key
+    answered=1
+    while [ "$(selected)" = "$before" ]; do
+      if [ $(($(date +%s%N) - t0)) -gt 5000000000 ]; then
+        missed=$((missed + 1))
+        answered=0
+        break
+      fi
+      sleep 0.005
+    done
+    t1=$(date +%s%N)
+    [ $answered = 1 ] && echo $(((t1 - t0) / 1000)) >>"$work/keys.us"
+    k=$((k + 1))
+    sleep 0.7
   done
-}
-wait_log 'rates and findings' 120
-td_pid=$(pgrep -n -P "$(pgrep -n -P "$pane_pid" timeout || echo "$pane_pid")" tcpdeck ||
-  pgrep -n -f "^$TCPDECK -d 2 -v $log")
-[ -n "$td_pid" ] || die "cannot find the dashboard's pid"
-tmux -L "$tmux_sock" send-keys -t million 3
-wait_log 'rows selected' 120
-sleep 1
-# selected: the number of the first pane line in reverse video below the
-# table's header (the selection; a finding above the table is shown in
-# reverse video too), or 0.
-selected() {
-  tmux -L "$tmux_sock" capture-pane -p -e -t million |
-    awk '/LOCAL +REMOTE/ { table = 1; next }
-      table && /\033\[[0-9;]*7m/ && !found { found = NR } END { print found + 0 }'
-}
-tmux -L "$tmux_sock" send-keys -t million Home
-sleep 1
-k=0
-missed=0
-while [ $k -lt "$KEYS" ]; do
-  before=$(selected)
-  if [ $((k % 2)) -eq 0 ]; then key=Down; else key=Up; fi
-  [ "$before" -gt 0 ] || die "dashboard: no selected row on screen"
-  t0=$(date +%s%N)
-  tmux -L "$tmux_sock" send-keys -t million $key
-  answered=1
-  while [ "$(selected)" = "$before" ]; do
-    if [ $(($(date +%s%N) - t0)) -gt 5000000000 ]; then
-      missed=$((missed + 1))
-      answered=0
-      break
-    fi
-    sleep 0.005
-  done
-  t1=$(date +%s%N)
-  [ $answered = 1 ] && echo $(((t1 - t0) / 1000)) >>"$work/keys.us"
-  k=$((k + 1))
-  sleep 0.7
-done
-hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$td_pid/status" 2>/dev/null)
-tmux -L "$tmux_sock" send-keys -t million q
-sleep 1
+  hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$td_pid/status" 2>/dev/null)
+  tmux -L "$tmux_sock" send-keys -t million q
+  sleep 1
+fi
 [ -n "${LOGDIR:-}" ] && cp "$log" "$LOGDIR/run-million-$SIZE.log"
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -239,8 +266,13 @@ if [ -n "$BASELINE" ]; then
     "$(ratio "$base_cpu" "$ss_cpu") of ss -tan, peak RSS $((base_rss / 1024)) MiB"
 fi
 echo
-echo "the dashboard, tcpdeck -d 2, table (view 3) open in tmux 80x24: key press to the"
-echo "selection moving on screen (tmux capture-pane), and tcpdeck's own key latency"
+if [ "$HARNESS" = pty ]; then
+  echo "the dashboard, tcpdeck -d 2, table (view 3) open in tcpdeck-keylat's 80x24 pty: key"
+  echo "press to the selection moving in its screen model, and tcpdeck's own key latency"
+else
+  echo "the dashboard, tcpdeck -d 2, table (view 3) open in tmux 80x24: key press to the"
+  echo "selection moving on screen (tmux capture-pane), and tcpdeck's own key latency"
+fi
 echo
 echo "| sockets | keys | median ms | p90 ms | max ms | unanswered in 5 s | logged: keys | median ms | p90 ms | max ms |"
 echo "|--------:|-----:|----------:|-------:|-------:|------------------:|-------------:|----------:|-------:|-------:|"

@@ -1,0 +1,1266 @@
+/*
+ * keylat.c - tcpdeck-keylat: how fast a full-screen program answers keys,
+ * measured from a terminal of its own.
+ *
+ * Responsible for: running CMD on a pseudo-terminal of a chosen size with
+ * TERM=vt100, keeping a model of that terminal's screen (a grid of
+ * characters, each with its reverse-video flag) from everything CMD
+ * writes, and timing each key press from the write to the moment the
+ * screen shows the selection (the reverse-video row below a table header
+ * with LOCAL and REMOTE) on another row.  No process is started per key
+ * and no screen is captured by polling: the model is updated as the bytes
+ * arrive, so a latency is CMD's answer plus one read of the pty.
+ *
+ * Procedure: wait for the first output, send the --open keys ("3", the
+ * connection table), wait for the table and its selection, send the
+ * --home keys ("g", tcpdeck's other key for Home: vt100 has no Home key),
+ * then send Down and Up alternately, one every --gap ms, each timed up to
+ * 5 s: Down while the selection is on the row it had after --home, Up
+ * while it is below, so it stays on screen and a key that went unanswered
+ * does not push it away.  With --hwm, CMD's VmHWM and VmRSS are read from
+ * /proc just before it is asked to quit with "q".
+ *
+ * The screen model parses untrusted bytes: every sequence, parameter and
+ * cursor position is bounded, and a sequence it does not know is skipped.
+ * It understands what ncurses writes for vt100 (cursor moves, erasing,
+ * scroll regions, SGR reverse) plus the common ANSI additions (insert and
+ * delete of lines and characters, scrolling); wide characters take one
+ * cell, which only matters for drawing, not for finding rows.
+ *
+ * Must not: leave CMD running (it is asked to quit, then its process
+ * group gets SIGTERM and SIGKILL; SIGINT, SIGTERM and SIGHUP end the
+ * measurement the same way), stop reading the pty while CMD runs (CMD
+ * must never block on writing), or wait without a bound.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KEYLAT_MAX_COLS 1000
+#define KEYLAT_MAX_ROWS 1000
+#define KEYLAT_MAX_PARAMS 16
+#define KEYLAT_PARAM_LIMIT 65535
+#define KEYLAT_REPLACEMENT 0xfffdu
+/* Bytes taken in before the screen is looked at even though more are
+ * waiting: a program that never stops writing still gets an answer. */
+#define KEYLAT_LOOK_BYTES (1u << 20)
+#define KEYLAT_NS_PER_MS 1000000LL
+#define KEYLAT_NS_PER_S 1000000000LL
+#define KEYLAT_START_TIMEOUT_S 300
+#define KEYLAT_TABLE_TIMEOUT_S 300
+#define KEYLAT_ANSWER_TIMEOUT_S 5
+#define KEYLAT_QUIT_TIMEOUT_S 10
+#define KEYLAT_TERM_TIMEOUT_S 2
+#define KEYLAT_WRITE_TIMEOUT_S 5
+
+/* vt100 cursor keys in keypad transmit mode (smkx), as ncurses reads them. */
+#define KEYLAT_KEY_DOWN "\033OB"
+#define KEYLAT_KEY_UP "\033OA"
+
+struct keylat_cell {
+	uint32_t ch;
+	bool rev;
+};
+
+enum keylat_state {
+	KEYLAT_GROUND,
+	KEYLAT_ESC,
+	KEYLAT_ESC_SKIP, /* ESC ( x and the like: one more byte to skip */
+	KEYLAT_CSI,
+	KEYLAT_STRING, /* OSC, DCS, PM, APC, SOS: skipped up to BEL or ESC */
+};
+
+struct keylat_screen {
+	int rows, cols;
+	struct keylat_cell *cells;
+	int x, y;
+	/* The cursor is on the last column and a character was written there:
+	 * the next one goes to the start of the next line (vt100's xenl). */
+	bool wrap_pending;
+	bool autowrap;
+	bool rev;
+	int top, bottom; /* scroll region, inclusive */
+	int saved_x, saved_y;
+	bool saved_rev;
+	enum keylat_state state;
+	int params[KEYLAT_MAX_PARAMS];
+	int nparams;
+	unsigned char private_mark; /* '?', '>', '<' or '=' after CSI, or 0 */
+	bool intermediate;          /* CSI with an intermediate byte: ignored */
+	uint32_t utf8_cp;
+	int utf8_left;
+};
+
+struct keylat_term {
+	int fd;
+	pid_t pid;
+	bool open;   /* the pty still gives bytes */
+	bool exited; /* CMD was reaped */
+	int status;
+	struct keylat_screen *screen;
+};
+
+struct keylat_options {
+	int cols, rows, keys, gap_ms;
+	const char *open_keys;
+	const char *home_keys;
+	bool hwm;
+	bool dump;
+	char **cmd;
+};
+
+static volatile sig_atomic_t keylat_stop;
+
+/* ---------------------------------------------------------- screen model */
+
+static struct keylat_screen *
+keylat_screen_new(int rows, int cols)
+{
+	struct keylat_screen *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->cells = calloc((size_t)rows * (size_t)cols, sizeof(*s->cells));
+	if (s->cells == NULL) {
+		free(s);
+		return NULL;
+	}
+	for (size_t i = 0; i < (size_t)rows * (size_t)cols; i++)
+		s->cells[i].ch = ' ';
+	s->rows = rows;
+	s->cols = cols;
+	s->autowrap = true;
+	s->bottom = rows - 1;
+	return s;
+}
+
+static void
+keylat_screen_free(struct keylat_screen *s)
+{
+	if (s != NULL)
+		free(s->cells);
+	free(s);
+}
+
+static struct keylat_cell *
+keylat_row(struct keylat_screen *s, int y)
+{
+	return s->cells + (size_t)y * (size_t)s->cols;
+}
+
+static int
+keylat_clamp(int v, int lo, int hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* keylat_blank: cells [x0, x1) of row y become blank, without attributes
+ * (vt100 has no background colour erase). */
+static void
+keylat_blank(struct keylat_screen *s, int y, int x0, int x1)
+{
+	struct keylat_cell *row = keylat_row(s, y);
+
+	x0 = keylat_clamp(x0, 0, s->cols);
+	x1 = keylat_clamp(x1, 0, s->cols);
+	for (int x = x0; x < x1; x++)
+		row[x] = (struct keylat_cell){.ch = ' ', .rev = false};
+}
+
+/* keylat_scroll_up: rows top..bottom move up by n, n blank rows at the
+ * bottom.  keylat_scroll_down is the reverse. */
+static void
+keylat_scroll_up(struct keylat_screen *s, int top, int bottom, int n)
+{
+	int height = bottom - top + 1;
+
+	if (height <= 0)
+		return;
+	n = keylat_clamp(n, 0, height);
+	if (n < height)
+		memmove(keylat_row(s, top), keylat_row(s, top + n),
+		        (size_t)(height - n) * (size_t)s->cols * sizeof(*s->cells));
+	for (int y = bottom - n + 1; y <= bottom; y++)
+		keylat_blank(s, y, 0, s->cols);
+}
+
+static void
+keylat_scroll_down(struct keylat_screen *s, int top, int bottom, int n)
+{
+	int height = bottom - top + 1;
+
+	if (height <= 0)
+		return;
+	n = keylat_clamp(n, 0, height);
+	if (n < height)
+		memmove(keylat_row(s, top + n), keylat_row(s, top),
+		        (size_t)(height - n) * (size_t)s->cols * sizeof(*s->cells));
+	for (int y = top; y < top + n; y++)
+		keylat_blank(s, y, 0, s->cols);
+}
+
+/* keylat_linefeed: down one row, scrolling the region at its bottom. */
+static void
+keylat_linefeed(struct keylat_screen *s)
+{
+	s->wrap_pending = false;
+	if (s->y == s->bottom)
+		keylat_scroll_up(s, s->top, s->bottom, 1);
+	else if (s->y < s->rows - 1)
+		s->y++;
+}
+
+static void
+keylat_reverse_index(struct keylat_screen *s)
+{
+	s->wrap_pending = false;
+	if (s->y == s->top)
+		keylat_scroll_down(s, s->top, s->bottom, 1);
+	else if (s->y > 0)
+		s->y--;
+}
+
+static void
+keylat_put(struct keylat_screen *s, uint32_t ch)
+{
+	if (s->wrap_pending && s->autowrap) {
+		s->x = 0;
+		keylat_linefeed(s);
+	}
+	s->wrap_pending = false;
+	keylat_row(s, s->y)[s->x] = (struct keylat_cell){.ch = ch, .rev = s->rev};
+	if (s->x < s->cols - 1)
+		s->x++;
+	else if (s->autowrap)
+		s->wrap_pending = true;
+}
+
+static void
+keylat_reset(struct keylat_screen *s)
+{
+	for (int y = 0; y < s->rows; y++)
+		keylat_blank(s, y, 0, s->cols);
+	s->x = s->y = 0;
+	s->wrap_pending = false;
+	s->autowrap = true;
+	s->rev = false;
+	s->top = 0;
+	s->bottom = s->rows - 1;
+	s->saved_x = s->saved_y = 0;
+	s->saved_rev = false;
+}
+
+/* keylat_control: a C0 control byte, which acts the same in text and in
+ * the middle of an escape sequence.  ESC, CAN and SUB are the caller's. */
+static void
+keylat_control(struct keylat_screen *s, unsigned char b)
+{
+	switch (b) {
+	case '\r':
+		s->x = 0;
+		s->wrap_pending = false;
+		break;
+	case '\n':
+	case '\v':
+	case '\f':
+		keylat_linefeed(s);
+		break;
+	case '\b':
+		if (s->x > 0)
+			s->x--;
+		s->wrap_pending = false;
+		break;
+	case '\t':
+		s->x = keylat_clamp((s->x / 8 + 1) * 8, 0, s->cols - 1);
+		s->wrap_pending = false;
+		break;
+	default: /* BEL, SO, SI and the rest draw nothing */
+		break;
+	}
+}
+
+static void
+keylat_save_cursor(struct keylat_screen *s)
+{
+	s->saved_x = s->x;
+	s->saved_y = s->y;
+	s->saved_rev = s->rev;
+}
+
+static void
+keylat_restore_cursor(struct keylat_screen *s)
+{
+	s->x = keylat_clamp(s->saved_x, 0, s->cols - 1);
+	s->y = keylat_clamp(s->saved_y, 0, s->rows - 1);
+	s->rev = s->saved_rev;
+	s->wrap_pending = false;
+}
+
+static void
+keylat_esc(struct keylat_screen *s, unsigned char b)
+{
+	s->state = KEYLAT_GROUND;
+	switch (b) {
+	case '[':
+		memset(s->params, 0, sizeof(s->params));
+		s->nparams = 1;
+		s->private_mark = 0;
+		s->intermediate = false;
+		s->state = KEYLAT_CSI;
+		break;
+	case ']':
+	case 'P':
+	case '^':
+	case '_':
+	case 'X':
+		s->state = KEYLAT_STRING;
+		break;
+	case '(':
+	case ')':
+	case '*':
+	case '+':
+	case '-':
+	case '.':
+	case '/':
+	case '#':
+	case '%':
+	case ' ':
+		s->state = KEYLAT_ESC_SKIP;
+		break;
+	case '7':
+		keylat_save_cursor(s);
+		break;
+	case '8':
+		keylat_restore_cursor(s);
+		break;
+	case 'D':
+		keylat_linefeed(s);
+		break;
+	case 'E':
+		s->x = 0;
+		keylat_linefeed(s);
+		break;
+	case 'M':
+		keylat_reverse_index(s);
+		break;
+	case 'c':
+		keylat_reset(s);
+		break;
+	default: /* ESC = and ESC > (keypad modes), ESC H (tab stop), ... */
+		break;
+	}
+}
+
+/* keylat_param: parameter i, or def when it is absent or 0. */
+static int
+keylat_param(const struct keylat_screen *s, int i, int def)
+{
+	if (i >= s->nparams || s->params[i] == 0)
+		return def;
+	return s->params[i];
+}
+
+static void
+keylat_sgr(struct keylat_screen *s)
+{
+	for (int i = 0; i < s->nparams; i++) {
+		switch (s->params[i]) {
+		case 0:
+		case 27:
+			s->rev = false;
+			break;
+		case 7:
+			s->rev = true;
+			break;
+		case 38:
+		case 48:
+		case 58:
+			/* Extended colours carry their own numbers: 5;N or 2;R;G;B. */
+			if (i + 1 < s->nparams && s->params[i + 1] == 5)
+				i += 2;
+			else if (i + 1 < s->nparams && s->params[i + 1] == 2)
+				i += 4;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void
+keylat_csi(struct keylat_screen *s, unsigned char final)
+{
+	int n = keylat_param(s, 0, 1);
+	int last_col = s->cols - 1, last_row = s->rows - 1;
+	struct keylat_cell *row = keylat_row(s, s->y);
+
+	if (s->intermediate)
+		return;
+	if (s->private_mark != 0) {
+		if (s->private_mark == '?' && (final == 'h' || final == 'l'))
+			for (int i = 0; i < s->nparams; i++)
+				if (s->params[i] == 7)
+					s->autowrap = final == 'h';
+		return;
+	}
+	if (final != 'm')
+		s->wrap_pending = false;
+	switch (final) {
+	case 'A':
+		s->y = keylat_clamp(s->y - n, s->y >= s->top ? s->top : 0, last_row);
+		break;
+	case 'B':
+	case 'e':
+		s->y = keylat_clamp(s->y + n, 0, s->y <= s->bottom ? s->bottom : last_row);
+		break;
+	case 'C':
+	case 'a':
+		s->x = keylat_clamp(s->x + n, 0, last_col);
+		break;
+	case 'D':
+		s->x = keylat_clamp(s->x - n, 0, last_col);
+		break;
+	case 'E':
+		s->y = keylat_clamp(s->y + n, 0, s->y <= s->bottom ? s->bottom : last_row);
+		s->x = 0;
+		break;
+	case 'F':
+		s->y = keylat_clamp(s->y - n, s->y >= s->top ? s->top : 0, last_row);
+		s->x = 0;
+		break;
+	case 'G':
+	case '`':
+		s->x = keylat_clamp(n - 1, 0, last_col);
+		break;
+	case 'd':
+		s->y = keylat_clamp(n - 1, 0, last_row);
+		break;
+	case 'H':
+	case 'f':
+		s->y = keylat_clamp(n - 1, 0, last_row);
+		s->x = keylat_clamp(keylat_param(s, 1, 1) - 1, 0, last_col);
+		break;
+	case 'J':
+		switch (s->params[0]) {
+		case 0:
+			keylat_blank(s, s->y, s->x, s->cols);
+			for (int y = s->y + 1; y < s->rows; y++)
+				keylat_blank(s, y, 0, s->cols);
+			break;
+		case 1:
+			for (int y = 0; y < s->y; y++)
+				keylat_blank(s, y, 0, s->cols);
+			keylat_blank(s, s->y, 0, s->x + 1);
+			break;
+		case 2:
+		case 3:
+			for (int y = 0; y < s->rows; y++)
+				keylat_blank(s, y, 0, s->cols);
+			break;
+		default:
+			break;
+		}
+		break;
+	case 'K':
+		if (s->params[0] == 0)
+			keylat_blank(s, s->y, s->x, s->cols);
+		else if (s->params[0] == 1)
+			keylat_blank(s, s->y, 0, s->x + 1);
+		else if (s->params[0] == 2)
+			keylat_blank(s, s->y, 0, s->cols);
+		break;
+	case 'm':
+		keylat_sgr(s);
+		break;
+	case 'r': {
+		int top = keylat_param(s, 0, 1) - 1;
+		int bottom = keylat_param(s, 1, s->rows) - 1;
+
+		if (top < bottom && bottom < s->rows) {
+			s->top = top;
+			s->bottom = bottom;
+		}
+		s->x = s->y = 0;
+		break;
+	}
+	case 'L':
+		if (s->y >= s->top && s->y <= s->bottom)
+			keylat_scroll_down(s, s->y, s->bottom, n);
+		s->x = 0;
+		break;
+	case 'M':
+		if (s->y >= s->top && s->y <= s->bottom)
+			keylat_scroll_up(s, s->y, s->bottom, n);
+		s->x = 0;
+		break;
+	case '@':
+		n = keylat_clamp(n, 0, s->cols - s->x);
+		memmove(row + s->x + n, row + s->x, (size_t)(s->cols - s->x - n) * sizeof(*row));
+		keylat_blank(s, s->y, s->x, s->x + n);
+		break;
+	case 'P':
+		n = keylat_clamp(n, 0, s->cols - s->x);
+		memmove(row + s->x, row + s->x + n, (size_t)(s->cols - s->x - n) * sizeof(*row));
+		keylat_blank(s, s->y, s->cols - n, s->cols);
+		break;
+	case 'X':
+		keylat_blank(s, s->y, s->x, s->x + keylat_clamp(n, 0, s->cols - s->x));
+		break;
+	case 'S':
+		keylat_scroll_up(s, s->top, s->bottom, n);
+		break;
+	case 'T':
+		if (s->nparams == 1) /* with more, it is xterm's mouse tracking */
+			keylat_scroll_down(s, s->top, s->bottom, n);
+		break;
+	case 's':
+		keylat_save_cursor(s);
+		break;
+	case 'u':
+		keylat_restore_cursor(s);
+		break;
+	default: /* h, l and everything else: no effect on the grid */
+		break;
+	}
+}
+
+static void
+keylat_csi_byte(struct keylat_screen *s, unsigned char b)
+{
+	if (b >= '0' && b <= '9') {
+		int *p = &s->params[s->nparams - 1];
+
+		*p = *p * 10 + (b - '0');
+		if (*p > KEYLAT_PARAM_LIMIT)
+			*p = KEYLAT_PARAM_LIMIT;
+	} else if (b == ';' || b == ':') {
+		if (s->nparams < KEYLAT_MAX_PARAMS)
+			s->nparams++;
+		else
+			s->intermediate = true; /* too many: drop the sequence */
+	} else if (b >= 0x3c && b <= 0x3f) {
+		s->private_mark = b;
+	} else if (b >= 0x20 && b <= 0x2f) {
+		s->intermediate = true;
+	} else if (b >= 0x40 && b <= 0x7e) {
+		s->state = KEYLAT_GROUND;
+		keylat_csi(s, b);
+	} else if (b >= 0x80) {
+		s->state = KEYLAT_GROUND;
+	}
+}
+
+/* keylat_utf8: a byte of 0x80 or more in text.  A broken sequence shows as
+ * one replacement character. */
+static void
+keylat_utf8(struct keylat_screen *s, unsigned char b)
+{
+	if (s->utf8_left > 0) {
+		if ((b & 0xc0) == 0x80) {
+			s->utf8_cp = s->utf8_cp << 6 | (b & 0x3f);
+			if (--s->utf8_left == 0)
+				keylat_put(s, s->utf8_cp <= 0x10ffff ? s->utf8_cp
+				                                     : KEYLAT_REPLACEMENT);
+			return;
+		}
+		s->utf8_left = 0;
+		keylat_put(s, KEYLAT_REPLACEMENT);
+	}
+	if (b >= 0xc2 && b <= 0xdf) {
+		s->utf8_cp = b & 0x1f;
+		s->utf8_left = 1;
+	} else if (b >= 0xe0 && b <= 0xef) {
+		s->utf8_cp = b & 0x0f;
+		s->utf8_left = 2;
+	} else if (b >= 0xf0 && b <= 0xf4) {
+		s->utf8_cp = b & 0x07;
+		s->utf8_left = 3;
+	} else {
+		keylat_put(s, KEYLAT_REPLACEMENT);
+	}
+}
+
+/* keylat_feed: takes in n bytes written by the program, in any split. */
+static void
+keylat_feed(struct keylat_screen *s, const unsigned char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char b = buf[i];
+
+		if (b == 0x1b) {
+			s->utf8_left = 0;
+			s->state = KEYLAT_ESC;
+			continue;
+		}
+		if (b == 0x18 || b == 0x1a) { /* CAN, SUB: abandon any sequence */
+			s->utf8_left = 0;
+			s->state = KEYLAT_GROUND;
+			continue;
+		}
+		if (s->state == KEYLAT_STRING) {
+			if (b == 0x07)
+				s->state = KEYLAT_GROUND;
+			continue;
+		}
+		if (b < 0x20 || b == 0x7f) {
+			s->utf8_left = 0;
+			keylat_control(s, b);
+			continue;
+		}
+		switch (s->state) {
+		case KEYLAT_GROUND:
+			if (b < 0x80) {
+				if (s->utf8_left > 0) {
+					s->utf8_left = 0;
+					keylat_put(s, KEYLAT_REPLACEMENT);
+				}
+				keylat_put(s, b);
+			} else {
+				keylat_utf8(s, b);
+			}
+			break;
+		case KEYLAT_ESC:
+			keylat_esc(s, b);
+			break;
+		case KEYLAT_ESC_SKIP:
+			s->state = KEYLAT_GROUND;
+			break;
+		case KEYLAT_CSI:
+			keylat_csi_byte(s, b);
+			break;
+		case KEYLAT_STRING:
+			break;
+		}
+	}
+}
+
+/* keylat_row_text: row y as ASCII, other characters shown as '?'. */
+static void
+keylat_row_text(struct keylat_screen *s, int y, char *out, size_t size)
+{
+	const struct keylat_cell *row = keylat_row(s, y);
+	size_t len = 0;
+
+	for (int x = 0; x < s->cols && len + 1 < size; x++)
+		out[len++] = row[x].ch >= 0x20 && row[x].ch < 0x7f ? (char)row[x].ch : '?';
+	out[len] = '\0';
+}
+
+static bool
+keylat_has_content(struct keylat_screen *s)
+{
+	for (size_t i = 0; i < (size_t)s->rows * (size_t)s->cols; i++)
+		if (s->cells[i].ch != ' ' || s->cells[i].rev)
+			return true;
+	return false;
+}
+
+/* keylat_header_row: the first row (from 1) with both LOCAL and REMOTE,
+ * or 0. */
+static int
+keylat_header_row(struct keylat_screen *s)
+{
+	char text[KEYLAT_MAX_COLS + 1];
+
+	for (int y = 0; y < s->rows; y++) {
+		keylat_row_text(s, y, text, sizeof(text));
+		if (strstr(text, "LOCAL") != NULL && strstr(text, "REMOTE") != NULL)
+			return y + 1;
+	}
+	return 0;
+}
+
+/* keylat_mostly_reverse: whether most written cells (not plain blanks) of
+ * row y are in reverse video. */
+static bool
+keylat_mostly_reverse(struct keylat_screen *s, int y)
+{
+	const struct keylat_cell *row = keylat_row(s, y);
+	int written = 0, rev = 0;
+
+	for (int x = 0; x < s->cols; x++) {
+		if (row[x].ch != ' ' || row[x].rev)
+			written++;
+		if (row[x].rev)
+			rev++;
+	}
+	return written > 0 && 2 * rev > written;
+}
+
+/* keylat_selected_row: the first row (from 1) below the header that is
+ * mostly in reverse video, or 0. */
+static int
+keylat_selected_row(struct keylat_screen *s)
+{
+	int header = keylat_header_row(s);
+
+	if (header == 0)
+		return 0;
+	for (int y = header; y < s->rows; y++)
+		if (keylat_mostly_reverse(s, y))
+			return y + 1;
+	return 0;
+}
+
+/* keylat_dump: the screen on f, one row a line between bars, a '*'
+ * marking the rows that are mostly in reverse video. */
+static void
+keylat_dump(struct keylat_screen *s, FILE *f)
+{
+	char text[KEYLAT_MAX_COLS + 1];
+
+	for (int y = 0; y < s->rows; y++) {
+		keylat_row_text(s, y, text, sizeof(text));
+		fprintf(f, "%3d%c|%s|\n", y + 1, keylat_mostly_reverse(s, y) ? '*' : ' ', text);
+	}
+}
+
+/* keylat_first_text: the first row with text on it, trimmed, for error
+ * messages. */
+static void
+keylat_first_text(struct keylat_screen *s, char *out, size_t size)
+{
+	char text[KEYLAT_MAX_COLS + 1];
+
+	for (int y = 0; y < s->rows; y++) {
+		size_t start = 0, len;
+
+		keylat_row_text(s, y, text, sizeof(text));
+		len = strlen(text);
+		while (len > 0 && text[len - 1] == ' ')
+			len--;
+		while (start < len && text[start] == ' ')
+			start++;
+		if (start < len) {
+			snprintf(out, size, "%.*s", (int)(len - start), text + start);
+			return;
+		}
+	}
+	snprintf(out, size, "(blank)");
+}
+
+/* ---------------------------------------------------------- the terminal */
+
+static int64_t
+keylat_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * KEYLAT_NS_PER_S + ts.tv_nsec;
+}
+
+static void
+keylat_on_signal(int sig)
+{
+	keylat_stop = sig;
+}
+
+static void
+keylat_reap(struct keylat_term *t)
+{
+	if (!t->exited && waitpid(t->pid, &t->status, WNOHANG) == t->pid)
+		t->exited = true;
+}
+
+/* keylat_pump: reads the pty into the screen model until done() holds,
+ * the deadline passes, a stop signal arrives or nothing can change any
+ * more (the pty closed and CMD reaped).  done() is asked when the pty has
+ * no more bytes waiting, so it sees whole updates, not half-drawn ones.
+ * Returns whether done() held; with done NULL it reads until the deadline. */
+static bool
+keylat_pump(struct keylat_term *t, int64_t deadline, bool (*done)(struct keylat_term *, void *),
+            void *arg)
+{
+	static unsigned char buf[65536];
+	bool settled = true;
+	size_t unlooked = 0;
+
+	for (;;) {
+		struct pollfd pfd = {.fd = t->fd, .events = POLLIN};
+		int64_t now, wait_ms;
+		ssize_t n;
+		int r;
+
+		keylat_reap(t);
+		if (done != NULL && (settled || unlooked >= KEYLAT_LOOK_BYTES)) {
+			unlooked = 0;
+			if (done(t, arg))
+				return true;
+		}
+		if (keylat_stop)
+			return false;
+		now = keylat_now_ns();
+		if (now >= deadline)
+			return false;
+		wait_ms = (deadline - now + KEYLAT_NS_PER_MS - 1) / KEYLAT_NS_PER_MS;
+		if (wait_ms > 50) /* CMD's exit is noticed by waitpid, not by poll */
+			wait_ms = 50;
+		if (!t->open) {
+			if (t->exited)
+				return false;
+			poll(NULL, 0, (int)wait_ms);
+			continue;
+		}
+		r = poll(&pfd, 1, settled ? (int)wait_ms : 0);
+		if (r < 0) {
+			if (errno != EINTR)
+				t->open = false;
+			continue;
+		}
+		if (r == 0) {
+			settled = true;
+			continue;
+		}
+		n = read(t->fd, buf, sizeof(buf));
+		if (n > 0) {
+			keylat_feed(t->screen, buf, (size_t)n);
+			unlooked += (size_t)n;
+			settled = false;
+		} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+			t->open = false; /* EIO: no process has the pty open */
+			settled = true;
+		}
+	}
+}
+
+/* keylat_send: writes keys to CMD, reading its output while the pty's
+ * input queue is full.  Returns -1 when they could not all be written. */
+static int
+keylat_send(struct keylat_term *t, const char *keys)
+{
+	size_t len = strlen(keys), off = 0;
+	int64_t deadline = keylat_now_ns() + KEYLAT_WRITE_TIMEOUT_S * KEYLAT_NS_PER_S;
+
+	while (off < len) {
+		ssize_t n = write(t->fd, keys + off, len - off);
+
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno != EINTR && errno != EAGAIN)
+			return -1;
+		if (keylat_stop || keylat_now_ns() >= deadline)
+			return -1;
+		keylat_pump(t, keylat_now_ns() + 10 * KEYLAT_NS_PER_MS, NULL, NULL);
+	}
+	return 0;
+}
+
+static bool
+keylat_done_content(struct keylat_term *t, void *arg)
+{
+	(void)arg;
+	return keylat_has_content(t->screen);
+}
+
+static bool
+keylat_done_table(struct keylat_term *t, void *arg)
+{
+	(void)arg;
+	return keylat_selected_row(t->screen) > 0;
+}
+
+static bool
+keylat_done_moved(struct keylat_term *t, void *arg)
+{
+	int now = keylat_selected_row(t->screen);
+
+	return now != 0 && now != *(const int *)arg;
+}
+
+static bool
+keylat_done_exited(struct keylat_term *t, void *arg)
+{
+	(void)arg;
+	return t->exited;
+}
+
+/* keylat_start: CMD on a new pty of the given size, with TERM=vt100.
+ * Returns 0, or -1 with a message in cause. */
+static int
+keylat_start(struct keylat_term *t, const struct keylat_options *o, char *cause, size_t size)
+{
+	struct winsize ws = {.ws_row = (unsigned short)o->rows, .ws_col = (unsigned short)o->cols};
+	int report[2], err = 0;
+	ssize_t n;
+
+	if (pipe2(report, O_CLOEXEC) < 0) {
+		snprintf(cause, size, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	t->pid = forkpty(&t->fd, NULL, NULL, &ws);
+	if (t->pid < 0) {
+		snprintf(cause, size, "forkpty: %s", strerror(errno));
+		close(report[0]);
+		close(report[1]);
+		return -1;
+	}
+	if (t->pid == 0) {
+		struct sigaction dfl = {.sa_handler = SIG_DFL};
+
+		sigemptyset(&dfl.sa_mask);
+		sigaction(SIGINT, &dfl, NULL);
+		sigaction(SIGTERM, &dfl, NULL);
+		sigaction(SIGHUP, &dfl, NULL);
+		sigaction(SIGPIPE, &dfl, NULL);
+		close(report[0]);
+		setenv("TERM", "vt100", 1);
+		/* The window size comes from the pty, not from the caller's
+		 * environment. */
+		unsetenv("LINES");
+		unsetenv("COLUMNS");
+		execvp(o->cmd[0], o->cmd);
+		err = errno;
+		n = write(report[1], &err, sizeof(err));
+		(void)n;
+		_exit(127);
+	}
+	close(report[1]);
+	do
+		n = read(report[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(report[0]);
+	t->open = true;
+	if (n == (ssize_t)sizeof(err)) {
+		snprintf(cause, size, "cannot run %s: %s", o->cmd[0], strerror(err));
+		return -1;
+	}
+	if (fcntl(t->fd, F_SETFL, fcntl(t->fd, F_GETFL) | O_NONBLOCK) < 0) {
+		snprintf(cause, size, "fcntl: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* keylat_finish: asks CMD to quit with "q" (when ask), then its process
+ * group gets SIGTERM and SIGKILL; always reaps it. */
+static void
+keylat_finish(struct keylat_term *t, bool ask)
+{
+	int64_t now = keylat_now_ns();
+
+	if (t->pid <= 0)
+		return;
+	keylat_reap(t);
+	if (ask && !t->exited && keylat_send(t, "q") == 0)
+		keylat_pump(t, now + KEYLAT_QUIT_TIMEOUT_S * KEYLAT_NS_PER_S, keylat_done_exited,
+		            NULL);
+	if (!t->exited) {
+		kill(-t->pid, SIGTERM);
+		kill(t->pid, SIGTERM);
+		/* The signal that ended the measurement must not cut this wait
+		 * short; another one does. */
+		keylat_stop = 0;
+		keylat_pump(t, keylat_now_ns() + KEYLAT_TERM_TIMEOUT_S * KEYLAT_NS_PER_S,
+		            keylat_done_exited, NULL);
+	}
+	if (!t->exited) {
+		kill(-t->pid, SIGKILL);
+		kill(t->pid, SIGKILL);
+		while (waitpid(t->pid, &t->status, 0) < 0 && errno == EINTR)
+			;
+		t->exited = true;
+	}
+}
+
+/* keylat_proc_status: VmHWM and VmRSS of pid in KiB.  Returns -1 when
+ * they cannot be read. */
+static int
+keylat_proc_status(pid_t pid, long *hwm, long *rss)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	*hwm = *rss = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		sscanf(line, "VmHWM: %ld", hwm);
+		sscanf(line, "VmRSS: %ld", rss);
+	}
+	fclose(f);
+	return *hwm >= 0 && *rss >= 0 ? 0 : -1;
+}
+
+/* ---------------------------------------------------------- figures, options */
+
+static int
+keylat_cmp_us(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* keylat_summary: the summary line; the median is the lower middle and
+ * p90 the nearest rank, as in bench/run-million.sh's stats. */
+static void
+keylat_summary(int keys, int64_t *us, int answered)
+{
+	int rank90;
+
+	printf("keys %d answered %d", keys, answered);
+	if (answered == 0) {
+		printf(" median_ms - p90_ms - max_ms -\n");
+		return;
+	}
+	qsort(us, (size_t)answered, sizeof(*us), keylat_cmp_us);
+	rank90 = (answered * 9 + 9) / 10; /* ceil(0.9 n) */
+	printf(" median_ms %.3f p90_ms %.3f max_ms %.3f\n", (double)us[(answered - 1) / 2] / 1e3,
+	       (double)us[rank90 - 1] / 1e3, (double)us[answered - 1] / 1e3);
+}
+
+static void
+keylat_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: tcpdeck-keylat [--cols N] [--rows N] [--keys N] [--gap MS] [--open KEYS]\n"
+	        "                      [--home KEYS] [--hwm] [--dump] -- CMD [ARGS...]\n"
+	        "Runs CMD in a terminal of its own (TERM=vt100) and times how fast it moves\n"
+	        "the selection of its table after Down and Up (defaults: 80x24, 20 keys, one\n"
+	        "every 700 ms, opened with \"3\", homed with \"g\").  --hwm prints CMD's\n"
+	        "VmHWM and VmRSS before it quits; --dump prints its screen on stderr then.\n");
+}
+
+static bool
+keylat_number(const char *arg, int lo, int hi, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v < lo || v > hi)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+static int
+keylat_options(int argc, char **argv, struct keylat_options *o)
+{
+	static const struct option longopts[] = {
+	    {"cols", required_argument, NULL, 'c'}, {"rows", required_argument, NULL, 'r'},
+	    {"keys", required_argument, NULL, 'k'}, {"gap", required_argument, NULL, 'g'},
+	    {"open", required_argument, NULL, 'o'}, {"home", required_argument, NULL, 'H'},
+	    {"hwm", no_argument, NULL, 'm'},        {"dump", no_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+	};
+	int c, index = 0;
+
+	*o = (struct keylat_options){
+	    .cols = 80, .rows = 24, .keys = 20, .gap_ms = 700, .open_keys = "3", .home_keys = "g"};
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, &index)) != -1) {
+		bool ok = true;
+
+		switch (c) {
+		case 'c':
+			ok = keylat_number(optarg, 20, KEYLAT_MAX_COLS, &o->cols);
+			break;
+		case 'r':
+			ok = keylat_number(optarg, 5, KEYLAT_MAX_ROWS, &o->rows);
+			break;
+		case 'k':
+			ok = keylat_number(optarg, 1, 1000000, &o->keys);
+			break;
+		case 'g':
+			ok = keylat_number(optarg, 0, 3600000, &o->gap_ms);
+			break;
+		case 'o':
+			o->open_keys = optarg;
+			break;
+		case 'H':
+			o->home_keys = optarg;
+			break;
+		case 'm':
+			o->hwm = true;
+			break;
+		case 'd':
+			o->dump = true;
+			break;
+		case 'h':
+			keylat_usage(stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "tcpdeck-keylat: unknown option or missing value: %s\n",
+			        argv[optind - 1]);
+			keylat_usage(stderr);
+			return -1;
+		}
+		if (!ok) {
+			fprintf(stderr, "tcpdeck-keylat: bad value '%s' for --%s\n", optarg,
+			        longopts[index].name);
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "tcpdeck-keylat: no command given (put it after --)\n");
+		return -1;
+	}
+	o->cmd = argv + optind;
+	return 0;
+}
+
+/* ---------------------------------------------------------- the procedure */
+
+/* keylat_measure: steps 2 to 5 of the header's procedure on a started
+ * terminal.  Returns 0, or -1 with a message in cause. */
+static int
+keylat_measure(struct keylat_term *t, const struct keylat_options *o, char *cause, size_t size)
+{
+	char text[160];
+	int64_t *us, deadline;
+	int answered = 0, home;
+	long hwm = -1, rss = -1;
+
+	deadline = keylat_now_ns() + KEYLAT_START_TIMEOUT_S * KEYLAT_NS_PER_S;
+	if (!keylat_pump(t, deadline, keylat_done_content, NULL)) {
+		if (keylat_stop)
+			snprintf(cause, size, "stopped by signal %d", (int)keylat_stop);
+		else if (t->exited || !t->open)
+			snprintf(cause, size, "%s ended without any output", o->cmd[0]);
+		else
+			snprintf(cause, size, "no output from %s within %d s", o->cmd[0],
+			         KEYLAT_START_TIMEOUT_S);
+		return -1;
+	}
+	if (keylat_send(t, o->open_keys) < 0) {
+		snprintf(cause, size, "cannot send the --open keys to %s", o->cmd[0]);
+		return -1;
+	}
+	deadline = keylat_now_ns() + KEYLAT_TABLE_TIMEOUT_S * KEYLAT_NS_PER_S;
+	if (!keylat_pump(t, deadline, keylat_done_table, NULL)) {
+		const char *what = keylat_header_row(t->screen) == 0
+		                       ? "no table (a row with LOCAL and REMOTE)"
+		                       : "a table header but no selected row";
+
+		keylat_first_text(t->screen, text, sizeof(text));
+		if (keylat_stop)
+			snprintf(cause, size, "stopped by signal %d", (int)keylat_stop);
+		else if (t->exited || !t->open)
+			snprintf(cause, size, "%s ended with %s on screen; its first line: %s",
+			         o->cmd[0], what, text);
+		else
+			snprintf(cause, size, "%s on screen within %d s; its first line: %s", what,
+			         KEYLAT_TABLE_TIMEOUT_S, text);
+		return -1;
+	}
+	if (keylat_send(t, o->home_keys) < 0) {
+		snprintf(cause, size, "cannot send the --home keys to %s", o->cmd[0]);
+		return -1;
+	}
+	keylat_pump(t, keylat_now_ns() + KEYLAT_NS_PER_S, NULL, NULL);
+	home = keylat_selected_row(t->screen);
+
+	us = calloc((size_t)o->keys, sizeof(*us));
+	if (us == NULL) {
+		snprintf(cause, size, "out of memory");
+		return -1;
+	}
+	for (int k = 0; k < o->keys; k++) {
+		int before = keylat_selected_row(t->screen);
+		int64_t t0, t1;
+
+		if (keylat_stop || t->exited || !t->open) {
+			snprintf(cause, size,
+			         keylat_stop ? "stopped by signal before key %d"
+			                     : "the command ended before key %d",
+			         k + 1);
+			free(us);
+			return -1;
+		}
+		if (before == 0) {
+			snprintf(cause, size, "no selected row on screen before key %d", k + 1);
+			free(us);
+			return -1;
+		}
+		/* Down from the first row, Up back to it: alternating while
+		 * every key is answered, and back in step after one that is not. */
+		t0 = keylat_now_ns();
+		if (keylat_send(t, before <= home ? KEYLAT_KEY_DOWN : KEYLAT_KEY_UP) < 0) {
+			snprintf(cause, size, "cannot send key %d", k + 1);
+			free(us);
+			return -1;
+		}
+		if (keylat_pump(t, t0 + KEYLAT_ANSWER_TIMEOUT_S * KEYLAT_NS_PER_S,
+		                keylat_done_moved, &before)) {
+			t1 = keylat_now_ns();
+			us[answered] = (t1 - t0) / 1000;
+			printf("key %d %lld us\n", k + 1, (long long)us[answered]);
+			answered++;
+		} else {
+			printf("key %d unanswered\n", k + 1);
+		}
+		fflush(stdout);
+		keylat_pump(t, keylat_now_ns() + (int64_t)o->gap_ms * KEYLAT_NS_PER_MS, NULL, NULL);
+	}
+	if (o->hwm && keylat_proc_status(t->pid, &hwm, &rss) < 0) {
+		keylat_summary(o->keys, us, answered);
+		snprintf(cause, size, "cannot read VmHWM and VmRSS of pid %d", (int)t->pid);
+		free(us);
+		return -1;
+	}
+	keylat_summary(o->keys, us, answered);
+	if (o->hwm)
+		printf("vmhwm_kib %ld vmrss_kib %ld\n", hwm, rss);
+	free(us);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sigaction stop = {.sa_handler = keylat_on_signal};
+	struct sigaction ignore = {.sa_handler = SIG_IGN};
+	struct keylat_term t = {.fd = -1, .pid = -1};
+	struct keylat_options o;
+	char cause[512];
+	int rc = 0;
+
+	if (keylat_options(argc, argv, &o) < 0)
+		return 1;
+	sigemptyset(&stop.sa_mask);
+	sigaction(SIGINT, &stop, NULL);
+	sigaction(SIGTERM, &stop, NULL);
+	sigaction(SIGHUP, &stop, NULL);
+	sigemptyset(&ignore.sa_mask);
+	sigaction(SIGPIPE, &ignore, NULL);
+
+	t.screen = keylat_screen_new(o.rows, o.cols);
+	if (t.screen == NULL) {
+		fprintf(stderr, "tcpdeck-keylat: out of memory\n");
+		return 1;
+	}
+	if (keylat_start(&t, &o, cause, sizeof(cause)) < 0 ||
+	    keylat_measure(&t, &o, cause, sizeof(cause)) < 0) {
+		fprintf(stderr, "tcpdeck-keylat: %s\n", cause);
+		rc = 1;
+	}
+	if (o.dump) /* the screen measured, before CMD's exit redraws it */
+		keylat_dump(t.screen, stderr);
+	keylat_finish(&t, rc == 0 && !keylat_stop);
+	if (t.fd >= 0)
+		close(t.fd);
+	keylat_screen_free(t.screen);
+	return rc;
+}
