@@ -222,6 +222,22 @@ test_parse_when(void **state)
 	assert_int_equal(format_parse_when(" 10:05", &first, &when), -1);
 }
 
+static void
+test_format_cut(void **state)
+{
+	char out[8];
+
+	(void)state;
+	assert_true(format_cut(out, sizeof(out), "%s:%d", "ab", 42));
+	assert_string_equal(out, "ab:42");
+	/* Seven bytes fit, then the NUL. */
+	assert_false(format_cut(out, sizeof(out), "%s", "port 9000 of many"));
+	assert_string_equal(out, "port 90");
+	assert_true(format_cut(out, sizeof(out), "%s", "1234567"));
+	assert_false(format_cut(out, sizeof(out), "%s", "12345678"));
+	assert_string_equal(out, "1234567");
+}
+
 int
 main(void)
 {
@@ -235,6 +251,7 @@ main(void)
 		cmocka_unit_test(test_parse_count_accepts),
 		cmocka_unit_test(test_parse_count_rejects),
 		cmocka_unit_test(test_parse_when),
+		cmocka_unit_test(test_format_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,18 @@ format_rfc3339(const struct timespec *wall, char *out, size_t out_size)
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
 	n = snprintf(out, out_size, "%s.%03ldZ", date, wall->tv_nsec / 1000000l);
 	return n < 0 ? 0 : (size_t)n;
+}
+
+bool
+format_cut(char *out, size_t out_size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out, out_size, fmt, ap);
+	va_end(ap);
+	return n >= 0 && (size_t)n < out_size;
 }
 
 size_t

@@ -36,6 +36,12 @@ size_t format_ip(int family, const uint8_t *addr, char *out);
 /* RFC 3339 UTC time with milliseconds: "2026-11-25T08:30:00.123Z". */
 size_t format_rfc3339(const struct timespec *wall, char *out, size_t out_size);
 
+/* printf into out (out_size bytes), cut to fit where the text is longer
+ * (a finding's title names what may be long: what fits is shown);
+ * returns whether all of it fit. */
+bool format_cut(char *out, size_t out_size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Count with thousands separators: "100,000". */
 size_t format_count(uint64_t value, char *out, size_t out_size);
 

@@ -195,8 +195,10 @@ parse_pair(struct kcounters *kc, const char *group, const struct line *names,
 	const char *np = names->p + group_len + 1, *vp = values->p + group_len + 1;
 
 	for (;;) {
-		const char *name, *word;
-		size_t name_len, word_len;
+		/* Set only when found; zero for compilers that cannot see
+		 * that a word is read only when it was found. */
+		const char *name = NULL, *word = NULL;
+		size_t name_len = 0, word_len = 0;
 		bool have_name = next_word(&np, names->end, &name, &name_len);
 		bool have_value = next_word(&vp, values->end, &word, &word_len);
 		bool negative;

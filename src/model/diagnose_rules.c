@@ -863,15 +863,15 @@ fd_limit_describe(const struct diagnose *d, const struct diag_group *g, struct d
 	}
 	if (full) {
 		f->severity = DIAG_CRITICAL;
-		snprintf(f->title, sizeof(f->title),
-			 "%s has used all %s of its file descriptors: accept() and connect() fail "
-			 "with EMFILE (\"Too many open files\")%s",
-			 f->subject, soft, queue);
+		format_cut(f->title, sizeof(f->title),
+			   "%s has used all %s of its file descriptors: accept() and connect() fail "
+			   "with EMFILE (\"Too many open files\")%s",
+			   f->subject, soft, queue);
 	} else {
-		snprintf(f->title, sizeof(f->title),
-			 "%s uses %s of its %s file descriptors (%.0f%%): accept() and connect() "
-			 "will fail with EMFILE (\"Too many open files\")%s",
-			 f->subject, fds, soft, fd_use_pct(p), queue);
+		format_cut(f->title, sizeof(f->title),
+			   "%s uses %s of its %s file descriptors (%.0f%%): accept() and connect() "
+			   "will fail with EMFILE (\"Too many open files\")%s",
+			   f->subject, fds, soft, fd_use_pct(p), queue);
 	}
 	snprintf(f->evidence, sizeof(f->evidence),
 		 "%u descriptors open, soft limit %u, hard limit %s (RLIMIT_NOFILE, threshold "
@@ -1619,8 +1619,8 @@ resets_describe(const struct diagnose *d, const struct diag_group *g, struct dia
 		} else {
 			sock_format_endpoint(e, 1, addr, sizeof(addr));
 			snprintf(f->subject, sizeof(f->subject), "%s", addr);
-			snprintf(what, sizeof(what), ", most %s %s%s",
-				 e->state == TCP_STATE_SYN_SENT ? "to" : "toward", addr, who);
+			format_cut(what, sizeof(what), ", most %s %s%s",
+				   e->state == TCP_STATE_SYN_SENT ? "to" : "toward", addr, who);
 		}
 	}
 	if (refused)
@@ -1818,10 +1818,10 @@ conn_per_request_describe(const struct diagnose *d, const struct diag_group *g,
 	snprintf(f->key, sizeof(f->key), "conn_per_request/%s>:%u", client, g->key.port);
 	snprintf(f->subject, sizeof(f->subject), "%s -> %s", client, to);
 	duration_text(g->peak_ms / 1000.0, life, sizeof(life));
-	snprintf(f->title, sizeof(f->title),
-		 "%s connections/s last under %s from %s to %s%s: the client opens a "
-		 "connection per request (no keep-alive); this is what fills TIME_WAIT",
-		 num(n, sizeof(n), (uint64_t)(rate + 0.5)), life, client, to, who);
+	format_cut(f->title, sizeof(f->title),
+		   "%s connections/s last under %s from %s to %s%s: the client opens a "
+		   "connection per request (no keep-alive); this is what fills TIME_WAIT",
+		   num(n, sizeof(n), (uint64_t)(rate + 0.5)), life, client, to, who);
 	memset(&k, 0, sizeof(k));
 	k.set = TCP_STATE_TIME_WAIT;
 	k.by = k.subj = DIAG_BY_PORT;

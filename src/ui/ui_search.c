@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "format.h"
 #include "ui_internal.h"
 
 /* What is typed, for F3 at the prompt. */
@@ -30,7 +31,8 @@ find(struct ui *ui, const char *text, bool next)
 		ui->status[0] = '\0';
 		return true;
 	}
-	snprintf(ui->status, sizeof(ui->status), "no row holds '%s'", text);
+	/* A search longer than the status line is cut there. */
+	format_cut(ui->status, sizeof(ui->status), "no row holds '%s'", text);
 	return false;
 }
 
