@@ -26,13 +26,17 @@ struct tombstone {
 };
 
 /*
- * One sample's knowledge: infos[i] belongs to entry i of the snapshot
- * (cookie 0: none), and an open-addressing index of cookie -> i + 1.
+ * One sample's knowledge: infos[i] belongs to entries[i], entry i of the
+ * snapshot the generation was built from (none when its cookie is 0),
+ * and an open-addressing index of (netns, cookie) -> i + 1.  The
+ * socket's identity is read from the entry, not kept in the record.
  * Keeping the 80-byte records dense in entry order and hashing only
  * 4-byte indexes means a new sample clears 1 MB of index at 100,000
  * sockets, not 30 MB of records, and entry i's record needs no lookup.
  */
 struct generation {
+	const struct sock_entry *entries; /* the snapshot's: infos[i] is
+					   * entries[i]'s */
 	struct conn_info *infos;
 	/* Per record: GEN_COPY when it copies an earlier listing of the
 	 * same socket, GEN_KEPT once the next sample found the socket
@@ -44,6 +48,9 @@ struct generation {
 	uint32_t *index;   /* 0: empty slot */
 	size_t mask;       /* index has mask + 1 slots; 0 when none */
 };
+
+/* Two generations of a record per socket: see conntrack.h. */
+_Static_assert(sizeof(struct conn_info) == 64, "a tracker record is 64 bytes");
 
 enum {
 	GEN_COPY = 1u << 0,
@@ -147,10 +154,10 @@ find(const struct generation *g, uint32_t netns, uint64_t cookie)
 		return NULL;
 	for (size_t slot = (size_t)hash_sock(netns, cookie) & g->mask; g->index[slot] != 0;
 	     slot = (slot + 1) & g->mask) {
-		struct conn_info *info = &g->infos[g->index[slot] - 1];
+		const struct sock_entry *e = &g->entries[g->index[slot] - 1];
 
-		if (info->cookie == cookie && info->netns == netns)
-			return info;
+		if (e->cookie == cookie && e->netns == netns)
+			return &g->infos[g->index[slot] - 1];
 	}
 	return NULL;
 }
@@ -163,10 +170,10 @@ insert(struct generation *g, uint32_t netns, uint64_t cookie, size_t i)
 	size_t slot = (size_t)hash_sock(netns, cookie) & g->mask;
 
 	for (; g->index[slot] != 0; slot = (slot + 1) & g->mask) {
-		struct conn_info *info = &g->infos[g->index[slot] - 1];
+		const struct sock_entry *e = &g->entries[g->index[slot] - 1];
 
-		if (info->cookie == cookie && info->netns == netns)
-			return info;
+		if (e->cookie == cookie && e->netns == netns)
+			return &g->infos[g->index[slot] - 1];
 	}
 	g->index[slot] = (uint32_t)(i + 1);
 	return &g->infos[i];
@@ -232,11 +239,10 @@ find_previous(struct generation *old, uint32_t netns, uint64_t cookie, size_t *c
 	struct conn_info *info;
 
 	if (*cursor < old->n) {
-		info = &old->infos[*cursor];
-		if (info->cookie == cookie && info->netns == netns && !(old->flags[*cursor] & GEN_COPY)) {
-			(*cursor)++;
-			return info;
-		}
+		const struct sock_entry *e = &old->entries[*cursor];
+
+		if (e->cookie == cookie && e->netns == netns && !(old->flags[*cursor] & GEN_COPY))
+			return &old->infos[(*cursor)++];
 	}
 	info = find(old, netns, cookie);
 	if (info != NULL)
@@ -266,6 +272,7 @@ conntrack_begin(struct conntrack *ct, struct snapshot *snap)
 		return -1;
 	}
 	ct->next = snapshot_ref(snap);
+	ct->spare.entries = snap->entries;
 	ct->next_i = 0;
 	ct->next_cursor = 0;
 	return 0;
@@ -284,7 +291,6 @@ take_entries(struct conntrack *ct, size_t from, size_t to)
 		const struct sock_entry *e = &snap->entries[i];
 		struct conn_info *old, *info;
 
-		g->infos[i].cookie = 0;
 		g->flags[i] = 0;
 		g->n = i + 1;
 		if (e->cookie == 0)
@@ -300,8 +306,6 @@ take_entries(struct conntrack *ct, size_t from, size_t to)
 		old = find_previous(&ct->cur, e->netns, e->cookie, &ct->next_cursor);
 		if (old == NULL) {
 			memset(info, 0, sizeof(*info));
-			info->cookie = e->cookie;
-			info->netns = e->netns;
 			info->first_seen = now;
 			info->send_rate = -1; /* unknown until a second sample */
 			info->recv_rate = -1;
@@ -377,7 +381,7 @@ finish(struct conntrack *ct)
 				continue;
 			e = &ct->prev->entries[i];
 			old = &ct->cur.infos[i];
-			if (e->cookie == 0 || old->cookie != e->cookie || old->netns != e->netns)
+			if (e->cookie == 0)
 				continue;
 			if (add_tombstone(ct, e, old, ct->prev->owners, now) < 0) {
 				/* Nothing of this update is kept: the next one
@@ -454,7 +458,7 @@ conntrack_gone_count(const struct conntrack *ct)
 const struct conn_info *
 conntrack_get_at(const struct conntrack *ct, size_t i)
 {
-	if (i >= ct->cur.n || ct->cur.infos[i].cookie == 0)
+	if (i >= ct->cur.n || ct->cur.entries[i].cookie == 0)
 		return NULL;
 	return &ct->cur.infos[i];
 }

@@ -31,21 +31,21 @@ enum conn_mark {
 };
 
 /*
- * 80 bytes: the table's tracker keeps two generations of one record per
+ * 64 bytes: the table's tracker keeps two generations of one record per
  * socket, so at a million sockets every byte here costs 2 MB.  What a
- * record can take from elsewhere it does: the byte counters of the last
- * sample are the previous snapshot's, and the time of each state is kept
- * as milliseconds after the first sight (only the details page shows
- * them).  Times that decide marks and ages stay exact.
+ * record can take from elsewhere it does: the socket it describes is the
+ * snapshot entry it sits beside (conntrack_get_at(): entry i, record i),
+ * the byte counters of the last sample are the previous snapshot's, and
+ * the time of each state is kept as milliseconds after the first sight
+ * (only the details page shows them).  Times that decide marks and ages
+ * stay exact.
  */
 struct conn_info {
-	uint64_t cookie;
 	double first_seen;       /* seconds, on the snapshots' monotonic clock */
 	double marked_at;        /* when it became new or changed state */
 	double send_rate;        /* bytes acked per second since the last
 				  * sample; negative until a second sample */
 	double recv_rate;        /* bytes received per second; likewise */
-	uint32_t netns;          /* with cookie, the socket's identity */
 	/* When each state was first seen, in ms after first_seen
 	 * (saturating): conntrack_state_time() gives seconds. */
 	uint32_t state_ms[CONNTRACK_STATES];

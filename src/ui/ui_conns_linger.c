@@ -122,8 +122,6 @@ ui_conns_linger_sample(struct ui_conns_linger *l, const struct ui *ui, double li
 		l->entries[i].owner_status = OWNER_NONE;
 		l->entries[i].n_owners = 0;
 		memset(info, 0, sizeof(*info));
-		info->cookie = l->entries[i].cookie;
-		info->netns = l->entries[i].netns;
 		info->first_seen = closed_at;
 		info->marked_at = closed_at;
 		info->send_rate = -1;
