@@ -68,7 +68,7 @@ cell(enum conn_column col, const struct sock_entry *e, const struct conn_info *i
      const struct conn_context *ctx)
 {
 	static char out[128];
-	struct conn_row row = {e, info, NULL, NULL};
+	struct conn_row row = {e, info, NULL};
 
 	memset(out, '#', sizeof(out));
 	conn_column(col)->format(&row, ctx, out, sizeof(out));
@@ -262,7 +262,7 @@ test_format_endpoints(void **state)
 	 * overrun when the buffer is small. */
 	{
 		char small[8];
-		struct conn_row row = {f.v6_estab, NULL, NULL, NULL};
+		struct conn_row row = {f.v6_estab, NULL, NULL};
 
 		memset(small, '#', sizeof(small));
 		conn_column(COL_LOCAL)->format(&row, &f.ctx, small, sizeof(small));
@@ -406,7 +406,7 @@ static int
 cmp(enum conn_column col, const struct sock_entry *a, const struct conn_info *ia,
     const struct sock_entry *b, const struct conn_info *ib, const struct conn_context *ctx)
 {
-	struct conn_row ra = {a, ia, NULL, NULL}, rb = {b, ib, NULL, NULL};
+	struct conn_row ra = {a, ia, NULL}, rb = {b, ib, NULL};
 	int c = conn_column(col)->compare(&ra, &rb, ctx),
 	    r = conn_column(col)->compare(&rb, &ra, ctx);
 

@@ -295,7 +295,7 @@ test_number_columns_match_printf(void **state)
 {
 	struct sock_entry e;
 	struct conn_info info;
-	struct conn_row row = {&e, NULL, NULL, NULL};
+	struct conn_row row = {&e, NULL, NULL};
 	struct conn_context ctx = {.now = 100};
 	char ours[128], theirs[128];
 
@@ -996,17 +996,15 @@ test_hostile_netns_every_view(void **state)
 	snapshot_unref(prev);
 }
 
-/* The NETNS column of the connection table: a row's namespace from its
- * own pointer (a tombstone's) or the snapshot's table; sorted by name,
- * a namespace the snapshot lacks between its neighbours, none last. */
+/* The NETNS column of the connection table: a row's namespace from the
+ * snapshot's table; sorted by name, none last. */
 static void
 test_netns_column(void **state)
 {
 	struct snapshot *snap = ns_snapshot(true);
-	struct snapshot_netns gone = {.info = {.inode = 99, .kind = NETNS_KIND_NAMED, .name = "i"}};
 	struct sock_entry orphan;
 	struct conn_context cc = {.snap = snap};
-	struct conn_row rows[4];
+	struct conn_row rows[3];
 	char cell[64];
 
 	(void)state;
@@ -1014,27 +1012,21 @@ test_netns_column(void **state)
 	assert_non_null(strstr(conn_column_names(), "netns"));
 	memset(rows, 0, sizeof(rows));
 	memset(&orphan, 0, sizeof(orphan));
-	orphan.netns = 12345; /* in no table */
+	orphan.netns = 12345; /* in no table: a tombstone's that left */
 	rows[0].entry = &snap->entries[2]; /* web-1 */
 	rows[1].entry = &orphan;           /* unknown */
-	rows[2].entry = &orphan;
-	rows[2].netns = &gone;             /* a tombstone's "i" */
-	rows[3].entry = &snap->entries[0]; /* host */
-	conn_column(COL_NETNS)->format(&rows[2], &cc, cell, sizeof(cell));
-	assert_string_equal(cell, "i");
+	rows[2].entry = &snap->entries[0]; /* host */
 	conn_column(COL_NETNS)->format(&rows[1], &cc, cell, sizeof(cell));
 	assert_string_equal(cell, "-");
 	conn_column(COL_NETNS)->format(&rows[0], &cc, cell, sizeof(cell));
 	assert_string_equal(cell, "web-1");
-	conn_rows_sort(rows, 4, COL_NETNS, false, &cc);
+	conn_rows_sort(rows, 3, COL_NETNS, false, &cc);
 	assert_ptr_equal(rows[0].entry, &snap->entries[0]); /* host */
-	assert_ptr_equal(rows[1].netns, &gone);             /* i */
-	assert_ptr_equal(rows[2].entry, &snap->entries[2]); /* web-1 */
-	assert_ptr_equal(rows[3].entry, &orphan);           /* none */
-	assert_null(rows[3].netns);
-	conn_rows_sort(rows, 4, COL_NETNS, true, &cc);
+	assert_ptr_equal(rows[1].entry, &snap->entries[2]); /* web-1 */
+	assert_ptr_equal(rows[2].entry, &orphan);           /* none */
+	conn_rows_sort(rows, 3, COL_NETNS, true, &cc);
 	assert_ptr_equal(rows[0].entry, &orphan);
-	assert_ptr_equal(rows[3].entry, &snap->entries[0]);
+	assert_ptr_equal(rows[2].entry, &snap->entries[0]);
 	/* Only asked for: the field. */
 	{
 		const struct conn_field_def *f[64];

@@ -461,8 +461,6 @@ cmp_timer(const struct conn_row *a, const struct conn_row *b, const struct conn_
 const struct snapshot_netns *
 conn_row_netns(const struct conn_row *row, const struct conn_context *ctx)
 {
-	if (row->netns != NULL)
-		return row->netns;
 	if (ctx->snap == NULL || ctx->snap->n_netns == 0)
 		return NULL;
 	return snapshot_find_netns(ctx->snap, row->entry->netns);

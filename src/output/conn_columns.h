@@ -55,13 +55,6 @@ struct conn_row {
 	const struct owner_table *owners; /* the table entry->owner indexes
 					   * when it is not the snapshot's
 					   * (a tombstone's); else NULL */
-	const struct snapshot_netns *netns; /* the socket's namespace when
-					     * the caller has it from
-					     * elsewhere (a tombstone's,
-					     * whose namespace may have left
-					     * the snapshot); NULL: found in
-					     * the context's snapshot by
-					     * entry->netns */
 };
 
 /* Room for a namespace's short name, NUL included. */
@@ -143,8 +136,9 @@ size_t conn_fields_of(unsigned int format, const struct conn_field_def **out, si
 size_t conn_fields_get(const struct conn_field_def *const *fields, size_t n, const struct conn_row *row,
 		       const struct conn_context *ctx, struct outbuf_value *values);
 
-/* The namespace of a row: row->netns, or the one of the context's
- * snapshot with the entry's inode; NULL when not known. */
+/* The namespace of a row: the one of the context's snapshot with the
+ * entry's inode; NULL when not known (a tombstone's namespace that has
+ * left the snapshot too). */
 const struct snapshot_netns *conn_row_netns(const struct conn_row *row,
 					    const struct conn_context *ctx);
 

@@ -295,7 +295,6 @@ output_conn_rows(const struct output_context *ctx, struct conn_row **rows_out)
 		rows[n].entry = e;
 		rows[n].info = ctx->ct != NULL ? conntrack_get(ctx->ct, e->netns, e->cookie) : NULL;
 		rows[n].owners = NULL;
-		rows[n].netns = NULL;
 		n++;
 	}
 	if (ctx->sort_column >= 0)

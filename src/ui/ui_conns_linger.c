@@ -156,7 +156,6 @@ ui_conns_linger_rows(const struct ui_conns_linger *l, const struct filter *filte
 		rows[w].entry = &l->entries[i];
 		rows[w].info = &l->infos[i];
 		rows[w].owners = l->owners;
-		rows[w].netns = NULL;
 		w++;
 	}
 	return w;

@@ -144,7 +144,6 @@ build_rows(struct ui *ui, struct conns *c)
 		/* The tracker was fed this very snapshot (ui_main.c). */
 		c->rows[n].info = c->ct != NULL ? conntrack_get_at(c->ct, i) : NULL;
 		c->rows[n].owners = NULL;
-		c->rows[n].netns = NULL;
 		n++;
 	}
 	for (size_t i = 0; i < gone; i++) {
@@ -157,7 +156,6 @@ build_rows(struct ui *ui, struct conns *c)
 		c->rows[n].entry = e;
 		c->rows[n].info = info;
 		c->rows[n].owners = owners;
-		c->rows[n].netns = NULL;
 		n++;
 	}
 	n += ui_conns_linger_rows(c->linger, ui->filter, c->rows + n);
