@@ -23,7 +23,8 @@
 # ESTABLISHED pairs, 8% CLOSE_WAIT/FIN_WAIT2 pairs, 2% TIME_WAIT, 4
 # LISTEN; the generator raises its own fd limit and spreads the fds over
 # workers of 7,600 each), then
-# 1. alternates REPS times `tcpdeck -b -n 1 -o json` and `ss -tan`, each
+# 1. alternates REPS times `tcpdeck -b -n 1 -o json` and `ss -tan` (and
+#    BASELINE), each repetition starting with the next of them, each
 #    under cputime with output to /dev/null: median CPU (user + sys), the
 #    ratio, tcpdeck's peak RSS;
 # 2. runs `tcpdeck -d 2 -v LOG` in a detached tmux of 80x24 (its own
@@ -129,7 +130,18 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 # ---- 1. batch sample vs ss -tan ----
 r=0
 while [ $r -lt "$REPS" ]; do
-  for cmd in $batch_cmds; do
+  # Each repetition starts with the next command: the one timed first
+  # measured more, whichever it was, so every command takes each place
+  # as often (with REPS a multiple of their count).
+  set -- $batch_cmds
+  k=$((r % $#))
+  while [ $k -gt 0 ]; do
+    first=$1
+    shift
+    set -- "$@" "$first"
+    k=$((k - 1))
+  done
+  for cmd in "$@"; do
     if [ $cmd = td ]; then
       in_ns "$CPUTIME" "$TCPDECK" -b -n 1 -o json </dev/null >/dev/null 2>"$work/err"
     elif [ $cmd = base ]; then
