@@ -20,12 +20,9 @@
  * does not push it away.  With --hwm, CMD's VmHWM and VmRSS are read from
  * /proc just before it is asked to quit with "q".
  *
- * The screen model parses untrusted bytes: every sequence, parameter and
- * cursor position is bounded, and a sequence it does not know is skipped.
- * It understands what ncurses writes for vt100 (cursor moves, erasing,
- * scroll regions, SGR reverse) plus the common ANSI additions (insert and
- * delete of lines and characters, scrolling); wide characters take one
- * cell, which only matters for drawing, not for finding rows.
+ * The screen model, a parser of the untrusted bytes CMD writes, is
+ * vt_screen.c: it has its own unit test and fuzz target, and this file
+ * only feeds it and asks it where the selection is.
  *
  * Must not: leave CMD running (it is asked to quit, then its process
  * group gets SIGTERM and SIGKILL; SIGINT, SIGTERM and SIGHUP end the
@@ -50,11 +47,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define KEYLAT_MAX_COLS 1000
-#define KEYLAT_MAX_ROWS 1000
-#define KEYLAT_MAX_PARAMS 16
-#define KEYLAT_PARAM_LIMIT 65535
-#define KEYLAT_REPLACEMENT 0xfffdu
+#include "vt_screen.h"
+
+#define KEYLAT_MAX_COLS VT_SCREEN_MAX_COLS
+#define KEYLAT_MAX_ROWS VT_SCREEN_MAX_ROWS
 /* Bytes taken in before the screen is looked at even though more are
  * waiting: a program that never stops writing still gets an answer. */
 #define KEYLAT_LOOK_BYTES (1u << 20)
@@ -71,47 +67,13 @@
 #define KEYLAT_KEY_DOWN "\033OB"
 #define KEYLAT_KEY_UP "\033OA"
 
-struct keylat_cell {
-	uint32_t ch;
-	bool rev;
-};
-
-enum keylat_state {
-	KEYLAT_GROUND,
-	KEYLAT_ESC,
-	KEYLAT_ESC_SKIP, /* ESC ( x and the like: one more byte to skip */
-	KEYLAT_CSI,
-	KEYLAT_STRING, /* OSC, DCS, PM, APC, SOS: skipped up to BEL or ESC */
-};
-
-struct keylat_screen {
-	int rows, cols;
-	struct keylat_cell *cells;
-	int x, y;
-	/* The cursor is on the last column and a character was written there:
-	 * the next one goes to the start of the next line (vt100's xenl). */
-	bool wrap_pending;
-	bool autowrap;
-	bool rev;
-	int top, bottom; /* scroll region, inclusive */
-	int saved_x, saved_y;
-	bool saved_rev;
-	enum keylat_state state;
-	int params[KEYLAT_MAX_PARAMS];
-	int nparams;
-	unsigned char private_mark; /* '?', '>', '<' or '=' after CSI, or 0 */
-	bool intermediate;          /* CSI with an intermediate byte: ignored */
-	uint32_t utf8_cp;
-	int utf8_left;
-};
-
 struct keylat_term {
 	int fd;
 	pid_t pid;
 	bool open;   /* the pty still gives bytes */
 	bool exited; /* CMD was reaped */
 	int status;
-	struct keylat_screen *screen;
+	struct vt_screen *screen;
 };
 
 struct keylat_options {
@@ -125,621 +87,32 @@ struct keylat_options {
 
 static volatile sig_atomic_t keylat_stop;
 
-/* ---------------------------------------------------------- screen model */
-
-static struct keylat_screen *
-keylat_screen_new(int rows, int cols)
-{
-	struct keylat_screen *s = calloc(1, sizeof(*s));
-
-	if (s == NULL)
-		return NULL;
-	s->cells = calloc((size_t)rows * (size_t)cols, sizeof(*s->cells));
-	if (s->cells == NULL) {
-		free(s);
-		return NULL;
-	}
-	for (size_t i = 0; i < (size_t)rows * (size_t)cols; i++)
-		s->cells[i].ch = ' ';
-	s->rows = rows;
-	s->cols = cols;
-	s->autowrap = true;
-	s->bottom = rows - 1;
-	return s;
-}
-
-static void
-keylat_screen_free(struct keylat_screen *s)
-{
-	if (s != NULL)
-		free(s->cells);
-	free(s);
-}
-
-static struct keylat_cell *
-keylat_row(struct keylat_screen *s, int y)
-{
-	return s->cells + (size_t)y * (size_t)s->cols;
-}
-
-static int
-keylat_clamp(int v, int lo, int hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
-/* keylat_blank: cells [x0, x1) of row y become blank, without attributes
- * (vt100 has no background colour erase). */
-static void
-keylat_blank(struct keylat_screen *s, int y, int x0, int x1)
-{
-	struct keylat_cell *row = keylat_row(s, y);
-
-	x0 = keylat_clamp(x0, 0, s->cols);
-	x1 = keylat_clamp(x1, 0, s->cols);
-	for (int x = x0; x < x1; x++)
-		row[x] = (struct keylat_cell){.ch = ' ', .rev = false};
-}
-
-/* keylat_scroll_up: rows top..bottom move up by n, n blank rows at the
- * bottom.  keylat_scroll_down is the reverse. */
-static void
-keylat_scroll_up(struct keylat_screen *s, int top, int bottom, int n)
-{
-	int height = bottom - top + 1;
-
-	if (height <= 0)
-		return;
-	n = keylat_clamp(n, 0, height);
-	if (n < height)
-		memmove(keylat_row(s, top), keylat_row(s, top + n),
-		        (size_t)(height - n) * (size_t)s->cols * sizeof(*s->cells));
-	for (int y = bottom - n + 1; y <= bottom; y++)
-		keylat_blank(s, y, 0, s->cols);
-}
-
-static void
-keylat_scroll_down(struct keylat_screen *s, int top, int bottom, int n)
-{
-	int height = bottom - top + 1;
-
-	if (height <= 0)
-		return;
-	n = keylat_clamp(n, 0, height);
-	if (n < height)
-		memmove(keylat_row(s, top + n), keylat_row(s, top),
-		        (size_t)(height - n) * (size_t)s->cols * sizeof(*s->cells));
-	for (int y = top; y < top + n; y++)
-		keylat_blank(s, y, 0, s->cols);
-}
-
-/* keylat_linefeed: down one row, scrolling the region at its bottom. */
-static void
-keylat_linefeed(struct keylat_screen *s)
-{
-	s->wrap_pending = false;
-	if (s->y == s->bottom)
-		keylat_scroll_up(s, s->top, s->bottom, 1);
-	else if (s->y < s->rows - 1)
-		s->y++;
-}
-
-static void
-keylat_reverse_index(struct keylat_screen *s)
-{
-	s->wrap_pending = false;
-	if (s->y == s->top)
-		keylat_scroll_down(s, s->top, s->bottom, 1);
-	else if (s->y > 0)
-		s->y--;
-}
-
-static void
-keylat_put(struct keylat_screen *s, uint32_t ch)
-{
-	if (s->wrap_pending && s->autowrap) {
-		s->x = 0;
-		keylat_linefeed(s);
-	}
-	s->wrap_pending = false;
-	keylat_row(s, s->y)[s->x] = (struct keylat_cell){.ch = ch, .rev = s->rev};
-	if (s->x < s->cols - 1)
-		s->x++;
-	else if (s->autowrap)
-		s->wrap_pending = true;
-}
-
-static void
-keylat_reset(struct keylat_screen *s)
-{
-	for (int y = 0; y < s->rows; y++)
-		keylat_blank(s, y, 0, s->cols);
-	s->x = s->y = 0;
-	s->wrap_pending = false;
-	s->autowrap = true;
-	s->rev = false;
-	s->top = 0;
-	s->bottom = s->rows - 1;
-	s->saved_x = s->saved_y = 0;
-	s->saved_rev = false;
-}
-
-/* keylat_control: a C0 control byte, which acts the same in text and in
- * the middle of an escape sequence.  ESC, CAN and SUB are the caller's. */
-static void
-keylat_control(struct keylat_screen *s, unsigned char b)
-{
-	switch (b) {
-	case '\r':
-		s->x = 0;
-		s->wrap_pending = false;
-		break;
-	case '\n':
-	case '\v':
-	case '\f':
-		keylat_linefeed(s);
-		break;
-	case '\b':
-		if (s->x > 0)
-			s->x--;
-		s->wrap_pending = false;
-		break;
-	case '\t':
-		s->x = keylat_clamp((s->x / 8 + 1) * 8, 0, s->cols - 1);
-		s->wrap_pending = false;
-		break;
-	default: /* BEL, SO, SI and the rest draw nothing */
-		break;
-	}
-}
-
-static void
-keylat_save_cursor(struct keylat_screen *s)
-{
-	s->saved_x = s->x;
-	s->saved_y = s->y;
-	s->saved_rev = s->rev;
-}
-
-static void
-keylat_restore_cursor(struct keylat_screen *s)
-{
-	s->x = keylat_clamp(s->saved_x, 0, s->cols - 1);
-	s->y = keylat_clamp(s->saved_y, 0, s->rows - 1);
-	s->rev = s->saved_rev;
-	s->wrap_pending = false;
-}
-
-static void
-keylat_esc(struct keylat_screen *s, unsigned char b)
-{
-	s->state = KEYLAT_GROUND;
-	switch (b) {
-	case '[':
-		memset(s->params, 0, sizeof(s->params));
-		s->nparams = 1;
-		s->private_mark = 0;
-		s->intermediate = false;
-		s->state = KEYLAT_CSI;
-		break;
-	case ']':
-	case 'P':
-	case '^':
-	case '_':
-	case 'X':
-		s->state = KEYLAT_STRING;
-		break;
-	case '(':
-	case ')':
-	case '*':
-	case '+':
-	case '-':
-	case '.':
-	case '/':
-	case '#':
-	case '%':
-	case ' ':
-		s->state = KEYLAT_ESC_SKIP;
-		break;
-	case '7':
-		keylat_save_cursor(s);
-		break;
-	case '8':
-		keylat_restore_cursor(s);
-		break;
-	case 'D':
-		keylat_linefeed(s);
-		break;
-	case 'E':
-		s->x = 0;
-		keylat_linefeed(s);
-		break;
-	case 'M':
-		keylat_reverse_index(s);
-		break;
-	case 'c':
-		keylat_reset(s);
-		break;
-	default: /* ESC = and ESC > (keypad modes), ESC H (tab stop), ... */
-		break;
-	}
-}
-
-/* keylat_param: parameter i, or def when it is absent or 0. */
-static int
-keylat_param(const struct keylat_screen *s, int i, int def)
-{
-	if (i >= s->nparams || s->params[i] == 0)
-		return def;
-	return s->params[i];
-}
-
-static void
-keylat_sgr(struct keylat_screen *s)
-{
-	for (int i = 0; i < s->nparams; i++) {
-		switch (s->params[i]) {
-		case 0:
-		case 27:
-			s->rev = false;
-			break;
-		case 7:
-			s->rev = true;
-			break;
-		case 38:
-		case 48:
-		case 58:
-			/* Extended colours carry their own numbers: 5;N or 2;R;G;B. */
-			if (i + 1 < s->nparams && s->params[i + 1] == 5)
-				i += 2;
-			else if (i + 1 < s->nparams && s->params[i + 1] == 2)
-				i += 4;
-			break;
-		default:
-			break;
-		}
-	}
-}
-
-static void
-keylat_csi(struct keylat_screen *s, unsigned char final)
-{
-	int n = keylat_param(s, 0, 1);
-	int last_col = s->cols - 1, last_row = s->rows - 1;
-	struct keylat_cell *row = keylat_row(s, s->y);
-
-	if (s->intermediate)
-		return;
-	if (s->private_mark != 0) {
-		if (s->private_mark == '?' && (final == 'h' || final == 'l'))
-			for (int i = 0; i < s->nparams; i++)
-				if (s->params[i] == 7)
-					s->autowrap = final == 'h';
-		return;
-	}
-	if (final != 'm')
-		s->wrap_pending = false;
-	switch (final) {
-	case 'A':
-		s->y = keylat_clamp(s->y - n, s->y >= s->top ? s->top : 0, last_row);
-		break;
-	case 'B':
-	case 'e':
-		s->y = keylat_clamp(s->y + n, 0, s->y <= s->bottom ? s->bottom : last_row);
-		break;
-	case 'C':
-	case 'a':
-		s->x = keylat_clamp(s->x + n, 0, last_col);
-		break;
-	case 'D':
-		s->x = keylat_clamp(s->x - n, 0, last_col);
-		break;
-	case 'E':
-		s->y = keylat_clamp(s->y + n, 0, s->y <= s->bottom ? s->bottom : last_row);
-		s->x = 0;
-		break;
-	case 'F':
-		s->y = keylat_clamp(s->y - n, s->y >= s->top ? s->top : 0, last_row);
-		s->x = 0;
-		break;
-	case 'G':
-	case '`':
-		s->x = keylat_clamp(n - 1, 0, last_col);
-		break;
-	case 'd':
-		s->y = keylat_clamp(n - 1, 0, last_row);
-		break;
-	case 'H':
-	case 'f':
-		s->y = keylat_clamp(n - 1, 0, last_row);
-		s->x = keylat_clamp(keylat_param(s, 1, 1) - 1, 0, last_col);
-		break;
-	case 'J':
-		switch (s->params[0]) {
-		case 0:
-			keylat_blank(s, s->y, s->x, s->cols);
-			for (int y = s->y + 1; y < s->rows; y++)
-				keylat_blank(s, y, 0, s->cols);
-			break;
-		case 1:
-			for (int y = 0; y < s->y; y++)
-				keylat_blank(s, y, 0, s->cols);
-			keylat_blank(s, s->y, 0, s->x + 1);
-			break;
-		case 2:
-		case 3:
-			for (int y = 0; y < s->rows; y++)
-				keylat_blank(s, y, 0, s->cols);
-			break;
-		default:
-			break;
-		}
-		break;
-	case 'K':
-		if (s->params[0] == 0)
-			keylat_blank(s, s->y, s->x, s->cols);
-		else if (s->params[0] == 1)
-			keylat_blank(s, s->y, 0, s->x + 1);
-		else if (s->params[0] == 2)
-			keylat_blank(s, s->y, 0, s->cols);
-		break;
-	case 'm':
-		keylat_sgr(s);
-		break;
-	case 'r': {
-		int top = keylat_param(s, 0, 1) - 1;
-		int bottom = keylat_param(s, 1, s->rows) - 1;
-
-		if (top < bottom && bottom < s->rows) {
-			s->top = top;
-			s->bottom = bottom;
-		}
-		s->x = s->y = 0;
-		break;
-	}
-	case 'L':
-		if (s->y >= s->top && s->y <= s->bottom)
-			keylat_scroll_down(s, s->y, s->bottom, n);
-		s->x = 0;
-		break;
-	case 'M':
-		if (s->y >= s->top && s->y <= s->bottom)
-			keylat_scroll_up(s, s->y, s->bottom, n);
-		s->x = 0;
-		break;
-	case '@':
-		n = keylat_clamp(n, 0, s->cols - s->x);
-		memmove(row + s->x + n, row + s->x, (size_t)(s->cols - s->x - n) * sizeof(*row));
-		keylat_blank(s, s->y, s->x, s->x + n);
-		break;
-	case 'P':
-		n = keylat_clamp(n, 0, s->cols - s->x);
-		memmove(row + s->x, row + s->x + n, (size_t)(s->cols - s->x - n) * sizeof(*row));
-		keylat_blank(s, s->y, s->cols - n, s->cols);
-		break;
-	case 'X':
-		keylat_blank(s, s->y, s->x, s->x + keylat_clamp(n, 0, s->cols - s->x));
-		break;
-	case 'S':
-		keylat_scroll_up(s, s->top, s->bottom, n);
-		break;
-	case 'T':
-		if (s->nparams == 1) /* with more, it is xterm's mouse tracking */
-			keylat_scroll_down(s, s->top, s->bottom, n);
-		break;
-	case 's':
-		keylat_save_cursor(s);
-		break;
-	case 'u':
-		keylat_restore_cursor(s);
-		break;
-	default: /* h, l and everything else: no effect on the grid */
-		break;
-	}
-}
-
-static void
-keylat_csi_byte(struct keylat_screen *s, unsigned char b)
-{
-	if (b >= '0' && b <= '9') {
-		int *p = &s->params[s->nparams - 1];
-
-		*p = *p * 10 + (b - '0');
-		if (*p > KEYLAT_PARAM_LIMIT)
-			*p = KEYLAT_PARAM_LIMIT;
-	} else if (b == ';' || b == ':') {
-		if (s->nparams < KEYLAT_MAX_PARAMS)
-			s->nparams++;
-		else
-			s->intermediate = true; /* too many: drop the sequence */
-	} else if (b >= 0x3c && b <= 0x3f) {
-		s->private_mark = b;
-	} else if (b >= 0x20 && b <= 0x2f) {
-		s->intermediate = true;
-	} else if (b >= 0x40 && b <= 0x7e) {
-		s->state = KEYLAT_GROUND;
-		keylat_csi(s, b);
-	} else if (b >= 0x80) {
-		s->state = KEYLAT_GROUND;
-	}
-}
-
-/* keylat_utf8: a byte of 0x80 or more in text.  A broken sequence shows as
- * one replacement character. */
-static void
-keylat_utf8(struct keylat_screen *s, unsigned char b)
-{
-	if (s->utf8_left > 0) {
-		if ((b & 0xc0) == 0x80) {
-			s->utf8_cp = s->utf8_cp << 6 | (b & 0x3f);
-			if (--s->utf8_left == 0)
-				keylat_put(s, s->utf8_cp <= 0x10ffff ? s->utf8_cp
-				                                     : KEYLAT_REPLACEMENT);
-			return;
-		}
-		s->utf8_left = 0;
-		keylat_put(s, KEYLAT_REPLACEMENT);
-	}
-	if (b >= 0xc2 && b <= 0xdf) {
-		s->utf8_cp = b & 0x1f;
-		s->utf8_left = 1;
-	} else if (b >= 0xe0 && b <= 0xef) {
-		s->utf8_cp = b & 0x0f;
-		s->utf8_left = 2;
-	} else if (b >= 0xf0 && b <= 0xf4) {
-		s->utf8_cp = b & 0x07;
-		s->utf8_left = 3;
-	} else {
-		keylat_put(s, KEYLAT_REPLACEMENT);
-	}
-}
-
-/* keylat_feed: takes in n bytes written by the program, in any split. */
-static void
-keylat_feed(struct keylat_screen *s, const unsigned char *buf, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char b = buf[i];
-
-		if (b == 0x1b) {
-			s->utf8_left = 0;
-			s->state = KEYLAT_ESC;
-			continue;
-		}
-		if (b == 0x18 || b == 0x1a) { /* CAN, SUB: abandon any sequence */
-			s->utf8_left = 0;
-			s->state = KEYLAT_GROUND;
-			continue;
-		}
-		if (s->state == KEYLAT_STRING) {
-			if (b == 0x07)
-				s->state = KEYLAT_GROUND;
-			continue;
-		}
-		if (b < 0x20 || b == 0x7f) {
-			s->utf8_left = 0;
-			keylat_control(s, b);
-			continue;
-		}
-		switch (s->state) {
-		case KEYLAT_GROUND:
-			if (b < 0x80) {
-				if (s->utf8_left > 0) {
-					s->utf8_left = 0;
-					keylat_put(s, KEYLAT_REPLACEMENT);
-				}
-				keylat_put(s, b);
-			} else {
-				keylat_utf8(s, b);
-			}
-			break;
-		case KEYLAT_ESC:
-			keylat_esc(s, b);
-			break;
-		case KEYLAT_ESC_SKIP:
-			s->state = KEYLAT_GROUND;
-			break;
-		case KEYLAT_CSI:
-			keylat_csi_byte(s, b);
-			break;
-		case KEYLAT_STRING:
-			break;
-		}
-	}
-}
-
-/* keylat_row_text: row y as ASCII, other characters shown as '?'. */
-static void
-keylat_row_text(struct keylat_screen *s, int y, char *out, size_t size)
-{
-	const struct keylat_cell *row = keylat_row(s, y);
-	size_t len = 0;
-
-	for (int x = 0; x < s->cols && len + 1 < size; x++)
-		out[len++] = row[x].ch >= 0x20 && row[x].ch < 0x7f ? (char)row[x].ch : '?';
-	out[len] = '\0';
-}
-
-static bool
-keylat_has_content(struct keylat_screen *s)
-{
-	for (size_t i = 0; i < (size_t)s->rows * (size_t)s->cols; i++)
-		if (s->cells[i].ch != ' ' || s->cells[i].rev)
-			return true;
-	return false;
-}
-
-/* keylat_header_row: the first row (from 1) with both LOCAL and REMOTE,
- * or 0. */
-static int
-keylat_header_row(struct keylat_screen *s)
-{
-	char text[KEYLAT_MAX_COLS + 1];
-
-	for (int y = 0; y < s->rows; y++) {
-		keylat_row_text(s, y, text, sizeof(text));
-		if (strstr(text, "LOCAL") != NULL && strstr(text, "REMOTE") != NULL)
-			return y + 1;
-	}
-	return 0;
-}
-
-/* keylat_mostly_reverse: whether most written cells (not plain blanks) of
- * row y are in reverse video. */
-static bool
-keylat_mostly_reverse(struct keylat_screen *s, int y)
-{
-	const struct keylat_cell *row = keylat_row(s, y);
-	int written = 0, rev = 0;
-
-	for (int x = 0; x < s->cols; x++) {
-		if (row[x].ch != ' ' || row[x].rev)
-			written++;
-		if (row[x].rev)
-			rev++;
-	}
-	return written > 0 && 2 * rev > written;
-}
-
-/* keylat_selected_row: the first row (from 1) below the header that is
- * mostly in reverse video, or 0. */
-static int
-keylat_selected_row(struct keylat_screen *s)
-{
-	int header = keylat_header_row(s);
-
-	if (header == 0)
-		return 0;
-	for (int y = header; y < s->rows; y++)
-		if (keylat_mostly_reverse(s, y))
-			return y + 1;
-	return 0;
-}
+/* ---------------------------------------------------------- the screen */
 
 /* keylat_dump: the screen on f, one row a line between bars, a '*'
  * marking the rows that are mostly in reverse video. */
 static void
-keylat_dump(struct keylat_screen *s, FILE *f)
+keylat_dump(const struct vt_screen *s, FILE *f)
 {
 	char text[KEYLAT_MAX_COLS + 1];
 
-	for (int y = 0; y < s->rows; y++) {
-		keylat_row_text(s, y, text, sizeof(text));
-		fprintf(f, "%3d%c|%s|\n", y + 1, keylat_mostly_reverse(s, y) ? '*' : ' ', text);
+	for (int y = 0; y < vt_screen_rows(s); y++) {
+		vt_screen_row_text(s, y, text, sizeof(text));
+		fprintf(f, "%3d%c|%s|\n", y + 1, vt_screen_mostly_reverse(s, y) ? '*' : ' ', text);
 	}
 }
 
 /* keylat_first_text: the first row with text on it, trimmed, for error
  * messages. */
 static void
-keylat_first_text(struct keylat_screen *s, char *out, size_t size)
+keylat_first_text(const struct vt_screen *s, char *out, size_t size)
 {
 	char text[KEYLAT_MAX_COLS + 1];
 
-	for (int y = 0; y < s->rows; y++) {
+	for (int y = 0; y < vt_screen_rows(s); y++) {
 		size_t start = 0, len;
 
-		keylat_row_text(s, y, text, sizeof(text));
+		vt_screen_row_text(s, y, text, sizeof(text));
 		len = strlen(text);
 		while (len > 0 && text[len - 1] == ' ')
 			len--;
@@ -828,7 +201,7 @@ keylat_pump(struct keylat_term *t, int64_t deadline, bool (*done)(struct keylat_
 		}
 		n = read(t->fd, buf, sizeof(buf));
 		if (n > 0) {
-			keylat_feed(t->screen, buf, (size_t)n);
+			vt_screen_feed(t->screen, buf, (size_t)n);
 			unlooked += (size_t)n;
 			settled = false;
 		} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
@@ -866,20 +239,20 @@ static bool
 keylat_done_content(struct keylat_term *t, void *arg)
 {
 	(void)arg;
-	return keylat_has_content(t->screen);
+	return vt_screen_has_content(t->screen);
 }
 
 static bool
 keylat_done_table(struct keylat_term *t, void *arg)
 {
 	(void)arg;
-	return keylat_selected_row(t->screen) > 0;
+	return vt_screen_selected_row(t->screen) > 0;
 }
 
 static bool
 keylat_done_moved(struct keylat_term *t, void *arg)
 {
-	int now = keylat_selected_row(t->screen);
+	int now = vt_screen_selected_row(t->screen);
 
 	return now != 0 && now != *(const int *)arg;
 }
@@ -1150,7 +523,7 @@ keylat_measure(struct keylat_term *t, const struct keylat_options *o, char *caus
 	}
 	deadline = keylat_now_ns() + KEYLAT_TABLE_TIMEOUT_S * KEYLAT_NS_PER_S;
 	if (!keylat_pump(t, deadline, keylat_done_table, NULL)) {
-		const char *what = keylat_header_row(t->screen) == 0
+		const char *what = vt_screen_header_row(t->screen) == 0
 		                       ? "no table (a row with LOCAL and REMOTE)"
 		                       : "a table header but no selected row";
 
@@ -1170,7 +543,7 @@ keylat_measure(struct keylat_term *t, const struct keylat_options *o, char *caus
 		return -1;
 	}
 	keylat_pump(t, keylat_now_ns() + KEYLAT_NS_PER_S, NULL, NULL);
-	home = keylat_selected_row(t->screen);
+	home = vt_screen_selected_row(t->screen);
 
 	us = calloc((size_t)o->keys, sizeof(*us));
 	if (us == NULL) {
@@ -1178,7 +551,7 @@ keylat_measure(struct keylat_term *t, const struct keylat_options *o, char *caus
 		return -1;
 	}
 	for (int k = 0; k < o->keys; k++) {
-		int before = keylat_selected_row(t->screen);
+		int before = vt_screen_selected_row(t->screen);
 		int64_t t0, t1;
 
 		if (keylat_stop || t->exited || !t->open) {
@@ -1246,7 +619,7 @@ main(int argc, char **argv)
 	sigemptyset(&ignore.sa_mask);
 	sigaction(SIGPIPE, &ignore, NULL);
 
-	t.screen = keylat_screen_new(o.rows, o.cols);
+	t.screen = vt_screen_new(o.rows, o.cols);
 	if (t.screen == NULL) {
 		fprintf(stderr, "tcpdeck-keylat: out of memory\n");
 		return 1;
@@ -1261,6 +634,6 @@ main(int argc, char **argv)
 	keylat_finish(&t, rc == 0 && !keylat_stop);
 	if (t.fd >= 0)
 		close(t.fd);
-	keylat_screen_free(t.screen);
+	vt_screen_free(t.screen);
 	return rc;
 }
