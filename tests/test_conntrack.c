@@ -201,7 +201,7 @@ test_new_then_steady(void **state)
 	assert_int_equal(must_get(ct, 1)->mark, CONN_STEADY);
 	info = must_get(ct, 2);
 	assert_int_equal(info->mark, CONN_NEW);
-	assert_true(info->marked_at == 11.0);
+	assert_true(conntrack_marked_at(info) == 11.0);
 	assert_true(info->first_seen == 11.0);
 
 	feed_cookies(ct, 12.5, abc, 3);
@@ -244,7 +244,7 @@ test_state_change(void **state)
 	feed_state(ct, 2, 7, TCP_STATE_ESTABLISHED);
 	info = must_get(ct, 7);
 	assert_int_equal(info->mark, CONN_CHANGED);
-	assert_true(info->marked_at == 2.0);
+	assert_true(conntrack_marked_at(info) == 2.0);
 	assert_int_equal(info->n_states, 2);
 	assert_int_equal(info->states[0], TCP_STATE_SYN_SENT);
 	assert_int_equal(info->states[1], TCP_STATE_ESTABLISHED);
@@ -265,7 +265,7 @@ test_state_change(void **state)
 	feed_state(ct, 6, 7, TCP_STATE_FIN_WAIT2);
 	info = must_get(ct, 7);
 	assert_int_equal(info->mark, CONN_CHANGED);
-	assert_true(info->marked_at == 6.0);
+	assert_true(conntrack_marked_at(info) == 6.0);
 	feed_state(ct, 7.5, 7, TCP_STATE_FIN_WAIT2);
 	assert_int_equal(must_get(ct, 7)->mark, CONN_CHANGED);
 	feed_state(ct, 8, 7, TCP_STATE_FIN_WAIT2);
@@ -293,7 +293,7 @@ test_new_then_changed(void **state)
 	add_info(snap, 2, TCP_STATE_ESTABLISHED, 0, 0);
 	feed(ct, snap);
 	assert_int_equal(must_get(ct, 2)->mark, CONN_CHANGED);
-	assert_true(must_get(ct, 2)->marked_at == 3.0);
+	assert_true(conntrack_marked_at(must_get(ct, 2)) == 3.0);
 	assert_true(must_get(ct, 2)->first_seen == 2.0);
 	conntrack_free(ct);
 }
@@ -846,10 +846,11 @@ test_churn_100k(void **state)
 	conntrack_free(ct);
 }
 
-/* A record is 80 bytes (two per socket are kept), so the state times are
- * milliseconds after the first sight: exact to the millisecond, while
- * the first sight and the last mark, which decide ages and marks, stay
- * exact to the nanosecond. */
+/* A record is 48 bytes (two per socket are kept), so the state times are
+ * milliseconds after the first sight: exact to the millisecond, while the
+ * first sight, which decides ages, stays exact to the nanosecond.  The
+ * mark's time is the newest state's, and a mark lasts its highlight time
+ * counted in those milliseconds. */
 static void
 test_state_times_to_the_ms(void **state)
 {
@@ -857,17 +858,24 @@ test_state_times_to_the_ms(void **state)
 	const struct conn_info *info;
 
 	(void)state;
-	assert_int_equal(sizeof(struct conn_info), 64);
+	assert_int_equal(sizeof(struct conn_info), 48);
 	feed_counters(ct, 100, 0, 0, true, TCP_STATE_SYN_SENT);
 	feed_counters(ct, 100.000000123, 0, 0, true, TCP_STATE_SYN_SENT);
 	feed_counters(ct, 112.3456, 0, 0, true, TCP_STATE_ESTABLISHED);
 	info = must_get(ct, 5);
 	assert_true(info->first_seen == 100.0);
-	assert_true(info->marked_at == conntrack_now(ct));
+	assert_true(conntrack_marked_at(info) - conntrack_now(ct) <= 0.0005 &&
+		    conntrack_now(ct) - conntrack_marked_at(info) <= 0.0005);
+	assert_int_equal(info->mark, CONN_CHANGED);
 	assert_int_equal(info->n_states, 2);
 	assert_int_equal(info->state_ms[1], 12346);
 	assert_true(conntrack_state_time(info, 1) > 112.346 - 1e-9 && conntrack_state_time(info, 1) < 112.346 + 1e-9);
 	assert_true(conntrack_state_time(info, 0) == 100.0);
+	/* 0.954 s after the change in ms: still marked; 1.000 s: not. */
+	feed_counters(ct, 113.3, 0, 0, true, TCP_STATE_ESTABLISHED);
+	assert_int_equal(must_get(ct, 5)->mark, CONN_CHANGED);
+	feed_counters(ct, 113.3456, 0, 0, true, TCP_STATE_ESTABLISHED);
+	assert_int_equal(must_get(ct, 5)->mark, CONN_STEADY);
 	conntrack_free(ct);
 }
 

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,7 +51,7 @@ struct generation {
 };
 
 /* Two generations of a record per socket: see conntrack.h. */
-_Static_assert(sizeof(struct conn_info) == 64, "a tracker record is 64 bytes");
+_Static_assert(sizeof(struct conn_info) == 48, "a tracker record is 48 bytes");
 
 enum {
 	GEN_COPY = 1u << 0,
@@ -179,11 +180,19 @@ insert(struct generation *g, uint32_t netns, uint64_t cookie, size_t i)
 	return &g->infos[i];
 }
 
-static void
-push_state(struct conn_info *info, uint8_t state, double when)
+/* Milliseconds from info's first sight to when (seconds), rounded and
+ * saturating: what state_ms holds. */
+static uint32_t
+ms_after_first(const struct conn_info *info, double when)
 {
 	double ms = (when - info->first_seen) * 1e3 + 0.5;
 
+	return ms <= 0 ? 0 : ms >= (double)UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
+static void
+push_state(struct conn_info *info, uint8_t state, double when)
+{
 	if (info->n_states == CONNTRACK_STATES) {
 		memmove(info->states, info->states + 1, CONNTRACK_STATES - 1);
 		memmove(info->state_ms, info->state_ms + 1,
@@ -191,14 +200,39 @@ push_state(struct conn_info *info, uint8_t state, double when)
 		info->n_states--;
 	}
 	info->states[info->n_states] = state;
-	info->state_ms[info->n_states++] =
-		ms <= 0 ? 0 : ms >= (double)UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+	info->state_ms[info->n_states++] = ms_after_first(info, when);
+}
+
+/*
+ * Whether info's mark has lasted highlight seconds at now.  Counted in
+ * the milliseconds the mark's time is kept in, so a mark ends on the
+ * sample it would have ended on with the exact time.  A mark made
+ * beyond the count's range (49 days after the first sight) has no time
+ * and ends at once.
+ */
+static bool
+mark_expired(const struct conn_info *info, double now, double highlight)
+{
+	uint32_t marked = info->state_ms[info->n_states - 1];
+	double highlight_ms = highlight * 1e3 + 0.5;
+
+	if (marked == UINT32_MAX)
+		return true;
+	if (highlight_ms >= (double)UINT32_MAX)
+		return false;
+	return (int64_t)ms_after_first(info, now) - (int64_t)marked >= (int64_t)highlight_ms;
 }
 
 double
 conntrack_state_time(const struct conn_info *info, int i)
 {
 	return info->first_seen + (double)info->state_ms[i] / 1e3;
+}
+
+double
+conntrack_marked_at(const struct conn_info *info)
+{
+	return info->n_states > 0 ? conntrack_state_time(info, info->n_states - 1) : info->first_seen;
 }
 
 static int
@@ -312,7 +346,6 @@ take_entries(struct conntrack *ct, size_t from, size_t to)
 			/* The first sample shows what was there before us:
 			 * nothing in it is "new". */
 			info->mark = ct->prev != NULL ? CONN_NEW : CONN_STEADY;
-			info->marked_at = now;
 			push_state(info, e->state, now);
 		} else {
 			/* Every record of the last generation was in the last
@@ -329,19 +362,19 @@ take_entries(struct conntrack *ct, size_t from, size_t to)
 				info->send_rate = -1;
 				info->recv_rate = -1;
 			} else if (dt > 0) {
-				info->send_rate = e->bytes_acked >= was->bytes_acked
-							  ? (double)(e->bytes_acked - was->bytes_acked) / dt
-							  : 0;
+				info->send_rate =
+					e->bytes_acked >= was->bytes_acked
+						? (float)((double)(e->bytes_acked - was->bytes_acked) / dt)
+						: 0;
 				info->recv_rate =
 					e->bytes_received >= was->bytes_received
-						? (double)(e->bytes_received - was->bytes_received) / dt
+						? (float)((double)(e->bytes_received - was->bytes_received) / dt)
 						: 0;
 			}
 			if (old->states[old->n_states - 1] != e->state) {
 				push_state(info, e->state, now);
 				info->mark = CONN_CHANGED;
-				info->marked_at = now;
-			} else if (now - info->marked_at >= ct->highlight) {
+			} else if (mark_expired(info, now, ct->highlight)) {
 				info->mark = CONN_STEADY;
 			}
 		}

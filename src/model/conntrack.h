@@ -31,21 +31,22 @@ enum conn_mark {
 };
 
 /*
- * 64 bytes: the table's tracker keeps two generations of one record per
+ * 48 bytes: the table's tracker keeps two generations of one record per
  * socket, so at a million sockets every byte here costs 2 MB.  What a
  * record can take from elsewhere it does: the socket it describes is the
  * snapshot entry it sits beside (conntrack_get_at(): entry i, record i),
- * the byte counters of the last sample are the previous snapshot's, and
- * the time of each state is kept as milliseconds after the first sight
- * (only the details page shows them).  Times that decide marks and ages
- * stay exact.
+ * the byte counters of the last sample are the previous snapshot's, the
+ * time of each state is kept as milliseconds after the first sight (only
+ * the details page shows them), and the time of the mark is that of the
+ * newest state: a socket is marked when it is first seen or changes
+ * state.  Rates are single precision: seven significant digits of bytes
+ * a second.
  */
 struct conn_info {
 	double first_seen;       /* seconds, on the snapshots' monotonic clock */
-	double marked_at;        /* when it became new or changed state */
-	double send_rate;        /* bytes acked per second since the last
+	float send_rate;         /* bytes acked per second since the last
 				  * sample; negative until a second sample */
-	double recv_rate;        /* bytes received per second; likewise */
+	float recv_rate;         /* bytes received per second; likewise */
 	/* When each state was first seen, in ms after first_seen
 	 * (saturating): conntrack_state_time() gives seconds. */
 	uint32_t state_ms[CONNTRACK_STATES];
@@ -57,6 +58,10 @@ struct conn_info {
 /* When state i (0 the oldest) of info was first seen, in seconds on the
  * snapshots' clock, to the millisecond. */
 double conntrack_state_time(const struct conn_info *info, int i);
+
+/* When info became new or changed state (what its mark tells): the time
+ * of its newest state. */
+double conntrack_marked_at(const struct conn_info *info);
 
 struct conntrack;
 

@@ -123,7 +123,6 @@ ui_conns_linger_sample(struct ui_conns_linger *l, const struct ui *ui, double li
 		l->entries[i].n_owners = 0;
 		memset(info, 0, sizeof(*info));
 		info->first_seen = closed_at;
-		info->marked_at = closed_at;
 		info->send_rate = -1;
 		info->recv_rate = -1;
 		info->mark = CONN_GONE;
