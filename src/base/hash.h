@@ -50,4 +50,13 @@ hash_sock(uint32_t netns, uint64_t cookie)
 	return hash_u64(cookie ^ (uint64_t)netns * 0x9e3779b97f4a7c15ull);
 }
 
+/* A slot of a table of cap slots for hash h, cap any size: the high half
+ * of h * cap, which spreads a well-mixed h evenly without a division, so a
+ * table can grow by less than a doubling. */
+static inline size_t
+hash_slot(uint64_t h, size_t cap)
+{
+	return (size_t)(((unsigned __int128)h * cap) >> 64);
+}
+
 #endif

@@ -18,6 +18,7 @@
 
 #include "closed.h"
 #include "hash.h"
+#include "size_class.h"
 
 /* Samples a socket is remembered after the last one that saw it. */
 #define KEEP_SAMPLES 3
@@ -74,7 +75,7 @@ struct closed_model {
 	struct closed_conn *fresh;
 	size_t n_fresh, fresh_cap;
 	struct seen_sock *table;
-	size_t table_cap;             /* a power of two, or 0 */
+	size_t table_cap;             /* a size class (size_class.h), or 0 */
 	size_t table_count;           /* used slots */
 	uint32_t gen;
 	/* Holders: ids 1..n_holders handed out, some free again.  The
@@ -154,14 +155,51 @@ closed_model_restart(struct closed_model *m)
 	m->has_prev = false;
 }
 
+/* The table's smallest size, in slots. */
+#define TABLE_MIN 1024
+
+/* The slot where (netns, cookie) would start its probe. */
+static size_t
+table_home(size_t cap, uint32_t netns, uint64_t cookie)
+{
+	return hash_slot(hash_sock(netns, cookie), cap);
+}
+
+/* The slot after i, cyclically. */
+static size_t
+table_next(size_t cap, size_t i)
+{
+	return i + 1 == cap ? 0 : i + 1;
+}
+
+/* Whether cap slots hold n sockets at most three quarters full: linear
+ * probes stay short (2.5 slots a lookup at the limit) while the table is
+ * 1.33 to 1.8 times the sockets, not 2 to 4 as with doublings. */
+static bool
+table_fits(size_t cap, size_t n)
+{
+	return n <= cap / 4 * 3;
+}
+
+/* The size of a table for n sockets: a size class (4 to 7 times a power of
+ * two), so that a table freed when the count moves fits the next. */
+static size_t
+table_cap_for(size_t n)
+{
+	size_t cap = n < SIZE_MAX / 2 ? size_class(n / 3 * 4 + 4) : n;
+
+	return cap < TABLE_MIN ? TABLE_MIN : cap;
+}
+
 static struct seen_sock *
 table_slot(struct seen_sock *table, size_t cap, uint32_t netns, uint64_t cookie)
 {
-	size_t i = (size_t)hash_sock(netns, cookie) & (cap - 1);
+	size_t i = table_home(cap, netns, cookie);
 
-	/* The table is at most half full: a free slot is always found. */
+	/* The table is at most three quarters full: a free slot is always
+	 * found. */
 	while (table[i].used && (table[i].cookie != cookie || table[i].netns != netns))
-		i = (i + 1) & (cap - 1);
+		i = table_next(cap, i);
 	return &table[i];
 }
 
@@ -383,15 +421,8 @@ close_set_has(const struct close_set *set, const struct snapshot *snap, uint32_t
 	return false;
 }
 
-/* The slot where (netns, cookie) would start its probe. */
-static size_t
-table_home(size_t cap, uint32_t netns, uint64_t cookie)
-{
-	return (size_t)hash_sock(netns, cookie) & (cap - 1);
-}
-
-/* Moves every used slot of m's table into a table of cap slots (a power of
- * two, more than twice the used slots). */
+/* Moves every used slot of m's table into a table of cap slots (at most
+ * three quarters of them used). */
 static int
 table_resize(struct closed_model *m, size_t cap)
 {
@@ -419,7 +450,7 @@ table_delete(struct seen_sock *table, size_t cap, size_t i)
 	for (;;) {
 		size_t k;
 
-		j = (j + 1) & (cap - 1);
+		j = table_next(cap, j);
 		if (!table[j].used)
 			break;
 		k = table_home(cap, table[j].netns, table[j].cookie);
@@ -444,8 +475,8 @@ table_expire(struct closed_model *m)
 	while (start < cap && m->table[start].used)
 		start++;
 	if (start == cap)
-		return; /* never: the table is at most half full */
-	i = (start + 1) & (cap - 1);
+		return; /* never: the table is at most three quarters full */
+	i = table_next(cap, start);
 	for (left = cap - 1; left > 0;) {
 		struct seen_sock *s = &m->table[i];
 
@@ -454,7 +485,7 @@ table_expire(struct closed_model *m)
 			m->table_count--;
 			continue; /* slot i now holds what moved back, if anything */
 		}
-		i = (i + 1) & (cap - 1);
+		i = table_next(cap, i);
 		left--;
 	}
 }
@@ -493,7 +524,8 @@ listener_add(struct closed_model *m, const struct snapshot *snap, const struct s
 /* Updates the table in place: the sockets of the last KEEP_SAMPLES samples
  * are kept, the current sample's are added or refreshed.  Only one table
  * is alive except while it grows or shrinks, and its size follows the
- * socket count: at most half full, and shrunk when under an eighth.  The
+ * socket count: at most three quarters full, and shrunk to a quarter when
+ * under an eighth.  The
  * same walk over the sockets collects the listeners' holders (sorted for
  * resolve()). */
 /* only: when not NULL, the sockets to remember of this sample (its
@@ -520,9 +552,9 @@ table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_n
 		want = m->table_count + snap->n_closed;
 	if (want < m->table_count)
 		want = m->table_count;
-	cap = m->table_cap != 0 ? m->table_cap : 1024;
-	while (cap < SIZE_MAX / 4 && 2 * (want + 1) > cap)
-		cap *= 2;
+	cap = m->table_cap != 0 ? m->table_cap : TABLE_MIN;
+	if (!table_fits(cap, want + 1))
+		cap = table_cap_for(want + 1);
 	if (cap != m->table_cap && table_resize(m, cap) < 0)
 		return -1;
 	/* This feed's owner table is new to the cache (its indexes, and
@@ -568,8 +600,8 @@ table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_n
 		if (only != NULL && !close_set_has(only, snap, e->netns, e->cookie))
 			continue;
 		s = table_slot(m->table, m->table_cap, e->netns, e->cookie);
-		if (!s->used && 2 * (m->table_count + 1) > m->table_cap) {
-			if (table_resize(m, 2 * m->table_cap) < 0)
+		if (!s->used && !table_fits(m->table_cap, m->table_count + 1)) {
+			if (table_resize(m, table_cap_for(m->table_cap)) < 0)
 				return -1;
 			s = table_slot(m->table, m->table_cap, e->netns, e->cookie);
 		}
@@ -597,8 +629,8 @@ table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_n
 	if (only != NULL)
 		return 0;
 	cap = m->table_cap;
-	while (cap > 1024 && 8 * m->table_count < cap)
-		cap /= 2;
+	if (cap > TABLE_MIN && 8 * m->table_count < cap)
+		cap = table_cap_for(2 * m->table_count);
 	if (cap != m->table_cap && table_resize(m, cap) < 0)
 		return -1;
 	return 0;
