@@ -21,6 +21,7 @@
 #include "hash.h"
 #include "owners.h"
 #include "radix_sort.h"
+#include "size_class.h"
 
 struct owner_link {
 	uint32_t inode;
@@ -44,7 +45,7 @@ struct owner_table {
 	struct owner_link *links;
 	size_t n_links, links_cap;
 	struct owner_slot *index; /* hash of inodes */
-	size_t index_mask;
+	size_t index_slots;
 };
 
 struct owner_table *
@@ -137,7 +138,7 @@ sort_links(struct owner_table *table)
 int
 owner_table_seal(struct owner_table *table)
 {
-	size_t slots = 16;
+	size_t slots;
 
 	if (sort_links(table) < 0)
 		return -1;
@@ -146,17 +147,19 @@ owner_table_seal(struct owner_table *table)
 		errno = ENOMEM;
 		return -1;
 	}
-	while (slots < table->n_links * 2)
-		slots *= 2;
+	/* At most three quarters full, in a size class: short probes in a
+	 * table a third larger than the sockets rather than two to four
+	 * times. */
+	slots = size_class(table->n_links / 3 * 4 + 4);
 	table->index = calloc(slots, sizeof(*table->index));
 	if (table->index == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
-	table->index_mask = slots - 1;
+	table->index_slots = slots;
 	for (size_t i = 0, run; i < table->n_links; i += run) {
 		uint32_t inode = table->links[i].inode;
-		size_t slot = (size_t)hash_u64(inode) & table->index_mask;
+		size_t slot = hash_slot(hash_u64(inode), table->index_slots);
 
 		for (run = 1; i + run < table->n_links && table->links[i + run].inode == inode;
 		     run++)
@@ -164,7 +167,7 @@ owner_table_seal(struct owner_table *table)
 		if (inode == 0)
 			continue; /* never looked up */
 		while (table->index[slot].inode != 0)
-			slot = (slot + 1) & table->index_mask;
+			slot = slot + 1 == table->index_slots ? 0 : slot + 1;
 		table->index[slot].inode = inode;
 		table->index[slot].holders =
 		    run == 1 ? table->links[i].proc : SLOT_LINKS | (uint32_t)i;
@@ -193,7 +196,7 @@ owner_table_lookup(const struct owner_table *table, uint32_t inode, uint32_t *fi
 
 	if (table->index == NULL || inode == 0)
 		return 0;
-	slot = (size_t)hash_u64(inode) & table->index_mask;
+	slot = hash_slot(hash_u64(inode), table->index_slots);
 	for (;;) {
 		const struct owner_slot *at = &table->index[slot];
 
@@ -203,7 +206,7 @@ owner_table_lookup(const struct owner_table *table, uint32_t inode, uint32_t *fi
 			holders = at->holders;
 			break;
 		}
-		slot = (slot + 1) & table->index_mask;
+		slot = slot + 1 == table->index_slots ? 0 : slot + 1;
 	}
 	if ((holders & SLOT_LINKS) == 0) {
 		if (first_proc != NULL)
@@ -225,7 +228,7 @@ void
 owner_table_prefetch(const struct owner_table *table, uint32_t inode)
 {
 	if (table != NULL && table->index != NULL)
-		__builtin_prefetch(&table->index[(size_t)hash_u64(inode) & table->index_mask]);
+		__builtin_prefetch(&table->index[hash_slot(hash_u64(inode), table->index_slots)]);
 }
 
 struct owner_table *

@@ -17,6 +17,7 @@
 
 #include "conntrack.h"
 #include "hash.h"
+#include "size_class.h"
 #include "timespec_util.h"
 
 struct tombstone {
@@ -47,7 +48,7 @@ struct generation {
 	uint8_t *flags;
 	size_t n, cap;
 	uint32_t *index;   /* 0: empty slot */
-	size_t mask;       /* index has mask + 1 slots; 0 when none */
+	size_t slots;      /* of index; 0 when none */
 };
 
 /* Two generations of a record per socket: see conntrack.h. */
@@ -89,11 +90,9 @@ generation_free(struct generation *g)
 static int
 generation_reset(struct generation *g, size_t n)
 {
-	size_t slots = 16;
-
-	/* At most three quarters full: short probes. */
-	while (slots * 3 < n * 4)
-		slots *= 2;
+	/* At most three quarters full: short probes.  A size class, so an
+	 * index freed when the count moves fits the next. */
+	size_t slots = n < SIZE_MAX / 2 ? size_class(n / 3 * 4 + 4) : n;
 	if (n > g->cap) {
 		struct conn_info *more = realloc(g->infos, n * sizeof(*more));
 		uint8_t *flags;
@@ -107,14 +106,14 @@ generation_reset(struct generation *g, size_t n)
 		g->flags = flags;
 		g->cap = n;
 	}
-	if (g->index == NULL || g->mask + 1 != slots) {
+	if (g->index == NULL || g->slots != slots) {
 		uint32_t *index = calloc(slots, sizeof(*index));
 
 		if (index == NULL)
 			return -1;
 		free(g->index);
 		g->index = index;
-		g->mask = slots - 1;
+		g->slots = slots;
 	} else {
 		memset(g->index, 0, slots * sizeof(*g->index));
 	}
@@ -153,8 +152,8 @@ find(const struct generation *g, uint32_t netns, uint64_t cookie)
 {
 	if (g->index == NULL)
 		return NULL;
-	for (size_t slot = (size_t)hash_sock(netns, cookie) & g->mask; g->index[slot] != 0;
-	     slot = (slot + 1) & g->mask) {
+	for (size_t slot = hash_slot(hash_sock(netns, cookie), g->slots); g->index[slot] != 0;
+	     slot = slot + 1 == g->slots ? 0 : slot + 1) {
 		const struct sock_entry *e = &g->entries[g->index[slot] - 1];
 
 		if (e->cookie == cookie && e->netns == netns)
@@ -168,9 +167,9 @@ find(const struct generation *g, uint32_t netns, uint64_t cookie)
 static struct conn_info *
 insert(struct generation *g, uint32_t netns, uint64_t cookie, size_t i)
 {
-	size_t slot = (size_t)hash_sock(netns, cookie) & g->mask;
+	size_t slot = hash_slot(hash_sock(netns, cookie), g->slots);
 
-	for (; g->index[slot] != 0; slot = (slot + 1) & g->mask) {
+	for (; g->index[slot] != 0; slot = slot + 1 == g->slots ? 0 : slot + 1) {
 		const struct sock_entry *e = &g->entries[g->index[slot] - 1];
 
 		if (e->cookie == cookie && e->netns == netns)
