@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 
 #include "conntrack.h"
+#include "page_release.h"
 #include "snapshot.h"
 
 /* ------------------------------------------------------------ helpers */
@@ -704,14 +705,17 @@ test_tombstone_keeps_owners(void **state)
 	conntrack_free(ct);
 }
 
-/* ---------------------------------------------------- 100,000 sockets */
+/* ---------------------------------------------------- 300,000 sockets */
 
 /*
  * A window of N cookies slides by STEP per sample: each sample STEP
  * sockets are born and STEP die.  Counters grow with the cookie so every
  * socket's rate is known in advance; states change on a pattern.
  */
-enum { CHURN_N = 100000, CHURN_STEP = 20000, CHURN_SAMPLES = 6 };
+/* More sockets than PAGE_RELEASE_FROM_SOCKETS: the generation before
+ * gives its pages back after every update and comes back zeroed. */
+enum { CHURN_N = 300000, CHURN_STEP = 20000, CHURN_SAMPLES = 6 };
+_Static_assert(CHURN_N > PAGE_RELEASE_FROM_SOCKETS, "the churn releases pages");
 
 static uint64_t
 churn_cookie(size_t i)
@@ -761,7 +765,7 @@ churn_mark(size_t i, int k, double highlight)
 }
 
 static void
-test_churn_100k(void **state)
+test_churn_300k(void **state)
 {
 	const double highlight = 2.5;
 	struct conntrack *ct = ct_new(highlight);
@@ -1192,7 +1196,7 @@ main(void)
 	    cmocka_unit_test(test_cookie_zero_ignored),
 	    cmocka_unit_test(test_duplicate_cookies),
 	    cmocka_unit_test(test_tombstone_keeps_owners),
-	    cmocka_unit_test(test_churn_100k),
+	    cmocka_unit_test(test_churn_300k),
 	    cmocka_unit_test(test_order_changes),
 	    cmocka_unit_test(test_state_times_to_the_ms),
 	    cmocka_unit_test(test_listed_twice_then_moved),

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "snapshot.h"
+#include "page_release.h"
 #include "statetrack.h"
 
 static struct snapshot *
@@ -396,36 +397,37 @@ rnd(uint64_t *seed)
  * socket's since with the tracker.  The median update time is printed.
  */
 static void
-churn(unsigned int n_netns)
+churn(unsigned int n_netns, size_t churn_n, int samples)
 {
 	struct statetrack *st = statetrack_new();
-	uint64_t *cookie = malloc(CHURN_N * sizeof(*cookie));
-	uint64_t *old_cookie = malloc(CHURN_N * sizeof(*old_cookie));
-	uint8_t *sstate = malloc(CHURN_N);
-	double *since = malloc(CHURN_N * sizeof(*since));
+	uint64_t *cookie = malloc(churn_n * sizeof(*cookie));
+	uint64_t *old_cookie = malloc(churn_n * sizeof(*old_cookie));
+	uint8_t *sstate = malloc(churn_n);
+	double *since = malloc(churn_n * sizeof(*since));
 	double times[CHURN_SAMPLES];
 	uint64_t next_cookie = 1, seed = 88172645463325252ull;
 
+	assert_true(samples >= 4 && samples <= CHURN_SAMPLES);
 	assert_non_null(st);
 	assert_non_null(cookie);
 	assert_non_null(old_cookie);
 	assert_non_null(sstate);
 	assert_non_null(since);
-	for (size_t i = 0; i < CHURN_N; i++) {
+	for (size_t i = 0; i < churn_n; i++) {
 		cookie[i] = next_cookie++;
 		sstate[i] = (uint8_t)(rnd(&seed) % TCP_STATE_COUNT);
 		since[i] = 1000;
 	}
-	for (int k = 0; k < CHURN_SAMPLES; k++) {
+	for (int k = 0; k < samples; k++) {
 		uint32_t entered[TCP_STATE_COUNT] = {0}, left[TCP_STATE_COUNT] = {0};
 		uint32_t opened = 0, closed = 0;
 		double t = 1000 + k;
 		struct snapshot *s = snap_at(t);
 		double t0;
 
-		memcpy(old_cookie, cookie, CHURN_N * sizeof(*cookie));
+		memcpy(old_cookie, cookie, churn_n * sizeof(*cookie));
 		if (k > 0) {
-			for (size_t i = 0; i < CHURN_N; i++) {
+			for (size_t i = 0; i < churn_n; i++) {
 				uint64_t r = rnd(&seed) % 100;
 
 				if (r < 2) { /* closed, and a new socket in its slot */
@@ -447,8 +449,8 @@ churn(unsigned int n_netns)
 				}
 			}
 		}
-		assert_int_equal(snapshot_reserve(s, CHURN_N), 0);
-		for (size_t i = 0; i < CHURN_N; i++) {
+		assert_int_equal(snapshot_reserve(s, churn_n), 0);
+		for (size_t i = 0; i < churn_n; i++) {
 			add(s, cookie[i], (enum tcp_state)sstate[i]);
 			s->entries[i].netns = n_netns > 1 ? 1000 + (uint32_t)(i % n_netns) : 0;
 		}
@@ -466,7 +468,7 @@ churn(unsigned int n_netns)
 			assert_int_equal(flow(st, j)->entered, entered[j]);
 			assert_int_equal(flow(st, j)->left, left[j]);
 		}
-		for (size_t i = 0; i < CHURN_N; i++)
+		for (size_t i = 0; i < churn_n; i++)
 			if (statetrack_since_at(st, i, NULL) != since[i])
 				fail_msg("sample %d socket %zu: since %g, expected %g", k, i,
 					 statetrack_since_at(st, i, NULL), since[i]);
@@ -479,7 +481,7 @@ churn(unsigned int n_netns)
 			assert_int_equal(n, closed);
 			assert_true(taken == t - 1);
 			for (size_t j = 0; j < n; j++) {
-				assert_true(v[j] < CHURN_N);
+				assert_true(v[j] < churn_n);
 				assert_true(old_cookie[v[j]] != cookie[v[j]]);
 				assert_true(j == 0 || old_cookie[v[j - 1]] < old_cookie[v[j]]);
 			}
@@ -487,11 +489,11 @@ churn(unsigned int n_netns)
 	}
 	/* The first two updates allocate a table each: the steady ones are
 	 * the cost. */
-	printf("statetrack: %d sockets in %u namespace(s), first updates %.2f and %.2f ms", CHURN_N,
+	printf("statetrack: %zu sockets in %u namespace(s), first updates %.2f and %.2f ms", churn_n,
 	       n_netns, times[0] * 1e3, times[1] * 1e3);
-	qsort(times + 2, CHURN_SAMPLES - 2, sizeof(times[0]), cmp_double);
-	printf(", then median %.2f ms (min %.2f, max %.2f)\n", times[2 + (CHURN_SAMPLES - 2) / 2] * 1e3,
-	       times[2] * 1e3, times[CHURN_SAMPLES - 1] * 1e3);
+	qsort(times + 2, samples - 2, sizeof(times[0]), cmp_double);
+	printf(", then median %.2f ms (min %.2f, max %.2f)\n", times[2 + (samples - 2) / 2] * 1e3,
+	       times[2] * 1e3, times[samples - 1] * 1e3);
 	free(cookie);
 	free(old_cookie);
 	free(sstate);
@@ -503,7 +505,16 @@ static void
 test_churn_100k(void **state)
 {
 	(void)state;
-	churn(1);
+	churn(1, CHURN_N, CHURN_SAMPLES);
+}
+
+/* Above PAGE_RELEASE_FROM_SOCKETS the working arrays' pages are given back
+ * after every update and come back zeroed: the same truths hold. */
+static void
+test_churn_released_between_updates(void **state)
+{
+	(void)state;
+	churn(1, PAGE_RELEASE_FROM_SOCKETS + 50000, 5);
 }
 
 /* The same spread over 50 namespaces, interleaved: cookies of one host
@@ -512,7 +523,7 @@ static void
 test_churn_100k_netns(void **state)
 {
 	(void)state;
-	churn(50);
+	churn(50, CHURN_N, CHURN_SAMPLES);
 }
 
 /* Odd cookies only: the selection of the filtered tracker. */
@@ -1053,6 +1064,7 @@ main(void)
 	    cmocka_unit_test(test_same_seq_and_no_interval),
 	    cmocka_unit_test(test_vanished_entries),
 	    cmocka_unit_test(test_churn_100k),
+	    cmocka_unit_test(test_churn_released_between_updates),
 	    cmocka_unit_test(test_selected_equals_subset),
 	    cmocka_unit_test(test_stall_unread),
 	    cmocka_unit_test(test_stall_blocked),

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "page_release.h"
 #include "radix_sort.h"
 
 struct pair {
@@ -28,6 +29,13 @@ radix_scratch_free(struct radix_scratch *scratch)
 	free(scratch->buf);
 	scratch->buf = NULL;
 	scratch->cap = 0;
+}
+
+void
+radix_scratch_release(struct radix_scratch *scratch)
+{
+	if (scratch != NULL)
+		page_release(scratch->buf, scratch->cap);
 }
 
 /* Room for 2n pairs, from scratch when given. */

@@ -24,6 +24,10 @@ struct radix_scratch {
 
 void radix_scratch_free(struct radix_scratch *scratch);
 
+/* Gives a large scratch's pages back to the kernel until the next sort
+ * (page_release.h); the scratch stays allocated. */
+void radix_scratch_release(struct radix_scratch *scratch);
+
 /*
  * Reorders the permutation order[0..n) so that keys[order[i]] ascends,
  * stably: indexes with equal keys keep their relative order.  keys is

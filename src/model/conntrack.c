@@ -17,6 +17,7 @@
 
 #include "conntrack.h"
 #include "hash.h"
+#include "page_release.h"
 #include "size_class.h"
 #include "timespec_util.h"
 
@@ -70,7 +71,9 @@ struct conntrack {
 	size_t next_i, next_cursor;
 	struct generation cur;    /* built from prev */
 	/* The generation before, kept to be reused: allocating fresh ones
-	 * per sample cost more in page faults than the whole update. */
+	 * per sample cost more in page faults than the whole update.  Past
+	 * PAGE_RELEASE_FROM_SOCKETS its pages are given back between
+	 * updates (finish()). */
 	struct generation spare;
 	struct tombstone *gone;
 	size_t n_gone, gone_cap;
@@ -429,6 +432,14 @@ finish(struct conntrack *ct)
 
 		ct->cur = ct->spare;
 		ct->spare = older;
+	}
+	/* Until the next update the generation before only waits, while the
+	 * other models and the next sample need memory: its pages go back
+	 * (page_release.h), its allocation stays for the next update. */
+	if (snap->n_entries > PAGE_RELEASE_FROM_SOCKETS) {
+		page_release(ct->spare.infos, ct->spare.cap * sizeof(*ct->spare.infos));
+		page_release(ct->spare.flags, ct->spare.cap);
+		page_release(ct->spare.index, ct->spare.slots * sizeof(*ct->spare.index));
 	}
 	ct->now = now;
 	snapshot_unref(ct->prev);

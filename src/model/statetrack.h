@@ -23,7 +23,10 @@
  * once the socket count is stable); about 2.5 ms at 100,000 sockets.
  * Memory is per live socket of the latest sample (68 bytes each; 12
  * more when the cookies span 2^32 or more, 8 more when the sample has
- * several namespaces), and 32 bytes per socket with data queued.
+ * several namespaces), and 32 bytes per socket with data queued.  Of
+ * those, 38 bytes a socket serve only the update: after a sample of more
+ * than PAGE_RELEASE_FROM_SOCKETS (page_release.h) their pages are given
+ * back until the next.
  *
  * Owned by one thread (the UI or the batch loop); not thread-safe.
  * Nothing here prints or exits.
