@@ -725,8 +725,11 @@ vt_screen_selected_row(const struct vt_screen *s)
 
 	if (header == 0)
 		return 0;
-	/* header counts from 1, so as an index from 0 it is the row below. */
-	for (int y = header; y < s->rows; y++)
+	/* header counts from 1, so as an index from 0 it is the row below.
+	 * The last row is tcpdeck's footer, mostly in reverse video: with
+	 * the selection's row half redrawn it would pass for the selection,
+	 * so it is never taken for one. */
+	for (int y = header; y < s->rows - 1; y++)
 		if (vt_screen_mostly_reverse(s, y))
 			return y + 1;
 	return 0;

@@ -75,8 +75,9 @@ bool vt_screen_mostly_reverse(const struct vt_screen *s, int y);
  * header of tcpdeck's connection table), or 0 when there is none. */
 int vt_screen_header_row(const struct vt_screen *s);
 
-/* The selection: the first row, from 1, below the header row that is
- * mostly in reverse video, or 0 when there is no header or no such row. */
+/* The selection: the first row, from 1, below the header row and above
+ * the last row (the footer) that is mostly in reverse video, or 0 when
+ * there is no header or no such row. */
 int vt_screen_selected_row(const struct vt_screen *s);
 
 #endif

@@ -487,6 +487,11 @@ test_selection(void **state)
 	feed(s, "\033[4;3H\033[m0.0.0.1:22      10.0.0.9:5100   ESTAB  ");
 	assert_false(vt_screen_mostly_reverse(s, 3));
 	assert_int_equal(vt_screen_selected_row(s), 0);
+	/* A footer in reverse video on the last row is not a selection,
+	 * with no other row selected (a redraw half done). */
+	feed(s, "\033[10;1H\033[7mF1 Help  q Quit                         \033[m");
+	assert_true(vt_screen_mostly_reverse(s, 9));
+	assert_int_equal(vt_screen_selected_row(s), 0);
 	/* Reverse blanks count as written: a bar of blanks is a selection. */
 	feed(s, "\033[8;1H\033[7m          \033[m");
 	assert_int_equal(vt_screen_selected_row(s), 8);
