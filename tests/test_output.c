@@ -686,9 +686,15 @@ ns_snapshot(bool table)
 static char *
 render_ctx(const struct output_format *format, enum output_view view, struct output_context *ctx)
 {
-	char *text = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&text, &size);
+	/* Static: the stream keeps their addresses until fclose(), which
+	 * gcc 12 at -O3 takes for the result pointing into this frame. */
+	static char *text;
+	static size_t size;
+	FILE *f;
+
+	text = NULL;
+	size = 0;
+	f = open_memstream(&text, &size);
 
 	assert_non_null(f);
 	assert_int_equal(output_print(format, view, f, ctx), 0);

@@ -273,7 +273,7 @@ basic_bad(const char *header)
 	char *user = (char *)1, *password = (char *)1;
 
 	if (web_config_parse_basic(header, &user, &password) == 0)
-		fail_msg("accepted: '%s'", header);
+		fail_msg("accepted: '%s'", header != NULL ? header : "(no header)");
 	assert_null(user);
 	assert_null(password);
 }
