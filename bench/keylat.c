@@ -18,7 +18,8 @@
  * 5 s: Down while the selection is on the row it had after --home, Up
  * while it is below, so it stays on screen and a key that went unanswered
  * does not push it away.  With --hwm, CMD's VmHWM and VmRSS are read from
- * /proc just before it is asked to quit with "q".
+ * /proc just before it is asked to quit with "q"; with --rss-trace FILE,
+ * its VmRSS every 10 ms all along, each line stamped with the wall clock.
  *
  * The screen model, a parser of the untrusted bytes CMD writes, is
  * vt_screen.c: it has its own unit test and fuzz target, and this file
@@ -67,12 +68,17 @@
 #define KEYLAT_KEY_DOWN "\033OB"
 #define KEYLAT_KEY_UP "\033OA"
 
+/* How often --rss-trace reads CMD's resident size. */
+#define KEYLAT_RSS_EVERY_MS 10
+
 struct keylat_term {
 	int fd;
 	pid_t pid;
 	bool open;   /* the pty still gives bytes */
 	bool exited; /* CMD was reaped */
 	int status;
+	FILE *rss_trace;  /* --rss-trace, or NULL */
+	int64_t rss_next; /* when to read the resident size next (ns) */
 	struct vt_screen *screen;
 };
 
@@ -82,6 +88,7 @@ struct keylat_options {
 	const char *home_keys;
 	bool hwm;
 	bool dump;
+	const char *rss_trace; /* file for CMD's VmRSS every 10 ms, or NULL */
 	char **cmd;
 };
 
@@ -150,6 +157,38 @@ keylat_reap(struct keylat_term *t)
 		t->exited = true;
 }
 
+/* keylat_trace_rss: with --rss-trace, once every KEYLAT_RSS_EVERY_MS a
+ * line "WALL_SECONDS VMRSS_KIB" (wall clock, as tcpdeck's debug log
+ * stamps its lines, so the two can be read side by side).  Returns the
+ * milliseconds until the next reading, or -1 without a trace. */
+static int64_t
+keylat_trace_rss(struct keylat_term *t, int64_t now)
+{
+	char path[64], line[256];
+	struct timespec wall;
+	FILE *f;
+	long rss = -1;
+
+	if (t->rss_trace == NULL)
+		return -1;
+	if (now < t->rss_next)
+		return (t->rss_next - now + KEYLAT_NS_PER_MS - 1) / KEYLAT_NS_PER_MS;
+	t->rss_next = now + KEYLAT_RSS_EVERY_MS * KEYLAT_NS_PER_MS;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)t->pid);
+	f = t->exited ? NULL : fopen(path, "r");
+	if (f != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "VmRSS: %ld", &rss) == 1)
+				break;
+		fclose(f);
+	}
+	clock_gettime(CLOCK_REALTIME, &wall);
+	if (rss >= 0)
+		fprintf(t->rss_trace, "%lld.%03ld %ld\n", (long long)wall.tv_sec,
+		        wall.tv_nsec / 1000000, rss);
+	return KEYLAT_RSS_EVERY_MS;
+}
+
 /* keylat_pump: reads the pty into the screen model until done() holds,
  * the deadline passes, a stop signal arrives or nothing can change any
  * more (the pty closed and CMD reaped).  done() is asked when the pty has
@@ -183,6 +222,12 @@ keylat_pump(struct keylat_term *t, int64_t deadline, bool (*done)(struct keylat_
 		wait_ms = (deadline - now + KEYLAT_NS_PER_MS - 1) / KEYLAT_NS_PER_MS;
 		if (wait_ms > 50) /* CMD's exit is noticed by waitpid, not by poll */
 			wait_ms = 50;
+		{
+			int64_t trace_ms = keylat_trace_rss(t, now);
+
+			if (trace_ms >= 0 && trace_ms < wait_ms)
+				wait_ms = trace_ms;
+		}
 		if (!t->open) {
 			if (t->exited)
 				return false;
@@ -407,11 +452,13 @@ keylat_usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: tcpdeck-keylat [--cols N] [--rows N] [--keys N] [--gap MS] [--open KEYS]\n"
-	        "                      [--home KEYS] [--hwm] [--dump] -- CMD [ARGS...]\n"
+	        "                      [--home KEYS] [--hwm] [--dump] [--rss-trace FILE]\n"
+	        "                      -- CMD [ARGS...]\n"
 	        "Runs CMD in a terminal of its own (TERM=vt100) and times how fast it moves\n"
 	        "the selection of its table after Down and Up (defaults: 80x24, 20 keys, one\n"
 	        "every 700 ms, opened with \"3\", homed with \"g\").  --hwm prints CMD's\n"
-	        "VmHWM and VmRSS before it quits; --dump prints its screen on stderr then.\n");
+	        "VmHWM and VmRSS before it quits; --dump prints its screen on stderr then.\n"
+	        "--rss-trace writes CMD's VmRSS to FILE every 10 ms, a line \"WALL_S KIB\".\n");
 }
 
 static bool
@@ -436,6 +483,7 @@ keylat_options(int argc, char **argv, struct keylat_options *o)
 	    {"keys", required_argument, NULL, 'k'}, {"gap", required_argument, NULL, 'g'},
 	    {"open", required_argument, NULL, 'o'}, {"home", required_argument, NULL, 'H'},
 	    {"hwm", no_argument, NULL, 'm'},        {"dump", no_argument, NULL, 'd'},
+	    {"rss-trace", required_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
 	};
 	int c, index = 0;
@@ -470,6 +518,9 @@ keylat_options(int argc, char **argv, struct keylat_options *o)
 			break;
 		case 'd':
 			o->dump = true;
+			break;
+		case 't':
+			o->rss_trace = optarg;
 			break;
 		case 'h':
 			keylat_usage(stdout);
@@ -619,9 +670,19 @@ main(int argc, char **argv)
 	sigemptyset(&ignore.sa_mask);
 	sigaction(SIGPIPE, &ignore, NULL);
 
+	if (o.rss_trace != NULL) {
+		t.rss_trace = fopen(o.rss_trace, "w");
+		if (t.rss_trace == NULL) {
+			fprintf(stderr, "tcpdeck-keylat: cannot write %s: %s\n", o.rss_trace,
+			        strerror(errno));
+			return 1;
+		}
+	}
 	t.screen = vt_screen_new(o.rows, o.cols);
 	if (t.screen == NULL) {
 		fprintf(stderr, "tcpdeck-keylat: out of memory\n");
+		if (t.rss_trace != NULL)
+			fclose(t.rss_trace);
 		return 1;
 	}
 	if (keylat_start(&t, &o, cause, sizeof(cause)) < 0 ||
@@ -634,6 +695,11 @@ main(int argc, char **argv)
 	keylat_finish(&t, rc == 0 && !keylat_stop);
 	if (t.fd >= 0)
 		close(t.fd);
+	if (t.rss_trace != NULL && fclose(t.rss_trace) != 0) {
+		fprintf(stderr, "tcpdeck-keylat: cannot write %s: %s\n", o.rss_trace,
+		        strerror(errno));
+		rc = 1;
+	}
 	vt_screen_free(t.screen);
 	return rc;
 }

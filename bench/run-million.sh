@@ -16,7 +16,9 @@
 #   BASELINE another tcpdeck (an earlier build) timed in the same
 #            alternation as TCPDECK and ss, for a side-by-side batch figure
 #   LOGDIR   if set, the dashboard's debug log is kept there
-#            (run-million-SIZE.log)
+#            (run-million-SIZE.log), and with HARNESS=pty its VmRSS every
+#            10 ms (run-million-SIZE.rss: wall-clock seconds and KiB, to
+#            read beside the log's stamps)
 #
 # Steps: creates the namespace million-<pid>, raises its TIME_WAIT bucket
 # limit and somaxconn, fills it with tcpdeck-sockgen --widen-ports (90%
@@ -167,8 +169,9 @@ log="$work/ui.log"
 if [ "$HARNESS" = pty ]; then
   # tcpdeck-keylat waits for the first frame, presses 3, waits for the
   # table's selection, presses g (Home: vt100 has no Home key), then times
-  # KEYS presses of Down and Up, one every 0.7 s, and reads VmHWM.
-  ip netns exec "$ns" timeout 400 "$KEYLAT" --keys "$KEYS" --hwm -- \
+  # KEYS presses of Down and Up, one every 0.7 s, and reads VmHWM; it
+  # also writes the dashboard's VmRSS every 10 ms to $work/rss.
+  ip netns exec "$ns" timeout 400 "$KEYLAT" --keys "$KEYS" --hwm --rss-trace "$work/rss" -- \
     nice -n 10 "$TCPDECK" -d 2 -v "$log" >"$work/keylat" 2>"$work/keylat.err" ||
     die "$(head -n 1 "$work/keylat.err")"
   sed -n 's/^key [0-9]* \([0-9]*\) us$/\1/p' "$work/keylat" >"$work/keys.us"
@@ -232,6 +235,7 @@ else
   sleep 1
 fi
 [ -n "${LOGDIR:-}" ] && cp "$log" "$LOGDIR/run-million-$SIZE.log"
+[ -n "${LOGDIR:-}" ] && [ -s "$work/rss" ] && cp "$work/rss" "$LOGDIR/run-million-$SIZE.rss"
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # stats FILE SCALE: count, median, p90 (nearest rank) and max of FILE's
@@ -298,6 +302,14 @@ echo "$frames_line"
 echo "$frames_draw"
 echo
 echo "dashboard peak RSS (VmHWM): $((${hwm:-0} / 1024)) MiB; sampler: $samples_line"
+if [ -s "$work/rss" ]; then
+  # The second half of the trace: the table is open and built; its low is
+  # what stays between samples, its high the peak of taking one in.
+  set -- $(awk '{ v[NR] = $2 } END { lo = -1; hi = 0
+    for (i = int(NR / 2) + 1; i <= NR; i++) { if (lo < 0 || v[i] < lo) lo = v[i]; if (v[i] > hi) hi = v[i] }
+    printf "%d %d %d\n", NR, lo / 1024, hi / 1024 }' "$work/rss")
+  echo "dashboard VmRSS every 10 ms ($1 readings), second half: lowest $2 MiB (between samples), highest $3 MiB"
+fi
 echo "per sample on the dashboard's thread: $steps_line"
 echo "load average: $load_start at the start, $load_end at the end"
 echo "kernel: $(uname -srm)"
