@@ -15,12 +15,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "diag_config.h"
@@ -31,141 +29,20 @@
 
 /* ------------------------------------------------------------ helpers */
 
-struct world {
-	struct statetrack *st;
-	struct diagnose *d;
-	struct diag_config cfg;
-	struct kcounters counters; /* fed with the next snapshot */
-	uint64_t next_cookie;
-};
-
-/* A world with the default thresholds, changed by `config` lines
- * (NULL: none), reading its port range from fixture `root`. */
-static void
-world_init(struct world *w, const char *config, const char *root)
-{
-	memset(w, 0, sizeof(*w));
-	diag_fixture_open(&w->cfg, config, root, &w->st, &w->d);
-	w->next_cookie = 1;
-}
-
-static void
-world_free(struct world *w)
-{
-	diagnose_free(w->d);
-	statetrack_free(w->st);
-}
-
-static struct sock_entry *
-add(struct snapshot *snap, uint64_t cookie, enum tcp_state state, const char *local,
-    uint16_t lport, const char *remote, uint16_t rport)
-{
-	struct sock_entry *e = snapshot_add(snap);
-
-	assert_non_null(e);
-	e->cookie = cookie;
-	e->family = AF_INET;
-	e->state = (uint8_t)state;
-	assert_int_equal(inet_pton(AF_INET, local, e->local_addr), 1);
-	assert_int_equal(inet_pton(AF_INET, remote, e->remote_addr), 1);
-	e->local_port = lport;
-	e->remote_port = rport;
-	return e;
-}
-
-/* Gives the snapshot an owner table of `n` processes, "proc0" (pid 100)
- * to "proc<n-1>" (pid 100 + n - 1). */
-static void
-give_procs(struct snapshot *snap, int n)
-{
-	struct owner_table *t = owner_table_new();
-
-	assert_non_null(t);
-	for (int i = 0; i < n; i++) {
-		struct owner_proc p = {.pid = 100 + i, .cmdline = "", .user = "root"};
-
-		snprintf(p.comm, sizeof(p.comm), "proc%d", i);
-		assert_int_equal(owner_table_add_proc(t, &p), i);
-		assert_int_equal(owner_table_add_link(t, (uint32_t)(1000 + i), (uint32_t)i), 0);
-	}
-	assert_int_equal(owner_table_seal(t), 0);
-	snap->owners = t;
-}
-
-static struct sock_entry *
-own(struct sock_entry *e, int proc)
-{
-	e->inode = (uint32_t)(1000 + proc);
-	e->owner_status = OWNER_FOUND;
-	e->n_owners = 1;
-	e->owner = (uint32_t)proc;
-	return e;
-}
-
-static void
-step(struct world *w, struct snapshot *snap)
-{
-	snap->counters = w->counters;
-	snapshot_seal(snap);
-	assert_int_equal(statetrack_update(w->st, snap), 0);
-	assert_int_equal(diagnose_update(w->d, snap, w->st), 0);
-	snapshot_unref(snap);
-}
-
-static const struct diag_finding *
-find(const struct world *w, const char *id)
-{
-	for (size_t i = 0; i < diagnose_count(w->d); i++)
-		if (strcmp(diagnose_get(w->d, i)->id, id) == 0)
-			return diagnose_get(w->d, i);
-	return NULL;
-}
-
-static size_t
-count_id(const struct world *w, const char *id)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < diagnose_count(w->d); i++)
-		n += strcmp(diagnose_get(w->d, i)->id, id) == 0;
-	return n;
-}
-
-static void
-assert_quiet(const struct world *w)
-{
-	if (diagnose_count(w->d) != 0)
-		fail_msg("unexpected finding %s: %s", diagnose_get(w->d, 0)->key,
-			 diagnose_get(w->d, 0)->title);
-}
-
-static void
-assert_contains(const char *text, const char *part)
-{
-	if (strstr(text, part) == NULL)
-		fail_msg("'%s' does not contain '%s'", text, part);
-}
-
-static void
-set_counter(struct world *w, enum kcounter c, uint64_t value)
-{
-	w->counters.value[c] = value;
-	w->counters.present |= 1u << c;
-}
-
 /* A healthy server: a listener with an empty queue, established
  * connections from clients, server-side TIME_WAIT. */
 static void
 add_healthy(struct snapshot *snap, int n)
 {
-	give_procs(snap, 1);
-	own(add(snap, 1, TCP_STATE_LISTEN, "0.0.0.0", 80, "0.0.0.0", 0), 0)->send_q = 128;
+	diag_give_procs(snap, 1);
+	diag_own(diag_add_entry(snap, 1, TCP_STATE_LISTEN, "0.0.0.0", 80, "0.0.0.0", 0), 0)
+	    ->send_q = 128;
 	for (int i = 0; i < n; i++) {
-		own(add(snap, (uint64_t)(10 + i), TCP_STATE_ESTABLISHED, "10.0.0.1", 80, "10.0.1.1",
-			(uint16_t)(40000 + i)),
-		    0);
-		add(snap, (uint64_t)(100000 + i), TCP_STATE_TIME_WAIT, "10.0.0.1", 80, "10.0.1.2",
-		    (uint16_t)(40000 + i));
+		diag_own(diag_add_entry(snap, (uint64_t)(10 + i), TCP_STATE_ESTABLISHED, "10.0.0.1",
+					80, "10.0.1.1", (uint16_t)(40000 + i)),
+			 0);
+		diag_add_entry(snap, (uint64_t)(100000 + i), TCP_STATE_TIME_WAIT, "10.0.0.1", 80,
+			       "10.0.1.2", (uint16_t)(40000 + i));
 	}
 }
 
@@ -174,9 +51,9 @@ static void
 add_close_wait(struct snapshot *snap, uint64_t base, int n, int proc)
 {
 	for (int i = 0; i < n; i++)
-		own(add(snap, base + (uint64_t)i, TCP_STATE_CLOSE_WAIT, "10.0.0.1", 8080, "10.0.2.1",
-			(uint16_t)(20000 + i)),
-		    proc);
+		diag_own(diag_add_entry(snap, base + (uint64_t)i, TCP_STATE_CLOSE_WAIT, "10.0.0.1",
+					8080, "10.0.2.1", (uint16_t)(20000 + i)),
+			 proc);
 }
 
 /* ------------------------------------------------------------ tests */
@@ -195,19 +72,19 @@ test_names(void **state)
 static void
 test_quiet_healthy(void **state)
 {
-	struct world w;
+	struct diag_world w;
 
 	(void)state;
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	for (int t = 0; t < 5; t++) {
 		struct snapshot *s = diag_snap_at(t);
 
-		set_counter(&w, KC_OUT_SEGS, 100000u * (unsigned)t);
-		set_counter(&w, KC_RETRANS_SEGS, 100u * (unsigned)t); /* 0.1% */
-		set_counter(&w, KC_LISTEN_OVERFLOWS, 0);
-		set_counter(&w, KC_SYNCOOKIES_SENT, 0);
+		diag_world_set_counter(&w, KC_OUT_SEGS, 100000u * (unsigned)t);
+		diag_world_set_counter(&w, KC_RETRANS_SEGS, 100u * (unsigned)t); /* 0.1% */
+		diag_world_set_counter(&w, KC_LISTEN_OVERFLOWS, 0);
+		diag_world_set_counter(&w, KC_SYNCOOKIES_SENT, 0);
 		add_healthy(s, 3000);
-		step(&w, s);
+		diag_world_step(&w, s);
 		/* Its server closes first: TIME_WAIT on its listening port
 		 * is worth a note (a restart without SO_REUSEADDR would
 		 * fail), and nothing more. */
@@ -215,34 +92,34 @@ test_quiet_healthy(void **state)
 		assert_string_equal(diagnose_get(w.d, 0)->id, "time_wait_restart");
 		assert_int_equal(diagnose_get(w.d, 0)->severity, DIAG_INFO);
 	}
-	world_free(&w);
+	diag_world_free(&w);
 }
 
 static void
 test_close_wait_pile(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	const struct diag_finding *f;
 	struct snapshot *s;
 
 	(void)state;
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	s = diag_snap_at(1);
-	give_procs(s, 2);
+	diag_give_procs(s, 2);
 	add_close_wait(s, 1, 49, 0); /* one below the default 50 */
 	add_close_wait(s, 100, 60, 1);
-	step(&w, s);
-	assert_int_equal(count_id(&w, "close_wait"), 1);
-	f = find(&w, "close_wait");
+	diag_world_step(&w, s);
+	assert_int_equal(diag_count_id(w.d, "close_wait"), 1);
+	f = diag_find(w.d, "close_wait");
 	assert_int_equal(f->pid, 101);
 	assert_string_equal(f->comm, "proc1");
 	assert_string_equal(f->key, "close_wait/pid:101");
 	assert_int_equal(f->port, 8080);
 	assert_int_equal(f->severity, DIAG_WARNING);
-	assert_contains(f->title, "proc1 (pid 101) holds 60 sockets in CLOSE_WAIT");
-	assert_contains(f->next, "close()");
+	diag_assert_contains(f->title, "proc1 (pid 101) holds 60 sockets in CLOSE_WAIT");
+	diag_assert_contains(f->next, "close()");
 	assert_true(f->level >= 1.0);
-	world_free(&w);
+	diag_world_free(&w);
 }
 
 /* Few but old: the age comes from the tracker, a lower bound for sockets
@@ -250,72 +127,73 @@ test_close_wait_pile(void **state)
 static void
 test_close_wait_old(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	const struct diag_finding *f;
 
 	(void)state;
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	for (int t = 0; t <= 40; t += 10) {
 		struct snapshot *s = diag_snap_at(t);
 
-		give_procs(s, 2);
+		diag_give_procs(s, 2);
 		add_close_wait(s, 1, 6, 0);   /* old_min is 5 */
 		add_close_wait(s, 100, 4, 1); /* too few, however old */
-		step(&w, s);
+		diag_world_step(&w, s);
 		if (t < 30)
-			assert_quiet(&w);
+			diag_assert_quiet(w.d);
 	}
-	assert_int_equal(count_id(&w, "close_wait"), 1);
-	f = find(&w, "close_wait");
+	assert_int_equal(diag_count_id(w.d, "close_wait"), 1);
+	f = diag_find(w.d, "close_wait");
 	assert_int_equal(f->pid, 100);
-	assert_contains(f->title, "oldest at least 40 s");
-	world_free(&w);
+	diag_assert_contains(f->title, "oldest at least 40 s");
+	diag_world_free(&w);
 }
 
 /* Few but entering fast. */
 static void
 test_close_wait_growing(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	struct snapshot *s;
 
 	(void)state;
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	s = diag_snap_at(0);
-	give_procs(s, 1);
-	step(&w, s);
+	diag_give_procs(s, 1);
+	diag_world_step(&w, s);
 	s = diag_snap_at(1);
-	give_procs(s, 1);
+	diag_give_procs(s, 1);
 	add_close_wait(s, 1, 8, 0); /* 8/s: below growth_per_s 10 */
-	step(&w, s);
-	assert_quiet(&w);
+	diag_world_step(&w, s);
+	diag_assert_quiet(w.d);
 	s = diag_snap_at(2);
-	give_procs(s, 1);
+	diag_give_procs(s, 1);
 	add_close_wait(s, 1, 8, 0);
 	add_close_wait(s, 100, 12, 0); /* 12 new in 1 s */
-	step(&w, s);
-	assert_non_null(find(&w, "close_wait"));
-	assert_contains(find(&w, "close_wait")->evidence, "12 entered since the previous sample");
-	world_free(&w);
+	diag_world_step(&w, s);
+	assert_non_null(diag_find(w.d, "close_wait"));
+	diag_assert_contains(diag_find(w.d, "close_wait")->evidence,
+			     "12 entered since the previous sample");
+	diag_world_free(&w);
 }
 
 /* Without an owner the finding names the local port. */
 static void
 test_close_wait_unowned(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	struct snapshot *s = diag_snap_at(0);
 
 	(void)state;
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	for (int i = 0; i < 60; i++)
-		add(s, (uint64_t)(1 + i), TCP_STATE_CLOSE_WAIT, "10.0.0.1", 9000, "10.0.2.1",
-		    (uint16_t)(20000 + i));
-	step(&w, s);
-	assert_non_null(find(&w, "close_wait"));
-	assert_string_equal(find(&w, "close_wait")->key, "close_wait/port:9000");
-	assert_int_equal(find(&w, "close_wait")->pid, 0);
-	world_free(&w);
+		diag_add_entry(s, (uint64_t)(1 + i), TCP_STATE_CLOSE_WAIT, "10.0.0.1", 9000,
+			       "10.0.2.1", (uint16_t)(20000 + i));
+	diag_world_step(&w, s);
+	assert_non_null(diag_find(w.d, "close_wait"));
+	assert_string_equal(diag_find(w.d, "close_wait")->key, "close_wait/port:9000");
+	assert_int_equal(diag_find(w.d, "close_wait")->pid, 0);
+	diag_world_free(&w);
 }
 
 /* Fires above the threshold, holds between the thresholds, clears only
@@ -340,80 +218,81 @@ test_hysteresis(void **state)
 		{40, false, false}, /* between thresholds: stays off */
 		{50, true, false},  /* fires again */
 	};
-	struct world w;
+	struct diag_world w;
 
 	(void)state;
 	/* Growth would fire on its own when 20 become 40 in a second. */
-	world_init(&w, "close_wait.growth_per_s = 1000\n", NULL);
+	diag_world_open(&w, "close_wait.growth_per_s = 1000\n", NULL);
 	for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
 		struct snapshot *s = diag_snap_at((double)k);
 		const struct diag_finding *f;
 
-		give_procs(s, 1);
+		diag_give_procs(s, 1);
 		add_close_wait(s, 1, steps[k].n, 0);
-		step(&w, s);
-		f = find(&w, "close_wait");
+		diag_world_step(&w, s);
+		f = diag_find(w.d, "close_wait");
 		if ((f != NULL) != steps[k].shown)
 			fail_msg("step %zu (%d sockets): finding %s", k, steps[k].n,
 				 f != NULL ? "shown" : "missing");
 		if (f != NULL && f->clearing != steps[k].clearing)
 			fail_msg("step %zu: clearing is %d", k, f->clearing);
 		if (k == 3)
-			assert_contains(f->title, "holds 45 sockets");
+			diag_assert_contains(f->title, "holds 45 sockets");
 		if (k == 1 || k == 3)
 			assert_true(f->since == 1.0); /* when it fired */
 	}
-	world_free(&w);
+	diag_world_free(&w);
 }
 
 /* Thresholds and hysteresis from a config. */
 static void
 test_config_thresholds(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	struct snapshot *s;
 
 	(void)state;
-	world_init(&w,
-		   "close_wait.min = 10\n"
-		   "hysteresis.fire_samples = 2\n"
-		   "hysteresis.quiet_samples = 1\n",
-		   NULL);
+	diag_world_open(&w,
+			"close_wait.min = 10\n"
+			"hysteresis.fire_samples = 2\n"
+			"hysteresis.quiet_samples = 1\n",
+			NULL);
 	s = diag_snap_at(0);
-	give_procs(s, 1);
+	diag_give_procs(s, 1);
 	add_close_wait(s, 1, 12, 0);
-	step(&w, s);
-	assert_quiet(&w); /* one sample above is not enough */
+	diag_world_step(&w, s);
+	diag_assert_quiet(w.d); /* one sample above is not enough */
 	s = diag_snap_at(1);
-	give_procs(s, 1);
+	diag_give_procs(s, 1);
 	add_close_wait(s, 1, 12, 0);
-	step(&w, s);
-	assert_non_null(find(&w, "close_wait"));
-	assert_contains(find(&w, "close_wait")->evidence, "a pile at 10");
+	diag_world_step(&w, s);
+	assert_non_null(diag_find(w.d, "close_wait"));
+	diag_assert_contains(diag_find(w.d, "close_wait")->evidence, "a pile at 10");
 	s = diag_snap_at(2);
-	give_procs(s, 1);
+	diag_give_procs(s, 1);
 	add_close_wait(s, 1, 4, 0);
-	step(&w, s);
-	assert_quiet(&w); /* one quiet sample clears */
-	world_free(&w);
+	diag_world_step(&w, s);
+	diag_assert_quiet(w.d); /* one quiet sample clears */
+	diag_world_free(&w);
 }
 
 static void
 test_max_per_rule_and_order(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	struct snapshot *s = diag_snap_at(0);
 
 	(void)state;
-	world_init(&w, "findings.max_per_rule = 3\n", NULL);
-	give_procs(s, 5);
+	diag_world_open(&w, "findings.max_per_rule = 3\n", NULL);
+	diag_give_procs(s, 5);
 	for (int p = 0; p < 5; p++)
 		add_close_wait(s, (uint64_t)(1000 * (p + 1)), 60 + 50 * p, p);
 	/* A listener with a full queue: critical, so listed first. */
-	own(add(s, 1, TCP_STATE_LISTEN, "0.0.0.0", 80, "0.0.0.0", 0), 0)->recv_q = 129;
+	diag_own(diag_add_entry(s, 1, TCP_STATE_LISTEN, "0.0.0.0", 80, "0.0.0.0", 0), 0)->recv_q =
+	    129;
 	s->entries[s->n_entries - 1].send_q = 128;
-	step(&w, s);
-	assert_int_equal(count_id(&w, "close_wait"), 3);
+	diag_world_step(&w, s);
+	assert_int_equal(diag_count_id(w.d, "close_wait"), 3);
 	/* Worst first: proc4 (260, critical at 4x), proc3 (210, critical), then accept
 	 * queue (critical) ... the order is severity, then level. */
 	for (size_t i = 1; i < diagnose_count(w.d); i++) {
@@ -422,127 +301,135 @@ test_max_per_rule_and_order(void **state)
 		assert_true(a->severity > b->severity ||
 			    (a->severity == b->severity && a->level >= b->level));
 	}
-	assert_int_equal(find(&w, "close_wait")->pid, 104);
+	assert_int_equal(diag_find(w.d, "close_wait")->pid, 104);
 	assert_null(diagnose_get(w.d, diagnose_count(w.d)));
-	world_free(&w);
+	diag_world_free(&w);
 }
 
 /* SYN_RECV: flood, small backlog, or handshakes that do not complete. */
 static void
 test_syn_recv(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	struct snapshot *s;
 	const struct diag_finding *f;
 	char addr[32];
 
 	(void)state;
 	/* Many sources: a flood. */
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	s = diag_snap_at(0);
-	give_procs(s, 1);
-	own(add(s, 1, TCP_STATE_LISTEN, "0.0.0.0", 443, "0.0.0.0", 0), 0)->send_q = 4096;
+	diag_give_procs(s, 1);
+	diag_own(diag_add_entry(s, 1, TCP_STATE_LISTEN, "0.0.0.0", 443, "0.0.0.0", 0), 0)->send_q =
+	    4096;
 	for (int i = 0; i < 150; i++) {
 		snprintf(addr, sizeof(addr), "198.51.%d.%d", i / 100, i % 100 + 1);
-		add(s, (uint64_t)(10 + i), TCP_STATE_SYN_RECV, "10.0.0.1", 443, addr, 5555);
+		diag_add_entry(s, (uint64_t)(10 + i), TCP_STATE_SYN_RECV, "10.0.0.1", 443, addr,
+			       5555);
 	}
-	step(&w, s);
-	f = find(&w, "syn_recv");
+	diag_world_step(&w, s);
+	f = diag_find(w.d, "syn_recv");
 	assert_non_null(f);
-	assert_contains(f->title, "SYN flood on port 443");
-	assert_contains(f->title, "from 150 addresses");
+	diag_assert_contains(f->title, "SYN flood on port 443");
+	diag_assert_contains(f->title, "from 150 addresses");
 	assert_int_equal(f->severity, DIAG_CRITICAL);
 	assert_int_equal(f->port, 443);
 	assert_int_equal(f->pid, 100);
-	world_free(&w);
+	diag_world_free(&w);
 
 	/* Two sources and a full accept queue: the backlog is too small. */
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	s = diag_snap_at(0);
-	give_procs(s, 1);
-	own(add(s, 1, TCP_STATE_LISTEN, "0.0.0.0", 443, "0.0.0.0", 0), 0)->send_q = 128;
+	diag_give_procs(s, 1);
+	diag_own(diag_add_entry(s, 1, TCP_STATE_LISTEN, "0.0.0.0", 443, "0.0.0.0", 0), 0)->send_q =
+	    128;
 	s->entries[0].recv_q = 129;
 	for (int i = 0; i < 150; i++)
-		add(s, (uint64_t)(10 + i), TCP_STATE_SYN_RECV, "10.0.0.1", 443,
-		    i % 2 ? "10.9.0.1" : "10.9.0.2", (uint16_t)(30000 + i));
-	step(&w, s);
-	f = find(&w, "syn_recv");
+		diag_add_entry(s, (uint64_t)(10 + i), TCP_STATE_SYN_RECV, "10.0.0.1", 443,
+			       i % 2 ? "10.9.0.1" : "10.9.0.2", (uint16_t)(30000 + i));
+	diag_world_step(&w, s);
+	f = diag_find(w.d, "syn_recv");
 	assert_non_null(f);
-	assert_contains(f->title, "backlog is too small");
-	assert_contains(f->next, "proc0 (pid 100)");
-	assert_non_null(find(&w, "accept_queue"));
-	world_free(&w);
+	diag_assert_contains(f->title, "backlog is too small");
+	diag_assert_contains(f->next, "proc0 (pid 100)");
+	assert_non_null(diag_find(w.d, "accept_queue"));
+	diag_world_free(&w);
 
 	/* Two sources, an empty queue: handshakes do not complete. */
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	s = diag_snap_at(0);
-	own(add(s, 1, TCP_STATE_LISTEN, "0.0.0.0", 443, "0.0.0.0", 0), 0)->send_q = 128;
-	give_procs(s, 1);
+	diag_own(diag_add_entry(s, 1, TCP_STATE_LISTEN, "0.0.0.0", 443, "0.0.0.0", 0), 0)->send_q =
+	    128;
+	diag_give_procs(s, 1);
 	for (int i = 0; i < 150; i++)
-		add(s, (uint64_t)(10 + i), TCP_STATE_SYN_RECV, "10.0.0.1", 443,
-		    i % 2 ? "10.9.0.1" : "10.9.0.2", (uint16_t)(30000 + i));
-	step(&w, s);
-	f = find(&w, "syn_recv");
+		diag_add_entry(s, (uint64_t)(10 + i), TCP_STATE_SYN_RECV, "10.0.0.1", 443,
+			       i % 2 ? "10.9.0.1" : "10.9.0.2", (uint16_t)(30000 + i));
+	diag_world_step(&w, s);
+	f = diag_find(w.d, "syn_recv");
 	assert_non_null(f);
-	assert_contains(f->title, "150 half-open connections pile up on port 443 (from 2 addresses)");
-	assert_null(find(&w, "accept_queue"));
-	world_free(&w);
+	diag_assert_contains(f->title,
+			     "150 half-open connections pile up on port 443 (from 2 addresses)");
+	assert_null(diag_find(w.d, "accept_queue"));
+	diag_world_free(&w);
 
 	/* 99: below the threshold. */
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	s = diag_snap_at(0);
 	for (int i = 0; i < 99; i++)
-		add(s, (uint64_t)(10 + i), TCP_STATE_SYN_RECV, "10.0.0.1", 443, "10.9.0.1",
-		    (uint16_t)(30000 + i));
-	step(&w, s);
-	assert_quiet(&w);
-	world_free(&w);
+		diag_add_entry(s, (uint64_t)(10 + i), TCP_STATE_SYN_RECV, "10.0.0.1", 443,
+			       "10.9.0.1", (uint16_t)(30000 + i));
+	diag_world_step(&w, s);
+	diag_assert_quiet(w.d);
+	diag_world_free(&w);
 }
 
 /* Host-wide counter rules need two samples with the counters present. */
 static void
 test_counter_rules(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	struct snapshot *s;
 	const struct diag_finding *f;
 
 	(void)state;
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	for (int t = 0; t < 2; t++) {
 		s = diag_snap_at(10 + 2 * t);
-		give_procs(s, 1);
-		own(add(s, 1, TCP_STATE_LISTEN, "0.0.0.0", 8443, "0.0.0.0", 0), 0)->send_q = 16;
+		diag_give_procs(s, 1);
+		diag_own(diag_add_entry(s, 1, TCP_STATE_LISTEN, "0.0.0.0", 8443, "0.0.0.0", 0), 0)
+		    ->send_q = 16;
 		s->entries[0].recv_q = 17;
-		set_counter(&w, KC_SYNCOOKIES_SENT, 1000 + 100u * (unsigned)t); /* 50/s */
-		set_counter(&w, KC_LISTEN_OVERFLOWS, 500 + 20u * (unsigned)t);  /* 10/s */
-		set_counter(&w, KC_LISTEN_DROPS, 500 + 20u * (unsigned)t);
-		set_counter(&w, KC_OUT_SEGS, 10000 + 4000u * (unsigned)t);      /* 2000/s */
-		set_counter(&w, KC_RETRANS_SEGS, 100 + 200u * (unsigned)t);     /* 100/s: 5% */
-		step(&w, s);
+		diag_world_set_counter(&w, KC_SYNCOOKIES_SENT,
+				       1000 + 100u * (unsigned)t);                        /* 50/s */
+		diag_world_set_counter(&w, KC_LISTEN_OVERFLOWS, 500 + 20u * (unsigned)t); /* 10/s */
+		diag_world_set_counter(&w, KC_LISTEN_DROPS, 500 + 20u * (unsigned)t);
+		diag_world_set_counter(&w, KC_OUT_SEGS, 10000 + 4000u * (unsigned)t); /* 2000/s */
+		diag_world_set_counter(&w, KC_RETRANS_SEGS,
+				       100 + 200u * (unsigned)t); /* 100/s: 5% */
+		diag_world_step(&w, s);
 		if (t == 0) {
 			/* No rates yet: only the queue itself speaks. */
-			assert_null(find(&w, "syncookies"));
-			assert_null(find(&w, "listen_drops"));
-			assert_null(find(&w, "retrans"));
+			assert_null(diag_find(w.d, "syncookies"));
+			assert_null(diag_find(w.d, "listen_drops"));
+			assert_null(diag_find(w.d, "retrans"));
 		}
 	}
-	f = find(&w, "syncookies");
+	f = diag_find(w.d, "syncookies");
 	assert_non_null(f);
-	assert_contains(f->title, "SYN cookies (50/s): a listen queue overflows");
+	diag_assert_contains(f->title, "SYN cookies (50/s): a listen queue overflows");
 	assert_int_equal(f->port, 8443);
-	f = find(&w, "listen_drops");
+	f = diag_find(w.d, "listen_drops");
 	assert_non_null(f);
-	assert_contains(f->title, "10/s");
+	diag_assert_contains(f->title, "10/s");
 	assert_int_equal(f->pid, 100);
-	f = find(&w, "retrans");
+	f = diag_find(w.d, "retrans");
 	assert_non_null(f);
-	assert_contains(f->title, "5.0% of segments sent (100/s of 2000/s)");
-	f = find(&w, "accept_queue");
+	diag_assert_contains(f->title, "5.0% of segments sent (100/s of 2000/s)");
+	f = diag_find(w.d, "accept_queue");
 	assert_non_null(f);
 	assert_int_equal(f->severity, DIAG_CRITICAL);
-	assert_contains(f->title, "Port 8443's accept queue is full (17 of 16)");
-	world_free(&w);
+	diag_assert_contains(f->title, "Port 8443's accept queue is full (17 of 16)");
+	diag_world_free(&w);
 }
 
 /* Counters that are missing, stand still, or carry too little traffic
@@ -550,195 +437,202 @@ test_counter_rules(void **state)
 static void
 test_counter_rules_quiet(void **state)
 {
-	struct world w;
+	struct diag_world w;
 
 	(void)state;
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	for (int t = 0; t < 3; t++) {
 		struct snapshot *s = diag_snap_at(t);
 
-		set_counter(&w, KC_SYNCOOKIES_SENT, 7);
-		set_counter(&w, KC_LISTEN_OVERFLOWS, 9);
-		set_counter(&w, KC_OUT_SEGS, 50u * (unsigned)t);     /* below min_out */
-		set_counter(&w, KC_RETRANS_SEGS, 25u * (unsigned)t); /* 50%, ignored */
-		step(&w, s);
-		assert_quiet(&w);
+		diag_world_set_counter(&w, KC_SYNCOOKIES_SENT, 7);
+		diag_world_set_counter(&w, KC_LISTEN_OVERFLOWS, 9);
+		diag_world_set_counter(&w, KC_OUT_SEGS, 50u * (unsigned)t);     /* below min_out */
+		diag_world_set_counter(&w, KC_RETRANS_SEGS, 25u * (unsigned)t); /* 50%, ignored */
+		diag_world_step(&w, s);
+		diag_assert_quiet(w.d);
 	}
-	world_free(&w);
+	diag_world_free(&w);
 
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	for (int t = 0; t < 3; t++) {
 		struct snapshot *s = diag_snap_at(t);
 
 		w.counters.present = 0; /* a source without counters */
 		w.counters.value[KC_SYNCOOKIES_SENT] = 1000u * (unsigned)t;
-		step(&w, s);
-		assert_quiet(&w);
+		diag_world_step(&w, s);
+		diag_assert_quiet(w.d);
 	}
-	world_free(&w);
+	diag_world_free(&w);
 }
 
 /* TIME_WAIT toward one destination against a 100-port range. */
 static void
 test_time_wait_ports(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	struct snapshot *s;
 	const struct diag_finding *f;
 	unsigned int low, high;
 
 	(void)state;
-	world_init(&w, NULL, "proc-small-range");
+	diag_world_open(&w, NULL, "proc-small-range");
 	s = diag_snap_at(0);
-	give_procs(s, 1);
+	diag_give_procs(s, 1);
 	for (int i = 0; i < 65; i++)
-		add(s, (uint64_t)(1 + i), TCP_STATE_TIME_WAIT, "10.0.0.1", (uint16_t)(1000 + i),
-		    "10.0.0.5", 80);
+		diag_add_entry(s, (uint64_t)(1 + i), TCP_STATE_TIME_WAIT, "10.0.0.1",
+			       (uint16_t)(1000 + i), "10.0.0.5", 80);
 	for (int i = 65; i < 75; i++)
-		own(add(s, (uint64_t)(1 + i), TCP_STATE_ESTABLISHED, "10.0.0.1", (uint16_t)(1000 + i),
-			"10.0.0.5", 80),
-		    0);
+		diag_own(diag_add_entry(s, (uint64_t)(1 + i), TCP_STATE_ESTABLISHED, "10.0.0.1",
+					(uint16_t)(1000 + i), "10.0.0.5", 80),
+			 0);
 	/* Same ports toward another destination: a different tuple. */
 	for (int i = 0; i < 50; i++)
-		add(s, (uint64_t)(500 + i), TCP_STATE_TIME_WAIT, "10.0.0.1", (uint16_t)(1000 + i),
-		    "10.0.0.6", 80);
+		diag_add_entry(s, (uint64_t)(500 + i), TCP_STATE_TIME_WAIT, "10.0.0.1",
+			       (uint16_t)(1000 + i), "10.0.0.6", 80);
 	/* Server side, outside the range: not counted. */
 	for (int i = 0; i < 200; i++)
-		add(s, (uint64_t)(900 + i), TCP_STATE_TIME_WAIT, "10.0.0.1", 80, "10.0.0.7",
-		    (uint16_t)(30000 + i));
-	step(&w, s);
+		diag_add_entry(s, (uint64_t)(900 + i), TCP_STATE_TIME_WAIT, "10.0.0.1", 80,
+			       "10.0.0.7", (uint16_t)(30000 + i));
+	diag_world_step(&w, s);
 	diagnose_port_range(w.d, &low, &high);
 	assert_int_equal(low, 1000);
 	assert_int_equal(high, 1099);
-	assert_int_equal(count_id(&w, "time_wait_ports"), 1);
-	f = find(&w, "time_wait_ports");
-	assert_contains(f->title, "Connections to 10.0.0.5:80 use 75% of the local port range");
-	assert_contains(f->title, "65 in TIME_WAIT");
+	assert_int_equal(diag_count_id(w.d, "time_wait_ports"), 1);
+	f = diag_find(w.d, "time_wait_ports");
+	diag_assert_contains(f->title,
+			     "Connections to 10.0.0.5:80 use 75% of the local port range");
+	diag_assert_contains(f->title, "65 in TIME_WAIT");
 	assert_string_equal(f->subject, "10.0.0.1 -> 10.0.0.5:80");
 	assert_int_equal(f->pid, 100);
 	assert_int_equal(f->severity, DIAG_WARNING);
-	world_free(&w);
+	diag_world_free(&w);
 
 	/* The kernel's default range: the same sockets are nothing. */
-	world_init(&w, NULL, "proc-default");
+	diag_world_open(&w, NULL, "proc-default");
 	s = diag_snap_at(0);
 	for (int i = 0; i < 75; i++)
-		add(s, (uint64_t)(1 + i), TCP_STATE_TIME_WAIT, "10.0.0.1", (uint16_t)(40000 + i),
-		    "10.0.0.5", 80);
-	step(&w, s);
+		diag_add_entry(s, (uint64_t)(1 + i), TCP_STATE_TIME_WAIT, "10.0.0.1",
+			       (uint16_t)(40000 + i), "10.0.0.5", 80);
+	diag_world_step(&w, s);
 	diagnose_port_range(w.d, &low, &high);
 	assert_int_equal(low, 32768);
 	assert_int_equal(high, 60999);
-	assert_quiet(&w);
-	world_free(&w);
+	diag_assert_quiet(w.d);
+	diag_world_free(&w);
 }
 
 static void
 test_syn_sent(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	struct snapshot *s;
 	const struct diag_finding *f;
 	char addr[32];
 
 	(void)state;
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	s = diag_snap_at(0);
-	give_procs(s, 2);
+	diag_give_procs(s, 2);
 	for (int i = 0; i < 60; i++)
-		own(add(s, (uint64_t)(1 + i), TCP_STATE_SYN_SENT, "10.0.0.1", (uint16_t)(40000 + i),
-			"10.0.0.9", 443),
-		    0);
+		diag_own(diag_add_entry(s, (uint64_t)(1 + i), TCP_STATE_SYN_SENT, "10.0.0.1",
+					(uint16_t)(40000 + i), "10.0.0.9", 443),
+			 0);
 	for (int i = 0; i < 60; i++) {
 		snprintf(addr, sizeof(addr), "10.1.%d.%d", i / 2, 1 + i % 2);
-		own(add(s, (uint64_t)(100 + i), TCP_STATE_SYN_SENT, "10.0.0.1",
-			(uint16_t)(41000 + i), addr, 22),
-		    1);
+		diag_own(diag_add_entry(s, (uint64_t)(100 + i), TCP_STATE_SYN_SENT, "10.0.0.1",
+					(uint16_t)(41000 + i), addr, 22),
+			 1);
 	}
 	for (int i = 0; i < 49; i++) /* below the threshold */
-		add(s, (uint64_t)(200 + i), TCP_STATE_SYN_SENT, "10.0.0.1", (uint16_t)(42000 + i),
-		    "10.0.0.8", 80);
-	step(&w, s);
-	assert_int_equal(count_id(&w, "syn_sent"), 2);
+		diag_add_entry(s, (uint64_t)(200 + i), TCP_STATE_SYN_SENT, "10.0.0.1",
+			       (uint16_t)(42000 + i), "10.0.0.8", 80);
+	diag_world_step(&w, s);
+	assert_int_equal(diag_count_id(w.d, "syn_sent"), 2);
 	for (size_t i = 0; i < diagnose_count(w.d); i++) {
 		f = diagnose_get(w.d, i);
 		if (f->pid == 100)
-			assert_contains(f->title, "60 connection attempts to 10.0.0.9:443 that get no "
-						  "answer");
+			diag_assert_contains(f->title,
+					     "60 connection attempts to 10.0.0.9:443 that get no "
+					     "answer");
 		else if (f->pid == 101)
-			assert_contains(f->title, "60 connection attempts pending to 60 different "
-						  "destinations");
+			diag_assert_contains(f->title,
+					     "60 connection attempts pending to 60 different "
+					     "destinations");
 		else
 			fail_msg("unexpected finding %s", f->key);
 	}
-	world_free(&w);
+	diag_world_free(&w);
 }
 
 static void
 test_fin_wait1_last_ack(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	struct snapshot *s;
 	const struct diag_finding *f;
 	char addr[32];
 
 	(void)state;
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	s = diag_snap_at(0);
 	for (int i = 0; i < 60; i++) /* orphans toward one dead peer */
-		add(s, (uint64_t)(1 + i), TCP_STATE_FIN_WAIT1, "10.0.0.1", 80, "10.0.0.7",
-		    (uint16_t)(30000 + i));
+		diag_add_entry(s, (uint64_t)(1 + i), TCP_STATE_FIN_WAIT1, "10.0.0.1", 80,
+			       "10.0.0.7", (uint16_t)(30000 + i));
 	for (int i = 0; i < 55; i++)
-		add(s, (uint64_t)(100 + i), TCP_STATE_LAST_ACK, "10.0.0.1", 80, "10.0.0.8",
-		    (uint16_t)(30000 + i));
+		diag_add_entry(s, (uint64_t)(100 + i), TCP_STATE_LAST_ACK, "10.0.0.1", 80,
+			       "10.0.0.8", (uint16_t)(30000 + i));
 	for (int i = 0; i < 200; i++) { /* spread over many peers: normal */
 		snprintf(addr, sizeof(addr), "10.2.%d.%d", i / 100, 1 + i % 100);
-		add(s, (uint64_t)(300 + i), TCP_STATE_FIN_WAIT1, "10.0.0.1", 80, addr, 30000);
+		diag_add_entry(s, (uint64_t)(300 + i), TCP_STATE_FIN_WAIT1, "10.0.0.1", 80, addr,
+			       30000);
 	}
-	step(&w, s);
-	assert_int_equal(count_id(&w, "fin_wait1"), 1);
-	assert_int_equal(count_id(&w, "last_ack"), 1);
-	f = find(&w, "fin_wait1");
+	diag_world_step(&w, s);
+	assert_int_equal(diag_count_id(w.d, "fin_wait1"), 1);
+	assert_int_equal(diag_count_id(w.d, "last_ack"), 1);
+	f = diag_find(w.d, "fin_wait1");
 	assert_string_equal(f->key, "fin_wait1/10.0.0.7");
-	assert_contains(f->title, "60 connections to 10.0.0.7 are stuck in FIN_WAIT1");
-	assert_contains(f->next, "peer is gone");
-	f = find(&w, "last_ack");
-	assert_contains(f->title, "55 connections to 10.0.0.8 are stuck in LAST_ACK");
-	world_free(&w);
+	diag_assert_contains(f->title, "60 connections to 10.0.0.7 are stuck in FIN_WAIT1");
+	diag_assert_contains(f->next, "peer is gone");
+	f = diag_find(w.d, "last_ack");
+	diag_assert_contains(f->title, "55 connections to 10.0.0.8 are stuck in LAST_ACK");
+	diag_world_free(&w);
 }
 
 /* FIN_WAIT2: only the ones older than fin_wait2.age_s count. */
 static void
 test_fin_wait2(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	const struct diag_finding *f;
 
 	(void)state;
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	for (int t = 0; t <= 130; t += 10) {
 		struct snapshot *s = diag_snap_at(t);
 
-		give_procs(s, 1);
+		diag_give_procs(s, 1);
 		/* 12 from the start; 12 more from t = 20 */
 		for (int i = 0; i < 12; i++)
-			own(add(s, (uint64_t)(1 + i), TCP_STATE_FIN_WAIT2, "10.0.0.1",
-				(uint16_t)(40000 + i), "10.0.0.3", 5000),
-			    0);
+			diag_own(diag_add_entry(s, (uint64_t)(1 + i), TCP_STATE_FIN_WAIT2,
+						"10.0.0.1", (uint16_t)(40000 + i), "10.0.0.3",
+						5000),
+				 0);
 		for (int i = 0; t >= 20 && i < 12; i++)
-			own(add(s, (uint64_t)(100 + i), TCP_STATE_FIN_WAIT2, "10.0.0.1",
-				(uint16_t)(41000 + i), "10.0.0.3", 5000),
-			    0);
-		step(&w, s);
+			diag_own(diag_add_entry(s, (uint64_t)(100 + i), TCP_STATE_FIN_WAIT2,
+						"10.0.0.1", (uint16_t)(41000 + i), "10.0.0.3",
+						5000),
+				 0);
+		diag_world_step(&w, s);
 		if (t < 120)
-			assert_quiet(&w);
+			diag_assert_quiet(w.d);
 	}
-	f = find(&w, "fin_wait2");
+	f = diag_find(w.d, "fin_wait2");
 	assert_non_null(f);
 	/* At 130 s the first 12 are at least 130 s old, the others 110 s. */
-	assert_contains(f->title, "proc0 (pid 100) has 12 connections half-closed for over 120 s");
-	assert_contains(f->title, "oldest at least 130 s");
-	world_free(&w);
+	diag_assert_contains(f->title,
+			     "proc0 (pid 100) has 12 connections half-closed for over 120 s");
+	diag_assert_contains(f->title, "oldest at least 130 s");
+	diag_world_free(&w);
 }
 
 /* ------------------------------------------------------------ piles spread over peers */
@@ -755,10 +649,10 @@ add_spread(struct snapshot *snap, uint64_t base, int n, enum tcp_state state, ui
 		struct sock_entry *e;
 
 		snprintf(addr, sizeof(addr), "10.3.%d.%d", i / 200, 1 + i % 200);
-		e = add(snap, base + (uint64_t)i, state, "10.0.0.1",
-			(uint16_t)(lport != 0 ? lport : 40000 + i), addr, 50000);
+		e = diag_add_entry(snap, base + (uint64_t)i, state, "10.0.0.1",
+				   (uint16_t)(lport != 0 ? lport : 40000 + i), addr, 50000);
 		if (proc >= 0)
-			own(e, proc);
+			diag_own(e, proc);
 	}
 }
 
@@ -776,24 +670,26 @@ struct spread {
  * `n` spreads, two processes, and a listener of process 0 on
  * listen_port (0: none); with `quiet`, asserts that nothing fires. */
 static void
-feed_spread(struct world *w, double t0, int samples, const struct spread *sp, size_t n,
+feed_spread(struct diag_world *w, double t0, int samples, const struct spread *sp, size_t n,
 	    uint16_t listen_port, bool quiet)
 {
 	for (int t = 0; t < samples; t++) {
 		struct snapshot *s = diag_snap_at(t0 + t);
 
-		give_procs(s, 2);
+		diag_give_procs(s, 2);
 		if (listen_port != 0)
-			own(add(s, 1, TCP_STATE_LISTEN, "0.0.0.0", listen_port, "0.0.0.0", 0), 0)
-				->send_q = 128;
+			diag_own(diag_add_entry(s, 1, TCP_STATE_LISTEN, "0.0.0.0", listen_port,
+						"0.0.0.0", 0),
+				 0)
+			    ->send_q = 128;
 		for (size_t i = 0; i < n; i++) {
 			uint64_t base = sp[i].base + (sp[i].churn ? 100000 * (uint64_t)t : 0);
 
 			add_spread(s, base, sp[i].n, sp[i].state, sp[i].port, sp[i].proc);
 		}
-		step(w, s);
+		diag_world_step(w, s);
 		if (quiet)
-			assert_quiet(w);
+			diag_assert_quiet(w->d);
 	}
 }
 
@@ -805,29 +701,31 @@ static void
 test_fin_wait1_spread_port(void **state)
 {
 	static const struct spread sp[] = {{100, 300, TCP_STATE_FIN_WAIT1, 8080, 1, false}};
-	struct world w;
+	struct diag_world w;
 	const struct diag_finding *f;
 
 	(void)state;
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	feed_spread(&w, 10, 1, sp, 1, 8080, true); /* at least 0 s: not stuck yet */
 	feed_spread(&w, 11, 2, sp, 1, 8080, false);
-	assert_int_equal(count_id(&w, "fin_wait1"), 1);
-	f = find(&w, "fin_wait1");
+	assert_int_equal(diag_count_id(w.d, "fin_wait1"), 1);
+	f = diag_find(w.d, "fin_wait1");
 	assert_string_equal(f->key, "fin_wait1/port:8080");
 	assert_string_equal(f->subject, "port 8080");
 	assert_int_equal(f->port, 8080);
 	assert_int_equal(f->pid, 101);
 	assert_string_equal(f->comm, "proc1");
-	assert_contains(f->title, "300 connections of proc1 (pid 101) on port 8080 are stuck in "
-				  "FIN_WAIT1 toward 300 peers");
-	assert_contains(f->evidence, "300 in FIN_WAIT1 for 1 s or more (threshold 100) toward 300 "
-				     "peer addresses, oldest at least 2 s");
-	assert_contains(f->next, "state fin-wait-1 sport = :8080");
+	diag_assert_contains(f->title,
+			     "300 connections of proc1 (pid 101) on port 8080 are stuck in "
+			     "FIN_WAIT1 toward 300 peers");
+	diag_assert_contains(f->evidence,
+			     "300 in FIN_WAIT1 for 1 s or more (threshold 100) toward 300 "
+			     "peer addresses, oldest at least 2 s");
+	diag_assert_contains(f->next, "state fin-wait-1 sport = :8080");
 	assert_true(f->level >= 3.0 && f->level < 3.01);
 	assert_int_equal(f->severity, DIAG_WARNING);
 	assert_true(f->since == 11.0);
-	world_free(&w);
+	diag_world_free(&w);
 }
 
 /* A pile toward one peer is that peer's finding, not the port's too;
@@ -836,33 +734,34 @@ static void
 test_fin_wait1_peer_and_port(void **state)
 {
 	static const struct spread sp[] = {{100, 150, TCP_STATE_FIN_WAIT1, 80, -1, false}};
-	struct world w;
+	struct diag_world w;
 	const struct diag_finding *f;
 
 	(void)state;
 	for (size_t with_spread = 0; with_spread < 2; with_spread++) {
-		world_init(&w, NULL, NULL);
+		diag_world_open(&w, NULL, NULL);
 		for (int t = 0; t < 2; t++) {
 			struct snapshot *s = diag_snap_at(t);
 
 			for (int i = 0; i < 120; i++)
-				add(s, (uint64_t)(5000 + i), TCP_STATE_FIN_WAIT1, "10.0.0.1", 80,
-				    "10.0.0.7", (uint16_t)(30000 + i));
+				diag_add_entry(s, (uint64_t)(5000 + i), TCP_STATE_FIN_WAIT1,
+					       "10.0.0.1", 80, "10.0.0.7", (uint16_t)(30000 + i));
 			if (with_spread)
 				add_spread(s, sp[0].base, sp[0].n, sp[0].state, sp[0].port,
 					   sp[0].proc);
-			step(&w, s);
+			diag_world_step(&w, s);
 		}
-		assert_int_equal(count_id(&w, "fin_wait1"), 1 + with_spread);
+		assert_int_equal(diag_count_id(w.d, "fin_wait1"), 1 + with_spread);
 		for (size_t i = 0; i < diagnose_count(w.d); i++) {
 			f = diagnose_get(w.d, i);
 			if (strcmp(f->key, "fin_wait1/port:80") == 0)
-				assert_contains(f->title, "150 connections on port 80 are stuck in "
-							  "FIN_WAIT1 toward 150 peers");
+				diag_assert_contains(f->title,
+						     "150 connections on port 80 are stuck in "
+						     "FIN_WAIT1 toward 150 peers");
 			else
 				assert_string_equal(f->key, "fin_wait1/10.0.0.7");
 		}
-		world_free(&w);
+		diag_world_free(&w);
 	}
 }
 
@@ -872,30 +771,31 @@ static void
 test_last_ack_spread_port(void **state)
 {
 	static const struct spread sp[] = {{100, 300, TCP_STATE_LAST_ACK, 443, -1, false}};
-	struct world w;
+	struct diag_world w;
 	const struct diag_finding *f;
 
 	(void)state;
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	feed_spread(&w, 0, 2, sp, 1, 443, false);
-	assert_int_equal(count_id(&w, "last_ack"), 1);
-	f = find(&w, "last_ack");
+	assert_int_equal(diag_count_id(w.d, "last_ack"), 1);
+	f = diag_find(w.d, "last_ack");
 	assert_string_equal(f->key, "last_ack/port:443");
 	assert_int_equal(f->port, 443);
 	assert_int_equal(f->pid, 100);
 	assert_string_equal(f->comm, "proc0");
-	assert_contains(f->title, "300 connections of proc0 (pid 100) on port 443 are stuck in "
-				  "LAST_ACK toward 300 peers: they do not acknowledge our FIN "
-				  "after closing their side");
-	world_free(&w);
+	diag_assert_contains(f->title,
+			     "300 connections of proc0 (pid 100) on port 443 are stuck in "
+			     "LAST_ACK toward 300 peers: they do not acknowledge our FIN "
+			     "after closing their side");
+	diag_world_free(&w);
 
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	feed_spread(&w, 0, 2, sp, 1, 0, false);
-	f = find(&w, "last_ack");
+	f = diag_find(w.d, "last_ack");
 	assert_non_null(f);
 	assert_int_equal(f->pid, 0);
-	assert_contains(f->title, "300 connections on port 443 are stuck in LAST_ACK");
-	world_free(&w);
+	diag_assert_contains(f->title, "300 connections on port 443 are stuck in LAST_ACK");
+	diag_world_free(&w);
 }
 
 /* A client process: stuck FIN_WAIT1 sockets on its ephemeral ports toward
@@ -907,20 +807,21 @@ test_fin_wait1_spread_process(void **state)
 		{100, 150, TCP_STATE_FIN_WAIT1, 0, 1, false},
 		{1000, 90, TCP_STATE_LAST_ACK, 0, 0, false}, /* below 100 */
 	};
-	struct world w;
+	struct diag_world w;
 	const struct diag_finding *f;
 
 	(void)state;
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	feed_spread(&w, 0, 2, sp, 2, 0, false);
-	assert_int_equal(count_id(&w, "fin_wait1"), 1);
-	assert_int_equal(count_id(&w, "last_ack"), 0);
-	f = find(&w, "fin_wait1");
+	assert_int_equal(diag_count_id(w.d, "fin_wait1"), 1);
+	assert_int_equal(diag_count_id(w.d, "last_ack"), 0);
+	f = diag_find(w.d, "fin_wait1");
 	assert_string_equal(f->key, "fin_wait1/pid:101");
 	assert_int_equal(f->pid, 101);
-	assert_contains(f->title, "proc1 (pid 101) has 150 connections stuck in FIN_WAIT1 toward "
-				  "150 peers");
-	world_free(&w);
+	diag_assert_contains(f->title,
+			     "proc1 (pid 101) has 150 connections stuck in FIN_WAIT1 toward "
+			     "150 peers");
+	diag_world_free(&w);
 }
 
 /* Below the thresholds, or not stuck, or spread over ports of no process:
@@ -948,11 +849,11 @@ test_closing_spread_quiet(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct world w;
+		struct diag_world w;
 
-		world_init(&w, cases[i].config, NULL);
+		diag_world_open(&w, cases[i].config, NULL);
 		feed_spread(&w, 0, 4, cases[i].sp, cases[i].n, 0, true);
-		world_free(&w);
+		diag_world_free(&w);
 	}
 }
 
@@ -977,18 +878,18 @@ test_hysteresis_port(void **state)
 		{150, false, false}, /* 90 stuck: between the thresholds */
 		{150, true, false},  /* 150 stuck: fires again */
 	};
-	struct world w;
+	struct diag_world w;
 
 	(void)state;
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
 		struct snapshot *s = diag_snap_at(20 + (double)k);
 		const struct diag_finding *f;
 
 		/* The same cookies: the first n of the 300 stay stuck. */
 		add_spread(s, 100, steps[k].n, TCP_STATE_FIN_WAIT1, 8080, -1);
-		step(&w, s);
-		f = find(&w, "fin_wait1");
+		diag_world_step(&w, s);
+		f = diag_find(w.d, "fin_wait1");
 		if ((f != NULL) != steps[k].shown)
 			fail_msg("step %zu (%d sockets): finding %s", k, steps[k].n,
 				 f != NULL ? "shown" : "missing");
@@ -998,11 +899,11 @@ test_hysteresis_port(void **state)
 		if (f->clearing != steps[k].clearing)
 			fail_msg("step %zu: clearing is %d", k, f->clearing);
 		if (k == 2)
-			assert_contains(f->title, "70 connections on port 8080");
+			diag_assert_contains(f->title, "70 connections on port 8080");
 		if (k >= 1 && k <= 4)
 			assert_true(f->since == 21.0);
 	}
-	world_free(&w);
+	diag_world_free(&w);
 }
 
 /* SYN_SENT toward one destination from a pool of processes, each with a
@@ -1010,31 +911,32 @@ test_hysteresis_port(void **state)
 static void
 test_syn_sent_dest(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	struct snapshot *s;
 	const struct diag_finding *f;
 
 	(void)state;
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	s = diag_snap_at(0);
-	give_procs(s, 8);
+	diag_give_procs(s, 8);
 	for (int i = 0; i < 64; i++) /* 8 workers, 8 each */
-		own(add(s, (uint64_t)(1 + i), TCP_STATE_SYN_SENT, "10.0.0.1", (uint16_t)(40000 + i),
-			"10.0.0.9", 5432),
-		    i % 8);
+		diag_own(diag_add_entry(s, (uint64_t)(1 + i), TCP_STATE_SYN_SENT, "10.0.0.1",
+					(uint16_t)(40000 + i), "10.0.0.9", 5432),
+			 i % 8);
 	for (int i = 0; i < 40; i++) /* 2 workers, 20 each: below 50 */
-		own(add(s, (uint64_t)(100 + i), TCP_STATE_SYN_SENT, "10.0.0.1",
-			(uint16_t)(41000 + i), "10.0.0.10", 6379),
-		    i % 2);
-	step(&w, s);
-	assert_int_equal(count_id(&w, "syn_sent"), 1);
-	f = find(&w, "syn_sent");
+		diag_own(diag_add_entry(s, (uint64_t)(100 + i), TCP_STATE_SYN_SENT, "10.0.0.1",
+					(uint16_t)(41000 + i), "10.0.0.10", 6379),
+			 i % 2);
+	diag_world_step(&w, s);
+	assert_int_equal(diag_count_id(w.d, "syn_sent"), 1);
+	f = diag_find(w.d, "syn_sent");
 	assert_string_equal(f->key, "syn_sent/10.0.0.9:5432");
 	assert_string_equal(f->subject, "10.0.0.9:5432");
-	assert_contains(f->title, "64 connection attempts from several processes to 10.0.0.9:5432 "
-				  "get no answer");
-	assert_contains(f->evidence, "threshold 50");
-	world_free(&w);
+	diag_assert_contains(f->title,
+			     "64 connection attempts from several processes to 10.0.0.9:5432 "
+			     "get no answer");
+	diag_assert_contains(f->evidence, "threshold 50");
+	diag_world_free(&w);
 }
 
 /* ------------------------------------------------------------ the rule table */
@@ -1214,30 +1116,30 @@ cmp_double(const void *a, const void *b)
 static void
 test_cost_100k(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	double times[BIG_SAMPLES], track[BIG_SAMPLES];
 
 	(void)state;
-	world_init(&w, NULL, NULL);
+	diag_world_open(&w, NULL, NULL);
 	for (int k = 0; k < BIG_SAMPLES; k++) {
 		struct snapshot *s = diag_snap_at(100 + k);
 		double t0;
 
 		assert_int_equal(snapshot_reserve(s, BIG_N), 0);
-		give_procs(s, 500);
+		diag_give_procs(s, 500);
 		for (int i = 0; i < BIG_N; i++) {
 			int kind = i % 10;
 			enum tcp_state st = kind < 7    ? TCP_STATE_ESTABLISHED
 					    : kind < 9  ? TCP_STATE_TIME_WAIT
 					    : i % 20 == 9 ? TCP_STATE_CLOSE_WAIT
 							  : TCP_STATE_FIN_WAIT2;
-			struct sock_entry *e =
-				add(s, (uint64_t)(1 + i), st, "127.0.0.1",
-				    (uint16_t)(st == TCP_STATE_CLOSE_WAIT ? 9000 : 33000 + i % 28000),
-				    "127.0.0.1", (uint16_t)(9000 + i % 50));
+			struct sock_entry *e = diag_add_entry(
+			    s, (uint64_t)(1 + i), st, "127.0.0.1",
+			    (uint16_t)(st == TCP_STATE_CLOSE_WAIT ? 9000 : 33000 + i % 28000),
+			    "127.0.0.1", (uint16_t)(9000 + i % 50));
 
 			if (st != TCP_STATE_TIME_WAIT)
-				own(e, (i / 20) % 500);
+				diag_own(e, (i / 20) % 500);
 		}
 		snapshot_seal(s);
 		t0 = now_s();
@@ -1249,7 +1151,7 @@ test_cost_100k(void **state)
 	}
 	/* 5,000 CLOSE_WAIT over 500 processes: 10 each, too few to be a
 	 * pile; young. */
-	assert_quiet(&w);
+	diag_assert_quiet(w.d);
 	/* The first two samples allocate. */
 	qsort(times + 2, BIG_SAMPLES - 2, sizeof(times[0]), cmp_double);
 	qsort(track + 2, BIG_SAMPLES - 2, sizeof(track[0]), cmp_double);
@@ -1257,7 +1159,7 @@ test_cost_100k(void **state)
 	       "statetrack %.2f ms\n",
 	       BIG_N, times[2 + (BIG_SAMPLES - 2) / 2] * 1e3, times[2] * 1e3,
 	       times[BIG_SAMPLES - 1] * 1e3, track[2 + (BIG_SAMPLES - 2) / 2] * 1e3);
-	world_free(&w);
+	diag_world_free(&w);
 }
 
 int

@@ -21,11 +21,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "closed.h"
@@ -38,6 +36,9 @@
 
 /* ------------------------------------------------------------ helpers */
 
+/* A diagnoser that reads the closed connections too: each step feeds the
+ * closed model between tracking and diagnosis, so diag_world's step will
+ * not do. */
 struct world {
 	struct statetrack *st;
 	struct diagnose *d;
@@ -63,53 +64,18 @@ world_free(struct world *w)
 	closed_model_free(w->closed);
 }
 
-static void
-set_ends(struct sock_entry *e, const char *local, uint16_t lport, const char *remote,
-	 uint16_t rport)
-{
-	e->family = AF_INET;
-	assert_int_equal(inet_pton(AF_INET, local, e->local_addr), 1);
-	assert_int_equal(inet_pton(AF_INET, remote, e->remote_addr), 1);
-	e->local_port = lport;
-	e->remote_port = rport;
-}
-
-static struct sock_entry *
-add(struct snapshot *snap, uint64_t cookie, enum tcp_state state, const char *local,
-    uint16_t lport, const char *remote, uint16_t rport)
-{
-	struct sock_entry *e = snapshot_add(snap);
-
-	assert_non_null(e);
-	e->cookie = cookie;
-	e->state = (uint8_t)state;
-	set_ends(e, local, lport, remote, rport);
-	return e;
-}
-
 /* A sample at t seconds that listened for closes, with the server proc0
  * (pid 100) listening on 10.0.0.1:8080. */
 static struct snapshot *
 sample(double t)
 {
 	struct snapshot *s = diag_snap_at(t);
-	struct owner_table *o = owner_table_new();
-	struct owner_proc p = {.pid = 100, .comm = "proc0", .cmdline = "", .user = "root"};
-	struct sock_entry *l;
 
 	s->taken_wall.tv_sec = 1700000000 + (time_t)t;
 	s->taken_wall.tv_nsec = (long)((t - (double)(time_t)t) * 1e9);
-	assert_non_null(o);
-	assert_int_equal(owner_table_add_proc(o, &p), 0);
-	assert_int_equal(owner_table_add_link(o, 1000, 0), 0);
-	assert_int_equal(owner_table_seal(o), 0);
-	s->owners = o;
-	l = add(s, 1, TCP_STATE_LISTEN, "10.0.0.1", 8080, "0.0.0.0", 0);
-	l->inode = 1000;
-	l->owner_status = OWNER_FOUND;
-	l->n_owners = 1;
-	l->owner = 0;
-	l->send_q = 128;
+	diag_give_procs(s, 1);
+	diag_own(diag_add_entry(s, 1, TCP_STATE_LISTEN, "10.0.0.1", 8080, "0.0.0.0", 0), 0)
+	    ->send_q = 128;
 	s->has_closes = true;
 	return s;
 }
@@ -138,7 +104,7 @@ close_of(struct snapshot *s, uint64_t cookie, const char *local, uint16_t lport,
 
 	c->entry.cookie = cookie;
 	c->entry.state = TCP_STATE_CLOSE;
-	set_ends(&c->entry, local, lport, remote, rport);
+	diag_set_ends(&c->entry, local, lport, remote, rport);
 	c->entry.flags = SOCK_ENTRY_HAS_INFO;
 	c->entry.bytes_acked = acked;
 	c->entry.bytes_received = received;
@@ -173,30 +139,6 @@ step(struct world *w, struct snapshot *s)
 	snapshot_unref(s);
 }
 
-static const struct diag_finding *
-find(const struct world *w, const char *id)
-{
-	for (size_t i = 0; i < diagnose_count(w->d); i++)
-		if (strcmp(diagnose_get(w->d, i)->id, id) == 0)
-			return diagnose_get(w->d, i);
-	return NULL;
-}
-
-static void
-assert_quiet(const struct world *w)
-{
-	if (diagnose_count(w->d) != 0)
-		fail_msg("unexpected finding %s: %s", diagnose_get(w->d, 0)->key,
-			 diagnose_get(w->d, 0)->title);
-}
-
-static void
-assert_contains(const char *text, const char *part)
-{
-	if (strstr(text, part) == NULL)
-		fail_msg("'%s' does not contain '%s'", text, part);
-}
-
 /* ------------------------------------------------------------ conn_per_request */
 
 /* 300 connections a second from one client, both ends here: one finding
@@ -214,14 +156,14 @@ test_conn_per_request(void **state)
 	s = sample(0);
 	requests(s, 100, "10.0.0.7", 300);
 	step(&w, s); /* no interval yet: no rate */
-	assert_quiet(&w);
+	diag_assert_quiet(w.d);
 
 	s = sample(1);
 	requests(s, 1000, "10.0.0.7", 300);
 	requests(s, 5000, "10.0.0.8", 50); /* another client, below */
 	step(&w, s);
 	assert_int_equal(diagnose_count(w.d), 1);
-	f = find(&w, "conn_per_request");
+	f = diag_find(w.d, "conn_per_request");
 	assert_non_null(f);
 	assert_int_equal(f->severity, DIAG_WARNING);
 	assert_string_equal(f->key, "conn_per_request/10.0.0.7>:8080");
@@ -229,29 +171,30 @@ test_conn_per_request(void **state)
 	assert_int_equal(f->port, 8080);
 	assert_int_equal(f->pid, 100);
 	assert_string_equal(f->comm, "proc0");
-	assert_contains(f->title, "300 connections/s last under 1 s from 10.0.0.7 to port 8080 "
-				  "(proc0 (pid 100)): the client opens a connection per request "
-				  "(no keep-alive); this is what fills TIME_WAIT");
-	assert_contains(f->evidence, "300 short-lived closes in 1.00 s (threshold 200/s): 300 "
-				     "server ends, 300 client ends");
-	assert_contains(f->next, "keep-alive");
-	assert_contains(f->next, "ss -tan state time-wait");
-	assert_contains(f->next, "tcp_tw_reuse helps only on the client's side");
+	diag_assert_contains(f->title,
+			     "300 connections/s last under 1 s from 10.0.0.7 to port 8080 "
+			     "(proc0 (pid 100)): the client opens a connection per request "
+			     "(no keep-alive); this is what fills TIME_WAIT");
+	diag_assert_contains(f->evidence, "300 short-lived closes in 1.00 s (threshold 200/s): 300 "
+					  "server ends, 300 client ends");
+	diag_assert_contains(f->next, "keep-alive");
+	diag_assert_contains(f->next, "ss -tan state time-wait");
+	diag_assert_contains(f->next, "tcp_tw_reuse helps only on the client's side");
 
 	/* At half the rate: holds. */
 	s = sample(2);
 	requests(s, 10000, "10.0.0.7", 120);
 	step(&w, s);
-	f = find(&w, "conn_per_request");
+	f = diag_find(w.d, "conn_per_request");
 	assert_non_null(f);
 	assert_false(f->clearing);
-	assert_contains(f->title, "120 connections/s");
+	diag_assert_contains(f->title, "120 connections/s");
 
 	/* Ten times the threshold: a warning still. */
 	s = sample(3);
 	requests(s, 20000, "10.0.0.7", 2000);
 	step(&w, s);
-	f = find(&w, "conn_per_request");
+	f = diag_find(w.d, "conn_per_request");
 	assert_non_null(f);
 	assert_int_equal(f->severity, DIAG_WARNING);
 	assert_true(f->since == 1);
@@ -260,7 +203,7 @@ test_conn_per_request(void **state)
 	for (int t = 4; t < 7; t++) {
 		s = sample(t);
 		step(&w, s);
-		f = find(&w, "conn_per_request");
+		f = diag_find(w.d, "conn_per_request");
 		if (t < 6) {
 			assert_non_null(f);
 			assert_true(f->clearing);
@@ -288,12 +231,12 @@ test_conn_per_request_client(void **state)
 		close_of(s, (uint64_t)(100 + i), "10.0.0.1", (uint16_t)(40000 + i), "10.0.0.5", 5432,
 			 100, 100, 1, 1);
 	step(&w, s);
-	f = find(&w, "conn_per_request");
+	f = diag_find(w.d, "conn_per_request");
 	assert_non_null(f);
 	assert_string_equal(f->key, "conn_per_request/10.0.0.1>:5432");
 	assert_string_equal(f->subject, "10.0.0.1 -> 10.0.0.5:5432");
-	assert_contains(f->title, "300 connections/s last under 200 ms from 10.0.0.1 to "
-				  "10.0.0.5:5432: the client");
+	diag_assert_contains(f->title, "300 connections/s last under 200 ms from 10.0.0.1 to "
+				       "10.0.0.5:5432: the client");
 	world_free(&w);
 }
 
@@ -310,14 +253,14 @@ test_conn_per_request_quiet(void **state)
 	world_init(&w, NULL);
 	s = sample(0);
 	for (int i = 0; i < 400; i++)
-		add(s, (uint64_t)(100 + i), TCP_STATE_ESTABLISHED, "10.0.0.1", 8080, "10.0.0.7",
-		    (uint16_t)(33000 + i));
+		diag_add_entry(s, (uint64_t)(100 + i), TCP_STATE_ESTABLISHED, "10.0.0.1", 8080,
+			       "10.0.0.7", (uint16_t)(33000 + i));
 	step(&w, s);
 	for (int t = 1; t <= 60; t++) {
 		s = sample(t);
 		for (int i = 0; i < 400; i++)
-			add(s, (uint64_t)(100 + i), TCP_STATE_ESTABLISHED, "10.0.0.1", 8080,
-			    "10.0.0.7", (uint16_t)(33000 + i));
+			diag_add_entry(s, (uint64_t)(100 + i), TCP_STATE_ESTABLISHED, "10.0.0.1",
+				       8080, "10.0.0.7", (uint16_t)(33000 + i));
 		step(&w, s);
 	}
 	s = sample(61);
@@ -325,7 +268,7 @@ test_conn_per_request_quiet(void **state)
 		close_of(s, (uint64_t)(100 + i), "10.0.0.1", 8080, "10.0.0.7",
 			 (uint16_t)(33000 + i), 5000, 5000, 10, 10);
 	step(&w, s);
-	assert_quiet(&w);
+	diag_assert_quiet(w.d);
 	world_free(&w);
 
 	/* 6 s apart: a connection no sample saw may have lived 6 s, longer
@@ -335,7 +278,7 @@ test_conn_per_request_quiet(void **state)
 	s = sample(6);
 	requests(s, 100, "10.0.0.7", 2000);
 	step(&w, s);
-	assert_quiet(&w);
+	diag_assert_quiet(w.d);
 	world_free(&w);
 
 	/* A source that did not listen for closes. */
@@ -345,7 +288,7 @@ test_conn_per_request_quiet(void **state)
 	requests(s, 100, "10.0.0.7", 2000);
 	s->has_closes = false;
 	step(&w, s);
-	assert_quiet(&w);
+	diag_assert_quiet(w.d);
 	world_free(&w);
 }
 
@@ -359,8 +302,9 @@ dropped(struct snapshot *s, uint64_t cookie, int n, uint32_t ms)
 {
 	for (int i = 0; i < n; i++) {
 		uint16_t port = (uint16_t)(34000 + (cookie + (uint64_t)i) % 20000);
-		struct sock_entry *tw = add(s, cookie + 100000 + (uint64_t)i, TCP_STATE_TIME_WAIT,
-					    "10.0.0.1", 8080, "10.0.0.9", port);
+		struct sock_entry *tw =
+		    diag_add_entry(s, cookie + 100000 + (uint64_t)i, TCP_STATE_TIME_WAIT,
+				   "10.0.0.1", 8080, "10.0.0.9", port);
 
 		tw->timer = SOCK_TIMER_TIME_WAIT;
 		tw->timer_expires_ms = 59000;
@@ -388,32 +332,34 @@ test_early_close(void **state)
 	close_of(s, 301, "10.0.0.1", 8080, "10.0.0.9", 50001, 1, 1, 0, 0);
 	dropped(s, 400, 1, 50);
 	step(&w, s);
-	f = find(&w, "early_close");
+	f = diag_find(w.d, "early_close");
 	assert_non_null(f);
 	assert_string_equal(f->key, "early_close/port:8080");
 	assert_string_equal(f->subject, "port 8080");
 	assert_int_equal(f->port, 8080);
 	assert_int_equal(f->pid, 100);
 	assert_int_equal(f->severity, DIAG_WARNING); /* 25/s: level 2.5 */
-	assert_contains(f->title, "Port 8080 (proc0 (pid 100)) closes connections within 4 ms of "
-				  "accepting them: 25/s, without sending anything");
-	assert_contains(f->evidence, "25 connections on port 8080 closed by the server first (its "
-				     "end is in TIME_WAIT) within 4 ms of the accept in 1.00 s, of "
-				     "28 closes heard on the port");
-	assert_null(find(&w, "conn_per_request"));
+	diag_assert_contains(f->title,
+			     "Port 8080 (proc0 (pid 100)) closes connections within 4 ms of "
+			     "accepting them: 25/s, without sending anything");
+	diag_assert_contains(f->evidence,
+			     "25 connections on port 8080 closed by the server first (its "
+			     "end is in TIME_WAIT) within 4 ms of the accept in 1.00 s, of "
+			     "28 closes heard on the port");
+	assert_null(diag_find(w.d, "conn_per_request"));
 
 	/* Holds at 6/s, clears with none. */
 	s = sample(2);
 	dropped(s, 1000, 6, 0);
 	step(&w, s);
-	f = find(&w, "early_close");
+	f = diag_find(w.d, "early_close");
 	assert_non_null(f);
 	assert_false(f->clearing);
-	assert_contains(f->title, "within 1 ms of accepting them: 6/s");
+	diag_assert_contains(f->title, "within 1 ms of accepting them: 6/s");
 	for (int t = 3; t < 6; t++) {
 		s = sample(t);
 		step(&w, s);
-		f = find(&w, "early_close");
+		f = diag_find(w.d, "early_close");
 		if (t < 5)
 			assert_true(f != NULL && f->clearing);
 		else
@@ -429,7 +375,7 @@ test_early_close(void **state)
 		close_of(s, (uint64_t)(100 + i), "10.0.0.1", 8080, "10.0.0.9",
 			 (uint16_t)(40000 + i), 1, 1, 0, 0);
 	step(&w, s);
-	assert_null(find(&w, "early_close"));
+	assert_null(diag_find(w.d, "early_close"));
 	world_free(&w);
 }
 
@@ -451,31 +397,34 @@ test_early_close_late_time_wait(void **state)
 		close_of(s, (uint64_t)(100 + i), "10.0.0.1", 8080, "10.0.0.9",
 			 (uint16_t)(41000 + i), 1, 1, 2, 2);
 	step(&w, s);
-	assert_null(find(&w, "early_close"));
+	assert_null(diag_find(w.d, "early_close"));
 	s = sample(2);
 	for (int i = 0; i < 20; i++) {
-		struct sock_entry *tw = add(s, (uint64_t)(900 + i), TCP_STATE_TIME_WAIT, "10.0.0.1",
-					    8080, "10.0.0.9", (uint16_t)(41000 + i));
+		struct sock_entry *tw =
+		    diag_add_entry(s, (uint64_t)(900 + i), TCP_STATE_TIME_WAIT, "10.0.0.1", 8080,
+				   "10.0.0.9", (uint16_t)(41000 + i));
 
 		tw->timer = SOCK_TIMER_TIME_WAIT;
 		tw->timer_expires_ms = 59000;
 	}
 	step(&w, s);
-	f = find(&w, "early_close");
+	f = diag_find(w.d, "early_close");
 	assert_non_null(f);
-	assert_contains(f->title, "within 2 ms of accepting them: 20/s, without sending anything");
-	assert_contains(f->evidence, "of 0 closes heard on the port");
+	diag_assert_contains(f->title,
+			     "within 2 ms of accepting them: 20/s, without sending anything");
+	diag_assert_contains(f->evidence, "of 0 closes heard on the port");
 	/* Waited one sample only. */
 	s = sample(3);
 	for (int i = 0; i < 30; i++) {
-		struct sock_entry *tw = add(s, (uint64_t)(900 + i), TCP_STATE_TIME_WAIT, "10.0.0.1",
-					    8080, "10.0.0.9", (uint16_t)(41000 + i));
+		struct sock_entry *tw =
+		    diag_add_entry(s, (uint64_t)(900 + i), TCP_STATE_TIME_WAIT, "10.0.0.1", 8080,
+				   "10.0.0.9", (uint16_t)(41000 + i));
 
 		tw->timer = SOCK_TIMER_TIME_WAIT;
 		tw->timer_expires_ms = 58000;
 	}
 	step(&w, s);
-	f = find(&w, "early_close");
+	f = diag_find(w.d, "early_close");
 	assert_true(f != NULL && f->clearing);
 	world_free(&w);
 }
@@ -496,19 +445,19 @@ test_closes_lost(void **state)
 	requests(s, 100, "10.0.0.7", 10);
 	s->closes_lost = 1234;
 	step(&w, s);
-	f = find(&w, "closes_lost");
+	f = diag_find(w.d, "closes_lost");
 	assert_non_null(f);
 	assert_int_equal(f->severity, DIAG_WARNING);
 	assert_string_equal(f->key, "closes_lost/listener");
-	assert_contains(f->title, "1,234 close announcements were lost in the last 1.0 s");
-	assert_contains(f->evidence, "1234 lost (threshold 1), 20 heard (20 closes/s)");
-	assert_contains(f->next, "TCPDECK_EVENTS_RCVBUF");
-	assert_contains(f->next, "CAP_NET_ADMIN");
-	assert_contains(f->next, "SO_RCVBUFFORCE");
+	diag_assert_contains(f->title, "1,234 close announcements were lost in the last 1.0 s");
+	diag_assert_contains(f->evidence, "1234 lost (threshold 1), 20 heard (20 closes/s)");
+	diag_assert_contains(f->next, "TCPDECK_EVENTS_RCVBUF");
+	diag_assert_contains(f->next, "CAP_NET_ADMIN");
+	diag_assert_contains(f->next, "SO_RCVBUFFORCE");
 	for (int t = 2; t < 5; t++) {
 		s = sample(t);
 		step(&w, s);
-		f = find(&w, "closes_lost");
+		f = diag_find(w.d, "closes_lost");
 		if (t < 4)
 			assert_true(f != NULL && f->clearing);
 		else
@@ -522,7 +471,7 @@ test_closes_lost(void **state)
 	s = sample(1);
 	s->closes_lost = 40;
 	step(&w, s);
-	assert_quiet(&w);
+	diag_assert_quiet(w.d);
 	world_free(&w);
 }
 
@@ -541,7 +490,8 @@ sample_ns(double t)
 
 	s->entries[0].netns = BLUE;
 	{
-		struct sock_entry *l = add(s, 2, TCP_STATE_LISTEN, "10.0.0.1", 8080, "0.0.0.0", 0);
+		struct sock_entry *l =
+		    diag_add_entry(s, 2, TCP_STATE_LISTEN, "10.0.0.1", 8080, "0.0.0.0", 0);
 
 		l->netns = RED;
 	}
@@ -592,13 +542,14 @@ test_closes_netns(void **state)
 	assert_non_null(red);
 	assert_non_null(lost);
 	assert_string_equal(blue->key, "conn_per_request/netns:4026532300/10.0.0.7>:8080");
-	assert_contains(blue->title, "netns blue: 300 connections/s last under 1 s from 10.0.0.7 "
-				     "to port 8080");
+	diag_assert_contains(blue->title,
+			     "netns blue: 300 connections/s last under 1 s from 10.0.0.7 "
+			     "to port 8080");
 	assert_string_equal(red->key, "conn_per_request/netns:4026532310/10.0.0.7>:8080");
-	assert_contains(red->title, "netns red: 250 connections/s");
+	diag_assert_contains(red->title, "netns red: 250 connections/s");
 	assert_string_equal(lost->key, "closes_lost/listener");
 	assert_int_equal(lost->netns, 0);
-	assert_contains(lost->title, "7 close announcements were lost");
+	diag_assert_contains(lost->title, "7 close announcements were lost");
 	assert_int_equal(diagnose_count(w.d), 3);
 	world_free(&w);
 }

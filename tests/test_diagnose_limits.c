@@ -18,11 +18,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "diag_config.h"
@@ -33,43 +31,12 @@
 
 /* ------------------------------------------------------------ helpers */
 
-struct world {
-	struct statetrack *st;
-	struct diagnose *d;
-	struct diag_config cfg;
-};
-
-/* A world with the default thresholds, changed by `config` lines (NULL:
- * none). */
-static void
-world_init(struct world *w, const char *config)
-{
-	memset(w, 0, sizeof(*w));
-	diag_fixture_open(&w->cfg, config, NULL, &w->st, &w->d);
-}
-
-static void
-world_free(struct world *w)
-{
-	diagnose_free(w->d);
-	statetrack_free(w->st);
-}
-
+/* A socket of the server, 10.0.0.1. */
 static struct sock_entry *
 add(struct snapshot *snap, uint64_t cookie, enum tcp_state state, uint16_t lport,
     const char *remote, uint16_t rport)
 {
-	struct sock_entry *e = snapshot_add(snap);
-
-	assert_non_null(e);
-	e->cookie = cookie;
-	e->family = AF_INET;
-	e->state = (uint8_t)state;
-	assert_int_equal(inet_pton(AF_INET, "10.0.0.1", e->local_addr), 1);
-	assert_int_equal(inet_pton(AF_INET, remote, e->remote_addr), 1);
-	e->local_port = lport;
-	e->remote_port = rport;
-	return e;
+	return diag_add_entry(snap, cookie, state, "10.0.0.1", lport, remote, rport);
 }
 
 /* A process of the owner table: pid, descriptors open, soft and hard
@@ -109,60 +76,6 @@ give_procs(struct snapshot *snap, const struct proc_spec *spec, int n, uint32_t 
 	snap->owners = t;
 }
 
-/* Entry e held by process `proc` alone (its inode 1000 + proc). */
-static struct sock_entry *
-own(struct sock_entry *e, int proc)
-{
-	e->inode = (uint32_t)(1000 + proc);
-	e->owner_status = OWNER_FOUND;
-	e->n_owners = 1;
-	e->owner = (uint32_t)proc;
-	return e;
-}
-
-static void
-step(struct world *w, struct snapshot *snap)
-{
-	snapshot_seal(snap);
-	assert_int_equal(statetrack_update(w->st, snap), 0);
-	assert_int_equal(diagnose_update(w->d, snap, w->st), 0);
-	snapshot_unref(snap);
-}
-
-static const struct diag_finding *
-find(const struct world *w, const char *id)
-{
-	for (size_t i = 0; i < diagnose_count(w->d); i++)
-		if (strcmp(diagnose_get(w->d, i)->id, id) == 0)
-			return diagnose_get(w->d, i);
-	return NULL;
-}
-
-static size_t
-count_id(const struct world *w, const char *id)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < diagnose_count(w->d); i++)
-		n += strcmp(diagnose_get(w->d, i)->id, id) == 0;
-	return n;
-}
-
-static void
-assert_quiet(const struct world *w)
-{
-	if (diagnose_count(w->d) != 0)
-		fail_msg("unexpected finding %s: %s", diagnose_get(w->d, 0)->key,
-			 diagnose_get(w->d, 0)->title);
-}
-
-static void
-assert_contains(const char *text, const char *part)
-{
-	if (strstr(text, part) == NULL)
-		fail_msg("'%s' does not contain '%s'", text, part);
-}
-
 /* ------------------------------------------------------------ fd_limit */
 
 /* A server, pid 812, limits 1024 / 4096: a listener on port 8080 with
@@ -180,14 +93,14 @@ server(double t, uint32_t fds, uint32_t queued)
 	struct sock_entry *l;
 
 	give_procs(snap, spec, 2, 0);
-	l = own(add(snap, 1, TCP_STATE_LISTEN, 8080, "0.0.0.0", 0), 0);
+	l = diag_own(add(snap, 1, TCP_STATE_LISTEN, 8080, "0.0.0.0", 0), 0);
 	l->recv_q = queued;
 	l->send_q = 128;
 	for (int i = 0; i < 20; i++)
-		own(add(snap, (uint64_t)(10 + i), TCP_STATE_ESTABLISHED, 8080, "10.0.1.1",
-			(uint16_t)(40000 + i)),
-		    0);
-	own(add(snap, 99, TCP_STATE_ESTABLISHED, 44000, "10.0.2.2", 443), 1);
+		diag_own(add(snap, (uint64_t)(10 + i), TCP_STATE_ESTABLISHED, 8080, "10.0.1.1",
+			     (uint16_t)(40000 + i)),
+			 0);
+	diag_own(add(snap, 99, TCP_STATE_ESTABLISHED, 44000, "10.0.2.2", 443), 1);
 	return snap;
 }
 
@@ -195,19 +108,19 @@ static void
 test_fd_limit_fires_holds_clears(void **state)
 {
 	const struct diag_finding *f;
-	struct world w;
+	struct diag_world w;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	/* 80%: below the 90% threshold. */
-	step(&w, server(100, 820, 0));
-	assert_quiet(&w);
+	diag_world_step(&w, server(100, 820, 0));
+	diag_assert_quiet(w.d);
 
 	/* 91%: fires, a warning, naming the process and the limit. */
-	step(&w, server(101, 930, 0));
-	f = find(&w, "fd_limit");
+	diag_world_step(&w, server(101, 930, 0));
+	f = diag_find(w.d, "fd_limit");
 	assert_non_null(f);
-	assert_int_equal(count_id(&w, "fd_limit"), 1);
+	assert_int_equal(diag_count_id(w.d, "fd_limit"), 1);
 	assert_string_equal(f->key, "fd_limit/pid:812");
 	assert_string_equal(f->subject, "nginx (pid 812)");
 	assert_int_equal(f->pid, 812);
@@ -215,49 +128,52 @@ test_fd_limit_fires_holds_clears(void **state)
 	assert_int_equal(f->port, 8080);
 	assert_int_equal(f->severity, DIAG_WARNING);
 	assert_false(f->clearing);
-	assert_contains(f->title, "nginx (pid 812) uses 930 of its 1,024 file descriptors (91%)");
-	assert_contains(f->title, "accept() and connect() will fail with EMFILE");
-	assert_contains(f->title, "\"Too many open files\"");
+	diag_assert_contains(f->title,
+			     "nginx (pid 812) uses 930 of its 1,024 file descriptors (91%)");
+	diag_assert_contains(f->title, "accept() and connect() will fail with EMFILE");
+	diag_assert_contains(f->title, "\"Too many open files\"");
 	assert_true(strstr(f->title, "accept queue") == NULL); /* nothing waits */
-	assert_contains(f->evidence, "930 descriptors open, soft limit 1024, hard limit 4096");
-	assert_contains(f->evidence, "threshold 90%");
-	assert_contains(f->evidence, "21 of its sockets in this sample");
-	assert_contains(f->evidence, "fullest listener port 8080: accept queue 0 of backlog 128");
-	assert_contains(f->next, "ls /proc/812/fd");
-	assert_contains(f->next, "setrlimit");
+	diag_assert_contains(f->evidence, "930 descriptors open, soft limit 1024, hard limit 4096");
+	diag_assert_contains(f->evidence, "threshold 90%");
+	diag_assert_contains(f->evidence, "21 of its sockets in this sample");
+	diag_assert_contains(f->evidence,
+			     "fullest listener port 8080: accept queue 0 of backlog 128");
+	diag_assert_contains(f->next, "ls /proc/812/fd");
+	diag_assert_contains(f->next, "setrlimit");
 	assert_true(f->level > 1 && f->level < 1.02);
 
 	/* Every descriptor in use, connections waiting: critical, and the
 	 * queue behind it is named. */
-	step(&w, server(102, 1024, 12));
-	f = find(&w, "fd_limit");
+	diag_world_step(&w, server(102, 1024, 12));
+	f = diag_find(w.d, "fd_limit");
 	assert_non_null(f);
 	assert_int_equal(f->severity, DIAG_CRITICAL);
-	assert_contains(f->title, "nginx (pid 812) has used all 1,024 of its file descriptors");
-	assert_contains(f->title, "fail with EMFILE");
-	assert_contains(f->title, "port 8080's accept queue is already filling (12 of 128)");
-	assert_contains(f->evidence, "accept queue 12 of backlog 128");
-	assert_contains(f->next, "wait in the accept queue until it overflows");
+	diag_assert_contains(f->title,
+			     "nginx (pid 812) has used all 1,024 of its file descriptors");
+	diag_assert_contains(f->title, "fail with EMFILE");
+	diag_assert_contains(f->title, "port 8080's accept queue is already filling (12 of 128)");
+	diag_assert_contains(f->evidence, "accept queue 12 of backlog 128");
+	diag_assert_contains(f->next, "wait in the accept queue until it overflows");
 
 	/* 60%: above the clearing threshold (45%): holds, with the new
 	 * numbers. */
-	step(&w, server(103, 614, 0));
-	f = find(&w, "fd_limit");
+	diag_world_step(&w, server(103, 614, 0));
+	f = diag_find(w.d, "fd_limit");
 	assert_non_null(f);
 	assert_false(f->clearing);
-	assert_contains(f->title, "uses 614 of its 1,024");
+	diag_assert_contains(f->title, "uses 614 of its 1,024");
 
 	/* 10%: clearing, then gone after hysteresis.quiet_samples (3). */
-	step(&w, server(104, 100, 0));
-	f = find(&w, "fd_limit");
+	diag_world_step(&w, server(104, 100, 0));
+	f = diag_find(w.d, "fd_limit");
 	assert_non_null(f);
 	assert_true(f->clearing);
-	step(&w, server(105, 100, 0));
-	assert_non_null(find(&w, "fd_limit"));
-	step(&w, server(106, 100, 0));
-	assert_null(find(&w, "fd_limit"));
-	assert_quiet(&w);
-	world_free(&w);
+	diag_world_step(&w, server(105, 100, 0));
+	assert_non_null(diag_find(w.d, "fd_limit"));
+	diag_world_step(&w, server(106, 100, 0));
+	assert_null(diag_find(w.d, "fd_limit"));
+	diag_assert_quiet(w.d);
+	diag_world_free(&w);
 }
 
 /* Quiet when the numbers are not known or the process is not ours: no
@@ -274,41 +190,41 @@ test_fd_limit_quiet(void **state)
 	    {814, "elsewhere", 1024, 1024, 1024},
 	};
 	struct snapshot *snap;
-	struct world w;
+	struct diag_world w;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	for (int k = 0; k < 3; k++) {
 		snap = diag_snap_at(100 + k);
 		give_procs(snap, unknown, 4, 0);
-		own(add(snap, 1, TCP_STATE_LISTEN, 80, "0.0.0.0", 0), 0)->send_q = 128;
-		own(add(snap, 2, TCP_STATE_ESTABLISHED, 80, "10.0.1.1", 40000), 1);
-		own(add(snap, 3, TCP_STATE_ESTABLISHED, 81, "10.0.1.1", 40001), 2);
-		step(&w, snap);
-		assert_quiet(&w);
+		diag_own(add(snap, 1, TCP_STATE_LISTEN, 80, "0.0.0.0", 0), 0)->send_q = 128;
+		diag_own(add(snap, 2, TCP_STATE_ESTABLISHED, 80, "10.0.1.1", 40000), 1);
+		diag_own(add(snap, 3, TCP_STATE_ESTABLISHED, 81, "10.0.1.1", 40001), 2);
+		diag_world_step(&w, snap);
+		diag_assert_quiet(w.d);
 	}
 	/* No owner table at all (an ss dump). */
 	snap = diag_snap_at(110);
 	add(snap, 1, TCP_STATE_LISTEN, 80, "0.0.0.0", 0);
-	step(&w, snap);
-	assert_quiet(&w);
-	world_free(&w);
+	diag_world_step(&w, snap);
+	diag_assert_quiet(w.d);
+	diag_world_free(&w);
 }
 
 /* The threshold comes from fd_limit.pct. */
 static void
 test_fd_limit_threshold(void **state)
 {
-	struct world w;
+	struct diag_world w;
 
 	(void)state;
-	world_init(&w, "fd_limit.pct = 75\n");
-	step(&w, server(100, 760, 0)); /* 74% */
-	assert_quiet(&w);
-	step(&w, server(101, 800, 0)); /* 78% */
-	assert_non_null(find(&w, "fd_limit"));
-	assert_contains(find(&w, "fd_limit")->evidence, "threshold 75%");
-	world_free(&w);
+	diag_world_open(&w, "fd_limit.pct = 75\n", NULL);
+	diag_world_step(&w, server(100, 760, 0)); /* 74% */
+	diag_assert_quiet(w.d);
+	diag_world_step(&w, server(101, 800, 0)); /* 78% */
+	assert_non_null(diag_find(w.d, "fd_limit"));
+	diag_assert_contains(diag_find(w.d, "fd_limit")->evidence, "threshold 75%");
+	diag_world_free(&w);
 }
 
 /*
@@ -327,10 +243,10 @@ test_fd_limit_shared_listener(void **state)
 	const struct diag_finding *f;
 	struct snapshot *snap;
 	struct sock_entry *l;
-	struct world w;
+	struct diag_world w;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	snap = diag_snap_at(100);
 	give_procs(snap, spec, 2, 5000);
 	l = add(snap, 1, TCP_STATE_LISTEN, 443, "0.0.0.0", 0);
@@ -340,17 +256,17 @@ test_fd_limit_shared_listener(void **state)
 	l->owner = 0;
 	l->recv_q = 3;
 	l->send_q = 511;
-	step(&w, snap);
-	f = find(&w, "fd_limit");
+	diag_world_step(&w, snap);
+	f = diag_find(w.d, "fd_limit");
 	assert_non_null(f);
-	assert_int_equal(count_id(&w, "fd_limit"), 1);
+	assert_int_equal(diag_count_id(w.d, "fd_limit"), 1);
 	assert_string_equal(f->key, "fd_limit/pid:701");
 	assert_int_equal(f->port, 443);
-	assert_contains(f->title, "worker (pid 701) uses 1,000 of its 1,024");
-	assert_contains(f->title, "port 443's accept queue is already filling (3 of 511)");
-	assert_contains(f->evidence, "1 of its sockets in this sample");
-	assert_contains(f->next, "its soft limit is its hard limit");
-	world_free(&w);
+	diag_assert_contains(f->title, "worker (pid 701) uses 1,000 of its 1,024");
+	diag_assert_contains(f->title, "port 443's accept queue is already filling (3 of 511)");
+	diag_assert_contains(f->evidence, "1 of its sockets in this sample");
+	diag_assert_contains(f->next, "its soft limit is its hard limit");
+	diag_world_free(&w);
 }
 
 /* A client at its limit: no listener, so no queue; its connections are
@@ -361,26 +277,26 @@ test_fd_limit_client(void **state)
 	const struct proc_spec spec[] = {{300, "loadgen", 1024, 1024, 0}};
 	const struct diag_finding *f;
 	struct snapshot *snap;
-	struct world w;
+	struct diag_world w;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	snap = diag_snap_at(100);
 	give_procs(snap, spec, 1, 0);
 	for (int i = 0; i < 5; i++)
-		own(add(snap, (uint64_t)(1 + i), TCP_STATE_ESTABLISHED, (uint16_t)(50000 + i),
-			"10.0.9.9", 80),
-		    0);
-	step(&w, snap);
-	f = find(&w, "fd_limit");
+		diag_own(add(snap, (uint64_t)(1 + i), TCP_STATE_ESTABLISHED, (uint16_t)(50000 + i),
+			     "10.0.9.9", 80),
+			 0);
+	diag_world_step(&w, snap);
+	f = diag_find(w.d, "fd_limit");
 	assert_non_null(f);
 	assert_int_equal(f->severity, DIAG_CRITICAL);
-	assert_contains(f->title, "loadgen (pid 300) has used all 1,024");
-	assert_contains(f->evidence, "hard limit unlimited");
-	assert_contains(f->evidence, "5 of its sockets in this sample; no listening socket");
+	diag_assert_contains(f->title, "loadgen (pid 300) has used all 1,024");
+	diag_assert_contains(f->evidence, "hard limit unlimited");
+	diag_assert_contains(f->evidence, "5 of its sockets in this sample; no listening socket");
 	assert_true(strstr(f->next, "accept queue") == NULL);
-	assert_contains(f->next, "setrlimit");
-	world_free(&w);
+	diag_assert_contains(f->next, "setrlimit");
+	diag_world_free(&w);
 }
 
 /* ------------------------------------------------------------ conntrack */
@@ -405,51 +321,53 @@ static void
 test_conntrack_fires_holds_clears(void **state)
 {
 	const struct diag_finding *f;
-	struct world w;
+	struct diag_world w;
 
 	(void)state;
-	world_init(&w, NULL);
-	step(&w, tracked(100, 200000, 0)); /* 76% */
-	assert_quiet(&w);
+	diag_world_open(&w, NULL, NULL);
+	diag_world_step(&w, tracked(100, 200000, 0)); /* 76% */
+	diag_assert_quiet(w.d);
 
-	step(&w, tracked(101, 240000, 3)); /* 91.6% */
-	f = find(&w, "conntrack");
+	diag_world_step(&w, tracked(101, 240000, 3)); /* 91.6% */
+	f = diag_find(w.d, "conntrack");
 	assert_non_null(f);
-	assert_int_equal(count_id(&w, "conntrack"), 1);
+	assert_int_equal(diag_count_id(w.d, "conntrack"), 1);
 	assert_string_equal(f->key, "conntrack/table");
 	assert_string_equal(f->subject, "connection tracking");
 	assert_int_equal(f->severity, DIAG_WARNING);
 	assert_int_equal(f->pid, 0);
-	assert_contains(f->title, "The connection-tracking table is 92% full (240,000 of 262,144 "
-				  "entries): new connections will be dropped before TCP sees them");
-	assert_contains(f->evidence, "nf_conntrack_count 240000, nf_conntrack_max 262144 "
-				     "(threshold 90%), nf_conntrack_buckets 65536; 3 connections "
-				     "in SYN_SENT");
-	assert_contains(f->next, "table full, dropping packet");
-	assert_contains(f->next, "net.netfilter.nf_conntrack_max");
-	assert_contains(f->next, "net.netfilter.nf_conntrack_buckets");
+	diag_assert_contains(f->title,
+			     "The connection-tracking table is 92% full (240,000 of 262,144 "
+			     "entries): new connections will be dropped before TCP sees them");
+	diag_assert_contains(f->evidence,
+			     "nf_conntrack_count 240000, nf_conntrack_max 262144 "
+			     "(threshold 90%), nf_conntrack_buckets 65536; 3 connections "
+			     "in SYN_SENT");
+	diag_assert_contains(f->next, "table full, dropping packet");
+	diag_assert_contains(f->next, "net.netfilter.nf_conntrack_max");
+	diag_assert_contains(f->next, "net.netfilter.nf_conntrack_buckets");
 
 	/* Full: critical, dropping now. */
-	step(&w, tracked(102, 262144, 40));
-	f = find(&w, "conntrack");
+	diag_world_step(&w, tracked(102, 262144, 40));
+	f = diag_find(w.d, "conntrack");
 	assert_non_null(f);
 	assert_int_equal(f->severity, DIAG_CRITICAL);
-	assert_contains(f->title, "is full (262,144 of 262,144 entries): the kernel drops new "
-				  "connections before TCP sees them");
-	assert_contains(f->evidence, "40 connections in SYN_SENT");
+	diag_assert_contains(f->title, "is full (262,144 of 262,144 entries): the kernel drops new "
+				       "connections before TCP sees them");
+	diag_assert_contains(f->evidence, "40 connections in SYN_SENT");
 
 	/* 50%: holds; 10%: clears after three samples. */
-	step(&w, tracked(103, 131072, 0));
-	f = find(&w, "conntrack");
+	diag_world_step(&w, tracked(103, 131072, 0));
+	f = diag_find(w.d, "conntrack");
 	assert_non_null(f);
 	assert_false(f->clearing);
-	step(&w, tracked(104, 26000, 0));
-	assert_true(find(&w, "conntrack")->clearing);
-	step(&w, tracked(105, 26000, 0));
-	assert_non_null(find(&w, "conntrack"));
-	step(&w, tracked(106, 26000, 0));
-	assert_quiet(&w);
-	world_free(&w);
+	diag_world_step(&w, tracked(104, 26000, 0));
+	assert_true(diag_find(w.d, "conntrack")->clearing);
+	diag_world_step(&w, tracked(105, 26000, 0));
+	assert_non_null(diag_find(w.d, "conntrack"));
+	diag_world_step(&w, tracked(106, 26000, 0));
+	diag_assert_quiet(w.d);
+	diag_world_free(&w);
 }
 
 /* Silent without conntrack (not present: no file, an ss dump, an older
@@ -458,24 +376,24 @@ static void
 test_conntrack_quiet(void **state)
 {
 	struct snapshot *snap;
-	struct world w;
+	struct diag_world w;
 
 	(void)state;
-	world_init(&w, "conntrack.full_pct = 99.5\n");
+	diag_world_open(&w, "conntrack.full_pct = 99.5\n", NULL);
 	snap = tracked(100, 262144, 0);
 	snap->nfct.present = false;
-	step(&w, snap);
-	assert_quiet(&w);
+	diag_world_step(&w, snap);
+	diag_assert_quiet(w.d);
 	snap = tracked(101, 262144, 0);
 	snap->nfct.max = 0;
-	step(&w, snap);
-	assert_quiet(&w);
-	step(&w, tracked(102, 260000, 0)); /* 99.2% */
-	assert_quiet(&w);
-	step(&w, tracked(103, 261000, 0)); /* 99.6% */
-	assert_non_null(find(&w, "conntrack"));
-	assert_contains(find(&w, "conntrack")->evidence, "threshold 99.5%");
-	world_free(&w);
+	diag_world_step(&w, snap);
+	diag_assert_quiet(w.d);
+	diag_world_step(&w, tracked(102, 260000, 0)); /* 99.2% */
+	diag_assert_quiet(w.d);
+	diag_world_step(&w, tracked(103, 261000, 0)); /* 99.6% */
+	assert_non_null(diag_find(w.d, "conntrack"));
+	diag_assert_contains(diag_find(w.d, "conntrack")->evidence, "threshold 99.5%");
+	diag_world_free(&w);
 }
 
 /* ------------------------------------------------------------ cost */
@@ -501,10 +419,10 @@ test_cost_100k(void **state)
 {
 	enum { N = 100000, PROCS = 500 };
 	double t_near = 0, t_far = 0;
-	struct world w;
+	struct diag_world w;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	for (int k = 0; k < 6; k++) {
 		struct snapshot *snap = diag_snap_at(100 + k);
 		struct owner_table *t = owner_table_new();
@@ -530,13 +448,13 @@ test_cost_100k(void **state)
 		}
 		assert_int_equal(owner_table_seal(t), 0);
 		snap->owners = t;
-		own(add(snap, 1, TCP_STATE_LISTEN, 80, "0.0.0.0", 0), 0)->send_q = 4096;
+		diag_own(add(snap, 1, TCP_STATE_LISTEN, 80, "0.0.0.0", 0), 0)->send_q = 4096;
 		for (int i = 1; i < N; i++) {
 			int proc = i % 10 == 0 ? i % PROCS : 0;
 
-			own(add(snap, (uint64_t)(1 + i), TCP_STATE_ESTABLISHED, 80, "10.0.0.2",
-				(uint16_t)(1024 + i % 60000)),
-			    proc);
+			diag_own(add(snap, (uint64_t)(1 + i), TCP_STATE_ESTABLISHED, 80, "10.0.0.2",
+				     (uint16_t)(1024 + i % 60000)),
+				 proc);
 			held += proc == 0;
 		}
 		snap->nfct.present = true;
@@ -551,17 +469,17 @@ test_cost_100k(void **state)
 		else
 			t_far += now_s() - t0;
 		snapshot_unref(snap);
-		assert_non_null(find(&w, "conntrack"));
+		assert_non_null(diag_find(w.d, "conntrack"));
 		if (near) {
-			assert_non_null(find(&w, "fd_limit"));
+			assert_non_null(diag_find(w.d, "fd_limit"));
 			snprintf(want, sizeof(want), "%u of its sockets in this sample", held);
-			assert_contains(find(&w, "fd_limit")->evidence, want);
+			diag_assert_contains(diag_find(w.d, "fd_limit")->evidence, want);
 		}
 	}
 	printf("diagnose_update at %d sockets: %.2f ms with a process at its descriptor "
 	       "limit, %.2f ms without\n",
 	       N, t_near / 3 * 1e3, t_far / 3 * 1e3);
-	world_free(&w);
+	diag_world_free(&w);
 }
 
 int

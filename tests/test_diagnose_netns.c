@@ -34,26 +34,6 @@
 #define WEB 4026532290u
 #define BLUE 4026532300u
 
-struct world {
-	struct statetrack *st;
-	struct diagnose *d;
-	struct diag_config cfg;
-};
-
-static void
-world_init(struct world *w, const char *config)
-{
-	memset(w, 0, sizeof(*w));
-	diag_fixture_open(&w->cfg, config, NULL, &w->st, &w->d);
-}
-
-static void
-world_free(struct world *w)
-{
-	diagnose_free(w->d);
-	statetrack_free(w->st);
-}
-
 static struct snapshot_netns *
 add_web(struct snapshot *snap)
 {
@@ -79,21 +59,15 @@ add_blue(struct snapshot *snap)
 	return ns;
 }
 
+/* A socket of namespace `netns` between 10.0.0.1 and a client, 10.0.2.1. */
 static struct sock_entry *
 add(struct snapshot *snap, uint32_t netns, uint64_t cookie, enum tcp_state state, uint16_t lport,
     uint16_t rport)
 {
-	struct sock_entry *e = snapshot_add(snap);
+	struct sock_entry *e =
+	    diag_add_entry(snap, cookie, state, "10.0.0.1", lport, "10.0.2.1", rport);
 
-	assert_non_null(e);
-	e->cookie = cookie;
 	e->netns = netns;
-	e->family = AF_INET;
-	e->state = (uint8_t)state;
-	assert_int_equal(inet_pton(AF_INET, "10.0.0.1", e->local_addr), 1);
-	assert_int_equal(inet_pton(AF_INET, "10.0.2.1", e->remote_addr), 1);
-	e->local_port = lport;
-	e->remote_port = rport;
 	return e;
 }
 
@@ -107,12 +81,8 @@ add_pile(struct snapshot *snap, uint32_t netns, int n, int proc)
 		struct sock_entry *e = add(snap, netns, (uint64_t)(1 + i), TCP_STATE_CLOSE_WAIT,
 					   8080, (uint16_t)(20000 + i));
 
-		if (proc >= 0) {
-			e->inode = (uint32_t)(1000 + proc);
-			e->owner_status = OWNER_FOUND;
-			e->n_owners = 1;
-			e->owner = (uint32_t)proc;
-		}
+		if (proc >= 0)
+			diag_own(e, proc);
 	}
 }
 
@@ -138,32 +108,14 @@ give_procs(struct snapshot *snap)
 	snap->owners = t;
 }
 
-static void
-step(struct world *w, struct snapshot *snap)
-{
-	snapshot_seal(snap);
-	assert_int_equal(statetrack_update(w->st, snap), 0);
-	assert_int_equal(diagnose_update(w->d, snap, w->st), 0);
-	snapshot_unref(snap);
-}
-
+/* The finding of key `key` shown by d, or NULL. */
 static const struct diag_finding *
-find_key(const struct world *w, const char *key)
+find_key(const struct diagnose *d, const char *key)
 {
-	for (size_t i = 0; i < diagnose_count(w->d); i++)
-		if (strcmp(diagnose_get(w->d, i)->key, key) == 0)
-			return diagnose_get(w->d, i);
+	for (size_t i = 0; i < diagnose_count(d); i++)
+		if (strcmp(diagnose_get(d, i)->key, key) == 0)
+			return diagnose_get(d, i);
 	return NULL;
-}
-
-static size_t
-count_id(const struct world *w, const char *id)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < diagnose_count(w->d); i++)
-		n += strcmp(diagnose_get(w->d, i)->id, id) == 0;
-	return n;
 }
 
 static void
@@ -171,13 +123,6 @@ assert_starts(const char *text, const char *start)
 {
 	if (strncmp(text, start, strlen(start)) != 0)
 		fail_msg("'%s' does not start with '%s'", text, start);
-}
-
-static void
-assert_contains(const char *text, const char *part)
-{
-	if (strstr(text, part) == NULL)
-		fail_msg("'%s' does not contain '%s'", text, part);
 }
 
 /* ------------------------------------------------------------ tests */
@@ -191,21 +136,21 @@ test_close_wait_per_netns(void **state)
 {
 	const struct diag_finding *web, *blue;
 	struct snapshot *s;
-	struct world w;
+	struct diag_world w;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	s = diag_snap_at(10);
 	give_procs(s);
 	add_web(s);
 	add_blue(s);
 	add_pile(s, WEB, 412, 0);
 	add_pile(s, BLUE, 60, -1);
-	step(&w, s);
+	diag_world_step(&w, s);
 
-	assert_int_equal(count_id(&w, "close_wait"), 2);
-	web = find_key(&w, "close_wait/netns:4026532290/pid:812");
-	blue = find_key(&w, "close_wait/netns:4026532300/port:8080");
+	assert_int_equal(diag_count_id(w.d, "close_wait"), 2);
+	web = find_key(w.d, "close_wait/netns:4026532290/pid:812");
+	blue = find_key(w.d, "close_wait/netns:4026532300/port:8080");
 	assert_non_null(web);
 	assert_non_null(blue);
 	assert_int_equal(web->netns, WEB);
@@ -218,9 +163,9 @@ test_close_wait_per_netns(void **state)
 	assert_string_equal(blue->subject, "port 8080");
 	assert_int_equal(web->pid, 812);
 	assert_int_equal(web->port, 8080);
-	assert_contains(web->evidence, "412 in CLOSE_WAIT");
-	assert_contains(blue->evidence, "60 in CLOSE_WAIT");
-	world_free(&w);
+	diag_assert_contains(web->evidence, "412 in CLOSE_WAIT");
+	diag_assert_contains(blue->evidence, "60 in CLOSE_WAIT");
+	diag_world_free(&w);
 }
 
 /* A pile below the threshold in each of two namespaces is no pile:
@@ -229,18 +174,18 @@ static void
 test_not_summed_across_netns(void **state)
 {
 	struct snapshot *s;
-	struct world w;
+	struct diag_world w;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	s = diag_snap_at(10);
 	add_web(s);
 	add_blue(s);
 	add_pile(s, WEB, 40, -1);
 	add_pile(s, BLUE, 40, -1);
-	step(&w, s);
-	assert_int_equal(count_id(&w, "close_wait"), 0);
-	world_free(&w);
+	diag_world_step(&w, s);
+	assert_int_equal(diag_count_id(w.d, "close_wait"), 0);
+	diag_world_free(&w);
 }
 
 /* The hysteresis follows each namespace's finding on its own: one
@@ -251,18 +196,18 @@ test_hysteresis_per_netns(void **state)
 	const char *web_key = "close_wait/netns:4026532290/port:8080";
 	const char *blue_key = "close_wait/netns:4026532300/port:8080";
 	struct snapshot *s;
-	struct world w;
+	struct diag_world w;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	s = diag_snap_at(10);
 	add_web(s);
 	add_blue(s);
 	add_pile(s, WEB, 60, -1);
 	add_pile(s, BLUE, 60, -1);
-	step(&w, s);
-	assert_non_null(find_key(&w, web_key));
-	assert_non_null(find_key(&w, blue_key));
+	diag_world_step(&w, s);
+	assert_non_null(find_key(w.d, web_key));
+	assert_non_null(find_key(w.d, blue_key));
 
 	/* blue's pile is gone: its finding clears over quiet_samples (3),
 	 * web's stays as it was. */
@@ -271,19 +216,19 @@ test_hysteresis_per_netns(void **state)
 		add_web(s);
 		add_blue(s);
 		add_pile(s, WEB, 60, -1);
-		step(&w, s);
-		assert_non_null(find_key(&w, web_key));
-		assert_false(find_key(&w, web_key)->clearing);
-		assert_true(find_key(&w, web_key)->since == 10.0);
+		diag_world_step(&w, s);
+		assert_non_null(find_key(w.d, web_key));
+		assert_false(find_key(w.d, web_key)->clearing);
+		assert_true(find_key(w.d, web_key)->since == 10.0);
 		if (t < 13) {
-			assert_non_null(find_key(&w, blue_key));
-			assert_true(find_key(&w, blue_key)->clearing);
+			assert_non_null(find_key(w.d, blue_key));
+			assert_true(find_key(w.d, blue_key)->clearing);
 		} else {
-			assert_null(find_key(&w, blue_key));
+			assert_null(find_key(w.d, blue_key));
 		}
 	}
 	assert_int_equal(diagnose_count(w.d), 1);
-	world_free(&w);
+	diag_world_free(&w);
 }
 
 /* The conntrack table of one namespace nearly full: one finding, naming
@@ -294,10 +239,10 @@ test_conntrack_per_netns(void **state)
 	const struct diag_finding *f;
 	struct snapshot_netns *web, *blue;
 	struct snapshot *s;
-	struct world w;
+	struct diag_world w;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	s = diag_snap_at(10);
 	add_web(s);
 	add_blue(s);
@@ -311,15 +256,15 @@ test_conntrack_per_netns(void **state)
 		add(s, BLUE, (uint64_t)(1 + i), TCP_STATE_SYN_SENT, (uint16_t)(40000 + i), 80);
 	for (int i = 0; i < 7; i++)
 		add(s, WEB, (uint64_t)(1 + i), TCP_STATE_SYN_SENT, (uint16_t)(40000 + i), 80);
-	step(&w, s);
-	assert_int_equal(count_id(&w, "conntrack"), 1);
-	f = find_key(&w, "conntrack/netns:4026532300/table");
+	diag_world_step(&w, s);
+	assert_int_equal(diag_count_id(w.d, "conntrack"), 1);
+	f = find_key(w.d, "conntrack/netns:4026532300/table");
 	assert_non_null(f);
 	assert_int_equal(f->netns, BLUE);
 	assert_starts(f->title, "netns blue: The connection-tracking table is 95% full (250,000 "
 				"of 262,144 entries)");
-	assert_contains(f->evidence, "nf_conntrack_count 250000");
-	assert_contains(f->evidence, "; 3 connections in SYN_SENT");
+	diag_assert_contains(f->evidence, "nf_conntrack_count 250000");
+	diag_assert_contains(f->evidence, "; 3 connections in SYN_SENT");
 
 	/* Now the other one is full and this one is not. */
 	s = diag_snap_at(11);
@@ -331,14 +276,14 @@ test_conntrack_per_netns(void **state)
 	web->nfct = (struct snapshot_nfct){.present = true, .count = 262144, .max = 262144};
 	blue->nfct = (struct snapshot_nfct){.present = true, .count = 1000, .max = 262144};
 	s->nfct = web->nfct;
-	step(&w, s);
-	f = find_key(&w, "conntrack/netns:4026532290/table");
+	diag_world_step(&w, s);
+	f = find_key(w.d, "conntrack/netns:4026532290/table");
 	assert_non_null(f);
 	assert_int_equal(f->severity, DIAG_CRITICAL);
 	assert_starts(f->title, "container web-1 (3f2a9c0e1b7d): The connection-tracking table "
 				"is full");
-	assert_true(find_key(&w, "conntrack/netns:4026532300/table")->clearing);
-	world_free(&w);
+	assert_true(find_key(w.d, "conntrack/netns:4026532300/table")->clearing);
+	diag_world_free(&w);
 }
 
 /*
@@ -350,10 +295,10 @@ static void
 test_counters_per_netns(void **state)
 {
 	const struct diag_finding *f;
-	struct world w;
+	struct diag_world w;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	for (int t = 0; t < 2; t++) {
 		struct snapshot *s = diag_snap_at(10 + 2 * t);
 		struct snapshot_netns *web, *blue;
@@ -369,33 +314,27 @@ test_counters_per_netns(void **state)
 		l = add(s, WEB, 1, TCP_STATE_LISTEN, 443, 0);
 		l->recv_q = 17;
 		l->send_q = 16;
-		l->inode = 1001;
-		l->owner_status = OWNER_FOUND;
-		l->n_owners = 1;
-		l->owner = 1;
+		diag_own(l, 1);
 		l = add(s, BLUE, 1, TCP_STATE_LISTEN, 80, 0);
 		l->recv_q = 1;
 		l->send_q = 128;
-		l->inode = 1000;
-		l->owner_status = OWNER_FOUND;
-		l->n_owners = 1;
-		l->owner = 0;
+		diag_own(l, 0);
 		web->counters.value[KC_LISTEN_OVERFLOWS] = 500 + 20u * (unsigned)t; /* 10/s */
 		web->counters.present = 1u << KC_LISTEN_OVERFLOWS;
 		blue->counters.value[KC_LISTEN_OVERFLOWS] = 7;
 		blue->counters.present = 1u << KC_LISTEN_OVERFLOWS;
 		s->counters.value[KC_LISTEN_OVERFLOWS] = 507 + 20u * (unsigned)t;
 		s->counters.present = 1u << KC_LISTEN_OVERFLOWS;
-		step(&w, s);
+		diag_world_step(&w, s);
 	}
-	assert_int_equal(count_id(&w, "listen_drops"), 1);
-	f = find_key(&w, "listen_drops/netns:4026532290/host");
+	assert_int_equal(diag_count_id(w.d, "listen_drops"), 1);
+	f = find_key(w.d, "listen_drops/netns:4026532290/host");
 	assert_non_null(f);
 	assert_starts(f->title, "container web-1 (3f2a9c0e1b7d): The kernel drops incoming "
 				"connections: 10/s find the accept queue full (fullest: port 443)");
 	assert_int_equal(f->pid, 4100);
 	assert_int_equal(f->port, 443);
-	world_free(&w);
+	diag_world_free(&w);
 }
 
 static void
@@ -415,10 +354,10 @@ static void
 test_resets_per_netns(void **state)
 {
 	const struct diag_finding *f;
-	struct world w;
+	struct diag_world w;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	for (int t = 0; t < 3; t++) {
 		struct snapshot *s = diag_snap_at(t);
 		struct snapshot_netns *web, *blue;
@@ -448,19 +387,19 @@ test_resets_per_netns(void **state)
 				(uint16_t)(45000 + i), 9);
 			assert_int_equal(inet_pton(AF_INET, "10.0.7.7", e->remote_addr), 1);
 		}
-		step(&w, s);
+		diag_world_step(&w, s);
 	}
-	assert_int_equal(count_id(&w, "resets"), 1);
-	f = find_key(&w, "resets/netns:4026532300/host");
+	assert_int_equal(diag_count_id(w.d, "resets"), 1);
+	f = find_key(w.d, "resets/netns:4026532300/host");
 	assert_non_null(f);
 	assert_int_equal(f->netns, BLUE);
 	assert_string_equal(f->subject, "10.0.5.5:9");
 	assert_starts(f->title, "netns blue: Connection attempts are refused with resets: 200/s, "
 				"most to 10.0.5.5:9");
-	assert_contains(f->evidence, "30 sockets vanished since the previous sample (30 "
-				     "connecting), 30 of them to 10.0.5.5:9, 30 with peer "
-				     "10.0.5.5");
-	world_free(&w);
+	diag_assert_contains(f->evidence, "30 sockets vanished since the previous sample (30 "
+					  "connecting), 30 of them to 10.0.5.5:9, 30 with peer "
+					  "10.0.5.5");
+	diag_world_free(&w);
 }
 
 /* Without a namespace table nothing changes, even when the entries carry
@@ -470,19 +409,19 @@ test_no_table_unchanged(void **state)
 {
 	const struct diag_finding *f;
 	struct snapshot *s;
-	struct world w;
+	struct diag_world w;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	s = diag_snap_at(10);
 	add_pile(s, WEB, 60, -1);
-	step(&w, s);
+	diag_world_step(&w, s);
 	assert_int_equal(diagnose_count(w.d), 1);
 	f = diagnose_get(w.d, 0);
 	assert_string_equal(f->key, "close_wait/port:8080");
 	assert_int_equal(f->netns, 0);
 	assert_starts(f->title, "The process on port 8080 (not visible) holds 60 sockets");
-	world_free(&w);
+	diag_world_free(&w);
 }
 
 int

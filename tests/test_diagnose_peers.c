@@ -17,11 +17,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "diag_config.h"
@@ -32,13 +30,12 @@
 
 /* ------------------------------------------------------------ helpers */
 
+/* A diag_world that, with `hold`, also keeps the sample before
+ * referenced until the next step, as a screen does: whether the
+ * findings let a sample go depends on it. */
 struct world {
-	struct statetrack *st;
-	struct diagnose *d;
-	struct diag_config cfg;
-	struct kcounters counters; /* fed with the next snapshot */
-	bool hold;                 /* keep the sample before referenced
-				    * until the next step, as a screen does */
+	struct diag_world dw;
+	bool hold; /* keep the sample before referenced */
 	struct snapshot *held;
 	unsigned int steps;
 };
@@ -49,60 +46,14 @@ static void
 world_init(struct world *w, const char *config)
 {
 	memset(w, 0, sizeof(*w));
-	diag_fixture_open(&w->cfg, config, NULL, &w->st, &w->d);
+	diag_world_open(&w->dw, config, NULL);
 }
 
 static void
 world_free(struct world *w)
 {
 	snapshot_unref(w->held);
-	diagnose_free(w->d);
-	statetrack_free(w->st);
-}
-
-static struct sock_entry *
-add(struct snapshot *snap, uint64_t cookie, enum tcp_state state, const char *local,
-    uint16_t lport, const char *remote, uint16_t rport)
-{
-	struct sock_entry *e = snapshot_add(snap);
-
-	assert_non_null(e);
-	e->cookie = cookie;
-	e->family = AF_INET;
-	e->state = (uint8_t)state;
-	assert_int_equal(inet_pton(AF_INET, local, e->local_addr), 1);
-	assert_int_equal(inet_pton(AF_INET, remote, e->remote_addr), 1);
-	e->local_port = lport;
-	e->remote_port = rport;
-	return e;
-}
-
-/* An owner table of `n` processes, "proc0" (pid 100) to "proc<n-1>". */
-static void
-give_procs(struct snapshot *snap, int n)
-{
-	struct owner_table *t = owner_table_new();
-
-	assert_non_null(t);
-	for (int i = 0; i < n; i++) {
-		struct owner_proc p = {.pid = 100 + i, .cmdline = "", .user = "root"};
-
-		snprintf(p.comm, sizeof(p.comm), "proc%d", i);
-		assert_int_equal(owner_table_add_proc(t, &p), i);
-		assert_int_equal(owner_table_add_link(t, (uint32_t)(1000 + i), (uint32_t)i), 0);
-	}
-	assert_int_equal(owner_table_seal(t), 0);
-	snap->owners = t;
-}
-
-static struct sock_entry *
-own(struct sock_entry *e, int proc)
-{
-	e->inode = (uint32_t)(1000 + proc);
-	e->owner_status = OWNER_FOUND;
-	e->n_owners = 1;
-	e->owner = (uint32_t)proc;
-	return e;
+	diag_world_free(&w->dw);
 }
 
 static void
@@ -112,67 +63,21 @@ step(struct world *w, struct snapshot *snap)
 
 	/* The findings let the sample before go (keeping records of it)
 	 * unless someone else holds it too. */
-	let_go = diagnose_let_go(w->d);
+	let_go = diagnose_let_go(w->dw.d);
 	assert_true(let_go == (w->steps > 0 && !w->hold));
 	snapshot_unref(w->held);
-	w->held = NULL;
-	snap->counters = w->counters;
-	snapshot_seal(snap);
-	assert_int_equal(statetrack_update(w->st, snap), 0);
-	assert_int_equal(diagnose_update(w->d, snap, w->st), 0);
-	if (w->hold)
-		w->held = snapshot_ref(snap);
-	snapshot_unref(snap);
+	w->held = w->hold ? snapshot_ref(snap) : NULL;
+	diag_world_step(&w->dw, snap);
 	w->steps++;
-}
-
-static const struct diag_finding *
-find(const struct world *w, const char *id)
-{
-	for (size_t i = 0; i < diagnose_count(w->d); i++)
-		if (strcmp(diagnose_get(w->d, i)->id, id) == 0)
-			return diagnose_get(w->d, i);
-	return NULL;
-}
-
-static size_t
-count_id(const struct world *w, const char *id)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < diagnose_count(w->d); i++)
-		n += strcmp(diagnose_get(w->d, i)->id, id) == 0;
-	return n;
-}
-
-static void
-assert_quiet(const struct world *w)
-{
-	if (diagnose_count(w->d) != 0)
-		fail_msg("unexpected finding %s: %s", diagnose_get(w->d, 0)->key,
-			 diagnose_get(w->d, 0)->title);
-}
-
-static void
-assert_contains(const char *text, const char *part)
-{
-	if (strstr(text, part) == NULL)
-		fail_msg("'%s' does not contain '%s'", text, part);
-}
-
-static void
-set_counter(struct world *w, enum kcounter c, uint64_t value)
-{
-	w->counters.value[c] = value;
-	w->counters.present |= 1u << c;
 }
 
 /* A server, proc0, listening on 10.0.0.1:8080. */
 static void
 add_server(struct snapshot *snap)
 {
-	give_procs(snap, 2);
-	own(add(snap, 1, TCP_STATE_LISTEN, "10.0.0.1", 8080, "0.0.0.0", 0), 0)->send_q = 128;
+	diag_give_procs(snap, 2);
+	diag_own(diag_add_entry(snap, 1, TCP_STATE_LISTEN, "10.0.0.1", 8080, "0.0.0.0", 0), 0)
+	    ->send_q = 128;
 }
 
 /* An ESTABLISHED connection of the server, from client address
@@ -186,9 +91,9 @@ add_conn(struct snapshot *snap, uint64_t cookie, int i, double recv_s, double se
 	struct sock_entry *e;
 
 	snprintf(peer, sizeof(peer), "10.0.1.%d", i % 250 + 1);
-	e = own(add(snap, cookie, TCP_STATE_ESTABLISHED, "10.0.0.1", 8080, peer,
-		    (uint16_t)(30000 + cookie % 30000)),
-		0);
+	e = diag_own(diag_add_entry(snap, cookie, TCP_STATE_ESTABLISHED, "10.0.0.1", 8080, peer,
+				    (uint16_t)(30000 + cookie % 30000)),
+		     0);
 	e->flags = SOCK_ENTRY_HAS_INFO;
 	e->last_data_recv_ms = (uint32_t)(recv_s * 1000);
 	e->last_data_sent_ms = (uint32_t)(sent_s * 1000);
@@ -221,10 +126,10 @@ test_dead_peer_sending(void **state)
 		/* A healthy connection on the same port. */
 		add_conn(s, 99, 50, 0.1, 0.1, SOCK_TIMER_NONE, 0);
 		step(&w, s);
-		f = find(&w, "dead_peer");
+		f = diag_find(w.dw.d, "dead_peer");
 		assert_non_null(f);
-		assert_int_equal(count_id(&w, "dead_peer"), 1);
-		assert_int_equal(diagnose_count(w.d), 1);
+		assert_int_equal(diag_count_id(w.dw.d, "dead_peer"), 1);
+		assert_int_equal(diagnose_count(w.dw.d), 1);
 		assert_int_equal(f->severity, DIAG_WARNING);
 		assert_false(f->clearing);
 		assert_string_equal(f->key, "dead_peer/port:8080");
@@ -232,17 +137,18 @@ test_dead_peer_sending(void **state)
 		assert_int_equal(f->pid, 100);
 		assert_string_equal(f->comm, "proc0");
 		assert_int_equal(f->port, 8080);
-		assert_contains(f->title, "6 connections on port 8080 of proc0 (pid 100) send into "
-					  "the void: nothing received for 60 s or more");
-		assert_contains(f->evidence, "6 ESTABLISHED (threshold 5): 6 retransmitting");
-		assert_contains(f->next, "TCP_USER_TIMEOUT");
+		diag_assert_contains(f->title,
+				     "6 connections on port 8080 of proc0 (pid 100) send into "
+				     "the void: nothing received for 60 s or more");
+		diag_assert_contains(f->evidence, "6 ESTABLISHED (threshold 5): 6 retransmitting");
+		diag_assert_contains(f->next, "TCP_USER_TIMEOUT");
 		assert_true(f->since == 100.0); /* held since it fired */
 	}
 	{
 		char longest[32];
 
 		snprintf(longest, sizeof(longest), "(longest %d s)", 70 + 2 + 5);
-		assert_contains(f->title, longest);
+		diag_assert_contains(f->title, longest);
 	}
 	/* Gone: clearing for two samples, cleared at the third. */
 	for (int t = 3; t < 6; t++) {
@@ -250,7 +156,7 @@ test_dead_peer_sending(void **state)
 
 		add_server(s);
 		step(&w, s);
-		f = find(&w, "dead_peer");
+		f = diag_find(w.dw.d, "dead_peer");
 		if (t < 5) {
 			assert_non_null(f);
 			assert_true(f->clearing);
@@ -258,7 +164,7 @@ test_dead_peer_sending(void **state)
 			assert_null(f);
 		}
 	}
-	assert_quiet(&w);
+	diag_assert_quiet(w.dw.d);
 	world_free(&w);
 }
 
@@ -278,15 +184,15 @@ test_dead_peer_silent_and_mixed(void **state)
 	for (int i = 0; i < 5; i++)
 		add_conn(s, (uint64_t)(10 + i), i, 700, 650, SOCK_TIMER_NONE, 0);
 	step(&w, s);
-	f = find(&w, "dead_peer");
+	f = diag_find(w.dw.d, "dead_peer");
 	assert_non_null(f);
-	assert_contains(f->title, "5 connections on port 8080 of proc0 (pid 100) have been "
-				  "silent for 10 min or more with no keepalive");
-	assert_contains(f->title, "(longest 12 min)");
-	assert_contains(f->evidence, "0 retransmitting unanswered");
-	assert_contains(f->evidence, "5 with nothing sent or received for 600 s");
-	assert_contains(f->next, "SO_KEEPALIVE");
-	assert_contains(f->next, "idle timeout");
+	diag_assert_contains(f->title, "5 connections on port 8080 of proc0 (pid 100) have been "
+				       "silent for 10 min or more with no keepalive");
+	diag_assert_contains(f->title, "(longest 12 min)");
+	diag_assert_contains(f->evidence, "0 retransmitting unanswered");
+	diag_assert_contains(f->evidence, "5 with nothing sent or received for 600 s");
+	diag_assert_contains(f->next, "SO_KEEPALIVE");
+	diag_assert_contains(f->next, "idle timeout");
 
 	s = diag_snap_at(11);
 	add_server(s);
@@ -295,10 +201,10 @@ test_dead_peer_silent_and_mixed(void **state)
 	for (int i = 5; i < 8; i++)
 		add_conn(s, (uint64_t)(10 + i), i, 90, 90, SOCK_TIMER_RETRANSMIT, 6);
 	step(&w, s);
-	f = find(&w, "dead_peer");
+	f = diag_find(w.dw.d, "dead_peer");
 	assert_non_null(f);
-	assert_contains(f->title, "8 connections on port 8080 of proc0 (pid 100) look dead: 3 "
-				  "send into the void, 5 are silent with no keepalive");
+	diag_assert_contains(f->title, "8 connections on port 8080 of proc0 (pid 100) look dead: 3 "
+				       "send into the void, 5 are silent with no keepalive");
 	world_free(&w);
 }
 
@@ -331,7 +237,7 @@ test_dead_peer_quiet(void **state)
 			    TCP_STATE_CLOSE_WAIT;
 		}
 		step(&w, s);
-		assert_null(find(&w, "dead_peer"));
+		assert_null(diag_find(w.dw.d, "dead_peer"));
 	}
 	world_free(&w);
 	/* The same dead connections do fire with smaller thresholds. */
@@ -343,11 +249,11 @@ test_dead_peer_quiet(void **state)
 		add_conn(s, 10, 1, 2, 2, SOCK_TIMER_RETRANSMIT, 3);
 		add_conn(s, 11, 2, 6, 6, SOCK_TIMER_NONE, 0);
 		step(&w, s);
-		assert_non_null(find(&w, "dead_peer"));
-		assert_contains(find(&w, "dead_peer")->title, "2 connections");
-		assert_contains(find(&w, "dead_peer")->evidence,
-				"1 retransmitting unanswered (3 or more times) with nothing "
-				"received for 1 s, 1 with nothing sent or received for 5 s");
+		assert_non_null(diag_find(w.dw.d, "dead_peer"));
+		diag_assert_contains(diag_find(w.dw.d, "dead_peer")->title, "2 connections");
+		diag_assert_contains(diag_find(w.dw.d, "dead_peer")->evidence,
+				     "1 retransmitting unanswered (3 or more times) with nothing "
+				     "received for 1 s, 1 with nothing sent or received for 5 s");
 	}
 	world_free(&w);
 }
@@ -365,11 +271,12 @@ test_dead_peer_client(void **state)
 	(void)state;
 	world_init(&w, "dead_peer.min = 1\n");
 	s = diag_snap_at(0);
-	give_procs(s, 2);
+	diag_give_procs(s, 2);
 	for (int i = 0; i < 3; i++) {
-		struct sock_entry *e = own(add(s, (uint64_t)(10 + i), TCP_STATE_ESTABLISHED,
-					       "10.0.0.1", (uint16_t)(50000 + i), "10.0.9.9", 5432),
-					   1);
+		struct sock_entry *e =
+		    diag_own(diag_add_entry(s, (uint64_t)(10 + i), TCP_STATE_ESTABLISHED,
+					    "10.0.0.1", (uint16_t)(50000 + i), "10.0.9.9", 5432),
+			     1);
 
 		e->flags = SOCK_ENTRY_HAS_INFO;
 		e->last_data_recv_ms = 80000;
@@ -378,14 +285,14 @@ test_dead_peer_client(void **state)
 		e->retrans = 4;
 	}
 	step(&w, s);
-	assert_int_equal(diagnose_count(w.d), 1);
-	f = find(&w, "dead_peer");
+	assert_int_equal(diagnose_count(w.dw.d), 1);
+	f = diag_find(w.dw.d, "dead_peer");
 	assert_non_null(f);
 	assert_string_equal(f->key, "dead_peer/10.0.0.1>10.0.9.9:5432");
 	assert_string_equal(f->subject, "10.0.0.1 -> 10.0.9.9:5432");
 	assert_int_equal(f->pid, 101);
-	assert_contains(f->title,
-			"3 connections of proc1 (pid 101) to 10.0.9.9:5432 send into the void");
+	diag_assert_contains(
+	    f->title, "3 connections of proc1 (pid 101) to 10.0.9.9:5432 send into the void");
 	world_free(&w);
 }
 
@@ -394,8 +301,8 @@ test_dead_peer_client(void **state)
 static void
 add_time_wait(struct snapshot *snap, uint64_t cookie, uint16_t lport, uint32_t expires_ms)
 {
-	struct sock_entry *e = add(snap, cookie, TCP_STATE_TIME_WAIT, "10.0.0.1", lport, "10.0.1.7",
-				   (uint16_t)(40000 + cookie % 20000));
+	struct sock_entry *e = diag_add_entry(snap, cookie, TCP_STATE_TIME_WAIT, "10.0.0.1", lport,
+					      "10.0.1.7", (uint16_t)(40000 + cookie % 20000));
 
 	e->timer = SOCK_TIMER_TIME_WAIT;
 	e->timer_expires_ms = expires_ms;
@@ -418,8 +325,8 @@ test_time_wait_restart(void **state)
 	add_time_wait(s, 11, 8080, 45000);
 	add_time_wait(s, 12, 9090, 59000); /* nothing listens on 9090 */
 	step(&w, s);
-	assert_int_equal(diagnose_count(w.d), 1);
-	f = find(&w, "time_wait_restart");
+	assert_int_equal(diagnose_count(w.dw.d), 1);
+	f = diag_find(w.dw.d, "time_wait_restart");
 	assert_non_null(f);
 	assert_int_equal(f->severity, DIAG_INFO);
 	assert_string_equal(diag_severity_name(f->severity), "info");
@@ -427,11 +334,12 @@ test_time_wait_restart(void **state)
 	assert_string_equal(f->subject, "port 8080");
 	assert_int_equal(f->port, 8080);
 	assert_int_equal(f->pid, 100);
-	assert_contains(f->title, "A restart of the server on port 8080 (proc0 (pid 100)) without "
-				  "SO_REUSEADDR would fail to bind for 45 s: 2 connections it "
-				  "closed first are in TIME_WAIT");
-	assert_contains(f->evidence, "2 in TIME_WAIT on local port 8080 (threshold 1)");
-	assert_contains(f->next, "EADDRINUSE");
+	diag_assert_contains(f->title,
+			     "A restart of the server on port 8080 (proc0 (pid 100)) without "
+			     "SO_REUSEADDR would fail to bind for 45 s: 2 connections it "
+			     "closed first are in TIME_WAIT");
+	diag_assert_contains(f->evidence, "2 in TIME_WAIT on local port 8080 (threshold 1)");
+	diag_assert_contains(f->next, "EADDRINUSE");
 
 	/* 2,000 of them (level 2,000): still a note, and after a warning. */
 	s = diag_snap_at(1);
@@ -439,15 +347,15 @@ test_time_wait_restart(void **state)
 	for (int i = 0; i < 2000; i++)
 		add_time_wait(s, (uint64_t)(100 + i), 8080, 30000);
 	for (int i = 0; i < 60; i++)
-		own(add(s, (uint64_t)(5000 + i), TCP_STATE_CLOSE_WAIT, "10.0.0.1", 8080, "10.0.2.1",
-			(uint16_t)(20000 + i)),
-		    1);
+		diag_own(diag_add_entry(s, (uint64_t)(5000 + i), TCP_STATE_CLOSE_WAIT, "10.0.0.1",
+					8080, "10.0.2.1", (uint16_t)(20000 + i)),
+			 1);
 	step(&w, s);
-	assert_int_equal(diagnose_count(w.d), 2);
-	assert_string_equal(diagnose_get(w.d, 0)->id, "close_wait");
-	assert_string_equal(diagnose_get(w.d, 1)->id, "time_wait_restart");
-	assert_int_equal(diagnose_get(w.d, 1)->severity, DIAG_INFO);
-	assert_contains(diagnose_get(w.d, 1)->title, "2,000 connections");
+	assert_int_equal(diagnose_count(w.dw.d), 2);
+	assert_string_equal(diagnose_get(w.dw.d, 0)->id, "close_wait");
+	assert_string_equal(diagnose_get(w.dw.d, 1)->id, "time_wait_restart");
+	assert_int_equal(diagnose_get(w.dw.d, 1)->severity, DIAG_INFO);
+	diag_assert_contains(diagnose_get(w.dw.d, 1)->title, "2,000 connections");
 
 	/* The listener goes: that is when a restart fails, and the note
 	 * stays, the same finding (its key and time), saying the server is
@@ -455,11 +363,11 @@ test_time_wait_restart(void **state)
 	 * expires. */
 	for (int t = 2; t < 5; t++) {
 		s = diag_snap_at(t);
-		give_procs(s, 1);
+		diag_give_procs(s, 1);
 		add_time_wait(s, 100, 8080, (uint32_t)(30000 - 1000 * t));
 		add_time_wait(s, 101, 8080, 5000);
 		step(&w, s);
-		f = find(&w, "time_wait_restart");
+		f = diag_find(w.dw.d, "time_wait_restart");
 		assert_non_null(f);
 		assert_false(f->clearing);
 		assert_string_equal(f->key, "time_wait_restart/port:8080");
@@ -467,20 +375,22 @@ test_time_wait_restart(void **state)
 		assert_int_equal(f->severity, DIAG_INFO);
 		assert_int_equal(f->pid, 100);
 		assert_string_equal(f->comm, "proc0");
-		assert_contains(f->title, "The server on port 8080 (proc0 (pid 100)) is gone, and a "
-					  "restart without SO_REUSEADDR fails to bind for");
-		assert_contains(f->title, "2 connections it closed first are in TIME_WAIT");
-		assert_contains(f->next, "EADDRINUSE");
+		diag_assert_contains(f->title,
+				     "The server on port 8080 (proc0 (pid 100)) is gone, and a "
+				     "restart without SO_REUSEADDR fails to bind for");
+		diag_assert_contains(f->title, "2 connections it closed first are in TIME_WAIT");
+		diag_assert_contains(f->next, "EADDRINUSE");
 	}
-	assert_contains(f->title, "fails to bind for 26 s");
-	assert_contains(f->evidence, "nothing has listened there for 3 s (a port is remembered for 120 s)");
-	assert_contains(f->evidence, "the last expires in 26 s");
+	diag_assert_contains(f->title, "fails to bind for 26 s");
+	diag_assert_contains(f->evidence,
+			     "nothing has listened there for 3 s (a port is remembered for 120 s)");
+	diag_assert_contains(f->evidence, "the last expires in 26 s");
 	/* The TIME_WAIT drains: clearing, then cleared. */
 	for (int t = 5; t < 8; t++) {
 		s = diag_snap_at(t);
-		give_procs(s, 1);
+		diag_give_procs(s, 1);
 		step(&w, s);
-		f = find(&w, "time_wait_restart");
+		f = diag_find(w.dw.d, "time_wait_restart");
 		if (t < 7) {
 			assert_non_null(f);
 			assert_true(f->clearing);
@@ -491,13 +401,14 @@ test_time_wait_restart(void **state)
 	/* TIME_WAIT coming back on the port within the memory (a server
 	 * draining connections after its listener closed) is named again. */
 	s = diag_snap_at(8);
-	give_procs(s, 1);
+	diag_give_procs(s, 1);
 	add_time_wait(s, 200, 8080, 0); /* no timer known */
 	step(&w, s);
-	f = find(&w, "time_wait_restart");
+	f = diag_find(w.dw.d, "time_wait_restart");
 	assert_non_null(f);
-	assert_contains(f->title, "is gone, and a restart without SO_REUSEADDR fails to bind until "
-				  "its 1 connections in TIME_WAIT expire (within 60 s)");
+	diag_assert_contains(f->title,
+			     "is gone, and a restart without SO_REUSEADDR fails to bind until "
+			     "its 1 connections in TIME_WAIT expire (within 60 s)");
 	world_free(&w);
 
 	/* The memory expires: past time_wait_restart.memory_s after the last
@@ -508,13 +419,13 @@ test_time_wait_restart(void **state)
 	add_server(s);
 	add_time_wait(s, 10, 8080, 50000);
 	step(&w, s);
-	assert_non_null(find(&w, "time_wait_restart"));
+	assert_non_null(diag_find(w.dw.d, "time_wait_restart"));
 	for (int t = 1; t < 8; t++) {
 		s = diag_snap_at(t);
-		give_procs(s, 1);
+		diag_give_procs(s, 1);
 		add_time_wait(s, 10, 8080, (uint32_t)(50000 - 1000 * t));
 		step(&w, s);
-		f = find(&w, "time_wait_restart");
+		f = diag_find(w.dw.d, "time_wait_restart");
 		if (t <= 3) { /* remembered: 3 s after the sample at 0 */
 			assert_non_null(f);
 			assert_false(f->clearing);
@@ -534,17 +445,17 @@ test_time_wait_restart(void **state)
 	add_server(s);
 	step(&w, s);
 	s = diag_snap_at(1);
-	give_procs(s, 1);
+	diag_give_procs(s, 1);
 	add_time_wait(s, 10, 9090, 50000);
 	step(&w, s);
-	assert_quiet(&w);
+	diag_assert_quiet(w.dw.d);
 	s = diag_snap_at(2);
 	add_server(s);
 	add_time_wait(s, 10, 8080, 50000);
 	step(&w, s);
-	f = find(&w, "time_wait_restart");
+	f = diag_find(w.dw.d, "time_wait_restart");
 	assert_non_null(f);
-	assert_contains(f->title, "A restart of the server on port 8080");
+	diag_assert_contains(f->title, "A restart of the server on port 8080");
 	world_free(&w);
 
 	/* A server on its way out: its last sample still dumps the listener
@@ -554,18 +465,18 @@ test_time_wait_restart(void **state)
 	add_server(s);
 	step(&w, s);
 	s = diag_snap_at(1);
-	give_procs(s, 1);
-	add(s, 1, TCP_STATE_LISTEN, "10.0.0.1", 8080, "0.0.0.0", 0)->send_q = 128;
+	diag_give_procs(s, 1);
+	diag_add_entry(s, 1, TCP_STATE_LISTEN, "10.0.0.1", 8080, "0.0.0.0", 0)->send_q = 128;
 	add_time_wait(s, 10, 8080, 50000);
 	step(&w, s);
 	s = diag_snap_at(2);
-	give_procs(s, 1);
+	diag_give_procs(s, 1);
 	add_time_wait(s, 10, 8080, 49000);
 	step(&w, s);
-	f = find(&w, "time_wait_restart");
+	f = diag_find(w.dw.d, "time_wait_restart");
 	assert_non_null(f);
 	assert_int_equal(f->pid, 100);
-	assert_contains(f->title, "The server on port 8080 (proc0 (pid 100)) is gone");
+	diag_assert_contains(f->title, "The server on port 8080 (proc0 (pid 100)) is gone");
 	world_free(&w);
 
 	/* Below time_wait_restart.min: quiet. */
@@ -575,18 +486,18 @@ test_time_wait_restart(void **state)
 	add_time_wait(s, 10, 8080, 12000);
 	add_time_wait(s, 11, 8080, 45000);
 	step(&w, s);
-	assert_quiet(&w);
+	diag_assert_quiet(w.dw.d);
 	world_free(&w);
 
 	/* A port in the ephemeral range: TIME_WAIT there is taken for a
 	 * client's, even under a listener. */
 	world_init(&w, NULL);
 	s = diag_snap_at(0);
-	give_procs(s, 1);
-	own(add(s, 1, TCP_STATE_LISTEN, "10.0.0.1", 40000, "0.0.0.0", 0), 0);
+	diag_give_procs(s, 1);
+	diag_own(diag_add_entry(s, 1, TCP_STATE_LISTEN, "10.0.0.1", 40000, "0.0.0.0", 0), 0);
 	add_time_wait(s, 10, 40000, 12000);
 	step(&w, s);
-	assert_quiet(&w);
+	diag_assert_quiet(w.dw.d);
 	world_free(&w);
 }
 
@@ -599,12 +510,12 @@ counters_at(struct world *w, int t, int t0, uint64_t refused, uint64_t aborted, 
 {
 	uint64_t burst = t >= t0 ? (uint64_t)(t - t0 + 1) : 0;
 
-	set_counter(w, KC_ACTIVE_OPENS, (uint64_t)t * opens);
-	set_counter(w, KC_PASSIVE_OPENS, 0);
-	set_counter(w, KC_ATTEMPT_FAILS, burst * refused);
-	set_counter(w, KC_ESTAB_RESETS, burst * aborted);
-	set_counter(w, KC_OUT_RSTS, burst * (refused + aborted));
-	set_counter(w, KC_ABORT_ON_TIMEOUT, 0);
+	diag_world_set_counter(&w->dw, KC_ACTIVE_OPENS, (uint64_t)t * opens);
+	diag_world_set_counter(&w->dw, KC_PASSIVE_OPENS, 0);
+	diag_world_set_counter(&w->dw, KC_ATTEMPT_FAILS, burst * refused);
+	diag_world_set_counter(&w->dw, KC_ESTAB_RESETS, burst * aborted);
+	diag_world_set_counter(&w->dw, KC_OUT_RSTS, burst * (refused + aborted));
+	diag_world_set_counter(&w->dw, KC_ABORT_ON_TIMEOUT, 0);
 }
 
 /* A client whose connection attempts to 10.0.5.5:9 are refused: the
@@ -624,22 +535,23 @@ resets_refused(bool hold)
 
 		/* Refusals from t = 2 to t = 4. */
 		counters_at(&w, t < 5 ? t : 4, 2, 200, 0, 200);
-		give_procs(s, 2);
+		diag_give_procs(s, 2);
 		if (t < 5)
 			for (int i = 0; i < 30; i++) { /* new attempts, gone by the next */
-				struct sock_entry *e = add(s, cookie++, TCP_STATE_SYN_SENT, "10.0.0.1",
-							   (uint16_t)(45000 + i), "10.0.5.5", 9);
+				struct sock_entry *e =
+				    diag_add_entry(s, cookie++, TCP_STATE_SYN_SENT, "10.0.0.1",
+						   (uint16_t)(45000 + i), "10.0.5.5", 9);
 
 				/* The first one's owner not found yet. */
 				if (i > 0)
-					own(e, 1);
+					diag_own(e, 1);
 			}
 		for (int i = 0; i < 3; i++) /* one healthy established peer */
-			own(add(s, (uint64_t)(10 + i), TCP_STATE_ESTABLISHED, "10.0.0.1",
-				(uint16_t)(50000 + i), "10.0.6.6", 443),
-			    1);
+			diag_own(diag_add_entry(s, (uint64_t)(10 + i), TCP_STATE_ESTABLISHED,
+						"10.0.0.1", (uint16_t)(50000 + i), "10.0.6.6", 443),
+				 1);
 		step(&w, s);
-		f = find(&w, "resets");
+		f = diag_find(w.dw.d, "resets");
 		if (t < 2 || t == 7) {
 			assert_null(f);
 			continue;
@@ -655,13 +567,16 @@ resets_refused(bool hold)
 		assert_false(f->clearing);
 		assert_string_equal(f->subject, "10.0.5.5:9");
 		assert_int_equal(f->pid, 101);
-		assert_contains(f->title, "Connection attempts are refused with resets: 200/s, most "
-					  "to 10.0.5.5:9 (proc1 (pid 101))");
-		assert_contains(f->evidence, "OutRsts 200/s; EstabResets 0/s; AttemptFails 200/s");
-		assert_contains(f->evidence, "30 sockets vanished since the previous sample (30 "
-					     "connecting), 30 of them to 10.0.5.5:9, 30 with peer "
-					     "10.0.5.5");
-		assert_contains(f->next, "nothing listens");
+		diag_assert_contains(f->title,
+				     "Connection attempts are refused with resets: 200/s, most "
+				     "to 10.0.5.5:9 (proc1 (pid 101))");
+		diag_assert_contains(f->evidence,
+				     "OutRsts 200/s; EstabResets 0/s; AttemptFails 200/s");
+		diag_assert_contains(f->evidence,
+				     "30 sockets vanished since the previous sample (30 "
+				     "connecting), 30 of them to 10.0.5.5:9, 30 with peer "
+				     "10.0.5.5");
+		diag_assert_contains(f->next, "nothing listens");
 	}
 	world_free(&w);
 }
@@ -706,24 +621,26 @@ test_resets_aborted(void **state)
 			e->state = TCP_STATE_LAST_ACK;
 	}
 	step(&w, s);
-	assert_quiet(&w);
+	diag_assert_quiet(w.dw.d);
 	/* 50 reset in the second; 36 of those seen are gone. */
 	counters_at(&w, 1, 1, 0, 50, 5);
 	s = diag_snap_at(1);
 	add_server(s);
 	add_conn(s, 10, 7, 1, 1, SOCK_TIMER_NONE, 0);
 	step(&w, s);
-	f = find(&w, "resets");
+	f = diag_find(w.dw.d, "resets");
 	assert_non_null(f);
 	assert_string_equal(f->subject, "port 8080");
 	assert_int_equal(f->port, 8080);
 	assert_int_equal(f->pid, 100);
-	assert_contains(f->title,
-			"Established connections are reset: 50/s, most on port 8080 (proc0 (pid 100))");
-	assert_contains(f->evidence, "opened 5/s");
-	assert_contains(f->evidence, "35 sockets vanished since the previous sample (0 "
-				     "connecting), 35 of them on port 8080, 29 with peer 10.0.1.8");
-	assert_contains(f->next, "SO_LINGER 0");
+	diag_assert_contains(
+	    f->title,
+	    "Established connections are reset: 50/s, most on port 8080 (proc0 (pid 100))");
+	diag_assert_contains(f->evidence, "opened 5/s");
+	diag_assert_contains(f->evidence,
+			     "35 sockets vanished since the previous sample (0 "
+			     "connecting), 35 of them on port 8080, 29 with peer 10.0.1.8");
+	diag_assert_contains(f->next, "SO_LINGER 0");
 	world_free(&w);
 }
 
@@ -743,7 +660,7 @@ test_resets_quiet(void **state)
 
 		counters_at(&w, t, 0, 0, 9, 0); /* 9/s */
 		step(&w, s);
-		assert_quiet(&w);
+		diag_assert_quiet(w.dw.d);
 	}
 	world_free(&w);
 
@@ -753,7 +670,7 @@ test_resets_quiet(void **state)
 
 		counters_at(&w, t, 0, 0, 500, 10000); /* 5% of opens */
 		step(&w, s);
-		assert_quiet(&w);
+		diag_assert_quiet(w.dw.d);
 	}
 	world_free(&w);
 
@@ -762,9 +679,9 @@ test_resets_quiet(void **state)
 		struct snapshot *s = diag_snap_at(t * 0.2);
 
 		/* 9 per 0.2 s: 45/s, but fewer than 10 in the interval. */
-		set_counter(&w, KC_OUT_RSTS, 9u * (unsigned)t);
+		diag_world_set_counter(&w.dw, KC_OUT_RSTS, 9u * (unsigned)t);
 		step(&w, s);
-		assert_quiet(&w);
+		diag_assert_quiet(w.dw.d);
 	}
 	world_free(&w);
 
@@ -773,10 +690,10 @@ test_resets_quiet(void **state)
 		struct snapshot *s = diag_snap_at(t);
 
 		counters_at(&w, t, 0, 0, 0, 100);
-		set_counter(&w, KC_ATTEMPT_FAILS, 100u * (unsigned)t);
-		set_counter(&w, KC_ABORT_ON_TIMEOUT, 100u * (unsigned)t);
+		diag_world_set_counter(&w.dw, KC_ATTEMPT_FAILS, 100u * (unsigned)t);
+		diag_world_set_counter(&w.dw, KC_ABORT_ON_TIMEOUT, 100u * (unsigned)t);
 		step(&w, s);
-		assert_quiet(&w);
+		diag_assert_quiet(w.dw.d);
 	}
 	world_free(&w);
 
@@ -785,14 +702,15 @@ test_resets_quiet(void **state)
 		struct snapshot *s = diag_snap_at(t);
 
 		counters_at(&w, t, 0, 0, 50, 0);
-		s->counters = w.counters;
+		s->counters = w.dw.counters;
 		snapshot_seal(s);
-		assert_int_equal(diagnose_update(w.d, s, NULL), 0);
+		assert_int_equal(diagnose_update(w.dw.d, s, NULL), 0);
 		snapshot_unref(s);
 	}
-	assert_non_null(find(&w, "resets"));
-	assert_string_equal(find(&w, "resets")->subject, "host");
-	assert_contains(find(&w, "resets")->title, "Established connections are reset: 50/s");
+	assert_non_null(diag_find(w.dw.d, "resets"));
+	assert_string_equal(diag_find(w.dw.d, "resets")->subject, "host");
+	diag_assert_contains(diag_find(w.dw.d, "resets")->title,
+			     "Established connections are reset: 50/s");
 	world_free(&w);
 }
 

@@ -18,11 +18,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "diag_config.h"
@@ -33,121 +31,20 @@
 
 /* ------------------------------------------------------------ helpers */
 
-struct world {
-	struct statetrack *st;
-	struct diagnose *d;
-	struct diag_config cfg;
-};
-
-/* A world with the default thresholds changed by `config` lines (NULL:
- * none), its port range from tests/data/diag/proc-default. */
-static void
-world_init(struct world *w, const char *config)
-{
-	memset(w, 0, sizeof(*w));
-	diag_fixture_open(&w->cfg, config, NULL, &w->st, &w->d);
-}
-
-static void
-world_free(struct world *w)
-{
-	diagnose_free(w->d);
-	statetrack_free(w->st);
-}
-
 /* An established connection with tcp_info, data neither queued nor
  * sent or received for a minute. */
 static struct sock_entry *
 add_conn(struct snapshot *snap, uint64_t cookie, const char *local, uint16_t lport,
 	 const char *remote, uint16_t rport)
 {
-	struct sock_entry *e = snapshot_add(snap);
+	struct sock_entry *e =
+	    diag_add_entry(snap, cookie, TCP_STATE_ESTABLISHED, local, lport, remote, rport);
 
-	assert_non_null(e);
-	memset(e, 0, sizeof(*e));
-	e->cookie = cookie;
-	e->family = AF_INET;
-	e->state = TCP_STATE_ESTABLISHED;
 	e->flags = SOCK_ENTRY_HAS_INFO | SOCK_ENTRY_HAS_SND_WND;
 	e->snd_wnd = 65536;
 	e->last_data_recv_ms = 60000;
 	e->last_data_sent_ms = 60000;
-	assert_int_equal(inet_pton(AF_INET, local, e->local_addr), 1);
-	assert_int_equal(inet_pton(AF_INET, remote, e->remote_addr), 1);
-	e->local_port = lport;
-	e->remote_port = rport;
 	return e;
-}
-
-/* An owner table of `n` processes, "proc0" (pid 100) to "proc<n-1>". */
-static void
-give_procs(struct snapshot *snap, int n)
-{
-	struct owner_table *t = owner_table_new();
-
-	assert_non_null(t);
-	for (int i = 0; i < n; i++) {
-		struct owner_proc p = {.pid = 100 + i, .cmdline = "", .user = "root"};
-
-		snprintf(p.comm, sizeof(p.comm), "proc%d", i);
-		assert_int_equal(owner_table_add_proc(t, &p), i);
-		assert_int_equal(owner_table_add_link(t, (uint32_t)(1000 + i), (uint32_t)i), 0);
-	}
-	assert_int_equal(owner_table_seal(t), 0);
-	snap->owners = t;
-}
-
-static struct sock_entry *
-own(struct sock_entry *e, int proc)
-{
-	e->inode = (uint32_t)(1000 + proc);
-	e->owner_status = OWNER_FOUND;
-	e->n_owners = 1;
-	e->owner = (uint32_t)proc;
-	return e;
-}
-
-static void
-step(struct world *w, struct snapshot *snap)
-{
-	snapshot_seal(snap);
-	assert_int_equal(statetrack_update(w->st, snap), 0);
-	assert_int_equal(diagnose_update(w->d, snap, w->st), 0);
-	snapshot_unref(snap);
-}
-
-static const struct diag_finding *
-find(const struct world *w, const char *id)
-{
-	for (size_t i = 0; i < diagnose_count(w->d); i++)
-		if (strcmp(diagnose_get(w->d, i)->id, id) == 0)
-			return diagnose_get(w->d, i);
-	return NULL;
-}
-
-static size_t
-count_id(const struct world *w, const char *id)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < diagnose_count(w->d); i++)
-		n += strcmp(diagnose_get(w->d, i)->id, id) == 0;
-	return n;
-}
-
-static void
-assert_quiet(const struct world *w)
-{
-	if (diagnose_count(w->d) != 0)
-		fail_msg("unexpected finding %s: %s", diagnose_get(w->d, 0)->key,
-			 diagnose_get(w->d, 0)->title);
-}
-
-static void
-assert_contains(const char *text, const char *part)
-{
-	if (strstr(text, part) == NULL)
-		fail_msg("'%s' does not contain '%s'", text, part);
 }
 
 /* ------------------------------------------------------------ scenes */
@@ -165,9 +62,9 @@ add_unread(struct snapshot *s, int n, uint32_t unread, uint64_t read, uint32_t l
 		struct sock_entry *e;
 
 		snprintf(peer, sizeof(peer), "10.0.2.%d", 1 + i);
-		e = own(add_conn(s, (uint64_t)(1 + i), "10.0.0.1", 8080, peer,
-				 (uint16_t)(40000 + i)),
-			0);
+		e = diag_own(
+		    add_conn(s, (uint64_t)(1 + i), "10.0.0.1", 8080, peer, (uint16_t)(40000 + i)),
+		    0);
 		e->recv_q = unread;
 		e->bytes_received = read + unread;
 		e->last_data_recv_ms = last_recv_ms;
@@ -181,10 +78,9 @@ static void
 add_unsent(struct snapshot *s, uint64_t cookie, int n, const char *peer, uint32_t unsent)
 {
 	for (int i = 0; i < n; i++) {
-		struct sock_entry *e =
-		    own(add_conn(s, cookie + (uint64_t)i, "10.0.0.1", 8080, peer,
-				 (uint16_t)(50000 + i)),
-			0);
+		struct sock_entry *e = diag_own(add_conn(s, cookie + (uint64_t)i, "10.0.0.1", 8080,
+							 peer, (uint16_t)(50000 + i)),
+						0);
 
 		e->send_q = unsent;
 		e->bytes_acked = 100000;
@@ -199,19 +95,19 @@ add_unsent(struct snapshot *s, uint64_t cookie, int n, const char *peer, uint32_
 static void
 test_reader_first_sample(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	const struct diag_finding *f;
 	struct snapshot *s;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	s = diag_snap_at(100);
-	give_procs(s, 1);
+	diag_give_procs(s, 1);
 	add_unread(s, 4, 4096, 6, 6124);
-	step(&w, s);
-	assert_int_equal(count_id(&w, "stalled_reader"), 1);
+	diag_world_step(&w, s);
+	assert_int_equal(diag_count_id(w.d, "stalled_reader"), 1);
 	assert_int_equal(diagnose_count(w.d), 1);
-	f = find(&w, "stalled_reader");
+	f = diag_find(w.d, "stalled_reader");
 	assert_int_equal(f->pid, 100);
 	assert_string_equal(f->comm, "proc0");
 	assert_string_equal(f->key, "stalled_reader/pid:100");
@@ -220,14 +116,15 @@ test_reader_first_sample(void **state)
 	assert_int_equal(f->severity, DIAG_WARNING);
 	assert_string_equal(f->title, "proc0 (pid 100) stopped reading: 4 connections on port 8080 "
 				      "hold data it does not read, oldest waiting at least 6 s");
-	assert_contains(f->evidence, "4 established with data in Recv-Q of which nothing was read "
-				     "for 5 s or more (threshold 3 connections); 16,384 bytes unread");
-	assert_contains(f->evidence, "oldest at least 6 s: 10.0.0.1:8080 -> 10.0.2.1:40000, "
-				     "Recv-Q 4,096");
-	assert_contains(f->next, "`strace -f -p 100`");
-	assert_contains(f->next, "`top -H -p 100`");
-	assert_contains(f->next, "logs");
-	world_free(&w);
+	diag_assert_contains(f->evidence,
+			     "4 established with data in Recv-Q of which nothing was read "
+			     "for 5 s or more (threshold 3 connections); 16,384 bytes unread");
+	diag_assert_contains(f->evidence, "oldest at least 6 s: 10.0.0.1:8080 -> 10.0.2.1:40000, "
+					  "Recv-Q 4,096");
+	diag_assert_contains(f->next, "`strace -f -p 100`");
+	diag_assert_contains(f->next, "`top -H -p 100`");
+	diag_assert_contains(f->next, "logs");
+	diag_world_free(&w);
 }
 
 /* Fresh at first: fires once the data has waited stalled_reader.age_s,
@@ -236,53 +133,53 @@ test_reader_first_sample(void **state)
 static void
 test_reader_fires_holds_clears(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	const struct diag_finding *f;
 	struct snapshot *s;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	for (int t = 0; t <= 6; t++) {
 		s = diag_snap_at(10 + t);
-		give_procs(s, 1);
+		diag_give_procs(s, 1);
 		/* Nothing queued at first; then more arrives each second and
 		 * none is read: what was read (6 bytes) does not move. */
 		add_unread(s, 6, t == 0 ? 0 : 1000 + 100 * (uint32_t)t, 6, 0);
-		step(&w, s);
+		diag_world_step(&w, s);
 		if (t < 6)
-			assert_quiet(&w);
+			diag_assert_quiet(w.d);
 	}
-	f = find(&w, "stalled_reader");
+	f = diag_find(w.d, "stalled_reader");
 	assert_non_null(f);
-	assert_contains(f->title, "6 connections on port 8080");
+	diag_assert_contains(f->title, "6 connections on port 8080");
 	/* Not "at least": it was seen to begin. */
-	assert_contains(f->title, "oldest waiting 5 s");
+	diag_assert_contains(f->title, "oldest waiting 5 s");
 	assert_false(f->clearing);
 	assert_true(f->since == 16.0);
 
 	/* Four of them are read (what was read moves): two still wait, 2/3
 	 * of the threshold, above the clearing half: the finding holds. */
 	s = diag_snap_at(17);
-	give_procs(s, 1);
+	diag_give_procs(s, 1);
 	add_unread(s, 6, 1500, 6, 0);
 	for (size_t i = 2; i < 6; i++) {
 		s->entries[i].recv_q = 10;
 		s->entries[i].bytes_received = 2000;
 	}
-	step(&w, s);
-	f = find(&w, "stalled_reader");
+	diag_world_step(&w, s);
+	f = diag_find(w.d, "stalled_reader");
 	assert_non_null(f);
 	assert_false(f->clearing);
 	assert_true(f->since == 16.0);
-	assert_contains(f->title, "2 connections on port 8080");
+	diag_assert_contains(f->title, "2 connections on port 8080");
 
 	/* All read: clearing for three samples, then gone. */
 	for (int t = 18; t <= 20; t++) {
 		s = diag_snap_at(t);
-		give_procs(s, 1);
+		diag_give_procs(s, 1);
 		add_unread(s, 6, 0, 6000 + (uint64_t)t, 0);
-		step(&w, s);
-		f = find(&w, "stalled_reader");
+		diag_world_step(&w, s);
+		f = diag_find(w.d, "stalled_reader");
 		if (t < 20) {
 			assert_non_null(f);
 			assert_true(f->clearing);
@@ -290,63 +187,63 @@ test_reader_fires_holds_clears(void **state)
 			assert_null(f);
 		}
 	}
-	assert_quiet(&w);
-	world_free(&w);
+	diag_assert_quiet(w.d);
+	diag_world_free(&w);
 }
 
 /* Below the thresholds, and what only looks like a stall. */
 static void
 test_reader_quiet(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	struct snapshot *s;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	for (int t = 0; t <= 20; t++) {
 		struct sock_entry *e;
 
 		s = diag_snap_at(t);
-		give_procs(s, 2);
+		diag_give_procs(s, 2);
 		/* Two never read: one below stalled_reader.min. */
 		add_unread(s, 2, 500, 6, 30000);
 		/* Always data queued, always some read: a busy reader. */
 		for (int i = 0; i < 5; i++) {
-			e = own(add_conn(s, (uint64_t)(100 + i), "10.0.0.1", 8080, "10.0.3.1",
-					 (uint16_t)(41000 + i)),
-				1);
+			e = diag_own(add_conn(s, (uint64_t)(100 + i), "10.0.0.1", 8080, "10.0.3.1",
+					      (uint16_t)(41000 + i)),
+				     1);
 			e->recv_q = 2000;
 			e->bytes_received = 2000 + 1000 * (uint64_t)t;
 			e->last_data_recv_ms = 0;
 		}
 		/* Unread for 4 s at most: under stalled_reader.age_s. */
 		for (int i = 0; i < 5; i++) {
-			e = own(add_conn(s, (uint64_t)(200 + i + 10 * (t / 4)), "10.0.0.1", 8081,
-					 "10.0.3.2", (uint16_t)(42000 + i)),
-				1);
+			e = diag_own(add_conn(s, (uint64_t)(200 + i + 10 * (t / 4)), "10.0.0.1",
+					      8081, "10.0.3.2", (uint16_t)(42000 + i)),
+				     1);
 			e->recv_q = 300;
 			e->bytes_received = 300;
 			e->last_data_recv_ms = (uint32_t)(t % 4) * 1000;
 		}
 		/* A full accept queue is not unread data. */
-		e = own(add_conn(s, 300, "0.0.0.0", 8082, "0.0.0.0", 0), 1);
+		e = diag_own(add_conn(s, 300, "0.0.0.0", 8082, "0.0.0.0", 0), 1);
 		e->state = TCP_STATE_LISTEN;
 		e->recv_q = 129;
 		e->send_q = 128;
 		/* An unread FIN is CLOSE_WAIT's business. */
 		for (int i = 0; i < 5; i++) {
-			e = own(add_conn(s, (uint64_t)(400 + i), "10.0.0.1", 8083, "10.0.3.3",
-					 (uint16_t)(43000 + i)),
-				1);
+			e = diag_own(add_conn(s, (uint64_t)(400 + i), "10.0.0.1", 8083, "10.0.3.3",
+					      (uint16_t)(43000 + i)),
+				     1);
 			e->state = TCP_STATE_CLOSE_WAIT;
 			e->recv_q = 1;
 			e->bytes_received = 1;
 		}
-		step(&w, s);
-		assert_int_equal(count_id(&w, "stalled_reader"), 0);
-		assert_int_equal(count_id(&w, "zero_window"), 0);
+		diag_world_step(&w, s);
+		assert_int_equal(diag_count_id(w.d, "stalled_reader"), 0);
+		assert_int_equal(diag_count_id(w.d, "zero_window"), 0);
 	}
-	world_free(&w);
+	diag_world_free(&w);
 }
 
 /* Not visible: per local port.  A client's connections: named by where
@@ -354,14 +251,14 @@ test_reader_quiet(void **state)
 static void
 test_reader_unowned_and_client(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	const struct diag_finding *f;
 	struct snapshot *s;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	s = diag_snap_at(1);
-	give_procs(s, 1);
+	diag_give_procs(s, 1);
 	for (int i = 0; i < 3; i++) {
 		struct sock_entry *e = add_conn(s, (uint64_t)(1 + i), "10.0.0.1", 9090, "10.0.2.1",
 						(uint16_t)(40000 + i));
@@ -370,15 +267,15 @@ test_reader_unowned_and_client(void **state)
 		e->bytes_received = 100;
 		e->last_data_recv_ms = 10000;
 		/* A client on ephemeral ports toward a database. */
-		e = own(add_conn(s, (uint64_t)(10 + i), "10.0.0.1", (uint16_t)(40000 + i),
-				 "10.0.0.5", 5432),
-			0);
+		e = diag_own(add_conn(s, (uint64_t)(10 + i), "10.0.0.1", (uint16_t)(40000 + i),
+				      "10.0.0.5", 5432),
+			     0);
 		e->recv_q = 200;
 		e->bytes_received = 200;
 		e->last_data_recv_ms = 20000 + 1000 * (uint32_t)i;
 	}
-	step(&w, s);
-	assert_int_equal(count_id(&w, "stalled_reader"), 2);
+	diag_world_step(&w, s);
+	assert_int_equal(diag_count_id(w.d, "stalled_reader"), 2);
 	/* Worst (oldest) first within a rule is by level: both 1.0, then
 	 * key order; look each up. */
 	for (size_t i = 0; i < diagnose_count(w.d); i++) {
@@ -386,20 +283,22 @@ test_reader_unowned_and_client(void **state)
 		if (strcmp(f->key, "stalled_reader/port:9090") == 0) {
 			assert_int_equal(f->pid, 0);
 			assert_string_equal(f->subject, "port 9090");
-			assert_contains(f->title, "The process on port 9090 (not visible) stopped "
-						  "reading: 3 connections on port 9090");
-			assert_contains(f->next, "`strace -f -p PID`");
+			diag_assert_contains(f->title,
+					     "The process on port 9090 (not visible) stopped "
+					     "reading: 3 connections on port 9090");
+			diag_assert_contains(f->next, "`strace -f -p PID`");
 		} else {
 			assert_string_equal(f->key, "stalled_reader/pid:100");
 			assert_int_equal(f->port, 5432);
-			assert_contains(f->title, "proc0 (pid 100) stopped reading: 3 connections "
-						  "to 10.0.0.5:5432 hold data it does not read, "
-						  "oldest waiting at least 22 s");
-			assert_contains(f->evidence, "oldest at least 22 s: 10.0.0.1:40002 -> "
-						     "10.0.0.5:5432, Recv-Q 200");
+			diag_assert_contains(f->title,
+					     "proc0 (pid 100) stopped reading: 3 connections "
+					     "to 10.0.0.5:5432 hold data it does not read, "
+					     "oldest waiting at least 22 s");
+			diag_assert_contains(f->evidence, "oldest at least 22 s: 10.0.0.1:40002 -> "
+							  "10.0.0.5:5432, Recv-Q 200");
 		}
 	}
-	world_free(&w);
+	diag_world_free(&w);
 }
 
 /* Without tcp_info (a kernel or a source without it) Recv-Q that does not
@@ -407,38 +306,39 @@ test_reader_unowned_and_client(void **state)
 static void
 test_reader_without_tcp_info(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	struct snapshot *s;
 
 	(void)state;
-	world_init(&w, "stalled_reader.min = 2\nstalled_reader.age_s = 2\n");
+	diag_world_open(&w, "stalled_reader.min = 2\nstalled_reader.age_s = 2\n", NULL);
 	for (int t = 0; t <= 4; t++) {
 		s = diag_snap_at(t);
-		give_procs(s, 1);
+		diag_give_procs(s, 1);
 		add_unread(s, 2, 700, 6, 60000);
 		/* The second one's queue changes at 3. */
 		if (t >= 3)
 			s->entries[1].recv_q = 800;
 		for (size_t i = 0; i < s->n_entries; i++)
 			s->entries[i].flags = 0;
-		step(&w, s);
+		diag_world_step(&w, s);
 		if (t < 2)
-			assert_quiet(&w);
+			diag_assert_quiet(w.d);
 		else if (t == 2)
-			assert_contains(find(&w, "stalled_reader")->title,
-					"2 connections on port 8080 hold data it does not read, "
-					"oldest waiting at least 2 s");
+			diag_assert_contains(
+			    diag_find(w.d, "stalled_reader")->title,
+			    "2 connections on port 8080 hold data it does not read, "
+			    "oldest waiting at least 2 s");
 	}
 	/* One left at 4: below the threshold, above the clearing half. */
-	assert_contains(find(&w, "stalled_reader")->title, "1 connections on port 8080");
-	world_free(&w);
+	diag_assert_contains(diag_find(w.d, "stalled_reader")->title, "1 connections on port 8080");
+	diag_world_free(&w);
 }
 
 /* Thresholds come from the config; the age must be above zero. */
 static void
 test_reader_config(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	struct diag_config cfg;
 	char err[DIAG_CONFIG_ERROR_MAX];
 	struct snapshot *s;
@@ -446,22 +346,23 @@ test_reader_config(void **state)
 	(void)state;
 	diag_config_defaults(&cfg);
 	assert_int_equal(diag_config_set(&cfg, "stalled_reader.age_s", "0", err, sizeof(err)), -1);
-	assert_contains(err, "must be from 0.1");
+	diag_assert_contains(err, "must be from 0.1");
 	assert_int_equal(diag_config_set(&cfg, "zero_window.age_s", "0", err, sizeof(err)), -1);
 	assert_int_equal(diag_config_set(&cfg, "stalled_reader.min", "1.5", err, sizeof(err)), -1);
-	world_init(&w, "stalled_reader.min = 5\nstalled_reader.age_s = 60\n");
+	diag_world_open(&w, "stalled_reader.min = 5\nstalled_reader.age_s = 60\n", NULL);
 	s = diag_snap_at(1);
-	give_procs(s, 1);
+	diag_give_procs(s, 1);
 	add_unread(s, 6, 100, 0, 59000); /* 6 of 5, but not old enough */
-	step(&w, s);
-	assert_quiet(&w);
+	diag_world_step(&w, s);
+	diag_assert_quiet(w.d);
 	s = diag_snap_at(2);
-	give_procs(s, 1);
+	diag_give_procs(s, 1);
 	add_unread(s, 6, 100, 0, 60000);
-	step(&w, s);
-	assert_int_equal(count_id(&w, "stalled_reader"), 1);
-	assert_contains(find(&w, "stalled_reader")->evidence, "for 60 s or more (threshold 5");
-	world_free(&w);
+	diag_world_step(&w, s);
+	assert_int_equal(diag_count_id(w.d, "stalled_reader"), 1);
+	diag_assert_contains(diag_find(w.d, "stalled_reader")->evidence,
+			     "for 60 s or more (threshold 5");
+	diag_world_free(&w);
 }
 
 /* ------------------------------------------------------------ zero_window */
@@ -471,14 +372,14 @@ test_reader_config(void **state)
 static void
 test_zero_window_probe(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	const struct diag_finding *f;
 	struct snapshot *s;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	s = diag_snap_at(50);
-	give_procs(s, 1);
+	diag_give_procs(s, 1);
 	add_unsent(s, 1, 3, "10.0.3.1", 8192);
 	for (size_t i = 0; i < 3; i++) {
 		s->entries[i].timer = SOCK_TIMER_ZERO_WINDOW_PROBE;
@@ -487,9 +388,9 @@ test_zero_window_probe(void **state)
 	/* Another peer, two connections: below zero_window.min. */
 	add_unsent(s, 10, 2, "10.0.3.2", 8192);
 	s->entries[3].timer = s->entries[4].timer = SOCK_TIMER_ZERO_WINDOW_PROBE;
-	step(&w, s);
+	diag_world_step(&w, s);
 	assert_int_equal(diagnose_count(w.d), 1);
-	f = find(&w, "zero_window");
+	f = diag_find(w.d, "zero_window");
 	assert_non_null(f);
 	assert_string_equal(f->key, "zero_window/10.0.3.1");
 	assert_string_equal(f->subject, "peer 10.0.3.1");
@@ -498,13 +399,15 @@ test_zero_window_probe(void **state)
 	assert_int_equal(f->severity, DIAG_WARNING);
 	assert_string_equal(f->title, "Peer 10.0.3.1 stopped reading: 3 connections on port 8080 "
 				      "cannot send, held by its zero window, oldest at least 9 s");
-	assert_contains(f->evidence, "3 with data in Send-Q held by the peer's window for 5 s or "
-				     "more (threshold 3 connections); 24,576 bytes unsent");
-	assert_contains(f->evidence, "oldest at least 9 s: 10.0.0.1:8080 -> 10.0.3.1:50002, "
-				     "Send-Q 8,192, zero-window probes; sending: proc0 (pid 100)");
-	assert_contains(f->next, "10.0.3.1");
-	assert_contains(f->next, "TCP_USER_TIMEOUT");
-	world_free(&w);
+	diag_assert_contains(f->evidence,
+			     "3 with data in Send-Q held by the peer's window for 5 s or "
+			     "more (threshold 3 connections); 24,576 bytes unsent");
+	diag_assert_contains(f->evidence,
+			     "oldest at least 9 s: 10.0.0.1:8080 -> 10.0.3.1:50002, "
+			     "Send-Q 8,192, zero-window probes; sending: proc0 (pid 100)");
+	diag_assert_contains(f->next, "10.0.3.1");
+	diag_assert_contains(f->next, "TCP_USER_TIMEOUT");
+	diag_world_free(&w);
 }
 
 /* A window of 0 counts only when the kernel said so (flag); a window that
@@ -513,15 +416,15 @@ test_zero_window_probe(void **state)
 static void
 test_zero_window_snd_wnd_and_rwnd(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	const struct diag_finding *f;
 	struct snapshot *s;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	for (int t = 0; t <= 10; t++) {
 		s = diag_snap_at(t);
-		give_procs(s, 1);
+		diag_give_procs(s, 1);
 		/* Window 0, said by the kernel. */
 		add_unsent(s, 1, 3, "10.0.3.1", 4000);
 		for (size_t i = 0; i < 3; i++) {
@@ -539,44 +442,48 @@ test_zero_window_snd_wnd_and_rwnd(void **state)
 		add_unsent(s, 20, 3, "10.0.3.3", 4000);
 		for (size_t i = 6; i < 9; i++)
 			s->entries[i].rwnd_limited_ms = 800 * (uint32_t)(t < 7 ? t : 7);
-		step(&w, s);
-		assert_int_equal(count_id(&w, "zero_window"), t < 4 ? 0 : t < 5 ? 1 : t < 10 ? 2 : 1);
+		diag_world_step(&w, s);
+		assert_int_equal(diag_count_id(w.d, "zero_window"), t < 4    ? 0
+								    : t < 5  ? 1
+								    : t < 10 ? 2
+									     : 1);
 		if (t >= 8 && t < 10)
 			for (size_t i = 0; i < diagnose_count(w.d); i++)
 				assert_int_equal(diagnose_get(w.d, i)->clearing,
 						 strcmp(diagnose_get(w.d, i)->key,
 							"zero_window/10.0.3.3") == 0);
 		if (t == 4)
-			assert_contains(find(&w, "zero_window")->title,
-					"Peer 10.0.3.1 stopped reading: 3 connections on port 8080 "
-					"cannot send, held by its zero window, oldest at least 5 s");
+			diag_assert_contains(
+			    diag_find(w.d, "zero_window")->title,
+			    "Peer 10.0.3.1 stopped reading: 3 connections on port 8080 "
+			    "cannot send, held by its zero window, oldest at least 5 s");
 	}
 	for (size_t i = 0; i < diagnose_count(w.d); i++)
 		assert_string_equal(diagnose_get(w.d, i)->key, "zero_window/10.0.3.1");
-	world_free(&w);
+	diag_world_free(&w);
 
 	/* The rwnd-limited one alone, to read its words. */
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	for (int t = 0; t <= 6; t++) {
 		s = diag_snap_at(t);
-		give_procs(s, 1);
+		diag_give_procs(s, 1);
 		add_unsent(s, 20, 3, "10.0.3.3", 4000);
 		for (size_t i = 0; i < 3; i++)
 			s->entries[i].rwnd_limited_ms = 800 * (uint32_t)(t < 7 ? t : 7);
-		step(&w, s);
-		f = find(&w, "zero_window");
+		diag_world_step(&w, s);
+		f = diag_find(w.d, "zero_window");
 		if (t < 5) {
 			assert_null(f);
 			continue;
 		}
 		assert_non_null(f);
 		/* Limited since the sample before the first that saw it. */
-		assert_contains(f->title, t == 5 ? "held by its receive window, oldest 5 s"
-						 : "held by its receive window, oldest 6 s");
-		assert_contains(f->evidence, "limited by the window most of the time");
+		diag_assert_contains(f->title, t == 5 ? "held by its receive window, oldest 5 s"
+						      : "held by its receive window, oldest 6 s");
+		diag_assert_contains(f->evidence, "limited by the window most of the time");
 		assert_false(f->clearing);
 	}
-	world_free(&w);
+	diag_world_free(&w);
 }
 
 /* What is not a zero window: data in flight with the window open, a
@@ -584,16 +491,16 @@ test_zero_window_snd_wnd_and_rwnd(void **state)
 static void
 test_zero_window_quiet(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	struct snapshot *s;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	for (int t = 0; t <= 20; t++) {
 		struct sock_entry *e;
 
 		s = diag_snap_at(t);
-		give_procs(s, 1);
+		diag_give_procs(s, 1);
 		add_unsent(s, 1, 5, "10.0.3.1", 60000);
 		for (size_t i = 0; i < 5; i++)
 			s->entries[i].rwnd_limited_ms = 100 * (uint32_t)t; /* a tenth */
@@ -602,7 +509,7 @@ test_zero_window_quiet(void **state)
 			s->entries[i].timer = SOCK_TIMER_RETRANSMIT;
 			s->entries[i].retrans = 1;
 		}
-		e = own(add_conn(s, 30, "0.0.0.0", 8082, "0.0.0.0", 0), 0);
+		e = diag_own(add_conn(s, 30, "0.0.0.0", 8082, "0.0.0.0", 0), 0);
 		e->state = TCP_STATE_LISTEN;
 		e->send_q = 128;
 		e->timer = SOCK_TIMER_ZERO_WINDOW_PROBE;
@@ -613,11 +520,11 @@ test_zero_window_quiet(void **state)
 			add_unsent(s, (uint64_t)(40 + i), 1, peer, 5000);
 			s->entries[s->n_entries - 1].timer = SOCK_TIMER_ZERO_WINDOW_PROBE;
 		}
-		step(&w, s);
-		assert_int_equal(count_id(&w, "zero_window"), 0);
-		assert_int_equal(count_id(&w, "stalled_reader"), 0);
+		diag_world_step(&w, s);
+		assert_int_equal(diag_count_id(w.d, "zero_window"), 0);
+		assert_int_equal(diag_count_id(w.d, "stalled_reader"), 0);
 	}
-	world_free(&w);
+	diag_world_free(&w);
 }
 
 /* A client whose server stopped reading: the peer with its port; the
@@ -625,18 +532,18 @@ test_zero_window_quiet(void **state)
 static void
 test_zero_window_client(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	const struct diag_finding *f;
 	struct snapshot *s;
 
 	(void)state;
-	world_init(&w, "zero_window.min = 4\n");
+	diag_world_open(&w, "zero_window.min = 4\n", NULL);
 	s = diag_snap_at(1);
-	give_procs(s, 1);
+	diag_give_procs(s, 1);
 	for (int i = 0; i < 4; i++) {
-		struct sock_entry *e = own(add_conn(s, (uint64_t)(1 + i), "10.0.0.1",
-						    (uint16_t)(45000 + i), "10.0.0.5", 443),
-					   0);
+		struct sock_entry *e = diag_own(add_conn(s, (uint64_t)(1 + i), "10.0.0.1",
+							 (uint16_t)(45000 + i), "10.0.0.5", 443),
+						0);
 
 		e->send_q = 1000;
 		e->timer = SOCK_TIMER_ZERO_WINDOW_PROBE;
@@ -644,13 +551,14 @@ test_zero_window_client(void **state)
 		if (i == 3)
 			e->state = TCP_STATE_CLOSE_WAIT;
 	}
-	step(&w, s);
-	f = find(&w, "zero_window");
+	diag_world_step(&w, s);
+	f = diag_find(w.d, "zero_window");
 	assert_non_null(f);
 	assert_int_equal(f->port, 443);
-	assert_contains(f->title, "Peer 10.0.0.5 stopped reading: 4 connections to its port 443 "
-				  "cannot send");
-	world_free(&w);
+	diag_assert_contains(f->title,
+			     "Peer 10.0.0.5 stopped reading: 4 connections to its port 443 "
+			     "cannot send");
+	diag_world_free(&w);
 }
 
 /* ------------------------------------------------------------ table, cost */
@@ -697,22 +605,23 @@ enum { BIG_N = 100000, BIG_SAMPLES = 9 };
 static void
 test_busy_100k_quiet(void **state)
 {
-	struct world w;
+	struct diag_world w;
 	double best = 1e9;
 
 	(void)state;
-	world_init(&w, NULL);
+	diag_world_open(&w, NULL, NULL);
 	for (int k = 0; k < BIG_SAMPLES; k++) {
 		struct snapshot *s = diag_snap_at(100 + k);
 		double t0;
 
 		assert_int_equal(snapshot_reserve(s, BIG_N), 0);
-		give_procs(s, 200);
+		diag_give_procs(s, 200);
 		for (int i = 0; i < BIG_N; i++) {
-			struct sock_entry *e = own(
-			    add_conn(s, (uint64_t)(1 + i), "10.0.0.1", (uint16_t)(8000 + i % 4),
-				     i % 2 ? "10.0.5.1" : "10.0.5.2", (uint16_t)(30000 + i % 30000)),
-			    i % 200);
+			struct sock_entry *e = diag_own(add_conn(s, (uint64_t)(1 + i), "10.0.0.1",
+								 (uint16_t)(8000 + i % 4),
+								 i % 2 ? "10.0.5.1" : "10.0.5.2",
+								 (uint16_t)(30000 + i % 30000)),
+							i % 200);
 
 			e->recv_q = 100 + (uint32_t)(i % 1000);
 			e->bytes_received = 1000 * (uint64_t)k + e->recv_q + (uint64_t)i;
@@ -728,11 +637,11 @@ test_busy_100k_quiet(void **state)
 		if (k >= 2 && now_s() - t0 < best)
 			best = now_s() - t0;
 		snapshot_unref(s);
-		assert_quiet(&w);
+		diag_assert_quiet(w.d);
 	}
 	printf("statetrack + diagnose, %d connections all with moving queues: best %.2f ms\n",
 	       BIG_N, best * 1e3);
-	world_free(&w);
+	diag_world_free(&w);
 }
 
 int
