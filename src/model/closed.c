@@ -36,21 +36,31 @@
  * table's memory. */
 #define SLOTS_PER_HOLDER 64
 
+/* Holder ids fit in HOLDER_BITS bits of a slot: 16 million, four times
+ * the most pids Linux hands out. */
+#define HOLDER_BITS 24
+
 struct seen_sock {
 	uint64_t cookie;
 	uint64_t first_ns;  /* taken_wall of the first sample that saw it */
 	uint32_t netns;
-	uint32_t gen;       /* the feed that last saw it */
-	uint32_t holder;    /* last known holder: m->holders[holder]; 0: none */
-	uint8_t state;
-	bool used;
+	uint32_t holder : HOLDER_BITS; /* last known holder:
+					* m->holders[holder]; 0: none */
+	uint32_t state : 4; /* enum tcp_state */
+	uint32_t gen : 2;   /* the feed that last saw it, modulo 4: a slot is
+			     * forgotten KEEP_SAMPLES feeds after, so no
+			     * older one is ever compared */
+	uint32_t used : 1;
 };
 
-/* The table keeps two slots per open socket: at a million sockets each
- * byte of a slot is 2 MB, and 32 bytes make 64 MiB.  That is why a slot
- * names its holder by id: its pid and comm in the slot would make 48
- * bytes, 96 MiB. */
-_Static_assert(sizeof(struct seen_sock) == 32, "a seen socket's slot is 32 bytes");
+/* The table is sized at 1.33 to 1.67 slots per open socket: at a million
+ * sockets each byte of a slot is 1.3 to 1.7 MB, and 24 bytes make 31 to
+ * 40 MB.
+ * That is why a slot names its holder by an id of 24 bits (its pid and
+ * comm would make 48 bytes), and packs the state and the feed beside it. */
+_Static_assert(sizeof(struct seen_sock) == 24, "a seen socket's slot is 24 bytes");
+_Static_assert(TCP_STATE_COUNT <= 16, "a state fits in 4 bits");
+_Static_assert(KEEP_SAMPLES <= 3, "the feed of a slot is kept modulo 4");
 
 /* A process that held a remembered socket, named by its id (its index in
  * m->holders; id 0 is none). */
@@ -257,8 +267,9 @@ holders_grow(struct closed_model *m)
 	struct holder *grown;
 	uint32_t *index;
 
-	/* Ids are 32 bits, and the index has twice as many entries. */
-	if (cap > UINT32_MAX / 2)
+	/* Ids are HOLDER_BITS bits, and the index has twice as many
+	 * entries. */
+	if (cap > (size_t)1 << HOLDER_BITS)
 		return -1;
 	index = calloc(2 * cap, sizeof(*index));
 	if (index == NULL)
@@ -480,7 +491,7 @@ table_expire(struct closed_model *m)
 	for (left = cap - 1; left > 0;) {
 		struct seen_sock *s = &m->table[i];
 
-		if (s->used && m->gen - s->gen >= KEEP_SAMPLES) {
+		if (s->used && ((m->gen - s->gen) & 3u) >= KEEP_SAMPLES) {
 			table_delete(m->table, cap, i);
 			m->table_count--;
 			continue; /* slot i now holds what moved back, if anything */
@@ -613,8 +624,8 @@ table_update(struct closed_model *m, const struct snapshot *snap, uint64_t now_n
 			s->first_ns = now_ns;
 			m->table_count++;
 		}
-		s->gen = m->gen;
-		s->state = e->state;
+		s->gen = m->gen & 3u;
+		s->state = e->state & 0xfu;
 		/* A socket whose holder is not known this time (hidden,
 		 * gone from /proc) keeps the one seen before. */
 		if (holder_of(m, snap, n_procs, e, &holder) < 0)
