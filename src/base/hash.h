@@ -56,7 +56,13 @@ hash_sock(uint32_t netns, uint64_t cookie)
 static inline size_t
 hash_slot(uint64_t h, size_t cap)
 {
+#ifdef __SIZEOF_INT128__
 	return (size_t)(((unsigned __int128)h * cap) >> 64);
+#else
+	/* Targets without 128-bit integers have a 32-bit size_t: the high
+	 * half of h times cap, below 2^32, fits in 64 bits. */
+	return (size_t)(((h >> 32) * (uint64_t)cap) >> 32);
+#endif
 }
 
 #endif
