@@ -1,7 +1,8 @@
 /*
  * test_hash.c - the shared hash: its values, and that the keys tcpdeck
  * meets (sequential inodes and cookies, addresses differing in one byte)
- * spread evenly over the low bits a power-of-two table uses.
+ * spread evenly over the low bits a power-of-two table uses, and over a
+ * table of any size through hash_slot().
  */
 #include "config.h"
 
@@ -96,6 +97,51 @@ test_addresses_spread(void **state)
 	assert_in_range(worst, 1, 12);
 }
 
+/* hash_slot() maps the whole range of hashes onto [0, cap) in order, for
+ * any cap, not only powers of two. */
+static void
+test_slot_bounds(void **state)
+{
+	static const size_t caps[] = {1, 3, 5, 1000, 1310720, (size_t)7 << 20};
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(caps) / sizeof(caps[0]); k++) {
+		size_t cap = caps[k];
+
+		assert_int_equal(hash_slot(0, cap), 0);
+		assert_int_equal(hash_slot(UINT64_MAX, cap), cap - 1);
+		assert_int_equal(hash_slot((uint64_t)1 << 63, cap), cap / 2);
+		for (uint64_t h = 1; h < 1000; h++)
+			assert_true(hash_slot(hash_u64(h), cap) < cap);
+	}
+}
+
+/* Sequential cookies in a table of a size class (5 x 2^14) three quarters
+ * full: no slot gets many, and each quarter of the table about a quarter
+ * of the keys. */
+static void
+test_slot_spread(void **state)
+{
+	enum { CAP = 5 << 14, N = CAP / 4 * 3 };
+	unsigned int *count = calloc(CAP, sizeof(*count));
+	unsigned int worst = 0;
+	size_t quarter[4] = {0};
+
+	(void)state;
+	assert_non_null(count);
+	for (uint64_t i = 0; i < N; i++) {
+		size_t slot = hash_slot(hash_sock(4026531840u, 5000 + i), CAP);
+
+		if (++count[slot] > worst)
+			worst = count[slot];
+		quarter[slot * 4 / CAP]++;
+	}
+	assert_in_range(worst, 1, 12);
+	for (int q = 0; q < 4; q++)
+		assert_in_range(quarter[q], N / 4 - N / 50, N / 4 + N / 50);
+	free(count);
+}
+
 int
 main(void)
 {
@@ -104,6 +150,8 @@ main(void)
 		cmocka_unit_test(test_sequential_keys_spread),
 		cmocka_unit_test(test_words_depend_on_order_and_seed),
 		cmocka_unit_test(test_addresses_spread),
+		cmocka_unit_test(test_slot_bounds),
+		cmocka_unit_test(test_slot_spread),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
