@@ -77,6 +77,25 @@ test_limits(void **state)
 	assert_true(size_class(SIZE_MAX / 2 + 1) >= SIZE_MAX / 2 + 1);
 }
 
+/* A table for n keys is a size class and at most three quarters full,
+ * and not much more than a third larger than n. */
+static void
+test_table_three_quarters_full(void **state)
+{
+	(void)state;
+	for (size_t n = 0; n <= 1000000; n += n < 1000 ? 1 : 997) {
+		size_t slots = size_class_table(n);
+
+		assert_int_equal(size_class(slots), slots);
+		if (n > slots / 4 * 3)
+			fail_msg("%zu keys in %zu slots: more than three quarters", n, slots);
+		if (n >= 1000 && (double)slots > 1.67 * (double)n + 8)
+			fail_msg("%zu keys in %zu slots: more than 1.67 times", n, slots);
+	}
+	assert_int_equal(size_class_table(1000000), 1572864);
+	assert_true(size_class_table(SIZE_MAX - 1) == SIZE_MAX - 1);
+}
+
 int
 main(void)
 {
@@ -84,6 +103,7 @@ main(void)
 		cmocka_unit_test(test_every_size_up_to_a_million),
 		cmocka_unit_test(test_few_classes_for_a_wandering_count),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_table_three_quarters_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

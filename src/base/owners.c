@@ -147,10 +147,8 @@ owner_table_seal(struct owner_table *table)
 		errno = ENOMEM;
 		return -1;
 	}
-	/* At most three quarters full, in a size class: short probes in a
-	 * table a third larger than the sockets rather than two to four
-	 * times. */
-	slots = size_class(table->n_links / 3 * 4 + 4);
+	/* A third larger than the links rather than two to four times. */
+	slots = size_class_table(table->n_links);
 	table->index = calloc(slots, sizeof(*table->index));
 	if (table->index == NULL) {
 		errno = ENOMEM;

@@ -31,4 +31,14 @@ size_class(size_t n)
 	return (n + step - 1) / step * step;
 }
 
+/* The slots of an open-addressing table for n keys: a size class at least
+ * a third larger than n, so the table is at most three quarters full
+ * (short linear probes) and a table freed when the count moves fits the
+ * next.  n itself when that does not fit in a size_t. */
+static inline size_t
+size_class_table(size_t n)
+{
+	return n < SIZE_MAX / 2 ? size_class(n / 3 * 4 + 4) : n;
+}
+
 #endif

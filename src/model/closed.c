@@ -196,7 +196,7 @@ table_fits(size_t cap, size_t n)
 static size_t
 table_cap_for(size_t n)
 {
-	size_t cap = n < SIZE_MAX / 2 ? size_class(n / 3 * 4 + 4) : n;
+	size_t cap = size_class_table(n);
 
 	return cap < TABLE_MIN ? TABLE_MIN : cap;
 }

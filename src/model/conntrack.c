@@ -93,9 +93,7 @@ generation_free(struct generation *g)
 static int
 generation_reset(struct generation *g, size_t n)
 {
-	/* At most three quarters full: short probes.  A size class, so an
-	 * index freed when the count moves fits the next. */
-	size_t slots = n < SIZE_MAX / 2 ? size_class(n / 3 * 4 + 4) : n;
+	size_t slots = size_class_table(n);
 	if (n > g->cap) {
 		struct conn_info *more = realloc(g->infos, n * sizeof(*more));
 		uint8_t *flags;
